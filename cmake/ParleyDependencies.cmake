@@ -1,0 +1,12 @@
+# The chosen dependencies, all from the Debian archive (scripts/install-deps.sh installs them).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+find_package(SQLite3 REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(Threads REQUIRED)
+if(PARLEY_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(PARLEY_BUILD_BENCH)
+  find_package(benchmark QUIET)
+endif()

@@ -1,0 +1,184 @@
+// Replica: a vault's records on one device, its change log and the merge.
+//
+// Every local Transaction commits exactly one change (a batch of operations) that is
+// stamped with a hybrid logical clock, chained to the author's previous change by hash,
+// signed with the device's Ed25519 key and encrypted with the vault's current epoch key
+// (see docs/change-format.md). Remote changes enter through Apply() (or bundles): each is
+// verified (signature, chain link, membership) before anything is applied; a batch is
+// applied in one SQLite transaction, all or nothing.
+//
+// Merge: a record's fields are multi-value registers. A write supersedes the values its
+// author had seen; the surviving values of a field are those no write supersedes. One value
+// is the field's value; several are a conflict, kept until someone resolves it (Set() on a
+// conflicted field supersedes every version). A record's existence is a register too:
+// delete is a tombstone, and edits made concurrently with a delete survive and show the
+// record as "deleted with concurrent edits". Replicas that hold the same set of changes
+// have the same state, whatever the order they received them in.
+//
+// Ownership: a Replica borrows the Store (which must outlive it). Transactions borrow the
+// Replica; at most one is open at a time.
+// Thread safety: one thread at a time (the Store's connection is not shared).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parley/core/store.h"
+#include "parley/platform/env.h"
+
+namespace parley::pb {
+class Change;
+}
+
+namespace parley::log {
+
+using RecordId = std::array<std::uint8_t, 16>;
+std::string ToString(const RecordId& id);             // 32 lowercase hex characters
+Result<RecordId> ParseRecordId(std::string_view hex);  // exactly 32 hex characters
+
+using ChangeId = std::array<std::uint8_t, 32>;
+
+// One surviving (or historical) value of a field.
+struct Value {
+  std::string data;
+  std::uint64_t hlc = 0;       // ms << 16 | counter
+  std::string author;          // hex of the author's identity key
+  std::string author_name;     // the authoring device's label, if known
+  std::uint64_t seq = 0;       // author's change number
+  std::uint32_t index = 0;     // op index in that change
+};
+
+struct Field {
+  std::string name;
+  std::vector<Value> values;  // ordered by (hlc, author, seq, index); the last is the newest
+  bool conflicted() const { return values.size() > 1; }
+  const std::string& newest() const { return values.back().data; }
+};
+
+enum class Existence {
+  kAlive,
+  kDeleted,
+  kDeletedWithEdits,  // deleted, but edits concurrent with the delete survive
+  kConflict,          // concurrent delete and re-create
+};
+
+struct Record {
+  RecordId id{};
+  std::string type;
+  Existence existence = Existence::kAlive;
+  std::uint64_t created_hlc = 0;
+  std::vector<Field> fields;  // ordered by name; only fields with surviving values
+  const Field* field(std::string_view name) const;
+  // The newest surviving value of `name`, or `fallback`.
+  std::string get(std::string_view name, std::string_view fallback = "") const;
+};
+
+struct Conflict {
+  RecordId record{};
+  std::string type;
+  std::string field;          // "" for an existence conflict (delete vs edit / re-create)
+  std::vector<Value> values;  // every surviving version, ordered by clock
+};
+
+struct HistoryEntry {
+  std::uint64_t hlc = 0;
+  std::string author;       // hex identity key
+  std::string author_name;  // device label, if known
+  std::uint64_t seq = 0;
+  std::string op;           // "create", "set", "delete"
+  std::string field;        // for "set"
+  std::string value;        // for "set"
+  bool live = false;        // the value still survives
+};
+
+struct ApplyReport {
+  std::size_t applied = 0;     // new changes verified and applied
+  std::size_t duplicates = 0;  // already held; ignored
+  std::size_t pending = 0;     // held back: author not yet known to be a member
+  // Gaps: changes known to exist (a later one names them) but not held. "device hex: seq a-b".
+  std::vector<std::string> gaps;
+};
+
+// Per-author progress: the highest contiguous sequence number held.
+struct VersionVector {
+  std::vector<std::pair<std::string, std::uint64_t>> entries;  // hex author -> seq
+};
+
+class Replica;
+
+// One local change in the making. Nothing is visible to readers until Commit().
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // A new record of `type` (e.g. "negotiation"). Returns its fresh random id.
+  virtual Result<RecordId> Create(std::string_view type) = 0;
+  // Writes a field, superseding every value currently visible to this device.
+  // Code::kNotFound for an unknown record.
+  virtual Status Set(const RecordId& record, std::string_view field, std::string_view value) = 0;
+  // Deletes (tombstones) a record.
+  virtual Status Delete(const RecordId& record) = 0;
+  // Brings a deleted record back (supersedes the tombstones seen).
+  virtual Status Restore(const RecordId& record) = 0;
+  // Signs, encrypts and stores the change durably; returns its id. An empty transaction
+  // commits nothing and returns Code::kInvalidArgument. On failure nothing is stored.
+  virtual Result<ChangeId> Commit() = 0;
+};
+
+class Replica {
+ public:
+  // Opens the replica tables in `store` (creating them on first use).
+  static Result<std::unique_ptr<Replica>> Open(store::Store& store, Clock& clock);
+  virtual ~Replica() = default;
+
+  // --- Vault ---
+  // Makes this device the first admin of a new vault: creates its id and first epoch key,
+  // stores them in the Store, and commits the genesis change. Code::kAlreadyExists if the
+  // store already has a vault.
+  virtual Status CreateVault(std::string_view name) = 0;
+  virtual bool HasVault() const = 0;
+  // This device's pairing code: "parley-device:" + base32 of identity key, X25519 key, name.
+  virtual std::string DevicePairingCode() const = 0;
+  // On an admin device: approves the device whose pairing code is given. Commits the
+  // membership change and returns the invite (vault id, name, epoch keys sealed to the new
+  // device's X25519 key, signed by this device). Code::kPermissionDenied if not an admin.
+  virtual Result<std::vector<std::uint8_t>> Invite(std::string_view pairing_code) = 0;
+  // On the invited device: opens the invite, stores the vault keys. Code::kCorrupt if the
+  // invite was tampered with; Code::kPermissionDenied if it is not for this device.
+  virtual Status AcceptInvite(std::span<const std::uint8_t> invite) = 0;
+
+  // --- Local edits ---
+  virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+
+  // --- Reading ---
+  virtual Result<std::optional<Record>> Get(const RecordId& id) = 0;
+  // Records of `type` (all types when empty), oldest first. Deleted ones only when asked.
+  virtual Result<std::vector<Record>> List(std::string_view type, bool include_deleted = false) = 0;
+  // Records of `type` whose field `field` has `value` among its surviving values.
+  virtual Result<std::vector<Record>> Find(std::string_view type, std::string_view field,
+                                           std::string_view value) = 0;
+  virtual Result<std::vector<Conflict>> Conflicts() = 0;
+  // Every operation ever applied to the record, oldest first.
+  virtual Result<std::vector<HistoryEntry>> History(const RecordId& id) = 0;
+  // Resolves a unique hex prefix (at least 4 characters) of a record id.
+  // Code::kNotFound / Code::kInvalidArgument ("ambiguous") otherwise.
+  virtual Result<RecordId> ResolvePrefix(std::string_view prefix) = 0;
+
+  // --- Exchange ---
+  // Verifies and applies remote changes, all in one transaction. A change that fails
+  // verification fails the whole call (Code::kCorrupt / kPermissionDenied, message says
+  // which and why) and nothing is applied.
+  virtual Result<ApplyReport> Apply(std::span<const pb::Change> changes) = 0;
+  // Changes held that are not covered by `known` (all when empty), in per-author order.
+  virtual Result<std::vector<pb::Change>> ChangesSince(const VersionVector& known) = 0;
+  virtual Result<VersionVector> Known() = 0;
+  // Number of changes held.
+  virtual Result<std::uint64_t> ChangeCount() = 0;
+};
+
+}  // namespace parley::log

@@ -1,0 +1,109 @@
+// Store: one device's encrypted data directory and its key hierarchy.
+//
+// Files in the data directory:
+//   keys         the key file: Argon2id parameters and salt, the master key wrapped by the
+//                key-encryption key (KEK), and the key bundle (database key, device private
+//                keys, vault keys) wrapped by the master key. See docs/storage-format.md.
+//   parley.db    SQLite main database, every page encrypted by the Parley VFS (vfs.h).
+//   parley.db-wal, parley.db-shm   SQLite's WAL (every frame encrypted) and wal-index.
+// KEK = BLAKE2b-256(key = key-store secret, Argon2id(passphrase, salt, params)).
+// The key-store secret lives in a KeyStore (outside the data directory), under the name
+// "parley-<store id>" where the store id is random and recorded in the key file.
+//
+// Ownership: Store owns its SQLite connection and its keys (in locked memory). Lock() or
+// destruction closes the connection and zeroes every key.
+// Thread safety: a Store and its connection are used from one thread at a time.
+// Failures: Code::kWrongPassphrase (nothing changed), Code::kMissingSecret (says which),
+// Code::kCorrupt ("tampered or corrupt": a page, WAL frame or key file failed
+// authentication), Code::kBusy (another process holds the store), Code::kDiskFull.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parley/core/crypto.h"
+#include "parley/platform/env.h"
+
+namespace parley::store {
+
+struct StoreOptions {
+  std::string data_dir;
+  crypto::Argon2Params argon2 = crypto::DefaultArgon2Params();  // used by Create only
+  std::string device_name;                                       // used by Create only
+};
+
+// A device's long-term keys: Ed25519 identity (signs changes) and X25519 (handshakes).
+struct DeviceKeys {
+  crypto::SignKeyPair identity;
+  crypto::DhKeyPair kx;
+  std::string name;
+};
+
+// One vault key epoch.
+struct VaultKey {
+  std::uint32_t epoch = 0;
+  crypto::SecretBytes key;  // 32 bytes
+};
+
+// A vault this device belongs to, with every epoch key it holds.
+struct VaultKeys {
+  std::vector<std::uint8_t> vault_id;  // 32 bytes
+  std::string name;
+  std::vector<VaultKey> epochs;
+  const VaultKey* Current() const { return epochs.empty() ? nullptr : &epochs.back(); }
+  const VaultKey* Epoch(std::uint32_t e) const;
+};
+
+class Store {
+ public:
+  // Creates a new store: fresh master key, database key and device keys; puts a fresh
+  // key-store secret in `key_store`; creates the encrypted database. Code::kAlreadyExists if
+  // the directory already holds a store.
+  static Status Create(Env& env, KeyStore& key_store, const StoreOptions& options,
+                       std::string_view passphrase);
+
+  // Unlocks and opens an existing store. On any failure nothing on disk is changed.
+  static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const std::string& data_dir,
+                                            std::string_view passphrase);
+
+  // Panic wipe: shreds the key file (crypto-erase) first, then the key-store secret, then
+  // deletes every other file of the store. Needs no passphrase. OK if nothing is there.
+  static Status Wipe(Env& env, KeyStore& key_store, const std::string& data_dir);
+
+  // True when `data_dir` holds a key file.
+  static bool Exists(Env& env, const std::string& data_dir);
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The open SQLite connection (WAL, temp_store=MEMORY, secure_delete=ON). Owned by Store;
+  // invalid after Lock(). Code in core/ creates its own tables through it.
+  sqlite3* db() const;
+
+  const DeviceKeys& device() const;
+
+  // Vault keys held by this device (at most one vault per store today).
+  const std::optional<VaultKeys>& vault() const;
+  // Adds or replaces the vault and its keys, rewriting the key file durably.
+  Status SetVault(VaultKeys vault);
+
+  // Checkpoints and truncates the WAL, closes the connection and zeroes every key.
+  // Afterwards only the destructor may be called. Idempotent.
+  Status Lock();
+
+  const std::string& data_dir() const;
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::store

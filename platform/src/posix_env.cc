@@ -1,0 +1,198 @@
+// POSIX Env: plain syscalls, errno mapped to Status in one helper.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "parley/platform/posix_env.h"
+
+namespace parley {
+namespace {
+
+Status ErrnoStatus(int err, const std::string& what) {
+  Code code = Code::kIoError;
+  switch (err) {
+    case ENOENT: code = Code::kNotFound; break;
+    case EEXIST: code = Code::kAlreadyExists; break;
+    case ENOSPC:
+    case EDQUOT: code = Code::kDiskFull; break;
+    case EACCES:
+    case EPERM: code = Code::kPermissionDenied; break;
+    default: break;
+  }
+  return Status(Domain::kPlatform, code, what + ": " + std::strerror(err));
+}
+
+std::string DirName(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status WriteAll(int fd, const std::uint8_t* p, std::size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, "write " + path);
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return Status::Ok();
+}
+
+class PosixClock final : public Clock {
+ public:
+  std::int64_t NowUnixMs() override {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  }
+  std::int64_t MonotonicNs() override {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  }
+};
+
+class PosixEnvImpl final : public Env {
+ public:
+  Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "open " + path);
+    std::vector<std::uint8_t> out;
+    std::uint8_t buf[65536];
+    for (;;) {
+      ssize_t r = ::read(fd, buf, sizeof buf);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        Status s = ErrnoStatus(errno, "read " + path);
+        ::close(fd);
+        return s;
+      }
+      if (r == 0) break;
+      out.insert(out.end(), buf, buf + r);
+    }
+    ::close(fd);
+    return out;
+  }
+
+  Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data) override {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return ErrnoStatus(errno, "create " + tmp);
+    Status s = WriteAll(fd, data.data(), data.size(), tmp);
+    if (s.ok() && ::fsync(fd) != 0) s = ErrnoStatus(errno, "fsync " + tmp);
+    if (::close(fd) != 0 && s.ok()) s = ErrnoStatus(errno, "close " + tmp);
+    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus(errno, "rename " + tmp);
+    if (!s.ok()) {
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    return SyncDir(DirName(path));
+  }
+
+  Status ShredFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? Status::Ok() : ErrnoStatus(errno, "open " + path);
+    struct stat st {};
+    Status s;
+    if (::fstat(fd, &st) != 0) s = ErrnoStatus(errno, "stat " + path);
+    if (s.ok()) {
+      std::vector<std::uint8_t> noise(static_cast<std::size_t>(st.st_size));
+      if (!noise.empty()) randombytes_buf(noise.data(), noise.size());
+      s = WriteAll(fd, noise.data(), noise.size(), path);
+      if (s.ok() && ::fdatasync(fd) != 0) s = ErrnoStatus(errno, "fsync " + path);
+    }
+    ::close(fd);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT && s.ok()) s = ErrnoStatus(errno, "unlink " + path);
+    return s;
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "unlink " + path);
+    return Status::Ok();
+  }
+
+  bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+
+  Result<std::uint64_t> FileSize(const std::string& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "stat " + path);
+    return static_cast<std::uint64_t>(st.st_size);
+  }
+
+  Status CreateDirs(const std::string& path) override {
+    if (path.empty()) return Status::Ok();
+    std::string partial;
+    std::size_t pos = 0;
+    while (pos != std::string::npos) {
+      pos = path.find('/', pos + 1);
+      partial = path.substr(0, pos);
+      if (partial.empty()) continue;
+      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus(errno, "mkdir " + partial);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return ErrnoStatus(errno, "opendir " + dir);
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    return names;
+  }
+
+  Status RemoveDir(const std::string& path) override {
+    if (::rmdir(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "rmdir " + path);
+    return Status::Ok();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "open dir " + dir);
+    Status s;
+    if (::fsync(fd) != 0) s = ErrnoStatus(errno, "fsync dir " + dir);
+    ::close(fd);
+    return s;
+  }
+
+  void RandomBytes(std::span<std::uint8_t> out) override {
+    if (!out.empty()) randombytes_buf(out.data(), out.size());
+  }
+
+  Clock& clock() override { return SystemClock(); }
+};
+
+}  // namespace
+
+Env& PosixEnv() {
+  static PosixEnvImpl* env = new PosixEnvImpl();  // never destroyed: usable during exit
+  return *env;
+}
+
+Clock& SystemClock() {
+  static PosixClock* clock = new PosixClock();
+  return *clock;
+}
+
+std::string DefaultKeyStoreDir() {
+  if (const char* ks = std::getenv("PARLEY_KEYSTORE"); ks && *ks) return ks;
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return JoinPath(xdg, "parley/keystore");
+  const char* home = std::getenv("HOME");
+  return JoinPath(home && *home ? home : ".", ".config/parley/keystore");
+}
+
+}  // namespace parley
