@@ -75,6 +75,10 @@ class Store {
   // deletes every other file of the store. Needs no passphrase. OK if nothing is there.
   static Status Wipe(Env& env, KeyStore& key_store, const std::string& data_dir);
 
+  // A store with fresh device keys over an in-memory, unencrypted SQLite database and no
+  // files at all: for merge tests that run thousands of replicas. Never used by apps.
+  static Result<std::unique_ptr<Store>> CreateInMemoryForTesting(std::string_view device_name);
+
   // True when `data_dir` holds a key file.
   static bool Exists(Env& env, const std::string& data_dir);
 
