@@ -1,5 +1,80 @@
+// parley: the command-line client. Parses the command line, unlocks the store when the
+// command needs it, runs the command, locks the store again, and maps errors to exit codes
+// with a one-line reason on standard error.
+#include <clocale>
 #include <cstdio>
-int main() {
-  std::fputs("parley: not built yet\n", stderr);
-  return 2;
+#include <string>
+
+#include "app.h"
+#include "args.h"
+#include "parley/core/crypto.h"
+
+namespace {
+
+using parley::cli::Command;
+
+std::vector<Command> AllCommands() {
+  std::vector<Command> commands;
+  parley::cli::AddVaultCommands(commands);
+  parley::cli::AddNegotiationCommands(commands);
+  parley::cli::AddRecordCommands(commands);
+  parley::cli::AddBottomLineCommands(commands);
+  parley::cli::AddSyncCommands(commands);
+  parley::cli::AddBundleCommands(commands);
+  parley::cli::AddStoreCommands(commands);
+  return commands;
+}
+
+void PrintHelp(const std::vector<Command>& commands, const Command* only) {
+  if (only != nullptr) {
+    std::printf("usage: %s\n  %s\n", parley::cli::UsageLine(*only).c_str(), only->summary.c_str());
+    return;
+  }
+  std::printf(
+      "parley: encrypted, offline-first records for WSR negotiations\n\n"
+      "usage: parley [--data DIR] [--keystore DIR] [--json] COMMAND ...\n\n"
+      "commands:\n");
+  for (const auto& c : commands) {
+    std::printf("  %s\n      %s\n", parley::cli::UsageLine(c).c_str(), c.summary.c_str());
+  }
+  std::printf(
+      "\nenvironment: PARLEY_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE, PARLEY_ARGON2=min (tests only)\n"
+      "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
+      "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"
+      "            9 I/O, 10 internal\n");
+}
+
+int Fail(const parley::Status& status) {
+  std::string message = status.message().empty() ? std::string(parley::CodeName(status.code())) : status.message();
+  for (auto& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::fprintf(stderr, "parley: %s\n", message.c_str());
+  return parley::cli::ExitCode(status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setlocale(LC_ALL, "");
+  if (parley::Status s = parley::crypto::InitCrypto(); !s.ok()) return Fail(s);
+  const std::vector<Command> commands = AllCommands();
+  parley::cli::GlobalOptions global;
+  auto parsed = parley::cli::Parse(argc, argv, commands, global);
+  if (!parsed.ok()) return Fail(parsed.status());
+  if (global.help) {
+    PrintHelp(commands, parsed->command);
+    return parley::cli::kExitOk;
+  }
+  parley::cli::App app(global);
+  const Command& command = *parsed->command;
+  if (command.needs_store) {
+    if (parley::Status s = app.Unlock(); !s.ok()) return Fail(s);
+  }
+  parley::Status result = command.run(app, parsed->invocation);
+  parley::Status locked = app.Lock();
+  std::fflush(stdout);
+  if (!result.ok()) return Fail(result);
+  if (!locked.ok()) return Fail(locked);
+  return parley::cli::kExitOk;
 }

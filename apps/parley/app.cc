@@ -1,0 +1,137 @@
+#include "app.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "parley/platform/posix_env.h"
+#include "passphrase.h"
+#include "table.h"
+
+namespace parley::cli {
+
+int ExitCode(const Status& status) {
+  switch (status.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kInvalidArgument: return kExitUsage;
+    case Code::kNotFound: return kExitNotFound;
+    case Code::kWrongPassphrase: return kExitWrongPassphrase;
+    case Code::kCorrupt: return kExitCorrupt;
+    case Code::kMissingSecret: return kExitMissingSecret;
+    case Code::kAlreadyExists: return kExitAlreadyExists;
+    case Code::kPermissionDenied: return kExitPermission;
+    case Code::kBusy:
+    case Code::kLocked: return kExitBusy;
+    case Code::kIoError:
+    case Code::kDiskFull: return kExitIo;
+    default: return kExitInternal;
+  }
+}
+
+std::string DefaultDataDir() {
+  if (const char* d = std::getenv("PARLEY_DATA"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return JoinPath(x, "parley");
+  const char* home = std::getenv("HOME");
+  return JoinPath(JoinPath(home && *home ? home : ".", ".local/share"), "parley");
+}
+
+App::App(GlobalOptions global)
+    : global_(std::move(global)),
+      env_(PosixEnv()),
+      data_dir_(global_.data_dir.empty() ? DefaultDataDir() : global_.data_dir),
+      keystore_dir_(global_.keystore_dir.empty() ? DefaultKeyStoreDir() : global_.keystore_dir),
+      key_store_(NewFileKeyStore(env_, keystore_dir_)) {}
+
+App::~App() { (void)Lock(); }
+
+Status App::Unlock() {
+  if (!store::Store::Exists(env_, data_dir_)) {
+    return Error(Domain::kApp, Code::kNotFound, "no Parley store in " + data_dir_ + " (run parley init)");
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/false));
+  return OpenWith(View(passphrase));
+}
+
+Status App::OpenWith(std::string_view passphrase) {
+  PARLEY_ASSIGN_OR_RETURN(store_, store::Store::Open(env_, *key_store_, data_dir_, passphrase));
+  auto replica = log::Replica::Open(*store_, env_.clock());
+  if (!replica.ok()) {
+    (void)Lock();
+    return replica.status();
+  }
+  replica_ = std::move(replica).value();
+  model_ = std::make_unique<model::Model>(*replica_, env_.clock());
+  return Status::Ok();
+}
+
+Status App::Lock() {
+  model_.reset();
+  replica_.reset();
+  if (!store_) return Status::Ok();
+  Status s = store_->Lock();
+  store_.reset();
+  return s;
+}
+
+Result<log::RecordId> App::ResolveId(std::string_view prefix) {
+  std::string lower(prefix);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.size() < 4) return UsageError("id prefix '" + lower + "' too short: give at least 4 characters");
+  return replica_->ResolvePrefix(lower);
+}
+
+void App::Print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+void App::PrintJson(const JsonWriter& json) {
+  Print(json.str());
+  Print("\n");
+}
+
+Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail) {
+  const std::string hex = log::ToString(id);
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("id", hex).Field("type", what).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Recorded " + std::string(what) + " " + hex + (detail.empty() ? "" : " — " + std::string(detail)) + "\n");
+  }
+  return Status::Ok();
+}
+
+void WriteRecordJson(JsonWriter& json, const log::Record& record) {
+  json.BeginObject();
+  json.Field("id", log::ToString(record.id));
+  json.Field("type", record.type);
+  json.Field("recorded", model::FormatTimestamp(model::HlcUnixMs(record.created_hlc)));
+  const char* existence = "alive";
+  switch (record.existence) {
+    case log::Existence::kAlive: break;
+    case log::Existence::kDeleted: existence = "deleted"; break;
+    case log::Existence::kDeletedWithEdits: existence = "deleted_with_edits"; break;
+    case log::Existence::kConflict: existence = "conflict"; break;
+  }
+  json.Field("existence", existence);
+  json.Key("fields").BeginObject();
+  for (const auto& f : record.fields) json.Field(f.name, f.newest());
+  json.EndObject();
+  json.Key("conflicts").BeginObject();
+  for (const auto& f : record.fields) {
+    if (!f.conflicted()) continue;
+    json.Key(f.name).BeginArray();
+    for (const auto& v : f.values) json.String(v.data);
+    json.EndArray();
+  }
+  json.EndObject();
+  json.EndObject();
+}
+
+std::string Cell(const log::Record& record, std::string_view field) {
+  const log::Field* f = record.field(field);
+  if (f == nullptr) return "";
+  if (!f->conflicted()) return f->newest();
+  return f->newest() + " ⚠ " + std::to_string(f->values.size()) + " versions";
+}
+
+}  // namespace parley::cli

@@ -1,0 +1,106 @@
+// The state of one `parley` invocation: global options, where the data and key store live,
+// the unlocked store (opened on demand, locked again before exit), and output.
+//
+// Exit codes (docs/cli.md): see ExitCode().
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "args.h"
+#include "json_writer.h"
+#include "parley/core/model.h"
+#include "parley/core/replica.h"
+#include "parley/core/store.h"
+#include "parley/platform/env.h"
+
+namespace parley::cli {
+
+// Exit codes, stable for scripts.
+enum Exit : int {
+  kExitOk = 0,
+  kExitUsage = 1,           // bad command line or invalid value
+  kExitNotFound = 2,        // unknown id, missing file, no store
+  kExitWrongPassphrase = 3,
+  kExitCorrupt = 4,         // tampered or corrupt store, WAL, key file or bundle
+  kExitMissingSecret = 5,   // the key-store secret of this store is missing
+  kExitAlreadyExists = 6,   // e.g. init over an existing store
+  kExitPermission = 7,      // not a member / not an admin / invite for another device
+  kExitBusy = 8,            // another process holds the store
+  kExitIo = 9,              // I/O error or disk full
+  kExitInternal = 10,       // anything else
+};
+int ExitCode(const Status& status);
+
+class App {
+ public:
+  explicit App(GlobalOptions global);
+  ~App();
+
+  const GlobalOptions& global() const { return global_; }
+  bool json() const { return global_.json; }
+  Env& env() { return env_; }
+  KeyStore& key_store() { return *key_store_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& keystore_dir() const { return keystore_dir_; }
+
+  // Reads the passphrase and opens the store, the replica and the model.
+  Status Unlock();
+  // Opens a store whose passphrase the caller already holds (init).
+  Status OpenWith(std::string_view passphrase);
+  // Locks the store if open (checkpoint, truncate the WAL, zero the keys). Idempotent.
+  Status Lock();
+  bool unlocked() const { return store_ != nullptr; }
+
+  // REQUIRES: unlocked().
+  store::Store& store() { return *store_; }
+  log::Replica& replica() { return *replica_; }
+  model::Model& model() { return *model_; }
+
+  // A record id from a unique prefix (at least 4 hex characters) or a full id.
+  Result<log::RecordId> ResolveId(std::string_view prefix);
+
+  // Writes to standard output.
+  void Print(std::string_view text);
+  void PrintJson(const JsonWriter& json);
+
+ private:
+  GlobalOptions global_;
+  Env& env_;
+  std::string data_dir_;
+  std::string keystore_dir_;
+  std::unique_ptr<KeyStore> key_store_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<log::Replica> replica_;
+  std::unique_ptr<model::Model> model_;
+};
+
+// The default data directory: $PARLEY_DATA, else $XDG_DATA_HOME/parley, else
+// $HOME/.local/share/parley.
+std::string DefaultDataDir();
+
+// Usage error in Domain::kApp.
+inline Status UsageError(std::string message) {
+  return Error(Domain::kApp, Code::kInvalidArgument, std::move(message));
+}
+
+// Registration of each command group (one file each).
+void AddVaultCommands(std::vector<Command>& commands);
+void AddNegotiationCommands(std::vector<Command>& commands);
+void AddRecordCommands(std::vector<Command>& commands);
+void AddBottomLineCommands(std::vector<Command>& commands);
+void AddSyncCommands(std::vector<Command>& commands);
+void AddBundleCommands(std::vector<Command>& commands);
+void AddStoreCommands(std::vector<Command>& commands);
+
+// Prints "Recorded <what> <id> — <detail>" (or {"id", "type"} with --json).
+Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail);
+
+// Shared JSON for a record: {"id", "type", "created", "fields": {...}, "conflicts": [...]}.
+void WriteRecordJson(JsonWriter& json, const log::Record& record);
+// A field's value for a table cell: the newest value, "⚠ N versions" appended on conflict.
+std::string Cell(const log::Record& record, std::string_view field);
+
+}  // namespace parley::cli

@@ -1,0 +1,148 @@
+// bottomline require/report, campaign status, campaign action add.
+#include <map>
+
+#include "app.h"
+#include "table.h"
+
+namespace parley::cli {
+namespace {
+
+Status Require(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  model::ElementInput in;
+  in.element = inv.args[1];
+  for (const auto& list : inv.All("covered-by")) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      std::size_t comma = std::min(list.find(',', start), list.size());
+      if (comma > start) {
+        PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(list.substr(start, comma - start)));
+        in.covered_by.push_back(id);
+      }
+      start = comma + 1;
+    }
+  }
+  for (const auto& list : inv.All("form")) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      std::size_t comma = std::min(list.find(',', start), list.size());
+      if (comma > start) in.forms.push_back(list.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().RequireElement(neg, in));
+  return PrintAdded(app, "bottom-line element", id, in.element);
+}
+
+std::string Ids(const std::vector<log::RecordId>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + ShortId(log::ToString(id));
+  return out;
+}
+
+Status Report(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(auto o, app.model().Overview(neg));
+  PARLEY_ASSIGN_OR_RETURN(auto r, app.model().BottomLine(neg));
+  std::map<log::RecordId, const log::Record*> commitments;
+  for (const auto& c : o.commitments) commitments[c.id] = &c;
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("negotiation", log::ToString(neg)).Key("elements").BeginArray();
+    for (const auto& e : r.elements) {
+      json.BeginObject().Field("id", log::ToString(e.id)).Field("element", e.element).Field("covered", e.covered);
+      json.Field("conflicted", e.conflicted).Key("forms").BeginArray();
+      for (const auto& f : e.forms) json.String(f);
+      json.EndArray().Key("covered_by").BeginArray();
+      for (const auto& c : e.covering) json.String(log::ToString(c));
+      json.EndArray().Key("linked").BeginArray();
+      for (const auto& c : e.linked) json.String(log::ToString(c));
+      json.EndArray().EndObject();
+    }
+    json.EndArray().Field("meets", r.meets).Field("verdict", r.verdict);
+    json.Key("stall").BeginObject().Field("stalled", r.stall.stalled);
+    json.Field("sessions", static_cast<std::uint64_t>(r.stall.sessions)).Field("since", r.stall.since);
+    json.Key("elements").BeginArray();
+    for (const auto& e : r.stall.elements) json.String(e);
+    json.EndArray().Field("message", r.stall.message).EndObject();
+    json.Key("campaign_warning");
+    if (r.campaign_warning) json.String(*r.campaign_warning); else json.Null();
+    json.EndObject();
+    app.PrintJson(json);
+    return Status::Ok();
+  }
+  std::string out = "Bottom line — " + Cell(o.negotiation, "buyer");
+  if (!o.negotiation.get("title").empty()) out += ": " + Cell(o.negotiation, "title");
+  out += "\n\n";
+  Table table({"", "ELEMENT", "COVERED BY", "LINKED (STATUS)"}, 60);
+  for (const auto& e : r.elements) {
+    std::string name = e.element;
+    if (!e.forms.empty()) {
+      name += " (";
+      for (std::size_t i = 0; i < e.forms.size(); ++i) name += (i ? ", " : "") + e.forms[i];
+      name += ")";
+    }
+    std::string linked;
+    for (const auto& id : e.linked) {
+      auto it = commitments.find(id);
+      std::string status = it == commitments.end() ? "gone" : Cell(*it->second, "status");
+      linked += (linked.empty() ? "" : ", ") + ShortId(log::ToString(id)) + " (" + status + ")";
+    }
+    table.Row({e.covered ? "✔" : "✘", name + (e.conflicted ? " ⚠ conflict" : ""),
+               e.covering.empty() ? "—" : Ids(e.covering), linked.empty() ? "—" : linked});
+  }
+  if (!table.empty()) out += table.Render(2) + "\n";
+  out += std::string(r.meets ? "✔ " : "✘ ") + r.verdict + "\n";
+  if (r.stall.stalled) {
+    std::string elements;
+    for (const auto& e : r.stall.elements) elements += (elements.empty() ? "" : ", ") + e;
+    out += "⚠ " + r.stall.message + " (no movement on " + elements + " over the last " +
+           std::to_string(model::kStallSessions) + " sessions, since " + r.stall.since + ")\n";
+  }
+  if (r.campaign_warning) out += "⚠ " + *r.campaign_warning + "\n";
+  app.Print(out);
+  return Status::Ok();
+}
+
+Status CampaignStatus(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(auto warning, app.model().SetCampaignStatus(neg, inv.args[1]));
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("negotiation", log::ToString(neg)).Field("campaign_status", inv.args[1]);
+    json.Key("warning");
+    if (warning) json.String(*warning); else json.Null();
+    json.EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Campaign status: " + inv.args[1] + "\n");
+    if (warning) app.Print("⚠ Warning: " + *warning + "\n");
+  }
+  return Status::Ok();
+}
+
+Status ActionAdd(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  model::CampaignActionInput in{inv.Get("date"), inv.Get("kind"), inv.Get("text")};
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddCampaignAction(neg, in));
+  return PrintAdded(app, "campaign action", id, in.date + " " + in.kind);
+}
+
+}  // namespace
+
+void AddBottomLineCommands(std::vector<Command>& commands) {
+  commands.push_back({{"bottomline", "require"},
+                      "NEGOTIATION_ID ELEMENT [--covered-by COMMITMENT_ID...] [--form FORM...]",
+                      "require an element of the bottom line, optionally linked to the commitments covering it",
+                      {{"covered-by", true, true}, {"form", true, true}}, 2, 2, &Require});
+  commands.push_back({{"bottomline", "report"}, "NEGOTIATION_ID",
+                      "the bottom line at a glance: covered elements, verdict, stall signal, campaign warning", {}, 1,
+                      1, &Report});
+  commands.push_back({{"campaign", "status"}, "NEGOTIATION_ID active|paused|ended|won",
+                      "set the campaign's status (warns when it stops before an agreement is signed)", {}, 2, 2,
+                      &CampaignStatus});
+  commands.push_back({{"campaign", "action", "add"}, "NEGOTIATION_ID --date YYYY-MM-DD --kind KIND [--text T]",
+                      "record a campaign action", {{"date", true}, {"kind", true}, {"text", true}}, 1, 1, &ActionAdd});
+}
+
+}  // namespace parley::cli

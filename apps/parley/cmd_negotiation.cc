@@ -1,0 +1,166 @@
+// negotiation add/list/show, party add, session add, need add.
+#include <map>
+
+#include "app.h"
+#include "table.h"
+
+namespace parley::cli {
+namespace {
+
+Status NegotiationAdd(App& app, const Invocation& inv) {
+  model::NegotiationInput in{inv.Get("buyer"), inv.Get("title")};
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddNegotiation(in));
+  return PrintAdded(app, "negotiation", id, "Buyer: " + in.buyer);
+}
+
+Status NegotiationList(App& app, const Invocation&) {
+  PARLEY_ASSIGN_OR_RETURN(auto list, app.model().Negotiations());
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginArray();
+    for (const auto& n : list) WriteRecordJson(json, n);
+    json.EndArray();
+    app.PrintJson(json);
+    return Status::Ok();
+  }
+  if (list.empty()) {
+    app.Print("No negotiations yet. Start one with: parley negotiation add --buyer NAME\n");
+    return Status::Ok();
+  }
+  Table table({"ID", "BUYER", "TITLE", "CAMPAIGN", "CREATED"}, 40);
+  for (const auto& n : list) {
+    table.Row({ShortId(log::ToString(n.id)), Cell(n, "buyer"), Cell(n, "title"), Cell(n, "campaign_status"),
+               Cell(n, "created").substr(0, 10)});
+  }
+  app.Print(table.Render());
+  return Status::Ok();
+}
+
+void WriteList(JsonWriter& json, std::string_view key, const std::vector<log::Record>& records) {
+  json.Key(key).BeginArray();
+  for (const auto& r : records) WriteRecordJson(json, r);
+  json.EndArray();
+}
+
+Status NegotiationShow(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(auto o, app.model().Overview(id));
+  PARLEY_ASSIGN_OR_RETURN(auto report, app.model().BottomLine(id));
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Key("negotiation");
+    WriteRecordJson(json, o.negotiation);
+    WriteList(json, "parties", o.parties);
+    WriteList(json, "sessions", o.sessions);
+    WriteList(json, "notes", o.notes);
+    WriteList(json, "commitments", o.commitments);
+    WriteList(json, "needs", o.needs);
+    WriteList(json, "bottom_line", o.elements);
+    WriteList(json, "campaign_actions", o.actions);
+    json.Field("meets_bottom_line", report.meets).Field("verdict", report.verdict);
+    json.Field("stalled", report.stall.stalled);
+    json.Key("campaign_warning");
+    if (report.campaign_warning) json.String(*report.campaign_warning); else json.Null();
+    json.EndObject();
+    app.PrintJson(json);
+    return Status::Ok();
+  }
+  const auto& n = o.negotiation;
+  std::string out = "Negotiation " + log::ToString(n.id) + "\n";
+  out += "  Buyer:    " + Cell(n, "buyer") + "\n";
+  if (!n.get("title").empty()) out += "  Title:    " + Cell(n, "title") + "\n";
+  out += "  Campaign: " + Cell(n, "campaign_status") + "\n";
+  out += "  Created:  " + Cell(n, "created") + "\n";
+  std::map<std::string, std::string> party_names;
+  for (const auto& p : o.parties) party_names[log::ToString(p.id)] = p.get("name");
+  auto section = [&](std::string title, const Table& table) {
+    if (table.empty()) return;
+    out += "\n" + title + "\n" + table.Render(2);
+  };
+  Table parties({"ID", "ROLE", "NAME"});
+  for (const auto& p : o.parties) parties.Row({ShortId(log::ToString(p.id)), Cell(p, "role"), Cell(p, "name")});
+  section("Parties", parties);
+  Table sessions({"ID", "DATE", "PLACE", "ATTENDEES"});
+  for (const auto& s : o.sessions) {
+    sessions.Row({ShortId(log::ToString(s.id)), Cell(s, "date"), Cell(s, "place"), Cell(s, "attendees")});
+  }
+  section("Sessions", sessions);
+  Table commitments({"ID", "KIND", "STATUS", "PRINCIPLE", "BY", "AMOUNT", "DEADLINE", "TERMS"}, 48);
+  for (const auto& c : o.commitments) {
+    auto by = party_names.find(c.get("by"));
+    commitments.Row({ShortId(log::ToString(c.id)), Cell(c, "kind"), Cell(c, "status"), Cell(c, "principle"),
+                     by == party_names.end() ? "" : by->second, Cell(c, "amount"), Cell(c, "deadline"),
+                     Cell(c, "text")});
+  }
+  section("Commitments", commitments);
+  Table needs({"ID", "KIND", "TEXT"}, 70);
+  for (const auto& d : o.needs) needs.Row({ShortId(log::ToString(d.id)), Cell(d, "kind"), Cell(d, "text")});
+  section("Buyer's needs and constraints", needs);
+  Table notes({"ID", "RECORDED", "TEXT"}, 70);
+  for (const auto& t : o.notes) {
+    notes.Row({ShortId(log::ToString(t.id)), FormatHlcTime(t.created_hlc), Cell(t, "text")});
+  }
+  section("Notes", notes);
+  Table actions({"ID", "DATE", "KIND", "TEXT"}, 60);
+  for (const auto& a : o.actions) {
+    actions.Row({ShortId(log::ToString(a.id)), Cell(a, "date"), Cell(a, "kind"), Cell(a, "text")});
+  }
+  section("Campaign actions", actions);
+  out += "\nBottom line: ";
+  if (report.elements.empty()) {
+    out += report.verdict + "\n";
+  } else {
+    for (std::size_t i = 0; i < report.elements.size(); ++i) {
+      const auto& e = report.elements[i];
+      out += std::string(i ? "  " : "") + (e.covered ? "✔ " : "✘ ") + e.element;
+    }
+    out += "\n  " + std::string(report.meets ? "✔ " : "✘ ") + report.verdict + "\n";
+  }
+  if (report.stall.stalled) out += "  ⚠ " + report.stall.message + "\n";
+  if (report.campaign_warning) out += "  ⚠ " + *report.campaign_warning + "\n";
+  app.Print(out);
+  return Status::Ok();
+}
+
+Status PartyAdd(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  model::PartyInput in{inv.Get("role"), inv.Get("name")};
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddParty(neg, in));
+  return PrintAdded(app, "party", id, in.name + " (" + in.role + ")");
+}
+
+Status SessionAdd(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  model::SessionInput in{inv.Get("date"), inv.Get("place"), inv.Get("attendees")};
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddSession(neg, in));
+  return PrintAdded(app, "session", id, in.date);
+}
+
+Status NeedAdd(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  model::NeedInput in;
+  in.kind = inv.Has("constraint") ? "constraint" : inv.Get("kind", "need");
+  in.text = inv.Get("text");
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddNeed(neg, in));
+  return PrintAdded(app, "need", id, in.kind);
+}
+
+}  // namespace
+
+void AddNegotiationCommands(std::vector<Command>& commands) {
+  commands.push_back({{"negotiation", "add"}, "--buyer NAME [--title T]", "start recording a negotiation with a Buyer",
+                      {{"buyer", true}, {"title", true}}, 0, 0, &NegotiationAdd});
+  commands.push_back({{"negotiation", "list"}, "", "list negotiations", {}, 0, 0, &NegotiationList});
+  commands.push_back({{"negotiation", "show"}, "ID", "everything recorded about a negotiation", {}, 1, 1,
+                      &NegotiationShow});
+  commands.push_back({{"party", "add"}, "NEGOTIATION_ID --role worker_org|buyer|supplier|ally --name NAME",
+                      "add a party to a negotiation", {{"role", true}, {"name", true}}, 1, 1, &PartyAdd});
+  commands.push_back({{"session", "add"}, "NEGOTIATION_ID --date YYYY-MM-DD [--place P] [--attendees A]",
+                      "record a negotiation session", {{"date", true}, {"place", true}, {"attendees", true}}, 1, 1,
+                      &SessionAdd});
+  commands.push_back({{"need", "add"}, "NEGOTIATION_ID --text T [--constraint | --kind need|constraint]",
+                      "record a legitimate need or constraint the Buyer stated",
+                      {{"text", true}, {"kind", true}, {"constraint", false}}, 1, 1, &NeedAdd});
+}
+
+}  // namespace parley::cli

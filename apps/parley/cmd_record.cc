@@ -1,0 +1,98 @@
+// note add, commitment add, commitment status.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "app.h"
+#include "table.h"
+
+namespace parley::cli {
+namespace {
+
+// Standard input to its end, without one trailing newline.
+Result<std::string> ReadStdin() {
+  if (::isatty(STDIN_FILENO)) std::fputs("Type the note, then Ctrl-D:\n", stderr);
+  std::string text;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+  if (std::ferror(stdin)) return Error(Domain::kApp, Code::kIoError, "cannot read standard input");
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  return text;
+}
+
+Status NoteAdd(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  model::NoteInput in;
+  if (inv.Has("session")) {
+    PARLEY_ASSIGN_OR_RETURN(auto session, app.ResolveId(inv.Get("session")));
+    in.session = session;
+  }
+  if (inv.Has("text")) {
+    in.text = inv.Get("text");
+  } else {
+    PARLEY_ASSIGN_OR_RETURN(in.text, ReadStdin());
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddNote(neg, in));
+  return PrintAdded(app, "note", id, "");
+}
+
+Status CommitmentAdd(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
+  if (inv.Has("firm") && inv.Has("flexible")) return UsageError("--firm and --flexible exclude each other");
+  model::CommitmentInput in;
+  in.kind = inv.Get("kind");
+  in.text = inv.Get("text");
+  in.amount = inv.Get("amount");
+  in.deadline = inv.Get("deadline");
+  in.principle = inv.Has("firm") ? "firm" : "flexible";
+  in.status = inv.Get("status", "proposed");
+  if (inv.Has("by")) {
+    PARLEY_ASSIGN_OR_RETURN(auto party, app.model().FindParty(neg, inv.Get("by")));
+    in.by = party;
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddCommitment(neg, in));
+  return PrintAdded(app, "commitment", id, in.kind + ", " + in.status + ", " + in.principle);
+}
+
+Status CommitmentStatus(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(auto before, app.model().GetOfType(id, model::kCommitment));
+  const std::string old_status = Cell(before, "status");
+  PARLEY_RETURN_IF_ERROR(app.model().SetCommitmentStatus(id, inv.args[1]));
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("id", log::ToString(id)).Field("from", before.get("status")).Field("status", inv.args[1]);
+    json.EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Commitment " + ShortId(log::ToString(id)) + ": " + old_status + " → " + inv.args[1] + "\n");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddRecordCommands(std::vector<Command>& commands) {
+  commands.push_back({{"note", "add"}, "NEGOTIATION_ID [--text T] [--session ID]",
+                      "record a note (the text from standard input when --text is absent)",
+                      {{"text", true}, {"session", true}}, 1, 1, &NoteAdd});
+  commands.push_back({{"commitment", "add"},
+                      "NEGOTIATION_ID --kind KIND --text T [--by PARTY] [--amount A] [--deadline YYYY-MM-DD] "
+                      "[--firm | --flexible] [--status S]",
+                      "record a proposed commitment (PARTY: a party id prefix or name)",
+                      {{"kind", true},
+                       {"text", true},
+                       {"by", true},
+                       {"amount", true},
+                       {"deadline", true},
+                       {"firm", false},
+                       {"flexible", false},
+                       {"status", true}},
+                      1, 1, &CommitmentAdd});
+  commands.push_back({{"commitment", "status"}, "ID proposed|countered|agreed|signed|withdrawn|rejected",
+                      "change a commitment's status", {}, 2, 2, &CommitmentStatus});
+}
+
+}  // namespace parley::cli

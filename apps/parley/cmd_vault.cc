@@ -1,0 +1,130 @@
+// init, device id, vault invite, join: creating a store and enrolling devices offline.
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "app.h"
+#include "passphrase.h"
+
+namespace parley::cli {
+namespace {
+
+// Argon2id cost for a new store: the defaults, or the floor when PARLEY_ARGON2=min or
+// --kdf-cost min (for tests and demonstrations only: a weaker passphrase hash).
+Result<crypto::Argon2Params> KdfCost(const App& app) {
+  std::string cost = app.global().kdf_cost;
+  if (cost.empty()) {
+    if (const char* env = std::getenv("PARLEY_ARGON2")) cost = env;
+  }
+  if (cost.empty() || cost == "default") return crypto::DefaultArgon2Params();
+  if (cost == "min") return crypto::MinimumArgon2Params();
+  return UsageError("unknown key-derivation cost '" + cost + "' (expected default or min)");
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "device";
+  return buf;
+}
+
+Status Init(App& app, const Invocation& inv) {
+  if (store::Store::Exists(app.env(), app.data_dir())) {
+    return Error(Domain::kApp, Code::kAlreadyExists, "a Parley store already exists in " + app.data_dir());
+  }
+  if (inv.Has("no-vault") && inv.Has("vault")) return UsageError("--vault and --no-vault exclude each other");
+  PARLEY_ASSIGN_OR_RETURN(auto cost, KdfCost(app));
+  PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
+  PARLEY_RETURN_IF_ERROR(app.env().CreateDirs(app.data_dir()));
+  store::StoreOptions options;
+  options.data_dir = app.data_dir();
+  options.argon2 = cost;
+  options.device_name = inv.Get("name", HostName());
+  PARLEY_RETURN_IF_ERROR(store::Store::Create(app.env(), app.key_store(), options, View(passphrase)));
+  PARLEY_RETURN_IF_ERROR(app.OpenWith(View(passphrase)));
+  const std::string vault = inv.Has("no-vault") ? "" : inv.Get("vault", "team");
+  if (!vault.empty()) PARLEY_RETURN_IF_ERROR(app.replica().CreateVault(vault));
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("data_dir", app.data_dir()).Field("keystore_dir", app.keystore_dir());
+    json.Field("device", options.device_name);
+    json.Key("vault");
+    if (vault.empty()) json.Null(); else json.String(vault);
+    json.Field("pairing_code", app.replica().DevicePairingCode()).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Created an encrypted Parley store in " + app.data_dir() + "\n");
+    app.Print("  device:    " + options.device_name + "\n");
+    app.Print("  key store: " + app.keystore_dir() + " (keep it off the data directory's medium)\n");
+    if (vault.empty()) {
+      app.Print("  no vault yet: show `parley device id` to an admin, then `parley join INVITE_FILE`\n");
+    } else {
+      app.Print("  vault:     " + vault + " (this device is its admin)\n");
+    }
+  }
+  return Status::Ok();
+}
+
+Status DeviceId(App& app, const Invocation&) {
+  const std::string code = app.replica().DevicePairingCode();
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("device", app.store().device().name).Field("pairing_code", code).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print(code + "\n");
+  }
+  return Status::Ok();
+}
+
+Status VaultInvite(App& app, const Invocation& inv) {
+  const std::string out = inv.Get("out");
+  if (out.empty()) return UsageError("--out FILE is required");
+  PARLEY_ASSIGN_OR_RETURN(auto invite, app.replica().Invite(inv.args[0]));
+  PARLEY_RETURN_IF_ERROR(app.env().WriteFileAtomic(out, invite));
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("invite", out).Field("bytes", static_cast<std::uint64_t>(invite.size())).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Invite written to " + out +
+              ". Carry it to the new device and run `parley join " + out +
+              "` there, then exchange bundles.\n");
+  }
+  return Status::Ok();
+}
+
+Status Join(App& app, const Invocation& inv) {
+  if (app.store().vault().has_value()) {
+    return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto invite, app.env().ReadFile(inv.args[0]));
+  PARLEY_RETURN_IF_ERROR(app.replica().AcceptInvite(invite));
+  const std::string name = app.store().vault() ? app.store().vault()->name : "";
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("vault", name).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Joined vault " + name + ". Import a bundle from another device to receive its records.\n");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddVaultCommands(std::vector<Command>& commands) {
+  commands.push_back({{"init"},
+                      "[--name DEVICE] [--vault NAME | --no-vault]",
+                      "create the encrypted store (and a new vault, this device its admin)",
+                      {{"name", true}, {"vault", true}, {"no-vault", false}},
+                      0, 0, &Init, /*needs_store=*/false});
+  commands.push_back({{"device", "id"}, "", "print this device's pairing code", {}, 0, 0, &DeviceId});
+  commands.push_back({{"vault", "invite"},
+                      "PAIRING_CODE --out FILE",
+                      "on an admin device: enroll the device with this pairing code, write its invite",
+                      {{"out", true}},
+                      1, 1, &VaultInvite});
+  commands.push_back({{"join"}, "INVITE_FILE", "on a new device: accept an invite to a vault", {}, 1, 1, &Join});
+}
+
+}  // namespace parley::cli

@@ -1,0 +1,105 @@
+#include "passphrase.h"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace parley::cli {
+namespace {
+
+constexpr std::size_t kMaxPassphrase = 1024;
+
+Status Usage(std::string message) { return Error(Domain::kApp, Code::kInvalidArgument, std::move(message)); }
+
+// Reads one line from `fd` into locked memory, without the newline.
+Result<crypto::SecretBytes> ReadLine(int fd) {
+  crypto::SecretBytes buf(kMaxPassphrase);
+  std::size_t n = 0;
+  while (true) {
+    char c;
+    ssize_t r = ::read(fd, &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || c == '\n') break;
+    if (n == kMaxPassphrase) return Usage("passphrase too long (at most 1024 bytes)");
+    buf.data()[n++] = static_cast<std::uint8_t>(c);
+  }
+  if (n > 0 && buf.data()[n - 1] == '\r') --n;
+  return crypto::SecretBytes::Copy({buf.data(), n});
+}
+
+class Terminal {
+ public:
+  Terminal() : fd_(::open("/dev/tty", O_RDWR | O_CLOEXEC)) {}
+  ~Terminal() {
+    if (echo_off_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  void Write(std::string_view s) {
+    if (::write(fd_, s.data(), s.size()) < 0) {
+      // Nothing useful to do: the prompt is a courtesy.
+    }
+  }
+  void EchoOff() {
+    if (::tcgetattr(fd_, &saved_) != 0) return;
+    termios quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    echo_off_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+  }
+  void EchoOn() {
+    if (echo_off_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    echo_off_ = false;
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+  termios saved_{};
+  bool echo_off_ = false;
+};
+
+}  // namespace
+
+Result<crypto::SecretBytes> ReadPassphrase(bool confirm) {
+  if (const char* env = std::getenv(kPassphraseEnv)) {
+    if (*env == '\0') return Usage(std::string(kPassphraseEnv) + " is set but empty");
+    return crypto::SecretBytes::Copy(crypto::AsBytes(env));
+  }
+  Terminal tty;
+  if (!tty.ok()) {
+    return Usage(std::string("no passphrase: set ") + kPassphraseEnv + " or run parley on a terminal");
+  }
+  tty.Write(confirm ? "New passphrase: " : "Passphrase: ");
+  tty.EchoOff();
+  auto first = ReadLine(tty.fd());
+  tty.EchoOn();
+  tty.Write("\n");
+  if (!first.ok()) return first.status();
+  if (first->empty()) return Usage("empty passphrase");
+  if (!confirm) return first;
+  tty.Write("Repeat passphrase: ");
+  tty.EchoOff();
+  auto second = ReadLine(tty.fd());
+  tty.EchoOn();
+  tty.Write("\n");
+  if (!second.ok()) return second.status();
+  if (!crypto::ConstantTimeEqual(first->view(), second->view())) return Usage("the passphrases do not match");
+  return first;
+}
+
+Result<std::string> AskOnTerminal(std::string_view prompt) {
+  Terminal tty;
+  if (!tty.ok()) return Usage("no terminal to confirm on");
+  tty.Write(prompt);
+  std::string line;
+  char c;
+  while (::read(tty.fd(), &c, 1) == 1 && c != '\n') line += c;
+  return line;
+}
+
+}  // namespace parley::cli

@@ -1,0 +1,28 @@
+// Reading the passphrase: from PARLEY_PASSPHRASE (for scripts), else from the terminal
+// (/dev/tty) with echo turned off. The passphrase is kept in locked memory and never
+// printed.
+#pragma once
+
+#include <string_view>
+
+#include "parley/core/crypto.h"
+#include "parley/platform/status.h"
+
+namespace parley::cli {
+
+inline constexpr const char* kPassphraseEnv = "PARLEY_PASSPHRASE";
+
+// `confirm`: ask twice (for init) and fail with Code::kInvalidArgument if they differ.
+// Code::kInvalidArgument when the passphrase is empty or there is neither the variable nor
+// a terminal.
+Result<crypto::SecretBytes> ReadPassphrase(bool confirm);
+
+inline std::string_view View(const crypto::SecretBytes& s) {
+  return {reinterpret_cast<const char*>(s.data()), s.size()};
+}
+
+// Asks a yes/no style question on the terminal and returns the typed line (echo on).
+// Code::kInvalidArgument when there is no terminal.
+Result<std::string> AskOnTerminal(std::string_view prompt);
+
+}  // namespace parley::cli

@@ -1,0 +1,232 @@
+// The negotiation model: typed records over a Replica, and the queries that help a team
+// follow the WSR negotiating brief (know your bottom line, have enough power, keep a
+// professional record). See docs/model.md for every record type, field and rule.
+//
+// Every value is a string in the Replica; this layer fixes the formats and validates them
+// before anything is written:
+//   dates        ISO-8601 calendar dates, "2025-03-14"
+//   timestamps   ISO-8601 UTC, "2025-03-14T09:30:00Z" (the "created" field)
+//   amounts      decimal text, a space and an ISO-4217 currency code, optionally per unit:
+//                "250000 USD", "0.01 USD/lb"
+//   references   32 lowercase hex characters (a record id); lists of references are
+//                comma-separated
+// A write that fails validation returns Code::kInvalidArgument (or Code::kNotFound for a
+// reference to a record that does not exist or has another type) in Domain::kModel, with a
+// one-line message that names the field and the allowed values; nothing is written.
+//
+// Every mutating call commits exactly one change (one Replica transaction).
+//
+// Ownership: a Model borrows the Replica and the Clock; both must outlive it.
+// Thread safety: one thread at a time, like the Replica.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parley/core/replica.h"
+#include "parley/platform/env.h"
+#include "parley/platform/status.h"
+
+namespace parley::model {
+
+using log::RecordId;
+
+// ---- Record types, as stored ----
+inline constexpr std::string_view kNegotiation = "negotiation";
+inline constexpr std::string_view kParty = "party";
+inline constexpr std::string_view kSession = "session";
+inline constexpr std::string_view kNote = "note";
+inline constexpr std::string_view kCommitment = "commitment";
+inline constexpr std::string_view kNeed = "need";
+inline constexpr std::string_view kElement = "bottomline_element";
+inline constexpr std::string_view kCampaignAction = "campaign_action";
+
+// ---- Vocabularies ----
+// Each list is in a fixed, documented order (docs/model.md).
+const std::vector<std::string_view>& CampaignStatuses();     // active paused ended won
+const std::vector<std::string_view>& CommitmentStatuses();   // proposed countered agreed signed withdrawn rejected
+const std::vector<std::string_view>& PartyRoles();           // worker_org buyer supplier ally
+const std::vector<std::string_view>& NeedKinds();            // need constraint
+const std::vector<std::string_view>& Principles();           // firm flexible
+const std::vector<std::string_view>& StandardElements();     // the five required elements of the brief
+const std::vector<std::string_view>& FinancialSupportForms();  // price_premium ... facility_improvements
+// Custom bottom-line elements are spelled "custom:<name>", name in [a-z0-9_-], 1..64 chars.
+inline constexpr std::string_view kCustomElementPrefix = "custom:";
+
+// ---- Formats ----
+Status ValidateDate(std::string_view date);      // YYYY-MM-DD, a real calendar day
+Status ValidateAmount(std::string_view amount);  // "<decimal> <CUR>[/<unit>]"
+Status ValidateElement(std::string_view element);
+// Validates `value` for `field` of a record of `type` (vocabularies and formats; references
+// are checked for shape only). Code::kInvalidArgument for an unknown type or field.
+Status ValidateField(std::string_view type, std::string_view field, std::string_view value);
+// "2025-03-14T09:30:00Z" for Unix milliseconds.
+std::string FormatTimestamp(std::int64_t unix_ms);
+// The wall-clock milliseconds of a hybrid logical clock value (ms << 16 | counter).
+inline std::int64_t HlcUnixMs(std::uint64_t hlc) { return static_cast<std::int64_t>(hlc >> 16); }
+
+// ---- Inputs ----
+struct NegotiationInput {
+  std::string buyer;  // required, non-empty
+  std::string title;
+};
+struct PartyInput {
+  std::string role;  // PartyRoles()
+  std::string name;  // required
+};
+struct SessionInput {
+  std::string date;  // required, ValidateDate
+  std::string place;
+  std::string attendees;  // free text, e.g. "Ana (CIW), J. Smith (Buyer)"
+};
+struct NoteInput {
+  std::optional<RecordId> session;  // a session of the same negotiation
+  std::string text;                 // required
+};
+struct CommitmentInput {
+  std::string kind;  // required, free text: "price_premium", "code_of_conduct", ...
+  std::string text;  // required: the terms
+  std::optional<RecordId> by;  // the party that proposed it (same negotiation)
+  std::string amount;          // optional, ValidateAmount
+  std::string deadline;        // optional, ValidateDate
+  std::string principle = "flexible";  // Principles()
+  std::string status = "proposed";     // CommitmentStatuses()
+};
+struct NeedInput {
+  std::string kind = "need";  // NeedKinds()
+  std::string text;           // required
+};
+struct ElementInput {
+  std::string element;                // ValidateElement
+  std::vector<RecordId> covered_by;   // commitments of the same negotiation
+  std::vector<std::string> forms;     // FinancialSupportForms(); only for financial_support
+};
+struct CampaignActionInput {
+  std::string date;  // required, ValidateDate
+  std::string kind;  // required, free text: "protest", "delegation", "boycott", ...
+  std::string text;
+};
+
+// ---- Views ----
+// Everything recorded about one negotiation. Sessions are ordered by date (then by when
+// they were recorded); every other list oldest first.
+struct NegotiationOverview {
+  log::Record negotiation;
+  std::vector<log::Record> parties, sessions, notes, commitments, needs, elements, actions;
+};
+
+// One required element of the bottom line.
+struct ElementStatus {
+  RecordId id{};
+  std::string element;             // "worker_gains", "custom:no_retaliation", ...
+  std::vector<std::string> forms;  // financial support forms required
+  std::vector<RecordId> linked;    // commitments linked to it (every version of covered_by)
+  std::vector<RecordId> covering;  // linked commitments that are agreed or signed
+  bool covered = false;
+  bool conflicted = false;         // its links or a linked commitment's status are in conflict
+};
+
+inline constexpr std::size_t kStallSessions = 3;
+
+struct StallSignal {
+  bool stalled = false;
+  std::size_t sessions = 0;            // sessions recorded
+  std::string since;                   // date of the kStallSessions-th most recent session
+  std::vector<std::string> elements;   // uncovered elements without movement since then
+  std::string message;                 // one line; empty when not stalled
+};
+
+struct BottomLineReport {
+  RecordId negotiation{};
+  std::vector<ElementStatus> elements;  // in the order they were required
+  bool meets = false;  // at least one element required, and every one covered
+  std::string verdict;  // one line
+  StallSignal stall;
+  std::optional<std::string> campaign_warning;
+};
+
+// One change of a commitment's status.
+struct StatusChange {
+  std::string status;
+  std::uint64_t hlc = 0;
+  std::string author;
+  std::string author_name;
+  bool live = false;
+};
+
+inline constexpr std::string_view kWalkAwayVerdict =
+    "current terms do not meet the bottom line: be ready to walk away";
+inline constexpr std::string_view kMeetsVerdict = "current terms meet the bottom line";
+inline constexpr std::string_view kNoBottomLineVerdict =
+    "no bottom line fixed yet: require its elements before negotiating";
+inline constexpr std::string_view kStallMessage = "not enough power yet: keep campaigning";
+
+class Model {
+ public:
+  Model(log::Replica& replica, Clock& clock) : replica_(replica), clock_(clock) {}
+
+  // ---- Recording ----
+  // The negotiation starts with campaign_status "active" and created = now.
+  Result<RecordId> AddNegotiation(const NegotiationInput& in);
+  Result<RecordId> AddParty(const RecordId& negotiation, const PartyInput& in);
+  Result<RecordId> AddSession(const RecordId& negotiation, const SessionInput& in);
+  Result<RecordId> AddNote(const RecordId& negotiation, const NoteInput& in);
+  Result<RecordId> AddCommitment(const RecordId& negotiation, const CommitmentInput& in);
+  Status SetCommitmentStatus(const RecordId& commitment, std::string_view status);
+  Result<RecordId> AddNeed(const RecordId& negotiation, const NeedInput& in);
+  // Requires an element of the bottom line. If the negotiation already requires it, the new
+  // links and forms are added to the existing record (whose id is returned).
+  Result<RecordId> RequireElement(const RecordId& negotiation, const ElementInput& in);
+  Result<RecordId> AddCampaignAction(const RecordId& negotiation, const CampaignActionInput& in);
+  // Sets the campaign status. Returns the campaign warning (see CampaignWarning) when the
+  // new status is "ended" or "paused" and no agreement is signed; the status is set anyway.
+  Result<std::optional<std::string>> SetCampaignStatus(const RecordId& negotiation,
+                                                       std::string_view status);
+  // Resolves a field (conflicted or not) to `value`, validated for the record's type;
+  // supersedes every surviving version.
+  Status Resolve(const RecordId& record, std::string_view field, std::string_view value);
+
+  // ---- Reading ----
+  // The live record `id` of type `type`. Code::kNotFound ("no <type> with id ...") when it
+  // does not exist, is deleted, or has another type.
+  Result<log::Record> GetOfType(const RecordId& id, std::string_view type);
+  Result<std::vector<log::Record>> Negotiations();
+  Result<NegotiationOverview> Overview(const RecordId& negotiation);
+  // A party of the negotiation by id prefix or by name (case-insensitive, unique).
+  Result<RecordId> FindParty(const RecordId& negotiation, std::string_view id_prefix_or_name);
+
+  // ---- Queries (exact rules in docs/model.md) ----
+  Result<BottomLineReport> BottomLine(const RecordId& negotiation);
+  Result<StallSignal> Stall(const RecordId& negotiation);
+  // The warning when the campaign status is "ended" or "paused" and no commitment of the
+  // negotiation is signed; nullopt otherwise.
+  Result<std::optional<std::string>> CampaignWarning(const RecordId& negotiation);
+  Result<std::vector<log::HistoryEntry>> History(const RecordId& id) { return replica_.History(id); }
+  Result<std::vector<StatusChange>> StatusHistory(const RecordId& commitment);
+  Result<std::vector<log::Conflict>> Conflicts() { return replica_.Conflicts(); }
+
+ private:
+  Result<log::Record> Load(const RecordId& id);
+  Result<std::vector<log::Record>> Children(const RecordId& negotiation, std::string_view type);
+  Result<NegotiationOverview> OverviewOf(log::Record negotiation);
+  Result<StallSignal> StallOf(const NegotiationOverview& overview,
+                              const std::vector<ElementStatus>& elements);
+  Result<std::vector<ElementStatus>> Elements(const NegotiationOverview& overview);
+  std::optional<std::string> WarningOf(const NegotiationOverview& overview);
+  // Creates a record of `type` with `fields` (pairs, already validated) in one change.
+  Result<RecordId> CreateRecord(std::string_view type,
+                                const std::vector<std::pair<std::string, std::string>>& fields);
+
+  log::Replica& replica_;
+  Clock& clock_;
+};
+
+// Splits a comma-separated list of record ids (empty items ignored).
+Result<std::vector<RecordId>> ParseIdList(std::string_view list);
+std::string JoinIdList(const std::vector<RecordId>& ids);
+
+}  // namespace parley::model

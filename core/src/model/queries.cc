@@ -1,0 +1,152 @@
+// The brief's queries: the bottom-line report, the stall signal and the campaign warning.
+// The exact rules are written in docs/model.md; keep the two in step.
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <string>
+
+#include "parley/core/model.h"
+
+namespace parley::model {
+namespace {
+
+bool Has(const std::vector<RecordId>& ids, const RecordId& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// A commitment covers an element only when every surviving version of its status is
+// "agreed" or "signed": a conflict between "agreed" and "withdrawn" does not count.
+bool Binding(const log::Record& commitment) {
+  const log::Field* f = commitment.field("status");
+  if (f == nullptr || f->values.empty()) return false;
+  return std::all_of(f->values.begin(), f->values.end(),
+                     [](const log::Value& v) { return v.data == "agreed" || v.data == "signed"; });
+}
+
+bool Signed(const log::Record& commitment) {
+  const log::Field* f = commitment.field("status");
+  if (f == nullptr) return false;
+  return std::all_of(f->values.begin(), f->values.end(), [](const log::Value& v) { return v.data == "signed"; });
+}
+
+// Unix ms of 00:00:00 UTC on an ISO date (already validated).
+std::int64_t DayStartMs(const std::string& date) {
+  std::tm tm{};
+  tm.tm_year = std::stoi(date.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(date.substr(5, 2)) - 1;
+  tm.tm_mday = std::stoi(date.substr(8, 2));
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+}  // namespace
+
+Result<std::vector<ElementStatus>> Model::Elements(const NegotiationOverview& o) {
+  std::map<RecordId, const log::Record*> commitments;
+  for (const auto& c : o.commitments) commitments[c.id] = &c;
+  std::vector<ElementStatus> out;
+  for (const auto& e : o.elements) {
+    ElementStatus s;
+    s.id = e.id;
+    s.element = e.get("element");
+    std::string forms = e.get("forms");
+    std::size_t start = 0;
+    while (start < forms.size()) {
+      std::size_t comma = std::min(forms.find(',', start), forms.size());
+      if (comma > start) s.forms.push_back(forms.substr(start, comma - start));
+      start = comma + 1;
+    }
+    const log::Field* links = e.field("covered_by");
+    const log::Field* name = e.field("element");
+    s.conflicted = (links && links->conflicted()) || (name && name->conflicted());
+    // Covered only when covered under every surviving version of the links.
+    bool every_version_covered = links != nullptr;
+    if (links) {
+      for (const auto& version : links->values) {
+        PARLEY_ASSIGN_OR_RETURN(auto ids, ParseIdList(version.data));
+        bool this_version = false;
+        for (const auto& id : ids) {
+          if (!Has(s.linked, id)) s.linked.push_back(id);
+          auto it = commitments.find(id);
+          if (it == commitments.end()) continue;  // deleted, or of another negotiation
+          const log::Field* st = it->second->field("status");
+          if (st && st->conflicted()) s.conflicted = true;
+          if (Binding(*it->second)) {
+            this_version = true;
+            if (!Has(s.covering, id)) s.covering.push_back(id);
+          }
+        }
+        every_version_covered = every_version_covered && this_version;
+      }
+    }
+    s.covered = every_version_covered;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<StallSignal> Model::StallOf(const NegotiationOverview& o, const std::vector<ElementStatus>& elements) {
+  StallSignal signal;
+  signal.sessions = o.sessions.size();
+  if (o.sessions.size() < kStallSessions) return signal;
+  signal.since = o.sessions[o.sessions.size() - kStallSessions].get("date");
+  if (!ValidateDate(signal.since).ok()) return signal;  // a conflicted or damaged date: no signal
+  const std::int64_t since_ms = DayStartMs(signal.since);
+  std::map<RecordId, bool> in_negotiation;
+  for (const auto& c : o.commitments) in_negotiation[c.id] = true;
+  for (const auto& e : elements) {
+    if (e.covered) continue;
+    bool moved = false;
+    for (const auto& id : e.linked) {
+      if (!in_negotiation.count(id)) continue;
+      PARLEY_ASSIGN_OR_RETURN(auto history, replica_.History(id));
+      for (const auto& h : history) {
+        bool counts = h.op == "create" || (h.op == "set" && h.field == "status");
+        if (counts && HlcUnixMs(h.hlc) >= since_ms) moved = true;
+      }
+      if (moved) break;
+    }
+    if (!moved) signal.elements.push_back(e.element);
+  }
+  signal.stalled = !signal.elements.empty();
+  if (signal.stalled) signal.message = std::string(kStallMessage);
+  return signal;
+}
+
+std::optional<std::string> Model::WarningOf(const NegotiationOverview& o) {
+  std::string status = o.negotiation.get("campaign_status");
+  if (status != "ended" && status != "paused") return std::nullopt;
+  for (const auto& c : o.commitments) {
+    if (Signed(c)) return std::nullopt;
+  }
+  return "the campaign is " + status +
+         " but no agreement is signed: the campaign must not end before an agreement is signed";
+}
+
+Result<BottomLineReport> Model::BottomLine(const RecordId& negotiation) {
+  PARLEY_ASSIGN_OR_RETURN(auto o, Overview(negotiation));
+  BottomLineReport r;
+  r.negotiation = negotiation;
+  PARLEY_ASSIGN_OR_RETURN(r.elements, Elements(o));
+  if (r.elements.empty()) {
+    r.verdict = std::string(kNoBottomLineVerdict);
+  } else {
+    r.meets = std::all_of(r.elements.begin(), r.elements.end(), [](const ElementStatus& e) { return e.covered; });
+    r.verdict = std::string(r.meets ? kMeetsVerdict : kWalkAwayVerdict);
+  }
+  PARLEY_ASSIGN_OR_RETURN(r.stall, StallOf(o, r.elements));
+  r.campaign_warning = WarningOf(o);
+  return r;
+}
+
+Result<StallSignal> Model::Stall(const RecordId& negotiation) {
+  PARLEY_ASSIGN_OR_RETURN(auto o, Overview(negotiation));
+  PARLEY_ASSIGN_OR_RETURN(auto elements, Elements(o));
+  return StallOf(o, elements);
+}
+
+Result<std::optional<std::string>> Model::CampaignWarning(const RecordId& negotiation) {
+  PARLEY_ASSIGN_OR_RETURN(auto o, Overview(negotiation));
+  return WarningOf(o);
+}
+
+}  // namespace parley::model

@@ -1,0 +1,7 @@
+# The CLI tests run the built `parley` binary as a subprocess.
+target_sources(${target} PRIVATE ${dir}/cli_runner.cc)
+add_dependencies(${target} parley)
+# The offline walk-through of the README, run against the freshly built binary.
+add_test(NAME parley_walkthrough
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/walkthrough.sh $<TARGET_FILE:parley>)
+set_tests_properties(parley_walkthrough PROPERTIES LABELS cli TIMEOUT 300)
