@@ -280,6 +280,10 @@ Bytes SealTo(ByteView recipient_public, ByteView plaintext) {
 }
 
 Result<Bytes> OpenSealed(const DhKeyPair& recipient, ByteView sealed) {
+  if (recipient.public_key.size() != crypto_box_PUBLICKEYBYTES ||
+      recipient.secret_key.size() != crypto_box_SECRETKEYBYTES) {
+    return Err(Code::kInvalidArgument, "sealed box recipient keys are not X25519 keys");
+  }
   if (sealed.size() < crypto_box_SEALBYTES) return Err(Code::kCorrupt, "sealed box too short");
   Bytes out(sealed.size() - crypto_box_SEALBYTES);
   if (crypto_box_seal_open(out.data(), sealed.data(), sealed.size(), recipient.public_key.data(),

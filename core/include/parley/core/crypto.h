@@ -91,6 +91,8 @@ inline constexpr std::size_t kXNonceSize = 24;
 inline constexpr std::size_t kAeadTagSize = 16;
 
 // Combined mode: returns ciphertext || tag.
+// REQUIRES: key is kAeadKeySize and nonce kXNonceSize bytes; other sizes are a programming
+// error and abort (the Open calls return kInvalidArgument instead).
 Bytes XChaChaSeal(ByteView key, ByteView nonce, ByteView plaintext, ByteView ad);
 // Code::kCorrupt when authentication fails; kInvalidArgument on bad key/nonce sizes.
 Result<Bytes> XChaChaOpen(ByteView key, ByteView nonce, ByteView ciphertext_and_tag, ByteView ad);
@@ -103,6 +105,7 @@ Status XChaChaOpenInPlace(ByteView key, ByteView nonce, std::span<std::uint8_t> 
 
 // ---- AEAD: ChaCha20-Poly1305 (IETF, 12-byte nonce), used by the Noise layer ----
 inline constexpr std::size_t kChaChaNonceSize = 12;
+// REQUIRES: key is kAeadKeySize and nonce kChaChaNonceSize bytes (aborts otherwise).
 Bytes ChaChaSeal(ByteView key, ByteView nonce, ByteView plaintext, ByteView ad);
 Result<Bytes> ChaChaOpen(ByteView key, ByteView nonce, ByteView ciphertext_and_tag, ByteView ad);
 
@@ -135,6 +138,9 @@ Result<SecretBytes> Dh(const SecretBytes& secret, ByteView public_key);
 
 // ---- Sealed boxes (anonymous encryption to an X25519 public key) ----
 Bytes SealTo(ByteView recipient_public, ByteView plaintext);
+// REQUIRES (SealTo): recipient_public is kDhSize bytes (aborts otherwise).
+// OpenSealed: Code::kCorrupt when the box does not open; kInvalidArgument when `recipient`
+// does not hold X25519 keys.
 Result<Bytes> OpenSealed(const DhKeyPair& recipient, ByteView sealed);
 
 // ---- Passphrase key derivation: Argon2id ----
