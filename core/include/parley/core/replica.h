@@ -15,8 +15,11 @@
 // record as "deleted with concurrent edits". Replicas that hold the same set of changes
 // have the same state, whatever the order they received them in.
 //
-// Ownership: a Replica borrows the Store (which must outlive it). Transactions borrow the
-// Replica; at most one is open at a time.
+// Ownership: a Replica borrows the Store (which must outlive it, and must not be locked
+// while the Replica exists: destroy the Replica before Store::Lock()). Transactions borrow
+// the Replica; at most one is open at a time, and while one is open Apply(), CreateVault()
+// and AcceptInvite() return Code::kBusy. Reads during an open transaction see its writes.
+// Fork / forged chains are refused with Code::kConflict (see docs/change-format.md).
 // Thread safety: one thread at a time (the Store's connection is not shared).
 #pragma once
 
@@ -91,7 +94,7 @@ struct HistoryEntry {
   std::string author;       // hex identity key
   std::string author_name;  // device label, if known
   std::uint64_t seq = 0;
-  std::string op;           // "create", "set", "delete"
+  std::string op;           // "create", "restore", "set", "delete"
   std::string field;        // for "set"
   std::string value;        // for "set"
   bool live = false;        // the value still survives

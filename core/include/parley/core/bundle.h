@@ -1,0 +1,41 @@
+// Change bundles: one file that carries changes from one device of a vault to another
+// without a network (USB stick, messaging app). See docs/bundle-format.md.
+//
+// A bundle is encrypted under the vault's current epoch key and signed by the exporting
+// device's identity key; its exact length is recorded inside, so truncation is detected.
+// Import verifies the whole file (length, signature, decryption, then every change) before
+// anything is applied, and applies all its changes in one transaction: a bad bundle is
+// refused whole, and importing the same bundle twice changes nothing.
+//
+// Ownership: the calls borrow everything they are given. Thread safety: the thread that
+// owns the Replica and Store. Failures: Code::kCorrupt (truncated, tampered, or not a
+// bundle), Code::kInvalidArgument (a bundle of another vault), Code::kPermissionDenied (no
+// key for the bundle's epoch), Code::kDiskFull / kIoError from the file system (export
+// leaves no file behind), and the errors of Replica::Apply.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "parley/core/replica.h"
+#include "parley/core/store.h"
+#include "parley/platform/env.h"
+
+namespace parley::bundle {
+
+struct ExportSummary {
+  std::size_t changes = 0;  // changes written
+  std::uint64_t bytes = 0;  // size of the file
+};
+
+// Writes the changes held by `replica` that a device knowing `known` may lack (every
+// change when `known` is empty) to `path`, atomically (Env::WriteFileAtomic).
+// REQUIRES: the store has a vault; `replica` was opened over `store`.
+Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path,
+                                   const log::VersionVector& known = {});
+
+// Reads, verifies and applies the bundle at `path`. The report counts new, duplicate and
+// pending changes and names gaps, as Replica::Apply does.
+Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path);
+
+}  // namespace parley::bundle

@@ -1,0 +1,165 @@
+#include "log/change_codec.h"
+
+#include <cstring>
+#include <string>
+
+#include "log/tuning.h"
+
+namespace parley::log {
+namespace {
+
+constexpr std::string_view kIdLabel = "parley/change-id/v1";
+constexpr std::string_view kSignLabel = "parley/change/v1";
+
+Status Corrupt(std::string msg) { return Error(Domain::kLog, Code::kCorrupt, "change rejected: " + std::move(msg)); }
+
+crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
+
+crypto::Bytes SignedMessage(const ChangeId& id) {
+  crypto::Bytes msg(kSignLabel.size() + id.size());
+  std::memcpy(msg.data(), kSignLabel.data(), kSignLabel.size());
+  std::memcpy(msg.data() + kSignLabel.size(), id.data(), id.size());
+  return msg;
+}
+
+Status CheckOpId(const pb::OpId& id, int authors) {
+  if (id.author() > static_cast<std::uint32_t>(authors)) return Corrupt("an op id names an unknown author");
+  if (id.seq() == 0 || id.seq() > kMaxSeq) return Corrupt("an op id has a sequence number out of range");
+  if (id.index() > kMaxOpsPerChange) return Corrupt("an op id has an index out of range");
+  return Status::Ok();
+}
+
+Status CheckBody(const pb::ChangeBody& body) {
+  if (body.hlc() == 0) return Corrupt("the clock is zero");
+  if (static_cast<std::uint64_t>(body.ops_size()) > kMaxOpsPerChange) return Corrupt("too many operations");
+  if (static_cast<std::uint64_t>(body.authors_size()) > kMaxAuthors) return Corrupt("too many authors");
+  for (const auto& a : body.authors()) {
+    if (a.size() != crypto::kSignPublicKeySize) return Corrupt("an author key has the wrong size");
+  }
+  const int authors = body.authors_size();
+  for (const pb::Op& op : body.ops()) {
+    switch (op.kind_case()) {
+      case pb::Op::kCreate:
+        if (op.create().type().empty() || op.create().type().size() > kMaxNameSize) {
+          return Corrupt("a record type is empty or too long");
+        }
+        for (const auto& s : op.create().supersedes()) PARLEY_RETURN_IF_ERROR(CheckOpId(s, authors));
+        break;
+      case pb::Op::kSet:
+        if (op.set().field().empty() || op.set().field().size() > kMaxNameSize) {
+          return Corrupt("a field name is empty or too long");
+        }
+        for (const auto& s : op.set().supersedes()) PARLEY_RETURN_IF_ERROR(CheckOpId(s, authors));
+        break;
+      case pb::Op::kRemove:
+        for (const auto& s : op.remove().supersedes()) PARLEY_RETURN_IF_ERROR(CheckOpId(s, authors));
+        break;
+      case pb::Op::kAddMember: {
+        const auto& m = op.add_member();
+        if (m.identity().size() != crypto::kSignPublicKeySize || m.kx_public().size() != crypto::kDhSize) {
+          return Corrupt("a membership operation has a malformed key");
+        }
+        if (m.role() != "admin" && m.role() != "member") return Corrupt("a membership operation has an unknown role");
+        if (m.name().size() > kMaxNameSize) return Corrupt("a device name is too long");
+        continue;  // not a record operation: no record id
+      }
+      case pb::Op::KIND_NOT_SET: return Corrupt("an operation of unknown kind");
+    }
+    if (op.record().size() != sizeof(RecordId)) return Corrupt("a record id has the wrong size");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+ChangeId ComputeChangeId(crypto::ByteView header, crypto::ByteView body) {
+  crypto::Hasher h;
+  h.Update(kIdLabel).UpdateU64(header.size()).Update(header).Update(body);
+  return h.Final256();
+}
+
+Status SealChange(const SealParams& p, const pb::ChangeBody& body, pb::Change* out, ChangeId* id) {
+  if (p.author == nullptr || p.vault.size() != 32 || p.epoch_key.size() != crypto::kAeadKeySize || p.seq == 0 ||
+      p.seq > kMaxSeq || (p.seq == 1) != p.prev.empty()) {
+    return Error(Domain::kLog, Code::kInternal, "sealing a change: bad parameters");
+  }
+  std::string plain;
+  if (!body.SerializeToString(&plain)) return Error(Domain::kLog, Code::kInternal, "sealing a change: encoding failed");
+  if (plain.size() + crypto::kAeadTagSize > kMaxChangeBodySize) {
+    return Error(Domain::kLog, Code::kInvalidArgument, "the change is too large");
+  }
+  std::uint8_t nonce[crypto::kXNonceSize];
+  crypto::RandomBytes(nonce);
+
+  pb::ChangeHeader header;
+  header.set_vault(p.vault.data(), p.vault.size());
+  header.set_author(p.author->public_key.data(), p.author->public_key.size());
+  header.set_seq(p.seq);
+  if (!p.prev.empty()) header.set_prev(p.prev.data(), p.prev.size());
+  header.set_epoch(p.epoch);
+  header.set_nonce(nonce, sizeof nonce);
+  header.set_body_size(static_cast<std::uint32_t>(plain.size() + crypto::kAeadTagSize));
+  std::string* header_bytes = out->mutable_header();
+  header_bytes->clear();
+  if (!header.SerializeToString(header_bytes)) return Error(Domain::kLog, Code::kInternal, "encoding a header");
+
+  // Encrypt in place: the body buffer grows by the tag.
+  std::string* cipher = out->mutable_body();
+  *cipher = std::move(plain);
+  const std::size_t n = cipher->size();
+  cipher->resize(n + crypto::kAeadTagSize);
+  auto* buf = reinterpret_cast<std::uint8_t*>(cipher->data());
+  PARLEY_RETURN_IF_ERROR(crypto::XChaChaSealInPlace(p.epoch_key, crypto::ByteView(nonce, sizeof nonce),
+                                                    std::span<std::uint8_t>(buf, n), View(*header_bytes),
+                                                    std::span<std::uint8_t>(buf + n, crypto::kAeadTagSize)));
+  *id = ComputeChangeId(View(*header_bytes), View(*cipher));
+  crypto::Bytes sig = crypto::Sign(p.author->secret_key, SignedMessage(*id));
+  out->set_signature(sig.data(), sig.size());
+  return Status::Ok();
+}
+
+Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vault) {
+  CheckedChange c;
+  if (change.header().size() > kMaxChangeHeaderSize) return Corrupt("the header is too large");
+  if (!c.header.ParseFromString(change.header())) return Corrupt("the header does not parse");
+  const pb::ChangeHeader& h = c.header;
+  if (h.vault().size() != 32) return Corrupt("the vault id has the wrong size");
+  if (!crypto::ConstantTimeEqual(View(h.vault()), vault)) {
+    return Error(Domain::kLog, Code::kInvalidArgument, "change rejected: it belongs to another vault");
+  }
+  if (h.author().size() != crypto::kSignPublicKeySize) return Corrupt("the author key has the wrong size");
+  if (h.seq() == 0 || h.seq() > kMaxSeq) return Corrupt("the sequence number is out of range");
+  if (h.seq() == 1 ? !h.prev().empty() : h.prev().size() != sizeof(ChangeId)) {
+    return Corrupt("the link to the previous change is malformed");
+  }
+  if (h.nonce().size() != crypto::kXNonceSize) return Corrupt("the nonce has the wrong size");
+  if (h.body_size() != change.body().size()) return Corrupt("the body size does not match the header");
+  if (change.body().size() < crypto::kAeadTagSize || change.body().size() > kMaxChangeBodySize) {
+    return Corrupt("the body size is out of range");
+  }
+  if (change.signature().size() != crypto::kSignatureSize) return Corrupt("the signature has the wrong size");
+  c.id = ComputeChangeId(View(change.header()), View(change.body()));
+  Status s = crypto::Verify(View(h.author()), SignedMessage(c.id), View(change.signature()));
+  if (!s.ok()) return Corrupt("the signature does not verify (seq " + std::to_string(h.seq()) + ")");
+  return c;
+}
+
+Result<pb::ChangeBody> OpenBody(const pb::Change& change, crypto::ByteView epoch_key) {
+  pb::ChangeHeader header;
+  if (!header.ParseFromString(change.header())) return Corrupt("the header does not parse");
+  const std::string& body = change.body();
+  if (body.size() < crypto::kAeadTagSize) return Corrupt("the body is too short");
+  std::string plain(body.data(), body.size() - crypto::kAeadTagSize);
+  const auto* tag = reinterpret_cast<const std::uint8_t*>(body.data()) + plain.size();
+  Status s = crypto::XChaChaOpenInPlace(
+      epoch_key, View(header.nonce()),
+      std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()), View(change.header()),
+      crypto::ByteView(tag, crypto::kAeadTagSize));
+  if (!s.ok()) return Corrupt("the body does not decrypt (tampered, or the wrong key)");
+  pb::ChangeBody out;
+  if (!out.ParseFromString(plain)) return Corrupt("the body does not parse");
+  PARLEY_RETURN_IF_ERROR(CheckBody(out));
+  return out;
+}
+
+}  // namespace parley::log

@@ -1,0 +1,51 @@
+// The change codec: sealing a local change (encrypt, hash, sign) and checking a received one.
+//
+// Layout and rules (docs/change-format.md):
+//   id        = BLAKE2b-256("parley/change-id/v1" || le64(len(header)) || header || body)
+//   signature = Ed25519(author, "parley/change/v1" || id)
+//   body      = XChaCha20-Poly1305(epoch key, header.nonce, ChangeBody, ad = header bytes)
+// Checking is split in two steps so that a receiver can reject a forgery before it looks
+// for keys: CheckChange (header sanity, id, signature) and OpenBody (decrypt and parse).
+// Thread safety: pure functions.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "parley/change.pb.h"
+#include "parley/core/crypto.h"
+#include "parley/core/replica.h"
+
+namespace parley::log {
+
+// What a sealed change needs besides its body.
+struct SealParams {
+  crypto::ByteView vault;         // 32 bytes
+  const crypto::SignKeyPair* author = nullptr;
+  std::uint64_t seq = 0;          // 1-based
+  crypto::ByteView prev;          // id of seq-1, empty when seq == 1
+  std::uint32_t epoch = 0;
+  crypto::ByteView epoch_key;     // 32 bytes
+};
+
+// Encrypts and signs `body`. On success `out` holds the change and `id` its id.
+Status SealChange(const SealParams& params, const pb::ChangeBody& body, pb::Change* out, ChangeId* id);
+
+// A received change whose header parsed, whose id was computed and whose signature verified.
+struct CheckedChange {
+  pb::ChangeHeader header;
+  ChangeId id{};
+};
+
+// Parses the header, checks its sanity against `vault` (sizes, seq range, prev presence),
+// computes the id and verifies the signature. Code::kCorrupt with a message naming the
+// fault; Code::kInvalidArgument ("another vault") when the vault id differs.
+Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vault);
+
+// Decrypts and parses the body of a checked change; checks the body's sanity (record ids,
+// op id references, limits). Code::kCorrupt on any failure.
+Result<pb::ChangeBody> OpenBody(const pb::Change& change, crypto::ByteView epoch_key);
+
+ChangeId ComputeChangeId(crypto::ByteView header, crypto::ByteView body);
+
+}  // namespace parley::log

@@ -1,0 +1,261 @@
+// Reading: records with their surviving values, conflicts and history.
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "log/replica_impl.h"
+#include "log/tuning.h"
+
+namespace parley::log {
+namespace {
+
+std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+RecordId ToRecordId(std::span<const std::uint8_t> b) {
+  RecordId id{};
+  if (b.size() == id.size()) std::memcpy(id.data(), b.data(), id.size());
+  return id;
+}
+
+}  // namespace
+
+Value ReplicaImpl::MakeValue(std::int64_t op, std::uint64_t hlc, std::string data) const {
+  Value v;
+  v.data = std::move(data);
+  v.hlc = hlc;
+  const AuthorInfo& a = author(static_cast<std::int64_t>(OpKeyAuthor(op)));
+  v.author = a.hex;
+  v.author_name = a.name;
+  v.seq = OpKeySeq(op);
+  v.index = static_cast<std::uint32_t>(OpKeyIndex(op));
+  return v;
+}
+
+void ReplicaImpl::SortValues(std::vector<Value>& values) const {
+  std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) {
+    return std::tie(a.hlc, a.author, a.seq, a.index) < std::tie(b.hlc, b.author, b.seq, b.index);
+  });
+}
+
+Existence ReplicaImpl::ExistenceOf(const std::vector<int>& live_kinds, bool has_fields) const {
+  const bool alive = std::find(live_kinds.begin(), live_kinds.end(), kOpCreate) != live_kinds.end();
+  const bool deleted = std::find(live_kinds.begin(), live_kinds.end(), kOpDelete) != live_kinds.end();
+  if (alive && deleted) return Existence::kConflict;
+  if (alive) return Existence::kAlive;
+  return has_fields ? Existence::kDeletedWithEdits : Existence::kDeleted;
+}
+
+Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, std::string_view type,
+                                        std::uint64_t created) {
+  Record rec;
+  rec.id = ToRecordId(crypto::AsBytes(id));
+  rec.type = std::string(type);
+  rec.created_hlc = created;
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT op, kind, field, value, hlc FROM log_ops WHERE rid = ?1 AND live ORDER BY field"));
+  s.Bind(1, rid);
+  std::vector<int> kinds;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const int kind = static_cast<int>(s.Int(1));
+    if (kind != kOpSet) {
+      kinds.push_back(kind);
+      continue;
+    }
+    std::string_view name = s.Text(2);
+    if (rec.fields.empty() || rec.fields.back().name != name) rec.fields.push_back(Field{std::string(name), {}});
+    rec.fields.back().values.push_back(
+        MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), std::string(AsText(s.Blob(3)))));
+  }
+  for (Field& f : rec.fields) SortValues(f.values);
+  rec.existence = ExistenceOf(kinds, !rec.fields.empty());
+  return rec;
+}
+
+Result<std::optional<Record>> ReplicaImpl::Get(const RecordId& id) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT rid, type, created_hlc FROM log_records WHERE id = ?1"));
+  s.BindBlob(1, crypto::ByteView(id.data(), id.size()));
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || s.Text(1).empty()) return std::optional<Record>();
+  PARLEY_ASSIGN_OR_RETURN(
+      Record rec, BuildRecord(s.Int(0), std::string_view(reinterpret_cast<const char*>(id.data()), id.size()),
+                              s.Text(1), static_cast<std::uint64_t>(s.Int(2))));
+  return std::optional<Record>(std::move(rec));
+}
+
+Result<std::vector<Record>> ReplicaImpl::List(std::string_view type, bool include_deleted) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, type.empty() ? "SELECT rid, id, type, created_hlc FROM log_records "
+                                                       "WHERE type <> '' ORDER BY created_hlc, id"
+                                                     : "SELECT rid, id, type, created_hlc FROM log_records "
+                                                       "WHERE type = ?1 ORDER BY created_hlc, id"));
+  if (!type.empty()) s.Bind(1, type);
+  std::vector<Record> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    PARLEY_ASSIGN_OR_RETURN(Record rec, BuildRecord(s.Int(0), AsText(s.Blob(1)), s.Text(2),
+                                                    static_cast<std::uint64_t>(s.Int(3))));
+    const bool deleted = rec.existence == Existence::kDeleted || rec.existence == Existence::kDeletedWithEdits;
+    if (deleted && !include_deleted) continue;
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string_view field, std::string_view value) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
+                                   "SELECT DISTINCT r.rid, r.id, r.type, r.created_hlc FROM log_records r "
+                                   "JOIN log_ops o ON o.rid = r.rid AND o.live AND o.field = ?2 "
+                                   "WHERE r.type = ?1 AND o.value = ?3 ORDER BY r.created_hlc, r.id"));
+  s.Bind(1, type).Bind(2, field).BindBlob(3, crypto::AsBytes(value));
+  std::vector<Record> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    PARLEY_ASSIGN_OR_RETURN(Record rec, BuildRecord(s.Int(0), AsText(s.Blob(1)), s.Text(2),
+                                                    static_cast<std::uint64_t>(s.Int(3))));
+    if (rec.existence == Existence::kDeleted) continue;
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
+  std::vector<Conflict> out;
+  Stmt rec;
+  PARLEY_RETURN_IF_ERROR(rec.Prepare(db_, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"));
+  // Field conflicts: more than one surviving value.
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
+                                   "SELECT o.rid, o.field FROM log_ops o JOIN log_records r ON r.rid = o.rid "
+                                   "WHERE o.live AND o.field <> '' AND r.type <> '' "
+                                   "GROUP BY o.rid, o.field HAVING count(*) > 1"));
+  Stmt values;
+  PARLEY_RETURN_IF_ERROR(values.Prepare(db_, "SELECT op, value, hlc FROM log_ops WHERE rid = ?1 AND field = ?2 AND live"));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    Conflict c;
+    const std::int64_t rid = s.Int(0);
+    c.field = std::string(s.Text(1));
+    rec.Reset();
+    rec.Bind(1, rid);
+    PARLEY_ASSIGN_OR_RETURN(bool found, rec.Step());
+    if (!found) continue;
+    c.record = ToRecordId(rec.Blob(0));
+    c.type = std::string(rec.Text(1));
+    values.Reset();
+    values.Bind(1, rid).Bind(2, std::string_view(c.field));
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool r, values.Step());
+      if (!r) break;
+      c.values.push_back(MakeValue(values.Int(0), static_cast<std::uint64_t>(values.Int(2)),
+                                   std::string(AsText(values.Blob(1)))));
+    }
+    SortValues(c.values);
+    out.push_back(std::move(c));
+  }
+  // Existence conflicts: a surviving tombstone beside a re-creation or concurrent edits.
+  Stmt deleted;
+  PARLEY_RETURN_IF_ERROR(deleted.Prepare(
+      db_, "SELECT DISTINCT o.rid, r.id, r.type, r.created_hlc FROM log_ops o JOIN log_records r ON r.rid = o.rid "
+           "WHERE o.live AND o.field = '' AND o.kind = 3 AND r.type <> ''"));
+  Stmt existence;
+  PARLEY_RETURN_IF_ERROR(existence.Prepare(db_, "SELECT op, kind, hlc FROM log_ops WHERE rid = ?1 AND field = '' AND live"));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, deleted.Step());
+    if (!row) break;
+    PARLEY_ASSIGN_OR_RETURN(Record r, BuildRecord(deleted.Int(0), AsText(deleted.Blob(1)), deleted.Text(2),
+                                                  static_cast<std::uint64_t>(deleted.Int(3))));
+    if (r.existence != Existence::kConflict && r.existence != Existence::kDeletedWithEdits) continue;
+    Conflict c;
+    c.record = r.id;
+    c.type = r.type;
+    existence.Reset();
+    existence.Bind(1, deleted.Int(0));
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool e, existence.Step());
+      if (!e) break;
+      c.values.push_back(MakeValue(existence.Int(0), static_cast<std::uint64_t>(existence.Int(2)),
+                                   existence.Int(1) == kOpDelete ? "deleted" : "alive"));
+    }
+    SortValues(c.values);
+    out.push_back(std::move(c));
+  }
+  std::sort(out.begin(), out.end(), [](const Conflict& a, const Conflict& b) {
+    return std::tie(a.record, a.field) < std::tie(b.record, b.field);
+  });
+  return out;
+}
+
+Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, nullptr));
+  std::vector<HistoryEntry> out;
+  if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(id));
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT op, kind, field, value, hlc, live FROM log_ops WHERE rid = ?1"));
+  s.Bind(1, rid);
+  std::vector<std::pair<Value, HistoryEntry>> rows;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const int kind = static_cast<int>(s.Int(1));
+    Value v = MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), "");
+    HistoryEntry e;
+    e.hlc = v.hlc;
+    e.author = v.author;
+    e.author_name = v.author_name;
+    e.seq = v.seq;
+    e.op = kind == kOpCreate ? "create" : kind == kOpSet ? "set" : "delete";
+    if (kind == kOpSet) {
+      e.field = std::string(s.Text(2));
+      e.value = std::string(AsText(s.Blob(3)));
+    }
+    e.live = s.Int(5) != 0;
+    rows.emplace_back(std::move(v), std::move(e));
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.hlc, a.first.author, a.first.seq, a.first.index) <
+           std::tie(b.first.hlc, b.first.author, b.first.seq, b.first.index);
+  });
+  bool created = false;
+  for (auto& [v, e] : rows) {
+    if (e.op == "create") {
+      if (created) e.op = "restore";
+      created = true;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<RecordId> ReplicaImpl::ResolvePrefix(std::string_view prefix) {
+  if (prefix.size() < 4 || prefix.size() > 32) {
+    return Error(Domain::kLog, Code::kInvalidArgument, "a record id prefix is 4 to 32 hex characters");
+  }
+  std::string lower;
+  for (char c : prefix) {
+    char l = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (!((l >= '0' && l <= '9') || (l >= 'a' && l <= 'f'))) {
+      return Error(Domain::kLog, Code::kInvalidArgument, "a record id prefix is hex");
+    }
+    lower += l;
+  }
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(
+      db_, "SELECT id FROM log_records WHERE type <> '' AND substr(lower(hex(id)), 1, ?2) = ?1 LIMIT 2"));
+  s.Bind(1, std::string_view(lower)).Bind(2, static_cast<std::int64_t>(lower.size()));
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Error(Domain::kLog, Code::kNotFound, "no record starts with " + lower);
+  RecordId id = ToRecordId(s.Blob(0));
+  PARLEY_ASSIGN_OR_RETURN(bool second, s.Step());
+  if (second) return Error(Domain::kLog, Code::kInvalidArgument, "ambiguous record id prefix " + lower);
+  return id;
+}
+
+}  // namespace parley::log

@@ -1,0 +1,390 @@
+// Opening a replica, creating a vault, and the log's bookkeeping (authors, chain state,
+// version vectors, export of held changes).
+#include <algorithm>
+#include <cstring>
+
+#include "log/change_codec.h"
+#include "log/pairing.h"
+#include "log/replica_impl.h"
+#include "log/transaction.h"
+#include "log/tuning.h"
+#include "parley/core/replica_sync.h"
+
+namespace parley::log {
+namespace {
+
+// Resets a cached statement when the scope ends, whatever the path out.
+struct Scoped {
+  explicit Scoped(Stmt& s) : stmt(s) {}
+  ~Scoped() { stmt.Reset(); }
+  Stmt& stmt;
+};
+
+std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
+
+}  // namespace
+
+std::string ToString(const RecordId& id) { return crypto::ToHex(crypto::ByteView(id.data(), id.size())); }
+
+Result<RecordId> ParseRecordId(std::string_view hex) {
+  if (hex.size() != 32) return Error(Domain::kLog, Code::kInvalidArgument, "a record id is 32 hex characters");
+  auto bytes = crypto::FromHex(hex);
+  if (!bytes.ok()) return Error(Domain::kLog, Code::kInvalidArgument, "a record id is 32 hex characters");
+  RecordId id{};
+  std::memcpy(id.data(), bytes->data(), id.size());
+  return id;
+}
+
+const Field* Record::field(std::string_view name) const {
+  for (const Field& f : fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::string Record::get(std::string_view name, std::string_view fallback) const {
+  const Field* f = field(name);
+  return f != nullptr && !f->values.empty() ? f->newest() : std::string(fallback);
+}
+
+Result<std::unique_ptr<Replica>> Replica::Open(store::Store& store, Clock& clock) {
+  PARLEY_RETURN_IF_ERROR(crypto::InitCrypto());
+  if (store.db() == nullptr) return Error(Domain::kLog, Code::kLocked, "the store is locked");
+  auto r = std::make_unique<ReplicaImpl>(store, clock);
+  PARLEY_RETURN_IF_ERROR(r->Init());
+  return std::unique_ptr<Replica>(std::move(r));
+}
+
+ReplicaImpl::ReplicaImpl(store::Store& store, Clock& clock) : store_(store), db_(store.db()), hlc_(clock) {}
+
+Status ReplicaImpl::Init() {
+  PARLEY_RETURN_IF_ERROR(CreateSchema(db_));
+  struct {
+    Stmt* stmt;
+    const char* sql;
+  } const kStatements[] = {
+      {&st.find_record, "SELECT rid, type FROM log_records WHERE id = ?1"},
+      {&st.insert_record, "INSERT INTO log_records(id) VALUES (?1)"},
+      {&st.update_record_type,
+       "UPDATE log_records SET type = ?2, created_hlc = ?3 WHERE rid = ?1 AND (type = '' OR created_hlc > ?3 OR "
+       "(created_hlc = ?3 AND type > ?2))"},
+      {&st.live_field, "SELECT op FROM log_ops WHERE rid = ?1 AND field = ?2 AND live"},
+      {&st.live_record, "SELECT op FROM log_ops WHERE rid = ?1 AND live"},
+      {&st.supersede, "UPDATE log_ops SET live = 0 WHERE op = ?1 AND rid = ?2"},
+      {&st.insert_superseded, "INSERT OR IGNORE INTO log_superseded(op, rid) VALUES (?1, ?2)"},
+      {&st.check_superseded, "SELECT 1 FROM log_superseded WHERE op = ?1 AND rid = ?2"},
+      {&st.delete_superseded, "DELETE FROM log_superseded WHERE op = ?1 AND rid = ?2"},
+      {&st.insert_op, "INSERT INTO log_ops(op, rid, kind, field, value, hlc, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&st.insert_change,
+       "INSERT INTO log_changes(author, seq, id, prev, hlc, epoch, pending, membership, header, body, signature) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+      {&st.held_id, "SELECT id, prev FROM log_changes WHERE author = ?1 AND seq = ?2"},
+      {&st.chain_state, "SELECT contig FROM log_authors WHERE id = ?1"},
+      {&st.update_chain,
+       "UPDATE log_authors SET max_seq = max(max_seq, ?2), held = held + 1, contig = ?3 WHERE id = ?1"},
+      {&st.insert_author, "INSERT INTO log_authors(key) VALUES (?1)"},
+      {&st.set_meta, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"},
+      {&st.pending_changes,
+       "SELECT c.cid, c.author, c.seq, c.header, c.body, c.signature FROM log_changes c "
+       "JOIN log_authors a ON a.id = c.author WHERE c.pending AND a.role > 0"},
+      {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},
+      {&st.insert_member_op,
+       "INSERT OR IGNORE INTO log_member_ops(op, author, target, role, kx, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+  };
+  for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
+
+  Stmt meta;
+  PARLEY_RETURN_IF_ERROR(meta.Prepare(db_, "SELECT k, v FROM log_meta"));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, meta.Step());
+    if (!row) break;
+    if (meta.Text(0) == "founder") founder_ = std::string(AsText(meta.Blob(1)));
+    if (meta.Text(0) == "hlc") hlc_.Observe(static_cast<std::uint64_t>(sqlite3_column_int64(meta.raw(), 1)));
+  }
+  if (store_.vault().has_value()) {
+    const auto& v = store_.vault()->vault_id;
+    vault_id_.assign(v.begin(), v.end());
+  }
+  PARLEY_RETURN_IF_ERROR(ReloadAuthors());
+  PARLEY_RETURN_IF_ERROR(CountSuperseded());
+  const auto& pk = store_.device().identity.public_key;
+  std::string self(pk.begin(), pk.end());
+  self_id_ = FindAuthor(self);
+  if (self_id_ == 0) {
+    PARLEY_ASSIGN_OR_RETURN(self_id_, InternAuthor(self));
+  }
+  return Status::Ok();
+}
+
+Status ReplicaImpl::ReloadAuthors() {
+  authors_.assign(1, AuthorInfo{});
+  author_ids_.clear();
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT id, key, name, role FROM log_authors ORDER BY id"));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    auto id = static_cast<std::size_t>(s.Int(0));
+    if (authors_.size() <= id) authors_.resize(id + 1);
+    AuthorInfo& a = authors_[id];
+    a.key = std::string(AsText(s.Blob(1)));
+    a.hex = crypto::ToHex(Bv(a.key));
+    a.name = std::string(s.Text(2));
+    a.role = static_cast<int>(s.Int(3));
+    author_ids_[a.key] = static_cast<std::int64_t>(id);
+  }
+  return Status::Ok();
+}
+
+std::int64_t ReplicaImpl::FindAuthor(std::string_view key) const {
+  auto it = author_ids_.find(std::string(key));
+  return it == author_ids_.end() ? 0 : it->second;
+}
+
+Result<std::int64_t> ReplicaImpl::InternAuthor(std::string_view key) {
+  if (std::int64_t id = FindAuthor(key); id != 0) return id;
+  if (key.size() != crypto::kSignPublicKeySize) return Error(Domain::kLog, Code::kCorrupt, "malformed device key");
+  Scoped g(st.insert_author);
+  PARLEY_RETURN_IF_ERROR(st.insert_author.BindBlob(1, Bv(key)).Run());
+  const std::int64_t id = sqlite3_last_insert_rowid(db_);
+  if (id <= 0 || static_cast<std::uint64_t>(id) > kMaxAuthors) {
+    return Error(Domain::kLog, Code::kUnsupported, "too many devices in one vault");
+  }
+  if (authors_.size() <= static_cast<std::size_t>(id)) authors_.resize(static_cast<std::size_t>(id) + 1);
+  AuthorInfo& a = authors_[static_cast<std::size_t>(id)];
+  a.key = std::string(key);
+  a.hex = crypto::ToHex(Bv(key));
+  author_ids_[a.key] = id;
+  return id;
+}
+
+Status ReplicaImpl::Rollback() {
+  Status s = Exec(db_, "ROLLBACK", Domain::kLog);
+  record_rids_.clear();
+  created_rids_.clear();
+  Status r = ReloadAuthors();
+  if (r.ok()) r = CountSuperseded();
+  return s.ok() ? r : s;
+}
+
+Status ReplicaImpl::CountSuperseded() {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT count(*) FROM log_superseded"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  superseded_rows_ = row ? s.Int(0) : 0;
+  return Status::Ok();
+}
+
+Status ReplicaImpl::SetMeta(std::string_view key, std::string_view value) {
+  Scoped g(st.set_meta);
+  return st.set_meta.Bind(1, key).BindBlob(2, Bv(value)).Run();
+}
+
+Status ReplicaImpl::SaveClock() {
+  Scoped g(st.set_meta);
+  st.set_meta.Bind(1, std::string_view("hlc")).Bind(2, static_cast<std::int64_t>(hlc_.last()));
+  return st.set_meta.Run();
+}
+
+Result<std::int64_t> ReplicaImpl::FindRecord(const RecordId& id, std::string* type) {
+  if (type == nullptr) {
+    auto it = record_rids_.find(std::string(reinterpret_cast<const char*>(id.data()), id.size()));
+    if (it != record_rids_.end()) return it->second;
+  }
+  Scoped g(st.find_record);
+  st.find_record.BindBlob(1, crypto::ByteView(id.data(), id.size()));
+  PARLEY_ASSIGN_OR_RETURN(bool row, st.find_record.Step());
+  if (!row) return std::int64_t{0};
+  if (type != nullptr) *type = std::string(st.find_record.Text(1));
+  const std::int64_t rid = st.find_record.Int(0);
+  record_rids_[std::string(reinterpret_cast<const char*>(id.data()), id.size())] = rid;
+  return rid;
+}
+
+Result<std::int64_t> ReplicaImpl::CreatedRecord(const RecordId& id) {
+  std::string key(reinterpret_cast<const char*>(id.data()), id.size());
+  if (auto it = created_rids_.find(key); it != created_rids_.end()) return it->second;
+  std::string type;
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, &type));
+  if (rid == 0 || type.empty()) return std::int64_t{0};
+  created_rids_.emplace(std::move(key), rid);
+  return rid;
+}
+
+Result<std::int64_t> ReplicaImpl::InternRecord(std::string_view id) {
+  RecordId record{};
+  std::memcpy(record.data(), id.data(), record.size());
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t found, FindRecord(record, nullptr));
+  if (found != 0) return found;
+  Scoped g(st.insert_record);
+  PARLEY_RETURN_IF_ERROR(st.insert_record.BindBlob(1, Bv(id)).Run());
+  const std::int64_t rid = sqlite3_last_insert_rowid(db_);
+  record_rids_[std::string(id)] = rid;
+  return rid;
+}
+
+Result<std::optional<ChangeId>> ReplicaImpl::HeldId(std::int64_t author_id, std::uint64_t seq, ChangeId* prev_out) {
+  if (author_id == 0 || seq == 0) return std::optional<ChangeId>();
+  Scoped g(st.held_id);
+  st.held_id.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq));
+  PARLEY_ASSIGN_OR_RETURN(bool row, st.held_id.Step());
+  if (!row) return std::optional<ChangeId>();
+  ChangeId id{};
+  auto b = st.held_id.Blob(0);
+  if (b.size() == id.size()) std::memcpy(id.data(), b.data(), id.size());
+  if (prev_out != nullptr) {
+    auto p = st.held_id.Blob(1);
+    prev_out->fill(0);
+    if (p.size() == prev_out->size()) std::memcpy(prev_out->data(), p.data(), p.size());
+  }
+  return std::optional<ChangeId>(id);
+}
+
+Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id,
+                                 const pb::ChangeHeader& header, const pb::Change& change, std::uint64_t hlc,
+                                 bool pending, bool membership) {
+  {
+    Scoped g(st.insert_change);
+    Stmt& s = st.insert_change;
+    s.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq)).BindBlob(3, crypto::ByteView(id.data(), id.size()));
+    if (header.prev().empty()) {
+      s.BindNull(4);
+    } else {
+      s.BindBlob(4, Bv(header.prev()));
+    }
+    s.Bind(5, static_cast<std::int64_t>(hlc)).Bind(6, static_cast<std::int64_t>(header.epoch()));
+    s.Bind(7, std::int64_t{pending ? 1 : 0}).Bind(8, std::int64_t{membership ? 1 : 0});
+    s.BindBlob(9, Bv(change.header())).BindBlob(10, Bv(change.body())).BindBlob(11, Bv(change.signature()));
+    PARLEY_RETURN_IF_ERROR(s.Run());
+  }
+  std::int64_t contig = 0;
+  {
+    Scoped g(st.chain_state);
+    st.chain_state.Bind(1, author_id);
+    PARLEY_ASSIGN_OR_RETURN(bool row, st.chain_state.Step());
+    if (row) contig = st.chain_state.Int(0);
+  }
+  if (static_cast<std::uint64_t>(contig) + 1 == seq) {
+    contig = static_cast<std::int64_t>(seq);
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(auto next, HeldId(author_id, static_cast<std::uint64_t>(contig) + 1));
+      if (!next.has_value()) break;
+      ++contig;
+    }
+  }
+  Scoped g(st.update_chain);
+  return st.update_chain.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq)).Bind(3, contig).Run();
+}
+
+Result<std::vector<std::string>> ReplicaImpl::Gaps(std::int64_t author_id) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT max_seq, held, contig FROM log_authors WHERE id = ?1"));
+  s.Bind(1, author_id);
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  std::vector<std::string> out;
+  if (!row || s.Int(0) == s.Int(1)) return out;
+  std::uint64_t expect = static_cast<std::uint64_t>(s.Int(2)) + 1;
+  Stmt q;
+  PARLEY_RETURN_IF_ERROR(q.Prepare(db_, "SELECT seq FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
+  q.Bind(1, author_id).Bind(2, s.Int(2));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool r, q.Step());
+    if (!r) break;
+    auto seq = static_cast<std::uint64_t>(q.Int(0));
+    if (seq > expect) {
+      out.push_back(author(author_id).hex + ": seq " + std::to_string(expect) + "-" + std::to_string(seq - 1));
+    }
+    expect = seq + 1;
+  }
+  return out;
+}
+
+bool ReplicaImpl::HasVault() const { return !vault_id_.empty() && !founder_.empty(); }
+
+std::string ReplicaImpl::DevicePairingCode() const {
+  const store::DeviceKeys& d = store_.device();
+  return EncodePairingCode(PairingInfo{d.identity.public_key, d.kx.public_key, d.name});
+}
+
+Status ReplicaImpl::CreateVault(std::string_view name) {
+  if (store_.vault().has_value()) return Error(Domain::kLog, Code::kAlreadyExists, "this store already has a vault");
+  if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
+  store::VaultKeys keys;
+  // The id is derived so that a relay can check who created the vault (replica_sync.h).
+  const crypto::Bytes nonce = crypto::RandomBytes(32);
+  keys.vault_id = DeriveVaultId(Bv(author(self_id_).key), nonce);
+  keys.name = std::string(name);
+  store::VaultKey k0;
+  k0.epoch = 0;
+  k0.key = crypto::SecretBytes::Random(crypto::kAeadKeySize);
+  keys.epochs.push_back(std::move(k0));
+  const std::string vault(keys.vault_id.begin(), keys.vault_id.end());
+  const std::string self = author(self_id_).key;
+
+  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
+  Status s = SetMeta("founder", self);
+  if (s.ok()) s = SetMeta("vault_nonce", AsText(nonce));
+  if (s.ok()) s = Exec(db_, "COMMIT", Domain::kLog);
+  if (!s.ok()) {
+    (void)Rollback();
+    return s;
+  }
+  founder_ = self;
+  PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(keys)));
+  vault_id_ = vault;
+  PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/false));
+  const store::DeviceKeys& d = store_.device();
+  PARLEY_RETURN_IF_ERROR(tx->AddMember(Bv(author(self_id_).key), d.kx.public_key, kRoleAdmin, d.name));
+  PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
+  (void)id;
+  return Status::Ok();
+}
+
+Result<VersionVector> ReplicaImpl::Known() {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT id, contig FROM log_authors WHERE contig > 0 ORDER BY key"));
+  VersionVector vv;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    vv.entries.emplace_back(author(s.Int(0)).hex, static_cast<std::uint64_t>(s.Int(1)));
+  }
+  return vv;
+}
+
+Result<std::vector<pb::Change>> ReplicaImpl::ChangesSince(const VersionVector& known) {
+  std::unordered_map<std::string, std::uint64_t> have;
+  for (const auto& [hex, seq] : known.entries) have[hex] = seq;
+  Stmt authors_q, changes_q;
+  PARLEY_RETURN_IF_ERROR(authors_q.Prepare(db_, "SELECT id FROM log_authors WHERE held > 0 ORDER BY key"));
+  PARLEY_RETURN_IF_ERROR(changes_q.Prepare(
+      db_, "SELECT header, body, signature FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
+  std::vector<pb::Change> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, authors_q.Step());
+    if (!row) break;
+    const std::int64_t id = authors_q.Int(0);
+    auto it = have.find(author(id).hex);
+    changes_q.Reset();
+    changes_q.Bind(1, id).Bind(2, static_cast<std::int64_t>(it == have.end() ? 0 : it->second));
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool r, changes_q.Step());
+      if (!r) break;
+      pb::Change& c = out.emplace_back();
+      c.set_header(std::string(AsText(changes_q.Blob(0))));
+      c.set_body(std::string(AsText(changes_q.Blob(1))));
+      c.set_signature(std::string(AsText(changes_q.Blob(2))));
+    }
+  }
+  return out;
+}
+
+Result<std::uint64_t> ReplicaImpl::ChangeCount() {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT count(*) FROM log_changes"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<std::uint64_t>(s.Int(0)) : 0;
+}
+
+}  // namespace parley::log

@@ -1,0 +1,140 @@
+// ReplicaImpl: the Replica over the Store's SQLite connection (see replica.h for the
+// contract and schema.h for the tables). Its parts live in separate files:
+//   replica.cc      opening, vault creation, version vectors, change export
+//   transaction.cc  local transactions (one change each)
+//   apply.cc        verifying and applying remote changes
+//   merge.cc        the register semantics shared by local and remote operations
+//   membership.cc   membership closure, invites
+//   read.cc         records, conflicts, history
+// Invariant: every write happens inside one SQLite transaction that either commits whole
+// or rolls back (after which the in-memory author cache is reloaded from the tables).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "log/hlc.h"
+#include "log/schema.h"
+#include "parley/change.pb.h"
+#include "parley/core/replica.h"
+#include "parley/core/sqlite_util.h"
+
+namespace parley::log {
+
+class LocalTransaction;
+
+struct AuthorInfo {
+  std::string key;  // 32 raw bytes
+  std::string hex;
+  std::string name;
+  int role = kRoleNone;
+};
+
+class ReplicaImpl final : public Replica {
+ public:
+  ReplicaImpl(store::Store& store, Clock& clock);
+  Status Init();
+
+  Status CreateVault(std::string_view name) override;
+  bool HasVault() const override;
+  std::string DevicePairingCode() const override;
+  Result<std::vector<std::uint8_t>> Invite(std::string_view pairing_code) override;
+  Status AcceptInvite(std::span<const std::uint8_t> invite) override;
+  Result<std::unique_ptr<Transaction>> Begin() override;
+  Result<std::optional<Record>> Get(const RecordId& id) override;
+  Result<std::vector<Record>> List(std::string_view type, bool include_deleted) override;
+  Result<std::vector<Record>> Find(std::string_view type, std::string_view field, std::string_view value) override;
+  Result<std::vector<Conflict>> Conflicts() override;
+  Result<std::vector<HistoryEntry>> History(const RecordId& id) override;
+  Result<RecordId> ResolvePrefix(std::string_view prefix) override;
+  Result<ApplyReport> Apply(std::span<const pb::Change> changes) override;
+  Result<std::vector<pb::Change>> ChangesSince(const VersionVector& known) override;
+  Result<VersionVector> Known() override;
+  Result<std::uint64_t> ChangeCount() override;
+
+  // --- Internal, used by the parts above and by bundles ---
+  store::Store& store() { return store_; }
+  sqlite3* db() { return db_; }
+  HybridClock& hlc() { return hlc_; }
+  const std::string& vault_id() const { return vault_id_; }
+  const std::string& founder() const { return founder_; }
+  std::int64_t self_id() const { return self_id_; }
+  const AuthorInfo& author(std::int64_t id) const { return authors_[static_cast<std::size_t>(id)]; }
+  void set_tx_open(bool open) { tx_open_ = open; }
+
+  Result<std::unique_ptr<LocalTransaction>> BeginLocal(bool require_member);
+  // Maps a device key to its small id, adding it to log_authors if new.
+  Result<std::int64_t> InternAuthor(std::string_view key);
+  std::int64_t FindAuthor(std::string_view key) const;
+  Status ReloadAuthors();
+  Status Rollback();
+  Status SetMeta(std::string_view key, std::string_view value);
+
+  // Record rows: the id, or 0 when unknown. `type` receives the type ("" before creation).
+  Result<std::int64_t> FindRecord(const RecordId& id, std::string* type);
+  Result<std::int64_t> InternRecord(std::string_view id);
+  // The row id of a record whose creation is held; 0 otherwise.
+  Result<std::int64_t> CreatedRecord(const RecordId& id);
+
+  // merge.cc: writes one op and its supersessions into the register tables.
+  Status WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field, std::string_view value,
+                 std::uint64_t hlc, std::span<const std::int64_t> supersedes);
+  // Live op keys of a field ("" = the existence register), or of the whole record.
+  Result<std::vector<std::int64_t>> LiveOps(std::int64_t rid, const std::string* field);
+  // Applies a verified body's ops (author_id wrote change `seq`).
+  Status ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body);
+  // Records a held change and updates its author's chain state.
+  Status InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id, const pb::ChangeHeader& header,
+                      const pb::Change& change, std::uint64_t hlc, bool pending, bool membership);
+  // Stores a body's AddMember ops (membership.cc).
+  Status InsertMemberOps(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body,
+                         const std::vector<std::int64_t>& author_map);
+  // Recomputes every device's effective role from log_member_ops (membership.cc).
+  Status RecomputeMembership();
+  // Applies held-back changes whose authors are now members. Bodies already opened in this
+  // batch are passed by change row id to avoid decrypting twice.
+  Status ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied);
+  Status SaveClock();
+  // The id of a held change, if any.
+  Result<std::optional<ChangeId>> HeldId(std::int64_t author_id, std::uint64_t seq, ChangeId* prev_out = nullptr);
+  Result<std::vector<std::string>> Gaps(std::int64_t author_id);
+
+ private:
+  friend class LocalTransaction;
+  Result<Record> BuildRecord(std::int64_t rid, std::string_view id, std::string_view type, std::uint64_t created);
+  Result<std::vector<Value>> ValuesOf(std::int64_t rid, const std::string& field);
+  Value MakeValue(std::int64_t op, std::uint64_t hlc, std::string data) const;
+  void SortValues(std::vector<Value>& values) const;
+  Existence ExistenceOf(const std::vector<int>& live_kinds, bool has_fields) const;
+
+  store::Store& store_;
+  sqlite3* db_;
+  HybridClock hlc_;
+  std::string vault_id_;  // empty without a vault
+  std::string founder_;   // raw identity key of the vault's root admin
+  std::int64_t self_id_ = 0;
+  bool tx_open_ = false;
+  std::vector<AuthorInfo> authors_;  // index = author id (0 unused)
+  // Record id -> row id, for rows known to be committed or in the open transaction
+  // (cleared on rollback). Saves a lookup per operation.
+  std::unordered_map<std::string, std::int64_t> record_rids_;
+  std::unordered_map<std::string, std::int64_t> created_rids_;  // the subset with a creation held
+  // Rows in log_superseded (recounted on rollback): when 0, arrivals need no lookup.
+  std::int64_t superseded_rows_ = 0;
+  Status CountSuperseded();
+  std::unordered_map<std::string, std::int64_t> author_ids_;
+
+ public:
+  // Cached prepared statements (prepared once in Init()).
+  struct Statements {
+    Stmt find_record, insert_record, update_record_type;
+    Stmt live_field, live_record, supersede, insert_superseded, check_superseded, delete_superseded, insert_op;
+    Stmt insert_change, held_id, chain_state, update_chain, insert_author, set_meta;
+    Stmt pending_changes, mark_applied, insert_member_op;
+  } st;
+};
+
+}  // namespace parley::log

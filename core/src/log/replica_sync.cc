@@ -1,0 +1,152 @@
+// Read-only views of the replica's tables for the sync client (replica_sync.h).
+#include "parley/core/replica_sync.h"
+
+#include <cstring>
+
+#include "log/change_codec.h"
+#include "log/pairing.h"
+#include "log/replica_impl.h"
+#include "log/schema.h"
+
+namespace parley::log {
+namespace {
+
+std::string AsString(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+ChangeId ToChangeId(std::span<const std::uint8_t> b) {
+  ChangeId id{};
+  if (b.size() == id.size()) std::memcpy(id.data(), b.data(), id.size());
+  return id;
+}
+
+ReplicaImpl& Impl(Replica& replica) { return static_cast<ReplicaImpl&>(replica); }
+
+}  // namespace
+
+crypto::Bytes DeriveVaultId(crypto::ByteView founder, crypto::ByteView nonce) {
+  crypto::Hasher h;
+  h.Update(kVaultIdLabel).Update(founder).Update(nonce);
+  crypto::Hash id = h.Final256();
+  return crypto::Bytes(id.begin(), id.end());
+}
+
+Result<VaultIdentity> GetVaultIdentity(Replica& replica) {
+  ReplicaImpl& r = Impl(replica);
+  if (!r.HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or join one first");
+  VaultIdentity out;
+  out.vault.assign(r.vault_id().begin(), r.vault_id().end());
+  out.founder.assign(r.founder().begin(), r.founder().end());
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(), "SELECT v FROM log_meta WHERE k = 'vault_nonce'"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (row) {
+    auto b = s.Blob(0);
+    out.nonce.assign(b.begin(), b.end());
+  }
+  return out;
+}
+
+Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t after, std::size_t max_bytes,
+                                                 std::size_t max_count) {
+  ReplicaImpl& r = Impl(replica);
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(),
+                                   "SELECT c.cid, c.id, a.key, c.seq, c.header, c.body, c.signature FROM log_changes c "
+                                   "JOIN log_authors a ON a.id = c.author WHERE c.cid > ?1 ORDER BY c.cid LIMIT ?2"));
+  s.Bind(1, after).Bind(2, static_cast<std::int64_t>(max_count));
+  std::vector<HeldChange> out;
+  std::size_t bytes = 0;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const std::size_t size = s.Blob(4).size() + s.Blob(5).size() + s.Blob(6).size();
+    if (!out.empty() && bytes + size > max_bytes) break;
+    bytes += size;
+    HeldChange& h = out.emplace_back();
+    h.local_seq = s.Int(0);
+    h.id = ToChangeId(s.Blob(1));
+    h.author = AsString(s.Blob(2));
+    h.seq = static_cast<std::uint64_t>(s.Int(3));
+    h.change.set_header(AsString(s.Blob(4)));
+    h.change.set_body(AsString(s.Blob(5)));
+    h.change.set_signature(AsString(s.Blob(6)));
+  }
+  return out;
+}
+
+Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view author) {
+  ReplicaImpl& r = Impl(replica);
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(),
+                                   "SELECT c.cid, c.id, a.key, c.seq FROM log_changes c JOIN log_authors a "
+                                   "ON a.id = c.author WHERE ?1 IS NULL OR a.key = ?1 ORDER BY c.cid"));
+  if (author.empty()) {
+    s.BindNull(1);
+  } else {
+    s.BindBlob(1, crypto::AsBytes(author));
+  }
+  std::vector<ChangeRef> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ChangeRef& c = out.emplace_back();
+    c.local_seq = s.Int(0);
+    c.id = ToChangeId(s.Blob(1));
+    c.author = AsString(s.Blob(2));
+    c.seq = static_cast<std::uint64_t>(s.Int(3));
+  }
+  return out;
+}
+
+ChangeId ChangeIdOf(const pb::Change& change) {
+  return ComputeChangeId(crypto::AsBytes(change.header()), crypto::AsBytes(change.body()));
+}
+
+Result<std::vector<MemberInfo>> ListMembers(Replica& replica) {
+  ReplicaImpl& r = Impl(replica);
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(), "SELECT key, name, role FROM log_authors WHERE role > 0 ORDER BY key"));
+  std::vector<MemberInfo> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    MemberInfo& m = out.emplace_back();
+    m.identity = AsString(s.Blob(0));
+    m.name = std::string(s.Text(1));
+    m.admin = s.Int(2) == kRoleAdmin;
+  }
+  return out;
+}
+
+Result<std::vector<ChainGap>> ListGaps(Replica& replica) {
+  ReplicaImpl& r = Impl(replica);
+  Stmt authors, seqs;
+  PARLEY_RETURN_IF_ERROR(
+      authors.Prepare(r.db(), "SELECT id, key, name, contig FROM log_authors WHERE max_seq > contig ORDER BY key"));
+  PARLEY_RETURN_IF_ERROR(seqs.Prepare(r.db(), "SELECT seq FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
+  std::vector<ChainGap> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, authors.Step());
+    if (!row) break;
+    const std::string key = AsString(authors.Blob(1));
+    const std::string name(authors.Text(2));
+    std::uint64_t expect = static_cast<std::uint64_t>(authors.Int(3)) + 1;
+    seqs.Reset();
+    seqs.Bind(1, authors.Int(0)).Bind(2, authors.Int(3));
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool r2, seqs.Step());
+      if (!r2) break;
+      const auto seq = static_cast<std::uint64_t>(seqs.Int(0));
+      if (seq > expect) out.push_back(ChainGap{key, name, expect, seq - 1});
+      expect = seq + 1;
+    }
+  }
+  return out;
+}
+
+Result<DeviceCode> DecodeDeviceCode(std::string_view code) {
+  PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(code));
+  return DeviceCode{std::move(info.identity), std::move(info.kx), std::move(info.name)};
+}
+
+}  // namespace parley::log

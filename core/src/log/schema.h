@@ -1,0 +1,31 @@
+// The replica's SQLite tables, created in the Store's (encrypted) connection.
+//
+//   log_meta        key/value: "founder" (root admin's identity key), "hlc" (last clock).
+//   log_authors     every device key seen, as a small integer id used by the hot tables;
+//                   chain state (max_seq, held, contig) and effective membership role
+//                   (0 none, 1 member, 2 admin), recomputed from log_member_ops.
+//   log_changes     every change held, exactly as received (header, body, signature), with
+//                   its id, link, clock and whether it is held back (pending) because its
+//                   author is not a member yet.
+//   log_records     record ids as small integers, with type and first creation clock.
+//   log_ops         every operation ever applied (history, including old values), keyed by
+//                   the packed op id (tuning.h); `live` = no held op supersedes it.
+//   log_superseded  op ids superseded before they arrived: dead on arrival.
+//   log_member_ops  every AddMember operation held (also from pending changes).
+// Invariant: an op is live iff it is held and neither a held op names it (then live = 0)
+// nor log_superseded holds it. Everything is a pure function of the set of changes held.
+#pragma once
+
+#include <sqlite3.h>
+
+#include "parley/platform/status.h"
+
+namespace parley::log {
+
+enum OpKind : int { kOpCreate = 1, kOpSet = 2, kOpDelete = 3 };
+enum Role : int { kRoleNone = 0, kRoleMember = 1, kRoleAdmin = 2 };
+
+// Creates the tables if they do not exist. Idempotent.
+Status CreateSchema(sqlite3* db);
+
+}  // namespace parley::log

@@ -1,0 +1,219 @@
+#include "log/transaction.h"
+
+#include <cstring>
+
+#include "log/change_codec.h"
+#include "log/tuning.h"
+
+namespace parley::log {
+namespace {
+crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
+std::string_view RecordBytes(const RecordId& id) { return {reinterpret_cast<const char*>(id.data()), id.size()}; }
+}  // namespace
+
+Result<std::unique_ptr<Transaction>> ReplicaImpl::Begin() {
+  PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
+  return std::unique_ptr<Transaction>(std::move(tx));
+}
+
+Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_member) {
+  if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
+  if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is already open");
+  if (require_member && author(self_id_).role == kRoleNone) {
+    return Error(Domain::kLog, Code::kPermissionDenied, "this device is not (yet) a member of the vault");
+  }
+  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
+  Stmt s;
+  Status st_ok = s.Prepare(db_, "SELECT max_seq FROM log_authors WHERE id = ?1");
+  std::uint64_t seq = 0;
+  if (st_ok.ok()) {
+    s.Bind(1, self_id_);
+    auto row = s.Step();
+    if (!row.ok()) st_ok = row.status();
+    if (row.ok() && *row) seq = static_cast<std::uint64_t>(s.Int(0));
+  }
+  std::string prev;
+  if (st_ok.ok() && seq > 0) {
+    auto held = HeldId(self_id_, seq);
+    if (!held.ok()) st_ok = held.status();
+    if (held.ok() && held->has_value()) prev.assign(reinterpret_cast<const char*>((*held)->data()), 32);
+  }
+  if (st_ok.ok() && seq + 1 > kMaxSeq) {
+    st_ok = Error(Domain::kLog, Code::kUnsupported, "this device has written the most changes a device can");
+  }
+  if (!st_ok.ok()) {
+    (void)Rollback();
+    return st_ok;
+  }
+  tx_open_ = true;
+  return std::make_unique<LocalTransaction>(*this, hlc_.Now(), seq + 1, std::move(prev));
+}
+
+LocalTransaction::LocalTransaction(ReplicaImpl& replica, std::uint64_t hlc, std::uint64_t seq, std::string prev)
+    : r_(replica), hlc_(hlc), seq_(seq), prev_(std::move(prev)) {}
+
+LocalTransaction::~LocalTransaction() {
+  if (!done_) {
+    (void)r_.Rollback();
+    r_.set_tx_open(false);
+  }
+}
+
+Status LocalTransaction::Usable() const {
+  if (done_) return Error(Domain::kLog, Code::kInvalidArgument, "the transaction is finished");
+  if (!failed_.ok()) return failed_;
+  if (static_cast<std::uint64_t>(body_.ops_size()) >= kMaxOpsPerChange) {
+    return Error(Domain::kLog, Code::kInvalidArgument, "too many operations in one change");
+  }
+  return Status::Ok();
+}
+
+Status LocalTransaction::Poison(Status s) {
+  if (!s.ok() && failed_.ok()) failed_ = s;
+  return s;
+}
+
+std::int64_t LocalTransaction::NextOpKey() const {
+  return PackOpKey(static_cast<std::uint64_t>(r_.self_id()), seq_, static_cast<std::uint64_t>(body_.ops_size()));
+}
+
+void LocalTransaction::AddOpIds(const std::vector<std::int64_t>& keys,
+                                google::protobuf::RepeatedPtrField<pb::OpId>* out) {
+  for (std::int64_t k : keys) {
+    const auto author = static_cast<std::int64_t>(OpKeyAuthor(k));
+    std::uint32_t a = 0;
+    if (author != r_.self_id()) {
+      auto it = author_index_.find(author);
+      if (it == author_index_.end()) {
+        body_.add_authors(r_.author(author).key);
+        it = author_index_.emplace(author, static_cast<std::uint32_t>(body_.authors_size())).first;
+      }
+      a = it->second;
+    }
+    pb::OpId* id = out->Add();
+    id->set_author(a);
+    id->set_seq(OpKeySeq(k));
+    id->set_index(static_cast<std::uint32_t>(OpKeyIndex(k)));
+  }
+}
+
+Result<std::int64_t> LocalTransaction::KnownRecord(const RecordId& record) {
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, r_.CreatedRecord(record));
+  if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(record));
+  return rid;
+}
+
+Result<RecordId> LocalTransaction::Create(std::string_view type) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  if (type.empty() || type.size() > kMaxNameSize) {
+    return Error(Domain::kLog, Code::kInvalidArgument, "a record type is 1 to 256 bytes");
+  }
+  RecordId id{};
+  crypto::RandomBytes(id);
+  auto rid = r_.InternRecord(RecordBytes(id));
+  if (!rid.ok()) return Poison(rid.status());
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), *rid, kOpCreate, "", type, hlc_, {})));
+  pb::Op* op = body_.add_ops();
+  op->set_record(id.data(), id.size());
+  op->mutable_create()->set_type(std::string(type));
+  return id;
+}
+
+Status LocalTransaction::Set(const RecordId& record, std::string_view field, std::string_view value) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  if (field.empty() || field.size() > kMaxNameSize) {
+    return Error(Domain::kLog, Code::kInvalidArgument, "a field name is 1 to 256 bytes");
+  }
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, KnownRecord(record));
+  const std::string name(field);
+  auto live = r_.LiveOps(rid, &name);
+  if (!live.ok()) return Poison(live.status());
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpSet, field, value, hlc_, *live)));
+  pb::Op* op = body_.add_ops();
+  op->set_record(record.data(), record.size());
+  pb::SetField* set = op->mutable_set();
+  set->set_field(name);
+  set->set_value(value.data(), value.size());
+  AddOpIds(*live, set->mutable_supersedes());
+  return Status::Ok();
+}
+
+Status LocalTransaction::Delete(const RecordId& record) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, KnownRecord(record));
+  auto live = r_.LiveOps(rid, nullptr);  // the tombstone supersedes every value seen
+  if (!live.ok()) return Poison(live.status());
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpDelete, "", {}, hlc_, *live)));
+  pb::Op* op = body_.add_ops();
+  op->set_record(record.data(), record.size());
+  AddOpIds(*live, op->mutable_remove()->mutable_supersedes());
+  return Status::Ok();
+}
+
+Status LocalTransaction::Restore(const RecordId& record) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  std::string type;
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, r_.FindRecord(record, &type));
+  if (rid == 0 || type.empty()) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(record));
+  const std::string existence;
+  auto live = r_.LiveOps(rid, &existence);  // the existence register only
+  if (!live.ok()) return Poison(live.status());
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpCreate, "", type, hlc_, *live)));
+  pb::Op* op = body_.add_ops();
+  op->set_record(record.data(), record.size());
+  op->mutable_create()->set_type(type);
+  AddOpIds(*live, op->mutable_create()->mutable_supersedes());
+  return Status::Ok();
+}
+
+Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  pb::Op* op = body_.add_ops();
+  pb::AddMember* m = op->mutable_add_member();
+  m->set_identity(identity.data(), identity.size());
+  m->set_kx_public(kx.data(), kx.size());
+  m->set_role(role == kRoleAdmin ? "admin" : "member");
+  m->set_name(std::string(name.substr(0, std::min<std::size_t>(name.size(), kMaxNameSize))));
+  membership_ = true;
+  return Status::Ok();
+}
+
+Result<ChangeId> LocalTransaction::Commit() {
+  if (done_) return Error(Domain::kLog, Code::kInvalidArgument, "the transaction is finished");
+  Status s = failed_;
+  if (s.ok() && body_.ops_size() == 0) s = Error(Domain::kLog, Code::kInvalidArgument, "nothing to commit");
+  const store::VaultKey* key = r_.store().vault().has_value() ? r_.store().vault()->Current() : nullptr;
+  if (s.ok() && key == nullptr) s = Error(Domain::kLog, Code::kNotFound, "no vault key");
+  pb::Change change;
+  ChangeId id{};
+  pb::ChangeHeader header;
+  if (s.ok()) {
+    body_.set_hlc(hlc_);
+    body_.set_device_name(r_.store().device().name);
+    SealParams p;
+    p.vault = Bv(r_.vault_id());
+    p.author = &r_.store().device().identity;
+    p.seq = seq_;
+    p.prev = Bv(prev_);
+    p.epoch = key->epoch;
+    p.epoch_key = key->key.view();
+    s = SealChange(p, body_, &change, &id);
+  }
+  if (s.ok() && !header.ParseFromString(change.header())) s = Error(Domain::kLog, Code::kInternal, "header");
+  if (s.ok()) s = r_.InsertChange(r_.self_id(), seq_, id, header, change, hlc_, false, membership_);
+  if (s.ok() && membership_) {
+    s = r_.InsertMemberOps(r_.self_id(), seq_, body_, {r_.self_id()});
+    if (s.ok()) s = r_.RecomputeMembership();
+  }
+  if (s.ok()) s = r_.SaveClock();
+  if (s.ok()) s = Exec(r_.db(), "COMMIT", Domain::kLog);
+  done_ = true;
+  r_.set_tx_open(false);
+  if (!s.ok()) {
+    (void)r_.Rollback();
+    return s;
+  }
+  return id;
+}
+
+}  // namespace parley::log

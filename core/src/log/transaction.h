@@ -1,0 +1,50 @@
+// LocalTransaction: one local change in the making (see Transaction in replica.h).
+//
+// Operations are written into the replica's tables as they are made, inside one SQLite
+// transaction opened by Begin(), so each operation sees the ones before it. Commit() seals
+// the change (encrypt, hash, sign), stores it and commits; destruction without Commit()
+// rolls everything back. If any write fails midway the transaction is poisoned: Commit()
+// then rolls back and returns that error.
+#pragma once
+
+#include <unordered_map>
+
+#include "log/replica_impl.h"
+
+namespace parley::log {
+
+class LocalTransaction final : public Transaction {
+ public:
+  LocalTransaction(ReplicaImpl& replica, std::uint64_t hlc, std::uint64_t seq, std::string prev);
+  ~LocalTransaction() override;
+
+  Result<RecordId> Create(std::string_view type) override;
+  Status Set(const RecordId& record, std::string_view field, std::string_view value) override;
+  Status Delete(const RecordId& record) override;
+  Status Restore(const RecordId& record) override;
+  Result<ChangeId> Commit() override;
+
+  // Membership: adds (or re-adds with a new role) a device. Used by CreateVault and Invite.
+  Status AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name);
+
+ private:
+  Status Usable() const;
+  // The record's row id; Code::kNotFound unless its creation is held.
+  Result<std::int64_t> KnownRecord(const RecordId& record);
+  void AddOpIds(const std::vector<std::int64_t>& keys, google::protobuf::RepeatedPtrField<pb::OpId>* out);
+  std::int64_t NextOpKey() const;
+  // Records a failed write: the transaction can only be rolled back now.
+  Status Poison(Status s);
+
+  ReplicaImpl& r_;
+  pb::ChangeBody body_;
+  std::uint64_t hlc_;
+  std::uint64_t seq_;
+  std::string prev_;
+  bool done_ = false;
+  bool membership_ = false;
+  Status failed_;
+  std::unordered_map<std::int64_t, std::uint32_t> author_index_;  // author id -> OpId.author
+};
+
+}  // namespace parley::log

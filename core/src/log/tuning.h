@@ -1,0 +1,43 @@
+// Limits and tuning constants of the change log, merge and bundles, in one place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace parley::log {
+
+// A remote clock is believed at most this far ahead of the local wall clock.
+inline constexpr std::int64_t kMaxHlcDriftMs = 24LL * 3600 * 1000;
+
+// Operation ids are packed into one SQLite integer: author (16 bits) | seq (27) | index (20).
+// Changes outside these limits are refused as corrupt.
+inline constexpr int kOpIndexBits = 20;
+inline constexpr int kOpSeqBits = 27;
+inline constexpr int kOpAuthorBits = 16;
+inline constexpr std::uint64_t kMaxOpsPerChange = (1ULL << kOpIndexBits) - 1;
+inline constexpr std::uint64_t kMaxSeq = (1ULL << kOpSeqBits) - 1;
+inline constexpr std::uint64_t kMaxAuthors = (1ULL << kOpAuthorBits) - 1;
+
+// Largest encrypted change body accepted (bytes).
+inline constexpr std::size_t kMaxChangeBodySize = 64u << 20;
+// Largest serialized change header accepted (bytes).
+inline constexpr std::size_t kMaxChangeHeaderSize = 512;
+// Largest field name and record type (bytes).
+inline constexpr std::size_t kMaxNameSize = 256;
+// Changes held back because their author is not (yet) a member; more are refused.
+inline constexpr std::uint64_t kMaxPendingChanges = 100'000;
+// Largest bundle file accepted for import (bytes).
+inline constexpr std::uint64_t kMaxBundleSize = 1ULL << 30;
+
+inline std::int64_t PackOpKey(std::uint64_t author, std::uint64_t seq, std::uint64_t index) {
+  return static_cast<std::int64_t>((author << (kOpSeqBits + kOpIndexBits)) | (seq << kOpIndexBits) | index);
+}
+inline std::uint64_t OpKeyAuthor(std::int64_t key) {
+  return static_cast<std::uint64_t>(key) >> (kOpSeqBits + kOpIndexBits);
+}
+inline std::uint64_t OpKeySeq(std::int64_t key) {
+  return (static_cast<std::uint64_t>(key) >> kOpIndexBits) & kMaxSeq;
+}
+inline std::uint64_t OpKeyIndex(std::int64_t key) { return static_cast<std::uint64_t>(key) & kMaxOpsPerChange; }
+
+}  // namespace parley::log
