@@ -13,6 +13,8 @@
 // Ownership: Store owns its SQLite connection and its keys (in locked memory). Lock() or
 // destruction closes the connection and zeroes every key.
 // Thread safety: a Store and its connection are used from one thread at a time.
+// The database's page size is 4096 with 40 reserved bytes per page (SQLite's usable page size
+// is 4056); the layout is fixed by the VFS and documented in docs/storage-format.md.
 // Failures: Code::kWrongPassphrase (nothing changed), Code::kMissingSecret (says which),
 // Code::kCorrupt ("tampered or corrupt": a page, WAL frame or key file failed
 // authentication), Code::kBusy (another process holds the store), Code::kDiskFull.
@@ -35,6 +37,9 @@ struct StoreOptions {
   std::string data_dir;
   crypto::Argon2Params argon2 = crypto::DefaultArgon2Params();  // used by Create only
   std::string device_name;                                       // used by Create only
+  // The SQLite VFS under the page-encrypting one; empty means SQLite's default ("unix").
+  // Tests name a fault-injecting VFS here. Used by Create and by Open(options).
+  std::string base_vfs;
 };
 
 // A device's long-term keys: Ed25519 identity (signs changes) and X25519 (handshakes).
@@ -70,6 +75,9 @@ class Store {
   // Unlocks and opens an existing store. On any failure nothing on disk is changed.
   static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const std::string& data_dir,
                                             std::string_view passphrase);
+  // The same, with options: `data_dir` and `base_vfs` are used; the rest is ignored.
+  static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const StoreOptions& options,
+                                            std::string_view passphrase);
 
   // Panic wipe: shreds the key file (crypto-erase) first, then the key-store secret, then
   // deletes every other file of the store. Needs no passphrase. OK if nothing is there.
@@ -97,8 +105,12 @@ class Store {
   // Adds or replaces the vault and its keys, rewriting the key file durably.
   Status SetVault(VaultKeys vault);
 
-  // Checkpoints and truncates the WAL, closes the connection and zeroes every key.
-  // Afterwards only the destructor may be called. Idempotent.
+  // Checkpoints and truncates the WAL, closes the connection, unregisters the store's VFS and
+  // zeroes every key. Afterwards only the destructor may be called. Idempotent.
+  // REQUIRES: every statement prepared on db() is finalized first. If one is not, the keys are
+  // still zeroed; the connection closes itself when the last statement is finalized and can
+  // read or write nothing meanwhile. Returns the checkpoint's status (nothing is lost if it
+  // fails: the WAL is recovered at the next Open).
   Status Lock();
 
   const std::string& data_dir() const;

@@ -1,0 +1,275 @@
+// Store: unlocking the key hierarchy and opening the encrypted database.
+//
+// Invariants on disk: the key file is written last by Create (it is the commit point of a new
+// store) and rewritten only atomically (Env::WriteFileAtomic). The database file exists with
+// at least one whole page whenever the key file exists. Open writes nothing before the keys
+// have been unlocked and the database authenticated.
+#include <sqlite3.h>
+
+#include <cstring>
+
+#include "parley/core/sqlite_util.h"
+#include "parley/core/store.h"
+#include "store/database.h"
+#include "store/key_file.h"
+#include "store/store_files.h"
+#include "store/vfs.h"
+
+namespace parley::store {
+
+using internal::KeyFileData;
+using internal::KeyMaterial;
+
+const VaultKey* VaultKeys::Epoch(std::uint32_t e) const {
+  for (const auto& k : epochs) {
+    if (k.epoch == e) return &k;
+  }
+  return nullptr;
+}
+
+struct Store::Impl {
+  Env* env = nullptr;
+  KeyStore* key_store = nullptr;
+  std::string data_dir;
+  KeyFileData key_file;
+  crypto::SecretBytes master;
+  KeyMaterial keys;
+  std::unique_ptr<internal::PageVfs> vfs;
+  sqlite3* db = nullptr;
+  bool locked = false;
+
+  void WipeKeys() {
+    master.Wipe();
+    keys.database_key.Wipe();
+    keys.device.identity.secret_key.Wipe();
+    keys.device.kx.secret_key.Wipe();
+    if (keys.vault) {
+      for (auto& e : keys.vault->epochs) e.key.Wipe();
+    }
+  }
+};
+
+namespace {
+
+Status StoreError(Code code, std::string msg) { return Status(Domain::kStore, code, std::move(msg)); }
+
+crypto::SecretBytes TakeSecret(std::vector<std::uint8_t>& v) {
+  crypto::SecretBytes s = crypto::SecretBytes::Copy(v);
+  if (!v.empty()) internal::Scrub(v.data(), v.size());
+  v.clear();
+  return s;
+}
+
+Result<crypto::SecretBytes> LoadKeyStoreSecret(KeyStore& key_store, const std::string& name,
+                                               const std::string& data_dir) {
+  auto got = key_store.Get(name);
+  if (!got.ok()) {
+    const Status& s = got.status();
+    if (s.code() == Code::kMissingSecret || s.code() == Code::kNotFound) {
+      return StoreError(Code::kMissingSecret, "the key-store secret \"" + name + "\" of the store in " + data_dir +
+                                                  " is missing from the platform key store (" + s.message() +
+                                                  "); without it the store cannot be unlocked");
+    }
+    return s;
+  }
+  if (got->size() != 32) {
+    TakeSecret(*got);
+    return StoreError(Code::kCorrupt, "the key-store secret \"" + name + "\" is tampered or corrupt (bad size)");
+  }
+  return TakeSecret(*got);
+}
+
+// Opens the database through a fresh page-encrypting VFS holding `db_key`.
+Status OpenEncrypted(Store::Impl& impl, const std::string& base_vfs, bool create) {
+  const char* base = base_vfs.empty() ? nullptr : base_vfs.c_str();
+  PARLEY_ASSIGN_OR_RETURN(impl.vfs, internal::PageVfs::Register(impl.keys.database_key, base));
+  auto db = internal::OpenDatabase(JoinPath(impl.data_dir, internal::kDatabaseFileName), impl.vfs->name(), create,
+                                   impl.key_file.header.store_id);
+  if (!db.ok()) return db.status();  // the caller drops impl.vfs
+  impl.db = *db;
+  return Status::Ok();
+}
+
+Status CheckDatabaseFile(Env& env, const std::string& data_dir) {
+  const std::string path = JoinPath(data_dir, internal::kDatabaseFileName);
+  auto size = env.FileSize(path);
+  if (!size.ok()) {
+    return StoreError(Code::kCorrupt, "the database file " + path + " is missing (the store is tampered or corrupt)");
+  }
+  if (*size < static_cast<std::uint64_t>(internal::kPageSize) || *size % internal::kPageSize != 0) {
+    return StoreError(Code::kCorrupt, "the database file " + path + " is truncated (the store is tampered or corrupt)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() { (void)Lock(); }
+
+Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options, std::string_view passphrase) {
+  PARLEY_RETURN_IF_ERROR(crypto::InitCrypto());
+  if (options.data_dir.empty()) return StoreError(Code::kInvalidArgument, "no data directory given");
+  const crypto::Argon2Params floor = crypto::MinimumArgon2Params();
+  if (options.argon2.ops_limit < floor.ops_limit || options.argon2.mem_limit < floor.mem_limit) {
+    return StoreError(Code::kInvalidArgument, "Argon2id parameters below the floor");
+  }
+  PARLEY_RETURN_IF_ERROR(env.CreateDirs(options.data_dir));
+  if (Exists(env, options.data_dir)) {
+    return StoreError(Code::kAlreadyExists, "a store already exists in " + options.data_dir);
+  }
+  // Leftovers of a Create that never reached its commit point hold nothing readable.
+  PARLEY_RETURN_IF_ERROR(internal::RemoveDatabaseFiles(env, options.data_dir));
+
+  auto impl = std::make_unique<Impl>();
+  impl->env = &env;
+  impl->key_store = &key_store;
+  impl->data_dir = options.data_dir;
+  KeyFileData& kf = impl->key_file;
+  kf.header.store_id = crypto::RandomBytes(internal::kStoreIdSize);
+  kf.header.argon2 = options.argon2;
+  kf.header.salt = crypto::RandomBytes(crypto::kArgon2SaltSize);
+  impl->master = crypto::SecretBytes::Random(32);
+  impl->keys.database_key = crypto::SecretBytes::Random(32);
+  impl->keys.device.identity = crypto::NewSignKeyPair();
+  impl->keys.device.kx = crypto::NewDhKeyPair();
+  impl->keys.device.name = options.device_name;
+
+  const std::string secret_name = internal::KeyStoreName(kf.header.store_id);
+  crypto::SecretBytes secret = crypto::SecretBytes::Random(32);
+  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek, internal::DeriveKek(passphrase, kf.header, secret));
+  internal::WrapMaster(kf, secret, kek, impl->master);
+  internal::WrapBundle(kf, impl->master, impl->keys);
+  kek.Wipe();
+  PARLEY_RETURN_IF_ERROR(key_store.Put(secret_name, secret.view()));
+  secret.Wipe();
+
+  auto undo = [&](Status s) {
+    if (impl->db != nullptr) sqlite3_close_v2(impl->db);
+    impl->db = nullptr;
+    impl->vfs.reset();
+    (void)internal::RemoveDatabaseFiles(env, options.data_dir);
+    (void)key_store.Erase(secret_name);
+    return s;
+  };
+  // An empty 0600 file: SQLite gives the WAL and shared-memory files the same mode.
+  Status s = env.WriteFileAtomic(JoinPath(options.data_dir, internal::kDatabaseFileName), {});
+  if (s.ok()) s = OpenEncrypted(*impl, options.base_vfs, /*create=*/true);
+  if (s.ok()) s = internal::CloseDatabase(impl->db);
+  if (!s.ok() && s.code() != Code::kDiskFull && impl->vfs && impl->vfs->saw_disk_full()) {
+    s = StoreError(Code::kDiskFull, "the disk is full (" + s.message() + ")");
+  }
+  impl->db = nullptr;
+  impl->vfs.reset();
+  if (s.ok()) s = env.WriteFileAtomic(JoinPath(options.data_dir, internal::kKeyFileName),
+                                      internal::EncodeKeyFile(kf));
+  if (!s.ok()) return undo(s.Annotate("creating the store"));
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const std::string& data_dir,
+                                           std::string_view passphrase) {
+  StoreOptions options;
+  options.data_dir = data_dir;
+  return Open(env, key_store, options, passphrase);
+}
+
+Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const StoreOptions& options,
+                                           std::string_view passphrase) {
+  PARLEY_RETURN_IF_ERROR(crypto::InitCrypto());
+  const std::string& data_dir = options.data_dir;
+  const std::string key_path = JoinPath(data_dir, internal::kKeyFileName);
+  auto file = env.ReadFile(key_path);
+  if (!file.ok()) {
+    if (file.status().code() == Code::kNotFound) {
+      return StoreError(Code::kNotFound, "no store in " + data_dir + " (no key file " + key_path + ")");
+    }
+    return file.status();
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->env = &env;
+  impl->key_store = &key_store;
+  impl->data_dir = data_dir;
+  PARLEY_ASSIGN_OR_RETURN(impl->key_file, internal::ParseKeyFile(*file));
+  const KeyFileData& kf = impl->key_file;
+  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes secret,
+                          LoadKeyStoreSecret(key_store, internal::KeyStoreName(kf.header.store_id), data_dir));
+  PARLEY_RETURN_IF_ERROR(internal::VerifyHeader(kf, secret));
+  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek, internal::DeriveKek(passphrase, kf.header, secret));
+  secret.Wipe();
+  PARLEY_ASSIGN_OR_RETURN(impl->master, internal::UnwrapMaster(kf, kek));
+  kek.Wipe();
+  PARLEY_ASSIGN_OR_RETURN(impl->keys, internal::UnwrapBundle(kf, impl->master));
+  PARLEY_RETURN_IF_ERROR(CheckDatabaseFile(env, data_dir));
+  PARLEY_RETURN_IF_ERROR(OpenEncrypted(*impl, options.base_vfs, /*create=*/false));
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<std::unique_ptr<Store>> Store::CreateInMemoryForTesting(std::string_view device_name) {
+  PARLEY_RETURN_IF_ERROR(crypto::InitCrypto());
+  auto impl = std::make_unique<Impl>();
+  impl->keys.database_key = crypto::SecretBytes::Random(32);
+  impl->keys.device.identity = crypto::NewSignKeyPair();
+  impl->keys.device.kx = crypto::NewDhKeyPair();
+  impl->keys.device.name = std::string(device_name);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = SqliteStatus(rc, db, "opening an in-memory database");
+    sqlite3_close(db);
+    return s;
+  }
+  impl->db = db;
+  PARLEY_RETURN_IF_ERROR(Exec(db, "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"));
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+bool Store::Exists(Env& env, const std::string& data_dir) {
+  return env.FileExists(JoinPath(data_dir, internal::kKeyFileName));
+}
+
+sqlite3* Store::db() const { return impl_->db; }
+const DeviceKeys& Store::device() const { return impl_->keys.device; }
+const std::optional<VaultKeys>& Store::vault() const { return impl_->keys.vault; }
+const std::string& Store::data_dir() const { return impl_->data_dir; }
+
+Status Store::SetVault(VaultKeys vault) {
+  Impl& impl = *impl_;
+  if (impl.locked) return StoreError(Code::kLocked, "the store is locked");
+  if (vault.vault_id.size() != 32) return StoreError(Code::kInvalidArgument, "a vault id is 32 bytes");
+  for (const auto& e : vault.epochs) {
+    if (e.key.size() != 32) return StoreError(Code::kInvalidArgument, "a vault epoch key is 32 bytes");
+  }
+  std::optional<VaultKeys> previous = std::move(impl.keys.vault);
+  impl.keys.vault = std::move(vault);
+  if (impl.env == nullptr) return Status::Ok();  // in-memory store: nothing to persist
+  KeyFileData updated = impl.key_file;
+  internal::WrapBundle(updated, impl.master, impl.keys);
+  Status s = impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
+                                       internal::EncodeKeyFile(updated));
+  if (!s.ok()) {
+    impl.keys.vault = std::move(previous);
+    return s.Annotate("saving the vault keys");
+  }
+  impl.key_file = std::move(updated);
+  return Status::Ok();
+}
+
+Status Store::Lock() {
+  Impl& impl = *impl_;
+  if (impl.locked) return Status::Ok();
+  impl.locked = true;
+  Status s;
+  if (impl.db != nullptr) {
+    s = impl.vfs ? internal::CloseDatabase(impl.db) : Status::Ok();
+    if (!impl.vfs && sqlite3_close(impl.db) != SQLITE_OK) sqlite3_close_v2(impl.db);
+    impl.db = nullptr;
+  }
+  impl.vfs.reset();  // unregisters and zeroes the VFS copy of the database key
+  impl.WipeKeys();
+  return s;
+}
+
+}  // namespace parley::store

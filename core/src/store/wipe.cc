@@ -1,0 +1,65 @@
+// Panic wipe. Order matters: the key file goes first (crypto-erase: without the wrapped master
+// key every other file is ciphertext under a key that no longer exists), then the key-store
+// secret, then the files. Nothing here depends on the size of the database.
+#include <cstring>
+
+#include "parley/core/store.h"
+#include "parley/keys.pb.h"
+#include "store/database.h"
+#include "store/key_file.h"
+#include "store/store_files.h"
+
+namespace parley::store {
+namespace internal {
+namespace {
+
+constexpr const char* kDatabaseSuffixes[] = {"", "-wal", "-shm", "-journal", ".tmp"};
+
+// The store id, read without authentication (the wipe needs no passphrase). Empty when the
+// key file is unreadable.
+crypto::Bytes StoreIdForWipe(Env& env, const std::string& key_path) {
+  auto file = env.ReadFile(key_path);
+  constexpr std::size_t kMagic = 8, kChecksum = 32;
+  if (!file.ok() || file->size() < kMagic + kChecksum) return {};
+  pb::KeyFile kf;
+  if (!kf.ParseFromArray(file->data() + kMagic, static_cast<int>(file->size() - kMagic - kChecksum)) ||
+      kf.store_id().size() != kStoreIdSize) {
+    return {};
+  }
+  return crypto::Bytes(kf.store_id().begin(), kf.store_id().end());
+}
+
+}  // namespace
+
+Status RemoveDatabaseFiles(Env& env, const std::string& data_dir) {
+  Status first;
+  for (const char* suffix : kDatabaseSuffixes) {
+    Status s = env.RemoveFile(JoinPath(data_dir, std::string(kDatabaseFileName) + suffix));
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace internal
+
+Status Store::Wipe(Env& env, KeyStore& key_store, const std::string& data_dir) {
+  const std::string key_path = JoinPath(data_dir, internal::kKeyFileName);
+  crypto::Bytes store_id = internal::StoreIdForWipe(env, key_path);
+  Status first = env.ShredFile(key_path);
+  auto keep = [&first](Status s) {
+    if (!s.ok() && first.ok()) first = std::move(s);
+  };
+  keep(env.ShredFile(key_path + ".tmp"));
+  if (!store_id.empty()) keep(key_store.Erase(internal::KeyStoreName(store_id)));
+  keep(internal::RemoveDatabaseFiles(env, data_dir));
+  auto left = env.ListDir(data_dir);
+  if (left.ok() && left->empty()) {
+    keep(env.RemoveDir(data_dir));
+  } else if (left.ok()) {
+    keep(env.SyncDir(data_dir));  // the removals are durable
+  }
+  if (!first.ok()) return first.Annotate("wiping the store");
+  return Status::Ok();
+}
+
+}  // namespace parley::store
