@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "parley/core/sqlite_util.h"
+#include "store/tuning.h"
 
 namespace parley::store::internal {
 namespace {
@@ -27,6 +28,9 @@ Status ApplySettings(sqlite3* db) {
                               "PRAGMA secure_delete=ON;"
                               "PRAGMA foreign_keys=ON;"
                               "PRAGMA synchronous=FULL;"));
+  PARLEY_RETURN_IF_ERROR(Exec(db, "PRAGMA cache_size=-" + std::to_string(tuning::kPageCacheKiB) +
+                                      "; PRAGMA wal_autocheckpoint=" +
+                                      std::to_string(tuning::kWalAutoCheckpointPages) + ";"));
   Stmt st;
   PARLEY_RETURN_IF_ERROR(st.Prepare(db, "PRAGMA journal_mode=WAL"));
   PARLEY_ASSIGN_OR_RETURN(bool row, st.Step());
