@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "passphrase.h"
+#include "relay_enroll.h"
 
 namespace parley::cli {
 namespace {
@@ -78,9 +79,18 @@ Status DeviceId(App& app, const Invocation&) {
 
 Status VaultInvite(App& app, const Invocation& inv) {
   const std::string out = inv.Get("out");
-  if (out.empty()) return UsageError("--out FILE is required");
+  PARLEY_ASSIGN_OR_RETURN(std::size_t relays, PinnedRelayCount(app));
+  if (out.empty() && relays == 0) return UsageError("--out FILE is required when no relay is pinned");
   PARLEY_ASSIGN_OR_RETURN(auto invite, app.replica().Invite(inv.args[0]));
-  PARLEY_RETURN_IF_ERROR(app.env().WriteFileAtomic(out, invite));
+  if (!out.empty()) PARLEY_RETURN_IF_ERROR(app.env().WriteFileAtomic(out, invite));
+  if (relays > 0) {
+    // Also publish the members and the sealed invite to every pinned relay.
+    JsonWriter json;
+    if (app.json()) json.BeginObject().Key("invite").String(out).Field("bytes", static_cast<std::uint64_t>(invite.size()));
+    PARLEY_RETURN_IF_ERROR(PublishInvite(app, inv.args[0], invite, app.json() ? &json : nullptr));
+    if (app.json()) app.PrintJson(json.EndObject());
+    return Status::Ok();
+  }
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("invite", out).Field("bytes", static_cast<std::uint64_t>(invite.size())).EndObject();
@@ -97,6 +107,8 @@ Status Join(App& app, const Invocation& inv) {
   if (app.store().vault().has_value()) {
     return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
   }
+  if (inv.args.empty() == !inv.Has("vault")) return UsageError("give INVITE_FILE or --vault VAULT_ID (not both)");
+  if (inv.args.empty()) return JoinThroughRelay(app, inv.Get("vault"));
   PARLEY_ASSIGN_OR_RETURN(auto invite, app.env().ReadFile(inv.args[0]));
   PARLEY_RETURN_IF_ERROR(app.replica().AcceptInvite(invite));
   const std::string name = app.store().vault() ? app.store().vault()->name : "";
@@ -120,11 +132,14 @@ void AddVaultCommands(std::vector<Command>& commands) {
                       0, 0, &Init, /*needs_store=*/false});
   commands.push_back({{"device", "id"}, "", "print this device's pairing code", {}, 0, 0, &DeviceId});
   commands.push_back({{"vault", "invite"},
-                      "PAIRING_CODE --out FILE",
-                      "on an admin device: enroll the device with this pairing code, write its invite",
+                      "PAIRING_CODE [--out FILE]",
+                      "on an admin device: enroll the device with this pairing code, write its invite "
+                      "and publish it to every pinned relay",
                       {{"out", true}},
                       1, 1, &VaultInvite});
-  commands.push_back({{"join"}, "INVITE_FILE", "on a new device: accept an invite to a vault", {}, 1, 1, &Join});
+  commands.push_back({{"join"}, "INVITE_FILE | --vault VAULT_ID",
+                      "on a new device: accept an invite (from a file, or from a pinned relay)", {{"vault", true}}, 0,
+                      1, &Join});
 }
 
 }  // namespace parley::cli

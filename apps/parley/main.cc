@@ -8,6 +8,7 @@
 #include "app.h"
 #include "args.h"
 #include "parley/core/crypto.h"
+#include "relay_enroll.h"
 
 namespace {
 
@@ -22,6 +23,8 @@ std::vector<Command> AllCommands() {
   parley::cli::AddSyncCommands(commands);
   parley::cli::AddBundleCommands(commands);
   parley::cli::AddStoreCommands(commands);
+  parley::cli::AddRelayCommands(commands);
+  parley::cli::AddDeviceSyncCommands(commands);
   return commands;
 }
 

@@ -69,13 +69,19 @@ Status ReplicaImpl::Init() {
       {&st.update_record_type,
        "UPDATE log_records SET type = ?2, created_hlc = ?3 WHERE rid = ?1 AND (type = '' OR created_hlc > ?3 OR "
        "(created_hlc = ?3 AND type > ?2))"},
-      {&st.live_field, "SELECT op FROM log_ops WHERE rid = ?1 AND field = ?2 AND live"},
-      {&st.live_record, "SELECT op FROM log_ops WHERE rid = ?1 AND live"},
-      {&st.supersede, "UPDATE log_ops SET live = 0 WHERE op = ?1 AND rid = ?2"},
+      {&st.live_field, "SELECT op FROM log_live WHERE rid = ?1 AND field = ?2"},
+      {&st.live_record, "SELECT op, field FROM log_live WHERE rid = ?1"},
+      {&st.op_held, "SELECT 1 FROM log_ops WHERE op = ?1"},
+      {&st.kill_live_exact, "DELETE FROM log_live WHERE rid = ?1 AND field = ?2 AND op = ?3"},
+      {&st.replace_live, "UPDATE log_live SET op = ?4 WHERE rid = ?1 AND field = ?2 AND op = ?3"},
+      {&st.kill_live, "DELETE FROM log_live WHERE rid = ?1 AND op = ?2"},
+      {&st.insert_live, "INSERT INTO log_live(rid, field, op) VALUES (?1, ?2, ?3)"},
+      {&st.last_op, "SELECT last_op FROM log_records WHERE rid = ?1"},
+      {&st.set_last_op, "UPDATE log_records SET last_op = ?2 WHERE rid = ?1"},
       {&st.insert_superseded, "INSERT OR IGNORE INTO log_superseded(op, rid) VALUES (?1, ?2)"},
       {&st.check_superseded, "SELECT 1 FROM log_superseded WHERE op = ?1 AND rid = ?2"},
       {&st.delete_superseded, "DELETE FROM log_superseded WHERE op = ?1 AND rid = ?2"},
-      {&st.insert_op, "INSERT INTO log_ops(op, rid, kind, field, value, hlc, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&st.insert_op, "INSERT INTO log_ops(op, rid, kind, field, value, hlc, prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&st.insert_change,
        "INSERT INTO log_changes(author, seq, id, prev, hlc, epoch, pending, membership, header, body, signature) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
@@ -86,8 +92,9 @@ Status ReplicaImpl::Init() {
       {&st.insert_author, "INSERT INTO log_authors(key) VALUES (?1)"},
       {&st.set_meta, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"},
       {&st.pending_changes,
-       "SELECT c.cid, c.author, c.seq, c.header, c.body, c.signature FROM log_changes c "
+       "SELECT c.cid, c.author, c.seq FROM log_changes c "
        "JOIN log_authors a ON a.id = c.author WHERE c.pending AND a.role > 0"},
+      {&st.pending_change, "SELECT header, body, signature FROM log_changes WHERE cid = ?1"},
       {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},
       {&st.insert_member_op,
        "INSERT OR IGNORE INTO log_member_ops(op, author, target, role, kx, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
@@ -163,6 +170,7 @@ Status ReplicaImpl::Rollback() {
   Status s = Exec(db_, "ROLLBACK", Domain::kLog);
   record_rids_.clear();
   created_rids_.clear();
+  last_ops_.clear();
   Status r = ReloadAuthors();
   if (r.ok()) r = CountSuperseded();
   return s.ok() ? r : s;
@@ -189,7 +197,7 @@ Status ReplicaImpl::SaveClock() {
 
 Result<std::int64_t> ReplicaImpl::FindRecord(const RecordId& id, std::string* type) {
   if (type == nullptr) {
-    auto it = record_rids_.find(std::string(reinterpret_cast<const char*>(id.data()), id.size()));
+    auto it = record_rids_.find(id);
     if (it != record_rids_.end()) return it->second;
   }
   Scoped g(st.find_record);
@@ -198,17 +206,16 @@ Result<std::int64_t> ReplicaImpl::FindRecord(const RecordId& id, std::string* ty
   if (!row) return std::int64_t{0};
   if (type != nullptr) *type = std::string(st.find_record.Text(1));
   const std::int64_t rid = st.find_record.Int(0);
-  record_rids_[std::string(reinterpret_cast<const char*>(id.data()), id.size())] = rid;
+  record_rids_[id] = rid;
   return rid;
 }
 
 Result<std::int64_t> ReplicaImpl::CreatedRecord(const RecordId& id) {
-  std::string key(reinterpret_cast<const char*>(id.data()), id.size());
-  if (auto it = created_rids_.find(key); it != created_rids_.end()) return it->second;
+  if (auto it = created_rids_.find(id); it != created_rids_.end()) return it->second;
   std::string type;
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, &type));
   if (rid == 0 || type.empty()) return std::int64_t{0};
-  created_rids_.emplace(std::move(key), rid);
+  created_rids_.emplace(id, rid);
   return rid;
 }
 
@@ -220,7 +227,8 @@ Result<std::int64_t> ReplicaImpl::InternRecord(std::string_view id) {
   Scoped g(st.insert_record);
   PARLEY_RETURN_IF_ERROR(st.insert_record.BindBlob(1, Bv(id)).Run());
   const std::int64_t rid = sqlite3_last_insert_rowid(db_);
-  record_rids_[std::string(id)] = rid;
+  record_rids_[record] = rid;
+  last_ops_[rid] = 0;
   return rid;
 }
 
@@ -255,7 +263,9 @@ Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, cons
     }
     s.Bind(5, static_cast<std::int64_t>(hlc)).Bind(6, static_cast<std::int64_t>(header.epoch()));
     s.Bind(7, std::int64_t{pending ? 1 : 0}).Bind(8, std::int64_t{membership ? 1 : 0});
-    s.BindBlob(9, Bv(change.header())).BindBlob(10, Bv(change.body())).BindBlob(11, Bv(change.signature()));
+    BindBlobView(s, 9, change.header());
+    BindBlobView(s, 10, change.body());
+    BindBlobView(s, 11, change.signature());
     PARLEY_RETURN_IF_ERROR(s.Run());
   }
   std::int64_t contig = 0;

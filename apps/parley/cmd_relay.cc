@@ -1,0 +1,86 @@
+// relay add, relay list, vault create: pinning relays and creating a vault on a store
+// made with `init --no-vault`.
+#include "app.h"
+#include "parley/core/replica_sync.h"
+#include "parley/sync/sync_state.h"
+#include "relay_enroll.h"
+#include "table.h"
+
+namespace parley::cli {
+namespace {
+
+std::string FormatMs(std::int64_t unix_ms) {
+  if (unix_ms == 0) return "never";
+  return model::FormatTimestamp(unix_ms);
+}
+
+Status RelayAdd(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto state, sync::SyncState::Open(app.store().db()));
+  auto added = state->AddRelay(inv.args[0]);
+  if (!added.ok()) return added.status();
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("relay", added->address).Field("public_key", crypto::ToHex(added->public_key)).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Pinned relay " + added->address + " (key " + crypto::ToHex(added->public_key).substr(0, 16) +
+              "…). Run `parley sync` to exchange changes with it.\n");
+  }
+  return Status::Ok();
+}
+
+Status RelayList(App& app, const Invocation&) {
+  PARLEY_ASSIGN_OR_RETURN(auto state, sync::SyncState::Open(app.store().db()));
+  PARLEY_ASSIGN_OR_RETURN(auto relays, state->Relays());
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginArray();
+    for (const auto& r : relays) {
+      json.BeginObject().Field("address", r.address).Field("public_key", crypto::ToHex(r.public_key));
+      json.Field("pairing_code", r.pairing_code).Field("cursor", r.cursor).Field("head_seq", r.head_seq);
+      json.Field("registered", r.registered).Field("members_version", r.members_version);
+      json.Key("last_sync");
+      if (r.last_sync_ms == 0) json.Null(); else json.String(FormatMs(r.last_sync_ms));
+      json.EndObject();
+    }
+    json.EndArray();
+    app.PrintJson(json);
+    return Status::Ok();
+  }
+  if (relays.empty()) {
+    app.Print("No relay pinned. Add one with `parley relay add PAIRING_CODE`.\n");
+    return Status::Ok();
+  }
+  Table t({"address", "key", "cursor", "last sync"});
+  for (const auto& r : relays) {
+    t.Row({r.address, crypto::ToHex(r.public_key).substr(0, 16), std::to_string(r.cursor) + "/" +
+           std::to_string(r.head_seq), FormatMs(r.last_sync_ms)});
+  }
+  app.Print(t.Render());
+  return Status::Ok();
+}
+
+Status VaultCreate(App& app, const Invocation& inv) {
+  PARLEY_RETURN_IF_ERROR(app.replica().CreateVault(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity id, log::GetVaultIdentity(app.replica()));
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("vault", inv.args[0]).Field("vault_id", crypto::ToHex(id.vault)).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Created vault " + inv.args[0] + " (id " + crypto::ToHex(id.vault) + "); this device is its admin.\n");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddRelayCommands(std::vector<Command>& commands) {
+  commands.push_back({{"relay", "add"}, "PAIRING_CODE", "pin a relay (its address and static key); several allowed",
+                      {}, 1, 1, &RelayAdd});
+  commands.push_back({{"relay", "list"}, "", "the pinned relays, their cursors and last sync", {}, 0, 0, &RelayList});
+  commands.push_back({{"vault", "create"}, "NAME", "create a vault on a store made with `init --no-vault`", {}, 1, 1,
+                      &VaultCreate});
+}
+
+}  // namespace parley::cli

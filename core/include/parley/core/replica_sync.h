@@ -1,0 +1,95 @@
+// What a sync client needs from a replica beyond replica.h: held changes in local
+// insertion order (to push what a relay lacks), change ids, the vault's membership (to
+// publish it to relays), per-device chain gaps, and how the vault id was derived (so a
+// relay can check it). These read the replica's own tables; they never write.
+//
+// The vault id of a vault created by Replica::CreateVault is
+//   BLAKE2b-256("parley/vault/v1" || founder identity key (32) || nonce (32))
+// (docs/wire-protocol.md, RegisterVault), with the nonce kept in the replica.
+//
+// REQUIRES: `replica` was returned by Replica::Open (these use its internal tables).
+// Thread safety: the thread that owns the Replica. Failures: the store's SQLite errors.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parley/change.pb.h"
+#include "parley/core/crypto.h"
+#include "parley/core/replica.h"
+
+namespace parley::log {
+
+inline constexpr std::string_view kVaultIdLabel = "parley/vault/v1";
+
+// BLAKE2b-256(kVaultIdLabel || founder || nonce).
+crypto::Bytes DeriveVaultId(crypto::ByteView founder, crypto::ByteView nonce);
+
+// The vault's id, founder and the nonce its id was derived from (empty nonce for a vault
+// created before ids were derived, or one this device joined and never founded).
+struct VaultIdentity {
+  crypto::Bytes vault;
+  crypto::Bytes founder;
+  crypto::Bytes nonce;
+};
+// Code::kNotFound when the replica has no vault.
+Result<VaultIdentity> GetVaultIdentity(Replica& replica);
+
+// One held change, with its position in this device's log (grows with every change this
+// device stores, local or received; never reused).
+struct HeldChange {
+  std::int64_t local_seq = 0;
+  ChangeId id{};
+  std::string author;  // 32 raw bytes
+  std::uint64_t seq = 0;
+  pb::Change change;
+};
+
+// Held changes with local_seq > `after`, in local order, until `max_bytes` of change data
+// would be exceeded (the first is always returned) or `max_count` are read. Pending ones
+// (author not yet known to be a member) are included.
+Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t after, std::size_t max_bytes,
+                                                 std::size_t max_count);
+
+// Id, author and number of held changes (no bodies), in local order; only `author`'s when
+// it is not empty.
+struct ChangeRef {
+  std::int64_t local_seq = 0;
+  ChangeId id{};
+  std::string author;
+  std::uint64_t seq = 0;
+};
+Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view author = {});
+
+// The id of a change (BLAKE2b over its header and body; docs/change-format.md).
+ChangeId ChangeIdOf(const pb::Change& change);
+
+// The vault's effective members (from the membership changes held).
+struct MemberInfo {
+  std::string identity;  // 32 raw bytes
+  std::string name;
+  bool admin = false;
+};
+Result<std::vector<MemberInfo>> ListMembers(Replica& replica);
+
+// Changes known to exist but not held, per author: "device X: changes a-b missing".
+struct ChainGap {
+  std::string author;  // 32 raw bytes
+  std::string name;    // device label, if known
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+Result<std::vector<ChainGap>> ListGaps(Replica& replica);
+
+// A device pairing code ("parley-device:..."), decoded. Code::kInvalidArgument when bad.
+struct DeviceCode {
+  crypto::Bytes identity;
+  crypto::Bytes kx;
+  std::string name;
+};
+Result<DeviceCode> DecodeDeviceCode(std::string_view code);
+
+}  // namespace parley::log

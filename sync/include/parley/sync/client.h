@@ -1,0 +1,135 @@
+// The sync client: exchanges a device's changes with the relays it has pinned.
+//
+// One session per connection: TCP to the relay's address, Noise XK as initiator against
+// the pinned static key, Authenticate (docs/wire-protocol.md), then in order
+//   1. if this device founded the vault and the relay does not know it: RegisterVault;
+//      if this device is an admin and the relay holds an older member set: SetMembership;
+//   2. push every held change the relay has not acknowledged, oldest first, in frames under
+//      the cap; each PushAck is recorded durably (change id -> relay sequence number);
+//   3. pull from the relay's cursor in batches of a bounded byte budget; each batch goes
+//      through Replica::Apply (which verifies everything) and the cursor moves only after
+//      the batch is durable;
+//   4. in watch mode: Subscribe, then pull on every Notify, push what arrived from other
+//      relays or local edits (Wake()), Ping when idle; on any failure reconnect with
+//      exponential backoff and jitter (backoff.h), resuming from the durable cursor.
+// No thread is started: everything runs on the calling thread, waiting in poll(2).
+// Cancel() (from any thread or a signal handler) stops it at the next wait; whatever was
+// durable stays, and the next sync resumes from there (sync_state.h).
+//
+// Ownership: borrows the Store, Replica and SyncState (which must outlive it).
+// Thread safety: one thread at a time, except Canceller::Cancel and SyncClient::Wake.
+#pragma once
+
+#include <poll.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parley/core/replica.h"
+#include "parley/core/store.h"
+#include "parley/platform/env.h"
+#include "parley/sync/backoff.h"
+#include "parley/sync/client_tuning.h"
+#include "parley/sync/sync_state.h"
+
+namespace parley::sync {
+
+// A self-pipe: Cancel() is async-signal-safe and wakes every wait of the client.
+class Canceller {
+ public:
+  Canceller();
+  ~Canceller();
+  Canceller(const Canceller&) = delete;
+  Canceller& operator=(const Canceller&) = delete;
+  void Cancel();  // async-signal-safe, idempotent
+  bool cancelled() const;
+  int fd() const { return fds_[0]; }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+// Where the client waits: poll(2) and a clock. Tests substitute a fake clock that jumps
+// ahead instead of sleeping (every timeout and backoff of the client goes through here).
+class Poller {
+ public:
+  virtual ~Poller() = default;
+  // Like poll(2), timeout in ms (-1: none). Returns the number of ready fds, 0 on timeout.
+  virtual int Poll(pollfd* fds, nfds_t n, std::int64_t timeout_ms) = 0;
+  virtual Clock& clock() = 0;
+  // A random 64-bit number (for jitter).
+  virtual std::uint64_t Random() = 0;
+};
+// poll(2), the given clock and libsodium's randomness.
+std::unique_ptr<Poller> NewSystemPoller(Clock& clock);
+
+struct SyncOptions {
+  BackoffPolicy backoff{kBackoffBaseMs, kBackoffCapMs};
+  std::int64_t connect_timeout_ms = kConnectTimeoutMs;
+  std::int64_t io_timeout_ms = kIoTimeoutMs;
+  std::int64_t ping_interval_ms = kPingIntervalMs;
+  std::uint32_t pull_budget_bytes = kPullBudgetBytes;
+};
+
+// What one sync with one relay moved.
+struct SyncReport {
+  std::string relay;              // its label
+  std::uint64_t pushed = 0;       // changes the relay acknowledged (stored, or already held)
+  std::uint64_t refused = 0;      // refused (the reasons are in `refusals`)
+  std::uint64_t pulled = 0;       // new changes applied here
+  std::uint64_t duplicates = 0;   // served but already held here
+  std::uint64_t pending = 0;      // held back until their author is known to be a member
+  std::uint64_t conflicts = 0;    // conflicted fields after the sync
+  std::uint64_t head_seq = 0;
+  std::uint64_t cursor = 0;
+  bool registered_vault = false;
+  bool published_members = false;
+  std::vector<std::string> refusals;  // "change <id prefix>: <reason>"
+  std::vector<std::string> gaps;      // "device <hex>: changes a-b missing"
+};
+
+// Events of a watching client, for progress output (called on the client's thread).
+struct WatchObserver {
+  std::function<void(const SyncReport&)> synced;                  // after each exchange that moved something
+  std::function<void(const std::string& relay, const Status&, std::int64_t retry_ms)> disconnected;
+  std::function<void(const std::string& relay)> connected;
+};
+
+class SyncClient {
+ public:
+  SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller, SyncOptions options = {});
+  ~SyncClient();
+
+  // One session with `relay`: connect, authenticate, register/publish, push, pull, close.
+  // Code::kUnavailable when the relay cannot be reached or the connection drops (nothing
+  // lost; run again), kCancelled when cancelled, kPermissionDenied when the relay refuses
+  // this device, kCorrupt when a served change fails verification (nothing applied).
+  Result<SyncReport> SyncOnce(std::int64_t relay, Canceller* cancel = nullptr);
+
+  // Stays connected to every given relay until cancelled (returns OK then), reconnecting
+  // with backoff. A permanent refusal (not a member, bad key) is reported through the
+  // observer and retried at the backoff cap.
+  Status Watch(const std::vector<std::int64_t>& relays, Canceller& cancel, const WatchObserver& observer = {});
+
+  // Asks a watching client to push local changes now (thread-safe, async-signal-safe).
+  void Wake();
+
+  // Enrollment through a relay. On an admin device: makes sure the relay knows the vault
+  // and its current members, then stores `sealed` for `recipient` (identity key).
+  Status PutEnvelope(std::int64_t relay, crypto::ByteView recipient, crypto::ByteView sealed,
+                     Canceller* cancel = nullptr);
+  // On an invited device: the envelopes the relay holds for this device in `vault`.
+  Result<std::vector<crypto::Bytes>> GetEnvelopes(std::int64_t relay, crypto::ByteView vault,
+                                                  Canceller* cancel = nullptr);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::sync

@@ -1,0 +1,31 @@
+// Tuning constants of the sync client, in one place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "parley/sync/frame_codec.h"
+
+namespace parley::sync {
+
+// Budget asked of the relay for one PullBatch: the batch applied in one transaction, so the
+// pulling device holds at most about this much change data at a time.
+inline constexpr std::uint32_t kPullBudgetBytes = 48 * 1024;
+// Room left in a Push frame for the frame's own fields and per-change overhead.
+inline constexpr std::size_t kPushFrameSlack = 1024;
+inline constexpr std::size_t kPushPerChangeOverhead = 16;
+// Held changes read from the store per push round (bounded memory).
+inline constexpr std::size_t kPushScanCount = 2000;
+inline constexpr std::size_t kPushScanBytes = 4 * wire::kMaxFramePlaintext;
+
+inline constexpr std::int64_t kConnectTimeoutMs = 10'000;
+// Longest wait for one answer or one message once it has started to arrive.
+inline constexpr std::int64_t kIoTimeoutMs = 30'000;
+// In watch mode: a Ping after this long without any frame from the relay; no Pong within
+// kIoTimeoutMs ends the connection (then the client reconnects).
+inline constexpr std::int64_t kPingIntervalMs = 60'000;
+// Reconnection backoff (backoff.h).
+inline constexpr std::int64_t kBackoffBaseMs = 500;
+inline constexpr std::int64_t kBackoffCapMs = 60'000;
+
+}  // namespace parley::sync

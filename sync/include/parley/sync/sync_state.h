@@ -1,0 +1,87 @@
+// The sync client's durable state, kept in the device's encrypted store (the same SQLite
+// connection as the replica, in its own tables):
+//
+//   sync_relays  one row per pinned relay: its static key and address (from its pairing
+//                code), the pull cursor (the last relay sequence number whose change is
+//                applied here), the push mark (every held change at or below this local log
+//                position is acknowledged by the relay), whether the vault is registered
+//                there and which membership list version it holds, and the last sync.
+//   sync_acks    (relay, change id) -> relay sequence number: the relay holds the change
+//                durably (it acknowledged our push, or served it to us).
+//
+// Invariants: the cursor only moves forward, and only after the changes it covers are
+// applied durably in the replica; an ack is recorded only after the relay's PushAck (which
+// the relay sends after its commit) or after the served change is applied here. So a crash
+// or a cut connection at any point leaves a state from which the next sync resumes: at
+// worst a batch is pulled or pushed again, and both sides treat repeats as no-ops.
+//
+// Ownership: borrows the SQLite connection (the Store's), which must outlive it.
+// Thread safety: the thread that owns the Store. Failures: the store's SQLite errors.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "parley/core/crypto.h"
+#include "parley/core/replica.h"
+#include "parley/core/sqlite_util.h"
+
+namespace parley::sync {
+
+struct RelayRecord {
+  std::int64_t id = 0;
+  crypto::Bytes public_key;  // relay's X25519 static key (pinned)
+  std::string address;       // "host:port"
+  std::string pairing_code;
+  std::uint64_t cursor = 0;           // last relay_seq applied here
+  std::uint64_t head_seq = 0;         // the relay's newest relay_seq, as last seen
+  std::int64_t push_mark = 0;         // every local change <= this is acknowledged
+  bool registered = false;            // the vault is known to the relay
+  std::uint64_t members_version = 0;  // membership list version the relay holds
+  crypto::Bytes members_digest;       // digest of the member set last published
+  std::int64_t last_sync_ms = 0;      // end of the last complete sync (0: never)
+  std::string label() const;          // address, or the key's first hex digits
+};
+
+struct Ack {
+  log::ChangeId id{};
+  std::uint64_t relay_seq = 0;
+};
+
+class SyncState {
+ public:
+  // Creates the tables if needed.
+  static Result<std::unique_ptr<SyncState>> Open(sqlite3* db);
+
+  // Pins a relay from its pairing code. Code::kAlreadyExists if that key is pinned (the
+  // address is then updated); Code::kInvalidArgument for a bad code.
+  Result<RelayRecord> AddRelay(std::string_view pairing_code);
+  Result<std::vector<RelayRecord>> Relays();
+  Result<RelayRecord> Relay(std::int64_t id);
+
+  // Acks from a PushAck, and the new push mark if it moved (one transaction).
+  Status RecordPushAcks(std::int64_t relay, std::span<const Ack> acks, std::optional<std::int64_t> push_mark);
+  // Acks for served changes just applied, the new cursor and head (one transaction).
+  // The cursor never moves back.
+  Status RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor, std::uint64_t head);
+  // The relay sequence number of `id` at `relay`, if acknowledged.
+  Result<std::optional<std::uint64_t>> AckOf(std::int64_t relay, const log::ChangeId& id);
+  Status SetRegistered(std::int64_t relay);
+  Status SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest);
+  Status SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head);
+
+ private:
+  explicit SyncState(sqlite3* db) : db_(db) {}
+  Status InTransaction(const std::function<Status()>& body);
+  sqlite3* db_;
+  Stmt ack_of_, insert_ack_;
+};
+
+}  // namespace parley::sync

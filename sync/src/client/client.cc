@@ -1,0 +1,75 @@
+// SyncClient: one-shot sessions, enrollment calls and the watching loop (client.h).
+#include "parley/sync/client.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "client_impl.h"
+
+namespace parley::sync {
+
+SyncClient::SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller,
+                       SyncOptions options)
+    : impl_(new Impl{store, replica, state, poller, options}) {
+  if (::pipe2(impl_->wake, O_CLOEXEC | O_NONBLOCK) != 0) impl_->wake[0] = impl_->wake[1] = -1;
+}
+
+SyncClient::~SyncClient() {
+  for (int fd : impl_->wake) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+void SyncClient::Wake() {
+  const char c = 1;
+  if (impl_->wake[1] >= 0) {
+    const int saved = errno;
+    [[maybe_unused]] ssize_t n = ::write(impl_->wake[1], &c, 1);
+    errno = saved;
+  }
+}
+
+Result<SyncReport> SyncClient::SyncOnce(std::int64_t relay_id, Canceller* cancel) {
+  PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
+  PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
+  return impl_->Exchange(*conn, relay);
+}
+
+Status SyncClient::PutEnvelope(std::int64_t relay_id, crypto::ByteView recipient, crypto::ByteView sealed,
+                               Canceller* cancel) {
+  PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
+  PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
+  PARLEY_ASSIGN_OR_RETURN(SyncReport report, impl_->Exchange(*conn, relay));
+  (void)report;
+  PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(impl_->replica));
+  pb::Frame f;
+  pb::PutEnvelope* put = f.mutable_put_envelope();
+  put->set_vault(vault.vault.data(), vault.vault.size());
+  put->set_recipient(recipient.data(), recipient.size());
+  put->set_sealed(sealed.data(), sealed.size());
+  return conn->Call(std::move(f)).status();
+}
+
+Result<std::vector<crypto::Bytes>> SyncClient::GetEnvelopes(std::int64_t relay_id, crypto::ByteView vault,
+                                                           Canceller* cancel) {
+  PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
+  PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
+  pb::Frame f;
+  f.mutable_get_envelopes()->set_vault(vault.data(), vault.size());
+  PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn->Call(std::move(f)));
+  if (answer.body_case() != pb::Frame::kEnvelopes) {
+    return Error(Domain::kSync, Code::kUnavailable, "the relay answered GetEnvelopes with something else");
+  }
+  std::vector<crypto::Bytes> out;
+  for (const auto& s : answer.envelopes().sealed()) out.emplace_back(s.begin(), s.end());
+  return out;
+}
+
+Status SyncClient::Watch(const std::vector<std::int64_t>& relays, Canceller& cancel, const WatchObserver& observer) {
+  return impl_->Watch(relays, cancel, observer);
+}
+
+}  // namespace parley::sync

@@ -1,0 +1,79 @@
+// Step 1 of a session: the relay learns the vault and its members (exchange.h).
+#include <algorithm>
+#include <cstdlib>
+
+#include "exchange.h"
+#include "parley/sync/auth.h"
+
+namespace parley::sync {
+namespace {
+
+void Set(std::string* out, crypto::ByteView b) { out->assign(reinterpret_cast<const char*>(b.data()), b.size()); }
+
+// The relay's message for a stale version names the version it holds.
+std::optional<std::uint64_t> HeldVersion(const pb::Error& e) {
+  static constexpr std::string_view kMarker = "the relay holds ";
+  const auto at = e.message().find(kMarker);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(e.message().c_str() + at + kMarker.size(), nullptr, 10);
+}
+
+}  // namespace
+
+Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+  PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
+  const store::DeviceKeys& me = ctx.store.device();
+  if (!relay.registered && !vault.nonce.empty() && crypto::ConstantTimeEqual(vault.founder, me.identity.public_key)) {
+    pb::Frame f;
+    pb::RegisterVault* r = f.mutable_register_vault();
+    Set(r->mutable_vault(), vault.vault);
+    Set(r->mutable_creator(), me.identity.public_key);
+    Set(r->mutable_nonce(), vault.nonce);
+    crypto::Bytes msg(wire::kRegisterLabel.begin(), wire::kRegisterLabel.end());
+    msg.insert(msg.end(), vault.vault.begin(), vault.vault.end());
+    Set(r->mutable_signature(), crypto::Sign(me.identity.secret_key, msg));
+    PARLEY_RETURN_IF_ERROR(conn.Call(std::move(f)).status());
+    PARLEY_RETURN_IF_ERROR(ctx.state.SetRegistered(relay.id));
+    relay.registered = true;
+    report.registered_vault = true;
+  }
+
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> members, log::ListMembers(ctx.replica));
+  const std::string self(me.identity.public_key.begin(), me.identity.public_key.end());
+  auto mine = std::find_if(members.begin(), members.end(), [&](const log::MemberInfo& m) { return m.identity == self; });
+  if (mine == members.end() || !mine->admin) return Status::Ok();
+  crypto::Hasher h;
+  h.Update(std::string_view("parley/member-set/v1"));
+  for (const auto& m : members) h.Update(m.identity).Update(std::string_view(m.admin ? "A" : "M"));
+  const crypto::Hash digest = h.Final256();
+  if (relay.members_digest.size() == digest.size() && crypto::ConstantTimeEqual(relay.members_digest, digest)) {
+    return Status::Ok();
+  }
+  std::uint64_t version = relay.members_version + 1;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    pb::MembershipList list;
+    Set(list.mutable_vault(), vault.vault);
+    list.set_version(version);
+    for (const auto& m : members) {
+      pb::Member* pm = list.add_members();
+      pm->set_identity(m.identity);
+      pm->set_role(m.admin ? "admin" : "member");
+    }
+    pb::Frame f;
+    *f.mutable_set_membership() = wire::MakeSetMembership(list, me.identity);
+    auto answer = conn.Call(std::move(f));
+    if (answer.ok()) {
+      PARLEY_RETURN_IF_ERROR(ctx.state.SetMembers(relay.id, version, digest));
+      relay.members_version = version;
+      relay.members_digest.assign(digest.begin(), digest.end());
+      report.published_members = true;
+      return Status::Ok();
+    }
+    auto held = HeldVersion(conn.last_error());
+    if (answer.status().code() != Code::kConflict || !held.has_value()) return answer.status();
+    version = *held + 1;  // another admin (or a lost ack) moved the relay's list on
+  }
+  return Error(Domain::kSync, Code::kConflict, "the relay's membership list keeps changing; try again");
+}
+
+}  // namespace parley::sync

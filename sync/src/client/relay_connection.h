@@ -1,0 +1,68 @@
+// One connection of the sync client to a relay: a non-blocking TCP socket driven through
+// the client's Poller (every wait has a timeout and wakes on cancel), the Noise XK
+// handshake, Authenticate, and request/answer calls matched by frame id. Notify frames
+// that arrive while an answer is awaited are remembered (TakeNotify()).
+// Thread safety: one thread. Failures: Code::kUnavailable (unreachable, closed, timed out),
+// kCancelled, kCorrupt (a message failed to decrypt: the connection is dead), or the
+// relay's Error frame mapped by ErrorStatus().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "parley/core/store.h"
+#include "parley/sync/client.h"
+#include "parley/sync/session.h"
+#include "parley/wire.pb.h"
+
+namespace parley::sync {
+
+// The Status for a relay's Error frame (the message says what the relay said).
+Status ErrorStatus(const pb::Error& error);
+
+class RelayConnection final : public wire::ByteStream {
+ public:
+  // Connects, runs the handshake and authenticates. On success the relay's Welcome is held.
+  static Result<std::unique_ptr<RelayConnection>> Open(const RelayRecord& relay, const store::DeviceKeys& device,
+                                                       const SyncOptions& options, Poller& poller, Canceller* cancel);
+  ~RelayConnection() override;
+
+  // Sends `request` with a fresh id and returns the frame answering it. An Error answer
+  // becomes its Status; last_error() then holds it.
+  Result<pb::Frame> Call(pb::Frame request);
+  Status Send(pb::Frame frame);
+  // Waits up to `timeout_ms` for the next frame (nullopt on timeout).
+  Result<std::optional<pb::Frame>> Receive(std::int64_t timeout_ms);
+  std::optional<std::uint64_t> TakeNotify();
+
+  const pb::Welcome& welcome() const { return welcome_; }
+  const pb::Error& last_error() const { return last_error_; }
+  int fd() const { return fd_; }
+  std::uint64_t bytes_in() const { return bytes_in_; }
+  std::uint64_t bytes_out() const { return bytes_out_; }
+
+  // ByteStream (each call waits at most io_timeout_ms).
+  Status ReadExact(std::span<std::uint8_t> out) override;
+  Status WriteAll(crypto::ByteView data) override;
+
+ private:
+  RelayConnection(int fd, const SyncOptions& options, Poller& poller, Canceller* cancel);
+  // Waits until fd_ is ready for `events` or the deadline (monotonic ms) passes.
+  Status WaitFor(short events, std::int64_t deadline_ms);
+  std::int64_t NowMs();
+  Result<pb::Frame> ReadFrame();
+
+  int fd_;
+  const SyncOptions& options_;
+  Poller& poller_;
+  Canceller* cancel_;
+  std::optional<wire::NoiseSession> session_;
+  pb::Welcome welcome_;
+  pb::Error last_error_;
+  std::uint64_t next_id_ = 1;
+  std::optional<std::uint64_t> notify_;
+  std::uint64_t bytes_in_ = 0, bytes_out_ = 0;
+};
+
+}  // namespace parley::sync

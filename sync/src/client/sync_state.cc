@@ -1,0 +1,188 @@
+// The sync client's tables in the device's store (sync_state.h).
+#include "parley/sync/sync_state.h"
+
+#include <algorithm>
+
+#include "parley/sync/relay_pairing.h"
+
+namespace parley::sync {
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS sync_relays(
+  id INTEGER PRIMARY KEY,
+  public_key BLOB NOT NULL UNIQUE,
+  address TEXT NOT NULL,
+  pairing_code TEXT NOT NULL,
+  cursor INTEGER NOT NULL DEFAULT 0,
+  head_seq INTEGER NOT NULL DEFAULT 0,
+  push_mark INTEGER NOT NULL DEFAULT 0,
+  registered INTEGER NOT NULL DEFAULT 0,
+  members_version INTEGER NOT NULL DEFAULT 0,
+  members_digest BLOB,
+  last_sync_ms INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS sync_acks(
+  relay INTEGER NOT NULL,
+  change_id BLOB NOT NULL,
+  relay_seq INTEGER NOT NULL,
+  PRIMARY KEY(relay, change_id)) WITHOUT ROWID;
+)sql";
+
+constexpr char kColumns[] =
+    "SELECT id, public_key, address, pairing_code, cursor, head_seq, push_mark, registered, members_version, "
+    "members_digest, last_sync_ms FROM sync_relays";
+
+RelayRecord ReadRow(const Stmt& s) {
+  RelayRecord r;
+  r.id = s.Int(0);
+  auto key = s.Blob(1);
+  r.public_key.assign(key.begin(), key.end());
+  r.address = std::string(s.Text(2));
+  r.pairing_code = std::string(s.Text(3));
+  r.cursor = static_cast<std::uint64_t>(s.Int(4));
+  r.head_seq = static_cast<std::uint64_t>(s.Int(5));
+  r.push_mark = s.Int(6);
+  r.registered = s.Int(7) != 0;
+  r.members_version = static_cast<std::uint64_t>(s.Int(8));
+  auto digest = s.Blob(9);
+  r.members_digest.assign(digest.begin(), digest.end());
+  r.last_sync_ms = s.Int(10);
+  return r;
+}
+
+crypto::ByteView IdView(const log::ChangeId& id) { return {id.data(), id.size()}; }
+
+}  // namespace
+
+std::string RelayRecord::label() const {
+  if (!address.empty()) return address;
+  return crypto::ToHex(crypto::ByteView(public_key.data(), std::min<std::size_t>(public_key.size(), 8)));
+}
+
+Result<std::unique_ptr<SyncState>> SyncState::Open(sqlite3* db) {
+  if (db == nullptr) return Error(Domain::kSync, Code::kLocked, "the store is locked");
+  PARLEY_RETURN_IF_ERROR(Exec(db, kSchema, Domain::kSync));
+  std::unique_ptr<SyncState> s(new SyncState(db));
+  PARLEY_RETURN_IF_ERROR(s->ack_of_.Prepare(db, "SELECT relay_seq FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
+  PARLEY_RETURN_IF_ERROR(s->insert_ack_.Prepare(
+      db, "INSERT OR REPLACE INTO sync_acks(relay, change_id, relay_seq) VALUES (?1, ?2, ?3)"));
+  return s;
+}
+
+Status SyncState::InTransaction(const std::function<Status()>& body) {
+  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kSync));
+  Status s = body();
+  if (s.ok()) s = Exec(db_, "COMMIT", Domain::kSync);
+  if (!s.ok()) (void)Exec(db_, "ROLLBACK", Domain::kSync);
+  return s;
+}
+
+Result<RelayRecord> SyncState::AddRelay(std::string_view pairing_code) {
+  PARLEY_ASSIGN_OR_RETURN(wire::RelayPairing pairing, wire::DecodeRelayPairingCode(pairing_code));
+  if (pairing.address.empty()) {
+    return Error(Domain::kSync, Code::kInvalidArgument, "the pairing code carries no relay address");
+  }
+  const std::string canonical = wire::EncodeRelayPairingCode(pairing);
+  Stmt find;
+  PARLEY_RETURN_IF_ERROR(find.Prepare(db_, std::string(kColumns) + " WHERE public_key = ?1"));
+  find.BindBlob(1, pairing.public_key);
+  PARLEY_ASSIGN_OR_RETURN(bool exists, find.Step());
+  if (exists) {
+    RelayRecord r = ReadRow(find);
+    find.Reset();
+    Stmt upd;
+    PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET address = ?2, pairing_code = ?3 WHERE id = ?1"));
+    PARLEY_RETURN_IF_ERROR(upd.Bind(1, r.id).Bind(2, pairing.address).Bind(3, canonical).Run());
+    return Error(Domain::kSync, Code::kAlreadyExists, "this relay is already pinned (address updated to " +
+                                                          pairing.address + ")");
+  }
+  Stmt ins;
+  PARLEY_RETURN_IF_ERROR(
+      ins.Prepare(db_, "INSERT INTO sync_relays(public_key, address, pairing_code) VALUES (?1, ?2, ?3)"));
+  PARLEY_RETURN_IF_ERROR(ins.BindBlob(1, pairing.public_key).Bind(2, pairing.address).Bind(3, canonical).Run());
+  return Relay(sqlite3_last_insert_rowid(db_));
+}
+
+Result<std::vector<RelayRecord>> SyncState::Relays() {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, std::string(kColumns) + " ORDER BY id"));
+  std::vector<RelayRecord> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ReadRow(s));
+  }
+  return out;
+}
+
+Result<RelayRecord> SyncState::Relay(std::int64_t id) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, std::string(kColumns) + " WHERE id = ?1"));
+  s.Bind(1, id);
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Error(Domain::kSync, Code::kNotFound, "no such relay");
+  return ReadRow(s);
+}
+
+Status SyncState::RecordPushAcks(std::int64_t relay, std::span<const Ack> acks, std::optional<std::int64_t> push_mark) {
+  return InTransaction([&]() -> Status {
+    for (const Ack& a : acks) {
+      Status s = insert_ack_.Bind(1, relay).BindBlob(2, IdView(a.id)).Bind(3, static_cast<std::int64_t>(a.relay_seq)).Run();
+      insert_ack_.Reset();
+      PARLEY_RETURN_IF_ERROR(s);
+    }
+    if (push_mark.has_value()) {
+      Stmt upd;
+      PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET push_mark = max(push_mark, ?2) WHERE id = ?1"));
+      PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Bind(2, *push_mark).Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Status SyncState::RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
+                               std::uint64_t head) {
+  return InTransaction([&]() -> Status {
+    for (const Ack& a : acks) {
+      Status s = insert_ack_.Bind(1, relay).BindBlob(2, IdView(a.id)).Bind(3, static_cast<std::int64_t>(a.relay_seq)).Run();
+      insert_ack_.Reset();
+      PARLEY_RETURN_IF_ERROR(s);
+    }
+    Stmt upd;
+    PARLEY_RETURN_IF_ERROR(upd.Prepare(
+        db_, "UPDATE sync_relays SET cursor = max(cursor, ?2), head_seq = max(head_seq, ?3) WHERE id = ?1"));
+    return upd.Bind(1, relay).Bind(2, static_cast<std::int64_t>(cursor)).Bind(3, static_cast<std::int64_t>(head)).Run();
+  });
+}
+
+Result<std::optional<std::uint64_t>> SyncState::AckOf(std::int64_t relay, const log::ChangeId& id) {
+  ack_of_.Bind(1, relay).BindBlob(2, IdView(id));
+  auto row = ack_of_.Step();
+  std::optional<std::uint64_t> out;
+  if (row.ok() && *row) out = static_cast<std::uint64_t>(ack_of_.Int(0));
+  ack_of_.Reset();
+  if (!row.ok()) return row.status();
+  return out;
+}
+
+Status SyncState::SetRegistered(std::int64_t relay) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "UPDATE sync_relays SET registered = 1 WHERE id = ?1"));
+  return s.Bind(1, relay).Run();
+}
+
+Status SyncState::SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "UPDATE sync_relays SET members_version = ?2, members_digest = ?3 WHERE id = ?1"));
+  return s.Bind(1, relay).Bind(2, static_cast<std::int64_t>(version)).BindBlob(3, digest).Run();
+}
+
+Status SyncState::SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(
+      db_, "UPDATE sync_relays SET last_sync_ms = ?2, head_seq = max(head_seq, ?3) WHERE id = ?1"));
+  return s.Bind(1, relay).Bind(2, unix_ms).Bind(3, static_cast<std::int64_t>(head)).Run();
+}
+
+}  // namespace parley::sync

@@ -1,0 +1,161 @@
+// The reconnection schedule as a pure function, and the client's waits driven by a fake
+// clock: backoff between failed connections, and the timeout of a relay that never answers.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <set>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "parley/sync/backoff.h"
+#include "parley/sync/client.h"
+#include "sync_test_util.h"
+
+namespace parley::testing {
+namespace {
+
+using sync::BackoffCeilingMs;
+using sync::BackoffDelayMs;
+using sync::BackoffPolicy;
+
+TEST(Backoff, CeilingDoublesUpToTheCap) {
+  const BackoffPolicy p{500, 60'000};
+  EXPECT_EQ(BackoffCeilingMs(p, 0), 500);
+  EXPECT_EQ(BackoffCeilingMs(p, 1), 1000);
+  EXPECT_EQ(BackoffCeilingMs(p, 6), 32'000);
+  EXPECT_EQ(BackoffCeilingMs(p, 7), 60'000);
+  EXPECT_EQ(BackoffCeilingMs(p, 4'000'000'000u), 60'000);  // no overflow
+}
+
+TEST(Backoff, DelayIsBetweenHalfAndAllOfTheCeiling) {
+  const BackoffPolicy p{500, 60'000};
+  for (std::uint32_t attempt = 0; attempt < 20; ++attempt) {
+    const std::int64_t c = BackoffCeilingMs(p, attempt);
+    EXPECT_EQ(BackoffDelayMs(p, attempt, 0), c / 2);
+    EXPECT_EQ(BackoffDelayMs(p, attempt, static_cast<std::uint64_t>(c / 2)), c / 2 + c / 2);
+    for (std::uint64_t r : {1ULL, 77ULL, 123456789ULL, ~0ULL}) {
+      const std::int64_t d = BackoffDelayMs(p, attempt, r);
+      EXPECT_GE(d, c / 2);
+      EXPECT_LE(d, c);
+    }
+  }
+}
+
+TEST(Backoff, JitterSpreadsDevicesApart) {
+  const BackoffPolicy p{500, 60'000};
+  std::set<std::int64_t> seen;
+  for (std::uint64_t r = 0; r < 1000; r += 37) seen.insert(BackoffDelayMs(p, 5, r * 2654435761ULL));
+  EXPECT_GT(seen.size(), 20u);
+}
+
+// Polls for real with a zero timeout; when nothing is ready, jumps the fake clock by the
+// whole timeout instead of sleeping. Random numbers come from a fixed sequence.
+class FakePoller final : public sync::Poller {
+ public:
+  explicit FakePoller(FakeClock& clock) : clock_(clock) {}
+  int Poll(pollfd* fds, nfds_t n, std::int64_t timeout_ms) override {
+    const int ready = ::poll(fds, n, 0);
+    if (ready != 0 || timeout_ms == 0) return ready;
+    waits.push_back(timeout_ms);
+    clock_.AdvanceMs(timeout_ms < 0 ? 3'600'000 : timeout_ms);
+    return 0;
+  }
+  Clock& clock() override { return clock_; }
+  std::uint64_t Random() override { return next_random++; }
+  std::vector<std::int64_t> waits;
+  std::uint64_t next_random = 0;
+
+ private:
+  FakeClock& clock_;
+};
+
+// A port that refuses connections (bound, never listened on).
+struct ClosedPort {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  std::uint16_t port = 0;
+  ClosedPort() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~ClosedPort() { ::close(fd); }
+};
+
+class ClientClock : public ::testing::Test {
+ protected:
+  TempDir dir;
+  FakeClock clock;
+  MemoryKeyStore keys;
+};
+
+TEST_F(ClientClock, WatchRetriesWithTheBackoffScheduleUntilCancelled) {
+  auto d = SyncDevice::Create(dir.path(), "phone", keys, clock);
+  ASSERT_TRUE(d->replica->CreateVault("team").ok());
+  ClosedPort closed;
+  d->Pin(crypto::NewDhKeyPair().public_key, closed.port);
+  FakePoller poller(clock);
+  sync::SyncOptions options;
+  options.backoff = {500, 8'000};
+  sync::SyncClient client(*d->store, *d->replica, *d->state, poller, options);
+  sync::Canceller cancel;
+  std::vector<std::int64_t> delays;
+  std::vector<std::int64_t> at;
+  sync::WatchObserver obs;
+  obs.disconnected = [&](const std::string&, const Status& why, std::int64_t retry_ms) {
+    EXPECT_EQ(why.code(), Code::kUnavailable) << why.ToString();
+    delays.push_back(retry_ms);
+    at.push_back(clock.MonotonicNs() / 1'000'000);
+    if (delays.size() == 8) cancel.Cancel();
+  };
+  ASSERT_TRUE(client.Watch({d->relay}, cancel, obs).ok());
+  ASSERT_EQ(delays.size(), 8u);
+  // Random() yields 0, 1, 2, ...: delay(n) = ceiling(n)/2 + n mod (ceiling(n)/2 + 1).
+  for (std::size_t n = 0; n < delays.size(); ++n) {
+    EXPECT_EQ(delays[n], BackoffDelayMs(options.backoff, static_cast<std::uint32_t>(n), n)) << n;
+  }
+  // Each retry happened exactly when its delay ran out: the client waited, never spun.
+  for (std::size_t n = 1; n < at.size(); ++n) EXPECT_EQ(at[n] - at[n - 1], delays[n - 1]) << n;
+}
+
+TEST_F(ClientClock, SilentRelayTimesOutWithoutRealWaiting) {
+  auto d = SyncDevice::Create(dir.path(), "phone", keys, clock);
+  ASSERT_TRUE(d->replica->CreateVault("team").ok());
+  // Listens (so TCP connects) but never says a word.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  d->Pin(crypto::NewDhKeyPair().public_key, ntohs(a.sin_port));
+  FakePoller poller(clock);
+  sync::SyncOptions options;
+  options.io_timeout_ms = 30'000;
+  sync::SyncClient client(*d->store, *d->replica, *d->state, poller, options);
+  const std::int64_t before = clock.MonotonicNs() / 1'000'000;
+  auto r = client.SyncOnce(d->relay);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_GE(clock.MonotonicNs() / 1'000'000 - before, 30'000);
+  ::close(fd);
+}
+
+TEST_F(ClientClock, CancelBeforeConnectingStopsAtOnce) {
+  auto d = SyncDevice::Create(dir.path(), "phone", keys, clock);
+  ASSERT_TRUE(d->replica->CreateVault("team").ok());
+  ClosedPort closed;
+  d->Pin(crypto::NewDhKeyPair().public_key, closed.port);
+  sync::Canceller cancel;
+  cancel.Cancel();
+  EXPECT_TRUE(cancel.cancelled());
+  EXPECT_TRUE(d->client->Watch({d->relay}, cancel).ok());
+}
+
+}  // namespace
+}  // namespace parley::testing

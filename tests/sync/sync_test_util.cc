@@ -1,0 +1,110 @@
+#include "sync_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "parley/platform/posix_env.h"
+#include "parley/sync/relay_pairing.h"
+#include "parley/sync/relay_storage.h"
+
+namespace parley::testing {
+
+std::unique_ptr<SyncDevice> SyncDevice::Create(const std::string& dir, const std::string& name, KeyStore& keys,
+                                               Clock& clock, sync::SyncOptions options) {
+  EXPECT_TRUE(crypto::InitCrypto().ok());
+  auto d = std::make_unique<SyncDevice>();
+  d->name = name;
+  store::StoreOptions o;
+  o.data_dir = dir + "/" + name;
+  o.argon2 = crypto::MinimumArgon2Params();
+  o.device_name = name;
+  Env& env = PosixEnv();
+  EXPECT_TRUE(env.CreateDirs(o.data_dir).ok());
+  Status created = store::Store::Create(env, keys, o, "pass");
+  EXPECT_TRUE(created.ok()) << created.ToString();
+  d->store = std::move(store::Store::Open(env, keys, o.data_dir, "pass")).value();
+  d->replica = std::move(log::Replica::Open(*d->store, clock)).value();
+  d->state = std::move(sync::SyncState::Open(d->store->db())).value();
+  d->poller = sync::NewSystemPoller(clock);
+  d->client = std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller, options);
+  return d;
+}
+
+void SyncDevice::Pin(const crypto::Bytes& relay_key, std::uint16_t port) {
+  const std::string code = wire::EncodeRelayPairingCode({relay_key, "127.0.0.1:" + std::to_string(port)});
+  auto r = state->AddRelay(code);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  if (relay == 0) relay = r->id;
+}
+
+log::RecordId SyncDevice::Add(const std::string& type, const std::string& field, const std::string& value) {
+  auto tx = std::move(replica->Begin()).value();
+  auto id = std::move(tx->Create(type)).value();
+  Status set = tx->Set(id, field, value);
+  EXPECT_TRUE(set.ok()) << set.ToString();
+  auto c = tx->Commit();
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  return id;
+}
+
+void SyncDevice::Set(const log::RecordId& id, const std::string& field, const std::string& value) {
+  auto tx = std::move(replica->Begin()).value();
+  ASSERT_TRUE(tx->Set(id, field, value).ok());
+  ASSERT_TRUE(tx->Commit().ok());
+}
+
+std::uint64_t SyncDevice::Changes() { return replica->ChangeCount().value(); }
+
+std::string SyncDevice::Dump() {
+  auto records = std::move(replica->List("", true)).value();
+  std::vector<std::string> lines;
+  for (const auto& r : records) {
+    std::string line = log::ToString(r.id) + " " + r.type + " e" + std::to_string(static_cast<int>(r.existence));
+    for (const auto& f : r.fields) {
+      line += " " + f.name + "=[";
+      for (const auto& v : f.values) line += v.data + "@" + v.author.substr(0, 8) + "#" + std::to_string(v.seq) + ";";
+      line += "]";
+    }
+    lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+void EnrollOffline(SyncDevice& a, SyncDevice& b) {
+  auto invite = a.replica->Invite(b.replica->DevicePairingCode());
+  ASSERT_TRUE(invite.ok()) << invite.status().ToString();
+  Status s = b.replica->AcceptInvite(*invite);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+InProcessRelay::InProcessRelay(const std::string& dir, relay::RelayOptions options) {
+  EXPECT_TRUE(crypto::InitCrypto().ok());
+  key_ = crypto::NewDhKeyPair();
+  EXPECT_TRUE(PosixEnv().CreateDirs(dir).ok());
+  auto writer = relay::OpenSqliteRelayStorage(dir + "/relay.db");
+  auto reader = relay::OpenSqliteRelayStorage(dir + "/relay.db");
+  EXPECT_TRUE(writer.ok() && reader.ok());
+  options.listen_host = "127.0.0.1";
+  options.listen_port = 0;
+  options.io_threads = 1;
+  server_ = std::make_unique<relay::RelayServer>(options, crypto::DhKeyPairFromSecret(key_.secret_key.view()),
+                                                 std::move(writer).value(), std::move(reader).value());
+  Status s = server_->Start();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+InProcessRelay::~InProcessRelay() { Stop(); }
+
+void InProcessRelay::Stop() {
+  if (!server_) return;
+  server_->RequestStop();
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace parley::testing

@@ -1,0 +1,60 @@
+// Shared pieces of the sync client tests: a device driven through the library (real store
+// files in a temp dir), an in-process relay over SQLite, and a canonical dump of a
+// replica's state for convergence checks.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "parley/core/replica.h"
+#include "parley/core/store.h"
+#include "parley/sync/client.h"
+#include "parley/sync/relay_server.h"
+#include "parley/sync/sync_state.h"
+#include "parley/testing/fake_env.h"
+#include "support/temp_dir.h"
+
+namespace parley::testing {
+
+struct SyncDevice {
+  std::string name;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<log::Replica> replica;
+  std::unique_ptr<sync::SyncState> state;
+  std::unique_ptr<sync::Poller> poller;
+  std::unique_ptr<sync::SyncClient> client;
+  std::int64_t relay = 0;  // the first pinned relay
+
+  // Creates the store in `dir`/`name` (minimum Argon2 cost) and opens everything.
+  static std::unique_ptr<SyncDevice> Create(const std::string& dir, const std::string& name, KeyStore& keys,
+                                            Clock& clock, sync::SyncOptions options = {});
+  // Pins a relay; the first one becomes `relay`.
+  void Pin(const crypto::Bytes& relay_key, std::uint16_t port);
+  // One transaction creating a record of `type` with `field` = `value`; returns its id.
+  log::RecordId Add(const std::string& type, const std::string& field, const std::string& value);
+  void Set(const log::RecordId& id, const std::string& field, const std::string& value);
+  Result<sync::SyncReport> Sync() { return client->SyncOnce(relay); }
+  std::uint64_t Changes();
+  // Every record, field and surviving value (with author and seq), sorted: equal dumps mean
+  // equal states.
+  std::string Dump();
+};
+
+// Enrolls `b` into `a`'s vault offline (invite blob handed over directly).
+void EnrollOffline(SyncDevice& a, SyncDevice& b);
+
+// A RelayServer over SQLite files in `dir`, on 127.0.0.1 with a kernel-chosen port.
+class InProcessRelay {
+ public:
+  explicit InProcessRelay(const std::string& dir, relay::RelayOptions options = {});
+  ~InProcessRelay();
+  std::uint16_t port() const { return server_->port(); }
+  const crypto::Bytes& public_key() const { return key_.public_key; }
+  void Stop();
+
+ private:
+  crypto::DhKeyPair key_;
+  std::unique_ptr<relay::RelayServer> server_;
+};
+
+}  // namespace parley::testing
