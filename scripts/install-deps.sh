@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git python3
   libsodium-dev libsqlite3-dev sqlite3
   protobuf-compiler libprotobuf-dev
   libasio-dev
