@@ -1,35 +1,39 @@
 // parley-bench: the figures of docs/benchmarks.md, one line each ("name value unit") on
 // standard output; configuration and progress on standard error.
 //
-//   parley-bench [--quick] [--filter NAME] [--scratch DIR]
+//   parley-bench [--quick] [--filter NAME] [--scratch DIR] [--relay PATH]
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "figures.h"
+#include "sync_device.h"
+#include "sync_figures.h"
 #include "parley/core/crypto.h"
 
 namespace {
 
 void Usage() {
   std::fputs(
-      "usage: parley-bench [--quick] [--filter NAME] [--scratch DIR]\n"
+      "usage: parley-bench [--quick] [--filter NAME] [--scratch DIR] [--relay PATH]\n"
       "  --quick        small workloads: a fast smoke run, figures not comparable\n"
       "  --filter NAME  only figures whose name contains NAME\n"
-      "  --scratch DIR  where scratch stores are made (default $TMPDIR or /tmp)\n",
+      "  --scratch DIR  where scratch stores are made (default $TMPDIR or /tmp)\n"
+      "  --relay PATH   the parley-relay binary (default: the one beside parley-bench)\n",
       stderr);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && argv[1] == parley::bench::kPullChildFlag) return parley::bench::PullChildMain(argc, argv);
   parley::bench::Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") {
       options.quick = true;
-    } else if ((arg == "--filter" || arg == "--scratch") && i + 1 < argc) {
-      (arg == "--filter" ? options.filter : options.scratch) = argv[++i];
+    } else if ((arg == "--filter" || arg == "--scratch" || arg == "--relay") && i + 1 < argc) {
+      (arg == "--filter" ? options.filter : arg == "--scratch" ? options.scratch : options.relay) = argv[++i];
     } else if (arg == "--help" || arg == "-h") {
       Usage();
       return 0;
@@ -47,5 +51,8 @@ int main(int argc, char** argv) {
   parley::bench::RunVfsOverhead(options);
   parley::bench::RunUnlock(options);
   parley::bench::RunWipe(options);
+  parley::bench::RunSyncFreshDevice(options);
+  parley::bench::RunSyncFreshDeviceSmall(options);
+  parley::bench::RunRelayPush(options);
   return 0;
 }

@@ -1,0 +1,233 @@
+// relay_push_changes_per_s and relay_push_ack_ms_p99: 100 enrolled devices push at once.
+//
+// Every device is a real replica (over an in-memory store: the relay is what is measured,
+// not the devices' disks) holding its own signed, encrypted single-note changes. Each
+// device has its own connection (Noise XK handshake and Authenticate over the public wire
+// API, done before the clock starts) and its own thread, and pushes its chain in Push
+// frames of kChangesPerPush changes, waiting for each PushAck (sent by the relay only once
+// the changes are durable) before the next push, as the sync client does.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <latch>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "parley/core/replica_sync.h"
+#include "parley/platform/posix_env.h"
+#include "parley/sync/auth.h"
+#include "parley/sync/session.h"
+#include "relay_runner.h"
+#include "sync_device.h"
+#include "sync_figures.h"
+
+namespace parley::bench {
+namespace {
+
+constexpr std::size_t kDevices = 100;
+constexpr std::size_t kChangesPerPush = 20;
+constexpr std::size_t kValueSize = 300;
+
+Status Unavailable(const std::string& what) { return Error(Domain::kSync, Code::kUnavailable, what); }
+
+// A blocking loopback socket as a wire::ByteStream.
+class SocketStream final : public wire::ByteStream {
+ public:
+  explicit SocketStream(int fd) : fd_(fd) {}
+  ~SocketStream() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status ReadExact(std::span<std::uint8_t> out) override {
+    for (std::size_t done = 0; done < out.size();) {
+      const ssize_t n = ::recv(fd_, out.data() + done, out.size() - done, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Unavailable("the relay closed the connection");
+      done += static_cast<std::size_t>(n);
+    }
+    return Status::Ok();
+  }
+  Status WriteAll(crypto::ByteView data) override {
+    for (std::size_t done = 0; done < data.size();) {
+      const ssize_t n = ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Unavailable("writing to the relay failed");
+      done += static_cast<std::size_t>(n);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+};
+
+struct Pusher {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<log::Replica> replica;
+  std::string vault;
+  std::vector<pb::Change> chain;  // this device's own changes, in chain order
+  std::unique_ptr<SocketStream> stream;
+  std::optional<wire::NoiseSession> session;
+  std::uint64_t next_id = 1;
+  std::uint64_t accepted = 0;
+  std::vector<double> ack_ms;
+  Status error;
+};
+
+// `count` notes, each committed as its own change; then the device's chain is read back.
+void WriteNotes(Pusher& p, std::size_t count, std::size_t seed) {
+  for (std::size_t i = 0; i < count; ++i) {
+    auto txn = Take(p.replica->Begin(), "begin");
+    const log::RecordId id = Take(txn->Create("note"), "create note");
+    Check(txn->Set(id, "text", NoteText(seed * 100'000 + i, kValueSize)), "set note text");
+    (void)Take(txn->Commit(), "commit note");
+  }
+  const std::string me(p.store->device().identity.public_key.begin(), p.store->device().identity.public_key.end());
+  auto held = Take(log::HeldChangesAfter(*p.replica, 0, SIZE_MAX, SIZE_MAX), "read changes");
+  std::vector<log::HeldChange> own;
+  for (auto& h : held) {
+    if (h.author == me) own.push_back(std::move(h));
+  }
+  std::sort(own.begin(), own.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  for (auto& h : own) p.chain.push_back(std::move(h.change));
+  const log::VaultIdentity vault = Take(log::GetVaultIdentity(*p.replica), "vault id");
+  p.vault.assign(vault.vault.begin(), vault.vault.end());
+}
+
+Result<pb::Frame> Call(Pusher& p, pb::Frame frame) {
+  frame.set_id(p.next_id++);
+  PARLEY_RETURN_IF_ERROR(wire::SendFrame(*p.session, *p.stream, frame));
+  PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, wire::ReceiveFrame(*p.session, *p.stream));
+  if (answer.body_case() == pb::Frame::kError) return Unavailable("relay error: " + answer.error().message());
+  if (answer.id() != frame.id()) return Unavailable("an answer to another frame");
+  return answer;
+}
+
+Status Connect(Pusher& p, std::uint16_t port, const crypto::Bytes& relay_key) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Unavailable("socket");
+  p.stream = std::make_unique<SocketStream>(fd);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Unavailable("connect");
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const store::DeviceKeys& keys = p.store->device();
+  PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session, wire::NoiseSession::Initiator(keys.kx, relay_key));
+  p.session.emplace(std::move(session));
+  PARLEY_RETURN_IF_ERROR(wire::RunHandshake(*p.session, *p.stream));
+  pb::Frame auth;
+  *auth.mutable_authenticate() = wire::MakeAuthenticate(
+      keys.identity, wire::MakeKxCertificate(keys.identity, keys.kx.public_key), p.session->handshake_hash());
+  PARLEY_ASSIGN_OR_RETURN(pb::Frame welcome, Call(p, std::move(auth)));
+  if (welcome.body_case() != pb::Frame::kWelcome) return Unavailable("no Welcome");
+  return Status::Ok();
+}
+
+// Pushes the device's chain, one Push frame of kChangesPerPush changes at a time.
+void PushAll(Pusher& p) {
+  for (std::size_t at = 0; at < p.chain.size(); at += kChangesPerPush) {
+    pb::Frame f;
+    pb::Push* push = f.mutable_push();
+    push->set_vault(p.vault);
+    const std::size_t end = std::min(p.chain.size(), at + kChangesPerPush);
+    for (std::size_t i = at; i < end; ++i) *push->add_changes() = p.chain[i];
+    Stopwatch clock;
+    Result<pb::Frame> answer = Call(p, std::move(f));
+    p.ack_ms.push_back(clock.ElapsedMs());
+    if (!answer.ok()) {
+      p.error = answer.status();
+      return;
+    }
+    if (answer->body_case() != pb::Frame::kPushAck || answer->push_ack().acks_size() != static_cast<int>(end - at)) {
+      p.error = Unavailable("the PushAck does not match the push");
+      return;
+    }
+    for (const pb::ChangeAck& a : answer->push_ack().acks()) {
+      if (a.refusal() != pb::REFUSAL_NONE || a.relay_seq() == 0) {
+        p.error = Unavailable("change refused: " + a.reason());
+        return;
+      }
+      ++p.accepted;
+    }
+  }
+}
+
+}  // namespace
+
+void RunRelayPush(const Options& options) {
+  const bool rate = Wanted(options, "relay_push_changes_per_s");
+  const bool p99 = Wanted(options, "relay_push_ack_ms_p99");
+  if (!rate && !p99) return;
+  const std::size_t per_device = options.quick ? 20 : 200;
+
+  std::string binary = Take(FindRelayBinary(options.relay), "find parley-relay");
+  ScratchDir relay_dir(options);
+  RelayRunner relay(std::move(binary), relay_dir.path());
+  Check(relay.Start(), "start the relay");
+
+  // The admin enrolls every device, then tells the relay the vault's members.
+  auto admin = NewSyncDevice(options, /*create_vault=*/true);
+  PinRelay(*admin, relay.PairingCode(relay.port()));
+  sqlite3_exec(admin->base.store->db(), "PRAGMA synchronous=OFF", nullptr, nullptr, nullptr);
+  std::vector<Pusher> pushers(kDevices);
+  Stopwatch setup;
+  for (std::size_t i = 0; i < kDevices; ++i) {
+    Pusher& p = pushers[i];
+    p.store = Take(store::Store::CreateInMemoryForTesting("device-" + std::to_string(i)), "create device");
+    p.replica = Take(log::Replica::Open(*p.store, SystemClock()), "open replica");
+    const auto invite = Take(admin->base.replica->Invite(p.replica->DevicePairingCode()), "invite");
+    Check(p.replica->AcceptInvite(invite), "accept the invite");
+  }
+  sqlite3_exec(admin->base.store->db(), "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
+  (void)SyncOrDie(*admin, "publish the members");
+  for (std::size_t i = 0; i < kDevices; ++i) WriteNotes(pushers[i], per_device, i + 1);
+  for (Pusher& p : pushers) Check(Connect(p, relay.port(), relay.public_key()), "connect a device");
+  std::size_t bytes = 0, count = 0;
+  for (const Pusher& p : pushers) {
+    for (const pb::Change& c : p.chain) bytes += c.ByteSizeLong();
+    count += p.chain.size();
+  }
+  Note("relay push: " + std::to_string(kDevices) + " devices enrolled, " + std::to_string(count) +
+       " changes of " + std::to_string(bytes / std::max<std::size_t>(count, 1)) + " bytes on average, ready in " +
+       std::to_string(static_cast<long long>(setup.ElapsedMs())) + " ms");
+
+  std::latch start(static_cast<std::ptrdiff_t>(kDevices) + 1);
+  std::vector<std::thread> threads;
+  for (Pusher& p : pushers) {
+    threads.emplace_back([&start, &p] {
+      start.arrive_and_wait();
+      PushAll(p);
+    });
+  }
+  start.arrive_and_wait();
+  Stopwatch clock;
+  for (auto& t : threads) t.join();
+  const double seconds = clock.ElapsedS();
+
+  std::uint64_t accepted = 0;
+  std::vector<double> ack_ms;
+  for (Pusher& p : pushers) {
+    Check(p.error, "push");
+    accepted += p.accepted;
+    ack_ms.insert(ack_ms.end(), p.ack_ms.begin(), p.ack_ms.end());
+    p.stream.reset();
+  }
+  Check(relay.Stop(), "stop the relay");
+  Note("relay push: " + std::to_string(accepted) + " changes accepted in " + std::to_string(ack_ms.size()) +
+       " pushes of " + std::to_string(kChangesPerPush) + " in " + std::to_string(seconds) + " s; ack p50 " +
+       std::to_string(Quantile(ack_ms, 0.5)) + " ms, max " + std::to_string(Quantile(ack_ms, 1.0)) + " ms");
+  if (rate) Report("relay_push_changes_per_s", static_cast<double>(accepted) / seconds, "changes/s");
+  if (p99) Report("relay_push_ack_ms_p99", Quantile(ack_ms, 0.99), "ms");
+}
+
+}  // namespace parley::bench
