@@ -1,0 +1,216 @@
+// parley-relay: the sync relay. See docs/wire-protocol.md and `parley-relay help`.
+//
+//   parley-relay init    --data DIR [--address HOST:PORT]
+//   parley-relay info    --data DIR [--address HOST:PORT] [--json]
+//   parley-relay serve   --data DIR --listen HOST:PORT [tuning flags]
+//   parley-relay metrics --data DIR
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "parley/platform/posix_env.h"
+#include "parley/sync/relay_pairing.h"
+#include "parley/sync/relay_server.h"
+#include "relay_files.h"
+
+namespace parley::relay_app {
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  parley-relay init    --data DIR [--address HOST:PORT]   create the relay key, print the pairing code\n"
+    "  parley-relay info    --data DIR [--address HOST:PORT] [--json]\n"
+    "  parley-relay serve   --data DIR --listen HOST:PORT [--max-connections N] [--max-frame-bytes N]\n"
+    "                       [--max-queue-frames N] [--handshake-timeout-ms N] [--idle-timeout-ms N]\n"
+    "                       [--write-timeout-ms N] [--max-push-changes N] [--rate N] [--burst N]\n"
+    "                       [--threads N]\n"
+    "  parley-relay metrics --data DIR\n";
+
+struct Args {
+  std::string command;
+  std::map<std::string, std::string> flags;  // "--name" -> value ("" for switches)
+};
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "parley-relay: %s\n", msg.c_str());
+  return 1;
+}
+
+bool Parse(int argc, char** argv, Args* out, std::string* error) {
+  if (argc < 2) {
+    *error = "missing command";
+    return false;
+  }
+  out->command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0) {
+      *error = "unexpected argument " + a;
+      return false;
+    }
+    if (a == "--json") {
+      out->flags[a] = "";
+    } else if (i + 1 < argc) {
+      out->flags[a] = argv[++i];
+    } else {
+      *error = a + " needs a value";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Flag(const Args& a, const std::string& name, const std::string& fallback = "") {
+  auto it = a.flags.find(name);
+  return it == a.flags.end() ? fallback : it->second;
+}
+
+bool Number(const Args& a, const std::string& name, double* out, std::string* error) {
+  auto it = a.flags.find(name);
+  if (it == a.flags.end()) return true;
+  char* end = nullptr;
+  double v = std::strtod(it->second.c_str(), &end);
+  if (end == it->second.c_str() || *end != '\0' || v < 0) {
+    *error = name + " must be a non-negative number";
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// "host:port" or "[v6]:port".
+bool SplitHostPort(const std::string& s, std::string* host, std::uint16_t* port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon + 1 == s.size()) return false;
+  *host = s.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  char* end = nullptr;
+  long p = std::strtol(s.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || p < 0 || p > 65535 || host->empty()) return false;
+  *port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+std::string PairingCode(const crypto::DhKeyPair& key, const std::string& address) {
+  return wire::EncodeRelayPairingCode(wire::RelayPairing{key.public_key, address});
+}
+
+int Init(const Args& a) {
+  const std::string dir = Flag(a, "--data");
+  if (dir.empty()) return Fail("init needs --data DIR");
+  Env& env = PosixEnv();
+  if (Status s = CreateKey(env, dir); !s.ok()) return Fail(s.ToString());
+  const std::string address = Flag(a, "--address");
+  if (!address.empty()) {
+    if (Status s = SaveAddress(env, dir, address); !s.ok()) return Fail(s.ToString());
+  }
+  auto key = LoadKey(env, dir);
+  if (!key.ok()) return Fail(key.status().ToString());
+  std::printf("relay key created in %s\npublic key:   %s\npairing code: %s\n", dir.c_str(),
+              crypto::ToHex(key->public_key).c_str(), PairingCode(*key, address).c_str());
+  return 0;
+}
+
+int Info(const Args& a) {
+  const std::string dir = Flag(a, "--data");
+  if (dir.empty()) return Fail("info needs --data DIR");
+  Env& env = PosixEnv();
+  auto key = LoadKey(env, dir);
+  if (!key.ok()) return Fail(key.status().ToString());
+  const std::string address = Flag(a, "--address", LoadAddress(env, dir));
+  const std::string hex = crypto::ToHex(key->public_key);
+  const std::string code = PairingCode(*key, address);
+  if (a.flags.count("--json")) {
+    // Every value is hex, base32 or a host:port the operator typed; escape quotes anyway.
+    std::string esc;
+    for (char c : address) {
+      if (c == '"' || c == '\\') esc += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20) esc += c;
+    }
+    std::printf("{\"public_key\":\"%s\",\"pairing_code\":\"%s\",\"address\":\"%s\"}\n", hex.c_str(), code.c_str(),
+                esc.c_str());
+  } else {
+    std::printf("public key:   %s\npairing code: %s\naddress:      %s\n", hex.c_str(), code.c_str(),
+                address.empty() ? "(none)" : address.c_str());
+  }
+  return 0;
+}
+
+int Metrics(const Args& a) {
+  const std::string dir = Flag(a, "--data");
+  if (dir.empty()) return Fail("metrics needs --data DIR");
+  auto raw = PosixEnv().ReadFile(MetricsPath(dir));
+  if (!raw.ok()) return Fail("no metrics in " + dir + " (is the relay serving?)");
+  std::fwrite(raw->data(), 1, raw->size(), stdout);
+  return 0;
+}
+
+int Serve(const Args& a) {
+  const std::string dir = Flag(a, "--data");
+  if (dir.empty()) return Fail("serve needs --data DIR");
+  relay::RelayOptions o;
+  if (!SplitHostPort(Flag(a, "--listen", "127.0.0.1:4040"), &o.listen_host, &o.listen_port)) {
+    return Fail("--listen must be HOST:PORT");
+  }
+  std::string error;
+  double max_conn = o.max_connections, frame = o.max_frame_bytes, queue = o.max_queue_frames;
+  double push = o.max_push_changes;
+  double hs = o.handshake_timeout_ms, idle = o.idle_timeout_ms, wr = o.write_timeout_ms, threads = o.io_threads;
+  if (!Number(a, "--max-connections", &max_conn, &error) || !Number(a, "--max-frame-bytes", &frame, &error) ||
+      !Number(a, "--max-queue-frames", &queue, &error) || !Number(a, "--handshake-timeout-ms", &hs, &error) ||
+      !Number(a, "--idle-timeout-ms", &idle, &error) || !Number(a, "--write-timeout-ms", &wr, &error) ||
+      !Number(a, "--rate", &o.rate_per_s, &error) || !Number(a, "--burst", &o.rate_burst, &error) ||
+      !Number(a, "--threads", &threads, &error) || !Number(a, "--max-push-changes", &push, &error)) {
+    return Fail(error);
+  }
+  if (frame < 64 || frame > 65535) return Fail("--max-frame-bytes must be 64..65535");
+  if (o.rate_per_s <= 0 || o.rate_burst < 1) return Fail("--rate and --burst must be positive");
+  o.max_connections = static_cast<std::uint32_t>(max_conn);
+  o.max_frame_bytes = static_cast<std::uint32_t>(frame);
+  o.max_push_changes = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(push));
+  o.max_queue_frames = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(queue));
+  o.handshake_timeout_ms = static_cast<std::uint32_t>(hs);
+  o.idle_timeout_ms = static_cast<std::uint32_t>(idle);
+  o.write_timeout_ms = static_cast<std::uint32_t>(wr);
+  o.io_threads = std::max(1, static_cast<int>(threads));
+  o.metrics_path = MetricsPath(dir);
+  o.handle_signals = true;
+
+  Env& env = PosixEnv();
+  auto key = LoadKey(env, dir);
+  if (!key.ok()) return Fail(key.status().ToString());
+  auto writer = relay::OpenSqliteRelayStorage(DbPath(dir));
+  if (!writer.ok()) return Fail(writer.status().ToString());
+  auto reader = relay::OpenSqliteRelayStorage(DbPath(dir));
+  if (!reader.ok()) return Fail(reader.status().ToString());
+  relay::RelayServer server(o, std::move(*key), std::move(*writer), std::move(*reader));
+  if (Status s = server.Start(); !s.ok()) return Fail(s.ToString());
+  server.Wait();
+  return 0;
+}
+
+}  // namespace
+}  // namespace parley::relay_app
+
+int main(int argc, char** argv) {
+  using namespace parley::relay_app;
+  if (!parley::crypto::InitCrypto().ok()) return Fail("libsodium failed to initialize");
+  Args args;
+  std::string error;
+  if (!Parse(argc, argv, &args, &error)) {
+    std::fprintf(stderr, "parley-relay: %s\n%s", error.c_str(), kUsage);
+    return 2;
+  }
+  if (args.command == "init") return Init(args);
+  if (args.command == "info") return Info(args);
+  if (args.command == "serve") return Serve(args);
+  if (args.command == "metrics") return Metrics(args);
+  if (args.command == "help" || args.command == "--help") {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  std::fprintf(stderr, "parley-relay: unknown command %s\n%s", args.command.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,66 @@
+// The signed messages of the sync wire: device authentication (channel binding to the Noise
+// handshake hash), vault registration and membership lists. docs/wire-protocol.md gives
+// the exact byte strings; these functions are the only place that builds or checks them.
+//
+//   kx certificate  = Ed25519(identity, "parley/kx-cert/v1"  || x25519 static key (32))
+//   auth signature  = Ed25519(identity, "parley/auth/v1"     || handshake hash (64))
+//   vault id        = BLAKE2b-256("parley/vault/v1" || creator (32) || nonce (16..32))
+//   registration    = Ed25519(creator,  "parley/register/v1" || vault id (32))
+//   membership      = Ed25519(signer,   "parley/members/v1"  || serialized MembershipList)
+//
+// Failures: Code::kPermissionDenied when a signature or certificate does not verify,
+// Code::kInvalidArgument when a field has the wrong size or form.
+// Thread safety: pure functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "parley/core/crypto.h"
+#include "parley/wire.pb.h"
+
+namespace parley::wire {
+
+inline constexpr std::string_view kKxCertLabel = "parley/kx-cert/v1";
+inline constexpr std::string_view kAuthLabel = "parley/auth/v1";
+inline constexpr std::string_view kVaultIdLabel = "parley/vault/v1";
+inline constexpr std::string_view kRegisterLabel = "parley/register/v1";
+inline constexpr std::string_view kMembersLabel = "parley/members/v1";
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+// ---- Device authentication ----
+crypto::Bytes MakeKxCertificate(const crypto::SignKeyPair& identity, crypto::ByteView kx_public);
+// The Authenticate frame body a device sends first after the handshake.
+pb::Authenticate MakeAuthenticate(const crypto::SignKeyPair& identity, crypto::ByteView kx_certificate,
+                                  crypto::ByteView handshake_hash);
+// Checks an Authenticate against the session's handshake hash and the peer's Noise static
+// key. On success returns the device's identity key (32 bytes).
+Result<crypto::Bytes> VerifyAuthenticate(const pb::Authenticate& auth, crypto::ByteView handshake_hash,
+                                         crypto::ByteView remote_static);
+
+// ---- Vault registration ----
+crypto::Hash ComputeVaultId(crypto::ByteView creator, crypto::ByteView nonce);
+// A RegisterVault for a new vault with a random 32-byte nonce.
+pb::RegisterVault MakeRegisterVault(const crypto::SignKeyPair& creator);
+Status VerifyRegisterVault(const pb::RegisterVault& reg);
+
+// ---- Membership lists ----
+struct MemberEntry {
+  crypto::Bytes identity;
+  bool admin = false;
+};
+struct ParsedMembership {
+  crypto::Bytes vault;
+  std::uint64_t version = 0;
+  std::vector<MemberEntry> members;
+  const MemberEntry* Find(crypto::ByteView identity) const;
+};
+// Serializes `list`, signs it with `signer`.
+pb::SetMembership MakeSetMembership(const pb::MembershipList& list, const crypto::SignKeyPair& signer);
+// Parses a serialized MembershipList and checks its form: 32-byte vault and identities,
+// roles "admin" or "member", no identity twice, at least one admin.
+Result<ParsedMembership> ParseMembership(const std::string& list_bytes);
+// Checks the signature of a SetMembership (not who signed: that is the relay's rule).
+Status VerifyMembershipSignature(const pb::SetMembership& set);
+
+}  // namespace parley::wire

@@ -1,0 +1,30 @@
+// The relay's check of a pushed change, by the rules of docs/change-format.md:
+//   id        = BLAKE2b-256("parley/change-id/v1" || le64(len(header)) || header || body)
+//   signature = Ed25519(header.author, "parley/change/v1" || id)
+// The relay sees only the header; it checks the header's form, recomputes the id and
+// verifies the signature. The chain link (prev against the held predecessor) is checked
+// by the storage, inside the transaction that stores the change.
+// Thread safety: pure function.
+#pragma once
+
+#include <string>
+
+#include "parley/change.pb.h"
+#include "parley/sync/relay_storage.h"
+#include "parley/wire.pb.h"
+
+namespace parley::relay {
+
+// The largest serialized Change a Push may carry: small enough that any stored change fits
+// alone in a PullBatch frame.
+inline constexpr std::size_t kMaxChangeWireSize = 65535 - 16 - 256;
+
+struct CheckResult {
+  pb::Refusal refusal = pb::REFUSAL_NONE;
+  std::string reason;   // for a refusal: what is wrong (no payload data)
+  NewChange change;     // for REFUSAL_NONE: ready to store
+};
+
+CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault);
+
+}  // namespace parley::relay

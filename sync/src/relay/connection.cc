@@ -1,0 +1,349 @@
+#include "relay/connection.h"
+
+#include "parley/sync/auth.h"
+#include "relay/log.h"
+
+namespace parley::relay {
+namespace {
+
+using asio::use_awaitable;
+using std::chrono::milliseconds;
+
+// Handshake messages are tiny (48-64 bytes with empty payloads); anything this large is
+// not a handshake.
+constexpr std::size_t kMaxHandshakeMessage = 1024;
+// Messages written per gather-write.
+constexpr std::size_t kMaxWriteBatch = 64;
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, ServerContext& ctx, std::uint64_t id)
+    : socket_(std::move(socket)),
+      ctx_(ctx),
+      id_(id),
+      wake_writer_(socket_.get_executor()),
+      watchdog_(socket_.get_executor()) {
+  std::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+Connection::~Connection() {
+  ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  ctx_.connections.Remove(id_);
+  LogInfo("disconnected", {{"conn", id_}});
+  if (ctx_.on_connection_gone) ctx_.on_connection_gone();
+}
+
+void Connection::Start() {
+  LogInfo("connected", {{"conn", id_}, {"peer", peer_}});
+  auto self = shared_from_this();
+  auto ex = socket_.get_executor();
+  asio::co_spawn(ex, [self] { return self->Watchdog(); }, asio::detached);
+  asio::co_spawn(ex, [self] { return self->ReadLoop(); }, asio::detached);
+}
+
+void Connection::Stop() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (self->closed_) return;
+    if (!self->authenticated_) {
+      self->Close("shutting down");
+      return;
+    }
+    std::error_code ec;
+    // The reader waits for a frame that has not started to arrive: end its read. A frame
+    // already arriving is read and handled first.
+    if (self->idle_wait_ && self->socket_.available(ec) == 0) {
+      self->socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+    }
+  });
+}
+
+void Connection::Abort() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close("shutdown grace period over"); });
+}
+
+void Connection::Notify(const std::string& vault, std::uint64_t head_seq) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), vault, head_seq] {
+    if (self->closed_ || !self->authenticated_ || self->flush_then_close_) return;
+    pb::Frame f;
+    f.mutable_notify()->set_vault(vault);
+    f.mutable_notify()->set_head_seq(head_seq);
+    self->SendFrame(std::move(f));
+  });
+}
+
+void Connection::SetReadDeadline(std::optional<Clock::duration> in) {
+  read_deadline_ = in ? Clock::now() + *in : Clock::time_point::max();
+  if (read_deadline_ < watchdog_.expiry()) watchdog_.expires_at(read_deadline_);  // wakes the watchdog
+}
+
+asio::awaitable<void> Connection::Watchdog() {
+  while (!closed_) {
+    const auto deadline = std::min(read_deadline_, write_deadline_);
+    if (deadline <= Clock::now()) {
+      ctx_.metrics.timeouts.fetch_add(1, std::memory_order_relaxed);
+      Close(write_deadline_ <= Clock::now() ? "write timeout" : "read timeout");
+      break;
+    }
+    watchdog_.expires_at(deadline);
+    std::error_code ec;
+    co_await watchdog_.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+}
+
+asio::awaitable<std::optional<wire::Bytes>> Connection::ReadMessage(std::size_t cap, bool idle_wait) {
+  std::uint8_t prefix[wire::kLengthPrefixSize];
+  std::error_code ec;
+  idle_wait_ = idle_wait;
+  co_await asio::async_read(socket_, asio::buffer(prefix), asio::redirect_error(use_awaitable, ec));
+  idle_wait_ = false;
+  if (ec || closed_) {
+    // End of stream between frames is an orderly close (the peer's, or ours at shutdown):
+    // the caller flushes the answers already queued. Anything else closes at once.
+    if (!closed_ && !(ec == asio::error::eof && idle_wait)) Close("read failed");
+    co_return std::nullopt;
+  }
+  auto n = wire::DecodeLength(prefix, cap);
+  if (!n.ok()) {
+    // Refused from the prefix alone: nothing allocated, nothing more read.
+    Close(n.status().message());
+    co_return std::nullopt;
+  }
+  wire::Bytes msg(*n);
+  co_await asio::async_read(socket_, asio::buffer(msg), asio::redirect_error(use_awaitable, ec));
+  if (ec || closed_) {
+    if (!closed_) Close("read failed mid-message");
+    co_return std::nullopt;
+  }
+  ctx_.metrics.bytes_in.fetch_add(*n + wire::kLengthPrefixSize, std::memory_order_relaxed);
+  co_return msg;
+}
+
+asio::awaitable<bool> Connection::WriteNow(const wire::Bytes& message) {
+  auto out = wire::Prefixed(message);
+  if (!out.ok()) co_return false;
+  write_deadline_ = Clock::now() + milliseconds(ctx_.options.write_timeout_ms);
+  if (write_deadline_ < watchdog_.expiry()) watchdog_.expires_at(write_deadline_);
+  std::error_code ec;
+  co_await asio::async_write(socket_, asio::buffer(*out), asio::redirect_error(use_awaitable, ec));
+  write_deadline_ = Clock::time_point::max();
+  if (ec || closed_) {
+    if (!closed_) Close("write failed");
+    co_return false;
+  }
+  ctx_.metrics.bytes_out.fetch_add(out->size(), std::memory_order_relaxed);
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::Handshake() {
+  auto session = wire::NoiseSession::Responder(ctx_.static_key);
+  if (!session.ok()) {
+    Close("internal: " + session.status().message());
+    co_return false;
+  }
+  session_.emplace(std::move(*session));
+  while (!session_->handshake_done()) {
+    if (session_->my_turn()) {
+      auto msg = session_->WriteHandshake();
+      if (!msg.ok() || !co_await WriteNow(*msg)) {
+        if (!closed_) Close("handshake write failed");
+        co_return false;
+      }
+    } else {
+      auto msg = co_await ReadMessage(kMaxHandshakeMessage, false);
+      if (!msg) {
+        ctx_.metrics.handshakes_failed.fetch_add(1, std::memory_order_relaxed);
+        co_return false;
+      }
+      Status s = session_->ReadHandshake(*msg);
+      if (!s.ok()) {
+        ctx_.metrics.handshakes_failed.fetch_add(1, std::memory_order_relaxed);
+        Close("handshake failed");
+        co_return false;
+      }
+    }
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::Authenticate() {
+  auto msg = co_await ReadMessage(ctx_.options.max_frame_bytes, false);
+  if (!msg) co_return false;
+  auto frame = session_->Open(*msg);
+  if (!frame.ok()) {
+    if (frame.status().code() == Code::kCorrupt) {
+      ctx_.metrics.decrypt_failures.fetch_add(1, std::memory_order_relaxed);
+      Close("a frame failed to decrypt");
+      co_return false;
+    }
+    SendError(0, pb::ERROR_MALFORMED, "not a frame");
+    CloseAfterFlush();
+    co_return false;
+  }
+  ctx_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
+  if (frame->body_case() != pb::Frame::kAuthenticate) {
+    SendError(frame->id(), pb::ERROR_UNAUTHENTICATED, "authenticate first");
+    CloseAfterFlush();
+    co_return false;
+  }
+  const pb::Authenticate& auth = frame->authenticate();
+  if (auth.protocol_version() != wire::kProtocolVersion) {
+    SendError(frame->id(), pb::ERROR_UNSUPPORTED, "protocol version 1 only");
+    CloseAfterFlush();
+    co_return false;
+  }
+  auto device = wire::VerifyAuthenticate(auth, session_->handshake_hash(), session_->remote_static());
+  if (!device.ok()) {
+    ctx_.metrics.auth_failed.fetch_add(1, std::memory_order_relaxed);
+    LogWarn("auth_failed", {{"conn", id_}, {"reason", device.status().message()}});
+    SendError(frame->id(), pb::ERROR_AUTH_FAILED, device.status().message());
+    CloseAfterFlush();
+    co_return false;
+  }
+  device_ = std::move(*device);
+  device_hex_ = crypto::ToHex(crypto::ByteView(device_.data(), 8));
+  authenticated_ = true;
+  LogInfo("authenticated", {{"conn", id_}, {"device", device_hex_}});
+  pb::Frame welcome;
+  welcome.set_id(frame->id());
+  auto* w = welcome.mutable_welcome();
+  w->set_protocol_version(wire::kProtocolVersion);
+  w->set_max_frame_bytes(ctx_.options.max_frame_bytes);
+  w->set_max_push_changes(ctx_.options.max_push_changes);
+  SendFrame(std::move(welcome));
+  co_return true;
+}
+
+asio::awaitable<void> Connection::ReadLoop() {
+  auto self = shared_from_this();
+  SetReadDeadline(milliseconds(ctx_.options.handshake_timeout_ms));
+  if (!co_await Handshake()) co_return;
+  asio::co_spawn(socket_.get_executor(), [self] { return self->WriteLoop(); }, asio::detached);
+  if (!co_await Authenticate()) co_return;
+  for (;;) {
+    std::error_code ec;
+    if (stopping_ && socket_.available(ec) == 0) break;
+    SetReadDeadline(milliseconds(ctx_.options.idle_timeout_ms));
+    auto msg = co_await ReadMessage(ctx_.options.max_frame_bytes, true);
+    if (!msg) break;
+    SetReadDeadline(std::nullopt);  // handling a frame may wait for storage
+    auto frame = session_->Open(*msg);
+    if (!frame.ok()) {
+      if (frame.status().code() == Code::kCorrupt) {
+        ctx_.metrics.decrypt_failures.fetch_add(1, std::memory_order_relaxed);
+        Close("a frame failed to decrypt");
+        break;
+      }
+      SendError(0, pb::ERROR_MALFORMED, "not a frame");
+      continue;
+    }
+    ctx_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
+    const double cost = 1.0 + (frame->body_case() == pb::Frame::kPush ? frame->push().changes_size() : 0);
+    if (std::uint32_t wait = ctx_.limiter.Take(std::string(device_.begin(), device_.end()), cost); wait > 0) {
+      ctx_.metrics.rate_limited.fetch_add(1, std::memory_order_relaxed);
+      SendError(frame->id(), pb::ERROR_RATE_LIMITED, "slow down", wait);
+      continue;
+    }
+    co_await Handle(std::move(*frame));
+    if (closed_) break;
+  }
+  SetReadDeadline(std::nullopt);
+  CloseAfterFlush();
+}
+
+asio::awaitable<void> Connection::WriteLoop() {
+  auto self = shared_from_this();
+  std::vector<wire::Bytes> batch;
+  std::vector<asio::const_buffer> buffers;
+  while (!closed_) {
+    if (queue_.empty()) {
+      if (flush_then_close_) {
+        std::error_code ec;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+        Close("closed");
+        break;
+      }
+      wake_writer_.expires_at(Clock::time_point::max());
+      std::error_code ec;
+      co_await wake_writer_.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    batch.clear();
+    buffers.clear();
+    std::size_t bytes = 0;
+    while (!queue_.empty() && batch.size() < kMaxWriteBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      bytes += batch.back().size();
+    }
+    for (const auto& b : batch) buffers.emplace_back(asio::buffer(b));
+    write_deadline_ = Clock::now() + milliseconds(ctx_.options.write_timeout_ms);
+    if (write_deadline_ < watchdog_.expiry()) watchdog_.expires_at(write_deadline_);
+    std::error_code ec;
+    co_await asio::async_write(socket_, buffers, asio::redirect_error(use_awaitable, ec));
+    write_deadline_ = Clock::time_point::max();
+    if (ec) {
+      if (!closed_) Close("write failed");
+      break;
+    }
+    ctx_.metrics.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+    ctx_.metrics.frames_out.fetch_add(batch.size(), std::memory_order_relaxed);
+  }
+}
+
+void Connection::SendFrame(pb::Frame frame) {
+  if (closed_ || !session_ || !session_->handshake_done()) return;
+  if (queue_.size() >= ctx_.options.max_queue_frames) {
+    ctx_.metrics.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
+    Close("outbound queue full");
+    return;
+  }
+  auto sealed = session_->Seal(frame);
+  if (!sealed.ok()) {
+    LogWarn("internal", {{"conn", id_}, {"reason", sealed.status().message()}});
+    return;
+  }
+  auto prefixed = wire::Prefixed(*sealed);
+  if (!prefixed.ok()) return;
+  queue_.push_back(std::move(*prefixed));
+  wake_writer_.cancel();
+}
+
+void Connection::SendError(std::uint64_t id, pb::ErrorCode code, std::string message, std::uint32_t retry_after_ms) {
+  ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+  pb::Frame f;
+  f.set_id(id);
+  auto* e = f.mutable_error();
+  e->set_code(code);
+  e->set_message(std::move(message));
+  e->set_retry_after_ms(retry_after_ms);
+  SendFrame(std::move(f));
+}
+
+void Connection::SendDone(std::uint64_t id) {
+  pb::Frame f;
+  f.set_id(id);
+  f.mutable_done();
+  SendFrame(std::move(f));
+}
+
+void Connection::Close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ec;
+  socket_.close(ec);
+  wake_writer_.cancel();
+  watchdog_.cancel();
+  LogInfo("close", {{"conn", id_}, {"reason", reason}});
+}
+
+void Connection::CloseAfterFlush() {
+  if (closed_) return;
+  flush_then_close_ = true;
+  wake_writer_.cancel();
+}
+
+}  // namespace parley::relay

@@ -1,0 +1,103 @@
+// One device connection: three coroutines on the connection's strand.
+//
+//   ReadLoop   handshake (responder), Authenticate, then one frame at a time: read,
+//              rate-limit, handle (awaiting storage), queue the answer.
+//   WriteLoop  drains the outbound queue (each message sealed in order on the strand).
+//   Watchdog   closes the socket when the read or the write deadline passes. Deadlines
+//              are explicit; no operation is raced against a timer.
+//
+// Invariants: every member is touched only on the strand, except Notify() and Stop(),
+// which post to it. The outbound queue holds at most max_queue_frames messages; a client
+// that lets it fill is disconnected (its own queue only: other connections are untouched).
+// A message that fails to decrypt closes the connection at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "relay/asio_includes.h"
+
+#include "parley/sync/session.h"
+#include "relay/server_context.h"
+
+namespace parley::relay {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Connection(asio::ip::tcp::socket socket, ServerContext& ctx, std::uint64_t id);
+  ~Connection();
+
+  void Start();
+  // Graceful stop (any thread): finish frames already received, flush, close.
+  void Stop();
+  // Closes now (any thread): the shutdown grace period is over.
+  void Abort();
+  // Queues a Notify frame (any thread) if the connection is authenticated.
+  void Notify(const std::string& vault, std::uint64_t head_seq);
+
+ private:
+  asio::awaitable<void> ReadLoop();
+  asio::awaitable<void> WriteLoop();
+  asio::awaitable<void> Watchdog();
+
+  asio::awaitable<bool> Handshake();
+  asio::awaitable<bool> Authenticate();
+  // Reads one length-prefixed message under the read deadline; nullopt when the
+  // connection ended, timed out or broke the framing (already logged and closed).
+  asio::awaitable<std::optional<wire::Bytes>> ReadMessage(std::size_t cap, bool idle_wait);
+  asio::awaitable<bool> WriteNow(const wire::Bytes& message);
+  void SetReadDeadline(std::optional<Clock::duration> in);
+
+  // Frame handlers (relay/handlers.cc). Each queues its answer.
+  asio::awaitable<void> Handle(pb::Frame frame);
+  asio::awaitable<void> HandlePush(std::uint64_t id, const pb::Push& push);
+  asio::awaitable<void> HandlePull(std::uint64_t id, const pb::Pull& pull);
+  asio::awaitable<void> HandleRegister(std::uint64_t id, const pb::RegisterVault& reg);
+  asio::awaitable<void> HandleSetMembership(std::uint64_t id, const pb::SetMembership& set);
+  asio::awaitable<void> HandlePutEnvelope(std::uint64_t id, const pb::PutEnvelope& put);
+  asio::awaitable<void> HandleGetEnvelopes(std::uint64_t id, const pb::GetEnvelopes& get);
+  asio::awaitable<void> HandlePurge(std::uint64_t id, const pb::Purge& purge);
+  void HandleSubscribe(std::uint64_t id, const pb::Subscribe& sub, const VaultView& view);
+
+  // The vault's view (loading it on a miss); null when unknown (an Error was queued).
+  asio::awaitable<std::shared_ptr<const VaultView>> LoadVault(std::uint64_t id, const std::string& vault);
+  // The vault's view when this device is a member (admin if `need_admin`); otherwise
+  // queues the Error and returns null.
+  asio::awaitable<std::shared_ptr<const VaultView>> RequireMember(std::uint64_t id, const std::string& vault,
+                                                                  bool need_admin);
+
+  void SendFrame(pb::Frame frame);
+  void SendError(std::uint64_t id, pb::ErrorCode code, std::string message, std::uint32_t retry_after_ms = 0);
+  void SendDone(std::uint64_t id);
+  // Closes now. `reason` is logged.
+  void Close(std::string_view reason);
+  // Closes once the queue is flushed; the reader stops.
+  void CloseAfterFlush();
+
+  asio::ip::tcp::socket socket_;
+  ServerContext& ctx_;
+  const std::uint64_t id_;
+  std::string peer_;
+  std::optional<wire::NoiseSession> session_;
+  crypto::Bytes device_;    // identity key once authenticated
+  std::string device_hex_;  // short form for logs
+  bool authenticated_ = false;
+
+  std::deque<wire::Bytes> queue_;  // prefixed, sealed messages
+  asio::steady_timer wake_writer_;
+  asio::steady_timer watchdog_;
+  Clock::time_point read_deadline_ = Clock::time_point::max();
+  Clock::time_point write_deadline_ = Clock::time_point::max();
+  bool closed_ = false;
+  bool flush_then_close_ = false;
+  bool stopping_ = false;
+  bool idle_wait_ = false;  // the reader waits for the first byte of a frame
+};
+
+}  // namespace parley::relay

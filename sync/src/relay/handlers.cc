@@ -1,0 +1,390 @@
+// The relay's answer to each frame after authentication (docs/wire-protocol.md, "Frames").
+// Every vault operation starts with the membership check; nothing is stored for a device
+// that is not a member, and a PushAck is queued only after the storage commit returned.
+#include <algorithm>
+
+#include "parley/sync/auth.h"
+#include "relay/change_check.h"
+#include "relay/connection.h"
+#include "relay/log.h"
+
+namespace parley::relay {
+namespace {
+
+constexpr std::size_t kMaxPullBytes = wire::kMaxFramePlaintext - 4096;
+constexpr std::size_t kMaxPullChanges = 5000;
+constexpr std::size_t kMaxEnvelopeBytes = 4096;
+constexpr std::size_t kMaxEnvelopesPerDevice = 14;  // all of them fit one Envelopes frame
+constexpr int kMaxPurgeIds = 1000;
+constexpr std::uint32_t kRetryAfterStorageErrorMs = 1000;
+
+crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
+std::string Short(const std::string& vault) { return crypto::ToHex(View(vault.substr(0, 8))); }
+
+}  // namespace
+
+asio::awaitable<std::shared_ptr<const VaultView>> Connection::LoadVault(std::uint64_t id, const std::string& vault) {
+  if (vault.size() != 32) {
+    SendError(id, pb::ERROR_MALFORMED, "a vault id is 32 bytes");
+    co_return nullptr;
+  }
+  if (auto v = ctx_.vaults.Find(vault)) co_return v;
+  auto fn = [vault](RelayStorage& s) { return s.GetVault(View(vault)); };
+  auto info = co_await Call<Result<VaultInfo>>(ctx_.storage, false, std::move(fn));
+  if (!info.ok()) {
+    if (info.status().code() == Code::kNotFound) {
+      SendError(id, pb::ERROR_UNKNOWN_VAULT, "unknown vault");
+    } else {
+      ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+      SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+    }
+    co_return nullptr;
+  }
+  auto view = std::make_shared<VaultView>();
+  view->creator = info->creator;
+  if (info->membership.version == 0) {
+    view->members.vault.assign(vault.begin(), vault.end());
+    view->members.members.push_back(wire::MemberEntry{info->creator, true});
+  } else {
+    auto parsed = wire::ParseMembership(info->membership.list);
+    if (!parsed.ok()) {
+      SendError(id, pb::ERROR_UNAVAILABLE, "stored membership unreadable", kRetryAfterStorageErrorMs);
+      co_return nullptr;
+    }
+    view->members = std::move(*parsed);
+  }
+  ctx_.vaults.Put(vault, view);
+  co_return ctx_.vaults.Find(vault);
+}
+
+asio::awaitable<std::shared_ptr<const VaultView>> Connection::RequireMember(std::uint64_t id, const std::string& vault,
+                                                                            bool need_admin) {
+  auto view = co_await LoadVault(id, vault);
+  if (!view) co_return nullptr;
+  const wire::MemberEntry* me = view->members.Find(device_);
+  if (me == nullptr) {
+    SendError(id, pb::ERROR_NOT_MEMBER, "this device is not a member of the vault");
+    co_return nullptr;
+  }
+  if (need_admin && !me->admin) {
+    SendError(id, pb::ERROR_NOT_ADMIN, "only an admin may do this");
+    co_return nullptr;
+  }
+  co_return view;
+}
+
+asio::awaitable<void> Connection::Handle(pb::Frame frame) {
+  const std::uint64_t id = frame.id();
+  switch (frame.body_case()) {
+    case pb::Frame::kPush: co_await HandlePush(id, frame.push()); break;
+    case pb::Frame::kPull: co_await HandlePull(id, frame.pull()); break;
+    case pb::Frame::kSubscribe: {
+      auto view = co_await RequireMember(id, frame.subscribe().vault(), false);
+      if (view) HandleSubscribe(id, frame.subscribe(), *view);
+      break;
+    }
+    case pb::Frame::kRegisterVault: co_await HandleRegister(id, frame.register_vault()); break;
+    case pb::Frame::kSetMembership: co_await HandleSetMembership(id, frame.set_membership()); break;
+    case pb::Frame::kPutEnvelope: co_await HandlePutEnvelope(id, frame.put_envelope()); break;
+    case pb::Frame::kGetEnvelopes: co_await HandleGetEnvelopes(id, frame.get_envelopes()); break;
+    case pb::Frame::kPurge: co_await HandlePurge(id, frame.purge()); break;
+    case pb::Frame::kPing: {
+      pb::Frame pong;
+      pong.set_id(id);
+      pong.mutable_pong()->set_nonce(frame.ping().nonce());
+      SendFrame(std::move(pong));
+      break;
+    }
+    case pb::Frame::kAuthenticate: SendError(id, pb::ERROR_UNSUPPORTED, "already authenticated"); break;
+    default:
+      SendError(id, pb::ERROR_UNSUPPORTED, std::string("unsupported frame type: ") + wire::FrameTypeName(frame));
+      break;
+  }
+}
+
+asio::awaitable<void> Connection::HandlePush(std::uint64_t id, const pb::Push& push) {
+  if (static_cast<std::uint32_t>(push.changes_size()) > ctx_.options.max_push_changes) {
+    SendError(id, pb::ERROR_TOO_LARGE, "too many changes in one push");
+    co_return;
+  }
+  auto view = co_await RequireMember(id, push.vault(), false);
+  if (!view) co_return;
+  pb::Frame answer;
+  answer.set_id(id);
+  auto* acks = answer.mutable_push_ack();
+  std::vector<NewChange> to_store;
+  std::vector<int> slot;  // ack index of each change in to_store
+  for (const pb::Change& c : push.changes()) {
+    pb::ChangeAck* ack = acks->add_acks();
+    CheckResult r = CheckPushedChange(c, View(push.vault()));
+    if (r.refusal == pb::REFUSAL_NONE && view->members.Find(r.change.author) == nullptr) {
+      r.refusal = pb::REFUSAL_NOT_MEMBER;
+      r.reason = "the author is not a member of the vault";
+    }
+    if (r.refusal != pb::REFUSAL_NONE) {
+      ack->set_refusal(r.refusal);
+      ack->set_reason(r.reason);
+      continue;
+    }
+    ack->set_change_id(r.change.id.data(), r.change.id.size());
+    slot.push_back(acks->acks_size() - 1);
+    to_store.push_back(std::move(r.change));
+  }
+  std::uint64_t newest = 0;
+  std::uint64_t stored = 0, duplicate = 0;
+  if (!to_store.empty()) {
+    auto outcomes = co_await CallPush(ctx_.storage, std::move(to_store));
+    if (!outcomes.ok()) {
+      ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+      LogWarn("storage_error", {{"conn", id_}, {"reason", outcomes.status().message()}});
+      SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+      co_return;
+    }
+    for (std::size_t i = 0; i < outcomes->size(); ++i) {
+      pb::ChangeAck* ack = acks->mutable_acks(slot[i]);
+      const InsertOutcome& o = (*outcomes)[i];
+      switch (o.result) {
+        case InsertResult::kStored:
+          ++stored;
+          newest = std::max(newest, o.relay_seq);
+          ack->set_relay_seq(o.relay_seq);
+          break;
+        case InsertResult::kAlreadyHeld:
+          ++duplicate;
+          ack->set_relay_seq(o.relay_seq);
+          break;
+        case InsertResult::kBrokenChain:
+          ack->set_refusal(pb::REFUSAL_BROKEN_CHAIN);
+          ack->set_reason("the change does not extend its author's chain held by the relay");
+          break;
+        case InsertResult::kPurged:
+          ack->set_refusal(pb::REFUSAL_PURGED);
+          ack->set_reason("the change was purged");
+          break;
+        case InsertResult::kUnknownVault:
+          ack->set_refusal(pb::REFUSAL_WRONG_VAULT);
+          ack->set_reason("unknown vault");
+          break;
+      }
+    }
+  }
+  const std::uint64_t refused = static_cast<std::uint64_t>(push.changes_size()) - stored - duplicate;
+  ctx_.metrics.changes_accepted.fetch_add(stored, std::memory_order_relaxed);
+  ctx_.metrics.changes_duplicate.fetch_add(duplicate, std::memory_order_relaxed);
+  ctx_.metrics.changes_refused.fetch_add(refused, std::memory_order_relaxed);
+  LogInfo("push", {{"conn", id_},
+                   {"device", device_hex_},
+                   {"vault", Short(push.vault())},
+                   {"stored", stored},
+                   {"duplicate", duplicate},
+                   {"refused", refused}});
+  SendFrame(std::move(answer));
+  if (newest > 0) {
+    for (auto& sub : ctx_.connections.Subscribers(push.vault())) sub->Notify(push.vault(), newest);
+  }
+}
+
+asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& pull) {
+  auto view = co_await RequireMember(id, pull.vault(), false);
+  if (!view) co_return;
+  const std::size_t budget =
+      pull.max_bytes() == 0 ? kMaxPullBytes : std::min<std::size_t>(pull.max_bytes(), kMaxPullBytes);
+  struct Answer {
+    std::uint64_t head = 0;
+    std::vector<ChangeRow> rows;
+    bool more = false;
+  };
+  const std::string vault = pull.vault();
+  const std::uint64_t after = pull.after_seq();
+  auto fn = [vault, after, budget](RelayStorage& s) -> Result<Answer> {
+    Answer a;
+    PARLEY_ASSIGN_OR_RETURN(VaultInfo info, s.GetVault(View(vault)));
+    a.head = info.head_seq;
+    PARLEY_ASSIGN_OR_RETURN(a.rows, s.ReadChanges(View(vault), after, budget, kMaxPullChanges, &a.more));
+    return a;
+  };
+  auto got = co_await Call<Result<Answer>>(ctx_.storage, false, std::move(fn));
+  if (!got.ok()) {
+    ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+    co_return;
+  }
+  pb::Frame answer;
+  answer.set_id(id);
+  auto* batch = answer.mutable_pull_batch();
+  for (const ChangeRow& row : got->rows) {
+    pb::StoredChange* sc = batch->add_changes();
+    sc->set_relay_seq(row.relay_seq);
+    sc->mutable_change()->ParseFromString(row.data);
+  }
+  batch->set_more(got->more);
+  std::uint64_t last = got->rows.empty() ? 0 : got->rows.back().relay_seq;
+  batch->set_head_seq(std::max(got->head, last));
+  while (answer.ByteSizeLong() > wire::kMaxFramePlaintext && batch->changes_size() > 1) {
+    batch->mutable_changes()->RemoveLast();
+    batch->set_more(true);
+  }
+  ctx_.metrics.changes_served.fetch_add(static_cast<std::uint64_t>(batch->changes_size()), std::memory_order_relaxed);
+  SendFrame(std::move(answer));
+}
+
+void Connection::HandleSubscribe(std::uint64_t id, const pb::Subscribe& sub, const VaultView&) {
+  ctx_.connections.Subscribe(sub.vault(), id_);
+  SendDone(id);
+}
+
+asio::awaitable<void> Connection::HandleRegister(std::uint64_t id, const pb::RegisterVault& reg) {
+  if (Status s = wire::VerifyRegisterVault(reg); !s.ok()) {
+    SendError(id, pb::ERROR_MALFORMED, s.message());
+    co_return;
+  }
+  if (!crypto::ConstantTimeEqual(View(reg.creator()), device_)) {
+    SendError(id, pb::ERROR_MALFORMED, "the creator must be the authenticated device");
+    co_return;
+  }
+  const std::string vault = reg.vault(), creator = reg.creator();
+  auto fn = [vault, creator](RelayStorage& st) {
+    return st.RegisterVault(View(vault), View(creator));
+  };
+  Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
+  if (s.code() == Code::kAlreadyExists) {
+    auto view = co_await LoadVault(id, vault);
+    if (!view) co_return;
+    if (view->creator == device_) {
+      SendDone(id);  // registering the same vault again is harmless
+    } else {
+      SendError(id, pb::ERROR_CONFLICT, "the vault id is taken");
+    }
+    co_return;
+  }
+  if (!s.ok()) {
+    ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+    co_return;
+  }
+  LogInfo("vault_registered", {{"conn", id_}, {"device", device_hex_}, {"vault", Short(vault)}});
+  SendDone(id);
+}
+
+asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb::SetMembership& set) {
+  auto parsed = wire::ParseMembership(set.list());
+  if (!parsed.ok()) {
+    SendError(id, pb::ERROR_MALFORMED, parsed.status().message());
+    co_return;
+  }
+  if (Status s = wire::VerifyMembershipSignature(set); !s.ok()) {
+    SendError(id, pb::ERROR_MALFORMED, s.message());
+    co_return;
+  }
+  const std::string vault(parsed->vault.begin(), parsed->vault.end());
+  auto view = co_await RequireMember(id, vault, false);
+  if (!view) co_return;
+  const wire::MemberEntry* signer = view->members.Find(View(set.signer()));
+  if (signer == nullptr || !signer->admin) {
+    SendError(id, pb::ERROR_NOT_ADMIN, "the list must be signed by an admin of the current list");
+    co_return;
+  }
+  if (parsed->version != view->members.version + 1) {
+    SendError(id, pb::ERROR_CONFLICT, "stale membership version: the relay holds " +
+                                          std::to_string(view->members.version));
+    co_return;
+  }
+  StoredMembership m;
+  m.version = parsed->version;
+  m.list = set.list();
+  m.signer.assign(set.signer().begin(), set.signer().end());
+  m.signature.assign(set.signature().begin(), set.signature().end());
+  auto fn = [vault, m](RelayStorage& st) {
+    return st.SetMembership(View(vault), m);
+  };
+  Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
+  if (s.code() == Code::kConflict) {
+    SendError(id, pb::ERROR_CONFLICT, "stale membership version");
+    co_return;
+  }
+  if (!s.ok()) {
+    ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+    co_return;
+  }
+  auto next = std::make_shared<VaultView>();
+  next->creator = view->creator;
+  next->members = std::move(*parsed);
+  ctx_.vaults.Put(vault, std::move(next));
+  LogInfo("membership", {{"conn", id_}, {"vault", Short(vault)}, {"version", m.version}});
+  SendDone(id);
+}
+
+asio::awaitable<void> Connection::HandlePutEnvelope(std::uint64_t id, const pb::PutEnvelope& put) {
+  auto view = co_await RequireMember(id, put.vault(), true);
+  if (!view) co_return;
+  if (put.recipient().size() != crypto::kSignPublicKeySize || put.sealed().empty()) {
+    SendError(id, pb::ERROR_MALFORMED, "recipient must be 32 bytes and the envelope not empty");
+    co_return;
+  }
+  if (put.sealed().size() > kMaxEnvelopeBytes) {
+    SendError(id, pb::ERROR_TOO_LARGE, "an envelope holds at most 4096 bytes");
+    co_return;
+  }
+  const std::string vault = put.vault(), recipient = put.recipient(), sealed = put.sealed();
+  auto fn = [vault, recipient, sealed](RelayStorage& st) -> Status {
+    PARLEY_ASSIGN_OR_RETURN(std::size_t n, st.CountEnvelopes(View(vault), View(recipient)));
+    if (n >= kMaxEnvelopesPerDevice) return Error(Domain::kSync, Code::kInvalidArgument, "too many envelopes");
+    return st.PutEnvelope(View(vault), View(recipient), View(sealed));
+  };
+  Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
+  if (s.code() == Code::kInvalidArgument) {
+    SendError(id, pb::ERROR_TOO_LARGE, "this device already has the most envelopes a vault keeps");
+  } else if (!s.ok()) {
+    ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+  } else {
+    SendDone(id);
+  }
+}
+
+asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id, const pb::GetEnvelopes& get) {
+  auto view = co_await RequireMember(id, get.vault(), false);
+  if (!view) co_return;
+  const std::string vault = get.vault();
+  const crypto::Bytes me = device_;
+  auto fn = [vault, me](RelayStorage& st) { return st.GetEnvelopes(View(vault), me); };
+  auto got = co_await Call<Result<std::vector<crypto::Bytes>>>(ctx_.storage, false, std::move(fn));
+  if (!got.ok()) {
+    SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+    co_return;
+  }
+  pb::Frame answer;
+  answer.set_id(id);
+  for (const auto& e : *got) answer.mutable_envelopes()->add_sealed(e.data(), e.size());
+  if (got->empty()) answer.mutable_envelopes();
+  SendFrame(std::move(answer));
+}
+
+asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge& purge) {
+  auto view = co_await RequireMember(id, purge.vault(), true);
+  if (!view) co_return;
+  if (purge.change_ids_size() > kMaxPurgeIds) {
+    SendError(id, pb::ERROR_TOO_LARGE, "at most 1000 change ids per purge");
+    co_return;
+  }
+  std::vector<crypto::Bytes> ids;
+  for (const auto& cid : purge.change_ids()) {
+    if (cid.size() != 32) {
+      SendError(id, pb::ERROR_MALFORMED, "a change id is 32 bytes");
+      co_return;
+    }
+    ids.emplace_back(cid.begin(), cid.end());
+  }
+  const std::string vault = purge.vault();
+  auto fn = [vault, ids](RelayStorage& st) { return st.Purge(View(vault), ids); };
+  Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
+  if (!s.ok()) {
+    SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+    co_return;
+  }
+  LogInfo("purge", {{"conn", id_}, {"vault", Short(vault)}, {"changes", static_cast<std::uint64_t>(ids.size())}});
+  SendDone(id);
+}
+
+}  // namespace parley::relay

@@ -1,0 +1,183 @@
+// The relay server: the listener, the connection limit, signals, the metrics file and the
+// two-phase shutdown (stop accepting and let connections finish; then cut stragglers after
+// the grace period, stop storage and the network threads).
+#include <condition_variable>
+#include <csignal>
+#include <thread>
+
+#include "relay/connection.h"
+#include "relay/log.h"
+#include "relay/server_context.h"
+
+namespace parley::relay {
+
+struct RelayServer::Impl {
+  Impl(RelayOptions o, crypto::DhKeyPair key, std::unique_ptr<RelayStorage> w, std::unique_ptr<RelayStorage> r)
+      : options(std::move(o)),
+        ctx(std::make_unique<ServerContext>(options, std::move(key), std::move(w), std::move(r))),
+        strand(asio::make_strand(io)),
+        acceptor(strand),
+        metrics_timer(strand),
+        grace_timer(strand),
+        work(asio::make_work_guard(io)) {}
+
+  ~Impl() { ctx->on_connection_gone = nullptr; }
+
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> MetricsLoop();
+  void BeginStop();      // on the strand
+  void MaybeFinish();    // on the strand
+  void Finish();
+
+  // Connections still queued in `io` when it is destroyed refer to `ctx`: it goes last.
+  RelayOptions options;
+  std::unique_ptr<ServerContext> ctx;
+  asio::io_context io;
+  // Everything of the server itself (accepting, stop, metrics) runs on this strand.
+  asio::strand<asio::io_context::executor_type> strand;
+  asio::ip::tcp::acceptor acceptor;
+  std::optional<asio::signal_set> signals;
+  asio::steady_timer metrics_timer;
+  asio::steady_timer grace_timer;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  std::uint64_t next_id = 1;
+  bool stop_begun = false;
+  bool finished = false;
+  bool started = false;
+  std::mutex join_mu;
+};
+
+asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
+  for (;;) {
+    std::error_code ec;
+    asio::ip::tcp::socket socket =
+        co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+    if (ctx->stopping.load()) break;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) break;
+      LogWarn("accept_failed", {{"reason", ec.message()}});
+      asio::steady_timer pause(strand, std::chrono::milliseconds(100));  // e.g. out of descriptors
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (ctx->metrics.connections_open.load() >= options.max_connections) {
+      ctx->metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
+      LogWarn("connection_refused", {{"reason", "connection limit"}});
+      socket.close(ec);
+      continue;
+    }
+    ctx->metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+    ctx->metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t id = next_id++;
+    auto conn = std::make_shared<Connection>(std::move(socket), *ctx, id);
+    ctx->connections.Add(id, conn);
+    conn->Start();
+  }
+}
+
+asio::awaitable<void> RelayServer::Impl::MetricsLoop() {
+  while (!finished) {
+    metrics_timer.expires_after(std::chrono::milliseconds(options.metrics_interval_ms));
+    std::error_code ec;
+    co_await metrics_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (finished) break;
+    if (!options.metrics_path.empty()) (void)ctx->metrics.WriteFile(options.metrics_path);
+  }
+}
+
+void RelayServer::Impl::BeginStop() {
+  if (stop_begun) return;
+  stop_begun = true;
+  ctx->stopping.store(true);
+  LogInfo("stopping", {{"connections", static_cast<std::uint64_t>(ctx->connections.size())}});
+  std::error_code ec;
+  acceptor.close(ec);
+  if (signals) signals->cancel(ec);
+  for (auto& c : ctx->connections.All()) c->Stop();
+  grace_timer.expires_after(std::chrono::milliseconds(options.shutdown_grace_ms));
+  grace_timer.async_wait([this](std::error_code e) {
+    if (e || finished) return;
+    for (auto& c : ctx->connections.All()) c->Abort();
+  });
+  MaybeFinish();
+}
+
+void RelayServer::Impl::MaybeFinish() {
+  if (!stop_begun || finished || ctx->connections.size() != 0) return;
+  Finish();
+}
+
+void RelayServer::Impl::Finish() {
+  finished = true;
+  grace_timer.cancel();
+  metrics_timer.cancel();
+  ctx->storage.Stop();  // every queued commit completes first
+  if (!options.metrics_path.empty()) (void)ctx->metrics.WriteFile(options.metrics_path);
+  work.reset();
+  io.stop();
+}
+
+RelayServer::RelayServer(RelayOptions options, crypto::DhKeyPair static_key, std::unique_ptr<RelayStorage> writer,
+                         std::unique_ptr<RelayStorage> reader)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(static_key), std::move(writer), std::move(reader))) {}
+
+RelayServer::~RelayServer() {
+  RequestStop();
+  Wait();
+}
+
+Status RelayServer::Start() {
+  Impl& m = *impl_;
+  std::error_code ec;
+  asio::ip::tcp::resolver resolver(m.io);
+  auto results = resolver.resolve(m.options.listen_host, std::to_string(m.options.listen_port),
+                                  asio::ip::tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return Error(Domain::kSync, Code::kIoError, "cannot resolve " + m.options.listen_host + ": " + ec.message());
+  }
+  const asio::ip::tcp::endpoint ep = *results.begin();
+  m.acceptor.open(ep.protocol(), ec);
+  if (!ec) m.acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) m.acceptor.bind(ep, ec);
+  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Error(Domain::kSync, Code::kIoError, "cannot listen on " + m.options.listen_host + ": " + ec.message());
+  m.port = m.acceptor.local_endpoint().port();
+  m.ctx->on_connection_gone = [&m] { asio::post(m.strand, [&m] { m.MaybeFinish(); }); };
+  if (m.options.handle_signals) {
+    m.signals.emplace(m.strand, SIGTERM, SIGINT);
+    m.signals->async_wait([&m](std::error_code e, int sig) {
+      if (e) return;
+      LogInfo("signal", {{"signal", sig}});
+      m.BeginStop();
+    });
+  }
+  asio::co_spawn(m.strand, m.AcceptLoop(), asio::detached);
+  asio::co_spawn(m.strand, m.MetricsLoop(), asio::detached);
+  if (!m.options.metrics_path.empty()) (void)m.ctx->metrics.WriteFile(m.options.metrics_path);
+  LogInfo("listening", {{"addr", ep.address().to_string()}, {"port", static_cast<unsigned>(m.port)}});
+  for (int i = 0; i < std::max(1, m.options.io_threads); ++i) m.threads.emplace_back([&m] { m.io.run(); });
+  m.started = true;
+  return Status::Ok();
+}
+
+std::uint16_t RelayServer::port() const { return impl_->port; }
+
+void RelayServer::RequestStop() {
+  Impl* m = impl_.get();
+  asio::post(m->strand, [m] { m->BeginStop(); });
+}
+
+void RelayServer::Wait() {
+  std::lock_guard<std::mutex> lock(impl_->join_mu);
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  if (impl_->started && impl_->threads.size() > 0 && impl_->finished) {
+    impl_->threads.clear();
+    LogInfo("stopped");
+  }
+}
+
+}  // namespace parley::relay

@@ -1,0 +1,61 @@
+// What every connection of one relay shares. Thread safety: each member documents its own;
+// the plain fields are set before the first connection and then only read.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "parley/sync/relay_server.h"
+#include "relay/metrics.h"
+#include "relay/rate_limiter.h"
+#include "relay/storage_worker.h"
+#include "relay/vault_directory.h"
+
+namespace parley::relay {
+
+class Connection;
+
+// Live connections and their vault subscriptions. Any thread.
+class ConnectionRegistry {
+ public:
+  void Add(std::uint64_t id, std::weak_ptr<Connection> c);
+  // Returns the number of connections left.
+  std::size_t Remove(std::uint64_t id);
+  void Subscribe(const std::string& vault, std::uint64_t id);
+  // Connections subscribed to `vault` (still alive).
+  std::vector<std::shared_ptr<Connection>> Subscribers(const std::string& vault);
+  std::vector<std::shared_ptr<Connection>> All();
+  std::size_t size();
+
+ private:
+  std::mutex mu_;
+  std::map<std::uint64_t, std::weak_ptr<Connection>> live_;
+  std::map<std::string, std::set<std::uint64_t>> subs_;
+};
+
+struct ServerContext {
+  ServerContext(const RelayOptions& o, crypto::DhKeyPair key, std::unique_ptr<RelayStorage> w,
+                std::unique_ptr<RelayStorage> r)
+      : options(o),
+        static_key(std::move(key)),
+        storage(std::move(w), std::move(r)),
+        limiter(o.rate_per_s, o.rate_burst) {}
+
+  const RelayOptions options;
+  const crypto::DhKeyPair static_key;
+  StorageWorker storage;
+  VaultDirectory vaults;
+  RateLimiter limiter;
+  Metrics metrics;
+  ConnectionRegistry connections;
+  std::atomic<bool> stopping{false};
+  // Called (any thread) when a connection object is destroyed.
+  std::function<void()> on_connection_gone;
+};
+
+}  // namespace parley::relay

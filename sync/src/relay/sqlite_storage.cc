@@ -1,0 +1,306 @@
+// SQLite relay storage. Schema (docs/wire-protocol.md, "Relay storage"):
+//   vaults(vid, vault, creator, head_seq, members_version, members_list, members_signer,
+//          members_signature)
+//   changes(vid, seq, id, author, author_seq, data)   data NULL once purged
+//   chains(vid, author, seq, id)                       per-author chain head
+//   envelopes(vid, recipient, digest, sealed)
+// head_seq is the vault's last assigned sequence number; it only grows, so numbers are
+// never reused even after a purge. WAL with synchronous=FULL: a commit is on disk when
+// sqlite3_step of COMMIT returns.
+#include <sqlite3.h>
+
+#include <deque>
+#include <map>
+
+#include "parley/core/sqlite_util.h"
+#include "parley/sync/relay_storage.h"
+
+namespace parley::relay {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS vaults(
+  vid INTEGER PRIMARY KEY, vault BLOB NOT NULL UNIQUE, creator BLOB NOT NULL,
+  head_seq INTEGER NOT NULL DEFAULT 0, members_version INTEGER NOT NULL DEFAULT 0,
+  members_list BLOB, members_signer BLOB, members_signature BLOB);
+CREATE TABLE IF NOT EXISTS changes(
+  vid INTEGER NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, author BLOB NOT NULL,
+  author_seq INTEGER NOT NULL, data BLOB, PRIMARY KEY(vid, seq));
+CREATE UNIQUE INDEX IF NOT EXISTS changes_by_id ON changes(vid, id);
+CREATE TABLE IF NOT EXISTS chains(
+  vid INTEGER NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL,
+  PRIMARY KEY(vid, author)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS envelopes(
+  vid INTEGER NOT NULL, recipient BLOB NOT NULL, digest BLOB NOT NULL, sealed BLOB NOT NULL,
+  PRIMARY KEY(vid, recipient, digest)) WITHOUT ROWID;
+)sql";
+
+Status Io(int rc, sqlite3* db, std::string_view what) { return SqliteStatus(rc, db, what, Domain::kSync); }
+Bytes ToBytes(std::span<const std::uint8_t> b) { return Bytes(b.begin(), b.end()); }
+ByteView View(const std::string& s) { return crypto::AsBytes(s); }
+
+class SqliteRelayStorage final : public RelayStorage {
+ public:
+  explicit SqliteRelayStorage(sqlite3* db) : db_(db) {}
+  ~SqliteRelayStorage() override {
+    stmts_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Status Init() {
+    sqlite3_busy_timeout(db_, 30000);
+    PARLEY_RETURN_IF_ERROR(Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", Domain::kSync));
+    return Exec(db_, kSchema, Domain::kSync);
+  }
+
+  Status RegisterVault(ByteView vault, ByteView creator) override {
+    Stmt& s = Get("INSERT OR IGNORE INTO vaults(vault, creator) VALUES(?, ?)");
+    PARLEY_RETURN_IF_ERROR(s.BindBlob(1, vault).BindBlob(2, creator).Run());
+    if (sqlite3_changes(db_) == 0) return Error(Domain::kSync, Code::kAlreadyExists, "the vault is registered");
+    return Status::Ok();
+  }
+
+  Result<VaultInfo> GetVault(ByteView vault) override {
+    Stmt& s = Get(
+        "SELECT creator, head_seq, members_version, members_list, members_signer, members_signature "
+        "FROM vaults WHERE vault = ?");
+    s.BindBlob(1, vault);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) {
+      s.Reset();
+      return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    }
+    VaultInfo v;
+    v.creator = ToBytes(s.Blob(0));
+    v.head_seq = static_cast<std::uint64_t>(s.Int(1));
+    v.membership.version = static_cast<std::uint64_t>(s.Int(2));
+    auto list = s.Blob(3);
+    v.membership.list.assign(reinterpret_cast<const char*>(list.data()), list.size());
+    v.membership.signer = ToBytes(s.Blob(4));
+    v.membership.signature = ToBytes(s.Blob(5));
+    s.Reset();
+    return v;
+  }
+
+  Status SetMembership(ByteView vault, const StoredMembership& m) override {
+    Stmt& s = Get(
+        "UPDATE vaults SET members_version = ?, members_list = ?, members_signer = ?, members_signature = ? "
+        "WHERE vault = ? AND members_version = ?");
+    s.Bind(1, static_cast<std::int64_t>(m.version)).BindBlob(2, View(m.list)).BindBlob(3, m.signer);
+    s.BindBlob(4, m.signature).BindBlob(5, vault).Bind(6, static_cast<std::int64_t>(m.version) - 1);
+    PARLEY_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(db_) == 1) return Status::Ok();
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    return Error(Domain::kSync, Code::kConflict, "the membership version is not the next one");
+  }
+
+  Result<std::vector<InsertOutcome>> InsertChanges(std::span<const NewChange> changes) override {
+    PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kSync));
+    auto out = InsertAll(changes);
+    if (!out.ok()) {
+      (void)Exec(db_, "ROLLBACK", Domain::kSync);
+      return out.status();
+    }
+    Status c = Exec(db_, "COMMIT", Domain::kSync);
+    if (!c.ok()) {
+      (void)Exec(db_, "ROLLBACK", Domain::kSync);
+      return c;
+    }
+    return out;
+  }
+
+  Result<std::vector<ChangeRow>> ReadChanges(ByteView vault, std::uint64_t after_seq, std::size_t max_bytes,
+                                             std::size_t max_count, bool* more) override {
+    *more = false;
+    std::vector<ChangeRow> rows;
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    Stmt& s = Get("SELECT seq, data FROM changes WHERE vid = ? AND seq > ? AND data IS NOT NULL ORDER BY seq");
+    s.Bind(1, vid).Bind(2, static_cast<std::int64_t>(after_seq));
+    std::size_t bytes = 0;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) {
+        s.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      auto data = s.Blob(1);
+      if (!rows.empty() && (bytes + data.size() > max_bytes || rows.size() >= max_count)) {
+        *more = true;
+        break;
+      }
+      bytes += data.size();
+      rows.push_back(ChangeRow{static_cast<std::uint64_t>(s.Int(0)),
+                               std::string(reinterpret_cast<const char*>(data.data()), data.size())});
+    }
+    s.Reset();
+    return rows;
+  }
+
+  Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault, ByteView author) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    return Head(vid, author);
+  }
+
+  Status PutEnvelope(ByteView vault, ByteView recipient, ByteView sealed) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    crypto::Hash digest = crypto::Blake2b256(sealed);
+    Stmt& s = Get("INSERT OR IGNORE INTO envelopes(vid, recipient, digest, sealed) VALUES(?, ?, ?, ?)");
+    return s.Bind(1, vid).BindBlob(2, recipient).BindBlob(3, digest).BindBlob(4, sealed).Run();
+  }
+
+  Result<std::vector<Bytes>> GetEnvelopes(ByteView vault, ByteView recipient) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    std::vector<Bytes> out;
+    Stmt& s = Get("SELECT sealed FROM envelopes WHERE vid = ? AND recipient = ? ORDER BY digest");
+    s.Bind(1, vid).BindBlob(2, recipient);
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) {
+        s.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      out.push_back(ToBytes(s.Blob(0)));
+    }
+    s.Reset();
+    return out;
+  }
+
+  Result<std::size_t> CountEnvelopes(ByteView vault, ByteView recipient) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    Stmt& s = Get("SELECT count(*) FROM envelopes WHERE vid = ? AND recipient = ?");
+    s.Bind(1, vid).BindBlob(2, recipient);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    std::size_t n = row ? static_cast<std::size_t>(s.Int(0)) : 0;
+    s.Reset();
+    return n;
+  }
+
+  Status Purge(ByteView vault, std::span<const Bytes> ids) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kSync));
+    for (const Bytes& id : ids) {
+      Stmt& s = Get("UPDATE changes SET data = NULL WHERE vid = ? AND id = ?");
+      Status st = s.Bind(1, vid).BindBlob(2, id).Run();
+      if (!st.ok()) {
+        (void)Exec(db_, "ROLLBACK", Domain::kSync);
+        return st;
+      }
+    }
+    Status c = Exec(db_, "COMMIT", Domain::kSync);
+    if (!c.ok()) (void)Exec(db_, "ROLLBACK", Domain::kSync);
+    return c;
+  }
+
+ private:
+  // Statements are prepared once and cached by their text.
+  Stmt& Get(const char* sql) {
+    for (auto& [text, stmt] : stmts_) {
+      if (text == sql) {
+        stmt.Reset();
+        return stmt;
+      }
+    }
+    stmts_.emplace_back(sql, Stmt());
+    Status s = stmts_.back().second.Prepare(db_, sql);
+    (void)s;  // a failure surfaces as an error from the first Step/Run
+    return stmts_.back().second;
+  }
+
+  // 0 when the vault is unknown. A vault's vid never changes, so known ones are cached.
+  Result<std::int64_t> Vid(ByteView vault) {
+    std::string key(vault.begin(), vault.end());
+    if (auto it = vids_.find(key); it != vids_.end()) return it->second;
+    Stmt& s = Get("SELECT vid FROM vaults WHERE vault = ?");
+    s.BindBlob(1, vault);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    std::int64_t vid = row ? s.Int(0) : 0;
+    s.Reset();
+    if (vid != 0) vids_.emplace(std::move(key), vid);
+    return vid;
+  }
+
+  Result<std::optional<std::pair<std::uint64_t, Bytes>>> Head(std::int64_t vid, ByteView author) {
+    Stmt& s = Get("SELECT seq, id FROM chains WHERE vid = ? AND author = ?");
+    s.Bind(1, vid).BindBlob(2, author);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    std::optional<std::pair<std::uint64_t, Bytes>> out;
+    if (row) out.emplace(static_cast<std::uint64_t>(s.Int(0)), ToBytes(s.Blob(1)));
+    s.Reset();
+    return out;
+  }
+
+  Result<InsertOutcome> InsertOne(const NewChange& c) {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(c.vault));
+    if (vid == 0) return InsertOutcome{InsertResult::kUnknownVault, 0};
+    {
+      Stmt& s = Get("SELECT seq, data IS NULL FROM changes WHERE vid = ? AND id = ?");
+      s.Bind(1, vid).BindBlob(2, c.id);
+      PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (row) {
+        InsertOutcome o{s.Int(1) != 0 ? InsertResult::kPurged : InsertResult::kAlreadyHeld,
+                        static_cast<std::uint64_t>(s.Int(0))};
+        s.Reset();
+        return o;
+      }
+      s.Reset();
+    }
+    PARLEY_ASSIGN_OR_RETURN(auto head, Head(vid, c.author));
+    const bool links = head ? (c.author_seq == head->first + 1 && c.prev == head->second)
+                            : (c.author_seq == 1 && c.prev.empty());
+    if (!links) return InsertOutcome{InsertResult::kBrokenChain, 0};
+
+    Stmt& bump = Get("UPDATE vaults SET head_seq = head_seq + 1 WHERE vid = ? RETURNING head_seq");
+    bump.Bind(1, vid);
+    PARLEY_ASSIGN_OR_RETURN(bool bumped, bump.Step());
+    if (!bumped) return Error(Domain::kSync, Code::kInternal, "sequence update returned nothing");
+    const std::int64_t seq = bump.Int(0);
+    bump.Reset();
+
+    Stmt& ins = Get("INSERT INTO changes(vid, seq, id, author, author_seq, data) VALUES(?, ?, ?, ?, ?, ?)");
+    ins.Bind(1, vid).Bind(2, seq).BindBlob(3, c.id).BindBlob(4, c.author);
+    ins.Bind(5, static_cast<std::int64_t>(c.author_seq)).BindBlob(6, View(c.data));
+    PARLEY_RETURN_IF_ERROR(ins.Run());
+    Stmt& chain = Get("INSERT OR REPLACE INTO chains(vid, author, seq, id) VALUES(?, ?, ?, ?)");
+    chain.Bind(1, vid).BindBlob(2, c.author).Bind(3, static_cast<std::int64_t>(c.author_seq)).BindBlob(4, c.id);
+    PARLEY_RETURN_IF_ERROR(chain.Run());
+    return InsertOutcome{InsertResult::kStored, static_cast<std::uint64_t>(seq)};
+  }
+
+  Result<std::vector<InsertOutcome>> InsertAll(std::span<const NewChange> changes) {
+    std::vector<InsertOutcome> out;
+    out.reserve(changes.size());
+    for (const NewChange& c : changes) {
+      PARLEY_ASSIGN_OR_RETURN(InsertOutcome o, InsertOne(c));
+      out.push_back(o);
+    }
+    return out;
+  }
+
+  sqlite3* db_;
+  std::deque<std::pair<const char*, Stmt>> stmts_;  // deque: references stay valid
+  std::map<std::string, std::int64_t> vids_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RelayStorage>> OpenSqliteRelayStorage(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = Io(rc, db, "opening relay storage");
+    sqlite3_close_v2(db);
+    return s;
+  }
+  auto storage = std::make_unique<SqliteRelayStorage>(db);
+  PARLEY_RETURN_IF_ERROR(storage->Init());
+  return std::unique_ptr<RelayStorage>(std::move(storage));
+}
+
+}  // namespace parley::relay

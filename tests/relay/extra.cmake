@@ -1,0 +1,9 @@
+# Relay tests: the wire, the storage, and real parley-relay processes on loopback.
+target_sources(${target} PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/relay_process.cc
+  ${CMAKE_CURRENT_LIST_DIR}/test_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/test_changes.cc)
+target_link_libraries(${target} PRIVATE parley::sync Threads::Threads)
+# The cross-check with the change codec reads core's internal header.
+target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/src)
+add_dependencies(${target} parley-relay)

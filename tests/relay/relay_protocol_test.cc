@@ -1,0 +1,227 @@
+// A real parley-relay process serving well-behaved clients: authentication, registration,
+// membership, push/pull, idempotence, refusals, subscriptions, envelopes, purge.
+#include "relay_fixture.h"
+
+namespace parley::testing {
+namespace {
+
+class RelayProtocol : public RelayFixture {
+ protected:
+  void SetUp() override {
+    StartRelay();
+    admin_client_ = Connect(admin_);
+    ASSERT_NE(admin_client_, nullptr);
+    Register(*admin_client_);
+    chain_ = Chain(&admin_.identity, vault_);
+  }
+  std::unique_ptr<TestClient> admin_client_;
+  Chain chain_;
+};
+
+TEST_F(RelayProtocol, WelcomeAnnouncesLimits) {
+  EXPECT_EQ(admin_client_->welcome().protocol_version(), 1u);
+  EXPECT_EQ(admin_client_->welcome().max_frame_bytes(), 65535u);
+  EXPECT_GT(admin_client_->welcome().max_push_changes(), 0u);
+}
+
+TEST_F(RelayProtocol, PushThenPullAndReplaysAreStoredOnce) {
+  std::vector<pb::Change> changes;
+  for (int i = 0; i < 3; ++i) changes.push_back(chain_.Next(100));
+  pb::Frame ack = Push(*admin_client_, changes);
+  ASSERT_EQ(ack.body_case(), pb::Frame::kPushAck) << ack.error().message();
+  ASSERT_EQ(ack.push_ack().acks_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ack.push_ack().acks(i).refusal(), pb::REFUSAL_NONE);
+    EXPECT_EQ(ack.push_ack().acks(i).relay_seq(), static_cast<std::uint64_t>(i + 1));
+    EXPECT_EQ(crypto::Bytes(ack.push_ack().acks(i).change_id().begin(), ack.push_ack().acks(i).change_id().end()),
+              ChangeIdOf(changes[i]));
+  }
+  // The same push again (a replay): same numbers, nothing new stored.
+  pb::Frame again = Push(*admin_client_, changes);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(again.push_ack().acks(i).relay_seq(), static_cast<std::uint64_t>(i + 1));
+
+  auto all = PullAll(*admin_client_);
+  ASSERT_EQ(all.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(all[i].relay_seq(), static_cast<std::uint64_t>(i + 1));
+    EXPECT_EQ(all[i].change().SerializeAsString(), changes[i].SerializeAsString());
+  }
+  pb::Frame tail = Pull(*admin_client_, 2);
+  ASSERT_EQ(tail.pull_batch().changes_size(), 1);
+  EXPECT_EQ(tail.pull_batch().head_seq(), 3u);
+  EXPECT_FALSE(tail.pull_batch().more());
+}
+
+TEST_F(RelayProtocol, PullBudgetSplitsAnswers) {
+  for (int round = 0; round < 4; ++round) {  // a push frame holds about 20 such changes
+    std::vector<pb::Change> changes;
+    for (int i = 0; i < 10; ++i) changes.push_back(chain_.Next(3000));
+    ASSERT_EQ(Push(*admin_client_, changes).body_case(), pb::Frame::kPushAck);
+  }
+  pb::Frame first = Pull(*admin_client_, 0, 10000);
+  ASSERT_EQ(first.body_case(), pb::Frame::kPullBatch);
+  EXPECT_LT(first.pull_batch().changes_size(), 40);
+  EXPECT_TRUE(first.pull_batch().more());
+  EXPECT_EQ(first.pull_batch().head_seq(), 40u);
+  auto all = PullAll(*admin_client_);  // whole-frame budget: still several answers
+  ASSERT_EQ(all.size(), 40u);
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].relay_seq(), i + 1);
+}
+
+TEST_F(RelayProtocol, ForgedAndBrokenChangesAreRefusedAndNotStored) {
+  pb::Change good = chain_.Next();
+  pb::Change bad_sig = chain_.Next();
+  (*bad_sig.mutable_signature())[3] ^= 1;
+  pb::Change altered = Chain(&admin_.identity, vault_).Next();
+  (*altered.mutable_body())[0] ^= 1;  // the id changes: the signature no longer matches
+  pb::Change gap = MakeChange(admin_.identity, vault_, 5, crypto::RandomBytes(32), 10);
+  crypto::Bytes other_vault = crypto::RandomBytes(32);
+  pb::Change wrong_vault = Chain(&admin_.identity, other_vault).Next();
+  pb::Frame ack = Push(*admin_client_, {bad_sig, altered, gap, wrong_vault});
+  ASSERT_EQ(ack.body_case(), pb::Frame::kPushAck);
+  EXPECT_EQ(ack.push_ack().acks(0).refusal(), pb::REFUSAL_BAD_SIGNATURE);
+  EXPECT_EQ(ack.push_ack().acks(1).refusal(), pb::REFUSAL_BAD_SIGNATURE);
+  EXPECT_EQ(ack.push_ack().acks(2).refusal(), pb::REFUSAL_BROKEN_CHAIN);
+  EXPECT_EQ(ack.push_ack().acks(3).refusal(), pb::REFUSAL_WRONG_VAULT);
+  for (const auto& a : ack.push_ack().acks()) {
+    EXPECT_EQ(a.relay_seq(), 0u);
+    EXPECT_FALSE(a.reason().empty());
+  }
+  EXPECT_TRUE(PullAll(*admin_client_).empty());
+  pb::Frame ok = Push(*admin_client_, {good});
+  EXPECT_EQ(ok.push_ack().acks(0).relay_seq(), 1u);  // refusals used no number
+}
+
+TEST_F(RelayProtocol, NonMembersAreRefusedEverywhere) {
+  auto outsider = Connect(outsider_);
+  ASSERT_NE(outsider, nullptr);
+  Chain theirs(&outsider_.identity, vault_);
+  pb::Frame push;
+  EXPECT_EQ(Push(*outsider, {theirs.Next()}).error().code(), pb::ERROR_NOT_MEMBER);
+  EXPECT_EQ(Pull(*outsider, 0).error().code(), pb::ERROR_NOT_MEMBER);
+  pb::Frame sub;
+  sub.mutable_subscribe()->set_vault(vault_.data(), vault_.size());
+  EXPECT_EQ(Call(*outsider, sub).error().code(), pb::ERROR_NOT_MEMBER);
+  pb::Frame env;
+  env.mutable_get_envelopes()->set_vault(vault_.data(), vault_.size());
+  EXPECT_EQ(Call(*outsider, env).error().code(), pb::ERROR_NOT_MEMBER);
+  // A member may not smuggle in a non-member's change either.
+  ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 1).body_case(), pb::Frame::kDone);
+  auto member = Connect(member_);
+  pb::Frame ack = Push(*member, {Chain(&outsider_.identity, vault_).Next()});
+  EXPECT_EQ(ack.push_ack().acks(0).refusal(), pb::REFUSAL_NOT_MEMBER);
+  EXPECT_TRUE(PullAll(*admin_client_).empty());
+  // Unknown vault.
+  crypto::Bytes nowhere = crypto::RandomBytes(32);
+  EXPECT_EQ(Push(*admin_client_, {}, &nowhere).error().code(), pb::ERROR_UNKNOWN_VAULT);
+}
+
+TEST_F(RelayProtocol, MembershipRules) {
+  // Version must be the next one.
+  EXPECT_EQ(SetMembers(*admin_client_, {&member_}, 2).error().code(), pb::ERROR_CONFLICT);
+  ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 1).body_case(), pb::Frame::kDone);
+  EXPECT_EQ(SetMembers(*admin_client_, {&member_}, 1).error().code(), pb::ERROR_CONFLICT);
+  // Signed by a plain member: refused.
+  auto member = Connect(member_);
+  EXPECT_EQ(SetMembers(*member, {&member_, &outsider_}, 2, &member_).error().code(), pb::ERROR_NOT_ADMIN);
+  // The member can now push and pull.
+  Chain mine(&member_.identity, vault_);
+  EXPECT_EQ(Push(*member, {mine.Next()}).push_ack().acks(0).relay_seq(), 1u);
+  EXPECT_EQ(PullAll(*member).size(), 1u);
+  // Removing the member: refused from then on.
+  ASSERT_EQ(SetMembers(*admin_client_, {}, 2).body_case(), pb::Frame::kDone);
+  EXPECT_EQ(Push(*member, {mine.Next()}).error().code(), pb::ERROR_NOT_MEMBER);
+  // Registering the same vault again is harmless for its creator, a conflict for others.
+  pb::Frame reg;
+  *reg.mutable_register_vault() = wire::MakeRegisterVault(outsider_.identity);
+  auto outsider = Connect(outsider_);
+  EXPECT_EQ(Call(*outsider, reg).body_case(), pb::Frame::kDone);
+  *reg.mutable_register_vault() = wire::MakeRegisterVault(admin_.identity);
+  EXPECT_EQ(Call(*outsider, reg).error().code(), pb::ERROR_MALFORMED);  // creator must be the sender
+}
+
+TEST_F(RelayProtocol, SubscribersAreNotifiedAfterCommit) {
+  ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 1).body_case(), pb::Frame::kDone);
+  auto member = Connect(member_);
+  pb::Frame sub;
+  sub.mutable_subscribe()->set_vault(vault_.data(), vault_.size());
+  ASSERT_EQ(Call(*member, sub).body_case(), pb::Frame::kDone);
+  ASSERT_EQ(Push(*admin_client_, {chain_.Next(), chain_.Next()}).body_case(), pb::Frame::kPushAck);
+  auto note = member->Receive();
+  ASSERT_TRUE(note.ok()) << note.status().ToString();
+  ASSERT_EQ(note->body_case(), pb::Frame::kNotify);
+  EXPECT_EQ(note->id(), 0u);
+  EXPECT_EQ(note->notify().head_seq(), 2u);
+  EXPECT_EQ(crypto::Bytes(note->notify().vault().begin(), note->notify().vault().end()), vault_);
+}
+
+TEST_F(RelayProtocol, EnvelopesForTheirRecipientOnly) {
+  ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 1).body_case(), pb::Frame::kDone);
+  pb::Frame put;
+  put.mutable_put_envelope()->set_vault(vault_.data(), vault_.size());
+  put.mutable_put_envelope()->set_recipient(member_.identity.public_key.data(), 32);
+  put.mutable_put_envelope()->set_sealed("sealed keys");
+  EXPECT_EQ(Call(*admin_client_, put).body_case(), pb::Frame::kDone);
+  EXPECT_EQ(Call(*admin_client_, put).body_case(), pb::Frame::kDone);  // idempotent
+  auto member = Connect(member_);
+  pb::Frame get;
+  get.mutable_get_envelopes()->set_vault(vault_.data(), vault_.size());
+  pb::Frame got = Call(*member, get);
+  ASSERT_EQ(got.body_case(), pb::Frame::kEnvelopes);
+  ASSERT_EQ(got.envelopes().sealed_size(), 1);
+  EXPECT_EQ(got.envelopes().sealed(0), "sealed keys");
+  EXPECT_EQ(Call(*admin_client_, get).envelopes().sealed_size(), 0);
+  EXPECT_EQ(Call(*member, put).error().code(), pb::ERROR_NOT_ADMIN);
+  put.mutable_put_envelope()->set_sealed(std::string(5000, 'x'));
+  EXPECT_EQ(Call(*admin_client_, put).error().code(), pb::ERROR_TOO_LARGE);
+}
+
+TEST_F(RelayProtocol, PurgeDropsChangesForGood) {
+  std::vector<pb::Change> changes = {chain_.Next(), chain_.Next(), chain_.Next()};
+  ASSERT_EQ(Push(*admin_client_, changes).body_case(), pb::Frame::kPushAck);
+  pb::Frame purge;
+  purge.mutable_purge()->set_vault(vault_.data(), vault_.size());
+  crypto::Bytes id = ChangeIdOf(changes[1]);
+  purge.mutable_purge()->add_change_ids(id.data(), id.size());
+  ASSERT_EQ(Call(*admin_client_, purge).body_case(), pb::Frame::kDone);
+  auto all = PullAll(*admin_client_);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].relay_seq(), 1u);
+  EXPECT_EQ(all[1].relay_seq(), 3u);
+  EXPECT_EQ(Push(*admin_client_, {changes[1]}).push_ack().acks(0).refusal(), pb::REFUSAL_PURGED);
+}
+
+TEST_F(RelayProtocol, UnknownFrameTypesAreUnsupportedAndTheConnectionLives) {
+  pb::Frame future;
+  ASSERT_TRUE(future.ParseFromString(std::string("\x9a\x06\x00", 3)));  // field 99: a type from the future
+  pb::Frame r = Call(*admin_client_, future);
+  ASSERT_EQ(r.body_case(), pb::Frame::kError);
+  EXPECT_EQ(r.error().code(), pb::ERROR_UNSUPPORTED);
+  pb::Frame relay_only;
+  relay_only.mutable_welcome();
+  EXPECT_EQ(Call(*admin_client_, relay_only).error().code(), pb::ERROR_UNSUPPORTED);
+  pb::Frame again;
+  again.mutable_authenticate();
+  EXPECT_EQ(Call(*admin_client_, again).error().code(), pb::ERROR_UNSUPPORTED);
+  pb::Frame pong = Ping(*admin_client_, 77);
+  ASSERT_EQ(pong.body_case(), pb::Frame::kPong);
+  EXPECT_EQ(pong.pong().nonce(), 77u);
+}
+
+TEST_F(RelayProtocol, MetricsCountWhatHappened) {
+  ASSERT_EQ(Push(*admin_client_, {chain_.Next(), chain_.Next()}).body_case(), pb::Frame::kPushAck);
+  PullAll(*admin_client_);
+  ASSERT_EQ(relay_->Terminate(), 0);
+  FILE* p = ::popen((RelayBinary() + " metrics --data " + dir_.Sub("relay")).c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_EQ(::pclose(p), 0);
+  EXPECT_NE(out.find("changes_accepted 2\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("changes_served 2\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("connections_total 1\n"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace parley::testing

@@ -1,0 +1,225 @@
+// SQLite relay storage: idempotent by change id, gap-free per-vault sequences that are never
+// reused, chain checks, membership versions, envelopes, purge, durability across reopen.
+#include <gtest/gtest.h>
+
+#include "log/change_codec.h"
+#include "parley/sync/relay_storage.h"
+#include "support/temp_dir.h"
+#include "test_changes.h"
+
+namespace parley::relay {
+namespace {
+
+using testing::Chain;
+
+NewChange ToNew(const pb::Change& c, const Bytes& vault) {
+  pb::ChangeHeader h;
+  h.ParseFromString(c.header());
+  NewChange n;
+  n.vault = vault;
+  n.id = testing::ChangeIdOf(c);
+  n.author.assign(h.author().begin(), h.author().end());
+  n.author_seq = h.seq();
+  n.prev.assign(h.prev().begin(), h.prev().end());
+  c.SerializeToString(&n.data);
+  return n;
+}
+
+class StorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenSqliteRelayStorage(dir_.Sub("relay.db"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    db_ = std::move(*s);
+    vault_ = crypto::RandomBytes(32);
+    ASSERT_TRUE(db_->RegisterVault(vault_, author_.public_key).ok());
+    chain_.author = &author_;
+    chain_.vault = vault_;
+  }
+  std::vector<InsertOutcome> Insert(std::vector<NewChange> batch) {
+    auto r = db_->InsertChanges(batch);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<InsertOutcome>{};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<RelayStorage> db_;
+  Bytes vault_;
+  crypto::SignKeyPair author_ = crypto::NewSignKeyPair();
+  Chain chain_;
+};
+
+TEST_F(StorageTest, RegisterTwiceIsAlreadyExists) {
+  EXPECT_EQ(db_->RegisterVault(vault_, author_.public_key).code(), Code::kAlreadyExists);
+  auto v = db_->GetVault(vault_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->creator, author_.public_key);
+  EXPECT_EQ(v->membership.version, 0u);
+  EXPECT_EQ(db_->GetVault(crypto::RandomBytes(32)).status().code(), Code::kNotFound);
+}
+
+TEST_F(StorageTest, SequencesAreGapFreeAndPushesIdempotent) {
+  std::vector<NewChange> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(ToNew(chain_.Next(), vault_));
+  auto out = Insert(batch);
+  ASSERT_EQ(out.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(out[i].result, InsertResult::kStored);
+    EXPECT_EQ(out[i].relay_seq, static_cast<std::uint64_t>(i + 1));
+  }
+  // The same batch again: held, same numbers, nothing new.
+  auto again = Insert(batch);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(again[i].result, InsertResult::kAlreadyHeld);
+    EXPECT_EQ(again[i].relay_seq, static_cast<std::uint64_t>(i + 1));
+  }
+  EXPECT_EQ(db_->GetVault(vault_)->head_seq, 5u);
+  bool more = true;
+  auto rows = db_->ReadChanges(vault_, 0, 1 << 20, 1000, &more);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 5u);
+  EXPECT_FALSE(more);
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    EXPECT_EQ((*rows)[i].relay_seq, i + 1);
+    EXPECT_EQ((*rows)[i].data, batch[i].data);
+  }
+}
+
+TEST_F(StorageTest, BrokenChainsAreRefusedAndStoreNothing) {
+  pb::Change c1 = chain_.Next();
+  pb::Change c2 = chain_.Next();
+  pb::Change c3 = chain_.Next();
+  // A gap: 2 before 1.
+  EXPECT_EQ(Insert({ToNew(c2, vault_)})[0].result, InsertResult::kBrokenChain);
+  EXPECT_EQ(Insert({ToNew(c1, vault_)})[0].result, InsertResult::kStored);
+  // A fork: another change numbered 1.
+  pb::Change fork = testing::MakeChange(author_, vault_, 1, {}, 10);
+  EXPECT_EQ(Insert({ToNew(fork, vault_)})[0].result, InsertResult::kBrokenChain);
+  // A wrong prev.
+  pb::Change wrong = testing::MakeChange(author_, vault_, 2, crypto::RandomBytes(32), 10);
+  EXPECT_EQ(Insert({ToNew(wrong, vault_)})[0].result, InsertResult::kBrokenChain);
+  // 2 then 3 in one batch: 3 links to 2 stored earlier in the same transaction.
+  auto out = Insert({ToNew(c2, vault_), ToNew(c3, vault_)});
+  EXPECT_EQ(out[0].result, InsertResult::kStored);
+  EXPECT_EQ(out[1].result, InsertResult::kStored);
+  EXPECT_EQ(out[1].relay_seq, 3u);  // refusals consumed no number
+  auto head = db_->ChainHead(vault_, author_.public_key);
+  ASSERT_TRUE(head.ok() && head->has_value());
+  EXPECT_EQ((*head)->first, 3u);
+  EXPECT_EQ((*head)->second, testing::ChangeIdOf(c3));
+}
+
+TEST_F(StorageTest, SequencesArePerVault) {
+  Bytes other = crypto::RandomBytes(32);
+  ASSERT_TRUE(db_->RegisterVault(other, author_.public_key).ok());
+  Chain b{&author_, other};
+  auto out = Insert({ToNew(chain_.Next(), vault_), ToNew(b.Next(), other), ToNew(chain_.Next(), vault_)});
+  EXPECT_EQ(out[0].relay_seq, 1u);
+  EXPECT_EQ(out[1].relay_seq, 1u);
+  EXPECT_EQ(out[2].relay_seq, 2u);
+  NewChange unknown = ToNew(Chain{&author_, crypto::RandomBytes(32)}.Next(), crypto::RandomBytes(32));
+  EXPECT_EQ(Insert({unknown})[0].result, InsertResult::kUnknownVault);
+}
+
+TEST_F(StorageTest, PurgeDropsBytesKeepsNumbersAndRefusesRepush) {
+  std::vector<NewChange> batch;
+  for (int i = 0; i < 3; ++i) batch.push_back(ToNew(chain_.Next(), vault_));
+  Insert(batch);
+  ASSERT_TRUE(db_->Purge(vault_, std::vector<Bytes>{batch[1].id, crypto::RandomBytes(32)}).ok());
+  bool more = false;
+  auto rows = db_->ReadChanges(vault_, 0, 1 << 20, 100, &more);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].relay_seq, 1u);
+  EXPECT_EQ((*rows)[1].relay_seq, 3u);
+  auto again = Insert({batch[1]});
+  EXPECT_EQ(again[0].result, InsertResult::kPurged);
+  // The next change gets 4: numbers are never reused.
+  auto next = Insert({ToNew(chain_.Next(), vault_)});
+  EXPECT_EQ(next[0].relay_seq, 4u);
+}
+
+TEST_F(StorageTest, ReadChangesHonoursBudgetAndCursor) {
+  std::vector<NewChange> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(ToNew(chain_.Next(1000), vault_));
+  Insert(batch);
+  const std::size_t one = batch[1].data.size();  // the first is smaller: no prev
+  bool more = false;
+  auto rows = db_->ReadChanges(vault_, 0, one * 3 + 10, 100, &more);
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_TRUE(more);
+  rows = db_->ReadChanges(vault_, 3, 1, 100, &more);  // the first change always comes
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].relay_seq, 4u);
+  rows = db_->ReadChanges(vault_, 8, 1 << 20, 100, &more);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_FALSE(more);
+  rows = db_->ReadChanges(vault_, 0, 1 << 20, 4, &more);
+  EXPECT_EQ(rows->size(), 4u);
+  EXPECT_TRUE(more);
+}
+
+TEST_F(StorageTest, MembershipVersionsMustGrowByOne) {
+  StoredMembership m{1, "list-1", author_.public_key, Bytes(64, 1)};
+  EXPECT_EQ(db_->SetMembership(vault_, StoredMembership{2, "x", {}, {}}).code(), Code::kConflict);
+  ASSERT_TRUE(db_->SetMembership(vault_, m).ok());
+  EXPECT_EQ(db_->SetMembership(vault_, m).code(), Code::kConflict);
+  EXPECT_EQ(db_->SetMembership(crypto::RandomBytes(32), m).code(), Code::kNotFound);
+  auto v = db_->GetVault(vault_);
+  EXPECT_EQ(v->membership.version, 1u);
+  EXPECT_EQ(v->membership.list, "list-1");
+}
+
+TEST_F(StorageTest, EnvelopesAreKeptOncePerContent) {
+  Bytes me = crypto::RandomBytes(32);
+  ASSERT_TRUE(db_->PutEnvelope(vault_, me, Bytes{1, 2, 3}).ok());
+  ASSERT_TRUE(db_->PutEnvelope(vault_, me, Bytes{1, 2, 3}).ok());
+  ASSERT_TRUE(db_->PutEnvelope(vault_, me, Bytes{4}).ok());
+  EXPECT_EQ(*db_->CountEnvelopes(vault_, me), 2u);
+  EXPECT_EQ(db_->GetEnvelopes(vault_, me)->size(), 2u);
+  EXPECT_TRUE(db_->GetEnvelopes(vault_, crypto::RandomBytes(32))->empty());
+}
+
+TEST_F(StorageTest, EverythingSurvivesReopen) {
+  std::vector<NewChange> batch;
+  for (int i = 0; i < 4; ++i) batch.push_back(ToNew(chain_.Next(), vault_));
+  Insert(batch);
+  db_.reset();
+  auto reopened = OpenSqliteRelayStorage(dir_.Sub("relay.db"));
+  ASSERT_TRUE(reopened.ok());
+  db_ = std::move(*reopened);
+  bool more = false;
+  EXPECT_EQ(db_->ReadChanges(vault_, 0, 1 << 20, 100, &more)->size(), 4u);
+  auto out = Insert({ToNew(chain_.Next(), vault_)});
+  EXPECT_EQ(out[0].relay_seq, 5u);
+}
+
+TEST_F(StorageTest, TwoObjectsOverOneFileSeeEachOthersCommits) {
+  auto reader = OpenSqliteRelayStorage(dir_.Sub("relay.db"));
+  ASSERT_TRUE(reader.ok());
+  Insert({ToNew(chain_.Next(), vault_)});
+  bool more = false;
+  EXPECT_EQ((*reader)->ReadChanges(vault_, 0, 1 << 20, 100, &more)->size(), 1u);
+}
+
+// The relay's id rule and the device's change codec agree: a change sealed by the codec
+// has the id the test rule (the relay's) computes.
+TEST(ChangeRules, CodecAndRelayComputeTheSameId) {
+  crypto::SignKeyPair author = crypto::NewSignKeyPair();
+  Bytes vault = crypto::RandomBytes(32);
+  Bytes key = crypto::RandomBytes(32);
+  pb::ChangeBody body;
+  body.set_hlc(1);
+  log::SealParams p;
+  p.vault = vault;
+  p.author = &author;
+  p.seq = 1;
+  p.epoch = 1;
+  p.epoch_key = key;
+  pb::Change change;
+  log::ChangeId id{};
+  ASSERT_TRUE(log::SealChange(p, body, &change, &id).ok());
+  EXPECT_EQ(testing::ChangeIdOf(change), Bytes(id.begin(), id.end()));
+}
+
+}  // namespace
+}  // namespace parley::relay
