@@ -14,7 +14,17 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${PARLEY_FUZZ_BUILD_DIR:-$top/build-fuzz}
 jobs=${PARLEY_JOBS:-$(nproc)}
-targets=(fuzz_change_decode fuzz_bundle_import fuzz_store_open)
+targets=(fuzz_change_decode fuzz_bundle_import fuzz_store_open
+         fuzz_frame_length fuzz_handshake_responder fuzz_relay_frames)
+
+# Flags a target needs on every run. fuzz_relay_frames runs a real relay whose structured
+# log lines go to stderr: libFuzzer closes the target's stderr and keeps its own output
+# (and the sanitizers' reports) on a copy.
+target_flags() {
+  case "$1" in
+    fuzz_relay_frames) echo "-close_fd_mask=2" ;;
+  esac
+}
 
 mode=fuzz
 seconds=60
@@ -46,7 +56,8 @@ if [ "$mode" = fuzz ]; then
   for t in "${targets[@]}"; do
     mkdir -p "$build/corpus/$t" "$build/artifacts/$t"
     echo "fuzz: $t for ${seconds} s"
-    if ! "$build/fuzz/$t" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=30 \
+    # shellcheck disable=SC2046
+    if ! "$build/fuzz/$t" $(target_flags "$t") -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=30 \
         -print_final_stats=1 -artifact_prefix="$build/artifacts/$t/" \
         "$build/corpus/$t" "$top/fuzz/corpus/$t" >"$build/artifacts/$t.log" 2>&1; then
       echo "fuzz: $t FAILED; see $build/artifacts/$t.log and the input in $build/artifacts/$t/" >&2
@@ -65,7 +76,9 @@ for t in "${targets[@]}"; do
     while IFS= read -r -d '' f; do inputs+=("$f"); done < <(find "$dir" -type f ! -name '.*' -print0)
   done
   [ ${#inputs[@]} -gt 0 ] || continue
-  if "$build/fuzz/$t" -rss_limit_mb=4096 -timeout=30 "${inputs[@]}" >"$build/$t.replay.log" 2>&1; then
+  # shellcheck disable=SC2046
+  if "$build/fuzz/$t" $(target_flags "$t") -rss_limit_mb=4096 -timeout=30 "${inputs[@]}" \
+      >"$build/$t.replay.log" 2>&1; then
     echo "fuzz: $t replayed ${#inputs[@]} kept inputs: ok"
   else
     echo "fuzz: $t FAILED on a kept input; see $build/$t.replay.log" >&2

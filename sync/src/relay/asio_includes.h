@@ -12,4 +12,8 @@
 #if defined(__SANITIZE_THREAD__) && !defined(ASIO_DISABLE_FENCED_BLOCK)
 #define ASIO_DISABLE_FENCED_BLOCK 1
 #endif
+// Asio 1.22 detects C++20 coroutines on GCC only; clang 14 has them too (with -std=c++20).
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(ASIO_HAS_CO_AWAIT)
+#define ASIO_HAS_CO_AWAIT 1
+#endif
 #include <asio.hpp>
