@@ -25,7 +25,7 @@ constexpr const char* kUsage =
     "  parley-relay serve   --data DIR --listen HOST:PORT [--max-connections N] [--max-frame-bytes N]\n"
     "                       [--max-queue-frames N] [--handshake-timeout-ms N] [--idle-timeout-ms N]\n"
     "                       [--write-timeout-ms N] [--max-push-changes N] [--rate N] [--burst N]\n"
-    "                       [--threads N]\n"
+    "                       [--max-change-bytes N] [--max-reassembly-bytes N] [--threads N]\n"
     "  parley-relay metrics --data DIR\n";
 
 struct Args {
@@ -157,15 +157,24 @@ int Serve(const Args& a) {
   std::string error;
   double max_conn = o.max_connections, frame = o.max_frame_bytes, queue = o.max_queue_frames;
   double push = o.max_push_changes;
+  double change = static_cast<double>(o.max_change_bytes), reassembly = static_cast<double>(o.max_reassembly_bytes);
   double hs = o.handshake_timeout_ms, idle = o.idle_timeout_ms, wr = o.write_timeout_ms, threads = o.io_threads;
   if (!Number(a, "--max-connections", &max_conn, &error) || !Number(a, "--max-frame-bytes", &frame, &error) ||
       !Number(a, "--max-queue-frames", &queue, &error) || !Number(a, "--handshake-timeout-ms", &hs, &error) ||
       !Number(a, "--idle-timeout-ms", &idle, &error) || !Number(a, "--write-timeout-ms", &wr, &error) ||
       !Number(a, "--rate", &o.rate_per_s, &error) || !Number(a, "--burst", &o.rate_burst, &error) ||
-      !Number(a, "--threads", &threads, &error) || !Number(a, "--max-push-changes", &push, &error)) {
+      !Number(a, "--threads", &threads, &error) || !Number(a, "--max-push-changes", &push, &error) ||
+      !Number(a, "--max-change-bytes", &change, &error) ||
+      !Number(a, "--max-reassembly-bytes", &reassembly, &error)) {
     return Fail(error);
   }
   if (frame < 64 || frame > 65535) return Fail("--max-frame-bytes must be 64..65535");
+  if (change < 0 || change > static_cast<double>(wire::kMaxChangeBytes)) {
+    return Fail("--max-change-bytes must be 0.." + std::to_string(wire::kMaxChangeBytes));
+  }
+  if (reassembly < 0) return Fail("--max-reassembly-bytes must not be negative");
+  o.max_change_bytes = static_cast<std::uint64_t>(change);
+  o.max_reassembly_bytes = static_cast<std::uint64_t>(reassembly);
   if (o.rate_per_s <= 0 || o.rate_burst < 1) return Fail("--rate and --burst must be positive");
   o.max_connections = static_cast<std::uint32_t>(max_conn);
   o.max_frame_bytes = static_cast<std::uint32_t>(frame);

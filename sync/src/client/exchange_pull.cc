@@ -4,9 +4,57 @@
 // transaction (all or nothing, after verification), and only then is the cursor moved and
 // the served changes recorded as held by the relay. A crash between the two repeats the
 // batch, which Apply counts as duplicates.
+//
+// A change too large for one frame arrives as consecutive PullBatch frames answering the
+// same Pull, one part each (parley/sync/change_parts.h). It is reassembled, its id checked
+// against the announced one, applied alone, and only then is the cursor moved past it.
 #include "exchange.h"
+#include "parley/sync/change_parts.h"
 
 namespace parley::sync {
+namespace {
+
+// Gathers the remaining parts of the large change whose first part `first` carries.
+// Returns it as a one-change batch (head_seq and more from the last part's frame).
+Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first) {
+  wire::PartAssembler parts(wire::kMaxChangeBytes);
+  pb::PullBatch batch;
+  batch.Swap(first);
+  first->Clear();
+  const std::uint64_t relay_seq = batch.part().relay_seq();
+  for (;;) {
+    if (batch.changes_size() > 0) {
+      return Error(Domain::kSync, Code::kCorrupt, "the relay mixed changes into a change in parts");
+    }
+    if (batch.part().relay_seq() != relay_seq) {
+      return Error(Domain::kSync, Code::kCorrupt, "the relay changed relay_seq within a change in parts");
+    }
+    if (Status s = parts.Add(batch.part()); !s.ok()) {
+      return Error(Domain::kSync, Code::kCorrupt, "the relay served broken change parts: " + s.message());
+    }
+    if (parts.complete()) break;
+    PARLEY_ASSIGN_OR_RETURN(pb::Frame next, conn.AwaitAnswer(id));
+    if (next.body_case() != pb::Frame::kPullBatch || !next.pull_batch().has_part()) {
+      return Error(Domain::kSync, Code::kUnavailable, "the relay interrupted a change in parts");
+    }
+    batch = std::move(*next.mutable_pull_batch());
+  }
+  const std::string claimed = parts.change_id();
+  pb::StoredChange* sc = first->add_changes();
+  first->set_head_seq(batch.head_seq());
+  first->set_more(batch.more());
+  sc->set_relay_seq(relay_seq);
+  if (!sc->mutable_change()->ParseFromString(parts.Take())) {
+    return Error(Domain::kSync, Code::kCorrupt, "the relay served a change in parts that does not parse");
+  }
+  const log::ChangeId got = log::ChangeIdOf(sc->change());
+  if (!crypto::ConstantTimeEqual(crypto::ByteView(got.data(), got.size()), crypto::AsBytes(claimed))) {
+    return Error(Domain::kSync, Code::kCorrupt, "the relay served a change whose id is not the announced one");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
@@ -16,11 +64,20 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
     pull->set_vault(vault.vault.data(), vault.vault.size());
     pull->set_after_seq(relay.cursor);
     pull->set_max_bytes(ctx.options.pull_budget_bytes);
-    PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.Call(std::move(f)));
+    const std::uint64_t id = conn.TakeId();
+    f.set_id(id);
+    PARLEY_RETURN_IF_ERROR(conn.Send(std::move(f)));
+    PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.AwaitAnswer(id));
     if (answer.body_case() != pb::Frame::kPullBatch) {
       return Error(Domain::kSync, Code::kUnavailable, "the relay answered a pull with something else");
     }
     pb::PullBatch* batch = answer.mutable_pull_batch();
+    if (batch->has_part()) {
+      if (batch->changes_size() > 0) {
+        return Error(Domain::kSync, Code::kCorrupt, "the relay mixed changes into a change in parts");
+      }
+      PARLEY_RETURN_IF_ERROR(Reassemble(conn, id, batch));
+    }
     report.head_seq = std::max(report.head_seq, batch->head_seq());
     if (batch->changes_size() == 0) {
       if (batch->more()) return Error(Domain::kSync, Code::kUnavailable, "the relay sent an empty batch with more");

@@ -179,9 +179,13 @@ Result<pb::Frame> RelayConnection::ReadFrame() {
 }
 
 Result<pb::Frame> RelayConnection::Call(pb::Frame request) {
-  const std::uint64_t id = next_id_++;
+  const std::uint64_t id = TakeId();
   request.set_id(id);
   PARLEY_RETURN_IF_ERROR(Send(std::move(request)));
+  return AwaitAnswer(id);
+}
+
+Result<pb::Frame> RelayConnection::AwaitAnswer(std::uint64_t id) {
   for (;;) {
     PARLEY_RETURN_IF_ERROR(WaitFor(POLLIN, NowMs() + options_.io_timeout_ms));
     PARLEY_ASSIGN_OR_RETURN(pb::Frame f, ReadFrame());

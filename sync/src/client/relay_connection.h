@@ -31,6 +31,10 @@ class RelayConnection final : public wire::ByteStream {
   // Sends `request` with a fresh id and returns the frame answering it. An Error answer
   // becomes its Status; last_error() then holds it.
   Result<pb::Frame> Call(pb::Frame request);
+  // For answers in several frames (a large change pulled in parts) and pipelined requests:
+  // a fresh request id, and the next frame carrying `id` (an Error becomes its Status).
+  std::uint64_t TakeId() { return next_id_++; }
+  Result<pb::Frame> AwaitAnswer(std::uint64_t id);
   Status Send(pb::Frame frame);
   // Waits up to `timeout_ms` for the next frame (nullopt on timeout).
   Result<std::optional<pb::Frame>> Receive(std::int64_t timeout_ms);

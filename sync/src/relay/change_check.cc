@@ -18,8 +18,8 @@ crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
 }  // namespace
 
-CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault) {
-  if (change.ByteSizeLong() > kMaxChangeWireSize) return Refuse(pb::REFUSAL_TOO_LARGE, "the change is too large");
+CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault, std::size_t max_size) {
+  if (change.ByteSizeLong() > max_size) return Refuse(pb::REFUSAL_TOO_LARGE, "the change is too large");
   if (change.header().size() > kMaxHeaderSize) return Refuse(pb::REFUSAL_MALFORMED, "the header is too large");
   pb::ChangeHeader h;
   if (!h.ParseFromString(change.header())) return Refuse(pb::REFUSAL_MALFORMED, "the header does not parse");

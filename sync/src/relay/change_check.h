@@ -25,6 +25,9 @@ struct CheckResult {
   NewChange change;     // for REFUSAL_NONE: ready to store
 };
 
-CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault);
+// `max_size` bounds the serialized change: kMaxChangeWireSize for a change pushed whole,
+// the relay's max_change_bytes for one reassembled from parts.
+CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault,
+                              std::size_t max_size = kMaxChangeWireSize);
 
 }  // namespace parley::relay

@@ -22,6 +22,8 @@ Connection::Connection(asio::ip::tcp::socket socket, ServerContext& ctx, std::ui
       ctx_(ctx),
       id_(id),
       wake_writer_(socket_.get_executor()),
+      room_(socket_.get_executor()),
+      upload_(std::min<std::uint64_t>(ctx.options.max_change_bytes, wire::kMaxChangeBytes)),
       watchdog_(socket_.get_executor()) {
   std::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
@@ -30,6 +32,7 @@ Connection::Connection(asio::ip::tcp::socket socket, ServerContext& ctx, std::ui
 }
 
 Connection::~Connection() {
+  DropUpload();
   ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
   ctx_.connections.Remove(id_);
   LogInfo("disconnected", {{"conn", id_}});
@@ -213,6 +216,7 @@ asio::awaitable<bool> Connection::Authenticate() {
   w->set_protocol_version(wire::kProtocolVersion);
   w->set_max_frame_bytes(ctx_.options.max_frame_bytes);
   w->set_max_push_changes(ctx_.options.max_push_changes);
+  w->set_max_change_bytes(std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes));
   SendFrame(std::move(welcome));
   co_return true;
 }
@@ -241,6 +245,11 @@ asio::awaitable<void> Connection::ReadLoop() {
       continue;
     }
     ctx_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
+    // The parts of a large change are consecutive frames: anything else abandons it.
+    if (upload_.open() && !(frame->body_case() == pb::Frame::kPush && frame->push().has_part())) {
+      LogWarn("push_part", {{"conn", id_}, {"reason", "parts interrupted by another frame"}});
+      DropUpload();
+    }
     const double cost = 1.0 + (frame->body_case() == pb::Frame::kPush ? frame->push().changes_size() : 0);
     if (std::uint32_t wait = ctx_.limiter.Take(std::string(device_.begin(), device_.end()), cost); wait > 0) {
       ctx_.metrics.rate_limited.fetch_add(1, std::memory_order_relaxed);
@@ -279,6 +288,7 @@ asio::awaitable<void> Connection::WriteLoop() {
       queue_.pop_front();
       bytes += batch.back().size();
     }
+    room_.cancel();
     for (const auto& b : batch) buffers.emplace_back(asio::buffer(b));
     write_deadline_ = Clock::now() + milliseconds(ctx_.options.write_timeout_ms);
     if (write_deadline_ < watchdog_.expiry()) watchdog_.expires_at(write_deadline_);
@@ -336,6 +346,7 @@ void Connection::Close(std::string_view reason) {
   std::error_code ec;
   socket_.close(ec);
   wake_writer_.cancel();
+  room_.cancel();
   watchdog_.cancel();
   LogInfo("close", {{"conn", id_}, {"reason", reason}});
 }

@@ -21,7 +21,9 @@
 
 #include "relay/asio_includes.h"
 
+#include "parley/sync/change_parts.h"
 #include "parley/sync/session.h"
+#include "relay/change_check.h"
 #include "relay/server_context.h"
 
 namespace parley::relay {
@@ -57,7 +59,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Frame handlers (relay/handlers.cc). Each queues its answer.
   asio::awaitable<void> Handle(pb::Frame frame);
   asio::awaitable<void> HandlePush(std::uint64_t id, const pb::Push& push);
+  // Parts of a large change (relay/handlers_parts.cc): Done for each part but the last,
+  // the PushAck after the whole change is durable.
+  asio::awaitable<void> HandlePushPart(std::uint64_t id, const pb::Push& push);
+  // Checks, stores and acknowledges changes (one Push, or one reassembled change).
+  asio::awaitable<void> StoreAndAck(std::uint64_t id, const std::string& vault, const VaultView& view,
+                                    std::vector<CheckResult> checked);
   asio::awaitable<void> HandlePull(std::uint64_t id, const pb::Pull& pull);
+  // Serves one stored change too large for a frame as consecutive PullBatch parts.
+  asio::awaitable<void> ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head, bool more);
+  // Drops a half-received large change and its reservation of the reassembly budget.
+  void DropUpload();
+  // Waits until the outbound queue is at most half full (or the connection closed).
+  asio::awaitable<void> WaitForRoom();
   asio::awaitable<void> HandleRegister(std::uint64_t id, const pb::RegisterVault& reg);
   asio::awaitable<void> HandleSetMembership(std::uint64_t id, const pb::SetMembership& set);
   asio::awaitable<void> HandlePutEnvelope(std::uint64_t id, const pb::PutEnvelope& put);
@@ -91,6 +105,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::deque<wire::Bytes> queue_;  // prefixed, sealed messages
   asio::steady_timer wake_writer_;
+  asio::steady_timer room_;        // cancelled when the writer takes frames off the queue
+  wire::PartAssembler upload_;     // the large change being received, if any
+  std::string upload_vault_;
+  std::uint64_t upload_reserved_ = 0;  // bytes of ctx_.reassembly_bytes held by upload_
   asio::steady_timer watchdog_;
   Clock::time_point read_deadline_ = Clock::time_point::max();
   Clock::time_point write_deadline_ = Clock::time_point::max();

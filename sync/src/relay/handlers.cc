@@ -19,6 +19,14 @@ constexpr int kMaxPurgeIds = 1000;
 constexpr std::uint32_t kRetryAfterStorageErrorMs = 1000;
 
 crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
+
+// Room a PullBatch needs besides one change's bytes: the frame id, head_seq, more, the
+// StoredChange's relay_seq and the tags and lengths around them (an upper bound).
+constexpr std::size_t kBatchOverhead = 64;
+// Whether a stored change fits alone in one PullBatch frame. Every change pushed whole
+// (at most kMaxChangeWireSize) does, so those are served as before.
+bool FitsOneBatch(const ChangeRow& row) { return row.data.size() + kBatchOverhead <= wire::kMaxFramePlaintext; }
+static_assert(kMaxChangeWireSize + kBatchOverhead <= wire::kMaxFramePlaintext);
 std::string Short(const std::string& vault) { return crypto::ToHex(View(vault.substr(0, 8))); }
 
 }  // namespace
@@ -103,21 +111,32 @@ asio::awaitable<void> Connection::Handle(pb::Frame frame) {
 }
 
 asio::awaitable<void> Connection::HandlePush(std::uint64_t id, const pb::Push& push) {
+  if (push.has_part()) {
+    co_await HandlePushPart(id, push);
+    co_return;
+  }
   if (static_cast<std::uint32_t>(push.changes_size()) > ctx_.options.max_push_changes) {
     SendError(id, pb::ERROR_TOO_LARGE, "too many changes in one push");
     co_return;
   }
   auto view = co_await RequireMember(id, push.vault(), false);
   if (!view) co_return;
+  std::vector<CheckResult> checked;
+  checked.reserve(static_cast<std::size_t>(push.changes_size()));
+  for (const pb::Change& c : push.changes()) checked.push_back(CheckPushedChange(c, View(push.vault())));
+  co_await StoreAndAck(id, push.vault(), *view, std::move(checked));
+}
+
+asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::string& vault, const VaultView& view,
+                                              std::vector<CheckResult> checked) {
   pb::Frame answer;
   answer.set_id(id);
   auto* acks = answer.mutable_push_ack();
   std::vector<NewChange> to_store;
   std::vector<int> slot;  // ack index of each change in to_store
-  for (const pb::Change& c : push.changes()) {
+  for (CheckResult& r : checked) {
     pb::ChangeAck* ack = acks->add_acks();
-    CheckResult r = CheckPushedChange(c, View(push.vault()));
-    if (r.refusal == pb::REFUSAL_NONE && view->members.Find(r.change.author) == nullptr) {
+    if (r.refusal == pb::REFUSAL_NONE && view.members.Find(r.change.author) == nullptr) {
       r.refusal = pb::REFUSAL_NOT_MEMBER;
       r.reason = "the author is not a member of the vault";
     }
@@ -168,19 +187,19 @@ asio::awaitable<void> Connection::HandlePush(std::uint64_t id, const pb::Push& p
       }
     }
   }
-  const std::uint64_t refused = static_cast<std::uint64_t>(push.changes_size()) - stored - duplicate;
+  const std::uint64_t refused = static_cast<std::uint64_t>(checked.size()) - stored - duplicate;
   ctx_.metrics.changes_accepted.fetch_add(stored, std::memory_order_relaxed);
   ctx_.metrics.changes_duplicate.fetch_add(duplicate, std::memory_order_relaxed);
   ctx_.metrics.changes_refused.fetch_add(refused, std::memory_order_relaxed);
   LogInfo("push", {{"conn", id_},
                    {"device", device_hex_},
-                   {"vault", Short(push.vault())},
+                   {"vault", Short(vault)},
                    {"stored", stored},
                    {"duplicate", duplicate},
                    {"refused", refused}});
   SendFrame(std::move(answer));
   if (newest > 0) {
-    for (auto& sub : ctx_.connections.Subscribers(push.vault())) sub->Notify(push.vault(), newest);
+    for (auto& sub : ctx_.connections.Subscribers(vault)) sub->Notify(vault, newest);
   }
 }
 
@@ -209,6 +228,14 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
     SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
     co_return;
   }
+  std::uint64_t last = got->rows.empty() ? 0 : got->rows.back().relay_seq;
+  if (!got->rows.empty() && !FitsOneBatch(got->rows.front())) {
+    // A change only the parts path can carry is served alone (the budget may be exceeded
+    // by this one change); rows after it are left for the next Pull.
+    const bool more = got->more || got->rows.size() > 1;
+    co_await ServeInParts(id, got->rows.front(), std::max(got->head, got->rows.front().relay_seq), more);
+    co_return;
+  }
   pb::Frame answer;
   answer.set_id(id);
   auto* batch = answer.mutable_pull_batch();
@@ -218,7 +245,6 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
     sc->mutable_change()->ParseFromString(row.data);
   }
   batch->set_more(got->more);
-  std::uint64_t last = got->rows.empty() ? 0 : got->rows.back().relay_seq;
   batch->set_head_seq(std::max(got->head, last));
   while (answer.ByteSizeLong() > wire::kMaxFramePlaintext && batch->changes_size() > 1) {
     batch->mutable_changes()->RemoveLast();

@@ -54,6 +54,8 @@ struct ServerContext {
   Metrics metrics;
   ConnectionRegistry connections;
   std::atomic<bool> stopping{false};
+  // Bytes reserved by the reassembly of large changes, all connections together.
+  std::atomic<std::uint64_t> reassembly_bytes{0};
   // Called (any thread) when a connection object is destroyed.
   std::function<void()> on_connection_gone;
 };

@@ -14,6 +14,8 @@ inline constexpr std::uint32_t kPullBudgetBytes = 48 * 1024;
 // Room left in a Push frame for the frame's own fields and per-change overhead.
 inline constexpr std::size_t kPushFrameSlack = 1024;
 inline constexpr std::size_t kPushPerChangeOverhead = 16;
+// Parts of one large change sent ahead of their answers (the relay answers each with Done).
+inline constexpr std::size_t kPushPartWindow = 16;
 // Held changes read from the store per push round (bounded memory).
 inline constexpr std::size_t kPushScanCount = 2000;
 inline constexpr std::size_t kPushScanBytes = 4 * wire::kMaxFramePlaintext;

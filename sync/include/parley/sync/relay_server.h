@@ -15,6 +15,7 @@
 #include <string>
 
 #include "parley/core/crypto.h"
+#include "parley/sync/change_parts.h"
 #include "parley/sync/relay_storage.h"
 
 namespace parley::relay {
@@ -29,6 +30,12 @@ struct RelayOptions {
   std::uint32_t max_connections = 1024;  // further connections are closed at once
   std::uint32_t max_frame_bytes = 65535; // largest transport message accepted (<= 65535)
   std::uint32_t max_push_changes = 1000;
+  // Largest serialized Change accepted in parts (advertised in Welcome; at most
+  // wire::kMaxChangeBytes, which it is clamped to).
+  std::uint64_t max_change_bytes = wire::kMaxChangeBytes;
+  // All connections together reassemble at most this many bytes of large changes at once;
+  // a change that would exceed it is answered ERROR_UNAVAILABLE (retry later).
+  std::uint64_t max_reassembly_bytes = 256ULL << 20;
   std::uint32_t max_queue_frames = 256;  // outbound frames waiting; a client over it is cut
   std::uint32_t handshake_timeout_ms = 10'000;  // handshake and Authenticate
   std::uint32_t idle_timeout_ms = 300'000;      // between frames once authenticated
