@@ -122,6 +122,44 @@ TEST_F(Merge, DeleteThenRecreateAndExistenceConflict) {
   EXPECT_EQ(h->back().op == "delete" || h->back().op == "restore", true);
 }
 
+TEST_F(Merge, HistoryAndLiveValuesDoNotDependOnArrivalOrder) {
+  log::RecordId id = CreateWith(a, "note", "text", "v1");
+  clock.AdvanceMs(10);
+  SetOne(a, id, "text", "v2");
+  SetOne(a, id, "title", "t1");
+  clock.AdvanceMs(10);
+  SetOne(a, id, "text", "v3");
+  DeleteOne(a, id);
+  RestoreOne(a, id);
+  SetOne(a, id, "text", "v4");
+  // b receives a's changes newest first (each supersedes ops it has not seen yet), c in order.
+  std::vector<pb::Change> changes = All(a);
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it) ASSERT_TRUE(b->Apply(std::span(&*it, 1)).ok());
+  Sync(a, c);
+  auto ha = a->History(id);
+  ASSERT_TRUE(ha.ok()) << ha.status().ToString();
+  ASSERT_EQ(ha->size(), 8u);  // create, 5 sets, delete, restore
+  for (auto* d : {&b, &c}) {
+    auto h = (*d)->History(id);
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    ASSERT_EQ(h->size(), ha->size());
+    for (std::size_t i = 0; i < ha->size(); ++i) {
+      EXPECT_EQ((*h)[i].op, (*ha)[i].op) << i;
+      EXPECT_EQ((*h)[i].field, (*ha)[i].field) << i;
+      EXPECT_EQ((*h)[i].value, (*ha)[i].value) << i;
+      EXPECT_EQ((*h)[i].seq, (*ha)[i].seq) << i;
+      EXPECT_EQ((*h)[i].live, (*ha)[i].live) << i;
+    }
+    EXPECT_EQ(Rec(*d, id).existence, log::Existence::kAlive);
+    EXPECT_EQ(ValuesOf(Rec(*d, id), "text"), std::vector<std::string>{"v4"});
+    EXPECT_TRUE(ValuesOf(Rec(*d, id), "title").empty());  // the deletion superseded it
+    EXPECT_TRUE((*d)->Conflicts()->empty());
+  }
+  int live = 0;
+  for (const auto& e : *ha) live += e.live ? 1 : 0;
+  EXPECT_EQ(live, 2);  // the restore and "v4"
+}
+
 TEST_F(Merge, ForkedChainsAreRejected) {
   CreateWith(a, "note", "text", "v1");
   auto held = All(a);

@@ -2,9 +2,22 @@
 #include <random>
 
 #include "log_test_util.h"
+#include "parley/core/sqlite_util.h"
 
 namespace parley::logtest {
 namespace {
+
+TEST(Replica, AChangeLogInTheEarlierTableLayoutIsRefused) {
+  testing::FakeClock clock;
+  auto store = store::Store::CreateInMemoryForTesting("old");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE(Exec((*store)->db(),
+                   "CREATE TABLE log_ops(op INTEGER PRIMARY KEY, rid INTEGER NOT NULL, kind INTEGER NOT NULL, "
+                   "field TEXT NOT NULL, value BLOB, hlc INTEGER NOT NULL, live INTEGER NOT NULL)")
+                  .ok());
+  auto replica = log::Replica::Open(**store, clock);
+  EXPECT_EQ(replica.status().code(), Code::kUnsupported) << replica.status().ToString();
+}
 
 TEST(Replica, CreateSetGetOnOneDevice) {
   testing::FakeClock clock;

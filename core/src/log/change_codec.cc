@@ -83,9 +83,8 @@ Status SealChange(const SealParams& p, const pb::ChangeBody& body, pb::Change* o
       p.seq > kMaxSeq || (p.seq == 1) != p.prev.empty()) {
     return Error(Domain::kLog, Code::kInternal, "sealing a change: bad parameters");
   }
-  std::string plain;
-  if (!body.SerializeToString(&plain)) return Error(Domain::kLog, Code::kInternal, "sealing a change: encoding failed");
-  if (plain.size() + crypto::kAeadTagSize > kMaxChangeBodySize) {
+  const std::size_t n = body.ByteSizeLong();
+  if (n + crypto::kAeadTagSize > kMaxChangeBodySize) {
     return Error(Domain::kLog, Code::kInvalidArgument, "the change is too large");
   }
   std::uint8_t nonce[crypto::kXNonceSize];
@@ -98,17 +97,18 @@ Status SealChange(const SealParams& p, const pb::ChangeBody& body, pb::Change* o
   if (!p.prev.empty()) header.set_prev(p.prev.data(), p.prev.size());
   header.set_epoch(p.epoch);
   header.set_nonce(nonce, sizeof nonce);
-  header.set_body_size(static_cast<std::uint32_t>(plain.size() + crypto::kAeadTagSize));
+  header.set_body_size(static_cast<std::uint32_t>(n + crypto::kAeadTagSize));
   std::string* header_bytes = out->mutable_header();
   header_bytes->clear();
   if (!header.SerializeToString(header_bytes)) return Error(Domain::kLog, Code::kInternal, "encoding a header");
 
-  // Encrypt in place: the body buffer grows by the tag.
+  // Serialize once into the output buffer, sized for the tag, and encrypt in place.
   std::string* cipher = out->mutable_body();
-  *cipher = std::move(plain);
-  const std::size_t n = cipher->size();
   cipher->resize(n + crypto::kAeadTagSize);
   auto* buf = reinterpret_cast<std::uint8_t*>(cipher->data());
+  if (body.SerializeWithCachedSizesToArray(buf) != buf + n) {
+    return Error(Domain::kLog, Code::kInternal, "sealing a change: encoding failed");
+  }
   PARLEY_RETURN_IF_ERROR(crypto::XChaChaSealInPlace(p.epoch_key, crypto::ByteView(nonce, sizeof nonce),
                                                     std::span<std::uint8_t>(buf, n), View(*header_bytes),
                                                     std::span<std::uint8_t>(buf + n, crypto::kAeadTagSize)));
@@ -147,6 +147,19 @@ Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vau
 Result<pb::ChangeBody> OpenBody(const pb::Change& change, crypto::ByteView epoch_key) {
   pb::ChangeHeader header;
   if (!header.ParseFromString(change.header())) return Corrupt("the header does not parse");
+  return OpenBody(change, header, epoch_key);
+}
+
+Result<pb::ChangeBody> OpenBody(const pb::Change& change, const pb::ChangeHeader& header,
+                                crypto::ByteView epoch_key) {
+  pb::ChangeBody out;
+  PARLEY_RETURN_IF_ERROR(OpenBodyInto(change, header, epoch_key, &out));
+  return out;
+}
+
+Status OpenBodyInto(const pb::Change& change, const pb::ChangeHeader& header, crypto::ByteView epoch_key,
+                    pb::ChangeBody* out) {
+  if (header.nonce().size() != crypto::kXNonceSize) return Corrupt("the nonce has the wrong size");
   const std::string& body = change.body();
   if (body.size() < crypto::kAeadTagSize) return Corrupt("the body is too short");
   std::string plain(body.data(), body.size() - crypto::kAeadTagSize);
@@ -156,10 +169,8 @@ Result<pb::ChangeBody> OpenBody(const pb::Change& change, crypto::ByteView epoch
       std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()), View(change.header()),
       crypto::ByteView(tag, crypto::kAeadTagSize));
   if (!s.ok()) return Corrupt("the body does not decrypt (tampered, or the wrong key)");
-  pb::ChangeBody out;
-  if (!out.ParseFromString(plain)) return Corrupt("the body does not parse");
-  PARLEY_RETURN_IF_ERROR(CheckBody(out));
-  return out;
+  if (!out->ParseFromString(plain)) return Corrupt("the body does not parse");
+  return CheckBody(*out);
 }
 
 }  // namespace parley::log

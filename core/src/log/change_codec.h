@@ -45,6 +45,13 @@ Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vau
 // Decrypts and parses the body of a checked change; checks the body's sanity (record ids,
 // op id references, limits). Code::kCorrupt on any failure.
 Result<pb::ChangeBody> OpenBody(const pb::Change& change, crypto::ByteView epoch_key);
+// The same, for a change whose header was already parsed (by CheckChange).
+Result<pb::ChangeBody> OpenBody(const pb::Change& change, const pb::ChangeHeader& header,
+                                crypto::ByteView epoch_key);
+// The same, parsing into `out` (which may live on an arena). On failure `out` holds
+// nothing that may be used.
+Status OpenBodyInto(const pb::Change& change, const pb::ChangeHeader& header, crypto::ByteView epoch_key,
+                    pb::ChangeBody* out);
 
 ChangeId ComputeChangeId(crypto::ByteView header, crypto::ByteView body);
 

@@ -129,15 +129,23 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
         return row.status();
       }
       if (!*row) break;
-      Row r{s.Int(0), s.Int(1), static_cast<std::uint64_t>(s.Int(2)), {}};
-      if (opened.find(r.cid) == opened.end()) {
-        r.change.set_header(std::string(AsText(s.Blob(3))));
-        r.change.set_body(std::string(AsText(s.Blob(4))));
-        r.change.set_signature(std::string(AsText(s.Blob(5))));
-      }
-      rows.push_back(std::move(r));
+      rows.push_back(Row{s.Int(0), s.Int(1), static_cast<std::uint64_t>(s.Int(2)), {}});
     }
     s.Reset();
+  }
+  // Only bodies not opened in this batch are read back.
+  for (Row& r : rows) {
+    if (opened.find(r.cid) != opened.end()) continue;
+    Stmt& q = st.pending_change;
+    q.Bind(1, r.cid);
+    auto row = q.Step();
+    if (row.ok() && *row) {
+      r.change.set_header(std::string(AsText(q.Blob(0))));
+      r.change.set_body(std::string(AsText(q.Blob(1))));
+      r.change.set_signature(std::string(AsText(q.Blob(2))));
+    }
+    q.Reset();
+    if (!row.ok()) return row.status();
   }
   for (const Row& r : rows) {
     auto it = opened.find(r.cid);

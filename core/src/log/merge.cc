@@ -4,6 +4,10 @@
 // supersedes; an op survives ("live") unless some held op of the same record names it.
 // Supersession of an op that is not held yet is remembered in log_superseded, so the op is
 // dead on arrival: the live set depends only on the set of ops held, not on their order.
+//
+// Writes per op: one appended log_ops row, one log_live row (unless dead on arrival), one
+// log_live row removed per superseded live op, and the record's chain head. log_superseded
+// is touched only for ops named before they arrive.
 #include <cstring>
 
 #include "log/replica_impl.h"
@@ -16,22 +20,32 @@ struct Scoped {
   ~Scoped() { stmt.Reset(); }
   Stmt& stmt;
 };
-crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
 }  // namespace
+
+Status ReplicaImpl::Supersede(std::int64_t s, std::int64_t rid) {
+  {
+    // Usually `s` is a live op of this record: one delete does it.
+    Scoped g(st.kill_live);
+    PARLEY_RETURN_IF_ERROR(st.kill_live.Bind(1, rid).Bind(2, s).Run());
+  }
+  if (sqlite3_changes(db_) > 0) return Status::Ok();
+  bool held = false;
+  {
+    Scoped g(st.op_held);
+    st.op_held.Bind(1, s);
+    PARLEY_ASSIGN_OR_RETURN(held, st.op_held.Step());
+  }
+  // Held: already dead, or of another record (then not affected). Either way nothing to do.
+  if (held) return Status::Ok();
+  Scoped g(st.insert_superseded);
+  PARLEY_RETURN_IF_ERROR(st.insert_superseded.Bind(1, s).Bind(2, rid).Run());
+  superseded_rows_ += sqlite3_changes(db_);
+  return Status::Ok();
+}
 
 Status ReplicaImpl::WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field,
                             std::string_view value, std::uint64_t hlc, std::span<const std::int64_t> supersedes) {
-  for (std::int64_t s : supersedes) {
-    {
-      Scoped g(st.supersede);
-      PARLEY_RETURN_IF_ERROR(st.supersede.Bind(1, s).Bind(2, rid).Run());
-    }
-    if (sqlite3_changes(db_) == 0) {
-      Scoped g(st.insert_superseded);
-      PARLEY_RETURN_IF_ERROR(st.insert_superseded.Bind(1, s).Bind(2, rid).Run());
-      superseded_rows_ += sqlite3_changes(db_);
-    }
-  }
+  for (std::int64_t s : supersedes) PARLEY_RETURN_IF_ERROR(Supersede(s, rid));
   bool dead = false;
   if (superseded_rows_ > 0) {
     Scoped g(st.check_superseded);
@@ -43,17 +57,29 @@ Status ReplicaImpl::WriteOp(std::int64_t op, std::int64_t rid, int kind, std::st
     PARLEY_RETURN_IF_ERROR(st.delete_superseded.Bind(1, op).Bind(2, rid).Run());
     --superseded_rows_;
   }
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t prev, LastOp(rid));
   {
     Scoped g(st.insert_op);
     Stmt& s = st.insert_op;
-    s.Bind(1, op).Bind(2, rid).Bind(3, std::int64_t{kind}).Bind(4, field);
+    s.Bind(1, op).Bind(2, rid).Bind(3, std::int64_t{kind});
+    BindTextView(s, 4, field);
     if (kind == kOpDelete) {
       s.BindNull(5);
     } else {
-      s.BindBlob(5, Bv(value));
+      BindBlobView(s, 5, value);
     }
-    s.Bind(6, static_cast<std::int64_t>(hlc)).Bind(7, std::int64_t{dead ? 0 : 1});
+    s.Bind(6, static_cast<std::int64_t>(hlc)).Bind(7, prev);
     PARLEY_RETURN_IF_ERROR(s.Run());
+  }
+  if (!dead) {
+    Scoped g(st.insert_live);
+    BindTextView(st.insert_live, 2, field);
+    PARLEY_RETURN_IF_ERROR(st.insert_live.Bind(1, rid).Bind(3, op).Run());
+  }
+  {
+    Scoped g(st.set_last_op);
+    PARLEY_RETURN_IF_ERROR(st.set_last_op.Bind(1, rid).Bind(2, op).Run());
+    last_ops_[rid] = op;
   }
   if (kind == kOpCreate) {
     Scoped g(st.update_record_type);
@@ -63,18 +89,40 @@ Status ReplicaImpl::WriteOp(std::int64_t op, std::int64_t rid, int kind, std::st
   return Status::Ok();
 }
 
-Result<std::vector<std::int64_t>> ReplicaImpl::LiveOps(std::int64_t rid, const std::string* field) {
-  Stmt& s = field != nullptr ? st.live_field : st.live_record;
-  Scoped g(s);
-  s.Bind(1, rid);
-  if (field != nullptr) s.Bind(2, std::string_view(*field));
-  std::vector<std::int64_t> out;
-  for (;;) {
-    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(s.Int(0));
+Result<std::int64_t> ReplicaImpl::LastOp(std::int64_t rid) {
+  if (auto it = last_ops_.find(rid); it != last_ops_.end()) return it->second;
+  Scoped g(st.last_op);
+  st.last_op.Bind(1, rid);
+  PARLEY_ASSIGN_OR_RETURN(bool row, st.last_op.Step());
+  const std::int64_t last = row ? st.last_op.Int(0) : 0;
+  if (last_ops_.size() >= kMaxCachedRecords) last_ops_.clear();  // the table has every head
+  last_ops_[rid] = last;
+  return last;
+}
+
+Status ReplicaImpl::TakeLiveOps(std::int64_t rid, const std::string_view* field, std::vector<std::int64_t>* out) {
+  out->clear();
+  std::vector<std::string> fields;  // only for the whole record (a deletion)
+  {
+    Stmt& s = field != nullptr ? st.live_field : st.live_record;
+    Scoped g(s);
+    s.Bind(1, rid);
+    if (field != nullptr) BindTextView(s, 2, *field);
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out->push_back(s.Int(0));
+      if (field == nullptr) fields.emplace_back(s.Text(1));
+    }
   }
-  return out;
+  // Separate exact deletes: cheaper in SQLite than one DELETE ... RETURNING, and a delete
+  // plus an insert is cheaper than an UPDATE of the key.
+  for (std::size_t i = 0; i < out->size(); ++i) {
+    Scoped g(st.kill_live_exact);
+    BindTextView(st.kill_live_exact, 2, field != nullptr ? *field : std::string_view(fields[i]));
+    PARLEY_RETURN_IF_ERROR(st.kill_live_exact.Bind(1, rid).Bind(3, (*out)[i]).Run());
+  }
+  return Status::Ok();
 }
 
 Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body) {
@@ -84,7 +132,7 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
     PARLEY_ASSIGN_OR_RETURN(std::int64_t id, InternAuthor(key));
     author_map.push_back(id);
   }
-  std::vector<std::int64_t> sup;
+  std::vector<std::int64_t>& sup = scratch_ops_;
   auto map_ids = [&](const google::protobuf::RepeatedPtrField<pb::OpId>& ids) {
     sup.clear();
     for (const pb::OpId& o : ids) {

@@ -53,7 +53,8 @@ Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, s
   rec.created_hlc = created;
   Stmt s;
   PARLEY_RETURN_IF_ERROR(
-      s.Prepare(db_, "SELECT op, kind, field, value, hlc FROM log_ops WHERE rid = ?1 AND live ORDER BY field"));
+      s.Prepare(db_, "SELECT l.op, o.kind, l.field, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
+                     "WHERE l.rid = ?1 ORDER BY l.field"));
   s.Bind(1, rid);
   std::vector<int> kinds;
   for (;;) {
@@ -110,7 +111,8 @@ Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
                                    "SELECT DISTINCT r.rid, r.id, r.type, r.created_hlc FROM log_records r "
-                                   "JOIN log_ops o ON o.rid = r.rid AND o.live AND o.field = ?2 "
+                                   "JOIN log_live l ON l.rid = r.rid AND l.field = ?2 "
+                                   "JOIN log_ops o ON o.op = l.op "
                                    "WHERE r.type = ?1 AND o.value = ?3 ORDER BY r.created_hlc, r.id"));
   s.Bind(1, type).Bind(2, field).BindBlob(3, crypto::AsBytes(value));
   std::vector<Record> out;
@@ -132,11 +134,12 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
   // Field conflicts: more than one surviving value.
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
-                                   "SELECT o.rid, o.field FROM log_ops o JOIN log_records r ON r.rid = o.rid "
-                                   "WHERE o.live AND o.field <> '' AND r.type <> '' "
-                                   "GROUP BY o.rid, o.field HAVING count(*) > 1"));
+                                   "SELECT l.rid, l.field FROM log_live l JOIN log_records r ON r.rid = l.rid "
+                                   "WHERE l.field <> '' AND r.type <> '' "
+                                   "GROUP BY l.rid, l.field HAVING count(*) > 1"));
   Stmt values;
-  PARLEY_RETURN_IF_ERROR(values.Prepare(db_, "SELECT op, value, hlc FROM log_ops WHERE rid = ?1 AND field = ?2 AND live"));
+  PARLEY_RETURN_IF_ERROR(values.Prepare(db_, "SELECT l.op, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
+                                      "WHERE l.rid = ?1 AND l.field = ?2"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -163,10 +166,11 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
   // Existence conflicts: a surviving tombstone beside a re-creation or concurrent edits.
   Stmt deleted;
   PARLEY_RETURN_IF_ERROR(deleted.Prepare(
-      db_, "SELECT DISTINCT o.rid, r.id, r.type, r.created_hlc FROM log_ops o JOIN log_records r ON r.rid = o.rid "
-           "WHERE o.live AND o.field = '' AND o.kind = 3 AND r.type <> ''"));
+      db_, "SELECT DISTINCT l.rid, r.id, r.type, r.created_hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
+           "JOIN log_records r ON r.rid = l.rid WHERE l.field = '' AND o.kind = 3 AND r.type <> ''"));
   Stmt existence;
-  PARLEY_RETURN_IF_ERROR(existence.Prepare(db_, "SELECT op, kind, hlc FROM log_ops WHERE rid = ?1 AND field = '' AND live"));
+  PARLEY_RETURN_IF_ERROR(existence.Prepare(db_, "SELECT l.op, o.kind, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
+                                            "WHERE l.rid = ?1 AND l.field = ''"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, deleted.Step());
     if (!row) break;
@@ -197,13 +201,20 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, nullptr));
   std::vector<HistoryEntry> out;
   if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(id));
+  // The record's ops are chained newest first from log_records.last_op (schema.h).
+  PARLEY_ASSIGN_OR_RETURN(std::int64_t next, LastOp(rid));
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT op, kind, field, value, hlc, live FROM log_ops WHERE rid = ?1"));
-  s.Bind(1, rid);
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
+                                   "SELECT o.op, o.kind, o.field, o.value, o.hlc, EXISTS(SELECT 1 FROM log_live l "
+                                   "WHERE l.rid = o.rid AND l.field = o.field AND l.op = o.op), o.prev, o.rid "
+                                   "FROM log_ops o WHERE o.op = ?1"));
   std::vector<std::pair<Value, HistoryEntry>> rows;
-  for (;;) {
+  while (next != 0) {
+    s.Reset();
+    s.Bind(1, next);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
+    if (!row || s.Int(7) != rid) return Error(Domain::kLog, Code::kCorrupt, "a record's history chain is broken");
+    next = s.Int(6);
     const int kind = static_cast<int>(s.Int(1));
     Value v = MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), "");
     HistoryEntry e;

@@ -73,7 +73,6 @@ Status ReplicaImpl::Init() {
       {&st.live_record, "SELECT op, field FROM log_live WHERE rid = ?1"},
       {&st.op_held, "SELECT 1 FROM log_ops WHERE op = ?1"},
       {&st.kill_live_exact, "DELETE FROM log_live WHERE rid = ?1 AND field = ?2 AND op = ?3"},
-      {&st.replace_live, "UPDATE log_live SET op = ?4 WHERE rid = ?1 AND field = ?2 AND op = ?3"},
       {&st.kill_live, "DELETE FROM log_live WHERE rid = ?1 AND op = ?2"},
       {&st.insert_live, "INSERT INTO log_live(rid, field, op) VALUES (?1, ?2, ?3)"},
       {&st.last_op, "SELECT last_op FROM log_records WHERE rid = ?1"},
@@ -87,6 +86,7 @@ Status ReplicaImpl::Init() {
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
       {&st.held_id, "SELECT id, prev FROM log_changes WHERE author = ?1 AND seq = ?2"},
       {&st.chain_state, "SELECT contig FROM log_authors WHERE id = ?1"},
+      {&st.max_seq, "SELECT max_seq FROM log_authors WHERE id = ?1"},
       {&st.update_chain,
        "UPDATE log_authors SET max_seq = max(max_seq, ?2), held = held + 1, contig = ?3 WHERE id = ?1"},
       {&st.insert_author, "INSERT INTO log_authors(key) VALUES (?1)"},
@@ -206,6 +206,7 @@ Result<std::int64_t> ReplicaImpl::FindRecord(const RecordId& id, std::string* ty
   if (!row) return std::int64_t{0};
   if (type != nullptr) *type = std::string(st.find_record.Text(1));
   const std::int64_t rid = st.find_record.Int(0);
+  if (record_rids_.size() >= kMaxCachedRecords) record_rids_.clear();  // rows are in the table
   record_rids_[id] = rid;
   return rid;
 }
@@ -215,6 +216,7 @@ Result<std::int64_t> ReplicaImpl::CreatedRecord(const RecordId& id) {
   std::string type;
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, &type));
   if (rid == 0 || type.empty()) return std::int64_t{0};
+  if (created_rids_.size() >= kMaxCachedRecords) created_rids_.clear();
   created_rids_.emplace(id, rid);
   return rid;
 }
@@ -227,7 +229,9 @@ Result<std::int64_t> ReplicaImpl::InternRecord(std::string_view id) {
   Scoped g(st.insert_record);
   PARLEY_RETURN_IF_ERROR(st.insert_record.BindBlob(1, Bv(id)).Run());
   const std::int64_t rid = sqlite3_last_insert_rowid(db_);
+  if (record_rids_.size() >= kMaxCachedRecords) record_rids_.clear();
   record_rids_[record] = rid;
+  if (last_ops_.size() >= kMaxCachedRecords) last_ops_.clear();
   last_ops_[rid] = 0;
   return rid;
 }

@@ -10,6 +10,7 @@
 // or rolls back (after which the in-memory author cache is reloaded from the tables).
 #pragma once
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,16 @@
 namespace parley::log {
 
 class LocalTransaction;
+
+// Binds without copying (SQLITE_STATIC): the bytes must stay valid until the statement is
+// reset. An empty view binds an empty value, never NULL.
+inline void BindTextView(Stmt& s, int i, std::string_view text) {
+  sqlite3_bind_text(s.raw(), i, text.empty() ? "" : text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+inline void BindBlobView(Stmt& s, int i, std::string_view blob) {
+  static const char kEmpty = 0;
+  sqlite3_bind_blob(s.raw(), i, blob.empty() ? &kEmpty : blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+}
 
 struct AuthorInfo {
   std::string key;  // 32 raw bytes
@@ -82,8 +93,10 @@ class ReplicaImpl final : public Replica {
   // merge.cc: writes one op and its supersessions into the register tables.
   Status WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field, std::string_view value,
                  std::uint64_t hlc, std::span<const std::int64_t> supersedes);
-  // Live op keys of a field ("" = the existence register), or of the whole record.
-  Result<std::vector<std::int64_t>> LiveOps(std::int64_t rid, const std::string* field);
+  // A local op is about to supersede every live op of a field ("" = the existence register),
+  // or of the whole record when `field` is null: removes them from log_live and returns
+  // their keys in `out` (cleared first). The op's WriteOp is then given no `supersedes`.
+  Status TakeLiveOps(std::int64_t rid, const std::string_view* field, std::vector<std::int64_t>* out);
   // Applies a verified body's ops (author_id wrote change `seq`).
   Status ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body);
   // Records a held change and updates its author's chain state.
@@ -106,6 +119,10 @@ class ReplicaImpl final : public Replica {
   friend class LocalTransaction;
   Result<Record> BuildRecord(std::int64_t rid, std::string_view id, std::string_view type, std::uint64_t created);
   Result<std::vector<Value>> ValuesOf(std::int64_t rid, const std::string& field);
+  // merge.cc: marks `s` superseded by an op of record `rid`.
+  Status Supersede(std::int64_t s, std::int64_t rid);
+  // The newest op of the record held here (0 = none): the head of its history chain.
+  Result<std::int64_t> LastOp(std::int64_t rid);
   Value MakeValue(std::int64_t op, std::uint64_t hlc, std::string data) const;
   void SortValues(std::vector<Value>& values) const;
   Existence ExistenceOf(const std::vector<int>& live_kinds, bool has_fields) const;
@@ -119,9 +136,21 @@ class ReplicaImpl final : public Replica {
   bool tx_open_ = false;
   std::vector<AuthorInfo> authors_;  // index = author id (0 unused)
   // Record id -> row id, for rows known to be committed or in the open transaction
-  // (cleared on rollback). Saves a lookup per operation.
-  std::unordered_map<std::string, std::int64_t> record_rids_;
-  std::unordered_map<std::string, std::int64_t> created_rids_;  // the subset with a creation held
+  // (cleared on rollback, and when kMaxCachedRecords is reached). Saves a lookup per
+  // operation.
+  struct RecordIdHash {
+    std::size_t operator()(const RecordId& id) const noexcept {
+      std::uint64_t a, b;
+      std::memcpy(&a, id.data(), 8);
+      std::memcpy(&b, id.data() + 8, 8);
+      return static_cast<std::size_t>(a ^ (b * 0x9e3779b97f4a7c15ULL));
+    }
+  };
+  std::unordered_map<RecordId, std::int64_t, RecordIdHash> record_rids_;
+  std::unordered_map<RecordId, std::int64_t, RecordIdHash> created_rids_;  // the subset with a creation held
+  // Record row id -> head of its history chain (log_records.last_op); cleared on rollback.
+  std::unordered_map<std::int64_t, std::int64_t> last_ops_;
+  std::vector<std::int64_t> scratch_ops_;  // reused by ApplyBody
   // Rows in log_superseded (recounted on rollback): when 0, arrivals need no lookup.
   std::int64_t superseded_rows_ = 0;
   Status CountSuperseded();
@@ -131,9 +160,10 @@ class ReplicaImpl final : public Replica {
   // Cached prepared statements (prepared once in Init()).
   struct Statements {
     Stmt find_record, insert_record, update_record_type;
-    Stmt live_field, live_record, supersede, insert_superseded, check_superseded, delete_superseded, insert_op;
-    Stmt insert_change, held_id, chain_state, update_chain, insert_author, set_meta;
-    Stmt pending_changes, mark_applied, insert_member_op;
+    Stmt live_field, live_record, op_held, kill_live, kill_live_exact, insert_live, insert_superseded, check_superseded,
+        delete_superseded, insert_op, last_op, set_last_op;
+    Stmt insert_change, held_id, chain_state, max_seq, update_chain, insert_author, set_meta;
+    Stmt pending_changes, pending_change, mark_applied, insert_member_op;
   } st;
 };
 

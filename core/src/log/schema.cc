@@ -5,6 +5,17 @@
 namespace parley::log {
 
 Status CreateSchema(sqlite3* db) {
+  // A change log written with the earlier layout (a `live` column in log_ops) is refused
+  // rather than misread.
+  {
+    Stmt old;
+    PARLEY_RETURN_IF_ERROR(old.Prepare(db, "SELECT 1 FROM pragma_table_info('log_ops') WHERE name = 'live'"));
+    PARLEY_ASSIGN_OR_RETURN(bool row, old.Step());
+    if (row) {
+      return Error(Domain::kLog, Code::kUnsupported,
+                   "this store's change log uses an older table layout that this version cannot read");
+    }
+  }
   static constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS log_meta(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_authors(
@@ -36,7 +47,8 @@ CREATE TABLE IF NOT EXISTS log_records(
   rid INTEGER PRIMARY KEY,
   id BLOB NOT NULL UNIQUE,
   type TEXT NOT NULL DEFAULT '',
-  created_hlc INTEGER NOT NULL DEFAULT 0);
+  created_hlc INTEGER NOT NULL DEFAULT 0,
+  last_op INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS log_records_type ON log_records(type, created_hlc);
 CREATE TABLE IF NOT EXISTS log_ops(
   op INTEGER PRIMARY KEY,
@@ -45,9 +57,12 @@ CREATE TABLE IF NOT EXISTS log_ops(
   field TEXT NOT NULL,
   value BLOB,
   hlc INTEGER NOT NULL,
-  live INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS log_ops_rid ON log_ops(rid);
-CREATE INDEX IF NOT EXISTS log_ops_live ON log_ops(rid, field) WHERE live;
+  prev INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS log_live(
+  rid INTEGER NOT NULL,
+  field TEXT NOT NULL,
+  op INTEGER NOT NULL,
+  PRIMARY KEY(rid, field, op)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_superseded(op INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(op, rid))
   WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_member_ops(

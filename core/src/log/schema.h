@@ -7,13 +7,19 @@
 //   log_changes     every change held, exactly as received (header, body, signature), with
 //                   its id, link, clock and whether it is held back (pending) because its
 //                   author is not a member yet.
-//   log_records     record ids as small integers, with type and first creation clock.
+//   log_records     record ids as small integers, with type, first creation clock and
+//                   `last_op`: the newest op of the record held here (arrival order).
 //   log_ops         every operation ever applied (history, including old values), keyed by
-//                   the packed op id (tuning.h); `live` = no held op supersedes it.
-//   log_superseded  op ids superseded before they arrived: dead on arrival.
+//                   the packed op id (tuning.h). Append-only: a row is never updated. `prev`
+//                   chains the ops of one record in arrival order (0 ends the chain), so a
+//                   record's history needs no index on rid.
+//   log_live        the live ops, clustered by (rid, field, op): the surviving values of a
+//                   register are one range. Superseding a held op deletes its row here.
+//   log_superseded  (op, rid) named as superseded before the op arrived: dead on arrival.
+//                   Only ops not held yet get a row; the row goes when the op arrives.
 //   log_member_ops  every AddMember operation held (also from pending changes).
-// Invariant: an op is live iff it is held and neither a held op names it (then live = 0)
-// nor log_superseded holds it. Everything is a pure function of the set of changes held.
+// Invariant: an op is live (has a log_live row) iff it is held and no held op of the same
+// record names it (whichever arrived first). Everything is a pure function of the set of changes held.
 #pragma once
 
 #include <sqlite3.h>

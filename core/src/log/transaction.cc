@@ -1,5 +1,6 @@
 #include "log/transaction.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "log/change_codec.h"
@@ -23,14 +24,15 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
     return Error(Domain::kLog, Code::kPermissionDenied, "this device is not (yet) a member of the vault");
   }
   PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
-  Stmt s;
-  Status st_ok = s.Prepare(db_, "SELECT max_seq FROM log_authors WHERE id = ?1");
+  Status st_ok;
   std::uint64_t seq = 0;
-  if (st_ok.ok()) {
+  {
+    Stmt& s = st.max_seq;
     s.Bind(1, self_id_);
     auto row = s.Step();
     if (!row.ok()) st_ok = row.status();
     if (row.ok() && *row) seq = static_cast<std::uint64_t>(s.Int(0));
+    s.Reset();
   }
   std::string prev;
   if (st_ok.ok() && seq > 0) {
@@ -49,8 +51,22 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
   return std::make_unique<LocalTransaction>(*this, hlc_.Now(), seq + 1, std::move(prev));
 }
 
+namespace {
+google::protobuf::ArenaOptions BodyArenaOptions() {
+  google::protobuf::ArenaOptions o;
+  o.start_block_size = 16 << 10;
+  o.max_block_size = 1 << 20;
+  return o;
+}
+}  // namespace
+
 LocalTransaction::LocalTransaction(ReplicaImpl& replica, std::uint64_t hlc, std::uint64_t seq, std::string prev)
-    : r_(replica), hlc_(hlc), seq_(seq), prev_(std::move(prev)) {}
+    : r_(replica),
+      arena_(BodyArenaOptions()),
+      body_(*google::protobuf::Arena::CreateMessage<pb::ChangeBody>(&arena_)),
+      hlc_(hlc),
+      seq_(seq),
+      prev_(std::move(prev)) {}
 
 LocalTransaction::~LocalTransaction() {
   if (!done_) {
@@ -77,7 +93,7 @@ std::int64_t LocalTransaction::NextOpKey() const {
   return PackOpKey(static_cast<std::uint64_t>(r_.self_id()), seq_, static_cast<std::uint64_t>(body_.ops_size()));
 }
 
-void LocalTransaction::AddOpIds(const std::vector<std::int64_t>& keys,
+void LocalTransaction::AddOpIds(std::span<const std::int64_t> keys,
                                 google::protobuf::RepeatedPtrField<pb::OpId>* out) {
   for (std::int64_t k : keys) {
     const auto author = static_cast<std::int64_t>(OpKeyAuthor(k));
@@ -95,6 +111,12 @@ void LocalTransaction::AddOpIds(const std::vector<std::int64_t>& keys,
     id->set_seq(OpKeySeq(k));
     id->set_index(static_cast<std::uint32_t>(OpKeyIndex(k)));
   }
+}
+
+Status LocalTransaction::TakeLive(std::int64_t rid, const std::string_view* field) {
+  PARLEY_RETURN_IF_ERROR(r_.TakeLiveOps(rid, field, &live_));
+  std::sort(live_.begin(), live_.end());  // the body lists them in key order
+  return Status::Ok();
 }
 
 Result<std::int64_t> LocalTransaction::KnownRecord(const RecordId& record) {
@@ -125,28 +147,26 @@ Status LocalTransaction::Set(const RecordId& record, std::string_view field, std
     return Error(Domain::kLog, Code::kInvalidArgument, "a field name is 1 to 256 bytes");
   }
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, KnownRecord(record));
-  const std::string name(field);
-  auto live = r_.LiveOps(rid, &name);
-  if (!live.ok()) return Poison(live.status());
-  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpSet, field, value, hlc_, *live)));
+  PARLEY_RETURN_IF_ERROR(Poison(TakeLive(rid, &field)));
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpSet, field, value, hlc_, {})));
   pb::Op* op = body_.add_ops();
   op->set_record(record.data(), record.size());
   pb::SetField* set = op->mutable_set();
-  set->set_field(name);
+  set->set_field(field.data(), field.size());
   set->set_value(value.data(), value.size());
-  AddOpIds(*live, set->mutable_supersedes());
+  AddOpIds(live_, set->mutable_supersedes());
   return Status::Ok();
 }
 
 Status LocalTransaction::Delete(const RecordId& record) {
   PARLEY_RETURN_IF_ERROR(Usable());
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, KnownRecord(record));
-  auto live = r_.LiveOps(rid, nullptr);  // the tombstone supersedes every value seen
-  if (!live.ok()) return Poison(live.status());
-  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpDelete, "", {}, hlc_, *live)));
+  // The tombstone supersedes every value seen.
+  PARLEY_RETURN_IF_ERROR(Poison(TakeLive(rid, nullptr)));
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpDelete, "", {}, hlc_, {})));
   pb::Op* op = body_.add_ops();
   op->set_record(record.data(), record.size());
-  AddOpIds(*live, op->mutable_remove()->mutable_supersedes());
+  AddOpIds(live_, op->mutable_remove()->mutable_supersedes());
   return Status::Ok();
 }
 
@@ -155,14 +175,13 @@ Status LocalTransaction::Restore(const RecordId& record) {
   std::string type;
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, r_.FindRecord(record, &type));
   if (rid == 0 || type.empty()) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(record));
-  const std::string existence;
-  auto live = r_.LiveOps(rid, &existence);  // the existence register only
-  if (!live.ok()) return Poison(live.status());
-  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpCreate, "", type, hlc_, *live)));
+  const std::string_view existence;  // the existence register only
+  PARLEY_RETURN_IF_ERROR(Poison(TakeLive(rid, &existence)));
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpCreate, "", type, hlc_, {})));
   pb::Op* op = body_.add_ops();
   op->set_record(record.data(), record.size());
   op->mutable_create()->set_type(type);
-  AddOpIds(*live, op->mutable_create()->mutable_supersedes());
+  AddOpIds(live_, op->mutable_create()->mutable_supersedes());
   return Status::Ok();
 }
 

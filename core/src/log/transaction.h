@@ -7,6 +7,9 @@
 // then rolls back and returns that error.
 #pragma once
 
+#include <google/protobuf/arena.h>
+
+#include <span>
 #include <unordered_map>
 
 #include "log/replica_impl.h"
@@ -31,13 +34,18 @@ class LocalTransaction final : public Transaction {
   Status Usable() const;
   // The record's row id; Code::kNotFound unless its creation is held.
   Result<std::int64_t> KnownRecord(const RecordId& record);
-  void AddOpIds(const std::vector<std::int64_t>& keys, google::protobuf::RepeatedPtrField<pb::OpId>* out);
+  void AddOpIds(std::span<const std::int64_t> keys, google::protobuf::RepeatedPtrField<pb::OpId>* out);
   std::int64_t NextOpKey() const;
+  // Supersedes the live ops of a field (or of the whole record when `field` is null): they
+  // leave log_live now and are listed in live_ for the op being written.
+  Status TakeLive(std::int64_t rid, const std::string_view* field);
   // Records a failed write: the transaction can only be rolled back now.
   Status Poison(Status s);
 
   ReplicaImpl& r_;
-  pb::ChangeBody body_;
+  // The body is built on an arena: its thousands of small messages are freed at once.
+  google::protobuf::Arena arena_;
+  pb::ChangeBody& body_;
   std::uint64_t hlc_;
   std::uint64_t seq_;
   std::string prev_;
@@ -45,6 +53,7 @@ class LocalTransaction final : public Transaction {
   bool membership_ = false;
   Status failed_;
   std::unordered_map<std::int64_t, std::uint32_t> author_index_;  // author id -> OpId.author
+  std::vector<std::int64_t> live_;  // scratch: the live ops an operation supersedes
 };
 
 }  // namespace parley::log

@@ -26,6 +26,9 @@ inline constexpr std::size_t kMaxChangeHeaderSize = 512;
 inline constexpr std::size_t kMaxNameSize = 256;
 // Changes held back because their author is not (yet) a member; more are refused.
 inline constexpr std::uint64_t kMaxPendingChanges = 100'000;
+// Record-id and history-head lookups remembered in memory; beyond this many entries a map
+// is emptied and refilled from the tables as records are used again.
+inline constexpr std::size_t kMaxCachedRecords = 1u << 18;
 // Largest bundle file accepted for import (bytes).
 inline constexpr std::uint64_t kMaxBundleSize = 1ULL << 30;
 
