@@ -1,6 +1,8 @@
 // Limits and tuning constants of the change log, merge and bundles, in one place.
 #pragma once
 
+#include "parley/core/limits.h"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -18,10 +20,7 @@ inline constexpr std::uint64_t kMaxOpsPerChange = (1ULL << kOpIndexBits) - 1;
 inline constexpr std::uint64_t kMaxSeq = (1ULL << kOpSeqBits) - 1;
 inline constexpr std::uint64_t kMaxAuthors = (1ULL << kOpAuthorBits) - 1;
 
-// Largest encrypted change body accepted (bytes).
-inline constexpr std::size_t kMaxChangeBodySize = 64u << 20;
-// Largest serialized change header accepted (bytes).
-inline constexpr std::size_t kMaxChangeHeaderSize = 512;
+// kMaxChangeBodySize and kMaxChangeHeaderSize: parley/core/limits.h (shared with the wire).
 // Largest field name and record type (bytes).
 inline constexpr std::size_t kMaxNameSize = 256;
 // Changes held back because their author is not (yet) a member; more are refused.

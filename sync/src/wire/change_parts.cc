@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "log/tuning.h"
+#include "parley/core/limits.h"
 #include "parley/sync/frame_codec.h"
 
 namespace parley::wire {
