@@ -1,4 +1,5 @@
 // Device pairing codes: how a new device shows its public keys to an admin device.
+// Built on parley/core/checked_code.h.
 //
 //   "parley-device:" + base32(payload || checksum)
 //   payload  = 0x01 (version) || identity key (32) || X25519 key (32) || name (UTF-8, <= 64)
@@ -24,10 +25,6 @@ struct PairingInfo {
   crypto::Bytes kx;        // X25519 public key
   std::string name;
 };
-
-std::string Base32Encode(crypto::ByteView data);
-// Code::kInvalidArgument on a character outside the alphabet.
-Result<crypto::Bytes> Base32Decode(std::string_view text);
 
 // The name is cut to kMaxDeviceNameSize bytes.
 std::string EncodePairingCode(const PairingInfo& info);
