@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "passphrase.h"
+#include "qr.h"
 #include "relay_enroll.h"
 
 namespace parley::cli {
@@ -65,7 +66,20 @@ Status Init(App& app, const Invocation& inv) {
   return Status::Ok();
 }
 
-Status DeviceId(App& app, const Invocation&) {
+// The pairing code as a QR code (upper-cased: pairing codes are case-insensitive and the
+// alphanumeric mode is more compact), when stdout is a wide enough terminal or when forced.
+void ShowQrCode(App& app, const std::string& code, bool force, bool suppress) {
+  if (suppress) return;
+  std::string upper = code;
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  auto symbol = qr::Encode(upper, qr::Ecc::kMedium);
+  if (!symbol.ok()) return;  // too long to show as a QR code: the text above is enough
+  if (!force && qr::TerminalColumns(STDOUT_FILENO) < qr::RenderedWidth(*symbol)) return;
+  app.Print(qr::RenderHalfBlocks(*symbol));
+}
+
+Status DeviceId(App& app, const Invocation& inv) {
+  if (inv.Has("qr") && inv.Has("no-qr")) return UsageError("--qr and --no-qr contradict each other");
   const std::string code = app.replica().DevicePairingCode();
   if (app.json()) {
     JsonWriter json;
@@ -73,6 +87,7 @@ Status DeviceId(App& app, const Invocation&) {
     app.PrintJson(json);
   } else {
     app.Print(code + "\n");
+    ShowQrCode(app, code, inv.Has("qr"), inv.Has("no-qr"));
   }
   return Status::Ok();
 }
@@ -130,7 +145,9 @@ void AddVaultCommands(std::vector<Command>& commands) {
                       "create the encrypted store (and a new vault, this device its admin)",
                       {{"name", true}, {"vault", true}, {"no-vault", false}},
                       0, 0, &Init, /*needs_store=*/false});
-  commands.push_back({{"device", "id"}, "", "print this device's pairing code", {}, 0, 0, &DeviceId});
+  commands.push_back({{"device", "id"}, "[--qr | --no-qr]",
+                      "print this device's pairing code (and a QR code when the terminal is wide enough)",
+                      {{"qr", false}, {"no-qr", false}}, 0, 0, &DeviceId});
   commands.push_back({{"vault", "invite"},
                       "PAIRING_CODE [--out FILE]",
                       "on an admin device: enroll the device with this pairing code, write its invite "
