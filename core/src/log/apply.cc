@@ -4,6 +4,7 @@
 #include <google/protobuf/arena.h>
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <unordered_map>
 
@@ -32,7 +33,10 @@ struct Incoming {
 
 }  // namespace
 
-Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) {
+Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) { return ApplyWithin(changes, nullptr); }
+
+Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes,
+                                             const std::function<Status()>* within) {
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
   if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
   ApplyReport report;
@@ -104,7 +108,17 @@ Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) {
     batch[{bauthor, seq}] = {checked->id, h.prev()};
     fresh.push_back(Incoming{&c, std::move(checked).value(), body, 0});
   }
-  if (fresh.empty()) return report;
+  if (fresh.empty()) {
+    if (within == nullptr) return report;
+    PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
+    Status s = (*within)();
+    if (s.ok()) s = Exec(db_, "COMMIT", Domain::kLog);
+    if (!s.ok()) {
+      (void)Rollback();
+      return s;
+    }
+    return report;
+  }
 
   PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
   auto run = [&]() -> Status {
@@ -157,6 +171,7 @@ Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) {
       report.gaps.insert(report.gaps.end(), gaps.begin(), gaps.end());
     }
     PARLEY_RETURN_IF_ERROR(SaveClock());
+    if (within != nullptr) PARLEY_RETURN_IF_ERROR((*within)());
     return Exec(db_, "COMMIT", Domain::kLog);
   };
   Status s = run();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,6 +63,9 @@ class ReplicaImpl final : public Replica {
   Result<std::vector<HistoryEntry>> History(const RecordId& id) override;
   Result<RecordId> ResolvePrefix(std::string_view prefix) override;
   Result<ApplyReport> Apply(std::span<const pb::Change> changes) override;
+  // Apply, with `within` (when not null) run inside its transaction just before the commit
+  // (replica_sync.h, ApplyAndRecord).
+  Result<ApplyReport> ApplyWithin(std::span<const pb::Change> changes, const std::function<Status()>* within);
   Result<std::vector<pb::Change>> ChangesSince(const VersionVector& known) override;
   Result<VersionVector> Known() override;
   Result<std::uint64_t> ChangeCount() override;

@@ -23,6 +23,11 @@ ReplicaImpl& Impl(Replica& replica) { return static_cast<ReplicaImpl&>(replica);
 
 }  // namespace
 
+Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes,
+                                   const std::function<Status()>& within) {
+  return Impl(replica).ApplyWithin(changes, &within);
+}
+
 crypto::Bytes DeriveVaultId(crypto::ByteView founder, crypto::ByteView nonce) {
   crypto::Hasher h;
   h.Update(kVaultIdLabel).Update(founder).Update(nonce);

@@ -1,9 +1,13 @@
 // Step 3 of a session: pull from the cursor, apply, then move the cursor (exchange.h).
 //
-// Memory stays bounded by the pull budget: one PullBatch is held, applied in one replica
-// transaction (all or nothing, after verification), and only then is the cursor moved and
-// the served changes recorded as held by the relay. A crash between the two repeats the
-// batch, which Apply counts as duplicates.
+// Pulls are pipelined one deep: as soon as a batch has arrived (and its sequence numbers
+// check out) the Pull for the next one is sent, so the relay reads and sends it while this
+// device verifies and applies the one it holds. Memory stays bounded: one batch held, at
+// most one more in flight (the relay's budget each). A batch is applied in one replica
+// transaction (all or nothing, after verification) and the cursor moves, and the served
+// changes are recorded as held by the relay, in that same transaction (one commit): the
+// cursor never passes a change that is not durably applied. If the apply fails, the Pull
+// in flight is abandoned with the connection.
 //
 // A change too large for one frame arrives as consecutive PullBatch frames answering the
 // same Pull, one part each (parley/sync/change_parts.h). It is reassembled, its id checked
@@ -58,15 +62,19 @@ Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first)
 
 Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
-  for (;;) {
+  auto send_pull = [&](std::uint64_t after_seq) -> Result<std::uint64_t> {
     pb::Frame f;
     pb::Pull* pull = f.mutable_pull();
     pull->set_vault(vault.vault.data(), vault.vault.size());
-    pull->set_after_seq(relay.cursor);
+    pull->set_after_seq(after_seq);
     pull->set_max_bytes(ctx.options.pull_budget_bytes);
     const std::uint64_t id = conn.TakeId();
     f.set_id(id);
     PARLEY_RETURN_IF_ERROR(conn.Send(std::move(f)));
+    return id;
+  };
+  PARLEY_ASSIGN_OR_RETURN(std::uint64_t id, send_pull(relay.cursor));
+  for (;;) {
     PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.AwaitAnswer(id));
     if (answer.body_case() != pb::Frame::kPullBatch) {
       return Error(Domain::kSync, Code::kUnavailable, "the relay answered a pull with something else");
@@ -95,14 +103,23 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
       acks.push_back(Ack{log::ChangeIdOf(sc.change()), sc.relay_seq()});
       changes.push_back(std::move(*sc.mutable_change()));
     }
-    PARLEY_ASSIGN_OR_RETURN(log::ApplyReport applied, ctx.replica.Apply(changes));
-    PARLEY_RETURN_IF_ERROR(ctx.state.RecordPulled(relay.id, acks, last, batch->head_seq()));
+    const bool more = batch->more();
+    const std::uint64_t head = batch->head_seq();
+    answer.Clear();
+    // The next batch travels while this one is applied.
+    if (more) {
+      PARLEY_ASSIGN_OR_RETURN(id, send_pull(last));
+    }
+    PARLEY_ASSIGN_OR_RETURN(log::ApplyReport applied,
+                            log::ApplyAndRecord(ctx.replica, changes, [&]() -> Status {
+                              return ctx.state.RecordPulledInTransaction(relay.id, acks, last, head);
+                            }));
     relay.cursor = last;
-    relay.head_seq = std::max(relay.head_seq, batch->head_seq());
+    relay.head_seq = std::max(relay.head_seq, head);
     report.pulled += applied.applied;
     report.duplicates += applied.duplicates;
     report.pending += applied.pending;
-    if (!batch->more()) break;
+    if (!more) break;
   }
   report.cursor = relay.cursor;
   return Status::Ok();

@@ -142,17 +142,20 @@ Status SyncState::RecordPushAcks(std::int64_t relay, std::span<const Ack> acks, 
 
 Status SyncState::RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
                                std::uint64_t head) {
-  return InTransaction([&]() -> Status {
-    for (const Ack& a : acks) {
-      Status s = insert_ack_.Bind(1, relay).BindBlob(2, IdView(a.id)).Bind(3, static_cast<std::int64_t>(a.relay_seq)).Run();
-      insert_ack_.Reset();
-      PARLEY_RETURN_IF_ERROR(s);
-    }
-    Stmt upd;
-    PARLEY_RETURN_IF_ERROR(upd.Prepare(
-        db_, "UPDATE sync_relays SET cursor = max(cursor, ?2), head_seq = max(head_seq, ?3) WHERE id = ?1"));
-    return upd.Bind(1, relay).Bind(2, static_cast<std::int64_t>(cursor)).Bind(3, static_cast<std::int64_t>(head)).Run();
-  });
+  return InTransaction([&]() -> Status { return RecordPulledInTransaction(relay, acks, cursor, head); });
+}
+
+Status SyncState::RecordPulledInTransaction(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
+                                            std::uint64_t head) {
+  for (const Ack& a : acks) {
+    Status s = insert_ack_.Bind(1, relay).BindBlob(2, IdView(a.id)).Bind(3, static_cast<std::int64_t>(a.relay_seq)).Run();
+    insert_ack_.Reset();
+    PARLEY_RETURN_IF_ERROR(s);
+  }
+  Stmt upd;
+  PARLEY_RETURN_IF_ERROR(upd.Prepare(
+      db_, "UPDATE sync_relays SET cursor = max(cursor, ?2), head_seq = max(head_seq, ?3) WHERE id = ?1"));
+  return upd.Bind(1, relay).Bind(2, static_cast<std::int64_t>(cursor)).Bind(3, static_cast<std::int64_t>(head)).Run();
 }
 
 Result<std::optional<std::uint64_t>> SyncState::AckOf(std::int64_t relay, const log::ChangeId& id) {

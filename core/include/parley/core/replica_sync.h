@@ -1,7 +1,8 @@
 // What a sync client needs from a replica beyond replica.h: held changes in local
 // insertion order (to push what a relay lacks), change ids, the vault's membership (to
 // publish it to relays), per-device chain gaps, and how the vault id was derived (so a
-// relay can check it). These read the replica's own tables; they never write.
+// relay can check it). These read the replica's own tables; they never write, except
+// ApplyAndRecord, which is Replica::Apply with the caller's own writes in its transaction.
 //
 // The vault id of a vault created by Replica::CreateVault is
 //   BLAKE2b-256("parley/vault/v1" || founder identity key (32) || nonce (32))
@@ -12,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +66,14 @@ struct ChangeRef {
   std::uint64_t seq = 0;
 };
 Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view author = {});
+
+// Replica::Apply, with `within` run on the store's connection inside Apply's transaction,
+// just before it commits (in a transaction of its own when every change is a duplicate):
+// what `within` writes (e.g. a relay cursor) becomes durable together with the batch, with
+// one commit. A failure of `within` rolls the whole batch back and is returned.
+// REQUIRES: `within` neither begins nor ends a transaction.
+Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes,
+                                   const std::function<Status()>& within);
 
 // The id of a change (BLAKE2b over its header and body; docs/change-format.md).
 ChangeId ChangeIdOf(const pb::Change& change);

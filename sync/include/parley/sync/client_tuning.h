@@ -8,9 +8,10 @@
 
 namespace parley::sync {
 
-// Budget asked of the relay for one PullBatch: the batch applied in one transaction, so the
-// pulling device holds at most about this much change data at a time.
-inline constexpr std::uint32_t kPullBudgetBytes = 48 * 1024;
+// Budget asked of the relay for one PullBatch (a relay serves at most its own cap, a frame
+// less 4 KiB). The batch is applied in one transaction and the next one is requested while
+// it is applied, so the pulling device holds at most about twice this much change data.
+inline constexpr std::uint32_t kPullBudgetBytes = 60 * 1024;
 // Room left in a Push frame for the frame's own fields and per-change overhead.
 inline constexpr std::size_t kPushFrameSlack = 1024;
 inline constexpr std::size_t kPushPerChangeOverhead = 16;

@@ -71,6 +71,10 @@ class SyncState {
   // Acks for served changes just applied, the new cursor and head (one transaction).
   // The cursor never moves back.
   Status RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor, std::uint64_t head);
+  // The same writes inside the transaction the caller has open on the store's connection
+  // (log::ApplyAndRecord: the cursor moves in the commit that applies the batch).
+  Status RecordPulledInTransaction(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
+                                   std::uint64_t head);
   // The relay sequence number of `id` at `relay`, if acknowledged.
   Result<std::optional<std::uint64_t>> AckOf(std::int64_t relay, const log::ChangeId& id);
   Status SetRegistered(std::int64_t relay);
