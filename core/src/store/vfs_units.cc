@@ -149,6 +149,29 @@ int ReadFrame(CryptFile* f, sqlite3_int64 frame) {
   return ReadUnit(f, f->buf, kFrameUnit, FramePhys(frame), kLabelWalFrame, static_cast<std::uint64_t>(frame) + 1);
 }
 
+// A frame unit that fails authentication is a torn write, not tampering, when no frame of the
+// current WAL generation follows it. A process killed while writing a unit can leave it half
+// new, half old (Linux may stop a write between two pages of the page cache), and the unit
+// being written is always the last of its generation: the units after it are absent, torn
+// earlier, or left over from before the WAL was restarted (other salts). SQLite is then shown
+// a zeroed frame, whose checksum fails, and ends the log there, exactly as with its own torn
+// writes. A bad unit followed by a valid frame carrying the current salts is tampering.
+// Leaves f->buf unspecified.
+bool IsTornTail(CryptFile* f, sqlite3_int64 frame) {
+  if (ReadWalHeader(f) != SQLITE_OK) return false;
+  std::uint8_t salts[8];
+  std::memcpy(salts, f->buf + 16, sizeof salts);  // WAL header bytes 16..23: salt-1, salt-2
+  sqlite3_int64 file_size = 0;
+  if (f->real->pMethods->xFileSize(f->real, &file_size) != SQLITE_OK) return false;
+  for (sqlite3_int64 next = frame + 1; FramePhys(next) + kFrameUnit <= file_size; ++next) {
+    int rc = ReadFrame(f, next);
+    if (rc == SQLITE_IOERR_DATA) continue;  // torn in an earlier generation
+    if (rc != SQLITE_OK) return false;
+    return std::memcmp(f->buf + 8, salts, sizeof salts) != 0;  // frame header bytes 8..15
+  }
+  return true;
+}
+
 int SealAndWriteFrame(CryptFile* f, std::uint8_t* unit, sqlite3_int64 frame) {
   Seal(f, unit, kFrame, kLabelWalFrame, static_cast<std::uint64_t>(frame) + 1);
   return WriteReal(f, unit, kFrameUnit, FramePhys(frame));
@@ -182,6 +205,10 @@ int WalRead(CryptFile* f, std::uint8_t* out, int amt, sqlite3_int64 off) {
       const int in_frame = static_cast<int>((off - kWalHdr) % kFrame);
       n = amt < kFrame - in_frame ? amt : kFrame - in_frame;
       rc = ReadFrame(f, frame);
+      if (rc == SQLITE_IOERR_DATA && IsTornTail(f, frame)) {
+        std::memset(f->buf, 0, kFrameUnit);
+        rc = SQLITE_OK;
+      }
       if (rc == SQLITE_OK || rc == SQLITE_IOERR_SHORT_READ) {
         std::memcpy(out, f->buf + in_frame, static_cast<std::size_t>(n));
       }
