@@ -66,8 +66,9 @@ MemoryReplica NewMemoryReplica() {
   if (all.empty()) Require(Status(Domain::kLog, Code::kInternal, "no genesis change"), "genesis");
   const auto& vault = m.store->vault();
   if (!vault) Require(Status(Domain::kLog, Code::kInternal, "no vault keys"), "vault");
-  m.genesis =
+  const log::ChangeId genesis_id =
       RequireValue(log::CheckChange(all.front(), crypto::ByteView(vault->vault_id)), "check genesis").id;
+  m.genesis = log::ChangeLinkOf(genesis_id, all.front().signature());
   return m;
 }
 

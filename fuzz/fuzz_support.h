@@ -50,7 +50,7 @@ struct MemoryReplica {
   std::unique_ptr<FakeClock> clock;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<log::Replica> replica;
-  log::ChangeId genesis{};  // id of the vault's first change
+  log::ChangeLink genesis{};  // link of the vault's first change (prev of the second)
 };
 MemoryReplica NewMemoryReplica();
 

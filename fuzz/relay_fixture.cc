@@ -70,6 +70,8 @@ NewChange ToNewChange(const pb::Change& change) {
   n.author = FixedAuthor().public_key;
   n.author_seq = checked->header.seq();
   n.prev.assign(checked->header.prev().begin(), checked->header.prev().end());
+  const log::ChangeLink link = log::ChangeLinkOf(checked->id, change.signature());
+  n.link.assign(link.begin(), link.end());
   n.data = change.SerializeAsString();
   return n;
 }
@@ -193,7 +195,8 @@ const std::vector<pb::Change>& FixtureChanges() {
       op->mutable_create()->set_type("note");
       pb::Change c = NeedValue(SealWithFixedKeys(body, seq, crypto::AsBytes(prev)), "seal fixture change");
       auto checked = NeedValue(log::CheckChange(c, FixedVault()), "check fixture change");
-      prev.assign(reinterpret_cast<const char*>(checked.id.data()), checked.id.size());
+      const log::ChangeLink link = log::ChangeLinkOf(checked.id, c.signature());
+      prev.assign(reinterpret_cast<const char*>(link.data()), link.size());
       out.push_back(std::move(c));
     }
     return out;

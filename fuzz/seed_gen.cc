@@ -88,7 +88,8 @@ void ChangeDecodeSeeds(const std::string& dir) {
   for (const pb::ChangeBody& body : SampleBodies()) {
     auto change = RequireValue(SealWithFixedKeys(body, seq, crypto::AsBytes(prev)), "seal seed");
     auto checked = RequireValue(log::CheckChange(change, FixedVault()), "check seed");
-    prev.assign(reinterpret_cast<const char*>(checked.id.data()), checked.id.size());
+    const log::ChangeLink link = log::ChangeLinkOf(checked.id, change.signature());
+    prev.assign(reinterpret_cast<const char*>(link.data()), link.size());
     ++seq;
     Put(dir, "fuzz_change_decode", "change-" + std::to_string(n), Prefixed(0, change.SerializeAsString()));
     Put(dir, "fuzz_change_decode", "body-" + std::to_string(n), Prefixed(1, body.SerializeAsString()));

@@ -1,6 +1,8 @@
 // sync, sync --watch, status; enrollment through relays (relay_enroll.h).
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <map>
 
 #include "app.h"
 #include "parley/core/replica_sync.h"
@@ -271,42 +273,92 @@ Status PublishInvite(App& app, std::string_view pairing_code, const std::vector<
   if (json != nullptr) json->EndArray().Field("vault_id", crypto::ToHex(vault.vault));
   if (published == 0) return first;
   if (json == nullptr) {
-    app.Print("On the new device (with the same relay pinned), run: parley join --vault " + crypto::ToHex(vault.vault) +
-              "\n");
+    app.Print("On the new device (with the same relay pinned), run: parley join\n");
+    app.Print("  (if invites from several vaults wait for it: parley join --vault " + crypto::ToHex(vault.vault) + ")\n");
   }
   return Status::Ok();
 }
 
+namespace {
+
+// Invites opened from relay envelopes, by the vault the relay filed them under. The opened
+// bytes hold vault keys: they are zeroed when this goes away.
+struct Offers {
+  std::map<crypto::Bytes, std::vector<crypto::Bytes>> by_vault;
+  ~Offers() {
+    for (auto& [vault, blobs] : by_vault) {
+      for (auto& b : blobs) std::fill(b.begin(), b.end(), std::uint8_t{0});
+    }
+  }
+};
+
+// The envelopes `relay` holds for this device: in `vault`, or (empty) in every vault.
+Result<std::vector<sync::KeyEnvelope>> FetchEnvelopes(Syncer& s, std::int64_t relay, const crypto::Bytes& vault) {
+  if (vault.empty()) return s.client->ListEnvelopes(relay);
+  PARLEY_ASSIGN_OR_RETURN(std::vector<crypto::Bytes> sealed, s.client->GetEnvelopes(relay, vault));
+  std::vector<sync::KeyEnvelope> out;
+  for (auto& e : sealed) out.push_back(sync::KeyEnvelope{vault, std::move(e)});
+  return out;
+}
+
+}  // namespace
+
 Status JoinThroughRelay(App& app, std::string_view vault_hex) {
-  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes vault, crypto::FromHex(vault_hex));
-  if (vault.size() != 32) return UsageError("a vault id is 64 hex characters");
+  crypto::Bytes vault;
+  if (!vault_hex.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(vault, crypto::FromHex(vault_hex));
+    if (vault.size() != 32) return UsageError("a vault id is 64 hex characters");
+  }
   PARLEY_ASSIGN_OR_RETURN(Syncer s, OpenSyncer(app, true));
-  Status last = Error(Domain::kApp, Code::kNotFound, "no pinned relay holds an invite for this device in that vault");
-  bool joined = false;
+  // Every invite sealed to this device on any pinned relay; the same vault's invite is
+  // usually on several relays.
+  Offers offers;
+  Status relay_error = Status::Ok();
   for (const auto& r : s.relays) {
-    auto envelopes = s.client->GetEnvelopes(r.id, vault);
+    auto envelopes = FetchEnvelopes(s, r.id, vault);
     if (!envelopes.ok()) {
-      last = envelopes.status();
+      if (relay_error.ok()) relay_error = envelopes.status();
       continue;
     }
     for (const auto& e : *envelopes) {
-      auto blob = crypto::OpenSealed(app.store().device().kx, e);
+      auto blob = crypto::OpenSealed(app.store().device().kx, e.sealed);
       if (!blob.ok()) continue;  // not for this key pair, or damaged
-      Status st = app.replica().AcceptInvite(*blob);
-      std::fill(blob->begin(), blob->end(), 0);
-      if (st.ok()) {
-        joined = true;
-        break;
-      }
-      last = st;
+      offers.by_vault[e.vault].push_back(std::move(*blob));
     }
-    if (joined) break;
+  }
+  if (offers.by_vault.empty()) {
+    if (!relay_error.ok()) return relay_error;
+    return Error(Domain::kApp, Code::kNotFound,
+                 vault.empty() ? "no pinned relay holds an invite for this device; on an admin device run "
+                                 "`parley vault invite` with this device's pairing code, then try again"
+                               : "no pinned relay holds an invite for this device in that vault");
+  }
+  if (offers.by_vault.size() > 1) {
+    std::string ids;
+    for (const auto& [id, blobs] : offers.by_vault) ids += (ids.empty() ? "" : ", ") + crypto::ToHex(id);
+    return UsageError("invites from " + std::to_string(offers.by_vault.size()) +
+                      " vaults wait for this device: " + ids + "; choose one with `parley join --vault VAULT_ID`");
+  }
+  Status last = Status::Ok();
+  bool joined = false;
+  for (const auto& blob : offers.by_vault.begin()->second) {
+    last = app.replica().AcceptInvite(blob);
+    if (last.ok()) {
+      joined = true;
+      break;
+    }
   }
   if (!joined) return last;
   JsonWriter json;
   const std::string name = app.store().vault() ? app.store().vault()->name : "";
-  if (app.json()) json.BeginObject().Field("vault", name).Key("relays").BeginArray();
-  else app.Print("Joined vault " + name + ".\n");
+  if (app.json()) {
+    auto joined_vault = log::GetVaultIdentity(app.replica());
+    json.BeginObject().Field("vault", name);
+    json.Field("vault_id", joined_vault.ok() ? crypto::ToHex(joined_vault->vault) : std::string());
+    json.Key("relays").BeginArray();
+  } else {
+    app.Print("Joined vault " + name + ".\n");
+  }
   for (const auto& r : s.relays) {
     auto rep = s.client->SyncOnce(r.id);
     if (app.json()) {

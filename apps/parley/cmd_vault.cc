@@ -122,8 +122,16 @@ Status Join(App& app, const Invocation& inv) {
   if (app.store().vault().has_value()) {
     return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
   }
-  if (inv.args.empty() == !inv.Has("vault")) return UsageError("give INVITE_FILE or --vault VAULT_ID (not both)");
-  if (inv.args.empty()) return JoinThroughRelay(app, inv.Get("vault"));
+  if (!inv.args.empty() && inv.Has("vault")) return UsageError("give INVITE_FILE or --vault VAULT_ID, not both");
+  if (inv.Has("vault") && inv.Get("vault").empty()) return UsageError("--vault needs a vault id");
+  if (inv.args.empty()) {
+    // Through the pinned relays: the invite waiting for this device (or the one in VAULT_ID).
+    PARLEY_ASSIGN_OR_RETURN(std::size_t relays, PinnedRelayCount(app));
+    if (relays == 0) {
+      return UsageError("give INVITE_FILE, or pin the admin's relay first with `parley relay add PAIRING_CODE`");
+    }
+    return JoinThroughRelay(app, inv.Get("vault"));
+  }
   PARLEY_ASSIGN_OR_RETURN(auto invite, app.env().ReadFile(inv.args[0]));
   PARLEY_RETURN_IF_ERROR(app.replica().AcceptInvite(invite));
   const std::string name = app.store().vault() ? app.store().vault()->name : "";
@@ -154,9 +162,9 @@ void AddVaultCommands(std::vector<Command>& commands) {
                       "and publish it to every pinned relay",
                       {{"out", true}},
                       1, 1, &VaultInvite});
-  commands.push_back({{"join"}, "INVITE_FILE | --vault VAULT_ID",
-                      "on a new device: accept an invite (from a file, or from a pinned relay)", {{"vault", true}}, 0,
-                      1, &Join});
+  commands.push_back({{"join"}, "[INVITE_FILE | --vault VAULT_ID]",
+                      "on a new device: accept an invite (from a file, or waiting on a pinned relay)",
+                      {{"vault", true}}, 0, 1, &Join});
 }
 
 }  // namespace parley::cli

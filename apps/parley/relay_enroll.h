@@ -16,8 +16,11 @@ Result<std::size_t> PinnedRelayCount(App& app);
 // and stores the invite sealed to the new device. Prints one line (or JSON fields) per relay.
 Status PublishInvite(App& app, std::string_view pairing_code, const std::vector<std::uint8_t>& invite,
                      JsonWriter* json);
-// On an invited device: fetches its envelope for `vault_hex` from the pinned relays,
-// accepts the invite and pulls the vault.
+// On an invited device: fetches the envelopes waiting for it on the pinned relays (in
+// `vault_hex` only, or in every vault when it is empty), accepts the invite and pulls the
+// vault. Code::kNotFound when no relay holds an invite for this device; kInvalidArgument
+// (nothing joined) when `vault_hex` is empty and invites from several vaults wait: the
+// message lists their ids.
 Status JoinThroughRelay(App& app, std::string_view vault_hex);
 
 }  // namespace parley::cli

@@ -1,5 +1,7 @@
 // A real parley-relay process serving well-behaved clients: authentication, registration,
 // membership, push/pull, idempotence, refusals, subscriptions, envelopes, purge.
+#include <map>
+
 #include "relay_fixture.h"
 
 namespace parley::testing {
@@ -117,10 +119,17 @@ TEST_F(RelayProtocol, NonMembersAreRefusedEverywhere) {
 }
 
 TEST_F(RelayProtocol, MembershipRules) {
-  // Version must be the next one.
-  EXPECT_EQ(SetMembers(*admin_client_, {&member_}, 2).error().code(), pb::ERROR_CONFLICT);
+  // Version must be the next one; the refusal names the version the relay holds, in
+  // membership_version (present even when it is 0).
+  pb::Frame early = SetMembers(*admin_client_, {&member_}, 2);
+  ASSERT_EQ(early.error().code(), pb::ERROR_CONFLICT);
+  ASSERT_TRUE(early.error().has_membership_version());
+  EXPECT_EQ(early.error().membership_version(), 0u);
   ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 1).body_case(), pb::Frame::kDone);
-  EXPECT_EQ(SetMembers(*admin_client_, {&member_}, 1).error().code(), pb::ERROR_CONFLICT);
+  pb::Frame again = SetMembers(*admin_client_, {&member_}, 1);
+  ASSERT_EQ(again.error().code(), pb::ERROR_CONFLICT);
+  ASSERT_TRUE(again.error().has_membership_version());
+  EXPECT_EQ(again.error().membership_version(), 1u);
   // Signed by a plain member: refused.
   auto member = Connect(member_);
   EXPECT_EQ(SetMembers(*member, {&member_, &outsider_}, 2, &member_).error().code(), pb::ERROR_NOT_ADMIN);
@@ -174,6 +183,84 @@ TEST_F(RelayProtocol, EnvelopesForTheirRecipientOnly) {
   EXPECT_EQ(Call(*member, put).error().code(), pb::ERROR_NOT_ADMIN);
   put.mutable_put_envelope()->set_sealed(std::string(5000, 'x'));
   EXPECT_EQ(Call(*admin_client_, put).error().code(), pb::ERROR_TOO_LARGE);
+  // The answer also lists each envelope with its vault.
+  ASSERT_EQ(got.envelopes().items_size(), 1);
+  EXPECT_EQ(got.envelopes().items(0).vault(), std::string(vault_.begin(), vault_.end()));
+  EXPECT_EQ(got.envelopes().items(0).sealed(), "sealed keys");
+}
+
+// GetEnvelopes without a vault: the caller's envelopes in every vault whose member list
+// holds it, and nobody else's.
+TEST_F(RelayProtocol, AllVaultsEnvelopesAreTheCallersOnly) {
+  auto text = [](const crypto::Bytes& b) { return std::string(b.begin(), b.end()); };
+  auto put = [&](TestClient& c, const crypto::Bytes& vault, const Device& to, const std::string& sealed) {
+    pb::Frame f;
+    f.mutable_put_envelope()->set_vault(vault.data(), vault.size());
+    f.mutable_put_envelope()->set_recipient(to.identity.public_key.data(), 32);
+    f.mutable_put_envelope()->set_sealed(sealed);
+    return Call(c, f).body_case();
+  };
+  auto all_for = [&](TestClient& c) {
+    pb::Frame f;
+    f.mutable_get_envelopes();
+    pb::Frame got = Call(c, f);
+    EXPECT_EQ(got.body_case(), pb::Frame::kEnvelopes) << got.error().message();
+    return got.envelopes();
+  };
+  // vault_: member_ and outsider_ are members, each has an envelope.
+  ASSERT_EQ(SetMembers(*admin_client_, {&member_, &outsider_}, 1).body_case(), pb::Frame::kDone);
+  ASSERT_EQ(put(*admin_client_, vault_, member_, "for member in 1"), pb::Frame::kDone);
+  ASSERT_EQ(put(*admin_client_, vault_, outsider_, "for outsider in 1"), pb::Frame::kDone);
+  // A second vault, another admin: member_ is invited there too.
+  Device other;
+  auto other_client = Connect(other);
+  ASSERT_NE(other_client, nullptr);
+  const crypto::Bytes first = vault_;
+  pb::Frame reg;
+  *reg.mutable_register_vault() = wire::MakeRegisterVault(other.identity);
+  ASSERT_EQ(Call(*other_client, reg).body_case(), pb::Frame::kDone);
+  const crypto::Bytes second(reg.register_vault().vault().begin(), reg.register_vault().vault().end());
+  pb::MembershipList list;
+  list.set_vault(second.data(), second.size());
+  list.set_version(1);
+  list.add_members()->set_identity(other.identity.public_key.data(), 32);
+  list.mutable_members(0)->set_role("admin");
+  list.add_members()->set_identity(member_.identity.public_key.data(), 32);
+  list.mutable_members(1)->set_role("member");
+  pb::Frame set;
+  *set.mutable_set_membership() = wire::MakeSetMembership(list, other.identity);
+  ASSERT_EQ(Call(*other_client, set).body_case(), pb::Frame::kDone);
+  ASSERT_EQ(put(*other_client, second, member_, "for member in 2"), pb::Frame::kDone);
+  // An envelope for outsider_, who is not on the second vault's list.
+  ASSERT_EQ(put(*other_client, second, outsider_, "for outsider in 2"), pb::Frame::kDone);
+
+  auto member = Connect(member_);
+  ASSERT_NE(member, nullptr);
+  pb::Envelopes mine = all_for(*member);
+  ASSERT_EQ(mine.items_size(), 2);
+  ASSERT_EQ(mine.sealed_size(), 2);
+  std::map<std::string, std::string> by_vault;
+  for (int i = 0; i < mine.items_size(); ++i) {
+    EXPECT_EQ(mine.sealed(i), mine.items(i).sealed());
+    by_vault[mine.items(i).vault()] = mine.items(i).sealed();
+  }
+  EXPECT_EQ(by_vault[text(first)], "for member in 1");
+  EXPECT_EQ(by_vault[text(second)], "for member in 2");
+
+  // outsider_ has envelopes in both vaults but is a member of the first only.
+  auto outsider = Connect(outsider_);
+  ASSERT_NE(outsider, nullptr);
+  pb::Envelopes theirs = all_for(*outsider);
+  ASSERT_EQ(theirs.items_size(), 1);
+  EXPECT_EQ(theirs.items(0).vault(), text(first));
+  EXPECT_EQ(theirs.items(0).sealed(), "for outsider in 1");
+  // Nothing addressed to the admins: an empty answer, not an error.
+  EXPECT_EQ(all_for(*admin_client_).items_size(), 0);
+  EXPECT_EQ(all_for(*other_client).items_size(), 0);
+
+  // Removed from the first vault: its envelope there is no longer served either.
+  ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 2).body_case(), pb::Frame::kDone);
+  EXPECT_EQ(all_for(*outsider).items_size(), 0);
 }
 
 TEST_F(RelayProtocol, PurgeDropsChangesForGood) {

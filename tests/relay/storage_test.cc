@@ -21,6 +21,7 @@ NewChange ToNew(const pb::Change& c, const Bytes& vault) {
   n.author.assign(h.author().begin(), h.author().end());
   n.author_seq = h.seq();
   n.prev.assign(h.prev().begin(), h.prev().end());
+  n.link = testing::ChangeLinkOf(n.id, c.signature());
   c.SerializeToString(&n.data);
   return n;
 }
@@ -106,7 +107,10 @@ TEST_F(StorageTest, BrokenChainsAreRefusedAndStoreNothing) {
   auto head = db_->ChainHead(vault_, author_.public_key);
   ASSERT_TRUE(head.ok() && head->has_value());
   EXPECT_EQ((*head)->first, 3u);
-  EXPECT_EQ((*head)->second, testing::ChangeIdOf(c3));
+  EXPECT_EQ((*head)->second, testing::ChangeLinkOf(testing::ChangeIdOf(c3), c3.signature()));
+  // A prev that names the predecessor's id instead of its link does not link.
+  pb::Change by_id = testing::MakeChange(author_, vault_, 4, testing::ChangeIdOf(c3), 10);
+  EXPECT_EQ(Insert({ToNew(by_id, vault_)})[0].result, InsertResult::kBrokenChain);
 }
 
 TEST_F(StorageTest, SequencesArePerVault) {
@@ -177,6 +181,33 @@ TEST_F(StorageTest, EnvelopesAreKeptOncePerContent) {
   EXPECT_EQ(*db_->CountEnvelopes(vault_, me), 2u);
   EXPECT_EQ(db_->GetEnvelopes(vault_, me)->size(), 2u);
   EXPECT_TRUE(db_->GetEnvelopes(vault_, crypto::RandomBytes(32))->empty());
+}
+
+TEST_F(StorageTest, EnvelopesForARecipientAcrossVaults) {
+  Bytes me = crypto::RandomBytes(32), someone = crypto::RandomBytes(32);
+  Bytes second = crypto::RandomBytes(32);
+  ASSERT_TRUE(db_->RegisterVault(second, author_.public_key).ok());
+  ASSERT_TRUE(db_->PutEnvelope(second, me, Bytes{9}).ok());
+  ASSERT_TRUE(db_->PutEnvelope(vault_, me, Bytes{1}).ok());
+  ASSERT_TRUE(db_->PutEnvelope(vault_, me, Bytes{2}).ok());
+  ASSERT_TRUE(db_->PutEnvelope(vault_, someone, Bytes{7}).ok());
+  bool more = true;
+  auto all = db_->ListEnvelopesFor(me, 10, &more);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_FALSE(more);
+  ASSERT_EQ(all->size(), 3u);
+  // In the order the vaults were registered; someone else's envelope is not there.
+  EXPECT_EQ((*all)[0].vault, vault_);
+  EXPECT_EQ((*all)[1].vault, vault_);
+  EXPECT_EQ((*all)[2].vault, second);
+  EXPECT_EQ((*all)[2].sealed, Bytes{9});
+  for (const auto& e : *all) EXPECT_NE(e.sealed, Bytes{7});
+  auto two = db_->ListEnvelopesFor(me, 2, &more);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->size(), 2u);
+  EXPECT_TRUE(more);
+  EXPECT_TRUE(db_->ListEnvelopesFor(crypto::RandomBytes(32), 10, &more)->empty());
+  EXPECT_FALSE(more);
 }
 
 TEST_F(StorageTest, EverythingSurvivesReopen) {

@@ -9,6 +9,13 @@ crypto::Bytes ChangeIdOf(const pb::Change& change) {
   return crypto::Bytes(id.begin(), id.end());
 }
 
+crypto::Bytes ChangeLinkOf(const crypto::Bytes& id, const std::string& signature) {
+  crypto::Hasher h;
+  h.Update("parley/change-link/v1").Update(id).Update(signature);
+  crypto::Hash link = h.Final256();
+  return crypto::Bytes(link.begin(), link.end());
+}
+
 pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& vault, std::uint64_t seq,
                       const crypto::Bytes& prev, std::size_t body_size) {
   crypto::Bytes body = crypto::RandomBytes(body_size + crypto::kAeadTagSize);
@@ -34,9 +41,10 @@ pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& va
 }
 
 pb::Change Chain::Next(std::size_t body_size, crypto::Bytes* id_out) {
-  pb::Change c = MakeChange(*author, vault, seq + 1, seq == 0 ? crypto::Bytes{} : last_id, body_size);
+  pb::Change c = MakeChange(*author, vault, seq + 1, seq == 0 ? crypto::Bytes{} : last_link, body_size);
   ++seq;
   last_id = ChangeIdOf(c);
+  last_link = ChangeLinkOf(last_id, c.signature());
   if (id_out) *id_out = last_id;
   return c;
 }

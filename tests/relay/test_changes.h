@@ -17,6 +17,7 @@ struct Chain {
   crypto::Bytes vault;
   std::uint64_t seq = 0;    // of the last change made
   crypto::Bytes last_id;    // of the last change made
+  crypto::Bytes last_link;  // of the last change made (the next one's prev)
 
   // The next change of the chain (body of `body_size` random bytes). Its id in `id_out`.
   pb::Change Next(std::size_t body_size = 64, crypto::Bytes* id_out = nullptr);
@@ -24,6 +25,9 @@ struct Chain {
 
 // The id of a change by the documented rule.
 crypto::Bytes ChangeIdOf(const pb::Change& change);
+
+// The link of a change (what the author's next change carries as prev), by the documented rule.
+crypto::Bytes ChangeLinkOf(const crypto::Bytes& id, const std::string& signature);
 
 // A change with explicit fields (for forged or broken ones).
 pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& vault, std::uint64_t seq,

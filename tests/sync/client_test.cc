@@ -50,6 +50,12 @@ TEST_F(SyncClientTest, EnrollThroughRelayThenConvergeWithAConflict) {
     auto envelopes = d->client->GetEnvelopes(d->relay, vault->vault);
     ASSERT_TRUE(envelopes.ok()) << envelopes.status().ToString();
     ASSERT_EQ(envelopes->size(), 1u);
+    // The same envelope, listed across vaults without knowing the vault id.
+    auto listed = d->client->ListEnvelopes(d->relay);
+    ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ((*listed)[0].vault, vault->vault);
+    EXPECT_EQ((*listed)[0].sealed, (*envelopes)[0]);
     auto blob = crypto::OpenSealed(d->store->device().kx, (*envelopes)[0]);
     ASSERT_TRUE(blob.ok());
     ASSERT_TRUE(d->replica->AcceptInvite(*blob).ok());
@@ -198,6 +204,32 @@ TEST_F(SyncClientTest, NonMemberIsRefusedAndNothingMoves) {
   auto got = stranger->client->GetEnvelopes(stranger->relay, vault->vault);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), Code::kPermissionDenied) << got.status().ToString();
+}
+
+// The relay holds a newer member list than this device recorded: its ERROR_CONFLICT carries
+// the version it holds (Error.membership_version) and the next publication follows it.
+TEST_F(SyncClientTest, StaleMembershipVersionIsTakenFromTheRelaysAnswer) {
+  InProcessRelay relay(dir.Sub("relay"));
+  auto a = SyncDevice::Create(dir.path(), "admin", keys, clock);
+  auto b = SyncDevice::Create(dir.path(), "member", keys, clock);
+  ASSERT_TRUE(a->replica->CreateVault("team").ok());
+  a->Pin(relay.public_key(), relay.port());
+  b->Pin(relay.public_key(), relay.port());
+  auto first = a->Sync();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->published_members);
+  ASSERT_EQ(a->state->Relay(a->relay)->members_version, 1u);
+  // This device's record of the relay's list goes back to nothing (as after restoring an
+  // older copy of its data): it will offer version 1, which the relay already holds.
+  ASSERT_TRUE(a->state->SetMembers(a->relay, 0, {}).ok());
+  EnrollOffline(*a, *b);
+  auto second = a->Sync();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->published_members);
+  EXPECT_EQ(a->state->Relay(a->relay)->members_version, 2u);
+  // The relay enforces the new list: the enrolled device may sync.
+  auto joined = b->Sync();
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
 }
 
 TEST_F(SyncClientTest, WrongPinnedKeyFailsTheHandshake) {

@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::string_view kIdLabel = "parley/change-id/v1";
 constexpr std::string_view kSignLabel = "parley/change/v1";
+constexpr std::string_view kLinkLabel = "parley/change-link/v1";
 
 Status Corrupt(std::string msg) { return Error(Domain::kLog, Code::kCorrupt, "change rejected: " + std::move(msg)); }
 
@@ -118,7 +119,15 @@ Status SealChange(const SealParams& p, const pb::ChangeBody& body, pb::Change* o
   return Status::Ok();
 }
 
-Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vault) {
+ChangeId ChangeIdOf(const pb::Change& change) { return ComputeChangeId(View(change.header()), View(change.body())); }
+
+ChangeLink ChangeLinkOf(const ChangeId& id, std::string_view signature) {
+  crypto::Hasher h;
+  h.Update(kLinkLabel).Update(crypto::ByteView(id.data(), id.size())).Update(signature);
+  return h.Final256();
+}
+
+Result<CheckedChange> CheckChangeForm(const pb::Change& change, crypto::ByteView vault) {
   CheckedChange c;
   if (change.header().size() > kMaxChangeHeaderSize) return Corrupt("the header is too large");
   if (!c.header.ParseFromString(change.header())) return Corrupt("the header does not parse");
@@ -139,8 +148,18 @@ Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vau
   }
   if (change.signature().size() != crypto::kSignatureSize) return Corrupt("the signature has the wrong size");
   c.id = ComputeChangeId(View(change.header()), View(change.body()));
-  Status s = crypto::Verify(View(h.author()), SignedMessage(c.id), View(change.signature()));
-  if (!s.ok()) return Corrupt("the signature does not verify (seq " + std::to_string(h.seq()) + ")");
+  return c;
+}
+
+Status VerifyChangeSignature(const pb::Change& change, const CheckedChange& checked) {
+  Status s = crypto::Verify(View(checked.header.author()), SignedMessage(checked.id), View(change.signature()));
+  if (!s.ok()) return Corrupt("the signature does not verify (seq " + std::to_string(checked.header.seq()) + ")");
+  return Status::Ok();
+}
+
+Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vault) {
+  PARLEY_ASSIGN_OR_RETURN(CheckedChange c, CheckChangeForm(change, vault));
+  PARLEY_RETURN_IF_ERROR(VerifyChangeSignature(change, c));
   return c;
 }
 

@@ -4,6 +4,8 @@
 //   id        = BLAKE2b-256("parley/change-id/v1" || le64(len(header)) || header || body)
 //   signature = Ed25519(author, "parley/change/v1" || id)
 //   body      = XChaCha20-Poly1305(epoch key, header.nonce, ChangeBody, ad = header bytes)
+//   link      = BLAKE2b-256("parley/change-link/v1" || id || signature); header.prev of
+//               seq > 1 is the link of seq - 1
 // Checking is split in two steps so that a receiver can reject a forgery before it looks
 // for keys: CheckChange (header sanity, id, signature) and OpenBody (decrypt and parse).
 // Thread safety: pure functions.
@@ -13,6 +15,7 @@
 #include <cstdint>
 
 #include "parley/change.pb.h"
+#include "parley/core/change_rules.h"
 #include "parley/core/crypto.h"
 #include "parley/core/replica.h"
 
@@ -23,7 +26,7 @@ struct SealParams {
   crypto::ByteView vault;         // 32 bytes
   const crypto::SignKeyPair* author = nullptr;
   std::uint64_t seq = 0;          // 1-based
-  crypto::ByteView prev;          // id of seq-1, empty when seq == 1
+  crypto::ByteView prev;          // link of seq-1 (ChangeLinkOf), empty when seq == 1
   std::uint32_t epoch = 0;
   crypto::ByteView epoch_key;     // 32 bytes
 };
@@ -31,16 +34,7 @@ struct SealParams {
 // Encrypts and signs `body`. On success `out` holds the change and `id` its id.
 Status SealChange(const SealParams& params, const pb::ChangeBody& body, pb::Change* out, ChangeId* id);
 
-// A received change whose header parsed, whose id was computed and whose signature verified.
-struct CheckedChange {
-  pb::ChangeHeader header;
-  ChangeId id{};
-};
-
-// Parses the header, checks its sanity against `vault` (sizes, seq range, prev presence),
-// computes the id and verifies the signature. Code::kCorrupt with a message naming the
-// fault; Code::kInvalidArgument ("another vault") when the vault id differs.
-Result<CheckedChange> CheckChange(const pb::Change& change, crypto::ByteView vault);
+// Checking a received change (form, id, signature, link): parley/core/change_rules.h.
 
 // Decrypts and parses the body of a checked change; checks the body's sanity (record ids,
 // op id references, limits). Code::kCorrupt on any failure.

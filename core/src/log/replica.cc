@@ -84,7 +84,7 @@ Status ReplicaImpl::Init() {
       {&st.insert_change,
        "INSERT INTO log_changes(author, seq, id, prev, hlc, epoch, pending, membership, header, body, signature) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
-      {&st.held_id, "SELECT id, prev FROM log_changes WHERE author = ?1 AND seq = ?2"},
+      {&st.held_id, "SELECT id, prev, signature FROM log_changes WHERE author = ?1 AND seq = ?2"},
       {&st.chain_state, "SELECT contig FROM log_authors WHERE id = ?1"},
       {&st.max_seq, "SELECT max_seq FROM log_authors WHERE id = ?1"},
       {&st.update_chain,
@@ -236,21 +236,21 @@ Result<std::int64_t> ReplicaImpl::InternRecord(std::string_view id) {
   return rid;
 }
 
-Result<std::optional<ChangeId>> ReplicaImpl::HeldId(std::int64_t author_id, std::uint64_t seq, ChangeId* prev_out) {
-  if (author_id == 0 || seq == 0) return std::optional<ChangeId>();
+Result<std::optional<ReplicaImpl::HeldEntry>> ReplicaImpl::Held(std::int64_t author_id, std::uint64_t seq) {
+  if (author_id == 0 || seq == 0) return std::optional<HeldEntry>();
   Scoped g(st.held_id);
   st.held_id.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq));
   PARLEY_ASSIGN_OR_RETURN(bool row, st.held_id.Step());
-  if (!row) return std::optional<ChangeId>();
-  ChangeId id{};
-  auto b = st.held_id.Blob(0);
-  if (b.size() == id.size()) std::memcpy(id.data(), b.data(), id.size());
-  if (prev_out != nullptr) {
-    auto p = st.held_id.Blob(1);
-    prev_out->fill(0);
-    if (p.size() == prev_out->size()) std::memcpy(prev_out->data(), p.data(), p.size());
-  }
-  return std::optional<ChangeId>(id);
+  if (!row) return std::optional<HeldEntry>();
+  HeldEntry e;
+  auto copy = [](std::span<const std::uint8_t> from, ChangeId& to) {
+    if (from.size() == to.size()) std::memcpy(to.data(), from.data(), to.size());
+  };
+  copy(st.held_id.Blob(0), e.id);
+  copy(st.held_id.Blob(1), e.prev);
+  auto sig = st.held_id.Blob(2);
+  e.link = ChangeLinkOf(e.id, std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
+  return std::optional<HeldEntry>(e);
 }
 
 Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id,
@@ -282,7 +282,7 @@ Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, cons
   if (static_cast<std::uint64_t>(contig) + 1 == seq) {
     contig = static_cast<std::int64_t>(seq);
     for (;;) {
-      PARLEY_ASSIGN_OR_RETURN(auto next, HeldId(author_id, static_cast<std::uint64_t>(contig) + 1));
+      PARLEY_ASSIGN_OR_RETURN(auto next, Held(author_id, static_cast<std::uint64_t>(contig) + 1));
       if (!next.has_value()) break;
       ++contig;
     }

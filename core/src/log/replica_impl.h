@@ -10,6 +10,8 @@
 // or rolls back (after which the in-memory author cache is reloaded from the tables).
 #pragma once
 
+#include <google/protobuf/arena.h>
+
 #include <cstring>
 #include <functional>
 #include <map>
@@ -20,7 +22,9 @@
 
 #include "log/hlc.h"
 #include "log/schema.h"
+#include "log/verify_batch.h"
 #include "parley/change.pb.h"
+#include "parley/core/change_rules.h"
 #include "parley/core/replica.h"
 #include "parley/core/sqlite_util.h"
 
@@ -65,7 +69,11 @@ class ReplicaImpl final : public Replica {
   Result<ApplyReport> Apply(std::span<const pb::Change> changes) override;
   // Apply, with `within` (when not null) run inside its transaction just before the commit
   // (replica_sync.h, ApplyAndRecord).
-  Result<ApplyReport> ApplyWithin(std::span<const pb::Change> changes, const std::function<Status()>* within);
+  Result<ApplyReport> ApplyWithin(std::span<const pb::Change> changes,
+                                  const std::function<Status(std::span<const ChangeId>)>* within);
+  // Checks a received batch (verify_batch.cc): form, ids, chain links, the signatures no
+  // link vouches for, and the bodies (opened onto `arena`). Nothing is written.
+  Result<VerifiedBatch> VerifyBatch(std::span<const pb::Change> changes, google::protobuf::Arena* arena);
   Result<std::vector<pb::Change>> ChangesSince(const VersionVector& known) override;
   Result<VersionVector> Known() override;
   Result<std::uint64_t> ChangeCount() override;
@@ -115,8 +123,14 @@ class ReplicaImpl final : public Replica {
   // batch are passed by change row id to avoid decrypting twice.
   Status ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied);
   Status SaveClock();
-  // The id of a held change, if any.
-  Result<std::optional<ChangeId>> HeldId(std::int64_t author_id, std::uint64_t seq, ChangeId* prev_out = nullptr);
+  // A held change's id, its header.prev (zero for seq 1) and its link (ChangeLinkOf).
+  struct HeldEntry {
+    ChangeId id{};
+    ChangeLink prev{};
+    ChangeLink link{};
+  };
+  // The held change (author_id, seq), if any.
+  Result<std::optional<HeldEntry>> Held(std::int64_t author_id, std::uint64_t seq);
   Result<std::vector<std::string>> Gaps(std::int64_t author_id);
 
  private:

@@ -24,7 +24,7 @@ ReplicaImpl& Impl(Replica& replica) { return static_cast<ReplicaImpl&>(replica);
 }  // namespace
 
 Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes,
-                                   const std::function<Status()>& within) {
+                                   const WithinApply& within) {
   return Impl(replica).ApplyWithin(changes, &within);
 }
 
@@ -101,10 +101,6 @@ Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view
     c.seq = static_cast<std::uint64_t>(s.Int(3));
   }
   return out;
-}
-
-ChangeId ChangeIdOf(const pb::Change& change) {
-  return ComputeChangeId(crypto::AsBytes(change.header()), crypto::AsBytes(change.body()));
 }
 
 Result<std::vector<MemberInfo>> ListMembers(Replica& replica) {

@@ -36,9 +36,9 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
   }
   std::string prev;
   if (st_ok.ok() && seq > 0) {
-    auto held = HeldId(self_id_, seq);
+    auto held = Held(self_id_, seq);
     if (!held.ok()) st_ok = held.status();
-    if (held.ok() && held->has_value()) prev.assign(reinterpret_cast<const char*>((*held)->data()), 32);
+    if (held.ok() && held->has_value()) prev.assign(reinterpret_cast<const char*>((*held)->link.data()), 32);
   }
   if (st_ok.ok() && seq + 1 > kMaxSeq) {
     st_ok = Error(Domain::kLog, Code::kUnsupported, "this device has written the most changes a device can");

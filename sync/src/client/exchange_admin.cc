@@ -1,6 +1,6 @@
 // Step 1 of a session: the relay learns the vault and its members (exchange.h).
 #include <algorithm>
-#include <cstdlib>
+#include <optional>
 
 #include "exchange.h"
 #include "parley/sync/auth.h"
@@ -10,12 +10,10 @@ namespace {
 
 void Set(std::string* out, crypto::ByteView b) { out->assign(reinterpret_cast<const char*>(b.data()), b.size()); }
 
-// The relay's message for a stale version names the version it holds.
+// The version the relay holds, from its stale-membership answer (Error.membership_version).
 std::optional<std::uint64_t> HeldVersion(const pb::Error& e) {
-  static constexpr std::string_view kMarker = "the relay holds ";
-  const auto at = e.message().find(kMarker);
-  if (at == std::string::npos) return std::nullopt;
-  return std::strtoull(e.message().c_str() + at + kMarker.size(), nullptr, 10);
+  if (e.code() != pb::ERROR_CONFLICT || !e.has_membership_version()) return std::nullopt;
+  return e.membership_version();
 }
 
 }  // namespace

@@ -94,13 +94,14 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
     std::vector<pb::Change> changes;
     std::vector<Ack> acks;
     changes.reserve(static_cast<std::size_t>(batch->changes_size()));
+    acks.reserve(changes.capacity());
     std::uint64_t last = relay.cursor;
     for (pb::StoredChange& sc : *batch->mutable_changes()) {
       if (sc.relay_seq() <= last) {
         return Error(Domain::kSync, Code::kCorrupt, "the relay served sequence numbers out of order");
       }
       last = sc.relay_seq();
-      acks.push_back(Ack{log::ChangeIdOf(sc.change()), sc.relay_seq()});
+      acks.push_back(Ack{{}, sc.relay_seq()});  // the id is filled in from the apply
       changes.push_back(std::move(*sc.mutable_change()));
     }
     const bool more = batch->more();
@@ -111,7 +112,8 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
       PARLEY_ASSIGN_OR_RETURN(id, send_pull(last));
     }
     PARLEY_ASSIGN_OR_RETURN(log::ApplyReport applied,
-                            log::ApplyAndRecord(ctx.replica, changes, [&]() -> Status {
+                            log::ApplyAndRecord(ctx.replica, changes, [&](std::span<const log::ChangeId> ids) {
+                              for (std::size_t i = 0; i < acks.size(); ++i) acks[i].id = ids[i];
                               return ctx.state.RecordPulledInTransaction(relay.id, acks, last, head);
                             }));
     relay.cursor = last;

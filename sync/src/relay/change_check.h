@@ -1,9 +1,9 @@
-// The relay's check of a pushed change, by the rules of docs/change-format.md:
-//   id        = BLAKE2b-256("parley/change-id/v1" || le64(len(header)) || header || body)
-//   signature = Ed25519(header.author, "parley/change/v1" || id)
-// The relay sees only the header; it checks the header's form, recomputes the id and
-// verifies the signature. The chain link (prev against the held predecessor) is checked
-// by the storage, inside the transaction that stores the change.
+// The relay's check of a pushed change, by the same rules as devices
+// (parley/core/change_rules.h, docs/change-format.md). The relay sees only the header; it
+// checks the header's form, recomputes the id, verifies the signature (every one: a relay
+// vouches for nothing) and computes the change's link. The chain (prev against the link of
+// the held predecessor) is checked by the storage, inside the transaction that stores the
+// change.
 // Thread safety: pure function.
 #pragma once
 

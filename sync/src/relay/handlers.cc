@@ -1,7 +1,9 @@
 // The relay's answer to each frame after authentication (docs/wire-protocol.md, "Frames").
-// Every vault operation starts with the membership check; nothing is stored for a device
-// that is not a member, and a PushAck is queued only after the storage commit returned.
+// Every vault operation starts with the membership check (an all-vaults GetEnvelopes
+// checks it per vault); nothing is stored for a device that is not a member, and a PushAck
+// is queued only after the storage commit returned.
 #include <algorithm>
+#include <map>
 
 #include "parley/sync/auth.h"
 #include "relay/change_check.h"
@@ -14,7 +16,9 @@ namespace {
 constexpr std::size_t kMaxPullBytes = wire::kMaxFramePlaintext - 4096;
 constexpr std::size_t kMaxPullChanges = 5000;
 constexpr std::size_t kMaxEnvelopeBytes = 4096;
-constexpr std::size_t kMaxEnvelopesPerDevice = 14;  // all of them fit one Envelopes frame
+constexpr std::size_t kMaxEnvelopesPerDevice = 14;  // per vault
+// An all-vaults GetEnvelopes reads at most this many stored envelopes for the device.
+constexpr std::size_t kMaxEnvelopesListed = 64;
 constexpr int kMaxPurgeIds = 1000;
 constexpr std::uint32_t kRetryAfterStorageErrorMs = 1000;
 
@@ -28,6 +32,45 @@ constexpr std::size_t kBatchOverhead = 64;
 bool FitsOneBatch(const ChangeRow& row) { return row.data.size() + kBatchOverhead <= wire::kMaxFramePlaintext; }
 static_assert(kMaxChangeWireSize + kBatchOverhead <= wire::kMaxFramePlaintext);
 std::string Short(const std::string& vault) { return crypto::ToHex(View(vault.substr(0, 8))); }
+
+// ERROR_CONFLICT for a SetMembership whose version is not the next one; `held` is the
+// version the relay holds, in the message for people and in membership_version for clients.
+pb::Frame StaleMembership(std::uint64_t id, std::uint64_t held) {
+  pb::Frame f;
+  f.set_id(id);
+  pb::Error* e = f.mutable_error();
+  e->set_code(pb::ERROR_CONFLICT);
+  e->set_message("stale membership version: the relay holds " + std::to_string(held));
+  e->set_membership_version(held);
+  return f;
+}
+
+// Whether `device` is on the vault's current membership list (version 0: the creator).
+// An unreadable stored list counts as no membership.
+bool IsMember(const VaultInfo& info, crypto::ByteView device) {
+  if (info.membership.version == 0) return crypto::ConstantTimeEqual(info.creator, device);
+  auto parsed = wire::ParseMembership(info.membership.list);
+  return parsed.ok() && parsed->Find(device) != nullptr;
+}
+
+// The Envelopes answer: each envelope in `items` and (bytes only) in `sealed`, dropping
+// envelopes from the end until the frame fits.
+pb::Frame EnvelopesAnswer(std::uint64_t id, const std::vector<AddressedEnvelope>& envelopes) {
+  pb::Frame answer;
+  answer.set_id(id);
+  pb::Envelopes* out = answer.mutable_envelopes();
+  for (const AddressedEnvelope& e : envelopes) {
+    out->add_sealed(e.sealed.data(), e.sealed.size());
+    pb::Envelope* item = out->add_items();
+    item->set_vault(e.vault.data(), e.vault.size());
+    item->set_sealed(e.sealed.data(), e.sealed.size());
+  }
+  while (answer.ByteSizeLong() > wire::kMaxFramePlaintext && out->items_size() > 0) {
+    out->mutable_sealed()->RemoveLast();
+    out->mutable_items()->RemoveLast();
+  }
+  return answer;
+}
 
 }  // namespace
 
@@ -311,8 +354,8 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
     co_return;
   }
   if (parsed->version != view->members.version + 1) {
-    SendError(id, pb::ERROR_CONFLICT, "stale membership version: the relay holds " +
-                                          std::to_string(view->members.version));
+    ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+    SendFrame(StaleMembership(id, view->members.version));
     co_return;
   }
   StoredMembership m;
@@ -325,7 +368,16 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
   };
   Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
   if (s.code() == Code::kConflict) {
-    SendError(id, pb::ERROR_CONFLICT, "stale membership version");
+    // Another connection committed a list first: answer with the version storage holds.
+    auto read = [vault](RelayStorage& st) { return st.GetVault(View(vault)); };
+    auto info = co_await Call<Result<VaultInfo>>(ctx_.storage, false, std::move(read));
+    if (!info.ok()) {
+      ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+      SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
+      co_return;
+    }
+    ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+    SendFrame(StaleMembership(id, info->membership.version));
     co_return;
   }
   if (!s.ok()) {
@@ -370,21 +422,45 @@ asio::awaitable<void> Connection::HandlePutEnvelope(std::uint64_t id, const pb::
 }
 
 asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id, const pb::GetEnvelopes& get) {
-  auto view = co_await RequireMember(id, get.vault(), false);
-  if (!view) co_return;
-  const std::string vault = get.vault();
   const crypto::Bytes me = device_;
-  auto fn = [vault, me](RelayStorage& st) { return st.GetEnvelopes(View(vault), me); };
-  auto got = co_await Call<Result<std::vector<crypto::Bytes>>>(ctx_.storage, false, std::move(fn));
+  Result<std::vector<AddressedEnvelope>> got = std::vector<AddressedEnvelope>{};
+  if (get.vault().empty()) {
+    // Every vault: only envelopes addressed to this device, and only in vaults whose
+    // current membership list holds it (the rule of the one-vault request below).
+    auto fn = [me](RelayStorage& st) -> Result<std::vector<AddressedEnvelope>> {
+      bool more = false;
+      PARLEY_ASSIGN_OR_RETURN(auto stored, st.ListEnvelopesFor(me, kMaxEnvelopesListed, &more));
+      std::map<Bytes, bool> member;
+      std::vector<AddressedEnvelope> out;
+      for (AddressedEnvelope& e : stored) {
+        auto it = member.find(e.vault);
+        if (it == member.end()) {
+          PARLEY_ASSIGN_OR_RETURN(VaultInfo info, st.GetVault(e.vault));
+          it = member.emplace(e.vault, IsMember(info, me)).first;
+        }
+        if (it->second) out.push_back(std::move(e));
+      }
+      return out;
+    };
+    got = co_await Call<Result<std::vector<AddressedEnvelope>>>(ctx_.storage, false, std::move(fn));
+  } else {
+    auto view = co_await RequireMember(id, get.vault(), false);
+    if (!view) co_return;
+    const std::string vault = get.vault();
+    auto fn = [vault, me](RelayStorage& st) -> Result<std::vector<AddressedEnvelope>> {
+      PARLEY_ASSIGN_OR_RETURN(std::vector<crypto::Bytes> sealed, st.GetEnvelopes(View(vault), me));
+      std::vector<AddressedEnvelope> out;
+      for (crypto::Bytes& e : sealed) out.push_back(AddressedEnvelope{Bytes(vault.begin(), vault.end()), std::move(e)});
+      return out;
+    };
+    got = co_await Call<Result<std::vector<AddressedEnvelope>>>(ctx_.storage, false, std::move(fn));
+  }
   if (!got.ok()) {
+    ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
     SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
     co_return;
   }
-  pb::Frame answer;
-  answer.set_id(id);
-  for (const auto& e : *got) answer.mutable_envelopes()->add_sealed(e.data(), e.size());
-  if (got->empty()) answer.mutable_envelopes();
-  SendFrame(std::move(answer));
+  SendFrame(EnvelopesAnswer(id, *got));
 }
 
 asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge& purge) {

@@ -2,8 +2,8 @@
 //   vaults(vid, vault, creator, head_seq, members_version, members_list, members_signer,
 //          members_signature)
 //   changes(vid, seq, id, author, author_seq, data)   data NULL once purged
-//   chains(vid, author, seq, id)                       per-author chain head
-//   envelopes(vid, recipient, digest, sealed)
+//   chains(vid, author, seq, link)                     per-author chain head and its link
+//   envelopes(vid, recipient, digest, sealed)          also indexed by recipient
 // head_seq is the vault's last assigned sequence number; it only grows, so numbers are
 // never reused even after a purge. WAL with synchronous=FULL: a commit is on disk when
 // sqlite3_step of COMMIT returns.
@@ -28,11 +28,12 @@ CREATE TABLE IF NOT EXISTS changes(
   author_seq INTEGER NOT NULL, data BLOB, PRIMARY KEY(vid, seq));
 CREATE UNIQUE INDEX IF NOT EXISTS changes_by_id ON changes(vid, id);
 CREATE TABLE IF NOT EXISTS chains(
-  vid INTEGER NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL,
+  vid INTEGER NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL, link BLOB NOT NULL,
   PRIMARY KEY(vid, author)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS envelopes(
   vid INTEGER NOT NULL, recipient BLOB NOT NULL, digest BLOB NOT NULL, sealed BLOB NOT NULL,
   PRIMARY KEY(vid, recipient, digest)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS envelopes_by_recipient ON envelopes(recipient, vid, digest);
 )sql";
 
 Status Io(int rc, sqlite3* db, std::string_view what) { return SqliteStatus(rc, db, what, Domain::kSync); }
@@ -180,6 +181,31 @@ class SqliteRelayStorage final : public RelayStorage {
     return n;
   }
 
+  Result<std::vector<AddressedEnvelope>> ListEnvelopesFor(ByteView recipient, std::size_t max_count,
+                                                          bool* more) override {
+    *more = false;
+    std::vector<AddressedEnvelope> out;
+    Stmt& s = Get(
+        "SELECT v.vault, e.sealed FROM envelopes e JOIN vaults v ON v.vid = e.vid "
+        "WHERE e.recipient = ? ORDER BY e.vid, e.digest");
+    s.BindBlob(1, recipient);
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) {
+        s.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      if (out.size() >= max_count) {
+        *more = true;
+        break;
+      }
+      out.push_back(AddressedEnvelope{ToBytes(s.Blob(0)), ToBytes(s.Blob(1))});
+    }
+    s.Reset();
+    return out;
+  }
+
   Status Purge(ByteView vault, std::span<const Bytes> ids) override {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
@@ -226,7 +252,7 @@ class SqliteRelayStorage final : public RelayStorage {
   }
 
   Result<std::optional<std::pair<std::uint64_t, Bytes>>> Head(std::int64_t vid, ByteView author) {
-    Stmt& s = Get("SELECT seq, id FROM chains WHERE vid = ? AND author = ?");
+    Stmt& s = Get("SELECT seq, link FROM chains WHERE vid = ? AND author = ?");
     s.Bind(1, vid).BindBlob(2, author);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     std::optional<std::pair<std::uint64_t, Bytes>> out;
@@ -266,8 +292,8 @@ class SqliteRelayStorage final : public RelayStorage {
     ins.Bind(1, vid).Bind(2, seq).BindBlob(3, c.id).BindBlob(4, c.author);
     ins.Bind(5, static_cast<std::int64_t>(c.author_seq)).BindBlob(6, View(c.data));
     PARLEY_RETURN_IF_ERROR(ins.Run());
-    Stmt& chain = Get("INSERT OR REPLACE INTO chains(vid, author, seq, id) VALUES(?, ?, ?, ?)");
-    chain.Bind(1, vid).BindBlob(2, c.author).Bind(3, static_cast<std::int64_t>(c.author_seq)).BindBlob(4, c.id);
+    Stmt& chain = Get("INSERT OR REPLACE INTO chains(vid, author, seq, link) VALUES(?, ?, ?, ?)");
+    chain.Bind(1, vid).BindBlob(2, c.author).Bind(3, static_cast<std::int64_t>(c.author_seq)).BindBlob(4, c.link);
     PARLEY_RETURN_IF_ERROR(chain.Run());
     return InsertOutcome{InsertResult::kStored, static_cast<std::uint64_t>(seq)};
   }

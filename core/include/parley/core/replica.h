@@ -104,6 +104,9 @@ struct ApplyReport {
   std::size_t applied = 0;     // new changes verified and applied
   std::size_t duplicates = 0;  // already held; ignored
   std::size_t pending = 0;     // held back: author not yet known to be a member
+  // Signatures verified. The others were vouched for by a later change of the same author
+  // whose link covers them (parley/core/change_rules.h): about one per author per batch.
+  std::size_t signatures_verified = 0;
   // Gaps: changes known to exist (a later one names them) but not held. "device hex: seq a-b".
   std::vector<std::string> gaps;
 };

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "parley/change.pb.h"
+#include "parley/core/change_rules.h"
 #include "parley/core/crypto.h"
 #include "parley/core/replica.h"
 
@@ -70,13 +71,13 @@ Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view
 // Replica::Apply, with `within` run on the store's connection inside Apply's transaction,
 // just before it commits (in a transaction of its own when every change is a duplicate):
 // what `within` writes (e.g. a relay cursor) becomes durable together with the batch, with
-// one commit. A failure of `within` rolls the whole batch back and is returned.
+// one commit. A failure of `within` rolls the whole batch back and is returned. `within`
+// is given the id of every change of the batch, in batch order (ids[i] of changes[i]).
 // REQUIRES: `within` neither begins nor ends a transaction.
-Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes,
-                                   const std::function<Status()>& within);
+using WithinApply = std::function<Status(std::span<const ChangeId> ids)>;
+Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes, const WithinApply& within);
 
-// The id of a change (BLAKE2b over its header and body; docs/change-format.md).
-ChangeId ChangeIdOf(const pb::Change& change);
+// ChangeIdOf and the other change rules: parley/core/change_rules.h.
 
 // The vault's effective members (from the membership changes held).
 struct MemberInfo {

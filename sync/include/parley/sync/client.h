@@ -92,6 +92,12 @@ struct SyncReport {
   std::vector<std::string> gaps;      // "device <hex>: changes a-b missing"
 };
 
+// A key envelope a relay holds for this device, and the vault it was stored under.
+struct KeyEnvelope {
+  crypto::Bytes vault;
+  crypto::Bytes sealed;
+};
+
 // Events of a watching client, for progress output (called on the client's thread).
 struct WatchObserver {
   std::function<void(const SyncReport&)> synced;                  // after each exchange that moved something
@@ -123,8 +129,15 @@ class SyncClient {
   Status PutEnvelope(std::int64_t relay, crypto::ByteView recipient, crypto::ByteView sealed,
                      Canceller* cancel = nullptr);
   // On an invited device: the envelopes the relay holds for this device in `vault`.
+  // Code::kPermissionDenied when the relay does not list this device as a member of it.
   Result<std::vector<crypto::Bytes>> GetEnvelopes(std::int64_t relay, crypto::ByteView vault,
                                                   Canceller* cancel = nullptr);
+  // On an invited device that does not know the vault id: the envelopes the relay holds
+  // for this device in every vault whose member list holds it (as many as fit one frame;
+  // docs/wire-protocol.md). Nothing here is opened or verified: the envelopes are sealed to
+  // this device and the caller opens them. Code::kUnsupported when the relay predates
+  // listing across vaults.
+  Result<std::vector<KeyEnvelope>> ListEnvelopes(std::int64_t relay, Canceller* cancel = nullptr);
 
   struct Impl;
 

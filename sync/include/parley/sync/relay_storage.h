@@ -50,7 +50,8 @@ struct NewChange {
   Bytes id;         // 32 bytes, recomputed by the relay
   Bytes author;     // 32 bytes
   std::uint64_t author_seq = 0;
-  Bytes prev;       // empty when author_seq == 1
+  Bytes prev;       // header.prev: the predecessor's link; empty when author_seq == 1
+  Bytes link;       // this change's link (what its successor's prev must be)
   std::string data; // the serialized pb::Change
 };
 
@@ -58,6 +59,12 @@ enum class InsertResult { kStored, kAlreadyHeld, kBrokenChain, kPurged, kUnknown
 struct InsertOutcome {
   InsertResult result = InsertResult::kStored;
   std::uint64_t relay_seq = 0;  // for kStored and kAlreadyHeld
+};
+
+// A key envelope and the vault it was stored under.
+struct AddressedEnvelope {
+  Bytes vault;
+  Bytes sealed;
 };
 
 struct ChangeRow {
@@ -87,13 +94,18 @@ class RelayStorage {
   // `max_count` rows are read. `*more` says whether stored changes remain after the last one.
   virtual Result<std::vector<ChangeRow>> ReadChanges(ByteView vault, std::uint64_t after_seq, std::size_t max_bytes,
                                                      std::size_t max_count, bool* more) = 0;
-  // The chain head of `author` in `vault`, if any.
+  // The chain head of `author` in `vault`, if any: its author_seq and its link.
   virtual Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault, ByteView author) = 0;
 
   // Key envelopes for `recipient` (idempotent: the same bytes are kept once).
   virtual Status PutEnvelope(ByteView vault, ByteView recipient, ByteView sealed) = 0;
   virtual Result<std::vector<Bytes>> GetEnvelopes(ByteView vault, ByteView recipient) = 0;
   virtual Result<std::size_t> CountEnvelopes(ByteView vault, ByteView recipient) = 0;
+  // The envelopes for `recipient` in every vault, ordered by vault (in the order vaults were
+  // registered), then by BLAKE2b-256 of their bytes; at most `max_count` of them.
+  // `*more` says whether further envelopes for `recipient` remain after the last one.
+  virtual Result<std::vector<AddressedEnvelope>> ListEnvelopesFor(ByteView recipient, std::size_t max_count,
+                                                                  bool* more) = 0;
 
   // Drops the bytes of the named changes for good; they keep their relay sequence numbers
   // and ids (so a re-push is refused as kPurged). Unknown ids are ignored.

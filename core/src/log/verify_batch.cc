@@ -1,0 +1,161 @@
+// Verifying a batch of received changes before any is applied (docs/change-format.md,
+// "Checking a received change").
+//
+// Every change's form, id and chain links are checked. Signatures are verified only where
+// no authenticated change vouches for them: a change is authenticated by the author's next
+// change when that one is held (held changes were authenticated when stored) or is in the
+// batch and links to it, because a link covers the previous change's id and signature. So
+// one signature per author's run in the batch is verified: the run's newest change. Where
+// a link does not match, the signatures involved are verified first, so that a tampered
+// change is reported as such (kCorrupt) and a real fork as a fork (kConflict).
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "log/change_codec.h"
+#include "log/replica_impl.h"
+#include "log/verify_batch.h"
+
+namespace parley::log {
+namespace {
+
+crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
+
+bool SameBytes(const ChangeLink& a, std::string_view b) {
+  return b.size() == a.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Status Fork(std::string_view author_key, std::uint64_t seq, std::string_view what) {
+  const std::string author_hex = crypto::ToHex(Bv(author_key));
+  return Error(Domain::kLog, Code::kConflict,
+               "change rejected: device " + author_hex.substr(0, 16) + " seq " + std::to_string(seq) + " " +
+                   std::string(what) + " (a forked or forged chain)");
+}
+
+// What the batch holds of one (author, seq) that is not a duplicate.
+struct Entry {
+  std::size_t fresh_index;  // into VerifiedBatch::changes
+  ChangeLink link;
+  std::string prev;  // header.prev
+};
+
+}  // namespace
+
+Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> changes,
+                                               google::protobuf::Arena* arena) {
+  VerifiedBatch out;
+  out.ids.reserve(changes.size());
+  // Authors are numbered in order of appearance in the batch.
+  std::unordered_map<std::string, std::uint64_t> batch_authors;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, Entry> batch;
+  std::vector<bool> held_next;  // per fresh change: its successor is held (and links to it)
+  const auto where = [&](std::size_t i) {
+    return "change " + std::to_string(i + 1) + " of " + std::to_string(changes.size());
+  };
+
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const pb::Change& c = changes[i];
+    auto form = CheckChangeForm(c, Bv(vault_id_));
+    if (!form.ok()) return form.status().Annotate(where(i));
+    CheckedChange checked = std::move(form).value();
+    const pb::ChangeHeader& h = checked.header;
+    const std::string& akey = h.author();
+    const std::uint64_t seq = h.seq();
+    const std::uint64_t bauthor = batch_authors.try_emplace(akey, batch_authors.size()).first->second;
+    const std::int64_t aid = FindAuthor(akey);
+    const ChangeLink link = ChangeLinkOf(checked.id, c.signature());
+    out.ids.push_back(checked.id);
+    // A fork is reported only for a change whose own signature holds; a change that does not
+    // verify is a forgery (kCorrupt), whatever it claims.
+    const auto refuse = [&](std::string_view what) -> Status {
+      if (Status s = VerifyChangeSignature(c, checked); !s.ok()) return s.Annotate(where(i));
+      return Fork(akey, seq, what);
+    };
+
+    PARLEY_ASSIGN_OR_RETURN(auto held, Held(aid, seq));
+    if (held.has_value()) {
+      if (held->id != checked.id) return refuse("differs from the change held with that number");
+      ++out.duplicates;
+      continue;
+    }
+    if (auto b = batch.find({bauthor, seq}); b != batch.end()) {
+      const VerifiedChange& first = out.changes[b->second.fresh_index];
+      if (first.checked.id != checked.id) return refuse("appears twice with different contents");
+      ++out.duplicates;
+      continue;
+    }
+    if (seq > 1) {
+      std::optional<ChangeLink> prev_link;
+      PARLEY_ASSIGN_OR_RETURN(auto before, Held(aid, seq - 1));
+      if (before.has_value()) prev_link = before->link;
+      auto b = batch.find({bauthor, seq - 1});
+      if (b != batch.end()) prev_link = b->second.link;
+      if (prev_link.has_value() && !SameBytes(*prev_link, h.prev())) {
+        if (b != batch.end()) {
+          // The predecessor in the batch may be the tampered one.
+          const VerifiedChange& p = out.changes[b->second.fresh_index];
+          if (Status s = VerifyChangeSignature(*p.change, p.checked); !s.ok()) {
+            return s.Annotate(where(static_cast<std::size_t>(p.change - changes.data())));
+          }
+        }
+        return refuse("does not link to the change before it");
+      }
+    }
+    bool next_held = false;
+    {
+      PARLEY_ASSIGN_OR_RETURN(auto after, Held(aid, seq + 1));
+      std::optional<ChangeLink> next_prev;
+      if (after.has_value()) next_prev = after->prev;
+      auto b = batch.find({bauthor, seq + 1});
+      if (b != batch.end()) {
+        ChangeLink p{};
+        if (b->second.prev.size() == p.size()) std::memcpy(p.data(), b->second.prev.data(), p.size());
+        next_prev = p;
+      }
+      if (next_prev.has_value() && *next_prev != link) {
+        if (b != batch.end()) {
+          const VerifiedChange& n = out.changes[b->second.fresh_index];
+          if (Status s = VerifyChangeSignature(*n.change, n.checked); !s.ok()) {
+            return s.Annotate(where(static_cast<std::size_t>(n.change - changes.data())));
+          }
+        }
+        return refuse("is not the change the next one links to");
+      }
+      next_held = after.has_value();
+    }
+    batch[{bauthor, seq}] = Entry{out.changes.size(), link, h.prev()};
+    out.changes.push_back(VerifiedChange{&c, std::move(checked), nullptr});
+    held_next.push_back(next_held);
+  }
+
+  // Signatures: the newest change of each run in the batch (nothing vouches for it).
+  for (std::size_t k = 0; k < out.changes.size(); ++k) {
+    const VerifiedChange& v = out.changes[k];
+    const std::uint64_t bauthor = batch_authors.at(v.checked.header.author());
+    const bool vouched = held_next[k] || batch.count({bauthor, v.checked.header.seq() + 1}) > 0;
+    if (vouched) continue;
+    if (Status s = VerifyChangeSignature(*v.change, v.checked); !s.ok()) {
+      const auto i = static_cast<std::size_t>(v.change - changes.data());
+      return s.Annotate(where(i));
+    }
+    ++out.signatures_verified;
+  }
+
+  // Bodies, once every change in the batch is authenticated.
+  for (VerifiedChange& v : out.changes) {
+    const pb::ChangeHeader& h = v.checked.header;
+    const std::size_t i = static_cast<std::size_t>(v.change - changes.data());
+    const store::VaultKey* key = store_.vault().has_value() ? store_.vault()->Epoch(h.epoch()) : nullptr;
+    if (key == nullptr) {
+      return Error(Domain::kLog, Code::kPermissionDenied,
+                   "change rejected: this device holds no key for epoch " + std::to_string(h.epoch()));
+    }
+    v.body = google::protobuf::Arena::CreateMessage<pb::ChangeBody>(arena);
+    if (Status opened = OpenBodyInto(*v.change, h, key->key.view(), v.body); !opened.ok()) {
+      return opened.Annotate(where(i));
+    }
+  }
+  return out;
+}
+
+}  // namespace parley::log
