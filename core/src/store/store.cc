@@ -10,6 +10,7 @@
 
 #include "parley/core/sqlite_util.h"
 #include "parley/core/store.h"
+#include "store/checkpointer.h"
 #include "store/database.h"
 #include "store/key_file.h"
 #include "store/store_files.h"
@@ -36,6 +37,7 @@ struct Store::Impl {
   KeyMaterial keys;
   std::unique_ptr<internal::PageVfs> vfs;
   sqlite3* db = nullptr;
+  std::unique_ptr<internal::Checkpointer> checkpointer;  // of `db`; destroyed before it closes
   bool locked = false;
 
   void WipeKeys() {
@@ -87,6 +89,11 @@ Status OpenEncrypted(Store::Impl& impl, const std::string& base_vfs, bool create
                                    impl.key_file.header.store_id);
   if (!db.ok()) return db.status();  // the caller drops impl.vfs
   impl.db = *db;
+  if (create) return Status::Ok();  // closed again at once
+  // Without the background thread the connection keeps SQLite's automatic checkpoint.
+  auto checkpointer = internal::Checkpointer::Start(
+      impl.db, JoinPath(impl.data_dir, internal::kDatabaseFileName), impl.vfs->name());
+  if (checkpointer.ok()) impl.checkpointer = std::move(checkpointer).value();
   return Status::Ok();
 }
 
@@ -262,6 +269,7 @@ Status Store::Lock() {
   if (impl.locked) return Status::Ok();
   impl.locked = true;
   Status s;
+  impl.checkpointer.reset();  // before its database closes
   if (impl.db != nullptr) {
     s = impl.vfs ? internal::CloseDatabase(impl.db) : Status::Ok();
     if (!impl.vfs && sqlite3_close(impl.db) != SQLITE_OK) sqlite3_close_v2(impl.db);

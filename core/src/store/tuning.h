@@ -8,7 +8,11 @@ namespace parley::store::tuning {
 // modest on a phone.
 inline constexpr int kPageCacheKiB = 16 * 1024;
 
-// WAL pages before an automatic checkpoint (SQLite's default is 1000).
+// WAL frames after which a commit asks the background checkpoint thread for a checkpoint
+// (checkpointer.h); SQLite's own automatic checkpoint uses the same figure (its default).
 inline constexpr int kWalAutoCheckpointPages = 1000;
+// WAL frames after which the committing thread checkpoints itself: the background thread is
+// behind. Bounds the WAL (about 66 MB of 4,160-byte frames).
+inline constexpr int kWalForegroundCheckpointPages = 16 * kWalAutoCheckpointPages;
 
 }  // namespace parley::store::tuning

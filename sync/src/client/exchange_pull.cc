@@ -10,8 +10,9 @@
 // in flight is abandoned with the connection.
 //
 // A change too large for one frame arrives as consecutive PullBatch frames answering the
-// same Pull, one part each (parley/sync/change_parts.h). It is reassembled, its id checked
-// against the announced one, applied alone, and only then is the cursor moved past it.
+// same Pull, one part each (parley/sync/change_parts.h). It is reassembled and applied
+// alone; its id, computed once by the apply, is checked against the announced one inside the
+// apply's transaction (a mismatch rolls it back), and only then is the cursor moved past it.
 #include "exchange.h"
 #include "parley/sync/change_parts.h"
 
@@ -19,8 +20,9 @@ namespace parley::sync {
 namespace {
 
 // Gathers the remaining parts of the large change whose first part `first` carries.
-// Returns it as a one-change batch (head_seq and more from the last part's frame).
-Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first) {
+// Returns it as a one-change batch (head_seq and more from the last part's frame) and the
+// announced id in `claimed`.
+Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first, std::string* claimed) {
   wire::PartAssembler parts(wire::kMaxChangeBytes);
   pb::PullBatch batch;
   batch.Swap(first);
@@ -43,17 +45,13 @@ Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first)
     }
     batch = std::move(*next.mutable_pull_batch());
   }
-  const std::string claimed = parts.change_id();
+  *claimed = parts.change_id();
   pb::StoredChange* sc = first->add_changes();
   first->set_head_seq(batch.head_seq());
   first->set_more(batch.more());
   sc->set_relay_seq(relay_seq);
   if (!sc->mutable_change()->ParseFromString(parts.Take())) {
     return Error(Domain::kSync, Code::kCorrupt, "the relay served a change in parts that does not parse");
-  }
-  const log::ChangeId got = log::ChangeIdOf(sc->change());
-  if (!crypto::ConstantTimeEqual(crypto::ByteView(got.data(), got.size()), crypto::AsBytes(claimed))) {
-    return Error(Domain::kSync, Code::kCorrupt, "the relay served a change whose id is not the announced one");
   }
   return Status::Ok();
 }
@@ -80,11 +78,12 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
       return Error(Domain::kSync, Code::kUnavailable, "the relay answered a pull with something else");
     }
     pb::PullBatch* batch = answer.mutable_pull_batch();
+    std::string announced;  // the id announced for a change in parts
     if (batch->has_part()) {
       if (batch->changes_size() > 0) {
         return Error(Domain::kSync, Code::kCorrupt, "the relay mixed changes into a change in parts");
       }
-      PARLEY_RETURN_IF_ERROR(Reassemble(conn, id, batch));
+      PARLEY_RETURN_IF_ERROR(Reassemble(conn, id, batch, &announced));
     }
     report.head_seq = std::max(report.head_seq, batch->head_seq());
     if (batch->changes_size() == 0) {
@@ -113,6 +112,12 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
     }
     PARLEY_ASSIGN_OR_RETURN(log::ApplyReport applied,
                             log::ApplyAndRecord(ctx.replica, changes, [&](std::span<const log::ChangeId> ids) {
+                              if (!announced.empty() &&
+                                  !crypto::ConstantTimeEqual(crypto::ByteView(ids[0].data(), ids[0].size()),
+                                                             crypto::AsBytes(announced))) {
+                                return Error(Domain::kSync, Code::kCorrupt,
+                                             "the relay served a change whose id is not the announced one");
+                              }
                               for (std::size_t i = 0; i < acks.size(); ++i) acks[i].id = ids[i];
                               return ctx.state.RecordPulledInTransaction(relay.id, acks, last, head);
                             }));
