@@ -12,7 +12,9 @@
 //
 // Ownership: Store owns its SQLite connection and its keys (in locked memory). Lock() or
 // destruction closes the connection and zeroes every key.
-// Thread safety: a Store and its connection are used from one thread at a time.
+// Thread safety: a Store and its connection are used from one thread at a time. A Store
+// opened from disk runs one thread of its own, which checkpoints the WAL through a second
+// connection (core/src/store/checkpointer.h); Lock() and destruction stop it first.
 // The database's page size is 4096 with 40 reserved bytes per page (SQLite's usable page size
 // is 4056); the layout is fixed by the VFS and documented in docs/storage-format.md.
 // Failures: Code::kWrongPassphrase (nothing changed), Code::kMissingSecret (says which),
