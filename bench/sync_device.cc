@@ -86,8 +86,8 @@ ChildPull PullInChild(const SyncBenchDevice& device) {
   ChildPull r;
   unsigned long long pulled = 0, duplicates = 0, pending = 0, changes = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      std::sscanf(out.c_str(), "pulled %llu duplicates %llu pending %llu changes %llu seconds %lf cpu %lf", &pulled,
-                  &duplicates, &pending, &changes, &r.seconds, &r.cpu_seconds) != 6) {
+      std::sscanf(out.c_str(), "pulled %llu duplicates %llu pending %llu changes %llu seconds %lf cpu %lf main %lf",
+                  &pulled, &duplicates, &pending, &changes, &r.seconds, &r.cpu_seconds, &r.main_cpu_seconds) != 7) {
     Check(Status(Domain::kSync, Code::kInternal, "the pulling device failed (status " + std::to_string(status) + ")"),
           "pull child");
   }
@@ -115,21 +115,22 @@ int PullChildMain(int argc, char** argv) {
   auto poller = sync::NewSystemPoller(SystemClock());
   sync::SyncClient client(*store, *replica, *state, *poller);
 
-  const auto cpu_now = [] {
+  const auto cpu_now = [](int who) {
     rusage u{};
-    getrusage(RUSAGE_SELF, &u);
+    getrusage(who, &u);
     const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
     return s(u.ru_utime) + s(u.ru_stime);
   };
-  const double cpu_before = cpu_now();
+  const double cpu_before = cpu_now(RUSAGE_SELF), main_before = cpu_now(RUSAGE_THREAD);
   Stopwatch clock;
   sync::SyncReport report = Take(client.SyncOnce(relay), "pull");
   const double seconds = clock.ElapsedS();
-  const double cpu_seconds = cpu_now() - cpu_before;
+  const double cpu_seconds = cpu_now(RUSAGE_SELF) - cpu_before;
+  const double main_cpu_seconds = cpu_now(RUSAGE_THREAD) - main_before;
   const std::uint64_t changes = Take(replica->ChangeCount(), "count changes");
   if (!report.gaps.empty()) Note("pulling device: " + report.gaps.front());
-  std::printf("pulled %" PRIu64 " duplicates %" PRIu64 " pending %" PRIu64 " changes %" PRIu64 " seconds %.6f cpu %.6f\n",
-              report.pulled, report.duplicates, report.pending, changes, seconds, cpu_seconds);
+  std::printf("pulled %" PRIu64 " duplicates %" PRIu64 " pending %" PRIu64 " changes %" PRIu64 " seconds %.6f cpu %.6f main %.6f\n",
+              report.pulled, report.duplicates, report.pending, changes, seconds, cpu_seconds, main_cpu_seconds);
   std::fflush(stdout);
   return 0;
 }

@@ -52,6 +52,7 @@ struct ChildPull {
   std::uint64_t changes = 0;     // changes held by the device afterwards
   double seconds = 0;            // wall time of SyncClient::SyncOnce
   double cpu_seconds = 0;        // CPU time (user + system) of the child during SyncOnce
+  double main_cpu_seconds = 0;   // of that, the CPU time of the thread that ran SyncOnce
   double peak_rss_mb = 0;        // the child's peak resident set (MiB)
 };
 

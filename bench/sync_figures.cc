@@ -106,7 +106,7 @@ void CheckComplete(const ChildPull& pull, std::uint64_t held, const std::string&
 std::string Describe(const ChildPull& pull) {
   return "pulled " + std::to_string(pull.pulled) + " changes (" + std::to_string(pull.duplicates) +
          " already held) in " + std::to_string(pull.seconds) + " s (CPU " + std::to_string(pull.cpu_seconds) +
-         " s), peak RSS " + std::to_string(pull.peak_rss_mb) +
+         " s, of which the syncing thread " + std::to_string(pull.main_cpu_seconds) + " s), peak RSS " + std::to_string(pull.peak_rss_mb) +
          " MiB";
 }
 

@@ -2,12 +2,13 @@
 //
 // Pulls are pipelined one deep: as soon as a batch has arrived (and its sequence numbers
 // check out) the Pull for the next one is sent, so the relay reads and sends it while this
-// device verifies and applies the one it holds. Memory stays bounded: one batch held, at
-// most one more in flight (the relay's budget each). A batch is applied in one replica
-// transaction (all or nothing, after verification) and the cursor moves, and the served
-// changes are recorded as held by the relay, in that same transaction (one commit): the
-// cursor never passes a change that is not durably applied. If the apply fails, the Pull
-// in flight is abandoned with the connection.
+// device verifies and applies what it holds. Batches are gathered until kApplyBatchBytes of
+// changes (or the last batch) and applied together in one replica transaction (all or
+// nothing, after verification); the cursor moves, and the served changes are recorded as
+// held by the relay, in that same transaction (one commit): the cursor never passes a
+// change that is not durably applied. Memory stays bounded: the gathering, plus one batch
+// in flight (the relay's budget). If the apply fails, the Pull in flight is abandoned with
+// the connection.
 //
 // A change too large for one frame arrives as consecutive PullBatch frames answering the
 // same Pull, one part each (parley/sync/change_parts.h). It is reassembled and applied
@@ -71,52 +72,23 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
     PARLEY_RETURN_IF_ERROR(conn.Send(std::move(f)));
     return id;
   };
-  PARLEY_ASSIGN_OR_RETURN(std::uint64_t id, send_pull(relay.cursor));
-  for (;;) {
-    PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.AwaitAnswer(id));
-    if (answer.body_case() != pb::Frame::kPullBatch) {
-      return Error(Domain::kSync, Code::kUnavailable, "the relay answered a pull with something else");
-    }
-    pb::PullBatch* batch = answer.mutable_pull_batch();
-    std::string announced;  // the id announced for a change in parts
-    if (batch->has_part()) {
-      if (batch->changes_size() > 0) {
-        return Error(Domain::kSync, Code::kCorrupt, "the relay mixed changes into a change in parts");
-      }
-      PARLEY_RETURN_IF_ERROR(Reassemble(conn, id, batch, &announced));
-    }
-    report.head_seq = std::max(report.head_seq, batch->head_seq());
-    if (batch->changes_size() == 0) {
-      if (batch->more()) return Error(Domain::kSync, Code::kUnavailable, "the relay sent an empty batch with more");
-      break;
-    }
-    std::vector<pb::Change> changes;
-    std::vector<Ack> acks;
-    changes.reserve(static_cast<std::size_t>(batch->changes_size()));
-    acks.reserve(changes.capacity());
-    std::uint64_t last = relay.cursor;
-    for (pb::StoredChange& sc : *batch->mutable_changes()) {
-      if (sc.relay_seq() <= last) {
-        return Error(Domain::kSync, Code::kCorrupt, "the relay served sequence numbers out of order");
-      }
-      last = sc.relay_seq();
-      acks.push_back(Ack{{}, sc.relay_seq()});  // the id is filled in from the apply
-      changes.push_back(std::move(*sc.mutable_change()));
-    }
-    const bool more = batch->more();
-    const std::uint64_t head = batch->head_seq();
-    answer.Clear();
-    // The next batch travels while this one is applied.
-    if (more) {
-      PARLEY_ASSIGN_OR_RETURN(id, send_pull(last));
-    }
+  // Batches are gathered up to kApplyBatchBytes and applied together: one transaction (and
+  // one fsync) per gathering rather than per batch.
+  std::vector<pb::Change> changes;
+  std::vector<Ack> acks;
+  std::vector<std::pair<std::size_t, std::string>> announced;  // (index, id) of changes in parts
+  std::size_t gathered_bytes = 0;
+  std::uint64_t last = relay.cursor, head = 0;
+  auto apply = [&]() -> Status {
+    if (changes.empty()) return Status::Ok();
     PARLEY_ASSIGN_OR_RETURN(log::ApplyReport applied,
                             log::ApplyAndRecord(ctx.replica, changes, [&](std::span<const log::ChangeId> ids) {
-                              if (!announced.empty() &&
-                                  !crypto::ConstantTimeEqual(crypto::ByteView(ids[0].data(), ids[0].size()),
-                                                             crypto::AsBytes(announced))) {
-                                return Error(Domain::kSync, Code::kCorrupt,
-                                             "the relay served a change whose id is not the announced one");
+                              for (const auto& [i, claimed] : announced) {
+                                if (!crypto::ConstantTimeEqual(crypto::ByteView(ids[i].data(), ids[i].size()),
+                                                               crypto::AsBytes(claimed))) {
+                                  return Error(Domain::kSync, Code::kCorrupt,
+                                               "the relay served a change whose id is not the announced one");
+                                }
                               }
                               for (std::size_t i = 0; i < acks.size(); ++i) acks[i].id = ids[i];
                               return ctx.state.RecordPulledInTransaction(relay.id, acks, last, head);
@@ -126,8 +98,52 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
     report.pulled += applied.applied;
     report.duplicates += applied.duplicates;
     report.pending += applied.pending;
+    changes.clear();
+    acks.clear();
+    announced.clear();
+    gathered_bytes = 0;
+    return Status::Ok();
+  };
+  PARLEY_ASSIGN_OR_RETURN(std::uint64_t id, send_pull(relay.cursor));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.AwaitAnswer(id));
+    if (answer.body_case() != pb::Frame::kPullBatch) {
+      return Error(Domain::kSync, Code::kUnavailable, "the relay answered a pull with something else");
+    }
+    pb::PullBatch* batch = answer.mutable_pull_batch();
+    if (batch->has_part()) {
+      if (batch->changes_size() > 0) {
+        return Error(Domain::kSync, Code::kCorrupt, "the relay mixed changes into a change in parts");
+      }
+      std::string claimed;
+      PARLEY_RETURN_IF_ERROR(Reassemble(conn, id, batch, &claimed));
+      announced.emplace_back(changes.size(), std::move(claimed));
+    }
+    report.head_seq = std::max(report.head_seq, batch->head_seq());
+    if (batch->changes_size() == 0) {
+      if (batch->more()) return Error(Domain::kSync, Code::kUnavailable, "the relay sent an empty batch with more");
+      break;
+    }
+    for (pb::StoredChange& sc : *batch->mutable_changes()) {
+      if (sc.relay_seq() <= last) {
+        return Error(Domain::kSync, Code::kCorrupt, "the relay served sequence numbers out of order");
+      }
+      last = sc.relay_seq();
+      acks.push_back(Ack{{}, sc.relay_seq()});  // the id is filled in from the apply
+      gathered_bytes += sc.change().ByteSizeLong();
+      changes.push_back(std::move(*sc.mutable_change()));
+    }
+    const bool more = batch->more();
+    head = std::max(head, batch->head_seq());
+    answer.Clear();
+    // The next batch travels while this one is applied.
+    if (more) {
+      PARLEY_ASSIGN_OR_RETURN(id, send_pull(last));
+    }
+    if (!more || gathered_bytes >= kApplyBatchBytes) PARLEY_RETURN_IF_ERROR(apply());
     if (!more) break;
   }
+  PARLEY_RETURN_IF_ERROR(apply());
   report.cursor = relay.cursor;
   return Status::Ok();
 }

@@ -9,9 +9,12 @@
 namespace parley::sync {
 
 // Budget asked of the relay for one PullBatch (a relay serves at most its own cap, a frame
-// less 4 KiB). The batch is applied in one transaction and the next one is requested while
-// it is applied, so the pulling device holds at most about twice this much change data.
+// less 4 KiB). The next batch is requested as soon as one arrives.
 inline constexpr std::uint32_t kPullBudgetBytes = 60 * 1024;
+// Pulled batches are gathered until they hold this much change data (or the relay has no
+// more) and applied in one transaction: one commit and fsync per gathering. The pulling
+// device holds at most this much plus one batch (or one large change) and the batch in flight.
+inline constexpr std::size_t kApplyBatchBytes = 1 << 20;
 // Room left in a Push frame for the frame's own fields and per-change overhead.
 inline constexpr std::size_t kPushFrameSlack = 1024;
 inline constexpr std::size_t kPushPerChangeOverhead = 16;
