@@ -102,6 +102,20 @@ Status Stmt::Run() {
   return Status::Ok();
 }
 
+Status Stmt::ForEach(const std::function<bool(const Stmt&)>& row) {
+  Status out;
+  for (;;) {
+    auto more = Step();
+    if (!more.ok()) {
+      out = more.status();
+      break;
+    }
+    if (!*more || !row(*this)) break;
+  }
+  Reset();
+  return out;
+}
+
 void Stmt::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

@@ -121,17 +121,10 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
   };
   std::vector<Row> rows;
   {
-    Stmt& s = st.pending_changes;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) {
-        s.Reset();
-        return row.status();
-      }
-      if (!*row) break;
+    PARLEY_RETURN_IF_ERROR(st.pending_changes.ForEach([&](const Stmt& s) {
       rows.push_back(Row{s.Int(0), s.Int(1), static_cast<std::uint64_t>(s.Int(2)), {}});
-    }
-    s.Reset();
+      return true;
+    }));
   }
   // Only bodies not opened in this batch are read back.
   for (Row& r : rows) {

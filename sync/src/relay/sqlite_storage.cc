@@ -120,23 +120,17 @@ class SqliteRelayStorage final : public RelayStorage {
     Stmt& s = Get("SELECT seq, data FROM changes WHERE vid = ? AND seq > ? AND data IS NOT NULL ORDER BY seq");
     s.Bind(1, vid).Bind(2, static_cast<std::int64_t>(after_seq));
     std::size_t bytes = 0;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) {
-        s.Reset();
-        return row.status();
-      }
-      if (!*row) break;
-      auto data = s.Blob(1);
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
+      auto data = row.Blob(1);
       if (!rows.empty() && (bytes + data.size() > max_bytes || rows.size() >= max_count)) {
         *more = true;
-        break;
+        return false;
       }
       bytes += data.size();
-      rows.push_back(ChangeRow{static_cast<std::uint64_t>(s.Int(0)),
+      rows.push_back(ChangeRow{static_cast<std::uint64_t>(row.Int(0)),
                                std::string(reinterpret_cast<const char*>(data.data()), data.size())});
-    }
-    s.Reset();
+      return true;
+    }));
     return rows;
   }
 
@@ -158,16 +152,10 @@ class SqliteRelayStorage final : public RelayStorage {
     std::vector<Bytes> out;
     Stmt& s = Get("SELECT sealed FROM envelopes WHERE vid = ? AND recipient = ? ORDER BY digest");
     s.Bind(1, vid).BindBlob(2, recipient);
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) {
-        s.Reset();
-        return row.status();
-      }
-      if (!*row) break;
-      out.push_back(ToBytes(s.Blob(0)));
-    }
-    s.Reset();
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
+      out.push_back(ToBytes(row.Blob(0)));
+      return true;
+    }));
     return out;
   }
 
@@ -189,20 +177,14 @@ class SqliteRelayStorage final : public RelayStorage {
         "SELECT v.vault, e.sealed FROM envelopes e JOIN vaults v ON v.vid = e.vid "
         "WHERE e.recipient = ? ORDER BY e.vid, e.digest");
     s.BindBlob(1, recipient);
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) {
-        s.Reset();
-        return row.status();
-      }
-      if (!*row) break;
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
       if (out.size() >= max_count) {
         *more = true;
-        break;
+        return false;
       }
-      out.push_back(AddressedEnvelope{ToBytes(s.Blob(0)), ToBytes(s.Blob(1))});
-    }
-    s.Reset();
+      out.push_back(AddressedEnvelope{ToBytes(row.Blob(0)), ToBytes(row.Blob(1))});
+      return true;
+    }));
     return out;
   }
 

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +50,9 @@ class Stmt {
   Result<bool> Step();
   // Steps to completion, expecting no rows.
   Status Run();
+  // Steps through the rows, calling `row` on each until it returns false; then resets the
+  // statement (and clears its bindings), also on error. Returns the first stepping error.
+  Status ForEach(const std::function<bool(const Stmt&)>& row);
   void Reset();
 
   std::int64_t Int(int col) const;
