@@ -19,6 +19,27 @@ TEST(Replica, AChangeLogInTheEarlierTableLayoutIsRefused) {
   EXPECT_EQ(replica.status().code(), Code::kUnsupported) << replica.status().ToString();
 }
 
+TEST(Replica, AChangeLogInTheEarlierChainFormatIsRefused) {
+  testing::FakeClock clock;
+  auto store = store::Store::CreateInMemoryForTesting("old");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  {
+    auto replica = log::Replica::Open(**store, clock);
+    ASSERT_TRUE(replica.ok()) << replica.status().ToString();
+    ASSERT_TRUE((*replica)->CreateVault("v").ok());
+  }
+  // The same log without the format mark, as the earlier format wrote it.
+  ASSERT_TRUE(Exec((*store)->db(), "DELETE FROM log_meta WHERE k = 'chain_format'").ok());
+  auto replica = log::Replica::Open(**store, clock);
+  EXPECT_EQ(replica.status().code(), Code::kUnsupported) << replica.status().ToString();
+  // An empty log simply takes the current format.
+  auto empty = store::Store::CreateInMemoryForTesting("empty");
+  ASSERT_TRUE(empty.ok());
+  ASSERT_TRUE(log::Replica::Open(**empty, clock).ok());
+  ASSERT_TRUE(Exec((*empty)->db(), "DELETE FROM log_meta WHERE k = 'chain_format'").ok());
+  EXPECT_TRUE(log::Replica::Open(**empty, clock).ok());
+}
+
 TEST(Replica, CreateSetGetOnOneDevice) {
   testing::FakeClock clock;
   Device a = MakeDevice(clock, "a");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "log/change_codec.h"
+#include "parley/core/sqlite_util.h"
 #include "parley/sync/relay_storage.h"
 #include "support/temp_dir.h"
 #include "test_changes.h"
@@ -250,6 +251,27 @@ TEST(ChangeRules, CodecAndRelayComputeTheSameId) {
   log::ChangeId id{};
   ASSERT_TRUE(log::SealChange(p, body, &change, &id).ok());
   EXPECT_EQ(testing::ChangeIdOf(change), Bytes(id.begin(), id.end()));
+}
+
+}  // namespace
+}  // namespace parley::relay
+
+namespace parley::relay {
+namespace {
+
+TEST(StorageLayout, StorageFromTheEarlierChainFormatIsRefused) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("old.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(parley::Exec(db,
+                   "CREATE TABLE chains(vid INTEGER NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL, "
+                   "id BLOB NOT NULL, PRIMARY KEY(vid, author)) WITHOUT ROWID")
+                  .ok());
+  sqlite3_close(db);
+  auto s = OpenSqliteRelayStorage(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Code::kUnsupported) << s.status().ToString();
 }
 
 }  // namespace

@@ -73,7 +73,23 @@ CREATE TABLE IF NOT EXISTS log_member_ops(
   kx BLOB NOT NULL,
   name TEXT NOT NULL);
 )sql";
-  return Exec(db, kSchema, Domain::kLog);
+  PARLEY_RETURN_IF_ERROR(Exec(db, kSchema, Domain::kLog));
+  // Chain format 2: header.prev is the predecessor's link (id and signature), not its id
+  // (docs/change-format.md). A log that holds changes and does not say so was written with
+  // format 1, whose chains no device of this version accepts.
+  Stmt format;
+  PARLEY_RETURN_IF_ERROR(format.Prepare(
+      db, "SELECT (SELECT v FROM log_meta WHERE k = 'chain_format'), EXISTS(SELECT 1 FROM log_changes)"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, format.Step());
+  if (row && format.IsNull(0)) {
+    if (format.Int(1) != 0) {
+      return Error(Domain::kLog, Code::kUnsupported,
+                   "this store's change log uses an earlier chain format that this version cannot sync");
+    }
+    format.Reset();
+    return Exec(db, "INSERT INTO log_meta(k, v) VALUES('chain_format', 2)", Domain::kLog);
+  }
+  return Status::Ok();
 }
 
 }  // namespace parley::log

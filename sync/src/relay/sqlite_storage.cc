@@ -51,7 +51,16 @@ class SqliteRelayStorage final : public RelayStorage {
   Status Init() {
     sqlite3_busy_timeout(db_, 30000);
     PARLEY_RETURN_IF_ERROR(Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", Domain::kSync));
-    return Exec(db_, kSchema, Domain::kSync);
+    PARLEY_RETURN_IF_ERROR(Exec(db_, kSchema, Domain::kSync));
+    // Storage written when chain heads held ids (chain format 1) is refused, not misread.
+    Stmt layout;
+    PARLEY_RETURN_IF_ERROR(layout.Prepare(db_, "SELECT 1 FROM pragma_table_info('chains') WHERE name = 'link'"));
+    PARLEY_ASSIGN_OR_RETURN(bool has_link, layout.Step());
+    if (!has_link) {
+      return Error(Domain::kSync, Code::kUnsupported,
+                   "this relay's storage uses an earlier chain format that this version cannot serve");
+    }
+    return Status::Ok();
   }
 
   Status RegisterVault(ByteView vault, ByteView creator) override {
