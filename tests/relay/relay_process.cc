@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,10 +45,18 @@ Status RelayProcess::Start() {
   }
   std::vector<std::string> args = {RelayBinary(), "serve", "--data", data_dir_, "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  const std::int64_t limit = file_size_limit_;
   pid_ = ::fork();
   if (pid_ < 0) return Error(Domain::kPlatform, Code::kIoError, "fork");
   if (pid_ == 0) {
     ::dup2(fds[1], 2);
+    if (limit >= 0) {
+      struct sigaction ignore = {};
+      ignore.sa_handler = SIG_IGN;
+      ::sigaction(SIGXFSZ, &ignore, nullptr);  // an ignored signal stays ignored across exec
+      const rlimit fsize = {static_cast<rlim_t>(limit), static_cast<rlim_t>(limit)};
+      if (::setrlimit(RLIMIT_FSIZE, &fsize) != 0) ::_exit(126);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -26,6 +27,11 @@ class RelayProcess {
   ~RelayProcess();
   RelayProcess(const RelayProcess&) = delete;
   RelayProcess& operator=(const RelayProcess&) = delete;
+
+  // From the next Start on, the process may not make any file larger than `bytes`
+  // (RLIMIT_FSIZE, with SIGXFSZ ignored: a write past it fails with EFBIG, as on a full
+  // disk). -1 (the default): no limit.
+  void set_file_size_limit(std::int64_t bytes) { file_size_limit_ = bytes; }
 
   // Starts the server and waits for its "event=listening" line.
   Status Start();
@@ -51,6 +57,7 @@ class RelayProcess {
   pid_t pid_ = -1;
   int log_fd_ = -1;
   std::uint16_t port_ = 0;
+  std::int64_t file_size_limit_ = -1;
   std::thread log_reader_;
   std::mutex mu_;
   std::condition_variable cv_;

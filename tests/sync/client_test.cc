@@ -149,11 +149,12 @@ TEST_F(SyncClientTest, WatchAppliesChangesAsTheyHappenAndStopsCleanly) {
   Status watch_status;
   // b's store belongs to the watching thread until it returns.
   std::thread watcher([&] { watch_status = b->client->Watch({b->relay}, cancel, obs); });
+  std::uint64_t before = 0;  // `pulled` is written by the watching thread: read it under mu
   {
     std::unique_lock<std::mutex> l(mu);
     ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(30), [&] { return connected == 1; }));
+    before = pulled;
   }
-  const std::uint64_t before = pulled;
   a->Add("note", "text", "live");
   ASSERT_TRUE(a->Sync().ok());
   {

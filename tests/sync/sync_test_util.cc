@@ -24,12 +24,39 @@ std::unique_ptr<SyncDevice> SyncDevice::Create(const std::string& dir, const std
   EXPECT_TRUE(env.CreateDirs(o.data_dir).ok());
   Status created = store::Store::Create(env, keys, o, "pass");
   EXPECT_TRUE(created.ok()) << created.ToString();
+  d->data_dir = o.data_dir;
   d->store = std::move(store::Store::Open(env, keys, o.data_dir, "pass")).value();
   d->replica = std::move(log::Replica::Open(*d->store, clock)).value();
   d->state = std::move(sync::SyncState::Open(d->store->db())).value();
   d->poller = sync::NewSystemPoller(clock);
   d->client = std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller, options);
   return d;
+}
+
+bool SyncDevice::Reopen(KeyStore& keys, Clock& clock, const std::string& base_vfs, sync::SyncOptions options) {
+  client.reset();
+  poller.reset();
+  state.reset();
+  replica.reset();
+  store.reset();
+  store::StoreOptions o;
+  o.data_dir = data_dir;
+  o.base_vfs = base_vfs;
+  auto opened = store::Store::Open(PosixEnv(), keys, o, "pass");
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+  if (!opened.ok()) return false;
+  store = std::move(opened).value();
+  auto r = log::Replica::Open(*store, clock);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return false;
+  replica = std::move(r).value();
+  auto st = sync::SyncState::Open(store->db());
+  EXPECT_TRUE(st.ok()) << st.status().ToString();
+  if (!st.ok()) return false;
+  state = std::move(st).value();
+  poller = sync::NewSystemPoller(clock);
+  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, options);
+  return true;
 }
 
 void SyncDevice::Pin(const crypto::Bytes& relay_key, std::uint16_t port) {

@@ -24,10 +24,15 @@ struct SyncDevice {
   std::unique_ptr<sync::Poller> poller;
   std::unique_ptr<sync::SyncClient> client;
   std::int64_t relay = 0;  // the first pinned relay
+  std::string data_dir;
+
 
   // Creates the store in `dir`/`name` (minimum Argon2 cost) and opens everything.
   static std::unique_ptr<SyncDevice> Create(const std::string& dir, const std::string& name, KeyStore& keys,
                                             Clock& clock, sync::SyncOptions options = {});
+  // Closes everything and opens the store again over `base_vfs` (empty: SQLite's default),
+  // with a new replica, sync state and client. Failures are test failures (false).
+  bool Reopen(KeyStore& keys, Clock& clock, const std::string& base_vfs = "", sync::SyncOptions options = {});
   // Pins a relay; the first one becomes `relay`.
   void Pin(const crypto::Bytes& relay_key, std::uint16_t port);
   // One transaction creating a record of `type` with `field` = `value`; returns its id.

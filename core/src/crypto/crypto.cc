@@ -10,6 +10,12 @@ namespace {
 
 Status Err(Code code, std::string msg) { return Status(Domain::kCrypto, code, std::move(msg)); }
 
+// libsodium declares some buffer arguments nonnull even when their length is zero, and an
+// empty span or string_view may have no buffer at all. Zero bytes are read or written.
+std::uint8_t g_no_bytes[1];
+std::uint8_t* OrNoBytes(std::uint8_t* p) { return p != nullptr ? p : g_no_bytes; }
+const char* OrNoChars(const char* p) { return p != nullptr ? p : ""; }
+
 }  // namespace
 
 Status InitCrypto() {
@@ -90,6 +96,8 @@ std::string ToHex(ByteView bytes) {
 
 Result<Bytes> FromHex(std::string_view hex) {
   if (hex.size() % 2 != 0) return Err(Code::kInvalidArgument, "hex string has odd length");
+  // An empty vector has no buffer, and sodium_hex2bin requires one.
+  if (hex.empty()) return Bytes{};
   Bytes out(hex.size() / 2);
   std::size_t len = 0;
   const char* end = nullptr;
@@ -174,9 +182,9 @@ Status XChaChaSealInPlace(ByteView key, ByteView nonce, std::span<std::uint8_t> 
                           std::span<std::uint8_t> tag) {
   if (!XSizesOk(key, nonce) || tag.size() != kAeadTagSize)
     return Err(Code::kInvalidArgument, "bad XChaCha20-Poly1305 key, nonce or tag size");
-  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(buf.data(), tag.data(), nullptr, buf.data(),
-                                                      buf.size(), ad.data(), ad.size(), nullptr,
-                                                      nonce.data(), key.data());
+  std::uint8_t* const data = OrNoBytes(buf.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(data, tag.data(), nullptr, data, buf.size(), ad.data(),
+                                                      ad.size(), nullptr, nonce.data(), key.data());
   return Status::Ok();
 }
 
@@ -184,7 +192,8 @@ Status XChaChaOpenInPlace(ByteView key, ByteView nonce, std::span<std::uint8_t> 
                           ByteView tag) {
   if (!XSizesOk(key, nonce) || tag.size() != kAeadTagSize)
     return Err(Code::kInvalidArgument, "bad XChaCha20-Poly1305 key, nonce or tag size");
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(buf.data(), nullptr, buf.data(), buf.size(),
+  std::uint8_t* const data = OrNoBytes(buf.data());
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(data, nullptr, data, buf.size(),
                                                           tag.data(), ad.data(), ad.size(),
                                                           nonce.data(), key.data()) != 0) {
     return Err(Code::kCorrupt, "authentication failed");
@@ -312,7 +321,7 @@ Result<SecretBytes> Argon2id(std::string_view passphrase, ByteView salt, const A
     return Err(Code::kInvalidArgument, "Argon2id parameters below the floor");
   if (salt.size() != crypto_pwhash_SALTBYTES) return Err(Code::kInvalidArgument, "Argon2id salt must be 16 bytes");
   SecretBytes out(out_len);
-  if (crypto_pwhash(out.data(), out.size(), passphrase.data(), passphrase.size(), salt.data(),
+  if (crypto_pwhash(out.data(), out.size(), OrNoChars(passphrase.data()), passphrase.size(), salt.data(),
                     params.ops_limit, static_cast<size_t>(params.mem_limit),
                     crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Err(Code::kInternal, "Argon2id ran out of memory");
