@@ -4,6 +4,7 @@ target_sources(${target} PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/test_changes.cc)
 target_link_libraries(${target} PRIVATE parley::sync Threads::Threads)
-# The cross-check with the change codec reads core's internal header.
-target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/src)
+# The cross-check with the change codec reads core's internal header; the push check is
+# tested directly (the relay's internal header).
+target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/src ${CMAKE_SOURCE_DIR}/sync/src)
 add_dependencies(${target} parley-relay)

@@ -164,9 +164,7 @@ asio::awaitable<void> Connection::HandlePush(std::uint64_t id, const pb::Push& p
   }
   auto view = co_await RequireMember(id, push.vault(), false);
   if (!view) co_return;
-  std::vector<CheckResult> checked;
-  checked.reserve(static_cast<std::size_t>(push.changes_size()));
-  for (const pb::Change& c : push.changes()) checked.push_back(CheckPushedChange(c, View(push.vault())));
+  std::vector<CheckResult> checked = CheckPushedChanges(push.changes(), View(push.vault()));
   co_await StoreAndAck(id, push.vault(), *view, std::move(checked));
 }
 
