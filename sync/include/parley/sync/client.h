@@ -12,9 +12,12 @@
 //   4. in watch mode: Subscribe, then pull on every Notify, push what arrived from other
 //      relays or local edits (Wake()), Ping when idle; on any failure reconnect with
 //      exponential backoff and jitter (backoff.h), resuming from the durable cursor.
-// No thread is started: everything runs on the calling thread, waiting in poll(2).
-// Cancel() (from any thread or a signal handler) stops it at the next wait; whatever was
-// durable stays, and the next sync resumes from there (sync_state.h).
+// Everything runs on the calling thread, waiting in poll(2), except the receiving side of a
+// pull: while a pull runs, a thread of the client's own sends the Pulls and receives the
+// batches (the Poller is then called from that thread, never from two at once); the Store
+// and Replica are only ever used from the calling thread. Cancel() (from any thread or a
+// signal handler) stops it at the next wait; whatever was durable stays, and the next sync
+// resumes from there (sync_state.h).
 //
 // Ownership: borrows the Store, Replica and SyncState (which must outlive it).
 // Thread safety: one thread at a time, except Canceller::Cancel and SyncClient::Wake.

@@ -12,8 +12,9 @@ namespace parley::sync {
 // less 4 KiB). The next batch is requested as soon as one arrives.
 inline constexpr std::uint32_t kPullBudgetBytes = 60 * 1024;
 // Pulled batches are gathered until they hold this much change data (or the relay has no
-// more) and applied in one transaction: one commit and fsync per gathering. The pulling
-// device holds at most this much plus one batch (or one large change) and the batch in flight.
+// more, or nothing more is waiting) and applied in one transaction: one commit and fsync
+// per gathering. The receiving thread queues at most this much too, so the pulling device
+// holds at most about twice this (plus one large change) and the batch being received.
 inline constexpr std::size_t kApplyBatchBytes = 1 << 20;
 // Room left in a Push frame for the frame's own fields and per-change overhead.
 inline constexpr std::size_t kPushFrameSlack = 1024;
