@@ -1,0 +1,464 @@
+// The device against a hostile relay: a scripted relay of the test's own (real wire: length
+// framing, Noise XK responder with its own pinned key, Welcome) serves real changes of a real
+// author, tampered with. The device must refuse forged or altered changes and out-of-order
+// sequence numbers without applying anything of the bad gathering or moving its cursor past
+// what it did not apply, must report a change the relay silently dropped as a gap, and must
+// converge once the relay serves honestly again.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "parley/core/replica_sync.h"
+#include "parley/sync/change_parts.h"
+#include "parley/sync/session.h"
+#include "sync_test_util.h"
+
+namespace parley::testing {
+namespace {
+
+// Every wait of the scripted relay ends after this, or when the relay is stopped.
+constexpr int kRelayWaitMs = 20'000;
+
+// A socket read and written with poll(2) against the relay's stop pipe and a timeout, so the
+// relay thread never blocks forever.
+class PolledStream final : public wire::ByteStream {
+ public:
+  PolledStream(int fd, int stop_fd) : fd_(fd), stop_fd_(stop_fd) {}
+  ~PolledStream() override { ::close(fd_); }
+
+  Status ReadExact(std::span<std::uint8_t> out) override {
+    std::size_t got = 0;
+    while (got < out.size()) {
+      PARLEY_RETURN_IF_ERROR(Wait(POLLIN));
+      const ssize_t n = ::recv(fd_, out.data() + got, out.size() - got, 0);
+      if (n == 0) return Error(Domain::kSync, Code::kUnavailable, "closed");
+      if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return Error(Domain::kSync, Code::kUnavailable, std::string("recv: ") + std::strerror(errno));
+      }
+      got += static_cast<std::size_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Status WriteAll(wire::ByteView data) override {
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+      PARLEY_RETURN_IF_ERROR(Wait(POLLOUT));
+      const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return Error(Domain::kSync, Code::kUnavailable, std::string("send: ") + std::strerror(errno));
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status Wait(short events) {
+    pollfd fds[2] = {{fd_, events, 0}, {stop_fd_, POLLIN, 0}};
+    const int n = ::poll(fds, 2, kRelayWaitMs);
+    if (n == 0) return Error(Domain::kSync, Code::kUnavailable, "timed out");
+    if (n < 0 && errno != EINTR) return Error(Domain::kSync, Code::kUnavailable, "poll");
+    if (fds[1].revents != 0) return Error(Domain::kSync, Code::kCancelled, "stopped");
+    return Status::Ok();
+  }
+
+  int fd_;
+  int stop_fd_;
+};
+
+struct Served {
+  std::uint64_t relay_seq = 0;
+  pb::Change change;
+};
+
+// What the relay answers to one Pull: the PullBatch frames (bodies only) to send.
+using PullScript = std::function<std::vector<pb::PullBatch>(std::uint64_t after_seq)>;
+
+// Honest serving of `relay_log`: every change after the cursor in one batch.
+std::vector<pb::PullBatch> ServeHonestly(const std::vector<Served>& relay_log, std::uint64_t after) {
+  pb::PullBatch b;
+  for (const Served& s : relay_log) {
+    b.set_head_seq(std::max(b.head_seq(), s.relay_seq));
+    if (s.relay_seq <= after) continue;
+    pb::StoredChange* sc = b.add_changes();
+    sc->set_relay_seq(s.relay_seq);
+    *sc->mutable_change() = s.change;
+  }
+  return {b};
+}
+
+crypto::DhKeyPair NewRelayKey() {
+  EXPECT_TRUE(crypto::InitCrypto().ok());
+  return crypto::NewDhKeyPair();
+}
+
+// One connection at a time, on its own thread, on 127.0.0.1 with a kernel-chosen port.
+class ScriptedRelay {
+ public:
+  ScriptedRelay() : key_(NewRelayKey()) {
+    EXPECT_EQ(::pipe2(stop_, O_CLOEXEC | O_NONBLOCK), 0);
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = 0;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(listen_fd_, 4), 0);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~ScriptedRelay() {
+    const char c = 1;
+    [[maybe_unused]] ssize_t n = ::write(stop_[1], &c, 1);
+    if (thread_.joinable()) thread_.join();
+    ::close(listen_fd_);
+    ::close(stop_[0]);
+    ::close(stop_[1]);
+  }
+
+  std::uint16_t port() const { return port_; }
+  const crypto::Bytes& public_key() const { return key_.public_key; }
+
+  void SetScript(PullScript script) {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_ = std::move(script);
+  }
+  int pulls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pulls_;
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+      const int n = ::poll(fds, 2, -1);  // the destructor's stop byte ends this wait
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || fds[1].revents != 0) return;
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) continue;
+      PolledStream stream(fd, stop_[0]);
+      Serve(stream);
+    }
+  }
+
+  // Answers one device until it hangs up (or misbehaves, or the relay stops).
+  void Serve(PolledStream& stream) {
+    auto session = wire::NoiseSession::Responder(key_);
+    if (!session.ok() || !wire::RunHandshake(*session, stream).ok()) return;
+    auto auth = wire::ReceiveFrame(*session, stream);
+    if (!auth.ok() || auth->body_case() != pb::Frame::kAuthenticate) return;
+    pb::Frame welcome;
+    welcome.set_id(auth->id());
+    welcome.mutable_welcome()->set_protocol_version(1);
+    welcome.mutable_welcome()->set_max_frame_bytes(static_cast<std::uint32_t>(wire::kMaxWireMessage));
+    welcome.mutable_welcome()->set_max_push_changes(1000);
+    welcome.mutable_welcome()->set_max_change_bytes(wire::kMaxChangeBytes);
+    if (!wire::SendFrame(*session, stream, welcome).ok()) return;
+    for (;;) {
+      auto f = wire::ReceiveFrame(*session, stream);
+      if (!f.ok()) return;
+      std::vector<pb::Frame> answers;
+      auto answer = [&]() -> pb::Frame& {
+        answers.emplace_back();
+        answers.back().set_id(f->id());
+        return answers.back();
+      };
+      switch (f->body_case()) {
+        case pb::Frame::kPush:
+          if (f->push().has_part()) {
+            const pb::ChangePart& p = f->push().part();
+            if (p.index() + 1 < p.count()) {
+              answer().mutable_done();
+            } else {
+              pb::ChangeAck* a = answer().mutable_push_ack()->add_acks();
+              a->set_change_id(p.change_id());
+              a->set_relay_seq(++push_seq_);
+            }
+          } else {
+            pb::PushAck* acks = answer().mutable_push_ack();
+            for (const pb::Change& c : f->push().changes()) {
+              const log::ChangeId id = log::ChangeIdOf(c);
+              pb::ChangeAck* a = acks->add_acks();
+              a->set_change_id(id.data(), id.size());
+              a->set_relay_seq(++push_seq_);  // acknowledged, never served back
+            }
+          }
+          break;
+        case pb::Frame::kPull: {
+          PullScript script;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            script = script_;
+            ++pulls_;
+          }
+          std::vector<pb::PullBatch> batches;
+          if (script) batches = script(f->pull().after_seq());
+          if (batches.empty()) batches.emplace_back();
+          for (pb::PullBatch& b : batches) *answer().mutable_pull_batch() = std::move(b);
+          break;
+        }
+        case pb::Frame::kPing: answer().mutable_pong(); break;
+        case pb::Frame::kRegisterVault:
+        case pb::Frame::kSetMembership:
+        case pb::Frame::kPutEnvelope:
+        case pb::Frame::kSubscribe: answer().mutable_done(); break;
+        default: {
+          pb::Error* e = answer().mutable_error();
+          e->set_code(pb::ERROR_UNSUPPORTED);
+          e->set_message("not scripted");
+          break;
+        }
+      }
+      for (const pb::Frame& a : answers) {
+        if (!wire::SendFrame(*session, stream, a).ok()) return;
+      }
+    }
+  }
+
+  crypto::DhKeyPair key_;
+  int stop_[2] = {-1, -1};
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  PullScript script_;
+  int pulls_ = 0;
+  std::uint64_t push_seq_ = 1'000'000;
+};
+
+class HostileRelayTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  FakeClock clock;
+  MemoryKeyStore keys;
+  ScriptedRelay relay;
+  std::unique_ptr<SyncDevice> author;
+  std::unique_ptr<SyncDevice> device;
+  std::vector<Served> relay_log;  // everything the author holds, as an honest relay would number it
+  std::size_t note_begin = 0;  // index in `relay_log` of the author's first note
+
+  void SetUp() override {
+    author = SyncDevice::Create(dir.path(), "author", keys, clock);
+    device = SyncDevice::Create(dir.path(), "device", keys, clock);
+    ASSERT_TRUE(author->replica->CreateVault("team").ok());
+    EnrollOffline(*author, *device);
+    device->Pin(relay.public_key(), relay.port());
+    note_begin = Held().size();
+    for (int i = 0; i < 8; ++i) author->Add("note", "text", "note " + std::to_string(i));
+    relay_log.clear();
+    std::uint64_t seq = 0;
+    for (log::HeldChange& h : Held()) relay_log.push_back(Served{++seq, std::move(h.change)});
+    ASSERT_EQ(relay_log.size(), note_begin + 8);
+  }
+
+  std::vector<log::HeldChange> Held() {
+    auto held = log::HeldChangesAfter(*author->replica, 0, 1u << 30, 1u << 20);
+    EXPECT_TRUE(held.ok()) << held.status().ToString();
+    return held.ok() ? std::move(held).value() : std::vector<log::HeldChange>{};
+  }
+
+  std::set<std::string> DeviceHolds() {
+    auto refs = log::ListChangeRefs(*device->replica);
+    EXPECT_TRUE(refs.ok()) << refs.status().ToString();
+    std::set<std::string> ids;
+    if (refs.ok()) {
+      for (const auto& r : *refs) ids.emplace(r.id.begin(), r.id.end());
+    }
+    return ids;
+  }
+
+  static std::string IdOf(const pb::Change& c) {
+    const log::ChangeId id = log::ChangeIdOf(c);
+    return std::string(id.begin(), id.end());
+  }
+
+  std::uint64_t Cursor() {
+    auto r = device->state->Relay(device->relay);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->cursor : ~0ULL;
+  }
+
+  static std::uint64_t AuthorSeq(const pb::Change& c) {
+    pb::ChangeHeader h;
+    EXPECT_TRUE(h.ParseFromString(c.header()));
+    return h.seq();
+  }
+
+  // The cursor covers only what the device holds: every honest change numbered at or below
+  // it is held there.
+  void ExpectCursorCovered(const std::vector<Served>& served) {
+    const std::uint64_t cursor = Cursor();
+    const std::set<std::string> holds = DeviceHolds();
+    for (const Served& s : served) {
+      if (s.relay_seq <= cursor) {
+        EXPECT_TRUE(holds.count(IdOf(s.change))) << "cursor " << cursor << " passes relay_seq " << s.relay_seq;
+      }
+    }
+  }
+
+  // A failed sync with `code` whose message names `what`, then: nothing of it applied, the
+  // cursor where it was; then an honest serve converges.
+  void ExpectRefusedThenConverge(Code code, const std::string& what, const std::string& bad_id) {
+    const std::uint64_t changes_before = device->Changes();
+    const std::uint64_t cursor_before = Cursor();
+    const int pulls_before = relay.pulls();
+    auto r = device->Sync();
+    ASSERT_FALSE(r.ok()) << "a tampered serve was accepted";
+    EXPECT_GT(relay.pulls(), pulls_before) << "the sync failed before it pulled";
+    EXPECT_EQ(r.status().code(), code) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(what), std::string::npos) << r.status().ToString();
+    EXPECT_EQ(device->Changes(), changes_before);
+    EXPECT_EQ(Cursor(), cursor_before);
+    EXPECT_EQ(DeviceHolds().count(bad_id), 0u);
+    ExpectCursorCovered(relay_log);
+    ExpectHonestConvergence();
+  }
+
+  void ExpectHonestConvergence() {
+    relay.SetScript([this](std::uint64_t after) { return ServeHonestly(relay_log, after); });
+    auto r = device->Sync();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->gaps.empty()) << r->gaps.front();
+    EXPECT_EQ(Cursor(), relay_log.back().relay_seq);
+    const std::set<std::string> holds = DeviceHolds();
+    for (const Served& s : relay_log) EXPECT_TRUE(holds.count(IdOf(s.change))) << "relay_seq " << s.relay_seq;
+    EXPECT_EQ(device->Dump(), author->Dump());
+    auto gaps = log::ListGaps(*device->replica);
+    ASSERT_TRUE(gaps.ok());
+    EXPECT_TRUE(gaps->empty());
+  }
+};
+
+TEST_F(HostileRelayTest, FlippedSignatureInTheMiddleOfARunIsRefused) {
+  std::vector<Served> bad = relay_log;
+  pb::Change& victim = bad[note_begin + 3].change;
+  const std::string bad_id = IdOf(victim);  // the id does not cover the signature
+  std::string sig = victim.signature();
+  sig[sig.size() / 2] = static_cast<char>(sig[sig.size() / 2] ^ 0x01);
+  victim.set_signature(sig);
+  relay.SetScript([bad](std::uint64_t after) { return ServeHonestly(bad, after); });
+  ExpectRefusedThenConverge(Code::kCorrupt, "signature", bad_id);
+}
+
+TEST_F(HostileRelayTest, FlippedBodyByteIsRefused) {
+  std::vector<Served> bad = relay_log;
+  pb::Change& victim = bad[note_begin + 4].change;
+  std::string body = victim.body();
+  ASSERT_FALSE(body.empty());
+  body[body.size() / 2] = static_cast<char>(body[body.size() / 2] ^ 0x01);
+  victim.set_body(body);
+  relay.SetScript([bad](std::uint64_t after) { return ServeHonestly(bad, after); });
+  const std::uint64_t changes_before = device->Changes();
+  auto r = device->Sync();
+  ASSERT_FALSE(r.ok()) << "a change with an altered body was accepted";
+  EXPECT_EQ(r.status().code(), Code::kCorrupt) << r.status().ToString();
+  const std::string seq = "(seq " + std::to_string(AuthorSeq(bad[note_begin + 4].change)) + ")";
+  EXPECT_NE(r.status().message().find("does not verify " + seq), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(device->Changes(), changes_before);
+  EXPECT_EQ(Cursor(), 0u);
+  EXPECT_EQ(DeviceHolds().count(IdOf(bad[note_begin + 4].change)), 0u);
+  ExpectCursorCovered(relay_log);
+  ExpectHonestConvergence();
+}
+
+TEST_F(HostileRelayTest, SequenceNumbersOutOfOrderAreRefused) {
+  relay.SetScript([this](std::uint64_t after) {
+    std::vector<pb::PullBatch> batches = ServeHonestly(relay_log, after);
+    auto* changes = batches[0].mutable_changes();
+    if (changes->size() < 2) return batches;
+    // Swap the relay numbers of two neighbours in the middle of the batch.
+    const int i = changes->size() / 2;
+    const std::uint64_t a = changes->Get(i).relay_seq();
+    changes->Mutable(i)->set_relay_seq(changes->Get(i + 1).relay_seq());
+    changes->Mutable(i + 1)->set_relay_seq(a);
+    return batches;
+  });
+  ExpectRefusedThenConverge(Code::kCorrupt, "out of order", std::string());
+}
+
+TEST_F(HostileRelayTest, ChangeInPartsWithAnotherAnnouncedIdIsRefused) {
+  // First everything but the last note, honestly.
+  std::vector<Served> prefix(relay_log.begin(), relay_log.end() - 1);
+  relay.SetScript([prefix](std::uint64_t after) { return ServeHonestly(prefix, after); });
+  auto first = device->Sync();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(Cursor(), prefix.back().relay_seq);
+
+  // Then the last note in parts, announced under the id of another change.
+  const Served last = relay_log.back();
+  const std::string real_id = IdOf(last.change);
+  const std::string other_id = IdOf(relay_log[note_begin].change);
+  relay.SetScript([last, other_id](std::uint64_t after) {
+    std::vector<pb::PullBatch> batches;
+    if (after >= last.relay_seq) return batches;
+    const std::string serialized = last.change.SerializeAsString();
+    for (pb::ChangePart& p : wire::SplitChange(serialized, crypto::AsBytes(other_id), serialized.size() / 3 + 1)) {
+      pb::PullBatch b;
+      p.set_relay_seq(last.relay_seq);
+      *b.mutable_part() = std::move(p);
+      b.set_head_seq(last.relay_seq);
+      batches.push_back(std::move(b));
+    }
+    return batches;
+  });
+  ExpectRefusedThenConverge(Code::kCorrupt, "announced", real_id);
+}
+
+TEST_F(HostileRelayTest, SilentlyDroppedChangeIsReportedAsAGap) {
+  const std::size_t dropped = note_begin + 4;
+  const std::uint64_t dropped_seq = AuthorSeq(relay_log[dropped].change);
+  const std::string dropped_id = IdOf(relay_log[dropped].change);
+  // The hostile relay numbers what it keeps without a hole, so nothing on the wire betrays it.
+  std::vector<Served> kept;
+  for (std::size_t i = 0; i < relay_log.size(); ++i) {
+    if (i != dropped) kept.push_back(Served{kept.size() + 1, relay_log[i].change});
+  }
+  relay.SetScript([kept](std::uint64_t after) { return ServeHonestly(kept, after); });
+  auto r = device->Sync();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string range = "changes " + std::to_string(dropped_seq) + "-" + std::to_string(dropped_seq) + " missing";
+  ASSERT_EQ(r->gaps.size(), 1u);
+  EXPECT_NE(r->gaps[0].find(range), std::string::npos) << r->gaps[0];
+  auto gaps = log::ListGaps(*device->replica);
+  ASSERT_TRUE(gaps.ok());
+  ASSERT_EQ(gaps->size(), 1u);
+  EXPECT_EQ((*gaps)[0].first, dropped_seq);
+  EXPECT_EQ((*gaps)[0].last, dropped_seq);
+  const std::set<std::string> holds = DeviceHolds();
+  EXPECT_EQ(holds.count(dropped_id), 0u);
+  for (const Served& s : kept) EXPECT_TRUE(holds.count(IdOf(s.change))) << "relay_seq " << s.relay_seq;
+  EXPECT_EQ(Cursor(), kept.back().relay_seq);
+
+  // The relay later serves the missing change (after what it already served): the gap closes.
+  relay_log = kept;
+  relay_log.push_back(Served{kept.size() + 1, log::HeldChange{}.change});
+  auto held = Held();
+  for (auto& h : held) {
+    if (std::string(h.id.begin(), h.id.end()) == dropped_id) relay_log.back().change = h.change;
+  }
+  ASSERT_EQ(IdOf(relay_log.back().change), dropped_id);
+  ExpectHonestConvergence();
+}
+
+}  // namespace
+}  // namespace parley::testing
