@@ -58,7 +58,9 @@ Status Init(App& app, const Invocation& inv) {
     app.Print("  device:    " + options.device_name + "\n");
     app.Print("  key store: " + app.keystore_dir() + " (keep it off the data directory's medium)\n");
     if (vault.empty()) {
-      app.Print("  no vault yet: show `parley device id` to an admin, then `parley join INVITE_FILE`\n");
+      app.Print(
+          "  no vault yet: show `parley device id` to an admin, then `parley join` (relay pinned) or "
+          "`parley join INVITE_FILE`\n");
     } else {
       app.Print("  vault:     " + vault + " (this device is its admin)\n");
     }
