@@ -36,7 +36,6 @@ Status Fork(std::string_view author_key, std::uint64_t seq, std::string_view wha
 struct Entry {
   std::size_t fresh_index;  // into VerifiedBatch::changes
   ChangeLink link;
-  std::string prev;  // header.prev
 };
 
 }  // namespace
@@ -48,9 +47,16 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
   // Authors are numbered in order of appearance in the batch.
   std::unordered_map<std::string, std::uint64_t> batch_authors;
   std::map<std::pair<std::uint64_t, std::uint64_t>, Entry> batch;
-  std::vector<bool> held_next;  // per fresh change: its successor is held (and links to it)
   const auto where = [&](std::size_t i) {
     return "change " + std::to_string(i + 1) + " of " + std::to_string(changes.size());
+  };
+  const auto index_of = [&](const VerifiedChange& v) { return static_cast<std::size_t>(v.change - changes.data()); };
+  // A fork is reported only for a change whose own signature holds; a change that does not
+  // verify is a forgery (kCorrupt), whatever it claims.
+  const auto refuse = [&](const pb::Change& c, const CheckedChange& checked, std::size_t i,
+                          std::string_view what) -> Status {
+    if (Status s = VerifyChangeSignature(c, checked); !s.ok()) return s.Annotate(where(i));
+    return Fork(checked.header.author(), checked.header.seq(), what);
   };
 
   for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -59,73 +65,60 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
     if (!form.ok()) return form.status().Annotate(where(i));
     CheckedChange checked = std::move(form).value();
     const pb::ChangeHeader& h = checked.header;
-    const std::string& akey = h.author();
-    const std::uint64_t seq = h.seq();
-    const std::uint64_t bauthor = batch_authors.try_emplace(akey, batch_authors.size()).first->second;
-    const std::int64_t aid = FindAuthor(akey);
-    const ChangeLink link = ChangeLinkOf(checked.id, c.signature());
+    const std::uint64_t bauthor = batch_authors.try_emplace(h.author(), batch_authors.size()).first->second;
     out.ids.push_back(checked.id);
-    // A fork is reported only for a change whose own signature holds; a change that does not
-    // verify is a forgery (kCorrupt), whatever it claims.
-    const auto refuse = [&](std::string_view what) -> Status {
-      if (Status s = VerifyChangeSignature(c, checked); !s.ok()) return s.Annotate(where(i));
-      return Fork(akey, seq, what);
-    };
-
-    PARLEY_ASSIGN_OR_RETURN(auto held, Held(aid, seq));
+    PARLEY_ASSIGN_OR_RETURN(auto held, Held(FindAuthor(h.author()), h.seq()));
     if (held.has_value()) {
-      if (held->id != checked.id) return refuse("differs from the change held with that number");
+      if (held->id != checked.id) return refuse(c, checked, i, "differs from the change held with that number");
       ++out.duplicates;
       continue;
     }
-    if (auto b = batch.find({bauthor, seq}); b != batch.end()) {
-      const VerifiedChange& first = out.changes[b->second.fresh_index];
-      if (first.checked.id != checked.id) return refuse("appears twice with different contents");
+    if (auto b = batch.find({bauthor, h.seq()}); b != batch.end()) {
+      if (out.changes[b->second.fresh_index].checked.id != checked.id) {
+        return refuse(c, checked, i, "appears twice with different contents");
+      }
       ++out.duplicates;
       continue;
     }
-    if (seq > 1) {
+    batch[{bauthor, h.seq()}] = Entry{out.changes.size(), ChangeLinkOf(checked.id, c.signature())};
+    out.changes.push_back(VerifiedChange{&c, std::move(checked), nullptr});
+  }
+
+  // Links, once the batch's own changes are all known: each change against the one before it
+  // (in the batch, else held), and against a held successor when the batch has none (a
+  // successor in the batch checks its own link back). So a run of consecutive changes reads
+  // only the held neighbours at its two ends.
+  std::vector<bool> held_next(out.changes.size(), false);  // a held successor links to it
+  for (std::size_t k = 0; k < out.changes.size(); ++k) {
+    const VerifiedChange& v = out.changes[k];
+    const pb::ChangeHeader& h = v.checked.header;
+    const std::uint64_t bauthor = batch_authors.at(h.author());
+    const std::int64_t aid = FindAuthor(h.author());
+    const std::size_t i = index_of(v);
+    const ChangeLink& link = batch.at({bauthor, h.seq()}).link;
+    if (h.seq() > 1) {
       std::optional<ChangeLink> prev_link;
-      PARLEY_ASSIGN_OR_RETURN(auto before, Held(aid, seq - 1));
-      if (before.has_value()) prev_link = before->link;
-      auto b = batch.find({bauthor, seq - 1});
-      if (b != batch.end()) prev_link = b->second.link;
+      auto b = batch.find({bauthor, h.seq() - 1});
+      if (b != batch.end()) {
+        prev_link = b->second.link;
+      } else {
+        PARLEY_ASSIGN_OR_RETURN(auto before, Held(aid, h.seq() - 1));
+        if (before.has_value()) prev_link = before->link;
+      }
       if (prev_link.has_value() && !SameBytes(*prev_link, h.prev())) {
         if (b != batch.end()) {
           // The predecessor in the batch may be the tampered one.
           const VerifiedChange& p = out.changes[b->second.fresh_index];
-          if (Status s = VerifyChangeSignature(*p.change, p.checked); !s.ok()) {
-            return s.Annotate(where(static_cast<std::size_t>(p.change - changes.data())));
-          }
+          if (Status s = VerifyChangeSignature(*p.change, p.checked); !s.ok()) return s.Annotate(where(index_of(p)));
         }
-        return refuse("does not link to the change before it");
+        return refuse(*v.change, v.checked, i, "does not link to the change before it");
       }
     }
-    bool next_held = false;
-    {
-      PARLEY_ASSIGN_OR_RETURN(auto after, Held(aid, seq + 1));
-      std::optional<ChangeLink> next_prev;
-      if (after.has_value()) next_prev = after->prev;
-      auto b = batch.find({bauthor, seq + 1});
-      if (b != batch.end()) {
-        ChangeLink p{};
-        if (b->second.prev.size() == p.size()) std::memcpy(p.data(), b->second.prev.data(), p.size());
-        next_prev = p;
-      }
-      if (next_prev.has_value() && *next_prev != link) {
-        if (b != batch.end()) {
-          const VerifiedChange& n = out.changes[b->second.fresh_index];
-          if (Status s = VerifyChangeSignature(*n.change, n.checked); !s.ok()) {
-            return s.Annotate(where(static_cast<std::size_t>(n.change - changes.data())));
-          }
-        }
-        return refuse("is not the change the next one links to");
-      }
-      next_held = after.has_value();
-    }
-    batch[{bauthor, seq}] = Entry{out.changes.size(), link, h.prev()};
-    out.changes.push_back(VerifiedChange{&c, std::move(checked), nullptr});
-    held_next.push_back(next_held);
+    if (batch.count({bauthor, h.seq() + 1}) > 0) continue;
+    PARLEY_ASSIGN_OR_RETURN(auto after, Held(aid, h.seq() + 1));
+    if (!after.has_value()) continue;
+    if (after->prev != link) return refuse(*v.change, v.checked, i, "is not the change the next one links to");
+    held_next[k] = true;
   }
 
   // Signatures: the newest change of each run in the batch (nothing vouches for it).
@@ -134,17 +127,13 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
     const std::uint64_t bauthor = batch_authors.at(v.checked.header.author());
     const bool vouched = held_next[k] || batch.count({bauthor, v.checked.header.seq() + 1}) > 0;
     if (vouched) continue;
-    if (Status s = VerifyChangeSignature(*v.change, v.checked); !s.ok()) {
-      const auto i = static_cast<std::size_t>(v.change - changes.data());
-      return s.Annotate(where(i));
-    }
+    if (Status s = VerifyChangeSignature(*v.change, v.checked); !s.ok()) return s.Annotate(where(index_of(v)));
     ++out.signatures_verified;
   }
 
   // Bodies, once every change in the batch is authenticated.
   for (VerifiedChange& v : out.changes) {
     const pb::ChangeHeader& h = v.checked.header;
-    const std::size_t i = static_cast<std::size_t>(v.change - changes.data());
     const store::VaultKey* key = store_.vault().has_value() ? store_.vault()->Epoch(h.epoch()) : nullptr;
     if (key == nullptr) {
       return Error(Domain::kLog, Code::kPermissionDenied,
@@ -152,7 +141,7 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
     }
     v.body = google::protobuf::Arena::CreateMessage<pb::ChangeBody>(arena);
     if (Status opened = OpenBodyInto(*v.change, h, key->key.view(), v.body); !opened.ok()) {
-      return opened.Annotate(where(i));
+      return opened.Annotate(where(index_of(v)));
     }
   }
   return out;

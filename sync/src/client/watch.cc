@@ -55,6 +55,23 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
     }
     if (Moved(report) && observer.synced) observer.synced(report);
   };
+  // One exchange with a connected relay: push what waits (with `push`), pull (with `pull`).
+  // A failure drops the connection. False when the user cancelled.
+  auto exchange = [&](Link& l, bool push, bool pull) -> bool {
+    SyncReport report;
+    report.relay = l.label;
+    ExchangeContext c = ctx();
+    Status s = push ? PushPending(c, *l.conn, l.relay, report) : Status::Ok();
+    if (s.ok() && pull) s = PullAvailable(c, *l.conn, l.relay, report);
+    if (s.ok()) s = Finish(l.relay, report);
+    if (s.code() == Code::kCancelled) return false;
+    if (s.ok()) {
+      after_exchange(l, report);
+    } else {
+      drop(l, s);
+    }
+    return true;
+  };
 
   while (!cancel.cancelled()) {
     // Connect what is due.
@@ -84,18 +101,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       const bool notified = l.conn->TakeNotify().has_value();
       if (!l.dirty && !notified) continue;
       l.dirty = false;
-      SyncReport report;
-      report.relay = l.label;
-      ExchangeContext c = ctx();
-      Status s = PushPending(c, *l.conn, l.relay, report);
-      if (s.ok() && notified) s = PullAvailable(c, *l.conn, l.relay, report);
-      if (s.ok()) s = Finish(l.relay, report);
-      if (s.code() == Code::kCancelled) return Status::Ok();
-      if (!s.ok()) {
-        drop(l, s);
-        continue;
-      }
-      after_exchange(l, report);
+      if (!exchange(l, /*push=*/true, /*pull=*/notified)) return Status::Ok();
     }
 
     // Wait for the next event.
@@ -139,17 +145,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       l.last_rx = NowMs();
       const pb::Frame& f = **frame;
       if (f.body_case() == pb::Frame::kNotify) {
-        ExchangeContext c = ctx();
-        SyncReport report;
-        report.relay = l.label;
-        Status s = PullAvailable(c, *l.conn, l.relay, report);
-        if (s.ok()) s = Finish(l.relay, report);
-        if (s.code() == Code::kCancelled) return Status::Ok();
-        if (!s.ok()) {
-          drop(l, s);
-          continue;
-        }
-        after_exchange(l, report);
+        if (!exchange(l, /*push=*/false, /*pull=*/true)) return Status::Ok();
       } else if (f.body_case() == pb::Frame::kPong) {
         l.ping_sent = 0;
       } else if (f.body_case() == pb::Frame::kError) {
