@@ -122,10 +122,9 @@ TEST_F(SyncClientTest, PullsInBoundedBatchesAndResumesFromTheCursor) {
 
 TEST_F(SyncClientTest, WatchAppliesChangesAsTheyHappenAndStopsCleanly) {
   InProcessRelay relay(dir.Sub("relay"));
-  auto a = SyncDevice::Create(dir.path(), "a", keys, clock);
-  auto b = SyncDevice::Create(dir.path(), "b", keys, clock);
-  ASSERT_TRUE(a->replica->CreateVault("team").ok());
-  EnrollOffline(*a, *b);
+  auto team = MakeTeam(dir.path(), {"a", "b"}, keys, clock);
+  auto& a = team[0];
+  auto& b = team[1];
   a->Pin(relay.public_key(), relay.port());
   b->Pin(relay.public_key(), relay.port());
   ASSERT_TRUE(a->Sync().ok());
@@ -169,12 +168,10 @@ TEST_F(SyncClientTest, WatchAppliesChangesAsTheyHappenAndStopsCleanly) {
 
 TEST_F(SyncClientTest, ADeviceCarriesChangesBetweenTwoRelays) {
   InProcessRelay r1(dir.Sub("relay1")), r2(dir.Sub("relay2"));
-  auto a = SyncDevice::Create(dir.path(), "a", keys, clock);
-  auto b = SyncDevice::Create(dir.path(), "b", keys, clock);
-  auto c = SyncDevice::Create(dir.path(), "c", keys, clock);
-  ASSERT_TRUE(a->replica->CreateVault("team").ok());
-  EnrollOffline(*a, *b);
-  EnrollOffline(*a, *c);
+  auto team = MakeTeam(dir.path(), {"a", "b", "c"}, keys, clock);
+  auto& a = team[0];
+  auto& b = team[1];
+  auto& c = team[2];
   a->Pin(r1.public_key(), r1.port());
   a->Pin(r2.public_key(), r2.port());
   b->Pin(r1.public_key(), r1.port());

@@ -26,12 +26,10 @@ TEST(FaultInjection, HundredRunsOfRandomCutsAllConverge) {
     return cut_this(rng) ? cut_point(rng) : 0;
   });
 
-  auto a = SyncDevice::Create(dir.path(), "a", keys, clock);
-  auto b = SyncDevice::Create(dir.path(), "b", keys, clock);
-  auto c = SyncDevice::Create(dir.path(), "c", keys, clock);
-  ASSERT_TRUE(a->replica->CreateVault("team").ok());
-  EnrollOffline(*a, *b);
-  EnrollOffline(*a, *c);
+  auto team = MakeTeam(dir.path(), {"a", "b", "c"}, keys, clock);
+  auto& a = team[0];
+  auto& b = team[1];
+  auto& c = team[2];
   SyncDevice* devices[] = {a.get(), b.get(), c.get()};
   for (auto* d : devices) d->Pin(relay.public_key(), proxy.port());
   const log::RecordId shared = a->Add("negotiation", "title", "start");

@@ -19,10 +19,9 @@ class LargeChangeSync : public ::testing::Test {
 
 TEST_F(LargeChangeSync, AThousandUpdateTransactionSyncsAsOneChange) {
   InProcessRelay relay(dir.Sub("relay"));
-  auto a = SyncDevice::Create(dir.path(), "a", keys, clock);
-  auto b = SyncDevice::Create(dir.path(), "b", keys, clock);
-  ASSERT_TRUE(a->replica->CreateVault("team").ok());
-  EnrollOffline(*a, *b);
+  auto team = MakeTeam(dir.path(), {"a", "b"}, keys, clock);
+  auto& a = team[0];
+  auto& b = team[1];
   a->Pin(relay.public_key(), relay.port());
   b->Pin(relay.public_key(), relay.port());
   a->Add("note", "text", "before");

@@ -109,6 +109,15 @@ void EnrollOffline(SyncDevice& a, SyncDevice& b) {
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
 
+std::vector<std::unique_ptr<SyncDevice>> MakeTeam(const std::string& dir, const std::vector<std::string>& names,
+                                                  KeyStore& keys, Clock& clock) {
+  std::vector<std::unique_ptr<SyncDevice>> team;
+  for (const std::string& name : names) team.push_back(SyncDevice::Create(dir, name, keys, clock));
+  EXPECT_TRUE(team.front()->replica->CreateVault("team").ok());
+  for (std::size_t i = 1; i < team.size(); ++i) EnrollOffline(*team.front(), *team[i]);
+  return team;
+}
+
 InProcessRelay::InProcessRelay(const std::string& dir, relay::RelayOptions options) {
   EXPECT_TRUE(crypto::InitCrypto().ok());
   key_ = crypto::NewDhKeyPair();

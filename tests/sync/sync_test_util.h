@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "parley/core/replica.h"
 #include "parley/core/store.h"
@@ -47,6 +48,11 @@ struct SyncDevice {
 
 // Enrolls `b` into `a`'s vault offline (invite blob handed over directly).
 void EnrollOffline(SyncDevice& a, SyncDevice& b);
+
+// Devices named `names` under `dir`: the first creates the vault "team" and enrolls the
+// others offline. Failures are test failures.
+std::vector<std::unique_ptr<SyncDevice>> MakeTeam(const std::string& dir, const std::vector<std::string>& names,
+                                                  KeyStore& keys, Clock& clock);
 
 // A RelayServer over SQLite files in `dir`, on 127.0.0.1 with a kernel-chosen port.
 class InProcessRelay {
