@@ -127,14 +127,7 @@ void RawMessages(const std::vector<crypto::ByteView>& records) {
 }
 
 void SealedFrames(const std::vector<crypto::ByteView>& records) {
-  noise::HandshakeConfig c;
-  c.pattern = noise::Pattern::kXK;
-  c.initiator = true;
-  c.prologue = crypto::Bytes(wire::kPrologue.begin(), wire::kPrologue.end());
-  c.s = crypto::DhKeyPairFromSecret(FixedAdminDevice().kx.secret_key.view());
-  c.rs = FixedRelayKey().public_key;
-  c.e = crypto::DhKeyPairFromSecret(FixedInitiatorEphemeral().secret_key.view());
-  auto initiator = RequireValue(noise::HandshakeState::Create(std::move(c)), "initiator");
+  auto initiator = RequireValue(noise::HandshakeState::Create(FixedInitiatorConfig()), "initiator");
   const crypto::Bytes m1 = RequireValue(initiator.WriteMessage({}), "message 1");
 
   wire::NoiseSession s = NewResponder();

@@ -178,14 +178,7 @@ struct SeedSession {
 };
 
 SeedSession RunSeedHandshake() {
-  noise::HandshakeConfig c;
-  c.pattern = noise::Pattern::kXK;
-  c.initiator = true;
-  c.prologue = crypto::Bytes(wire::kPrologue.begin(), wire::kPrologue.end());
-  c.s = crypto::DhKeyPairFromSecret(FixedAdminDevice().kx.secret_key.view());
-  c.rs = FixedRelayKey().public_key;
-  c.e = crypto::DhKeyPairFromSecret(FixedInitiatorEphemeral().secret_key.view());
-  auto initiator = RequireValue(noise::HandshakeState::Create(std::move(c)), "initiator");
+  auto initiator = RequireValue(noise::HandshakeState::Create(FixedInitiatorConfig()), "initiator");
   SeedSession out;
   out.m1 = RequireValue(initiator.WriteMessage({}), "message 1");
   // Exactly what the target does for each input: reset, then a new responder.

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "parley/sync/session.h"
+
 namespace parley::fuzz {
 
 std::vector<crypto::ByteView> SplitRecords(const std::uint8_t* data, std::size_t size, std::size_t max_size) {
@@ -137,6 +139,17 @@ const FixedDevice& FixedMemberDevice() {
 const crypto::DhKeyPair& FixedInitiatorEphemeral() {
   static const crypto::DhKeyPair k = crypto::DhKeyPairFromSecret(crypto::Bytes(32, 0x88));
   return k;
+}
+
+noise::HandshakeConfig FixedInitiatorConfig() {
+  noise::HandshakeConfig c;
+  c.pattern = noise::Pattern::kXK;
+  c.initiator = true;
+  c.prologue = crypto::Bytes(wire::kPrologue.begin(), wire::kPrologue.end());
+  c.s = crypto::DhKeyPairFromSecret(FixedAdminDevice().kx.secret_key.view());
+  c.rs = FixedRelayKey().public_key;
+  c.e = crypto::DhKeyPairFromSecret(FixedInitiatorEphemeral().secret_key.view());
+  return c;
 }
 
 }  // namespace parley::fuzz

@@ -22,6 +22,7 @@
 
 #include "fuzz_support.h"
 #include "parley/sync/frame_codec.h"
+#include "parley/sync/noise.h"
 
 namespace parley::fuzz {
 
@@ -63,5 +64,9 @@ const FixedDevice& FixedMemberDevice();
 // The fixed ephemeral key the seed generator's initiator uses (test use of
 // noise::HandshakeConfig::e).
 const crypto::DhKeyPair& FixedInitiatorEphemeral();
+
+// The XK initiator's configuration with those fixed keys: the admin device towards the
+// fixed relay key, prologue "parley/1".
+noise::HandshakeConfig FixedInitiatorConfig();
 
 }  // namespace parley::fuzz
