@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -261,13 +262,23 @@ LiveRelay::~LiveRelay() {
 
 LoopbackClient::LoopbackClient(std::uint16_t port, const FixedDevice& device) {
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) Die("socket failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) Die("cannot connect to the relay");
+  // Thousands of short connections per run: a connect may fail for a moment (the listen
+  // queue full, no free local port while earlier ones wait out TIME_WAIT). Retry until the
+  // deadline; only then is it the relay's fault.
+  for (;;) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) Die("socket failed");
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+    const int err = errno;
+    close(fd_);
+    fd_ = -1;
+    if (Clock::now() > deadline) Die(std::string("cannot connect to the relay: ") + std::strerror(err));
+    poll(nullptr, 0, 5);  // wait 5 ms before the next attempt
+  }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK) != 0) Die("fcntl failed");
