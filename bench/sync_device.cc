@@ -32,7 +32,7 @@ void PinRelay(SyncBenchDevice& device, const std::string& pairing_code) {
 sync::SyncReport SyncOrDie(SyncBenchDevice& device, const std::string& what) {
   sync::SyncReport report = Take(device.client->SyncOnce(device.relay), what);
   if (report.refused != 0) {
-    const std::string first = report.refusals.empty() ? "" : report.refusals.front();
+    const std::string first = report.refusals.empty() ? "" : report.refusals.front().Describe();
     Check(Status(Domain::kSync, Code::kInternal,
                  std::to_string(report.refused) + " change(s) refused, first: " + first),
           what);

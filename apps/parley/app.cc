@@ -41,45 +41,30 @@ App::App(GlobalOptions global)
       env_(PosixEnv()),
       data_dir_(global_.data_dir.empty() ? DefaultDataDir() : global_.data_dir),
       keystore_dir_(global_.keystore_dir.empty() ? DefaultKeyStoreDir() : global_.keystore_dir),
-      key_store_(NewFileKeyStore(env_, keystore_dir_)) {}
+      key_store_(NewFileKeyStore(env_, keystore_dir_)) {
+  DeviceOptions options;
+  options.env = &env_;
+  options.key_store = key_store_.get();
+  options.data_dir = data_dir_;
+  auto device = Device::Open(std::move(options));
+  // Open fails only for missing options or an unusable crypto library; main() checked both.
+  if (!device.ok()) std::abort();
+  device_ = std::move(device).value();
+}
 
 App::~App() { (void)Lock(); }
 
 Status App::Unlock() {
-  if (!store::Store::Exists(env_, data_dir_)) {
+  if (!Device::Exists(env_, data_dir_)) {
     return Error(Domain::kApp, Code::kNotFound, "no Parley store in " + data_dir_ + " (run parley init)");
   }
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/false));
-  return OpenWith(View(passphrase));
+  return device_->Unlock(View(passphrase));
 }
 
-Status App::OpenWith(std::string_view passphrase) {
-  PARLEY_ASSIGN_OR_RETURN(store_, store::Store::Open(env_, *key_store_, data_dir_, passphrase));
-  auto replica = log::Replica::Open(*store_, env_.clock());
-  if (!replica.ok()) {
-    (void)Lock();
-    return replica.status();
-  }
-  replica_ = std::move(replica).value();
-  model_ = std::make_unique<model::Model>(*replica_, env_.clock());
-  return Status::Ok();
-}
+Status App::Lock() { return device_->Lock(); }
 
-Status App::Lock() {
-  model_.reset();
-  replica_.reset();
-  if (!store_) return Status::Ok();
-  Status s = store_->Lock();
-  store_.reset();
-  return s;
-}
-
-Result<log::RecordId> App::ResolveId(std::string_view prefix) {
-  std::string lower(prefix);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.size() < 4) return UsageError("id prefix '" + lower + "' too short: give at least 4 characters");
-  return replica_->ResolvePrefix(lower);
-}
+Result<log::RecordId> App::ResolveId(std::string_view prefix) { return device_->ResolveId(prefix); }
 
 void App::Print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 

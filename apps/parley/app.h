@@ -11,9 +11,7 @@
 
 #include "args.h"
 #include "json_writer.h"
-#include "parley/core/model.h"
-#include "parley/core/replica.h"
-#include "parley/core/store.h"
+#include "parley/device.h"
 #include "parley/platform/env.h"
 
 namespace parley::cli {
@@ -46,18 +44,16 @@ class App {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& keystore_dir() const { return keystore_dir_; }
 
-  // Reads the passphrase and opens the store, the replica and the model.
+  // Reads the passphrase and unlocks the device.
   Status Unlock();
-  // Opens a store whose passphrase the caller already holds (init).
-  Status OpenWith(std::string_view passphrase);
-  // Locks the store if open (checkpoint, truncate the WAL, zero the keys). Idempotent.
+  // Locks the device if unlocked (checkpoint, truncate the WAL, zero the keys). Idempotent.
   Status Lock();
-  bool unlocked() const { return store_ != nullptr; }
+  bool unlocked() const { return device_->unlocked(); }
 
+  // The device of the data directory (locked until Unlock() or Device::Create()).
+  Device& device() { return *device_; }
   // REQUIRES: unlocked().
-  store::Store& store() { return *store_; }
-  log::Replica& replica() { return *replica_; }
-  model::Model& model() { return *model_; }
+  model::Model& model() { return device_->model(); }
 
   // A record id from a unique prefix (at least 4 hex characters) or a full id.
   Result<log::RecordId> ResolveId(std::string_view prefix);
@@ -72,9 +68,7 @@ class App {
   std::string data_dir_;
   std::string keystore_dir_;
   std::unique_ptr<KeyStore> key_store_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<log::Replica> replica_;
-  std::unique_ptr<model::Model> model_;
+  std::unique_ptr<Device> device_;
 };
 
 // The default data directory: $PARLEY_DATA, else $XDG_DATA_HOME/parley, else
@@ -94,6 +88,8 @@ void AddBottomLineCommands(std::vector<Command>& commands);
 void AddSyncCommands(std::vector<Command>& commands);
 void AddBundleCommands(std::vector<Command>& commands);
 void AddStoreCommands(std::vector<Command>& commands);
+void AddRelayCommands(std::vector<Command>& commands);
+void AddDeviceSyncCommands(std::vector<Command>& commands);
 
 // Prints "Recorded <what> <id> — <detail>" (or {"id", "type"} with --json).
 Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail);

@@ -1,49 +1,13 @@
 // bundle export, bundle import: moving changes between devices without a network.
 #include "app.h"
-#include "parley/core/bundle.h"
-#include "parley/core/checked_code.h"
 
 namespace parley::cli {
 namespace {
 
-// What a device holds, as a code another device can use to export only what is missing:
-// "parley-state:" + checked base32 of (author identity key (32) || seq (8, little-endian))*.
-constexpr std::string_view kStatePrefix = "parley-state:";
-constexpr std::string_view kStateLabel = "parley/state/v1";
-constexpr std::size_t kStateEntrySize = 32 + 8;
-
-Result<std::string> EncodeState(const log::VersionVector& known) {
-  crypto::Bytes payload;
-  for (const auto& [author, seq] : known.entries) {
-    PARLEY_ASSIGN_OR_RETURN(crypto::Bytes key, crypto::FromHex(author));
-    if (key.size() != 32) return Error(Domain::kApp, Code::kInternal, "unexpected author key size");
-    payload.insert(payload.end(), key.begin(), key.end());
-    for (int i = 0; i < 8; ++i) payload.push_back(static_cast<std::uint8_t>(seq >> (8 * i)));
-  }
-  if (payload.empty()) payload.push_back(0);  // an empty vault still gets a checkable code
-  return EncodeCheckedCode(kStatePrefix, kStateLabel, payload);
-}
-
-Result<log::VersionVector> DecodeState(std::string_view code) {
-  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes payload,
-                          DecodeCheckedCode(code, kStatePrefix, kStateLabel, "state code", Domain::kApp));
-  log::VersionVector known;
-  if (payload.size() == 1 && payload[0] == 0) return known;
-  if (payload.size() % kStateEntrySize != 0) {
-    return Error(Domain::kApp, Code::kInvalidArgument, "state code: wrong length (cut off?)");
-  }
-  for (std::size_t at = 0; at < payload.size(); at += kStateEntrySize) {
-    std::uint64_t seq = 0;
-    for (int i = 0; i < 8; ++i) seq |= static_cast<std::uint64_t>(payload[at + 32 + static_cast<std::size_t>(i)]) << (8 * i);
-    known.entries.emplace_back(crypto::ToHex(crypto::ByteView(payload.data() + at, 32)), seq);
-  }
-  return known;
-}
-
 Status State(App& app, const Invocation&) {
-  PARLEY_ASSIGN_OR_RETURN(log::VersionVector known, app.replica().Known());
-  PARLEY_ASSIGN_OR_RETURN(std::string code, EncodeState(known));
+  PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().BundleState());
   if (app.json()) {
+    PARLEY_ASSIGN_OR_RETURN(log::VersionVector known, bundle::DecodeStateCode(code));
     JsonWriter json;
     json.BeginObject().Field("state", code).Key("devices").BeginArray();
     for (const auto& [author, seq] : known.entries) {
@@ -58,12 +22,8 @@ Status State(App& app, const Invocation&) {
 }
 
 Status Export(App& app, const Invocation& inv) {
-  log::VersionVector known;
-  if (inv.Has("since")) {
-    PARLEY_ASSIGN_OR_RETURN(known, DecodeState(inv.Get("since")));
-  }
-  PARLEY_ASSIGN_OR_RETURN(auto summary,
-                          bundle::ExportBundle(app.replica(), app.store(), app.env(), inv.args[0], known));
+  if (inv.Has("since") && inv.Get("since").empty()) return UsageError("--since needs a state code");
+  PARLEY_ASSIGN_OR_RETURN(auto summary, app.device().ExportBundle(inv.args[0], inv.Get("since")));
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("file", inv.args[0]).Field("changes", static_cast<std::uint64_t>(summary.changes));
@@ -77,18 +37,16 @@ Status Export(App& app, const Invocation& inv) {
 }
 
 Status Import(App& app, const Invocation& inv) {
-  if (!app.env().FileExists(inv.args[0])) {
-    return Error(Domain::kApp, Code::kNotFound, "no bundle file " + inv.args[0]);
-  }
-  PARLEY_ASSIGN_OR_RETURN(auto report, bundle::ImportBundle(app.replica(), app.store(), app.env(), inv.args[0]));
-  PARLEY_ASSIGN_OR_RETURN(auto conflicts, app.model().Conflicts());
+  PARLEY_ASSIGN_OR_RETURN(ImportResult imported, app.device().ImportBundle(inv.args[0]));
+  const log::ApplyReport& report = imported.report;
+  const std::size_t conflicts = imported.conflicts;
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("applied", static_cast<std::uint64_t>(report.applied));
     json.Field("duplicates", static_cast<std::uint64_t>(report.duplicates));
     json.Field("pending", static_cast<std::uint64_t>(report.pending)).Key("gaps").BeginArray();
     for (const auto& g : report.gaps) json.String(g);
-    json.EndArray().Field("conflicts", static_cast<std::uint64_t>(conflicts.size())).EndObject();
+    json.EndArray().Field("conflicts", static_cast<std::uint64_t>(conflicts)).EndObject();
     app.PrintJson(json);
   } else {
     std::string out = "Imported " + inv.args[0] + ": " + std::to_string(report.applied) + " new changes, " +
@@ -96,9 +54,9 @@ Status Import(App& app, const Invocation& inv) {
     if (report.pending) out += ", " + std::to_string(report.pending) + " waiting for their author's enrollment";
     out += "\n";
     for (const auto& g : report.gaps) out += "  missing changes: " + g + " (import a newer bundle from that device)\n";
-    if (!conflicts.empty()) {
-      out += "⚠ " + std::to_string(conflicts.size()) +
-             (conflicts.size() == 1 ? " conflict" : " conflicts") + " to resolve: see `parley conflicts`\n";
+    if (conflicts > 0) {
+      out += "⚠ " + std::to_string(conflicts) +
+             (conflicts == 1 ? " conflict" : " conflicts") + " to resolve: see `parley conflicts`\n";
     }
     app.Print(out);
   }

@@ -70,7 +70,7 @@ Status Resolve(App& app, const Invocation& inv) {
 
 Status History(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
-  PARLEY_ASSIGN_OR_RETURN(auto record, app.replica().Get(id));
+  PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(id));
   if (!record) return Error(Domain::kApp, Code::kNotFound, "no record with id " + log::ToString(id));
   PARLEY_ASSIGN_OR_RETURN(auto history, app.model().History(id));
   if (app.json()) {

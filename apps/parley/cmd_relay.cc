@@ -1,9 +1,6 @@
-// relay add, relay list, vault create: pinning relays and creating a vault on a store
-// made with `init --no-vault`.
+// relay add, relay list, relay remove, vault create: pinning relays and creating a vault on
+// a store made with `init --no-vault`.
 #include "app.h"
-#include "parley/core/replica_sync.h"
-#include "parley/sync/sync_state.h"
-#include "relay_enroll.h"
 #include "table.h"
 
 namespace parley::cli {
@@ -15,28 +12,25 @@ std::string FormatMs(std::int64_t unix_ms) {
 }
 
 Status RelayAdd(App& app, const Invocation& inv) {
-  PARLEY_ASSIGN_OR_RETURN(auto state, sync::SyncState::Open(app.store().db()));
-  auto added = state->AddRelay(inv.args[0]);
-  if (!added.ok()) return added.status();
+  PARLEY_ASSIGN_OR_RETURN(RelayInfo added, app.device().AddRelay(inv.args[0]));
   if (app.json()) {
     JsonWriter json;
-    json.BeginObject().Field("relay", added->address).Field("public_key", crypto::ToHex(added->public_key)).EndObject();
+    json.BeginObject().Field("relay", added.address).Field("public_key", added.public_key).EndObject();
     app.PrintJson(json);
   } else {
-    app.Print("Pinned relay " + added->address + " (key " + crypto::ToHex(added->public_key).substr(0, 16) +
+    app.Print("Pinned relay " + added.address + " (key " + added.public_key.substr(0, 16) +
               "…). Run `parley sync` to exchange changes with it.\n");
   }
   return Status::Ok();
 }
 
 Status RelayList(App& app, const Invocation&) {
-  PARLEY_ASSIGN_OR_RETURN(auto state, sync::SyncState::Open(app.store().db()));
-  PARLEY_ASSIGN_OR_RETURN(auto relays, state->Relays());
+  PARLEY_ASSIGN_OR_RETURN(auto relays, app.device().Relays());
   if (app.json()) {
     JsonWriter json;
     json.BeginArray();
     for (const auto& r : relays) {
-      json.BeginObject().Field("address", r.address).Field("public_key", crypto::ToHex(r.public_key));
+      json.BeginObject().Field("address", r.address).Field("public_key", r.public_key);
       json.Field("pairing_code", r.pairing_code).Field("cursor", r.cursor).Field("head_seq", r.head_seq);
       json.Field("registered", r.registered).Field("members_version", r.members_version);
       json.Key("last_sync");
@@ -53,22 +47,36 @@ Status RelayList(App& app, const Invocation&) {
   }
   Table t({"address", "key", "cursor", "last sync"});
   for (const auto& r : relays) {
-    t.Row({r.address, crypto::ToHex(r.public_key).substr(0, 16), std::to_string(r.cursor) + "/" +
+    t.Row({r.address, r.public_key.substr(0, 16), std::to_string(r.cursor) + "/" +
            std::to_string(r.head_seq), FormatMs(r.last_sync_ms)});
   }
   app.Print(t.Render());
   return Status::Ok();
 }
 
-Status VaultCreate(App& app, const Invocation& inv) {
-  PARLEY_RETURN_IF_ERROR(app.replica().CreateVault(inv.args[0]));
-  PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity id, log::GetVaultIdentity(app.replica()));
+Status RelayRemove(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(RelayInfo removed, app.device().RemoveRelay(inv.args[0]));
   if (app.json()) {
     JsonWriter json;
-    json.BeginObject().Field("vault", inv.args[0]).Field("vault_id", crypto::ToHex(id.vault)).EndObject();
+    json.BeginObject().Field("removed", removed.address).Field("public_key", removed.public_key).EndObject();
     app.PrintJson(json);
   } else {
-    app.Print("Created vault " + inv.args[0] + " (id " + crypto::ToHex(id.vault) + "); this device is its admin.\n");
+    app.Print("Unpinned relay " + removed.address + " (key " + removed.public_key.substr(0, 16) +
+              "…). Its copy of the vault stays there; this device no longer syncs with it.\n");
+  }
+  return Status::Ok();
+}
+
+Status VaultCreate(App& app, const Invocation& inv) {
+  PARLEY_RETURN_IF_ERROR(app.device().CreateVault(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(auto vault, app.device().Vault());
+  const std::string id = vault.has_value() ? vault->id : "";
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("vault", inv.args[0]).Field("vault_id", id).EndObject();
+    app.PrintJson(json);
+  } else {
+    app.Print("Created vault " + inv.args[0] + " (id " + id + "); this device is its admin.\n");
   }
   return Status::Ok();
 }
@@ -79,6 +87,9 @@ void AddRelayCommands(std::vector<Command>& commands) {
   commands.push_back({{"relay", "add"}, "PAIRING_CODE", "pin a relay (its address and static key); several allowed",
                       {}, 1, 1, &RelayAdd});
   commands.push_back({{"relay", "list"}, "", "the pinned relays, their cursors and last sync", {}, 0, 0, &RelayList});
+  commands.push_back({{"relay", "remove"}, "RELAY",
+                      "unpin a relay (its address, or a prefix of its key as `relay list` shows it)", {}, 1, 1,
+                      &RelayRemove});
   commands.push_back({{"vault", "create"}, "NAME", "create a vault on a store made with `init --no-vault`", {}, 1, 1,
                       &VaultCreate});
 }

@@ -26,7 +26,7 @@ Status Wipe(App& app, const Invocation& inv) {
                             AskOnTerminal("This destroys every Parley record and key on this device. Type WIPE: "));
     if (typed != "WIPE") return Error(Domain::kApp, Code::kCancelled, "wipe cancelled");
   }
-  PARLEY_RETURN_IF_ERROR(store::Store::Wipe(app.env(), app.key_store(), app.data_dir()));
+  PARLEY_RETURN_IF_ERROR(app.device().Wipe());
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("wiped", true).Field("data_dir", app.data_dir()).EndObject();

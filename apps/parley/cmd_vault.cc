@@ -6,7 +6,7 @@
 #include "app.h"
 #include "passphrase.h"
 #include "qr.h"
-#include "relay_enroll.h"
+#include "sync_output.h"
 
 namespace parley::cli {
 namespace {
@@ -30,32 +30,29 @@ std::string HostName() {
 }
 
 Status Init(App& app, const Invocation& inv) {
-  if (store::Store::Exists(app.env(), app.data_dir())) {
+  if (Device::Exists(app.env(), app.data_dir())) {
     return Error(Domain::kApp, Code::kAlreadyExists, "a Parley store already exists in " + app.data_dir());
   }
   if (inv.Has("no-vault") && inv.Has("vault")) return UsageError("--vault and --no-vault exclude each other");
-  PARLEY_ASSIGN_OR_RETURN(auto cost, KdfCost(app));
+  CreateOptions create;
+  PARLEY_ASSIGN_OR_RETURN(create.argon2, KdfCost(app));
+  create.device_name = inv.Get("name", HostName());
+  create.vault_name = inv.Has("no-vault") ? "" : inv.Get("vault", "team");
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
-  PARLEY_RETURN_IF_ERROR(app.env().CreateDirs(app.data_dir()));
-  store::StoreOptions options;
-  options.data_dir = app.data_dir();
-  options.argon2 = cost;
-  options.device_name = inv.Get("name", HostName());
-  PARLEY_RETURN_IF_ERROR(store::Store::Create(app.env(), app.key_store(), options, View(passphrase)));
-  PARLEY_RETURN_IF_ERROR(app.OpenWith(View(passphrase)));
-  const std::string vault = inv.Has("no-vault") ? "" : inv.Get("vault", "team");
-  if (!vault.empty()) PARLEY_RETURN_IF_ERROR(app.replica().CreateVault(vault));
+  PARLEY_RETURN_IF_ERROR(app.device().Create(create, View(passphrase)));
+  PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().PairingCode());
+  const std::string& vault = create.vault_name;
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("data_dir", app.data_dir()).Field("keystore_dir", app.keystore_dir());
-    json.Field("device", options.device_name);
+    json.Field("device", create.device_name);
     json.Key("vault");
     if (vault.empty()) json.Null(); else json.String(vault);
-    json.Field("pairing_code", app.replica().DevicePairingCode()).EndObject();
+    json.Field("pairing_code", code).EndObject();
     app.PrintJson(json);
   } else {
     app.Print("Created an encrypted Parley store in " + app.data_dir() + "\n");
-    app.Print("  device:    " + options.device_name + "\n");
+    app.Print("  device:    " + create.device_name + "\n");
     app.Print("  key store: " + app.keystore_dir() + " (keep it off the data directory's medium)\n");
     if (vault.empty()) {
       app.Print(
@@ -82,10 +79,11 @@ void ShowQrCode(App& app, const std::string& code, bool force, bool suppress) {
 
 Status DeviceId(App& app, const Invocation& inv) {
   if (inv.Has("qr") && inv.Has("no-qr")) return UsageError("--qr and --no-qr contradict each other");
-  const std::string code = app.replica().DevicePairingCode();
+  PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().PairingCode());
   if (app.json()) {
+    PARLEY_ASSIGN_OR_RETURN(std::string name, app.device().DeviceName());
     JsonWriter json;
-    json.BeginObject().Field("device", app.store().device().name).Field("pairing_code", code).EndObject();
+    json.BeginObject().Field("device", name).Field("pairing_code", code).EndObject();
     app.PrintJson(json);
   } else {
     app.Print(code + "\n");
@@ -96,53 +94,70 @@ Status DeviceId(App& app, const Invocation& inv) {
 
 Status VaultInvite(App& app, const Invocation& inv) {
   const std::string out = inv.Get("out");
-  PARLEY_ASSIGN_OR_RETURN(std::size_t relays, PinnedRelayCount(app));
-  if (out.empty() && relays == 0) return UsageError("--out FILE is required when no relay is pinned");
-  PARLEY_ASSIGN_OR_RETURN(auto invite, app.replica().Invite(inv.args[0]));
-  if (!out.empty()) PARLEY_RETURN_IF_ERROR(app.env().WriteFileAtomic(out, invite));
-  if (relays > 0) {
-    // Also publish the members and the sealed invite to every pinned relay.
-    JsonWriter json;
-    if (app.json()) json.BeginObject().Key("invite").String(out).Field("bytes", static_cast<std::uint64_t>(invite.size()));
-    PARLEY_RETURN_IF_ERROR(PublishInvite(app, inv.args[0], invite, app.json() ? &json : nullptr));
-    if (app.json()) app.PrintJson(json.EndObject());
-    return Status::Ok();
-  }
+  PARLEY_ASSIGN_OR_RETURN(auto relays, app.device().Relays());
+  if (out.empty() && relays.empty()) return UsageError("--out FILE is required when no relay is pinned");
+  PARLEY_ASSIGN_OR_RETURN(InviteResult invite, app.device().Invite(inv.args[0]));
+  if (!out.empty()) PARLEY_RETURN_IF_ERROR(app.env().WriteFileAtomic(out, invite.invite));
+  const auto bytes = static_cast<std::uint64_t>(invite.invite.size());
   if (app.json()) {
     JsonWriter json;
-    json.BeginObject().Field("invite", out).Field("bytes", static_cast<std::uint64_t>(invite.size())).EndObject();
-    app.PrintJson(json);
-  } else {
-    app.Print("Invite written to " + out +
-              ". Carry it to the new device and run `parley join " + out +
-              "` there, then exchange bundles.\n");
+    json.BeginObject().Field("invite", out).Field("bytes", bytes);
+    if (!relays.empty()) {
+      json.Key("relays").BeginArray();
+      for (const auto& r : invite.relays) {
+        json.BeginObject().Field("relay", r.relay).Field("published", r.status.ok());
+        if (!r.status.ok()) json.Field("error", r.status.message());
+        json.EndObject();
+      }
+      json.EndArray().Field("vault_id", invite.vault_id);
+    }
+    app.PrintJson(json.EndObject());
+    return Status::Ok();
   }
+  if (!relays.empty()) {
+    for (const auto& r : invite.relays) {
+      app.Print("relay " + r.relay + ": " +
+                (r.status.ok() ? std::string("members and sealed invite published")
+                               : "not published: " + r.status.message()) + "\n");
+    }
+    app.Print("On the new device (with the same relay pinned), run: parley join\n");
+    app.Print("  (if invites from several vaults wait for it: parley join --vault " + invite.vault_id + ")\n");
+    return Status::Ok();
+  }
+  app.Print("Invite written to " + out + ". Carry it to the new device and run `parley join " + out +
+            "` there, then exchange bundles.\n");
   return Status::Ok();
 }
 
 Status Join(App& app, const Invocation& inv) {
-  if (app.store().vault().has_value()) {
-    return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
-  }
+  PARLEY_ASSIGN_OR_RETURN(auto current, app.device().Vault());
+  if (current.has_value()) return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
   if (!inv.args.empty() && inv.Has("vault")) return UsageError("give INVITE_FILE or --vault VAULT_ID, not both");
   if (inv.Has("vault") && inv.Get("vault").empty()) return UsageError("--vault needs a vault id");
   if (inv.args.empty()) {
     // Through the pinned relays: the invite waiting for this device (or the one in VAULT_ID).
-    PARLEY_ASSIGN_OR_RETURN(std::size_t relays, PinnedRelayCount(app));
-    if (relays == 0) {
-      return UsageError("give INVITE_FILE, or pin the admin's relay first with `parley relay add PAIRING_CODE`");
+    PARLEY_ASSIGN_OR_RETURN(JoinResult joined, app.device().JoinThroughRelays(inv.Get("vault")));
+    if (app.json()) {
+      JsonWriter json;
+      json.BeginObject().Field("vault", joined.vault.name).Field("vault_id", joined.vault.id);
+      json.Key("relays").BeginArray();
+      for (const auto& r : joined.synced) WriteSyncResultJson(json, r);
+      json.EndArray().EndObject();
+      app.PrintJson(json);
+    } else {
+      app.Print("Joined vault " + joined.vault.name + ".\n");
+      for (const auto& r : joined.synced) app.Print(SyncResultText(r));
     }
-    return JoinThroughRelay(app, inv.Get("vault"));
+    return Status::Ok();
   }
   PARLEY_ASSIGN_OR_RETURN(auto invite, app.env().ReadFile(inv.args[0]));
-  PARLEY_RETURN_IF_ERROR(app.replica().AcceptInvite(invite));
-  const std::string name = app.store().vault() ? app.store().vault()->name : "";
+  PARLEY_ASSIGN_OR_RETURN(VaultSummary vault, app.device().JoinWithInvite(invite));
   if (app.json()) {
     JsonWriter json;
-    json.BeginObject().Field("vault", name).EndObject();
+    json.BeginObject().Field("vault", vault.name).EndObject();
     app.PrintJson(json);
   } else {
-    app.Print("Joined vault " + name + ". Import a bundle from another device to receive its records.\n");
+    app.Print("Joined vault " + vault.name + ". Import a bundle from another device to receive its records.\n");
   }
   return Status::Ok();
 }

@@ -7,8 +7,6 @@
 
 #include "app.h"
 #include "args.h"
-#include "parley/core/crypto.h"
-#include "relay_enroll.h"
 
 namespace {
 
@@ -60,7 +58,7 @@ int Fail(const parley::Status& status) {
 
 int main(int argc, char** argv) {
   std::setlocale(LC_ALL, "");
-  if (parley::Status s = parley::crypto::InitCrypto(); !s.ok()) return Fail(s);
+  if (parley::Status s = parley::Initialize(); !s.ok()) return Fail(s);
   const std::vector<Command> commands = AllCommands();
   parley::cli::GlobalOptions global;
   auto parsed = parley::cli::Parse(argc, argv, commands, global);

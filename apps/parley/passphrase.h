@@ -5,8 +5,7 @@
 
 #include <string_view>
 
-#include "parley/core/crypto.h"
-#include "parley/platform/status.h"
+#include "parley/device.h"
 
 namespace parley::cli {
 

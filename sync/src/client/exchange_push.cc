@@ -17,8 +17,6 @@
 namespace parley::sync {
 namespace {
 
-std::string Prefix(const log::ChangeId& id) { return crypto::ToHex(crypto::ByteView(id.data(), 4)); }
-
 // Pushes one large change as parts of at most `part_data` bytes; returns the relay's ack.
 Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentity& vault, const log::HeldChange& held,
                                   std::size_t part_data) {
@@ -55,6 +53,15 @@ Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentit
 
 }  // namespace
 
+std::string RefusedChange::Describe() const {
+  std::string why = reason;
+  if (why.empty()) {
+    why = refusal == pb::REFUSAL_TOO_LARGE ? "larger than the relay accepts (" + std::to_string(limit) + " bytes)"
+                                           : std::string("refused");
+  }
+  return "change " + crypto::ToHex(crypto::ByteView(id.data(), 4)) + ": " + why;
+}
+
 Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
   const std::size_t cap_bytes =
@@ -80,8 +87,7 @@ Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
         acked[i] = true;
       } else if (!fits(held[i]) && held[i].change.ByteSizeLong() > cap_change) {
         ++report.refused;
-        report.refusals.push_back("change " + Prefix(held[i].id) + ": larger than the relay accepts (" +
-                                  std::to_string(cap_change) + " bytes)");
+        report.refusals.push_back(RefusedChange{held[i].id, pb::REFUSAL_TOO_LARGE, cap_change, {}});
       } else {
         todo.push_back(i);
       }
@@ -93,8 +99,7 @@ Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
         acked[todo[k]] = true;
       } else {
         ++report.refused;
-        report.refusals.push_back("change " + Prefix(h.id) + ": " +
-                                  (a.reason().empty() ? std::string("refused") : a.reason()));
+        report.refusals.push_back(RefusedChange{h.id, a.refusal(), 0, a.reason()});
       }
     };
     for (std::size_t at = 0; at < todo.size();) {

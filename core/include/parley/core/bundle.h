@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "parley/core/replica.h"
 #include "parley/core/store.h"
@@ -36,6 +37,13 @@ Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, E
 
 // Reads, verifies and applies the bundle at `path`. The report counts new, duplicate and
 // pending changes and names gaps, as Replica::Apply does.
+// What a device holds, as a code another device's ExportBundle can use to write only what is
+// missing: "parley-state:" + checked base32 (checked_code.h, label "parley/state/v1") of
+// (author identity key (32) || highest contiguous seq (8, little-endian))*, or of one zero
+// byte when nothing is held. DecodeStateCode: Code::kInvalidArgument for a bad code.
+Result<std::string> EncodeStateCode(const log::VersionVector& known);
+Result<log::VersionVector> DecodeStateCode(std::string_view code);
+
 Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path);
 
 }  // namespace parley::bundle

@@ -22,8 +22,6 @@
 // authentication), Code::kBusy (another process holds the store), Code::kDiskFull.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,6 +30,8 @@
 
 #include "parley/core/crypto.h"
 #include "parley/platform/env.h"
+
+struct sqlite3;
 
 namespace parley::store {
 

@@ -37,6 +37,7 @@
 #include "parley/platform/env.h"
 #include "parley/sync/backoff.h"
 #include "parley/sync/client_tuning.h"
+#include "parley/sync/sync_options.h"
 #include "parley/sync/sync_state.h"
 
 namespace parley::sync {
@@ -70,12 +71,14 @@ class Poller {
 // poll(2), the given clock and libsodium's randomness.
 std::unique_ptr<Poller> NewSystemPoller(Clock& clock);
 
-struct SyncOptions {
-  BackoffPolicy backoff{kBackoffBaseMs, kBackoffCapMs};
-  std::int64_t connect_timeout_ms = kConnectTimeoutMs;
-  std::int64_t io_timeout_ms = kIoTimeoutMs;
-  std::int64_t ping_interval_ms = kPingIntervalMs;
-  std::uint32_t pull_budget_bytes = kPullBudgetBytes;
+// One of this device's changes a relay did not take.
+struct RefusedChange {
+  log::ChangeId id{};
+  std::int32_t refusal = 0;  // a pb::Refusal value (wire.proto); REFUSAL_TOO_LARGE for one
+                             // over the relay's advertised size limit (never sent)
+  std::uint64_t limit = 0;   // REFUSAL_TOO_LARGE: the relay's limit in bytes, when known
+  std::string reason;        // the relay's own words (empty when it gave none)
+  std::string Describe() const;  // "change <id prefix>: <reason>", for logs and tests
 };
 
 // What one sync with one relay moved.
@@ -91,7 +94,7 @@ struct SyncReport {
   std::uint64_t cursor = 0;
   bool registered_vault = false;
   bool published_members = false;
-  std::vector<std::string> refusals;  // "change <id prefix>: <reason>"
+  std::vector<RefusedChange> refusals;
   std::vector<std::string> gaps;      // "device <hex>: changes a-b missing"
 };
 

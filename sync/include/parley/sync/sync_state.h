@@ -80,6 +80,21 @@ class SyncState {
   Status SetRegistered(std::int64_t relay);
   Status SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest);
   Status SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head);
+  // Unpins a relay and forgets its acknowledgements (one transaction). kNotFound if absent.
+  Status RemoveRelay(std::int64_t relay);
+
+  // Where held changes stand (sync_standing.cc). These read the replica's log_changes and
+  // log_authors tables (docs/storage-format.md) beside sync_acks, one query each.
+  // Held changes each relay has not acknowledged, by relay id.
+  Result<std::vector<std::pair<std::int64_t, std::uint64_t>>> WaitingPerRelay();
+  // The changes authored by `identity` (32 raw bytes), oldest first, each with the relays
+  // that acknowledged it.
+  struct OwnChangeAcks {
+    std::uint64_t seq = 0;
+    log::ChangeId id{};
+    std::vector<std::pair<std::int64_t, std::uint64_t>> acks;  // (relay id, relay seq)
+  };
+  Result<std::vector<OwnChangeAcks>> OwnChanges(crypto::ByteView identity);
 
  private:
   explicit SyncState(sqlite3* db) : db_(db) {}

@@ -1,0 +1,65 @@
+#include "sync_output.h"
+
+namespace parley::cli {
+namespace {
+
+std::string Why(const Refusal& r) {
+  switch (r.code) {
+    case RefusalCode::kTooLarge:
+      return r.limit > 0 ? "larger than the relay accepts (" + std::to_string(r.limit) + " bytes)"
+                         : "larger than the relay accepts";
+    case RefusalCode::kBadSignature: return "its signature does not verify";
+    case RefusalCode::kBrokenChain: return "it does not extend its author's chain held by the relay";
+    case RefusalCode::kNotMember: return "its author is not a member the relay knows";
+    case RefusalCode::kMalformed: return "malformed";
+    case RefusalCode::kWrongVault: return "it belongs to another vault";
+    case RefusalCode::kPurged: return "its record was purged";
+    case RefusalCode::kUnknown: break;
+  }
+  return "refused";
+}
+
+}  // namespace
+
+std::string RefusalText(const Refusal& refusal) {
+  std::string why = refusal.relay_reason.empty() || refusal.code == RefusalCode::kTooLarge ? Why(refusal)
+                                                                                           : refusal.relay_reason;
+  return "change " + crypto::ToHex(crypto::ByteView(refusal.change.data(), 4)) + ": " + why;
+}
+
+std::string GapText(const Gap& g) {
+  const std::string who = g.device_name.empty() ? g.device.substr(0, 16) : g.device_name;
+  return "device " + who + ": changes " + std::to_string(g.first) + "-" + std::to_string(g.last) + " missing";
+}
+
+std::string SyncResultText(const RelaySyncResult& r) {
+  if (!r.status.ok()) return "relay " + r.relay + ": not synced: " + r.status.message() + "\n";
+  std::string line = "relay " + r.relay + ": pushed " + std::to_string(r.pushed) + ", pulled " +
+                     std::to_string(r.pulled) + ", conflicts " + std::to_string(r.conflicts);
+  if (r.refused > 0) line += ", refused " + std::to_string(r.refused);
+  if (r.pending > 0) line += ", held back " + std::to_string(r.pending);
+  line += "\n";
+  for (const auto& x : r.refusals) line += "  refused: " + RefusalText(x) + "\n";
+  for (const auto& g : r.gaps) line += "  gap: " + GapText(g) + "\n";
+  return line;
+}
+
+void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& r, bool null_error) {
+  json.BeginObject().Field("relay", r.relay);
+  if (r.status.ok()) {
+    json.Field("pushed", r.pushed).Field("refused", r.refused).Field("pulled", r.pulled);
+    json.Field("duplicates", r.duplicates).Field("pending", r.pending).Field("conflicts", r.conflicts);
+    json.Field("cursor", r.cursor).Field("head_seq", r.head_seq);
+    json.Key("refusals").BeginArray();
+    for (const auto& x : r.refusals) json.String(RefusalText(x));
+    json.EndArray().Key("gaps").BeginArray();
+    for (const auto& g : r.gaps) json.String(GapText(g));
+    json.EndArray();
+    if (null_error) json.Key("error").Null();
+  } else {
+    json.Field("error", r.status.message());
+  }
+  json.EndObject();
+}
+
+}  // namespace parley::cli

@@ -1,0 +1,60 @@
+// The state behind a Device (parley/device.h), shared by its implementation files:
+// device.cc (lifecycle, records, bundles), device_sync.cc (relays, sync, status) and
+// device_enrol.cc (invite and join).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parley/core/store.h"
+#include "parley/device.h"
+#include "parley/sync/client.h"
+#include "parley/sync/sync_state.h"
+
+namespace parley {
+
+struct Device::Impl {
+  explicit Impl(DeviceOptions o) : options(std::move(o)), env(*options.env), key_store(*options.key_store) {}
+
+  DeviceOptions options;
+  Env& env;
+  KeyStore& key_store;
+
+  // Open while unlocked; destroyed in reverse order by Close().
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<log::Replica> replica;
+  std::unique_ptr<model::Model> model;
+  // Opened on first use by a relay call (OpenSync()).
+  std::unique_ptr<sync::SyncState> state;
+  std::unique_ptr<sync::Poller> poller;
+  std::unique_ptr<sync::SyncClient> client;
+
+  EventHandler handler;
+  std::optional<std::uint64_t> conflicts;  // last count announced through the handler
+
+  // The canceller of the running (or next) Sync/Watch. A used one is replaced at the start
+  // of the next call and kept until the Device goes away, so that CancelSync() from another
+  // thread never touches a destroyed one.
+  std::vector<std::unique_ptr<sync::Canceller>> cancellers;
+  std::atomic<sync::Canceller*> cancel{nullptr};
+
+  Status RequireUnlocked() const;
+  Status OpenSync();
+  sync::Canceller& FreshCanceller();
+  void Close();
+  void Emit(const DeviceEvent& event);
+  // Announces kConflictsChanged when the number of conflicted fields moved to `now`.
+  void NoteConflicts(std::uint64_t now);
+  // One relay's report, as data; gaps from the replica.
+  Result<RelaySyncResult> ToResult(const sync::SyncReport& report);
+  Result<std::vector<Gap>> Gaps();
+  static RelayInfo ToInfo(const sync::RelayRecord& r);
+};
+
+// Domain::kSync errors of the device.
+inline Status DeviceError(Code code, std::string message) { return Error(Domain::kSync, code, std::move(message)); }
+
+}  // namespace parley

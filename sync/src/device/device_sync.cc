@@ -1,0 +1,274 @@
+// Device: pinned relays, sync once and watch, and where this device's changes stand.
+#include <algorithm>
+#include <map>
+
+#include "device_impl.h"
+#include "parley/core/replica_sync.h"
+#include "parley/wire.pb.h"
+
+namespace parley {
+
+bool SyncResult::any_ok() const {
+  return std::any_of(relays.begin(), relays.end(), [](const RelaySyncResult& r) { return r.status.ok(); });
+}
+
+std::string_view RefusalCodeName(RefusalCode code) {
+  switch (code) {
+    case RefusalCode::kUnknown: return "unknown";
+    case RefusalCode::kBadSignature: return "bad_signature";
+    case RefusalCode::kBrokenChain: return "broken_chain";
+    case RefusalCode::kNotMember: return "not_member";
+    case RefusalCode::kMalformed: return "malformed";
+    case RefusalCode::kWrongVault: return "wrong_vault";
+    case RefusalCode::kPurged: return "purged";
+    case RefusalCode::kTooLarge: return "too_large";
+  }
+  return "unknown";
+}
+
+namespace {
+
+RefusalCode ToRefusalCode(std::int32_t wire) {
+  switch (wire) {
+    case pb::REFUSAL_BAD_SIGNATURE: return RefusalCode::kBadSignature;
+    case pb::REFUSAL_BROKEN_CHAIN: return RefusalCode::kBrokenChain;
+    case pb::REFUSAL_NOT_MEMBER: return RefusalCode::kNotMember;
+    case pb::REFUSAL_MALFORMED: return RefusalCode::kMalformed;
+    case pb::REFUSAL_WRONG_VAULT: return RefusalCode::kWrongVault;
+    case pb::REFUSAL_PURGED: return RefusalCode::kPurged;
+    case pb::REFUSAL_TOO_LARGE: return RefusalCode::kTooLarge;
+    default: return RefusalCode::kUnknown;
+  }
+}
+
+}  // namespace
+
+RelayInfo Device::Impl::ToInfo(const sync::RelayRecord& r) {
+  RelayInfo out;
+  out.id = r.id;
+  out.label = r.label();
+  out.address = r.address;
+  out.public_key = crypto::ToHex(r.public_key);
+  out.pairing_code = r.pairing_code;
+  out.cursor = r.cursor;
+  out.head_seq = r.head_seq;
+  out.registered = r.registered;
+  out.members_version = r.members_version;
+  out.last_sync_ms = r.last_sync_ms;
+  return out;
+}
+
+Status Device::Impl::OpenSync() {
+  PARLEY_RETURN_IF_ERROR(RequireUnlocked());
+  if (client != nullptr) return Status::Ok();
+  PARLEY_ASSIGN_OR_RETURN(state, sync::SyncState::Open(store->db()));
+  poller = sync::NewSystemPoller(env.clock());
+  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, options.sync);
+  return Status::Ok();
+}
+
+sync::Canceller& Device::Impl::FreshCanceller() {
+  sync::Canceller* current = cancel.load();
+  if (current == nullptr || current->cancelled()) {
+    cancellers.push_back(std::make_unique<sync::Canceller>());
+    current = cancellers.back().get();
+    cancel.store(current);
+  }
+  return *current;
+}
+
+Result<std::vector<Gap>> Device::Impl::Gaps() {
+  PARLEY_ASSIGN_OR_RETURN(auto gaps, log::ListGaps(*replica));
+  std::vector<Gap> out;
+  for (const auto& g : gaps) out.push_back(Gap{crypto::ToHex(crypto::AsBytes(g.author)), g.name, g.first, g.last});
+  return out;
+}
+
+Result<RelaySyncResult> Device::Impl::ToResult(const sync::SyncReport& r) {
+  RelaySyncResult out;
+  out.relay = r.relay;
+  out.pushed = r.pushed;
+  out.refused = r.refused;
+  out.pulled = r.pulled;
+  out.duplicates = r.duplicates;
+  out.pending = r.pending;
+  out.conflicts = r.conflicts;
+  out.cursor = r.cursor;
+  out.head_seq = r.head_seq;
+  for (const auto& x : r.refusals) out.refusals.push_back(Refusal{x.id, ToRefusalCode(x.refusal), x.limit, x.reason});
+  if (!r.gaps.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(out.gaps, Gaps());
+  }
+  return out;
+}
+
+Result<RelayInfo> Device::AddRelay(std::string_view pairing_code) {
+  PARLEY_RETURN_IF_ERROR(impl_->OpenSync());
+  PARLEY_ASSIGN_OR_RETURN(sync::RelayRecord r, impl_->state->AddRelay(pairing_code));
+  return Impl::ToInfo(r);
+}
+
+Result<std::vector<RelayInfo>> Device::Relays() {
+  PARLEY_RETURN_IF_ERROR(impl_->OpenSync());
+  PARLEY_ASSIGN_OR_RETURN(auto relays, impl_->state->Relays());
+  std::vector<RelayInfo> out;
+  for (const auto& r : relays) out.push_back(Impl::ToInfo(r));
+  return out;
+}
+
+Result<RelayInfo> Device::RemoveRelay(std::string_view which) {
+  PARLEY_RETURN_IF_ERROR(impl_->OpenSync());
+  PARLEY_ASSIGN_OR_RETURN(auto relays, impl_->state->Relays());
+  std::string lower(which);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::vector<const sync::RelayRecord*> hits;
+  for (const auto& r : relays) {
+    const std::string key = crypto::ToHex(r.public_key);
+    const bool match = which == r.address || which == r.label() || which == r.pairing_code ||
+                       (lower.size() >= 4 && key.compare(0, lower.size(), lower) == 0);
+    if (match) hits.push_back(&r);
+  }
+  if (hits.empty()) return DeviceError(Code::kNotFound, "no pinned relay matches '" + std::string(which) + "'");
+  if (hits.size() > 1) {
+    std::string names;
+    for (const auto* r : hits) names += (names.empty() ? "" : ", ") + r->address + " (key " + crypto::ToHex(r->public_key).substr(0, 16) + ")";
+    return DeviceError(Code::kInvalidArgument, "'" + std::string(which) + "' matches several relays: " + names);
+  }
+  RelayInfo removed = Impl::ToInfo(*hits.front());
+  PARLEY_RETURN_IF_ERROR(impl_->state->RemoveRelay(removed.id));
+  return removed;
+}
+
+Result<SyncResult> Device::Sync() {
+  Impl& d = *impl_;
+  PARLEY_RETURN_IF_ERROR(d.OpenSync());
+  PARLEY_ASSIGN_OR_RETURN(auto relays, d.state->Relays());
+  if (relays.empty()) {
+    return DeviceError(Code::kNotFound, "no relay pinned: add one with `parley relay add PAIRING_CODE`");
+  }
+  sync::Canceller& cancel = d.FreshCanceller();
+  SyncResult out;
+  bool pulled = false;
+  // With several relays, a second round carries what one relay served to the others.
+  for (int round = 0; round < (relays.size() > 1 ? 2 : 1); ++round) {
+    if (round == 1 && !pulled) break;
+    out.relays.clear();
+    for (const auto& r : relays) {
+      auto report = d.client->SyncOnce(r.id, &cancel);
+      if (!report.ok()) {
+        if (report.status().code() == Code::kCancelled) return report.status();
+        RelaySyncResult failed;
+        failed.relay = r.label();
+        failed.status = report.status();
+        out.relays.push_back(std::move(failed));
+        continue;
+      }
+      if (report->pulled > 0) {
+        pulled = true;
+        DeviceEvent e;
+        e.kind = DeviceEvent::Kind::kChangesArrived;
+        e.relay = r.label();
+        e.count = report->pulled;
+        d.Emit(e);
+      }
+      d.NoteConflicts(report->conflicts);
+      PARLEY_ASSIGN_OR_RETURN(RelaySyncResult one, d.ToResult(*report));
+      out.relays.push_back(std::move(one));
+    }
+  }
+  return out;
+}
+
+Status Device::Watch() {
+  Impl& d = *impl_;
+  PARLEY_RETURN_IF_ERROR(d.OpenSync());
+  PARLEY_ASSIGN_OR_RETURN(auto relays, d.state->Relays());
+  if (relays.empty()) {
+    return DeviceError(Code::kNotFound, "no relay pinned: add one with `parley relay add PAIRING_CODE`");
+  }
+  sync::Canceller& cancel = d.FreshCanceller();
+  Status failure = Status::Ok();
+  sync::WatchObserver obs;
+  obs.connected = [&](const std::string& relay) {
+    DeviceEvent e;
+    e.kind = DeviceEvent::Kind::kConnected;
+    e.relay = relay;
+    d.Emit(e);
+  };
+  obs.disconnected = [&](const std::string& relay, const Status& why, std::int64_t retry_ms) {
+    DeviceEvent e;
+    e.kind = DeviceEvent::Kind::kDisconnected;
+    e.relay = relay;
+    e.status = why;
+    e.retry_ms = retry_ms;
+    d.Emit(e);
+  };
+  obs.synced = [&](const sync::SyncReport& report) {
+    auto result = d.ToResult(report);
+    if (!result.ok()) {
+      if (failure.ok()) failure = result.status();
+      cancel.Cancel();
+      return;
+    }
+    if (report.pulled > 0) {
+      DeviceEvent e;
+      e.kind = DeviceEvent::Kind::kChangesArrived;
+      e.relay = report.relay;
+      e.count = report.pulled;
+      d.Emit(e);
+    }
+    d.NoteConflicts(report.conflicts);
+    DeviceEvent e;
+    e.kind = DeviceEvent::Kind::kSynced;
+    e.relay = report.relay;
+    e.result = &*result;
+    d.Emit(e);
+  };
+  std::vector<std::int64_t> ids;
+  for (const auto& r : relays) ids.push_back(r.id);
+  Status st = d.client->Watch(ids, cancel, obs);
+  return failure.ok() ? st : failure;
+}
+
+void Device::CancelSync() {
+  if (sync::Canceller* c = impl_->cancel.load()) c->Cancel();
+}
+
+void Device::Wake() {
+  // The client exists while a Watch runs (it is only reset by Lock on the owner thread).
+  if (impl_->client != nullptr) impl_->client->Wake();
+}
+
+Result<DeviceStatus> Device::SyncStatus() {
+  Impl& d = *impl_;
+  PARLEY_RETURN_IF_ERROR(d.OpenSync());
+  DeviceStatus out;
+  PARLEY_ASSIGN_OR_RETURN(out.vault, Vault());
+  PARLEY_ASSIGN_OR_RETURN(auto relays, d.state->Relays());
+  PARLEY_ASSIGN_OR_RETURN(auto waiting, d.state->WaitingPerRelay());
+  std::map<std::int64_t, std::string> labels;
+  for (const auto& r : relays) {
+    RelayStanding s;
+    s.relay = Impl::ToInfo(r);
+    for (const auto& [id, n] : waiting) {
+      if (id == r.id) s.waiting = n;
+    }
+    labels[r.id] = s.relay.label;
+    out.relays.push_back(std::move(s));
+  }
+  const auto& me = d.store->device().identity.public_key;
+  PARLEY_ASSIGN_OR_RETURN(auto own, d.state->OwnChanges(crypto::ByteView(me.data(), me.size())));
+  for (const auto& c : own) {
+    OwnChange o;
+    o.seq = c.seq;
+    o.id = c.id;
+    for (const auto& [relay, seq] : c.acks) o.acks.emplace_back(labels[relay], seq);
+    if (!o.acks.empty()) ++out.own_acknowledged;
+    out.own.push_back(std::move(o));
+  }
+  out.own_changes = out.own.size();
+  PARLEY_ASSIGN_OR_RETURN(out.gaps, d.Gaps());
+  return out;
+}
+
+}  // namespace parley
