@@ -48,6 +48,10 @@ struct Device::Impl {
   void Emit(const DeviceEvent& event);
   // Announces kConflictsChanged when the number of conflicted fields moved to `now`.
   void NoteConflicts(std::uint64_t now);
+  // The pinned relays; kNotFound when there is none.
+  Result<std::vector<sync::RelayRecord>> PinnedRelays();
+  // kChangesArrived and kConflictsChanged for what one exchange did.
+  void NoteExchange(const sync::SyncReport& report);
   // One relay's report, as data; gaps from the replica.
   Result<RelaySyncResult> ToResult(const sync::SyncReport& report);
   Result<std::vector<Gap>> Gaps();

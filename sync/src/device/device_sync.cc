@@ -102,6 +102,26 @@ Result<RelaySyncResult> Device::Impl::ToResult(const sync::SyncReport& r) {
   return out;
 }
 
+Result<std::vector<sync::RelayRecord>> Device::Impl::PinnedRelays() {
+  PARLEY_RETURN_IF_ERROR(OpenSync());
+  PARLEY_ASSIGN_OR_RETURN(auto relays, state->Relays());
+  if (relays.empty()) {
+    return DeviceError(Code::kNotFound, "no relay pinned: add one with `parley relay add PAIRING_CODE`");
+  }
+  return relays;
+}
+
+void Device::Impl::NoteExchange(const sync::SyncReport& report) {
+  if (report.pulled > 0) {
+    DeviceEvent e;
+    e.kind = DeviceEvent::Kind::kChangesArrived;
+    e.relay = report.relay;
+    e.count = report.pulled;
+    Emit(e);
+  }
+  NoteConflicts(report.conflicts);
+}
+
 Result<RelayInfo> Device::AddRelay(std::string_view pairing_code) {
   PARLEY_RETURN_IF_ERROR(impl_->OpenSync());
   PARLEY_ASSIGN_OR_RETURN(sync::RelayRecord r, impl_->state->AddRelay(pairing_code));
@@ -141,11 +161,7 @@ Result<RelayInfo> Device::RemoveRelay(std::string_view which) {
 
 Result<SyncResult> Device::Sync() {
   Impl& d = *impl_;
-  PARLEY_RETURN_IF_ERROR(d.OpenSync());
-  PARLEY_ASSIGN_OR_RETURN(auto relays, d.state->Relays());
-  if (relays.empty()) {
-    return DeviceError(Code::kNotFound, "no relay pinned: add one with `parley relay add PAIRING_CODE`");
-  }
+  PARLEY_ASSIGN_OR_RETURN(auto relays, d.PinnedRelays());
   sync::Canceller& cancel = d.FreshCanceller();
   SyncResult out;
   bool pulled = false;
@@ -163,15 +179,8 @@ Result<SyncResult> Device::Sync() {
         out.relays.push_back(std::move(failed));
         continue;
       }
-      if (report->pulled > 0) {
-        pulled = true;
-        DeviceEvent e;
-        e.kind = DeviceEvent::Kind::kChangesArrived;
-        e.relay = r.label();
-        e.count = report->pulled;
-        d.Emit(e);
-      }
-      d.NoteConflicts(report->conflicts);
+      pulled |= report->pulled > 0;
+      d.NoteExchange(*report);
       PARLEY_ASSIGN_OR_RETURN(RelaySyncResult one, d.ToResult(*report));
       out.relays.push_back(std::move(one));
     }
@@ -181,11 +190,7 @@ Result<SyncResult> Device::Sync() {
 
 Status Device::Watch() {
   Impl& d = *impl_;
-  PARLEY_RETURN_IF_ERROR(d.OpenSync());
-  PARLEY_ASSIGN_OR_RETURN(auto relays, d.state->Relays());
-  if (relays.empty()) {
-    return DeviceError(Code::kNotFound, "no relay pinned: add one with `parley relay add PAIRING_CODE`");
-  }
+  PARLEY_ASSIGN_OR_RETURN(auto relays, d.PinnedRelays());
   sync::Canceller& cancel = d.FreshCanceller();
   Status failure = Status::Ok();
   sync::WatchObserver obs;
@@ -210,14 +215,7 @@ Status Device::Watch() {
       cancel.Cancel();
       return;
     }
-    if (report.pulled > 0) {
-      DeviceEvent e;
-      e.kind = DeviceEvent::Kind::kChangesArrived;
-      e.relay = report.relay;
-      e.count = report.pulled;
-      d.Emit(e);
-    }
-    d.NoteConflicts(report.conflicts);
+    d.NoteExchange(report);
     DeviceEvent e;
     e.kind = DeviceEvent::Kind::kSynced;
     e.relay = report.relay;
