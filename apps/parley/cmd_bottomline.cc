@@ -1,11 +1,51 @@
-// bottomline require/report, campaign status, campaign action add.
+// bottomline require/report, campaign status, campaign action add; and the English
+// wording of the model's verdicts and warnings, which `negotiation show` shares.
 #include <map>
 
 #include "app.h"
 #include "table.h"
 
 namespace parley::cli {
+
+// The wording of the bottom-line report's codes (used by cmd_negotiation.cc too).
+std::string VerdictText(model::Verdict verdict);
+std::string StallText();
+// Empty for CampaignWarningCode::kNone.
+std::string CampaignWarningText(model::CampaignWarningCode warning);
+
+std::string VerdictText(model::Verdict verdict) {
+  switch (verdict) {
+    case model::Verdict::kNoBottomLine: return "no bottom line fixed yet: require its elements before negotiating";
+    case model::Verdict::kMeets: return "current terms meet the bottom line";
+    case model::Verdict::kWalkAway: return "current terms do not meet the bottom line: be ready to walk away";
+  }
+  return std::string(model::VerdictName(verdict));
+}
+
+std::string StallText() { return "not enough power yet: keep campaigning"; }
+
+std::string CampaignWarningText(model::CampaignWarningCode warning) {
+  std::string status;
+  switch (warning) {
+    case model::CampaignWarningCode::kNone: return "";
+    case model::CampaignWarningCode::kEndedWithoutAgreement: status = "ended"; break;
+    case model::CampaignWarningCode::kPausedWithoutAgreement: status = "paused"; break;
+  }
+  return "the campaign is " + status +
+         " but no agreement is signed: the campaign must not end before an agreement is signed";
+}
+
 namespace {
+
+// The warning as JSON: its text under `key` and its code under `key`_code, both null when
+// there is none.
+void WriteWarningJson(JsonWriter& json, std::string_view key, model::CampaignWarningCode warning) {
+  const bool none = warning == model::CampaignWarningCode::kNone;
+  json.Key(key);
+  if (none) json.Null(); else json.String(CampaignWarningText(warning));
+  json.Key(std::string(key) + "_code");
+  if (none) json.Null(); else json.String(model::CampaignWarningName(warning));
+}
 
 Status Require(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
@@ -59,14 +99,14 @@ Status Report(App& app, const Invocation& inv) {
       for (const auto& c : e.linked) json.String(log::ToString(c));
       json.EndArray().EndObject();
     }
-    json.EndArray().Field("meets", r.meets).Field("verdict", r.verdict);
+    json.EndArray().Field("meets", r.meets).Field("verdict", VerdictText(r.verdict));
+    json.Field("verdict_code", model::VerdictName(r.verdict));
     json.Key("stall").BeginObject().Field("stalled", r.stall.stalled);
     json.Field("sessions", static_cast<std::uint64_t>(r.stall.sessions)).Field("since", r.stall.since);
     json.Key("elements").BeginArray();
     for (const auto& e : r.stall.elements) json.String(e);
-    json.EndArray().Field("message", r.stall.message).EndObject();
-    json.Key("campaign_warning");
-    if (r.campaign_warning) json.String(*r.campaign_warning); else json.Null();
+    json.EndArray().Field("message", r.stall.stalled ? StallText() : std::string()).EndObject();
+    WriteWarningJson(json, "campaign_warning", r.campaign_warning);
     json.EndObject();
     app.PrintJson(json);
     return Status::Ok();
@@ -92,14 +132,16 @@ Status Report(App& app, const Invocation& inv) {
                e.covering.empty() ? "—" : Ids(e.covering), linked.empty() ? "—" : linked});
   }
   if (!table.empty()) out += table.Render(2) + "\n";
-  out += std::string(r.meets ? "✔ " : "✘ ") + r.verdict + "\n";
+  out += std::string(r.meets ? "✔ " : "✘ ") + VerdictText(r.verdict) + "\n";
   if (r.stall.stalled) {
     std::string elements;
     for (const auto& e : r.stall.elements) elements += (elements.empty() ? "" : ", ") + e;
-    out += "⚠ " + r.stall.message + " (no movement on " + elements + " over the last " +
+    out += "⚠ " + StallText() + " (no movement on " + elements + " over the last " +
            std::to_string(model::kStallSessions) + " sessions, since " + r.stall.since + ")\n";
   }
-  if (r.campaign_warning) out += "⚠ " + *r.campaign_warning + "\n";
+  if (r.campaign_warning != model::CampaignWarningCode::kNone) {
+    out += "⚠ " + CampaignWarningText(r.campaign_warning) + "\n";
+  }
   app.Print(out);
   return Status::Ok();
 }
@@ -110,13 +152,12 @@ Status CampaignStatus(App& app, const Invocation& inv) {
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("negotiation", log::ToString(neg)).Field("campaign_status", inv.args[1]);
-    json.Key("warning");
-    if (warning) json.String(*warning); else json.Null();
+    WriteWarningJson(json, "warning", warning);
     json.EndObject();
     app.PrintJson(json);
   } else {
     app.Print("Campaign status: " + inv.args[1] + "\n");
-    if (warning) app.Print("⚠ Warning: " + *warning + "\n");
+    if (warning != model::CampaignWarningCode::kNone) app.Print("⚠ Warning: " + CampaignWarningText(warning) + "\n");
   }
   return Status::Ok();
 }

@@ -5,6 +5,12 @@
 #include "table.h"
 
 namespace parley::cli {
+
+// The wording of the bottom-line report's codes, defined in cmd_bottomline.cc.
+std::string VerdictText(model::Verdict verdict);
+std::string StallText();
+std::string CampaignWarningText(model::CampaignWarningCode warning);
+
 namespace {
 
 Status NegotiationAdd(App& app, const Invocation& inv) {
@@ -57,10 +63,14 @@ Status NegotiationShow(App& app, const Invocation& inv) {
     WriteList(json, "needs", o.needs);
     WriteList(json, "bottom_line", o.elements);
     WriteList(json, "campaign_actions", o.actions);
-    json.Field("meets_bottom_line", report.meets).Field("verdict", report.verdict);
+    json.Field("meets_bottom_line", report.meets).Field("verdict", VerdictText(report.verdict));
+    json.Field("verdict_code", model::VerdictName(report.verdict));
     json.Field("stalled", report.stall.stalled);
+    const bool warned = report.campaign_warning != model::CampaignWarningCode::kNone;
     json.Key("campaign_warning");
-    if (report.campaign_warning) json.String(*report.campaign_warning); else json.Null();
+    if (warned) json.String(CampaignWarningText(report.campaign_warning)); else json.Null();
+    json.Key("campaign_warning_code");
+    if (warned) json.String(model::CampaignWarningName(report.campaign_warning)); else json.Null();
     json.EndObject();
     app.PrintJson(json);
     return Status::Ok();
@@ -108,16 +118,18 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   section("Campaign actions", actions);
   out += "\nBottom line: ";
   if (report.elements.empty()) {
-    out += report.verdict + "\n";
+    out += VerdictText(report.verdict) + "\n";
   } else {
     for (std::size_t i = 0; i < report.elements.size(); ++i) {
       const auto& e = report.elements[i];
       out += std::string(i ? "  " : "") + (e.covered ? "✔ " : "✘ ") + e.element;
     }
-    out += "\n  " + std::string(report.meets ? "✔ " : "✘ ") + report.verdict + "\n";
+    out += "\n  " + std::string(report.meets ? "✔ " : "✘ ") + VerdictText(report.verdict) + "\n";
   }
-  if (report.stall.stalled) out += "  ⚠ " + report.stall.message + "\n";
-  if (report.campaign_warning) out += "  ⚠ " + *report.campaign_warning + "\n";
+  if (report.stall.stalled) out += "  ⚠ " + StallText() + "\n";
+  if (report.campaign_warning != model::CampaignWarningCode::kNone) {
+    out += "  ⚠ " + CampaignWarningText(report.campaign_warning) + "\n";
+  }
   app.Print(out);
   return Status::Ok();
 }

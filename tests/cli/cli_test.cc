@@ -220,6 +220,10 @@ TEST_F(CliTest, BottomLineReportAndCampaignWarning) {
   EXPECT_FALSE(report["elements"][std::size_t{0}]["covered"].AsBool());
   EXPECT_FALSE(report["meets"].AsBool());
   EXPECT_EQ(report["verdict"].AsString(), "current terms do not meet the bottom line: be ready to walk away");
+  EXPECT_EQ(report["verdict_code"].AsString(), "walk_away");
+  EXPECT_EQ(report["stall"]["message"].AsString(), "");
+  EXPECT_TRUE(report["campaign_warning"].is_null());
+  EXPECT_TRUE(report["campaign_warning_code"].is_null());
   Outcome human = dev_({"bottomline", "report", n});
   ASSERT_EQ(human.exit_code, 0);
   EXPECT_NE(human.out.find("✘ current terms do not meet the bottom line: be ready to walk away"), std::string::npos)
@@ -227,10 +231,19 @@ TEST_F(CliTest, BottomLineReportAndCampaignWarning) {
 
   auto warned = dev_.Json({"campaign", "status", n, "ended"});
   EXPECT_EQ(warned["campaign_status"].AsString(), "ended");
-  EXPECT_NE(warned["warning"].AsString().find("no agreement is signed"), std::string::npos);
+  EXPECT_EQ(warned["warning"].AsString(),
+            "the campaign is ended but no agreement is signed: the campaign must not end before an agreement is signed");
+  EXPECT_EQ(warned["warning_code"].AsString(), "ended_without_agreement");
+  auto shown = dev_.Json({"negotiation", "show", n});
+  EXPECT_EQ(shown["verdict_code"].AsString(), "walk_away");
+  EXPECT_EQ(shown["campaign_warning"].AsString(), warned["warning"].AsString());
+  EXPECT_EQ(shown["campaign_warning_code"].AsString(), "ended_without_agreement");
+  Outcome shown_human = dev_({"negotiation", "show", n});
+  EXPECT_NE(shown_human.out.find("  ⚠ " + warned["warning"].AsString() + "\n"), std::string::npos) << shown_human.out;
   ASSERT_EQ(dev_({"commitment", "status", c, "signed"}).exit_code, 0);
   auto quiet = dev_.Json({"campaign", "status", n, "won"});
   EXPECT_TRUE(quiet["warning"].is_null());
+  EXPECT_TRUE(quiet["warning_code"].is_null());
   report = dev_.Json({"bottomline", "report", n});
   EXPECT_TRUE(report["elements"][std::size_t{0}]["covered"].AsBool());
   EXPECT_EQ(report["elements"][std::size_t{0}]["covered_by"][std::size_t{0}].AsString(), c);

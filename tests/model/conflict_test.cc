@@ -51,7 +51,7 @@ TEST(ModelConflict, ConcurrentStatusEditsAreAConflictUntilResolved) {
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->elements[0].covered);  // "agreed" is only one of the versions
     EXPECT_TRUE(r->elements[0].conflicted);
-    EXPECT_EQ(r->verdict, kWalkAwayVerdict);
+    EXPECT_EQ(r->verdict, Verdict::kWalkAway);
   }
 
   clock.AdvanceMs(1000);

@@ -35,6 +35,56 @@ Status Exec(sqlite3* db, std::string_view sql, Domain domain) {
   return SqliteStatus(rc, db, "exec", domain);
 }
 
+Result<ImmediateTransaction> ImmediateTransaction::Begin(sqlite3* db, Domain domain) {
+  if (sqlite3_get_autocommit(db) == 0) {
+    return Error(domain, Code::kBusy, "a transaction is already open on this connection");
+  }
+  PARLEY_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", domain));
+  return ImmediateTransaction(db, domain);
+}
+
+ImmediateTransaction::~ImmediateTransaction() { (void)Rollback(); }
+
+ImmediateTransaction::ImmediateTransaction(ImmediateTransaction&& o) noexcept : db_(o.db_), domain_(o.domain_) {
+  o.db_ = nullptr;
+}
+
+ImmediateTransaction& ImmediateTransaction::operator=(ImmediateTransaction&& o) noexcept {
+  if (this != &o) {
+    (void)Rollback();
+    db_ = o.db_;
+    domain_ = o.domain_;
+    o.db_ = nullptr;
+  }
+  return *this;
+}
+
+Status ImmediateTransaction::Commit() {
+  if (db_ == nullptr) return Error(domain_, Code::kInvalidArgument, "no transaction is open");
+  Status s = Exec(db_, "COMMIT", domain_);
+  if (!s.ok()) {
+    (void)Rollback();
+    return s;
+  }
+  db_ = nullptr;
+  return s;
+}
+
+Status ImmediateTransaction::Rollback() {
+  if (db_ == nullptr) return Status::Ok();
+  sqlite3* db = db_;
+  db_ = nullptr;
+  // SQLite may already have rolled back by itself (after SQLITE_FULL, for one).
+  if (sqlite3_get_autocommit(db) != 0) return Status::Ok();
+  return Exec(db, "ROLLBACK", domain_);
+}
+
+Status WithImmediateTransaction(sqlite3* db, const std::function<Status()>& body, Domain domain) {
+  PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db, domain));
+  PARLEY_RETURN_IF_ERROR(body());
+  return tx.Commit();
+}
+
 Stmt::~Stmt() {
   if (stmt_ != nullptr) sqlite3_finalize(stmt_);
 }

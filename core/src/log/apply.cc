@@ -30,17 +30,10 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
   std::vector<VerifiedChange>& fresh = verified.changes;
   if (fresh.empty()) {
     if (within == nullptr) return report;
-    PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
-    Status s = (*within)(verified.ids);
-    if (s.ok()) s = Exec(db_, "COMMIT", Domain::kLog);
-    if (!s.ok()) {
-      (void)Rollback();
-      return s;
-    }
+    PARLEY_RETURN_IF_ERROR(InTransaction([&] { return (*within)(verified.ids); }));
     return report;
   }
 
-  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
   auto run = [&]() -> Status {
     std::map<std::int64_t, const pb::ChangeBody*> opened;
     std::vector<std::int64_t> touched;
@@ -92,13 +85,9 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
     }
     PARLEY_RETURN_IF_ERROR(SaveClock());
     if (within != nullptr) PARLEY_RETURN_IF_ERROR((*within)(verified.ids));
-    return Exec(db_, "COMMIT", Domain::kLog);
+    return Status::Ok();
   };
-  Status s = run();
-  if (!s.ok()) {
-    (void)Rollback();
-    return s;
-  }
+  PARLEY_RETURN_IF_ERROR(InTransaction(run));
   return report;
 }
 

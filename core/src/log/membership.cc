@@ -279,13 +279,7 @@ Status ReplicaImpl::AcceptInvite(std::span<const std::uint8_t> blob) {
   }
   if (!adds_me) return BadInvite("it does not carry the change that adds this device");
 
-  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
-  Status s = SetMeta("founder", body.founder());
-  if (s.ok()) s = Exec(db_, "COMMIT", Domain::kLog);
-  if (!s.ok()) {
-    (void)Rollback();
-    return s;
-  }
+  PARLEY_RETURN_IF_ERROR(InTransaction([&] { return SetMeta("founder", body.founder()); }));
   founder_ = body.founder();
   PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(vault)));
   vault_id_ = body.vault();

@@ -166,14 +166,23 @@ Result<std::int64_t> ReplicaImpl::InternAuthor(std::string_view key) {
   return id;
 }
 
-Status ReplicaImpl::Rollback() {
-  Status s = Exec(db_, "ROLLBACK", Domain::kLog);
+Status ReplicaImpl::InTransaction(const std::function<Status()>& body) {
+  PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
+  Status s = body();
+  if (s.ok()) s = tx.Commit();  // rolls back itself when the commit fails
+  if (!s.ok()) {
+    (void)tx.Rollback();
+    (void)ReloadAfterRollback();
+  }
+  return s;
+}
+
+Status ReplicaImpl::ReloadAfterRollback() {
   record_rids_.clear();
   created_rids_.clear();
   last_ops_.clear();
-  Status r = ReloadAuthors();
-  if (r.ok()) r = CountSuperseded();
-  return s.ok() ? r : s;
+  PARLEY_RETURN_IF_ERROR(ReloadAuthors());
+  return CountSuperseded();
 }
 
 Status ReplicaImpl::CountSuperseded() {
@@ -336,14 +345,11 @@ Status ReplicaImpl::CreateVault(std::string_view name) {
   const std::string vault(keys.vault_id.begin(), keys.vault_id.end());
   const std::string self = author(self_id_).key;
 
-  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
-  Status s = SetMeta("founder", self);
-  if (s.ok()) s = SetMeta("vault_nonce", AsText(nonce));
-  if (s.ok()) s = Exec(db_, "COMMIT", Domain::kLog);
-  if (!s.ok()) {
-    (void)Rollback();
-    return s;
-  }
+  auto record_founder = [&]() -> Status {
+    PARLEY_RETURN_IF_ERROR(SetMeta("founder", self));
+    return SetMeta("vault_nonce", AsText(nonce));
+  };
+  PARLEY_RETURN_IF_ERROR(InTransaction(record_founder));
   founder_ = self;
   PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(keys)));
   vault_id_ = vault;

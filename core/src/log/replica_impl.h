@@ -93,7 +93,11 @@ class ReplicaImpl final : public Replica {
   Result<std::int64_t> InternAuthor(std::string_view key);
   std::int64_t FindAuthor(std::string_view key) const;
   Status ReloadAuthors();
-  Status Rollback();
+  // Runs `body` in one write transaction (ImmediateTransaction): commits when it returns
+  // Ok; otherwise rolls back, reloads the caches (ReloadAfterRollback) and returns its error.
+  Status InTransaction(const std::function<Status()>& body);
+  // After a rollback: drops the caches of rows that may be gone and reloads the authors.
+  Status ReloadAfterRollback();
   Status SetMeta(std::string_view key, std::string_view value);
 
   // Record rows: the id, or 0 when unknown. `type` receives the type ("" before creation).

@@ -23,7 +23,7 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
   if (require_member && author(self_id_).role == kRoleNone) {
     return Error(Domain::kLog, Code::kPermissionDenied, "this device is not (yet) a member of the vault");
   }
-  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kLog));
+  PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
   Status st_ok;
   std::uint64_t seq = 0;
   {
@@ -44,11 +44,12 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
     st_ok = Error(Domain::kLog, Code::kUnsupported, "this device has written the most changes a device can");
   }
   if (!st_ok.ok()) {
-    (void)Rollback();
+    (void)tx.Rollback();
+    (void)ReloadAfterRollback();
     return st_ok;
   }
   tx_open_ = true;
-  return std::make_unique<LocalTransaction>(*this, hlc_.Now(), seq + 1, std::move(prev));
+  return std::make_unique<LocalTransaction>(*this, std::move(tx), hlc_.Now(), seq + 1, std::move(prev));
 }
 
 namespace {
@@ -60,8 +61,10 @@ google::protobuf::ArenaOptions BodyArenaOptions() {
 }
 }  // namespace
 
-LocalTransaction::LocalTransaction(ReplicaImpl& replica, std::uint64_t hlc, std::uint64_t seq, std::string prev)
+LocalTransaction::LocalTransaction(ReplicaImpl& replica, ImmediateTransaction tx, std::uint64_t hlc,
+                                   std::uint64_t seq, std::string prev)
     : r_(replica),
+      tx_(std::move(tx)),
       arena_(BodyArenaOptions()),
       body_(*google::protobuf::Arena::CreateMessage<pb::ChangeBody>(&arena_)),
       hlc_(hlc),
@@ -70,7 +73,8 @@ LocalTransaction::LocalTransaction(ReplicaImpl& replica, std::uint64_t hlc, std:
 
 LocalTransaction::~LocalTransaction() {
   if (!done_) {
-    (void)r_.Rollback();
+    (void)tx_.Rollback();
+    (void)r_.ReloadAfterRollback();
     r_.set_tx_open(false);
   }
 }
@@ -225,11 +229,12 @@ Result<ChangeId> LocalTransaction::Commit() {
     if (s.ok()) s = r_.RecomputeMembership();
   }
   if (s.ok()) s = r_.SaveClock();
-  if (s.ok()) s = Exec(r_.db(), "COMMIT", Domain::kLog);
+  if (s.ok()) s = tx_.Commit();  // rolls back itself when the commit fails
   done_ = true;
   r_.set_tx_open(false);
   if (!s.ok()) {
-    (void)r_.Rollback();
+    (void)tx_.Rollback();
+    (void)r_.ReloadAfterRollback();
     return s;
   }
   return id;

@@ -1,7 +1,7 @@
 // LocalTransaction: one local change in the making (see Transaction in replica.h).
 //
 // Operations are written into the replica's tables as they are made, inside one SQLite
-// transaction opened by Begin(), so each operation sees the ones before it. Commit() seals
+// transaction opened by Begin() and held here, so each operation sees the ones before it. Commit() seals
 // the change (encrypt, hash, sign), stores it and commits; destruction without Commit()
 // rolls everything back. If any write fails midway the transaction is poisoned: Commit()
 // then rolls back and returns that error.
@@ -18,7 +18,9 @@ namespace parley::log {
 
 class LocalTransaction final : public Transaction {
  public:
-  LocalTransaction(ReplicaImpl& replica, std::uint64_t hlc, std::uint64_t seq, std::string prev);
+  // Takes over `tx`, the write transaction BeginLocal opened.
+  LocalTransaction(ReplicaImpl& replica, ImmediateTransaction tx, std::uint64_t hlc, std::uint64_t seq,
+                   std::string prev);
   ~LocalTransaction() override;
 
   Result<RecordId> Create(std::string_view type) override;
@@ -43,6 +45,7 @@ class LocalTransaction final : public Transaction {
   Status Poison(Status s);
 
   ReplicaImpl& r_;
+  ImmediateTransaction tx_;
   // The body is built on an arena: its thousands of small messages are freed at once.
   google::protobuf::Arena arena_;
   pb::ChangeBody& body_;

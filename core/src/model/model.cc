@@ -222,8 +222,7 @@ Result<RecordId> Model::AddCampaignAction(const RecordId& negotiation, const Cam
                                         {"text", in.text}});
 }
 
-Result<std::optional<std::string>> Model::SetCampaignStatus(const RecordId& negotiation,
-                                                            std::string_view status) {
+Result<CampaignWarningCode> Model::SetCampaignStatus(const RecordId& negotiation, std::string_view status) {
   PARLEY_RETURN_IF_ERROR(GetOfType(negotiation, kNegotiation).status());
   PARLEY_RETURN_IF_ERROR(Resolve(negotiation, "campaign_status", status));
   return CampaignWarning(negotiation);

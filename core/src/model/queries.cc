@@ -40,6 +40,24 @@ std::int64_t DayStartMs(const std::string& date) {
 
 }  // namespace
 
+std::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kNoBottomLine: return "no_bottom_line";
+    case Verdict::kMeets: return "meets";
+    case Verdict::kWalkAway: return "walk_away";
+  }
+  return "unknown";
+}
+
+std::string_view CampaignWarningName(CampaignWarningCode warning) {
+  switch (warning) {
+    case CampaignWarningCode::kNone: return "none";
+    case CampaignWarningCode::kEndedWithoutAgreement: return "ended_without_agreement";
+    case CampaignWarningCode::kPausedWithoutAgreement: return "paused_without_agreement";
+  }
+  return "unknown";
+}
+
 Result<std::vector<ElementStatus>> Model::Elements(const NegotiationOverview& o) {
   std::map<RecordId, const log::Record*> commitments;
   for (const auto& c : o.commitments) commitments[c.id] = &c;
@@ -108,18 +126,18 @@ Result<StallSignal> Model::StallOf(const NegotiationOverview& o, const std::vect
     if (!moved) signal.elements.push_back(e.element);
   }
   signal.stalled = !signal.elements.empty();
-  if (signal.stalled) signal.message = std::string(kStallMessage);
   return signal;
 }
 
-std::optional<std::string> Model::WarningOf(const NegotiationOverview& o) {
-  std::string status = o.negotiation.get("campaign_status");
-  if (status != "ended" && status != "paused") return std::nullopt;
+CampaignWarningCode Model::WarningOf(const NegotiationOverview& o) {
+  const std::string status = o.negotiation.get("campaign_status");
+  CampaignWarningCode warning = CampaignWarningCode::kNone;
+  if (status == "ended") warning = CampaignWarningCode::kEndedWithoutAgreement;
+  if (status == "paused") warning = CampaignWarningCode::kPausedWithoutAgreement;
   for (const auto& c : o.commitments) {
-    if (Signed(c)) return std::nullopt;
+    if (Signed(c)) return CampaignWarningCode::kNone;
   }
-  return "the campaign is " + status +
-         " but no agreement is signed: the campaign must not end before an agreement is signed";
+  return warning;
 }
 
 Result<BottomLineReport> Model::BottomLine(const RecordId& negotiation) {
@@ -128,10 +146,10 @@ Result<BottomLineReport> Model::BottomLine(const RecordId& negotiation) {
   r.negotiation = negotiation;
   PARLEY_ASSIGN_OR_RETURN(r.elements, Elements(o));
   if (r.elements.empty()) {
-    r.verdict = std::string(kNoBottomLineVerdict);
+    r.verdict = Verdict::kNoBottomLine;
   } else {
     r.meets = std::all_of(r.elements.begin(), r.elements.end(), [](const ElementStatus& e) { return e.covered; });
-    r.verdict = std::string(r.meets ? kMeetsVerdict : kWalkAwayVerdict);
+    r.verdict = r.meets ? Verdict::kMeets : Verdict::kWalkAway;
   }
   PARLEY_ASSIGN_OR_RETURN(r.stall, StallOf(o, r.elements));
   r.campaign_warning = WarningOf(o);
@@ -144,7 +162,7 @@ Result<StallSignal> Model::Stall(const RecordId& negotiation) {
   return StallOf(o, elements);
 }
 
-Result<std::optional<std::string>> Model::CampaignWarning(const RecordId& negotiation) {
+Result<CampaignWarningCode> Model::CampaignWarning(const RecordId& negotiation) {
   PARLEY_ASSIGN_OR_RETURN(auto o, Overview(negotiation));
   return WarningOf(o);
 }

@@ -69,14 +69,6 @@ Result<std::unique_ptr<SyncState>> SyncState::Open(sqlite3* db) {
   return s;
 }
 
-Status SyncState::InTransaction(const std::function<Status()>& body) {
-  PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kSync));
-  Status s = body();
-  if (s.ok()) s = Exec(db_, "COMMIT", Domain::kSync);
-  if (!s.ok()) (void)Exec(db_, "ROLLBACK", Domain::kSync);
-  return s;
-}
-
 Result<RelayRecord> SyncState::AddRelay(std::string_view pairing_code) {
   PARLEY_ASSIGN_OR_RETURN(wire::RelayPairing pairing, wire::DecodeRelayPairingCode(pairing_code));
   if (pairing.address.empty()) {
@@ -125,7 +117,7 @@ Result<RelayRecord> SyncState::Relay(std::int64_t id) {
 }
 
 Status SyncState::RecordPushAcks(std::int64_t relay, std::span<const Ack> acks, std::optional<std::int64_t> push_mark) {
-  return InTransaction([&]() -> Status {
+  return WithImmediateTransaction(db_, [&]() -> Status {
     for (const Ack& a : acks) {
       Status s = insert_ack_.Bind(1, relay).BindBlob(2, IdView(a.id)).Bind(3, static_cast<std::int64_t>(a.relay_seq)).Run();
       insert_ack_.Reset();
@@ -137,12 +129,13 @@ Status SyncState::RecordPushAcks(std::int64_t relay, std::span<const Ack> acks, 
       PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Bind(2, *push_mark).Run());
     }
     return Status::Ok();
-  });
+  }, Domain::kSync);
 }
 
 Status SyncState::RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
                                std::uint64_t head) {
-  return InTransaction([&]() -> Status { return RecordPulledInTransaction(relay, acks, cursor, head); });
+  return WithImmediateTransaction(
+      db_, [&] { return RecordPulledInTransaction(relay, acks, cursor, head); }, Domain::kSync);
 }
 
 Status SyncState::RecordPulledInTransaction(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "parley/core/replica_sync.h"
+
 namespace parley::wire {
 namespace {
 
@@ -53,15 +55,9 @@ Result<Bytes> VerifyAuthenticate(const pb::Authenticate& auth, ByteView handshak
   return Bytes(auth.identity().begin(), auth.identity().end());
 }
 
-crypto::Hash ComputeVaultId(ByteView creator, ByteView nonce) {
-  crypto::Hasher h;
-  h.Update(kVaultIdLabel).Update(creator).Update(nonce);
-  return h.Final256();
-}
-
 pb::RegisterVault MakeRegisterVault(const crypto::SignKeyPair& creator) {
   Bytes nonce = crypto::RandomBytes(32);
-  crypto::Hash vault = ComputeVaultId(creator.public_key, nonce);
+  const Bytes vault = log::DeriveVaultId(creator.public_key, nonce);
   pb::RegisterVault r;
   Set(r.mutable_vault(), vault);
   Set(r.mutable_creator(), creator.public_key);
@@ -75,7 +71,7 @@ Status VerifyRegisterVault(const pb::RegisterVault& r) {
     return Malformed("vault and creator must be 32 bytes");
   }
   if (r.nonce().size() < 16 || r.nonce().size() > 32) return Malformed("the nonce must be 16 to 32 bytes");
-  crypto::Hash id = ComputeVaultId(View(r.creator()), View(r.nonce()));
+  const Bytes id = log::DeriveVaultId(View(r.creator()), View(r.nonce()));
   if (!crypto::ConstantTimeEqual(id, View(r.vault()))) return Malformed("the vault id does not match creator and nonce");
   if (!crypto::Verify(View(r.creator()), Labelled(kRegisterLabel, View(r.vault())), View(r.signature())).ok()) {
     return Denied("the registration signature does not verify");

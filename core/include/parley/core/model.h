@@ -16,6 +16,10 @@
 //
 // Every mutating call commits exactly one change (one Replica transaction).
 //
+// Query results are data, never sentences: verdicts and warnings are codes (Verdict,
+// CampaignWarningCode) with stable names for JSON; the wording belongs to the interface
+// that shows them. Error messages (Status) stay one English line.
+//
 // Ownership: a Model borrows the Replica and the Clock; both must outlive it.
 // Thread safety: one thread at a time, like the Replica.
 #pragma once
@@ -132,21 +136,40 @@ struct ElementStatus {
 
 inline constexpr std::size_t kStallSessions = 3;
 
+// Stalled: not enough power yet, keep campaigning (docs/model.md).
 struct StallSignal {
   bool stalled = false;
   std::size_t sessions = 0;            // sessions recorded
   std::string since;                   // date of the kStallSessions-th most recent session
   std::vector<std::string> elements;   // uncovered elements without movement since then
-  std::string message;                 // one line; empty when not stalled
 };
+
+// What the bottom-line report concludes.
+enum class Verdict {
+  kNoBottomLine,  // no element required yet: require them before negotiating
+  kMeets,         // every required element is covered
+  kWalkAway,      // some element is not covered: be ready to walk away
+};
+// "no_bottom_line", "meets", "walk_away": stable, for JSON and logs.
+std::string_view VerdictName(Verdict verdict);
+
+// The campaign is stopping (campaign_status "ended" or "paused") before an agreement is
+// signed; the campaign must not end before one is.
+enum class CampaignWarningCode {
+  kNone,
+  kEndedWithoutAgreement,
+  kPausedWithoutAgreement,
+};
+// "none", "ended_without_agreement", "paused_without_agreement": stable, for JSON and logs.
+std::string_view CampaignWarningName(CampaignWarningCode warning);
 
 struct BottomLineReport {
   RecordId negotiation{};
   std::vector<ElementStatus> elements;  // in the order they were required
   bool meets = false;  // at least one element required, and every one covered
-  std::string verdict;  // one line
+  Verdict verdict = Verdict::kNoBottomLine;
   StallSignal stall;
-  std::optional<std::string> campaign_warning;
+  CampaignWarningCode campaign_warning = CampaignWarningCode::kNone;
 };
 
 // One change of a commitment's status.
@@ -157,13 +180,6 @@ struct StatusChange {
   std::string author_name;
   bool live = false;
 };
-
-inline constexpr std::string_view kWalkAwayVerdict =
-    "current terms do not meet the bottom line: be ready to walk away";
-inline constexpr std::string_view kMeetsVerdict = "current terms meet the bottom line";
-inline constexpr std::string_view kNoBottomLineVerdict =
-    "no bottom line fixed yet: require its elements before negotiating";
-inline constexpr std::string_view kStallMessage = "not enough power yet: keep campaigning";
 
 class Model {
  public:
@@ -182,10 +198,10 @@ class Model {
   // links and forms are added to the existing record (whose id is returned).
   Result<RecordId> RequireElement(const RecordId& negotiation, const ElementInput& in);
   Result<RecordId> AddCampaignAction(const RecordId& negotiation, const CampaignActionInput& in);
-  // Sets the campaign status. Returns the campaign warning (see CampaignWarning) when the
-  // new status is "ended" or "paused" and no agreement is signed; the status is set anyway.
-  Result<std::optional<std::string>> SetCampaignStatus(const RecordId& negotiation,
-                                                       std::string_view status);
+  // Sets the campaign status. Returns the campaign warning (see CampaignWarning): not kNone
+  // when the new status is "ended" or "paused" and no agreement is signed; the status is set
+  // anyway.
+  Result<CampaignWarningCode> SetCampaignStatus(const RecordId& negotiation, std::string_view status);
   // Resolves a field (conflicted or not) to `value`, validated for the record's type;
   // supersedes every surviving version.
   Status Resolve(const RecordId& record, std::string_view field, std::string_view value);
@@ -203,8 +219,8 @@ class Model {
   Result<BottomLineReport> BottomLine(const RecordId& negotiation);
   Result<StallSignal> Stall(const RecordId& negotiation);
   // The warning when the campaign status is "ended" or "paused" and no commitment of the
-  // negotiation is signed; nullopt otherwise.
-  Result<std::optional<std::string>> CampaignWarning(const RecordId& negotiation);
+  // negotiation is signed; kNone otherwise.
+  Result<CampaignWarningCode> CampaignWarning(const RecordId& negotiation);
   Result<std::vector<log::HistoryEntry>> History(const RecordId& id) { return replica_.History(id); }
   Result<std::vector<StatusChange>> StatusHistory(const RecordId& commitment);
   Result<std::vector<log::Conflict>> Conflicts() { return replica_.Conflicts(); }
@@ -216,7 +232,7 @@ class Model {
   Result<StallSignal> StallOf(const NegotiationOverview& overview,
                               const std::vector<ElementStatus>& elements);
   Result<std::vector<ElementStatus>> Elements(const NegotiationOverview& overview);
-  std::optional<std::string> WarningOf(const NegotiationOverview& overview);
+  static CampaignWarningCode WarningOf(const NegotiationOverview& overview);
   // Creates a record of `type` with `fields` (pairs, already validated) in one change.
   Result<RecordId> CreateRecord(std::string_view type,
                                 const std::vector<std::pair<std::string, std::string>>& fields);

@@ -1,7 +1,7 @@
-// SQLite helpers shared by core: result codes mapped to Status in one place, and a small
-// RAII prepared statement.
+// SQLite helpers shared by core: result codes mapped to Status in one place, a small RAII
+// prepared statement and an RAII write transaction.
 //
-// Thread safety: a Stmt belongs to the connection's thread.
+// Thread safety: a Stmt or an ImmediateTransaction belongs to the connection's thread.
 #pragma once
 
 #include <sqlite3.h>
@@ -66,5 +66,39 @@ class Stmt {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// A write transaction (BEGIN IMMEDIATE) on a connection, rolled back unless committed.
+// The connection is borrowed and must outlive the transaction. Errors are SqliteStatus
+// in the domain given to Begin (Code::kBusy when another connection holds the write lock,
+// kDiskFull when the commit cannot be written, ...).
+class ImmediateTransaction {
+ public:
+  // Begins the transaction. Code::kBusy when `db` already has a transaction open: SQLite
+  // transactions do not nest.
+  static Result<ImmediateTransaction> Begin(sqlite3* db, Domain domain = Domain::kStore);
+
+  ImmediateTransaction() = default;  // holds no transaction
+  ~ImmediateTransaction();           // rolls back if still open
+  ImmediateTransaction(ImmediateTransaction&& o) noexcept;
+  ImmediateTransaction& operator=(ImmediateTransaction&& o) noexcept;
+  ImmediateTransaction(const ImmediateTransaction&) = delete;
+  ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
+
+  // Commits. On failure the transaction is rolled back and the commit's error returned.
+  // Either way the transaction is then closed. Code::kInvalidArgument when not open.
+  Status Commit();
+  // Rolls back now (a no-op when not open); the transaction is then closed.
+  Status Rollback();
+  bool open() const { return db_ != nullptr; }
+
+ private:
+  ImmediateTransaction(sqlite3* db, Domain domain) : db_(db), domain_(domain) {}
+  sqlite3* db_ = nullptr;  // null when closed
+  Domain domain_ = Domain::kStore;
+};
+
+// Runs `body` inside an ImmediateTransaction: commits when it returns Ok, rolls back and
+// returns its error otherwise. REQUIRES: `body` neither begins nor ends a transaction.
+Status WithImmediateTransaction(sqlite3* db, const std::function<Status()>& body, Domain domain = Domain::kStore);
 
 }  // namespace parley

@@ -4,7 +4,8 @@
 //
 //   kx certificate  = Ed25519(identity, "parley/kx-cert/v1"  || x25519 static key (32))
 //   auth signature  = Ed25519(identity, "parley/auth/v1"     || handshake hash (64))
-//   vault id        = BLAKE2b-256("parley/vault/v1" || creator (32) || nonce (16..32))
+//   vault id        = log::DeriveVaultId(creator (32), nonce (16..32))
+//                   = BLAKE2b-256("parley/vault/v1" || creator || nonce)   (replica_sync.h)
 //   registration    = Ed25519(creator,  "parley/register/v1" || vault id (32))
 //   membership      = Ed25519(signer,   "parley/members/v1"  || serialized MembershipList)
 //
@@ -23,7 +24,6 @@ namespace parley::wire {
 
 inline constexpr std::string_view kKxCertLabel = "parley/kx-cert/v1";
 inline constexpr std::string_view kAuthLabel = "parley/auth/v1";
-inline constexpr std::string_view kVaultIdLabel = "parley/vault/v1";
 inline constexpr std::string_view kRegisterLabel = "parley/register/v1";
 inline constexpr std::string_view kMembersLabel = "parley/members/v1";
 inline constexpr std::uint32_t kProtocolVersion = 1;
@@ -39,7 +39,6 @@ Result<crypto::Bytes> VerifyAuthenticate(const pb::Authenticate& auth, crypto::B
                                          crypto::ByteView remote_static);
 
 // ---- Vault registration ----
-crypto::Hash ComputeVaultId(crypto::ByteView creator, crypto::ByteView nonce);
 // A RegisterVault for a new vault with a random 32-byte nonce.
 pb::RegisterVault MakeRegisterVault(const crypto::SignKeyPair& creator);
 Status VerifyRegisterVault(const pb::RegisterVault& reg);

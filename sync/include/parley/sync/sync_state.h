@@ -22,7 +22,6 @@
 #include <sqlite3.h>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -98,7 +97,6 @@ class SyncState {
 
  private:
   explicit SyncState(sqlite3* db) : db_(db) {}
-  Status InTransaction(const std::function<Status()>& body);
   sqlite3* db_;
   Stmt ack_of_, insert_ack_;
 };
