@@ -2,14 +2,10 @@
 #include <map>
 
 #include "app.h"
+#include "model_text.h"
 #include "table.h"
 
 namespace parley::cli {
-
-// The wording of the bottom-line report's codes, defined in cmd_bottomline.cc.
-std::string VerdictText(model::Verdict verdict);
-std::string StallText();
-std::string CampaignWarningText(model::CampaignWarningCode warning);
 
 namespace {
 

@@ -6,7 +6,7 @@
 namespace parley::sync {
 
 Status SyncState::RemoveRelay(std::int64_t relay) {
-  return InTransaction([&]() -> Status {
+  return WithImmediateTransaction(db_, [&]() -> Status {
     Stmt del;
     PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_relays WHERE id = ?1"));
     PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).Run());
