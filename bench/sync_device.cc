@@ -21,7 +21,8 @@ std::unique_ptr<SyncBenchDevice> NewSyncDevice(const Options& options, bool crea
   if (!create_vault) d->base.replica = Take(log::Replica::Open(*d->base.store, SystemClock()), "open replica");
   d->state = Take(sync::SyncState::Open(d->base.store->db()), "open sync state");
   d->poller = sync::NewSystemPoller(SystemClock());
-  d->client = std::make_unique<sync::SyncClient>(*d->base.store, *d->base.replica, *d->state, *d->poller);
+  d->client = std::make_unique<sync::SyncClient>(*d->base.store, *d->base.replica, *d->state, *d->poller,
+                                                 PosixEnv().transport());
   return d;
 }
 
@@ -113,7 +114,7 @@ int PullChildMain(int argc, char** argv) {
   auto replica = Take(log::Replica::Open(*store, SystemClock()), "open replica");
   auto state = Take(sync::SyncState::Open(store->db()), "open sync state");
   auto poller = sync::NewSystemPoller(SystemClock());
-  sync::SyncClient client(*store, *replica, *state, *poller);
+  sync::SyncClient client(*store, *replica, *state, *poller, env.transport());
 
   const auto cpu_now = [](int who) {
     rusage u{};

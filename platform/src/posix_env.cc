@@ -174,6 +174,7 @@ class PosixEnvImpl final : public Env {
   }
 
   Clock& clock() override { return SystemClock(); }
+  Transport& transport() override { return PosixTransport(); }
 };
 
 }  // namespace

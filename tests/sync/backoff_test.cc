@@ -100,7 +100,7 @@ TEST_F(ClientClock, WatchRetriesWithTheBackoffScheduleUntilCancelled) {
   FakePoller poller(clock);
   sync::SyncOptions options;
   options.backoff = {500, 8'000};
-  sync::SyncClient client(*d->store, *d->replica, *d->state, poller, options);
+  sync::SyncClient client(*d->store, *d->replica, *d->state, poller, *d->transport, options);
   sync::Canceller cancel;
   std::vector<std::int64_t> delays;
   std::vector<std::int64_t> at;
@@ -137,7 +137,7 @@ TEST_F(ClientClock, SilentRelayTimesOutWithoutRealWaiting) {
   FakePoller poller(clock);
   sync::SyncOptions options;
   options.io_timeout_ms = 30'000;
-  sync::SyncClient client(*d->store, *d->replica, *d->state, poller, options);
+  sync::SyncClient client(*d->store, *d->replica, *d->state, poller, *d->transport, options);
   const std::int64_t before = clock.MonotonicNs() / 1'000'000;
   auto r = client.SyncOnce(d->relay);
   ASSERT_FALSE(r.ok());

@@ -1,13 +1,12 @@
 // The device against a hostile relay: a scripted relay of the test's own (real wire: length
-// framing, Noise XK responder with its own pinned key, Welcome) serves real changes of a real
-// author, tampered with. The device must refuse forged or altered changes and out-of-order
+// framing, Noise XK responder with its own pinned key, Welcome), reached through an
+// in-memory LoopbackTransport instead of TCP, serves real changes of a real author,
+// tampered with. The device must refuse forged or altered changes and out-of-order
 // sequence numbers without applying anything of the bad gathering or moving its cursor past
 // what it did not apply, must report a change the relay silently dropped as a gap, and must
 // converge once the relay serves honestly again.
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "parley/core/replica_sync.h"
 #include "parley/sync/change_parts.h"
 #include "parley/sync/session.h"
+#include "parley/testing/loopback_transport.h"
 #include "sync_test_util.h"
 
 namespace parley::testing {
@@ -108,34 +108,31 @@ crypto::DhKeyPair NewRelayKey() {
   return crypto::NewDhKeyPair();
 }
 
-// One connection at a time, on its own thread, on 127.0.0.1 with a kernel-chosen port.
+// One connection at a time, on its own thread, listening under kAddress on its own
+// LoopbackTransport: each Connect hands it one end of a socketpair through a pipe.
 class ScriptedRelay {
  public:
+  static constexpr const char* kAddress = "hostile-relay:7000";
+
   ScriptedRelay() : key_(NewRelayKey()) {
     EXPECT_EQ(::pipe2(stop_, O_CLOEXEC | O_NONBLOCK), 0);
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = 0;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listen_fd_, 4), 0);
-    socklen_t len = sizeof addr;
-    EXPECT_EQ(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
+    EXPECT_EQ(::pipe2(accepted_, O_CLOEXEC | O_NONBLOCK), 0);
+    transport_.Listen(kAddress, [this](int fd) {
+      if (::write(accepted_[1], &fd, sizeof fd) != static_cast<ssize_t>(sizeof fd)) ::close(fd);
+    });
     thread_ = std::thread([this] { Run(); });
   }
 
   ~ScriptedRelay() {
+    transport_.Unlisten(kAddress);
     const char c = 1;
     [[maybe_unused]] ssize_t n = ::write(stop_[1], &c, 1);
     if (thread_.joinable()) thread_.join();
-    ::close(listen_fd_);
-    ::close(stop_[0]);
-    ::close(stop_[1]);
+    for (int fd = -1; ::read(accepted_[0], &fd, sizeof fd) == static_cast<ssize_t>(sizeof fd);) ::close(fd);
+    for (int fd : {stop_[0], stop_[1], accepted_[0], accepted_[1]}) ::close(fd);
   }
 
-  std::uint16_t port() const { return port_; }
+  Transport& transport() { return transport_; }
   const crypto::Bytes& public_key() const { return key_.public_key; }
 
   void SetScript(PullScript script) {
@@ -150,12 +147,12 @@ class ScriptedRelay {
  private:
   void Run() {
     for (;;) {
-      pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+      pollfd fds[2] = {{accepted_[0], POLLIN, 0}, {stop_[0], POLLIN, 0}};
       const int n = ::poll(fds, 2, -1);  // the destructor's stop byte ends this wait
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 || fds[1].revents != 0) return;
-      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd < 0) continue;
+      int fd = -1;
+      if (::read(accepted_[0], &fd, sizeof fd) != static_cast<ssize_t>(sizeof fd)) continue;
       PolledStream stream(fd, stop_[0]);
       Serve(stream);
     }
@@ -237,8 +234,8 @@ class ScriptedRelay {
 
   crypto::DhKeyPair key_;
   int stop_[2] = {-1, -1};
-  int listen_fd_ = -1;
-  std::uint16_t port_ = 0;
+  int accepted_[2] = {-1, -1};  // server ends of new connections, as raw ints
+  LoopbackTransport transport_;
   std::thread thread_;
   std::mutex mu_;
   PullScript script_;
@@ -262,7 +259,8 @@ class HostileRelayTest : public ::testing::Test {
     device = SyncDevice::Create(dir.path(), "device", keys, clock);
     ASSERT_TRUE(author->replica->CreateVault("team").ok());
     EnrollOffline(*author, *device);
-    device->Pin(relay.public_key(), relay.port());
+    device->UseTransport(relay.transport());
+    device->PinAddress(relay.public_key(), ScriptedRelay::kAddress);
     note_begin = Held().size();
     for (int i = 0; i < 8; ++i) author->Add("note", "text", "note " + std::to_string(i));
     relay_log.clear();

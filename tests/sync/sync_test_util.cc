@@ -29,7 +29,9 @@ std::unique_ptr<SyncDevice> SyncDevice::Create(const std::string& dir, const std
   d->replica = std::move(log::Replica::Open(*d->store, clock)).value();
   d->state = std::move(sync::SyncState::Open(d->store->db())).value();
   d->poller = sync::NewSystemPoller(clock);
-  d->client = std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller, options);
+  d->transport = &PosixTransport();
+  d->client = std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller, *d->transport,
+                                                 options);
   return d;
 }
 
@@ -55,12 +57,22 @@ bool SyncDevice::Reopen(KeyStore& keys, Clock& clock, const std::string& base_vf
   if (!st.ok()) return false;
   state = std::move(st).value();
   poller = sync::NewSystemPoller(clock);
-  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, options);
+  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, *transport, options);
   return true;
 }
 
+void SyncDevice::UseTransport(Transport& t, sync::SyncOptions options) {
+  client.reset();
+  transport = &t;
+  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, *transport, options);
+}
+
 void SyncDevice::Pin(const crypto::Bytes& relay_key, std::uint16_t port) {
-  const std::string code = wire::EncodeRelayPairingCode({relay_key, "127.0.0.1:" + std::to_string(port)});
+  PinAddress(relay_key, "127.0.0.1:" + std::to_string(port));
+}
+
+void SyncDevice::PinAddress(const crypto::Bytes& relay_key, const std::string& address) {
+  const std::string code = wire::EncodeRelayPairingCode({relay_key, address});
   auto r = state->AddRelay(code);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   if (relay == 0) relay = r->id;

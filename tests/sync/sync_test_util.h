@@ -23,6 +23,7 @@ struct SyncDevice {
   std::unique_ptr<log::Replica> replica;
   std::unique_ptr<sync::SyncState> state;
   std::unique_ptr<sync::Poller> poller;
+  Transport* transport = nullptr;  // the client's: PosixTransport() unless UseTransport()
   std::unique_ptr<sync::SyncClient> client;
   std::int64_t relay = 0;  // the first pinned relay
   std::string data_dir;
@@ -34,8 +35,11 @@ struct SyncDevice {
   // Closes everything and opens the store again over `base_vfs` (empty: SQLite's default),
   // with a new replica, sync state and client. Failures are test failures (false).
   bool Reopen(KeyStore& keys, Clock& clock, const std::string& base_vfs = "", sync::SyncOptions options = {});
+  // A new client that connects through `transport` (which must outlive this device).
+  void UseTransport(Transport& transport, sync::SyncOptions options = {});
   // Pins a relay; the first one becomes `relay`.
   void Pin(const crypto::Bytes& relay_key, std::uint16_t port);
+  void PinAddress(const crypto::Bytes& relay_key, const std::string& address);
   // One transaction creating a record of `type` with `field` = `value`; returns its id.
   log::RecordId Add(const std::string& type, const std::string& field, const std::string& value);
   void Set(const log::RecordId& id, const std::string& field, const std::string& value);

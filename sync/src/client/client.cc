@@ -12,8 +12,8 @@
 namespace parley::sync {
 
 SyncClient::SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller,
-                       SyncOptions options)
-    : impl_(new Impl{store, replica, state, poller, options}) {
+                       Transport& transport, SyncOptions options)
+    : impl_(new Impl{store, replica, state, poller, transport, options}) {
   if (::pipe2(impl_->wake, O_CLOEXEC | O_NONBLOCK) != 0) impl_->wake[0] = impl_->wake[1] = -1;
 }
 

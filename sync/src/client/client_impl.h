@@ -16,6 +16,7 @@ struct SyncClient::Impl {
   log::Replica& replica;
   SyncState& state;
   Poller& poller;
+  Transport& transport;
   SyncOptions options;
   int wake[2] = {-1, -1};
 
@@ -23,7 +24,7 @@ struct SyncClient::Impl {
   std::int64_t NowMs() { return poller.clock().MonotonicNs() / 1'000'000; }
 
   Result<std::unique_ptr<RelayConnection>> Connect(const RelayRecord& relay, Canceller* cancel) {
-    return RelayConnection::Open(relay, store.device(), options, poller, cancel);
+    return RelayConnection::Open(relay, store.device(), options, poller, transport, cancel);
   }
 
   // Steps 1-3 over an open connection.

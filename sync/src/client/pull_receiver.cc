@@ -1,7 +1,5 @@
 #include "pull_receiver.h"
 
-#include <sys/socket.h>
-
 #include "parley/sync/change_parts.h"
 
 namespace parley::sync {
@@ -66,7 +64,7 @@ void PullReceiver::Finish() {
   }
   changed_.notify_all();
   // The thread may be waiting for the relay: end the connection under it.
-  if (abandon) ::shutdown(conn_.fd(), SHUT_RDWR);
+  if (abandon) conn_.Shutdown();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -1,12 +1,5 @@
 #include "relay_connection.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -18,16 +11,6 @@ namespace parley::sync {
 namespace {
 
 Status Unavailable(std::string what) { return Error(Domain::kSync, Code::kUnavailable, std::move(what)); }
-
-Result<std::pair<std::string, std::string>> SplitAddress(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
-    return Error(Domain::kSync, Code::kInvalidArgument, "relay address '" + address + "' is not HOST:PORT");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return std::make_pair(host, address.substr(colon + 1));
-}
 
 }  // namespace
 
@@ -49,12 +32,11 @@ Status ErrorStatus(const pb::Error& e) {
   return Error(Domain::kSync, code, "relay: " + (e.message().empty() ? std::string("error") : e.message()));
 }
 
-RelayConnection::RelayConnection(int fd, const SyncOptions& options, Poller& poller, Canceller* cancel)
-    : fd_(fd), options_(options), poller_(poller), cancel_(cancel) {}
+RelayConnection::RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller,
+                                 Canceller* cancel)
+    : conn_(std::move(conn)), options_(options), poller_(poller), cancel_(cancel) {}
 
-RelayConnection::~RelayConnection() {
-  if (fd_ >= 0) ::close(fd_);
-}
+RelayConnection::~RelayConnection() = default;
 
 std::int64_t RelayConnection::NowMs() { return poller_.clock().MonotonicNs() / 1'000'000; }
 
@@ -62,7 +44,7 @@ Status RelayConnection::WaitFor(short events, std::int64_t deadline_ms) {
   for (;;) {
     if (cancel_ != nullptr && cancel_->cancelled()) return Error(Domain::kSync, Code::kCancelled, "cancelled");
     const std::int64_t left = std::max<std::int64_t>(0, deadline_ms - NowMs());
-    pollfd fds[2] = {{fd_, events, 0}, {cancel_ != nullptr ? cancel_->fd() : -1, POLLIN, 0}};
+    pollfd fds[2] = {{conn_->poll_fd(), events, 0}, {cancel_ != nullptr ? cancel_->fd() : -1, POLLIN, 0}};
     const int n = poller_.Poll(fds, 2, left);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -77,73 +59,41 @@ Status RelayConnection::WaitFor(short events, std::int64_t deadline_ms) {
 Result<std::unique_ptr<RelayConnection>> RelayConnection::Open(const RelayRecord& relay,
                                                                const store::DeviceKeys& device,
                                                                const SyncOptions& options, Poller& poller,
-                                                               Canceller* cancel) {
-  PARLEY_ASSIGN_OR_RETURN(auto hp, SplitAddress(relay.address));
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(hp.first.c_str(), hp.second.c_str(), &hints, &res); rc != 0) {
-    return Unavailable("cannot resolve " + relay.address + ": " + ::gai_strerror(rc));
-  }
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(res, &::freeaddrinfo);
-  Status last = Unavailable("cannot connect to " + relay.address);
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    std::unique_ptr<RelayConnection> conn(new RelayConnection(fd, options, poller, cancel));
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-      if (errno != EINPROGRESS) {
-        last = Unavailable("cannot connect to " + relay.address + ": " + std::strerror(errno));
-        continue;
-      }
-      Status w = conn->WaitFor(POLLOUT, conn->NowMs() + options.connect_timeout_ms);
-      if (w.code() == Code::kCancelled) return w;
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (!w.ok() || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-        last = Unavailable("cannot connect to " + relay.address + ": " +
-                           (w.ok() ? std::strerror(err) : std::string("timed out")));
-        continue;
-      }
+                                                               Transport& transport, Canceller* cancel) {
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
+                          transport.Connect(relay.address, options.connect_timeout_ms,
+                                            cancel != nullptr ? cancel->fd() : -1));
+  std::unique_ptr<RelayConnection> conn(new RelayConnection(std::move(c), options, poller, cancel));
+  PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session, wire::NoiseSession::Initiator(device.kx, relay.public_key));
+  conn->session_.emplace(std::move(session));
+  Status hs = wire::RunHandshake(*conn->session_, *conn);
+  if (!hs.ok()) {
+    if (hs.code() == Code::kCorrupt) {
+      return Error(Domain::kSync, Code::kPermissionDenied,
+                   "the relay at " + relay.address + " does not hold the pinned key (handshake failed)");
     }
-    PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session, wire::NoiseSession::Initiator(device.kx, relay.public_key));
-    conn->session_.emplace(std::move(session));
-    Status hs = wire::RunHandshake(*conn->session_, *conn);
-    if (!hs.ok()) {
-      if (hs.code() == Code::kCorrupt) {
-        return Error(Domain::kSync, Code::kPermissionDenied,
-                     "the relay at " + relay.address + " does not hold the pinned key (handshake failed)");
-      }
-      return hs;
-    }
-    const crypto::Bytes cert = wire::MakeKxCertificate(device.identity, device.kx.public_key);
-    pb::Frame auth;
-    *auth.mutable_authenticate() =
-        wire::MakeAuthenticate(device.identity, cert, conn->session_->handshake_hash());
-    PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn->Call(std::move(auth)));
-    if (answer.body_case() != pb::Frame::kWelcome) return Unavailable("the relay answered Authenticate oddly");
-    conn->welcome_ = answer.welcome();
-    return conn;
+    return hs;
   }
-  return last;
+  const crypto::Bytes cert = wire::MakeKxCertificate(device.identity, device.kx.public_key);
+  pb::Frame auth;
+  *auth.mutable_authenticate() =
+      wire::MakeAuthenticate(device.identity, cert, conn->session_->handshake_hash());
+  PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn->Call(std::move(auth)));
+  if (answer.body_case() != pb::Frame::kWelcome) return Unavailable("the relay answered Authenticate oddly");
+  conn->welcome_ = answer.welcome();
+  return conn;
 }
 
 Status RelayConnection::ReadExact(std::span<std::uint8_t> out) {
   std::size_t got = 0;
   const std::int64_t deadline = NowMs() + options_.io_timeout_ms;
   while (got < out.size()) {
-    const ssize_t n = ::recv(fd_, out.data() + got, out.size() - got, 0);
+    PARLEY_ASSIGN_OR_RETURN(const std::size_t n, conn_->ReadSome(out.subspan(got)));
     if (n > 0) {
-      got += static_cast<std::size_t>(n);
-      bytes_in_ += static_cast<std::uint64_t>(n);
+      got += n;
+      bytes_in_ += n;
       continue;
     }
-    if (n == 0) return Unavailable("the relay closed the connection");
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return Unavailable(std::string("recv: ") + std::strerror(errno));
     PARLEY_RETURN_IF_ERROR(WaitFor(POLLIN, deadline));
   }
   return Status::Ok();
@@ -153,15 +103,11 @@ Status RelayConnection::WriteAll(crypto::ByteView data) {
   std::size_t sent = 0;
   const std::int64_t deadline = NowMs() + options_.io_timeout_ms;
   while (sent < data.size()) {
-    const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    PARLEY_ASSIGN_OR_RETURN(const std::size_t n, conn_->WriteSome(data.subspan(sent)));
     if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-      bytes_out_ += static_cast<std::uint64_t>(n);
+      sent += n;
+      bytes_out_ += n;
       continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      return Unavailable(std::string("send: ") + std::strerror(errno));
     }
     PARLEY_RETURN_IF_ERROR(WaitFor(POLLOUT, deadline));
   }

@@ -1,8 +1,9 @@
-// One connection of the sync client to a relay: a non-blocking TCP socket driven through
-// the client's Poller (every wait has a timeout and wakes on cancel), the Noise XK
+// One connection of the sync client to a relay: a Connection of the client's Transport
+// (platform/transport.h), read and written without blocking and waited on through the
+// client's Poller on its poll_fd() (every wait has a timeout and wakes on cancel), the Noise XK
 // handshake, Authenticate, and request/answer calls matched by frame id. Notify frames
 // that arrive while an answer is awaited are remembered (TakeNotify()).
-// Thread safety: one thread. Failures: Code::kUnavailable (unreachable, closed, timed out),
+// Thread safety: one thread, except Shutdown() (any thread). Failures: Code::kUnavailable (unreachable, closed, timed out),
 // kCancelled, kCorrupt (a message failed to decrypt: the connection is dead), or the
 // relay's Error frame mapped by ErrorStatus().
 #pragma once
@@ -12,6 +13,7 @@
 #include <optional>
 
 #include "parley/core/store.h"
+#include "parley/platform/transport.h"
 #include "parley/sync/client.h"
 #include "parley/sync/session.h"
 #include "parley/wire.pb.h"
@@ -24,8 +26,11 @@ Status ErrorStatus(const pb::Error& error);
 class RelayConnection final : public wire::ByteStream {
  public:
   // Connects, runs the handshake and authenticates. On success the relay's Welcome is held.
+  // The connection is opened through `transport` (waiting at most connect_timeout_ms);
+  // `options`, `poller`, `transport` and `cancel` must outlive the RelayConnection.
   static Result<std::unique_ptr<RelayConnection>> Open(const RelayRecord& relay, const store::DeviceKeys& device,
-                                                       const SyncOptions& options, Poller& poller, Canceller* cancel);
+                                                       const SyncOptions& options, Poller& poller,
+                                                       Transport& transport, Canceller* cancel);
   ~RelayConnection() override;
 
   // Sends `request` with a fresh id and returns the frame answering it. An Error answer
@@ -42,7 +47,10 @@ class RelayConnection final : public wire::ByteStream {
 
   const pb::Welcome& welcome() const { return welcome_; }
   const pb::Error& last_error() const { return last_error_; }
-  int fd() const { return fd_; }
+  // What the Poller waits on for incoming frames (the Connection's readiness fd).
+  int poll_fd() const { return conn_->poll_fd(); }
+  // Ends the connection under a thread waiting on it (Connection::Shutdown). Any thread.
+  void Shutdown() { conn_->Shutdown(); }
   std::uint64_t bytes_in() const { return bytes_in_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
 
@@ -51,13 +59,13 @@ class RelayConnection final : public wire::ByteStream {
   Status WriteAll(crypto::ByteView data) override;
 
  private:
-  RelayConnection(int fd, const SyncOptions& options, Poller& poller, Canceller* cancel);
-  // Waits until fd_ is ready for `events` or the deadline (monotonic ms) passes.
+  RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller, Canceller* cancel);
+  // Waits until the connection is ready for `events` or the deadline (monotonic ms) passes.
   Status WaitFor(short events, std::int64_t deadline_ms);
   std::int64_t NowMs();
   Result<pb::Frame> ReadFrame();
 
-  int fd_;
+  const std::unique_ptr<Connection> conn_;
   const SyncOptions& options_;
   Poller& poller_;
   Canceller* cancel_;

@@ -121,7 +121,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
         continue;
       }
       if (l.dirty) until(now);
-      fds.push_back({l.conn->fd(), POLLIN, 0});
+      fds.push_back({l.conn->poll_fd(), POLLIN, 0});
       polled.push_back(&l);
       until(l.ping_sent != 0 ? l.ping_sent + options.io_timeout_ms : l.last_rx + options.ping_interval_ms);
     }

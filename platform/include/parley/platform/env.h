@@ -4,8 +4,12 @@
 // parley::platform_posix (linked by apps, bindings and tests only); test doubles (fake clock,
 // fault-injecting files, in-memory key store) live in parley::platform_testing.
 //
+// The network is reached only through the Env's Transport (transport.h): the sync client
+// opens its relay connections there, so a phone host can supply its own networking.
+//
 // Ownership: the caller owns the Env and keeps it alive longer than everything given it.
-// Thread safety: every method of Env, Clock, KeyStore may be called from any thread.
+// Thread safety: every method of Env, Clock, KeyStore, Transport may be called from any
+// thread (a Connection has its own rules: transport.h).
 // SQLite does its own file I/O through its VFS layer (see core/store/vfs.h); Env covers
 // every other file Parley writes (key files, bundles, exports) and the wipe.
 #pragma once
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include "parley/platform/status.h"
+#include "parley/platform/transport.h"
 
 namespace parley {
 
@@ -75,6 +80,9 @@ class Env {
   virtual void RandomBytes(std::span<std::uint8_t> out) = 0;
 
   virtual Clock& clock() = 0;
+
+  // Connections to relays. Owned by the Env (or outliving it); never changes.
+  virtual Transport& transport() = 0;
 };
 
 // Joins two path parts with exactly one '/'.

@@ -22,7 +22,7 @@ namespace parley {
 // Where an error comes from.
 enum class Domain : std::uint8_t {
   kNone = 0,
-  kPlatform,  // files, clock, key store
+  kPlatform,  // files, clock, key store, transport
   kCrypto,    // libsodium wrappers
   kStore,     // the encrypted SQLite store and its keys
   kLog,       // changes, merge, bundles

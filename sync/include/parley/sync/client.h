@@ -1,6 +1,8 @@
 // The sync client: exchanges a device's changes with the relays it has pinned.
 //
-// One session per connection: TCP to the relay's address, Noise XK as initiator against
+// One session per connection: a Connection to the relay's address opened through the
+// Transport the client was given (platform/transport.h; TCP from PosixTransport(), or a
+// phone host's own networking), Noise XK as initiator against
 // the pinned static key, Authenticate (docs/wire-protocol.md), then in order
 //   1. if this device founded the vault and the relay does not know it: RegisterVault;
 //      if this device is an admin and the relay holds an older member set: SetMembership;
@@ -12,14 +14,17 @@
 //   4. in watch mode: Subscribe, then pull on every Notify, push what arrived from other
 //      relays or local edits (Wake()), Ping when idle; on any failure reconnect with
 //      exponential backoff and jitter (backoff.h), resuming from the durable cursor.
-// Everything runs on the calling thread, waiting in poll(2), except the receiving side of a
+// The client makes no network system call of its own: it reads and writes only through
+// Connection::ReadSome/WriteSome, and waits in Poller::Poll on the connection's poll_fd()
+// with its cancel and wake fds. Everything runs on the calling thread, except the receiving side of a
 // pull: while a pull runs, a thread of the client's own sends the Pulls and receives the
 // batches (the Poller is then called from that thread, never from two at once); the Store
 // and Replica are only ever used from the calling thread. Cancel() (from any thread or a
 // signal handler) stops it at the next wait; whatever was durable stays, and the next sync
 // resumes from there (sync_state.h).
 //
-// Ownership: borrows the Store, Replica and SyncState (which must outlive it).
+// Ownership: borrows the Store, Replica, SyncState, Poller and Transport (which must
+// outlive it).
 // Thread safety: one thread at a time, except Canceller::Cancel and SyncClient::Wake.
 #pragma once
 
@@ -35,6 +40,7 @@
 #include "parley/core/replica.h"
 #include "parley/core/store.h"
 #include "parley/platform/env.h"
+#include "parley/platform/transport.h"
 #include "parley/sync/backoff.h"
 #include "parley/sync/client_tuning.h"
 #include "parley/sync/sync_options.h"
@@ -113,7 +119,11 @@ struct WatchObserver {
 
 class SyncClient {
  public:
-  SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller, SyncOptions options = {});
+  // Connections are opened through `transport` (usually env.transport()); the connect
+  // itself waits in the Transport (at most options.connect_timeout_ms, on its own clock),
+  // every later wait in `poller`.
+  SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller, Transport& transport,
+             SyncOptions options = {});
   ~SyncClient();
 
   // One session with `relay`: connect, authenticate, register/publish, push, pull, close.

@@ -2,7 +2,8 @@
 //
 // FakeClock: time moves only when a test says so. FaultEnv: wraps a real Env and fails
 // writes on demand (disk full after N bytes, I/O errors), so tests can check that nothing is
-// lost. MemoryKeyStore: a KeyStore in memory.
+// lost, and its transport can be replaced (say, by a LoopbackTransport). MemoryKeyStore: a
+// KeyStore in memory.
 // Thread safety: all methods are safe to call from any thread.
 #pragma once
 
@@ -42,6 +43,9 @@ class FaultEnv final : public Env {
   void FailWritesAfter(std::uint64_t bytes) { write_budget_ = static_cast<std::int64_t>(bytes); }
   void ClearFaults() { write_budget_ = -1; }
   std::uint64_t bytes_written() const { return bytes_written_.load(); }
+  // transport() returns `transport` from now on (nullptr: the base Env's, by default the
+  // POSIX one). Call before handing out transport(); `transport` must outlive this Env.
+  void SetTransport(Transport* transport) { transport_ = transport; }
 
   Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
   Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data) override;
@@ -55,11 +59,16 @@ class FaultEnv final : public Env {
   Status SyncDir(const std::string& dir) override { return base_.SyncDir(dir); }
   void RandomBytes(std::span<std::uint8_t> out) override { base_.RandomBytes(out); }
   Clock& clock() override { return clock_ ? *clock_ : base_.clock(); }
+  Transport& transport() override {
+    Transport* t = transport_.load();
+    return t != nullptr ? *t : base_.transport();
+  }
 
  private:
   Status Charge(std::uint64_t n, const std::string& path);
   Env& base_;
   Clock* clock_;
+  std::atomic<Transport*> transport_{nullptr};
   std::atomic<std::int64_t> write_budget_{-1};
   std::atomic<std::uint64_t> bytes_written_{0};
 };
