@@ -63,7 +63,7 @@ Status Device::Impl::OpenSync() {
   if (client != nullptr) return Status::Ok();
   PARLEY_ASSIGN_OR_RETURN(state, sync::SyncState::Open(store->db()));
   poller = sync::NewSystemPoller(env.clock());
-  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, options.sync);
+  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, env.transport(), options.sync);
   return Status::Ok();
 }
 
