@@ -11,8 +11,8 @@
 #include <string>
 
 #include "parley/platform/posix_env.h"
+#include "parley/relay/relay_server.h"
 #include "parley/sync/relay_pairing.h"
-#include "parley/sync/relay_server.h"
 #include "relay_files.h"
 
 namespace parley::relay_app {
