@@ -12,6 +12,13 @@
 
 namespace parley::relay::tuning {
 
+// ---- parley-relay serve ----
+
+// Where `parley-relay serve` listens without --listen.
+inline constexpr const char* kDefaultServeAddress = "127.0.0.1:4040";
+// The smallest --max-frame-bytes accepted (the largest is wire::kMaxWireMessage).
+inline constexpr std::uint32_t kMinFrameBytes = 64;
+
 // ---- RelayOptions defaults ----
 
 inline constexpr const char* kDefaultListenHost = "127.0.0.1";
