@@ -6,15 +6,9 @@
 // API, done before the clock starts) and its own thread, and pushes its chain in Push
 // frames of kChangesPerPush changes, waiting for each PushAck (sent by the relay only once
 // the changes are durable) before the next push, as the sync client does.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sqlite3.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <latch>
 #include <optional>
 #include <string>
@@ -25,7 +19,8 @@
 #include "parley/platform/posix_env.h"
 #include "parley/sync/auth.h"
 #include "parley/sync/session.h"
-#include "relay_runner.h"
+#include "support/relay_process.h"
+#include "support/socket_stream.h"
 #include "sync_device.h"
 #include "sync_figures.h"
 
@@ -36,37 +31,11 @@ constexpr std::size_t kDevices = 100;
 constexpr std::size_t kChangesPerPush = 20;
 constexpr std::size_t kValueSize = 300;
 
+using testing::FindRelayBinary;
+using testing::RelayProcess;
+using testing::SocketStream;
+
 Status Unavailable(const std::string& what) { return Error(Domain::kSync, Code::kUnavailable, what); }
-
-// A blocking loopback socket as a wire::ByteStream.
-class SocketStream final : public wire::ByteStream {
- public:
-  explicit SocketStream(int fd) : fd_(fd) {}
-  ~SocketStream() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status ReadExact(std::span<std::uint8_t> out) override {
-    for (std::size_t done = 0; done < out.size();) {
-      const ssize_t n = ::recv(fd_, out.data() + done, out.size() - done, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Unavailable("the relay closed the connection");
-      done += static_cast<std::size_t>(n);
-    }
-    return Status::Ok();
-  }
-  Status WriteAll(crypto::ByteView data) override {
-    for (std::size_t done = 0; done < data.size();) {
-      const ssize_t n = ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Unavailable("writing to the relay failed");
-      done += static_cast<std::size_t>(n);
-    }
-    return Status::Ok();
-  }
-
- private:
-  int fd_;
-};
 
 struct Pusher {
   std::unique_ptr<store::Store> store;
@@ -111,16 +80,7 @@ Result<pb::Frame> Call(Pusher& p, pb::Frame frame) {
 }
 
 Status Connect(Pusher& p, std::uint16_t port, const crypto::Bytes& relay_key) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Unavailable("socket");
-  p.stream = std::make_unique<SocketStream>(fd);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Unavailable("connect");
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  PARLEY_ASSIGN_OR_RETURN(p.stream, SocketStream::ConnectLoopback(port));
   const store::DeviceKeys& keys = p.store->device();
   PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session, wire::NoiseSession::Initiator(keys.kx, relay_key));
   p.session.emplace(std::move(session));
@@ -172,7 +132,7 @@ void RunRelayPush(const Options& options) {
 
   std::string binary = Take(FindRelayBinary(options.relay), "find parley-relay");
   ScratchDir relay_dir(options);
-  RelayRunner relay(std::move(binary), relay_dir.path());
+  RelayProcess relay(relay_dir.path(), {}, std::move(binary));
   Check(relay.Start(), "start the relay");
 
   // The admin enrolls every device, then tells the relay the vault's members.

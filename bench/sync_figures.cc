@@ -10,14 +10,18 @@
 #include <string>
 #include <vector>
 
-#include "counting_proxy.h"
 #include "parley/core/replica_sync.h"
-#include "relay_runner.h"
+#include "support/relay_process.h"
+#include "support/tcp_proxy.h"
 #include "sync_device.h"
 #include "sync_figures.h"
 
 namespace parley::bench {
 namespace {
+
+using testing::FindRelayBinary;
+using testing::RelayProcess;
+using testing::TcpProxy;
 
 constexpr std::size_t kValueSize = 300;
 constexpr std::size_t kRecords = 1000;
@@ -58,7 +62,7 @@ void SetSynchronous(SyncBenchDevice& device, bool full) {
 // (the relay knows them as members) that hold nothing else yet and have no relay pinned.
 struct Scenario {
   std::unique_ptr<ScratchDir> relay_dir;
-  std::unique_ptr<RelayRunner> relay;
+  std::unique_ptr<RelayProcess> relay;
   std::unique_ptr<SyncBenchDevice> author;
   std::vector<std::unique_ptr<SyncBenchDevice>> fresh;
   std::uint64_t held = 0;  // changes the author holds (what a fresh device must end with)
@@ -68,7 +72,7 @@ Scenario Prepare(const Options& options, std::size_t fresh_devices, const std::f
   Scenario s;
   std::string binary = Take(FindRelayBinary(options.relay), "find parley-relay");
   s.relay_dir = std::make_unique<ScratchDir>(options);
-  s.relay = std::make_unique<RelayRunner>(std::move(binary), s.relay_dir->path());
+  s.relay = std::make_unique<RelayProcess>(s.relay_dir->path(), std::vector<std::string>{}, std::move(binary));
   Check(s.relay->Start(), "start the relay");
   s.author = NewSyncDevice(options, /*create_vault=*/true);
   PinRelay(*s.author, s.relay->PairingCode(s.relay->port()));
@@ -131,8 +135,8 @@ void RunSyncFreshDevice(const Options& options) {
   Note("direct: " + Describe(pull));
 
   // Through the counting proxy: bytes on the wire.
-  CountingProxy proxy(s.relay->port());
-  Check(proxy.Start(), "start the counting proxy");
+  TcpProxy proxy(s.relay->port());
+  Check(proxy.status(), "start the counting proxy");
   SyncBenchDevice& counted = *s.fresh[1];
   PinRelay(counted, s.relay->PairingCode(proxy.port()));
   CloseDevice(counted);

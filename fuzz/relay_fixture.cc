@@ -1,9 +1,6 @@
 #include "relay_fixture.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,13 +9,13 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "parley/sync/auth.h"
-#include "parley/sync/relay_storage.h"
+#include "parley/relay/relay_storage.h"
 #include "parley/sync/session.h"
+#include "support/loopback.h"
 
 namespace parley::fuzz {
 namespace {
@@ -262,25 +259,10 @@ LiveRelay::~LiveRelay() {
 
 LoopbackClient::LoopbackClient(std::uint16_t port, const FixedDevice& device) {
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   // Thousands of short connections per run: a connect may fail for a moment (the listen
-  // queue full, no free local port while earlier ones wait out TIME_WAIT). Retry until the
-  // deadline; only then is it the relay's fault.
-  for (;;) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) Die("socket failed");
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
-    const int err = errno;
-    close(fd_);
-    fd_ = -1;
-    if (Clock::now() > deadline) Die(std::string("cannot connect to the relay: ") + std::strerror(err));
-    poll(nullptr, 0, 5);  // wait 5 ms before the next attempt
-  }
-  int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // queue full, no free local port while earlier ones wait out TIME_WAIT). ConnectLoopback
+  // retries until its deadline; only then is it the relay's fault.
+  fd_ = NeedValue(testing::ConnectLoopback(port, std::chrono::seconds(10)), "connect to the relay");
   if (fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK) != 0) Die("fcntl failed");
 
   noise::HandshakeConfig c;

@@ -9,8 +9,8 @@
 // changes of FixtureChanges() are stored. Every LiveRelay copies the template, so no state
 // carries over from one input to the next.
 //
-// Everything here is built on the public headers of parley::sync only. Set-up failures
-// abort (see fuzz_support.h); what the relay answers is returned for the target to judge.
+// Everything here is built on the public headers of parley::sync and parley::relay only.
+// Set-up failures abort (see fuzz_support.h); what the relay answers is returned for the target to judge.
 // Thread safety: one thread at a time (the relay runs its own threads inside).
 #pragma once
 
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "parley/sync/noise.h"
-#include "parley/sync/relay_server.h"
+#include "parley/relay/relay_server.h"
 #include "wire_support.h"
 
 namespace parley::fuzz {

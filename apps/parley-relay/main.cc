@@ -11,8 +11,9 @@
 #include <string>
 
 #include "parley/platform/posix_env.h"
+#include "parley/relay/relay_server.h"
+#include "parley/relay/tuning.h"
 #include "parley/sync/relay_pairing.h"
-#include "parley/sync/relay_server.h"
 #include "relay_files.h"
 
 namespace parley::relay_app {
@@ -151,7 +152,7 @@ int Serve(const Args& a) {
   const std::string dir = Flag(a, "--data");
   if (dir.empty()) return Fail("serve needs --data DIR");
   relay::RelayOptions o;
-  if (!SplitHostPort(Flag(a, "--listen", "127.0.0.1:4040"), &o.listen_host, &o.listen_port)) {
+  if (!SplitHostPort(Flag(a, "--listen", relay::tuning::kDefaultServeAddress), &o.listen_host, &o.listen_port)) {
     return Fail("--listen must be HOST:PORT");
   }
   std::string error;
@@ -168,7 +169,10 @@ int Serve(const Args& a) {
       !Number(a, "--max-reassembly-bytes", &reassembly, &error)) {
     return Fail(error);
   }
-  if (frame < 64 || frame > 65535) return Fail("--max-frame-bytes must be 64..65535");
+  if (frame < relay::tuning::kMinFrameBytes || frame > static_cast<double>(wire::kMaxWireMessage)) {
+    return Fail("--max-frame-bytes must be " + std::to_string(relay::tuning::kMinFrameBytes) + ".." +
+                std::to_string(wire::kMaxWireMessage));
+  }
   if (change < 0 || change > static_cast<double>(wire::kMaxChangeBytes)) {
     return Fail("--max-change-bytes must be 0.." + std::to_string(wire::kMaxChangeBytes));
   }

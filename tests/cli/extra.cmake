@@ -5,7 +5,5 @@ add_dependencies(${target} parley)
 add_test(NAME parley_walkthrough
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/walkthrough.sh $<TARGET_FILE:parley>)
 set_tests_properties(parley_walkthrough PROPERTIES LABELS cli TIMEOUT 300)
-# Enrollment through a real parley-relay process.
-target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/relay/relay_process.cc)
-target_link_libraries(${target} PRIVATE parley::sync Threads::Threads)
+# Enrollment through a real parley-relay process (support/relay_process.h).
 add_dependencies(${target} parley-relay)

@@ -5,9 +5,9 @@
 
 #include <memory>
 
-#include "../relay/relay_process.h"
 #include "cli_runner.h"
 #include "parley/sync/relay_pairing.h"
+#include "support/relay_process.h"
 
 namespace parley::cli_test {
 namespace {

@@ -1,10 +1,10 @@
-# Relay tests: the wire, the storage, and real parley-relay processes on loopback.
+# Relay tests: the wire, the storage, in-process relays over socketpairs, and real
+# parley-relay processes on loopback.
 target_sources(${target} PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/relay_process.cc
   ${CMAKE_CURRENT_LIST_DIR}/test_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/test_changes.cc)
-target_link_libraries(${target} PRIVATE parley::sync Threads::Threads)
+target_link_libraries(${target} PRIVATE parley::relay parley::sync Threads::Threads)
 # The cross-check with the change codec reads core's internal header; the push check is
 # tested directly (the relay's internal header).
-target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/src ${CMAKE_SOURCE_DIR}/sync/src)
+target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/src ${CMAKE_SOURCE_DIR}/sync/relay/src)
 add_dependencies(${target} parley-relay)

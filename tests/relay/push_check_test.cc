@@ -2,13 +2,20 @@
 // alone, while a run of one device's changes costs one signature verification.
 #include <gtest/gtest.h>
 
-#include "relay/change_check.h"
+#include "change_check.h"
+#include "parley/sync/client_tuning.h"
+#include "parley/sync/wire_limits.h"
 #include "test_changes.h"
 
 namespace parley::relay {
 namespace {
 
 using testing::Chain;
+
+// The sync client sends a change whole only when it fits one Push frame with the client's
+// slack; every such change is within the limit the relay checks a whole change against
+// (both from wire_limits.h and frame_codec.h, so they cannot drift apart unnoticed).
+static_assert(wire::kMaxFramePlaintext - sync::kPushFrameSlack <= wire::kMaxWholeChangeBytes);
 
 class PushCheck : public ::testing::Test {
  protected:

@@ -25,8 +25,8 @@ class RelayAbuse : public RelayFixture {
     ASSERT_EQ(ack.body_case(), pb::Frame::kPushAck);
     EXPECT_EQ(ack.push_ack().acks(0).refusal(), pb::REFUSAL_NONE);
   }
-  std::unique_ptr<TcpStream> Raw() {
-    auto s = TcpStream::Connect(relay_->port());
+  std::unique_ptr<SocketStream> Raw() {
+    auto s = SocketStream::ConnectLoopback(relay_->port());
     EXPECT_TRUE(s.ok());
     return s.ok() ? std::move(*s) : nullptr;
   }

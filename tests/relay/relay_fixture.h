@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "relay_process.h"
+#include "support/relay_process.h"
 #include "support/temp_dir.h"
 #include "test_changes.h"
 #include "test_client.h"

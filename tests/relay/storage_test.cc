@@ -4,7 +4,7 @@
 
 #include "log/change_codec.h"
 #include "parley/core/sqlite_util.h"
-#include "parley/sync/relay_storage.h"
+#include "parley/relay/relay_storage.h"
 #include "support/temp_dir.h"
 #include "test_changes.h"
 

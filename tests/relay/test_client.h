@@ -1,7 +1,8 @@
-// A small blocking client of the relay for tests: TCP on loopback, the Noise handshake as
-// initiator, Authenticate, then one request at a time (or raw bytes, to misbehave).
-// Every read has a 30 s socket timeout so that a broken relay fails a test instead of
-// hanging it.
+// A small blocking client of the relay for tests: TCP on loopback (or any connected stream
+// socket, e.g. one end of a socketpair whose other end the relay adopted), the Noise
+// handshake as initiator, Authenticate, then one request at a time (or raw bytes, to
+// misbehave). Every read has a 30 s socket timeout (support/socket_stream.h) so that a
+// broken relay fails a test instead of hanging it.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "parley/sync/auth.h"
 #include "parley/sync/session.h"
+#include "support/socket_stream.h"
 
 namespace parley::testing {
 
@@ -17,26 +19,14 @@ struct Device {
   crypto::DhKeyPair kx = crypto::NewDhKeyPair();
 };
 
-class TcpStream final : public wire::ByteStream {
- public:
-  explicit TcpStream(int fd) : fd_(fd) {}
-  ~TcpStream() override;
-  static Result<std::unique_ptr<TcpStream>> Connect(std::uint16_t port);
-  Status ReadExact(std::span<std::uint8_t> out) override;
-  Status WriteAll(wire::ByteView data) override;
-  // Reads until the peer closes (true) or 30 s pass (false). Discards what it reads.
-  bool WaitClosed();
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 class TestClient {
  public:
   // Connects, runs the handshake and (if `authenticate`) Authenticate, expecting Welcome.
   static Result<std::unique_ptr<TestClient>> Connect(std::uint16_t port, wire::ByteView relay_public,
                                                      const Device& device, bool authenticate = true);
+  // The same over an already-connected stream.
+  static Result<std::unique_ptr<TestClient>> Over(std::unique_ptr<SocketStream> stream, wire::ByteView relay_public,
+                                                  const Device& device, bool authenticate = true);
 
   Status Send(const pb::Frame& frame);
   Result<pb::Frame> Receive();
@@ -47,12 +37,12 @@ class TestClient {
   bool WaitClosed() { return stream_->WaitClosed(); }
 
   wire::NoiseSession& session() { return *session_; }
-  TcpStream& stream() { return *stream_; }
+  SocketStream& stream() { return *stream_; }
   const pb::Welcome& welcome() const { return welcome_; }
   std::vector<pb::Notify>& notifies() { return notifies_; }
 
  private:
-  std::unique_ptr<TcpStream> stream_;
+  std::unique_ptr<SocketStream> stream_;
   std::optional<wire::NoiseSession> session_;
   pb::Welcome welcome_;
   std::uint64_t next_id_ = 1;

@@ -11,11 +11,11 @@
 #include <map>
 #include <set>
 
-#include "../relay/relay_process.h"
-#include "fault_proxy.h"
 #include "parley/core/replica_sync.h"
 #include "parley/core/sqlite_util.h"
 #include "support/full_disk_vfs.h"
+#include "support/relay_process.h"
+#include "support/tcp_proxy.h"
 #include "sync_test_util.h"
 
 namespace parley::testing {
@@ -219,7 +219,7 @@ TEST(DiskFullRelaySync, PushFailsUnavailableAndResumesWhenTheRelayHasRoom) {
   auto relay = std::make_unique<RelayProcess>(dir.Sub("relay"));
   relay->set_file_size_limit(1 << 20);
   ASSERT_TRUE(relay->Start().ok());
-  FaultProxy front(relay->port());  // the address devices pin; the relay restarts behind it
+  TcpProxy front(relay->port());  // the address devices pin; the relay restarts behind it
   auto author = SyncDevice::Create(dir.path(), "author", keys, clock);
   auto other = SyncDevice::Create(dir.path(), "other", keys, clock);
   ASSERT_TRUE(author->replica->CreateVault("team").ok());

@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "fault_proxy.h"
+#include "support/tcp_proxy.h"
 #include "sync_test_util.h"
 
 namespace parley::testing {
@@ -21,7 +21,7 @@ TEST(FaultInjection, HundredRunsOfRandomCutsAllConverge) {
   std::uniform_int_distribution<std::uint64_t> cut_point(1, 6000);
   std::bernoulli_distribution cut_this(0.7);
   std::mutex rng_mu;
-  FaultProxy proxy(relay.port(), [&]() -> std::uint64_t {
+  TcpProxy proxy(relay.port(), [&]() -> std::uint64_t {
     std::lock_guard<std::mutex> l(rng_mu);
     return cut_this(rng) ? cut_point(rng) : 0;
   });

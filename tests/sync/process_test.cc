@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <memory>
 
-#include "../relay/relay_process.h"
-#include "fault_proxy.h"
 #include "parley/sync/relay_pairing.h"
+#include "support/relay_process.h"
+#include "support/tcp_proxy.h"
 #include "support/temp_dir.h"
 
 namespace parley::testing {
@@ -59,7 +59,7 @@ TEST(RealProcesses, ThreeDevicesOfflineEditsConflictAndConverge) {
   auto relay = std::make_unique<RelayProcess>(dir.Sub("relay"));
   ASSERT_TRUE(relay->Start().ok());
   // Devices pin a fixed front address; behind it the relay may restart on another port.
-  FaultProxy front(relay->port());
+  TcpProxy front(relay->port());
   const std::string code =
       wire::EncodeRelayPairingCode({relay->public_key(), "127.0.0.1:" + std::to_string(front.port())});
   const std::string a = dir.Sub("phone1"), b = dir.Sub("phone2"), c = dir.Sub("office");

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "parley/platform/posix_env.h"
+#include "parley/relay/relay_storage.h"
 #include "parley/sync/relay_pairing.h"
-#include "parley/sync/relay_storage.h"
 
 namespace parley::testing {
 

@@ -9,8 +9,8 @@
 
 #include "parley/core/replica.h"
 #include "parley/core/store.h"
+#include "parley/relay/relay_server.h"
 #include "parley/sync/client.h"
-#include "parley/sync/relay_server.h"
 #include "parley/sync/sync_state.h"
 #include "parley/testing/fake_env.h"
 #include "support/temp_dir.h"

@@ -10,11 +10,11 @@
 #include <set>
 #include <string>
 
-#include "parley/sync/relay_server.h"
-#include "relay/metrics.h"
-#include "relay/rate_limiter.h"
-#include "relay/storage_worker.h"
-#include "relay/vault_directory.h"
+#include "parley/relay/relay_server.h"
+#include "metrics.h"
+#include "rate_limiter.h"
+#include "storage_worker.h"
+#include "vault_directory.h"
 
 namespace parley::relay {
 

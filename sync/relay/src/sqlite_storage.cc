@@ -13,7 +13,8 @@
 #include <map>
 
 #include "parley/core/sqlite_util.h"
-#include "parley/sync/relay_storage.h"
+#include "parley/relay/relay_storage.h"
+#include "parley/relay/tuning.h"
 
 namespace parley::relay {
 namespace {
@@ -49,7 +50,7 @@ class SqliteRelayStorage final : public RelayStorage {
   }
 
   Status Init() {
-    sqlite3_busy_timeout(db_, 30000);
+    sqlite3_busy_timeout(db_, tuning::kSqliteBusyTimeoutMs);
     PARLEY_RETURN_IF_ERROR(Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", Domain::kSync));
     PARLEY_RETURN_IF_ERROR(Exec(db_, kSchema, Domain::kSync));
     // Storage written when chain heads held ids (chain format 1) is refused, not misread.

@@ -1,4 +1,4 @@
-#include "relay/metrics.h"
+#include "metrics.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "relay/storage_worker.h"
+#include "storage_worker.h"
 
 namespace parley::relay {
 

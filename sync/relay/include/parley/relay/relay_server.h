@@ -15,35 +15,37 @@
 #include <string>
 
 #include "parley/core/crypto.h"
+#include "parley/relay/relay_storage.h"
+#include "parley/relay/tuning.h"
 #include "parley/sync/change_parts.h"
-#include "parley/sync/relay_storage.h"
 
 namespace parley::relay {
 
+// Defaults come from parley/relay/tuning.h, which explains each.
 struct RelayOptions {
-  std::string listen_host = "127.0.0.1";
+  std::string listen_host = tuning::kDefaultListenHost;
   std::uint16_t listen_port = 0;         // 0: any free port (see RelayServer::port())
   std::string metrics_path;              // empty: no metrics file
-  int io_threads = 2;
+  int io_threads = tuning::kDefaultIoThreads;
   bool handle_signals = false;           // stop on SIGTERM / SIGINT
 
-  std::uint32_t max_connections = 1024;  // further connections are closed at once
-  std::uint32_t max_frame_bytes = 65535; // largest transport message accepted (<= 65535)
-  std::uint32_t max_push_changes = 1000;
+  std::uint32_t max_connections = tuning::kDefaultMaxConnections;  // further connections are closed at once
+  std::uint32_t max_frame_bytes = tuning::kDefaultMaxFrameBytes;   // largest transport message accepted (<= 65535)
+  std::uint32_t max_push_changes = tuning::kDefaultMaxPushChanges;
   // Largest serialized Change accepted in parts (advertised in Welcome; at most
   // wire::kMaxChangeBytes, which it is clamped to).
   std::uint64_t max_change_bytes = wire::kMaxChangeBytes;
   // All connections together reassemble at most this many bytes of large changes at once;
   // a change that would exceed it is answered ERROR_UNAVAILABLE (retry later).
-  std::uint64_t max_reassembly_bytes = 256ULL << 20;
-  std::uint32_t max_queue_frames = 256;  // outbound frames waiting; a client over it is cut
-  std::uint32_t handshake_timeout_ms = 10'000;  // handshake and Authenticate
-  std::uint32_t idle_timeout_ms = 300'000;      // between frames once authenticated
-  std::uint32_t write_timeout_ms = 30'000;      // for one write to complete
-  std::uint32_t shutdown_grace_ms = 10'000;
-  std::uint32_t metrics_interval_ms = 1'000;
-  double rate_per_s = 20'000;            // tokens per second per device
-  double rate_burst = 40'000;
+  std::uint64_t max_reassembly_bytes = tuning::kDefaultMaxReassemblyBytes;
+  std::uint32_t max_queue_frames = tuning::kDefaultMaxQueueFrames;  // outbound frames waiting; a client over it is cut
+  std::uint32_t handshake_timeout_ms = tuning::kDefaultHandshakeTimeoutMs;  // handshake and Authenticate
+  std::uint32_t idle_timeout_ms = tuning::kDefaultIdleTimeoutMs;            // between frames once authenticated
+  std::uint32_t write_timeout_ms = tuning::kDefaultWriteTimeoutMs;          // for one write to complete
+  std::uint32_t shutdown_grace_ms = tuning::kDefaultShutdownGraceMs;
+  std::uint32_t metrics_interval_ms = tuning::kDefaultMetricsIntervalMs;
+  double rate_per_s = tuning::kDefaultRatePerS;  // tokens per second per device
+  double rate_burst = tuning::kDefaultRateBurst;
 };
 
 class RelayServer {
@@ -59,6 +61,15 @@ class RelayServer {
   // Binds and starts serving. Code::kIoError (message says why) when the address cannot be
   // bound. Logs "event=listening addr=... port=...".
   Status Start();
+  // Serves an already-connected stream socket exactly like an accepted connection (the
+  // same handshake, limits, timeouts and connection count): `fd` is a SOCK_STREAM socket,
+  // TCP or AF_UNIX (one end of a socketpair(2)), whose peer is the device. The relay owns
+  // `fd` from the call on and closes it in every case, errors included. OK means the socket
+  // was handed to the network threads; like an accepted one it is then closed at once if
+  // the relay is stopping or at its connection limit. Code::kUnavailable before Start();
+  // Code::kInvalidArgument when `fd` is not a stream socket; Code::kIoError when Asio
+  // refuses it. Any thread, after Start() returned OK.
+  Status Adopt(int fd);
   // The bound port, valid after Start().
   std::uint16_t port() const;
   void RequestStop();

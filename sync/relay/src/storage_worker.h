@@ -19,9 +19,9 @@
 #include <thread>
 #include <vector>
 
-#include "relay/asio_includes.h"
+#include "asio_includes.h"
 
-#include "parley/sync/relay_storage.h"
+#include "parley/relay/relay_storage.h"
 
 namespace parley::relay {
 

@@ -1,4 +1,4 @@
-#include "relay/change_check.h"
+#include "change_check.h"
 
 #include <map>
 
@@ -55,7 +55,7 @@ std::vector<CheckResult> CheckPushedChanges(const google::protobuf::RepeatedPtrF
   // holds it twice (then neither vouches for anything).
   std::map<std::pair<Bytes, std::uint64_t>, long> by_number;
   for (std::size_t i = 0; i < n; ++i) {
-    out[i] = CheckForm(changes[static_cast<int>(i)], vault, kMaxChangeWireSize, &forms[i]);
+    out[i] = CheckForm(changes[static_cast<int>(i)], vault, wire::kMaxWholeChangeBytes, &forms[i]);
     if (out[i].refusal != pb::REFUSAL_NONE) continue;
     auto [it, fresh] = by_number.try_emplace({out[i].change.author, out[i].change.author_seq}, static_cast<long>(i));
     if (!fresh) it->second = -1;

@@ -5,32 +5,30 @@
 #include <algorithm>
 #include <map>
 
+#include "parley/relay/tuning.h"
 #include "parley/sync/auth.h"
-#include "relay/change_check.h"
-#include "relay/connection.h"
-#include "relay/log.h"
+#include "parley/sync/wire_limits.h"
+#include "change_check.h"
+#include "connection.h"
+#include "log.h"
 
 namespace parley::relay {
 namespace {
 
-constexpr std::size_t kMaxPullBytes = wire::kMaxFramePlaintext - 4096;
-constexpr std::size_t kMaxPullChanges = 5000;
-constexpr std::size_t kMaxEnvelopeBytes = 4096;
-constexpr std::size_t kMaxEnvelopesPerDevice = 14;  // per vault
-// An all-vaults GetEnvelopes reads at most this many stored envelopes for the device.
-constexpr std::size_t kMaxEnvelopesListed = 64;
-constexpr int kMaxPurgeIds = 1000;
-constexpr std::uint32_t kRetryAfterStorageErrorMs = 1000;
+using tuning::kBatchOverhead;
+using tuning::kMaxEnvelopesListed;
+using tuning::kMaxEnvelopesPerDevice;
+using tuning::kMaxPullBytes;
+using tuning::kMaxPullChanges;
+using tuning::kMaxPurgeIds;
+using tuning::kRetryAfterStorageErrorMs;
 
 crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
-// Room a PullBatch needs besides one change's bytes: the frame id, head_seq, more, the
-// StoredChange's relay_seq and the tags and lengths around them (an upper bound).
-constexpr std::size_t kBatchOverhead = 64;
 // Whether a stored change fits alone in one PullBatch frame. Every change pushed whole
-// (at most kMaxChangeWireSize) does, so those are served as before.
+// (at most wire::kMaxWholeChangeBytes) does (tuning.h checks it), so those are served as
+// before.
 bool FitsOneBatch(const ChangeRow& row) { return row.data.size() + kBatchOverhead <= wire::kMaxFramePlaintext; }
-static_assert(kMaxChangeWireSize + kBatchOverhead <= wire::kMaxFramePlaintext);
 std::string Short(const std::string& vault) { return crypto::ToHex(View(vault.substr(0, 8))); }
 
 // ERROR_CONFLICT for a SetMembership whose version is not the next one; `held` is the
@@ -398,8 +396,8 @@ asio::awaitable<void> Connection::HandlePutEnvelope(std::uint64_t id, const pb::
     SendError(id, pb::ERROR_MALFORMED, "recipient must be 32 bytes and the envelope not empty");
     co_return;
   }
-  if (put.sealed().size() > kMaxEnvelopeBytes) {
-    SendError(id, pb::ERROR_TOO_LARGE, "an envelope holds at most 4096 bytes");
+  if (put.sealed().size() > wire::kMaxEnvelopeBytes) {
+    SendError(id, pb::ERROR_TOO_LARGE, "an envelope holds at most " + std::to_string(wire::kMaxEnvelopeBytes) + " bytes");
     co_return;
   }
   const std::string vault = put.vault(), recipient = put.recipient(), sealed = put.sealed();

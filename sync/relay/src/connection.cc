@@ -1,7 +1,11 @@
-#include "relay/connection.h"
+#include "connection.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
 
 #include "parley/sync/auth.h"
-#include "relay/log.h"
+#include "log.h"
 
 namespace parley::relay {
 namespace {
@@ -9,15 +13,28 @@ namespace {
 using asio::use_awaitable;
 using std::chrono::milliseconds;
 
-// Handshake messages are tiny (48-64 bytes with empty payloads); anything this large is
-// not a handshake.
-constexpr std::size_t kMaxHandshakeMessage = 1024;
-// Messages written per gather-write.
-constexpr std::size_t kMaxWriteBatch = 64;
+using tuning::kMaxHandshakeMessage;
+using tuning::kMaxWriteBatch;
+
+bool IsInet(int family) { return family == AF_INET || family == AF_INET6; }
+
+// "address:port" of a TCP peer, "unix" for an AF_UNIX one, "?" when unknown.
+std::string PeerName(const Connection::Socket& socket) {
+  std::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  const int family = ep.protocol().family();
+  if (family == AF_UNIX) return "unix";
+  asio::ip::tcp::endpoint tcp;
+  if (!IsInet(family) || ep.size() > tcp.capacity()) return "?";
+  std::memcpy(tcp.data(), ep.data(), ep.size());
+  tcp.resize(ep.size());
+  return tcp.address().to_string() + ":" + std::to_string(tcp.port());
+}
 
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, ServerContext& ctx, std::uint64_t id)
+Connection::Connection(Socket socket, ServerContext& ctx, std::uint64_t id)
     : socket_(std::move(socket)),
       ctx_(ctx),
       id_(id),
@@ -25,10 +42,10 @@ Connection::Connection(asio::ip::tcp::socket socket, ServerContext& ctx, std::ui
       room_(socket_.get_executor()),
       upload_(std::min<std::uint64_t>(ctx.options.max_change_bytes, wire::kMaxChangeBytes)),
       watchdog_(socket_.get_executor()) {
+  peer_ = PeerName(socket_);
   std::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  const auto local = socket_.local_endpoint(ec);
+  if (!ec && IsInet(local.protocol().family())) socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 Connection::~Connection() {
@@ -59,7 +76,7 @@ void Connection::Stop() {
     // The reader waits for a frame that has not started to arrive: end its read. A frame
     // already arriving is read and handled first.
     if (self->idle_wait_ && self->socket_.available(ec) == 0) {
-      self->socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+      self->socket_.shutdown(asio::socket_base::shutdown_receive, ec);
     }
   });
 }
@@ -271,7 +288,7 @@ asio::awaitable<void> Connection::WriteLoop() {
     if (queue_.empty()) {
       if (flush_then_close_) {
         std::error_code ec;
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+        socket_.shutdown(asio::socket_base::shutdown_send, ec);
         Close("closed");
         break;
       }

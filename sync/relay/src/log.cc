@@ -1,4 +1,4 @@
-#include "relay/log.h"
+#include "log.h"
 
 #include <chrono>
 #include <cstdio>

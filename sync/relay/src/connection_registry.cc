@@ -1,5 +1,5 @@
-#include "relay/connection.h"
-#include "relay/server_context.h"
+#include "connection.h"
+#include "server_context.h"
 
 namespace parley::relay {
 

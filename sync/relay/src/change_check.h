@@ -11,14 +11,11 @@
 #include <vector>
 
 #include "parley/change.pb.h"
-#include "parley/sync/relay_storage.h"
+#include "parley/relay/relay_storage.h"
+#include "parley/sync/wire_limits.h"
 #include "parley/wire.pb.h"
 
 namespace parley::relay {
-
-// The largest serialized Change a Push may carry: small enough that any stored change fits
-// alone in a PullBatch frame.
-inline constexpr std::size_t kMaxChangeWireSize = 65535 - 16 - 256;
 
 struct CheckResult {
   pb::Refusal refusal = pb::REFUSAL_NONE;
@@ -27,10 +24,10 @@ struct CheckResult {
 };
 
 // One change: its form, id, link and signature. `max_size` bounds the serialized change:
-// kMaxChangeWireSize for a change pushed whole, the relay's max_change_bytes for one
+// wire::kMaxWholeChangeBytes for a change pushed whole, the relay's max_change_bytes for one
 // reassembled from parts.
 CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault,
-                              std::size_t max_size = kMaxChangeWireSize);
+                              std::size_t max_size = wire::kMaxWholeChangeBytes);
 
 // The changes of one Push, each pushed whole, with the same verdicts as CheckPushedChange
 // one by one, but with fewer signature verifications: a change whose successor in the push

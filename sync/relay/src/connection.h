@@ -19,20 +19,24 @@
 #include <optional>
 #include <string>
 
-#include "relay/asio_includes.h"
+#include "asio_includes.h"
 
+#include "parley/relay/tuning.h"
 #include "parley/sync/change_parts.h"
 #include "parley/sync/session.h"
-#include "relay/change_check.h"
-#include "relay/server_context.h"
+#include "change_check.h"
+#include "server_context.h"
 
 namespace parley::relay {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Clock = std::chrono::steady_clock;
+  // Any connected stream socket: TCP (accepted by the server) or one handed to
+  // RelayServer::Adopt (TCP, or AF_UNIX from socketpair(2)).
+  using Socket = asio::generic::stream_protocol::socket;
 
-  Connection(asio::ip::tcp::socket socket, ServerContext& ctx, std::uint64_t id);
+  Connection(Socket socket, ServerContext& ctx, std::uint64_t id);
   ~Connection();
 
   void Start();
@@ -94,10 +98,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes once the queue is flushed; the reader stops.
   void CloseAfterFlush();
 
-  asio::ip::tcp::socket socket_;
+  Socket socket_;
   ServerContext& ctx_;
   const std::uint64_t id_;
-  std::string peer_;
+  std::string peer_;  // "address:port" for TCP, "unix" for AF_UNIX
   std::optional<wire::NoiseSession> session_;
   crypto::Bytes device_;    // identity key once authenticated
   std::string device_hex_;  // short form for logs

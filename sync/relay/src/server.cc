@@ -1,13 +1,18 @@
-// The relay server: the listener, the connection limit, signals, the metrics file and the
-// two-phase shutdown (stop accepting and let connections finish; then cut stragglers after
-// the grace period, stop storage and the network threads).
+// The relay server: the listener, adopted sockets, the connection limit, signals, the
+// metrics file and the two-phase shutdown (stop accepting and let connections finish; then
+// cut stragglers after the grace period, stop storage and the network threads).
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <csignal>
 #include <thread>
 
-#include "relay/connection.h"
-#include "relay/log.h"
-#include "relay/server_context.h"
+#include "connection.h"
+#include "parley/relay/tuning.h"
+#include "log.h"
+#include "server_context.h"
 
 namespace parley::relay {
 
@@ -24,6 +29,8 @@ struct RelayServer::Impl {
   ~Impl() { ctx->on_connection_gone = nullptr; }
 
   asio::awaitable<void> AcceptLoop();
+  // On the strand: serves `socket` (accepted or adopted) within the connection limit.
+  void Admit(Connection::Socket socket);
   asio::awaitable<void> MetricsLoop();
   void BeginStop();      // on the strand
   void MaybeFinish();    // on the strand
@@ -45,7 +52,7 @@ struct RelayServer::Impl {
   std::uint64_t next_id = 1;
   bool stop_begun = false;
   bool finished = false;
-  bool started = false;
+  std::atomic<bool> started{false};  // read by Adopt() on any thread
   std::mutex join_mu;
 };
 
@@ -58,23 +65,32 @@ asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
       LogWarn("accept_failed", {{"reason", ec.message()}});
-      asio::steady_timer pause(strand, std::chrono::milliseconds(100));  // e.g. out of descriptors
+      asio::steady_timer pause(strand, std::chrono::milliseconds(tuning::kAcceptRetryPauseMs));  // e.g. out of descriptors
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (ctx->metrics.connections_open.load() >= options.max_connections) {
-      ctx->metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
-      LogWarn("connection_refused", {{"reason", "connection limit"}});
-      socket.close(ec);
-      continue;
-    }
-    ctx->metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
-    ctx->metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
-    const std::uint64_t id = next_id++;
-    auto conn = std::make_shared<Connection>(std::move(socket), *ctx, id);
-    ctx->connections.Add(id, conn);
-    conn->Start();
+    Admit(Connection::Socket(std::move(socket)));
   }
+}
+
+void RelayServer::Impl::Admit(Connection::Socket socket) {
+  std::error_code ec;
+  if (ctx->stopping.load()) {
+    socket.close(ec);
+    return;
+  }
+  if (ctx->metrics.connections_open.load() >= options.max_connections) {
+    ctx->metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
+    LogWarn("connection_refused", {{"reason", "connection limit"}});
+    socket.close(ec);
+    return;
+  }
+  ctx->metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+  ctx->metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+  const std::uint64_t id = next_id++;
+  auto conn = std::make_shared<Connection>(std::move(socket), *ctx, id);
+  ctx->connections.Add(id, conn);
+  conn->Start();
 }
 
 asio::awaitable<void> RelayServer::Impl::MetricsLoop() {
@@ -159,6 +175,34 @@ Status RelayServer::Start() {
   LogInfo("listening", {{"addr", ep.address().to_string()}, {"port", static_cast<unsigned>(m.port)}});
   for (int i = 0; i < std::max(1, m.options.io_threads); ++i) m.threads.emplace_back([&m] { m.io.run(); });
   m.started = true;
+  return Status::Ok();
+}
+
+Status RelayServer::Adopt(int fd) {
+  Impl& m = *impl_;
+  auto refuse = [fd](Code code, const std::string& why) {
+    ::close(fd);
+    return Error(Domain::kSync, code, why);
+  };
+  if (fd < 0) return Error(Domain::kSync, Code::kInvalidArgument, "no socket to adopt");
+  if (!m.started.load()) return refuse(Code::kUnavailable, "the relay is not serving (Adopt before Start)");
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) {
+    return refuse(Code::kInvalidArgument, "the descriptor is not a stream socket");
+  }
+  sockaddr_storage addr{};
+  socklen_t addr_len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) {
+    return refuse(Code::kInvalidArgument, "the descriptor is not a socket");
+  }
+  const int family = addr.ss_family;
+  const int protocol = family == AF_INET || family == AF_INET6 ? IPPROTO_TCP : 0;
+  Connection::Socket socket(asio::make_strand(m.io));
+  std::error_code ec;
+  socket.assign(asio::generic::stream_protocol(family, protocol), fd, ec);
+  if (ec) return refuse(Code::kIoError, "cannot adopt the socket: " + ec.message());
+  asio::post(m.strand, [&m, s = std::move(socket)]() mutable { m.Admit(std::move(s)); });
   return Status::Ok();
 }
 

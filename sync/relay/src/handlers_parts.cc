@@ -13,14 +13,14 @@
 #include <algorithm>
 
 #include "parley/core/replica_sync.h"
-#include "relay/change_check.h"
-#include "relay/connection.h"
-#include "relay/log.h"
+#include "change_check.h"
+#include "connection.h"
+#include "log.h"
 
 namespace parley::relay {
 namespace {
 
-constexpr std::uint32_t kRetryAfterBusyMs = 1000;
+using tuning::kRetryAfterBusyMs;
 
 }  // namespace
 
