@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -147,6 +149,18 @@ InProcessRelay::InProcessRelay(const std::string& dir, relay::RelayOptions optio
 }
 
 InProcessRelay::~InProcessRelay() { Stop(); }
+
+std::string InProcessRelay::ServeOn(LoopbackTransport& net, const std::string& address) {
+  net.Listen(address, [this](int fd) {
+    if (!server_) {
+      ::close(fd);  // stopped: the device sees the connection closed
+      return;
+    }
+    Status s = server_->Adopt(fd);
+    EXPECT_TRUE(s.ok() || s.code() == Code::kUnavailable) << s.ToString();
+  });
+  return wire::EncodeRelayPairingCode({key_.public_key, address});
+}
 
 void InProcessRelay::Stop() {
   if (!server_) return;

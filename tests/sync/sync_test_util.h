@@ -13,6 +13,7 @@
 #include "parley/sync/client.h"
 #include "parley/sync/sync_state.h"
 #include "parley/testing/fake_env.h"
+#include "parley/testing/loopback_transport.h"
 #include "support/temp_dir.h"
 
 namespace parley::testing {
@@ -65,6 +66,9 @@ class InProcessRelay {
   ~InProcessRelay();
   std::uint16_t port() const { return server_->port(); }
   const crypto::Bytes& public_key() const { return key_.public_key; }
+  // Serves connections made to `address` on `net` (socketpairs adopted by the relay: no
+  // port involved). Returns the relay pairing code for that address.
+  std::string ServeOn(LoopbackTransport& net, const std::string& address);
   void Stop();
 
  private:
