@@ -45,6 +45,16 @@ const crypto::SignKeyPair& FixedAuthor();
 Result<pb::Change> SealWithFixedKeys(const pb::ChangeBody& body, std::uint64_t seq,
                                      crypto::ByteView prev);
 
+// Enrolment (fuzz_invite): a joining device with fixed keys (identity, sealing key and
+// enrolment secret), and a valid invite for it from FixedAuthor(), the founder and only
+// admin of a vault whose id is derived from FixedAuthor() and a fixed nonce, holding
+// FixedEpochKey() as epoch 1 (docs/enrolment.md).
+const store::DeviceKeys& FixedJoiner();
+std::vector<std::uint8_t> FixedInvite();
+// `invite` with its signature remade by FixedAuthor() and its MAC by FixedJoiner()'s
+// secret, when it parses as an Invite (unchanged otherwise).
+std::vector<std::uint8_t> ResignInvite(const std::vector<std::uint8_t>& invite);
+
 // A fresh in-memory store with a vault, and its replica on a fake clock.
 struct MemoryReplica {
   std::unique_ptr<FakeClock> clock;

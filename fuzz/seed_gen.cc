@@ -2,11 +2,13 @@
 // Seeds are small valid inputs (and a few near misses) that start each fuzzer deep in the
 // code it exercises; they depend only on the fixed keys of fuzz_support.h.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "fuzz_support.h"
+#include "parley/invite.pb.h"
 #include "parley/sync/auth.h"
 #include "parley/sync/noise.h"
 #include "parley/sync/session.h"
@@ -313,6 +315,42 @@ void RelayFramesSeeds(const std::string& dir) {
   Put(dir, t, "bad-vaults", Records(0, {pull(0, 0, std::string(31, '\x11')), pull(0, 0, std::string(32, '\x13'))}));
 }
 
+// fuzz_invite: the fixed valid invite in both modes, and near misses (no MAC, another
+// recipient, a membership change dropped, a body that does not parse).
+void InviteSeeds(const std::string& dir) {
+  const std::string t = "fuzz_invite";
+  const Blob valid = FixedInvite();
+  const std::string valid_str(valid.begin(), valid.end());
+  Put(dir, t, "valid", Prefixed(0, valid_str));
+  Put(dir, t, "valid-resigned", Prefixed(1, valid_str));
+  pb::Invite invite;
+  if (!invite.ParseFromString(valid_str)) std::abort();
+  pb::InviteBody body;
+  if (!body.ParseFromString(invite.body())) std::abort();
+  auto with_body = [&](const pb::InviteBody& b) {
+    pb::Invite i = invite;
+    b.SerializeToString(i.mutable_body());
+    return i.SerializeAsString();
+  };
+  pb::Invite bare = invite;
+  bare.clear_mac();
+  Put(dir, t, "no-mac", Prefixed(0, bare.SerializeAsString()));
+  pb::InviteBody other = body;
+  other.set_recipient(std::string(32, '\x12'));
+  Put(dir, t, "other-recipient", Prefixed(1, with_body(other)));
+  pb::InviteBody cut = body;
+  cut.mutable_membership()->RemoveLast();
+  Put(dir, t, "membership-cut", Prefixed(1, with_body(cut)));
+  pb::InviteBody derived = body;
+  derived.set_vault_nonce(std::string(32, '\x13'));
+  Put(dir, t, "nonce-swapped", Prefixed(1, with_body(derived)));
+  Put(dir, t, "garbage-body", Prefixed(1, [&] {
+        pb::Invite i = invite;
+        i.set_body("\xff\xff\xff");
+        return i.SerializeAsString();
+      }()));
+}
+
 }  // namespace
 }  // namespace parley::fuzz
 
@@ -332,5 +370,6 @@ int main(int argc, char** argv) {
   parley::fuzz::FrameLengthSeeds(dir);
   parley::fuzz::HandshakeSeeds(dir);
   parley::fuzz::RelayFramesSeeds(dir);
+  parley::fuzz::InviteSeeds(dir);
   return 0;
 }

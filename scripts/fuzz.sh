@@ -14,7 +14,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${PARLEY_FUZZ_BUILD_DIR:-$top/build-fuzz}
 jobs=${PARLEY_JOBS:-$(nproc)}
-targets=(fuzz_change_decode fuzz_bundle_import fuzz_store_open
+targets=(fuzz_change_decode fuzz_bundle_import fuzz_store_open fuzz_invite
          fuzz_frame_length fuzz_handshake_responder fuzz_relay_frames)
 
 # Flags a target needs on every run. fuzz_relay_frames runs a real relay whose structured

@@ -101,7 +101,7 @@ Status VaultInvite(App& app, const Invocation& inv) {
   const auto bytes = static_cast<std::uint64_t>(invite.invite.size());
   if (app.json()) {
     JsonWriter json;
-    json.BeginObject().Field("invite", out).Field("bytes", bytes);
+    json.BeginObject().Field("invite", out).Field("bytes", bytes).Field("safety_code", invite.safety_code);
     if (!relays.empty()) {
       json.Key("relays").BeginArray();
       for (const auto& r : invite.relays) {
@@ -114,6 +114,7 @@ Status VaultInvite(App& app, const Invocation& inv) {
     app.PrintJson(json.EndObject());
     return Status::Ok();
   }
+  app.Print("safety code: " + invite.safety_code + " (check that the new device shows the same)\n");
   if (!relays.empty()) {
     for (const auto& r : invite.relays) {
       app.Print("relay " + r.relay + ": " +
@@ -129,6 +130,13 @@ Status VaultInvite(App& app, const Invocation& inv) {
   return Status::Ok();
 }
 
+// "Joined vault X, invited by DEVICE; safety code 123-456" and what to compare.
+std::string JoinedText(const JoinResult& joined) {
+  return "Joined vault " + joined.vault.name + ", invited by " +
+         (joined.inviter.empty() ? joined.inviter_id.substr(0, 16) : joined.inviter) + "; safety code " +
+         joined.safety_code + "\n  (check that the inviting device showed the same safety code)\n";
+}
+
 Status Join(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto current, app.device().Vault());
   if (current.has_value()) return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
@@ -139,25 +147,35 @@ Status Join(App& app, const Invocation& inv) {
     PARLEY_ASSIGN_OR_RETURN(JoinResult joined, app.device().JoinThroughRelays(inv.Get("vault")));
     if (app.json()) {
       JsonWriter json;
-      json.BeginObject().Field("vault", joined.vault.name).Field("vault_id", joined.vault.id);
+      json.BeginObject()
+          .Field("vault", joined.vault.name)
+          .Field("vault_id", joined.vault.id)
+          .Field("inviter", joined.inviter)
+          .Field("safety_code", joined.safety_code);
       json.Key("relays").BeginArray();
       for (const auto& r : joined.synced) WriteSyncResultJson(json, r);
       json.EndArray().EndObject();
       app.PrintJson(json);
     } else {
-      app.Print("Joined vault " + joined.vault.name + ".\n");
+      app.Print(JoinedText(joined));
       for (const auto& r : joined.synced) app.Print(SyncResultText(r));
     }
     return Status::Ok();
   }
   PARLEY_ASSIGN_OR_RETURN(auto invite, app.env().ReadFile(inv.args[0]));
-  PARLEY_ASSIGN_OR_RETURN(VaultSummary vault, app.device().JoinWithInvite(invite));
+  PARLEY_ASSIGN_OR_RETURN(JoinResult joined, app.device().JoinWithInvite(invite));
   if (app.json()) {
     JsonWriter json;
-    json.BeginObject().Field("vault", vault.name).EndObject();
+    json.BeginObject()
+        .Field("vault", joined.vault.name)
+        .Field("vault_id", joined.vault.id)
+        .Field("inviter", joined.inviter)
+        .Field("safety_code", joined.safety_code)
+        .EndObject();
     app.PrintJson(json);
   } else {
-    app.Print("Joined vault " + vault.name + ". Import a bundle from another device to receive its records.\n");
+    app.Print(JoinedText(joined));
+    app.Print("Import a bundle from another device to receive its records.\n");
   }
   return Status::Ok();
 }

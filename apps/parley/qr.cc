@@ -9,11 +9,11 @@ namespace {
 
 // Per version 1..10 (index 0 unused): total codewords, and per level the number of blocks and
 // error correction codewords per block (ISO/IEC 18004 table 9).
-constexpr std::array<int, 11> kTotalCodewords = {0, 26, 44, 70, 100, 134, 172, 196, 242, 292, 346};
-constexpr std::array<int, 11> kBlocksL = {0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4};
-constexpr std::array<int, 11> kEccL = {0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18};
-constexpr std::array<int, 11> kBlocksM = {0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5};
-constexpr std::array<int, 11> kEccM = {0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26};
+constexpr std::array<int, 14> kTotalCodewords = {0, 26, 44, 70, 100, 134, 172, 196, 242, 292, 346, 404, 466, 532};
+constexpr std::array<int, 14> kBlocksL = {0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4};
+constexpr std::array<int, 14> kEccL = {0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26};
+constexpr std::array<int, 14> kBlocksM = {0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9};
+constexpr std::array<int, 14> kEccM = {0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22};
 
 constexpr std::string_view kAlphanumericChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
@@ -197,7 +197,7 @@ Result<Symbol> Encode(std::string_view text, Ecc ecc) {
     PARLEY_ASSIGN_OR_RETURN(BlockLayout layout, Layout(version, ecc));
     return BuildSymbol(version, ecc, InterleaveCodewords(*data, layout));
   }
-  return Error(Domain::kApp, Code::kInvalidArgument, "text too long for a QR code of version 10");
+  return Error(Domain::kApp, Code::kInvalidArgument, "text too long for a QR code of version 13");
 }
 
 }  // namespace parley::cli::qr

@@ -1,7 +1,7 @@
 // QR Code symbols (ISO/IEC 18004) for showing pairing codes in a terminal.
 //
 // Encodes one segment (numeric, alphanumeric or byte mode, whichever is the most compact for
-// the whole text) into a symbol of version 1 to 10 at error correction level L or M, with
+// the whole text) into a symbol of version 1 to 13 at error correction level L or M, with
 // Reed-Solomon codewords over GF(256), block interleaving, finder, timing and alignment
 // patterns, format and version information, and the mask with the lowest penalty score.
 // Pairing codes are case-insensitive, so callers upper-case them to get the compact
@@ -23,7 +23,7 @@ namespace parley::cli::qr {
 enum class Ecc { kLow, kMedium };  // recovers about 7% / 15% of the codewords
 
 inline constexpr int kMinVersion = 1;
-inline constexpr int kMaxVersion = 10;
+inline constexpr int kMaxVersion = 13;
 inline constexpr int kQuietZone = 4;  // light modules around the symbol
 
 // How a version's codewords are split into Reed-Solomon blocks.

@@ -7,8 +7,8 @@
 namespace parley::cli::qr {
 namespace {
 
-// Alignment pattern centre coordinates per version 1..10 (ISO/IEC 18004 annex E).
-const std::array<std::vector<int>, 11> kAlignment = {{{},
+// Alignment pattern centre coordinates per version 1..13 (ISO/IEC 18004 annex E).
+const std::array<std::vector<int>, 14> kAlignment = {{{},
                                                       {},
                                                       {6, 18},
                                                       {6, 22},
@@ -18,7 +18,10 @@ const std::array<std::vector<int>, 11> kAlignment = {{{},
                                                       {6, 22, 38},
                                                       {6, 24, 42},
                                                       {6, 26, 46},
-                                                      {6, 28, 50}}};
+                                                      {6, 28, 50},
+                                                      {6, 30, 54},
+                                                      {6, 32, 58},
+                                                      {6, 34, 62}}};
 
 bool MaskBit(int mask, int x, int y) {
   switch (mask) {

@@ -6,6 +6,8 @@
 #include "log/change_codec.h"
 #include "log/hlc.h"
 #include "log/pairing.h"
+#include "parley/core/checked_code.h"
+#include "parley/core/enrolment.h"
 #include "parley/testing/fake_env.h"
 
 namespace parley::log {
@@ -156,13 +158,23 @@ TEST(Hlc, MonotonicAcrossWallClockJumps) {
 
 TEST(Pairing, RoundTripAndTypoDetection) {
   ASSERT_TRUE(crypto::InitCrypto().ok());
-  PairingInfo info{crypto::RandomBytes(32), crypto::RandomBytes(32), "Maria's phone"};
+  const crypto::SignKeyPair identity = crypto::NewSignKeyPair();
+  PairingInfo info;
+  info.identity = identity.public_key;
+  info.kx = crypto::RandomBytes(32);
+  info.seal = crypto::RandomBytes(32);
+  info.seal_cert = MakeSealCertificate(identity, info.seal);
+  info.secret = crypto::RandomBytes(16);
+  info.name = "Maria's phone";
   std::string code = EncodePairingCode(info);
   ASSERT_EQ(code.rfind("parley-device:", 0), 0u);
   auto back = DecodePairingCode(code);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->identity, info.identity);
   EXPECT_EQ(back->kx, info.kx);
+  EXPECT_EQ(back->seal, info.seal);
+  EXPECT_EQ(back->secret, info.secret);
+  EXPECT_EQ(back->version, 2);
   EXPECT_EQ(back->name, info.name);
   // Case, spaces and line breaks do not matter.
   std::string messy = code;
@@ -180,6 +192,40 @@ TEST(Pairing, RoundTripAndTypoDetection) {
   }
   EXPECT_FALSE(DecodePairingCode("parley-relay:abc").ok());
   EXPECT_FALSE(DecodePairingCode(code.substr(0, code.size() - 3)).ok());
+}
+
+// A v2 code whose sealing key is not the one its identity key certified is refused, even
+// with a valid checksum.
+TEST(Pairing, SealKeyMustBeCertified) {
+  ASSERT_TRUE(crypto::InitCrypto().ok());
+  const crypto::SignKeyPair identity = crypto::NewSignKeyPair();
+  PairingInfo info;
+  info.identity = identity.public_key;
+  info.kx = crypto::RandomBytes(32);
+  info.seal = crypto::RandomBytes(32);
+  info.seal_cert = MakeSealCertificate(identity, crypto::RandomBytes(32));
+  info.secret = crypto::RandomBytes(16);
+  auto r = DecodePairingCode(EncodePairingCode(info));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("not certified"), std::string::npos) << r.status().message();
+}
+
+// Version 1 codes (identity, kx, name) still decode, with no sealing key and no secret.
+TEST(Pairing, VersionOneStillDecodes) {
+  ASSERT_TRUE(crypto::InitCrypto().ok());
+  crypto::Bytes payload{1};
+  const crypto::Bytes id = crypto::RandomBytes(32), kx = crypto::RandomBytes(32);
+  payload.insert(payload.end(), id.begin(), id.end());
+  payload.insert(payload.end(), kx.begin(), kx.end());
+  payload.push_back('x');
+  auto r = DecodePairingCode(EncodeCheckedCode(kPairingPrefix, "parley/pairing/v1", payload));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, 1);
+  EXPECT_EQ(r->identity, id);
+  EXPECT_TRUE(r->seal.empty());
+  EXPECT_TRUE(r->secret.empty());
+  EXPECT_EQ(r->name, "x");
 }
 
 }  // namespace

@@ -70,9 +70,9 @@ TEST(QrCodewords, VersionInformationKnownValues) {
 }
 
 TEST(QrCodewords, DataCapacityPerVersion) {
-  const int medium[] = {16, 28, 44, 64, 86, 108, 124, 154, 182, 216};
-  const int low[] = {19, 34, 55, 80, 108, 136, 156, 194, 232, 274};
-  for (int v = 1; v <= 10; ++v) {
+  const int medium[] = {16, 28, 44, 64, 86, 108, 124, 154, 182, 216, 254, 290, 334};
+  const int low[] = {19, 34, 55, 80, 108, 136, 156, 194, 232, 274, 324, 370, 428};
+  for (int v = 1; v <= 13; ++v) {
     auto m = Layout(v, Ecc::kMedium);
     auto l = Layout(v, Ecc::kLow);
     ASSERT_TRUE(m.ok() && l.ok());
@@ -88,7 +88,7 @@ TEST(QrCodewords, DataCapacityPerVersion) {
     EXPECT_EQ(m->total_codewords, (size * size - function) / 8) << "version " << v;
   }
   EXPECT_FALSE(Layout(0, Ecc::kMedium).ok());
-  EXPECT_FALSE(Layout(11, Ecc::kLow).ok());
+  EXPECT_FALSE(Layout(14, Ecc::kLow).ok());
 }
 
 TEST(QrCodewords, TooLongTextIsAnError) {
@@ -99,7 +99,9 @@ TEST(QrCodewords, TooLongTextIsAnError) {
   EXPECT_FALSE(DataCodewords(std::string(21, 'Q'), 1, Ecc::kMedium).ok());
   EXPECT_TRUE(DataCodewords(std::string(14, 'q'), 1, Ecc::kMedium).ok());
   EXPECT_FALSE(DataCodewords(std::string(15, 'q'), 1, Ecc::kMedium).ok());
-  auto too_long = Encode(std::string(400, 'A'), Ecc::kMedium);
+  // Version 13-M, the largest, holds 483 alphanumeric characters.
+  EXPECT_TRUE(Encode(std::string(483, 'A'), Ecc::kMedium).ok());
+  auto too_long = Encode(std::string(484, 'A'), Ecc::kMedium);
   EXPECT_FALSE(too_long.ok());
   EXPECT_EQ(too_long.status().code(), Code::kInvalidArgument);
 }

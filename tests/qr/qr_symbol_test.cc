@@ -11,8 +11,20 @@
 namespace parley::cli::qr {
 namespace {
 
-const std::array<std::vector<int>, 11> kCentres = {
-    {{}, {}, {6, 18}, {6, 22}, {6, 26}, {6, 30}, {6, 34}, {6, 22, 38}, {6, 24, 42}, {6, 26, 46}, {6, 28, 50}}};
+const std::array<std::vector<int>, 14> kCentres = {{{},
+                                                    {},
+                                                    {6, 18},
+                                                    {6, 22},
+                                                    {6, 26},
+                                                    {6, 30},
+                                                    {6, 34},
+                                                    {6, 22, 38},
+                                                    {6, 24, 42},
+                                                    {6, 26, 46},
+                                                    {6, 28, 50},
+                                                    {6, 30, 54},
+                                                    {6, 32, 58},
+                                                    {6, 34, 62}}};
 
 bool IsFunction(int version, int x, int y) {
   const int size = 17 + 4 * version;
@@ -187,18 +199,23 @@ TEST(QrSymbol, PairingCodeSizedTextReadsBack) {
   for (int i = 0; i < 136; ++i) code += "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(i * 7 + 3) % 32];
   ExpectRoundTrip(code, Ecc::kMedium, 6);
   ExpectRoundTrip(code, Ecc::kLow, 5);
+  // A v2 pairing code (keys, certificate, secret, checksum) with a 64-byte name: 408 characters.
+  std::string v2 = "PARLEY-DEVICE:";
+  for (int i = 0; i < 394; ++i) v2 += "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(i * 11 + 5) % 32];
+  ExpectRoundTrip(v2, Ecc::kMedium, 12);
 }
 
 TEST(QrSymbol, EveryVersionReadsBack) {
-  // Byte-mode texts sized to need each version 1..10 at level M (capacities 14, 26, 42, 62,
-  // 84, 106, 122, 152, 180, 213 bytes), including versions with unequal blocks (9 and 10).
-  const int lengths[] = {14, 26, 42, 62, 84, 106, 122, 152, 180, 213};
-  for (int v = 1; v <= 10; ++v) {
+  // Byte-mode texts sized to need each version 1..13 at level M (capacities 14, 26, 42, 62,
+  // 84, 106, 122, 152, 180, 213, 251, 287, 331 bytes), including versions with unequal
+  // blocks (9 to 13).
+  const int lengths[] = {14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331};
+  for (int v = 1; v <= 13; ++v) {
     std::string text;
     for (int i = 0; i < lengths[v - 1]; ++i) text += static_cast<char>('a' + i % 26);
     SCOPED_TRACE("version " + std::to_string(v));
     ExpectRoundTrip(text, Ecc::kMedium, v);
-    if (v < 10) ExpectRoundTrip(text + "z", Ecc::kMedium, v + 1);
+    if (v < 13) ExpectRoundTrip(text + "z", Ecc::kMedium, v + 1);
   }
 }
 

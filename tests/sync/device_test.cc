@@ -301,7 +301,8 @@ TEST_F(DeviceTest, BundlesCarryOnlyWhatTheOtherLacks) {
   EXPECT_TRUE(invite->relays.empty());
   auto joined = phone->JoinWithInvite(invite->invite);
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
-  EXPECT_EQ(joined->name, "Coalition");
+  EXPECT_EQ(joined->vault.name, "Coalition");
+  EXPECT_EQ(joined->safety_code, invite->safety_code);
   EXPECT_EQ(phone->JoinWithInvite(invite->invite).status().code(), Code::kAlreadyExists);
 
   AddNegotiation(*admin, "Acme Apparel");

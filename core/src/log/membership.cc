@@ -14,30 +14,21 @@
 #include "log/replica_impl.h"
 #include "log/transaction.h"
 #include "log/tuning.h"
+#include "parley/core/enrolment.h"
+#include "parley/core/replica_sync.h"
 #include "parley/invite.pb.h"
 
 namespace parley::log {
 namespace {
 
-constexpr std::string_view kInviteLabel = "parley/invite/v1";
-
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
 std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
-
-crypto::Bytes InviteMessage(std::string_view body) {
-  crypto::Bytes m(kInviteLabel.size() + body.size());
-  std::memcpy(m.data(), kInviteLabel.data(), kInviteLabel.size());
-  if (!body.empty()) std::memcpy(m.data() + kInviteLabel.size(), body.data(), body.size());
-  return m;
-}
 
 void Scrub(std::string& s) {
   volatile char* p = s.data();
   for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
   s.clear();
 }
-
-Status BadInvite(std::string msg) { return Error(Domain::kLog, Code::kCorrupt, "invite rejected: " + std::move(msg)); }
 
 }  // namespace
 
@@ -160,8 +151,12 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
   return Status::Ok();
 }
 
-Result<std::vector<std::uint8_t>> ReplicaImpl::Invite(std::string_view pairing_code) {
+Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(pairing_code));
+  struct ScrubSecret {
+    crypto::Bytes& b;
+    ~ScrubSecret() { std::fill(b.begin(), b.end(), std::uint8_t{0}); }
+  } scrub_secret{info.secret};
   if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault to invite to");
   if (author(self_id_).role != kRoleAdmin) {
     return Error(Domain::kLog, Code::kPermissionDenied, "only an admin device can invite");
@@ -170,9 +165,30 @@ Result<std::vector<std::uint8_t>> ReplicaImpl::Invite(std::string_view pairing_c
       crypto::ConstantTimeEqual(Bv(author(self_id_).key), info.identity)) {
     return Error(Domain::kLog, Code::kInvalidArgument, "that is this device's own pairing code");
   }
+  if (info.version < 2) {
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "that pairing code is from an older version of Parley and carries no enrolment secret; "
+                 "update the new device and show its pairing code again");
+  }
+  if (std::all_of(info.secret.begin(), info.secret.end(), [](std::uint8_t b) { return b == 0; })) {
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "that pairing code is of a device that already belongs to a vault");
+  }
+  const std::string recipient(info.identity.begin(), info.identity.end());
+  if (const std::int64_t known = FindAuthor(recipient); known != 0 && author(known).role != kRoleNone) {
+    return Error(Domain::kLog, Code::kAlreadyExists,
+                 "that device is already a member of this vault" +
+                     (author(known).name.empty() ? std::string() : " (as \"" + author(known).name + "\")"));
+  }
+  PARLEY_ASSIGN_OR_RETURN(VaultIdentity identity, GetVaultIdentity(*this));
+  if (identity.nonce.size() != 32) {
+    return Error(Domain::kLog, Code::kUnsupported,
+                 "this device cannot show how the vault's id was derived (a vault made before derived ids, "
+                 "or joined before invites carried the nonce); invite from the founding device");
+  }
   {
     PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
-    PARLEY_RETURN_IF_ERROR(tx->AddMember(info.identity, info.kx, kRoleMember, info.name));
+    PARLEY_RETURN_IF_ERROR(tx->AddMember(info.identity, info.kx, kRoleMember, info.name, info.seal, info.seal_cert));
     PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
     (void)id;
   }
@@ -182,9 +198,10 @@ Result<std::vector<std::uint8_t>> ReplicaImpl::Invite(std::string_view pairing_c
   body.set_vault_name(vault.name);
   body.set_founder(founder_);
   body.set_inviter(author(self_id_).key);
-  body.set_recipient(info.identity.data(), info.identity.size());
-  body.set_recipient_kx(info.kx.data(), info.kx.size());
-  body.set_created_unix_ms(hlc_.last() >> kHlcCounterBits);
+  body.set_recipient(recipient);
+  body.set_recipient_seal(info.seal.data(), info.seal.size());
+  body.set_created_unix_ms(static_cast<std::int64_t>(hlc_.last() >> kHlcCounterBits));
+  body.set_vault_nonce(identity.nonce.data(), identity.nonce.size());
   {
     pb::SealedVaultKeys keys;
     for (const store::VaultKey& k : vault.epochs) {
@@ -196,7 +213,7 @@ Result<std::vector<std::uint8_t>> ReplicaImpl::Invite(std::string_view pairing_c
     const bool ok = keys.SerializeToString(&plain);
     for (auto& e : *keys.mutable_keys()) Scrub(*e.mutable_key());
     if (!ok) return Error(Domain::kLog, Code::kInternal, "encoding the invite keys");
-    crypto::Bytes sealed = crypto::SealTo(info.kx, Bv(plain));
+    crypto::Bytes sealed = crypto::SealTo(info.seal, Bv(plain));
     Scrub(plain);
     body.set_sealed_keys(sealed.data(), sealed.size());
   }
@@ -213,80 +230,44 @@ Result<std::vector<std::uint8_t>> ReplicaImpl::Invite(std::string_view pairing_c
   }
   pb::Invite invite;
   if (!body.SerializeToString(invite.mutable_body())) return Error(Domain::kLog, Code::kInternal, "encoding invite");
-  crypto::Bytes sig = crypto::Sign(store_.device().identity.secret_key, InviteMessage(invite.body()));
+  crypto::Bytes sig = crypto::Sign(store_.device().identity.secret_key, InviteSignedMessage(invite.body()));
   invite.set_signature(sig.data(), sig.size());
+  const crypto::Hash mac = InviteMac(info.secret, invite.body(), invite.signature());
+  invite.set_mac(mac.data(), mac.size());
   std::string out;
   if (!invite.SerializeToString(&out)) return Error(Domain::kLog, Code::kInternal, "encoding invite");
-  return std::vector<std::uint8_t>(out.begin(), out.end());
+  InviteMade made;
+  made.invite.assign(out.begin(), out.end());
+  made.safety_code = SafetyCode(Bv(vault_id_), Bv(author(self_id_).key), info.identity, info.secret);
+  return made;
 }
 
-Status ReplicaImpl::AcceptInvite(std::span<const std::uint8_t> blob) {
+Result<Joined> ReplicaImpl::JoinVault(std::span<const std::uint8_t> blob) {
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
-  pb::Invite invite;
-  if (!invite.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) return BadInvite("it does not parse");
-  pb::InviteBody body;
-  if (!body.ParseFromString(invite.body())) return BadInvite("its body does not parse");
-  if (body.vault().size() != 32 || body.founder().size() != 32 || body.inviter().size() != 32 ||
-      body.recipient().size() != 32 || body.recipient_kx().size() != 32) {
-    return BadInvite("malformed keys");
-  }
-  if (!crypto::Verify(Bv(body.inviter()), InviteMessage(invite.body()), Bv(invite.signature())).ok()) {
-    return BadInvite("the signature does not verify (tampered?)");
-  }
-  const store::DeviceKeys& me = store_.device();
-  if (!crypto::ConstantTimeEqual(Bv(body.recipient()), me.identity.public_key) ||
-      !crypto::ConstantTimeEqual(Bv(body.recipient_kx()), me.kx.public_key)) {
-    return Error(Domain::kLog, Code::kPermissionDenied, "this invite is for another device");
-  }
   if (store_.vault().has_value()) {
-    return Error(Domain::kLog, Code::kAlreadyExists, "this store already belongs to a vault");
+    return Error(Domain::kLog, Code::kAlreadyExists,
+                 "this device already belongs to vault \"" + store_.vault()->name +
+                     "\"; a device belongs to one vault (join another from a new data directory)");
   }
-  auto opened = crypto::OpenSealed(me.kx, Bv(body.sealed_keys()));
-  if (!opened.ok()) return BadInvite("the vault keys do not open");
-  pb::SealedVaultKeys keys;
-  const bool parsed = keys.ParseFromArray(opened->data(), static_cast<int>(opened->size()));
-  std::fill(opened->begin(), opened->end(), 0);
-  if (!parsed || keys.keys_size() == 0) return BadInvite("the vault keys are malformed");
-  store::VaultKeys vault;
-  vault.vault_id.assign(body.vault().begin(), body.vault().end());
-  vault.name = body.vault_name();
-  std::uint32_t last_epoch = 0;
-  for (int i = 0; i < keys.keys_size(); ++i) {
-    pb::EpochKey* k = keys.mutable_keys(i);
-    if (k->key().size() != crypto::kAeadKeySize || (i > 0 && k->epoch() <= last_epoch)) {
-      return BadInvite("the vault keys are malformed");
-    }
-    last_epoch = k->epoch();
-    store::VaultKey vk;
-    vk.epoch = k->epoch();
-    vk.key = crypto::SecretBytes::Copy(Bv(k->key()));
-    Scrub(*k->mutable_key());
-    vault.epochs.push_back(std::move(vk));
-  }
-  // The invite must carry the inviter's change that adds this device.
-  bool adds_me = false;
-  for (const pb::Change& c : body.membership()) {
-    auto checked = CheckChange(c, Bv(body.vault()));
-    if (!checked.ok()) return BadInvite(checked.status().message());
-    const store::VaultKey* key = vault.Epoch(checked->header.epoch());
-    if (key == nullptr) return BadInvite("a membership change is under an unknown key");
-    auto b = OpenBody(c, key->key.view());
-    if (!b.ok()) return BadInvite(b.status().message());
-    if (checked->header.author() != body.inviter()) continue;
-    for (const pb::Op& op : b->ops()) {
-      if (op.kind_case() == pb::Op::kAddMember && op.add_member().identity() == body.recipient()) adds_me = true;
-    }
-  }
-  if (!adds_me) return BadInvite("it does not carry the change that adds this device");
+  PARLEY_ASSIGN_OR_RETURN(CheckedInvite checked, CheckInvite(blob, store_.device()));
+  Joined joined;
+  joined.vault = checked.vault;
+  joined.vault_name = checked.vault_name;
+  joined.inviter = checked.inviter;
+  joined.inviter_name = checked.inviter_name;
+  joined.safety_code = checked.safety_code;
 
-  PARLEY_RETURN_IF_ERROR(InTransaction([&] { return SetMeta("founder", body.founder()); }));
-  founder_ = body.founder();
-  PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(vault)));
-  vault_id_ = body.vault();
-  std::vector<pb::Change> changes(body.membership().begin(), body.membership().end());
-  PARLEY_ASSIGN_OR_RETURN(ApplyReport report, Apply(changes));
+  PARLEY_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    PARLEY_RETURN_IF_ERROR(SetMeta("founder", checked.founder));
+    return SetMeta("vault_nonce", checked.vault_nonce);
+  }));
+  founder_ = checked.founder;
+  // Stores the keys and destroys the enrolment secret in one write of the key file.
+  PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(checked.keys)));
+  vault_id_ = checked.vault;
+  PARLEY_ASSIGN_OR_RETURN(ApplyReport report, Apply(checked.membership));
   (void)report;
-  return Status::Ok();
+  return joined;
 }
 
 }  // namespace parley::log

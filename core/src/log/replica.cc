@@ -8,6 +8,7 @@
 #include "log/replica_impl.h"
 #include "log/transaction.h"
 #include "log/tuning.h"
+#include "parley/core/enrolment.h"
 #include "parley/core/replica_sync.h"
 
 namespace parley::log {
@@ -327,7 +328,19 @@ bool ReplicaImpl::HasVault() const { return !vault_id_.empty() && !founder_.empt
 
 std::string ReplicaImpl::DevicePairingCode() const {
   const store::DeviceKeys& d = store_.device();
-  return EncodePairingCode(PairingInfo{d.identity.public_key, d.kx.public_key, d.name});
+  PairingInfo info;
+  info.identity = d.identity.public_key;
+  info.kx = d.kx.public_key;
+  info.seal = d.seal.public_key;
+  info.seal_cert = MakeSealCertificate(d.identity, d.seal.public_key);
+  info.secret.assign(store::kEnrolSecretSize, 0);
+  if (d.enrol_secret.size() == store::kEnrolSecretSize) {
+    std::copy(d.enrol_secret.data(), d.enrol_secret.data() + store::kEnrolSecretSize, info.secret.begin());
+  }
+  info.name = d.name;
+  std::string code = EncodePairingCode(info);
+  std::fill(info.secret.begin(), info.secret.end(), std::uint8_t{0});
+  return code;
 }
 
 Status ReplicaImpl::CreateVault(std::string_view name) {
@@ -355,7 +368,8 @@ Status ReplicaImpl::CreateVault(std::string_view name) {
   vault_id_ = vault;
   PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/false));
   const store::DeviceKeys& d = store_.device();
-  PARLEY_RETURN_IF_ERROR(tx->AddMember(Bv(author(self_id_).key), d.kx.public_key, kRoleAdmin, d.name));
+  PARLEY_RETURN_IF_ERROR(tx->AddMember(Bv(author(self_id_).key), d.kx.public_key, kRoleAdmin, d.name,
+                                       d.seal.public_key, MakeSealCertificate(d.identity, d.seal.public_key)));
   PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
   (void)id;
   return Status::Ok();

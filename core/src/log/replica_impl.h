@@ -57,8 +57,8 @@ class ReplicaImpl final : public Replica {
   Status CreateVault(std::string_view name) override;
   bool HasVault() const override;
   std::string DevicePairingCode() const override;
-  Result<std::vector<std::uint8_t>> Invite(std::string_view pairing_code) override;
-  Status AcceptInvite(std::span<const std::uint8_t> invite) override;
+  Result<InviteMade> InviteDevice(std::string_view pairing_code) override;
+  Result<Joined> JoinVault(std::span<const std::uint8_t> invite) override;
   Result<std::unique_ptr<Transaction>> Begin() override;
   Result<std::optional<Record>> Get(const RecordId& id) override;
   Result<std::vector<Record>> List(std::string_view type, bool include_deleted) override;

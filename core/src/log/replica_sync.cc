@@ -147,7 +147,9 @@ Result<std::vector<ChainGap>> ListGaps(Replica& replica) {
 
 Result<DeviceCode> DecodeDeviceCode(std::string_view code) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(code));
-  return DeviceCode{std::move(info.identity), std::move(info.kx), std::move(info.name)};
+  std::fill(info.secret.begin(), info.secret.end(), std::uint8_t{0});
+  return DeviceCode{std::move(info.identity), std::move(info.kx), std::move(info.name), std::move(info.seal),
+                    info.version};
 }
 
 }  // namespace parley::log

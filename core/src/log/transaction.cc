@@ -189,13 +189,16 @@ Status LocalTransaction::Restore(const RecordId& record) {
   return Status::Ok();
 }
 
-Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name) {
+Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name,
+                                   crypto::ByteView seal, crypto::ByteView seal_certificate) {
   PARLEY_RETURN_IF_ERROR(Usable());
   pb::Op* op = body_.add_ops();
   pb::AddMember* m = op->mutable_add_member();
   m->set_identity(identity.data(), identity.size());
   m->set_kx_public(kx.data(), kx.size());
   m->set_role(role == kRoleAdmin ? "admin" : "member");
+  if (!seal.empty()) m->set_seal_public(seal.data(), seal.size());
+  if (!seal_certificate.empty()) m->set_seal_certificate(seal_certificate.data(), seal_certificate.size());
   m->set_name(std::string(name.substr(0, std::min<std::size_t>(name.size(), kMaxNameSize))));
   membership_ = true;
   return Status::Ok();

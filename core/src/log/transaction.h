@@ -30,7 +30,9 @@ class LocalTransaction final : public Transaction {
   Result<ChangeId> Commit() override;
 
   // Membership: adds (or re-adds with a new role) a device. Used by CreateVault and Invite.
-  Status AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name);
+  // `seal` and `seal_certificate` may be empty (a device enrolled before sealing keys).
+  Status AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name,
+                   crypto::ByteView seal, crypto::ByteView seal_certificate);
 
  private:
   Status Usable() const;

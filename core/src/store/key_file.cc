@@ -56,6 +56,8 @@ void ScrubBundle(pb::KeyBundle& b) {
   ScrubString(b.mutable_database_key());
   ScrubString(b.mutable_identity_seed());
   ScrubString(b.mutable_kx_secret());
+  ScrubString(b.mutable_seal_secret());
+  ScrubString(b.mutable_enrol_secret());
   if (b.has_vault()) {
     for (auto& e : *b.mutable_vault()->mutable_epochs()) ScrubString(e.mutable_key());
   }
@@ -183,7 +185,18 @@ Result<KeyMaterial> UnwrapBundle(const KeyFileData& d, const crypto::SecretBytes
       b.kx_secret().size() != crypto::kDhSize) {
     return fail("bad key size in bundle");
   }
+  const std::uint32_t format = b.format() == 0 ? 1 : b.format();
+  if (format > kKeyBundleFormat) return fail("key bundle of an unknown format (made by a newer version?)");
+  if (format >= 2 && (b.seal_secret().size() != crypto::kDhSize ||
+                      (!b.enrol_secret().empty() && b.enrol_secret().size() != kEnrolSecretSize))) {
+    return fail("bad key size in bundle");
+  }
   KeyMaterial m;
+  m.bundle_format = format;
+  if (format >= 2) {
+    m.device.seal = crypto::DhKeyPairFromSecret(View(b.seal_secret()));
+    if (!b.enrol_secret().empty()) m.device.enrol_secret = crypto::SecretBytes::Copy(View(b.enrol_secret()));
+  }
   m.database_key = crypto::SecretBytes::Copy(View(b.database_key()));
   m.device.identity = crypto::SignKeyPairFromSeed(View(b.identity_seed()));
   m.device.kx = crypto::DhKeyPairFromSecret(View(b.kx_secret()));
@@ -221,6 +234,9 @@ void WrapBundle(KeyFileData& d, const crypto::SecretBytes& master, const KeyMate
   b.set_identity_seed(m.device.identity.secret_key.data(), crypto::kSignSeedSize);
   b.set_kx_secret(m.device.kx.secret_key.data(), m.device.kx.secret_key.size());
   b.set_device_name(m.device.name);
+  b.set_format(kKeyBundleFormat);
+  b.set_seal_secret(m.device.seal.secret_key.data(), m.device.seal.secret_key.size());
+  if (m.device.enrol_secret.size() > 0) b.set_enrol_secret(m.device.enrol_secret.data(), m.device.enrol_secret.size());
   if (m.vault) {
     auto* v = b.mutable_vault();
     v->set_vault_id(m.vault->vault_id.data(), m.vault->vault_id.size());

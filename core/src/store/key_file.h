@@ -24,6 +24,9 @@ namespace parley::store::internal {
 inline constexpr char kKeyFileName[] = "keys";
 inline constexpr std::size_t kStoreIdSize = 16;
 inline constexpr std::uint32_t kKeyFileFormat = 1;
+// KeyBundle.format written by this version; format 1 (the field absent) has no sealing key
+// and no enrolment secret, and is upgraded by Store::Open.
+inline constexpr std::uint32_t kKeyBundleFormat = 2;
 
 // The non-secret, authenticated part of the key file.
 struct KeyFileHeader {
@@ -48,6 +51,7 @@ struct KeyMaterial {
   crypto::SecretBytes database_key;  // 32 bytes
   DeviceKeys device;
   std::optional<VaultKeys> vault;
+  std::uint32_t bundle_format = kKeyBundleFormat;  // as read; WrapBundle writes kKeyBundleFormat
 };
 
 // Overwrites `n` bytes at `p` with zeros in a way the compiler may not elide.
@@ -69,7 +73,8 @@ Result<crypto::SecretBytes> DeriveKek(std::string_view passphrase, const KeyFile
 
 // Code::kWrongPassphrase when the wrapped master key does not open under `kek`.
 Result<crypto::SecretBytes> UnwrapMaster(const KeyFileData& data, const crypto::SecretBytes& kek);
-// Code::kCorrupt when the bundle does not open or does not parse.
+// Code::kCorrupt when the bundle does not open or does not parse. A format 1 bundle comes
+// back with bundle_format 1 and no sealing key or enrolment secret.
 Result<KeyMaterial> UnwrapBundle(const KeyFileData& data, const crypto::SecretBytes& master);
 
 // Fills header_mac, master_nonce and wrapped_master of `data` (header already set).

@@ -45,6 +45,8 @@ struct Store::Impl {
     keys.database_key.Wipe();
     keys.device.identity.secret_key.Wipe();
     keys.device.kx.secret_key.Wipe();
+    keys.device.seal.secret_key.Wipe();
+    keys.device.enrol_secret.Wipe();
     if (keys.vault) {
       for (auto& e : keys.vault->epochs) e.key.Wipe();
     }
@@ -109,6 +111,33 @@ Status CheckDatabaseFile(Env& env, const std::string& data_dir) {
   return Status::Ok();
 }
 
+// A format 1 bundle has no sealing key and no enrolment secret: both are made now and the
+// key file rewritten (atomically), so the device's pairing code is stable from here on. A
+// store without a vault whose secret is gone gets a fresh one the same way.
+Status UpgradeBundle(Store::Impl& impl) {
+  DeviceKeys& d = impl.keys.device;
+  const bool needs_seal = d.seal.public_key.empty();
+  const bool needs_secret = !impl.keys.vault.has_value() && d.enrol_secret.empty();
+  if (!needs_seal && !needs_secret && impl.keys.bundle_format == internal::kKeyBundleFormat) return Status::Ok();
+  if (needs_seal) d.seal = crypto::NewDhKeyPair();
+  if (needs_secret) d.enrol_secret = crypto::SecretBytes::Random(kEnrolSecretSize);
+  KeyFileData updated = impl.key_file;
+  internal::WrapBundle(updated, impl.master, impl.keys);
+  Status s = impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
+                                      internal::EncodeKeyFile(updated));
+  if (!s.ok()) {
+    if (impl.checkpointer) impl.checkpointer.reset();
+    if (impl.db != nullptr) (void)internal::CloseDatabase(impl.db);
+    impl.db = nullptr;
+    impl.vfs.reset();
+    impl.WipeKeys();
+    return s.Annotate("upgrading the key bundle to format 2");
+  }
+  impl.key_file = std::move(updated);
+  impl.keys.bundle_format = internal::kKeyBundleFormat;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -141,6 +170,8 @@ Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
   impl->keys.database_key = crypto::SecretBytes::Random(32);
   impl->keys.device.identity = crypto::NewSignKeyPair();
   impl->keys.device.kx = crypto::NewDhKeyPair();
+  impl->keys.device.seal = crypto::NewDhKeyPair();
+  impl->keys.device.enrol_secret = crypto::SecretBytes::Random(kEnrolSecretSize);
   impl->keys.device.name = options.device_name;
 
   const std::string secret_name = internal::KeyStoreName(kf.header.store_id);
@@ -210,6 +241,7 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
   PARLEY_ASSIGN_OR_RETURN(impl->keys, internal::UnwrapBundle(kf, impl->master));
   PARLEY_RETURN_IF_ERROR(CheckDatabaseFile(env, data_dir));
   PARLEY_RETURN_IF_ERROR(OpenEncrypted(*impl, options.base_vfs, /*create=*/false));
+  PARLEY_RETURN_IF_ERROR(UpgradeBundle(*impl));
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -219,6 +251,8 @@ Result<std::unique_ptr<Store>> Store::CreateInMemoryForTesting(std::string_view 
   impl->keys.database_key = crypto::SecretBytes::Random(32);
   impl->keys.device.identity = crypto::NewSignKeyPair();
   impl->keys.device.kx = crypto::NewDhKeyPair();
+  impl->keys.device.seal = crypto::NewDhKeyPair();
+  impl->keys.device.enrol_secret = crypto::SecretBytes::Random(kEnrolSecretSize);
   impl->keys.device.name = std::string(device_name);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
@@ -250,6 +284,7 @@ Status Store::SetVault(VaultKeys vault) {
     if (e.key.size() != 32) return StoreError(Code::kInvalidArgument, "a vault epoch key is 32 bytes");
   }
   std::optional<VaultKeys> previous = std::move(impl.keys.vault);
+  crypto::SecretBytes previous_secret = std::move(impl.keys.device.enrol_secret);
   impl.keys.vault = std::move(vault);
   if (impl.env == nullptr) return Status::Ok();  // in-memory store: nothing to persist
   KeyFileData updated = impl.key_file;
@@ -258,6 +293,7 @@ Status Store::SetVault(VaultKeys vault) {
                                        internal::EncodeKeyFile(updated));
   if (!s.ok()) {
     impl.keys.vault = std::move(previous);
+    impl.keys.device.enrol_secret = std::move(previous_secret);
     return s.Annotate("saving the vault keys");
   }
   impl.key_file = std::move(updated);

@@ -159,10 +159,14 @@ struct InviteResult {
   std::vector<std::uint8_t> invite;  // the invite file's bytes (sealed keys inside)
   std::string vault_id;              // hex
   std::vector<InvitePublication> relays;  // one per pinned relay (none when none pinned)
+  std::string safety_code;  // "123-456": show it; the new device shows the same when it joins
 };
 struct JoinResult {
-  VaultSummary vault;
+  VaultSummary vault;                   // its name is the one the invite carried
   std::vector<RelaySyncResult> synced;  // the first sync after joining through relays
+  std::string inviter;       // the inviting admin device's name
+  std::string inviter_id;    // hex of its identity key
+  std::string safety_code;   // "123-456": the admin device showed the same
 };
 
 // Bundles.
@@ -257,11 +261,18 @@ class Device {
   // this device is not an admin; kUnsupported when the sealed invite exceeds the relay
   // envelope limit; the first relay error when no relay took it (and some are pinned).
   Result<InviteResult> Invite(std::string_view pairing_code);
-  // On a new device: accepts an invite file's bytes.
-  Result<VaultSummary> JoinWithInvite(std::span<const std::uint8_t> invite);
+  // On a new device: accepts an invite file's bytes (every check of log::CheckInvite;
+  // docs/enrolment.md). kAlreadyExists when the device already belongs to a vault;
+  // kPermissionDenied for an invite not made from this device's pairing code (made by
+  // someone who knows only its public keys, or for another device), or not from an admin;
+  // kCorrupt for a tampered one. `synced` stays empty.
+  Result<JoinResult> JoinWithInvite(std::span<const std::uint8_t> invite);
   // On a new device: fetches the invites sealed to it on the pinned relays (only in
-  // `vault_id_hex` when not empty), accepts one, then syncs with every relay.
-  // kNotFound when no relay holds one; kInvalidArgument when invites from several vaults
+  // `vault_id_hex` when not empty), checks each on its own (the relay's filing of them by
+  // vault is not trusted: an invite counts for the vault it names, and one that fails a
+  // check is set aside), accepts the one that passes, then syncs with every relay.
+  // kNotFound when no relay holds one; kPermissionDenied (the first refusal's message) when
+  // some are held but none passes; kInvalidArgument when valid invites from several vaults
   // wait and no vault was named (the message lists their ids); kAlreadyExists when the
   // device already belongs to a vault.
   Result<JoinResult> JoinThroughRelays(std::string_view vault_id_hex = {});

@@ -107,17 +107,10 @@ class SqliteRelayStorage final : public RelayStorage {
   }
 
   Result<std::vector<InsertOutcome>> InsertChanges(std::span<const NewChange> changes) override {
-    PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kSync));
+    PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kSync));
     auto out = InsertAll(changes);
-    if (!out.ok()) {
-      (void)Exec(db_, "ROLLBACK", Domain::kSync);
-      return out.status();
-    }
-    Status c = Exec(db_, "COMMIT", Domain::kSync);
-    if (!c.ok()) {
-      (void)Exec(db_, "ROLLBACK", Domain::kSync);
-      return c;
-    }
+    if (!out.ok()) return out.status();  // rolled back by tx
+    PARLEY_RETURN_IF_ERROR(tx.Commit());
     return out;
   }
 
@@ -201,18 +194,16 @@ class SqliteRelayStorage final : public RelayStorage {
   Status Purge(ByteView vault, std::span<const Bytes> ids) override {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
-    PARLEY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", Domain::kSync));
-    for (const Bytes& id : ids) {
-      Stmt& s = Get("UPDATE changes SET data = NULL WHERE vid = ? AND id = ?");
-      Status st = s.Bind(1, vid).BindBlob(2, id).Run();
-      if (!st.ok()) {
-        (void)Exec(db_, "ROLLBACK", Domain::kSync);
-        return st;
-      }
-    }
-    Status c = Exec(db_, "COMMIT", Domain::kSync);
-    if (!c.ok()) (void)Exec(db_, "ROLLBACK", Domain::kSync);
-    return c;
+    return WithImmediateTransaction(
+        db_,
+        [&]() -> Status {
+          for (const Bytes& id : ids) {
+            Stmt& s = Get("UPDATE changes SET data = NULL WHERE vid = ? AND id = ?");
+            PARLEY_RETURN_IF_ERROR(s.Bind(1, vid).BindBlob(2, id).Run());
+          }
+          return Status::Ok();
+        },
+        Domain::kSync);
   }
 
  private:

@@ -118,6 +118,21 @@ struct VersionVector {
 
 class Replica;
 
+// An invite made by Replica::InviteDevice.
+struct InviteMade {
+  std::vector<std::uint8_t> invite;
+  std::string safety_code;  // "123-456": the new device shows the same one
+};
+
+// What a device joined, from Replica::JoinVault.
+struct Joined {
+  std::string vault;         // 32 raw bytes
+  std::string vault_name;
+  std::string inviter;       // 32 raw bytes: the admin device that made the invite
+  std::string inviter_name;  // its device name
+  std::string safety_code;   // "123-456": the admin device showed the same one
+};
+
 // One local change in the making. Nothing is visible to readers until Commit().
 class Transaction {
  public:
@@ -148,15 +163,34 @@ class Replica {
   // store already has a vault.
   virtual Status CreateVault(std::string_view name) = 0;
   virtual bool HasVault() const = 0;
-  // This device's pairing code: "parley-device:" + base32 of identity key, X25519 key, name.
+  // This device's pairing code (v2): "parley-device:" + base32 of identity key, X25519
+  // handshake key, X25519 sealing key and its certificate, the one-time enrolment secret
+  // and the name (docs/enrolment.md). The same code until the device belongs to a vault,
+  // across restarts; once it does, the secret is gone and the code carries zeros in its
+  // place (no invite can be made from it).
   virtual std::string DevicePairingCode() const = 0;
   // On an admin device: approves the device whose pairing code is given. Commits the
-  // membership change and returns the invite (vault id, name, epoch keys sealed to the new
-  // device's X25519 key, signed by this device). Code::kPermissionDenied if not an admin.
-  virtual Result<std::vector<std::uint8_t>> Invite(std::string_view pairing_code) = 0;
-  // On the invited device: opens the invite, stores the vault keys. Code::kCorrupt if the
-  // invite was tampered with; Code::kPermissionDenied if it is not for this device.
-  virtual Status AcceptInvite(std::span<const std::uint8_t> invite) = 0;
+  // membership change and returns the invite (parley/core/enrolment.h): vault id, founder
+  // and nonce, name, epoch keys sealed to the new device's sealing key, the membership
+  // history, signed by this device and MACed with the code's enrolment secret; and the
+  // safety code both screens show. Code::kPermissionDenied if not an admin;
+  // kInvalidArgument for a bad code, this device's own code, or a v1 code (no secret);
+  // kAlreadyExists when that device is already a member; kUnsupported for a vault whose
+  // id this device cannot show to be derived from its founder.
+  virtual Result<InviteMade> InviteDevice(std::string_view pairing_code) = 0;
+  // On the invited device: checks the invite (every check of log::CheckInvite), stores the
+  // vault keys (destroying the enrolment secret) and applies the membership history.
+  // kAlreadyExists when this store already belongs to a vault; kPermissionDenied for an
+  // invite not made from this device's pairing code, not for this device, or not from an
+  // admin of the vault; kCorrupt for a tampered or malformed one. On failure nothing changes.
+  virtual Result<Joined> JoinVault(std::span<const std::uint8_t> invite) = 0;
+  // InviteDevice, the invite's bytes only.
+  Result<std::vector<std::uint8_t>> Invite(std::string_view pairing_code) {
+    PARLEY_ASSIGN_OR_RETURN(InviteMade made, InviteDevice(pairing_code));
+    return std::move(made.invite);
+  }
+  // JoinVault, the status only.
+  Status AcceptInvite(std::span<const std::uint8_t> invite) { return JoinVault(invite).status(); }
 
   // --- Local edits ---
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;

@@ -97,10 +97,13 @@ struct ChainGap {
 Result<std::vector<ChainGap>> ListGaps(Replica& replica);
 
 // A device pairing code ("parley-device:..."), decoded. Code::kInvalidArgument when bad.
+// The enrolment secret of a v2 code is not returned (docs/enrolment.md).
 struct DeviceCode {
   crypto::Bytes identity;
-  crypto::Bytes kx;
+  crypto::Bytes kx;    // Noise handshake key
   std::string name;
+  crypto::Bytes seal;  // sealing key: what invites are sealed to; empty in a v1 code
+  std::uint8_t version = 2;
 };
 Result<DeviceCode> DecodeDeviceCode(std::string_view code);
 

@@ -44,10 +44,18 @@ struct StoreOptions {
   std::string base_vfs;
 };
 
-// A device's long-term keys: Ed25519 identity (signs changes) and X25519 (handshakes).
+inline constexpr std::size_t kEnrolSecretSize = 16;
+
+// A device's long-term keys: Ed25519 identity (signs changes), X25519 `kx` (the Noise
+// handshake only) and X25519 `seal` (opens invites and vault keys sealed to the device).
+// `enrol_secret` is the one-time secret of the device's pairing code (docs/enrolment.md):
+// kEnrolSecretSize random bytes while the store belongs to no vault, empty afterwards
+// (SetVault destroys it).
 struct DeviceKeys {
   crypto::SignKeyPair identity;
   crypto::DhKeyPair kx;
+  crypto::DhKeyPair seal;
+  crypto::SecretBytes enrol_secret;
   std::string name;
 };
 
@@ -75,6 +83,9 @@ class Store {
                        std::string_view passphrase);
 
   // Unlocks and opens an existing store. On any failure nothing on disk is changed.
+  // A key bundle of format 1 (before sealing keys) is upgraded on its first open: a sealing
+  // key (and, without a vault, an enrolment secret) is generated and the key file rewritten
+  // atomically once the database has been authenticated (docs/storage-format.md).
   static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const std::string& data_dir,
                                             std::string_view passphrase);
   // The same, with options: `data_dir` and `base_vfs` are used; the rest is ignored.
@@ -104,7 +115,9 @@ class Store {
 
   // Vault keys held by this device (at most one vault per store today).
   const std::optional<VaultKeys>& vault() const;
-  // Adds or replaces the vault and its keys, rewriting the key file durably.
+  // Adds or replaces the vault and its keys, rewriting the key file durably. The enrolment
+  // secret is destroyed in the same write (device().enrol_secret becomes empty). On failure
+  // nothing changes.
   Status SetVault(VaultKeys vault);
 
   // Checkpoints and truncates the WAL, closes the connection, unregisters the store's VFS and
