@@ -9,10 +9,10 @@
 #include <memory>
 #include <regex>
 
-#include "../relay/relay_process.h"
 #include "cli_runner.h"
 #include "parley/core/checked_code.h"
 #include "parley/sync/relay_pairing.h"
+#include "support/relay_process.h"
 
 namespace parley::cli_test {
 namespace {

@@ -257,10 +257,11 @@ Result<Joined> ReplicaImpl::JoinVault(std::span<const std::uint8_t> blob) {
   joined.inviter_name = checked.inviter_name;
   joined.safety_code = checked.safety_code;
 
-  PARLEY_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  Status stored = InTransaction([&]() -> Status {
     PARLEY_RETURN_IF_ERROR(SetMeta("founder", checked.founder));
     return SetMeta("vault_nonce", checked.vault_nonce);
-  }));
+  });
+  PARLEY_RETURN_IF_ERROR(stored);
   founder_ = checked.founder;
   // Stores the keys and destroys the enrolment secret in one write of the key file.
   PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(checked.keys)));
