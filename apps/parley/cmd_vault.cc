@@ -137,6 +137,29 @@ std::string JoinedText(const JoinResult& joined) {
          joined.safety_code + "\n  (check that the inviting device showed the same safety code)\n";
 }
 
+// What `join` prints: the vault, the inviter and the safety code; with relays, one line (or
+// JSON object) per relay synced afterwards.
+void PrintJoined(App& app, const JoinResult& joined, bool through_relays) {
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject()
+        .Field("vault", joined.vault.name)
+        .Field("vault_id", joined.vault.id)
+        .Field("inviter", joined.inviter)
+        .Field("safety_code", joined.safety_code);
+    if (through_relays) {
+      json.Key("relays").BeginArray();
+      for (const auto& r : joined.synced) WriteSyncResultJson(json, r);
+      json.EndArray();
+    }
+    app.PrintJson(json.EndObject());
+    return;
+  }
+  app.Print(JoinedText(joined));
+  if (!through_relays) app.Print("Import a bundle from another device to receive its records.\n");
+  for (const auto& r : joined.synced) app.Print(SyncResultText(r));
+}
+
 Status Join(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto current, app.device().Vault());
   if (current.has_value()) return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
@@ -145,38 +168,12 @@ Status Join(App& app, const Invocation& inv) {
   if (inv.args.empty()) {
     // Through the pinned relays: the invite waiting for this device (or the one in VAULT_ID).
     PARLEY_ASSIGN_OR_RETURN(JoinResult joined, app.device().JoinThroughRelays(inv.Get("vault")));
-    if (app.json()) {
-      JsonWriter json;
-      json.BeginObject()
-          .Field("vault", joined.vault.name)
-          .Field("vault_id", joined.vault.id)
-          .Field("inviter", joined.inviter)
-          .Field("safety_code", joined.safety_code);
-      json.Key("relays").BeginArray();
-      for (const auto& r : joined.synced) WriteSyncResultJson(json, r);
-      json.EndArray().EndObject();
-      app.PrintJson(json);
-    } else {
-      app.Print(JoinedText(joined));
-      for (const auto& r : joined.synced) app.Print(SyncResultText(r));
-    }
+    PrintJoined(app, joined, /*through_relays=*/true);
     return Status::Ok();
   }
   PARLEY_ASSIGN_OR_RETURN(auto invite, app.env().ReadFile(inv.args[0]));
   PARLEY_ASSIGN_OR_RETURN(JoinResult joined, app.device().JoinWithInvite(invite));
-  if (app.json()) {
-    JsonWriter json;
-    json.BeginObject()
-        .Field("vault", joined.vault.name)
-        .Field("vault_id", joined.vault.id)
-        .Field("inviter", joined.inviter)
-        .Field("safety_code", joined.safety_code)
-        .EndObject();
-    app.PrintJson(json);
-  } else {
-    app.Print(JoinedText(joined));
-    app.Print("Import a bundle from another device to receive its records.\n");
-  }
+  PrintJoined(app, joined, /*through_relays=*/false);
   return Status::Ok();
 }
 

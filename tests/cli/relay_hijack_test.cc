@@ -9,10 +9,8 @@
 #include <memory>
 #include <regex>
 
-#include "cli_runner.h"
 #include "parley/core/checked_code.h"
-#include "parley/sync/relay_pairing.h"
-#include "support/relay_process.h"
+#include "relay_fixture.h"
 
 namespace parley::cli_test {
 namespace {
@@ -32,37 +30,7 @@ std::string SafetyCodeIn(const std::string& text) {
   return std::regex_search(text, m, std::regex("safety code:? ([0-9]{3}-[0-9]{3})")) ? m[1].str() : "";
 }
 
-class CliRelayHijack : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(crypto::InitCrypto().ok());
-    relay_ = std::make_unique<testing::RelayProcess>(root_.Sub("relay"));
-    Status s = relay_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    code_ = wire::EncodeRelayPairingCode({relay_->public_key(), "127.0.0.1:" + std::to_string(relay_->port())});
-  }
-  void TearDown() override {
-    if (relay_ && HasFailure()) std::fprintf(stderr, "relay log:\n%s", relay_->Log().c_str());
-  }
-  std::unique_ptr<Device> NewDevice(const std::string& name, const std::string& vault) {
-    auto d = std::make_unique<Device>(root_.path(), name);
-    std::vector<std::string> init = {"init", "--name", name};
-    if (vault.empty()) {
-      init.push_back("--no-vault");
-    } else {
-      init.insert(init.end(), {"--vault", vault});
-    }
-    EXPECT_EQ((*d)(init).exit_code, 0);
-    Outcome pinned = (*d)({"relay", "add", code_});
-    EXPECT_EQ(pinned.exit_code, 0) << pinned.err;
-    return d;
-  }
-  std::string PairingCode(const Device& d) { return d.Json({"device", "id", "--no-qr"})["pairing_code"].AsString(); }
-
-  testing::TempDir root_;
-  std::unique_ptr<testing::RelayProcess> relay_;
-  std::string code_;
-};
+class CliRelayHijack : public CliWithRelay {};
 
 TEST_F(CliRelayHijack, StrangersInviteIsRefusedAndTheRealOneJoins) {
   auto stranger = NewDevice("stranger", "Coalition");

@@ -1,10 +1,7 @@
 // The reconnection schedule as a pure function, and the client's waits driven by a fake
 // clock: backoff between failed connections, and the timeout of a relay that never answers.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <set>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "parley/sync/backoff.h"
@@ -69,34 +66,19 @@ class FakePoller final : public sync::Poller {
   FakeClock& clock_;
 };
 
-// A port that refuses connections (bound, never listened on).
-struct ClosedPort {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  std::uint16_t port = 0;
-  ClosedPort() {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
-  ~ClosedPort() { ::close(fd); }
-};
-
 class ClientClock : public ::testing::Test {
  protected:
   TempDir dir;
   FakeClock clock;
   MemoryKeyStore keys;
+  LoopbackTransport net;  // nothing listens on it unless a test says so
 };
 
 TEST_F(ClientClock, WatchRetriesWithTheBackoffScheduleUntilCancelled) {
   auto d = SyncDevice::Create(dir.path(), "phone", keys, clock);
   ASSERT_TRUE(d->replica->CreateVault("team").ok());
-  ClosedPort closed;
-  d->Pin(crypto::NewDhKeyPair().public_key, closed.port);
+  d->UseTransport(net);
+  d->PinAddress(crypto::NewDhKeyPair().public_key, "refusing:1");
   FakePoller poller(clock);
   sync::SyncOptions options;
   options.backoff = {500, 8'000};
@@ -124,16 +106,11 @@ TEST_F(ClientClock, WatchRetriesWithTheBackoffScheduleUntilCancelled) {
 TEST_F(ClientClock, SilentRelayTimesOutWithoutRealWaiting) {
   auto d = SyncDevice::Create(dir.path(), "phone", keys, clock);
   ASSERT_TRUE(d->replica->CreateVault("team").ok());
-  // Listens (so TCP connects) but never says a word.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  d->Pin(crypto::NewDhKeyPair().public_key, ntohs(a.sin_port));
+  // Accepts (so the connection is made) but never says a word.
+  std::vector<int> held;
+  net.Listen("silent:1", [&](int fd) { held.push_back(fd); });
+  d->UseTransport(net);
+  d->PinAddress(crypto::NewDhKeyPair().public_key, "silent:1");
   FakePoller poller(clock);
   sync::SyncOptions options;
   options.io_timeout_ms = 30'000;
@@ -143,14 +120,14 @@ TEST_F(ClientClock, SilentRelayTimesOutWithoutRealWaiting) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
   EXPECT_GE(clock.MonotonicNs() / 1'000'000 - before, 30'000);
-  ::close(fd);
+  for (int fd : held) ::close(fd);
 }
 
 TEST_F(ClientClock, CancelBeforeConnectingStopsAtOnce) {
   auto d = SyncDevice::Create(dir.path(), "phone", keys, clock);
   ASSERT_TRUE(d->replica->CreateVault("team").ok());
-  ClosedPort closed;
-  d->Pin(crypto::NewDhKeyPair().public_key, closed.port);
+  d->UseTransport(net);
+  d->PinAddress(crypto::NewDhKeyPair().public_key, "refusing:1");
   sync::Canceller cancel;
   cancel.Cancel();
   EXPECT_TRUE(cancel.cancelled());

@@ -69,13 +69,20 @@ class DeviceTest : public ::testing::Test {
     return out;
   }
 
+  // `admin` invites `joiner` from its pairing code; every pinned relay took the invite.
+  static InviteResult MustInvite(Device& admin, Device& joiner) {
+    auto code = joiner.PairingCode();
+    EXPECT_TRUE(code.ok());
+    auto invite = admin.Invite(code.ok() ? *code : "");
+    EXPECT_TRUE(invite.ok()) << invite.status().ToString();
+    if (!invite.ok()) return {};
+    for (const auto& r : invite->relays) EXPECT_TRUE(r.status.ok()) << r.relay << ": " << r.status.ToString();
+    return *invite;
+  }
+
   // `joiner` joins `admin`'s vault through the relays both have pinned.
   static void Enrol(Device& admin, Device& joiner) {
-    auto code = joiner.PairingCode();
-    ASSERT_TRUE(code.ok());
-    auto invite = admin.Invite(*code);
-    ASSERT_TRUE(invite.ok()) << invite.status().ToString();
-    for (const auto& r : invite->relays) EXPECT_TRUE(r.status.ok()) << r.relay << ": " << r.status.ToString();
+    MustInvite(admin, joiner);
     auto joined = joiner.JoinThroughRelays();
     ASSERT_TRUE(joined.ok()) << joined.status().ToString();
   }
@@ -95,15 +102,11 @@ TEST_F(DeviceTest, EnrolsThroughARelayAndSyncs) {
   ASSERT_TRUE(phone->AddRelay(code).ok());
   AddNegotiation(*admin, "Acme Apparel");
 
-  auto pairing = phone->PairingCode();
-  ASSERT_TRUE(pairing.ok());
-  auto invite = admin->Invite(*pairing);
-  ASSERT_TRUE(invite.ok()) << invite.status().ToString();
-  ASSERT_EQ(invite->relays.size(), 1u);
-  EXPECT_TRUE(invite->relays[0].status.ok()) << invite->relays[0].status.ToString();
+  const InviteResult invite = MustInvite(*admin, *phone);
+  ASSERT_EQ(invite.relays.size(), 1u);
   auto admin_vault = admin->Vault();
   ASSERT_TRUE(admin_vault.ok() && admin_vault->has_value());
-  EXPECT_EQ(invite->vault_id, (*admin_vault)->id);
+  EXPECT_EQ(invite.vault_id, (*admin_vault)->id);
 
   std::vector<DeviceEvent::Kind> events;
   std::uint64_t arrived = 0;
@@ -115,6 +118,8 @@ TEST_F(DeviceTest, EnrolsThroughARelayAndSyncs) {
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
   EXPECT_EQ(joined->vault.name, "Coalition");
   EXPECT_EQ(joined->vault.id, (*admin_vault)->id);
+  EXPECT_EQ(joined->safety_code, invite.safety_code);
+  EXPECT_FALSE(invite.safety_code.empty());
   ASSERT_EQ(joined->synced.size(), 1u);
   EXPECT_TRUE(joined->synced[0].status.ok()) << joined->synced[0].status.ToString();
   EXPECT_GT(joined->synced[0].pulled, 0u);
@@ -294,16 +299,13 @@ TEST_F(DeviceTest, WatchDeliversEventsUntilCancelled) {
 TEST_F(DeviceTest, BundlesCarryOnlyWhatTheOtherLacks) {
   auto admin = Make("ana", "Coalition");
   auto phone = Make("ben", "");
-  auto pairing = phone->PairingCode();
-  ASSERT_TRUE(pairing.ok());
-  auto invite = admin->Invite(*pairing);
-  ASSERT_TRUE(invite.ok()) << invite.status().ToString();
-  EXPECT_TRUE(invite->relays.empty());
-  auto joined = phone->JoinWithInvite(invite->invite);
+  const InviteResult invite = MustInvite(*admin, *phone);
+  EXPECT_TRUE(invite.relays.empty());
+  auto joined = phone->JoinWithInvite(invite.invite);
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
   EXPECT_EQ(joined->vault.name, "Coalition");
-  EXPECT_EQ(joined->safety_code, invite->safety_code);
-  EXPECT_EQ(phone->JoinWithInvite(invite->invite).status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(joined->safety_code, invite.safety_code);
+  EXPECT_EQ(phone->JoinWithInvite(invite.invite).status().code(), Code::kAlreadyExists);
 
   AddNegotiation(*admin, "Acme Apparel");
   const std::string file = dir_.path() + "/to-phone.parley";
