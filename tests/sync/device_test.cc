@@ -296,6 +296,45 @@ TEST_F(DeviceTest, WatchDeliversEventsUntilCancelled) {
   EXPECT_EQ(Buyers(*phone), std::vector<std::string>{"Acme Apparel"});
 }
 
+// Wake() may come from any thread at any time, also while the owner thread is still
+// opening the sync client of a freshly unlocked device.
+TEST_F(DeviceTest, WakeFromAnotherThreadWhileWatchStarts) {
+  std::string code;
+  auto relay = Relay("office", &code);
+  auto phone = Make("ben", "Coalition");
+  ASSERT_TRUE(phone->AddRelay(code).ok());
+  ASSERT_TRUE(phone->Lock().ok());
+  ASSERT_TRUE(phone->Unlock(kPass).ok());
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool connected = false;
+  phone->SetEventHandler([&](const DeviceEvent& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (e.kind == DeviceEvent::Kind::kConnected) connected = true;
+    cv.notify_all();
+  });
+  std::atomic<bool> stop{false};
+  std::thread waker([&] {
+    while (!stop.load()) {
+      phone->Wake();
+      std::this_thread::yield();
+    }
+  });
+  Status watched;
+  std::thread watcher([&] { watched = phone->Watch(); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return connected; }));
+  }
+  phone->CancelSync();
+  watcher.join();
+  stop.store(true);
+  waker.join();
+  EXPECT_TRUE(watched.ok()) << watched.ToString();
+  phone->SetEventHandler(nullptr);
+}
+
 TEST_F(DeviceTest, BundlesCarryOnlyWhatTheOtherLacks) {
   auto admin = Make("ana", "Coalition");
   auto phone = Make("ben", "");

@@ -1,36 +1,26 @@
 // SyncClient: one-shot sessions, enrollment calls and the watching loop (client.h).
 #include "parley/sync/client.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <memory>
 
 #include "client_impl.h"
 
 namespace parley::sync {
 
 SyncClient::SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller,
-                       Transport& transport, SyncOptions options)
+                       Transport& transport, SyncOptions options, Waker* waker)
     : impl_(new Impl{store, replica, state, poller, transport, options}) {
-  if (::pipe2(impl_->wake, O_CLOEXEC | O_NONBLOCK) != 0) impl_->wake[0] = impl_->wake[1] = -1;
+  if (waker == nullptr) {
+    impl_->own_waker = std::make_unique<Waker>();
+    waker = impl_->own_waker.get();
+  }
+  impl_->waker = waker;
 }
 
-SyncClient::~SyncClient() {
-  for (int fd : impl_->wake) {
-    if (fd >= 0) ::close(fd);
-  }
-}
+SyncClient::~SyncClient() = default;
 
-void SyncClient::Wake() {
-  const char c = 1;
-  if (impl_->wake[1] >= 0) {
-    const int saved = errno;
-    [[maybe_unused]] ssize_t n = ::write(impl_->wake[1], &c, 1);
-    errno = saved;
-  }
-}
+void SyncClient::Wake() { impl_->waker->Wake(); }
 
 Result<SyncReport> SyncClient::SyncOnce(std::int64_t relay_id, Canceller* cancel) {
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "exchange.h"
 #include "parley/sync/client.h"
@@ -18,7 +19,8 @@ struct SyncClient::Impl {
   Poller& poller;
   Transport& transport;
   SyncOptions options;
-  int wake[2] = {-1, -1};
+  std::unique_ptr<Waker> own_waker{};  // when the client was given none
+  Waker* waker = nullptr;
 
   ExchangeContext ctx() { return ExchangeContext{store, replica, state, options}; }
   std::int64_t NowMs() { return poller.clock().MonotonicNs() / 1'000'000; }
@@ -53,11 +55,7 @@ struct SyncClient::Impl {
     return state.SetLastSync(relay.id, poller.clock().NowUnixMs(), report.head_seq);
   }
 
-  void DrainWake() {
-    char buf[64];
-    while (::read(wake[0], buf, sizeof buf) > 0) {
-    }
-  }
+  void DrainWake() { waker->Drain(); }
 
   Status Watch(const std::vector<std::int64_t>& ids, Canceller& cancel, const WatchObserver& observer);
 };

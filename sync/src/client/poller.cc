@@ -57,6 +57,31 @@ bool Canceller::cancelled() const {
   return ::poll(&p, 1, 0) > 0;
 }
 
+Waker::Waker() {
+  if (::pipe2(fds_, O_CLOEXEC | O_NONBLOCK) != 0) fds_[0] = fds_[1] = -1;
+}
+
+Waker::~Waker() {
+  if (fds_[0] >= 0) ::close(fds_[0]);
+  if (fds_[1] >= 0) ::close(fds_[1]);
+}
+
+void Waker::Wake() {
+  const char c = 1;
+  if (fds_[1] >= 0) {
+    const int saved = errno;
+    [[maybe_unused]] ssize_t n = ::write(fds_[1], &c, 1);  // a full pipe already wakes
+    errno = saved;
+  }
+}
+
+void Waker::Drain() {
+  if (fds_[0] < 0) return;
+  char buf[64];
+  while (::read(fds_[0], buf, sizeof buf) > 0) {
+  }
+}
+
 std::unique_ptr<Poller> NewSystemPoller(Clock& clock) { return std::make_unique<SystemPoller>(clock); }
 
 }  // namespace parley::sync

@@ -113,7 +113,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
     };
     std::vector<pollfd> fds;
     fds.push_back({cancel.fd(), POLLIN, 0});
-    fds.push_back({wake[0], POLLIN, 0});
+    fds.push_back({waker->fd(), POLLIN, 0});
     std::vector<Link*> polled;
     for (Link& l : links) {
       if (!l.conn) {

@@ -23,6 +23,11 @@ struct Device::Impl {
   Env& env;
   KeyStore& key_store;
 
+  // Where Wake() writes, from any thread: it lives as long as the Device, so a Wake() racing
+  // with the owner thread opening or closing the sync client never touches the client. Every
+  // client of this device borrows it (declared first: it outlives them).
+  sync::Waker waker;
+
   // Open while unlocked; destroyed in reverse order by Close().
   std::unique_ptr<store::Store> store;
   std::unique_ptr<log::Replica> replica;

@@ -63,7 +63,7 @@ Status Device::Impl::OpenSync() {
   if (client != nullptr) return Status::Ok();
   PARLEY_ASSIGN_OR_RETURN(state, sync::SyncState::Open(store->db()));
   poller = sync::NewSystemPoller(env.clock());
-  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, env.transport(), options.sync);
+  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, env.transport(), options.sync, &waker);
   return Status::Ok();
 }
 
@@ -232,10 +232,7 @@ void Device::CancelSync() {
   if (sync::Canceller* c = impl_->cancel.load()) c->Cancel();
 }
 
-void Device::Wake() {
-  // The client exists while a Watch runs (it is only reset by Lock on the owner thread).
-  if (impl_->client != nullptr) impl_->client->Wake();
-}
+void Device::Wake() { impl_->waker.Wake(); }
 
 Result<DeviceStatus> Device::SyncStatus() {
   Impl& d = *impl_;

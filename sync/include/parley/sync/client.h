@@ -63,6 +63,23 @@ class Canceller {
   int fds_[2] = {-1, -1};
 };
 
+// A self-pipe that asks a watching client to push now: Wake() is async-signal-safe and may
+// be called from any thread for as long as the Waker lives. A client borrows one (see
+// SyncClient) when Wake() must stay safe across the client's own lifetime.
+class Waker {
+ public:
+  Waker();
+  ~Waker();
+  Waker(const Waker&) = delete;
+  Waker& operator=(const Waker&) = delete;
+  void Wake();   // async-signal-safe
+  void Drain();  // consumes every pending wake
+  int fd() const { return fds_[0]; }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
 // Where the client waits: poll(2) and a clock. Tests substitute a fake clock that jumps
 // ahead instead of sleeping (every timeout and backoff of the client goes through here).
 class Poller {
@@ -121,9 +138,10 @@ class SyncClient {
  public:
   // Connections are opened through `transport` (usually env.transport()); the connect
   // itself waits in the Transport (at most options.connect_timeout_ms, on its own clock),
-  // every later wait in `poller`.
+  // every later wait in `poller`. Wake() goes to `waker` when given (it must outlive the
+  // client), else to a Waker of the client's own.
   SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller, Transport& transport,
-             SyncOptions options = {});
+             SyncOptions options = {}, Waker* waker = nullptr);
   ~SyncClient();
 
   // One session with `relay`: connect, authenticate, register/publish, push, pull, close.
