@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
-#include <regex>
 
 #include "parley/core/checked_code.h"
 #include "relay_fixture.h"
@@ -25,9 +25,21 @@ std::string WithoutSecret(const std::string& code) {
   return EncodeCheckedCode("parley-device:", "parley/pairing/v1", *payload);
 }
 
+// The first "safety code: DDD-DDD" (colon optional) in `text`, or "".
 std::string SafetyCodeIn(const std::string& text) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex("safety code:? ([0-9]{3}-[0-9]{3})")) ? m[1].str() : "";
+  const std::string_view label = "safety code";
+  for (auto at = text.find(label); at != std::string::npos; at = text.find(label, at + 1)) {
+    std::size_t i = at + label.size();
+    if (i < text.size() && text[i] == ':') ++i;
+    if (i >= text.size() || text[i] != ' ') continue;
+    const std::string code = text.substr(i + 1, 7);
+    bool ok = code.size() == 7;
+    for (std::size_t k = 0; ok && k < code.size(); ++k) {
+      ok = k == 3 ? code[k] == '-' : std::isdigit(static_cast<unsigned char>(code[k])) != 0;
+    }
+    if (ok) return code;
+  }
+  return "";
 }
 
 class CliRelayHijack : public CliWithRelay {};
