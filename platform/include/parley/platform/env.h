@@ -7,8 +7,8 @@
 // The network is reached only through the Env's Transport (transport.h): the sync client
 // opens its relay connections there, so a phone host can supply its own networking.
 // One exception remains: the sync client waits with poll(2) on descriptors (a Connection's
-// poll_fd(), and two self-pipes of its own for cancel and wake: sync/src/client/poller.cc,
-// client.cc), which every POSIX host, Android and iOS included, provides.
+// poll_fd(), and two self-pipes of its own for cancel and wake: the Canceller and the Waker
+// in sync/src/client/poller.cc), which every POSIX host, Android and iOS included, provides.
 //
 // Ownership: the caller owns the Env and keeps it alive longer than everything given it.
 // Thread safety: every method of Env, Clock, KeyStore, Transport may be called from any
