@@ -20,11 +20,9 @@ void PrintEvent(App& app, const DeviceEvent& e) {
       break;
     case DeviceEvent::Kind::kSynced:
       if (app.json()) {
-        // {"event": "synced", "relay", counts...}: the sync result's fields at the top level.
-        JsonWriter inner;
-        WriteSyncResultJson(inner, *e.result);
-        std::string fields = inner.str();
-        app.Print("{\"event\":\"synced\"," + fields.substr(1) + "\n");
+        JsonWriter json;
+        WriteSyncResultJson(json, *e.result, /*null_error=*/false, "synced");
+        app.PrintJson(json);
       } else {
         app.Print(SyncResultText(*e.result));
       }

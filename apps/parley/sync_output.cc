@@ -44,8 +44,10 @@ std::string SyncResultText(const RelaySyncResult& r) {
   return line;
 }
 
-void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& r, bool null_error) {
-  json.BeginObject().Field("relay", r.relay);
+void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& r, bool null_error, std::string_view event) {
+  json.BeginObject();
+  if (!event.empty()) json.Field("event", event);
+  json.Field("relay", r.relay);
   if (r.status.ok()) {
     json.Field("pushed", r.pushed).Field("refused", r.refused).Field("pulled", r.pulled);
     json.Field("duplicates", r.duplicates).Field("pending", r.pending).Field("conflicts", r.conflicts);

@@ -16,7 +16,9 @@ std::string GapText(const Gap& gap);
 // refusal and gap; or "relay L: not synced: <why>\n" when the relay failed.
 std::string SyncResultText(const RelaySyncResult& result);
 // {"relay", counts..., "refusals": [...], "gaps": [...]} (docs/cli.md), or {"relay", "error"}
-// when the relay failed; `null_error` adds "error": null to a success (`parley sync`).
-void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& result, bool null_error = false);
+// when the relay failed; `null_error` adds "error": null to a success (`parley sync`);
+// `event`, when not empty, comes first as {"event": EVENT, ...} (`sync --watch`).
+void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& result, bool null_error = false,
+                         std::string_view event = {});
 
 }  // namespace parley::cli
