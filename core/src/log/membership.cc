@@ -151,6 +151,13 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
   return Status::Ok();
 }
 
+Status ReplicaImpl::SetRole(std::string_view, bool) {
+  return Error(Domain::kLog, Code::kUnsupported, "roles cannot change yet");
+}
+Status ReplicaImpl::Revoke(std::string_view) { return Error(Domain::kLog, Code::kUnsupported, "revocation is not built yet"); }
+bool ReplicaImpl::Revoked() const { return false; }
+Result<bool> ReplicaImpl::HealEpoch() { return false; }
+
 Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(pairing_code));
   struct ScrubSecret {

@@ -59,6 +59,10 @@ class ReplicaImpl final : public Replica {
   std::string DevicePairingCode() const override;
   Result<InviteMade> InviteDevice(std::string_view pairing_code) override;
   Result<Joined> JoinVault(std::span<const std::uint8_t> invite) override;
+  Status SetRole(std::string_view identity, bool admin) override;
+  Status Revoke(std::string_view identity) override;
+  bool Revoked() const override;
+  Result<bool> HealEpoch() override;
   Result<std::unique_ptr<Transaction>> Begin() override;
   Result<std::optional<Record>> Get(const RecordId& id) override;
   Result<std::vector<Record>> List(std::string_view type, bool include_deleted) override;

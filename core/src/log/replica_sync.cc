@@ -103,7 +103,8 @@ Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view
   return out;
 }
 
-Result<std::vector<MemberInfo>> ListMembers(Replica& replica) {
+Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revoked) {
+  (void)include_revoked;
   ReplicaImpl& r = Impl(replica);
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(), "SELECT key, name, role FROM log_authors WHERE role > 0 ORDER BY key"));

@@ -192,6 +192,29 @@ class Replica {
   // JoinVault, the status only.
   Status AcceptInvite(std::span<const std::uint8_t> invite) { return JoinVault(invite).status(); }
 
+  // --- Members and epochs (docs/membership.md) ---
+  // On an admin device: makes the current member `identity` (32 raw bytes) an admin
+  // (`admin` true) or a plain member. Commits one change. kPermissionDenied when this
+  // device is not an admin (or is revoked); kNotFound when `identity` is not a current
+  // member; kAlreadyExists when it already has that role; kConflict when it is the last
+  // admin and would be demoted.
+  virtual Status SetRole(std::string_view identity, bool admin) = 0;
+  // On an admin device: revokes the current member `identity`. Commits one change holding
+  // the revocation (naming that device's newest change held here: its later changes are
+  // refused everywhere) and a new epoch key, sealed to every remaining member that has a
+  // sealing key; this device writes under the new epoch from then on. kPermissionDenied
+  // when this device is not an admin; kNotFound for a device that is not a current member;
+  // kInvalidArgument for this device itself; kConflict for the last admin.
+  virtual Status Revoke(std::string_view identity) = 0;
+  // True when the changes held here revoke this device: it may no longer write, and its
+  // owner must destroy its keys (Device does, docs/membership.md "Lost-device wipe").
+  virtual bool Revoked() const = 0;
+  // On an admin device: starts a new epoch (sealed to every current member) when the
+  // current epoch's key reached a device that is now revoked, or misses a current member
+  // with a sealing key: what concurrent revocations leave behind. Returns whether a
+  // change was committed. false without doing anything on a device that is not an admin.
+  virtual Result<bool> HealEpoch() = 0;
+
   // --- Local edits ---
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
 

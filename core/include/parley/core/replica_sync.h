@@ -79,13 +79,25 @@ Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change>
 
 // ChangeIdOf and the other change rules: parley/core/change_rules.h.
 
-// The vault's effective members (from the membership changes held).
+// Every device ever enrolled in the vault, as the membership changes held here say
+// (docs/membership.md): current members and revoked devices, ordered by identity key.
 struct MemberInfo {
   std::string identity;  // 32 raw bytes
   std::string name;
-  bool admin = false;
+  bool admin = false;    // a current admin (always false once revoked)
+  bool revoked = false;
+  bool founder = false;  // the vault's founder (enrolled by nobody)
+  std::string enrolled_by;         // 32 raw bytes: the admin whose AddMember took effect; empty for the founder
+  std::uint64_t enrolled_hlc = 0;  // clock of that change (ms << 16 | counter)
+  std::string revoked_by;          // 32 raw bytes: the admin who revoked it; empty unless revoked
+  std::uint64_t revoked_hlc = 0;
+  std::uint64_t revoked_after_seq = 0;  // its changes numbered above this are refused
+  std::uint64_t last_seq = 0;           // its newest change held here (0: none)
+  std::uint64_t last_change_hlc = 0;    // that change's clock (0: none, or not readable yet)
+  bool has_seal_key = false;            // enrolled with a sealing key (can receive new epochs)
 };
-Result<std::vector<MemberInfo>> ListMembers(Replica& replica);
+// Current members only (revoked == false) unless `include_revoked`.
+Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revoked = false);
 
 // Changes known to exist but not held, per author: "device X: changes a-b missing".
 struct ChainGap {
