@@ -7,6 +7,7 @@
 #include <map>
 
 #include "log/change_codec.h"
+#include "log/membership_rules.h"
 #include "log/replica_impl.h"
 #include "log/tuning.h"
 
@@ -41,41 +42,57 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
     for (VerifiedChange& in : fresh) {
       const pb::ChangeHeader& h = in.checked.header;
       PARLEY_ASSIGN_OR_RETURN(std::int64_t aid, InternAuthor(h.author()));
-      bool membership = false;
-      for (const pb::Op& op : in.body->ops()) membership |= op.kind_case() == pb::Op::kAddMember;
-      any_membership |= membership;
-      // Roles only grow as membership ops arrive (membership.cc), so a change by a device
-      // that is already a member is applied now; the others wait for the recomputation.
-      const bool pending = author(aid).role == kRoleNone;
-      PARLEY_RETURN_IF_ERROR(InsertChange(aid, h.seq(), in.checked.id, h, *in.change, in.body->hlc(), pending,
-                                          membership));
-      const std::int64_t cid = sqlite3_last_insert_rowid(db_);
-      if (pending) {
-        opened[cid] = in.body;
-      } else {
-        PARLEY_RETURN_IF_ERROR(ApplyBody(aid, h.seq(), *in.body));
+      // A body whose epoch key has not arrived is stored unread (membership unknown).
+      std::int64_t membership = kMembershipUnknown;
+      if (in.body != nullptr) {
+        const bool has = std::any_of(in.body->ops().begin(), in.body->ops().end(), IsMembershipOp);
+        membership = has ? kMembershipOps : kMembershipNone;
+        any_membership |= has;
       }
-      if (membership) PARLEY_RETURN_IF_ERROR(InsertMemberOps(aid, h.seq(), *in.body, {aid}));
-      hlc_.Observe(in.body->hlc());
+      // A change is applied now when its author is entitled to it as membership stands;
+      // the others wait for Settle (membership may change with this batch).
+      const bool pending = in.body == nullptr || !membership_.Entitled(h.author(), h.seq());
+      PARLEY_RETURN_IF_ERROR(InsertChange(aid, h.seq(), in.checked.id, h, *in.change,
+                                          in.body != nullptr ? in.body->hlc() : 0, pending, membership));
+      const std::int64_t cid = sqlite3_last_insert_rowid(db_);
+      if (in.body != nullptr) {
+        if (pending) {
+          opened[cid] = in.body;
+        } else {
+          PARLEY_RETURN_IF_ERROR(ApplyBody(aid, h.seq(), *in.body));
+        }
+        hlc_.Observe(in.body->hlc());
+      }
       touched.push_back(aid);
     }
-    if (any_membership) PARLEY_RETURN_IF_ERROR(RecomputeMembership());
     std::size_t applied = 0;
-    PARLEY_RETURN_IF_ERROR(ApplyPending(opened, &applied));
+    PARLEY_RETURN_IF_ERROR(Settle(opened, any_membership, &applied));
+    // Only changes of devices never enrolled count against the limit: a revoked device's
+    // refused changes and changes waiting for their key are kept without limit.
     Stmt count;
-    PARLEY_RETURN_IF_ERROR(count.Prepare(db_, "SELECT count(*) FROM log_changes WHERE pending"));
-    PARLEY_ASSIGN_OR_RETURN(bool row, count.Step());
-    const auto pending_total = row ? static_cast<std::uint64_t>(count.Int(0)) : 0;
+    PARLEY_RETURN_IF_ERROR(count.Prepare(db_, "SELECT author, count(*) FROM log_changes WHERE pending GROUP BY author"));
+    std::uint64_t pending_total = 0;
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool row, count.Step());
+      if (!row) break;
+      if (membership_.Find(author(count.Int(0)).key) == nullptr) pending_total += static_cast<std::uint64_t>(count.Int(1));
+    }
     if (pending_total > kMaxPendingChanges) {
       return Error(Domain::kLog, Code::kPermissionDenied,
                    "changes refused: too many changes from devices that are not members");
     }
     std::size_t still_pending = 0;
     for (const VerifiedChange& in : fresh) {
-      const std::int64_t aid = FindAuthor(in.checked.header.author());
-      if (author(aid).role == kRoleNone) ++still_pending;
+      const pb::ChangeHeader& h = in.checked.header;
+      const DeviceMembership* d = membership_.Find(h.author());
+      if (d != nullptr && h.seq() > d->after_seq) {
+        ++report.refused_revoked;
+        ++still_pending;
+      } else if (d == nullptr || EpochKey(h.epoch()) == nullptr) {
+        ++still_pending;
+      }
     }
-    report.pending = still_pending;
+    report.pending = still_pending - report.refused_revoked;
     report.applied = fresh.size() - still_pending;
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());

@@ -4,6 +4,7 @@
 //                                  ad = magic || le32 || header)
 //   signature = Ed25519(exporter, "parley/bundle/v1" || BLAKE2b-256(all bytes before it))
 #include "parley/core/bundle.h"
+#include "parley/core/replica_sync.h"
 
 #include <cstring>
 
@@ -35,11 +36,12 @@ crypto::Bytes SignedMessage(crypto::ByteView signed_part) {
 
 Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path,
                                    const log::VersionVector& known) {
-  if (!store.vault().has_value() || store.vault()->Current() == nullptr) {
+  const store::VaultKey* current = log::CurrentEpochKey(replica);
+  if (!store.vault().has_value() || current == nullptr) {
     return Error(Domain::kLog, Code::kNotFound, "no vault to export from");
   }
   const store::VaultKeys& vault = *store.vault();
-  const store::VaultKey& key = *vault.Current();
+  const store::VaultKey& key = *current;
   PARLEY_ASSIGN_OR_RETURN(std::vector<pb::Change> changes, replica.ChangesSince(known));
 
   const std::size_t count = changes.size();

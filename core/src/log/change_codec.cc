@@ -64,6 +64,31 @@ Status CheckBody(const pb::ChangeBody& body) {
         if (m.name().size() > kMaxNameSize) return Corrupt("a device name is too long");
         continue;  // not a record operation: no record id
       }
+      case pb::Op::kSetRole:
+        if (op.set_role().identity().size() != crypto::kSignPublicKeySize) {
+          return Corrupt("a membership operation has a malformed key");
+        }
+        if (op.set_role().role() != "admin" && op.set_role().role() != "member") {
+          return Corrupt("a membership operation has an unknown role");
+        }
+        continue;
+      case pb::Op::kRevokeMember:
+        if (op.revoke_member().identity().size() != crypto::kSignPublicKeySize) {
+          return Corrupt("a membership operation has a malformed key");
+        }
+        continue;
+      case pb::Op::kNewEpoch: {
+        const auto& e = op.new_epoch();
+        if (e.epoch() == 0) return Corrupt("a new epoch is numbered 0");
+        if (static_cast<std::uint64_t>(e.keys_size()) > kMaxAuthors) return Corrupt("a new epoch has too many keys");
+        for (const auto& k : e.keys()) {
+          if (k.recipient().size() != crypto::kSignPublicKeySize || k.sealed().empty() ||
+              k.sealed().size() > kMaxSealedEpochKeys) {
+            return Corrupt("a new epoch has a malformed key");
+          }
+        }
+        continue;
+      }
       case pb::Op::KIND_NOT_SET: return Corrupt("an operation of unknown kind");
     }
     if (op.record().size() != sizeof(RecordId)) return Corrupt("a record id has the wrong size");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "log/change_codec.h"
+#include "log/membership_rules.h"
 #include "parley/core/change_rules.h"
 #include "parley/core/replica_sync.h"
 #include "parley/invite.pb.h"
@@ -33,15 +34,10 @@ Status Denied(std::string msg) {
   return Error(Domain::kLog, Code::kPermissionDenied, "invite rejected: " + std::move(msg));
 }
 
-struct MemberOp {
-  std::string author, target, name, seal;
-  bool admin = false;
-};
-
 // Step 7 of CheckInvite: the membership history the invite carries.
 Status CheckMembership(const pb::InviteBody& body, const store::VaultKeys& keys, const store::DeviceKeys& me,
                        CheckedInvite* out) {
-  std::vector<MemberOp> ops;
+  std::vector<MemberOpRow> ops;
   bool genesis = false;
   for (const pb::Change& c : body.membership()) {
     auto checked = CheckChange(c, Bv(body.vault()));
@@ -58,33 +54,31 @@ Status CheckMembership(const pb::InviteBody& body, const store::VaultKeys& keys,
           !VerifySealCertificate(Bv(m.identity()), Bv(m.seal_public()), Bv(m.seal_certificate())).ok()) {
         return Bad("a membership change carries a sealing key its device did not certify");
       }
-      ops.push_back(MemberOp{author, m.identity(), m.name(), m.seal_public(), m.role() == "admin"});
       if (checked->header.seq() == 1 && author == body.founder() && m.identity() == body.founder() &&
           m.role() == "admin") {
         genesis = true;
       }
     }
+    for (MemberOpRow& r : MemberOpsOf(author, checked->header.seq(), *b)) ops.push_back(std::move(r));
     out->membership.push_back(c);
   }
   if (!genesis) return Denied("it does not carry the founder's first change (the vault's genesis)");
-  // The admin closure from the founder, as Replica computes membership.
-  std::set<std::string> admins{body.founder()};
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const MemberOp& op : ops) {
-      if (op.admin && admins.count(op.author) != 0 && admins.insert(op.target).second) changed = true;
-    }
-  }
-  if (admins.count(body.inviter()) == 0) return Denied("the inviter is not an admin of the vault");
+  // The membership rules from the founder, as Replica evaluates them (membership_rules.h).
+  const Membership m = EvaluateMembership(body.founder(), ops);
+  if (!m.IsAdmin(body.inviter())) return Denied("the inviter is not an admin of the vault");
+  if (const DeviceMembership* inviter = m.Find(body.inviter())) out->inviter_name = inviter->name;
   const std::string my_seal(me.seal.public_key.begin(), me.seal.public_key.end());
   bool adds_me = false;
-  for (const MemberOp& op : ops) {
-    if (out->inviter_name.empty() && op.target == body.inviter() && admins.count(op.author) != 0) {
-      out->inviter_name = op.name;
+  for (const MemberOpRow& op : ops) {
+    if (op.kind == MemberOpRow::Kind::kAdd && op.author == body.inviter() && op.target == body.recipient() &&
+        op.seal == my_seal) {
+      adds_me = true;
     }
-    if (op.author == body.inviter() && op.target == body.recipient() && op.seal == my_seal) adds_me = true;
   }
   if (!adds_me) return Denied("it does not carry the inviter's change that adds this device");
+  if (const DeviceMembership* d = m.Find(body.recipient()); d == nullptr || d->revoked) {
+    return Denied("this device is not a member of the vault in the history it carries");
+  }
   return Status::Ok();
 }
 

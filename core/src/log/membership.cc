@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "log/change_codec.h"
 #include "log/pairing.h"
@@ -24,6 +25,13 @@ namespace {
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
 std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
+// Resets a cached statement when the scope ends.
+struct Scoped {
+  explicit Scoped(Stmt& s) : stmt(s) {}
+  ~Scoped() { stmt.Reset(); }
+  Stmt& stmt;
+};
+
 void Scrub(std::string& s) {
   volatile char* p = s.data();
   for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
@@ -32,71 +40,48 @@ void Scrub(std::string& s) {
 
 }  // namespace
 
-Status ReplicaImpl::InsertMemberOps(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body,
-                                    const std::vector<std::int64_t>& author_map) {
-  (void)author_map;
-  for (int i = 0; i < body.ops_size(); ++i) {
-    const pb::Op& op = body.ops(i);
-    if (op.kind_case() != pb::Op::kAddMember) continue;
-    const pb::AddMember& m = op.add_member();
-    PARLEY_ASSIGN_OR_RETURN(std::int64_t target, InternAuthor(m.identity()));
-    Stmt& s = st.insert_member_op;
-    s.Bind(1, PackOpKey(static_cast<std::uint64_t>(author_id), seq, static_cast<std::uint64_t>(i)))
-        .Bind(2, author_id)
-        .Bind(3, target)
-        .Bind(4, std::int64_t{m.role() == "admin" ? kRoleAdmin : kRoleMember})
-        .BindBlob(5, Bv(m.kx_public()))
-        .Bind(6, std::string_view(m.name()));
-    Status r = s.Run();
-    s.Reset();
-    PARLEY_RETURN_IF_ERROR(r);
+Status ReplicaImpl::LoadMembership() {
+  std::vector<MemberOpRow> rows;
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
+                                   "SELECT c.author, c.seq, c.header, c.body, c.signature FROM log_changes c "
+                                   "WHERE c.membership = 1 ORDER BY c.cid"));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    pb::Change c;
+    c.set_header(std::string(AsText(s.Blob(2))));
+    c.set_body(std::string(AsText(s.Blob(3))));
+    c.set_signature(std::string(AsText(s.Blob(4))));
+    pb::ChangeHeader header;
+    if (!header.ParseFromString(c.header())) return Error(Domain::kLog, Code::kCorrupt, "a held membership change");
+    const store::VaultKey* key = EpochKey(header.epoch());
+    if (key == nullptr) continue;  // read when its key arrives
+    PARLEY_ASSIGN_OR_RETURN(pb::ChangeBody body, OpenBody(c, header, key->key.view()));
+    std::vector<MemberOpRow> ops = MemberOpsOf(author(s.Int(0)).key, static_cast<std::uint64_t>(s.Int(1)), body);
+    for (MemberOpRow& r : ops) rows.push_back(std::move(r));
   }
+  membership_ = EvaluateMembership(founder_, rows);
+  member_ops_ = std::move(rows);
   return Status::Ok();
 }
 
 Status ReplicaImpl::RecomputeMembership() {
-  struct MemberOp {
-    std::int64_t author, target;
-    int role;
-    std::string name;
-  };
-  std::vector<MemberOp> ops;
-  {
-    Stmt s;
-    PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT author, target, role, name FROM log_member_ops ORDER BY op"));
-    for (;;) {
-      PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      ops.push_back({s.Int(0), s.Int(1), static_cast<int>(s.Int(2)), std::string(s.Text(3))});
-    }
-  }
-  std::map<std::int64_t, int> roles;
-  std::map<std::int64_t, std::string> names;
-  if (!founder_.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(std::int64_t f, InternAuthor(founder_));
-    roles[f] = kRoleAdmin;
-  }
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const MemberOp& op : ops) {
-      if (roles[op.author] != kRoleAdmin) continue;
-      if (names[op.target].empty()) names[op.target] = op.name;
-      if (roles[op.target] < op.role) {
-        roles[op.target] = op.role;
-        changed = true;
-      }
-    }
-  }
+  PARLEY_RETURN_IF_ERROR(LoadMembership());
   Stmt upd;
   PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE log_authors SET role = ?2, name = ?3 WHERE id = ?1"));
+  for (const auto& [key, d] : membership_.devices) {
+    PARLEY_RETURN_IF_ERROR(InternAuthor(key).status());
+  }
   for (std::size_t id = 1; id < authors_.size(); ++id) {
     AuthorInfo& a = authors_[id];
     if (a.key.empty()) continue;
-    const auto key = static_cast<std::int64_t>(id);
-    const int role = roles.count(key) ? roles[key] : kRoleNone;
-    const std::string name = names.count(key) && !names[key].empty() ? names[key] : a.name;
+    const DeviceMembership* d = membership_.Find(a.key);
+    const int role = d == nullptr || d->revoked ? kRoleNone : d->admin ? kRoleAdmin : kRoleMember;
+    const std::string name = d != nullptr && !d->name.empty() ? d->name : a.name;
     if (role == a.role && name == a.name) continue;
-    PARLEY_RETURN_IF_ERROR(upd.Bind(1, key).Bind(2, std::int64_t{role}).Bind(3, std::string_view(name)).Run());
+    PARLEY_RETURN_IF_ERROR(upd.Bind(1, static_cast<std::int64_t>(id)).Bind(2, std::int64_t{role})
+                               .Bind(3, std::string_view(name)).Run());
     upd.Reset();
     a.role = role;
     a.name = name;
@@ -104,45 +89,156 @@ Status ReplicaImpl::RecomputeMembership() {
   return Status::Ok();
 }
 
-Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied) {
+const store::VaultKey* ReplicaImpl::EpochKey(std::uint32_t epoch) const {
+  return store_.vault().has_value() ? store_.vault()->Epoch(epoch) : nullptr;
+}
+
+const store::VaultKey* ReplicaImpl::WriteKey() const {
+  // The newest effective epoch whose key this device holds.
+  for (auto it = membership_.epochs.rbegin(); it != membership_.epochs.rend(); ++it) {
+    if (const store::VaultKey* k = EpochKey(*it)) return k;
+  }
+  return store_.vault().has_value() ? store_.vault()->Current() : nullptr;
+}
+
+Result<bool> ReplicaImpl::AbsorbEpochKeys() {
+  if (!store_.vault().has_value()) return false;
+  const std::string self = author(self_id_).key;
+  const store::DeviceKeys& me = store_.device();
+  std::vector<store::VaultKey> found;
+  auto held = [&](std::uint32_t e) {
+    if (EpochKey(e) != nullptr) return true;
+    for (const auto& k : found) {
+      if (k.epoch == e) return true;
+    }
+    return false;
+  };
+  for (const MemberOpRow& op : member_ops_) {
+    if (op.kind != MemberOpRow::Kind::kNewEpoch || held(op.epoch)) continue;
+    // Only keys an admin (or a device that was one) handed out are taken.
+    const DeviceMembership* by = membership_.Find(op.author);
+    if (by == nullptr || !by->ever_admin) continue;
+    for (std::size_t i = 0; i < op.recipients.size(); ++i) {
+      if (op.recipients[i] != self) continue;
+      auto opened = crypto::OpenSealed(me.seal, Bv(op.sealed[i]));
+      if (!opened.ok()) continue;
+      pb::SealedVaultKeys keys;
+      const bool parsed = keys.ParseFromArray(opened->data(), static_cast<int>(opened->size()));
+      std::fill(opened->begin(), opened->end(), std::uint8_t{0});
+      if (parsed) {
+        for (const pb::EpochKey& k : keys.keys()) {
+          if (k.key().size() == crypto::kAeadKeySize && !held(k.epoch())) {
+            found.push_back(store::VaultKey{k.epoch(), crypto::SecretBytes::Copy(Bv(k.key()))});
+          }
+        }
+      }
+      for (auto& k : *keys.mutable_keys()) Scrub(*k.mutable_key());
+    }
+  }
+  if (found.empty()) return false;
+  const store::VaultKeys& current = *store_.vault();
+  store::VaultKeys next;
+  next.vault_id = current.vault_id;
+  next.name = current.name;
+  for (const store::VaultKey& k : current.epochs) next.epochs.push_back({k.epoch, crypto::SecretBytes::Copy(k.key.view())});
+  for (store::VaultKey& k : found) next.epochs.push_back(std::move(k));
+  PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(next)));
+  return true;
+}
+
+Result<bool> ReplicaImpl::AppliedButVoid() {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT author, max(seq) FROM log_changes WHERE NOT pending GROUP BY author"));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (!membership_.Entitled(author(s.Int(0)).key, static_cast<std::uint64_t>(s.Int(1)))) return true;
+  }
+  return false;
+}
+
+Status ReplicaImpl::Rematerialize() {
+  PARLEY_RETURN_IF_ERROR(Exec(db_,
+                              "DELETE FROM log_records; DELETE FROM log_ops; DELETE FROM log_live; "
+                              "DELETE FROM log_superseded; UPDATE log_changes SET pending = 1;",
+                              Domain::kLog));
+  record_rids_.clear();
+  created_rids_.clear();
+  last_ops_.clear();
+  superseded_rows_ = 0;
+  return Status::Ok();
+}
+
+Status ReplicaImpl::Settle(const std::map<std::int64_t, const pb::ChangeBody*>& opened, bool membership_dirty,
+                           std::size_t* applied) {
+  for (int round = 0; round < kMaxSettleRounds; ++round) {
+    if (membership_dirty) {
+      PARLEY_RETURN_IF_ERROR(RecomputeMembership());
+      PARLEY_ASSIGN_OR_RETURN(bool keys, AbsorbEpochKeys());
+      if (keys) PARLEY_RETURN_IF_ERROR(RecomputeMembership());  // membership changes under the new keys
+      PARLEY_ASSIGN_OR_RETURN(bool void_applied, AppliedButVoid());
+      if (void_applied) PARLEY_RETURN_IF_ERROR(Rematerialize());
+    }
+    bool opened_membership = false;
+    PARLEY_RETURN_IF_ERROR(ApplyPending(opened, applied, &opened_membership));
+    if (!opened_membership) return Status::Ok();
+    membership_dirty = true;
+  }
+  return Status::Ok();
+}
+
+Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied,
+                                 bool* opened_membership) {
   struct Row {
     std::int64_t cid, author;
     std::uint64_t seq;
-    pb::Change change;
+    std::int64_t membership;  // kMembershipNone / kMembershipOps / kMembershipUnknown
   };
   std::vector<Row> rows;
   {
     PARLEY_RETURN_IF_ERROR(st.pending_changes.ForEach([&](const Stmt& s) {
-      rows.push_back(Row{s.Int(0), s.Int(1), static_cast<std::uint64_t>(s.Int(2)), {}});
+      rows.push_back(Row{s.Int(0), s.Int(1), static_cast<std::uint64_t>(s.Int(2)), s.Int(3)});
       return true;
     }));
   }
-  // Only bodies not opened in this batch are read back.
-  for (Row& r : rows) {
-    if (opened.find(r.cid) != opened.end()) continue;
-    Stmt& q = st.pending_change;
-    q.Bind(1, r.cid);
-    auto row = q.Step();
-    if (row.ok() && *row) {
-      r.change.set_header(std::string(AsText(q.Blob(0))));
-      r.change.set_body(std::string(AsText(q.Blob(1))));
-      r.change.set_signature(std::string(AsText(q.Blob(2))));
-    }
-    q.Reset();
-    if (!row.ok()) return row.status();
-  }
   for (const Row& r : rows) {
+    const bool entitled = membership_.Entitled(author(r.author).key, r.seq);
     auto it = opened.find(r.cid);
-    if (it != opened.end()) {
-      PARLEY_RETURN_IF_ERROR(ApplyBody(r.author, r.seq, *it->second));
-    } else {
+    const pb::ChangeBody* body = it != opened.end() ? it->second : nullptr;
+    pb::ChangeBody read;
+    if (body == nullptr) {
+      // Read back only what can now be used: an entitled change, or one whose membership
+      // operations are not known yet (its key had not arrived).
+      if (!entitled && r.membership != kMembershipUnknown) continue;
+      Stmt& q = st.pending_change;
+      q.Bind(1, r.cid);
+      pb::Change change;
+      auto row = q.Step();
+      if (row.ok() && *row) {
+        change.set_header(std::string(AsText(q.Blob(0))));
+        change.set_body(std::string(AsText(q.Blob(1))));
+        change.set_signature(std::string(AsText(q.Blob(2))));
+      }
+      q.Reset();
+      if (!row.ok()) return row.status();
       pb::ChangeHeader header;
-      if (!header.ParseFromString(r.change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
-      const store::VaultKey* key = store_.vault().has_value() ? store_.vault()->Epoch(header.epoch()) : nullptr;
-      if (key == nullptr) return Error(Domain::kLog, Code::kPermissionDenied, "no key for a held change's epoch");
-      PARLEY_ASSIGN_OR_RETURN(pb::ChangeBody body, OpenBody(r.change, key->key.view()));
-      PARLEY_RETURN_IF_ERROR(ApplyBody(r.author, r.seq, body));
+      if (!header.ParseFromString(change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
+      const store::VaultKey* key = EpochKey(header.epoch());
+      if (key == nullptr) continue;  // its epoch key has not arrived yet
+      PARLEY_ASSIGN_OR_RETURN(read, OpenBody(change, header, key->key.view()));
+      body = &read;
+      if (r.membership == kMembershipUnknown) {
+        const bool has = std::any_of(read.ops().begin(), read.ops().end(), IsMembershipOp);
+        Status m = st.mark_membership.Bind(1, r.cid).Bind(2, has ? kMembershipOps : kMembershipNone)
+                       .Bind(3, static_cast<std::int64_t>(read.hlc()))
+                       .Run();
+        st.mark_membership.Reset();
+        PARLEY_RETURN_IF_ERROR(m);
+        *opened_membership = *opened_membership || has;
+      }
     }
+    if (!entitled) continue;
+    PARLEY_RETURN_IF_ERROR(ApplyBody(r.author, r.seq, *body));
     Status m = st.mark_applied.Bind(1, r.cid).Run();
     st.mark_applied.Reset();
     PARLEY_RETURN_IF_ERROR(m);
@@ -151,12 +247,128 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
   return Status::Ok();
 }
 
-Status ReplicaImpl::SetRole(std::string_view, bool) {
-  return Error(Domain::kLog, Code::kUnsupported, "roles cannot change yet");
+Status ReplicaImpl::CheckAdmin() const {
+  if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault");
+  if (Revoked()) return Error(Domain::kLog, Code::kPermissionDenied, "this device was revoked from the vault");
+  if (!membership_.IsAdmin(author(self_id_).key)) {
+    return Error(Domain::kLog, Code::kPermissionDenied, "only an admin device can do this");
+  }
+  return Status::Ok();
 }
-Status ReplicaImpl::Revoke(std::string_view) { return Error(Domain::kLog, Code::kUnsupported, "revocation is not built yet"); }
-bool ReplicaImpl::Revoked() const { return false; }
-Result<bool> ReplicaImpl::HealEpoch() { return false; }
+
+Result<const DeviceMembership*> ReplicaImpl::CurrentMember(std::string_view identity) const {
+  const DeviceMembership* d = membership_.Find(identity);
+  if (d == nullptr) return Error(Domain::kLog, Code::kNotFound, "that device is not a member of this vault");
+  if (d->revoked) return Error(Domain::kLog, Code::kNotFound, "that device was already revoked from this vault");
+  return d;
+}
+
+Status ReplicaImpl::SetRole(std::string_view identity, bool admin) {
+  PARLEY_RETURN_IF_ERROR(CheckAdmin());
+  PARLEY_ASSIGN_OR_RETURN(const DeviceMembership* d, CurrentMember(identity));
+  if (d->admin == admin) {
+    return Error(Domain::kLog, Code::kAlreadyExists, admin ? "that device is already an admin" : "that device is not an admin");
+  }
+  if (!admin && membership_.AdminCount() == 1) {
+    return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be demoted; promote another device first");
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
+  PARLEY_RETURN_IF_ERROR(tx->SetRole(identity, admin));
+  return tx->Commit().status();
+}
+
+Result<std::uint32_t> ReplicaImpl::StartEpoch(LocalTransaction& tx, std::string_view excluded) {
+  std::set<std::uint32_t> used{0};
+  for (const store::VaultKey& k : store_.vault()->epochs) used.insert(k.epoch);
+  for (const MemberOpRow& op : member_ops_) {
+    if (op.kind == MemberOpRow::Kind::kNewEpoch) used.insert(op.epoch);
+  }
+  std::uint32_t epoch = 0;
+  while (used.count(epoch) != 0) {
+    std::uint8_t b[4];
+    crypto::RandomBytes(b);
+    epoch = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | std::uint32_t{b[3]};
+  }
+  store::VaultKey fresh{epoch, crypto::SecretBytes::Random(crypto::kAeadKeySize)};
+  // The whole key set: a member that missed an epoch (enrolled concurrently with it) gets it.
+  pb::SealedVaultKeys keys;
+  std::vector<const store::VaultKey*> all;
+  for (const store::VaultKey& k : store_.vault()->epochs) all.push_back(&k);
+  all.push_back(&fresh);
+  std::sort(all.begin(), all.end(), [](const store::VaultKey* a, const store::VaultKey* b) { return a->epoch < b->epoch; });
+  for (const store::VaultKey* k : all) {
+    pb::EpochKey* e = keys.add_keys();
+    e->set_epoch(k->epoch);
+    e->set_key(k->key.data(), k->key.size());
+  }
+  std::vector<std::uint32_t> shared;
+  for (const store::VaultKey* k : all) shared.push_back(k->epoch);
+  std::string plain;
+  const bool ok = keys.SerializeToString(&plain);
+  for (auto& e : *keys.mutable_keys()) Scrub(*e.mutable_key());
+  if (!ok) return Error(Domain::kLog, Code::kInternal, "encoding the epoch keys");
+  std::vector<std::string> recipients;
+  std::vector<crypto::Bytes> sealed;
+  for (const auto& [id, d] : membership_.devices) {
+    if (d.revoked || id == excluded || d.seal.size() != crypto::kDhSize) continue;
+    recipients.push_back(id);
+    sealed.push_back(crypto::SealTo(Bv(d.seal), Bv(plain)));
+  }
+  Scrub(plain);
+  // The key is kept before the change that hands it out commits: a key kept for a change
+  // that then fails is never used.
+  const store::VaultKeys& current = *store_.vault();
+  store::VaultKeys next;
+  next.vault_id = current.vault_id;
+  next.name = current.name;
+  for (const store::VaultKey& k : current.epochs) next.epochs.push_back({k.epoch, crypto::SecretBytes::Copy(k.key.view())});
+  next.epochs.push_back(std::move(fresh));
+  PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(next)));
+  PARLEY_RETURN_IF_ERROR(tx.NewEpoch(epoch, recipients, sealed, shared));
+  return epoch;
+}
+
+Status ReplicaImpl::Revoke(std::string_view identity) {
+  PARLEY_RETURN_IF_ERROR(CheckAdmin());
+  if (identity == author(self_id_).key) {
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "a device cannot revoke itself; revoke it from another admin device (or wipe it)");
+  }
+  PARLEY_ASSIGN_OR_RETURN(const DeviceMembership* d, CurrentMember(identity));
+  if (d->admin && membership_.AdminCount() == 1) {
+    return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be revoked");
+  }
+  std::uint64_t after_seq = 0;
+  if (const std::int64_t aid = FindAuthor(identity); aid != 0) {
+    Scoped g(st.max_seq);
+    st.max_seq.Bind(1, aid);
+    PARLEY_ASSIGN_OR_RETURN(bool row, st.max_seq.Step());
+    if (row) after_seq = static_cast<std::uint64_t>(st.max_seq.Int(0));
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
+  PARLEY_RETURN_IF_ERROR(tx->RevokeMember(identity, after_seq));
+  PARLEY_RETURN_IF_ERROR(StartEpoch(*tx, identity).status());
+  return tx->Commit().status();
+}
+
+bool ReplicaImpl::Revoked() const {
+  if (self_id_ == 0) return false;
+  const DeviceMembership* d = membership_.Find(author(self_id_).key);
+  return d != nullptr && d->revoked;
+}
+
+Result<bool> ReplicaImpl::HealEpoch() {
+  if (!HasVault() || Revoked() || !membership_.IsAdmin(author(self_id_).key)) return false;
+  // Heal when the current key reached a revoked device, or when a member was never handed
+  // a key this device holds (it can hand that one out).
+  bool heal = membership_.reaches_revoked;
+  for (std::uint32_t e : membership_.uncovered) heal = heal || EpochKey(e) != nullptr;
+  if (!heal) return false;
+  PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
+  PARLEY_RETURN_IF_ERROR(StartEpoch(*tx, {}).status());
+  PARLEY_RETURN_IF_ERROR(tx->Commit().status());
+  return true;
+}
 
 Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(pairing_code));
@@ -182,6 +394,10 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
                  "that pairing code is of a device that already belongs to a vault");
   }
   const std::string recipient(info.identity.begin(), info.identity.end());
+  if (const DeviceMembership* d = membership_.Find(recipient); d != nullptr && d->revoked) {
+    return Error(Domain::kLog, Code::kPermissionDenied,
+                 "that device was revoked from this vault and cannot join it again; wipe it and enrol it afresh");
+  }
   if (const std::int64_t known = FindAuthor(recipient); known != 0 && author(known).role != kRoleNone) {
     return Error(Domain::kLog, Code::kAlreadyExists,
                  "that device is already a member of this vault" +
@@ -195,7 +411,10 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
   }
   {
     PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
-    PARLEY_RETURN_IF_ERROR(tx->AddMember(info.identity, info.kx, kRoleMember, info.name, info.seal, info.seal_cert));
+    std::vector<std::uint32_t> epochs;
+    for (const store::VaultKey& k : store_.vault()->epochs) epochs.push_back(k.epoch);
+    PARLEY_RETURN_IF_ERROR(
+        tx->AddMember(info.identity, info.kx, kRoleMember, info.name, info.seal, info.seal_cert, epochs));
     PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
     (void)id;
   }
@@ -211,7 +430,12 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
   body.set_vault_nonce(identity.nonce.data(), identity.nonce.size());
   {
     pb::SealedVaultKeys keys;
-    for (const store::VaultKey& k : vault.epochs) {
+    std::vector<const store::VaultKey*> sorted;
+    for (const store::VaultKey& k : vault.epochs) sorted.push_back(&k);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const store::VaultKey* a, const store::VaultKey* b) { return a->epoch < b->epoch; });
+    for (const store::VaultKey* kp : sorted) {
+      const store::VaultKey& k = *kp;
       pb::EpochKey* e = keys.add_keys();
       e->set_epoch(k.epoch);
       e->set_key(k.key.data(), k.key.size());
@@ -226,7 +450,7 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
   }
   Stmt s;
   PARLEY_RETURN_IF_ERROR(
-      s.Prepare(db_, "SELECT header, body, signature FROM log_changes WHERE membership ORDER BY author, seq"));
+      s.Prepare(db_, "SELECT header, body, signature FROM log_changes WHERE membership = 1 ORDER BY author, seq"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;

@@ -142,7 +142,7 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
   const std::uint64_t hlc = body.hlc();
   for (int i = 0; i < body.ops_size(); ++i) {
     const pb::Op& op = body.ops(i);
-    if (op.kind_case() == pb::Op::kAddMember) continue;  // membership.cc
+    if (IsMembershipOp(op)) continue;  // membership.cc
     PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, InternRecord(op.record()));
     const std::int64_t key = PackOpKey(static_cast<std::uint64_t>(author_id), seq, static_cast<std::uint64_t>(i));
     switch (op.kind_case()) {

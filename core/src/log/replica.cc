@@ -92,13 +92,10 @@ Status ReplicaImpl::Init() {
        "UPDATE log_authors SET max_seq = max(max_seq, ?2), held = held + 1, contig = ?3 WHERE id = ?1"},
       {&st.insert_author, "INSERT INTO log_authors(key) VALUES (?1)"},
       {&st.set_meta, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"},
-      {&st.pending_changes,
-       "SELECT c.cid, c.author, c.seq FROM log_changes c "
-       "JOIN log_authors a ON a.id = c.author WHERE c.pending AND a.role > 0"},
+      {&st.pending_changes, "SELECT cid, author, seq, membership FROM log_changes WHERE pending ORDER BY cid"},
+      {&st.mark_membership, "UPDATE log_changes SET membership = ?2, hlc = ?3 WHERE cid = ?1"},
       {&st.pending_change, "SELECT header, body, signature FROM log_changes WHERE cid = ?1"},
       {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},
-      {&st.insert_member_op,
-       "INSERT OR IGNORE INTO log_member_ops(op, author, target, role, kx, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
   };
   for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
 
@@ -122,7 +119,9 @@ Status ReplicaImpl::Init() {
   if (self_id_ == 0) {
     PARLEY_ASSIGN_OR_RETURN(self_id_, InternAuthor(self));
   }
-  return Status::Ok();
+  // A log written before roles could change kept its membership in another table: the
+  // roles are derived again from the changes themselves.
+  return RecomputeMembership();
 }
 
 Status ReplicaImpl::ReloadAuthors() {
@@ -183,6 +182,7 @@ Status ReplicaImpl::ReloadAfterRollback() {
   created_rids_.clear();
   last_ops_.clear();
   PARLEY_RETURN_IF_ERROR(ReloadAuthors());
+  PARLEY_RETURN_IF_ERROR(LoadMembership());
   return CountSuperseded();
 }
 
@@ -265,7 +265,7 @@ Result<std::optional<ReplicaImpl::HeldEntry>> ReplicaImpl::Held(std::int64_t aut
 
 Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id,
                                  const pb::ChangeHeader& header, const pb::Change& change, std::uint64_t hlc,
-                                 bool pending, bool membership) {
+                                 bool pending, std::int64_t membership) {
   {
     Scoped g(st.insert_change);
     Stmt& s = st.insert_change;
@@ -276,7 +276,7 @@ Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, cons
       s.BindBlob(4, Bv(header.prev()));
     }
     s.Bind(5, static_cast<std::int64_t>(hlc)).Bind(6, static_cast<std::int64_t>(header.epoch()));
-    s.Bind(7, std::int64_t{pending ? 1 : 0}).Bind(8, std::int64_t{membership ? 1 : 0});
+    s.Bind(7, std::int64_t{pending ? 1 : 0}).Bind(8, membership);
     BindBlobView(s, 9, change.header());
     BindBlobView(s, 10, change.body());
     BindBlobView(s, 11, change.signature());

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "log/hlc.h"
+#include "log/membership_rules.h"
 #include "log/schema.h"
 #include "log/verify_batch.h"
 #include "parley/change.pb.h"
@@ -121,15 +122,43 @@ class ReplicaImpl final : public Replica {
   Status ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body);
   // Records a held change and updates its author's chain state.
   Status InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id, const pb::ChangeHeader& header,
-                      const pb::Change& change, std::uint64_t hlc, bool pending, bool membership);
-  // Stores a body's AddMember ops (membership.cc).
-  Status InsertMemberOps(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body,
-                         const std::vector<std::int64_t>& author_map);
-  // Recomputes every device's effective role from log_member_ops (membership.cc).
+                      const pb::Change& change, std::uint64_t hlc, bool pending, std::int64_t membership);
+  // membership.cc. Reads every held membership change (log_changes.membership = 1) whose
+  // key is held and evaluates the rules (membership_rules.h) into membership_.
+  Status LoadMembership();
+  // LoadMembership, then writes each device's role and name into log_authors.
   Status RecomputeMembership();
-  // Applies held-back changes whose authors are now members. Bodies already opened in this
-  // batch are passed by change row id to avoid decrypting twice.
-  Status ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied);
+  // Takes the epoch keys sealed to this device in held NewEpoch operations of (former)
+  // admins into the key file. Returns whether any was new.
+  Result<bool> AbsorbEpochKeys();
+  // Whether an applied change is no longer entitled (its author was revoked before it).
+  Result<bool> AppliedButVoid();
+  // Clears the record tables and marks every change pending, for ApplyPending to rebuild
+  // the records from the entitled changes (after a revocation voided applied changes).
+  Status Rematerialize();
+  // After changes were stored: re-evaluates membership (when `membership_dirty`), takes new
+  // keys, rebuilds when needed, applies the pending changes that are now entitled and
+  // readable, and repeats while that reveals membership operations.
+  Status Settle(const std::map<std::int64_t, const pb::ChangeBody*>& opened, bool membership_dirty,
+                std::size_t* applied);
+  // Applies held changes that are entitled and whose key is held. Bodies already opened in
+  // this batch are passed by change row id to avoid decrypting twice. Sets
+  // `*opened_membership` when a change whose body was unreadable until now holds
+  // membership operations.
+  Status ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied,
+                      bool* opened_membership);
+  const Membership& membership() const { return membership_; }
+  // kPermissionDenied unless this device is a current admin.
+  Status CheckAdmin() const;
+  // The current member `identity`; kNotFound for a device never enrolled or revoked.
+  Result<const DeviceMembership*> CurrentMember(std::string_view identity) const;
+  // Adds a NewEpoch operation to `tx`: a fresh random epoch number and key (kept in the key
+  // file first), with every key held, sealed to each current member except `excluded`.
+  Result<std::uint32_t> StartEpoch(LocalTransaction& tx, std::string_view excluded);
+  // The key of `epoch`, if held.
+  const store::VaultKey* EpochKey(std::uint32_t epoch) const;
+  // The key this device writes under: the newest effective epoch it holds.
+  const store::VaultKey* WriteKey() const;
   Status SaveClock();
   // A held change's id, its header.prev (zero for seq 1) and its link (ChangeLinkOf).
   struct HeldEntry {
@@ -181,6 +210,8 @@ class ReplicaImpl final : public Replica {
   std::int64_t superseded_rows_ = 0;
   Status CountSuperseded();
   std::unordered_map<std::string, std::int64_t> author_ids_;
+  Membership membership_;
+  std::vector<MemberOpRow> member_ops_;  // what membership_ was evaluated from
 
  public:
   // Cached prepared statements (prepared once in Init()).
@@ -189,7 +220,7 @@ class ReplicaImpl final : public Replica {
     Stmt live_field, live_record, op_held, kill_live, kill_live_exact, insert_live, insert_superseded, check_superseded,
         delete_superseded, insert_op, last_op, set_last_op;
     Stmt insert_change, held_id, chain_state, max_seq, update_chain, insert_author, set_meta;
-    Stmt pending_changes, pending_change, mark_applied, insert_member_op;
+    Stmt pending_changes, pending_change, mark_applied, mark_membership;
   } st;
 };
 

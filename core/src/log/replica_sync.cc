@@ -104,21 +104,38 @@ Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view
 }
 
 Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revoked) {
-  (void)include_revoked;
   ReplicaImpl& r = Impl(replica);
-  Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(), "SELECT key, name, role FROM log_authors WHERE role > 0 ORDER BY key"));
+  Stmt last;
+  PARLEY_RETURN_IF_ERROR(last.Prepare(r.db(),
+                                      "SELECT a.max_seq, (SELECT c.hlc FROM log_changes c WHERE c.author = a.id AND "
+                                      "c.seq = a.max_seq) FROM log_authors a WHERE a.key = ?1"));
   std::vector<MemberInfo> out;
-  for (;;) {
-    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
+  for (const auto& [identity, d] : r.membership().devices) {
+    if (d.revoked && !include_revoked) continue;
     MemberInfo& m = out.emplace_back();
-    m.identity = AsString(s.Blob(0));
-    m.name = std::string(s.Text(1));
-    m.admin = s.Int(2) == kRoleAdmin;
+    m.identity = identity;
+    m.name = d.name;
+    m.admin = d.admin && !d.revoked;
+    m.revoked = d.revoked;
+    m.founder = d.founder;
+    m.enrolled_by = d.enrolled_by;
+    m.enrolled_hlc = d.enrolled_hlc;
+    m.revoked_by = d.revoked_by;
+    m.revoked_hlc = d.revoked_hlc;
+    m.revoked_after_seq = d.revoked ? d.after_seq : 0;
+    m.has_seal_key = !d.seal.empty();
+    last.Reset();
+    last.BindBlob(1, crypto::AsBytes(identity));
+    PARLEY_ASSIGN_OR_RETURN(bool row, last.Step());
+    if (row) {
+      m.last_seq = static_cast<std::uint64_t>(last.Int(0));
+      m.last_change_hlc = static_cast<std::uint64_t>(last.Int(1));
+    }
   }
   return out;
 }
+
+const store::VaultKey* CurrentEpochKey(Replica& replica) { return Impl(replica).WriteKey(); }
 
 Result<std::vector<ChainGap>> ListGaps(Replica& replica) {
   ReplicaImpl& r = Impl(replica);

@@ -65,13 +65,7 @@ CREATE TABLE IF NOT EXISTS log_live(
   PRIMARY KEY(rid, field, op)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_superseded(op INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(op, rid))
   WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS log_member_ops(
-  op INTEGER PRIMARY KEY,
-  author INTEGER NOT NULL,
-  target INTEGER NOT NULL,
-  role INTEGER NOT NULL,
-  kx BLOB NOT NULL,
-  name TEXT NOT NULL);
+DROP TABLE IF EXISTS log_member_ops;
 )sql";
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema, Domain::kLog));
   // Chain format 2: header.prev is the predecessor's link (id and signature), not its id

@@ -21,6 +21,7 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
   if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is already open");
   if (require_member && author(self_id_).role == kRoleNone) {
+    if (Revoked()) return Error(Domain::kLog, Code::kPermissionDenied, "this device was revoked from the vault");
     return Error(Domain::kLog, Code::kPermissionDenied, "this device is not (yet) a member of the vault");
   }
   PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
@@ -190,7 +191,8 @@ Status LocalTransaction::Restore(const RecordId& record) {
 }
 
 Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name,
-                                   crypto::ByteView seal, crypto::ByteView seal_certificate) {
+                                   crypto::ByteView seal, crypto::ByteView seal_certificate,
+                                   const std::vector<std::uint32_t>& epochs) {
   PARLEY_RETURN_IF_ERROR(Usable());
   pb::Op* op = body_.add_ops();
   pb::AddMember* m = op->mutable_add_member();
@@ -200,6 +202,41 @@ Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView k
   if (!seal.empty()) m->set_seal_public(seal.data(), seal.size());
   if (!seal_certificate.empty()) m->set_seal_certificate(seal_certificate.data(), seal_certificate.size());
   m->set_name(std::string(name.substr(0, std::min<std::size_t>(name.size(), kMaxNameSize))));
+  for (std::uint32_t e : epochs) m->add_epochs(e);
+  membership_ = true;
+  return Status::Ok();
+}
+
+Status LocalTransaction::SetRole(std::string_view identity, bool admin) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  pb::SetRole* op = body_.add_ops()->mutable_set_role();
+  op->set_identity(std::string(identity));
+  op->set_role(admin ? "admin" : "member");
+  membership_ = true;
+  return Status::Ok();
+}
+
+Status LocalTransaction::RevokeMember(std::string_view identity, std::uint64_t after_seq) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  pb::RevokeMember* op = body_.add_ops()->mutable_revoke_member();
+  op->set_identity(std::string(identity));
+  op->set_after_seq(after_seq);
+  membership_ = true;
+  return Status::Ok();
+}
+
+Status LocalTransaction::NewEpoch(std::uint32_t epoch, const std::vector<std::string>& recipients,
+                                  const std::vector<crypto::Bytes>& sealed,
+                                  const std::vector<std::uint32_t>& shared) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  pb::NewEpoch* op = body_.add_ops()->mutable_new_epoch();
+  op->set_epoch(epoch);
+  for (std::size_t i = 0; i < recipients.size() && i < sealed.size(); ++i) {
+    pb::EpochKeyFor* k = op->add_keys();
+    k->set_recipient(recipients[i]);
+    k->set_sealed(sealed[i].data(), sealed[i].size());
+  }
+  for (std::uint32_t e : shared) op->add_epochs(e);
   membership_ = true;
   return Status::Ok();
 }
@@ -208,7 +245,7 @@ Result<ChangeId> LocalTransaction::Commit() {
   if (done_) return Error(Domain::kLog, Code::kInvalidArgument, "the transaction is finished");
   Status s = failed_;
   if (s.ok() && body_.ops_size() == 0) s = Error(Domain::kLog, Code::kInvalidArgument, "nothing to commit");
-  const store::VaultKey* key = r_.store().vault().has_value() ? r_.store().vault()->Current() : nullptr;
+  const store::VaultKey* key = r_.WriteKey();
   if (s.ok() && key == nullptr) s = Error(Domain::kLog, Code::kNotFound, "no vault key");
   pb::Change change;
   ChangeId id{};
@@ -226,11 +263,11 @@ Result<ChangeId> LocalTransaction::Commit() {
     s = SealChange(p, body_, &change, &id);
   }
   if (s.ok() && !header.ParseFromString(change.header())) s = Error(Domain::kLog, Code::kInternal, "header");
-  if (s.ok()) s = r_.InsertChange(r_.self_id(), seq_, id, header, change, hlc_, false, membership_);
-  if (s.ok() && membership_) {
-    s = r_.InsertMemberOps(r_.self_id(), seq_, body_, {r_.self_id()});
-    if (s.ok()) s = r_.RecomputeMembership();
+  if (s.ok()) {
+    s = r_.InsertChange(r_.self_id(), seq_, id, header, change, hlc_, false,
+                        membership_ ? kMembershipOps : kMembershipNone);
   }
+  if (s.ok() && membership_) s = r_.RecomputeMembership();
   if (s.ok()) s = r_.SaveClock();
   if (s.ok()) s = tx_.Commit();  // rolls back itself when the commit fails
   done_ = true;

@@ -32,7 +32,14 @@ class LocalTransaction final : public Transaction {
   // Membership: adds (or re-adds with a new role) a device. Used by CreateVault and Invite.
   // `seal` and `seal_certificate` may be empty (a device enrolled before sealing keys).
   Status AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name,
-                   crypto::ByteView seal, crypto::ByteView seal_certificate);
+                   crypto::ByteView seal, crypto::ByteView seal_certificate,
+                   const std::vector<std::uint32_t>& epochs = {});
+  // Membership operations (docs/membership.md); the caller checks the rules first.
+  Status SetRole(std::string_view identity, bool admin);
+  Status RevokeMember(std::string_view identity, std::uint64_t after_seq);
+  // `sealed[i]` is the key set sealed to `recipients[i]`.
+  Status NewEpoch(std::uint32_t epoch, const std::vector<std::string>& recipients,
+                  const std::vector<crypto::Bytes>& sealed, const std::vector<std::uint32_t>& shared);
 
  private:
   Status Usable() const;

@@ -25,6 +25,10 @@ inline constexpr std::uint64_t kMaxAuthors = (1ULL << kOpAuthorBits) - 1;
 inline constexpr std::size_t kMaxNameSize = 256;
 // Changes held back because their author is not (yet) a member; more are refused.
 inline constexpr std::uint64_t kMaxPendingChanges = 100'000;
+// A sealed epoch key set (NewEpoch): room for thousands of epochs of 32-byte keys.
+inline constexpr std::size_t kMaxSealedEpochKeys = 64 << 10;
+// Rounds of "new keys or membership ops opened, re-evaluate" in one apply.
+inline constexpr int kMaxSettleRounds = 16;
 // Record-id and history-head lookups remembered in memory; beyond this many entries a map
 // is emptied and refilled from the tables as records are used again.
 inline constexpr std::size_t kMaxCachedRecords = 1u << 18;

@@ -103,7 +103,10 @@ struct HistoryEntry {
 struct ApplyReport {
   std::size_t applied = 0;     // new changes verified and applied
   std::size_t duplicates = 0;  // already held; ignored
-  std::size_t pending = 0;     // held back: author not yet known to be a member
+  std::size_t pending = 0;     // held back: author not yet known to be a member, or key not arrived
+  // Kept but never applied: written by a revoked device after its revocation
+  // (docs/membership.md).
+  std::size_t refused_revoked = 0;
   // Signatures verified. The others were vouched for by a later change of the same author
   // whose link covers them (parley/core/change_rules.h): about one per author per batch.
   std::size_t signatures_verified = 0;

@@ -99,6 +99,10 @@ struct MemberInfo {
 // Current members only (revoked == false) unless `include_revoked`.
 Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revoked = false);
 
+// The epoch key this device writes under (the newest effective epoch it holds,
+// docs/membership.md); nullptr without a vault. Valid until the next call on the replica.
+const store::VaultKey* CurrentEpochKey(Replica& replica);
+
 // Changes known to exist but not held, per author: "device X: changes a-b missing".
 struct ChainGap {
   std::string author;  // 32 raw bytes

@@ -1,0 +1,82 @@
+// The membership rules (docs/membership.md): who is a member, who is an admin, who is
+// revoked and which epoch is current, from the membership operations held. A pure function
+// of the set of operations: every device that holds the same changes computes the same
+// answer, whatever order they arrived in.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parley/change.pb.h"
+
+namespace parley::log {
+
+// A change operation that changes membership (never applied to records).
+bool IsMembershipOp(const pb::Op& op);
+
+// One membership operation of a held change.
+struct MemberOpRow {
+  enum class Kind : int { kAdd = 1, kSetRole = 2, kRevoke = 3, kNewEpoch = 4 };
+  std::string author;  // 32 raw bytes
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;  // the change's clock
+  std::uint32_t index = 0;
+  Kind kind = Kind::kAdd;
+  std::string target;           // kAdd, kSetRole, kRevoke: 32 raw bytes
+  bool admin = false;           // kAdd, kSetRole
+  std::uint64_t after_seq = 0;  // kRevoke
+  std::uint32_t epoch = 0;      // kNewEpoch
+  std::vector<std::string> recipients;  // kNewEpoch: identity keys
+  std::vector<std::string> sealed;      // kNewEpoch: the sealed key set of each recipient
+  std::vector<std::uint32_t> shared;    // kAdd, kNewEpoch: the epochs whose keys it handed out
+  std::string name, kx, seal;           // kAdd
+};
+
+// The rows of one opened change body (ops that are not about membership are skipped).
+std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq, const pb::ChangeBody& body);
+
+inline constexpr std::uint64_t kNotRevoked = std::numeric_limits<std::uint64_t>::max();
+
+struct DeviceMembership {
+  bool admin = false;
+  bool ever_admin = false;  // an admin at some point of the evaluation
+  bool revoked = false;
+  bool founder = false;
+  std::string enrolled_by;
+  std::uint64_t enrolled_hlc = 0;
+  std::string revoked_by;
+  std::uint64_t revoked_hlc = 0;
+  std::uint64_t after_seq = kNotRevoked;  // its changes numbered above are refused
+  std::string name, kx, seal;
+};
+
+struct Membership {
+  std::map<std::string, DeviceMembership> devices;  // every device ever enrolled
+  std::vector<std::uint32_t> epochs{0};             // effective epochs in order; back() is current
+  std::set<std::string> epoch_recipients;           // devices given the current epoch's key
+  bool reaches_revoked = false;  // the current epoch's key was given to a now revoked device
+  // Epochs whose key some current member with a sealing key was never handed (by an invite
+  // or a NewEpoch of a device that was an admin).
+  std::set<std::uint32_t> uncovered;
+
+  const DeviceMembership* Find(std::string_view identity) const;
+  bool IsAdmin(std::string_view identity) const;
+  bool IsMember(std::string_view identity) const;  // enrolled and not revoked
+  // Whether change `seq` of `author` counts: the author was enrolled and the change is not
+  // after its revocation.
+  bool Entitled(std::string_view author, std::uint64_t seq) const;
+  std::size_t AdminCount() const;
+};
+
+// Applies `ops` in the order (hlc, author, seq, index); an operation takes effect when its
+// author is a current admin at that point and its change is not after its author's
+// revocation. Revocations void their target's later changes, which can void operations
+// seen earlier, so the evaluation repeats until the set of voided changes is stable.
+Membership EvaluateMembership(std::string_view founder, std::vector<MemberOpRow> ops);
+
+}  // namespace parley::log
