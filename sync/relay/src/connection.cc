@@ -247,10 +247,8 @@ asio::awaitable<bool> Connection::Authenticate() {
   }
   if (revoked->has_value()) {
     const Revocation& r = **revoked;
-    LogInfo("revoked_refused", {{"conn", id_},
-                                {"device", device_hex_},
-                                {"vault", crypto::ToHex(crypto::ByteView(r.vault.data(), std::min<std::size_t>(8, r.vault.size())))},
-                                {"at", "authenticate"}});
+    const std::string vault_hex = crypto::ToHex(crypto::ByteView(r.vault.data(), std::min<std::size_t>(8, r.vault.size())));
+    LogInfo("revoked_refused", {{"conn", id_}, {"device", device_hex_}, {"vault", vault_hex}, {"at", "authenticate"}});
     SendRevoked(frame->id(), r.membership);
     CloseAfterFlush();
     co_return false;
