@@ -289,6 +289,18 @@ void RelayFramesSeeds(const std::string& dir) {
   const Blob set_members = frame([&](pb::Frame& f) {
     *f.mutable_set_membership() = wire::MakeSetMembership(list, FixedAdminDevice().identity);
   });
+  // Version 2 again, revoking the member device (MembershipList.revoked).
+  pb::MembershipList revoking = list;
+  revoking.add_revoked(Str(FixedMemberDevice().identity.public_key));
+  const Blob set_revoking = frame([&](pb::Frame& f) {
+    *f.mutable_set_membership() = wire::MakeSetMembership(revoking, FixedAdminDevice().identity);
+  });
+  // Version 3 dropping that revocation (ERROR_REVOCATION_DROPPED after set_revoking).
+  pb::MembershipList unrevoking = list;
+  unrevoking.set_version(3);
+  const Blob set_unrevoking = frame([&](pb::Frame& f) {
+    *f.mutable_set_membership() = wire::MakeSetMembership(unrevoking, FixedAdminDevice().identity);
+  });
   const Blob register_vault = frame([&](pb::Frame& f) {
     *f.mutable_register_vault() = wire::MakeRegisterVault(FixedAdminDevice().identity);
   });
@@ -310,6 +322,8 @@ void RelayFramesSeeds(const std::string& dir) {
   Put(dir, t, "member-push", Records(1, {push({changes[2]}, vault), pull(0, 0, vault)}));
   Put(dir, t, "purge", Records(0, {purge, pull(0, 0, vault), push({changes[0]}, vault)}));
   Put(dir, t, "membership", Records(0, {set_members, set_members, pull(0, 0, vault)}));
+  Put(dir, t, "membership-revoke",
+      Records(0, {set_revoking, set_unrevoking, push({changes[2]}, vault), pull(0, 0, vault)}));
   Put(dir, t, "register", Records(0, {register_vault, register_vault}));
   Put(dir, t, "unexpected-types", Records(0, {authenticate, welcome, Blob{}, ToBlob("\xff\xff\xff not a frame")}));
   Put(dir, t, "bad-vaults", Records(0, {pull(0, 0, std::string(31, '\x11')), pull(0, 0, std::string(32, '\x13'))}));

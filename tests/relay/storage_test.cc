@@ -5,6 +5,7 @@
 #include "log/change_codec.h"
 #include "parley/core/sqlite_util.h"
 #include "parley/relay/relay_storage.h"
+#include "parley/wire.pb.h"
 #include "support/temp_dir.h"
 #include "test_changes.h"
 
@@ -172,6 +173,77 @@ TEST_F(StorageTest, MembershipVersionsMustGrowByOne) {
   auto v = db_->GetVault(vault_);
   EXPECT_EQ(v->membership.version, 1u);
   EXPECT_EQ(v->membership.list, "list-1");
+}
+
+// A stored list indexes its members and revoked keys; the next list replaces them.
+TEST_F(StorageTest, ListsIndexMembersAndRevocations) {
+  const Bytes member = crypto::RandomBytes(32), gone = crypto::RandomBytes(32);
+  EXPECT_TRUE(*db_->IsMemberAnywhere(author_.public_key));  // the creator, at version 0
+  EXPECT_FALSE(db_->FindRevocation(gone)->has_value());
+  pb::MembershipList list;
+  list.set_vault(vault_.data(), vault_.size());
+  list.set_version(1);
+  auto* a = list.add_members();
+  a->set_identity(author_.public_key.data(), 32);
+  a->set_role("admin");
+  auto* m = list.add_members();
+  m->set_identity(member.data(), 32);
+  m->set_role("member");
+  list.add_revoked(gone.data(), 32);
+  StoredMembership v1{1, list.SerializeAsString(), author_.public_key, Bytes(64, 7)};
+  ASSERT_TRUE(db_->SetMembership(vault_, v1).ok());
+  EXPECT_TRUE(*db_->IsMemberAnywhere(member));
+  EXPECT_FALSE(*db_->IsMemberAnywhere(gone));
+  auto found = db_->FindRevocation(gone);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->vault, vault_);
+  EXPECT_EQ((*found)->membership.version, 1u);
+  EXPECT_EQ((*found)->membership.list, v1.list);
+  EXPECT_EQ((*found)->membership.signature, v1.signature);
+  EXPECT_FALSE(db_->FindRevocation(member)->has_value());
+  // v2 revokes the member too and drops nobody; v1's member row goes.
+  list.set_version(2);
+  list.mutable_members()->RemoveLast();
+  list.add_revoked(member.data(), 32);
+  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{2, list.SerializeAsString(), author_.public_key,
+                                                          Bytes(64, 8)})
+                  .ok());
+  EXPECT_FALSE(*db_->IsMemberAnywhere(member));
+  EXPECT_EQ((*db_->FindRevocation(member))->membership.version, 2u);
+  EXPECT_EQ((*db_->FindRevocation(gone))->membership.version, 2u);
+}
+
+// Storage from before the indexes (schema 0) gets them filled from its stored lists.
+TEST_F(StorageTest, StorageWithoutTheIndexesIsMigrated) {
+  const Bytes gone = crypto::RandomBytes(32);
+  pb::MembershipList list;
+  list.set_vault(vault_.data(), vault_.size());
+  list.set_version(1);
+  auto* a = list.add_members();
+  a->set_identity(author_.public_key.data(), 32);
+  a->set_role("admin");
+  list.add_revoked(gone.data(), 32);
+  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{1, list.SerializeAsString(), author_.public_key,
+                                                          Bytes(64, 7)})
+                  .ok());
+  Bytes other_vault = crypto::RandomBytes(32), other_creator = crypto::RandomBytes(32);
+  ASSERT_TRUE(db_->RegisterVault(other_vault, other_creator).ok());
+  db_.reset();
+  const std::string path = dir_.Sub("relay.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(parley::Exec(db,
+                           "DROP TABLE vault_members; DROP TABLE revoked_devices; PRAGMA user_version = 0;")
+                  .ok());
+  sqlite3_close(db);
+  auto reopened = OpenSqliteRelayStorage(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  db_ = std::move(*reopened);
+  auto found = db_->FindRevocation(gone);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->vault, vault_);
+  EXPECT_TRUE(*db_->IsMemberAnywhere(author_.public_key));
+  EXPECT_TRUE(*db_->IsMemberAnywhere(other_creator));  // a vault still at version 0
 }
 
 TEST_F(StorageTest, EnvelopesAreKeptOncePerContent) {

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "parley/sync/auth.h"
@@ -88,6 +89,9 @@ void Connection::Abort() {
 void Connection::Notify(const std::string& vault, std::uint64_t head_seq) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), vault, head_seq] {
     if (self->closed_ || !self->authenticated_ || self->flush_then_close_) return;
+    // A subscriber the vault's current list no longer admits (revoked, or removed) hears
+    // nothing more of it.
+    if (auto view = self->ctx_.vaults.Find(vault); view && view->members.Find(self->device_) == nullptr) return;
     pb::Frame f;
     f.mutable_notify()->set_vault(vault);
     f.mutable_notify()->set_head_seq(head_seq);
@@ -225,6 +229,30 @@ asio::awaitable<bool> Connection::Authenticate() {
   }
   device_ = std::move(*device);
   device_hex_ = crypto::ToHex(crypto::ByteView(device_.data(), 8));
+  // A device revoked from a vault here, and a member of none, is refused with the proof.
+  auto lookup = [me = device_](RelayStorage& st) -> Result<std::optional<Revocation>> {
+    PARLEY_ASSIGN_OR_RETURN(std::optional<Revocation> r, st.FindRevocation(me));
+    if (!r) return r;
+    PARLEY_ASSIGN_OR_RETURN(bool member, st.IsMemberAnywhere(me));
+    if (member) r.reset();
+    return r;
+  };
+  auto revoked = co_await Call<Result<std::optional<Revocation>>>(ctx_.storage, false, std::move(lookup));
+  if (!revoked.ok()) {
+    ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    LogWarn("storage_error", {{"conn", id_}, {"reason", revoked.status().message()}});
+    SendError(frame->id(), pb::ERROR_UNAVAILABLE, "storage unavailable", tuning::kRetryAfterStorageErrorMs);
+    CloseAfterFlush();
+    co_return false;
+  }
+  if (revoked->has_value()) {
+    const Revocation& r = **revoked;
+    const std::string vault_hex = crypto::ToHex(crypto::ByteView(r.vault.data(), std::min<std::size_t>(8, r.vault.size())));
+    LogInfo("revoked_refused", {{"conn", id_}, {"device", device_hex_}, {"vault", vault_hex}, {"at", "authenticate"}});
+    SendRevoked(frame->id(), r.membership);
+    CloseAfterFlush();
+    co_return false;
+  }
   authenticated_ = true;
   LogInfo("authenticated", {{"conn", id_}, {"device", device_hex_}});
   pb::Frame welcome;
@@ -347,6 +375,20 @@ void Connection::SendError(std::uint64_t id, pb::ErrorCode code, std::string mes
   e->set_code(code);
   e->set_message(std::move(message));
   e->set_retry_after_ms(retry_after_ms);
+  SendFrame(std::move(f));
+}
+
+void Connection::SendRevoked(std::uint64_t id, const StoredMembership& proof) {
+  ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+  pb::Frame f;
+  f.set_id(id);
+  pb::Error* e = f.mutable_error();
+  e->set_code(pb::ERROR_REVOKED);
+  e->set_message("this device was revoked from the vault");
+  pb::SetMembership* p = e->mutable_revocation();
+  p->set_list(proof.list);
+  p->set_signer(proof.signer.data(), proof.signer.size());
+  p->set_signature(proof.signature.data(), proof.signature.size());
   SendFrame(std::move(f));
 }
 

@@ -93,6 +93,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendFrame(pb::Frame frame);
   void SendError(std::uint64_t id, pb::ErrorCode code, std::string message, std::uint32_t retry_after_ms = 0);
   void SendDone(std::uint64_t id);
+  // ERROR_REVOKED answering `id`, with `proof` (the stored list revoking this device).
+  void SendRevoked(std::uint64_t id, const StoredMembership& proof);
   // Closes now. `reason` is logged.
   void Close(std::string_view reason);
   // Closes once the queue is flushed; the reader stops.

@@ -1,6 +1,6 @@
 // The relay's answer to each frame after authentication (docs/wire-protocol.md, "Frames").
 // Every vault operation starts with the membership check (an all-vaults GetEnvelopes
-// checks it per vault); nothing is stored for a device that is not a member, and a PushAck
+// checks it per vault; a device the vault's list revokes gets ERROR_REVOKED with that list); nothing is stored for a device that is not a member, and a PushAck
 // is queued only after the storage commit returned.
 #include <algorithm>
 #include <map>
@@ -91,6 +91,7 @@ asio::awaitable<std::shared_ptr<const VaultView>> Connection::LoadVault(std::uin
   }
   auto view = std::make_shared<VaultView>();
   view->creator = info->creator;
+  view->stored = info->membership;
   if (info->membership.version == 0) {
     view->members.vault.assign(vault.begin(), vault.end());
     view->members.members.push_back(wire::MemberEntry{info->creator, true});
@@ -110,6 +111,11 @@ asio::awaitable<std::shared_ptr<const VaultView>> Connection::RequireMember(std:
                                                                             bool need_admin) {
   auto view = co_await LoadVault(id, vault);
   if (!view) co_return nullptr;
+  if (view->members.IsRevoked(device_)) {
+    LogInfo("revoked_refused", {{"conn", id_}, {"device", device_hex_}, {"vault", Short(vault)}});
+    SendRevoked(id, view->stored);
+    co_return nullptr;
+  }
   const wire::MemberEntry* me = view->members.Find(device_);
   if (me == nullptr) {
     SendError(id, pb::ERROR_NOT_MEMBER, "this device is not a member of the vault");
@@ -175,6 +181,10 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
   std::vector<int> slot;  // ack index of each change in to_store
   for (CheckResult& r : checked) {
     pb::ChangeAck* ack = acks->add_acks();
+    if (r.refusal == pb::REFUSAL_NONE && view.members.IsRevoked(r.change.author)) {
+      r.refusal = pb::REFUSAL_REVOKED;
+      r.reason = "the author was revoked from the vault";
+    }
     if (r.refusal == pb::REFUSAL_NONE && view.members.Find(r.change.author) == nullptr) {
       r.refusal = pb::REFUSAL_NOT_MEMBER;
       r.reason = "the author is not a member of the vault";
@@ -354,6 +364,14 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
     SendFrame(StaleMembership(id, view->members.version));
     co_return;
   }
+  // A revocation is permanent: the new list keeps every key the held one revokes (and so
+  // re-admits none of them, a key being never both member and revoked).
+  if (const crypto::Bytes* dropped = wire::FirstDroppedRevocation(view->members, *parsed)) {
+    SendError(id, pb::ERROR_REVOCATION_DROPPED,
+              "the list drops the revoked device " + crypto::ToHex(crypto::ByteView(dropped->data(), 8)) +
+                  "; a revocation is permanent");
+    co_return;
+  }
   StoredMembership m;
   m.version = parsed->version;
   m.list = set.list();
@@ -384,8 +402,10 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
   auto next = std::make_shared<VaultView>();
   next->creator = view->creator;
   next->members = std::move(*parsed);
+  next->stored = m;
+  const auto revoked = static_cast<std::uint64_t>(next->members.revoked.size());
   ctx_.vaults.Put(vault, std::move(next));
-  LogInfo("membership", {{"conn", id_}, {"vault", Short(vault)}, {"version", m.version}});
+  LogInfo("membership", {{"conn", id_}, {"vault", Short(vault)}, {"version", m.version}, {"revoked", revoked}});
   SendDone(id);
 }
 

@@ -4,6 +4,11 @@
 //   changes(vid, seq, id, author, author_seq, data)   data NULL once purged
 //   chains(vid, author, seq, link)                     per-author chain head and its link
 //   envelopes(vid, recipient, digest, sealed)          also indexed by recipient
+//   vault_members(identity, vid)                       who each vault's current list admits
+//   revoked_devices(identity, vid)                     whom each vault's current list revokes
+// The last two index the stored lists (rewritten with each list, in its transaction); they
+// came with schema version 1 (PRAGMA user_version), whose migration fills them from the
+// lists already stored.
 // head_seq is the vault's last assigned sequence number; it only grows, so numbers are
 // never reused even after a purge. WAL with synchronous=FULL: a commit is on disk when
 // sqlite3_step of COMMIT returns.
@@ -15,6 +20,7 @@
 #include "parley/core/sqlite_util.h"
 #include "parley/relay/relay_storage.h"
 #include "parley/relay/tuning.h"
+#include "parley/sync/auth.h"
 
 namespace parley::relay {
 namespace {
@@ -35,7 +41,17 @@ CREATE TABLE IF NOT EXISTS envelopes(
   vid INTEGER NOT NULL, recipient BLOB NOT NULL, digest BLOB NOT NULL, sealed BLOB NOT NULL,
   PRIMARY KEY(vid, recipient, digest)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS envelopes_by_recipient ON envelopes(recipient, vid, digest);
+CREATE TABLE IF NOT EXISTS vault_members(
+  identity BLOB NOT NULL, vid INTEGER NOT NULL, PRIMARY KEY(identity, vid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS vault_members_by_vault ON vault_members(vid);
+CREATE TABLE IF NOT EXISTS revoked_devices(
+  identity BLOB NOT NULL, vid INTEGER NOT NULL, PRIMARY KEY(identity, vid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS revoked_devices_by_vault ON revoked_devices(vid);
 )sql";
+
+// PRAGMA user_version of storage this code writes. 0: before the member and revocation
+// indexes (filled from the stored lists when such storage is opened).
+constexpr std::int64_t kSchemaVersion = 1;
 
 Status Io(int rc, sqlite3* db, std::string_view what) { return SqliteStatus(rc, db, what, Domain::kSync); }
 Bytes ToBytes(std::span<const std::uint8_t> b) { return Bytes(b.begin(), b.end()); }
@@ -61,13 +77,30 @@ class SqliteRelayStorage final : public RelayStorage {
       return Error(Domain::kSync, Code::kUnsupported,
                    "this relay's storage uses an earlier chain format that this version cannot serve");
     }
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t version, UserVersion());
+    if (version > kSchemaVersion) {
+      return Error(Domain::kSync, Code::kUnsupported, "this relay's storage was written by a newer version");
+    }
+    if (version < kSchemaVersion) PARLEY_RETURN_IF_ERROR(Migrate());
     return Status::Ok();
   }
 
   Status RegisterVault(ByteView vault, ByteView creator) override {
-    Stmt& s = Get("INSERT OR IGNORE INTO vaults(vault, creator) VALUES(?, ?)");
-    PARLEY_RETURN_IF_ERROR(s.BindBlob(1, vault).BindBlob(2, creator).Run());
-    if (sqlite3_changes(db_) == 0) return Error(Domain::kSync, Code::kAlreadyExists, "the vault is registered");
+    bool registered = false;
+    const Status done = WithImmediateTransaction(
+        db_,
+        [&]() -> Status {
+          Stmt& s = Get("INSERT OR IGNORE INTO vaults(vault, creator) VALUES(?, ?)");
+          PARLEY_RETURN_IF_ERROR(s.BindBlob(1, vault).BindBlob(2, creator).Run());
+          if (sqlite3_changes(db_) == 0) return Status::Ok();
+          registered = true;
+          const std::int64_t vid = sqlite3_last_insert_rowid(db_);
+          Stmt& m = Get("INSERT OR IGNORE INTO vault_members(identity, vid) VALUES(?, ?)");
+          return m.BindBlob(1, creator).Bind(2, vid).Run();
+        },
+        Domain::kSync);
+    PARLEY_RETURN_IF_ERROR(done);
+    if (!registered) return Error(Domain::kSync, Code::kAlreadyExists, "the vault is registered");
     return Status::Ok();
   }
 
@@ -94,16 +127,55 @@ class SqliteRelayStorage final : public RelayStorage {
   }
 
   Status SetMembership(ByteView vault, const StoredMembership& m) override {
-    Stmt& s = Get(
-        "UPDATE vaults SET members_version = ?, members_list = ?, members_signer = ?, members_signature = ? "
-        "WHERE vault = ? AND members_version = ?");
-    s.Bind(1, static_cast<std::int64_t>(m.version)).BindBlob(2, View(m.list)).BindBlob(3, m.signer);
-    s.BindBlob(4, m.signature).BindBlob(5, vault).Bind(6, static_cast<std::int64_t>(m.version) - 1);
-    PARLEY_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(db_) == 1) return Status::Ok();
+    bool replaced = false;
+    const Status done = WithImmediateTransaction(
+        db_,
+        [&]() -> Status {
+          Stmt& s = Get(
+              "UPDATE vaults SET members_version = ?, members_list = ?, members_signer = ?, members_signature = ? "
+              "WHERE vault = ? AND members_version = ?");
+          s.Bind(1, static_cast<std::int64_t>(m.version)).BindBlob(2, View(m.list)).BindBlob(3, m.signer);
+          s.BindBlob(4, m.signature).BindBlob(5, vault).Bind(6, static_cast<std::int64_t>(m.version) - 1);
+          PARLEY_RETURN_IF_ERROR(s.Run());
+          if (sqlite3_changes(db_) != 1) return Status::Ok();
+          replaced = true;
+          PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+          return IndexList(vid, m.list);
+        },
+        Domain::kSync);
+    PARLEY_RETURN_IF_ERROR(done);
+    if (replaced) return Status::Ok();
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
     return Error(Domain::kSync, Code::kConflict, "the membership version is not the next one");
+  }
+
+  Result<std::optional<Revocation>> FindRevocation(ByteView identity) override {
+    Stmt& s = Get(
+        "SELECT v.vault, v.members_version, v.members_list, v.members_signer, v.members_signature "
+        "FROM revoked_devices r JOIN vaults v ON v.vid = r.vid WHERE r.identity = ? ORDER BY r.vid LIMIT 1");
+    s.BindBlob(1, identity);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    std::optional<Revocation> out;
+    if (row) {
+      Revocation& r = out.emplace();
+      r.vault = ToBytes(s.Blob(0));
+      r.membership.version = static_cast<std::uint64_t>(s.Int(1));
+      auto list = s.Blob(2);
+      r.membership.list.assign(reinterpret_cast<const char*>(list.data()), list.size());
+      r.membership.signer = ToBytes(s.Blob(3));
+      r.membership.signature = ToBytes(s.Blob(4));
+    }
+    s.Reset();
+    return out;
+  }
+
+  Result<bool> IsMemberAnywhere(ByteView identity) override {
+    Stmt& s = Get("SELECT 1 FROM vault_members WHERE identity = ? LIMIT 1");
+    s.BindBlob(1, identity);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    s.Reset();
+    return row;
   }
 
   Result<std::vector<InsertOutcome>> InsertChanges(std::span<const NewChange> changes) override {
@@ -219,6 +291,68 @@ class SqliteRelayStorage final : public RelayStorage {
     Status s = stmts_.back().second.Prepare(db_, sql);
     (void)s;  // a failure surfaces as an error from the first Step/Run
     return stmts_.back().second;
+  }
+
+  Result<std::int64_t> UserVersion() {
+    Stmt s;
+    PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "PRAGMA user_version"));
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.Int(0) : 0;
+  }
+
+  // Rewrites the vault's rows of the member and revocation indexes from `list` (a stored
+  // MembershipList; one that does not parse names nobody).
+  Status IndexList(std::int64_t vid, const std::string& list) {
+    PARLEY_RETURN_IF_ERROR(Get("DELETE FROM vault_members WHERE vid = ?").Bind(1, vid).Run());
+    PARLEY_RETURN_IF_ERROR(Get("DELETE FROM revoked_devices WHERE vid = ?").Bind(1, vid).Run());
+    auto parsed = wire::ParseMembership(list);
+    if (!parsed.ok()) return Status::Ok();
+    for (const wire::MemberEntry& e : parsed->members) {
+      Stmt& m = Get("INSERT OR IGNORE INTO vault_members(identity, vid) VALUES(?, ?)");
+      PARLEY_RETURN_IF_ERROR(m.BindBlob(1, e.identity).Bind(2, vid).Run());
+    }
+    for (const Bytes& r : parsed->revoked) {
+      Stmt& m = Get("INSERT OR IGNORE INTO revoked_devices(identity, vid) VALUES(?, ?)");
+      PARLEY_RETURN_IF_ERROR(m.BindBlob(1, r).Bind(2, vid).Run());
+    }
+    return Status::Ok();
+  }
+
+  // Schema 0 -> 1: fills the member and revocation indexes from the stored lists. Another
+  // object over the same file may have migrated meanwhile: the version is read again under
+  // the write lock.
+  Status Migrate() {
+    return WithImmediateTransaction(
+        db_,
+        [&]() -> Status {
+          PARLEY_ASSIGN_OR_RETURN(std::int64_t version, UserVersion());
+          if (version >= kSchemaVersion) return Status::Ok();
+          struct Row {
+            std::int64_t vid;
+            Bytes creator;
+            std::int64_t members_version;
+            std::string list;
+          };
+          std::vector<Row> rows;
+          Stmt s;
+          PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT vid, creator, members_version, members_list FROM vaults"));
+          PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& r) {
+            auto list = r.Blob(3);
+            rows.push_back(Row{r.Int(0), ToBytes(r.Blob(1)), r.Int(2),
+                               std::string(reinterpret_cast<const char*>(list.data()), list.size())});
+            return true;
+          }));
+          for (const Row& r : rows) {
+            if (r.members_version == 0) {
+              Stmt& m = Get("INSERT OR IGNORE INTO vault_members(identity, vid) VALUES(?, ?)");
+              PARLEY_RETURN_IF_ERROR(m.BindBlob(1, r.creator).Bind(2, r.vid).Run());
+            } else {
+              PARLEY_RETURN_IF_ERROR(IndexList(r.vid, r.list));
+            }
+          }
+          return Exec(db_, "PRAGMA user_version = " + std::to_string(kSchemaVersion), Domain::kSync);
+        },
+        Domain::kSync);
   }
 
   // 0 when the vault is unknown. A vault's vid never changes, so known ones are cached.

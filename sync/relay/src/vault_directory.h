@@ -1,4 +1,5 @@
-// A cache of each vault's creator and current membership, so that the membership check of
+// A cache of each vault's creator and current membership (members, revoked keys and the
+// signed list itself), so that the membership check of
 // every vault operation does not wait for storage. Loaded from storage on a miss and
 // replaced after a membership change commits.
 // Thread safety: any thread.
@@ -9,13 +10,15 @@
 #include <mutex>
 #include <string>
 
+#include "parley/relay/relay_storage.h"
 #include "parley/sync/auth.h"
 
 namespace parley::relay {
 
 struct VaultView {
   crypto::Bytes creator;
-  wire::ParsedMembership members;  // version 0: the creator alone, as admin
+  wire::ParsedMembership members;  // version 0: the creator alone, as admin; `revoked` too
+  StoredMembership stored;         // the signed list as stored (the proof sent with ERROR_REVOKED)
 };
 
 class VaultDirectory {

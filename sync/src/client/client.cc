@@ -22,7 +22,10 @@ SyncClient::~SyncClient() = default;
 
 void SyncClient::Wake() { impl_->waker->Wake(); }
 
+const std::optional<RevocationNotice>& SyncClient::last_revocation() const { return impl_->revocation; }
+
 Result<SyncReport> SyncClient::SyncOnce(std::int64_t relay_id, Canceller* cancel) {
+  impl_->revocation.reset();
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
   PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
   return impl_->Exchange(*conn, relay);
@@ -30,6 +33,7 @@ Result<SyncReport> SyncClient::SyncOnce(std::int64_t relay_id, Canceller* cancel
 
 Status SyncClient::PutEnvelope(std::int64_t relay_id, crypto::ByteView recipient, crypto::ByteView sealed,
                                Canceller* cancel) {
+  impl_->revocation.reset();
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
   PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
   PARLEY_ASSIGN_OR_RETURN(SyncReport report, impl_->Exchange(*conn, relay));
@@ -81,6 +85,7 @@ Result<std::vector<KeyEnvelope>> FetchEnvelopes(RelayConnection& conn, crypto::B
 Result<std::vector<crypto::Bytes>> SyncClient::GetEnvelopes(std::int64_t relay_id, crypto::ByteView vault,
                                                            Canceller* cancel) {
   if (vault.empty()) return Error(Domain::kSync, Code::kInvalidArgument, "a vault id is required");
+  impl_->revocation.reset();
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
   PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
   PARLEY_ASSIGN_OR_RETURN(std::vector<KeyEnvelope> got, FetchEnvelopes(*conn, vault));
@@ -93,12 +98,14 @@ Result<std::vector<crypto::Bytes>> SyncClient::GetEnvelopes(std::int64_t relay_i
 }
 
 Result<std::vector<KeyEnvelope>> SyncClient::ListEnvelopes(std::int64_t relay_id, Canceller* cancel) {
+  impl_->revocation.reset();
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
   PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
   return FetchEnvelopes(*conn, {});
 }
 
 Status SyncClient::Watch(const std::vector<std::int64_t>& relays, Canceller& cancel, const WatchObserver& observer) {
+  impl_->revocation.reset();
   return impl_->Watch(relays, cancel, observer);
 }
 

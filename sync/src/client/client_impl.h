@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "exchange.h"
 #include "parley/sync/client.h"
@@ -21,12 +22,15 @@ struct SyncClient::Impl {
   SyncOptions options;
   std::unique_ptr<Waker> own_waker{};  // when the client was given none
   Waker* waker = nullptr;
+  // The proof of the last ERROR_REVOKED answer of the current session (cleared when one
+  // starts); SyncClient::last_revocation().
+  std::optional<RevocationNotice> revocation{};
 
   ExchangeContext ctx() { return ExchangeContext{store, replica, state, options}; }
   std::int64_t NowMs() { return poller.clock().MonotonicNs() / 1'000'000; }
 
   Result<std::unique_ptr<RelayConnection>> Connect(const RelayRecord& relay, Canceller* cancel) {
-    return RelayConnection::Open(relay, store.device(), options, poller, transport, cancel);
+    return RelayConnection::Open(relay, store.device(), options, poller, transport, cancel, &revocation);
   }
 
   // Steps 1-3 over an open connection.

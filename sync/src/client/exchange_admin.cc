@@ -36,13 +36,20 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
     report.registered_vault = true;
   }
 
-  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> members, log::ListMembers(ctx.replica));
+  // Current members and revoked devices alike (a replica that does not list revoked devices
+  // yet returns current members only: the list then revokes nobody new).
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> everyone, log::ListMembers(ctx.replica, /*include_revoked=*/true));
+  std::vector<log::MemberInfo> members, revoked;
+  for (log::MemberInfo& m : everyone) (m.revoked ? revoked : members).push_back(std::move(m));
   const std::string self(me.identity.public_key.begin(), me.identity.public_key.end());
   auto mine = std::find_if(members.begin(), members.end(), [&](const log::MemberInfo& m) { return m.identity == self; });
-  if (mine == members.end() || !mine->admin) return Status::Ok();
+  if (mine == members.end() || !mine->admin) return Status::Ok();  // revoked, or not an admin: nothing to publish
+  // The digest of a set without revoked devices is the one earlier versions recorded, so
+  // an unchanged set is not published again.
   crypto::Hasher h;
   h.Update(std::string_view("parley/member-set/v1"));
   for (const auto& m : members) h.Update(m.identity).Update(std::string_view(m.admin ? "A" : "M"));
+  for (const auto& m : revoked) h.Update(m.identity).Update(std::string_view("R"));
   const crypto::Hash digest = h.Final256();
   if (relay.members_digest.size() == digest.size() && crypto::ConstantTimeEqual(relay.members_digest, digest)) {
     return Status::Ok();
@@ -57,6 +64,7 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
       pm->set_identity(m.identity);
       pm->set_role(m.admin ? "admin" : "member");
     }
+    for (const auto& m : revoked) list.add_revoked(m.identity);
     pb::Frame f;
     *f.mutable_set_membership() = wire::MakeSetMembership(list, me.identity);
     auto answer = conn.Call(std::move(f));
@@ -65,6 +73,11 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
       relay.members_version = version;
       relay.members_digest.assign(digest.begin(), digest.end());
       report.published_members = true;
+      return Status::Ok();
+    }
+    if (answer.status().code() == Code::kConflict && conn.last_error().code() == pb::ERROR_REVOCATION_DROPPED) {
+      // The relay holds a revocation this device has not learned yet (another admin's):
+      // publish nothing now; the pull below brings it, and the next session publishes.
       return Status::Ok();
     }
     auto held = HeldVersion(conn.last_error());

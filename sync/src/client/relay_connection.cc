@@ -14,7 +14,12 @@ Status Unavailable(std::string what) { return Error(Domain::kSync, Code::kUnavai
 
 }  // namespace
 
+constexpr std::string_view kRevokedMessage =
+    "this device was revoked from the vault (relay says so; its proof is not verified here: "
+    "check SyncClient::last_revocation() with CheckRevocationNotice)";
+
 Status ErrorStatus(const pb::Error& e) {
+  if (e.code() == pb::ERROR_REVOKED) return Error(Domain::kSync, Code::kPermissionDenied, std::string(kRevokedMessage));
   Code code = Code::kInternal;
   switch (e.code()) {
     case pb::ERROR_RATE_LIMITED:
@@ -25,7 +30,8 @@ Status ErrorStatus(const pb::Error& e) {
     case pb::ERROR_NOT_MEMBER:
     case pb::ERROR_NOT_ADMIN: code = Code::kPermissionDenied; break;
     case pb::ERROR_UNKNOWN_VAULT: code = Code::kNotFound; break;
-    case pb::ERROR_CONFLICT: code = Code::kConflict; break;
+    case pb::ERROR_CONFLICT:
+    case pb::ERROR_REVOCATION_DROPPED: code = Code::kConflict; break;
     case pb::ERROR_UNSUPPORTED: code = Code::kUnsupported; break;
     default: break;
   }
@@ -33,8 +39,26 @@ Status ErrorStatus(const pb::Error& e) {
 }
 
 RelayConnection::RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller,
-                                 Canceller* cancel)
-    : conn_(std::move(conn)), options_(options), poller_(poller), cancel_(cancel) {}
+                                 Canceller* cancel, std::string relay_label,
+                                 std::optional<RevocationNotice>* revocation)
+    : conn_(std::move(conn)),
+      options_(options),
+      poller_(poller),
+      cancel_(cancel),
+      relay_label_(std::move(relay_label)),
+      revocation_(revocation) {}
+
+Status RelayConnection::NoteError(const pb::Error& e) {
+  last_error_ = e;
+  if (e.code() == pb::ERROR_REVOKED && revocation_ != nullptr) {
+    RevocationNotice& n = revocation_->emplace();
+    n.list = e.revocation().list();
+    n.signer = e.revocation().signer();
+    n.signature = e.revocation().signature();
+    n.relay = relay_label_;
+  }
+  return ErrorStatus(e);
+}
 
 RelayConnection::~RelayConnection() = default;
 
@@ -59,11 +83,13 @@ Status RelayConnection::WaitFor(short events, std::int64_t deadline_ms) {
 Result<std::unique_ptr<RelayConnection>> RelayConnection::Open(const RelayRecord& relay,
                                                                const store::DeviceKeys& device,
                                                                const SyncOptions& options, Poller& poller,
-                                                               Transport& transport, Canceller* cancel) {
+                                                               Transport& transport, Canceller* cancel,
+                                                               std::optional<RevocationNotice>* revocation) {
   PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
                           transport.Connect(relay.address, options.connect_timeout_ms,
                                             cancel != nullptr ? cancel->fd() : -1));
-  std::unique_ptr<RelayConnection> conn(new RelayConnection(std::move(c), options, poller, cancel));
+  std::unique_ptr<RelayConnection> conn(
+      new RelayConnection(std::move(c), options, poller, cancel, relay.label(), revocation));
   PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session, wire::NoiseSession::Initiator(device.kx, relay.public_key));
   conn->session_.emplace(std::move(session));
   Status hs = wire::RunHandshake(*conn->session_, *conn);
@@ -141,15 +167,11 @@ Result<pb::Frame> RelayConnection::AwaitAnswer(std::uint64_t id) {
     }
     if (f.id() != id) {
       if (f.body_case() == pb::Frame::kError && f.id() == 0) {  // unsolicited: the relay is closing us
-        last_error_ = f.error();
-        return ErrorStatus(f.error());
+        return NoteError(f.error());
       }
       continue;  // a late answer to an abandoned request
     }
-    if (f.body_case() == pb::Frame::kError) {
-      last_error_ = f.error();
-      return ErrorStatus(f.error());
-    }
+    if (f.body_case() == pb::Frame::kError) return NoteError(f.error());
     return f;
   }
 }

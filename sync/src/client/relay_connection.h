@@ -5,32 +5,39 @@
 // that arrive while an answer is awaited are remembered (TakeNotify()).
 // Thread safety: one thread, except Shutdown() (any thread). Failures: Code::kUnavailable (unreachable, closed, timed out),
 // kCancelled, kCorrupt (a message failed to decrypt: the connection is dead), or the
-// relay's Error frame mapped by ErrorStatus().
+// relay's Error frame mapped by ErrorStatus(). An ERROR_REVOKED answer (at Authenticate or
+// to any request) is also kept as a RevocationNotice where Open() was told to keep it.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "parley/core/store.h"
 #include "parley/platform/transport.h"
 #include "parley/sync/client.h"
+#include "parley/sync/revocation.h"
 #include "parley/sync/session.h"
 #include "parley/wire.pb.h"
 
 namespace parley::sync {
 
-// The Status for a relay's Error frame (the message says what the relay said).
+// The Status for a relay's Error frame (the message says what the relay said, except for
+// ERROR_REVOKED, whose message is the client's own: the relay's word is not proof).
 Status ErrorStatus(const pb::Error& error);
 
 class RelayConnection final : public wire::ByteStream {
  public:
   // Connects, runs the handshake and authenticates. On success the relay's Welcome is held.
   // The connection is opened through `transport` (waiting at most connect_timeout_ms);
-  // `options`, `poller`, `transport` and `cancel` must outlive the RelayConnection.
+  // `options`, `poller`, `transport` and `cancel` must outlive the RelayConnection, and so
+  // must `revocation` (may be null), where an ERROR_REVOKED answer's proof is stored as a
+  // RevocationNotice from `relay` (also when Open itself fails with it).
   static Result<std::unique_ptr<RelayConnection>> Open(const RelayRecord& relay, const store::DeviceKeys& device,
                                                        const SyncOptions& options, Poller& poller,
-                                                       Transport& transport, Canceller* cancel);
+                                                       Transport& transport, Canceller* cancel,
+                                                       std::optional<RevocationNotice>* revocation = nullptr);
   ~RelayConnection() override;
 
   // Sends `request` with a fresh id and returns the frame answering it. An Error answer
@@ -44,6 +51,10 @@ class RelayConnection final : public wire::ByteStream {
   // Waits up to `timeout_ms` for the next frame (nullopt on timeout).
   Result<std::optional<pb::Frame>> Receive(std::int64_t timeout_ms);
   std::optional<std::uint64_t> TakeNotify();
+
+  // Keeps `error` as last_error() and, for ERROR_REVOKED, its proof as the notice; returns
+  // ErrorStatus(error). For Error frames read outside Call/AwaitAnswer.
+  Status NoteError(const pb::Error& error);
 
   const pb::Welcome& welcome() const { return welcome_; }
   const pb::Error& last_error() const { return last_error_; }
@@ -59,7 +70,8 @@ class RelayConnection final : public wire::ByteStream {
   Status WriteAll(crypto::ByteView data) override;
 
  private:
-  RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller, Canceller* cancel);
+  RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller, Canceller* cancel,
+                  std::string relay_label, std::optional<RevocationNotice>* revocation);
   // Waits until the connection is ready for `events` or the deadline (monotonic ms) passes.
   Status WaitFor(short events, std::int64_t deadline_ms);
   std::int64_t NowMs();
@@ -69,6 +81,8 @@ class RelayConnection final : public wire::ByteStream {
   const SyncOptions& options_;
   Poller& poller_;
   Canceller* cancel_;
+  const std::string relay_label_;
+  std::optional<RevocationNotice>* const revocation_;
   std::optional<wire::NoiseSession> session_;
   pb::Welcome welcome_;
   pb::Error last_error_;

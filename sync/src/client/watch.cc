@@ -6,7 +6,8 @@
 // every connection, the next retry and the next ping deadline. A Notify pulls; a relay
 // silent for ping_interval_ms gets a Ping and must answer within io_timeout_ms. Any failure
 // drops that connection and schedules its retry with backoff (attempts reset once a
-// session reaches the synced state).
+// session reaches the synced state). A relay that says this device was revoked
+// (ERROR_REVOKED) ends the watch instead: no reconnect loop against a permanent refusal.
 #include <poll.h>
 
 #include "client_impl.h"
@@ -39,6 +40,12 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
     l.id = id;
     l.label = r.label();
   }
+  // A relay that said this device was revoked ends the watch: no retry of it.
+  auto revoked = [&](Link& l, const Status& why) -> Status {
+    l.conn.reset();
+    if (observer.disconnected) observer.disconnected(l.label, why, -1);
+    return why;
+  };
   auto drop = [&](Link& l, const Status& why) {
     l.conn.reset();
     l.ping_sent = 0;
@@ -56,7 +63,9 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
     if (Moved(report) && observer.synced) observer.synced(report);
   };
   // One exchange with a connected relay: push what waits (with `push`), pull (with `pull`).
-  // A failure drops the connection. False when the user cancelled.
+  // A failure drops the connection. False when the watch ends: the user cancelled, or the
+  // relay said this device was revoked (`*end` then holds the status to return).
+  Status end = Status::Ok();
   auto exchange = [&](Link& l, bool push, bool pull) -> bool {
     SyncReport report;
     report.relay = l.label;
@@ -67,6 +76,9 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
     if (s.code() == Code::kCancelled) return false;
     if (s.ok()) {
       after_exchange(l, report);
+    } else if (revocation.has_value()) {
+      end = revoked(l, s);
+      return false;
     } else {
       drop(l, s);
     }
@@ -93,6 +105,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
         return Status::Ok();
       }();
       if (s.code() == Code::kCancelled) return Status::Ok();
+      if (!s.ok() && revocation.has_value()) return revoked(l, s);
       if (!s.ok()) drop(l, s);
     }
     // Push where something new is waiting, and pull what a Notify announced meanwhile.
@@ -101,7 +114,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       const bool notified = l.conn->TakeNotify().has_value();
       if (!l.dirty && !notified) continue;
       l.dirty = false;
-      if (!exchange(l, /*push=*/true, /*pull=*/notified)) return Status::Ok();
+      if (!exchange(l, /*push=*/true, /*pull=*/notified)) return end;
     }
 
     // Wait for the next event.
@@ -138,6 +151,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       auto frame = l.conn->Receive(0);
       if (!frame.ok()) {
         if (frame.status().code() == Code::kCancelled) return Status::Ok();
+        if (revocation.has_value()) return revoked(l, frame.status());
         drop(l, frame.status());
         continue;
       }
@@ -145,11 +159,13 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       l.last_rx = NowMs();
       const pb::Frame& f = **frame;
       if (f.body_case() == pb::Frame::kNotify) {
-        if (!exchange(l, /*push=*/false, /*pull=*/true)) return Status::Ok();
+        if (!exchange(l, /*push=*/false, /*pull=*/true)) return end;
       } else if (f.body_case() == pb::Frame::kPong) {
         l.ping_sent = 0;
       } else if (f.body_case() == pb::Frame::kError) {
-        drop(l, ErrorStatus(f.error()));
+        Status why = l.conn->NoteError(f.error());
+        if (revocation.has_value()) return revoked(l, why);
+        drop(l, why);
       }
     }
     // Keep-alive: ping idle relays, drop those that do not answer.

@@ -88,6 +88,19 @@ const MemberEntry* ParsedMembership::Find(ByteView identity) const {
   return nullptr;
 }
 
+bool ParsedMembership::IsRevoked(ByteView identity) const {
+  return std::any_of(revoked.begin(), revoked.end(), [&](const Bytes& r) {
+    return r.size() == identity.size() && std::equal(r.begin(), r.end(), identity.begin());
+  });
+}
+
+const Bytes* FirstDroppedRevocation(const ParsedMembership& held, const ParsedMembership& next) {
+  for (const Bytes& r : held.revoked) {
+    if (!next.IsRevoked(r)) return &r;
+  }
+  return nullptr;
+}
+
 pb::SetMembership MakeSetMembership(const pb::MembershipList& list, const crypto::SignKeyPair& signer) {
   pb::SetMembership s;
   list.SerializeToString(s.mutable_list());
@@ -115,6 +128,12 @@ Result<ParsedMembership> ParseMembership(const std::string& list_bytes) {
     out.members.push_back(std::move(e));
   }
   if (!any_admin) return Malformed("the membership list has no admin");
+  for (const auto& r : list.revoked()) {
+    if (r.size() != crypto::kSignPublicKeySize) return Malformed("a revoked key must be 32 bytes");
+    if (out.Find(View(r)) != nullptr) return Malformed("a key is both a member and revoked");
+    if (out.IsRevoked(View(r))) return Malformed("a revoked key is listed twice");
+    out.revoked.emplace_back(r.begin(), r.end());
+  }
   return out;
 }
 

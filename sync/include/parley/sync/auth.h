@@ -52,14 +52,20 @@ struct ParsedMembership {
   crypto::Bytes vault;
   std::uint64_t version = 0;
   std::vector<MemberEntry> members;
+  std::vector<crypto::Bytes> revoked;  // identity keys revoked from the vault (never in `members`)
   const MemberEntry* Find(crypto::ByteView identity) const;
+  bool IsRevoked(crypto::ByteView identity) const;
 };
 // Serializes `list`, signs it with `signer`.
 pb::SetMembership MakeSetMembership(const pb::MembershipList& list, const crypto::SignKeyPair& signer);
 // Parses a serialized MembershipList and checks its form: 32-byte vault and identities,
-// roles "admin" or "member", no identity twice, at least one admin.
+// roles "admin" or "member", no identity twice, at least one admin; revoked keys 32 bytes,
+// none twice and none also a member.
 Result<ParsedMembership> ParseMembership(const std::string& list_bytes);
 // Checks the signature of a SetMembership (not who signed: that is the relay's rule).
 Status VerifyMembershipSignature(const pb::SetMembership& set);
+// The first key `held` revokes that `next` does not (a list must keep every revocation);
+// null when `next` keeps them all.
+const crypto::Bytes* FirstDroppedRevocation(const ParsedMembership& held, const ParsedMembership& next);
 
 }  // namespace parley::wire

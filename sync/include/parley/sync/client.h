@@ -43,6 +43,7 @@
 #include "parley/platform/transport.h"
 #include "parley/sync/backoff.h"
 #include "parley/sync/client_tuning.h"
+#include "parley/sync/revocation.h"
 #include "parley/sync/sync_options.h"
 #include "parley/sync/sync_state.h"
 
@@ -148,12 +149,26 @@ class SyncClient {
   // Code::kUnavailable when the relay cannot be reached or the connection drops (nothing
   // lost; run again), kCancelled when cancelled, kPermissionDenied when the relay refuses
   // this device, kCorrupt when a served change fails verification (nothing applied).
+  // A relay that says this device was revoked (ERROR_REVOKED, at authentication or on any
+  // request) fails the session with kPermissionDenied ("this device was revoked from the
+  // vault (relay says so; ...)") and leaves its proof in last_revocation().
   Result<SyncReport> SyncOnce(std::int64_t relay, Canceller* cancel = nullptr);
 
   // Stays connected to every given relay until cancelled (returns OK then), reconnecting
   // with backoff. A permanent refusal (not a member, bad key) is reported through the
-  // observer and retried at the backoff cap.
+  // observer and retried at the backoff cap. A relay that says this device was revoked is
+  // not retried: the observer's `disconnected` gets the kPermissionDenied status with
+  // retry_ms -1, and Watch returns that status at once (for every relay: the caller
+  // checks last_revocation() with CheckRevocationNotice and decides; it may watch again
+  // without that relay when the notice is not proven).
   Status Watch(const std::vector<std::int64_t>& relays, Canceller& cancel, const WatchObserver& observer = {});
+
+  // What the relay said when it last answered ERROR_REVOKED in the current (or last)
+  // session: the signed list it gave as proof, verbatim, and its label. Cleared when
+  // SyncOnce, Watch, PutEnvelope, GetEnvelopes or ListEnvelopes starts; empty when no
+  // relay said so. Unverified: see CheckRevocationNotice (revocation.h). The reference is
+  // valid until the next such call.
+  const std::optional<RevocationNotice>& last_revocation() const;
 
   // Asks a watching client to push local changes now (thread-safe, async-signal-safe).
   void Wake();

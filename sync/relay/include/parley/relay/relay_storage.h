@@ -38,6 +38,12 @@ struct StoredMembership {
   Bytes signature;
 };
 
+// A vault whose current membership list revokes a device, with that list (the proof).
+struct Revocation {
+  Bytes vault;
+  StoredMembership membership;
+};
+
 struct VaultInfo {
   Bytes creator;
   StoredMembership membership;
@@ -82,8 +88,17 @@ class RelayStorage {
   // Code::kNotFound for an unknown vault.
   virtual Result<VaultInfo> GetVault(ByteView vault) = 0;
   // Replaces the membership list. Code::kConflict unless m.version == current version + 1;
-  // Code::kNotFound for an unknown vault.
+  // Code::kNotFound for an unknown vault. In the same transaction, the keys the list names
+  // (wire::ParseMembership: members and revoked) replace the vault's rows in the member and
+  // revocation indexes read by FindRevocation and IsMemberAnywhere (a list that does not
+  // parse names nobody).
   virtual Status SetMembership(ByteView vault, const StoredMembership& m) = 0;
+  // A vault whose current list revokes `identity`, and that list; nullopt when none does.
+  // When several do, the vault registered first.
+  virtual Result<std::optional<Revocation>> FindRevocation(ByteView identity) = 0;
+  // Whether `identity` is a member of some vault's current list (the creator of a vault
+  // still at version 0 counts as its member).
+  virtual Result<bool> IsMemberAnywhere(ByteView identity) = 0;
 
   // Stores a batch (changes of any vaults) in one transaction, in order; a change may
   // extend a chain head set by an earlier change of the same batch. Returns one outcome per
