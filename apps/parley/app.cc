@@ -25,6 +25,7 @@ int ExitCode(const Status& status) {
     case Code::kLocked: return kExitBusy;
     case Code::kIoError:
     case Code::kDiskFull: return kExitIo;
+    case Code::kConflict: return kExitConflict;
     default: return kExitInternal;
   }
 }

@@ -29,6 +29,8 @@ enum Exit : int {
   kExitBusy = 8,            // another process holds the store
   kExitIo = 9,              // I/O error or disk full
   kExitInternal = 10,       // anything else
+  kExitRevoked = 11,        // the vault revoked this device: its keys and data were destroyed
+  kExitConflict = 12,       // refused by a vault rule (the last admin) or a forked chain
 };
 int ExitCode(const Status& status);
 
@@ -90,6 +92,7 @@ void AddBundleCommands(std::vector<Command>& commands);
 void AddStoreCommands(std::vector<Command>& commands);
 void AddRelayCommands(std::vector<Command>& commands);
 void AddDeviceSyncCommands(std::vector<Command>& commands);
+void AddMemberCommands(std::vector<Command>& commands);
 
 // Prints "Recorded <what> <id> — <detail>" (or {"id", "type"} with --json).
 Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail);

@@ -41,6 +41,8 @@ void PrintEvent(App& app, const DeviceEvent& e) {
     case DeviceEvent::Kind::kChangesArrived:
     case DeviceEvent::Kind::kConflictsChanged:
       return;  // the synced line says it
+    case DeviceEvent::Kind::kRevokedAndWiped:
+      return;  // the call fails with it: main() says it, once
   }
   std::fflush(stdout);
 }

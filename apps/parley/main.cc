@@ -23,6 +23,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddStoreCommands(commands);
   parley::cli::AddRelayCommands(commands);
   parley::cli::AddDeviceSyncCommands(commands);
+  parley::cli::AddMemberCommands(commands);
   return commands;
 }
 
@@ -42,7 +43,8 @@ void PrintHelp(const std::vector<Command>& commands, const Command* only) {
       "\nenvironment: PARLEY_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE, PARLEY_ARGON2=min (tests only)\n"
       "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
       "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"
-      "            9 I/O, 10 internal\n");
+      "            9 I/O, 10 internal, 11 this device was revoked and wiped, 12 refused by a\n"
+      "            vault rule (the last admin) or a forked chain\n");
 }
 
 int Fail(const parley::Status& status) {
@@ -52,6 +54,23 @@ int Fail(const parley::Status& status) {
   }
   std::fprintf(stderr, "parley: %s\n", message.c_str());
   return parley::cli::ExitCode(status);
+}
+
+// A failure of a command run against the device: when the device heard that the vault
+// revoked it and destroyed itself, that is what the user must read, whatever the command.
+int FailOn(parley::cli::App& app, const parley::Status& status) {
+  const auto& revoked = app.device().revoked_and_wiped();
+  if (!revoked.has_value()) return Fail(status);
+  if (parley::Device::Exists(app.env(), app.data_dir())) {
+    Fail(status);  // the device's message says what could not be destroyed
+    return parley::cli::kExitRevoked;
+  }
+  const std::string by = !revoked->by_name.empty() ? revoked->by_name
+                         : !revoked->by.empty()    ? revoked->by.substr(0, 16)
+                                                   : std::string("an admin");
+  std::fprintf(stderr, "parley: This device was revoked from the vault by %s; its keys and data have been destroyed.\n",
+               by.c_str());
+  return parley::cli::kExitRevoked;
 }
 
 }  // namespace
@@ -70,12 +89,12 @@ int main(int argc, char** argv) {
   parley::cli::App app(global);
   const Command& command = *parsed->command;
   if (command.needs_store) {
-    if (parley::Status s = app.Unlock(); !s.ok()) return Fail(s);
+    if (parley::Status s = app.Unlock(); !s.ok()) return FailOn(app, s);
   }
   parley::Status result = command.run(app, parsed->invocation);
   parley::Status locked = app.Lock();
   std::fflush(stdout);
-  if (!result.ok()) return Fail(result);
+  if (!result.ok()) return FailOn(app, result);
   if (!locked.ok()) return Fail(locked);
   return parley::cli::kExitOk;
 }

@@ -59,8 +59,10 @@ std::string Table::Render(std::size_t indent) const {
   return out;
 }
 
-std::string FormatHlcTime(std::uint64_t hlc) {
-  std::time_t secs = static_cast<std::time_t>((hlc >> 16) / 1000);
+std::string FormatHlcTime(std::uint64_t hlc) { return FormatMsTime(static_cast<std::int64_t>(hlc >> 16)); }
+
+std::string FormatMsTime(std::int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];

@@ -30,6 +30,8 @@ std::size_t DisplayWidth(std::string_view s);
 std::string Clip(std::string_view s, std::size_t max);
 // "2025-03-14 09:30 UTC" for a hybrid logical clock value.
 std::string FormatHlcTime(std::uint64_t hlc);
+// The same for Unix milliseconds.
+std::string FormatMsTime(std::int64_t unix_ms);
 // The first 8 characters of a 32-character record id (enough to type as a prefix).
 std::string ShortId(std::string_view full_hex);
 

@@ -29,6 +29,13 @@
 // model (kInvalidArgument, kNotFound, kPermissionDenied, kCorrupt) and of sync (kUnavailable,
 // kCancelled, kPermissionDenied) pass through unchanged. Results are data: verdicts,
 // refusals and warnings come back as codes and fields for the caller to put in words.
+//
+// Lost-device wipe: after any call that applies changes from elsewhere (Sync, Watch,
+// ImportBundle, JoinThroughRelays, and Unlock, which finds what a crash left behind), a
+// device that those changes revoke destroys its keys and store (as Wipe() does), emits
+// kRevokedAndWiped and the call returns kPermissionDenied, "this device was revoked from the
+// vault by NAME; its keys and data have been destroyed". Until it hears of its revocation it
+// keeps working offline.
 #pragma once
 
 #include <cstdint>
@@ -175,6 +182,41 @@ struct ImportResult {
   std::size_t conflicts = 0;  // conflicted fields after the import
 };
 
+// Members (docs/membership.md). Times are Unix ms taken from the changes' clocks (hlc >> 16);
+// 0 means unknown or none.
+struct MemberSummary {
+  std::string name;
+  std::string id;           // 64 hex characters (identity key)
+  bool admin = false;       // a current admin (false once revoked)
+  bool founder = false;     // created the vault
+  std::string enrolled_by;       // hex of the admin whose invite enrolled it; empty for the founder
+  std::string enrolled_by_name;  // that admin's device name (empty when unknown)
+  std::int64_t enrolled_ms = 0;  // when that enrolment was committed
+  std::uint64_t last_seq = 0;         // its newest change held here (0: none)
+  std::int64_t last_change_ms = 0;    // when that change was made
+  bool revoked = false;
+  std::string revoked_by;        // hex of the admin who revoked it; empty unless revoked
+  std::string revoked_by_name;
+  std::int64_t revoked_ms = 0;
+  std::uint64_t revoked_after_seq = 0;  // its changes numbered above this are refused everywhere
+  bool can_receive_keys = false;  // enrolled with a sealing key: new epoch keys reach it
+  bool is_self = false;           // this device
+};
+
+// What Promote, Demote or Revoke did: the member as it stands after the change, and the
+// publication of the change to every pinned relay (one Sync(); empty when none is pinned).
+struct MembershipChange {
+  MemberSummary member;
+  std::vector<RelaySyncResult> synced;
+};
+
+// Who revoked this device, as far as the changes it received say (kRevokedAndWiped).
+struct Revocation {
+  std::string by;       // hex of the revoking admin's identity key; empty when unknown
+  std::string by_name;  // its device name; empty when unknown
+  std::int64_t at_ms = 0;  // when; 0 when unknown
+};
+
 // Events, delivered on the thread that runs the call that caused them.
 struct DeviceEvent {
   enum class Kind {
@@ -183,6 +225,9 @@ struct DeviceEvent {
     kConnected,         // watching: connected to `relay`
     kDisconnected,      // watching: lost `relay` (`status` says why), retry in `retry_ms`
     kSynced,            // watching: an exchange with `relay` moved something (`result`)
+    // The vault revoked this device (`revocation` says who): its keys and store are
+    // destroyed, the device is locked for good and the call returns kPermissionDenied.
+    kRevokedAndWiped,
   };
   Kind kind = Kind::kChangesArrived;
   std::string relay;
@@ -190,6 +235,7 @@ struct DeviceEvent {
   Status status;
   std::int64_t retry_ms = 0;
   const RelaySyncResult* result = nullptr;  // kSynced only; valid during the callback
+  Revocation revocation;                    // kRevokedAndWiped only
 };
 using EventHandler = std::function<void(const DeviceEvent&)>;
 
@@ -228,6 +274,31 @@ class Device {
   // nullopt when the device belongs to no vault yet.
   Result<std::optional<VaultSummary>> Vault();
   Status CreateVault(std::string_view name);
+
+  // ---- Members ---- (docs/membership.md)
+  // Every device ever enrolled in the vault, current and revoked, ordered by name then id.
+  // An empty list when the device belongs to no vault yet.
+  Result<std::vector<MemberSummary>> Members();
+  // A member from its exact name or a prefix (at least 4 hex characters) of its id. A name
+  // shared by a revoked device and one current member means the current one. kNotFound
+  // when nothing matches; kInvalidArgument ("ambiguous", listing each candidate's name and
+  // id prefix) when several do.
+  Result<MemberSummary> ResolveMember(std::string_view device);
+  // On an admin device: makes the member an admin (Promote) or a plain member (Demote),
+  // commits the change and publishes it with one Sync(). The replica's codes pass through:
+  // kPermissionDenied when this device is not an admin, kNotFound for a device that is not a
+  // current member, kAlreadyExists when it already has that role, kConflict when demoting
+  // the last admin.
+  Result<MembershipChange> Promote(std::string_view device);
+  Result<MembershipChange> Demote(std::string_view device);
+  // On an admin device: revokes the member (its later changes are refused everywhere and a
+  // new epoch key, sealed to the remaining members, protects what is written from now on),
+  // then publishes with one Sync(). kInvalidArgument for this device itself; otherwise as
+  // Promote (kConflict for the last admin).
+  Result<MembershipChange> Revoke(std::string_view device);
+  // Set once this Device destroyed itself because the vault revoked it (then every call that
+  // returned kPermissionDenied "this device was revoked from the vault ..." did so for that).
+  const std::optional<Revocation>& revoked_and_wiped() const;
 
   // ---- Records ----
   // The model over this device's replica. REQUIRES unlocked(); the reference is valid until

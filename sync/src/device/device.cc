@@ -87,21 +87,23 @@ Status Device::Unlock(std::string_view passphrase) {
   }
   d.replica = std::move(replica).value();
   d.model = std::make_unique<model::Model>(*d.replica, d.env.clock());
-  return Status::Ok();
+  // A revocation applied before a crash that stopped the wipe.
+  return d.CheckRevoked();
 }
 
-Status Device::Lock() {
-  Impl& d = *impl_;
-  d.Close();
-  if (d.store == nullptr) return Status::Ok();
-  Status s = d.store->Lock();
-  d.store.reset();
+Status Device::Impl::LockStore() {
+  Close();
+  if (store == nullptr) return Status::Ok();
+  Status s = store->Lock();
+  store.reset();
   return s;
 }
 
+Status Device::Lock() { return impl_->LockStore(); }
+
 Status Device::Wipe() {
   Impl& d = *impl_;
-  (void)Lock();  // the keys go first; a failed checkpoint does not matter to a wipe
+  (void)d.LockStore();  // the keys go first; a failed checkpoint does not matter to a wipe
   return store::Store::Wipe(d.env, d.key_store, d.options.data_dir);
 }
 
@@ -173,6 +175,7 @@ Result<ImportResult> Device::ImportBundle(const std::string& path) {
   if (!d.env.FileExists(path)) return DeviceError(Code::kNotFound, "no bundle file " + path);
   ImportResult out;
   PARLEY_ASSIGN_OR_RETURN(out.report, bundle::ImportBundle(*d.replica, *d.store, d.env, path));
+  PARLEY_RETURN_IF_ERROR(d.CheckRevoked());
   PARLEY_ASSIGN_OR_RETURN(auto conflicts, d.replica->Conflicts());
   out.conflicts = conflicts.size();
   if (out.report.applied > 0) {

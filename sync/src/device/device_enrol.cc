@@ -75,6 +75,7 @@ Result<JoinResult> Device::JoinWithInvite(std::span<const std::uint8_t> invite) 
   Impl& d = *impl_;
   PARLEY_RETURN_IF_ERROR(d.RequireUnlocked());
   PARLEY_ASSIGN_OR_RETURN(log::Joined joined, d.replica->JoinVault(invite));
+  PARLEY_RETURN_IF_ERROR(d.CheckRevoked());
   return Joined(*this, joined);
 }
 

@@ -1,6 +1,7 @@
 // The state behind a Device (parley/device.h), shared by its implementation files:
-// device.cc (lifecycle, records, bundles), device_sync.cc (relays, sync, status) and
-// device_enrol.cc (invite and join).
+// device.cc (lifecycle, records, bundles), device_sync.cc (relays, sync, status),
+// device_enrol.cc (invite and join) and device_members.cc (members, roles, revocation and
+// the lost-device wipe).
 #pragma once
 
 #include <atomic>
@@ -38,6 +39,8 @@ struct Device::Impl {
   std::unique_ptr<sync::SyncClient> client;
 
   EventHandler handler;
+  // Set when this device destroyed itself because the vault revoked it.
+  std::optional<Revocation> revoked;
   std::optional<std::uint64_t> conflicts;  // last count announced through the handler
 
   // The canceller of the running (or next) Sync/Watch. A used one is replaced at the start
@@ -50,6 +53,15 @@ struct Device::Impl {
   Status OpenSync();
   sync::Canceller& FreshCanceller();
   void Close();
+  // Close(), then checkpoints, closes and zeroes the store. Idempotent.
+  Status LockStore();
+  // When the changes held here revoke this device (Replica::Revoked()): WipeRevoked with
+  // what the member list says about who revoked it. OK otherwise (and when locked).
+  Status CheckRevoked();
+  // The lost-device wipe: destroys the keys and the store (as Device::Wipe), remembers
+  // `why`, emits kRevokedAndWiped and returns the kPermissionDenied every call that heard of
+  // the revocation returns. The one place a revocation, however learned, ends this device.
+  Status WipeRevoked(const Revocation& why);
   void Emit(const DeviceEvent& event);
   // Announces kConflictsChanged when the number of conflicted fields moved to `now`.
   void NoteConflicts(std::uint64_t now);

@@ -159,30 +159,73 @@ Result<RelayInfo> Device::RemoveRelay(std::string_view which) {
   return removed;
 }
 
+namespace {
+
+// Adds a later exchange with the same relay to its earlier result: counts add up, positions
+// and the newest gaps are the later ones'. A failed later exchange keeps the earlier result
+// when that one succeeded (what it moved stands) and records nothing else.
+void MergeLater(RelaySyncResult& earlier, RelaySyncResult later) {
+  if (!later.status.ok()) {
+    if (!earlier.status.ok()) earlier.status = later.status;
+    return;
+  }
+  if (!earlier.status.ok()) {
+    earlier = std::move(later);
+    return;
+  }
+  earlier.pushed += later.pushed;
+  earlier.refused += later.refused;
+  earlier.pulled += later.pulled;
+  earlier.duplicates += later.duplicates;
+  earlier.pending = later.pending;
+  earlier.conflicts = later.conflicts;
+  earlier.cursor = later.cursor;
+  earlier.head_seq = later.head_seq;
+  for (auto& r : later.refusals) earlier.refusals.push_back(std::move(r));
+  earlier.gaps = std::move(later.gaps);
+}
+
+}  // namespace
+
 Result<SyncResult> Device::Sync() {
   Impl& d = *impl_;
   PARLEY_ASSIGN_OR_RETURN(auto relays, d.PinnedRelays());
   sync::Canceller& cancel = d.FreshCanceller();
-  SyncResult out;
   bool pulled = false;
+  // One exchange with one relay: its failure is its result's status. A revocation of this
+  // device among what arrived ends the call (and the device).
+  auto exchange = [&](const sync::RelayRecord& r) -> Result<RelaySyncResult> {
+    auto report = d.client->SyncOnce(r.id, &cancel);
+    if (!report.ok()) {
+      if (report.status().code() == Code::kCancelled) return report.status();
+      PARLEY_RETURN_IF_ERROR(d.CheckRevoked());
+      RelaySyncResult failed;
+      failed.relay = r.label();
+      failed.status = report.status();
+      return failed;
+    }
+    pulled |= report->pulled > 0;
+    d.NoteExchange(*report);
+    PARLEY_RETURN_IF_ERROR(d.CheckRevoked());
+    return d.ToResult(*report);
+  };
+  SyncResult out;
   // With several relays, a second round carries what one relay served to the others.
   for (int round = 0; round < (relays.size() > 1 ? 2 : 1); ++round) {
     if (round == 1 && !pulled) break;
     out.relays.clear();
     for (const auto& r : relays) {
-      auto report = d.client->SyncOnce(r.id, &cancel);
-      if (!report.ok()) {
-        if (report.status().code() == Code::kCancelled) return report.status();
-        RelaySyncResult failed;
-        failed.relay = r.label();
-        failed.status = report.status();
-        out.relays.push_back(std::move(failed));
-        continue;
-      }
-      pulled |= report->pulled > 0;
-      d.NoteExchange(*report);
-      PARLEY_ASSIGN_OR_RETURN(RelaySyncResult one, d.ToResult(*report));
+      PARLEY_ASSIGN_OR_RETURN(RelaySyncResult one, exchange(r));
       out.relays.push_back(std::move(one));
+    }
+  }
+  // An admin whose vault's current epoch key reached a revoked device (concurrent
+  // revocations) starts a healed epoch; one more exchange takes it to every relay.
+  PARLEY_ASSIGN_OR_RETURN(bool healed, d.replica->HealEpoch());
+  if (healed) {
+    for (std::size_t i = 0; i < relays.size(); ++i) {
+      PARLEY_ASSIGN_OR_RETURN(RelaySyncResult one, exchange(relays[i]));
+      MergeLater(out.relays[i], std::move(one));
     }
   }
   return out;
@@ -193,6 +236,7 @@ Status Device::Watch() {
   PARLEY_ASSIGN_OR_RETURN(auto relays, d.PinnedRelays());
   sync::Canceller& cancel = d.FreshCanceller();
   Status failure = Status::Ok();
+  bool revoked = false;
   sync::WatchObserver obs;
   obs.connected = [&](const std::string& relay) {
     DeviceEvent e;
@@ -209,6 +253,12 @@ Status Device::Watch() {
     d.Emit(e);
   };
   obs.synced = [&](const sync::SyncReport& report) {
+    if (d.replica->Revoked()) {
+      // The wipe waits until the client lets go of the store.
+      revoked = true;
+      cancel.Cancel();
+      return;
+    }
     auto result = d.ToResult(report);
     if (!result.ok()) {
       if (failure.ok()) failure = result.status();
@@ -221,10 +271,19 @@ Status Device::Watch() {
     e.relay = report.relay;
     e.result = &*result;
     d.Emit(e);
+    // As after Sync(): an admin heals the epoch, and the watch pushes it at once.
+    auto healed = d.replica->HealEpoch();
+    if (!healed.ok()) {
+      if (failure.ok()) failure = healed.status();
+      cancel.Cancel();
+    } else if (*healed) {
+      d.waker.Wake();
+    }
   };
   std::vector<std::int64_t> ids;
   for (const auto& r : relays) ids.push_back(r.id);
   Status st = d.client->Watch(ids, cancel, obs);
+  if (revoked || d.replica->Revoked()) return d.CheckRevoked();
   return failure.ok() ? st : failure;
 }
 
