@@ -14,6 +14,7 @@ std::string Why(const Refusal& r) {
     case RefusalCode::kMalformed: return "malformed";
     case RefusalCode::kWrongVault: return "it belongs to another vault";
     case RefusalCode::kPurged: return "its record was purged";
+    case RefusalCode::kRevoked: return "its author was revoked from the vault";
     case RefusalCode::kUnknown: break;
   }
   return "refused";

@@ -36,12 +36,17 @@ crypto::Bytes SignedMessage(crypto::ByteView signed_part) {
 
 Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path,
                                    const log::VersionVector& known) {
-  const store::VaultKey* current = log::CurrentEpochKey(replica);
-  if (!store.vault().has_value() || current == nullptr) {
+  // The payload is under the vault's first epoch, which every device ever enrolled holds:
+  // a bundle must reach a device that missed a new epoch (the bundle may carry its key) or
+  // was revoked (the bundle may carry its revocation). Each change inside keeps its own
+  // epoch's encryption (docs/bundle-format.md).
+  const store::VaultKey* first = store.vault().has_value() ? store.vault()->Epoch(0) : nullptr;
+  if (first == nullptr) first = log::CurrentEpochKey(replica);
+  if (!store.vault().has_value() || first == nullptr) {
     return Error(Domain::kLog, Code::kNotFound, "no vault to export from");
   }
   const store::VaultKeys& vault = *store.vault();
-  const store::VaultKey& key = *current;
+  const store::VaultKey& key = *first;
   PARLEY_ASSIGN_OR_RETURN(std::vector<pb::Change> changes, replica.ChangesSince(known));
 
   const std::size_t count = changes.size();

@@ -101,6 +101,7 @@ enum class RefusalCode {
   kWrongVault,
   kPurged,
   kTooLarge,  // larger than the relay accepts (`limit` holds its limit)
+  kRevoked,   // its author was revoked from the vault (docs/membership.md)
 };
 std::string_view RefusalCodeName(RefusalCode code);  // "bad_signature", "too_large", ...
 

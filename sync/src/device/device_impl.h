@@ -58,6 +58,12 @@ struct Device::Impl {
   // When the changes held here revoke this device (Replica::Revoked()): WipeRevoked with
   // what the member list says about who revoked it. OK otherwise (and when locked).
   Status CheckRevoked();
+  // When the last session's relay answered ERROR_REVOKED with a notice that proves this
+  // device's revocation (sync::CheckRevocationNotice: signed by an admin this device knows,
+  // for its vault): WipeRevoked. A notice that does not prove it changes nothing (OK).
+  // `*unproven` (when not null) receives, for a notice that does not prove it, a status that
+  // says so for people.
+  Status CheckRelayNotice(Status* unproven = nullptr);
   // The lost-device wipe: destroys the keys and the store (as Device::Wipe), remembers
   // `why`, emits kRevokedAndWiped and returns the kPermissionDenied every call that heard of
   // the revocation returns. The one place a revocation, however learned, ends this device.

@@ -6,6 +6,7 @@
 #include "device_impl.h"
 #include "parley/core/model.h"
 #include "parley/core/replica_sync.h"
+#include "parley/sync/revocation.h"
 
 namespace parley {
 namespace {
@@ -98,6 +99,33 @@ Status Device::Impl::CheckRevoked() {
       why.by = m.revoked_by;
       why.by_name = m.revoked_by_name;
       why.at_ms = m.revoked_ms;
+    }
+  }
+  return WipeRevoked(why);
+}
+
+Status Device::Impl::CheckRelayNotice(Status* unproven) {
+  if (client == nullptr || replica == nullptr || !client->last_revocation().has_value()) return Status::Ok();
+  auto check = sync::CheckRevocationNotice(*replica, *store, *client->last_revocation());
+  if (!check.ok() || !check->proven) {
+    // A relay's word alone wipes nothing.
+    if (unproven != nullptr) {
+      *unproven = DeviceError(Code::kPermissionDenied,
+                              "the relay refuses this device as revoked from the vault, with a member list this "
+                              "device cannot verify (" +
+                                  (check.ok() ? check->reason : check.status().message()) +
+                                  "); nothing was wiped. If the list is genuine, this device missed changes: "
+                                  "import a bundle from a team member");
+    }
+    return Status::Ok();
+  }
+  Revocation why;
+  why.by = crypto::ToHex(crypto::AsBytes(check->revoked_by));
+  const auto& me = store->device().identity.public_key;
+  auto members = Summaries(*replica, std::string(reinterpret_cast<const char*>(me.data()), me.size()));
+  if (members.ok()) {
+    for (const auto& m : *members) {
+      if (m.id == why.by) why.by_name = m.name;
     }
   }
   return WipeRevoked(why);

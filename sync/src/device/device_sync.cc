@@ -22,6 +22,7 @@ std::string_view RefusalCodeName(RefusalCode code) {
     case RefusalCode::kWrongVault: return "wrong_vault";
     case RefusalCode::kPurged: return "purged";
     case RefusalCode::kTooLarge: return "too_large";
+    case RefusalCode::kRevoked: return "revoked";
   }
   return "unknown";
 }
@@ -37,6 +38,7 @@ RefusalCode ToRefusalCode(std::int32_t wire) {
     case pb::REFUSAL_WRONG_VAULT: return RefusalCode::kWrongVault;
     case pb::REFUSAL_PURGED: return RefusalCode::kPurged;
     case pb::REFUSAL_TOO_LARGE: return RefusalCode::kTooLarge;
+    case pb::REFUSAL_REVOKED: return RefusalCode::kRevoked;
     default: return RefusalCode::kUnknown;
   }
 }
@@ -202,6 +204,7 @@ Result<SyncResult> Device::Sync() {
       RelaySyncResult failed;
       failed.relay = r.label();
       failed.status = report.status();
+      PARLEY_RETURN_IF_ERROR(d.CheckRelayNotice(&failed.status));
       return failed;
     }
     pulled |= report->pulled > 0;
@@ -284,6 +287,9 @@ Status Device::Watch() {
   for (const auto& r : relays) ids.push_back(r.id);
   Status st = d.client->Watch(ids, cancel, obs);
   if (revoked || d.replica->Revoked()) return d.CheckRevoked();
+  Status unproven = st;
+  PARLEY_RETURN_IF_ERROR(d.CheckRelayNotice(&unproven));
+  if (d.client->last_revocation().has_value()) return unproven;
   return failure.ok() ? st : failure;
 }
 
