@@ -28,6 +28,25 @@ NewChange ToNew(const pb::Change& c, const Bytes& vault) {
   return n;
 }
 
+// A membership list of `vault_` at `version`: the author as admin, `members` as members,
+// `revoked` as revoked.
+std::string ListOf(const Bytes& vault, std::uint64_t version, const Bytes& admin, const std::vector<Bytes>& members,
+                   const std::vector<Bytes>& revoked) {
+  pb::MembershipList list;
+  list.set_vault(vault.data(), vault.size());
+  list.set_version(version);
+  auto* a = list.add_members();
+  a->set_identity(admin.data(), admin.size());
+  a->set_role("admin");
+  for (const Bytes& m : members) {
+    auto* e = list.add_members();
+    e->set_identity(m.data(), m.size());
+    e->set_role("member");
+  }
+  for (const Bytes& r : revoked) list.add_revoked(r.data(), r.size());
+  return list.SerializeAsString();
+}
+
 class StorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -180,17 +199,7 @@ TEST_F(StorageTest, ListsIndexMembersAndRevocations) {
   const Bytes member = crypto::RandomBytes(32), gone = crypto::RandomBytes(32);
   EXPECT_TRUE(*db_->IsMemberAnywhere(author_.public_key));  // the creator, at version 0
   EXPECT_FALSE(db_->FindRevocation(gone)->has_value());
-  pb::MembershipList list;
-  list.set_vault(vault_.data(), vault_.size());
-  list.set_version(1);
-  auto* a = list.add_members();
-  a->set_identity(author_.public_key.data(), 32);
-  a->set_role("admin");
-  auto* m = list.add_members();
-  m->set_identity(member.data(), 32);
-  m->set_role("member");
-  list.add_revoked(gone.data(), 32);
-  StoredMembership v1{1, list.SerializeAsString(), author_.public_key, Bytes(64, 7)};
+  StoredMembership v1{1, ListOf(vault_, 1, author_.public_key, {member}, {gone}), author_.public_key, Bytes(64, 7)};
   ASSERT_TRUE(db_->SetMembership(vault_, v1).ok());
   EXPECT_TRUE(*db_->IsMemberAnywhere(member));
   EXPECT_FALSE(*db_->IsMemberAnywhere(gone));
@@ -202,11 +211,8 @@ TEST_F(StorageTest, ListsIndexMembersAndRevocations) {
   EXPECT_EQ((*found)->membership.signature, v1.signature);
   EXPECT_FALSE(db_->FindRevocation(member)->has_value());
   // v2 revokes the member too and drops nobody; v1's member row goes.
-  list.set_version(2);
-  list.mutable_members()->RemoveLast();
-  list.add_revoked(member.data(), 32);
-  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{2, list.SerializeAsString(), author_.public_key,
-                                                          Bytes(64, 8)})
+  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{2, ListOf(vault_, 2, author_.public_key, {}, {gone, member}),
+                                                          author_.public_key, Bytes(64, 8)})
                   .ok());
   EXPECT_FALSE(*db_->IsMemberAnywhere(member));
   EXPECT_EQ((*db_->FindRevocation(member))->membership.version, 2u);
@@ -216,15 +222,8 @@ TEST_F(StorageTest, ListsIndexMembersAndRevocations) {
 // Storage from before the indexes (schema 0) gets them filled from its stored lists.
 TEST_F(StorageTest, StorageWithoutTheIndexesIsMigrated) {
   const Bytes gone = crypto::RandomBytes(32);
-  pb::MembershipList list;
-  list.set_vault(vault_.data(), vault_.size());
-  list.set_version(1);
-  auto* a = list.add_members();
-  a->set_identity(author_.public_key.data(), 32);
-  a->set_role("admin");
-  list.add_revoked(gone.data(), 32);
-  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{1, list.SerializeAsString(), author_.public_key,
-                                                          Bytes(64, 7)})
+  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{1, ListOf(vault_, 1, author_.public_key, {}, {gone}),
+                                                          author_.public_key, Bytes(64, 7)})
                   .ok());
   Bytes other_vault = crypto::RandomBytes(32), other_creator = crypto::RandomBytes(32);
   ASSERT_TRUE(db_->RegisterVault(other_vault, other_creator).ok());

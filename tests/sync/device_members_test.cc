@@ -11,6 +11,7 @@
 #include "parley/testing/fake_env.h"
 #include "parley/testing/loopback_transport.h"
 #include "support/temp_dir.h"
+#include "device_fixture.h"
 #include "sync_test_util.h"
 
 namespace parley {
@@ -19,38 +20,10 @@ namespace {
 using testing::InProcessRelay;
 using testing::LoopbackTransport;
 
-constexpr std::string_view kPass = "correct horse battery staple";
+constexpr std::string_view kPass = testing::kDevicePass;
 
-class DeviceMembersTest : public ::testing::Test {
+class DeviceMembersTest : public testing::DeviceFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(Initialize().ok());
-    env_.SetTransport(&net_);
-  }
-
-  std::unique_ptr<Device> Make(const std::string& dir, const std::string& name, const std::string& vault) {
-    DeviceOptions o;
-    o.env = &env_;
-    o.key_store = &keys_;
-    o.data_dir = dir_.path() + "/" + dir;
-    auto d = Device::Open(o);
-    EXPECT_TRUE(d.ok()) << d.status().ToString();
-    CreateOptions c;
-    c.device_name = name;
-    c.vault_name = vault;
-    c.argon2 = crypto::MinimumArgon2Params();
-    Status s = (*d)->Create(c, kPass);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return std::move(d).value();
-  }
-  std::unique_ptr<Device> Make(const std::string& name, const std::string& vault) { return Make(name, name, vault); }
-
-  std::unique_ptr<InProcessRelay> Relay(const std::string& name, std::string* code) {
-    auto r = std::make_unique<InProcessRelay>(dir_.path() + "/relay-" + name);
-    *code = r->ServeOn(net_, name + ":1");
-    return r;
-  }
-
   // `joiner` joins `admin`'s vault with an invite file (no relay).
   static void EnrolByFile(Device& admin, Device& joiner) {
     auto code = joiner.PairingCode();
@@ -101,10 +74,6 @@ class DeviceMembersTest : public ::testing::Test {
     return {};
   }
 
-  testing::TempDir dir_;
-  testing::MemoryKeyStore keys_;
-  LoopbackTransport net_;
-  testing::FaultEnv env_{PosixEnv()};
 };
 
 TEST_F(DeviceMembersTest, MembersListsTheFounderAndWhoEnrolledEachDevice) {

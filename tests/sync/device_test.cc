@@ -15,6 +15,7 @@
 #include "parley/testing/fake_env.h"
 #include "parley/testing/loopback_transport.h"
 #include "support/temp_dir.h"
+#include "device_fixture.h"
 #include "sync_test_util.h"
 
 namespace parley {
@@ -23,37 +24,10 @@ namespace {
 using testing::InProcessRelay;
 using testing::LoopbackTransport;
 
-constexpr std::string_view kPass = "correct horse battery staple";
+constexpr std::string_view kPass = testing::kDevicePass;
 
-class DeviceTest : public ::testing::Test {
+class DeviceTest : public testing::DeviceFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(Initialize().ok());
-    env_.SetTransport(&net_);
-  }
-
-  std::unique_ptr<Device> Make(const std::string& name, const std::string& vault) {
-    DeviceOptions o;
-    o.env = &env_;
-    o.key_store = &keys_;
-    o.data_dir = dir_.path() + "/" + name;
-    auto d = Device::Open(o);
-    EXPECT_TRUE(d.ok()) << d.status().ToString();
-    CreateOptions c;
-    c.device_name = name;
-    c.vault_name = vault;
-    c.argon2 = crypto::MinimumArgon2Params();
-    Status s = (*d)->Create(c, kPass);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return std::move(d).value();
-  }
-
-  std::unique_ptr<InProcessRelay> Relay(const std::string& name, std::string* code) {
-    auto r = std::make_unique<InProcessRelay>(dir_.path() + "/relay-" + name);
-    *code = r->ServeOn(net_, name + ":1");
-    return r;
-  }
-
   static model::RecordId AddNegotiation(Device& d, const std::string& buyer) {
     auto id = d.model().AddNegotiation({buyer, "2027 agreement"});
     EXPECT_TRUE(id.ok()) << id.status().ToString();
@@ -87,10 +61,6 @@ class DeviceTest : public ::testing::Test {
     ASSERT_TRUE(joined.ok()) << joined.status().ToString();
   }
 
-  testing::TempDir dir_;
-  testing::MemoryKeyStore keys_;
-  LoopbackTransport net_;
-  testing::FaultEnv env_{PosixEnv()};
 };
 
 TEST_F(DeviceTest, EnrolsThroughARelayAndSyncs) {
