@@ -57,6 +57,18 @@ Status Io(int rc, sqlite3* db, std::string_view what) { return SqliteStatus(rc, 
 Bytes ToBytes(std::span<const std::uint8_t> b) { return Bytes(b.begin(), b.end()); }
 ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
+// The stored list in columns `first` .. `first` + 3 of a row: version, list, signer,
+// signature.
+StoredMembership StoredMembershipAt(const Stmt& s, int first) {
+  StoredMembership m;
+  m.version = static_cast<std::uint64_t>(s.Int(first));
+  auto list = s.Blob(first + 1);
+  m.list.assign(reinterpret_cast<const char*>(list.data()), list.size());
+  m.signer = ToBytes(s.Blob(first + 2));
+  m.signature = ToBytes(s.Blob(first + 3));
+  return m;
+}
+
 class SqliteRelayStorage final : public RelayStorage {
  public:
   explicit SqliteRelayStorage(sqlite3* db) : db_(db) {}
@@ -117,11 +129,7 @@ class SqliteRelayStorage final : public RelayStorage {
     VaultInfo v;
     v.creator = ToBytes(s.Blob(0));
     v.head_seq = static_cast<std::uint64_t>(s.Int(1));
-    v.membership.version = static_cast<std::uint64_t>(s.Int(2));
-    auto list = s.Blob(3);
-    v.membership.list.assign(reinterpret_cast<const char*>(list.data()), list.size());
-    v.membership.signer = ToBytes(s.Blob(4));
-    v.membership.signature = ToBytes(s.Blob(5));
+    v.membership = StoredMembershipAt(s, 2);
     s.Reset();
     return v;
   }
@@ -160,11 +168,7 @@ class SqliteRelayStorage final : public RelayStorage {
     if (row) {
       Revocation& r = out.emplace();
       r.vault = ToBytes(s.Blob(0));
-      r.membership.version = static_cast<std::uint64_t>(s.Int(1));
-      auto list = s.Blob(2);
-      r.membership.list.assign(reinterpret_cast<const char*>(list.data()), list.size());
-      r.membership.signer = ToBytes(s.Blob(3));
-      r.membership.signature = ToBytes(s.Blob(4));
+      r.membership = StoredMembershipAt(s, 1);
     }
     s.Reset();
     return out;
