@@ -78,6 +78,24 @@ std::vector<pb::ChangeBody> SampleBodies() {
     add->mutable_add_member()->set_kx_public(std::string(32, '\x66'));
     add->mutable_add_member()->set_role("member");
     add->mutable_add_member()->set_name("second phone");
+    add->mutable_add_member()->add_epochs(0);
+    bodies.push_back(b);
+  }
+  {
+    pb::ChangeBody b;  // roles, a revocation and a new epoch (docs/membership.md)
+    b.set_hlc((1'750'000'000'000ULL << 16) + 12);
+    pb::Op* role = b.add_ops();
+    role->mutable_set_role()->set_identity(std::string(32, '\x55'));
+    role->mutable_set_role()->set_role("admin");
+    pb::Op* revoke = b.add_ops();
+    revoke->mutable_revoke_member()->set_identity(std::string(32, '\x77'));
+    revoke->mutable_revoke_member()->set_after_seq(3);
+    pb::Op* epoch = b.add_ops();
+    epoch->mutable_new_epoch()->set_epoch(0x5eed);
+    pb::EpochKeyFor* k = epoch->mutable_new_epoch()->add_keys();
+    k->set_recipient(std::string(32, '\x55'));
+    k->set_sealed(std::string(120, '\x01'));
+    epoch->mutable_new_epoch()->add_epochs(0);
     bodies.push_back(b);
   }
   return bodies;
