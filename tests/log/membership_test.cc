@@ -7,7 +7,9 @@
 
 #include "log/change_codec.h"
 #include "log_test_util.h"
+#include "parley/core/change_rules.h"
 #include "parley/core/replica_sync.h"
+#include "parley/invite.pb.h"
 #include "parley/testing/fake_env.h"
 
 namespace parley::logtest {
@@ -294,6 +296,77 @@ TEST(Members, ChangesUnderAnEpochNotYetHeldWaitAndApplyWhenTheKeyArrives) {
   EXPECT_TRUE(Notes(team[1]).empty());
   Sync(team[0], team[1]);
   EXPECT_EQ(Notes(team[1]), (std::vector<std::string>{"under the new epoch"}));
+}
+
+// A revoked admin sees the new epoch's number in change headers and offers a key of its own
+// for it (inside an epoch it starts, with a valid commitment for that one), sealed to a
+// member that has not heard of the revocation yet: the member takes only keys that match
+// the commitment of the operation that created their epoch, and ends up with the real one.
+TEST(Members, ARevokedAdminCannotPlantAKeyForANewEpoch) {
+  testing::FakeClock clock;
+  auto team = MakeTeam(clock, 3);
+  ASSERT_TRUE(team[0]->SetRole(Key(team[1]), true).ok());
+  SyncAll(team);
+  CreateWith(team[1], "note", "text", "by device 1 before");
+  SyncAll(team);
+  ASSERT_TRUE(team[0]->Revoke(Key(team[1])).ok());
+  CreateWith(team[0], "note", "text", "under the new epoch");
+  auto mine = AuthoredAfter(team[0], 0);
+  pb::ChangeHeader newest;
+  ASSERT_TRUE(newest.ParseFromString(mine.back().header()));
+  const std::uint32_t target = newest.epoch();
+  ASSERT_NE(target, 0u);
+
+  // Device 1's forged change: its next number, linked to its last, under epoch 0; a new
+  // epoch of its own whose sealed key set also holds a bogus key for `target`.
+  const std::uint64_t seq = OwnSeq(team[1]) + 1;
+  auto own = AuthoredAfter(team[1], seq - 2);
+  ASSERT_EQ(own.size(), 1u);
+  const auto& vid = team[0].store->vault()->vault_id;
+  auto checked = log::CheckChange(own[0], crypto::ByteView(vid.data(), vid.size()));
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  const log::ChangeLink link = log::ChangeLinkOf(checked->id, own[0].signature());
+  const crypto::Bytes bogus = crypto::RandomBytes(32), its_own = crypto::RandomBytes(32);
+  pb::SealedVaultKeys keys;
+  for (auto [e, key] : {std::pair{target, &bogus}, std::pair{target + 1, &its_own}}) {
+    pb::EpochKey* k = keys.add_keys();
+    k->set_epoch(e);
+    k->set_key(key->data(), key->size());
+  }
+  pb::ChangeBody body;
+  body.set_hlc(static_cast<std::uint64_t>(clock.NowUnixMs()) << 16);
+  pb::NewEpoch* ne = body.add_ops()->mutable_new_epoch();
+  ne->set_epoch(target + 1);
+  ne->add_epochs(target);
+  pb::EpochKeyFor* to = ne->add_keys();
+  to->set_recipient(Key(team[2]));
+  const crypto::Bytes sealed =
+      crypto::SealTo(team[2].store->device().seal.public_key, crypto::AsBytes(keys.SerializeAsString()));
+  to->set_sealed(sealed.data(), sealed.size());
+  crypto::Hasher h;
+  h.Update(std::string_view("parley/epoch-key-check/v1")).Update(its_own);
+  const crypto::Hash check = h.Final256();
+  ne->set_key_check(check.data(), check.size());
+  log::SealParams p;
+  p.vault = crypto::ByteView(vid.data(), vid.size());
+  p.author = &team[1].store->device().identity;
+  p.seq = seq;
+  p.prev = crypto::ByteView(link.data(), link.size());
+  p.epoch = 0;
+  p.epoch_key = team[1].store->vault()->Epoch(0)->key.view();
+  std::vector<pb::Change> forged(1);
+  log::ChangeId id{};
+  ASSERT_TRUE(log::SealChange(p, body, &forged[0], &id).ok());
+
+  // Device 2 gets the forged change first, then everything from the admin.
+  auto r = team[2]->Apply(forged);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(team[2].store->vault()->Epoch(target), nullptr);  // nothing commits to it yet
+  Sync(team[0], team[2]);
+  EXPECT_EQ(Notes(team[2]), (std::vector<std::string>{"by device 1 before", "under the new epoch"}));
+  const store::VaultKey* held = team[2].store->vault()->Epoch(target);
+  ASSERT_NE(held, nullptr);
+  EXPECT_NE(crypto::Bytes(held->key.data(), held->key.data() + held->key.size()), bogus);
 }
 
 }  // namespace

@@ -25,6 +25,13 @@ namespace {
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
 std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
+// BLAKE2b-256("parley/epoch-key-check/v1" || key): what a NewEpoch commits its key to.
+crypto::Hash EpochKeyCheck(crypto::ByteView key) {
+  crypto::Hasher h;
+  h.Update(std::string_view("parley/epoch-key-check/v1")).Update(key);
+  return h.Final256();
+}
+
 // Resets a cached statement when the scope ends.
 struct Scoped {
   explicit Scoped(Stmt& s) : stmt(s) {}
@@ -113,6 +120,21 @@ Result<bool> ReplicaImpl::AbsorbEpochKeys() {
     }
     return false;
   };
+  // A key is taken only when it matches the commitment of the operation that created its
+  // epoch, in a change its author was entitled to: a revoked admin cannot plant a wrong key
+  // for an epoch it saw named in change headers.
+  std::map<std::uint32_t, std::set<std::string>> checks;
+  for (const MemberOpRow& op : member_ops_) {
+    if (op.kind != MemberOpRow::Kind::kNewEpoch || !membership_.Entitled(op.author, op.seq)) continue;
+    const DeviceMembership* by = membership_.Find(op.author);
+    if (by != nullptr && by->ever_admin && op.key_check.size() == crypto::kHashSize) checks[op.epoch].insert(op.key_check);
+  }
+  auto committed = [&](std::uint32_t epoch, std::string_view key) {
+    auto it = checks.find(epoch);
+    if (it == checks.end()) return false;
+    const crypto::Hash c = EpochKeyCheck(Bv(key));
+    return it->second.count(std::string(reinterpret_cast<const char*>(c.data()), c.size())) != 0;
+  };
   for (const MemberOpRow& op : member_ops_) {
     if (op.kind != MemberOpRow::Kind::kNewEpoch || held(op.epoch)) continue;
     // Only keys an admin (or a device that was one) handed out are taken.
@@ -127,7 +149,7 @@ Result<bool> ReplicaImpl::AbsorbEpochKeys() {
       std::fill(opened->begin(), opened->end(), std::uint8_t{0});
       if (parsed) {
         for (const pb::EpochKey& k : keys.keys()) {
-          if (k.key().size() == crypto::kAeadKeySize && !held(k.epoch())) {
+          if (k.key().size() == crypto::kAeadKeySize && !held(k.epoch()) && committed(k.epoch(), k.key())) {
             found.push_back(store::VaultKey{k.epoch(), crypto::SecretBytes::Copy(Bv(k.key()))});
           }
         }
@@ -290,6 +312,7 @@ Result<std::uint32_t> ReplicaImpl::StartEpoch(LocalTransaction& tx, std::string_
     epoch = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | std::uint32_t{b[3]};
   }
   store::VaultKey fresh{epoch, crypto::SecretBytes::Random(crypto::kAeadKeySize)};
+  const crypto::Hash check = EpochKeyCheck(fresh.key.view());
   // The whole key set: a member that missed an epoch (enrolled concurrently with it) gets it.
   pb::SealedVaultKeys keys;
   std::vector<const store::VaultKey*> all;
@@ -324,7 +347,7 @@ Result<std::uint32_t> ReplicaImpl::StartEpoch(LocalTransaction& tx, std::string_
   for (const store::VaultKey& k : current.epochs) next.epochs.push_back({k.epoch, crypto::SecretBytes::Copy(k.key.view())});
   next.epochs.push_back(std::move(fresh));
   PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(next)));
-  PARLEY_RETURN_IF_ERROR(tx.NewEpoch(epoch, recipients, sealed, shared));
+  PARLEY_RETURN_IF_ERROR(tx.NewEpoch(epoch, recipients, sealed, shared, check));
   return epoch;
 }
 

@@ -61,6 +61,7 @@ std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq,
         }
         r.shared.assign(op.new_epoch().epochs().begin(), op.new_epoch().epochs().end());
         r.shared.push_back(r.epoch);
+        r.key_check = op.new_epoch().key_check();
         break;
     }
     out.push_back(std::move(r));

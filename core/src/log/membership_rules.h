@@ -34,6 +34,7 @@ struct MemberOpRow {
   std::vector<std::string> recipients;  // kNewEpoch: identity keys
   std::vector<std::string> sealed;      // kNewEpoch: the sealed key set of each recipient
   std::vector<std::uint32_t> shared;    // kAdd, kNewEpoch: the epochs whose keys it handed out
+  std::string key_check;                // kNewEpoch: commits to the new epoch's key
   std::string name, kx, seal;           // kAdd
 };
 

@@ -227,7 +227,7 @@ Status LocalTransaction::RevokeMember(std::string_view identity, std::uint64_t a
 
 Status LocalTransaction::NewEpoch(std::uint32_t epoch, const std::vector<std::string>& recipients,
                                   const std::vector<crypto::Bytes>& sealed,
-                                  const std::vector<std::uint32_t>& shared) {
+                                  const std::vector<std::uint32_t>& shared, crypto::ByteView key_check) {
   PARLEY_RETURN_IF_ERROR(Usable());
   pb::NewEpoch* op = body_.add_ops()->mutable_new_epoch();
   op->set_epoch(epoch);
@@ -237,6 +237,7 @@ Status LocalTransaction::NewEpoch(std::uint32_t epoch, const std::vector<std::st
     k->set_sealed(sealed[i].data(), sealed[i].size());
   }
   for (std::uint32_t e : shared) op->add_epochs(e);
+  op->set_key_check(key_check.data(), key_check.size());
   membership_ = true;
   return Status::Ok();
 }

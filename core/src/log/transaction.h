@@ -39,7 +39,8 @@ class LocalTransaction final : public Transaction {
   Status RevokeMember(std::string_view identity, std::uint64_t after_seq);
   // `sealed[i]` is the key set sealed to `recipients[i]`.
   Status NewEpoch(std::uint32_t epoch, const std::vector<std::string>& recipients,
-                  const std::vector<crypto::Bytes>& sealed, const std::vector<std::uint32_t>& shared);
+                  const std::vector<crypto::Bytes>& sealed, const std::vector<std::uint32_t>& shared,
+                  crypto::ByteView key_check);
 
  private:
   Status Usable() const;
