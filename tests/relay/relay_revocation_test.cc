@@ -226,5 +226,32 @@ TEST_F(RelayRevocation, RevocationHoldsAfterARestart) {
   EXPECT_EQ(Push(*admin_client_, {theirs.Next()}).push_ack().acks(0).refusal(), pb::REFUSAL_REVOKED);
 }
 
+// A list's cutoff for a revoked device (revoked_after): its changes up to it were made before
+// the revocation and are still taken, whoever pushes them (a team member copying them to
+// this relay); the ones after it are refused.
+TEST_F(RelayRevocation, ChangesUpToTheRevocationCutoffAreStillTaken) {
+  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(), pb::Frame::kDone);
+  auto member = Connect(member_);
+  ASSERT_NE(member, nullptr);
+  Chain theirs(&member_.identity, vault_);
+  ASSERT_EQ(Push(*member, {theirs.Next()}).push_ack().acks(0).refusal(), pb::REFUSAL_NONE);
+  const pb::Change second = theirs.Next(), third = theirs.Next();
+  pb::SetMembership v2 = MakeList(2, {&admin_}, {}, {Key(member_)}, admin_);
+  {
+    pb::MembershipList list;
+    ASSERT_TRUE(list.ParseFromString(v2.list()));
+    list.add_revoked_after(2);
+    v2 = wire::MakeSetMembership(list, admin_.identity);
+  }
+  ASSERT_EQ(Publish(*admin_client_, v2).body_case(), pb::Frame::kDone);
+  pb::Frame ack = Push(*admin_client_, {second, third});
+  ASSERT_EQ(ack.body_case(), pb::Frame::kPushAck) << ack.error().message();
+  EXPECT_EQ(ack.push_ack().acks(0).refusal(), pb::REFUSAL_NONE);
+  EXPECT_EQ(ack.push_ack().acks(1).refusal(), pb::REFUSAL_REVOKED);
+  EXPECT_EQ(PullAll(*admin_client_).size(), 2u);
+  // The revoked device itself is still refused.
+  ExpectProof(Pull(*member, 0).error(), member_, v2);
+}
+
 }  // namespace
 }  // namespace parley::testing

@@ -181,11 +181,13 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
   std::vector<int> slot;  // ack index of each change in to_store
   for (CheckResult& r : checked) {
     pb::ChangeAck* ack = acks->add_acks();
-    if (r.refusal == pb::REFUSAL_NONE && view.members.IsRevoked(r.change.author)) {
+    if (r.refusal == pb::REFUSAL_NONE && view.members.RefusesAsRevoked(r.change.author, r.change.author_seq)) {
       r.refusal = pb::REFUSAL_REVOKED;
-      r.reason = "the author was revoked from the vault";
+      r.reason = "the author was revoked from the vault before this change";
     }
-    if (r.refusal == pb::REFUSAL_NONE && view.members.Find(r.change.author) == nullptr) {
+    // A revoked device's changes from before its revocation are kept like a member's.
+    if (r.refusal == pb::REFUSAL_NONE && view.members.Find(r.change.author) == nullptr &&
+        !view.members.IsRevoked(r.change.author)) {
       r.refusal = pb::REFUSAL_NOT_MEMBER;
       r.reason = "the author is not a member of the vault";
     }

@@ -49,7 +49,7 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
   crypto::Hasher h;
   h.Update(std::string_view("parley/member-set/v1"));
   for (const auto& m : members) h.Update(m.identity).Update(std::string_view(m.admin ? "A" : "M"));
-  for (const auto& m : revoked) h.Update(m.identity).Update(std::string_view("R"));
+  for (const auto& m : revoked) h.Update(m.identity).Update(std::string_view("R")).UpdateU64(m.revoked_after_seq);
   const crypto::Hash digest = h.Final256();
   if (relay.members_digest.size() == digest.size() && crypto::ConstantTimeEqual(relay.members_digest, digest)) {
     return Status::Ok();
@@ -64,7 +64,10 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
       pm->set_identity(m.identity);
       pm->set_role(m.admin ? "admin" : "member");
     }
-    for (const auto& m : revoked) list.add_revoked(m.identity);
+    for (const auto& m : revoked) {
+      list.add_revoked(m.identity);
+      list.add_revoked_after(m.revoked_after_seq);
+    }
     pb::Frame f;
     *f.mutable_set_membership() = wire::MakeSetMembership(list, me.identity);
     auto answer = conn.Call(std::move(f));

@@ -94,6 +94,16 @@ bool ParsedMembership::IsRevoked(ByteView identity) const {
   });
 }
 
+bool ParsedMembership::RefusesAsRevoked(ByteView author, std::uint64_t seq) const {
+  for (std::size_t i = 0; i < revoked.size(); ++i) {
+    const Bytes& r = revoked[i];
+    if (r.size() == author.size() && std::equal(r.begin(), r.end(), author.begin())) {
+      return seq > (i < revoked_after.size() ? revoked_after[i] : 0);
+    }
+  }
+  return false;
+}
+
 const Bytes* FirstDroppedRevocation(const ParsedMembership& held, const ParsedMembership& next) {
   for (const Bytes& r : held.revoked) {
     if (!next.IsRevoked(r)) return &r;
@@ -134,6 +144,9 @@ Result<ParsedMembership> ParseMembership(const std::string& list_bytes) {
     if (out.IsRevoked(View(r))) return Malformed("a revoked key is listed twice");
     out.revoked.emplace_back(r.begin(), r.end());
   }
+  if (list.revoked_after_size() > list.revoked_size()) return Malformed("more revocation cutoffs than revoked keys");
+  out.revoked_after.assign(list.revoked_after().begin(), list.revoked_after().end());
+  out.revoked_after.resize(out.revoked.size(), 0);
   return out;
 }
 

@@ -53,14 +53,20 @@ struct ParsedMembership {
   std::uint64_t version = 0;
   std::vector<MemberEntry> members;
   std::vector<crypto::Bytes> revoked;  // identity keys revoked from the vault (never in `members`)
+  // revoked_after[i]: revoked[i]'s changes numbered above it are refused (0 when the list
+  // gives no cutoff: all of them).
+  std::vector<std::uint64_t> revoked_after;
   const MemberEntry* Find(crypto::ByteView identity) const;
   bool IsRevoked(crypto::ByteView identity) const;
+  // Whether change `seq` of `author` is after the author's revocation (false when the
+  // author is not revoked).
+  bool RefusesAsRevoked(crypto::ByteView author, std::uint64_t seq) const;
 };
 // Serializes `list`, signs it with `signer`.
 pb::SetMembership MakeSetMembership(const pb::MembershipList& list, const crypto::SignKeyPair& signer);
 // Parses a serialized MembershipList and checks its form: 32-byte vault and identities,
 // roles "admin" or "member", no identity twice, at least one admin; revoked keys 32 bytes,
-// none twice and none also a member.
+// none twice and none also a member; at most one cutoff per revoked key.
 Result<ParsedMembership> ParseMembership(const std::string& list_bytes);
 // Checks the signature of a SetMembership (not who signed: that is the relay's rule).
 Status VerifyMembershipSignature(const pb::SetMembership& set);
