@@ -11,11 +11,8 @@ class RelayAbuse : public RelayFixture {
  protected:
   // A healthy, authenticated admin with a registered vault, to show others are unaffected.
   void StartWith(std::vector<std::string> args = {}) {
-    StartRelay(std::move(args));
+    StartWithVault(std::move(args));
     if (HasFatalFailure()) return;
-    admin_client_ = Connect(admin_);
-    ASSERT_NE(admin_client_, nullptr);
-    Register(*admin_client_);
     chain_ = Chain(&admin_.identity, vault_);
   }
   void ExpectHealthy() {
@@ -36,7 +33,6 @@ class RelayAbuse : public RelayFixture {
     return c.ok() ? std::move(*c) : nullptr;
   }
 
-  std::unique_ptr<TestClient> admin_client_;
   Chain chain_;
 };
 

@@ -26,6 +26,14 @@ class RelayFixture : public ::testing::Test {
     Status s = relay_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
+  // Starts the relay; admin_client_ is then connected as admin_, with vault_ registered.
+  void StartWithVault(std::vector<std::string> args = {}) {
+    StartRelay(std::move(args));
+    if (HasFatalFailure()) return;
+    admin_client_ = Connect(admin_);
+    ASSERT_NE(admin_client_, nullptr);
+    Register(*admin_client_);
+  }
   std::unique_ptr<TestClient> Connect(const Device& d) {
     auto c = TestClient::Connect(relay_->port(), relay_->public_key(), d);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
@@ -101,6 +109,7 @@ class RelayFixture : public ::testing::Test {
   std::unique_ptr<RelayProcess> relay_;
   Device admin_, member_, outsider_;
   crypto::Bytes vault_;
+  std::unique_ptr<TestClient> admin_client_;  // set by StartWithVault
 };
 
 }  // namespace parley::testing

@@ -10,13 +10,10 @@ namespace {
 class RelayProtocol : public RelayFixture {
  protected:
   void SetUp() override {
-    StartRelay();
-    admin_client_ = Connect(admin_);
-    ASSERT_NE(admin_client_, nullptr);
-    Register(*admin_client_);
+    StartWithVault();
+    if (HasFatalFailure()) return;
     chain_ = Chain(&admin_.identity, vault_);
   }
-  std::unique_ptr<TestClient> admin_client_;
   Chain chain_;
 };
 

@@ -11,12 +11,7 @@ std::string Key(const Device& d) { return std::string(d.identity.public_key.begi
 
 class RelayRevocation : public RelayFixture {
  protected:
-  void SetUp() override {
-    StartRelay();
-    admin_client_ = Connect(admin_);
-    ASSERT_NE(admin_client_, nullptr);
-    Register(*admin_client_);
-  }
+  void SetUp() override { StartWithVault(); }
 
   // A list for vault_ at `version`: `admins` and `members` with their roles, `revoked` in
   // MembershipList.revoked (each key as given), signed by `signer`.
@@ -80,7 +75,6 @@ class RelayRevocation : public RelayFixture {
     return answer;
   }
 
-  std::unique_ptr<TestClient> admin_client_;
 };
 
 TEST_F(RelayRevocation, RevokedDeviceIsRefusedAtAuthenticationWithAProofThatVerifies) {
