@@ -32,12 +32,6 @@ crypto::Hash EpochKeyCheck(crypto::ByteView key) {
   return h.Final256();
 }
 
-// Resets a cached statement when the scope ends.
-struct Scoped {
-  explicit Scoped(Stmt& s) : stmt(s) {}
-  ~Scoped() { stmt.Reset(); }
-  Stmt& stmt;
-};
 
 void Scrub(std::string& s) {
   volatile char* p = s.data();
@@ -158,14 +152,25 @@ Result<bool> ReplicaImpl::AbsorbEpochKeys() {
     }
   }
   if (found.empty()) return false;
+  PARLEY_RETURN_IF_ERROR(AddEpochKeys(std::move(found)));
+  return true;
+}
+
+Status ReplicaImpl::AddEpochKeys(std::vector<store::VaultKey> keys) {
   const store::VaultKeys& current = *store_.vault();
   store::VaultKeys next;
   next.vault_id = current.vault_id;
   next.name = current.name;
   for (const store::VaultKey& k : current.epochs) next.epochs.push_back({k.epoch, crypto::SecretBytes::Copy(k.key.view())});
-  for (store::VaultKey& k : found) next.epochs.push_back(std::move(k));
-  PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(next)));
-  return true;
+  for (store::VaultKey& k : keys) next.epochs.push_back(std::move(k));
+  return store_.SetVault(std::move(next));
+}
+
+std::vector<const store::VaultKey*> ReplicaImpl::EpochKeysByNumber() const {
+  std::vector<const store::VaultKey*> out;
+  for (const store::VaultKey& k : store_.vault()->epochs) out.push_back(&k);
+  std::sort(out.begin(), out.end(), [](const store::VaultKey* a, const store::VaultKey* b) { return a->epoch < b->epoch; });
+  return out;
 }
 
 Result<bool> ReplicaImpl::AppliedButVoid() {
@@ -315,10 +320,8 @@ Result<std::uint32_t> ReplicaImpl::StartEpoch(LocalTransaction& tx, std::string_
   const crypto::Hash check = EpochKeyCheck(fresh.key.view());
   // The whole key set: a member that missed an epoch (enrolled concurrently with it) gets it.
   pb::SealedVaultKeys keys;
-  std::vector<const store::VaultKey*> all;
-  for (const store::VaultKey& k : store_.vault()->epochs) all.push_back(&k);
+  std::vector<const store::VaultKey*> all = EpochKeysByNumber();
   all.push_back(&fresh);
-  std::sort(all.begin(), all.end(), [](const store::VaultKey* a, const store::VaultKey* b) { return a->epoch < b->epoch; });
   for (const store::VaultKey* k : all) {
     pb::EpochKey* e = keys.add_keys();
     e->set_epoch(k->epoch);
@@ -340,13 +343,9 @@ Result<std::uint32_t> ReplicaImpl::StartEpoch(LocalTransaction& tx, std::string_
   Scrub(plain);
   // The key is kept before the change that hands it out commits: a key kept for a change
   // that then fails is never used.
-  const store::VaultKeys& current = *store_.vault();
-  store::VaultKeys next;
-  next.vault_id = current.vault_id;
-  next.name = current.name;
-  for (const store::VaultKey& k : current.epochs) next.epochs.push_back({k.epoch, crypto::SecretBytes::Copy(k.key.view())});
-  next.epochs.push_back(std::move(fresh));
-  PARLEY_RETURN_IF_ERROR(store_.SetVault(std::move(next)));
+  std::vector<store::VaultKey> kept;
+  kept.push_back(std::move(fresh));
+  PARLEY_RETURN_IF_ERROR(AddEpochKeys(std::move(kept)));
   PARLEY_RETURN_IF_ERROR(tx.NewEpoch(epoch, recipients, sealed, shared, check));
   return epoch;
 }
@@ -453,11 +452,7 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
   body.set_vault_nonce(identity.nonce.data(), identity.nonce.size());
   {
     pb::SealedVaultKeys keys;
-    std::vector<const store::VaultKey*> sorted;
-    for (const store::VaultKey& k : vault.epochs) sorted.push_back(&k);
-    std::sort(sorted.begin(), sorted.end(),
-              [](const store::VaultKey* a, const store::VaultKey* b) { return a->epoch < b->epoch; });
-    for (const store::VaultKey* kp : sorted) {
+    for (const store::VaultKey* kp : EpochKeysByNumber()) {
       const store::VaultKey& k = *kp;
       pb::EpochKey* e = keys.add_keys();
       e->set_epoch(k.epoch);

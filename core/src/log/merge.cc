@@ -14,13 +14,6 @@
 #include "log/tuning.h"
 
 namespace parley::log {
-namespace {
-struct Scoped {
-  explicit Scoped(Stmt& s) : stmt(s) {}
-  ~Scoped() { stmt.Reset(); }
-  Stmt& stmt;
-};
-}  // namespace
 
 Status ReplicaImpl::Supersede(std::int64_t s, std::int64_t rid) {
   {

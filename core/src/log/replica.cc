@@ -14,12 +14,6 @@
 namespace parley::log {
 namespace {
 
-// Resets a cached statement when the scope ends, whatever the path out.
-struct Scoped {
-  explicit Scoped(Stmt& s) : stmt(s) {}
-  ~Scoped() { stmt.Reset(); }
-  Stmt& stmt;
-};
 
 std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }

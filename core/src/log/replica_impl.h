@@ -43,6 +43,13 @@ inline void BindBlobView(Stmt& s, int i, std::string_view blob) {
   sqlite3_bind_blob(s.raw(), i, blob.empty() ? &kEmpty : blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
 }
 
+// Resets a cached statement when the scope ends, whatever the path out.
+struct Scoped {
+  explicit Scoped(Stmt& s) : stmt(s) {}
+  ~Scoped() { stmt.Reset(); }
+  Stmt& stmt;
+};
+
 struct AuthorInfo {
   std::string key;  // 32 raw bytes
   std::string hex;
@@ -131,6 +138,10 @@ class ReplicaImpl final : public Replica {
   // Takes the epoch keys sealed to this device in held NewEpoch operations of (former)
   // admins into the key file. Returns whether any was new.
   Result<bool> AbsorbEpochKeys();
+  // Adds `keys` to the vault's keys, rewriting the key file.
+  Status AddEpochKeys(std::vector<store::VaultKey> keys);
+  // The epoch keys held, ascending by epoch number. REQUIRES a vault.
+  std::vector<const store::VaultKey*> EpochKeysByNumber() const;
   // Whether an applied change is no longer entitled (its author was revoked before it).
   Result<bool> AppliedButVoid();
   // Clears the record tables and marks every change pending, for ApplyPending to rebuild
