@@ -106,6 +106,21 @@ struct RefusedChange {
 };
 
 // What one sync with one relay moved.
+// What a relay did that an honest relay never does, seen during one session.
+enum class RelayFault {
+  kRolledBack,    // its history went backwards: our cursor, or changes it acknowledged or served, are gone
+  kWithheld,      // a change known to exist (named by another change) was not served
+  kForeignVault,  // it served a change of another vault
+  kForged,        // it served a change whose signature, chain or body does not check
+};
+// "rolled_back", "withheld", "foreign_vault", "forged": stable, for JSON and logs.
+std::string_view RelayFaultName(RelayFault fault);
+
+struct RelayWarning {
+  RelayFault fault;
+  std::string detail;  // what was seen, in English (device keys abbreviated, no content)
+};
+
 struct SyncReport {
   std::string relay;              // its label
   std::uint64_t pushed = 0;       // changes the relay acknowledged (stored, or already held)
@@ -120,6 +135,8 @@ struct SyncReport {
   bool published_members = false;
   std::vector<RefusedChange> refusals;
   std::vector<std::string> gaps;      // "device <hex>: changes a-b missing"
+  std::vector<RelayWarning> relay_faults;  // misbehaviour of the relay seen in this session
+  std::uint64_t resent = 0;           // own changes pushed again because the relay had lost them
 };
 
 // A key envelope a relay holds for this device, and the vault it was stored under.
