@@ -111,7 +111,13 @@ Status SyncStatus(App& app, const Invocation&) {
       json.BeginObject().Field("device", g.device).Field("name", g.device_name);
       json.Field("first", g.first).Field("last", g.last).Field("text", GapText(g)).EndObject();
     }
-    json.EndArray().EndObject();
+    json.EndArray().Key("devices").BeginArray();
+    for (const auto& d : s.devices) {
+      json.BeginObject().Field("device", d.device).Field("name", d.name).Field("self", d.self);
+      json.Field("newest_known", d.known).Field("held_up_to", d.contig).Field("complete", d.complete()).EndObject();
+    }
+    json.EndArray().Field("quarantined", s.quarantined).Field("set_aside_waiting", s.set_aside_waiting);
+    json.Field("reissued_total", s.reissued_total).EndObject();
     app.PrintJson(json);
     return Status::Ok();
   }
@@ -130,6 +136,23 @@ Status SyncStatus(App& app, const Invocation&) {
               (where.empty() ? std::string("NOT acknowledged yet") : "acknowledged by " + where) + "\n");
   }
   for (const auto& g : s.gaps) app.Print("gap: " + GapText(g) + "\n");
+  for (const auto& d : s.devices) {
+    const std::string who = (d.name.empty() ? d.device.substr(0, 16) : d.name) + (d.self ? " (this device)" : "");
+    app.Print("device " + who + ": newest change known " + std::to_string(d.known) + ", " +
+              (d.complete() ? std::string("all held here") : "held here up to " + std::to_string(d.contig)) + "\n");
+  }
+  if (s.quarantined > 0) {
+    app.Print("quarantined: " + std::to_string(s.quarantined) +
+              " change(s) signed by a member cannot be read and were never applied\n");
+  }
+  if (s.set_aside_waiting > 0) {
+    app.Print("restored from an older copy: " + std::to_string(s.set_aside_waiting) +
+              " change(s) of this device wait to be written again at the next sync\n");
+  }
+  if (s.reissued_total > 0) {
+    app.Print("restored from an older copy: " + std::to_string(s.reissued_total) +
+              " change(s) of this device were written again on top of its history\n");
+  }
   return Status::Ok();
 }
 

@@ -42,6 +42,19 @@ std::string SyncResultText(const RelaySyncResult& r) {
   line += "\n";
   for (const auto& x : r.refusals) line += "  refused: " + RefusalText(x) + "\n";
   for (const auto& g : r.gaps) line += "  gap: " + GapText(g) + "\n";
+  for (const auto& f : r.relay_faults) {
+    line += "  WARNING relay misbehaved (" + f.fault + "): " + f.detail + "\n";
+  }
+  if (r.resent > 0) line += "  re-sent " + std::to_string(r.resent) + " change(s) the relay had lost\n";
+  if (r.quarantined > 0) {
+    line += "  quarantined " + std::to_string(r.quarantined) +
+            " change(s) that are signed by a member but cannot be read; the rest applied\n";
+  }
+  if (r.set_aside > 0 || r.reissued > 0) {
+    line += "  this device was restored from an older copy: " + std::to_string(r.set_aside) +
+            " change(s) written since were set aside and " + std::to_string(r.reissued) +
+            " written again on top of its history; nothing was lost\n";
+  }
   return line;
 }
 
@@ -57,7 +70,13 @@ void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& r, bool null_e
     for (const auto& x : r.refusals) json.String(RefusalText(x));
     json.EndArray().Key("gaps").BeginArray();
     for (const auto& g : r.gaps) json.String(GapText(g));
+    json.EndArray().Key("relay_faults").BeginArray();
+    for (const auto& f : r.relay_faults) {
+      json.BeginObject().Field("fault", f.fault).Field("detail", f.detail).EndObject();
+    }
     json.EndArray();
+    json.Field("resent", r.resent).Field("quarantined", r.quarantined).Field("set_aside", r.set_aside);
+    json.Field("reissued", r.reissued);
     if (null_error) json.Key("error").Null();
   } else {
     json.Field("error", r.status.message());

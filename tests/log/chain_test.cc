@@ -22,13 +22,46 @@ class Chains : public ::testing::Test {
   }
 };
 
-TEST_F(Chains, OneSignaturePerRunIsVerified) {
+TEST_F(Chains, EveryChangesOwnSignatureIsVerified) {
   Sync(a, b);
-  auto run = Fresh(20);
-  auto r = b->Apply(run);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->applied, 20u);
-  EXPECT_EQ(r->signatures_verified, 1u);
+  // Large enough for the second thread, and small enough for one.
+  for (std::size_t n : {std::size_t{5}, std::size_t{40}}) {
+    auto run = Fresh(n);
+    auto r = b->Apply(run);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->applied, n);
+    EXPECT_EQ(r->signatures_verified, n);
+  }
+}
+
+TEST_F(Chains, ABadSignatureVouchedForByALinkIsStillRefused) {
+  Sync(a, b);
+  const std::uint64_t held = *b->ChangeCount();
+  // A change with a bad signature, followed by a correctly signed change of the same author
+  // that links to it (the link covers the bad signature): the author's word is not enough.
+  auto run = Fresh(2);
+  run[0].mutable_signature()->at(3) ^= 0x01;
+  log::SealParams p;
+  pb::ChangeHeader first;
+  ASSERT_TRUE(first.ParseFromString(run[0].header()));
+  p.vault = a.store->vault()->vault_id;
+  p.author = &a.store->device().identity;
+  p.seq = first.seq() + 1;
+  const log::ChangeLink link = log::ChangeLinkOf(log::ChangeIdOf(run[0]), run[0].signature());
+  const std::string prev(reinterpret_cast<const char*>(link.data()), link.size());
+  p.prev = crypto::AsBytes(prev);
+  p.epoch = first.epoch();
+  p.epoch_key = a.store->vault()->Current()->key.view();
+  auto body = log::OpenBody(run[1], a.store->vault()->Current()->key.view());
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  pb::Change second;
+  log::ChangeId id{};
+  ASSERT_TRUE(log::SealChange(p, *body, &second, &id).ok());
+  std::vector<pb::Change> batch{run[0], second};
+  auto r = b->Apply(batch);
+  EXPECT_EQ(r.status().code(), Code::kCorrupt) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("signature"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(*b->ChangeCount(), held);
 }
 
 TEST_F(Chains, ATamperedSignatureAnywhereInTheRunRefusesTheBatch) {
@@ -46,7 +79,7 @@ TEST_F(Chains, ATamperedSignatureAnywhereInTheRunRefusesTheBatch) {
   ASSERT_TRUE(b->Apply(run).ok());
 }
 
-TEST_F(Chains, AHeldSuccessorVouchesForTheChangeBeforeIt) {
+TEST_F(Chains, AChangeFillingAGapMustLinkToItsHeldSuccessor) {
   Sync(a, b);
   auto run = Fresh(5);
   // Everything but the third change: a gap.
@@ -60,11 +93,11 @@ TEST_F(Chains, AHeldSuccessorVouchesForTheChangeBeforeIt) {
   forged.mutable_signature()->at(0) ^= 1;
   auto refused = b->Apply(std::span(&forged, 1));
   EXPECT_EQ(refused.status().code(), Code::kCorrupt) << refused.status().ToString();
-  // The real one is vouched for by the held successor: no signature to verify.
+  // The real one links to the held successor and its own signature holds.
   auto filled = b->Apply(std::span(&run[2], 1));
   ASSERT_TRUE(filled.ok()) << filled.status().ToString();
   EXPECT_EQ(filled->applied, 1u);
-  EXPECT_EQ(filled->signatures_verified, 0u);
+  EXPECT_EQ(filled->signatures_verified, 1u);
   EXPECT_TRUE(filled->gaps.empty());
 }
 

@@ -20,6 +20,24 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
   if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
   ApplyReport report;
+  // This device's own chain moved on elsewhere (it was restored from an older copy): what it
+  // wrote since is set aside, to be written again on top (reissue.cc).
+  PARLEY_ASSIGN_OR_RETURN(std::uint64_t fork_from, OwnForkIn(changes));
+  if (fork_from != 0) {
+    std::int64_t before = 0;
+    Status set_aside = InTransaction([&]() -> Status {
+      Stmt n;
+      PARLEY_RETURN_IF_ERROR(n.Prepare(db_, "SELECT count(*) FROM log_set_aside"));
+      PARLEY_ASSIGN_OR_RETURN(bool row, n.Step());
+      before = row ? n.Int(0) : 0;
+      PARLEY_RETURN_IF_ERROR(SetAsideOwnFrom(fork_from));
+      n.Reset();
+      PARLEY_ASSIGN_OR_RETURN(row, n.Step());
+      report.set_aside = static_cast<std::size_t>((row ? n.Int(0) : 0) - before);
+      return Status::Ok();
+    });
+    if (!set_aside.ok()) return set_aside;
+  }
   // Bodies are parsed onto one arena: a batch holds many small messages, freed at once.
   google::protobuf::ArenaOptions arena_options;
   arena_options.start_block_size = 64 << 10;
@@ -43,7 +61,7 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       const pb::ChangeHeader& h = in.checked.header;
       PARLEY_ASSIGN_OR_RETURN(std::int64_t aid, InternAuthor(h.author()));
       // A body whose epoch key has not arrived is stored unread (membership unknown).
-      std::int64_t membership = kMembershipUnknown;
+      std::int64_t membership = in.quarantined ? kMembershipQuarantined : kMembershipUnknown;
       if (in.body != nullptr) {
         const bool has = std::any_of(in.body->ops().begin(), in.body->ops().end(), IsMembershipOp);
         membership = has ? kMembershipOps : kMembershipNone;
@@ -51,7 +69,8 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       }
       // A change is applied now when its author is entitled to it as membership stands;
       // the others wait for Settle (membership may change with this batch).
-      const bool pending = in.body == nullptr || !membership_.Entitled(h.author(), h.seq());
+      const bool pending = !in.quarantined && (in.body == nullptr || !membership_.Entitled(h.author(), h.seq()));
+      report.quarantined += in.quarantined ? 1 : 0;
       PARLEY_RETURN_IF_ERROR(InsertChange(aid, h.seq(), in.checked.id, h, *in.change,
                                           in.body != nullptr ? in.body->hlc() : 0, pending, membership));
       const std::int64_t cid = sqlite3_last_insert_rowid(db_);
@@ -60,6 +79,7 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
           opened[cid] = in.body;
         } else {
           PARLEY_RETURN_IF_ERROR(ApplyBody(aid, h.seq(), *in.body));
+          PARLEY_RETURN_IF_ERROR(RecordSeen(aid, h.seq(), *in.body));
         }
         hlc_.Observe(in.body->hlc());
       }
@@ -83,6 +103,7 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
     }
     std::size_t still_pending = 0;
     for (const VerifiedChange& in : fresh) {
+      if (in.quarantined) continue;
       const pb::ChangeHeader& h = in.checked.header;
       const DeviceMembership* d = membership_.Find(h.author());
       if (d != nullptr && h.seq() > d->after_seq) {
@@ -93,7 +114,7 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       }
     }
     report.pending = still_pending - report.refused_revoked;
-    report.applied = fresh.size() - still_pending;
+    report.applied = fresh.size() - still_pending - report.quarantined;
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
     for (std::int64_t aid : touched) {

@@ -187,7 +187,7 @@ Result<bool> ReplicaImpl::AppliedButVoid() {
 Status ReplicaImpl::Rematerialize() {
   PARLEY_RETURN_IF_ERROR(Exec(db_,
                               "DELETE FROM log_records; DELETE FROM log_ops; DELETE FROM log_live; "
-                              "DELETE FROM log_superseded; UPDATE log_changes SET pending = 1;",
+                              "DELETE FROM log_superseded; UPDATE log_changes SET pending = 1 WHERE membership != 3;",
                               Domain::kLog));
   record_rids_.clear();
   created_rids_.clear();
@@ -252,7 +252,15 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
       if (!header.ParseFromString(change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
       const store::VaultKey* key = EpochKey(header.epoch());
       if (key == nullptr) continue;  // its epoch key has not arrived yet
-      PARLEY_ASSIGN_OR_RETURN(read, OpenBody(change, header, key->key.view()));
+      auto opened_body = OpenBody(change, header, key->key.view());
+      if (!opened_body.ok()) {
+        // Authenticated when stored, unreadable now that its key is here: quarantined.
+        Status marked = st.mark_quarantined.Bind(1, r.cid).Run();
+        st.mark_quarantined.Reset();
+        PARLEY_RETURN_IF_ERROR(marked);
+        continue;
+      }
+      read = std::move(opened_body).value();
       body = &read;
       if (r.membership == kMembershipUnknown) {
         const bool has = std::any_of(read.ops().begin(), read.ops().end(), IsMembershipOp);
@@ -266,6 +274,7 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
     }
     if (!entitled) continue;
     PARLEY_RETURN_IF_ERROR(ApplyBody(r.author, r.seq, *body));
+    PARLEY_RETURN_IF_ERROR(RecordSeen(r.author, r.seq, *body));
     Status m = st.mark_applied.Bind(1, r.cid).Run();
     st.mark_applied.Reset();
     PARLEY_RETURN_IF_ERROR(m);

@@ -90,6 +90,7 @@ Status ReplicaImpl::Init() {
       {&st.mark_membership, "UPDATE log_changes SET membership = ?2, hlc = ?3 WHERE cid = ?1"},
       {&st.pending_change, "SELECT header, body, signature FROM log_changes WHERE cid = ?1"},
       {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},
+      {&st.mark_quarantined, "UPDATE log_changes SET pending = 0, membership = 3 WHERE cid = ?1"},
   };
   for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
 

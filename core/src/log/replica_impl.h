@@ -181,6 +181,26 @@ class ReplicaImpl final : public Replica {
   Result<std::optional<HeldEntry>> Held(std::int64_t author_id, std::uint64_t seq);
   Result<std::vector<std::string>> Gaps(std::int64_t author_id);
 
+  // reissue.cc. The lowest seq of this device's own chain that a change of `changes`,
+  // signed by this device's key, replaces (0: none): the device was restored from an older copy.
+  Result<std::uint64_t> OwnForkIn(std::span<const pb::Change> changes);
+  // Inside a transaction: moves this device's changes from `from` on to log_set_aside and
+  // rebuilds the records without them.
+  Status SetAsideOwnFrom(std::uint64_t from);
+  // Writes every set-aside change again as a new change (one transaction each); returns how many.
+  Result<std::size_t> ReissueSetAside();
+
+  // seen.cc. Appends to a new local change's body what this device holds that its previous
+  // changes did not say (ChangeBody.seen).
+  Status AddSeen(pb::ChangeBody* body);
+  // Keeps what change (author_id, seq) says its author had seen.
+  Status RecordSeen(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body);
+  // The newest seq of `author_id` known to exist: held, or named by a held change.
+  Result<std::uint64_t> KnownToExist(std::int64_t author_id);
+  // What the author of change (author_id, seq) had seen when writing it, by author id (its
+  // own earlier changes included): index = author id, value = contiguous prefix.
+  Result<std::vector<std::uint64_t>> SeenBy(std::int64_t author_id, std::uint64_t seq);
+
  private:
   friend class LocalTransaction;
   Result<Record> BuildRecord(std::int64_t rid, std::string_view id, std::string_view type, std::uint64_t created);
@@ -231,7 +251,7 @@ class ReplicaImpl final : public Replica {
     Stmt live_field, live_record, op_held, kill_live, kill_live_exact, insert_live, insert_superseded, check_superseded,
         delete_superseded, insert_op, last_op, set_last_op;
     Stmt insert_change, held_id, chain_state, max_seq, update_chain, insert_author, set_meta;
-    Stmt pending_changes, pending_change, mark_applied, mark_membership;
+    Stmt pending_changes, pending_change, mark_applied, mark_membership, mark_quarantined;
   } st;
 };
 

@@ -139,9 +139,13 @@ const store::VaultKey* CurrentEpochKey(Replica& replica) { return Impl(replica).
 
 Result<std::vector<ChainGap>> ListGaps(Replica& replica) {
   ReplicaImpl& r = Impl(replica);
+  // Missing: below the highest held, and above it up to the newest known to exist (named
+  // by a change that saw it).
   Stmt authors, seqs;
-  PARLEY_RETURN_IF_ERROR(
-      authors.Prepare(r.db(), "SELECT id, key, name, contig FROM log_authors WHERE max_seq > contig ORDER BY key"));
+  PARLEY_RETURN_IF_ERROR(authors.Prepare(
+      r.db(),
+      "SELECT a.id, a.key, a.name, a.contig, max(a.max_seq, COALESCE((SELECT max(s.upto) FROM log_seen s WHERE "
+      "s.of = a.id), 0)) AS known FROM log_authors a WHERE known > a.contig ORDER BY a.key"));
   PARLEY_RETURN_IF_ERROR(seqs.Prepare(r.db(), "SELECT seq FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
   std::vector<ChainGap> out;
   for (;;) {
@@ -149,6 +153,7 @@ Result<std::vector<ChainGap>> ListGaps(Replica& replica) {
     if (!row) break;
     const std::string key = AsString(authors.Blob(1));
     const std::string name(authors.Text(2));
+    const auto known = static_cast<std::uint64_t>(authors.Int(4));
     std::uint64_t expect = static_cast<std::uint64_t>(authors.Int(3)) + 1;
     seqs.Reset();
     seqs.Bind(1, authors.Int(0)).Bind(2, authors.Int(3));
@@ -159,9 +164,55 @@ Result<std::vector<ChainGap>> ListGaps(Replica& replica) {
       if (seq > expect) out.push_back(ChainGap{key, name, expect, seq - 1});
       expect = seq + 1;
     }
+    if (known >= expect) out.push_back(ChainGap{key, name, expect, known});
   }
   return out;
 }
+
+Result<std::vector<DeviceHead>> ListDeviceHeads(Replica& replica) {
+  ReplicaImpl& r = Impl(replica);
+  Stmt q;
+  PARLEY_RETURN_IF_ERROR(q.Prepare(
+      r.db(),
+      "SELECT a.id, a.key, a.name, a.contig, a.held, a.max_seq, max(a.max_seq, COALESCE((SELECT max(s.upto) FROM log_seen s "
+      "WHERE s.of = a.id), 0)) AS known FROM log_authors a WHERE known > 0 ORDER BY a.key"));
+  std::vector<DeviceHead> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    DeviceHead d;
+    d.identity = AsString(q.Blob(1));
+    d.name = std::string(q.Text(2));
+    d.contig = static_cast<std::uint64_t>(q.Int(3));
+    d.held = static_cast<std::uint64_t>(q.Int(4));
+    d.max_seq = static_cast<std::uint64_t>(q.Int(5));
+    d.known = static_cast<std::uint64_t>(q.Int(6));
+    d.self = q.Int(0) == r.self_id();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<LogHealth> GetLogHealth(Replica& replica) {
+  ReplicaImpl& r = Impl(replica);
+  Stmt q;
+  PARLEY_RETURN_IF_ERROR(q.Prepare(
+      r.db(),
+      "SELECT (SELECT count(*) FROM log_changes WHERE membership = 3), (SELECT count(*) FROM log_set_aside), "
+      "COALESCE((SELECT v FROM log_meta WHERE k = 'set_aside_total'), 0), "
+      "COALESCE((SELECT v FROM log_meta WHERE k = 'reissued_total'), 0)"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
+  LogHealth h;
+  if (row) {
+    h.quarantined = static_cast<std::uint64_t>(q.Int(0));
+    h.set_aside_waiting = static_cast<std::uint64_t>(q.Int(1));
+    h.set_aside_total = static_cast<std::uint64_t>(q.Int(2));
+    h.reissued_total = static_cast<std::uint64_t>(q.Int(3));
+  }
+  return h;
+}
+
+Result<std::size_t> ReissueSetAside(Replica& replica) { return Impl(replica).ReissueSetAside(); }
 
 Result<DeviceCode> DecodeDeviceCode(std::string_view code) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(code));

@@ -66,6 +66,20 @@ CREATE TABLE IF NOT EXISTS log_live(
 CREATE TABLE IF NOT EXISTS log_superseded(op INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(op, rid))
   WITHOUT ROWID;
 DROP TABLE IF EXISTS log_member_ops;
+CREATE TABLE IF NOT EXISTS log_seen(
+  author INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  of INTEGER NOT NULL,
+  upto INTEGER NOT NULL,
+  PRIMARY KEY(author, seq, of)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS log_seen_of ON log_seen(of, upto);
+CREATE INDEX IF NOT EXISTS log_seen_by ON log_seen(author, of, upto);
+CREATE TABLE IF NOT EXISTS log_set_aside(
+  n INTEGER PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  header BLOB NOT NULL,
+  body BLOB NOT NULL,
+  signature BLOB NOT NULL);
 )sql";
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema, Domain::kLog));
   // Chain format 2: header.prev is the predecessor's link (id and signature), not its id

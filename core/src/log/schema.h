@@ -9,7 +9,14 @@
 //                   its id, link, clock, whether it is held back (pending: its author is not
 //                   a member yet, it comes after its author's revocation, or its epoch key
 //                   has not arrived) and `membership`: 1 when its body holds membership
-//                   operations, 0 when not, 2 while its body could not be read.
+//                   operations, 0 when not, 2 while its body could not be read, 3 when
+//                   it is quarantined (its body does not open with the key held).
+//   log_seen        what each change's author had seen (ChangeBody.seen, a delta): the
+//                   change (author, seq) says its author held every change of device `of`
+//                   up to `upto`. The newest seq known to exist of each device follows.
+//   log_set_aside   this device's own changes taken off its chain because the chain had
+//                   moved on elsewhere (a restored device): their bodies are written again
+//                   as new changes (reissue.cc), then the rows go.
 //   log_records     record ids as small integers, with type, first creation clock and
 //                   `last_op`: the newest op of the record held here (arrival order).
 //   log_ops         every operation ever applied (history, including old values), keyed by
@@ -38,6 +45,9 @@ enum Role : int { kRoleNone = 0, kRoleMember = 1, kRoleAdmin = 2 };
 inline constexpr std::int64_t kMembershipNone = 0;
 inline constexpr std::int64_t kMembershipOps = 1;
 inline constexpr std::int64_t kMembershipUnknown = 2;
+// Authenticated, but its body does not open, parse or pass the checks with the key held:
+// kept and counted, never applied, never read again (docs/change-format.md, "Quarantine").
+inline constexpr std::int64_t kMembershipQuarantined = 3;
 
 // Creates the tables if they do not exist. Idempotent.
 Status CreateSchema(sqlite3* db);

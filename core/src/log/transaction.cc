@@ -254,6 +254,9 @@ Result<ChangeId> LocalTransaction::Commit() {
   if (s.ok()) {
     body_.set_hlc(hlc_);
     body_.set_device_name(r_.store().device().name);
+    s = r_.AddSeen(&body_);
+  }
+  if (s.ok()) {
     SealParams p;
     p.vault = Bv(r_.vault_id());
     p.author = &r_.store().device().identity;
@@ -268,6 +271,7 @@ Result<ChangeId> LocalTransaction::Commit() {
     s = r_.InsertChange(r_.self_id(), seq_, id, header, change, hlc_, false,
                         membership_ ? kMembershipOps : kMembershipNone);
   }
+  if (s.ok()) s = r_.RecordSeen(r_.self_id(), seq_, body_);
   if (s.ok() && membership_) s = r_.RecomputeMembership();
   if (s.ok()) s = r_.SaveClock();
   if (s.ok()) s = tx_.Commit();  // rolls back itself when the commit fails

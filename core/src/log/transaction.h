@@ -7,6 +7,8 @@
 // then rolls back and returns that error.
 #pragma once
 
+#include <map>
+
 #include <google/protobuf/arena.h>
 
 #include <span>
@@ -38,6 +40,12 @@ class LocalTransaction final : public Transaction {
   Status SetRole(std::string_view identity, bool admin);
   Status RevokeMember(std::string_view identity, std::uint64_t after_seq);
   // `sealed[i]` is the key set sealed to `recipients[i]`.
+  // Writes the operations of `old`, a change of this device's set aside after a restore,
+  // into this (empty) change, with references to this device's own set-aside changes
+  // renumbered by `renumbered` (old seq -> new seq, this change's included).
+  Status Reissue(const pb::ChangeBody& old, const std::map<std::uint64_t, std::uint64_t>& renumbered);
+  // The seq this change will have.
+  std::uint64_t seq() const { return seq_; }
   Status NewEpoch(std::uint32_t epoch, const std::vector<std::string>& recipients,
                   const std::vector<crypto::Bytes>& sealed, const std::vector<std::uint32_t>& shared,
                   crypto::ByteView key_check);

@@ -129,6 +129,18 @@ struct RelaySyncResult {
   std::uint64_t cursor = 0, head_seq = 0;
   std::vector<Refusal> refusals;
   std::vector<Gap> gaps;
+  // What the relay did that an honest relay never does (sync::RelayFault): a history that
+  // went backwards, changes it lists and did not serve. The exchange still converged as far
+  // as it could: lost changes were offered again (`resent`).
+  struct RelayFault {
+    std::string fault;   // "rolled_back", "withheld", "foreign_vault", "forged" (stable)
+    std::string detail;  // what was seen, in English
+  };
+  std::vector<RelayFault> relay_faults;
+  std::uint64_t resent = 0;       // changes pushed again because the relay had lost them
+  std::uint64_t quarantined = 0;  // authenticated changes whose bodies do not open: kept, never applied
+  std::uint64_t set_aside = 0;    // own changes set aside: this device was restored from an older copy
+  std::uint64_t reissued = 0;     // those written again as new changes
 };
 
 // One Sync(): a result per pinned relay. With several relays a second round carries what
@@ -156,6 +168,20 @@ struct DeviceStatus {
   std::uint64_t own_unacknowledged() const { return own_changes - own_acknowledged; }
   std::vector<OwnChange> own;          // oldest first
   std::vector<Gap> gaps;
+  // Per device of the vault that wrote changes: the newest change known to exist (held here,
+  // or named by a change that had seen it) and how much of it this device holds.
+  struct DeviceStanding {
+    std::string device;  // identity key, hex
+    std::string name;
+    bool self = false;
+    std::uint64_t known = 0;   // newest seq known to exist
+    std::uint64_t contig = 0;  // every change up to this is held here
+    bool complete() const { return contig >= known; }
+  };
+  std::vector<DeviceStanding> devices;
+  std::uint64_t quarantined = 0;        // changes kept but never applied: their bodies do not open
+  std::uint64_t set_aside_waiting = 0;  // own changes set aside after a restore, not yet written again
+  std::uint64_t reissued_total = 0;     // own changes written again after a restore, ever
 };
 
 // Enrolment.

@@ -24,7 +24,19 @@ struct ExchangeContext {
 Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report);
 // Step 2: pushes every held change not acknowledged by `relay`.
 Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report);
-// Step 3: pulls and applies from the relay's cursor until the relay has nothing more.
+// Step 3: pulls and applies from the relay's cursor until the relay has nothing more, then
+// checks what the relay shows it holds against what this device holds (reconcile.cc):
+// a relay whose history went backwards is pulled again from the start and given back what
+// it lost; changes it claims to hold and did not serve are reported; this device's own
+// changes set aside after a restore are written again and pushed.
 Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report);
+
+// One pull from the cursor (exchange_pull.cc).
+struct PullOutcome {
+  bool rewound = false;     // the relay does not hold the cursor's change; nothing was pulled
+  bool have_heads = false;  // the relay listed what it holds (PullBatch.heads)
+  std::vector<std::pair<std::string, std::uint64_t>> heads;  // (author, highest seq held)
+};
+Result<PullOutcome> PullOnce(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report);
 
 }  // namespace parley::sync

@@ -18,7 +18,8 @@
 
 namespace parley::sync {
 
-Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+Result<PullOutcome> PullOnce(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+  PullOutcome outcome;
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
   std::vector<pb::Change> changes;
   std::vector<Ack> acks;
@@ -39,11 +40,16 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
                               for (std::size_t i = 0; i < acks.size(); ++i) acks[i].id = ids[i];
                               return ctx.state.RecordPulledInTransaction(relay.id, acks, last, head);
                             }));
+    if (!acks.empty() && acks.back().relay_seq == last && last > relay.cursor) {
+      relay.cursor_id.assign(acks.back().id.begin(), acks.back().id.end());
+    }
     relay.cursor = last;
     relay.head_seq = std::max(relay.head_seq, head);
     report.pulled += applied.applied;
     report.duplicates += applied.duplicates;
     report.pending += applied.pending;
+    report.quarantined += applied.quarantined;
+    report.set_aside += applied.set_aside;
     changes.clear();
     acks.clear();
     announced.clear();
@@ -52,10 +58,20 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
   };
 
   PullReceiver receiver(conn, std::string(vault.vault.begin(), vault.vault.end()), relay.cursor,
-                        ctx.options.pull_budget_bytes, kApplyBatchBytes);
+                        std::string(relay.cursor_id.begin(), relay.cursor_id.end()), ctx.options.pull_budget_bytes,
+                        kApplyBatchBytes);
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(std::optional<ReceivedBatch> batch, receiver.Next());
     if (!batch.has_value()) break;
+    if (batch->rewound) {
+      outcome.rewound = true;
+      outcome.heads = std::move(batch->heads);
+      break;
+    }
+    if (!batch->more) {
+      outcome.heads = std::move(batch->heads);
+      outcome.have_heads = !outcome.heads.empty();
+    }
     report.head_seq = std::max(report.head_seq, batch->head);
     head = std::max(head, batch->head);
     for (auto& [i, claimed] : batch->announced) announced.emplace_back(changes.size() + i, std::move(claimed));
@@ -73,7 +89,7 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
   PARLEY_RETURN_IF_ERROR(apply());
   receiver.Finish();
   report.cursor = relay.cursor;
-  return Status::Ok();
+  return outcome;
 }
 
 }  // namespace parley::sync

@@ -44,11 +44,12 @@ Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first,
 
 }  // namespace
 
-PullReceiver::PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor,
+PullReceiver::PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor, std::string cursor_id,
                            std::uint32_t budget_bytes, std::size_t max_queued_bytes)
     : conn_(conn),
       vault_(std::move(vault)),
       cursor_(cursor),
+      cursor_id_(std::move(cursor_id)),
       budget_bytes_(budget_bytes),
       max_queued_bytes_(max_queued_bytes),
       thread_([this] { Run(); }) {}
@@ -109,11 +110,12 @@ void PullReceiver::Run() {
   changed_.notify_all();
 }
 
-Result<std::uint64_t> PullReceiver::SendPull(std::uint64_t after_seq) {
+Result<std::uint64_t> PullReceiver::SendPull(std::uint64_t after_seq, const std::string& after_id) {
   pb::Frame f;
   pb::Pull* pull = f.mutable_pull();
   pull->set_vault(vault_);
   pull->set_after_seq(after_seq);
+  if (after_seq > 0 && !after_id.empty()) pull->set_after_change_id(after_id);
   pull->set_max_bytes(budget_bytes_);
   const std::uint64_t id = conn_.TakeId();
   f.set_id(id);
@@ -123,7 +125,9 @@ Result<std::uint64_t> PullReceiver::SendPull(std::uint64_t after_seq) {
 
 Status PullReceiver::Receive() {
   std::uint64_t last = cursor_;
-  PARLEY_ASSIGN_OR_RETURN(std::uint64_t id, SendPull(last));
+  // The first Pull asks the relay to confirm the cursor's change; the later ones follow the
+  // relay's own answers within this connection.
+  PARLEY_ASSIGN_OR_RETURN(std::uint64_t id, SendPull(last, cursor_id_));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn_.AwaitAnswer(id));
     if (answer.body_case() != pb::Frame::kPullBatch) {
@@ -141,6 +145,21 @@ Status PullReceiver::Receive() {
     }
     out.head = batch->head_seq();
     out.more = batch->more();
+    if (!batch->more() || batch->rewound()) {
+      for (const pb::AuthorHead& h : batch->heads()) {
+        if (h.author().size() == 32) out.heads.emplace_back(h.author(), h.seq());
+      }
+    }
+    if (batch->rewound()) {
+      if (batch->changes_size() > 0 || batch->has_part()) {
+        return Error(Domain::kSync, Code::kCorrupt, "the relay served changes with a rewound answer");
+      }
+      out.rewound = true;
+      out.more = false;
+      out.last = last;
+      (void)Enqueue(std::move(out));
+      return Status::Ok();
+    }
     if (batch->changes_size() == 0) {
       if (out.more) return Error(Domain::kSync, Code::kUnavailable, "the relay sent an empty batch with more");
       out.last = last;
@@ -163,7 +182,7 @@ Status PullReceiver::Receive() {
     answer.Clear();
     // The next batch travels while this one waits in the queue or is applied.
     if (more) {
-      PARLEY_ASSIGN_OR_RETURN(id, SendPull(last));
+      PARLEY_ASSIGN_OR_RETURN(id, SendPull(last, {}));
     }
     if (!Enqueue(std::move(out))) return Status::Ok();  // abandoned
     if (!more) return Status::Ok();

@@ -37,13 +37,16 @@ struct ReceivedBatch {
   std::uint64_t last = 0;      // relay_seq of the last change
   std::uint64_t head = 0;      // the relay's head_seq when it answered
   bool more = false;           // the relay has more after this batch
+  bool rewound = false;        // the relay does not hold the cursor's change: nothing more follows
+  std::vector<std::pair<std::string, std::uint64_t>> heads;  // on the last batch: (author, highest seq held)
 };
 
 class PullReceiver {
  public:
-  // Starts pulling after relay sequence number `cursor` (Pull budget `budget_bytes`).
-  PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor, std::uint32_t budget_bytes,
-               std::size_t max_queued_bytes);
+  // Starts pulling after relay sequence number `cursor`, whose change has id `cursor_id`
+  // (empty: not checked), with Pull budget `budget_bytes`.
+  PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor, std::string cursor_id,
+               std::uint32_t budget_bytes, std::size_t max_queued_bytes);
   ~PullReceiver();  // Finish()
   PullReceiver(const PullReceiver&) = delete;
   PullReceiver& operator=(const PullReceiver&) = delete;
@@ -61,13 +64,14 @@ class PullReceiver {
  private:
   void Run();
   Status Receive();
-  Result<std::uint64_t> SendPull(std::uint64_t after_seq);
+  Result<std::uint64_t> SendPull(std::uint64_t after_seq, const std::string& after_id);
   // Blocks while the queue is over its bound; false once Finish() was called.
   bool Enqueue(ReceivedBatch batch);
 
   RelayConnection& conn_;
   const std::string vault_;
   const std::uint64_t cursor_;
+  const std::string cursor_id_;
   const std::uint32_t budget_bytes_;
   const std::size_t max_queued_bytes_;
 

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS sync_acks(
 
 constexpr char kColumns[] =
     "SELECT id, public_key, address, pairing_code, cursor, head_seq, push_mark, registered, members_version, "
-    "members_digest, last_sync_ms FROM sync_relays";
+    "members_digest, last_sync_ms, cursor_id FROM sync_relays";
 
 RelayRecord ReadRow(const Stmt& s) {
   RelayRecord r;
@@ -47,6 +47,8 @@ RelayRecord ReadRow(const Stmt& s) {
   auto digest = s.Blob(9);
   r.members_digest.assign(digest.begin(), digest.end());
   r.last_sync_ms = s.Int(10);
+  auto cursor_id = s.Blob(11);
+  r.cursor_id.assign(cursor_id.begin(), cursor_id.end());
   return r;
 }
 
@@ -62,6 +64,14 @@ std::string RelayRecord::label() const {
 Result<std::unique_ptr<SyncState>> SyncState::Open(sqlite3* db) {
   if (db == nullptr) return Error(Domain::kSync, Code::kLocked, "the store is locked");
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema, Domain::kSync));
+  {
+    // cursor_id came later: a store from before gets the column (its cursor is then not
+    // checked until the next pull moves it).
+    Stmt has;
+    PARLEY_RETURN_IF_ERROR(has.Prepare(db, "SELECT 1 FROM pragma_table_info('sync_relays') WHERE name = 'cursor_id'"));
+    PARLEY_ASSIGN_OR_RETURN(bool row, has.Step());
+    if (!row) PARLEY_RETURN_IF_ERROR(Exec(db, "ALTER TABLE sync_relays ADD COLUMN cursor_id BLOB", Domain::kSync));
+  }
   std::unique_ptr<SyncState> s(new SyncState(db));
   PARLEY_RETURN_IF_ERROR(s->ack_of_.Prepare(db, "SELECT relay_seq FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
   PARLEY_RETURN_IF_ERROR(s->insert_ack_.Prepare(
@@ -145,6 +155,11 @@ Status SyncState::RecordPulledInTransaction(std::int64_t relay, std::span<const 
     insert_ack_.Reset();
     PARLEY_RETURN_IF_ERROR(s);
   }
+  if (!acks.empty() && acks.back().relay_seq == cursor) {
+    Stmt id;
+    PARLEY_RETURN_IF_ERROR(id.Prepare(db_, "UPDATE sync_relays SET cursor_id = ?2 WHERE id = ?1 AND cursor < ?3"));
+    PARLEY_RETURN_IF_ERROR(id.Bind(1, relay).BindBlob(2, IdView(acks.back().id)).Bind(3, static_cast<std::int64_t>(cursor)).Run());
+  }
   Stmt upd;
   PARLEY_RETURN_IF_ERROR(upd.Prepare(
       db_, "UPDATE sync_relays SET cursor = max(cursor, ?2), head_seq = max(head_seq, ?3) WHERE id = ?1"));
@@ -159,6 +174,30 @@ Result<std::optional<std::uint64_t>> SyncState::AckOf(std::int64_t relay, const 
   ack_of_.Reset();
   if (!row.ok()) return row.status();
   return out;
+}
+
+Status SyncState::ResetRelayHistory(std::int64_t relay) {
+  return WithImmediateTransaction(db_, [&]() -> Status {
+    Stmt upd, del;
+    PARLEY_RETURN_IF_ERROR(upd.Prepare(
+        db_, "UPDATE sync_relays SET cursor = 0, cursor_id = NULL, head_seq = 0, push_mark = 0 WHERE id = ?1"));
+    PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Run());
+    PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1"));
+    return del.Bind(1, relay).Run();
+  }, Domain::kSync);
+}
+
+Status SyncState::ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> ids, std::int64_t push_mark) {
+  return WithImmediateTransaction(db_, [&]() -> Status {
+    Stmt del, upd;
+    PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
+    for (const log::ChangeId& id : ids) {
+      del.Reset();
+      PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).BindBlob(2, IdView(id)).Run());
+    }
+    PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET push_mark = min(push_mark, ?2) WHERE id = ?1"));
+    return upd.Bind(1, relay).Bind(2, push_mark).Run();
+  }, Domain::kSync);
 }
 
 Status SyncState::SetRegistered(std::int64_t relay) {

@@ -98,6 +98,13 @@ Result<RelaySyncResult> Device::Impl::ToResult(const sync::SyncReport& r) {
   out.cursor = r.cursor;
   out.head_seq = r.head_seq;
   for (const auto& x : r.refusals) out.refusals.push_back(Refusal{x.id, ToRefusalCode(x.refusal), x.limit, x.reason});
+  for (const auto& f : r.relay_faults) {
+    out.relay_faults.push_back(RelaySyncResult::RelayFault{std::string(sync::RelayFaultName(f.fault)), f.detail});
+  }
+  out.resent = r.resent;
+  out.quarantined = r.quarantined;
+  out.set_aside = r.set_aside;
+  out.reissued = r.reissued;
   if (!r.gaps.empty()) {
     PARLEY_ASSIGN_OR_RETURN(out.gaps, Gaps());
   }
@@ -185,6 +192,11 @@ void MergeLater(RelaySyncResult& earlier, RelaySyncResult later) {
   earlier.head_seq = later.head_seq;
   for (auto& r : later.refusals) earlier.refusals.push_back(std::move(r));
   earlier.gaps = std::move(later.gaps);
+  for (auto& f : later.relay_faults) earlier.relay_faults.push_back(std::move(f));
+  earlier.resent += later.resent;
+  earlier.quarantined += later.quarantined;
+  earlier.set_aside += later.set_aside;
+  earlier.reissued += later.reissued;
 }
 
 }  // namespace
@@ -328,6 +340,15 @@ Result<DeviceStatus> Device::SyncStatus() {
   }
   out.own_changes = out.own.size();
   PARLEY_ASSIGN_OR_RETURN(out.gaps, d.Gaps());
+  PARLEY_ASSIGN_OR_RETURN(auto heads, log::ListDeviceHeads(*d.replica));
+  for (const auto& h : heads) {
+    out.devices.push_back(DeviceStatus::DeviceStanding{crypto::ToHex(crypto::AsBytes(h.identity)), h.name, h.self,
+                                                       h.known, h.contig});
+  }
+  PARLEY_ASSIGN_OR_RETURN(log::LogHealth health, log::GetLogHealth(*d.replica));
+  out.quarantined = health.quarantined;
+  out.set_aside_waiting = health.set_aside_waiting;
+  out.reissued_total = health.reissued_total;
   return out;
 }
 

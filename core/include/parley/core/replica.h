@@ -107,8 +107,15 @@ struct ApplyReport {
   // Kept but never applied: written by a revoked device after its revocation
   // (docs/membership.md).
   std::size_t refused_revoked = 0;
-  // Signatures verified. The others were vouched for by a later change of the same author
-  // whose link covers them (parley/core/change_rules.h): about one per author per batch.
+  // Quarantined: authenticated (signed by a member, chain intact) but its body does not
+  // decrypt, parse or pass the checks (e.g. a forged record create). Kept and counted, never
+  // applied; the rest of the batch applies (docs/change-format.md, "Quarantine").
+  std::size_t quarantined = 0;
+  // This device's own changes set aside because a change signed by its own key with the
+  // same number arrived (it was restored from an older copy): written again as new changes
+  // by log::ReissueSetAside (replica_sync.h).
+  std::size_t set_aside = 0;
+  // Signatures verified: every change's own signature (docs/change-format.md).
   std::size_t signatures_verified = 0;
   // Gaps: changes known to exist (a later one names them) but not held. "device hex: seq a-b".
   std::vector<std::string> gaps;

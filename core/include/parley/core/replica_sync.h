@@ -112,6 +112,36 @@ struct ChainGap {
 };
 Result<std::vector<ChainGap>> ListGaps(Replica& replica);
 
+// Writes this device's set-aside changes (ApplyReport::set_aside) again as new changes on
+// top of its chain, one transaction each, their references to one another renumbered;
+// returns how many were written. A sync client calls it after each pull.
+Result<std::size_t> ReissueSetAside(Replica& replica);
+
+// Where the vault's devices stand, as this device knows it (docs/change-format.md, "What
+// the author had seen"): for each device that wrote changes, the newest seq known to exist
+// (held, or named by a held change) and what is held of it.
+struct DeviceHead {
+  std::string identity;       // 32 raw bytes
+  std::string name;           // device label, if known
+  std::uint64_t known = 0;    // newest seq known to exist
+  std::uint64_t contig = 0;   // every change up to this is held
+  std::uint64_t held = 0;     // changes held
+  std::uint64_t max_seq = 0;  // highest seq held
+  bool self = false;
+};
+Result<std::vector<DeviceHead>> ListDeviceHeads(Replica& replica);
+
+// What this device's log holds beyond the records: changes quarantined (authenticated but
+// unreadable, never applied), own changes set aside after a restore and not yet written
+// again, and the totals ever set aside and written again.
+struct LogHealth {
+  std::uint64_t quarantined = 0;
+  std::uint64_t set_aside_waiting = 0;
+  std::uint64_t set_aside_total = 0;
+  std::uint64_t reissued_total = 0;
+};
+Result<LogHealth> GetLogHealth(Replica& replica);
+
 // A device pairing code ("parley-device:..."), decoded. Code::kInvalidArgument when bad.
 // The enrolment secret of a v2 code is not returned (docs/enrolment.md).
 struct DeviceCode {

@@ -136,7 +136,10 @@ struct SyncReport {
   std::vector<RefusedChange> refusals;
   std::vector<std::string> gaps;      // "device <hex>: changes a-b missing"
   std::vector<RelayWarning> relay_faults;  // misbehaviour of the relay seen in this session
-  std::uint64_t resent = 0;           // own changes pushed again because the relay had lost them
+  std::uint64_t resent = 0;           // changes pushed again because the relay had lost them
+  std::uint64_t quarantined = 0;      // authenticated changes whose bodies do not open: kept, never applied
+  std::uint64_t set_aside = 0;        // own changes set aside: this device was restored from an older copy
+  std::uint64_t reissued = 0;         // own set-aside changes written again as new changes and pushed
 };
 
 // A key envelope a relay holds for this device, and the vault it was stored under.

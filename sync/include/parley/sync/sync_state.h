@@ -6,6 +6,8 @@
 //                applied here), the push mark (every held change at or below this local log
 //                position is acknowledged by the relay), whether the vault is registered
 //                there and which membership list version it holds, and the last sync.
+//                `cursor_id` is the id of the change at the cursor, sent with the next Pull
+//                so that a relay whose history went backwards says so.
 //   sync_acks    (relay, change id) -> relay sequence number: the relay holds the change
 //                durably (it acknowledged our push, or served it to us).
 //
@@ -40,6 +42,7 @@ struct RelayRecord {
   std::string address;       // "host:port"
   std::string pairing_code;
   std::uint64_t cursor = 0;           // last relay_seq applied here
+  crypto::Bytes cursor_id;            // id of the change at `cursor` (empty: not known)
   std::uint64_t head_seq = 0;         // the relay's newest relay_seq, as last seen
   std::int64_t push_mark = 0;         // every local change <= this is acknowledged
   bool registered = false;            // the vault is known to the relay
@@ -76,6 +79,13 @@ class SyncState {
                                    std::uint64_t head);
   // The relay sequence number of `id` at `relay`, if acknowledged.
   Result<std::optional<std::uint64_t>> AckOf(std::int64_t relay, const log::ChangeId& id);
+  // The relay's history went backwards (docs/wire-protocol.md, "Rollback"): cursor, head
+  // and push mark back to 0 and every ack of it forgotten (one transaction), so that the
+  // next pull reads all it holds and the next push offers all it lacks.
+  Status ResetRelayHistory(std::int64_t relay);
+  // The relay does not hold these changes after all (its heads say so): their acks are
+  // forgotten and the push mark lowered to at most `push_mark` (one transaction).
+  Status ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> ids, std::int64_t push_mark);
   Status SetRegistered(std::int64_t relay);
   Status SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest);
   Status SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head);
