@@ -137,23 +137,24 @@ TEST(ChangeCodec, MalformedInputIsRefusedNotCrashed) {
 }
 
 TEST(Hlc, MonotonicAcrossWallClockJumps) {
-  testing::FakeClock clock(1'000'000);
+  constexpr std::int64_t t = 1'750'000'000'000;
+  testing::FakeClock clock(t);
   HybridClock h(clock);
-  std::uint64_t a = h.Now();
-  EXPECT_EQ(a, HlcFromMs(1'000'000));
-  std::uint64_t b = h.Now();
+  std::uint64_t a = *h.Now();
+  EXPECT_EQ(a, HlcFromMs(t));
+  std::uint64_t b = *h.Now();
   EXPECT_EQ(b, a + 1);  // same millisecond: the counter moves
-  clock.SetUnixMs(500'000);  // the wall clock goes backwards
-  std::uint64_t c = h.Now();
+  clock.SetUnixMs(t - 500'000);  // the wall clock goes backwards
+  std::uint64_t c = *h.Now();
   EXPECT_GT(c, b);
-  clock.SetUnixMs(2'000'000);
-  EXPECT_EQ(h.Now(), HlcFromMs(2'000'000));
+  clock.SetUnixMs(t + 1'000'000);
+  EXPECT_EQ(*h.Now(), HlcFromMs(t + 1'000'000));
   // A received clock moves ours forward...
-  h.Observe(HlcFromMs(2'000'500) + 9);
-  EXPECT_EQ(h.Now(), HlcFromMs(2'000'500) + 10);
+  h.Observe(HlcFromMs(t + 1'000'500) + 9);
+  EXPECT_EQ(*h.Now(), HlcFromMs(t + 1'000'500) + 10);
   // ...but not beyond the allowed drift.
   h.Observe(~0ULL);
-  EXPECT_LE(h.Now(), HlcFromMs(2'000'000 + kMaxHlcDriftMs) + 1);
+  EXPECT_LE(*h.Now(), HlcFromMs(t + 1'000'000 + kMaxHlcDriftMs) + 1);
 }
 
 TEST(Pairing, RoundTripAndTypoDetection) {

@@ -37,6 +37,7 @@ struct ModelOp {
   std::string field;  // for kSet
   std::string value;  // unique per op
   std::set<int> supersedes;
+  bool origin = false;  // the record's originating create; a restore is a kCreate without it
 };
 
 struct ModelReplica {
@@ -66,7 +67,9 @@ struct Model {
   }
   bool Knows(const ModelReplica& r, int record) const {
     for (const ModelOp* o : Held(r)) {
-      if (o->record == record && o->kind == ModelOp::kCreate) return true;
+      // A record is known once its originating create is held: a restore alone does not
+      // make it visible.
+      if (o->record == record && o->origin) return true;
     }
     return false;
   }
@@ -166,6 +169,7 @@ struct Schedule {
         auto id = (*tx)->Create("item");
         ASSERT_TRUE(id.ok());
         op.kind = ModelOp::kCreate;
+        op.origin = true;
         op.record = static_cast<int>(record_ids.size());
         record_ids.push_back(*id);
       } else {

@@ -3,6 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include "log/body_padding.h"
+#include "log/hlc.h"
+#include "log/record_identity.h"
 #include "log/tuning.h"
 
 namespace parley::log {
@@ -30,8 +33,10 @@ Status CheckOpId(const pb::OpId& id, int authors) {
   return Status::Ok();
 }
 
-Status CheckBody(const pb::ChangeBody& body) {
+// `author`: the identity key of the change's author (header.author).
+Status CheckBody(const pb::ChangeBody& body, std::string_view author) {
   if (body.hlc() == 0) return Corrupt("the clock is zero");
+  if (body.hlc() > kHlcMax) return Corrupt("the clock is beyond the year 2200");
   if (static_cast<std::uint64_t>(body.ops_size()) > kMaxOpsPerChange) return Corrupt("too many operations");
   if (static_cast<std::uint64_t>(body.authors_size()) > kMaxAuthors) return Corrupt("too many authors");
   for (const auto& a : body.authors()) {
@@ -45,6 +50,11 @@ Status CheckBody(const pb::ChangeBody& body) {
           return Corrupt("a record type is empty or too long");
         }
         for (const auto& s : op.create().supersedes()) PARLEY_RETURN_IF_ERROR(CheckOpId(s, authors));
+        // An originating create must be the author's own: its origin derives the record id
+        // from the author's key (a create without origin is a restore).
+        if (!op.create().origin().empty() && !IsOriginOf(op.record(), author, op.create().origin())) {
+          return Corrupt("a forged record create (its id is not derived from the author's key and origin)");
+        }
         break;
       case pb::Op::kSet:
         if (op.set().field().empty() || op.set().field().size() > kMaxNameSize) {
@@ -110,7 +120,10 @@ Status SealChange(const SealParams& p, const pb::ChangeBody& body, pb::Change* o
     return Error(Domain::kLog, Code::kInternal, "sealing a change: bad parameters");
   }
   const std::size_t n = body.ByteSizeLong();
-  if (n + crypto::kAeadTagSize > kMaxChangeBodySize) {
+  if (n >= kMaxChangeBodySize) return Error(Domain::kLog, Code::kInvalidArgument, "the change is too large");
+  // The plaintext is the body padded to its size bucket (body_padding.h).
+  const std::size_t padded = static_cast<std::size_t>(PaddedBodySize(n));
+  if (padded + crypto::kAeadTagSize > kMaxChangeBodySize) {
     return Error(Domain::kLog, Code::kInvalidArgument, "the change is too large");
   }
   std::uint8_t nonce[crypto::kXNonceSize];
@@ -123,21 +136,23 @@ Status SealChange(const SealParams& p, const pb::ChangeBody& body, pb::Change* o
   if (!p.prev.empty()) header.set_prev(p.prev.data(), p.prev.size());
   header.set_epoch(p.epoch);
   header.set_nonce(nonce, sizeof nonce);
-  header.set_body_size(static_cast<std::uint32_t>(n + crypto::kAeadTagSize));
+  header.set_body_size(static_cast<std::uint32_t>(padded + crypto::kAeadTagSize));
   std::string* header_bytes = out->mutable_header();
   header_bytes->clear();
   if (!header.SerializeToString(header_bytes)) return Error(Domain::kLog, Code::kInternal, "encoding a header");
 
-  // Serialize once into the output buffer, sized for the tag, and encrypt in place.
+  // Serialize once into the output buffer, sized for the padding and the tag, pad and
+  // encrypt in place.
   std::string* cipher = out->mutable_body();
-  cipher->resize(n + crypto::kAeadTagSize);
+  cipher->resize(padded + crypto::kAeadTagSize);
   auto* buf = reinterpret_cast<std::uint8_t*>(cipher->data());
   if (body.SerializeWithCachedSizesToArray(buf) != buf + n) {
     return Error(Domain::kLog, Code::kInternal, "sealing a change: encoding failed");
   }
+  PadBody(std::span<std::uint8_t>(buf, padded), n);
   PARLEY_RETURN_IF_ERROR(crypto::XChaChaSealInPlace(p.epoch_key, crypto::ByteView(nonce, sizeof nonce),
-                                                    std::span<std::uint8_t>(buf, n), View(*header_bytes),
-                                                    std::span<std::uint8_t>(buf + n, crypto::kAeadTagSize)));
+                                                    std::span<std::uint8_t>(buf, padded), View(*header_bytes),
+                                                    std::span<std::uint8_t>(buf + padded, crypto::kAeadTagSize)));
   *id = ComputeChangeId(View(*header_bytes), View(*cipher));
   crypto::Bytes sig = crypto::Sign(p.author->secret_key, SignedMessage(*id));
   out->set_signature(sig.data(), sig.size());
@@ -213,8 +228,11 @@ Status OpenBodyInto(const pb::Change& change, const pb::ChangeHeader& header, cr
       std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()), View(change.header()),
       crypto::ByteView(tag, crypto::kAeadTagSize));
   if (!s.ok()) return Corrupt("the body does not decrypt (tampered, or the wrong key)");
-  if (!out->ParseFromString(plain)) return Corrupt("the body does not parse");
-  return CheckBody(*out);
+  PARLEY_ASSIGN_OR_RETURN(std::size_t size,
+                          UnpaddedBodySize(std::span<const std::uint8_t>(
+                              reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size())));
+  if (!out->ParseFromArray(plain.data(), static_cast<int>(size))) return Corrupt("the body does not parse");
+  return CheckBody(*out, header.author());
 }
 
 }  // namespace parley::log

@@ -3,7 +3,8 @@
 // Layout and rules (docs/change-format.md):
 //   id        = BLAKE2b-256("parley/change-id/v1" || le64(len(header)) || header || body)
 //   signature = Ed25519(author, "parley/change/v1" || id)
-//   body      = XChaCha20-Poly1305(epoch key, header.nonce, ChangeBody, ad = header bytes)
+//   body      = XChaCha20-Poly1305(epoch key, header.nonce, padded ChangeBody, ad = header bytes)
+//               (padding: body_padding.h)
 //   link      = BLAKE2b-256("parley/change-link/v1" || id || signature); header.prev of
 //               seq > 1 is the link of seq - 1
 // Checking is split in two steps so that a receiver can reject a forgery before it looks
@@ -31,13 +32,16 @@ struct SealParams {
   crypto::ByteView epoch_key;     // 32 bytes
 };
 
-// Encrypts and signs `body`. On success `out` holds the change and `id` its id.
+// Pads, encrypts and signs `body`. On success `out` holds the change and `id` its id.
+// Code::kInvalidArgument when the padded body would exceed kMaxChangeBodySize.
 Status SealChange(const SealParams& params, const pb::ChangeBody& body, pb::Change* out, ChangeId* id);
 
 // Checking a received change (form, id, signature, link): parley/core/change_rules.h.
 
-// Decrypts and parses the body of a checked change; checks the body's sanity (record ids,
-// op id references, limits). Code::kCorrupt on any failure.
+// Decrypts the body of a checked change, strips its padding, parses it and checks its
+// sanity (record ids, op id references, limits, the clock's range, and that every
+// originating create is the author's own: record_identity.h). Code::kCorrupt on any
+// failure.
 Result<pb::ChangeBody> OpenBody(const pb::Change& change, crypto::ByteView epoch_key);
 // The same, for a change whose header was already parsed (by CheckChange).
 Result<pb::ChangeBody> OpenBody(const pb::Change& change, const pb::ChangeHeader& header,

@@ -74,7 +74,7 @@ Status ReplicaImpl::WriteOp(std::int64_t op, std::int64_t rid, int kind, std::st
     PARLEY_RETURN_IF_ERROR(st.set_last_op.Bind(1, rid).Bind(2, op).Run());
     last_ops_[rid] = op;
   }
-  if (kind == kOpCreate) {
+  if (kind == kOpCreate && !value.empty()) {  // an originating create; a restore has no type
     Scoped g(st.update_record_type);
     PARLEY_RETURN_IF_ERROR(
         st.update_record_type.Bind(1, rid).Bind(2, value).Bind(3, static_cast<std::int64_t>(hlc)).Run());
@@ -139,10 +139,14 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
     PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, InternRecord(op.record()));
     const std::int64_t key = PackOpKey(static_cast<std::uint64_t>(author_id), seq, static_cast<std::uint64_t>(i));
     switch (op.kind_case()) {
-      case pb::Op::kCreate:
+      case pb::Op::kCreate: {
         map_ids(op.create().supersedes());
-        PARLEY_RETURN_IF_ERROR(WriteOp(key, rid, kOpCreate, "", op.create().type(), hlc, sup));
+        // Only an originating create (its origin was checked against the author when the
+        // body was opened) gives the record its type; a restore never does.
+        const std::string_view type = op.create().origin().empty() ? std::string_view() : op.create().type();
+        PARLEY_RETURN_IF_ERROR(WriteOp(key, rid, kOpCreate, "", type, hlc, sup));
         break;
+      }
       case pb::Op::kSet:
         map_ids(op.set().supersedes());
         PARLEY_RETURN_IF_ERROR(WriteOp(key, rid, kOpSet, op.set().field(), op.set().value(), hlc, sup));

@@ -118,7 +118,9 @@ class ReplicaImpl final : public Replica {
   // The row id of a record whose creation is held; 0 otherwise.
   Result<std::int64_t> CreatedRecord(const RecordId& id);
 
-  // merge.cc: writes one op and its supersessions into the register tables.
+  // merge.cc: writes one op and its supersessions into the register tables. For kOpCreate
+  // `value` is the type of an originating create, or empty for a restore (which never sets
+  // the record's type).
   Status WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field, std::string_view value,
                  std::uint64_t hlc, std::span<const std::int64_t> supersedes);
   // A local op is about to supersede every live op of a field ("" = the existence register),

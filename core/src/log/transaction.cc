@@ -1,9 +1,11 @@
 #include "log/transaction.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "log/change_codec.h"
+#include "log/record_identity.h"
 #include "log/tuning.h"
 
 namespace parley::log {
@@ -44,13 +46,19 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
   if (st_ok.ok() && seq + 1 > kMaxSeq) {
     st_ok = Error(Domain::kLog, Code::kUnsupported, "this device has written the most changes a device can");
   }
+  std::uint64_t hlc = 0;
+  if (st_ok.ok()) {
+    auto now = hlc_.Now();  // refuses rather than wraps at the end of the clock's range
+    if (now.ok()) hlc = *now;
+    if (!now.ok()) st_ok = now.status();
+  }
   if (!st_ok.ok()) {
     (void)tx.Rollback();
     (void)ReloadAfterRollback();
     return st_ok;
   }
   tx_open_ = true;
-  return std::make_unique<LocalTransaction>(*this, std::move(tx), hlc_.Now(), seq + 1, std::move(prev));
+  return std::make_unique<LocalTransaction>(*this, std::move(tx), hlc, seq + 1, std::move(prev));
 }
 
 namespace {
@@ -135,14 +143,20 @@ Result<RecordId> LocalTransaction::Create(std::string_view type) {
   if (type.empty() || type.size() > kMaxNameSize) {
     return Error(Domain::kLog, Code::kInvalidArgument, "a record type is 1 to 256 bytes");
   }
-  RecordId id{};
-  crypto::RandomBytes(id);
+  // The id is bound to this device: derived from its identity key and a random origin.
+  std::array<std::uint8_t, kRecordOriginSize> origin{};
+  crypto::RandomBytes(origin);
+  const std::string_view origin_bytes(reinterpret_cast<const char*>(origin.data()), origin.size());
+  const auto& self = r_.store().device().identity.public_key;
+  const RecordId id =
+      DeriveRecordId(std::string_view(reinterpret_cast<const char*>(self.data()), self.size()), origin_bytes);
   auto rid = r_.InternRecord(RecordBytes(id));
   if (!rid.ok()) return Poison(rid.status());
   PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), *rid, kOpCreate, "", type, hlc_, {})));
   pb::Op* op = body_.add_ops();
   op->set_record(id.data(), id.size());
   op->mutable_create()->set_type(std::string(type));
+  op->mutable_create()->set_origin(origin_bytes.data(), origin_bytes.size());
   return id;
 }
 
@@ -182,7 +196,8 @@ Status LocalTransaction::Restore(const RecordId& record) {
   if (rid == 0 || type.empty()) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(record));
   const std::string_view existence;  // the existence register only
   PARLEY_RETURN_IF_ERROR(Poison(TakeLive(rid, &existence)));
-  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpCreate, "", type, hlc_, {})));
+  // A restore carries no origin and never sets the type (an empty value to WriteOp).
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpCreate, "", {}, hlc_, {})));
   pb::Op* op = body_.add_ops();
   op->set_record(record.data(), record.size());
   op->mutable_create()->set_type(type);
