@@ -12,6 +12,8 @@
 // Thread safety: one thread at a time (owned by a Replica).
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 
 #include "log/tuning.h"
@@ -49,6 +51,9 @@ class HybridClock {
   // local wall clock (an invalid wall clock reading counts as the nearest valid one).
   void Observe(std::uint64_t remote);
   std::uint64_t last() const { return last_; }
+  // Restores the value saved with the last commit (never lowers the clock; no drift
+  // bound: these are values this device issued or accepted itself).
+  void Resume(std::uint64_t saved) { last_ = std::max(last_, saved > kHlcMax ? kHlcMax : saved); }
   // False when the last wall clock reading (by Now or Observe) was outside the valid
   // range: the device's clock is wrong, and its changes are dated by counting on.
   bool wall_clock_valid() const { return wall_valid_; }
