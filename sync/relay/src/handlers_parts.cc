@@ -16,6 +16,7 @@
 #include "change_check.h"
 #include "connection.h"
 #include "log.h"
+#include "pull_heads.h"
 
 namespace parley::relay {
 namespace {
@@ -117,7 +118,7 @@ asio::awaitable<void> Connection::WaitForRoom() {
 }
 
 asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head,
-                                               bool more) {
+                                               bool more, const std::vector<AuthorHead>& heads) {
   pb::Change change;
   if (!change.ParseFromString(row.data)) {
     ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
@@ -128,9 +129,7 @@ asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow
   change.Clear();
   const std::size_t size = row.data.size();
   const std::size_t count = (size + wire::kChangePartData - 1) / wire::kChangePartData;
-  for (std::size_t i = 0; i < count; ++i) {
-    co_await WaitForRoom();
-    if (closed_) co_return;
+  auto part_frame = [&](std::size_t i) {
     pb::Frame f;
     f.set_id(id);
     pb::PullBatch* batch = f.mutable_pull_batch();
@@ -144,7 +143,15 @@ asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow
     part->set_relay_seq(row.relay_seq);
     const std::size_t at = i * wire::kChangePartData;
     part->set_data(row.data.data() + at, std::min(wire::kChangePartData, size - at));
-    SendFrame(std::move(f));
+    if (!more && i + 1 == count) SetPullHeads(batch, heads, device_);
+    return f;
+  };
+  // `more` is the same in every part: decided before the first one goes.
+  if (!more && part_frame(count - 1).ByteSizeLong() > wire::kMaxFramePlaintext) more = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    co_await WaitForRoom();
+    if (closed_) co_return;
+    SendFrame(part_frame(i));
   }
   ctx_.metrics.changes_served.fetch_add(1, std::memory_order_relaxed);
 }

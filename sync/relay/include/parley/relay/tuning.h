@@ -61,6 +61,9 @@ inline constexpr std::size_t kMaxPullChanges = 5000;
 inline constexpr std::size_t kBatchOverhead = 64;
 static_assert(wire::kMaxWholeChangeBytes + kBatchOverhead <= wire::kMaxFramePlaintext,
               "every change pushed whole must fit alone in one PullBatch frame");
+// Authors listed in PullBatch.heads at most (about 45 bytes each: they fit one frame with
+// room to spare). The pulling device's own head is always among them.
+inline constexpr std::size_t kMaxPullHeads = 1000;
 // Key envelopes kept per (vault, recipient).
 inline constexpr std::size_t kMaxEnvelopesPerDevice = 14;
 // An all-vaults GetEnvelopes reads at most this many stored envelopes for the device.
