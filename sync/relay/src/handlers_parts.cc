@@ -1,8 +1,9 @@
 // Changes larger than one frame (docs/wire-protocol.md, "Changes in parts").
 //
 // Push: the parts of one change arrive as consecutive Push frames. Part 0 is checked
-// (membership, size against max_change_bytes, the relay-wide reassembly budget) before any
-// buffer is reserved; every part is checked against the ones before it; each part but the
+// (membership, size against max_change_bytes: over it, the change is refused
+// REFUSAL_TOO_LARGE in a PushAck; the relay-wide reassembly budget) before any buffer is
+// reserved; every part is checked against the ones before it; each part but the
 // last is answered Done. The last part's answer is the PushAck, sent once the reassembled
 // change is verified and durable, exactly as for a change pushed whole. Any inconsistency
 // drops what was gathered and answers an Error: nothing of it is stored.
@@ -47,9 +48,17 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
     if (!view) co_return;
     const std::uint64_t cap = std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes);
     if (part.total_bytes() > cap) {
-      SendError(id, pb::ERROR_TOO_LARGE,
-                "a change of " + std::to_string(part.total_bytes()) + " bytes is over the relay's limit of " +
-                    std::to_string(cap));
+      // The refusal of this one change, as its PushAck: nothing is opened, so parts of it
+      // already on their way are answered "not started".
+      pb::Frame answer;
+      answer.set_id(id);
+      pb::ChangeAck* ack = answer.mutable_push_ack()->add_acks();
+      ack->set_refusal(pb::REFUSAL_TOO_LARGE);
+      ack->set_reason("a change of " + std::to_string(part.total_bytes()) + " bytes is over the relay's limit of " +
+                      std::to_string(cap));
+      ctx_.metrics.changes_refused.fetch_add(1, std::memory_order_relaxed);
+      LogInfo("push", {{"conn", id_}, {"device", device_hex_}, {"stored", 0}, {"duplicate", 0}, {"refused", 1}});
+      SendFrame(std::move(answer));
       co_return;
     }
     const std::uint64_t before = ctx_.reassembly_bytes.fetch_add(part.total_bytes(), std::memory_order_relaxed);

@@ -16,8 +16,12 @@ namespace parley::relay::tuning {
 
 // Where `parley-relay serve` listens without --listen.
 inline constexpr const char* kDefaultServeAddress = "127.0.0.1:4040";
-// The smallest --max-frame-bytes accepted (the largest is wire::kMaxWireMessage).
-inline constexpr std::uint32_t kMinFrameBytes = 64;
+// The smallest --max-frame-bytes accepted (the largest is wire::kMaxWireMessage): room for
+// the largest PutEnvelope (a 4096-byte envelope with its vault, recipient and frame fields)
+// and, after the sync client's 1024 bytes of push slack, change parts of about 7 KB.
+inline constexpr std::uint32_t kMinFrameBytes = 8192;
+static_assert(kMinFrameBytes >= wire::kMaxEnvelopeBytes + 1024 + wire::kNoiseTagSize,
+              "the smallest frame cap must carry the largest key envelope");
 
 // ---- RelayOptions defaults ----
 
