@@ -161,7 +161,9 @@ asio::awaitable<void> Connection::HandlePush(std::uint64_t id, const pb::Push& p
   }
   auto view = co_await RequireMember(id, push.vault(), false);
   if (!view) co_return;
-  std::vector<CheckResult> checked = CheckPushedChanges(push.changes(), View(push.vault()));
+  // `push` lives in Handle's frame, untouched until the checks are done.
+  auto check = [p = &push] { return CheckPushedChanges(p->changes(), View(p->vault())); };
+  std::vector<CheckResult> checked = co_await OnCheckPool<std::vector<CheckResult>>(ctx_.checks, std::move(check));
   co_await StoreAndAck(id, push.vault(), *view, std::move(checked));
 }
 

@@ -104,8 +104,11 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
   }
   bytes.clear();
   bytes.shrink_to_fit();
+  auto check = [c = &change, v = &vault, reserved] {
+    return CheckPushedChange(*c, crypto::AsBytes(*v), static_cast<std::size_t>(reserved));
+  };
   std::vector<CheckResult> checked;
-  checked.push_back(CheckPushedChange(change, crypto::AsBytes(vault), static_cast<std::size_t>(reserved)));
+  checked.push_back(co_await OnCheckPool<CheckResult>(ctx_.checks, std::move(check)));
   const CheckResult& r = checked.back();
   if (r.refusal == pb::REFUSAL_NONE && !crypto::ConstantTimeEqual(r.change.id, crypto::AsBytes(claimed_id))) {
     SendError(id, pb::ERROR_MALFORMED, "change parts: the reassembled change's id is not the announced change_id");

@@ -6,8 +6,8 @@
 //     answers the relay sequence number it already has.
 //   - Each vault's relay sequence numbers start at 1, grow by one per stored change with no
 //     gap, and are never reused (a purged change keeps its number; its bytes are dropped).
-//   - Each (vault, author) has a chain head (author seq and change id). A new change is
-//     stored only if it extends the head: author seq == head seq + 1 and prev == head id,
+//   - Each (vault, author) has a chain head (author seq and link). A new change is
+//     stored only if it extends the head: author seq == head seq + 1 and prev == head link,
 //     or author seq == 1 and no head yet. Anything else is refused as a broken chain.
 //   - A call that returns OK is durable: the relay acknowledges nothing before that.
 // Everything stored is either end-to-end encrypted by devices or public (keys, signatures);
