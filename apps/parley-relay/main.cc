@@ -2,7 +2,7 @@
 //
 //   parley-relay init    --data DIR [--address HOST:PORT]
 //   parley-relay info    --data DIR [--address HOST:PORT] [--json]
-//   parley-relay serve   --data DIR --listen HOST:PORT [tuning flags]
+//   parley-relay serve   --data DIR [--listen HOST:PORT] [options: serve_options.h]
 //   parley-relay metrics --data DIR
 #include <algorithm>
 #include <cstdio>
@@ -15,19 +15,20 @@
 #include "parley/relay/tuning.h"
 #include "parley/sync/relay_pairing.h"
 #include "relay_files.h"
+#include "serve_options.h"
 
 namespace parley::relay_app {
 namespace {
 
-constexpr const char* kUsage =
-    "usage:\n"
-    "  parley-relay init    --data DIR [--address HOST:PORT]   create the relay key, print the pairing code\n"
-    "  parley-relay info    --data DIR [--address HOST:PORT] [--json]\n"
-    "  parley-relay serve   --data DIR --listen HOST:PORT [--max-connections N] [--max-frame-bytes N]\n"
-    "                       [--max-queue-frames N] [--handshake-timeout-ms N] [--idle-timeout-ms N]\n"
-    "                       [--write-timeout-ms N] [--max-push-changes N] [--rate N] [--burst N]\n"
-    "                       [--max-change-bytes N] [--max-reassembly-bytes N] [--threads N]\n"
-    "  parley-relay metrics --data DIR\n";
+std::string Usage() {
+  return "usage:\n"
+         "  parley-relay init    --data DIR [--address HOST:PORT]   create the relay key, print the pairing code\n"
+         "  parley-relay info    --data DIR [--address HOST:PORT] [--json]\n"
+         "  parley-relay serve   --data DIR [--listen HOST:PORT] [options]\n"
+         "  parley-relay metrics --data DIR\n"
+         "serve options (allowed values, default):\n" +
+         ServeOptionsHelp();
+}
 
 struct Args {
   std::string command;
@@ -68,16 +69,16 @@ std::string Flag(const Args& a, const std::string& name, const std::string& fall
   return it == a.flags.end() ? fallback : it->second;
 }
 
-bool Number(const Args& a, const std::string& name, double* out, std::string* error) {
-  auto it = a.flags.find(name);
-  if (it == a.flags.end()) return true;
-  char* end = nullptr;
-  double v = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || *end != '\0' || v < 0) {
-    *error = name + " must be a non-negative number";
-    return false;
+// Refuses options `command` does not take.
+bool OnlyKnown(const Args& a, std::initializer_list<const char*> known, std::string* error) {
+  for (const auto& [name, value] : a.flags) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || name == k;
+    if (!ok) {
+      *error = a.command + " does not take " + name;
+      return false;
+    }
   }
-  *out = v;
   return true;
 }
 
@@ -87,9 +88,14 @@ bool SplitHostPort(const std::string& s, std::string* host, std::uint16_t* port)
   if (colon == std::string::npos || colon + 1 == s.size()) return false;
   *host = s.substr(0, colon);
   if (host->size() >= 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
-  char* end = nullptr;
-  long p = std::strtol(s.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || p < 0 || p > 65535 || host->empty()) return false;
+  const std::string digits = s.substr(colon + 1);
+  if (digits.size() > 5 || host->empty()) return false;
+  unsigned long p = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    p = p * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (p > 65535) return false;
   *port = static_cast<std::uint16_t>(p);
   return true;
 }
@@ -153,41 +159,9 @@ int Serve(const Args& a) {
   if (dir.empty()) return Fail("serve needs --data DIR");
   relay::RelayOptions o;
   if (!SplitHostPort(Flag(a, "--listen", relay::tuning::kDefaultServeAddress), &o.listen_host, &o.listen_port)) {
-    return Fail("--listen must be HOST:PORT");
+    return Fail("--listen must be HOST:PORT with PORT 0..65535, not \"" + Flag(a, "--listen") + "\"");
   }
-  std::string error;
-  double max_conn = o.max_connections, frame = o.max_frame_bytes, queue = o.max_queue_frames;
-  double push = o.max_push_changes;
-  double change = static_cast<double>(o.max_change_bytes), reassembly = static_cast<double>(o.max_reassembly_bytes);
-  double hs = o.handshake_timeout_ms, idle = o.idle_timeout_ms, wr = o.write_timeout_ms, threads = o.io_threads;
-  if (!Number(a, "--max-connections", &max_conn, &error) || !Number(a, "--max-frame-bytes", &frame, &error) ||
-      !Number(a, "--max-queue-frames", &queue, &error) || !Number(a, "--handshake-timeout-ms", &hs, &error) ||
-      !Number(a, "--idle-timeout-ms", &idle, &error) || !Number(a, "--write-timeout-ms", &wr, &error) ||
-      !Number(a, "--rate", &o.rate_per_s, &error) || !Number(a, "--burst", &o.rate_burst, &error) ||
-      !Number(a, "--threads", &threads, &error) || !Number(a, "--max-push-changes", &push, &error) ||
-      !Number(a, "--max-change-bytes", &change, &error) ||
-      !Number(a, "--max-reassembly-bytes", &reassembly, &error)) {
-    return Fail(error);
-  }
-  if (frame < relay::tuning::kMinFrameBytes || frame > static_cast<double>(wire::kMaxWireMessage)) {
-    return Fail("--max-frame-bytes must be " + std::to_string(relay::tuning::kMinFrameBytes) + ".." +
-                std::to_string(wire::kMaxWireMessage));
-  }
-  if (change < 0 || change > static_cast<double>(wire::kMaxChangeBytes)) {
-    return Fail("--max-change-bytes must be 0.." + std::to_string(wire::kMaxChangeBytes));
-  }
-  if (reassembly < 0) return Fail("--max-reassembly-bytes must not be negative");
-  o.max_change_bytes = static_cast<std::uint64_t>(change);
-  o.max_reassembly_bytes = static_cast<std::uint64_t>(reassembly);
-  if (o.rate_per_s <= 0 || o.rate_burst < 1) return Fail("--rate and --burst must be positive");
-  o.max_connections = static_cast<std::uint32_t>(max_conn);
-  o.max_frame_bytes = static_cast<std::uint32_t>(frame);
-  o.max_push_changes = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(push));
-  o.max_queue_frames = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(queue));
-  o.handshake_timeout_ms = static_cast<std::uint32_t>(hs);
-  o.idle_timeout_ms = static_cast<std::uint32_t>(idle);
-  o.write_timeout_ms = static_cast<std::uint32_t>(wr);
-  o.io_threads = std::max(1, static_cast<int>(threads));
+  if (std::string error = ParseServeOptions(a.flags, &o); !error.empty()) return Fail(error);
   o.metrics_path = MetricsPath(dir);
   o.handle_signals = true;
 
@@ -213,17 +187,22 @@ int main(int argc, char** argv) {
   Args args;
   std::string error;
   if (!Parse(argc, argv, &args, &error)) {
-    std::fprintf(stderr, "parley-relay: %s\n%s", error.c_str(), kUsage);
+    std::fprintf(stderr, "parley-relay: %s\n%s", error.c_str(), Usage().c_str());
     return 2;
   }
+  const bool known_flags = args.command == "init"   ? OnlyKnown(args, {"--data", "--address"}, &error)
+                          : args.command == "info"   ? OnlyKnown(args, {"--data", "--address", "--json"}, &error)
+                          : args.command == "metrics" ? OnlyKnown(args, {"--data"}, &error)
+                                                      : true;  // serve checks its own
+  if (!known_flags) return Fail(error);
   if (args.command == "init") return Init(args);
   if (args.command == "info") return Info(args);
   if (args.command == "serve") return Serve(args);
   if (args.command == "metrics") return Metrics(args);
   if (args.command == "help" || args.command == "--help") {
-    std::printf("%s", kUsage);
+    std::printf("%s", Usage().c_str());
     return 0;
   }
-  std::fprintf(stderr, "parley-relay: unknown command %s\n%s", args.command.c_str(), kUsage);
+  std::fprintf(stderr, "parley-relay: unknown command %s\n%s", args.command.c_str(), Usage().c_str());
   return 2;
 }

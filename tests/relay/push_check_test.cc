@@ -1,5 +1,5 @@
-// The relay's check of a whole push: the same verdict for every change as checking each one
-// alone, while a run of one device's changes costs one signature verification.
+// The relay's check of a whole push: every change's signature is verified on its own, and a
+// change linking to a badly signed one in the same push is refused with it.
 #include <gtest/gtest.h>
 
 #include "change_check.h"
@@ -95,6 +95,28 @@ TEST_F(PushCheck, MalformedAndForeignChangesAreRefusedAsAlone) {
   const auto out = CheckPushedChanges(Push(push), vault_);
   EXPECT_EQ(out[1].refusal, pb::REFUSAL_MALFORMED);
   EXPECT_EQ(out[3].refusal, pb::REFUSAL_WRONG_VAULT);
+}
+
+// The successor's link covers the bad signature, and the successor is correctly signed:
+// the link vouches for nothing; the bad change and the run after it are refused.
+TEST_F(PushCheck, ASuccessorDoesNotVouchForABadlySignedChange) {
+  Chain chain{&a_, vault_};
+  pb::Change first = chain.Next();
+  pb::Change bad = testing::MakeChange(a_, vault_, 2, chain.last_link, 64);
+  bad.mutable_signature()->at(3) ^= 0x10;
+  const Bytes bad_link = testing::ChangeLinkOf(testing::ChangeIdOf(bad), bad.signature());
+  pb::Change third = testing::MakeChange(a_, vault_, 3, bad_link, 64);
+  pb::Change fourth =
+      testing::MakeChange(a_, vault_, 4, testing::ChangeLinkOf(testing::ChangeIdOf(third), third.signature()), 64);
+  Chain other{&b_, vault_};
+  const auto out = CheckPushedChanges(Push({first, bad, other.Next(), third, fourth}), vault_);
+  EXPECT_EQ(out[0].refusal, pb::REFUSAL_NONE) << out[0].reason;
+  EXPECT_EQ(out[1].refusal, pb::REFUSAL_BAD_SIGNATURE);
+  EXPECT_EQ(out[2].refusal, pb::REFUSAL_NONE) << out[2].reason;
+  EXPECT_EQ(out[3].refusal, pb::REFUSAL_BROKEN_CHAIN);
+  EXPECT_EQ(out[4].refusal, pb::REFUSAL_BROKEN_CHAIN);
+  EXPECT_TRUE(out[3].change.data.empty());
+  EXPECT_TRUE(out[4].change.data.empty());
 }
 
 }  // namespace

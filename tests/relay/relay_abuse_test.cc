@@ -69,10 +69,10 @@ TEST_F(RelayAbuse, OversizedHandshakeMessageIsRefusedFromItsLength) {
 }
 
 TEST_F(RelayAbuse, FrameOverTheCapIsADisconnect) {
-  StartWith({"--max-frame-bytes", "4096"});
-  EXPECT_EQ(admin_client_->welcome().max_frame_bytes(), 4096u);
+  StartWith({"--max-frame-bytes", "8192"});
+  EXPECT_EQ(admin_client_->welcome().max_frame_bytes(), 8192u);
   auto c = Connect(member_);
-  std::uint8_t big[2] = {0x13, 0x88};  // 5000 > 4096: refused before any payload is read
+  std::uint8_t big[2] = {0x27, 0x10};  // 10000 > 8192: refused before any payload is read
   ASSERT_TRUE(c->SendRaw(big).ok());
   EXPECT_TRUE(c->WaitClosed());
   EXPECT_TRUE(relay_->WaitForLog("over the cap"));

@@ -2,6 +2,7 @@
 // parts byte for byte, malformed part sequences refused with nothing stored, the relay's
 // size limit enforced (docs/wire-protocol.md, "Changes in parts").
 #include "parley/sync/change_parts.h"
+#include "parley/sync/wire_limits.h"
 #include "relay_fixture.h"
 
 namespace parley::testing {
@@ -275,18 +276,27 @@ TEST_F(RelayLargeChange, MalformedPartSequencesAreRefusedAndNothingIsStored) {
   EXPECT_EQ(all[0].change().SerializeAsString(), big.SerializeAsString());
 }
 
+// A change over --max-change-bytes is refused on its part 0 as that one change:
+// REFUSAL_TOO_LARGE in a PushAck, nothing allocated or stored, the connection unaffected.
 TEST_F(RelayLargeChange, ChangesOverTheLimitAreRefusedBeforeAnyBuffer) {
   Start({"--max-change-bytes", "150000"});
   EXPECT_EQ(client_->welcome().max_change_bytes(), 150000u);
   pb::Change big = chain_.Next(200 * 1024);
   std::vector<pb::ChangePart> parts = Parts(big);
-  ExpectError(SendPart(parts[0]), pb::ERROR_TOO_LARGE);
+  auto expect_too_large = [](const pb::Frame& a) {
+    ASSERT_EQ(a.body_case(), pb::Frame::kPushAck) << a.error().message();
+    ASSERT_EQ(a.push_ack().acks_size(), 1);
+    EXPECT_EQ(a.push_ack().acks(0).refusal(), pb::REFUSAL_TOO_LARGE);
+    EXPECT_EQ(a.push_ack().acks(0).relay_seq(), 0u);
+    EXPECT_NE(a.push_ack().acks(0).reason().find("150000"), std::string::npos) << a.push_ack().acks(0).reason();
+  };
+  expect_too_large(SendPart(parts[0]));
   ExpectError(SendPart(parts[1]), pb::ERROR_MALFORMED);  // nothing was opened
   // A first part announcing far more than any relay takes (nothing of it is allocated).
   pb::ChangePart huge = parts[0];
   huge.set_total_bytes(wire::kMaxChangeBytes * 64);
   huge.set_count(1'000'000);
-  ExpectError(SendPart(huge), pb::ERROR_TOO_LARGE);
+  expect_too_large(SendPart(huge));
   ExpectPingWorks();
   ExpectNothingStored();
   // A change under the limit still goes through in parts.
@@ -294,6 +304,31 @@ TEST_F(RelayLargeChange, ChangesOverTheLimitAreRefusedBeforeAnyBuffer) {
   pb::Frame ok = PushParts(Parts(fits));
   ASSERT_EQ(ok.body_case(), pb::Frame::kPushAck) << ok.error().message();
   EXPECT_EQ(ok.push_ack().acks(0).relay_seq(), 1u);
+}
+
+// A change pushed whole over the whole-change limit (it still fits the frame) is refused
+// REFUSAL_TOO_LARGE as that one change; a change just at the limit is stored.
+TEST_F(RelayLargeChange, AWholeChangeOverTheWholeLimitIsRefusedAlone) {
+  Start();
+  auto sized = [&](std::size_t serialized) {
+    const crypto::Bytes prev = chain_.seq == 0 ? crypto::Bytes{} : chain_.last_link;
+    std::size_t body = 60000;
+    pb::Change c = MakeChange(admin_.identity, vault_, chain_.seq + 1, prev, body);
+    for (int i = 0; i < 4 && c.ByteSizeLong() != serialized; ++i) {  // the varints settle at once
+      body = body + serialized - c.ByteSizeLong();
+      c = MakeChange(admin_.identity, vault_, chain_.seq + 1, prev, body);
+    }
+    EXPECT_EQ(c.ByteSizeLong(), serialized);
+    return c;
+  };
+  pb::Frame over = Push(*client_, {sized(wire::kMaxWholeChangeBytes + 1)});
+  ASSERT_EQ(over.body_case(), pb::Frame::kPushAck) << over.error().message();
+  EXPECT_EQ(over.push_ack().acks(0).refusal(), pb::REFUSAL_TOO_LARGE);
+  ExpectNothingStored();
+  pb::Frame at = Push(*client_, {sized(wire::kMaxWholeChangeBytes)});
+  ASSERT_EQ(at.body_case(), pb::Frame::kPushAck) << at.error().message();
+  EXPECT_EQ(at.push_ack().acks(0).refusal(), pb::REFUSAL_NONE) << at.push_ack().acks(0).reason();
+  EXPECT_EQ(at.push_ack().acks(0).relay_seq(), 1u);
 }
 
 TEST_F(RelayLargeChange, OtherConnectionsAreUnaffectedByAnOpenChange) {

@@ -163,6 +163,39 @@ TEST_F(StorageTest, PurgeDropsBytesKeepsNumbersAndRefusesRepush) {
   EXPECT_EQ(next[0].relay_seq, 4u);
 }
 
+// The cursor check and the heads of a Pull: the id at a relay_seq (kept when purged), and
+// each author's highest seq held.
+TEST_F(StorageTest, ChangeIdsByNumberAndAuthorHeads) {
+  crypto::SignKeyPair other = crypto::NewSignKeyPair();
+  Chain theirs{&other, vault_};
+  std::vector<NewChange> batch = {ToNew(chain_.Next(), vault_), ToNew(theirs.Next(), vault_),
+                                  ToNew(chain_.Next(), vault_)};
+  Insert(batch);
+  ASSERT_TRUE(db_->Purge(vault_, std::vector<Bytes>{batch[2].id}).ok());
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    auto id = db_->ChangeIdAt(vault_, seq);
+    ASSERT_TRUE(id.ok() && id->has_value()) << seq;
+    EXPECT_EQ(**id, batch[seq - 1].id);
+  }
+  for (std::uint64_t seq : {std::uint64_t{0}, std::uint64_t{4}, ~std::uint64_t{0}}) {
+    auto none = db_->ChangeIdAt(vault_, seq);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value()) << seq;
+  }
+  auto heads = db_->AuthorHeads(vault_);
+  ASSERT_TRUE(heads.ok());
+  ASSERT_EQ(heads->size(), 2u);
+  const Bytes mine(author_.public_key.begin(), author_.public_key.end());
+  const Bytes yours(other.public_key.begin(), other.public_key.end());
+  EXPECT_LT((*heads)[0].author, (*heads)[1].author);
+  for (const AuthorHead& h : *heads) EXPECT_EQ(h.seq, h.author == mine ? 2u : 1u);
+  EXPECT_TRUE((*heads)[0].author == yours || (*heads)[1].author == yours);
+  EXPECT_EQ(db_->AuthorHeads(crypto::RandomBytes(32)).status().code(), Code::kNotFound);
+  auto empty_vault = crypto::RandomBytes(32);
+  ASSERT_TRUE(db_->RegisterVault(empty_vault, author_.public_key).ok());
+  EXPECT_TRUE(db_->AuthorHeads(empty_vault)->empty());
+}
+
 TEST_F(StorageTest, ReadChangesHonoursBudgetAndCursor) {
   std::vector<NewChange> batch;
   for (int i = 0; i < 10; ++i) batch.push_back(ToNew(chain_.Next(1000), vault_));

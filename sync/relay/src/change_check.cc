@@ -1,6 +1,8 @@
 #include "change_check.h"
 
-#include <map>
+#include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "parley/core/change_rules.h"
 
@@ -50,43 +52,34 @@ std::vector<CheckResult> CheckPushedChanges(const google::protobuf::RepeatedPtrF
                                             crypto::ByteView vault) {
   const auto n = static_cast<std::size_t>(changes.size());
   std::vector<CheckResult> out(n);
-  std::vector<log::CheckedChange> forms(n);
-  // (author, seq) -> index of the well-formed change with that number; -1 when the push
-  // holds it twice (then neither vouches for anything).
-  std::map<std::pair<Bytes, std::uint64_t>, long> by_number;
+  // The chain fields of each well-formed change, kept when its signature is refused.
+  std::vector<NewChange> formed(n);
+  std::vector<bool> well_formed(n, false);
   for (std::size_t i = 0; i < n; ++i) {
-    out[i] = CheckForm(changes[static_cast<int>(i)], vault, wire::kMaxWholeChangeBytes, &forms[i]);
+    const pb::Change& change = changes[static_cast<int>(i)];
+    log::CheckedChange form;
+    out[i] = CheckForm(change, vault, wire::kMaxWholeChangeBytes, &form);
     if (out[i].refusal != pb::REFUSAL_NONE) continue;
-    auto [it, fresh] = by_number.try_emplace({out[i].change.author, out[i].change.author_seq}, static_cast<long>(i));
-    if (!fresh) it->second = -1;
+    well_formed[i] = true;
+    formed[i] = out[i].change;
+    if (Status s = log::VerifyChangeSignature(change, form); !s.ok()) out[i] = Refuse(pb::REFUSAL_BAD_SIGNATURE, Reason(s));
   }
-  // From each author's newest change down: a change whose successor in the push is
-  // authenticated and links to it is vouched for; every other one has its signature
-  // verified (in practice: the newest of each run).
-  std::vector<bool> authentic(n, false);
-  for (auto it = by_number.rbegin(); it != by_number.rend(); ++it) {
-    if (it->second < 0) continue;
-    const auto i = static_cast<std::size_t>(it->second);
-    auto next = by_number.find({it->first.first, it->first.second + 1});
-    if (next != by_number.end() && next->second >= 0) {
-      const auto j = static_cast<std::size_t>(next->second);
-      if (authentic[j] && out[j].change.prev == out[i].change.link) {
-        authentic[i] = true;
-        continue;
-      }
-    }
-    if (Status s = log::VerifyChangeSignature(changes[static_cast<int>(i)], forms[i]); !s.ok()) {
-      out[i] = Refuse(pb::REFUSAL_BAD_SIGNATURE, Reason(s));
-      continue;
-    }
-    authentic[i] = true;
-  }
-  // A change pushed twice in one push is checked on its own.
+  // A change whose prev is the link of a refused change of its author (refused for its
+  // signature, or itself for this reason) extends no chain the relay will hold: it is refused
+  // here, never stored. Walked in (author, seq) order, whatever the order in the push.
+  std::vector<std::size_t> order;
   for (std::size_t i = 0; i < n; ++i) {
-    if (out[i].refusal != pb::REFUSAL_NONE || authentic[i]) continue;
-    if (Status s = log::VerifyChangeSignature(changes[static_cast<int>(i)], forms[i]); !s.ok()) {
-      out[i] = Refuse(pb::REFUSAL_BAD_SIGNATURE, Reason(s));
+    if (well_formed[i]) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return std::tie(formed[x].author, formed[x].author_seq, x) < std::tie(formed[y].author, formed[y].author_seq, y);
+  });
+  std::set<std::pair<Bytes, Bytes>> refused;  // (author, link) of refused changes
+  for (std::size_t i : order) {
+    if (out[i].refusal == pb::REFUSAL_NONE && refused.count({formed[i].author, formed[i].prev}) > 0) {
+      out[i] = Refuse(pb::REFUSAL_BROKEN_CHAIN, "its predecessor in this push was refused");
     }
+    if (out[i].refusal != pb::REFUSAL_NONE) refused.emplace(formed[i].author, formed[i].link);
   }
   for (std::size_t i = 0; i < n; ++i) {
     if (out[i].refusal == pb::REFUSAL_NONE) changes[static_cast<int>(i)].SerializeToString(&out[i].change.data);

@@ -1,9 +1,9 @@
 // The relay's check of a pushed change, by the same rules as devices
 // (parley/core/change_rules.h, docs/change-format.md). The relay sees only the header; it
-// checks the header's form, recomputes the id, computes the change's link and checks the
-// signature (verified, or vouched for by an authenticated successor in the same push). The chain (prev against the link of
-// the held predecessor) is checked by the storage, inside the transaction that stores the
-// change.
+// checks the header's form, recomputes the id, computes the change's link and verifies the
+// change's own signature (every change, whatever follows it: a successor's link covers a
+// signature, it does not make it valid). The chain (prev against the link of the held
+// predecessor) is checked by the storage, inside the transaction that stores the change.
 // Thread safety: pure function.
 #pragma once
 
@@ -29,10 +29,11 @@ struct CheckResult {
 CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault,
                               std::size_t max_size = wire::kMaxWholeChangeBytes);
 
-// The changes of one Push, each pushed whole, with the same verdicts as CheckPushedChange
-// one by one, but with fewer signature verifications: a change whose successor in the push
-// is authenticated and links to it (the link covers its id and signature) is vouched for,
-// so one signature per author's run is verified. Result i is for changes[i].
+// The changes of one Push, each pushed whole: the verdict of CheckPushedChange for each,
+// except that a well-formed, correctly signed change whose prev is the link of a change of
+// the same author refused in this push (for its signature, or itself for this reason) is
+// refused REFUSAL_BROKEN_CHAIN: it extends no chain the relay will hold. Result i is for
+// changes[i]; a refused result carries no change data.
 std::vector<CheckResult> CheckPushedChanges(const google::protobuf::RepeatedPtrField<pb::Change>& changes,
                                             crypto::ByteView vault);
 

@@ -69,9 +69,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Checks, stores and acknowledges changes (one Push, or one reassembled change).
   asio::awaitable<void> StoreAndAck(std::uint64_t id, const std::string& vault, const VaultView& view,
                                     std::vector<CheckResult> checked);
+  // Pull, its cursor check and the author heads (relay/handlers_pull.cc).
   asio::awaitable<void> HandlePull(std::uint64_t id, const pb::Pull& pull);
-  // Serves one stored change too large for a frame as consecutive PullBatch parts.
-  asio::awaitable<void> ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head, bool more);
+  // Serves one stored change too large for a frame as consecutive PullBatch parts. When
+  // `more` is false the last part carries `heads` (pull_heads.h); if they do not fit it,
+  // every part says `more` instead, and the next Pull's empty answer carries them.
+  asio::awaitable<void> ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head, bool more,
+                                     const std::vector<AuthorHead>& heads);
   // Drops a half-received large change and its reservation of the reassembly budget.
   void DropUpload();
   // Waits until the outbound queue is at most half full (or the connection closed).

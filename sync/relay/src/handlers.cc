@@ -15,20 +15,13 @@
 namespace parley::relay {
 namespace {
 
-using tuning::kBatchOverhead;
 using tuning::kMaxEnvelopesListed;
 using tuning::kMaxEnvelopesPerDevice;
-using tuning::kMaxPullBytes;
-using tuning::kMaxPullChanges;
 using tuning::kMaxPurgeIds;
 using tuning::kRetryAfterStorageErrorMs;
 
 crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
-// Whether a stored change fits alone in one PullBatch frame. Every change pushed whole
-// (at most wire::kMaxWholeChangeBytes) does (tuning.h checks it), so those are served as
-// before.
-bool FitsOneBatch(const ChangeRow& row) { return row.data.size() + kBatchOverhead <= wire::kMaxFramePlaintext; }
 std::string Short(const std::string& vault) { return crypto::ToHex(View(vault.substr(0, 8))); }
 
 // ERROR_CONFLICT for a SetMembership whose version is not the next one; `held` is the
@@ -168,7 +161,9 @@ asio::awaitable<void> Connection::HandlePush(std::uint64_t id, const pb::Push& p
   }
   auto view = co_await RequireMember(id, push.vault(), false);
   if (!view) co_return;
-  std::vector<CheckResult> checked = CheckPushedChanges(push.changes(), View(push.vault()));
+  // `push` lives in Handle's frame, untouched until the checks are done.
+  auto check = [p = &push] { return CheckPushedChanges(p->changes(), View(p->vault())); };
+  std::vector<CheckResult> checked = co_await OnCheckPool<std::vector<CheckResult>>(ctx_.checks, std::move(check));
   co_await StoreAndAck(id, push.vault(), *view, std::move(checked));
 }
 
@@ -252,57 +247,6 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
   if (newest > 0) {
     for (auto& sub : ctx_.connections.Subscribers(vault)) sub->Notify(vault, newest);
   }
-}
-
-asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& pull) {
-  auto view = co_await RequireMember(id, pull.vault(), false);
-  if (!view) co_return;
-  const std::size_t budget =
-      pull.max_bytes() == 0 ? kMaxPullBytes : std::min<std::size_t>(pull.max_bytes(), kMaxPullBytes);
-  struct Answer {
-    std::uint64_t head = 0;
-    std::vector<ChangeRow> rows;
-    bool more = false;
-  };
-  const std::string vault = pull.vault();
-  const std::uint64_t after = pull.after_seq();
-  auto fn = [vault, after, budget](RelayStorage& s) -> Result<Answer> {
-    Answer a;
-    PARLEY_ASSIGN_OR_RETURN(VaultInfo info, s.GetVault(View(vault)));
-    a.head = info.head_seq;
-    PARLEY_ASSIGN_OR_RETURN(a.rows, s.ReadChanges(View(vault), after, budget, kMaxPullChanges, &a.more));
-    return a;
-  };
-  auto got = co_await Call<Result<Answer>>(ctx_.storage, false, std::move(fn));
-  if (!got.ok()) {
-    ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
-    SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
-    co_return;
-  }
-  std::uint64_t last = got->rows.empty() ? 0 : got->rows.back().relay_seq;
-  if (!got->rows.empty() && !FitsOneBatch(got->rows.front())) {
-    // A change only the parts path can carry is served alone (the budget may be exceeded
-    // by this one change); rows after it are left for the next Pull.
-    const bool more = got->more || got->rows.size() > 1;
-    co_await ServeInParts(id, got->rows.front(), std::max(got->head, got->rows.front().relay_seq), more);
-    co_return;
-  }
-  pb::Frame answer;
-  answer.set_id(id);
-  auto* batch = answer.mutable_pull_batch();
-  for (const ChangeRow& row : got->rows) {
-    pb::StoredChange* sc = batch->add_changes();
-    sc->set_relay_seq(row.relay_seq);
-    sc->mutable_change()->ParseFromString(row.data);
-  }
-  batch->set_more(got->more);
-  batch->set_head_seq(std::max(got->head, last));
-  while (answer.ByteSizeLong() > wire::kMaxFramePlaintext && batch->changes_size() > 1) {
-    batch->mutable_changes()->RemoveLast();
-    batch->set_more(true);
-  }
-  ctx_.metrics.changes_served.fetch_add(static_cast<std::uint64_t>(batch->changes_size()), std::memory_order_relaxed);
-  SendFrame(std::move(answer));
 }
 
 void Connection::HandleSubscribe(std::uint64_t id, const pb::Subscribe& sub, const VaultView&) {

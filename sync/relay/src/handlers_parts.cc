@@ -1,8 +1,9 @@
 // Changes larger than one frame (docs/wire-protocol.md, "Changes in parts").
 //
 // Push: the parts of one change arrive as consecutive Push frames. Part 0 is checked
-// (membership, size against max_change_bytes, the relay-wide reassembly budget) before any
-// buffer is reserved; every part is checked against the ones before it; each part but the
+// (membership, size against max_change_bytes: over it, the change is refused
+// REFUSAL_TOO_LARGE in a PushAck; the relay-wide reassembly budget) before any buffer is
+// reserved; every part is checked against the ones before it; each part but the
 // last is answered Done. The last part's answer is the PushAck, sent once the reassembled
 // change is verified and durable, exactly as for a change pushed whole. Any inconsistency
 // drops what was gathered and answers an Error: nothing of it is stored.
@@ -16,6 +17,7 @@
 #include "change_check.h"
 #include "connection.h"
 #include "log.h"
+#include "pull_heads.h"
 
 namespace parley::relay {
 namespace {
@@ -46,9 +48,17 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
     if (!view) co_return;
     const std::uint64_t cap = std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes);
     if (part.total_bytes() > cap) {
-      SendError(id, pb::ERROR_TOO_LARGE,
-                "a change of " + std::to_string(part.total_bytes()) + " bytes is over the relay's limit of " +
-                    std::to_string(cap));
+      // The refusal of this one change, as its PushAck: nothing is opened, so parts of it
+      // already on their way are answered "not started".
+      pb::Frame answer;
+      answer.set_id(id);
+      pb::ChangeAck* ack = answer.mutable_push_ack()->add_acks();
+      ack->set_refusal(pb::REFUSAL_TOO_LARGE);
+      ack->set_reason("a change of " + std::to_string(part.total_bytes()) + " bytes is over the relay's limit of " +
+                      std::to_string(cap));
+      ctx_.metrics.changes_refused.fetch_add(1, std::memory_order_relaxed);
+      LogInfo("push", {{"conn", id_}, {"device", device_hex_}, {"stored", 0}, {"duplicate", 0}, {"refused", 1}});
+      SendFrame(std::move(answer));
       co_return;
     }
     const std::uint64_t before = ctx_.reassembly_bytes.fetch_add(part.total_bytes(), std::memory_order_relaxed);
@@ -94,8 +104,11 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
   }
   bytes.clear();
   bytes.shrink_to_fit();
+  auto check = [c = &change, v = &vault, reserved] {
+    return CheckPushedChange(*c, crypto::AsBytes(*v), static_cast<std::size_t>(reserved));
+  };
   std::vector<CheckResult> checked;
-  checked.push_back(CheckPushedChange(change, crypto::AsBytes(vault), static_cast<std::size_t>(reserved)));
+  checked.push_back(co_await OnCheckPool<CheckResult>(ctx_.checks, std::move(check)));
   const CheckResult& r = checked.back();
   if (r.refusal == pb::REFUSAL_NONE && !crypto::ConstantTimeEqual(r.change.id, crypto::AsBytes(claimed_id))) {
     SendError(id, pb::ERROR_MALFORMED, "change parts: the reassembled change's id is not the announced change_id");
@@ -117,7 +130,7 @@ asio::awaitable<void> Connection::WaitForRoom() {
 }
 
 asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head,
-                                               bool more) {
+                                               bool more, const std::vector<AuthorHead>& heads) {
   pb::Change change;
   if (!change.ParseFromString(row.data)) {
     ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
@@ -128,9 +141,7 @@ asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow
   change.Clear();
   const std::size_t size = row.data.size();
   const std::size_t count = (size + wire::kChangePartData - 1) / wire::kChangePartData;
-  for (std::size_t i = 0; i < count; ++i) {
-    co_await WaitForRoom();
-    if (closed_) co_return;
+  auto part_frame = [&](std::size_t i) {
     pb::Frame f;
     f.set_id(id);
     pb::PullBatch* batch = f.mutable_pull_batch();
@@ -144,7 +155,15 @@ asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow
     part->set_relay_seq(row.relay_seq);
     const std::size_t at = i * wire::kChangePartData;
     part->set_data(row.data.data() + at, std::min(wire::kChangePartData, size - at));
-    SendFrame(std::move(f));
+    if (!more && i + 1 == count) SetPullHeads(batch, heads, device_);
+    return f;
+  };
+  // `more` is the same in every part: decided before the first one goes.
+  if (!more && part_frame(count - 1).ByteSizeLong() > wire::kMaxFramePlaintext) more = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    co_await WaitForRoom();
+    if (closed_) co_return;
+    SendFrame(part_frame(i));
   }
   ctx_.metrics.changes_served.fetch_add(1, std::memory_order_relaxed);
 }

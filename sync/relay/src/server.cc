@@ -130,6 +130,7 @@ void RelayServer::Impl::Finish() {
   grace_timer.cancel();
   metrics_timer.cancel();
   ctx->storage.Stop();  // every queued commit completes first
+  ctx->checks.join();   // idle: every connection awaited its checks
   if (!options.metrics_path.empty()) (void)ctx->metrics.WriteFile(options.metrics_path);
   work.reset();
   io.stop();

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "parley/relay/relay_server.h"
+#include "check_pool.h"
 #include "metrics.h"
 #include "rate_limiter.h"
 #include "storage_worker.h"
@@ -44,11 +45,13 @@ struct ServerContext {
       : options(o),
         static_key(std::move(key)),
         storage(std::move(w), std::move(r)),
+        checks(CheckThreads()),
         limiter(o.rate_per_s, o.rate_burst) {}
 
   const RelayOptions options;
   const crypto::DhKeyPair static_key;
   StorageWorker storage;
+  asio::thread_pool checks;  // check_pool.h
   VaultDirectory vaults;
   RateLimiter limiter;
   Metrics metrics;

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <deque>
+#include <limits>
 #include <map>
 
 #include "parley/core/sqlite_util.h"
@@ -211,6 +212,32 @@ class SqliteRelayStorage final : public RelayStorage {
       return true;
     }));
     return rows;
+  }
+
+  Result<std::optional<Bytes>> ChangeIdAt(ByteView vault, std::uint64_t relay_seq) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    std::optional<Bytes> out;
+    if (relay_seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return out;
+    Stmt& s = Get("SELECT id FROM changes WHERE vid = ? AND seq = ?");
+    s.Bind(1, vid).Bind(2, static_cast<std::int64_t>(relay_seq));
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) out = ToBytes(s.Blob(0));
+    s.Reset();
+    return out;
+  }
+
+  Result<std::vector<AuthorHead>> AuthorHeads(ByteView vault) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    std::vector<AuthorHead> out;
+    Stmt& s = Get("SELECT author, seq FROM chains WHERE vid = ? ORDER BY author");
+    s.Bind(1, vid);
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
+      out.push_back(AuthorHead{ToBytes(row.Blob(0)), static_cast<std::uint64_t>(row.Int(1))});
+      return true;
+    }));
+    return out;
   }
 
   Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault, ByteView author) override {

@@ -2,7 +2,8 @@
 // authenticates devices, and serves the frames of docs/wire-protocol.md over its storage.
 //
 // Threads: Start() launches `io_threads` network threads (each connection is a coroutine
-// on its own strand) and two storage threads (see the storage worker). The object's public
+// on its own strand), two storage threads (see the storage worker) and one thread per core
+// that checks pushed changes (form, id, signature). The object's public
 // methods may be called from any thread.
 // Shutdown: RequestStop() (or SIGTERM/SIGINT when handle_signals) closes the listener, lets
 // every connection finish the frames it has already received (a push is acknowledged once

@@ -6,8 +6,8 @@
 //     answers the relay sequence number it already has.
 //   - Each vault's relay sequence numbers start at 1, grow by one per stored change with no
 //     gap, and are never reused (a purged change keeps its number; its bytes are dropped).
-//   - Each (vault, author) has a chain head (author seq and change id). A new change is
-//     stored only if it extends the head: author seq == head seq + 1 and prev == head id,
+//   - Each (vault, author) has a chain head (author seq and link). A new change is
+//     stored only if it extends the head: author seq == head seq + 1 and prev == head link,
 //     or author seq == 1 and no head yet. Anything else is refused as a broken chain.
 //   - A call that returns OK is durable: the relay acknowledges nothing before that.
 // Everything stored is either end-to-end encrypted by devices or public (keys, signatures);
@@ -73,6 +73,12 @@ struct AddressedEnvelope {
   Bytes sealed;
 };
 
+// The highest author seq held of one author (its chain head) in a vault.
+struct AuthorHead {
+  Bytes author;  // 32 bytes
+  std::uint64_t seq = 0;
+};
+
 struct ChangeRow {
   std::uint64_t relay_seq = 0;
   std::string data;  // serialized pb::Change
@@ -109,6 +115,13 @@ class RelayStorage {
   // `max_count` rows are read. `*more` says whether stored changes remain after the last one.
   virtual Result<std::vector<ChangeRow>> ReadChanges(ByteView vault, std::uint64_t after_seq, std::size_t max_bytes,
                                                      std::size_t max_count, bool* more) = 0;
+  // The id of the change numbered `relay_seq` in `vault` (a purged change keeps its id);
+  // nullopt when no change has that number. Code::kNotFound for an unknown vault.
+  virtual Result<std::optional<Bytes>> ChangeIdAt(ByteView vault, std::uint64_t relay_seq) = 0;
+  // Every author with changes stored in `vault` (purged ones included) and the highest seq
+  // held of each, ordered by author. Reads one row per author (the chain heads), not the
+  // changes. Code::kNotFound for an unknown vault.
+  virtual Result<std::vector<AuthorHead>> AuthorHeads(ByteView vault) = 0;
   // The chain head of `author` in `vault`, if any: its author_seq and its link.
   virtual Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault, ByteView author) = 0;
 

@@ -16,8 +16,12 @@ namespace parley::relay::tuning {
 
 // Where `parley-relay serve` listens without --listen.
 inline constexpr const char* kDefaultServeAddress = "127.0.0.1:4040";
-// The smallest --max-frame-bytes accepted (the largest is wire::kMaxWireMessage).
-inline constexpr std::uint32_t kMinFrameBytes = 64;
+// The smallest --max-frame-bytes accepted (the largest is wire::kMaxWireMessage): room for
+// the largest PutEnvelope (a 4096-byte envelope with its vault, recipient and frame fields)
+// and, after the sync client's 1024 bytes of push slack, change parts of about 7 KB.
+inline constexpr std::uint32_t kMinFrameBytes = 8192;
+static_assert(kMinFrameBytes >= wire::kMaxEnvelopeBytes + 1024 + wire::kNoiseTagSize,
+              "the smallest frame cap must carry the largest key envelope");
 
 // ---- RelayOptions defaults ----
 
@@ -61,6 +65,9 @@ inline constexpr std::size_t kMaxPullChanges = 5000;
 inline constexpr std::size_t kBatchOverhead = 64;
 static_assert(wire::kMaxWholeChangeBytes + kBatchOverhead <= wire::kMaxFramePlaintext,
               "every change pushed whole must fit alone in one PullBatch frame");
+// Authors listed in PullBatch.heads at most (about 45 bytes each: they fit one frame with
+// room to spare). The pulling device's own head is always among them.
+inline constexpr std::size_t kMaxPullHeads = 1000;
 // Key envelopes kept per (vault, recipient).
 inline constexpr std::size_t kMaxEnvelopesPerDevice = 14;
 // An all-vaults GetEnvelopes reads at most this many stored envelopes for the device.
