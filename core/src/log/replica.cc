@@ -100,6 +100,9 @@ Status ReplicaImpl::Init() {
     PARLEY_ASSIGN_OR_RETURN(bool row, meta.Step());
     if (!row) break;
     if (meta.Text(0) == "founder") founder_ = std::string(AsText(meta.Blob(1)));
+    if (meta.Text(0) == "change_size_limit") {
+      change_size_limit_ = static_cast<std::size_t>(std::max<std::int64_t>(0, sqlite3_column_int64(meta.raw(), 1)));
+    }
     if (meta.Text(0) == "hlc") hlc_.Resume(static_cast<std::uint64_t>(sqlite3_column_int64(meta.raw(), 1)));
   }
   if (store_.vault().has_value()) {

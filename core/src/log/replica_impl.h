@@ -183,6 +183,11 @@ class ReplicaImpl final : public Replica {
   Result<std::optional<HeldEntry>> Held(std::int64_t author_id, std::uint64_t seq);
   Result<std::vector<std::string>> Gaps(std::int64_t author_id);
 
+  // The largest serialized change the relays of this device accept (0: no limit known);
+  // kept in log_meta "change_size_limit", set by log::SetChangeSizeLimit.
+  std::size_t change_size_limit() const { return change_size_limit_; }
+  void set_change_size_limit(std::size_t bytes) { change_size_limit_ = bytes; }
+
   // reissue.cc. The lowest seq of this device's own chain that a change of `changes`,
   // signed by this device's key, replaces (0: none): the device was restored from an older copy.
   Result<std::uint64_t> OwnForkIn(std::span<const pb::Change> changes);
@@ -222,6 +227,7 @@ class ReplicaImpl final : public Replica {
   std::string founder_;   // raw identity key of the vault's root admin
   std::int64_t self_id_ = 0;
   bool tx_open_ = false;
+  std::size_t change_size_limit_ = 0;
   std::vector<AuthorInfo> authors_;  // index = author id (0 unused)
   // Record id -> row id, for rows known to be committed or in the open transaction
   // (cleared on rollback, and when kMaxCachedRecords is reached). Saves a lookup per

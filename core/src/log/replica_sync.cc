@@ -212,6 +212,16 @@ Result<LogHealth> GetLogHealth(Replica& replica) {
   return h;
 }
 
+Status SetChangeSizeLimit(Replica& replica, std::size_t bytes) {
+  ReplicaImpl& r = Impl(replica);
+  if (r.change_size_limit() == bytes) return Status::Ok();
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(), "INSERT OR REPLACE INTO log_meta(k, v) VALUES ('change_size_limit', ?1)"));
+  PARLEY_RETURN_IF_ERROR(s.Bind(1, static_cast<std::int64_t>(bytes)).Run());
+  r.set_change_size_limit(bytes);
+  return Status::Ok();
+}
+
 Result<std::size_t> ReissueSetAside(Replica& replica) { return Impl(replica).ReissueSetAside(); }
 
 Result<DeviceCode> DecodeDeviceCode(std::string_view code) {

@@ -281,6 +281,13 @@ Result<ChangeId> LocalTransaction::Commit() {
     p.epoch_key = key->key.view();
     s = SealChange(p, body_, &change, &id);
   }
+  if (s.ok() && r_.change_size_limit() > 0 && change.ByteSizeLong() > r_.change_size_limit()) {
+    // Said before committing: a change no relay of this device would take would block
+    // every later change of this device there (docs/sync-client.md, "Change size").
+    s = Error(Domain::kLog, Code::kInvalidArgument,
+              "this change is " + std::to_string(change.ByteSizeLong()) + " bytes, more than a relay of this device accepts (" +
+                  std::to_string(r_.change_size_limit()) + "): split it into smaller changes");
+  }
   if (s.ok() && !header.ParseFromString(change.header())) s = Error(Domain::kLog, Code::kInternal, "header");
   if (s.ok()) {
     s = r_.InsertChange(r_.self_id(), seq_, id, header, change, hlc_, false,

@@ -38,6 +38,14 @@ Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentit
     PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.AwaitAnswer(waiting.front()));
     waiting.pop_front();
     const bool last = answered + 1 == parts.size();
+    if (!last && answer.body_case() == pb::Frame::kPushAck && answer.push_ack().acks_size() == 1 &&
+        answer.push_ack().acks(0).refusal() != pb::REFUSAL_NONE) {
+      // Refused before the rest arrived (e.g. over the relay's max_change_bytes): the parts
+      // still in flight are answered with errors, which end this connection's use.
+      pb::ChangeAck refused = answer.push_ack().acks(0);
+      for (; !waiting.empty(); waiting.pop_front()) (void)conn.AwaitAnswer(waiting.front());
+      return refused;
+    }
     if (!last && answer.body_case() != pb::Frame::kDone) {
       return Error(Domain::kSync, Code::kUnavailable, "the relay answered a change part oddly");
     }
@@ -73,6 +81,11 @@ Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
   // 0: the relay takes no change in parts.
   const std::uint64_t cap_change = std::min<std::uint64_t>(conn.welcome().max_change_bytes(), wire::kMaxChangeBytes);
   auto fits = [&](const log::HeldChange& h) { return h.change.ByteSizeLong() + kPushPerChangeOverhead <= cap_bytes; };
+  // What this relay takes at most, so that a larger local change is refused before it is
+  // committed rather than blocking this device's later changes here.
+  const std::uint64_t accepts = std::max<std::uint64_t>(cap_change, cap_bytes - kPushPerChangeOverhead);
+  PARLEY_ASSIGN_OR_RETURN(std::uint64_t smallest, ctx.state.SetChangeLimit(relay.id, accepts));
+  PARLEY_RETURN_IF_ERROR(log::SetChangeSizeLimit(ctx.replica, static_cast<std::size_t>(smallest)));
 
   std::int64_t scan = relay.push_mark;
   bool prefix_acked = true;  // every change up to `scan` is acknowledged

@@ -71,6 +71,14 @@ Result<std::unique_ptr<SyncState>> SyncState::Open(sqlite3* db) {
     PARLEY_RETURN_IF_ERROR(has.Prepare(db, "SELECT 1 FROM pragma_table_info('sync_relays') WHERE name = 'cursor_id'"));
     PARLEY_ASSIGN_OR_RETURN(bool row, has.Step());
     if (!row) PARLEY_RETURN_IF_ERROR(Exec(db, "ALTER TABLE sync_relays ADD COLUMN cursor_id BLOB", Domain::kSync));
+    Stmt limit;
+    PARLEY_RETURN_IF_ERROR(
+        limit.Prepare(db, "SELECT 1 FROM pragma_table_info('sync_relays') WHERE name = 'change_limit'"));
+    PARLEY_ASSIGN_OR_RETURN(row, limit.Step());
+    if (!row) {
+      PARLEY_RETURN_IF_ERROR(
+          Exec(db, "ALTER TABLE sync_relays ADD COLUMN change_limit INTEGER NOT NULL DEFAULT 0", Domain::kSync));
+    }
   }
   std::unique_ptr<SyncState> s(new SyncState(db));
   PARLEY_RETURN_IF_ERROR(s->ack_of_.Prepare(db, "SELECT relay_seq FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
@@ -198,6 +206,15 @@ Status SyncState::ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> 
     PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET push_mark = min(push_mark, ?2) WHERE id = ?1"));
     return upd.Bind(1, relay).Bind(2, push_mark).Run();
   }, Domain::kSync);
+}
+
+Result<std::uint64_t> SyncState::SetChangeLimit(std::int64_t relay, std::uint64_t bytes) {
+  Stmt upd, min;
+  PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET change_limit = ?2 WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Bind(2, static_cast<std::int64_t>(bytes)).Run());
+  PARLEY_RETURN_IF_ERROR(min.Prepare(db_, "SELECT COALESCE(min(change_limit), 0) FROM sync_relays WHERE change_limit > 0"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, min.Step());
+  return row ? static_cast<std::uint64_t>(min.Int(0)) : 0;
 }
 
 Status SyncState::SetRegistered(std::int64_t relay) {

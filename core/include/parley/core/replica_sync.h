@@ -117,6 +117,11 @@ Result<std::vector<ChainGap>> ListGaps(Replica& replica);
 // returns how many were written. A sync client calls it after each pull.
 Result<std::size_t> ReissueSetAside(Replica& replica);
 
+// The largest serialized change every relay of this device accepts (0: no limit): kept in
+// the replica, and a local change larger than it is refused at Commit with
+// kInvalidArgument, before it could block this device's later changes at a relay.
+Status SetChangeSizeLimit(Replica& replica, std::size_t bytes);
+
 // Where the vault's devices stand, as this device knows it (docs/change-format.md, "What
 // the author had seen"): for each device that wrote changes, the newest seq known to exist
 // (held, or named by a held change) and what is held of it.

@@ -86,6 +86,9 @@ class SyncState {
   // The relay does not hold these changes after all (its heads say so): their acks are
   // forgotten and the push mark lowered to at most `push_mark` (one transaction).
   Status ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> ids, std::int64_t push_mark);
+  // The largest change `relay` accepts (from its Welcome); returns the smallest such limit
+  // over every pinned relay that gave one (0: none).
+  Result<std::uint64_t> SetChangeLimit(std::int64_t relay, std::uint64_t bytes);
   Status SetRegistered(std::int64_t relay);
   Status SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest);
   Status SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head);
