@@ -54,6 +54,9 @@ std::vector<pb::ChangeBody> SampleBodies() {
     pb::ChangeBody b;  // supersede an earlier op of another author, then delete
     b.set_hlc((1'750'000'000'000ULL << 16) + 5);
     b.add_authors(std::string(32, '\x44'));
+    pb::SeenHead* seen = b.add_seen();  // what the author had seen of that device
+    seen->set_author(1);
+    seen->set_seq(3);
     pb::Op* set = b.add_ops();
     set->set_record(RecordId(1));
     set->mutable_set()->set_field("text");
