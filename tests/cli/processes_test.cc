@@ -126,10 +126,27 @@ TEST_F(CliProcesses, WipeStopsTheWatcher) {
   Outcome wiped = (*a_)({"wipe", "--yes"});
   ASSERT_EQ(wiped.exit_code, 0) << wiped.err;
   EXPECT_EQ(watcher->WaitExit(seconds(5)), 0) << watcher->Output() << watcher->Errors();
+  EXPECT_NE(watcher->Output().find("stopped"), std::string::npos) << watcher->Output();
   // b's later changes reach nobody on a's side: the directory stays empty.
   ASSERT_EQ((*b_)({"note", "add", negotiation_, "--text", "after the wipe"}).exit_code, 0);
   ASSERT_EQ((*b_)({"sync"}).exit_code, 0);
   EXPECT_EQ(watcher->WaitExit(seconds(5)), 0);
+  EXPECT_TRUE(FilesUnder(a_->data_dir()).empty());
+}
+
+// A process killed outright leaves its registration behind: it stops neither other commands
+// nor a wipe.
+TEST_F(CliProcesses, KilledProcessLeavesNothingInTheWay) {
+  TwoDevices();
+  {
+    auto watcher = StartWatcher(*a_);
+  }  // SIGKILL: no clean stop
+  EXPECT_FALSE(FilesUnder(a_->data_dir() + "/procs").empty());
+  ASSERT_EQ((*a_)({"note", "add", negotiation_, "--text", "after a crash"}).exit_code, 0);
+  const auto started = std::chrono::steady_clock::now();
+  Outcome wiped = (*a_)({"wipe", "--yes"});
+  ASSERT_EQ(wiped.exit_code, 0) << wiped.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(5));  // nobody was waited for
   EXPECT_TRUE(FilesUnder(a_->data_dir()).empty());
 }
 
