@@ -76,30 +76,46 @@ std::vector<std::string> Registrations(const std::string& procs) {
 
 Result<std::unique_ptr<RegistryGate>> RegistryGate::Enter(const std::string& data_dir, bool exclusive) {
   const std::string procs = JoinPath(data_dir, kProcsDirName);
-  errno = 0;
-  if (::mkdir(procs.c_str(), 0700) != 0 && errno != EEXIST) {
-    if (errno == ENOENT) return RegistryError(Code::kNotFound, "no data directory " + data_dir);
-    return RegistryError(Code::kIoError, "creating " + procs);
-  }
-  const int fd = ::open(procs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return RegistryError(Code::kIoError, "opening " + procs);
   const std::int64_t deadline = NowMs() + tuning::kGateWaitMs;
   for (;;) {
-    if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) break;
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      Status s = RegistryError(Code::kIoError, "locking " + procs);
+    errno = 0;
+    if (::mkdir(procs.c_str(), 0700) != 0 && errno != EEXIST) {
+      if (errno == ENOENT) return RegistryError(Code::kNotFound, "no data directory " + data_dir);
+      return RegistryError(Code::kIoError, "creating " + procs);
+    }
+    const int fd = ::open(procs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;  // removed by the last process that left: make it again
+      return RegistryError(Code::kIoError, "opening " + procs);
+    }
+    bool locked = false;
+    for (;;) {
+      if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+        locked = true;
+        break;
+      }
+      if ((errno != EWOULDBLOCK && errno != EINTR) || NowMs() >= deadline) break;
+      Pause();
+    }
+    if (!locked) {
+      Status s = errno == EWOULDBLOCK || errno == EINTR
+                     ? Status(Domain::kStore, Code::kBusy,
+                              exclusive ? "another process keeps opening the store in " + data_dir
+                                        : "the store in " + data_dir + " is being wiped")
+                     : RegistryError(Code::kIoError, "locking " + procs);
       ::close(fd);
       return s;
     }
-    if (NowMs() >= deadline) {
-      ::close(fd);
-      errno = 0;
-      return RegistryError(Code::kBusy, exclusive ? "another process keeps opening the store in " + data_dir
-                                                  : "the store in " + data_dir + " is being wiped");
+    // The directory locked must still be the one at the path: the last process to leave
+    // removes it (under the exclusive lock), and a lock on a removed directory guards nothing.
+    struct stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(procs.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev) {
+      return std::unique_ptr<RegistryGate>(new RegistryGate(fd));
     }
-    Pause();
+    ::close(fd);
+    if (NowMs() >= deadline) return Status(Domain::kStore, Code::kBusy, "the registry of " + data_dir + " keeps changing");
   }
-  return std::unique_ptr<RegistryGate>(new RegistryGate(fd));
 }
 
 RegistryGate::~RegistryGate() { ::close(fd_); }
@@ -128,6 +144,13 @@ Result<std::unique_ptr<ProcessRegistration>> ProcessRegistration::Register(const
 ProcessRegistration::~ProcessRegistration() {
   ::unlink(path_.c_str());  // first: a wipe that sees the name finds the lock still held
   ::close(fd_);
+  // The last to leave removes the directory, when nobody is entering it: a locked store
+  // leaves only its key file and database behind.
+  const std::string procs = path_.substr(0, path_.rfind('/'));
+  const int dir = ::open(procs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return;
+  if (::flock(dir, LOCK_EX | LOCK_NB) == 0) ::rmdir(procs.c_str());  // fails when not empty
+  ::close(dir);
 }
 
 Status StopRegisteredProcesses(const std::string& data_dir) {
