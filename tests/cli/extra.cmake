@@ -1,5 +1,5 @@
 # The CLI tests run the built `parley` binary as a subprocess.
-target_sources(${target} PRIVATE ${dir}/cli_runner.cc)
+target_sources(${target} PRIVATE ${dir}/cli_runner.cc ${dir}/background_parley.cc)
 add_dependencies(${target} parley)
 # The offline walk-through of the README, run against the freshly built binary.
 add_test(NAME parley_walkthrough

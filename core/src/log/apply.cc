@@ -13,11 +13,12 @@
 
 namespace parley::log {
 
-Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) { return ApplyWithin(changes, nullptr); }
+Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) { return ApplyRacing(changes, nullptr); }
 
 Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes,
                                              const std::function<Status(std::span<const ChangeId>)>* within) {
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
   ApplyReport report;
   // This device's own chain moved on elsewhere (it was restored from an older copy): what it

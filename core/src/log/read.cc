@@ -76,6 +76,7 @@ Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, s
 }
 
 Result<std::optional<Record>> ReplicaImpl::Get(const RecordId& id) {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT rid, type, created_hlc FROM log_records WHERE id = ?1"));
   s.BindBlob(1, crypto::ByteView(id.data(), id.size()));
@@ -88,6 +89,7 @@ Result<std::optional<Record>> ReplicaImpl::Get(const RecordId& id) {
 }
 
 Result<std::vector<Record>> ReplicaImpl::List(std::string_view type, bool include_deleted) {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(db_, type.empty() ? "SELECT rid, id, type, created_hlc FROM log_records "
                                                        "WHERE type <> '' ORDER BY created_hlc, id"
@@ -108,6 +110,7 @@ Result<std::vector<Record>> ReplicaImpl::List(std::string_view type, bool includ
 }
 
 Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string_view field, std::string_view value) {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
                                    "SELECT DISTINCT r.rid, r.id, r.type, r.created_hlc FROM log_records r "
@@ -128,6 +131,7 @@ Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string
 }
 
 Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   std::vector<Conflict> out;
   Stmt rec;
   PARLEY_RETURN_IF_ERROR(rec.Prepare(db_, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"));
@@ -198,6 +202,7 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
 }
 
 Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, nullptr));
   std::vector<HistoryEntry> out;
   if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(id));

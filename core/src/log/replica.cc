@@ -14,6 +14,9 @@
 namespace parley::log {
 namespace {
 
+// Times an apply verifies its batch again because another process stored some of the same
+// changes meanwhile, before it gives up with Code::kBusy.
+constexpr int kMaxApplyRaces = 4;
 
 std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
@@ -91,8 +94,10 @@ Status ReplicaImpl::Init() {
       {&st.pending_change, "SELECT header, body, signature FROM log_changes WHERE cid = ?1"},
       {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},
       {&st.mark_quarantined, "UPDATE log_changes SET pending = 0, membership = 3 WHERE cid = ?1"},
+      {&st.data_version, "PRAGMA data_version"},
   };
   for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());  // records the data version the caches start from
 
   Stmt meta;
   PARLEY_RETURN_IF_ERROR(meta.Prepare(db_, "SELECT k, v FROM log_meta"));
@@ -166,7 +171,8 @@ Result<std::int64_t> ReplicaImpl::InternAuthor(std::string_view key) {
 
 Status ReplicaImpl::InTransaction(const std::function<Status()>& body) {
   PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
-  Status s = body();
+  Status s = RevalidateCaches();  // exact now: no other connection can commit until this one ends
+  if (s.ok()) s = body();
   if (s.ok()) s = tx.Commit();  // rolls back itself when the commit fails
   if (!s.ok()) {
     (void)tx.Rollback();
@@ -182,6 +188,48 @@ Status ReplicaImpl::ReloadAfterRollback() {
   PARLEY_RETURN_IF_ERROR(ReloadAuthors());
   PARLEY_RETURN_IF_ERROR(LoadMembership());
   return CountSuperseded();
+}
+
+Status ReplicaImpl::RevalidateCaches() {
+  if (tx_open_) return Status::Ok();  // this connection holds the write lock: nothing changed
+  std::int64_t version = 0;
+  {
+    Scoped g(st.data_version);
+    PARLEY_ASSIGN_OR_RETURN(bool row, st.data_version.Step());
+    if (row) version = st.data_version.Int(0);
+  }
+  if (version == data_version_) return Status::Ok();
+  if (data_version_ >= 0) {
+    PARLEY_RETURN_IF_ERROR(ReloadAfterRollback());
+    Stmt meta;
+    PARLEY_RETURN_IF_ERROR(
+        meta.Prepare(db_, "SELECT k, v FROM log_meta WHERE k IN ('founder', 'hlc', 'change_size_limit')"));
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool row, meta.Step());
+      if (!row) break;
+      if (meta.Text(0) == "founder") founder_ = std::string(AsText(meta.Blob(1)));
+      if (meta.Text(0) == "hlc") hlc_.Resume(static_cast<std::uint64_t>(sqlite3_column_int64(meta.raw(), 1)));
+      if (meta.Text(0) == "change_size_limit") {
+        change_size_limit_ = static_cast<std::size_t>(std::max<std::int64_t>(0, sqlite3_column_int64(meta.raw(), 1)));
+      }
+    }
+  }
+  data_version_ = version;
+  return Status::Ok();
+}
+
+Result<ApplyReport> ReplicaImpl::ApplyRacing(std::span<const pb::Change> changes,
+                                             const std::function<Status(std::span<const ChangeId>)>* within) {
+  for (int attempt = 0;; ++attempt) {
+    insert_raced_ = false;
+    auto report = ApplyWithin(changes, within);
+    if (report.ok() || !insert_raced_) return report;
+    insert_raced_ = false;
+    if (attempt + 1 >= kMaxApplyRaces) {
+      return Error(Domain::kLog, Code::kBusy,
+                   "another process keeps storing the same changes at the same time; try again");
+    }
+  }
 }
 
 Status ReplicaImpl::CountSuperseded() {
@@ -278,7 +326,14 @@ Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, cons
     BindBlobView(s, 9, change.header());
     BindBlobView(s, 10, change.body());
     BindBlobView(s, 11, change.signature());
-    PARLEY_RETURN_IF_ERROR(s.Run());
+    Status stored = s.Run();
+    if (!stored.ok() && sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) {
+      // Another process stored this change after the batch was verified (ApplyRacing).
+      insert_raced_ = true;
+      return Error(Domain::kLog, Code::kBusy, "another process stored change " + std::to_string(seq) +
+                                                  " of the same device at the same time; try again");
+    }
+    PARLEY_RETURN_IF_ERROR(stored);
   }
   std::int64_t contig = 0;
   {
@@ -374,6 +429,7 @@ Status ReplicaImpl::CreateVault(std::string_view name) {
 }
 
 Result<VersionVector> ReplicaImpl::Known() {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT id, contig FROM log_authors WHERE contig > 0 ORDER BY key"));
   VersionVector vv;
@@ -386,6 +442,7 @@ Result<VersionVector> ReplicaImpl::Known() {
 }
 
 Result<std::vector<pb::Change>> ReplicaImpl::ChangesSince(const VersionVector& known) {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   std::unordered_map<std::string, std::uint64_t> have;
   for (const auto& [hex, seq] : known.entries) have[hex] = seq;
   Stmt authors_q, changes_q;

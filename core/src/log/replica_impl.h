@@ -8,6 +8,10 @@
 //   read.cc         records, conflicts, history
 // Invariant: every write happens inside one SQLite transaction that either commits whole
 // or rolls back (after which the in-memory author cache is reloaded from the tables).
+// Other processes may write the same database: every in-memory cache below is checked
+// against SQLite's data version (PRAGMA data_version) at the start of each read, local
+// transaction and apply, and inside each write transaction once it holds the write lock
+// (RevalidateCaches); a commit of another connection since drops and reloads them all.
 #pragma once
 
 #include <google/protobuf/arena.h>
@@ -83,6 +87,11 @@ class ReplicaImpl final : public Replica {
   // (replica_sync.h, ApplyAndRecord).
   Result<ApplyReport> ApplyWithin(std::span<const pb::Change> changes,
                                   const std::function<Status(std::span<const ChangeId>)>* within);
+  // ApplyWithin, again (with a fresh verification) when another process stored some of the
+  // same changes between this one's verification and its write transaction: those are then
+  // duplicates. Code::kBusy when that keeps happening (a few times in a row).
+  Result<ApplyReport> ApplyRacing(std::span<const pb::Change> changes,
+                                  const std::function<Status(std::span<const ChangeId>)>* within);
   // Checks a received batch (verify_batch.cc): form, ids, chain links, the signatures no
   // link vouches for, and the bodies (opened onto `arena`). Nothing is written.
   Result<VerifiedBatch> VerifyBatch(std::span<const pb::Change> changes, google::protobuf::Arena* arena);
@@ -97,7 +106,12 @@ class ReplicaImpl final : public Replica {
   const std::string& vault_id() const { return vault_id_; }
   const std::string& founder() const { return founder_; }
   std::int64_t self_id() const { return self_id_; }
-  const AuthorInfo& author(std::int64_t id) const { return authors_[static_cast<std::size_t>(id)]; }
+  // The author with small id `id`; an empty one for an id not loaded (a row another process
+  // added after the last RevalidateCaches).
+  const AuthorInfo& author(std::int64_t id) const {
+    static const AuthorInfo kUnknown;
+    return id > 0 && static_cast<std::size_t>(id) < authors_.size() ? authors_[static_cast<std::size_t>(id)] : kUnknown;
+  }
   void set_tx_open(bool open) { tx_open_ = open; }
 
   Result<std::unique_ptr<LocalTransaction>> BeginLocal(bool require_member);
@@ -110,6 +124,11 @@ class ReplicaImpl final : public Replica {
   Status InTransaction(const std::function<Status()>& body);
   // After a rollback: drops the caches of rows that may be gone and reloads the authors.
   Status ReloadAfterRollback();
+  // When another connection (another process) committed since the last call: drops every
+  // in-memory cache and reloads it from the tables (ReloadAfterRollback, the founder and the
+  // clock). Cheap otherwise (one PRAGMA). Called at the start of every read, local
+  // transaction and apply, and by InTransaction once the write lock is held.
+  Status RevalidateCaches();
   Status SetMeta(std::string_view key, std::string_view value);
 
   // Record rows: the id, or 0 when unknown. `type` receives the type ("" before creation).
@@ -228,6 +247,10 @@ class ReplicaImpl final : public Replica {
   std::int64_t self_id_ = 0;
   bool tx_open_ = false;
   std::size_t change_size_limit_ = 0;
+  // PRAGMA data_version when the caches were last known to match the tables (-1: never).
+  std::int64_t data_version_ = -1;
+  // Set by InsertChange when the change was stored meanwhile by another connection.
+  bool insert_raced_ = false;
   std::vector<AuthorInfo> authors_;  // index = author id (0 unused)
   // Record id -> row id, for rows known to be committed or in the open transaction
   // (cleared on rollback, and when kMaxCachedRecords is reached). Saves a lookup per
@@ -260,6 +283,7 @@ class ReplicaImpl final : public Replica {
         delete_superseded, insert_op, last_op, set_last_op;
     Stmt insert_change, held_id, chain_state, max_seq, update_chain, insert_author, set_meta;
     Stmt pending_changes, pending_change, mark_applied, mark_membership, mark_quarantined;
+    Stmt data_version;
   } st;
 };
 

@@ -25,7 +25,7 @@ ReplicaImpl& Impl(Replica& replica) { return static_cast<ReplicaImpl&>(replica);
 
 Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes,
                                    const WithinApply& within) {
-  return Impl(replica).ApplyWithin(changes, &within);
+  return Impl(replica).ApplyRacing(changes, &within);
 }
 
 crypto::Bytes DeriveVaultId(crypto::ByteView founder, crypto::ByteView nonce) {

@@ -20,6 +20,7 @@ Result<std::unique_ptr<Transaction>> ReplicaImpl::Begin() {
 }
 
 Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_member) {
+  PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is already open");
   if (require_member && author(self_id_).role == kRoleNone) {
@@ -27,9 +28,9 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
     return Error(Domain::kLog, Code::kPermissionDenied, "this device is not (yet) a member of the vault");
   }
   PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
-  Status st_ok;
+  Status st_ok = RevalidateCaches();
   std::uint64_t seq = 0;
-  {
+  if (st_ok.ok()) {
     Stmt& s = st.max_seq;
     s.Bind(1, self_id_);
     auto row = s.Step();

@@ -2,8 +2,9 @@
 //
 // Invariants on disk: the key file is written last by Create (it is the commit point of a new
 // store) and rewritten only atomically (Env::WriteFileAtomic). The database file exists with
-// at least one whole page whenever the key file exists. Open writes nothing before the keys
-// have been unlocked and the database authenticated.
+// at least one whole page whenever the key file exists. Open writes nothing of the store
+// before the keys have been unlocked and the database authenticated; it only registers the
+// process under procs/ (process_registry.h) for as long as the store stays open.
 #include <sqlite3.h>
 
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "store/checkpointer.h"
 #include "store/database.h"
 #include "store/key_file.h"
+#include "store/process_registry.h"
 #include "store/store_files.h"
 #include "store/vfs.h"
 
@@ -29,6 +31,8 @@ const VaultKey* VaultKeys::Epoch(std::uint32_t e) const {
 }
 
 struct Store::Impl {
+  // First, so that it goes last: a wipe waiting for this process sees it once all is closed.
+  std::unique_ptr<internal::ProcessRegistration> registration;
   Env* env = nullptr;
   KeyStore* key_store = nullptr;
   std::string data_dir;
@@ -218,14 +222,20 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
   PARLEY_RETURN_IF_ERROR(crypto::InitCrypto());
   const std::string& data_dir = options.data_dir;
   const std::string key_path = JoinPath(data_dir, internal::kKeyFileName);
+  auto no_store = [&] { return StoreError(Code::kNotFound, "no store in " + data_dir + " (no key file " + key_path + ")"); };
+  if (!env.FileExists(key_path)) return no_store();
+  auto impl = std::make_unique<Impl>();
+  // Registered before the key file is read, under the gate: a wipe either sees this process
+  // and stops it, or has destroyed the key file before this reads it.
+  auto gate = internal::RegistryGate::Enter(data_dir, /*exclusive=*/false);
+  if (!gate.ok()) return gate.status().code() == Code::kNotFound ? no_store() : gate.status();
+  PARLEY_ASSIGN_OR_RETURN(impl->registration, internal::ProcessRegistration::Register(data_dir));
   auto file = env.ReadFile(key_path);
+  gate->reset();
   if (!file.ok()) {
-    if (file.status().code() == Code::kNotFound) {
-      return StoreError(Code::kNotFound, "no store in " + data_dir + " (no key file " + key_path + ")");
-    }
+    if (file.status().code() == Code::kNotFound) return no_store();
     return file.status();
   }
-  auto impl = std::make_unique<Impl>();
   impl->env = &env;
   impl->key_store = &key_store;
   impl->data_dir = data_dir;
@@ -313,6 +323,7 @@ Status Store::Lock() {
   }
   impl.vfs.reset();  // unregisters and zeroes the VFS copy of the database key
   impl.WipeKeys();
+  impl.registration.reset();  // last: a wipe waiting for this process may go on
   return s;
 }
 

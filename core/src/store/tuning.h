@@ -16,3 +16,15 @@ inline constexpr int kWalAutoCheckpointPages = 1000;
 inline constexpr int kWalForegroundCheckpointPages = 16 * kWalAutoCheckpointPages;
 
 }  // namespace parley::store::tuning
+
+namespace parley::store::tuning {
+
+// Longest wait for the process registry's gate (process_registry.h): Open holds it shared
+// for a moment, a wipe exclusively while it stops the other processes.
+inline constexpr int kGateWaitMs = 30'000;
+// A wipe gives each process of the data directory this long to stop after SIGTERM, then
+// sends SIGKILL and waits at most kKillWaitMs more.
+inline constexpr int kStopGraceMs = 5'000;
+inline constexpr int kKillWaitMs = 2'000;
+
+}  // namespace parley::store::tuning

@@ -1,12 +1,15 @@
-// Panic wipe. Order matters: the key file goes first (crypto-erase: without the wrapped master
-// key every other file is ciphertext under a key that no longer exists), then the key-store
-// secret, then the files. Nothing here depends on the size of the database.
+// Panic wipe. Order matters: every other process that has the store open is stopped first
+// (process_registry.h: it holds the keys in memory and could write the files again), then the
+// key file goes (crypto-erase: without the wrapped master key every other file is ciphertext
+// under a key that no longer exists), then the key-store secret, then the files. Nothing
+// here depends on the size of the database.
 #include <cstring>
 
 #include "parley/core/store.h"
 #include "parley/keys.pb.h"
 #include "store/database.h"
 #include "store/key_file.h"
+#include "store/process_registry.h"
 #include "store/store_files.h"
 
 namespace parley::store {
@@ -44,6 +47,11 @@ Status RemoveDatabaseFiles(Env& env, const std::string& data_dir) {
 
 Status Store::Wipe(Env& env, KeyStore& key_store, const std::string& data_dir) {
   const std::string key_path = JoinPath(data_dir, internal::kKeyFileName);
+  // Held until the files are gone: a store opening meanwhile finds no key file.
+  auto gate = internal::RegistryGate::Enter(data_dir, /*exclusive=*/true);
+  // A process that does not stop does not stop the wipe: the error is returned at the end.
+  Status stopped = gate.ok() ? internal::StopRegisteredProcesses(data_dir) : gate.status();
+  if (stopped.code() == Code::kNotFound) stopped = Status::Ok();  // no directory, no process
   crypto::Bytes store_id = internal::StoreIdForWipe(env, key_path);
   Status first = env.ShredFile(key_path);
   auto keep = [&first](Status s) {
@@ -52,6 +60,9 @@ Status Store::Wipe(Env& env, KeyStore& key_store, const std::string& data_dir) {
   keep(env.ShredFile(key_path + ".tmp"));
   if (!store_id.empty()) keep(key_store.Erase(internal::KeyStoreName(store_id)));
   keep(internal::RemoveDatabaseFiles(env, data_dir));
+  internal::RemoveRegistry(data_dir);
+  if (gate.ok()) gate->reset();
+  keep(std::move(stopped));
   auto left = env.ListDir(data_dir);
   if (left.ok() && left->empty()) {
     keep(env.RemoveDir(data_dir));

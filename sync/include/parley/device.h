@@ -289,7 +289,10 @@ class Device {
   Status Unlock(std::string_view passphrase);
   // Checkpoints, closes and zeroes every key. Idempotent; OK when locked.
   Status Lock();
-  // Panic wipe: locks, then destroys the key file first (crypto-erase) and every file.
+  // Panic wipe: locks, stops every other process that has this data directory open
+  // (SIGTERM, then SIGKILL; docs/device-api.md), then destroys the key file first
+  // (crypto-erase) and every file. Blocks until those processes have let go (about 7 s at
+  // most). kBusy when one did not (the files are destroyed all the same).
   Status Wipe();
   bool unlocked() const;
   const std::string& data_dir() const;

@@ -8,9 +8,16 @@
 // drops that connection and schedules its retry with backoff (attempts reset once a
 // session reaches the synced state). A relay that says this device was revoked
 // (ERROR_REVOKED) ends the watch instead: no reconnect loop against a permanent refusal.
+// Other processes may write the same data directory (another `parley` command, an app
+// extension): while a relay is connected, the database's data version (PRAGMA
+// data_version, which changes only for other connections' commits) is looked at every
+// kForeignCommitCheckMs, and a change marks every relay for a push.
 #include <poll.h>
 
+#include <algorithm>
+
 #include "client_impl.h"
+#include "parley/core/sqlite_util.h"
 
 namespace parley::sync {
 namespace {
@@ -26,6 +33,17 @@ struct Link {
   std::int64_t ping_sent = 0;  // 0: no Ping outstanding
   bool dirty = false;
 };
+
+// How often a connected watcher looks for commits of other processes.
+constexpr std::int64_t kForeignCommitCheckMs = 1000;
+
+// The database's data version as seen by `db` (changes when another connection commits).
+Result<std::int64_t> DataVersion(sqlite3* db) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db, "PRAGMA data_version"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int(0) : std::int64_t{0};
+}
 
 bool Moved(const SyncReport& r) { return r.pushed + r.pulled + r.refused > 0 || r.registered_vault || r.published_members; }
 
@@ -85,6 +103,22 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
     return true;
   };
 
+  // What other processes commit while this watch runs is pushed.
+  std::int64_t seen_version = -1;
+  if (auto version = DataVersion(store.db()); version.ok()) seen_version = *version;
+  std::int64_t next_foreign_check = 0;
+  auto look_for_foreign_commits = [&] {
+    const bool connected = std::any_of(links.begin(), links.end(), [](const Link& l) { return l.conn != nullptr; });
+    if (!connected || NowMs() < next_foreign_check) return;
+    next_foreign_check = NowMs() + kForeignCommitCheckMs;
+    auto version = DataVersion(store.db());
+    if (!version.ok()) return;  // the next exchange meets the same error and says it
+    if (seen_version >= 0 && *version != seen_version) {
+      for (Link& l : links) l.dirty = true;
+    }
+    seen_version = *version;
+  };
+
   while (!cancel.cancelled()) {
     // Connect what is due.
     for (Link& l : links) {
@@ -109,6 +143,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       if (!s.ok()) drop(l, s);
     }
     // Push where something new is waiting, and pull what a Notify announced meanwhile.
+    look_for_foreign_commits();
     for (Link& l : links) {
       if (!l.conn || cancel.cancelled()) continue;
       const bool notified = l.conn->TakeNotify().has_value();
@@ -134,6 +169,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
         continue;
       }
       if (l.dirty) until(now);
+      until(next_foreign_check);
       fds.push_back({l.conn->poll_fd(), POLLIN, 0});
       polled.push_back(&l);
       until(l.ping_sent != 0 ? l.ping_sent + options.io_timeout_ms : l.last_rx + options.ping_interval_ms);

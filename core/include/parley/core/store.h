@@ -6,6 +6,7 @@
 //                keys, vault keys) wrapped by the master key. See docs/storage-format.md.
 //   parley.db    SQLite main database, every page encrypted by the Parley VFS (vfs.h).
 //   parley.db-wal, parley.db-shm   SQLite's WAL (every frame encrypted) and wal-index.
+//   procs/       one registration per process that has the store open (Wipe).
 // KEK = BLAKE2b-256(key = key-store secret, Argon2id(passphrase, salt, params)).
 // The key-store secret lives in a KeyStore (outside the data directory), under the name
 // "parley-<store id>" where the store id is random and recorded in the key file.
@@ -82,7 +83,9 @@ class Store {
   static Status Create(Env& env, KeyStore& key_store, const StoreOptions& options,
                        std::string_view passphrase);
 
-  // Unlocks and opens an existing store. On any failure nothing on disk is changed.
+  // Unlocks and opens an existing store. On any failure nothing on disk is changed. While open, the process is registered under procs/
+  // so that a wipe elsewhere can stop it (Wipe). Code::kBusy when a wipe holds the store
+  // for more than 30 s.
   // A key bundle of format 1 (before sealing keys) is upgraded on its first open: a sealing
   // key (and, without a vault, an enrolment secret) is generated and the key file rewritten
   // atomically once the database has been authenticated (docs/storage-format.md).
@@ -92,8 +95,13 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const StoreOptions& options,
                                             std::string_view passphrase);
 
-  // Panic wipe: shreds the key file (crypto-erase) first, then the key-store secret, then
-  // deletes every other file of the store. Needs no passphrase. OK if nothing is there.
+  // Panic wipe: first stops every other process that has the store open (each open store
+  // registers its process under procs/ until Lock(); docs/storage-format.md): SIGTERM, then
+  // SIGKILL to those still holding it after 5 s, waiting until each has let go. Then shreds
+  // the key file (crypto-erase), erases the key-store secret and deletes every other file
+  // of the store. Needs no passphrase. OK if nothing is there; kBusy naming the pids of
+  // processes that never let go (everything is destroyed all the same). Own process's other
+  // open stores of the same directory are not stopped.
   static Status Wipe(Env& env, KeyStore& key_store, const std::string& data_dir);
 
   // A store with fresh device keys over an in-memory, unencrypted SQLite database and no
