@@ -23,6 +23,9 @@ Status State(App& app, const Invocation&) {
 
 Status Export(App& app, const Invocation& inv) {
   if (inv.Has("since") && inv.Get("since").empty()) return UsageError("--since needs a state code");
+  // The library guards the data directory; the key-store directory is known here.
+  const std::string protected_dirs[] = {app.data_dir(), app.keystore_dir()};
+  PARLEY_RETURN_IF_ERROR(bundle::CheckBundleTarget(app.env(), inv.args[0], protected_dirs));
   PARLEY_ASSIGN_OR_RETURN(auto summary, app.device().ExportBundle(inv.args[0], inv.Get("since")));
   if (app.json()) {
     JsonWriter json;

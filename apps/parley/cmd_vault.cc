@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "app.h"
+#include "parley/core/enrolment.h"
 #include "passphrase.h"
 #include "qr.h"
 #include "sync_output.h"
@@ -171,7 +172,7 @@ Status Join(App& app, const Invocation& inv) {
     PrintJoined(app, joined, /*through_relays=*/true);
     return Status::Ok();
   }
-  PARLEY_ASSIGN_OR_RETURN(auto invite, app.env().ReadFile(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(auto invite, log::ReadInviteFile(app.env(), inv.args[0]));
   PARLEY_ASSIGN_OR_RETURN(JoinResult joined, app.device().JoinWithInvite(invite));
   PrintJoined(app, joined, /*through_relays=*/false);
   return Status::Ok();

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -85,9 +87,54 @@ class PosixEnvImpl final : public Env {
     return out;
   }
 
+  Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path, std::uint64_t max_bytes) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "open " + path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+      const int err = errno;
+      ::close(fd);
+      if (S_ISDIR(st.st_mode)) return Status(Domain::kPlatform, Code::kInvalidArgument, path + " is a directory");
+      return ErrnoStatus(err, "stat " + path);
+    }
+    const std::uint64_t limit = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;
+    std::vector<std::uint8_t> out;
+    std::uint8_t buf[65536];
+    while (out.size() < limit) {
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, limit - out.size()));
+      ssize_t r = ::read(fd, buf, want);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        Status s = ErrnoStatus(errno, "read " + path);
+        ::close(fd);
+        return s;
+      }
+      if (r == 0) break;
+      out.insert(out.end(), buf, buf + r);
+    }
+    ::close(fd);
+    return out;
+  }
+
+  Result<FileInfo> StatFile(const std::string& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "stat " + path);
+    FileInfo info;
+    info.kind = S_ISREG(st.st_mode)   ? FileInfo::Kind::kRegular
+                : S_ISDIR(st.st_mode) ? FileInfo::Kind::kDirectory
+                                      : FileInfo::Kind::kOther;
+    info.device = static_cast<std::uint64_t>(st.st_dev);
+    info.inode = static_cast<std::uint64_t>(st.st_ino);
+    info.size = static_cast<std::uint64_t>(st.st_size);
+    return info;
+  }
+
   Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data) override {
     std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // A temporary left by a crash (or a symlink put there) is removed, never written through.
+    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "remove " + tmp);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return ErrnoStatus(errno, "create " + tmp);
     Status s = WriteAll(fd, data.data(), data.size(), tmp);
     if (s.ok() && ::fsync(fd) != 0) s = ErrnoStatus(errno, "fsync " + tmp);

@@ -2,6 +2,7 @@
 // key-store directories, PARLEY_PASSPHRASE in the environment, no controlling terminal.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ class Device {
   // Environment variables for every run (PARLEY_PASSPHRASE and PARLEY_ARGON2=min by
   // default); set a value to "" to remove the variable.
   std::map<std::string, std::string> env;
+  // When non-zero, the process's address space is limited to this many bytes (RLIMIT_AS), so
+  // a run that would hold unbounded memory fails instead of exhausting the machine's.
+  std::uint64_t memory_limit = 0;
 
   // parley --data D --keystore K ARGS..., with `input` on standard input.
   Outcome operator()(const std::vector<std::string>& args, const std::string& input = "") const;

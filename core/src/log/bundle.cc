@@ -45,6 +45,8 @@ Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, E
   if (!store.vault().has_value() || first == nullptr) {
     return Error(Domain::kLog, Code::kNotFound, "no vault to export from");
   }
+  const std::string data_dir[] = {store.data_dir()};
+  PARLEY_RETURN_IF_ERROR(CheckBundleTarget(env, path, data_dir));
   const store::VaultKeys& vault = *store.vault();
   const store::VaultKey& key = *first;
   PARLEY_ASSIGN_OR_RETURN(std::vector<pb::Change> changes, replica.ChangesSince(known));
@@ -95,9 +97,18 @@ Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, E
 
 Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path) {
   if (!store.vault().has_value()) return Error(Domain::kLog, Code::kNotFound, "no vault to import into");
-  PARLEY_ASSIGN_OR_RETURN(auto size, env.FileSize(path));
-  if (size > log::kMaxBundleSize) return Corrupt("the file is too large to be a bundle");
-  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes file, env.ReadFile(path));
+  // A FIFO or a device (/dev/zero) may never end: only a regular file is read, and no
+  // further than the cap even if it grows meanwhile.
+  PARLEY_ASSIGN_OR_RETURN(FileInfo info, env.StatFile(path));
+  if (info.kind != FileInfo::Kind::kRegular) {
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "bundle refused: " + path + " is not a regular file; nothing was imported");
+  }
+  const std::string too_large = "the file is larger than " + std::to_string(kMaxBundleFileSize >> 20) +
+                                " MiB, the largest bundle";
+  if (info.size > kMaxBundleFileSize) return Corrupt(too_large);
+  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes file, env.ReadFileUpTo(path, kMaxBundleFileSize));
+  if (file.size() > kMaxBundleFileSize) return Corrupt(too_large);
   if (file.size() < kPrefix + crypto::kSignatureSize || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) {
     return Corrupt("not a Parley bundle (or truncated)");
   }

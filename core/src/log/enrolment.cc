@@ -119,6 +119,7 @@ std::string SafetyCode(crypto::ByteView vault, crypto::ByteView inviter, crypto:
 
 Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> blob, const store::DeviceKeys& me) {
   // 1, 2: the MAC first, so nothing else of an invite not made from this code is looked at.
+  if (blob.size() > kMaxInviteSize) return Bad("it is larger than the largest invite");
   pb::Invite invite;
   if (!invite.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) return Bad("it does not parse");
   if (me.enrol_secret.size() != store::kEnrolSecretSize || invite.mac().size() != crypto::kHashSize ||

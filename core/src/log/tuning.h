@@ -32,8 +32,6 @@ inline constexpr int kMaxSettleRounds = 16;
 // Record-id and history-head lookups remembered in memory; beyond this many entries a map
 // is emptied and refilled from the tables as records are used again.
 inline constexpr std::size_t kMaxCachedRecords = 1u << 18;
-// Largest bundle file accepted for import (bytes).
-inline constexpr std::uint64_t kMaxBundleSize = 1ULL << 30;
 
 inline std::int64_t PackOpKey(std::uint64_t author, std::uint64_t seq, std::uint64_t index) {
   return static_cast<std::int64_t>((author << (kOpSeqBits + kOpIndexBits)) | (seq << kOpIndexBits) | index);

@@ -28,6 +28,7 @@
 #include "parley/change.pb.h"
 #include "parley/core/crypto.h"
 #include "parley/core/store.h"
+#include "parley/platform/env.h"
 
 namespace parley::log {
 
@@ -35,6 +36,15 @@ inline constexpr std::string_view kSealCertLabel = "parley/seal-cert/v1";
 inline constexpr std::string_view kInviteSignLabel = "parley/invite/v2";
 inline constexpr std::string_view kInviteMacLabel = "parley/invite-mac/v1";
 inline constexpr std::string_view kSafetyCodeLabel = "parley/safety-code/v1";
+
+// Largest invite accepted (bytes). Through relays an invite fits one 4,096-byte envelope; an
+// invite file carries the vault's whole membership history, far below this.
+inline constexpr std::size_t kMaxInviteSize = 1u << 20;
+
+// Reads an invite file, whatever it is (a FIFO works), and never more than
+// kMaxInviteSize + 1 bytes: Code::kCorrupt when longer (so /dev/zero is refused at once),
+// kNotFound when missing, kInvalidArgument for a directory. Any thread.
+Result<crypto::Bytes> ReadInviteFile(Env& env, const std::string& path);
 
 // The identity key's certificate of a sealing key.
 crypto::Bytes MakeSealCertificate(const crypto::SignKeyPair& identity, crypto::ByteView seal_public);

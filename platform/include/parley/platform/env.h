@@ -54,15 +54,33 @@ class KeyStore {
   virtual Status Erase(std::string_view name) = 0;
 };
 
+// What a path names (stat(2): symlinks followed).
+struct FileInfo {
+  enum class Kind { kRegular, kDirectory, kOther };  // kOther: a device, FIFO, socket...
+  Kind kind = Kind::kOther;
+  std::uint64_t device = 0;  // with `inode`, names the file whatever path reaches it
+  std::uint64_t inode = 0;
+  std::uint64_t size = 0;    // bytes, for a regular file
+};
+
 class Env {
  public:
   virtual ~Env() = default;
 
   // Whole-file reads. Code::kNotFound when the file does not exist.
   virtual Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) = 0;
+  // Reads `path` from its start, whatever it is (regular file, FIFO, device), and stops
+  // after max_bytes + 1 bytes: a result longer than max_bytes means the file is longer than
+  // max_bytes (the rest is not read), so memory stays bounded on an endless stream.
+  // Code::kNotFound when the file does not exist, kInvalidArgument for a directory.
+  virtual Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path, std::uint64_t max_bytes) = 0;
+  // stat(2) of `path`, following symlinks. Code::kNotFound when nothing is there.
+  virtual Result<FileInfo> StatFile(const std::string& path) = 0;
   // Writes `data` to `path` atomically and durably: a temporary file in the same directory,
   // fsync, rename over `path`, fsync of the directory. On failure `path` is unchanged and
-  // no temporary is left behind. Code::kDiskFull when the medium is full. Mode 0600.
+  // no temporary is left behind. Code::kDiskFull when the medium is full. Mode 0600. The
+  // temporary is created anew (never through a symlink or over an existing file). The
+  // caller checks what `path` is: the rename replaces whatever is there.
   virtual Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data) = 0;
   // Overwrites the file's current length with random bytes, fsyncs, then removes it.
   // Used by the panic wipe for small key files (crypto-erase). OK if absent.

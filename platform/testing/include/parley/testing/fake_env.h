@@ -48,6 +48,10 @@ class FaultEnv final : public Env {
   void SetTransport(Transport* transport) { transport_ = transport; }
 
   Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
+  Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path, std::uint64_t max_bytes) override {
+    return base_.ReadFileUpTo(path, max_bytes);
+  }
+  Result<FileInfo> StatFile(const std::string& path) override { return base_.StatFile(path); }
   Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data) override;
   Status ShredFile(const std::string& path) override;
   Status RemoveFile(const std::string& path) override { return base_.RemoveFile(path); }
