@@ -278,18 +278,13 @@ class HostileRelayHarness : public ::testing::Test {
   static void TearDownTestSuite() { RelaySlot().reset(); }
 };
 
-// The enabled tests together make at least 1,000 runs (about 40 ms of one core each). The
-// DISABLED_ categories fail on today's sync client, which neither checks its cursor against
-// the relay's history (Pull.after_change_id, PullBatch.rewound) nor compares what it holds
-// with the relay's heads (PullBatch.heads), nor re-sends its own changes a relay lost (a
-// reordering across batches amounts to withholding: the changes served late fall below the
-// cursor). Enable them once it does, with 170 runs each and 170 for the test below.
-TEST_F(HostileRelayHarness, ServingAnotherVault) { RunCategory(Category::kForeign, 1000); }
-TEST_F(HostileRelayHarness, DISABLED_Withholding) { RunCategory(Category::kWithhold, 170); }
-TEST_F(HostileRelayHarness, DISABLED_Reordering) { RunCategory(Category::kReorder, 170); }
-TEST_F(HostileRelayHarness, DISABLED_Replaying) { RunCategory(Category::kReplay, 170); }
-TEST_F(HostileRelayHarness, DISABLED_RollingBack) { RunCategory(Category::kRollback, 170); }
-TEST_F(HostileRelayHarness, DISABLED_Mixed) { RunCategory(Category::kMixed, 170); }
+// Six categories of 170 seeded runs each (about 40 ms of one core a run): 1,020 runs per test run.
+TEST_F(HostileRelayHarness, ServingAnotherVault) { RunCategory(Category::kForeign, 170); }
+TEST_F(HostileRelayHarness, Withholding) { RunCategory(Category::kWithhold, 170); }
+TEST_F(HostileRelayHarness, Reordering) { RunCategory(Category::kReorder, 170); }
+TEST_F(HostileRelayHarness, Replaying) { RunCategory(Category::kReplay, 170); }
+TEST_F(HostileRelayHarness, RollingBack) { RunCategory(Category::kRollback, 170); }
+TEST_F(HostileRelayHarness, Mixed) { RunCategory(Category::kMixed, 170); }
 
 }  // namespace
 }  // namespace parley::testing

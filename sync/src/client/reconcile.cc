@@ -101,12 +101,12 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
                       ", this device holds every change only up to " + std::to_string(d.contig);
         }
       }
-      for (const auto& [author, seq] : heads) {
+      for (const auto& head : heads) {
         const bool known = std::any_of(devices.begin(), devices.end(),
-                                       [&](const log::DeviceHead& d) { return d.identity == author; });
-        if (!known && seq > 0) {
+                                       [&](const log::DeviceHead& d) { return d.identity == head.first; });
+        if (!known && head.second > 0) {
           if (!withheld.empty()) withheld += "; ";
-          withheld += "device " + Short(author) + ": it lists changes up to " + std::to_string(seq) +
+          withheld += "device " + Short(head.first) + ": it lists changes up to " + std::to_string(head.second) +
                       " and served none";
         }
       }
