@@ -121,5 +121,47 @@ TEST_F(HistoryOrder, ConcurrentChangesKeepClockOrder) {
   }
 }
 
+TEST_F(HistoryOrder, HappenedBeforeAndCausalOrderAnswerForAnyChanges) {
+  log::RecordId id = CreateWith(a, "note", "text", "v1");
+  Everyone();
+  SetOne(ahead, id, "text", "from ahead");  // concurrent with the next
+  SetOne(behind, id, "text", "from behind");
+  Sync(ahead, a);
+  SetOne(a, id, "text", "after ahead");  // saw ahead's, not behind's
+  Everyone();
+  std::vector<log::HistoryEntry> h = HistoryOf(a, id);
+  ASSERT_EQ(h.size(), 5u);
+  auto stamp = [&](const std::string& value) {
+    for (const auto& e : h) {
+      if (e.value == value) return log::ChangeStamp{e.author, e.seq, e.hlc};
+    }
+    ADD_FAILURE() << value;
+    return log::ChangeStamp{};
+  };
+  const log::ChangeStamp created = stamp("v1"), from_ahead = stamp("from ahead"),
+                         from_behind = stamp("from behind"), after = stamp("after ahead");
+  for (Device* d : {&a, &ahead, &behind}) {
+    auto before = [&](const log::ChangeStamp& x, const log::ChangeStamp& y) {
+      auto r = (*d)->HappenedBefore(x, y);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      return r.ok() && *r;
+    };
+    EXPECT_TRUE(before(created, from_ahead));
+    EXPECT_TRUE(before(created, after));  // the same author, earlier
+    EXPECT_TRUE(before(from_ahead, after));
+    EXPECT_FALSE(before(after, from_ahead));
+    EXPECT_FALSE(before(from_ahead, from_behind));
+    EXPECT_FALSE(before(from_behind, from_ahead));
+    EXPECT_FALSE(before(from_behind, after));
+    EXPECT_FALSE(before(after, after));
+    EXPECT_FALSE(before(log::ChangeStamp{"00", 1, 0}, after));  // an unknown author
+    // Given newest first, with a repeat: every index once, causal order, concurrent by clock.
+    const std::vector<log::ChangeStamp> list{after, from_behind, from_ahead, created, after};
+    auto order = (*d)->CausalOrder(list);
+    ASSERT_TRUE(order.ok()) << order.status().ToString();
+    EXPECT_EQ(*order, (std::vector<std::size_t>{3, 1, 2, 0, 4}));
+  }
+}
+
 }  // namespace
 }  // namespace parley::logtest
