@@ -1,8 +1,10 @@
-// Reading: records with their surviving values, conflicts and history.
+// Reading: records with their surviving values, conflicts and history (in causal order,
+// causal_order.h).
 #include <algorithm>
 #include <cstring>
 #include <map>
 
+#include "log/causal_order.h"
 #include "log/replica_impl.h"
 #include "log/tuning.h"
 
@@ -204,7 +206,6 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
 Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, nullptr));
-  std::vector<HistoryEntry> out;
   if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(id));
   // The record's ops are chained newest first from log_records.last_op (schema.h).
   PARLEY_ASSIGN_OR_RETURN(std::int64_t next, LastOp(rid));
@@ -213,7 +214,11 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
                                    "SELECT o.op, o.kind, o.field, o.value, o.hlc, EXISTS(SELECT 1 FROM log_live l "
                                    "WHERE l.rid = o.rid AND l.field = o.field AND l.op = o.op), o.prev, o.rid "
                                    "FROM log_ops o WHERE o.op = ?1"));
-  std::vector<std::pair<Value, HistoryEntry>> rows;
+  struct Row {
+    std::int64_t op = 0;
+    HistoryEntry entry;
+  };
+  std::vector<Row> rows;
   while (next != 0) {
     s.Reset();
     s.Bind(1, next);
@@ -221,32 +226,51 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
     if (!row || s.Int(7) != rid) return Error(Domain::kLog, Code::kCorrupt, "a record's history chain is broken");
     next = s.Int(6);
     const int kind = static_cast<int>(s.Int(1));
-    Value v = MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), "");
+    const Value v = MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), "");
     HistoryEntry e;
     e.hlc = v.hlc;
     e.author = v.author;
     e.author_name = v.author_name;
     e.seq = v.seq;
-    e.op = kind == kOpCreate ? "create" : kind == kOpSet ? "set" : "delete";
-    if (kind == kOpSet) {
-      e.field = std::string(s.Text(2));
-      e.value = std::string(AsText(s.Blob(3)));
+    switch (kind) {
+      // Only the originating create (it carried the record's origin, so its creator wrote
+      // it) stored the record's type (merge.cc, WriteOp); a restore stored none.
+      case kOpCreate: e.op = s.Blob(3).empty() ? "restore" : "create"; break;
+      case kOpSet:
+        e.op = "set";
+        e.field = std::string(s.Text(2));
+        e.value = std::string(AsText(s.Blob(3)));
+        break;
+      default: e.op = "delete"; break;
     }
     e.live = s.Int(5) != 0;
-    rows.emplace_back(std::move(v), std::move(e));
+    rows.push_back({s.Int(0), std::move(e)});
   }
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first.hlc, a.first.author, a.first.seq, a.first.index) <
-           std::tie(b.first.hlc, b.first.author, b.first.seq, b.first.index);
-  });
-  bool created = false;
-  for (auto& [v, e] : rows) {
-    if (e.op == "create") {
-      if (created) e.op = "restore";
-      created = true;
+  // One key per change; the ops of a change share its clock.
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::size_t> change_of;  // (author id, seq)
+  std::vector<CausalKey> changes;
+  std::vector<std::size_t> row_change(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto key = std::make_pair(OpKeyAuthor(rows[i].op), OpKeySeq(rows[i].op));
+    auto [it, added] = change_of.emplace(key, changes.size());
+    if (added) {
+      changes.push_back({static_cast<std::int64_t>(key.first), key.second, rows[i].entry.hlc,
+                         author(static_cast<std::int64_t>(key.first)).hex});
     }
-    out.push_back(std::move(e));
+    row_change[i] = it->second;
   }
+  PARLEY_ASSIGN_OR_RETURN(std::vector<std::size_t> order, CausalOrderOf(db_, changes));
+  std::vector<std::size_t> position(changes.size());
+  for (std::size_t p = 0; p < order.size(); ++p) position[order[p]] = p;
+  std::vector<std::size_t> by_order(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) by_order[i] = i;
+  std::sort(by_order.begin(), by_order.end(), [&](std::size_t a, std::size_t b) {
+    return std::make_pair(position[row_change[a]], OpKeyIndex(rows[a].op)) <
+           std::make_pair(position[row_change[b]], OpKeyIndex(rows[b].op));
+  });
+  std::vector<HistoryEntry> out;
+  out.reserve(rows.size());
+  for (std::size_t i : by_order) out.push_back(std::move(rows[i].entry));
   return out;
 }
 

@@ -82,6 +82,8 @@ class ReplicaImpl final : public Replica {
   Result<std::vector<Conflict>> Conflicts() override;
   Result<std::vector<HistoryEntry>> History(const RecordId& id) override;
   Result<RecordId> ResolvePrefix(std::string_view prefix) override;
+  Result<bool> HappenedBefore(const ChangeStamp& a, const ChangeStamp& b) override;  // causal_order.cc
+  Result<std::vector<std::size_t>> CausalOrder(std::span<const ChangeStamp> changes) override;
   Result<ApplyReport> Apply(std::span<const pb::Change> changes) override;
   // Apply, with `within` (when not null) run inside its transaction just before the commit
   // (replica_sync.h, ApplyAndRecord).
@@ -118,6 +120,7 @@ class ReplicaImpl final : public Replica {
   // Maps a device key to its small id, adding it to log_authors if new.
   Result<std::int64_t> InternAuthor(std::string_view key);
   std::int64_t FindAuthor(std::string_view key) const;
+  std::int64_t FindAuthorHex(std::string_view hex) const;  // 0 for bad hex or an unknown key
   Status ReloadAuthors();
   // Runs `body` in one write transaction (ImmediateTransaction): commits when it returns
   // Ok; otherwise rolls back, reloads the caches (ReloadAfterRollback) and returns its error.

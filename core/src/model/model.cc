@@ -263,6 +263,7 @@ Result<NegotiationOverview> Model::OverviewOf(log::Record negotiation) {
     std::string da = a.get("date"), db = b.get("date");
     return da != db ? da < db : a.created_hlc < b.created_hlc;
   });
+  PARLEY_RETURN_IF_ERROR(OrderSameDateSessions(o.sessions));
   std::stable_sort(o.actions.begin(), o.actions.end(),
                    [](const log::Record& a, const log::Record& b) { return a.get("date") < b.get("date"); });
   return o;

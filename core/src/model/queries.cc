@@ -1,8 +1,8 @@
 // The brief's queries: the bottom-line report, the stall signal and the campaign warning.
 // The exact rules are written in docs/model.md; keep the two in step.
 #include <algorithm>
-#include <ctime>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "parley/core/model.h"
@@ -27,15 +27,6 @@ bool Signed(const log::Record& commitment) {
   const log::Field* f = commitment.field("status");
   if (f == nullptr) return false;
   return std::all_of(f->values.begin(), f->values.end(), [](const log::Value& v) { return v.data == "signed"; });
-}
-
-// Unix ms of 00:00:00 UTC on an ISO date (already validated).
-std::int64_t DayStartMs(const std::string& date) {
-  std::tm tm{};
-  tm.tm_year = std::stoi(date.substr(0, 4)) - 1900;
-  tm.tm_mon = std::stoi(date.substr(5, 2)) - 1;
-  tm.tm_mday = std::stoi(date.substr(8, 2));
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
 }
 
 }  // namespace
@@ -106,21 +97,37 @@ Result<StallSignal> Model::StallOf(const NegotiationOverview& o, const std::vect
   StallSignal signal;
   signal.sessions = o.sessions.size();
   if (o.sessions.size() < kStallSessions) return signal;
-  signal.since = o.sessions[o.sessions.size() - kStallSessions].get("date");
+  const log::Record& boundary = o.sessions[o.sessions.size() - kStallSessions];
+  signal.since = boundary.get("date");
   if (!ValidateDate(signal.since).ok()) return signal;  // a conflicted or damaged date: no signal
-  const std::int64_t since_ms = DayStartMs(signal.since);
+  PARLEY_ASSIGN_OR_RETURN(std::optional<log::ChangeStamp> recorded, CreationOf(boundary.id));
+  if (!recorded) return signal;
   std::map<RecordId, bool> in_negotiation;
   for (const auto& c : o.commitments) in_negotiation[c.id] = true;
+  // Whether a commitment moved: it was created, or its status set, by a change that did not
+  // happen before the boundary session's recording (made after it or concurrently).
+  std::map<RecordId, bool> moved_commitments;
+  auto moved_since = [&](const RecordId& id) -> Result<bool> {
+    if (auto it = moved_commitments.find(id); it != moved_commitments.end()) return it->second;
+    PARLEY_ASSIGN_OR_RETURN(auto history, replica_.History(id));
+    bool moved = false;
+    for (auto h = history.rbegin(); h != history.rend(); ++h) {  // the newest are likeliest
+      if (h->op != "create" && !(h->op == "set" && h->field == "status")) continue;
+      PARLEY_ASSIGN_OR_RETURN(bool before, replica_.HappenedBefore({h->author, h->seq, h->hlc}, *recorded));
+      if (!before) {
+        moved = true;
+        break;
+      }
+    }
+    moved_commitments[id] = moved;
+    return moved;
+  };
   for (const auto& e : elements) {
     if (e.covered) continue;
     bool moved = false;
     for (const auto& id : e.linked) {
       if (!in_negotiation.count(id)) continue;
-      PARLEY_ASSIGN_OR_RETURN(auto history, replica_.History(id));
-      for (const auto& h : history) {
-        bool counts = h.op == "create" || (h.op == "set" && h.field == "status");
-        if (counts && HlcUnixMs(h.hlc) >= since_ms) moved = true;
-      }
+      PARLEY_ASSIGN_OR_RETURN(moved, moved_since(id));
       if (moved) break;
     }
     if (!moved) signal.elements.push_back(e.element);

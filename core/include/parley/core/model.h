@@ -116,8 +116,9 @@ struct CampaignActionInput {
 };
 
 // ---- Views ----
-// Everything recorded about one negotiation. Sessions are ordered by date (then by when
-// they were recorded); every other list oldest first.
+// Everything recorded about one negotiation. Sessions are ordered by date, sessions of the
+// same date in the order they were recorded (causal order of their creations,
+// Replica::CausalOrder); every other list oldest first by clock.
 struct NegotiationOverview {
   log::Record negotiation;
   std::vector<log::Record> parties, sessions, notes, commitments, needs, elements, actions;
@@ -136,12 +137,15 @@ struct ElementStatus {
 
 inline constexpr std::size_t kStallSessions = 3;
 
-// Stalled: not enough power yet, keep campaigning (docs/model.md).
+// Stalled: not enough power yet, keep campaigning (docs/model.md). Counted in sessions and
+// in the order changes were made, never by clocks: an element moved when a linked
+// commitment was created or changed status after (or concurrently with) the recording of
+// the kStallSessions-th most recent session.
 struct StallSignal {
   bool stalled = false;
   std::size_t sessions = 0;            // sessions recorded
   std::string since;                   // date of the kStallSessions-th most recent session
-  std::vector<std::string> elements;   // uncovered elements without movement since then
+  std::vector<std::string> elements;   // uncovered elements without movement since its recording
 };
 
 // What the bottom-line report concludes.
@@ -172,7 +176,8 @@ struct BottomLineReport {
   CampaignWarningCode campaign_warning = CampaignWarningCode::kNone;
 };
 
-// One change of a commitment's status.
+// One change of a commitment's status (StatusHistory lists them in the order they were
+// made, Replica::History).
 struct StatusChange {
   std::string status;
   std::uint64_t hlc = 0;
@@ -232,6 +237,10 @@ class Model {
   Result<StallSignal> StallOf(const NegotiationOverview& overview,
                               const std::vector<ElementStatus>& elements);
   Result<std::vector<ElementStatus>> Elements(const NegotiationOverview& overview);
+  // causal.cc: the change that created record `id` (its originating create), if held.
+  Result<std::optional<log::ChangeStamp>> CreationOf(const RecordId& id);
+  // causal.cc: orders sessions of the same date (already sorted by date) by recording.
+  Status OrderSameDateSessions(std::vector<log::Record>& sessions);
   static CampaignWarningCode WarningOf(const NegotiationOverview& overview);
   // Creates a record of `type` with `fields` (pairs, already validated) in one change.
   Result<RecordId> CreateRecord(std::string_view type,

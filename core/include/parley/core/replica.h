@@ -24,6 +24,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -88,6 +89,20 @@ struct Conflict {
   std::string field;          // "" for an existence conflict (delete vs edit / re-create)
   std::vector<Value> values;  // every surviving version, ordered by clock
 };
+
+// One change, as a Value or HistoryEntry names it: enough to ask which of two changes was
+// written knowing the other (Replica::HappenedBefore, Replica::CausalOrder).
+struct ChangeStamp {
+  std::string author;     // hex identity key of its author
+  std::uint64_t seq = 0;  // the author's change number (from 1)
+  std::uint64_t hlc = 0;  // its clock: orders changes neither of which happened before the other
+};
+
+// Replica::CausalOrder orders at most this many changes causally, needing at most this many
+// lookups of what an author had seen (changes x other authors among them); beyond either, it
+// returns clock order (docs/change-format.md, "History order").
+inline constexpr std::size_t kMaxCausalChanges = 2048;
+inline constexpr std::size_t kMaxCausalLookups = 16384;
 
 struct HistoryEntry {
   std::uint64_t hlc = 0;
@@ -236,11 +251,30 @@ class Replica {
   virtual Result<std::vector<Record>> Find(std::string_view type, std::string_view field,
                                            std::string_view value) = 0;
   virtual Result<std::vector<Conflict>> Conflicts() = 0;
-  // Every operation ever applied to the record, oldest first.
+  // Every operation ever applied to the record, in the order its changes were made: each
+  // change after every change of the record that happened before it (CausalOrder); the ops
+  // of one change by their index. The originating create (the one carrying the record's
+  // origin, written by its creator) reads "create", every other create "restore".
+  // Code::kNotFound for an unknown record.
   virtual Result<std::vector<HistoryEntry>> History(const RecordId& id) = 0;
   // Resolves a unique hex prefix (at least 4 characters) of a record id.
   // Code::kNotFound / Code::kInvalidArgument ("ambiguous") otherwise.
   virtual Result<RecordId> ResolvePrefix(std::string_view prefix) = 0;
+
+  // --- Causality (docs/change-format.md, "History order") ---
+  // Whether change `a` happened before change `b`: the same author wrote `a` first, or
+  // `b`'s author, when it wrote `b`, held every change of `a`'s author up to `a.seq`, as
+  // `b` or an earlier change of its author says (ChangeBody.seen). false when neither
+  // happened before the other (concurrent), for a change and itself, and when either author
+  // is unknown here. Only changes held here are read: the answer can turn true once earlier
+  // changes of `b`'s author arrive. `hlc` is not used. Errors only for a failing store.
+  virtual Result<bool> HappenedBefore(const ChangeStamp& a, const ChangeStamp& b) = 0;
+  // Indexes into `changes` (each once), in causal order: every change after each change of
+  // the list that happened before it; among the changes ready at each step, the smallest
+  // (hlc, author, seq, position) first, so concurrent changes keep clock order. Beyond
+  // kMaxCausalChanges / kMaxCausalLookups, clock order. A cycle (only claims a dishonest
+  // author makes can form one) is broken at its oldest change by clock.
+  virtual Result<std::vector<std::size_t>> CausalOrder(std::span<const ChangeStamp> changes) = 0;
 
   // --- Exchange ---
   // Verifies and applies remote changes, all in one transaction. A change that fails
