@@ -68,23 +68,7 @@ class PosixClock final : public Clock {
 class PosixEnvImpl final : public Env {
  public:
   Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus(errno, "open " + path);
-    std::vector<std::uint8_t> out;
-    std::uint8_t buf[65536];
-    for (;;) {
-      ssize_t r = ::read(fd, buf, sizeof buf);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        Status s = ErrnoStatus(errno, "read " + path);
-        ::close(fd);
-        return s;
-      }
-      if (r == 0) break;
-      out.insert(out.end(), buf, buf + r);
-    }
-    ::close(fd);
-    return out;
+    return ReadFileUpTo(path, UINT64_MAX);
   }
 
   Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path, std::uint64_t max_bytes) override {

@@ -21,16 +21,7 @@ BackgroundParley::BackgroundParley(const Device& device, const std::vector<std::
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
   // As Device::operator(): no PARLEY_ variable of the parent, HOME in the test root.
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv = *e;
-    if (kv.rfind("PARLEY_", 0) == 0 || kv.rfind("HOME=", 0) == 0 || kv.rfind("XDG_", 0) == 0) continue;
-    env_s.push_back(kv);
-  }
-  env_s.push_back("HOME=" + home);
-  for (const auto& [k, v] : device.env) {
-    if (!v.empty()) env_s.push_back(k + "=" + v);
-  }
+  std::vector<std::string> env_s = ChildEnvironment(home, device.env);
   std::vector<char*> envp;
   for (auto& e : env_s) envp.push_back(e.data());
   envp.push_back(nullptr);

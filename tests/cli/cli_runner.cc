@@ -37,6 +37,22 @@ std::string ReadBytes(const std::string& path) {
   return s.str();
 }
 
+std::vector<std::string> ChildEnvironment(const std::string& home, const std::map<std::string, std::string>& vars) {
+  // The parent's environment without any PARLEY_ variable, HOME pointed into the test root
+  // (so no default directory of the user is touched), then the device's variables.
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    if (kv.rfind("PARLEY_", 0) == 0 || kv.rfind("HOME=", 0) == 0 || kv.rfind("XDG_", 0) == 0) continue;
+    out.push_back(kv);
+  }
+  out.push_back("HOME=" + home);
+  for (const auto& [k, v] : vars) {
+    if (!v.empty()) out.push_back(k + "=" + v);
+  }
+  return out;
+}
+
 Outcome Device::operator()(const std::vector<std::string>& args, const std::string& input) const {
   const std::string in_path = root_ + "/.stdin", out_path = root_ + "/.stdout", err_path = root_ + "/.stderr";
   {
@@ -48,18 +64,7 @@ Outcome Device::operator()(const std::vector<std::string>& args, const std::stri
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // The parent's environment without any PARLEY_ variable, HOME pointed into the test root
-  // (so no default directory of the user is touched), then this device's variables.
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv = *e;
-    if (kv.rfind("PARLEY_", 0) == 0 || kv.rfind("HOME=", 0) == 0 || kv.rfind("XDG_", 0) == 0) continue;
-    env_s.push_back(kv);
-  }
-  env_s.push_back("HOME=" + root_);
-  for (const auto& [k, v] : env) {
-    if (!v.empty()) env_s.push_back(k + "=" + v);
-  }
+  std::vector<std::string> env_s = ChildEnvironment(root_, env);
   std::vector<char*> envp;
   for (auto& e : env_s) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -50,6 +50,10 @@ class Device {
   std::string keystore_dir_;
 };
 
+// The environment of a `parley` run: the parent's without any PARLEY_, HOME or XDG_
+// variable, HOME set to `home`, then `vars` (empty values left out).
+std::vector<std::string> ChildEnvironment(const std::string& home, const std::map<std::string, std::string>& vars);
+
 // Every regular file under `dir`, recursively (absent directory: none).
 std::vector<std::string> FilesUnder(const std::string& dir);
 std::string ReadBytes(const std::string& path);
