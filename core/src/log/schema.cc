@@ -82,20 +82,32 @@ CREATE TABLE IF NOT EXISTS log_set_aside(
   signature BLOB NOT NULL);
 )sql";
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema, Domain::kLog));
-  // Chain format 2: header.prev is the predecessor's link (id and signature), not its id
-  // (docs/change-format.md). A log that holds changes and does not say so was written with
-  // format 1, whose chains no device of this version accepts.
-  Stmt format;
-  PARLEY_RETURN_IF_ERROR(format.Prepare(
-      db, "SELECT (SELECT v FROM log_meta WHERE k = 'chain_format'), EXISTS(SELECT 1 FROM log_changes)"));
-  PARLEY_ASSIGN_OR_RETURN(bool row, format.Step());
-  if (row && format.IsNull(0)) {
-    if (format.Int(1) != 0) {
-      return Error(Domain::kLog, Code::kUnsupported,
-                   "this store's change log uses an earlier chain format that this version cannot sync");
-    }
-    format.Reset();
-    return Exec(db, "INSERT INTO log_meta(k, v) VALUES('chain_format', 2)", Domain::kLog);
+  // Each format mark says how the changes of this log were written; a log that holds
+  // changes and lacks a mark was written before that format and is refused rather than
+  // misread. Chain format 2: header.prev is the predecessor's link (id and signature), not
+  // its id. Record format 2: record ids are bound to their creators and change bodies are
+  // padded (docs/change-format.md); an older log's records would not show.
+  struct Mark {
+    const char* key;
+    const char* refusal;
+  };
+  static constexpr Mark kMarks[] = {
+      {"chain_format", "this store's change log uses an earlier chain format that this version cannot sync"},
+      {"record_format",
+       "this store's change log was written before records were bound to their creators; this version cannot read "
+       "it"},
+  };
+  for (const Mark& m : kMarks) {
+    Stmt format;
+    PARLEY_RETURN_IF_ERROR(
+        format.Prepare(db, "SELECT (SELECT v FROM log_meta WHERE k = ?1), EXISTS(SELECT 1 FROM log_changes)"));
+    format.Bind(1, std::string_view(m.key));
+    PARLEY_ASSIGN_OR_RETURN(bool row, format.Step());
+    if (!row || !format.IsNull(0)) continue;
+    if (format.Int(1) != 0) return Error(Domain::kLog, Code::kUnsupported, m.refusal);
+    Stmt mark;
+    PARLEY_RETURN_IF_ERROR(mark.Prepare(db, "INSERT INTO log_meta(k, v) VALUES(?1, 2)"));
+    PARLEY_RETURN_IF_ERROR(mark.Bind(1, std::string_view(m.key)).Run());
   }
   return Status::Ok();
 }
