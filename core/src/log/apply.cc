@@ -25,19 +25,12 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
   // wrote since is set aside, to be written again on top (reissue.cc).
   PARLEY_ASSIGN_OR_RETURN(std::uint64_t fork_from, OwnForkIn(changes));
   if (fork_from != 0) {
-    std::int64_t before = 0;
-    Status set_aside = InTransaction([&]() -> Status {
-      Stmt n;
-      PARLEY_RETURN_IF_ERROR(n.Prepare(db_, "SELECT count(*) FROM log_set_aside"));
-      PARLEY_ASSIGN_OR_RETURN(bool row, n.Step());
-      before = row ? n.Int(0) : 0;
-      PARLEY_RETURN_IF_ERROR(SetAsideOwnFrom(fork_from));
-      n.Reset();
-      PARLEY_ASSIGN_OR_RETURN(row, n.Step());
-      report.set_aside = static_cast<std::size_t>((row ? n.Int(0) : 0) - before);
+    PARLEY_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+      auto moved = SetAsideOwnFrom(fork_from);
+      if (!moved.ok()) return moved.status();
+      report.set_aside = *moved;
       return Status::Ok();
-    });
-    if (!set_aside.ok()) return set_aside;
+    }));
   }
   // Bodies are parsed onto one arena: a batch holds many small messages, freed at once.
   google::protobuf::ArenaOptions arena_options;

@@ -39,7 +39,7 @@ Result<std::uint64_t> ReplicaImpl::OwnForkIn(std::span<const pb::Change> changes
   return from;
 }
 
-Status ReplicaImpl::SetAsideOwnFrom(std::uint64_t from) {
+Result<std::size_t> ReplicaImpl::SetAsideOwnFrom(std::uint64_t from) {
   Stmt keep, drop_seen, drop, chain, count;
   PARLEY_RETURN_IF_ERROR(keep.Prepare(db_,
                                       "INSERT INTO log_set_aside(seq, header, body, signature) SELECT seq, header, "
@@ -62,7 +62,8 @@ Status ReplicaImpl::SetAsideOwnFrom(std::uint64_t from) {
   // The records are rebuilt from what remains.
   PARLEY_RETURN_IF_ERROR(Rematerialize());
   std::size_t applied = 0;
-  return Settle({}, /*membership_dirty=*/true, &applied);
+  PARLEY_RETURN_IF_ERROR(Settle({}, /*membership_dirty=*/true, &applied));
+  return static_cast<std::size_t>(moved);
 }
 
 Result<std::size_t> ReplicaImpl::ReissueSetAside() {

@@ -214,8 +214,8 @@ class ReplicaImpl final : public Replica {
   // signed by this device's key, replaces (0: none): the device was restored from an older copy.
   Result<std::uint64_t> OwnForkIn(std::span<const pb::Change> changes);
   // Inside a transaction: moves this device's changes from `from` on to log_set_aside and
-  // rebuilds the records without them.
-  Status SetAsideOwnFrom(std::uint64_t from);
+  // rebuilds the records without them; returns how many were set aside.
+  Result<std::size_t> SetAsideOwnFrom(std::uint64_t from);
   // Writes every set-aside change again as a new change (one transaction each); returns how many.
   Result<std::size_t> ReissueSetAside();
 
@@ -224,11 +224,6 @@ class ReplicaImpl final : public Replica {
   Status AddSeen(pb::ChangeBody* body);
   // Keeps what change (author_id, seq) says its author had seen.
   Status RecordSeen(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body);
-  // The newest seq of `author_id` known to exist: held, or named by a held change.
-  Result<std::uint64_t> KnownToExist(std::int64_t author_id);
-  // What the author of change (author_id, seq) had seen when writing it, by author id (its
-  // own earlier changes included): index = author id, value = contiguous prefix.
-  Result<std::vector<std::uint64_t>> SeenBy(std::int64_t author_id, std::uint64_t seq);
 
  private:
   friend class LocalTransaction;

@@ -58,32 +58,4 @@ Status ReplicaImpl::RecordSeen(std::int64_t author_id, std::uint64_t seq, const 
   return Status::Ok();
 }
 
-Result<std::uint64_t> ReplicaImpl::KnownToExist(std::int64_t author_id) {
-  Stmt q;
-  PARLEY_RETURN_IF_ERROR(q.Prepare(db_,
-                                   "SELECT max(COALESCE((SELECT max(upto) FROM log_seen WHERE of = ?1), 0), "
-                                   "COALESCE((SELECT max_seq FROM log_authors WHERE id = ?1), 0))"));
-  q.Bind(1, author_id);
-  PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
-  return row ? static_cast<std::uint64_t>(q.Int(0)) : 0;
-}
-
-Result<std::vector<std::uint64_t>> ReplicaImpl::SeenBy(std::int64_t author_id, std::uint64_t seq) {
-  std::vector<std::uint64_t> out(authors_.size(), 0);
-  Stmt q;
-  PARLEY_RETURN_IF_ERROR(
-      q.Prepare(db_, "SELECT of, max(upto) FROM log_seen WHERE author = ?1 AND seq <= ?2 GROUP BY of"));
-  q.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq));
-  for (;;) {
-    PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    const auto of = static_cast<std::size_t>(q.Int(0));
-    if (of >= out.size()) out.resize(of + 1, 0);
-    out[of] = static_cast<std::uint64_t>(q.Int(1));
-  }
-  if (static_cast<std::size_t>(author_id) >= out.size()) out.resize(static_cast<std::size_t>(author_id) + 1, 0);
-  out[static_cast<std::size_t>(author_id)] = seq;
-  return out;
-}
-
 }  // namespace parley::log
