@@ -172,10 +172,17 @@ Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
   kf.header.salt = crypto::RandomBytes(crypto::kArgon2SaltSize);
   impl->master = crypto::SecretBytes::Random(32);
   impl->keys.database_key = crypto::SecretBytes::Random(32);
-  impl->keys.device.identity = crypto::NewSignKeyPair();
-  impl->keys.device.kx = crypto::NewDhKeyPair();
-  impl->keys.device.seal = crypto::NewDhKeyPair();
-  impl->keys.device.enrol_secret = crypto::SecretBytes::Random(kEnrolSecretSize);
+  if (options.identity_from != nullptr) {
+    impl->keys.device.identity = options.identity_from->Identity();
+    impl->keys.device.kx = options.identity_from->Kx();
+    impl->keys.device.seal = options.identity_from->Seal();
+    impl->keys.device.enrol_secret = options.identity_from->EnrolSecret();
+  } else {
+    impl->keys.device.identity = crypto::NewSignKeyPair();
+    impl->keys.device.kx = crypto::NewDhKeyPair();
+    impl->keys.device.seal = crypto::NewDhKeyPair();
+    impl->keys.device.enrol_secret = crypto::SecretBytes::Random(kEnrolSecretSize);
+  }
   impl->keys.device.name = options.device_name;
 
   const std::string secret_name = internal::KeyStoreName(kf.header.store_id);

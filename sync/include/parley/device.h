@@ -49,6 +49,7 @@
 #include "parley/core/bundle.h"
 #include "parley/core/crypto.h"
 #include "parley/core/model.h"
+#include "parley/core/recovery_key.h"
 #include "parley/core/replica.h"
 #include "parley/platform/env.h"
 #include "parley/platform/status.h"
@@ -69,6 +70,9 @@ struct CreateOptions {
   std::string device_name;  // shown to the other devices of the vault
   std::string vault_name;   // empty: no vault yet (the device will join one)
   crypto::Argon2Params argon2 = crypto::DefaultArgon2Params();
+  // When set, the device's keys are those the recovery key derives: the device acts as the
+  // vault's recovery member (docs/recovery.md). Borrowed for the call.
+  const recovery::RecoveryKey* identity_from = nullptr;
 };
 
 // The vault this device belongs to.

@@ -62,6 +62,7 @@ Status Device::Create(const CreateOptions& create, std::string_view passphrase) 
   store::StoreOptions options;
   options.data_dir = d.options.data_dir;
   options.argon2 = create.argon2;
+  options.identity_from = create.identity_from;
   options.device_name = create.device_name;
   options.base_vfs = d.options.base_vfs;
   PARLEY_RETURN_IF_ERROR(store::Store::Create(d.env, d.key_store, options, passphrase));

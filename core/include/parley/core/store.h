@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "parley/core/crypto.h"
+#include "parley/core/recovery_key.h"
 #include "parley/platform/env.h"
 
 struct sqlite3;
@@ -43,6 +44,10 @@ struct StoreOptions {
   // The SQLite VFS under the page-encrypting one; empty means SQLite's default ("unix").
   // Tests name a fault-injecting VFS here. Used by Create and by Open(options).
   std::string base_vfs;
+  // Used by Create only: when set, the device keys (identity, kx, seal and the enrolment
+  // secret) are the ones the recovery key derives, so the store acts as the vault's
+  // recovery member (docs/recovery.md). Borrowed for the call. Otherwise they are fresh.
+  const recovery::RecoveryKey* identity_from = nullptr;
 };
 
 inline constexpr std::size_t kEnrolSecretSize = 16;
