@@ -34,8 +34,7 @@ void PrintHelp(const std::vector<Command>& commands, const Command* only) {
   if (only != nullptr) {
     std::printf("usage: %s\n  %s\n", parley::cli::UsageLine(*only).c_str(), only->summary.c_str());
     std::string text;
-    for (const auto& o : only->options) text += o.text ? (text.empty() ? "--" : ", --") + o.name : "";
-    for (std::size_t i : only->text_args) text += (text.empty() ? "argument " : ", argument ") + std::to_string(i + 1);
+    for (const auto& name : parley::cli::TextFieldNames(*only)) text += (text.empty() ? "" : ", ") + name;
     if (!text.empty()) {
       std::printf("  free text (%s): give - to read it from standard input or @edit to type it in $EDITOR\n",
                   text.c_str());

@@ -202,6 +202,15 @@ std::string ArgName(const Command& command, std::size_t index) {
 
 }  // namespace
 
+std::vector<std::string> TextFieldNames(const Command& command) {
+  std::vector<std::string> names;
+  for (const auto& spec : command.options) {
+    if (spec.text) names.push_back("--" + spec.name);
+  }
+  for (std::size_t index : command.text_args) names.push_back(ArgName(command, index));
+  return names;
+}
+
 Result<std::string> ReadStandardInput(std::string_view what) {
   const int fd = STDIN_FILENO;
   termios t{};
@@ -299,7 +308,7 @@ Status ReadTextFields(const Command& command, Invocation& inv, const std::string
   }
   for (auto& f : fields) {
     if (*f.value == kFromStdin) {
-      PARLEY_ASSIGN_OR_RETURN(*f.value, ReadStandardInput(f.name));
+      PARLEY_ASSIGN_OR_RETURN(*f.value, ReadStandardInput("the value of " + f.name));
     } else if (*f.value == kFromEditor) {
       std::string field = f.name.rfind("--", 0) == 0 ? f.name.substr(2) : f.name;
       PARLEY_ASSIGN_OR_RETURN(*f.value, EditText(EditorFileName(command, std::move(field)), data_dir));

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "args.h"
 #include "parley/platform/status.h"
@@ -41,6 +42,10 @@ inline constexpr std::size_t kMaxTextBytes = std::size_t{16} << 20;
 // when the editor failed; Code::kIoError when standard input cannot be read. On failure
 // `inv` may hold some texts already read; nothing is recorded by the caller then.
 Status ReadTextFields(const Command& command, Invocation& inv, const std::string& data_dir);
+
+// The command's free-text fields as the user names them: "--buyer", or an argument's
+// placeholder in the usage line ("VALUE"). For help.
+std::vector<std::string> TextFieldNames(const Command& command);
 
 // Standard input to its end, without one trailing newline. At a terminal a prompt naming
 // `what` goes to standard error, and one Ctrl-D ends the text, at the start of a line or
