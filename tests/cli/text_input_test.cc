@@ -146,6 +146,23 @@ TEST(CliTextInput, OnlyOneFieldMayComeFromStandardInput) {
   EXPECT_EQ(d.Json({"negotiation", "list"}).size(), 0u);
 }
 
+TEST(CliTextInput, OtherValuesAreTakenAsWrittenAndHelpNamesTheTextFields) {
+  parley::testing::TempDir root;
+  Device d(root.path(), "d");
+  ASSERT_EQ(d({"init"}).exit_code, 0);
+  const std::string n = d.Id({"negotiation", "add", "--buyer", "Acme"});
+  // --date is no free text: "-" is its value (an invalid date), and standard input is not read.
+  Outcome dated = d({"session", "add", n, "--date", "-"}, "2026-01-01\n");
+  EXPECT_EQ(dated.exit_code, 1) << dated.err;
+  EXPECT_EQ(d.Json({"negotiation", "show", n})["sessions"].size(), 0u);
+
+  Outcome help = d({"commitment", "add", "--help"});
+  ASSERT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("free text (--kind, --text, --by, --amount)"), std::string::npos) << help.out;
+  Outcome resolve_help = d({"resolve", "--help"});
+  EXPECT_NE(resolve_help.out.find("free text (VALUE)"), std::string::npos) << resolve_help.out;
+}
+
 TEST(CliTextInput, AFieldLongerThanTheLimitIsRefusedWhole) {
   parley::testing::TempDir root;
   Device d(root.path(), "d");
