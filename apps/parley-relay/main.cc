@@ -11,6 +11,7 @@
 #include <string>
 
 #include "parley/platform/posix_env.h"
+#include "parley/platform/process_hardening.h"
 #include "parley/relay/relay_server.h"
 #include "parley/relay/tuning.h"
 #include "parley/sync/relay_pairing.h"
@@ -183,6 +184,8 @@ int Serve(const Args& a) {
 
 int main(int argc, char** argv) {
   using namespace parley::relay_app;
+  // Before the relay key is read: no core file, no reading of its memory by other processes.
+  if (parley::Status s = parley::DisableCoreDumps(); !s.ok()) return Fail(s.message());
   if (!parley::crypto::InitCrypto().ok()) return Fail("libsodium failed to initialize");
   Args args;
   std::string error;

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "parley/platform/posix_env.h"
 #include "passphrase.h"
@@ -53,7 +55,10 @@ App::App(GlobalOptions global)
   device_ = std::move(device).value();
 }
 
-App::~App() { (void)Lock(); }
+App::~App() {
+  (void)Lock();
+  DiscardOutput();
+}
 
 Status App::Unlock() {
   if (!Device::Exists(env_, data_dir_)) {
@@ -67,7 +72,29 @@ Status App::Lock() { return device_->Lock(); }
 
 Result<log::RecordId> App::ResolveId(std::string_view prefix) { return device_->ResolveId(prefix); }
 
-void App::Print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void App::Print(std::string_view text) { output_.append(text); }
+
+Status App::FlushOutput() {
+  std::size_t done = 0;
+  Status status;
+  while (done < output_.size()) {
+    const ssize_t n = ::write(STDOUT_FILENO, output_.data() + done, output_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      status = Error(Domain::kApp, Code::kIoError,
+                     "cannot write to standard output: " + std::string(std::strerror(n < 0 ? errno : EIO)));
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  DiscardOutput();
+  return status;
+}
+
+void App::DiscardOutput() {
+  if (!output_.empty()) ::explicit_bzero(output_.data(), output_.size());
+  output_.clear();
+}
 
 void App::PrintJson(const JsonWriter& json) {
   Print(json.str());

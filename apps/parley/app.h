@@ -60,9 +60,17 @@ class App {
   // A record id from a unique prefix (at least 4 hex characters) or a full id.
   Result<log::RecordId> ResolveId(std::string_view prefix);
 
-  // Writes to standard output.
+  // Output. Print and PrintJson compose the command's output in memory; main() writes it to
+  // standard output only once the command succeeded and the store locked cleanly, and
+  // otherwise zeroes it unwritten, so a failing command prints nothing there (docs/cli.md).
   void Print(std::string_view text);
   void PrintJson(const JsonWriter& json);
+  // Writes what was composed so far to standard output now and forgets it: for a command
+  // whose output is a stream of results each true on its own (`sync --watch`), and for
+  // main() at the end. Code::kIoError when standard output cannot be written.
+  Status FlushOutput();
+  // Zeroes and forgets what was composed and not yet written.
+  void DiscardOutput();
 
  private:
   GlobalOptions global_;
@@ -71,6 +79,7 @@ class App {
   std::string keystore_dir_;
   std::unique_ptr<KeyStore> key_store_;
   std::unique_ptr<Device> device_;
+  std::string output_;  // composed, not yet written to standard output
 };
 
 // The default data directory: $PARLEY_DATA, else $XDG_DATA_HOME/parley, else

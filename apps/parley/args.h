@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "parley/platform/status.h"
@@ -21,7 +22,11 @@ struct OptionSpec {
   std::string name;         // without the leading "--"
   bool takes_value = false;
   bool repeatable = false;
+  bool text = false;        // free text a person types: "-" and "@edit" read it (text_input.h)
 };
+
+// An option whose value is free text (a name, a note, terms, an amount...).
+inline OptionSpec TextOption(std::string name) { return {std::move(name), true, false, true}; }
 
 struct Invocation {
   std::vector<std::string> args;
@@ -40,6 +45,7 @@ struct Command {
   std::size_t max_args = 0;
   Status (*run)(App& app, const Invocation& inv) = nullptr;
   bool needs_store = true;  // unlock before running (every command but init, wipe, help)
+  std::vector<std::size_t> text_args = {};  // indexes of the arguments that are free text
 };
 
 struct GlobalOptions {

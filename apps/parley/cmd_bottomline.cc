@@ -147,7 +147,8 @@ void AddBottomLineCommands(std::vector<Command>& commands) {
   commands.push_back({{"bottomline", "require"},
                       "NEGOTIATION_ID ELEMENT [--covered-by COMMITMENT_ID...] [--form FORM...]",
                       "require an element of the bottom line, optionally linked to the commitments covering it",
-                      {{"covered-by", true, true}, {"form", true, true}}, 2, 2, &Require});
+                      {{"covered-by", true, true}, {"form", true, true}}, 2, 2, &Require, /*needs_store=*/true,
+                      /*text_args=*/{1}});
   commands.push_back({{"bottomline", "report"}, "NEGOTIATION_ID",
                       "the bottom line at a glance: covered elements, verdict, stall signal, campaign warning", {}, 1,
                       1, &Report});
@@ -155,7 +156,8 @@ void AddBottomLineCommands(std::vector<Command>& commands) {
                       "set the campaign's status (warns when it stops before an agreement is signed)", {}, 2, 2,
                       &CampaignStatus});
   commands.push_back({{"campaign", "action", "add"}, "NEGOTIATION_ID --date YYYY-MM-DD --kind KIND [--text T]",
-                      "record a campaign action", {{"date", true}, {"kind", true}, {"text", true}}, 1, 1, &ActionAdd});
+                      "record a campaign action", {{"date", true}, TextOption("kind"), TextOption("text")}, 1, 1,
+                      &ActionAdd});
 }
 
 }  // namespace parley::cli

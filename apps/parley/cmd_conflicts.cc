@@ -107,7 +107,8 @@ Status History(App& app, const Invocation& inv) {
 void AddSyncCommands(std::vector<Command>& commands) {
   commands.push_back({{"conflicts"}, "", "list fields edited concurrently on different devices", {}, 0, 0, &Conflicts});
   commands.push_back({{"resolve"}, "FIELD_REF VALUE",
-                      "settle a field (FIELD_REF is <record-id-prefix>.<field>) to VALUE", {}, 2, 2, &Resolve});
+                      "settle a field (FIELD_REF is <record-id-prefix>.<field>) to VALUE", {}, 2, 2, &Resolve,
+                      /*needs_store=*/true, /*text_args=*/{1}});
   commands.push_back({{"history"}, "ID", "every change of a record: who, when, from which device", {}, 1, 1,
                       &History});
 }

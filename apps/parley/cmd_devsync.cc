@@ -44,7 +44,8 @@ void PrintEvent(App& app, const DeviceEvent& e) {
     case DeviceEvent::Kind::kRevokedAndWiped:
       return;  // the call fails with it: main() says it, once
   }
-  std::fflush(stdout);
+  // Each event is a result on its own (what it reports is saved): written as it happens.
+  (void)app.FlushOutput();
 }
 
 Status Watch(App& app) {

@@ -157,15 +157,15 @@ void AddMemberCommands(std::vector<Command>& commands) {
                       {}, 0, 0, &Members});
   commands.push_back({{"vault", "promote"}, "DEVICE",
                       "on an admin device: make the device (name or id prefix) an admin, and publish it",
-                      {}, 1, 1, &Promote});
+                      {}, 1, 1, &Promote, /*needs_store=*/true, /*text_args=*/{0}});
   commands.push_back({{"vault", "demote"}, "DEVICE",
                       "on an admin device: make an admin (name or id prefix) a plain member; the last admin "
                       "cannot be demoted",
-                      {}, 1, 1, &Demote});
+                      {}, 1, 1, &Demote, /*needs_store=*/true, /*text_args=*/{0}});
   commands.push_back({{"device", "revoke"}, "DEVICE",
                       "on an admin device: revoke a lost or retired device (name or id prefix): its keys no "
                       "longer open new data and it wipes itself when it next syncs",
-                      {}, 1, 1, &Revoke});
+                      {}, 1, 1, &Revoke, /*needs_store=*/true, /*text_args=*/{0}});
 }
 
 }  // namespace parley::cli

@@ -157,18 +157,18 @@ Status NeedAdd(App& app, const Invocation& inv) {
 
 void AddNegotiationCommands(std::vector<Command>& commands) {
   commands.push_back({{"negotiation", "add"}, "--buyer NAME [--title T]", "start recording a negotiation with a Buyer",
-                      {{"buyer", true}, {"title", true}}, 0, 0, &NegotiationAdd});
+                      {TextOption("buyer"), TextOption("title")}, 0, 0, &NegotiationAdd});
   commands.push_back({{"negotiation", "list"}, "", "list negotiations", {}, 0, 0, &NegotiationList});
   commands.push_back({{"negotiation", "show"}, "ID", "everything recorded about a negotiation", {}, 1, 1,
                       &NegotiationShow});
   commands.push_back({{"party", "add"}, "NEGOTIATION_ID --role worker_org|buyer|supplier|ally --name NAME",
-                      "add a party to a negotiation", {{"role", true}, {"name", true}}, 1, 1, &PartyAdd});
+                      "add a party to a negotiation", {{"role", true}, TextOption("name")}, 1, 1, &PartyAdd});
   commands.push_back({{"session", "add"}, "NEGOTIATION_ID --date YYYY-MM-DD [--place P] [--attendees A]",
-                      "record a negotiation session", {{"date", true}, {"place", true}, {"attendees", true}}, 1, 1,
+                      "record a negotiation session", {{"date", true}, TextOption("place"), TextOption("attendees")}, 1, 1,
                       &SessionAdd});
   commands.push_back({{"need", "add"}, "NEGOTIATION_ID --text T [--constraint | --kind need|constraint]",
                       "record a legitimate need or constraint the Buyer stated",
-                      {{"text", true}, {"kind", true}, {"constraint", false}}, 1, 1, &NeedAdd});
+                      {TextOption("text"), {"kind", true}, {"constraint", false}}, 1, 1, &NeedAdd});
 }
 
 }  // namespace parley::cli

@@ -1,26 +1,10 @@
 // note add, commitment add, commitment status.
-#include <unistd.h>
-
-#include <cstdio>
-
 #include "app.h"
 #include "table.h"
+#include "text_input.h"
 
 namespace parley::cli {
 namespace {
-
-// Standard input to its end, without one trailing newline.
-Result<std::string> ReadStdin() {
-  if (::isatty(STDIN_FILENO)) std::fputs("Type the note, then Ctrl-D:\n", stderr);
-  std::string text;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
-  if (std::ferror(stdin)) return Error(Domain::kApp, Code::kIoError, "cannot read standard input");
-  if (!text.empty() && text.back() == '\n') text.pop_back();
-  if (!text.empty() && text.back() == '\r') text.pop_back();
-  return text;
-}
 
 Status NoteAdd(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
@@ -32,7 +16,7 @@ Status NoteAdd(App& app, const Invocation& inv) {
   if (inv.Has("text")) {
     in.text = inv.Get("text");
   } else {
-    PARLEY_ASSIGN_OR_RETURN(in.text, ReadStdin());
+    PARLEY_ASSIGN_OR_RETURN(in.text, ReadStandardInput("the note"));
   }
   PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddNote(neg, in));
   return PrintAdded(app, "note", id, "");
@@ -77,15 +61,15 @@ Status CommitmentStatus(App& app, const Invocation& inv) {
 void AddRecordCommands(std::vector<Command>& commands) {
   commands.push_back({{"note", "add"}, "NEGOTIATION_ID [--text T] [--session ID]",
                       "record a note (the text from standard input when --text is absent)",
-                      {{"text", true}, {"session", true}}, 1, 1, &NoteAdd});
+                      {TextOption("text"), {"session", true}}, 1, 1, &NoteAdd});
   commands.push_back({{"commitment", "add"},
                       "NEGOTIATION_ID --kind KIND --text T [--by PARTY] [--amount A] [--deadline YYYY-MM-DD] "
                       "[--firm | --flexible] [--status S]",
                       "record a proposed commitment (PARTY: a party id prefix or name)",
-                      {{"kind", true},
-                       {"text", true},
-                       {"by", true},
-                       {"amount", true},
+                      {TextOption("kind"),
+                       TextOption("text"),
+                       TextOption("by"),
+                       TextOption("amount"),
                        {"deadline", true},
                        {"firm", false},
                        {"flexible", false},

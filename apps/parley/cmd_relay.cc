@@ -91,7 +91,7 @@ void AddRelayCommands(std::vector<Command>& commands) {
                       "unpin a relay (its address, or a prefix of its key as `relay list` shows it)", {}, 1, 1,
                       &RelayRemove});
   commands.push_back({{"vault", "create"}, "NAME", "create a vault on a store made with `init --no-vault`", {}, 1, 1,
-                      &VaultCreate});
+                      &VaultCreate, /*needs_store=*/true, /*text_args=*/{0}});
 }
 
 }  // namespace parley::cli

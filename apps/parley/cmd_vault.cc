@@ -184,7 +184,7 @@ void AddVaultCommands(std::vector<Command>& commands) {
   commands.push_back({{"init"},
                       "[--name DEVICE] [--vault NAME | --no-vault]",
                       "create the encrypted store (and a new vault, this device its admin)",
-                      {{"name", true}, {"vault", true}, {"no-vault", false}},
+                      {TextOption("name"), TextOption("vault"), {"no-vault", false}},
                       0, 0, &Init, /*needs_store=*/false});
   commands.push_back({{"device", "id"}, "[--qr | --no-qr]",
                       "print this device's pairing code (and a QR code when the terminal is wide enough)",
@@ -194,7 +194,7 @@ void AddVaultCommands(std::vector<Command>& commands) {
                       "on an admin device: enroll the device with this pairing code, write its invite "
                       "and publish it to every pinned relay",
                       {{"out", true}},
-                      1, 1, &VaultInvite});
+                      1, 1, &VaultInvite, /*needs_store=*/true, /*text_args=*/{0}});
   commands.push_back({{"join"}, "[INVITE_FILE | --vault VAULT_ID]",
                       "on a new device: accept an invite (from a file, or waiting on a pinned relay)",
                       {{"vault", true}}, 0, 1, &Join});

@@ -1,12 +1,15 @@
-// parley: the command-line client. Parses the command line, unlocks the store when the
-// command needs it, runs the command, locks the store again, and maps errors to exit codes
-// with a one-line reason on standard error.
+// parley: the command-line client. Disables core dumps, parses the command line, unlocks the
+// store when the command needs it, reads the free-text fields given as "-" or "@edit"
+// (text_input.h), runs the command, locks the store again, and only then writes the
+// command's output; errors map to exit codes with a one-line reason on standard error.
 #include <clocale>
 #include <cstdio>
 #include <string>
 
 #include "app.h"
 #include "args.h"
+#include "parley/platform/process_hardening.h"
+#include "text_input.h"
 
 namespace {
 
@@ -30,6 +33,12 @@ std::vector<Command> AllCommands() {
 void PrintHelp(const std::vector<Command>& commands, const Command* only) {
   if (only != nullptr) {
     std::printf("usage: %s\n  %s\n", parley::cli::UsageLine(*only).c_str(), only->summary.c_str());
+    std::string text;
+    for (const auto& name : parley::cli::TextFieldNames(*only)) text += (text.empty() ? "" : ", ") + name;
+    if (!text.empty()) {
+      std::printf("  free text (%s): give - to read it from standard input or @edit to type it in $EDITOR\n",
+                  text.c_str());
+    }
     return;
   }
   std::printf(
@@ -40,6 +49,9 @@ void PrintHelp(const std::vector<Command>& commands, const Command* only) {
     std::printf("  %s\n      %s\n", parley::cli::UsageLine(c).c_str(), c.summary.c_str());
   }
   std::printf(
+      "\nfree text (names, notes, terms, amounts, places): a value of - reads it from standard input\n"
+      "(one field per command; Ctrl-D ends it), @edit types it in $VISUAL or $EDITOR: neither\n"
+      "shows in ps or the shell history. `parley COMMAND --help` names the command's fields.\n"
       "\nenvironment: PARLEY_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE, PARLEY_ARGON2=min (tests only)\n"
       "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
       "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"
@@ -76,6 +88,8 @@ int FailOn(parley::cli::App& app, const parley::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything secret is in memory: no core file, no reading by other processes.
+  if (parley::Status s = parley::DisableCoreDumps(); !s.ok()) return Fail(s);
   std::setlocale(LC_ALL, "");
   if (parley::Status s = parley::Initialize(); !s.ok()) return Fail(s);
   const std::vector<Command> commands = AllCommands();
@@ -91,10 +105,16 @@ int main(int argc, char** argv) {
   if (command.needs_store) {
     if (parley::Status s = app.Unlock(); !s.ok()) return FailOn(app, s);
   }
+  // After the passphrase proved right, so that typed text is not lost to a mistyped one.
+  if (parley::Status s = parley::cli::ReadTextFields(command, parsed->invocation, app.data_dir()); !s.ok()) {
+    return Fail(s);
+  }
   parley::Status result = command.run(app, parsed->invocation);
   parley::Status locked = app.Lock();
-  std::fflush(stdout);
-  if (!result.ok()) return FailOn(app, result);
-  if (!locked.ok()) return Fail(locked);
+  if (!result.ok() || !locked.ok()) {
+    app.DiscardOutput();  // nothing on standard output unless the command succeeded
+    return !result.ok() ? FailOn(app, result) : Fail(locked);
+  }
+  if (parley::Status s = app.FlushOutput(); !s.ok()) return Fail(s);
   return parley::cli::kExitOk;
 }

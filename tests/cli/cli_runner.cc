@@ -39,11 +39,12 @@ std::string ReadBytes(const std::string& path) {
 
 std::vector<std::string> ChildEnvironment(const std::string& home, const std::map<std::string, std::string>& vars) {
   // The parent's environment without any PARLEY_ variable, HOME pointed into the test root
-  // (so no default directory of the user is touched), then the device's variables.
+  // (so no default directory of the user is touched), no editor, then the device's variables.
   std::vector<std::string> out;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv = *e;
     if (kv.rfind("PARLEY_", 0) == 0 || kv.rfind("HOME=", 0) == 0 || kv.rfind("XDG_", 0) == 0) continue;
+    if (kv.rfind("EDITOR=", 0) == 0 || kv.rfind("VISUAL=", 0) == 0) continue;  // no editor of the user's
     out.push_back(kv);
   }
   out.push_back("HOME=" + home);

@@ -50,8 +50,8 @@ class Device {
   std::string keystore_dir_;
 };
 
-// The environment of a `parley` run: the parent's without any PARLEY_, HOME or XDG_
-// variable, HOME set to `home`, then `vars` (empty values left out).
+// The environment of a `parley` run: the parent's without any PARLEY_, HOME, XDG_, EDITOR or
+// VISUAL variable, HOME set to `home`, then `vars` (empty values left out).
 std::vector<std::string> ChildEnvironment(const std::string& home, const std::map<std::string, std::string>& vars);
 
 // Every regular file under `dir`, recursively (absent directory: none).

@@ -1,5 +1,7 @@
 # The CLI tests run the built `parley` binary as a subprocess.
-target_sources(${target} PRIVATE ${dir}/cli_runner.cc ${dir}/background_parley.cc)
+target_sources(${target} PRIVATE ${dir}/cli_runner.cc ${dir}/background_parley.cc ${dir}/process_probe.cc)
+# forkpty(3): a pseudo-terminal drives `parley` as a person at a terminal would.
+target_link_libraries(${target} PRIVATE util)
 add_dependencies(${target} parley)
 # The offline walk-through of the README, run against the freshly built binary.
 add_test(NAME parley_walkthrough
