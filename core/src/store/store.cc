@@ -280,7 +280,7 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
     if (master.status().code() != Code::kWrongPassphrase) return master.status();
     kek.Wipe();
     failures.failures += 1;
-    failures.last_failure_unix_ms = now;
+    failures.last_failure_unix_ms = env.clock().NowUnixMs();  // the delay runs from the failure
     const std::uint32_t limit = kf.wipe_after;
     if (limit > 0 && failures.failures >= limit) {
       // Everything of this attempt lets go of the directory before the wipe removes it.
