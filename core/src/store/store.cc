@@ -263,8 +263,9 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
   // Everything in the key file is authentic from here on (format 2: every byte).
   PARLEY_RETURN_IF_ERROR(internal::VerifyKeyFile(kf, secret));
 
-  // One attempt at a time per data directory, and none before the delay earned by the
-  // failures before it has passed (docs/storage-format.md, "Failed unlocks").
+  // One attempt at a time per data directory (held until the passphrase's verdict is
+  // recorded), and none before the delay earned by the failures before it has passed
+  // (docs/storage-format.md, "Failed unlocks").
   PARLEY_ASSIGN_OR_RETURN(auto attempt, internal::UnlockLock::Acquire(data_dir));
   PARLEY_ASSIGN_OR_RETURN(internal::FailureCount failures,
                           internal::ReadFailures(env, data_dir, kf.header.store_id, secret));
@@ -303,19 +304,16 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
     return StoreError(Code::kWrongPassphrase, msg + ")");
   }
   impl->master = std::move(master).value();
+  // The passphrase is right: the count starts again, and the next attempt may go ahead.
+  if (failures.failures > 0) {
+    PARLEY_RETURN_IF_ERROR(internal::ClearFailures(env, data_dir).Annotate("resetting the failed-unlock counter"));
+  }
+  attempt.reset();
   PARLEY_ASSIGN_OR_RETURN(impl->keys, internal::UnwrapBundle(kf, impl->master));
   PARLEY_RETURN_IF_ERROR(CheckDatabaseFile(env, data_dir));
   PARLEY_RETURN_IF_ERROR(OpenEncrypted(*impl, options.base_vfs, /*create=*/false));
   PARLEY_RETURN_IF_ERROR(UpgradeKeyFile(*impl, kek));
   kek.Wipe();
-  if (failures.failures > 0) {
-    Status cleared = internal::ClearFailures(env, data_dir);
-    if (!cleared.ok()) {
-      Store opened(std::move(impl));
-      (void)opened.Lock();
-      return cleared.Annotate("resetting the failed-unlock counter");
-    }
-  }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
