@@ -25,9 +25,9 @@
 //
 // Failures: every call returns a Status (or Result) with a domain and a code, never throws.
 // Calls that need the keys return Code::kLocked while the device is locked. The codes of the
-// store (kWrongPassphrase, kMissingSecret, kCorrupt, kBusy, kDiskFull), of the replica and
-// model (kInvalidArgument, kNotFound, kPermissionDenied, kCorrupt) and of sync (kUnavailable,
-// kCancelled, kPermissionDenied) pass through unchanged. Results are data: verdicts,
+// store (kWrongPassphrase, kThrottled, kWiped, kMissingSecret, kCorrupt, kBusy, kDiskFull),
+// of the replica and model (kInvalidArgument, kNotFound, kPermissionDenied, kCorrupt) and of
+// sync (kUnavailable, kCancelled, kPermissionDenied) pass through unchanged. Results are data: verdicts,
 // refusals and warnings come back as codes and fields for the caller to put in words.
 //
 // Lost-device wipe: after any call that applies changes from elsewhere (Sync, Watch,

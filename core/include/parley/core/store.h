@@ -105,7 +105,7 @@ class Store {
   // 5 minutes, measured on the Env's wall clock) after the last failure: an earlier attempt
   // is refused with kThrottled saying how long to wait, without trying the passphrase.
   // When the count reaches the key file's wipe_after (if set), the store is wiped (Wipe)
-  // and Open returns kWiped. A successful Open removes the counter.
+  // and Open returns kWiped. The right passphrase removes the counter.
   static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const std::string& data_dir,
                                             std::string_view passphrase);
   // The same, with options: `data_dir` and `base_vfs` are used; the rest is ignored.
