@@ -11,6 +11,16 @@ if(NOT TARGET Asio::asio)
   set_target_properties(Asio::asio PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${ASIO_INCLUDE_DIR}"
                                               INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
+# zxcvbn-c (libzxcvbn-dev): the passphrase strength estimate of the store (core/src/store/
+# passphrase_policy.cc). Plain find_path/find_library, so a cross build finds the target
+# architecture's copy through CMAKE_FIND_ROOT_PATH like any other library.
+find_path(ZXCVBN_INCLUDE_DIR zxcvbn.h REQUIRED)
+find_library(ZXCVBN_LIBRARY zxcvbn REQUIRED)
+if(NOT TARGET Zxcvbn::zxcvbn)
+  add_library(Zxcvbn::zxcvbn UNKNOWN IMPORTED)
+  set_target_properties(Zxcvbn::zxcvbn PROPERTIES IMPORTED_LOCATION "${ZXCVBN_LIBRARY}"
+                                                  INTERFACE_INCLUDE_DIRECTORIES "${ZXCVBN_INCLUDE_DIR}")
+endif()
 if(PARLEY_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

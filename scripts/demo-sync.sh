@@ -39,7 +39,7 @@ step() { step=$((step + 1)); printf '\n== %d. %s\n' "$step" "$*"; }
 fail() { echo "demo-sync FAILED at step $step: $*" >&2; exit 1; }
 dev() {  # dev NAME ARGS...: run parley as that device
   local name="$1"; shift
-  PARLEY_PASSPHRASE="$name passphrase" "$PARLEY" --data "$WORK/$name" --keystore "$WORK/$name-keystore" "$@"
+  PARLEY_PASSPHRASE="$name demo passphrase, fresh foods" "$PARLEY" --data "$WORK/$name" --keystore "$WORK/$name-keystore" "$@"
 }
 json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 

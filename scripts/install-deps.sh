@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   libsodium-dev libsqlite3-dev sqlite3
+  libzxcvbn-dev   # passphrase strength estimate (docs/passphrase-policy.md)
   protobuf-compiler libprotobuf-dev
   libasio-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -23,8 +23,10 @@ int ExitCode(const Status& status) {
     case Code::kMissingSecret: return kExitMissingSecret;
     case Code::kAlreadyExists: return kExitAlreadyExists;
     case Code::kPermissionDenied: return kExitPermission;
-    case Code::kBusy:
-    case Code::kLocked: return kExitBusy;
+    case Code::kBusy: return kExitBusy;
+    case Code::kLocked: return kExitLocked;
+    case Code::kThrottled: return kExitThrottled;
+    case Code::kWiped: return kExitWiped;
     case Code::kIoError:
     case Code::kDiskFull: return kExitIo;
     case Code::kConflict: return kExitConflict;

@@ -31,6 +31,9 @@ enum Exit : int {
   kExitInternal = 10,       // anything else
   kExitRevoked = 11,        // the vault revoked this device: its keys and data were destroyed
   kExitConflict = 12,       // refused by a vault rule (the last admin) or a forked chain
+  kExitThrottled = 13,      // too soon after failed unlocks: wait the time the message says
+  kExitWiped = 14,          // the store wiped itself after its limit of failed unlocks
+  kExitLocked = 15,         // sync --watch --lock-after locked the device and no terminal could unlock it
 };
 int ExitCode(const Status& status);
 
@@ -92,6 +95,9 @@ inline Status UsageError(std::string message) {
 }
 
 // Registration of each command group (one file each).
+// "--wipe-after N": N failed unlocks (1 to 1000), or "off" (0). kInvalidArgument otherwise.
+Result<std::uint32_t> ParseWipeAfter(const std::string& value);
+
 void AddVaultCommands(std::vector<Command>& commands);
 void AddNegotiationCommands(std::vector<Command>& commands);
 void AddRecordCommands(std::vector<Command>& commands);
@@ -102,6 +108,7 @@ void AddStoreCommands(std::vector<Command>& commands);
 void AddRelayCommands(std::vector<Command>& commands);
 void AddDeviceSyncCommands(std::vector<Command>& commands);
 void AddMemberCommands(std::vector<Command>& commands);
+void AddPassphraseCommands(std::vector<Command>& commands);
 
 // Prints "Recorded <what> <id> — <detail>" (or {"id", "type"} with --json).
 Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail);

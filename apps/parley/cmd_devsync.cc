@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app.h"
+#include "passphrase.h"
 #include "sync_output.h"
 
 namespace parley::cli {
@@ -48,7 +49,29 @@ void PrintEvent(App& app, const DeviceEvent& e) {
   (void)app.FlushOutput();
 }
 
-Status Watch(App& app) {
+// "--lock-after DURATION": 90s, 5m, 1h, 250ms; a bare number is seconds.
+Result<std::int64_t> ParseDuration(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  std::int64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1'000;
+  else if (unit == "ms") scale = 1;
+  else if (unit == "m" || unit == "min") scale = 60'000;
+  else if (unit == "h") scale = 3'600'000;
+  if (digits == 0 || digits > 9 || scale == 0) {
+    return UsageError("--lock-after takes a duration such as 90s, 15m or 1h (got '" + text + "')");
+  }
+  const std::int64_t ms = std::stoll(text.substr(0, digits)) * scale;
+  if (ms <= 0) return UsageError("--lock-after must be longer than zero");
+  return ms;
+}
+
+Status Watch(App& app, const Invocation& inv) {
+  WatchOptions options;
+  if (inv.Has("lock-after")) {
+    PARLEY_ASSIGN_OR_RETURN(options.lock_after_idle_ms, ParseDuration(inv.Get("lock-after")));
+  }
   g_watching = &app.device();
   struct sigaction sa {};
   sa.sa_handler = &OnStopSignal;
@@ -57,7 +80,27 @@ Status Watch(App& app) {
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   app.device().SetEventHandler([&app](const DeviceEvent& e) { PrintEvent(app, e); });
-  Status st = app.device().Watch();
+  Status st;
+  for (;;) {
+    st = app.device().Watch(options);
+    if (st.code() != Code::kLocked || app.device().unlocked()) break;
+    // Locked after the idle time. Going on needs the user's consent: the passphrase typed on
+    // the terminal again, never PARLEY_PASSPHRASE (a script's copy would undo the lock).
+    if (!HaveTerminal()) {
+      st = Status(Domain::kApp, Code::kLocked,
+                  st.message() + "; no terminal to ask for the passphrase, so the watch ends (run it again to go on)");
+      break;
+    }
+    if (!app.json()) app.Print(st.message() + "\n");
+    std::fflush(stdout);
+    auto again = AskPassphraseOnTerminal("Passphrase to go on watching: ");
+    if (!again.ok()) {
+      st = again.status();
+      break;
+    }
+    st = app.device().Unlock(View(*again));
+    if (!st.ok()) break;
+  }
   app.device().SetEventHandler(nullptr);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
@@ -67,7 +110,8 @@ Status Watch(App& app) {
 }
 
 Status Sync(App& app, const Invocation& inv) {
-  if (inv.Has("watch")) return Watch(app);
+  if (inv.Has("lock-after") && !inv.Has("watch")) return UsageError("--lock-after goes with --watch");
+  if (inv.Has("watch")) return Watch(app, inv);
   PARLEY_ASSIGN_OR_RETURN(SyncResult result, app.device().Sync());
   if (app.json()) {
     JsonWriter json;
@@ -160,9 +204,10 @@ Status SyncStatus(App& app, const Invocation&) {
 }  // namespace
 
 void AddDeviceSyncCommands(std::vector<Command>& commands) {
-  commands.push_back({{"sync"}, "[--watch]",
-                      "exchange changes with every pinned relay (--watch: stay connected until Ctrl-C)",
-                      {{"watch", false}}, 0, 0, &Sync});
+  commands.push_back({{"sync"}, "[--watch [--lock-after DURATION]]",
+                      "exchange changes with every pinned relay (--watch: stay connected until Ctrl-C; "
+                      "--lock-after: lock when idle that long)",
+                      {{"watch", false}, {"lock-after", true}}, 0, 0, &Sync});
   commands.push_back({{"status"}, "",
                       "what waits to go up to each relay, which of this device's changes a relay holds, gaps",
                       {}, 0, 0, &SyncStatus});

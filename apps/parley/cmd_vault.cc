@@ -39,6 +39,9 @@ Status Init(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(create.argon2, KdfCost(app));
   create.device_name = inv.Get("name", HostName());
   create.vault_name = inv.Has("no-vault") ? "" : inv.Get("vault", "team");
+  if (inv.Has("wipe-after")) {
+    PARLEY_ASSIGN_OR_RETURN(create.wipe_after, ParseWipeAfter(inv.Get("wipe-after")));
+  }
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
   PARLEY_RETURN_IF_ERROR(app.device().Create(create, View(passphrase)));
   PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().PairingCode());
@@ -49,7 +52,7 @@ Status Init(App& app, const Invocation& inv) {
     json.Field("device", create.device_name);
     json.Key("vault");
     if (vault.empty()) json.Null(); else json.String(vault);
-    json.Field("pairing_code", code).EndObject();
+    json.Field("pairing_code", code).Field("wipe_after", static_cast<std::uint64_t>(create.wipe_after)).EndObject();
     app.PrintJson(json);
   } else {
     app.Print("Created an encrypted Parley store in " + app.data_dir() + "\n");
@@ -61,6 +64,9 @@ Status Init(App& app, const Invocation& inv) {
           "`parley join INVITE_FILE`\n");
     } else {
       app.Print("  vault:     " + vault + " (this device is its admin)\n");
+    }
+    if (create.wipe_after > 0) {
+      app.Print("  wipes itself after " + std::to_string(create.wipe_after) + " failed unlocks\n");
     }
   }
   return Status::Ok();
@@ -182,9 +188,9 @@ Status Join(App& app, const Invocation& inv) {
 
 void AddVaultCommands(std::vector<Command>& commands) {
   commands.push_back({{"init"},
-                      "[--name DEVICE] [--vault NAME | --no-vault]",
+                      "[--name DEVICE] [--vault NAME | --no-vault] [--wipe-after N]",
                       "create the encrypted store (and a new vault, this device its admin)",
-                      {TextOption("name"), TextOption("vault"), {"no-vault", false}},
+                      {TextOption("name"), TextOption("vault"), {"no-vault", false}, {"wipe-after", true}},
                       0, 0, &Init, /*needs_store=*/false});
   commands.push_back({{"device", "id"}, "[--qr | --no-qr]",
                       "print this device's pairing code (and a QR code when the terminal is wide enough)",

@@ -27,6 +27,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddRelayCommands(commands);
   parley::cli::AddDeviceSyncCommands(commands);
   parley::cli::AddMemberCommands(commands);
+  parley::cli::AddPassphraseCommands(commands);
   return commands;
 }
 
@@ -52,11 +53,13 @@ void PrintHelp(const std::vector<Command>& commands, const Command* only) {
       "\nfree text (names, notes, terms, amounts, places): a value of - reads it from standard input\n"
       "(one field per command; Ctrl-D ends it), @edit types it in $VISUAL or $EDITOR: neither\n"
       "shows in ps or the shell history. `parley COMMAND --help` names the command's fields.\n"
-      "\nenvironment: PARLEY_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE, PARLEY_ARGON2=min (tests only)\n"
+      "\nenvironment: PARLEY_PASSPHRASE, PARLEY_NEW_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE,\n"
+      "             PARLEY_ARGON2=min (tests only)\n"
       "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
       "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"
       "            9 I/O, 10 internal, 11 this device was revoked and wiped, 12 refused by a\n"
-      "            vault rule (the last admin) or a forked chain\n");
+      "            vault rule (the last admin) or a forked chain, 13 too soon after failed unlocks\n"
+      "            (wait), 14 wiped after too many failed unlocks, 15 locked after idle (no terminal)\n");
 }
 
 int Fail(const parley::Status& status) {

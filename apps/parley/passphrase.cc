@@ -65,16 +65,19 @@ class Terminal {
 
 }  // namespace
 
-Result<crypto::SecretBytes> ReadPassphrase(bool confirm) {
-  if (const char* env = std::getenv(kPassphraseEnv)) {
-    if (*env == '\0') return Usage(std::string(kPassphraseEnv) + " is set but empty");
+namespace {
+
+Result<crypto::SecretBytes> Read(const char* variable, bool confirm, std::string_view prompt, bool from_env) {
+  if (const char* env = from_env ? std::getenv(variable) : nullptr) {
+    if (*env == '\0') return Usage(std::string(variable) + " is set but empty");
     return crypto::SecretBytes::Copy(crypto::AsBytes(env));
   }
   Terminal tty;
   if (!tty.ok()) {
-    return Usage(std::string("no passphrase: set ") + kPassphraseEnv + " or run parley on a terminal");
+    if (!from_env) return Usage("no terminal to ask for the passphrase on");
+    return Usage(std::string("no passphrase: set ") + variable + " or run parley on a terminal");
   }
-  tty.Write(confirm ? "New passphrase: " : "Passphrase: ");
+  tty.Write(prompt);
   tty.EchoOff();
   auto first = ReadLine(tty.fd());
   tty.EchoOn();
@@ -91,6 +94,22 @@ Result<crypto::SecretBytes> ReadPassphrase(bool confirm) {
   if (!crypto::ConstantTimeEqual(first->view(), second->view())) return Usage("the passphrases do not match");
   return first;
 }
+
+}  // namespace
+
+Result<crypto::SecretBytes> ReadPassphrase(bool confirm) {
+  return Read(kPassphraseEnv, confirm, confirm ? "New passphrase: " : "Passphrase: ", /*from_env=*/true);
+}
+
+Result<crypto::SecretBytes> ReadNewPassphrase() {
+  return Read(kNewPassphraseEnv, /*confirm=*/true, "New passphrase: ", /*from_env=*/true);
+}
+
+Result<crypto::SecretBytes> AskPassphraseOnTerminal(std::string_view prompt) {
+  return Read(kPassphraseEnv, /*confirm=*/false, prompt, /*from_env=*/false);
+}
+
+bool HaveTerminal() { return Terminal().ok(); }
 
 Result<std::string> AskOnTerminal(std::string_view prompt) {
   Terminal tty;

@@ -10,11 +10,23 @@
 namespace parley::cli {
 
 inline constexpr const char* kPassphraseEnv = "PARLEY_PASSPHRASE";
+inline constexpr const char* kNewPassphraseEnv = "PARLEY_NEW_PASSPHRASE";
 
 // `confirm`: ask twice (for init) and fail with Code::kInvalidArgument if they differ.
 // Code::kInvalidArgument when the passphrase is empty or there is neither the variable nor
 // a terminal.
 Result<crypto::SecretBytes> ReadPassphrase(bool confirm);
+
+// The new passphrase of `passphrase change`: PARLEY_NEW_PASSPHRASE, else asked twice on the
+// terminal. Code::kInvalidArgument as ReadPassphrase.
+Result<crypto::SecretBytes> ReadNewPassphrase();
+
+// The passphrase typed on the terminal only (never from the environment): the user's consent
+// to unlock again. Code::kInvalidArgument when there is no terminal.
+Result<crypto::SecretBytes> AskPassphraseOnTerminal(std::string_view prompt);
+
+// True when this process can reach a terminal (/dev/tty) to ask on.
+bool HaveTerminal();
 
 inline std::string_view View(const crypto::SecretBytes& s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};

@@ -21,6 +21,8 @@ std::string_view CodeName(Code code) {
     case Code::kInternal: return "internal error";
     case Code::kUnavailable: return "unavailable";
     case Code::kCancelled: return "cancelled";
+    case Code::kThrottled: return "throttled";
+    case Code::kWiped: return "wiped";
   }
   return "unknown";
 }

@@ -45,7 +45,7 @@ class StoreEnrolKeysTest : public testutil::StoreFixture {
     edit(bundle);
     const std::string out = bundle.SerializeAsString();
     data->wrapped_bundle = crypto::XChaChaSeal(master->view(), data->bundle_nonce, crypto::AsBytes(out), ad);
-    testutil::WriteAll(path, internal::EncodeKeyFile(*data));
+    testutil::WriteAll(path, internal::EncodeKeyFile(*data, secret));
   }
 
   crypto::Bytes Secret(const Store& s) {

@@ -77,6 +77,8 @@ TEST_F(StoreLifecycleTest, OpenWithoutStoreIsNotFound) {
   EXPECT_EQ(r.status().code(), Code::kNotFound);
 }
 
+// A wrong passphrase changes nothing but the failed-unlock counter (its own file), which the
+// next successful open removes again.
 TEST_F(StoreLifecycleTest, WrongPassphraseChangesNothing) {
   CreateStore();
   { auto s = OpenStore(); ASSERT_NE(s, nullptr); ASSERT_TRUE(Exec(s->db(), "CREATE TABLE t(v)").ok()); }
@@ -87,8 +89,11 @@ TEST_F(StoreLifecycleTest, WrongPassphraseChangesNothing) {
   EXPECT_EQ(r.status().code(), Code::kWrongPassphrase) << r.status().ToString();
   std::map<std::string, std::vector<std::uint8_t>> after;
   for (const auto& f : testutil::ListFilesRecursive(tmp_.path())) after[f] = ReadAll(f);
+  ASSERT_EQ(after.count(data_dir() + "/failures"), 1u);
+  after.erase(data_dir() + "/failures");
   EXPECT_EQ(before, after);
   EXPECT_NE(OpenStore(), nullptr);
+  EXPECT_FALSE(env().FileExists(data_dir() + "/failures"));
 }
 
 TEST_F(StoreLifecycleTest, MissingKeyStoreSecretSaysWhatIsMissing) {

@@ -90,19 +90,20 @@ TEST_F(StoreTamperTest, KeyFileFlippedAtEveryOffset) {
 }
 
 // Rewrites the key file with different header fields and a recomputed checksum, as an
-// attacker who understands the format would: the header MAC (keyed by the key-store secret)
-// still refuses it.
+// attacker who understands the format would: the MAC (keyed by the key-store secret) still
+// refuses it. Format 2: magic, KeyFile, 32-byte MAC (kept), 32-byte unkeyed checksum.
 TEST_F(StoreTamperTest, ParameterDowngradeWithValidChecksumRefused) {
   CreateStore();
   const std::string key_path = data_dir() + "/keys";
   const auto pristine = ReadAll(key_path);
   auto rewrite = [&](auto mutate) {
     pb::KeyFile kf;
-    ASSERT_TRUE(kf.ParseFromArray(pristine.data() + 8, static_cast<int>(pristine.size() - 8 - 32)));
+    ASSERT_TRUE(kf.ParseFromArray(pristine.data() + 8, static_cast<int>(pristine.size() - 8 - 64)));
     mutate(kf);
     std::string body = kf.SerializeAsString();
     std::vector<std::uint8_t> out(pristine.begin(), pristine.begin() + 8);
     out.insert(out.end(), body.begin(), body.end());
+    out.insert(out.end(), pristine.end() - 64, pristine.end() - 32);
     crypto::Hash sum = crypto::Blake2b256(out);
     out.insert(out.end(), sum.begin(), sum.end());
     WriteAll(key_path, out);

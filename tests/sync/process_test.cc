@@ -27,7 +27,7 @@ struct CliRun {
 
 // Runs `parley --data DIR --keystore DIR ARGS` with a test passphrase; captures stdout.
 CliRun Cli(const std::string& dir, const std::string& args) {
-  const std::string cmd = "PARLEY_PASSPHRASE=pw PARLEY_ARGON2=min " + Parley() + " --data '" + dir + "/data' --keystore '" +
+  const std::string cmd = "PARLEY_PASSPHRASE='process test passphrase' PARLEY_ARGON2=min " + Parley() + " --data '" + dir + "/data' --keystore '" +
                           dir + "/keys' " + args + " 2>&1";
   CliRun r;
   FILE* p = ::popen(cmd.c_str(), "r");

@@ -7,10 +7,15 @@
 namespace parley::store::internal {
 namespace {
 
-constexpr char kMagic[8] = {'P', 'R', 'L', 'Y', 'K', 'E', 'Y', '1'};
+constexpr char kMagicV1[8] = {'P', 'R', 'L', 'Y', 'K', 'E', 'Y', '1'};
+constexpr char kMagic[8] = {'P', 'R', 'L', 'Y', 'K', 'E', 'Y', '2'};
+constexpr std::size_t kMagicSize = sizeof kMagic;
 constexpr std::size_t kChecksumSize = crypto::kHashSize;
+constexpr std::size_t kMacSize = crypto::kHashSize;
+// The AD's label names its layout, which both formats share (the format number follows it).
 constexpr std::string_view kAdLabel = "parley key file v1";
-constexpr std::string_view kMacLabel = "parley key file mac";
+constexpr std::string_view kMacLabel = "parley key file mac";        // format 1 header_mac
+constexpr std::string_view kFileMacLabel = "parley key file mac v2";  // format 2 file MAC
 
 Status Corrupt(std::string_view why) {
   return Status(Domain::kStore, Code::kCorrupt,
@@ -39,12 +44,43 @@ crypto::Bytes HeaderAd(const KeyFileHeader& h) {
   return ad;
 }
 
-crypto::Hash HeaderMac(const KeyFileHeader& h, const crypto::SecretBytes& secret) {
+// BLAKE2b-256(key = key-store secret, label).
+crypto::SecretBytes MacKey(const crypto::SecretBytes& secret, std::string_view label) {
   crypto::SecretBytes mac_key(32);
   crypto::Hasher hk(32, secret.view());
-  hk.Update(kMacLabel).Final(mac_key.span());
+  hk.Update(label).Final(mac_key.span());
   Scrub(&hk, sizeof hk);
-  return crypto::Blake2b256(HeaderAd(h), mac_key.view());
+  return mac_key;
+}
+
+crypto::Hash HeaderMac(const KeyFileHeader& h, const crypto::SecretBytes& secret) {
+  return crypto::Blake2b256(HeaderAd(h), MacKey(secret, kMacLabel).view());
+}
+
+crypto::Hash FileMac(crypto::ByteView authenticated, const crypto::SecretBytes& secret) {
+  return crypto::Blake2b256(authenticated, MacKey(secret, kFileMacLabel).view());
+}
+
+// The magic and the serialized KeyFile: what the trailer covers.
+crypto::Bytes Body(const KeyFileData& d, const char (&magic)[8]) {
+  pb::KeyFile pbf;
+  auto str = [](const crypto::Bytes& b) { return std::string(b.begin(), b.end()); };
+  pbf.set_format(d.header.format);
+  pbf.set_store_id(str(d.header.store_id));
+  pbf.set_argon2_ops(d.header.argon2.ops_limit);
+  pbf.set_argon2_mem(d.header.argon2.mem_limit);
+  pbf.set_salt(str(d.header.salt));
+  if (d.header.format == kKeyFileFormatV1) pbf.set_header_mac(str(d.header_mac));
+  pbf.set_master_nonce(str(d.master_nonce));
+  pbf.set_wrapped_master(str(d.wrapped_master));
+  pbf.set_bundle_nonce(str(d.bundle_nonce));
+  pbf.set_wrapped_bundle(str(d.wrapped_bundle));
+  if (d.header.format != kKeyFileFormatV1) pbf.set_wipe_after(d.wipe_after);
+  std::string body = pbf.SerializeAsString();
+  crypto::Bytes out(kMagicSize + body.size());
+  std::memcpy(out.data(), magic, kMagicSize);
+  std::memcpy(out.data() + kMagicSize, body.data(), body.size());
+  return out;
 }
 
 void ScrubString(std::string* s) {
@@ -73,20 +109,24 @@ void Scrub(void* p, std::size_t n) {
 std::string KeyStoreName(crypto::ByteView store_id) { return "parley-" + crypto::ToHex(store_id); }
 
 Result<KeyFileData> ParseKeyFile(crypto::ByteView file) {
-  if (file.size() < sizeof kMagic + kChecksumSize) return Corrupt("too short");
-  if (std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) return Corrupt("bad magic");
-  const std::size_t body_end = file.size() - kChecksumSize;
-  crypto::Hash sum = crypto::Blake2b256(file.first(body_end));
-  if (!crypto::ConstantTimeEqual(sum, file.subspan(body_end))) return Corrupt("checksum mismatch");
+  if (file.size() < kMagicSize + kMacSize + kChecksumSize) return Corrupt("too short");
+  const bool v1 = std::memcmp(file.data(), kMagicV1, kMagicSize) == 0;
+  if (!v1 && std::memcmp(file.data(), kMagic, kMagicSize) != 0) return Corrupt("bad magic");
+  // The unkeyed checksum catches accidents (a flipped store id reads as corrupt, not as a
+  // missing key-store secret); only the format 2 MAC stops someone who recomputes it.
+  const std::size_t sum_at = file.size() - kChecksumSize;
+  crypto::Hash sum = crypto::Blake2b256(file.first(sum_at));
+  if (!crypto::ConstantTimeEqual(sum, file.subspan(sum_at))) return Corrupt("checksum mismatch");
+  const std::size_t body_end = v1 ? sum_at : sum_at - kMacSize;
 
   pb::KeyFile pbf;
-  const std::size_t body_size = body_end - sizeof kMagic;
-  if (!pbf.ParseFromArray(file.data() + sizeof kMagic, static_cast<int>(body_size))) {
+  const std::size_t body_size = body_end - kMagicSize;
+  if (!pbf.ParseFromArray(file.data() + kMagicSize, static_cast<int>(body_size))) {
     return Corrupt("does not parse");
   }
   KeyFileData d;
   d.header.format = pbf.format();
-  if (d.header.format != kKeyFileFormat) return Corrupt("unknown format version");
+  if (d.header.format != (v1 ? kKeyFileFormatV1 : kKeyFileFormat)) return Corrupt("unknown format version");
   auto bytes = [](const std::string& s) { return crypto::Bytes(s.begin(), s.end()); };
   d.header.store_id = bytes(pbf.store_id());
   d.header.argon2 = {pbf.argon2_ops(), pbf.argon2_mem()};
@@ -96,42 +136,49 @@ Result<KeyFileData> ParseKeyFile(crypto::ByteView file) {
   d.wrapped_master = bytes(pbf.wrapped_master());
   d.bundle_nonce = bytes(pbf.bundle_nonce());
   d.wrapped_bundle = bytes(pbf.wrapped_bundle());
+  d.wipe_after = pbf.wipe_after();
+  const std::size_t header_mac_size = v1 ? crypto::kHashSize : 0;
   if (d.header.store_id.size() != kStoreIdSize || d.header.salt.size() != crypto::kArgon2SaltSize ||
-      d.header_mac.size() != crypto::kHashSize || d.master_nonce.size() != crypto::kXNonceSize ||
+      d.header_mac.size() != header_mac_size || d.master_nonce.size() != crypto::kXNonceSize ||
       d.wrapped_master.size() != 32 + crypto::kAeadTagSize || d.bundle_nonce.size() != crypto::kXNonceSize ||
-      d.wrapped_bundle.size() < crypto::kAeadTagSize) {
+      d.wrapped_bundle.size() < crypto::kAeadTagSize || (v1 && d.wipe_after != 0)) {
     return Corrupt("bad field size");
+  }
+  if (!v1) {
+    d.authenticated.assign(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(body_end));
+    d.mac.assign(file.begin() + static_cast<std::ptrdiff_t>(body_end),
+                 file.begin() + static_cast<std::ptrdiff_t>(sum_at));
   }
   return d;
 }
 
-crypto::Bytes EncodeKeyFile(const KeyFileData& d) {
-  pb::KeyFile pbf;
-  auto str = [](const crypto::Bytes& b) { return std::string(b.begin(), b.end()); };
-  pbf.set_format(d.header.format);
-  pbf.set_store_id(str(d.header.store_id));
-  pbf.set_argon2_ops(d.header.argon2.ops_limit);
-  pbf.set_argon2_mem(d.header.argon2.mem_limit);
-  pbf.set_salt(str(d.header.salt));
-  pbf.set_header_mac(str(d.header_mac));
-  pbf.set_master_nonce(str(d.master_nonce));
-  pbf.set_wrapped_master(str(d.wrapped_master));
-  pbf.set_bundle_nonce(str(d.bundle_nonce));
-  pbf.set_wrapped_bundle(str(d.wrapped_bundle));
-  std::string body = pbf.SerializeAsString();
-  crypto::Bytes out(sizeof kMagic + body.size() + kChecksumSize);
-  std::memcpy(out.data(), kMagic, sizeof kMagic);
-  std::memcpy(out.data() + sizeof kMagic, body.data(), body.size());
-  const std::size_t body_end = sizeof kMagic + body.size();
-  crypto::Hash sum = crypto::Blake2b256(crypto::ByteView(out).first(body_end));
-  std::memcpy(out.data() + body_end, sum.data(), sum.size());
+crypto::Bytes EncodeKeyFile(const KeyFileData& d, const crypto::SecretBytes& secret) {
+  crypto::Bytes out = Body(d, kMagic);
+  crypto::Hash mac = FileMac(out, secret);
+  out.insert(out.end(), mac.begin(), mac.end());
+  crypto::Hash sum = crypto::Blake2b256(out);
+  out.insert(out.end(), sum.begin(), sum.end());
   return out;
 }
 
-Status VerifyHeader(const KeyFileData& d, const crypto::SecretBytes& secret) {
-  crypto::Hash mac = HeaderMac(d.header, secret);
-  if (!crypto::ConstantTimeEqual(mac, d.header_mac)) {
-    return Corrupt("header authentication failed; or the key-store secret belongs to another store");
+crypto::Bytes EncodeKeyFileV1(const KeyFileData& d) {
+  crypto::Bytes out = Body(d, kMagicV1);
+  crypto::Hash sum = crypto::Blake2b256(out);
+  out.insert(out.end(), sum.begin(), sum.end());
+  return out;
+}
+
+Status VerifyKeyFile(const KeyFileData& d, const crypto::SecretBytes& secret) {
+  if (d.header.format == kKeyFileFormatV1) {
+    crypto::Hash mac = HeaderMac(d.header, secret);
+    if (!crypto::ConstantTimeEqual(mac, d.header_mac)) {
+      return Corrupt("header authentication failed; or the key-store secret belongs to another store");
+    }
+  } else {
+    crypto::Hash mac = FileMac(d.authenticated, secret);
+    if (d.mac.size() != mac.size() || !crypto::ConstantTimeEqual(mac, d.mac)) {
+      return Corrupt("authentication failed; or the key-store secret belongs to another store");
+    }
   }
   const crypto::Argon2Params floor = crypto::MinimumArgon2Params();
   if (d.header.argon2.ops_limit < floor.ops_limit || d.header.argon2.mem_limit < floor.mem_limit) {
@@ -217,8 +264,12 @@ Result<KeyMaterial> UnwrapBundle(const KeyFileData& d, const crypto::SecretBytes
 
 void WrapMaster(KeyFileData& d, const crypto::SecretBytes& secret, const crypto::SecretBytes& kek,
                 const crypto::SecretBytes& master) {
-  crypto::Hash mac = HeaderMac(d.header, secret);
-  d.header_mac.assign(mac.begin(), mac.end());
+  if (d.header.format == kKeyFileFormatV1) {
+    crypto::Hash mac = HeaderMac(d.header, secret);
+    d.header_mac.assign(mac.begin(), mac.end());
+  } else {
+    d.header_mac.clear();
+  }
   d.master_nonce = crypto::RandomBytes(crypto::kXNonceSize);
   d.wrapped_master.assign(master.data(), master.data() + master.size());
   d.wrapped_master.resize(master.size() + crypto::kAeadTagSize);

@@ -1,9 +1,20 @@
 // The key file: encoding, integrity checks and the two key wraps of the key hierarchy.
 //
-// On disk: "PRLYKEY1" || KeyFile (keys.proto) || BLAKE2b-256(everything before).
-//   header      = format, store id, Argon2id params, salt (authenticated as `HeaderAd`)
-//   header_mac  = BLAKE2b-256(key = BLAKE2b-256(key = key-store secret, "parley key file mac"),
-//                             HeaderAd)
+// On disk, format 2 (written by this version):
+//   "PRLYKEY2" || KeyFile (keys.proto) || MAC || checksum
+//   MAC         = BLAKE2b-256(key = BLAKE2b-256(key = key-store secret, "parley key file mac v2"),
+//                             "PRLYKEY2" || KeyFile)
+//   checksum    = BLAKE2b-256("PRLYKEY2" || KeyFile || MAC), unkeyed: catches accidents
+//                 before the key store is asked
+//   The MAC covers every byte before it (magic, format, every field, unknown fields too) and
+//   is checked before Argon2id runs: any change reads as Code::kCorrupt, never as a wrong
+//   passphrase (a changed store id names another key-store entry: kMissingSecret).
+// Format 1 (read, and rewritten as format 2 by the first successful unlock):
+//   "PRLYKEY1" || KeyFile || BLAKE2b-256(everything before), unkeyed
+//   header_mac = BLAKE2b-256(key = BLAKE2b-256(key = key-store secret, "parley key file mac"),
+//                            HeaderAd)   (covers fields 1-5 only)
+// Both formats:
+//   header      = format, store id, Argon2id params, salt (bound to both wraps as `HeaderAd`)
 //   KEK         = BLAKE2b-256(key = key-store secret, Argon2id(passphrase, salt, params))
 //   master key  = XChaCha20-Poly1305-open(KEK, master_nonce, wrapped_master, ad = HeaderAd)
 //   bundle      = XChaCha20-Poly1305-open(master, bundle_nonce, wrapped_bundle, ad = HeaderAd)
@@ -23,7 +34,9 @@ namespace parley::store::internal {
 
 inline constexpr char kKeyFileName[] = "keys";
 inline constexpr std::size_t kStoreIdSize = 16;
-inline constexpr std::uint32_t kKeyFileFormat = 1;
+// The key file format written by this version; format 1 is still read (kKeyFileFormatV1).
+inline constexpr std::uint32_t kKeyFileFormat = 2;
+inline constexpr std::uint32_t kKeyFileFormatV1 = 1;
 // KeyBundle.format written by this version; format 1 (the field absent) has no sealing key
 // and no enrolment secret, and is upgraded by Store::Open.
 inline constexpr std::uint32_t kKeyBundleFormat = 2;
@@ -39,11 +52,15 @@ struct KeyFileHeader {
 // A parsed key file (nothing in it is secret).
 struct KeyFileData {
   KeyFileHeader header;
-  crypto::Bytes header_mac;
+  crypto::Bytes header_mac;  // format 1 only
+  std::uint32_t wipe_after = 0;  // format 2: failed unlocks before the store wipes itself; 0: never
   crypto::Bytes master_nonce;
   crypto::Bytes wrapped_master;
   crypto::Bytes bundle_nonce;
   crypto::Bytes wrapped_bundle;
+  // As read by ParseKeyFile, format 2: the bytes the MAC covers and the MAC.
+  crypto::Bytes authenticated;
+  crypto::Bytes mac;
 };
 
 // The secrets wrapped by the master key.
@@ -60,12 +77,19 @@ void Scrub(void* p, std::size_t n);
 // "parley-<store id as lowercase hex>": the key-store entry of the store.
 std::string KeyStoreName(crypto::ByteView store_id);
 
-// Checks magic, checksum, protobuf shape and field sizes. Code::kCorrupt on any failure.
+// Checks magic, protobuf shape and field sizes (and, for format 1, the unkeyed checksum).
+// Code::kCorrupt on any failure. Nothing is authenticated yet: see VerifyKeyFile.
 Result<KeyFileData> ParseKeyFile(crypto::ByteView file);
-crypto::Bytes EncodeKeyFile(const KeyFileData& data);
+// Format 2 (data.header.format must be kKeyFileFormat), MACed with the key-store secret.
+crypto::Bytes EncodeKeyFile(const KeyFileData& data, const crypto::SecretBytes& key_store_secret);
+// The legacy format 1 layout (data.header.format 1, header_mac filled by WrapMaster). Only
+// tests write it, to check that such a file still opens and is upgraded.
+crypto::Bytes EncodeKeyFileV1(const KeyFileData& data);
 
-// Verifies header_mac with the key-store secret and the parameter floor. Code::kCorrupt.
-Status VerifyHeader(const KeyFileData& data, const crypto::SecretBytes& key_store_secret);
+// Format 2: verifies the MAC over the whole file; format 1: header_mac. Then the Argon2id
+// parameter floor. Code::kCorrupt ("tampered or corrupt"; or a key-store secret of another
+// store).
+Status VerifyKeyFile(const KeyFileData& data, const crypto::SecretBytes& key_store_secret);
 
 // KEK = BLAKE2b-256(key = key-store secret, Argon2id(passphrase, salt, params)).
 Result<crypto::SecretBytes> DeriveKek(std::string_view passphrase, const KeyFileHeader& header,
@@ -77,7 +101,8 @@ Result<crypto::SecretBytes> UnwrapMaster(const KeyFileData& data, const crypto::
 // back with bundle_format 1 and no sealing key or enrolment secret.
 Result<KeyMaterial> UnwrapBundle(const KeyFileData& data, const crypto::SecretBytes& master);
 
-// Fills header_mac, master_nonce and wrapped_master of `data` (header already set).
+// Fills master_nonce and wrapped_master of `data` (header already set), and header_mac when
+// the header is of format 1.
 void WrapMaster(KeyFileData& data, const crypto::SecretBytes& key_store_secret,
                 const crypto::SecretBytes& kek, const crypto::SecretBytes& master);
 // Fills bundle_nonce and wrapped_bundle with `material` sealed under `master`.

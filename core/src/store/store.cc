@@ -15,7 +15,9 @@
 #include "store/database.h"
 #include "store/key_file.h"
 #include "store/process_registry.h"
+#include "parley/core/passphrase_policy.h"
 #include "store/store_files.h"
+#include "store/unlock_guard.h"
 #include "store/vfs.h"
 
 namespace parley::store {
@@ -37,6 +39,7 @@ struct Store::Impl {
   KeyStore* key_store = nullptr;
   std::string data_dir;
   KeyFileData key_file;
+  crypto::SecretBytes key_store_secret;  // MACs the key file when it is rewritten
   crypto::SecretBytes master;
   KeyMaterial keys;
   std::unique_ptr<internal::PageVfs> vfs;
@@ -45,6 +48,7 @@ struct Store::Impl {
   bool locked = false;
 
   void WipeKeys() {
+    key_store_secret.Wipe();
     master.Wipe();
     keys.database_key.Wipe();
     keys.device.identity.secret_key.Wipe();
@@ -115,27 +119,36 @@ Status CheckDatabaseFile(Env& env, const std::string& data_dir) {
   return Status::Ok();
 }
 
-// A format 1 bundle has no sealing key and no enrolment secret: both are made now and the
-// key file rewritten (atomically), so the device's pairing code is stable from here on. A
-// store without a vault whose secret is gone gets a fresh one the same way.
-Status UpgradeBundle(Store::Impl& impl) {
+// A format 1 key file is rewritten as format 2 (its master key wrapped again under the same
+// KEK, with the format 2 header as associated data, and a MAC over the whole file). A format 1
+// bundle has no sealing key and no enrolment secret: both are made now, so the device's
+// pairing code is stable from here on. A store without a vault whose secret is gone gets a
+// fresh one the same way. One atomic rewrite does all of it.
+Status UpgradeKeyFile(Store::Impl& impl, const crypto::SecretBytes& kek) {
   DeviceKeys& d = impl.keys.device;
+  const bool old_file = impl.key_file.header.format != internal::kKeyFileFormat;
   const bool needs_seal = d.seal.public_key.empty();
   const bool needs_secret = !impl.keys.vault.has_value() && d.enrol_secret.empty();
-  if (!needs_seal && !needs_secret && impl.keys.bundle_format == internal::kKeyBundleFormat) return Status::Ok();
+  if (!old_file && !needs_seal && !needs_secret && impl.keys.bundle_format == internal::kKeyBundleFormat) {
+    return Status::Ok();
+  }
   if (needs_seal) d.seal = crypto::NewDhKeyPair();
   if (needs_secret) d.enrol_secret = crypto::SecretBytes::Random(kEnrolSecretSize);
   KeyFileData updated = impl.key_file;
+  if (old_file) {
+    updated.header.format = internal::kKeyFileFormat;
+    internal::WrapMaster(updated, impl.key_store_secret, kek, impl.master);
+  }
   internal::WrapBundle(updated, impl.master, impl.keys);
   Status s = impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
-                                      internal::EncodeKeyFile(updated));
+                                      internal::EncodeKeyFile(updated, impl.key_store_secret));
   if (!s.ok()) {
     if (impl.checkpointer) impl.checkpointer.reset();
     if (impl.db != nullptr) (void)internal::CloseDatabase(impl.db);
     impl.db = nullptr;
     impl.vfs.reset();
     impl.WipeKeys();
-    return s.Annotate("upgrading the key bundle to format 2");
+    return s.Annotate("upgrading the key file to format 2");
   }
   impl.key_file = std::move(updated);
   impl.keys.bundle_format = internal::kKeyBundleFormat;
@@ -170,6 +183,7 @@ Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
   kf.header.store_id = crypto::RandomBytes(internal::kStoreIdSize);
   kf.header.argon2 = options.argon2;
   kf.header.salt = crypto::RandomBytes(crypto::kArgon2SaltSize);
+  kf.wipe_after = options.wipe_after;
   impl->master = crypto::SecretBytes::Random(32);
   impl->keys.database_key = crypto::SecretBytes::Random(32);
   if (options.identity_from != nullptr) {
@@ -191,8 +205,11 @@ Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
   internal::WrapMaster(kf, secret, kek, impl->master);
   internal::WrapBundle(kf, impl->master, impl->keys);
   kek.Wipe();
+  const crypto::Bytes key_file = internal::EncodeKeyFile(kf, secret);
   PARLEY_RETURN_IF_ERROR(key_store.Put(secret_name, secret.view()));
   secret.Wipe();
+  // A counter left by a store that was here before (its files deleted by hand) is not ours.
+  PARLEY_RETURN_IF_ERROR(internal::ClearFailures(env, options.data_dir));
 
   auto undo = [&](Status s) {
     if (impl->db != nullptr) sqlite3_close_v2(impl->db);
@@ -211,8 +228,7 @@ Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
   }
   impl->db = nullptr;
   impl->vfs.reset();
-  if (s.ok()) s = env.WriteFileAtomic(JoinPath(options.data_dir, internal::kKeyFileName),
-                                      internal::EncodeKeyFile(kf));
+  if (s.ok()) s = env.WriteFileAtomic(JoinPath(options.data_dir, internal::kKeyFileName), key_file);
   if (!s.ok()) return undo(s.Annotate("creating the store"));
   return Status::Ok();
 }
@@ -248,17 +264,63 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
   impl->data_dir = data_dir;
   PARLEY_ASSIGN_OR_RETURN(impl->key_file, internal::ParseKeyFile(*file));
   const KeyFileData& kf = impl->key_file;
-  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes secret,
+  PARLEY_ASSIGN_OR_RETURN(impl->key_store_secret,
                           LoadKeyStoreSecret(key_store, internal::KeyStoreName(kf.header.store_id), data_dir));
-  PARLEY_RETURN_IF_ERROR(internal::VerifyHeader(kf, secret));
+  const crypto::SecretBytes& secret = impl->key_store_secret;
+  // Everything in the key file is authentic from here on (format 2: every byte).
+  PARLEY_RETURN_IF_ERROR(internal::VerifyKeyFile(kf, secret));
+
+  // One attempt at a time per data directory (held until the passphrase's verdict is
+  // recorded), and none before the delay earned by the failures before it has passed
+  // (docs/storage-format.md, "Failed unlocks").
+  PARLEY_ASSIGN_OR_RETURN(auto attempt, internal::UnlockLock::Acquire(data_dir));
+  PARLEY_ASSIGN_OR_RETURN(internal::FailureCount failures,
+                          internal::ReadFailures(env, data_dir, kf.header.store_id, secret));
+  const std::int64_t now = env.clock().NowUnixMs();
+  if (const std::int64_t wait = internal::RemainingDelayMs(failures, now); wait > 0) {
+    return StoreError(Code::kThrottled, std::to_string(failures.failures) +
+                                            " failed unlocks in a row: wait " + std::to_string((wait + 999) / 1000) +
+                                            " s before the next attempt (the passphrase was not tried)");
+  }
   PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek, internal::DeriveKek(passphrase, kf.header, secret));
-  secret.Wipe();
-  PARLEY_ASSIGN_OR_RETURN(impl->master, internal::UnwrapMaster(kf, kek));
-  kek.Wipe();
+  auto master = internal::UnwrapMaster(kf, kek);
+  if (!master.ok()) {
+    if (master.status().code() != Code::kWrongPassphrase) return master.status();
+    kek.Wipe();
+    failures.failures += 1;
+    failures.last_failure_unix_ms = env.clock().NowUnixMs();  // the delay runs from the failure
+    const std::uint32_t limit = kf.wipe_after;
+    if (limit > 0 && failures.failures >= limit) {
+      // Everything of this attempt lets go of the directory before the wipe removes it.
+      impl.reset();
+      attempt.reset();
+      Status wiped = Wipe(env, key_store, data_dir);
+      std::string msg = "wrong passphrase; the store in " + data_dir + " was wiped after " + std::to_string(limit) +
+                        " failed unlocks: its keys and every record on this device are destroyed";
+      if (!wiped.ok()) msg += " (" + wiped.message() + ")";
+      return StoreError(Code::kWiped, std::move(msg));
+    }
+    PARLEY_RETURN_IF_ERROR(internal::WriteFailures(env, data_dir, kf.header.store_id, secret, failures)
+                               .Annotate("counting a failed unlock"));
+    std::string msg = master.status().message() + " (" + std::to_string(failures.failures) + " failed unlock" +
+                      (failures.failures == 1 ? "" : "s") + " in a row";
+    if (limit > 0) msg += "; the store wipes itself after " + std::to_string(limit);
+    if (const std::int64_t next = internal::UnlockDelayMs(failures.failures); next > 0) {
+      msg += "; the next attempt must wait " + std::to_string(next / 1000) + " s";
+    }
+    return StoreError(Code::kWrongPassphrase, msg + ")");
+  }
+  impl->master = std::move(master).value();
+  // The passphrase is right: the count starts again, and the next attempt may go ahead.
+  if (failures.failures > 0) {
+    PARLEY_RETURN_IF_ERROR(internal::ClearFailures(env, data_dir).Annotate("resetting the failed-unlock counter"));
+  }
+  attempt.reset();
   PARLEY_ASSIGN_OR_RETURN(impl->keys, internal::UnwrapBundle(kf, impl->master));
   PARLEY_RETURN_IF_ERROR(CheckDatabaseFile(env, data_dir));
   PARLEY_RETURN_IF_ERROR(OpenEncrypted(*impl, options.base_vfs, /*create=*/false));
-  PARLEY_RETURN_IF_ERROR(UpgradeBundle(*impl));
+  PARLEY_RETURN_IF_ERROR(UpgradeKeyFile(*impl, kek));
+  kek.Wipe();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -307,12 +369,66 @@ Status Store::SetVault(VaultKeys vault) {
   KeyFileData updated = impl.key_file;
   internal::WrapBundle(updated, impl.master, impl.keys);
   Status s = impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
-                                       internal::EncodeKeyFile(updated));
+                                       internal::EncodeKeyFile(updated, impl.key_store_secret));
   if (!s.ok()) {
     impl.keys.vault = std::move(previous);
     impl.keys.device.enrol_secret = std::move(previous_secret);
     return s.Annotate("saving the vault keys");
   }
+  impl.key_file = std::move(updated);
+  return Status::Ok();
+}
+
+Status Store::ChangePassphrase(std::string_view current, std::string_view next) {
+  Impl& impl = *impl_;
+  if (impl.locked) return StoreError(Code::kLocked, "the store is locked");
+  if (impl.env == nullptr) return StoreError(Code::kUnsupported, "an in-memory store has no passphrase");
+  PARLEY_RETURN_IF_ERROR(CheckPassphraseStrength(next));
+  // The current passphrase must open the key file as it is on disk now (another process
+  // may have rewritten it since this store was opened: its bundle is the one kept).
+  const std::string key_path = JoinPath(impl.data_dir, internal::kKeyFileName);
+  PARLEY_ASSIGN_OR_RETURN(auto file, impl.env->ReadFile(key_path));
+  PARLEY_ASSIGN_OR_RETURN(KeyFileData updated, internal::ParseKeyFile(file));
+  PARLEY_RETURN_IF_ERROR(internal::VerifyKeyFile(updated, impl.key_store_secret));
+  if (!crypto::ConstantTimeEqual(updated.header.store_id, impl.key_file.header.store_id)) {
+    return StoreError(Code::kCorrupt, "the key file " + key_path + " belongs to another store");
+  }
+  KeyMaterial material;
+  {
+    PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek,
+                            internal::DeriveKek(current, updated.header, impl.key_store_secret));
+    PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes master, internal::UnwrapMaster(updated, kek));
+    if (!crypto::ConstantTimeEqual(master.view(), impl.master.view())) {
+      return StoreError(Code::kCorrupt, "the key file " + key_path + " does not hold this store's master key");
+    }
+    PARLEY_ASSIGN_OR_RETURN(material, internal::UnwrapBundle(updated, impl.master));
+  }
+  updated.header.format = internal::kKeyFileFormat;
+  updated.header.salt = crypto::RandomBytes(crypto::kArgon2SaltSize);
+  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek,
+                          internal::DeriveKek(next, updated.header, impl.key_store_secret));
+  internal::WrapMaster(updated, impl.key_store_secret, kek, impl.master);
+  kek.Wipe();
+  // The bundle's associated data holds the salt: sealed again, same master key, same keys.
+  internal::WrapBundle(updated, impl.master, material);
+  PARLEY_RETURN_IF_ERROR(impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
+                                                   internal::EncodeKeyFile(updated, impl.key_store_secret))
+                             .Annotate("changing the passphrase"));
+  impl.key_file = std::move(updated);
+  return Status::Ok();
+}
+
+std::uint32_t Store::wipe_after() const { return impl_->key_file.wipe_after; }
+
+Status Store::SetWipeAfter(std::uint32_t failed_unlocks) {
+  Impl& impl = *impl_;
+  if (impl.locked) return StoreError(Code::kLocked, "the store is locked");
+  if (impl.env == nullptr) return StoreError(Code::kUnsupported, "an in-memory store cannot be unlocked");
+  KeyFileData updated = impl.key_file;
+  updated.wipe_after = failed_unlocks;
+  PARLEY_RETURN_IF_ERROR(impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
+                                                   internal::EncodeKeyFile(updated, impl.key_store_secret))
+                             .Annotate("saving the failed-unlock wipe setting"));
   impl.key_file = std::move(updated);
   return Status::Ok();
 }

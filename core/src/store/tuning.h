@@ -1,6 +1,8 @@
 // Tuning constants of the encrypted store, in one place.
 #pragma once
 
+#include <cstdint>
+
 namespace parley::store::tuning {
 
 // SQLite page cache per connection, in KiB (negative cache_size means KiB). Every cache miss
@@ -26,5 +28,15 @@ inline constexpr int kGateWaitMs = 30'000;
 // sends SIGKILL and waits at most kKillWaitMs more.
 inline constexpr int kStopGraceMs = 5'000;
 inline constexpr int kKillWaitMs = 2'000;
+
+}  // namespace parley::store::tuning
+
+namespace parley::store::tuning {
+
+// Failed unlocks (unlock_guard.h): the first kFreeUnlockFailures cost no wait; after that the
+// next attempt waits 1 s, then 2 s, 4 s, ... at most kMaxUnlockDelayMs (5 minutes).
+inline constexpr std::uint32_t kFreeUnlockFailures = 2;
+inline constexpr std::int64_t kFirstUnlockDelayMs = 1'000;
+inline constexpr std::int64_t kMaxUnlockDelayMs = 5 * 60'000;
 
 }  // namespace parley::store::tuning

@@ -11,6 +11,7 @@
 #include "store/key_file.h"
 #include "store/process_registry.h"
 #include "store/store_files.h"
+#include "store/unlock_guard.h"
 
 namespace parley::store {
 namespace internal {
@@ -22,10 +23,13 @@ constexpr const char* kDatabaseSuffixes[] = {"", "-wal", "-shm", "-journal", ".t
 // key file is unreadable.
 crypto::Bytes StoreIdForWipe(Env& env, const std::string& key_path) {
   auto file = env.ReadFile(key_path);
-  constexpr std::size_t kMagic = 8, kChecksum = 32;
-  if (!file.ok() || file->size() < kMagic + kChecksum) return {};
+  constexpr std::size_t kMagic = 8;
+  if (!file.ok() || file->size() < kMagic) return {};
+  // Format 1 ("PRLYKEY1") ends with a checksum; format 2 with a MAC and a checksum.
+  const std::size_t trailer = (*file)[kMagic - 1] == '1' ? 32 : 64;
+  if (file->size() < kMagic + trailer) return {};
   pb::KeyFile kf;
-  if (!kf.ParseFromArray(file->data() + kMagic, static_cast<int>(file->size() - kMagic - kChecksum)) ||
+  if (!kf.ParseFromArray(file->data() + kMagic, static_cast<int>(file->size() - kMagic - trailer)) ||
       kf.store_id().size() != kStoreIdSize) {
     return {};
   }
@@ -60,6 +64,8 @@ Status Store::Wipe(Env& env, KeyStore& key_store, const std::string& data_dir) {
   keep(env.ShredFile(key_path + ".tmp"));
   if (!store_id.empty()) keep(key_store.Erase(internal::KeyStoreName(store_id)));
   keep(internal::RemoveDatabaseFiles(env, data_dir));
+  keep(env.RemoveFile(JoinPath(data_dir, internal::kFailuresFileName)));
+  keep(env.RemoveFile(JoinPath(data_dir, std::string(internal::kFailuresFileName) + ".tmp")));
   internal::RemoveRegistry(data_dir);
   if (gate.ok()) gate->reset();
   keep(std::move(stopped));

@@ -25,9 +25,9 @@
 //
 // Failures: every call returns a Status (or Result) with a domain and a code, never throws.
 // Calls that need the keys return Code::kLocked while the device is locked. The codes of the
-// store (kWrongPassphrase, kMissingSecret, kCorrupt, kBusy, kDiskFull), of the replica and
-// model (kInvalidArgument, kNotFound, kPermissionDenied, kCorrupt) and of sync (kUnavailable,
-// kCancelled, kPermissionDenied) pass through unchanged. Results are data: verdicts,
+// store (kWrongPassphrase, kThrottled, kWiped, kMissingSecret, kCorrupt, kBusy, kDiskFull),
+// of the replica and model (kInvalidArgument, kNotFound, kPermissionDenied, kCorrupt) and of
+// sync (kUnavailable, kCancelled, kPermissionDenied) pass through unchanged. Results are data: verdicts,
 // refusals and warnings come back as codes and fields for the caller to put in words.
 //
 // Lost-device wipe: after any call that applies changes from elsewhere (Sync, Watch,
@@ -73,6 +73,18 @@ struct CreateOptions {
   // When set, the device's keys are those the recovery key derives: the device acts as the
   // vault's recovery member (docs/recovery.md). Borrowed for the call.
   const recovery::RecoveryKey* identity_from = nullptr;
+  // Wipe the store after this many consecutive failed unlocks; 0: never (SetWipeAfter).
+  std::uint32_t wipe_after = 0;
+};
+
+// Watch() with a lock timeout.
+struct WatchOptions {
+  // When > 0: once this long passes without local activity (a change of this device pushed,
+  // including changes committed by other processes on this data directory, or a Wake()),
+  // the device locks itself (zeroes every key, as Lock()) and Watch returns kLocked,
+  // "locked after N minutes idle". Changes arriving from other devices do not count: they
+  // are not use of this device. 0: watch until cancelled, unlocked.
+  std::int64_t lock_after_idle_ms = 0;
 };
 
 // The vault this device belongs to.
@@ -287,10 +299,26 @@ class Device {
 
   // ---- Lifecycle ----
   // Creates the store (and the vault when `create.vault_name` is set; this device is then
-  // its admin) and leaves the device unlocked. kAlreadyExists when a store is there.
+  // its admin) and leaves the device unlocked. kAlreadyExists when a store is there;
+  // kInvalidArgument when the passphrase is below the strength floor
+  // (store::CheckPassphraseStrength, docs/passphrase-policy.md; the message gives its
+  // length and estimated entropy).
   Status Create(const CreateOptions& create, std::string_view passphrase);
-  // kNotFound (no store), kWrongPassphrase, kMissingSecret, kCorrupt, kBusy.
+  // kNotFound (no store), kWrongPassphrase, kMissingSecret, kCorrupt, kBusy, and for failed
+  // unlocks (docs/device-api.md): kThrottled ("wait N s": too soon after failed attempts;
+  // the passphrase was not tried) and kWiped (this attempt reached the store's wipe_after
+  // limit: the store has destroyed itself, nothing is left to unlock). A tampered key file
+  // is kCorrupt and never counts as a failed unlock.
   Status Unlock(std::string_view passphrase);
+  // Replaces the passphrase (REQUIRES unlocked(); kLocked otherwise). `current` is checked
+  // against the key file (kWrongPassphrase; not counted as a failed unlock); `next` must
+  // pass the strength floor (kInvalidArgument with the message). Only the master key's
+  // wrap changes (new salt); the key file is replaced atomically; every record is kept.
+  Status ChangePassphrase(std::string_view current, std::string_view next);
+  // The failed-unlock wipe (REQUIRE unlocked()): consecutive failed unlocks after which the
+  // store wipes itself; 0 means never. Kept, authenticated, in the key file.
+  Result<std::uint32_t> WipeAfter();
+  Status SetWipeAfter(std::uint32_t failed_unlocks);
   // Checkpoints, closes and zeroes every key. Idempotent; OK when locked.
   Status Lock();
   // Panic wipe: locks, stops every other process that has this data directory open
@@ -389,6 +417,9 @@ class Device {
   // Stays connected to every pinned relay until CancelSync(), reconnecting with backoff;
   // reports through the event handler. OK when cancelled.
   Status Watch();
+  // The same, with a lock timeout (WatchOptions): kLocked ("locked after N minutes idle")
+  // when it locked the device; unlocked() is then false and every key is zeroed.
+  Status Watch(const WatchOptions& options);
   // Any thread, async-signal-safe: stops a running Sync() or Watch() at its next wait.
   void CancelSync();
   // Any thread, async-signal-safe: a watching device pushes local changes now.

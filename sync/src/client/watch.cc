@@ -119,7 +119,12 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
     seen_version = *version;
   };
 
+  std::int64_t recheck_at = -1;
   while (!cancel.cancelled()) {
+    if (observer.check) {
+      recheck_at = -1;
+      PARLEY_RETURN_IF_ERROR(observer.check(NowMs(), &recheck_at));
+    }
     // Connect what is due.
     for (Link& l : links) {
       if (l.conn || NowMs() < l.retry_at || cancel.cancelled()) continue;
@@ -159,6 +164,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       const std::int64_t t = std::max<std::int64_t>(0, at - now);
       timeout = timeout < 0 ? t : std::min(timeout, t);
     };
+    if (recheck_at >= 0) until(recheck_at);
     std::vector<pollfd> fds;
     fds.push_back({cancel.fd(), POLLIN, 0});
     fds.push_back({waker->fd(), POLLIN, 0});

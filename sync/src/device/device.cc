@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "device_impl.h"
+#include "parley/core/passphrase_policy.h"
 #include "parley/core/replica_sync.h"
 
 namespace parley {
@@ -58,12 +59,14 @@ Status Device::Create(const CreateOptions& create, std::string_view passphrase) 
   if (store::Store::Exists(d.env, d.options.data_dir)) {
     return DeviceError(Code::kAlreadyExists, "a Parley store already exists in " + d.options.data_dir);
   }
+  PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(passphrase));
   PARLEY_RETURN_IF_ERROR(d.env.CreateDirs(d.options.data_dir));
   store::StoreOptions options;
   options.data_dir = d.options.data_dir;
   options.argon2 = create.argon2;
   options.identity_from = create.identity_from;
   options.device_name = create.device_name;
+  options.wipe_after = create.wipe_after;
   options.base_vfs = d.options.base_vfs;
   PARLEY_RETURN_IF_ERROR(store::Store::Create(d.env, d.key_store, options, passphrase));
   PARLEY_RETURN_IF_ERROR(Unlock(passphrase));
@@ -90,6 +93,21 @@ Status Device::Unlock(std::string_view passphrase) {
   d.model = std::make_unique<model::Model>(*d.replica, d.env.clock());
   // A revocation applied before a crash that stopped the wipe.
   return d.CheckRevoked();
+}
+
+Status Device::ChangePassphrase(std::string_view current, std::string_view next) {
+  PARLEY_RETURN_IF_ERROR(impl_->RequireUnlocked());
+  return impl_->store->ChangePassphrase(current, next);
+}
+
+Result<std::uint32_t> Device::WipeAfter() {
+  PARLEY_RETURN_IF_ERROR(impl_->RequireUnlocked());
+  return impl_->store->wipe_after();
+}
+
+Status Device::SetWipeAfter(std::uint32_t failed_unlocks) {
+  PARLEY_RETURN_IF_ERROR(impl_->RequireUnlocked());
+  return impl_->store->SetWipeAfter(failed_unlocks);
 }
 
 Status Device::Impl::LockStore() {

@@ -28,6 +28,8 @@ struct Device::Impl {
   // with the owner thread opening or closing the sync client never touches the client. Every
   // client of this device borrows it (declared first: it outlives them).
   sync::Waker waker;
+  // Set by Wake() (any thread, async-signal-safe): local activity for Watch's lock timeout.
+  std::atomic<bool> woken{false};
 
   // Open while unlocked; destroyed in reverse order by Close().
   std::unique_ptr<store::Store> store;

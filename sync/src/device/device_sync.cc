@@ -246,7 +246,20 @@ Result<SyncResult> Device::Sync() {
   return out;
 }
 
-Status Device::Watch() {
+namespace {
+
+// "5 minutes", "90 s", "250 ms": how long a lock timeout was, for its message.
+std::string IdleText(std::int64_t ms) {
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + (ms == 60'000 ? " minute" : " minutes");
+  if (ms % 1'000 == 0) return std::to_string(ms / 1'000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+}  // namespace
+
+Status Device::Watch() { return Watch(WatchOptions{}); }
+
+Status Device::Watch(const WatchOptions& options) {
   Impl& d = *impl_;
   PARLEY_ASSIGN_OR_RETURN(auto relays, d.PinnedRelays());
   sync::Canceller& cancel = d.FreshCanceller();
@@ -267,7 +280,25 @@ Status Device::Watch() {
     e.retry_ms = retry_ms;
     d.Emit(e);
   };
+  // The lock timeout: local activity (own changes pushed, Wake()) restarts the idle clock.
+  bool active = false;
+  bool idled = false;
+  std::int64_t idle_since = -1;
+  d.woken.store(false);
+  if (options.lock_after_idle_ms > 0) {
+    obs.check = [&](std::int64_t now, std::int64_t* recheck_at) -> Status {
+      if (idle_since < 0 || active || d.woken.exchange(false)) idle_since = now;
+      active = false;
+      if (now - idle_since >= options.lock_after_idle_ms) {
+        idled = true;
+        return DeviceError(Code::kLocked, "idle");
+      }
+      *recheck_at = idle_since + options.lock_after_idle_ms;
+      return Status::Ok();
+    };
+  }
   obs.synced = [&](const sync::SyncReport& report) {
+    if (report.pushed > 0) active = true;
     if (d.replica->Revoked()) {
       // The wipe waits until the client lets go of the store.
       revoked = true;
@@ -299,6 +330,11 @@ Status Device::Watch() {
   for (const auto& r : relays) ids.push_back(r.id);
   Status st = d.client->Watch(ids, cancel, obs);
   if (revoked || d.replica->Revoked()) return d.CheckRevoked();
+  if (idled) {
+    (void)d.LockStore();  // zeroes every key; a failed checkpoint loses nothing
+    return DeviceError(Code::kLocked, "locked after " + IdleText(options.lock_after_idle_ms) +
+                                          " idle: unlock again to go on");
+  }
   Status unproven = st;
   PARLEY_RETURN_IF_ERROR(d.CheckRelayNotice(&unproven));
   if (d.client->last_revocation().has_value()) return unproven;
@@ -309,7 +345,10 @@ void Device::CancelSync() {
   if (sync::Canceller* c = impl_->cancel.load()) c->Cancel();
 }
 
-void Device::Wake() { impl_->waker.Wake(); }
+void Device::Wake() {
+  impl_->woken.store(true);
+  impl_->waker.Wake();
+}
 
 Result<DeviceStatus> Device::SyncStatus() {
   Impl& d = *impl_;

@@ -7,6 +7,7 @@
 //   parley.db    SQLite main database, every page encrypted by the Parley VFS (vfs.h).
 //   parley.db-wal, parley.db-shm   SQLite's WAL (every frame encrypted) and wal-index.
 //   procs/       one registration per process that has the store open (Wipe).
+//   failures     the failed-unlock counter (authenticated; absent after a successful unlock).
 // KEK = BLAKE2b-256(key = key-store secret, Argon2id(passphrase, salt, params)).
 // The key-store secret lives in a KeyStore (outside the data directory), under the name
 // "parley-<store id>" where the store id is random and recorded in the key file.
@@ -18,9 +19,11 @@
 // connection (core/src/store/checkpointer.h); Lock() and destruction stop it first.
 // The database's page size is 4096 with 40 reserved bytes per page (SQLite's usable page size
 // is 4056); the layout is fixed by the VFS and documented in docs/storage-format.md.
-// Failures: Code::kWrongPassphrase (nothing changed), Code::kMissingSecret (says which),
-// Code::kCorrupt ("tampered or corrupt": a page, WAL frame or key file failed
-// authentication), Code::kBusy (another process holds the store), Code::kDiskFull.
+// Failures: Code::kWrongPassphrase (counted: see Open), Code::kThrottled (too soon after
+// failed unlocks), Code::kWiped (the store wiped itself after its limit of failed unlocks),
+// Code::kMissingSecret (says which), Code::kCorrupt ("tampered or corrupt": a page, WAL
+// frame, key file or failure counter failed authentication), Code::kBusy (another process
+// holds the store), Code::kDiskFull.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +44,9 @@ struct StoreOptions {
   std::string data_dir;
   crypto::Argon2Params argon2 = crypto::DefaultArgon2Params();  // used by Create only
   std::string device_name;                                       // used by Create only
+  // Create only: wipe the store after this many consecutive failed unlocks; 0 = never.
+  // Kept, authenticated, in the key file (SetWipeAfter changes it).
+  std::uint32_t wipe_after = 0;
   // The SQLite VFS under the page-encrypting one; empty means SQLite's default ("unix").
   // Tests name a fault-injecting VFS here. Used by Create and by Open(options).
   std::string base_vfs;
@@ -88,12 +94,23 @@ class Store {
   static Status Create(Env& env, KeyStore& key_store, const StoreOptions& options,
                        std::string_view passphrase);
 
-  // Unlocks and opens an existing store. On any failure nothing on disk is changed. While open, the process is registered under procs/
+  // Unlocks and opens an existing store. While open, the process is registered under procs/
   // so that a wipe elsewhere can stop it (Wipe). Code::kBusy when a wipe holds the store
   // for more than 30 s.
   // A key bundle of format 1 (before sealing keys) is upgraded on its first open: a sealing
   // key (and, without a vault, an enrolment secret) is generated and the key file rewritten
-  // atomically once the database has been authenticated (docs/storage-format.md).
+  // atomically once the database has been authenticated (docs/storage-format.md); a key
+  // file of format 1 is rewritten as format 2 in the same write.
+  // Failed unlocks (docs/storage-format.md, "Failed unlocks"): the key file is
+  // authenticated first (any change: kCorrupt, before Argon2id runs and without counting).
+  // Attempts on one data directory take turns (an exclusive lock across the attempt). Every
+  // kWrongPassphrase adds one to the counter in DATA/failures (the only file a failed Open
+  // writes; it is authenticated with a key from the key-store secret, so an edited counter
+  // is kCorrupt). After 2 failures each attempt must wait 1 s, 2 s, 4 s, ... (at most
+  // 5 minutes, measured on the Env's wall clock) after the last failure: an earlier attempt
+  // is refused with kThrottled saying how long to wait, without trying the passphrase.
+  // When the count reaches the key file's wipe_after (if set), the store is wiped (Wipe)
+  // and Open returns kWiped. The right passphrase removes the counter.
   static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const std::string& data_dir,
                                             std::string_view passphrase);
   // The same, with options: `data_dir` and `base_vfs` are used; the rest is ignored.
@@ -132,6 +149,20 @@ class Store {
   // secret is destroyed in the same write (device().enrol_secret becomes empty). On failure
   // nothing changes.
   Status SetVault(VaultKeys vault);
+
+  // Replaces the passphrase: `current` must open the key file as it is on disk
+  // (kWrongPassphrase otherwise, not counted as a failed unlock: the store is open);
+  // `next` must pass CheckPassphraseStrength (kInvalidArgument with its message). A fresh
+  // salt and KEK wrap the same master key, the bundle is sealed again with a fresh nonce,
+  // and the key file is replaced atomically and durably (Env::WriteFileAtomic: temporary,
+  // fsync, rename, directory fsync). The database and every record are untouched. On
+  // failure the old passphrase still opens the store. Costs two Argon2id runs.
+  Status ChangePassphrase(std::string_view current, std::string_view next);
+
+  // Consecutive failed unlocks after which the store wipes itself (0: never).
+  std::uint32_t wipe_after() const;
+  // Changes it, rewriting the key file atomically. On failure nothing changes.
+  Status SetWipeAfter(std::uint32_t failed_unlocks);
 
   // Checkpoints and truncates the WAL, closes the connection, unregisters the store's VFS and
   // zeroes every key. Afterwards only the destructor may be called. Idempotent.

@@ -50,6 +50,8 @@ enum class Code : std::uint16_t {
   kInternal = 14,
   kUnavailable = 15,      // network or peer unavailable; retry later
   kCancelled = 16,
+  kThrottled = 17,        // too many failed unlocks: wait (the message says how long), then retry
+  kWiped = 18,            // the store destroyed itself (too many failed unlocks); nothing is left
 };
 
 std::string_view CodeName(Code code);

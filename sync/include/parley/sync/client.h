@@ -153,6 +153,10 @@ struct WatchObserver {
   std::function<void(const SyncReport&)> synced;                  // after each exchange that moved something
   std::function<void(const std::string& relay, const Status&, std::int64_t retry_ms)> disconnected;
   std::function<void(const std::string& relay)> connected;
+  // Optional: asked at the start of every pass of the loop with the poller's time (ms). A
+  // non-OK status ends the watch, which returns it; a time it leaves in `*recheck_at_ms`
+  // (poller ms; -1: none) bounds the next wait, so that it is asked again by then.
+  std::function<Status(std::int64_t now_ms, std::int64_t* recheck_at_ms)> check;
 };
 
 class SyncClient {
