@@ -502,12 +502,34 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
 
 Result<Joined> ReplicaImpl::JoinVault(std::span<const std::uint8_t> blob) {
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
-  if (store_.vault().has_value()) {
+  // A device restored from a backup holds the vault's keys and history and still its
+  // enrolment secret, but is not a member: it may join that vault (docs/backup-format.md).
+  const bool restored = store_.vault().has_value() && store_.device().enrol_secret.size() == store::kEnrolSecretSize;
+  if (store_.vault().has_value() && !restored) {
     return Error(Domain::kLog, Code::kAlreadyExists,
                  "this device already belongs to vault \"" + store_.vault()->name +
                      "\"; a device belongs to one vault (join another from a new data directory)");
   }
   PARLEY_ASSIGN_OR_RETURN(CheckedInvite checked, CheckInvite(blob, store_.device()));
+  if (restored) {
+    PARLEY_RETURN_IF_ERROR(RevalidateCaches());
+    if (!crypto::ConstantTimeEqual(crypto::AsBytes(checked.vault), store_.vault()->vault_id)) {
+      return Error(Domain::kLog, Code::kAlreadyExists,
+                   "this device was restored from a backup of vault \"" + store_.vault()->name +
+                       "\" and can join only that vault");
+    }
+    if (author(self_id_).role != kRoleNone) {
+      return Error(Domain::kLog, Code::kAlreadyExists, "this device is already a member of the vault");
+    }
+    // The keys the backup brought and those the invite brings, each epoch once.
+    for (const store::VaultKey& held : store_.vault()->epochs) {
+      if (checked.keys.Epoch(held.epoch) == nullptr) {
+        checked.keys.epochs.push_back(store::VaultKey{held.epoch, crypto::SecretBytes::Copy(held.key.view())});
+      }
+    }
+    std::sort(checked.keys.epochs.begin(), checked.keys.epochs.end(),
+              [](const store::VaultKey& a, const store::VaultKey& b) { return a.epoch < b.epoch; });
+  }
   Joined joined;
   joined.vault = checked.vault;
   joined.vault_name = checked.vault_name;

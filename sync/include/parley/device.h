@@ -46,8 +46,10 @@
 #include <string_view>
 #include <vector>
 
+#include "parley/core/backup.h"
 #include "parley/core/bundle.h"
 #include "parley/core/crypto.h"
+#include "parley/core/integrity.h"
 #include "parley/core/model.h"
 #include "parley/core/recovery_key.h"
 #include "parley/core/replica.h"
@@ -270,6 +272,38 @@ struct DeviceEvent {
 };
 using EventHandler = std::function<void(const DeviceEvent&)>;
 
+// Backups (docs/backup-format.md).
+struct BackupResult {
+  backup::Summary summary;
+  VaultSummary vault;
+};
+struct BackupInfo {
+  backup::Summary summary;
+  VaultSummary vault;
+  std::string device_name;       // the device it was taken from
+  std::int64_t created_unix_ms = 0;
+  std::size_t epochs = 0;        // vault keys it holds
+};
+struct RestoreOptions {
+  // The new device: its name (empty: the backup's device name + " (restored)") and the
+  // Argon2id parameters of its passphrase. `vault_name` and `identity_from` are ignored: a
+  // restored device always has fresh keys of its own.
+  CreateOptions create;
+  // When set, the restored device enrols itself as an admin through the vault's recovery
+  // member (it may be the key the backup was made with). Borrowed for the call.
+  const recovery::RecoveryKey* enrol_with = nullptr;
+};
+struct RestoreResult {
+  VaultSummary vault;
+  std::string from_device;     // the name of the device the backup was taken from
+  std::uint64_t changes = 0;   // changes restored
+  bool enrolled = false;       // a member of the vault (through the recovery member)
+  // Why not, when not enrolled ("no recovery key was given", "the vault has no recovery
+  // member"...): an admin enrols it with `device invite` and `join` (its pairing code).
+  std::string not_enrolled_reason;
+  std::string pairing_code;    // when not enrolled
+};
+
 // Initializes the cryptographic library. Call once before anything else (Device::Open also
 // does); idempotent and thread-safe. Code::kInternal when libsodium cannot start.
 Status Initialize();
@@ -349,6 +383,34 @@ class Device {
   Result<bundle::ExportSummary> ExportBundle(const std::string& path, std::string_view since_state = {});
   // Verifies and applies a bundle; emits kChangesArrived / kConflictsChanged.
   Result<ImportResult> ImportBundle(const std::string& path);
+
+  // ---- Backup and restore ---- (docs/backup-format.md)
+  // Writes a consistent snapshot of the vault to `path` (REQUIRES unlocked(); kLocked
+  // otherwise), encrypted under `secret`: everything committed before the call began, read
+  // in one SQLite read transaction while other processes may go on writing, streamed to
+  // path + ".tmp", fsynced and renamed (no partial file on failure). `path` is checked as a
+  // bundle's (bundle::CheckBundleTarget). kNotFound when the device belongs to no vault;
+  // kInvalidArgument for a backup passphrase shorter than backup::kMinPassphraseChars.
+  // `argon2` (passphrase only; raised to the floor) makes the passphrase costly to guess.
+  Result<BackupResult> Backup(const std::string& path, const backup::BackupSecret& secret,
+                              const crypto::Argon2Params& argon2 = crypto::DefaultArgon2Params());
+  // Checks a backup without restoring it (no store needed): every frame authenticated, the
+  // end present. kWrongPassphrase when `secret` is not the one it was made with,
+  // kInvalidArgument when it needs the other kind of secret, kCorrupt when it is damaged,
+  // tampered with or truncated.
+  static Result<BackupInfo> VerifyBackup(Env& env, const std::string& path, const backup::BackupSecret& secret);
+  // On a Device whose data directory holds no store (and is empty or absent): verifies the
+  // whole backup first (VerifyBackup's codes; nothing is created when it fails), then
+  // creates a store with fresh device keys and `passphrase`, gives it the backup's vault
+  // keys and applies every change of the backup; then, with `options.enrol_with`, enrols it
+  // through the recovery member. Leaves the device unlocked. A failure after the store was
+  // created wipes it: no store is left behind. kAlreadyExists when a store (or any file) is
+  // in the data directory. The restored device never writes as the device the backup came
+  // from: it has its own identity and its own chain.
+  Result<RestoreResult> RestoreBackup(const std::string& path, const backup::BackupSecret& secret,
+                                      const RestoreOptions& options, std::string_view passphrase);
+  // The store's integrity check (parley/core/integrity.h). REQUIRES unlocked().
+  Result<log::IntegrityReport> CheckIntegrity();
 
   // ---- Relays ----
   // Pins a relay from its pairing code ("parley-relay:..."). kAlreadyExists when that key is
