@@ -37,6 +37,10 @@ std::string_view Blob(sqlite3_stmt* s, int i) {
 Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>& replica, const backup::Manifest& manifest,
                    const std::string& path, const backup::BackupSecret& secret, bool keep_enrol_secret,
                    std::uint64_t* restored) {
+  // Opening a replica creates the change log's tables.
+  if (replica == nullptr) {
+    PARLEY_ASSIGN_OR_RETURN(replica, log::Replica::Open(store, env.clock()));
+  }
   replica.reset();
   sqlite3* db = store.db();
   {
@@ -235,7 +239,14 @@ Result<RestoreResult> Device::RestoreBackup(const std::string& path, const backu
         PARLEY_ASSIGN_OR_RETURN(log::InviteMade made_invite, temp_replica->InviteDevice(d.replica->DevicePairingCode()));
         auto joined = d.replica->JoinVault(made_invite.invite);
         std::fill(made_invite.invite.begin(), made_invite.invite.end(), std::uint8_t{0});
-        return joined.status();
+        PARLEY_RETURN_IF_ERROR(joined.status());
+        // An admin, like the device it replaces: the recovery member promotes it, and this
+        // device takes that change too.
+        const crypto::Bytes& self = d.store->device().identity.public_key;
+        PARLEY_RETURN_IF_ERROR(temp_replica->SetRole(std::string(self.begin(), self.end()), true));
+        PARLEY_ASSIGN_OR_RETURN(log::VersionVector known, d.replica->Known());
+        PARLEY_ASSIGN_OR_RETURN(std::vector<pb::Change> promotion, temp_replica->ChangesSince(known));
+        return d.replica->Apply(promotion).status();
       }();
       temp_replica.reset();
       (void)temp->Lock();
