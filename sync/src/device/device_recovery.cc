@@ -1,6 +1,9 @@
 // Device: the vault's recovery key, its recovery member, and recovering a vault on a new
 // device (docs/recovery.md).
 #include <algorithm>
+#include <cstring>
+#include <map>
+#include <optional>
 
 #include "device_impl.h"
 #include "parley/core/enrolment.h"
@@ -15,15 +18,26 @@ namespace {
 // member's), and the relays that confirmed holding it (by the relay's static key, so that
 // a relay unpinned and pinned again is asked again).
 constexpr char kSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS device_recovery(
-  member BLOB PRIMARY KEY,
-  seal BLOB NOT NULL,
-  sealed BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS device_recovery_parts(
+  member BLOB NOT NULL,
+  part INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  PRIMARY KEY(member, part)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS device_recovery_published(
   relay_key BLOB NOT NULL,
   member BLOB NOT NULL,
   PRIMARY KEY(relay_key, member)) WITHOUT ROWID;
 )sql";
+
+// A recovery invite travels in parts, each sealed on its own to the recovery member, so
+// that it fits relay envelopes however long the vault's membership history is:
+//   part = "PRIP" || BLAKE2b-256(invite) || index (1 byte) || count (1 byte) || bytes
+constexpr std::string_view kPartMagic = "PRIP";
+constexpr std::size_t kPartHeader = 4 + crypto::kHashSize + 2;
+// Envelope room left for a part's bytes (the seal adds 48 bytes; the rest is margin).
+constexpr std::size_t kPartBytes = wire::kMaxEnvelopeBytes - 128 - kPartHeader;
+// A relay keeps at most 14 envelopes per recipient (docs/wire-protocol.md).
+constexpr std::size_t kMaxParts = 14;
 
 // The name the recovery member has in the vault's member list.
 constexpr std::string_view kRecoveryMemberName = "recovery key";
@@ -40,21 +54,104 @@ std::string RandomHex(Env& env, std::size_t bytes) {
 
 // The kept recovery invite, if any.
 struct KeptInvite {
-  crypto::Bytes member;  // identity key (raw)
-  crypto::Bytes sealed;  // the invite sealed to the member's sealing key
+  crypto::Bytes member;               // identity key (raw)
+  std::vector<crypto::Bytes> sealed;  // its parts, each sealed to the member's sealing key
 };
 
 Result<std::optional<KeptInvite>> LoadKept(sqlite3* db) {
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema));
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db, "SELECT member, sealed FROM device_recovery LIMIT 1"));
-  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<KeptInvite>();
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db, "SELECT member, sealed FROM device_recovery_parts ORDER BY member, part"));
   KeptInvite k;
-  k.member.assign(s.Blob(0).begin(), s.Blob(0).end());
-  k.sealed.assign(s.Blob(1).begin(), s.Blob(1).end());
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (k.member.empty()) k.member.assign(s.Blob(0).begin(), s.Blob(0).end());
+    k.sealed.emplace_back(s.Blob(1).begin(), s.Blob(1).end());
+  }
+  if (k.member.empty()) return std::optional<KeptInvite>();
   return std::optional<KeptInvite>(std::move(k));
 }
+
+// The invite in parts sealed to `seal` (kUnsupported when it needs more than kMaxParts).
+Result<std::vector<crypto::Bytes>> SealParts(crypto::ByteView seal, crypto::ByteView invite) {
+  const std::size_t count = std::max<std::size_t>(1, (invite.size() + kPartBytes - 1) / kPartBytes);
+  if (count > kMaxParts) {
+    return DeviceError(Code::kUnsupported, "the vault's membership history is too long for a recovery invite on a relay");
+  }
+  crypto::Hasher h;
+  const crypto::Hash digest = h.Update(invite).Final256();
+  std::vector<crypto::Bytes> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t from = i * kPartBytes;
+    const std::size_t n = std::min(kPartBytes, invite.size() - from);
+    crypto::Bytes part(kPartHeader + n);
+    std::memcpy(part.data(), kPartMagic.data(), kPartMagic.size());
+    std::memcpy(part.data() + 4, digest.data(), digest.size());
+    part[4 + crypto::kHashSize] = static_cast<std::uint8_t>(i);
+    part[5 + crypto::kHashSize] = static_cast<std::uint8_t>(count);
+    if (n > 0) std::memcpy(part.data() + kPartHeader, invite.data() + from, n);
+    out.push_back(crypto::SealTo(seal, part));
+    std::fill(part.begin(), part.end(), std::uint8_t{0});
+  }
+  return out;
+}
+
+// Parts opened from envelopes, by the digest of the invite they belong to.
+struct PartSet {
+  std::vector<std::optional<crypto::Bytes>> parts;
+};
+struct Assembly {
+  std::map<std::string, PartSet> by_digest;
+  ~Assembly() {
+    for (auto& [d, set] : by_digest) {
+      for (auto& p : set.parts) {
+        if (p.has_value()) std::fill(p->begin(), p->end(), std::uint8_t{0});
+      }
+    }
+  }
+  // Takes an opened part; false when it is not one.
+  bool Add(const crypto::Bytes& opened) {
+    if (opened.size() < kPartHeader ||
+        std::string_view(reinterpret_cast<const char*>(opened.data()), 4) != kPartMagic) {
+      return false;
+    }
+    const std::string digest(reinterpret_cast<const char*>(opened.data()) + 4, crypto::kHashSize);
+    const std::size_t index = opened[4 + crypto::kHashSize];
+    const std::size_t count = opened[5 + crypto::kHashSize];
+    if (count == 0 || count > kMaxParts || index >= count) return false;
+    PartSet& set = by_digest[digest];
+    if (set.parts.size() != count) {
+      if (!set.parts.empty()) return false;  // parts that disagree on the count
+      set.parts.resize(count);
+    }
+    set.parts[index] = crypto::Bytes(opened.begin() + static_cast<std::ptrdiff_t>(kPartHeader), opened.end());
+    return true;
+  }
+  // The complete invites whose bytes match their digest.
+  std::vector<crypto::Bytes> Complete() const {
+    std::vector<crypto::Bytes> out;
+    for (const auto& [digest, set] : by_digest) {
+      crypto::Bytes whole;
+      bool complete = true;
+      for (const auto& p : set.parts) {
+        if (!p.has_value()) {
+          complete = false;
+          break;
+        }
+        whole.insert(whole.end(), p->begin(), p->end());
+      }
+      crypto::Hasher h;
+      const crypto::Hash got = h.Update(whole).Final256();
+      if (complete && std::string(reinterpret_cast<const char*>(got.data()), got.size()) == digest) {
+        out.push_back(std::move(whole));
+      } else {
+        std::fill(whole.begin(), whole.end(), std::uint8_t{0});
+      }
+    }
+    return out;
+  }
+};
 
 Result<bool> Confirmed(sqlite3* db, crypto::ByteView relay_key, crypto::ByteView member) {
   Stmt s;
@@ -88,19 +185,23 @@ Result<std::string> Device::Impl::IssueRecoveryKey() {
   const crypto::SignKeyPair identity = key.Identity();
   const crypto::DhKeyPair seal = key.Seal();
   // Sealed to the recovery member: the relay learns nothing from it (docs/recovery.md).
-  crypto::Bytes sealed = crypto::SealTo(seal.public_key, made.invite);
+  auto parts = SealParts(seal.public_key, made.invite);
   std::fill(made.invite.begin(), made.invite.end(), std::uint8_t{0});
-  if (sealed.size() > wire::kMaxEnvelopeBytes) {
-    return DeviceError(Code::kUnsupported, "the recovery invite is too large for a relay envelope");
-  }
+  if (!parts.ok()) return parts.status();
   sqlite3* db = store->db();
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema));
   {
     PARLEY_ASSIGN_OR_RETURN(auto tx, ImmediateTransaction::Begin(db));
-    PARLEY_RETURN_IF_ERROR(Exec(db, "DELETE FROM device_recovery; DELETE FROM device_recovery_published;"));
+    PARLEY_RETURN_IF_ERROR(Exec(db, "DELETE FROM device_recovery_parts; DELETE FROM device_recovery_published;"));
     Stmt ins;
-    PARLEY_RETURN_IF_ERROR(ins.Prepare(db, "INSERT INTO device_recovery(member, seal, sealed) VALUES(?1, ?2, ?3)"));
-    PARLEY_RETURN_IF_ERROR(ins.BindBlob(1, identity.public_key).BindBlob(2, seal.public_key).BindBlob(3, sealed).Run());
+    PARLEY_RETURN_IF_ERROR(ins.Prepare(db, "INSERT INTO device_recovery_parts(member, part, sealed) VALUES(?1, ?2, ?3)"));
+    for (std::size_t i = 0; i < parts->size(); ++i) {
+      PARLEY_RETURN_IF_ERROR(ins.BindBlob(1, identity.public_key)
+                                 .Bind(2, static_cast<std::int64_t>(i))
+                                 .BindBlob(3, (*parts)[i])
+                                 .Run());
+      ins.Reset();
+    }
     PARLEY_RETURN_IF_ERROR(tx.Commit());
   }
   issued_recovery_key = key.Text();
@@ -118,7 +219,11 @@ Result<std::vector<InvitePublication>> Device::Impl::PublishRecoveryInvite(
   for (const auto& r : relays) {
     PARLEY_ASSIGN_OR_RETURN(bool done, Confirmed(db, r.public_key, kept->member));
     if (done) continue;
-    Status st = client->PutEnvelope(r.id, kept->member, kept->sealed, &canceller);
+    Status st = Status::Ok();
+    for (const auto& part : kept->sealed) {
+      st = client->PutEnvelope(r.id, kept->member, part, &canceller);
+      if (!st.ok()) break;
+    }
     if (st.code() == Code::kCancelled) return st;
     if (st.ok()) {
       Stmt ins;
@@ -227,23 +332,60 @@ Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, 
     if (!added.ok() && added.status().code() != Code::kAlreadyExists) return added.status();
   }
   Device::Impl& t = DeviceAccess::Of(*temp);
-  auto joined = temp->JoinThroughRelays();
-  if (!joined.ok()) {
-    if (t.client != nullptr && t.client->last_revocation().has_value()) {
-      return DeviceError(Code::kPermissionDenied,
-                         "this recovery key was replaced by a newer one (`parley vault recovery-key --rotate`); "
-                         "use the newest recovery key of the vault");
+  PARLEY_RETURN_IF_ERROR(t.OpenSync());
+  // The parts of the invite sealed to the recovery member, from every relay.
+  Assembly assembly;
+  Status relay_error = Status::Ok();
+  bool revoked = false;
+  {
+    PARLEY_ASSIGN_OR_RETURN(auto relays, t.state->Relays());
+    sync::Canceller& cancel = t.FreshCanceller();
+    for (const auto& r : relays) {
+      auto envelopes = t.client->ListEnvelopes(r.id, &cancel);
+      revoked = revoked || t.client->last_revocation().has_value();
+      if (!envelopes.ok()) {
+        if (envelopes.status().code() == Code::kCancelled) return envelopes.status();
+        if (relay_error.ok()) relay_error = envelopes.status();
+        continue;
+      }
+      for (const auto& e : *envelopes) {
+        auto opened = crypto::OpenSealed(t.store->device().seal, e.sealed);
+        if (!opened.ok()) continue;
+        (void)assembly.Add(*opened);
+        std::fill(opened->begin(), opened->end(), std::uint8_t{0});
+      }
     }
-    if (joined.status().code() == Code::kNotFound) {
-      return DeviceError(Code::kNotFound,
-                         "no relay holds a vault for this recovery key; check the key, and that the vault's relay "
-                         "is pinned (`parley relay list`)");
-    }
-    return joined.status();
   }
-  if (!joined->synced.empty() &&
-      std::none_of(joined->synced.begin(), joined->synced.end(), [](const RelaySyncResult& r) { return r.status.ok(); })) {
-    return joined->synced.front().status;
+  if (revoked) {
+    return DeviceError(Code::kPermissionDenied,
+                       "this recovery key was replaced by a newer one (`parley vault recovery-key --rotate`); "
+                       "use the newest recovery key of the vault");
+  }
+  std::optional<JoinResult> joined;
+  Status refused = Status::Ok();
+  for (auto& invite : assembly.Complete()) {
+    auto accepted = temp->JoinWithInvite(invite);
+    std::fill(invite.begin(), invite.end(), std::uint8_t{0});
+    if (accepted.ok()) {
+      joined = std::move(*accepted);
+      break;
+    }
+    if (refused.ok()) refused = accepted.status();
+  }
+  if (!joined.has_value()) {
+    if (!refused.ok()) return refused;
+    if (!relay_error.ok()) return relay_error;
+    return DeviceError(Code::kNotFound,
+                       "no relay holds a vault for this recovery key; check the key, and that the vault's relay "
+                       "is pinned (`parley relay list`)");
+  }
+  // The vault's whole history, and the epoch keys sealed to the recovery member since.
+  {
+    PARLEY_ASSIGN_OR_RETURN(SyncResult history, temp->Sync());
+    if (!history.any_ok()) {
+      return history.relays.empty() ? DeviceError(Code::kUnavailable, "no relay answered")
+                                    : history.relays.front().status;
+    }
   }
   RecoveryEnrolment out;
   out.vault_id = joined->vault.id;
