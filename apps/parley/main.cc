@@ -24,6 +24,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddRelayCommands(commands);
   parley::cli::AddDeviceSyncCommands(commands);
   parley::cli::AddMemberCommands(commands);
+  parley::cli::AddRecoveryCommands(commands);
   return commands;
 }
 
@@ -40,7 +41,8 @@ void PrintHelp(const std::vector<Command>& commands, const Command* only) {
     std::printf("  %s\n      %s\n", parley::cli::UsageLine(c).c_str(), c.summary.c_str());
   }
   std::printf(
-      "\nenvironment: PARLEY_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE, PARLEY_ARGON2=min (tests only)\n"
+      "\nenvironment: PARLEY_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE, PARLEY_RECOVERY_KEY (recover),\n"
+      "             PARLEY_ARGON2=min (tests only)\n"
       "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
       "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"
       "            9 I/O, 10 internal, 11 this device was revoked and wiped, 12 refused by a\n"

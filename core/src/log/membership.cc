@@ -305,7 +305,11 @@ Status ReplicaImpl::SetRole(std::string_view identity, bool admin) {
   if (d->admin == admin) {
     return Error(Domain::kLog, Code::kAlreadyExists, admin ? "that device is already an admin" : "that device is not an admin");
   }
-  if (!admin && membership_.AdminCount() == 1) {
+  if (d->recovery) {
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "the recovery key is always an admin; replace it with `parley vault recovery-key --rotate`");
+  }
+  if (!admin && (membership_.AdminCount() == 1 || membership_.DeviceAdminCount() == 1)) {
     return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be demoted; promote another device first");
   }
   PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
@@ -366,7 +370,7 @@ Status ReplicaImpl::Revoke(std::string_view identity) {
                  "a device cannot revoke itself; revoke it from another admin device (or wipe it)");
   }
   PARLEY_ASSIGN_OR_RETURN(const DeviceMembership* d, CurrentMember(identity));
-  if (d->admin && membership_.AdminCount() == 1) {
+  if (d->admin && (membership_.AdminCount() == 1 || (!d->recovery && membership_.DeviceAdminCount() == 1))) {
     return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be revoked");
   }
   std::uint64_t after_seq = 0;
@@ -401,7 +405,7 @@ Result<bool> ReplicaImpl::HealEpoch() {
   return true;
 }
 
-Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
+Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code, InviteRole role) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(pairing_code));
   struct ScrubSecret {
     crypto::Bytes& b;
@@ -445,7 +449,8 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
     std::vector<std::uint32_t> epochs;
     for (const store::VaultKey& k : store_.vault()->epochs) epochs.push_back(k.epoch);
     PARLEY_RETURN_IF_ERROR(
-        tx->AddMember(info.identity, info.kx, kRoleMember, info.name, info.seal, info.seal_cert, epochs));
+        tx->AddMember(info.identity, info.kx, role.admin || role.recovery ? kRoleAdmin : kRoleMember, info.name,
+                      info.seal, info.seal_cert, epochs, role.recovery));
     PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
     (void)id;
   }

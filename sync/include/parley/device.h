@@ -59,6 +59,10 @@
 
 namespace parley {
 
+namespace internal {
+class DeviceAccess;  // the implementation's own access to a Device's state
+}  // namespace internal
+
 struct DeviceOptions {
   Env* env = nullptr;             // required; borrowed
   KeyStore* key_store = nullptr;  // required; borrowed (the platform's key store)
@@ -75,6 +79,9 @@ struct CreateOptions {
   // When set, the device's keys are those the recovery key derives: the device acts as the
   // vault's recovery member (docs/recovery.md). Borrowed for the call.
   const recovery::RecoveryKey* identity_from = nullptr;
+  // When a vault is created (here or by CreateVault): issue its recovery key and enrol its
+  // recovery member (docs/recovery.md); TakeRecoveryKey() then returns the key once.
+  bool issue_recovery_key = true;
 };
 
 // The vault this device belongs to.
@@ -234,6 +241,9 @@ struct MemberSummary {
   std::uint64_t revoked_after_seq = 0;  // its changes numbered above this are refused everywhere
   bool can_receive_keys = false;  // enrolled with a sealing key: new epoch keys reach it
   bool is_self = false;           // this device
+  // The vault's recovery member: an admin whose keys a recovery key derives; it exists only
+  // on paper (docs/recovery.md). Not counted as "the last admin" by Demote and Revoke.
+  bool recovery = false;
 };
 
 // What Promote, Demote or Revoke did: the member as it stands after the change, and the
@@ -241,6 +251,26 @@ struct MemberSummary {
 struct MembershipChange {
   MemberSummary member;
   std::vector<RelaySyncResult> synced;
+};
+
+// Recovery (docs/recovery.md).
+// What Recover() did.
+struct RecoveryResult {
+  VaultSummary vault;
+  std::string recovery_member;     // hex of the recovery member's identity key that enrolled this device
+  std::string safety_code;         // of the invite the recovery member made for this device
+  std::uint64_t changes = 0;       // changes held here after the recovery: the vault's history
+  std::uint64_t records = 0;       // records (not deleted)
+  std::uint64_t conflicts = 0;     // conflicted fields, kept as they were
+  std::uint64_t members = 0;       // current members, this device included
+  std::vector<RelaySyncResult> synced;  // this device's first sync, one per pinned relay
+};
+// What RotateRecoveryKey() did.
+struct RecoveryKeyRotation {
+  std::string recovery_key;  // the new key's text: show it once, never store it
+  std::string revoked;       // hex of the old recovery member (empty when the vault had none)
+  std::vector<RelaySyncResult> synced;          // the publishing Sync(); empty without relays
+  std::vector<InvitePublication> published;     // the new recovery invite, per pinned relay
 };
 
 // Who revoked this device, as far as the changes it received say (kRevokedAndWiped).
@@ -341,7 +371,35 @@ class Device {
   Result<std::string> PairingCode();
   // nullopt when the device belongs to no vault yet.
   Result<std::optional<VaultSummary>> Vault();
+  // Creates a vault with this device as its admin (and, unless
+  // CreateOptions::issue_recovery_key was false at Create, its recovery key).
   Status CreateVault(std::string_view name);
+
+  // ---- Recovery key ---- (docs/recovery.md)
+  // The text of the recovery key issued by the last Create (with a vault), CreateVault or
+  // RotateRecoveryKey of this Device object, once: a second call, or a call after Lock(),
+  // returns kNotFound. The key is never stored on the device; it exists only in this call's
+  // result (and on the paper it is written on).
+  Result<std::string> TakeRecoveryKey();
+  // On a device that belongs to no vault yet, with at least one pinned relay: restores the
+  // vault whose recovery key `recovery_key` is (typed by a person: case, spaces and dashes
+  // do not matter). Acts as the recovery member in a temporary store inside the data
+  // directory, which fetches the invite sealed to it and the history from the relays and
+  // enrols this device as an admin; then this device joins and syncs the whole history,
+  // and the temporary store is wiped (also when a step fails). Codes: kInvalidArgument for a
+  // mistyped key (the message says which check failed); kNotFound when no relay is pinned,
+  // or "no relay holds a vault for this recovery key"; kPermissionDenied "this recovery key
+  // was replaced by a newer one" when the relays refuse it as revoked; kAlreadyExists when
+  // this device already belongs to a vault; kConflict when another recovery with the same
+  // key got in first (try again); relay errors pass through. A failed call leaves this
+  // device as it was (no vault), and can be retried.
+  Result<RecoveryResult> Recover(std::string_view recovery_key);
+  // On an admin device: issues a new recovery key (a new recovery member, invited as an
+  // admin) and revokes the old recovery member (a new epoch: the old key reads nothing
+  // written afterwards and relays refuse it), then publishes with one Sync() and puts the
+  // new invite on every pinned relay. kPermissionDenied when this device is not an admin;
+  // kNotFound without a vault. The new key is in the result (and TakeRecoveryKey() once).
+  Result<RecoveryKeyRotation> RotateRecoveryKey();
 
   // ---- Members ---- (docs/membership.md)
   // Every device ever enrolled in the vault, current and revoked, ordered by name then id.
@@ -465,6 +523,7 @@ class Device {
   struct Impl;
 
  private:
+  friend class internal::DeviceAccess;
   explicit Device(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
