@@ -94,6 +94,7 @@ void AddRelayCommands(std::vector<Command>& commands);
 void AddDeviceSyncCommands(std::vector<Command>& commands);
 void AddMemberCommands(std::vector<Command>& commands);
 void AddRecoveryCommands(std::vector<Command>& commands);
+void AddBackupCommands(std::vector<Command>& commands);
 
 // Shows a recovery key once (docs/recovery.md): the text, what to do with it, and a QR code
 // when stdout is a wide enough terminal (`force_qr`: always; `no_qr`: never).

@@ -25,6 +25,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddDeviceSyncCommands(commands);
   parley::cli::AddMemberCommands(commands);
   parley::cli::AddRecoveryCommands(commands);
+  parley::cli::AddBackupCommands(commands);
   return commands;
 }
 
