@@ -139,16 +139,15 @@ Status Restore(App& app, const Invocation& inv) {
   }
   PARLEY_ASSIGN_OR_RETURN(Opener opener, OpenerFor(app, inv, path));
   // A passphrase backup: the recovery key, when given too, enrols the device.
-  std::optional<recovery::RecoveryKey> enrol;
-  if (opener.key.has_value()) {
-    enrol = *recovery::RecoveryKey::FromSecret(opener.key->secret().view());
-  } else {
-    PARLEY_ASSIGN_OR_RETURN(enrol, RecoveryKeyFrom(inv, /*ask=*/false));
+  std::optional<recovery::RecoveryKey> extra;
+  if (!opener.key.has_value()) {
+    PARLEY_ASSIGN_OR_RETURN(extra, RecoveryKeyFrom(inv, /*ask=*/false));
   }
+  const recovery::RecoveryKey* enrol = opener.key.has_value() ? &*opener.key : extra.has_value() ? &*extra : nullptr;
   RestoreOptions options;
   PARLEY_ASSIGN_OR_RETURN(options.create.argon2, Cost(app));
   options.create.device_name = inv.Get("name");
-  options.enrol_with = enrol.has_value() ? &*enrol : nullptr;
+  options.enrol_with = enrol;
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
   PARLEY_ASSIGN_OR_RETURN(RestoreResult done, app.device().RestoreBackup(path, opener.secret(), options, View(passphrase)));
   if (app.json()) {
