@@ -104,7 +104,7 @@ TEST_F(BackupCli, BackupWhileAnotherProcessWritesRestoresEverythingCommittedBefo
       ASSERT_EQ(s.exit_code, 0) << s.err;
       auto relays = s.Json()["relays"];
       ASSERT_EQ(relays.size(), 1u);
-      EXPECT_EQ(relays[std::size_t{0}].Find("error"), nullptr) << s.out;
+      EXPECT_TRUE(relays[std::size_t{0}]["error"].is_null()) << s.out;
       EXPECT_EQ(relays[std::size_t{0}]["refused"].AsInt(), 0) << s.out;
     }
   }
