@@ -109,6 +109,12 @@ void AddRelayCommands(std::vector<Command>& commands);
 void AddDeviceSyncCommands(std::vector<Command>& commands);
 void AddMemberCommands(std::vector<Command>& commands);
 void AddPassphraseCommands(std::vector<Command>& commands);
+void AddRecoveryCommands(std::vector<Command>& commands);
+void AddBackupCommands(std::vector<Command>& commands);
+
+// Shows a recovery key once (docs/recovery.md): the text, what to do with it, and a QR code
+// when stdout is a wide enough terminal (`force_qr`: always; `no_qr`: never).
+void PrintRecoveryKey(App& app, const std::string& key, bool force_qr, bool no_qr);
 
 // Prints "Recorded <what> <id> — <detail>" (or {"id", "type"} with --json).
 Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail);

@@ -24,7 +24,7 @@ void NullableTime(JsonWriter& json, std::string_view key, std::int64_t unix_ms) 
 
 void WriteMemberJson(JsonWriter& json, const MemberSummary& m) {
   json.BeginObject().Field("name", m.name).Field("id", m.id).Field("role", m.admin ? "admin" : "member");
-  json.Field("founder", m.founder);
+  json.Field("founder", m.founder).Field("recovery", m.recovery);
   NullableString(json, "enrolled_by", m.enrolled_by);
   NullableString(json, "enrolled_by_name", m.enrolled_by_name);
   NullableTime(json, "enrolled_at", m.enrolled_ms);
@@ -68,22 +68,31 @@ Status Members(App& app, const Invocation&) {
     return Status::Ok();
   }
   Table table({"", "NAME", "ID", "ROLE", "ENROLLED", "LAST CHANGE", "STATUS"}, 60);
-  std::size_t active = 0, admins = 0;
+  // The recovery member is listed (as "recovery key") but is no device: it is not counted.
+  std::size_t active = 0, admins = 0, revoked = 0;
+  bool recovery = false;
   for (const auto& m : members) {
-    active += m.revoked ? 0 : 1;
-    admins += m.admin ? 1 : 0;
-    table.Row({m.is_self ? "*" : "", m.name, ShortId(m.id), m.revoked ? "—" : (m.admin ? "admin" : "member"),
-               Enrolled(m), LastChange(m), Standing(m)});
+    if (m.recovery && !m.revoked) recovery = true;
+    if (!m.recovery) {
+      active += m.revoked ? 0 : 1;
+      admins += m.admin ? 1 : 0;
+      revoked += m.revoked ? 1 : 0;
+    }
+    const std::string role = m.revoked ? "—" : m.recovery ? "recovery key" : m.admin ? "admin" : "member";
+    table.Row({m.is_self ? "*" : "", m.name, ShortId(m.id), role, Enrolled(m), LastChange(m), Standing(m)});
   }
   std::string out = "Vault " + vault->name + ": " + std::to_string(active) + " member(s), " + std::to_string(admins) +
                     " admin(s)";
-  if (active != members.size()) out += ", " + std::to_string(members.size() - active) + " revoked";
+  if (revoked > 0) out += ", " + std::to_string(revoked) + " revoked";
+  out += recovery ? ", a recovery key" : ", no recovery key";
   out += "\n";
   if (!table.empty()) out += table.Render(0);
   out += "* this device\n";
   if (admins == 1) {
-    out += "Only one admin: if its device is lost, nobody can revoke devices or enrol new ones. "
-           "Make a second one with `parley vault promote DEVICE`.\n";
+    out += recovery ? "Only one admin device: if it is lost, `parley recover` with the recovery key makes a new one. "
+                      "A second one avoids that: `parley vault promote DEVICE`.\n"
+                    : "Only one admin: if its device is lost, nobody can revoke devices or enrol new ones. "
+                      "Make a second one with `parley vault promote DEVICE`.\n";
   }
   app.Print(out);
   return Status::Ok();

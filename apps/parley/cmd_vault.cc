@@ -43,16 +43,25 @@ Status Init(App& app, const Invocation& inv) {
     PARLEY_ASSIGN_OR_RETURN(create.wipe_after, ParseWipeAfter(inv.Get("wipe-after")));
   }
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
+  if (inv.Has("qr") && inv.Has("no-qr")) return UsageError("--qr and --no-qr contradict each other");
   PARLEY_RETURN_IF_ERROR(app.device().Create(create, View(passphrase)));
   PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().PairingCode());
   const std::string& vault = create.vault_name;
+  // Shown once, never stored (docs/recovery.md).
+  std::string recovery_key;
+  if (!vault.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(recovery_key, app.device().TakeRecoveryKey());
+  }
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("data_dir", app.data_dir()).Field("keystore_dir", app.keystore_dir());
     json.Field("device", create.device_name);
     json.Key("vault");
     if (vault.empty()) json.Null(); else json.String(vault);
-    json.Field("pairing_code", code).Field("wipe_after", static_cast<std::uint64_t>(create.wipe_after)).EndObject();
+    json.Field("pairing_code", code).Field("wipe_after", static_cast<std::uint64_t>(create.wipe_after));
+    json.Key("recovery_key");
+    if (recovery_key.empty()) json.Null(); else json.String(recovery_key);
+    json.EndObject();
     app.PrintJson(json);
   } else {
     app.Print("Created an encrypted Parley store in " + app.data_dir() + "\n");
@@ -64,6 +73,7 @@ Status Init(App& app, const Invocation& inv) {
           "`parley join INVITE_FILE`\n");
     } else {
       app.Print("  vault:     " + vault + " (this device is its admin)\n");
+      PrintRecoveryKey(app, recovery_key, inv.Has("qr"), inv.Has("no-qr"));
     }
     if (create.wipe_after > 0) {
       app.Print("  wipes itself after " + std::to_string(create.wipe_after) + " failed unlocks\n");
@@ -188,9 +198,9 @@ Status Join(App& app, const Invocation& inv) {
 
 void AddVaultCommands(std::vector<Command>& commands) {
   commands.push_back({{"init"},
-                      "[--name DEVICE] [--vault NAME | --no-vault] [--wipe-after N]",
-                      "create the encrypted store (and a new vault, this device its admin)",
-                      {TextOption("name"), TextOption("vault"), {"no-vault", false}, {"wipe-after", true}},
+                      "[--name DEVICE] [--vault NAME | --no-vault] [--wipe-after N] [--qr | --no-qr]",
+                      "create the encrypted store (and a new vault, this device its admin, and its recovery key)",
+                      {TextOption("name"), TextOption("vault"), {"no-vault", false}, {"wipe-after", true}, {"qr", false}, {"no-qr", false}},
                       0, 0, &Init, /*needs_store=*/false});
   commands.push_back({{"device", "id"}, "[--qr | --no-qr]",
                       "print this device's pairing code (and a QR code when the terminal is wide enough)",

@@ -28,6 +28,8 @@ std::vector<Command> AllCommands() {
   parley::cli::AddDeviceSyncCommands(commands);
   parley::cli::AddMemberCommands(commands);
   parley::cli::AddPassphraseCommands(commands);
+  parley::cli::AddRecoveryCommands(commands);
+  parley::cli::AddBackupCommands(commands);
   return commands;
 }
 
@@ -54,6 +56,7 @@ void PrintHelp(const std::vector<Command>& commands, const Command* only) {
       "(one field per command; Ctrl-D ends it), @edit types it in $VISUAL or $EDITOR: neither\n"
       "shows in ps or the shell history. `parley COMMAND --help` names the command's fields.\n"
       "\nenvironment: PARLEY_PASSPHRASE, PARLEY_NEW_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE,\n"
+      "             PARLEY_RECOVERY_KEY (recover, restore, backup), PARLEY_BACKUP_PASSPHRASE,\n"
       "             PARLEY_ARGON2=min (tests only)\n"
       "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
       "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"

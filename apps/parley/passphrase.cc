@@ -111,6 +111,19 @@ Result<crypto::SecretBytes> AskPassphraseOnTerminal(std::string_view prompt) {
 
 bool HaveTerminal() { return Terminal().ok(); }
 
+Result<crypto::SecretBytes> ReadSecretOnTerminal(std::string_view prompt) {
+  Terminal tty;
+  if (!tty.ok()) return Usage("no terminal to type on");
+  tty.Write(prompt);
+  tty.EchoOff();
+  auto line = ReadLine(tty.fd());
+  tty.EchoOn();
+  tty.Write("\n");
+  if (!line.ok()) return line.status();
+  if (line->empty()) return Usage("nothing typed");
+  return line;
+}
+
 Result<std::string> AskOnTerminal(std::string_view prompt) {
   Terminal tty;
   if (!tty.ok()) return Usage("no terminal to confirm on");

@@ -32,6 +32,10 @@ inline std::string_view View(const crypto::SecretBytes& s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};
 }
 
+// Reads one line from the terminal with echo turned off, after `prompt` (a recovery key
+// typed by hand). Code::kInvalidArgument when there is no terminal or the line is empty.
+Result<crypto::SecretBytes> ReadSecretOnTerminal(std::string_view prompt);
+
 // Asks a yes/no style question on the terminal and returns the typed line (echo on).
 // Code::kInvalidArgument when there is no terminal.
 Result<std::string> AskOnTerminal(std::string_view prompt);

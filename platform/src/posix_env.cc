@@ -51,6 +51,61 @@ Status WriteAll(int fd, const std::uint8_t* p, std::size_t n, const std::string&
   return Status::Ok();
 }
 
+class PosixAtomicFile final : public AtomicFile {
+ public:
+  PosixAtomicFile(int fd, std::string path) : fd_(fd), path_(std::move(path)), tmp_(path_ + ".tmp") {}
+  ~PosixAtomicFile() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+  }
+  Status Append(std::span<const std::uint8_t> data) override {
+    if (fd_ < 0) return Status(Domain::kPlatform, Code::kIoError, "write " + tmp_ + ": already closed");
+    return WriteAll(fd_, data.data(), data.size(), tmp_);
+  }
+  Status Commit() override {
+    if (fd_ < 0) return Status(Domain::kPlatform, Code::kIoError, "commit " + tmp_ + ": already closed");
+    Status s;
+    if (::fsync(fd_) != 0) s = ErrnoStatus(errno, "fsync " + tmp_);
+    if (::close(fd_) != 0 && s.ok()) s = ErrnoStatus(errno, "close " + tmp_);
+    fd_ = -1;
+    if (s.ok() && ::rename(tmp_.c_str(), path_.c_str()) != 0) s = ErrnoStatus(errno, "rename " + tmp_);
+    if (!s.ok()) return s;
+    committed_ = true;
+    return SyncDirPath(DirName(path_));
+  }
+
+ private:
+  static Status SyncDirPath(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "open " + dir);
+    Status s;
+    if (::fsync(fd) != 0) s = ErrnoStatus(errno, "fsync " + dir);
+    ::close(fd);
+    return s;
+  }
+  int fd_;
+  std::string path_, tmp_;
+  bool committed_ = false;
+};
+
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
+    for (;;) {
+      ssize_t r = ::read(fd_, out.data(), out.size());
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return ErrnoStatus(errno, "read " + path_);
+      return static_cast<std::size_t>(r);
+    }
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
 class PosixClock final : public Clock {
  public:
   std::int64_t NowUnixMs() override {
@@ -129,6 +184,20 @@ class PosixEnvImpl final : public Env {
       return s;
     }
     return SyncDir(DirName(path));
+  }
+
+  Result<std::unique_ptr<AtomicFile>> NewAtomicFile(const std::string& path) override {
+    std::string tmp = path + ".tmp";
+    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "remove " + tmp);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return ErrnoStatus(errno, "create " + tmp);
+    return std::unique_ptr<AtomicFile>(new PosixAtomicFile(fd, path));
+  }
+
+  Result<std::unique_ptr<SequentialFile>> OpenSequential(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "open " + path);
+    return std::unique_ptr<SequentialFile>(new PosixSequentialFile(fd, path));
   }
 
   Status ShredFile(const std::string& path) override {

@@ -11,11 +11,12 @@ extern char** environ;
 
 namespace parley::cli_test {
 
-BackgroundParley::BackgroundParley(const Device& device, const std::vector<std::string>& args) {
+BackgroundParley::BackgroundParley(const Device& device, const std::vector<std::string>& args,
+                                   const std::string& binary) {
   const std::string& data = device.data_dir();
   const std::string home = data.substr(0, data.rfind('/'));
   err_path_ = data + ".background-stderr";
-  std::vector<std::string> argv_s = {ParleyBinary(), "--data", data, "--keystore", device.keystore_dir()};
+  std::vector<std::string> argv_s = {binary.empty() ? ParleyBinary() : binary, "--data", data, "--keystore", device.keystore_dir()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());

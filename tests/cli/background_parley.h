@@ -22,7 +22,8 @@ namespace parley::cli_test {
 class BackgroundParley {
  public:
   // Starts `parley --data D --keystore K ARGS...` of `device` (its environment too).
-  BackgroundParley(const Device& device, const std::vector<std::string>& args);
+  // `binary`, when set, runs in place of parley with the same arguments (a test helper).
+  BackgroundParley(const Device& device, const std::vector<std::string>& args, const std::string& binary = {});
   ~BackgroundParley();
   BackgroundParley(const BackgroundParley&) = delete;
   BackgroundParley& operator=(const BackgroundParley&) = delete;

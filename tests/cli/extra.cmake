@@ -9,3 +9,9 @@ add_test(NAME parley_walkthrough
 set_tests_properties(parley_walkthrough PROPERTIES LABELS cli TIMEOUT 300)
 # Enrollment through a real parley-relay process (support/relay_process.h).
 add_dependencies(${target} parley-relay)
+# The writer process of the backup test (backup_test.cc).
+add_executable(parley_note_writer ${dir}/note_writer.cc)
+target_link_libraries(parley_note_writer PRIVATE parley::sync parley::platform_posix)
+parley_warnings(parley_note_writer)
+add_dependencies(${target} parley_note_writer)
+target_compile_definitions(${target} PRIVATE PARLEY_NOTE_WRITER="$<TARGET_FILE:parley_note_writer>")

@@ -305,7 +305,11 @@ Status ReplicaImpl::SetRole(std::string_view identity, bool admin) {
   if (d->admin == admin) {
     return Error(Domain::kLog, Code::kAlreadyExists, admin ? "that device is already an admin" : "that device is not an admin");
   }
-  if (!admin && membership_.AdminCount() == 1) {
+  if (d->recovery) {
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "the recovery key is always an admin; replace it with `parley vault recovery-key --rotate`");
+  }
+  if (!admin && (membership_.AdminCount() == 1 || membership_.DeviceAdminCount() == 1)) {
     return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be demoted; promote another device first");
   }
   PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
@@ -366,7 +370,7 @@ Status ReplicaImpl::Revoke(std::string_view identity) {
                  "a device cannot revoke itself; revoke it from another admin device (or wipe it)");
   }
   PARLEY_ASSIGN_OR_RETURN(const DeviceMembership* d, CurrentMember(identity));
-  if (d->admin && membership_.AdminCount() == 1) {
+  if (d->admin && (membership_.AdminCount() == 1 || (!d->recovery && membership_.DeviceAdminCount() == 1))) {
     return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be revoked");
   }
   std::uint64_t after_seq = 0;
@@ -401,7 +405,7 @@ Result<bool> ReplicaImpl::HealEpoch() {
   return true;
 }
 
-Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
+Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code, InviteRole role) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(pairing_code));
   struct ScrubSecret {
     crypto::Bytes& b;
@@ -445,7 +449,8 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
     std::vector<std::uint32_t> epochs;
     for (const store::VaultKey& k : store_.vault()->epochs) epochs.push_back(k.epoch);
     PARLEY_RETURN_IF_ERROR(
-        tx->AddMember(info.identity, info.kx, kRoleMember, info.name, info.seal, info.seal_cert, epochs));
+        tx->AddMember(info.identity, info.kx, role.admin || role.recovery ? kRoleAdmin : kRoleMember, info.name,
+                      info.seal, info.seal_cert, epochs, role.recovery));
     PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
     (void)id;
   }
@@ -502,12 +507,34 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code) {
 
 Result<Joined> ReplicaImpl::JoinVault(std::span<const std::uint8_t> blob) {
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
-  if (store_.vault().has_value()) {
+  // A device restored from a backup holds the vault's keys and history and still its
+  // enrolment secret, but is not a member: it may join that vault (docs/backup-format.md).
+  const bool restored = store_.vault().has_value() && store_.device().enrol_secret.size() == store::kEnrolSecretSize;
+  if (store_.vault().has_value() && !restored) {
     return Error(Domain::kLog, Code::kAlreadyExists,
                  "this device already belongs to vault \"" + store_.vault()->name +
                      "\"; a device belongs to one vault (join another from a new data directory)");
   }
   PARLEY_ASSIGN_OR_RETURN(CheckedInvite checked, CheckInvite(blob, store_.device()));
+  if (restored) {
+    PARLEY_RETURN_IF_ERROR(RevalidateCaches());
+    if (!crypto::ConstantTimeEqual(crypto::AsBytes(checked.vault), store_.vault()->vault_id)) {
+      return Error(Domain::kLog, Code::kAlreadyExists,
+                   "this device was restored from a backup of vault \"" + store_.vault()->name +
+                       "\" and can join only that vault");
+    }
+    if (author(self_id_).role != kRoleNone) {
+      return Error(Domain::kLog, Code::kAlreadyExists, "this device is already a member of the vault");
+    }
+    // The keys the backup brought and those the invite brings, each epoch once.
+    for (const store::VaultKey& held : store_.vault()->epochs) {
+      if (checked.keys.Epoch(held.epoch) == nullptr) {
+        checked.keys.epochs.push_back(store::VaultKey{held.epoch, crypto::SecretBytes::Copy(held.key.view())});
+      }
+    }
+    std::sort(checked.keys.epochs.begin(), checked.keys.epochs.end(),
+              [](const store::VaultKey& a, const store::VaultKey& b) { return a.epoch < b.epoch; });
+  }
   Joined joined;
   joined.vault = checked.vault;
   joined.vault_name = checked.vault_name;

@@ -39,6 +39,7 @@ std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq,
         r.name = op.add_member().name();
         r.kx = op.add_member().kx_public();
         r.seal = op.add_member().seal_public();
+        r.recovery = op.add_member().recovery();
         r.shared.assign(op.add_member().epochs().begin(), op.add_member().epochs().end());
         if (r.shared.empty()) r.shared.push_back(0);
         break;
@@ -89,6 +90,12 @@ bool Membership::Entitled(std::string_view author, std::uint64_t seq) const {
   return d != nullptr && seq <= d->after_seq;
 }
 
+std::size_t Membership::DeviceAdminCount() const {
+  std::size_t n = 0;
+  for (const auto& [id, d] : devices) n += d.admin && !d.revoked && !d.recovery ? 1 : 0;
+  return n;
+}
+
 std::size_t Membership::AdminCount() const {
   std::size_t n = 0;
   for (const auto& [id, d] : devices) n += d.admin && !d.revoked ? 1 : 0;
@@ -124,6 +131,7 @@ Membership Evaluate(std::string_view founder, const std::vector<MemberOpRow>& op
           t.name = op.name;
           t.kx = op.kx;
           t.seal = op.seal;
+          t.recovery = op.recovery;
           m.epoch_recipients.insert(op.target);  // an invite carries every key its admin holds
         } else if (!t.revoked) {
           if (t.founder && t.name.empty()) {  // the founder's own genesis entry

@@ -36,6 +36,7 @@ struct MemberOpRow {
   std::vector<std::uint32_t> shared;    // kAdd, kNewEpoch: the epochs whose keys it handed out
   std::string key_check;                // kNewEpoch: commits to the new epoch's key
   std::string name, kx, seal;           // kAdd
+  bool recovery = false;                // kAdd: the vault's recovery member (docs/recovery.md)
 };
 
 // The rows of one opened change body (ops that are not about membership are skipped).
@@ -54,6 +55,7 @@ struct DeviceMembership {
   std::uint64_t revoked_hlc = 0;
   std::uint64_t after_seq = kNotRevoked;  // its changes numbered above are refused
   std::string name, kx, seal;
+  bool recovery = false;  // added as the vault's recovery member (docs/recovery.md)
 };
 
 struct Membership {
@@ -72,6 +74,10 @@ struct Membership {
   // after its revocation.
   bool Entitled(std::string_view author, std::uint64_t seq) const;
   std::size_t AdminCount() const;
+  // Current admins other than recovery members: the admins that are devices. Only local
+  // checks use it (a device does not demote or revoke the last one); the rules above count
+  // every admin.
+  std::size_t DeviceAdminCount() const;
 };
 
 // Applies `ops` in the order (hlc, author, seq, index); an operation takes effect when its

@@ -67,4 +67,19 @@ Result<PairingInfo> DecodePairingCode(std::string_view code) {
   return info;
 }
 
+std::string RecoveryMemberPairingCode(const recovery::RecoveryKey& key, std::string_view name) {
+  PairingInfo info;
+  crypto::SignKeyPair identity = key.Identity();
+  info.identity = identity.public_key;
+  info.kx = key.Kx().public_key;
+  info.seal = key.Seal().public_key;
+  info.seal_cert = MakeSealCertificate(identity, info.seal);
+  const crypto::SecretBytes secret = key.EnrolSecret();
+  info.secret.assign(secret.data(), secret.data() + secret.size());
+  info.name = std::string(name);
+  std::string code = EncodePairingCode(info);
+  std::fill(info.secret.begin(), info.secret.end(), std::uint8_t{0});
+  return code;
+}
+
 }  // namespace parley::log

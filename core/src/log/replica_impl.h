@@ -69,7 +69,7 @@ class ReplicaImpl final : public Replica {
   Status CreateVault(std::string_view name) override;
   bool HasVault() const override;
   std::string DevicePairingCode() const override;
-  Result<InviteMade> InviteDevice(std::string_view pairing_code) override;
+  Result<InviteMade> InviteDevice(std::string_view pairing_code, InviteRole role = {}) override;
   Result<Joined> JoinVault(std::span<const std::uint8_t> invite) override;
   Status SetRole(std::string_view identity, bool admin) override;
   Status Revoke(std::string_view identity) override;

@@ -124,6 +124,7 @@ Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revok
     m.revoked_hlc = d.revoked_hlc;
     m.revoked_after_seq = d.revoked ? d.after_seq : 0;
     m.has_seal_key = !d.seal.empty();
+    m.recovery = d.recovery;
     last.Reset();
     last.BindBlob(1, crypto::AsBytes(identity));
     PARLEY_ASSIGN_OR_RETURN(bool row, last.Step());

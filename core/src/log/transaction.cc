@@ -208,7 +208,7 @@ Status LocalTransaction::Restore(const RecordId& record) {
 
 Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name,
                                    crypto::ByteView seal, crypto::ByteView seal_certificate,
-                                   const std::vector<std::uint32_t>& epochs) {
+                                   const std::vector<std::uint32_t>& epochs, bool recovery) {
   PARLEY_RETURN_IF_ERROR(Usable());
   pb::Op* op = body_.add_ops();
   pb::AddMember* m = op->mutable_add_member();
@@ -219,6 +219,7 @@ Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView k
   if (!seal_certificate.empty()) m->set_seal_certificate(seal_certificate.data(), seal_certificate.size());
   m->set_name(std::string(name.substr(0, std::min<std::size_t>(name.size(), kMaxNameSize))));
   for (std::uint32_t e : epochs) m->add_epochs(e);
+  if (recovery) m->set_recovery(true);
   membership_ = true;
   return Status::Ok();
 }

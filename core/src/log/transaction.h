@@ -35,7 +35,7 @@ class LocalTransaction final : public Transaction {
   // `seal` and `seal_certificate` may be empty (a device enrolled before sealing keys).
   Status AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name,
                    crypto::ByteView seal, crypto::ByteView seal_certificate,
-                   const std::vector<std::uint32_t>& epochs = {});
+                   const std::vector<std::uint32_t>& epochs = {}, bool recovery = false);
   // Membership operations (docs/membership.md); the caller checks the rules first.
   Status SetRole(std::string_view identity, bool admin);
   Status RevokeMember(std::string_view identity, std::uint64_t after_seq);

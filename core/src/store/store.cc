@@ -355,7 +355,7 @@ const DeviceKeys& Store::device() const { return impl_->keys.device; }
 const std::optional<VaultKeys>& Store::vault() const { return impl_->keys.vault; }
 const std::string& Store::data_dir() const { return impl_->data_dir; }
 
-Status Store::SetVault(VaultKeys vault) {
+Status Store::SetVault(VaultKeys vault, bool keep_enrol_secret) {
   Impl& impl = *impl_;
   if (impl.locked) return StoreError(Code::kLocked, "the store is locked");
   if (vault.vault_id.size() != 32) return StoreError(Code::kInvalidArgument, "a vault id is 32 bytes");
@@ -363,7 +363,14 @@ Status Store::SetVault(VaultKeys vault) {
     if (e.key.size() != 32) return StoreError(Code::kInvalidArgument, "a vault epoch key is 32 bytes");
   }
   std::optional<VaultKeys> previous = std::move(impl.keys.vault);
-  crypto::SecretBytes previous_secret = std::move(impl.keys.device.enrol_secret);
+  crypto::SecretBytes previous_secret;
+  if (keep_enrol_secret) {
+    if (impl.keys.device.enrol_secret.size() > 0) {
+      previous_secret = crypto::SecretBytes::Copy(impl.keys.device.enrol_secret.view());
+    }
+  } else {
+    previous_secret = std::move(impl.keys.device.enrol_secret);
+  }
   impl.keys.vault = std::move(vault);
   if (impl.env == nullptr) return Status::Ok();  // in-memory store: nothing to persist
   KeyFileData updated = impl.key_file;

@@ -46,8 +46,10 @@
 #include <string_view>
 #include <vector>
 
+#include "parley/core/backup.h"
 #include "parley/core/bundle.h"
 #include "parley/core/crypto.h"
+#include "parley/core/integrity.h"
 #include "parley/core/model.h"
 #include "parley/core/recovery_key.h"
 #include "parley/core/replica.h"
@@ -56,6 +58,10 @@
 #include "parley/sync/sync_options.h"
 
 namespace parley {
+
+namespace internal {
+class DeviceAccess;  // the implementation's own access to a Device's state
+}  // namespace internal
 
 struct DeviceOptions {
   Env* env = nullptr;             // required; borrowed
@@ -73,6 +79,9 @@ struct CreateOptions {
   // When set, the device's keys are those the recovery key derives: the device acts as the
   // vault's recovery member (docs/recovery.md). Borrowed for the call.
   const recovery::RecoveryKey* identity_from = nullptr;
+  // When a vault is created (here or by CreateVault): issue its recovery key and enrol its
+  // recovery member (docs/recovery.md); TakeRecoveryKey() then returns the key once.
+  bool issue_recovery_key = true;
   // Wipe the store after this many consecutive failed unlocks; 0: never (SetWipeAfter).
   std::uint32_t wipe_after = 0;
 };
@@ -244,6 +253,9 @@ struct MemberSummary {
   std::uint64_t revoked_after_seq = 0;  // its changes numbered above this are refused everywhere
   bool can_receive_keys = false;  // enrolled with a sealing key: new epoch keys reach it
   bool is_self = false;           // this device
+  // The vault's recovery member: an admin whose keys a recovery key derives; it exists only
+  // on paper (docs/recovery.md). Not counted as "the last admin" by Demote and Revoke.
+  bool recovery = false;
 };
 
 // What Promote, Demote or Revoke did: the member as it stands after the change, and the
@@ -251,6 +263,26 @@ struct MemberSummary {
 struct MembershipChange {
   MemberSummary member;
   std::vector<RelaySyncResult> synced;
+};
+
+// Recovery (docs/recovery.md).
+// What Recover() did.
+struct RecoveryResult {
+  VaultSummary vault;
+  std::string recovery_member;     // hex of the recovery member's identity key that enrolled this device
+  std::string safety_code;         // of the invite the recovery member made for this device
+  std::uint64_t changes = 0;       // changes held here after the recovery: the vault's history
+  std::uint64_t records = 0;       // records (not deleted)
+  std::uint64_t conflicts = 0;     // conflicted fields, kept as they were
+  std::uint64_t members = 0;       // current members, this device included
+  std::vector<RelaySyncResult> synced;  // this device's first sync, one per pinned relay
+};
+// What RotateRecoveryKey() did.
+struct RecoveryKeyRotation {
+  std::string recovery_key;  // the new key's text: show it once, never store it
+  std::string revoked;       // hex of the old recovery member (empty when the vault had none)
+  std::vector<RelaySyncResult> synced;          // the publishing Sync(); empty without relays
+  std::vector<InvitePublication> published;     // the new recovery invite, per pinned relay
 };
 
 // Who revoked this device, as far as the changes it received say (kRevokedAndWiped).
@@ -281,6 +313,38 @@ struct DeviceEvent {
   Revocation revocation;                    // kRevokedAndWiped only
 };
 using EventHandler = std::function<void(const DeviceEvent&)>;
+
+// Backups (docs/backup-format.md).
+struct BackupResult {
+  backup::Summary summary;
+  VaultSummary vault;
+};
+struct BackupInfo {
+  backup::Summary summary;
+  VaultSummary vault;
+  std::string device_name;       // the device it was taken from
+  std::int64_t created_unix_ms = 0;
+  std::size_t epochs = 0;        // vault keys it holds
+};
+struct RestoreOptions {
+  // The new device: its name (empty: the backup's device name + " (restored)") and the
+  // Argon2id parameters of its passphrase. `vault_name` and `identity_from` are ignored: a
+  // restored device always has fresh keys of its own.
+  CreateOptions create;
+  // When set, the restored device enrols itself as an admin through the vault's recovery
+  // member (it may be the key the backup was made with). Borrowed for the call.
+  const recovery::RecoveryKey* enrol_with = nullptr;
+};
+struct RestoreResult {
+  VaultSummary vault;
+  std::string from_device;     // the name of the device the backup was taken from
+  std::uint64_t changes = 0;   // changes restored
+  bool enrolled = false;       // a member of the vault (through the recovery member)
+  // Why not, when not enrolled ("no recovery key was given", "the vault has no recovery
+  // member"...): an admin enrols it with `device invite` and `join` (its pairing code).
+  std::string not_enrolled_reason;
+  std::string pairing_code;    // when not enrolled
+};
 
 // Initializes the cryptographic library. Call once before anything else (Device::Open also
 // does); idempotent and thread-safe. Code::kInternal when libsodium cannot start.
@@ -335,7 +399,35 @@ class Device {
   Result<std::string> PairingCode();
   // nullopt when the device belongs to no vault yet.
   Result<std::optional<VaultSummary>> Vault();
+  // Creates a vault with this device as its admin (and, unless
+  // CreateOptions::issue_recovery_key was false at Create, its recovery key).
   Status CreateVault(std::string_view name);
+
+  // ---- Recovery key ---- (docs/recovery.md)
+  // The text of the recovery key issued by the last Create (with a vault), CreateVault or
+  // RotateRecoveryKey of this Device object, once: a second call, or a call after Lock(),
+  // returns kNotFound. The key is never stored on the device; it exists only in this call's
+  // result (and on the paper it is written on).
+  Result<std::string> TakeRecoveryKey();
+  // On a device that belongs to no vault yet, with at least one pinned relay: restores the
+  // vault whose recovery key `recovery_key` is (typed by a person: case, spaces and dashes
+  // do not matter). Acts as the recovery member in a temporary store inside the data
+  // directory, which fetches the invite sealed to it and the history from the relays and
+  // enrols this device as an admin; then this device joins and syncs the whole history,
+  // and the temporary store is wiped (also when a step fails). Codes: kInvalidArgument for a
+  // mistyped key (the message says which check failed); kNotFound when no relay is pinned,
+  // or "no relay holds a vault for this recovery key"; kPermissionDenied "this recovery key
+  // was replaced by a newer one" when the relays refuse it as revoked; kAlreadyExists when
+  // this device already belongs to a vault; kConflict when another recovery with the same
+  // key got in first (try again); relay errors pass through. A failed call leaves this
+  // device as it was (no vault), and can be retried.
+  Result<RecoveryResult> Recover(std::string_view recovery_key);
+  // On an admin device: issues a new recovery key (a new recovery member, invited as an
+  // admin) and revokes the old recovery member (a new epoch: the old key reads nothing
+  // written afterwards and relays refuse it), then publishes with one Sync() and puts the
+  // new invite on every pinned relay. kPermissionDenied when this device is not an admin;
+  // kNotFound without a vault. The new key is in the result (and TakeRecoveryKey() once).
+  Result<RecoveryKeyRotation> RotateRecoveryKey();
 
   // ---- Members ---- (docs/membership.md)
   // Every device ever enrolled in the vault, current and revoked, ordered by name then id.
@@ -377,6 +469,34 @@ class Device {
   Result<bundle::ExportSummary> ExportBundle(const std::string& path, std::string_view since_state = {});
   // Verifies and applies a bundle; emits kChangesArrived / kConflictsChanged.
   Result<ImportResult> ImportBundle(const std::string& path);
+
+  // ---- Backup and restore ---- (docs/backup-format.md)
+  // Writes a consistent snapshot of the vault to `path` (REQUIRES unlocked(); kLocked
+  // otherwise), encrypted under `secret`: everything committed before the call began, read
+  // in one SQLite read transaction while other processes may go on writing, streamed to
+  // path + ".tmp", fsynced and renamed (no partial file on failure). `path` is checked as a
+  // bundle's (bundle::CheckBundleTarget). kNotFound when the device belongs to no vault;
+  // kInvalidArgument for a backup passphrase shorter than backup::kMinPassphraseChars.
+  // `argon2` (passphrase only; raised to the floor) makes the passphrase costly to guess.
+  Result<BackupResult> Backup(const std::string& path, const backup::BackupSecret& secret,
+                              const crypto::Argon2Params& argon2 = crypto::DefaultArgon2Params());
+  // Checks a backup without restoring it (no store needed): every frame authenticated, the
+  // end present. kWrongPassphrase when `secret` is not the one it was made with,
+  // kInvalidArgument when it needs the other kind of secret, kCorrupt when it is damaged,
+  // tampered with or truncated.
+  static Result<BackupInfo> VerifyBackup(Env& env, const std::string& path, const backup::BackupSecret& secret);
+  // On a Device whose data directory holds no store (and is empty or absent): verifies the
+  // whole backup first (VerifyBackup's codes; nothing is created when it fails), then
+  // creates a store with fresh device keys and `passphrase`, gives it the backup's vault
+  // keys and applies every change of the backup; then, with `options.enrol_with`, enrols it
+  // through the recovery member. Leaves the device unlocked. A failure after the store was
+  // created wipes it: no store is left behind. kAlreadyExists when a store (or any file) is
+  // in the data directory. The restored device never writes as the device the backup came
+  // from: it has its own identity and its own chain.
+  Result<RestoreResult> RestoreBackup(const std::string& path, const backup::BackupSecret& secret,
+                                      const RestoreOptions& options, std::string_view passphrase);
+  // The store's integrity check (parley/core/integrity.h). REQUIRES unlocked().
+  Result<log::IntegrityReport> CheckIntegrity();
 
   // ---- Relays ----
   // Pins a relay from its pairing code ("parley-relay:..."). kAlreadyExists when that key is
@@ -434,6 +554,7 @@ class Device {
   struct Impl;
 
  private:
+  friend class internal::DeviceAccess;
   explicit Device(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -70,7 +70,8 @@ Status Device::Create(const CreateOptions& create, std::string_view passphrase) 
   options.base_vfs = d.options.base_vfs;
   PARLEY_RETURN_IF_ERROR(store::Store::Create(d.env, d.key_store, options, passphrase));
   PARLEY_RETURN_IF_ERROR(Unlock(passphrase));
-  if (!create.vault_name.empty()) PARLEY_RETURN_IF_ERROR(d.replica->CreateVault(create.vault_name));
+  d.issue_recovery_key = create.issue_recovery_key;
+  if (!create.vault_name.empty()) return CreateVault(create.vault_name);
   return Status::Ok();
 }
 
@@ -111,6 +112,8 @@ Status Device::SetWipeAfter(std::uint32_t failed_unlocks) {
 }
 
 Status Device::Impl::LockStore() {
+  std::fill(issued_recovery_key.begin(), issued_recovery_key.end(), '\0');
+  issued_recovery_key.clear();
   Close();
   if (store == nullptr) return Status::Ok();
   Status s = store->Lock();
@@ -152,7 +155,10 @@ Result<std::optional<VaultSummary>> Device::Vault() {
 
 Status Device::CreateVault(std::string_view name) {
   PARLEY_RETURN_IF_ERROR(impl_->RequireUnlocked());
-  return impl_->replica->CreateVault(name);
+  PARLEY_RETURN_IF_ERROR(impl_->replica->CreateVault(name));
+  // The vault's recovery member (docs/recovery.md); its key waits for TakeRecoveryKey().
+  if (impl_->issue_recovery_key) PARLEY_RETURN_IF_ERROR(impl_->IssueRecoveryKey().status());
+  return Status::Ok();
 }
 
 model::Model& Device::model() { return *impl_->model; }

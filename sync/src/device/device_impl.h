@@ -4,6 +4,7 @@
 // the lost-device wipe).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -44,6 +45,11 @@ struct Device::Impl {
   // Set when this device destroyed itself because the vault revoked it.
   std::optional<Revocation> revoked;
   std::optional<std::uint64_t> conflicts;  // last count announced through the handler
+  // The text of the recovery key issued last by this object, until TakeRecoveryKey() or
+  // Lock() (docs/recovery.md). Never written anywhere.
+  std::string issued_recovery_key;
+  // Whether creating a vault issues a recovery key (CreateOptions::issue_recovery_key).
+  bool issue_recovery_key = true;
 
   // The canceller of the running (or next) Sync/Watch. A used one is replaced at the start
   // of the next call and kept until the Device goes away, so that CancelSync() from another
@@ -81,7 +87,61 @@ struct Device::Impl {
   Result<RelaySyncResult> ToResult(const sync::SyncReport& report);
   Result<std::vector<Gap>> Gaps();
   static RelayInfo ToInfo(const sync::RelayRecord& r);
+
+  // ---- Recovery (device_recovery.cc, docs/recovery.md) ----
+  // On an admin device: generates a recovery key, invites its recovery member as an admin,
+  // keeps the invite sealed to it for publication (replacing any earlier one) and keeps the
+  // key's text in `issued_recovery_key`. Returns the new member's identity key (raw).
+  Result<std::string> IssueRecoveryKey();
+  // Puts the kept recovery invite on each of `relays` that has not confirmed it yet;
+  // records each confirmation. One entry per relay tried (none when nothing is pending).
+  // Cancellation is returned; relay failures are entries (tried again at the next sync).
+  Result<std::vector<InvitePublication>> PublishRecoveryInvite(const std::vector<sync::RelayRecord>& relays,
+                                                               sync::Canceller& canceller);
 };
+
+namespace internal {
+
+// The implementation's access to another Device's state (a Device made for a step of a
+// call, such as the recovery member's temporary device).
+class DeviceAccess {
+ public:
+  static Device::Impl& Of(Device& device) { return *device.impl_; }
+};
+
+// What EnrolThroughRecoveryMember did.
+struct RecoveryEnrolment {
+  std::vector<std::uint8_t> invite;  // for JoinWithInvite on the enrolled device; holds vault keys
+  std::string recovery_member;       // hex of the recovery member's identity key
+  std::string safety_code;
+  std::string vault_id;              // hex
+  RecoveryEnrolment() = default;
+  RecoveryEnrolment(RecoveryEnrolment&&) = default;
+  RecoveryEnrolment& operator=(RecoveryEnrolment&&) = default;
+  ~RecoveryEnrolment() { std::fill(invite.begin(), invite.end(), std::uint8_t{0}); }
+};
+
+// Enrols the device whose pairing code is `pairing_code` as an admin of the vault whose
+// recovery key is `key`, acting as that vault's recovery member: in a private temporary
+// store under `parent_dir` (created, then wiped whatever happens; an abandoned one from a
+// crash is wiped first by Recover), with the keys the recovery key derives, pinned to the
+// relays of `relay_codes` (pairing codes), it joins through the invite sealed to the
+// recovery member on those relays, syncs the vault's history, invites the device as an
+// admin (the recovery member's next change) and publishes that change to every relay.
+// `base` gives the Env, KeyStore, VFS and sync options (its data_dir is ignored).
+// Errors: kNotFound "no relay holds a vault for this recovery key"; kPermissionDenied "this
+// recovery key was replaced by a newer one" (the relays refuse it as revoked); kConflict
+// when a relay refused the recovery member's change (another recovery with the same key
+// got in first); relay errors pass through.
+Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, const std::string& parent_dir,
+                                                     const recovery::RecoveryKey& key,
+                                                     const std::vector<std::string>& relay_codes,
+                                                     std::string_view pairing_code);
+
+// The prefix of the temporary directories EnrolThroughRecoveryMember makes under its parent.
+inline constexpr std::string_view kRecoveryTempPrefix = ".recovery-";
+
+}  // namespace internal
 
 // Domain::kSync errors of the device.
 inline Status DeviceError(Code code, std::string message) { return Error(Domain::kSync, code, std::move(message)); }

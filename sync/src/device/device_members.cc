@@ -44,6 +44,7 @@ Result<std::vector<MemberSummary>> Summaries(log::Replica& replica, const std::s
     s.revoked_after_seq = m.revoked_after_seq;
     s.can_receive_keys = m.has_seal_key;
     s.is_self = m.identity == self_raw;
+    s.recovery = m.recovery;
     out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(), [](const MemberSummary& a, const MemberSummary& b) {

@@ -243,6 +243,13 @@ Result<SyncResult> Device::Sync() {
       MergeLater(out.relays[i], std::move(one));
     }
   }
+  // The recovery invite this device issued, to each relay that took this exchange and does
+  // not hold it yet (docs/recovery.md). A failure is tried again at the next sync.
+  std::vector<sync::RelayRecord> reached;
+  for (std::size_t i = 0; i < relays.size() && i < out.relays.size(); ++i) {
+    if (out.relays[i].status.ok()) reached.push_back(relays[i]);
+  }
+  PARLEY_RETURN_IF_ERROR(d.PublishRecoveryInvite(reached, cancel).status());
   return out;
 }
 
@@ -326,6 +333,11 @@ Status Device::Watch(const WatchOptions& options) {
       d.waker.Wake();
     }
   };
+  // The recovery invite, to the relays that do not hold it yet (docs/recovery.md); one that
+  // cannot be reached now is tried again at the next Sync or Watch.
+  if (auto published = d.PublishRecoveryInvite(relays, cancel); !published.ok()) {
+    if (published.status().code() == Code::kCancelled) return Status::Ok();
+  }
   std::vector<std::int64_t> ids;
   for (const auto& r : relays) ids.push_back(r.id);
   Status st = d.client->Watch(ids, cancel, obs);

@@ -27,6 +27,7 @@
 
 #include "parley/change.pb.h"
 #include "parley/core/crypto.h"
+#include "parley/core/recovery_key.h"
 #include "parley/core/store.h"
 #include "parley/platform/env.h"
 
@@ -58,6 +59,12 @@ crypto::Hash InviteMac(crypto::ByteView secret, std::string_view body, std::stri
 // "123-456". Every argument is raw bytes (32, 32, 32, kEnrolSecretSize).
 std::string SafetyCode(crypto::ByteView vault, crypto::ByteView inviter, crypto::ByteView recipient,
                        crypto::ByteView secret);
+
+// The pairing code (v2) of the vault's recovery member whose keys `key` derives
+// (docs/recovery.md): its identity, handshake and sealing keys, the sealing key's
+// certificate by that identity, its enrolment secret and `name`. The same code for the same
+// key and name. Holds the enrolment secret: do not show or store it.
+std::string RecoveryMemberPairingCode(const recovery::RecoveryKey& key, std::string_view name);
 
 // An invite that passed every check of a joining device, opened.
 struct CheckedInvite {

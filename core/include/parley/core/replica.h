@@ -149,6 +149,14 @@ struct InviteMade {
   std::string safety_code;  // "123-456": the new device shows the same one
 };
 
+// How Replica::InviteDevice enrols the device: as a plain member (the default), as an admin,
+// or as the vault's recovery member (an admin whose keys a recovery key derives,
+// docs/recovery.md; `recovery` implies `admin`).
+struct InviteRole {
+  bool admin = false;
+  bool recovery = false;
+};
+
 // What a device joined, from Replica::JoinVault.
 struct Joined {
   std::string vault;         // 32 raw bytes
@@ -201,8 +209,9 @@ class Replica {
   // safety code both screens show. Code::kPermissionDenied if not an admin;
   // kInvalidArgument for a bad code, this device's own code, or a v1 code (no secret);
   // kAlreadyExists when that device is already a member; kUnsupported for a vault whose
-  // id this device cannot show to be derived from its founder.
-  virtual Result<InviteMade> InviteDevice(std::string_view pairing_code) = 0;
+  // id this device cannot show to be derived from its founder. `role` says what the device
+  // becomes (a plain member unless told).
+  virtual Result<InviteMade> InviteDevice(std::string_view pairing_code, InviteRole role = {}) = 0;
   // On the invited device: checks the invite (every check of log::CheckInvite), stores the
   // vault keys (destroying the enrolment secret) and applies the membership history.
   // kAlreadyExists when this store already belongs to a vault; kPermissionDenied for an

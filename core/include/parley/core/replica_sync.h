@@ -95,6 +95,7 @@ struct MemberInfo {
   std::uint64_t last_seq = 0;           // its newest change held here (0: none)
   std::uint64_t last_change_hlc = 0;    // that change's clock (0: none, or not readable yet)
   bool has_seal_key = false;            // enrolled with a sealing key (can receive new epochs)
+  bool recovery = false;  // the vault's recovery member: an admin whose keys are on paper (docs/recovery.md)
 };
 // Current members only (revoked == false) unless `include_revoked`.
 Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revoked = false);

@@ -147,8 +147,9 @@ class Store {
   const std::optional<VaultKeys>& vault() const;
   // Adds or replaces the vault and its keys, rewriting the key file durably. The enrolment
   // secret is destroyed in the same write (device().enrol_secret becomes empty). On failure
-  // nothing changes.
-  Status SetVault(VaultKeys vault);
+  // nothing changes. `keep_enrol_secret`: the enrolment secret stays (a device restored from
+  // a backup holds the vault's keys and history but is not enrolled yet: docs/backup-format.md).
+  Status SetVault(VaultKeys vault, bool keep_enrol_secret = false);
 
   // Replaces the passphrase: `current` must open the key file as it is on disk
   // (kWrongPassphrase otherwise, not counted as a failed unlock: the store is open);

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,9 +64,36 @@ struct FileInfo {
   std::uint64_t size = 0;    // bytes, for a regular file
 };
 
+// A file written piece by piece and published atomically (Env::NewAtomicFile): the pieces go
+// to a temporary file beside the destination; Commit() fsyncs it, renames it over the
+// destination and fsyncs the directory. Destroyed without a successful Commit(), it removes
+// the temporary: the destination is never seen half written. One thread at a time.
+class AtomicFile {
+ public:
+  virtual ~AtomicFile() = default;
+  // Code::kDiskFull when the medium is full (the temporary is then removed at destruction).
+  virtual Status Append(std::span<const std::uint8_t> data) = 0;
+  virtual Status Commit() = 0;
+};
+
+// A file read from its start piece by piece (Env::OpenSequential). One thread at a time.
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to out.size() bytes; 0 at the end of the file.
+  virtual Result<std::size_t> Read(std::span<std::uint8_t> out) = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
+
+  // Streaming versions of WriteFileAtomic and ReadFile, for files too large to hold in
+  // memory (backups). The temporary of NewAtomicFile is `path` + ".tmp", created anew as in
+  // WriteFileAtomic. The defaults hold the whole file in memory and use WriteFileAtomic /
+  // ReadFile (test doubles); the POSIX Env streams.
+  virtual Result<std::unique_ptr<AtomicFile>> NewAtomicFile(const std::string& path);
+  virtual Result<std::unique_ptr<SequentialFile>> OpenSequential(const std::string& path);
 
   // Whole-file reads. Code::kNotFound when the file does not exist.
   virtual Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) = 0;
