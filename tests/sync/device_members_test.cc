@@ -86,7 +86,10 @@ TEST_F(DeviceMembersTest, MembersListsTheFounderAndWhoEnrolledEachDevice) {
   EnrolByFile(*ana, *ben);
   auto members = ana->Members();
   ASSERT_TRUE(members.ok()) << members.status().ToString();
-  ASSERT_EQ(members->size(), 2u);
+  ASSERT_EQ(members->size(), 3u);  // ana, ben and the vault's recovery key
+  const MemberSummary r = Find(*ana, "recovery key");
+  EXPECT_TRUE(r.recovery);
+  EXPECT_TRUE(r.admin);
   const MemberSummary a = Find(*ana, "ana");
   const MemberSummary b = Find(*ana, "ben");
   EXPECT_EQ(a.id.size(), 64u);
@@ -264,7 +267,7 @@ TEST_F(DeviceMembersTest, ARevokedDeviceWipesItselfWhenItHearsOfIt) {
   EXPECT_EQ(ana->Revoke("ben").status().code(), Code::kNotFound);
   // The listing keeps it, revoked.
   EXPECT_TRUE(Find(*ana, "ben").revoked);
-  ASSERT_EQ(ana->Members()->size(), 3u);
+  ASSERT_EQ(ana->Members()->size(), 4u);  // ana, ben, carl and the recovery key
 
   ASSERT_TRUE(ben->model().AddNegotiation({"Blue Harvest", "2027"}).ok());
   const std::string data = ben->data_dir();

@@ -177,19 +177,20 @@ TEST_F(DeviceTest, StatusSaysWhatIsSafelyOffTheDevice) {
   auto before = admin->SyncStatus();
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   ASSERT_TRUE(before->vault.has_value());
-  EXPECT_EQ(before->own_changes, 4u);  // the vault's genesis and three negotiations
+  // The vault's genesis, its recovery member's enrolment and three negotiations.
+  EXPECT_EQ(before->own_changes, 5u);
   EXPECT_EQ(before->own_acknowledged, 0u);
   ASSERT_EQ(before->relays.size(), 2u);
-  for (const auto& r : before->relays) EXPECT_EQ(r.waiting, 4u);
+  for (const auto& r : before->relays) EXPECT_EQ(r.waiting, 5u);
 
   // Only relay a is reachable: its acknowledgements count, relay b still waits.
   net_.Unlisten("b:1");
   ASSERT_TRUE(admin->Sync().ok());
   auto after = admin->SyncStatus();
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(after->own_acknowledged, 4u);
+  EXPECT_EQ(after->own_acknowledged, 5u);
   EXPECT_EQ(after->own_unacknowledged(), 0u);
-  for (const auto& r : after->relays) EXPECT_EQ(r.waiting, r.relay.label == "a:1" ? 0u : 4u) << r.relay.label;
+  for (const auto& r : after->relays) EXPECT_EQ(r.waiting, r.relay.label == "a:1" ? 0u : 5u) << r.relay.label;
   for (const auto& c : after->own) {
     ASSERT_EQ(c.acks.size(), 1u);
     EXPECT_EQ(c.acks[0].first, "a:1");

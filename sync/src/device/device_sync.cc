@@ -333,9 +333,14 @@ Status Device::Watch(const WatchOptions& options) {
       d.waker.Wake();
     }
   };
-  // The recovery invite, to the relays that do not hold it yet (docs/recovery.md); one that
-  // cannot be reached now is tried again at the next Sync or Watch.
-  if (auto published = d.PublishRecoveryInvite(relays, cancel); !published.ok()) {
+  // The recovery invite, to the relays that do not hold it yet and that this device has
+  // synced with before (docs/recovery.md): a relay never reached is not waited for here.
+  // One that cannot be reached now is tried again at the next Sync or Watch.
+  std::vector<sync::RelayRecord> known;
+  for (const auto& r : relays) {
+    if (r.last_sync_ms != 0) known.push_back(r);
+  }
+  if (auto published = d.PublishRecoveryInvite(known, cancel); !published.ok()) {
     if (published.status().code() == Code::kCancelled) return Status::Ok();
   }
   std::vector<std::int64_t> ids;
