@@ -476,7 +476,8 @@ class Device {
   // in one SQLite read transaction while other processes may go on writing, streamed to
   // path + ".tmp", fsynced and renamed (no partial file on failure). `path` is checked as a
   // bundle's (bundle::CheckBundleTarget). kNotFound when the device belongs to no vault;
-  // kInvalidArgument for a backup passphrase shorter than backup::kMinPassphraseChars.
+  // kInvalidArgument for a backup passphrase shorter than backup::kMinPassphraseChars or
+  // below the strength floor of store::CheckPassphraseStrength (docs/passphrase-policy.md).
   // `argon2` (passphrase only; raised to the floor) makes the passphrase costly to guess.
   Result<BackupResult> Backup(const std::string& path, const backup::BackupSecret& secret,
                               const crypto::Argon2Params& argon2 = crypto::DefaultArgon2Params());

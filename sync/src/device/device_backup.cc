@@ -6,6 +6,7 @@
 #include "device_impl.h"
 #include "parley/change.pb.h"
 #include "parley/core/bundle.h"
+#include "parley/core/passphrase_policy.h"
 #include "parley/core/replica_sync.h"
 
 namespace parley {
@@ -101,6 +102,7 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
     return DeviceError(Code::kInvalidArgument, "a backup passphrase needs at least " +
                                                    std::to_string(backup::kMinPassphraseChars) + " characters");
   }
+  if (secret.recovery_key == nullptr) PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(secret.passphrase));
   const std::string data_dir[] = {d.options.data_dir};
   PARLEY_RETURN_IF_ERROR(bundle::CheckBundleTarget(d.env, path, data_dir));
 
