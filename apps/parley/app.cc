@@ -149,4 +149,14 @@ std::string Cell(const log::Record& record, std::string_view field) {
   return f->newest() + " ⚠ " + std::to_string(f->values.size()) + " versions";
 }
 
+Result<crypto::Argon2Params> KdfCost(const App& app) {
+  std::string cost = app.global().kdf_cost;
+  if (cost.empty()) {
+    if (const char* env = std::getenv("PARLEY_ARGON2")) cost = env;
+  }
+  if (cost.empty() || cost == "default") return crypto::DefaultArgon2Params();
+  if (cost == "min") return crypto::MinimumArgon2Params();
+  return UsageError("unknown key-derivation cost '" + cost + "' (expected default or min)");
+}
+
 }  // namespace parley::cli

@@ -95,6 +95,10 @@ inline Status UsageError(std::string message) {
 }
 
 // Registration of each command group (one file each).
+// Argon2id cost for a new store or backup: the defaults, or the floor when PARLEY_ARGON2=min
+// or --kdf-cost min (for tests and demonstrations only: a weaker passphrase hash).
+// kInvalidArgument (usage) for any other value.
+Result<crypto::Argon2Params> KdfCost(const App& app);
 // "--wipe-after N": N failed unlocks (1 to 1000), or "off" (0). kInvalidArgument otherwise.
 Result<std::uint32_t> ParseWipeAfter(const std::string& value);
 

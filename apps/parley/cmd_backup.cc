@@ -11,16 +11,6 @@ namespace {
 inline constexpr const char* kRecoveryKeyVar = "PARLEY_RECOVERY_KEY";
 inline constexpr const char* kBackupPassphraseVar = "PARLEY_BACKUP_PASSPHRASE";
 
-Result<crypto::Argon2Params> Cost(const App& app) {
-  std::string cost = app.global().kdf_cost;
-  if (cost.empty()) {
-    if (const char* env = std::getenv("PARLEY_ARGON2")) cost = env;
-  }
-  if (cost.empty() || cost == "default") return crypto::DefaultArgon2Params();
-  if (cost == "min") return crypto::MinimumArgon2Params();
-  return UsageError("unknown key-derivation cost '" + cost + "' (expected default or min)");
-}
-
 // The recovery key: --recovery-key, else PARLEY_RECOVERY_KEY, else typed (when `ask`).
 // nullopt when none is given and `ask` is false.
 Result<std::optional<recovery::RecoveryKey>> RecoveryKeyFrom(const Invocation& inv, bool ask) {
@@ -115,7 +105,7 @@ Status Backup(App& app, const Invocation& inv) {
   }
   const backup::BackupSecret secret =
       key.has_value() ? backup::BackupSecret::Recovery(*key) : backup::BackupSecret::Passphrase(View(passphrase));
-  PARLEY_ASSIGN_OR_RETURN(crypto::Argon2Params cost, Cost(app));
+  PARLEY_ASSIGN_OR_RETURN(crypto::Argon2Params cost, KdfCost(app));
   PARLEY_ASSIGN_OR_RETURN(BackupResult done, app.device().Backup(path, secret, cost));
   if (app.json()) {
     JsonWriter json;
@@ -145,7 +135,7 @@ Status Restore(App& app, const Invocation& inv) {
   }
   const recovery::RecoveryKey* enrol = opener.key.has_value() ? &*opener.key : extra.has_value() ? &*extra : nullptr;
   RestoreOptions options;
-  PARLEY_ASSIGN_OR_RETURN(options.create.argon2, Cost(app));
+  PARLEY_ASSIGN_OR_RETURN(options.create.argon2, KdfCost(app));
   options.create.device_name = inv.Get("name");
   options.enrol_with = enrol;
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));

@@ -12,18 +12,6 @@
 namespace parley::cli {
 namespace {
 
-// Argon2id cost for a new store: the defaults, or the floor when PARLEY_ARGON2=min or
-// --kdf-cost min (for tests and demonstrations only: a weaker passphrase hash).
-Result<crypto::Argon2Params> KdfCost(const App& app) {
-  std::string cost = app.global().kdf_cost;
-  if (cost.empty()) {
-    if (const char* env = std::getenv("PARLEY_ARGON2")) cost = env;
-  }
-  if (cost.empty() || cost == "default") return crypto::DefaultArgon2Params();
-  if (cost == "min") return crypto::MinimumArgon2Params();
-  return UsageError("unknown key-derivation cost '" + cost + "' (expected default or min)");
-}
-
 std::string HostName() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "device";
