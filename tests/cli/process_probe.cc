@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -41,6 +42,43 @@ bool BecomeProbeUser() {
   if (::geteuid() != 0) return true;
   return ::setgroups(0, nullptr) == 0 && ::setresgid(kNobody, kNobody, kNobody) == 0 &&
          ::setresuid(kNobody, kNobody, kNobody) == 0;
+}
+
+// The probe user may not be able to reach a program where it was built (a checkout inside a
+// directory closed to others): it runs a copy in a directory of its own, made once per
+// program and removed when the test program exits.
+class ProbeCopies {
+ public:
+  ~ProbeCopies() {
+    for (const auto& [from, to] : copies_) ::unlink(to.c_str());
+    if (!dir_.empty()) ::rmdir(dir_.c_str());
+  }
+  std::string CopyOf(const std::string& program) {
+    if (::geteuid() != 0) return program;
+    if (auto it = copies_.find(program); it != copies_.end()) return it->second;
+    if (dir_.empty()) {
+      std::string tmpl = "/tmp/parley-probe-XXXXXX";
+      if (::mkdtemp(tmpl.data()) == nullptr || ::chmod(tmpl.c_str(), 0755) != 0) return program;
+      dir_ = tmpl;
+    }
+    const std::string to = dir_ + "/" + program.substr(program.rfind('/') + 1);
+    std::ifstream in(program, std::ios::binary);
+    std::ofstream out(to, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+    out.close();
+    if (!in || !out || ::chmod(to.c_str(), 0755) != 0) return program;
+    copies_[program] = to;
+    return to;
+  }
+
+ private:
+  std::string dir_;
+  std::map<std::string, std::string> copies_;
+};
+
+ProbeCopies& Copies() {
+  static ProbeCopies copies;
+  return copies;
 }
 
 }  // namespace
@@ -123,8 +161,10 @@ std::vector<std::string> ProcessesShowing(const std::vector<std::string>& marker
   return hits;
 }
 
-pid_t SpawnProbed(const std::vector<std::string>& argv_s, const std::vector<std::string>& env_s, int stdin_fd,
+pid_t SpawnProbed(const std::vector<std::string>& argv_in, const std::vector<std::string>& env_s, int stdin_fd,
                   int stdout_fd, int stderr_fd, bool as_probe_user) {
+  std::vector<std::string> argv_s = argv_in;
+  if (as_probe_user && !argv_s.empty()) argv_s[0] = Copies().CopyOf(argv_s[0]);
   std::vector<char*> argv;
   for (const auto& a : argv_s) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
