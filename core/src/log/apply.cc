@@ -68,11 +68,19 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       PARLEY_RETURN_IF_ERROR(InsertChange(aid, h.seq(), in.checked.id, h, *in.change,
                                           in.body != nullptr ? in.body->hlc() : 0, pending, membership));
       const std::int64_t cid = sqlite3_last_insert_rowid(db_);
+      // Key slots: only those the body names for records not purged are kept
+      // (docs/change-format.md, "Record keys"); all, while the body cannot be read yet.
+      std::string slots;
+      if (in.change->key_slots_size() > 0 && !in.quarantined) {
+        slots = KeptSlots(in.body, JoinSlots(*in.change));
+        if (!slots.empty()) PARLEY_RETURN_IF_ERROR(StoreSlots(cid, slots));
+      }
       if (in.body != nullptr) {
         if (pending) {
           opened[cid] = in.body;
         } else {
-          PARLEY_RETURN_IF_ERROR(ApplyBody(aid, h.seq(), *in.body));
+          const SlotSource source{cid, slots, EpochKey(h.epoch())};
+          PARLEY_RETURN_IF_ERROR(ApplyBody(aid, h.seq(), *in.body, &source));
           PARLEY_RETURN_IF_ERROR(RecordSeen(aid, h.seq(), *in.body));
         }
         hlc_.Observe(in.body->hlc());
@@ -120,6 +128,7 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
     return Status::Ok();
   };
   PARLEY_RETURN_IF_ERROR(InTransaction(run));
+  CheckpointAfterPurge();
   return report;
 }
 
