@@ -237,6 +237,15 @@ struct MembershipChange {
   std::vector<RelaySyncResult> synced;
 };
 
+// What Purge did here, and its publication to every pinned relay (one Sync(); empty when
+// none is pinned). The relays drop the record's key slot in that exchange
+// (RelaySyncResult's report, slots_redacted).
+struct PurgeResult {
+  log::RecordId record{};
+  log::PurgeOutcome outcome;
+  std::vector<RelaySyncResult> synced;
+};
+
 // Who revoked this device, as far as the changes it received say (kRevokedAndWiped).
 struct Revocation {
   std::string by;       // hex of the revoking admin's identity key; empty when unknown
@@ -337,6 +346,13 @@ class Device {
   // A record id from a unique hex prefix (at least 4 characters) or a full id.
   Result<log::RecordId> ResolveId(std::string_view prefix);
   Result<std::optional<log::Record>> GetRecord(const log::RecordId& id);
+  // On an admin device: purges the record for good (docs/change-format.md, "Purge"): its key,
+  // values and history are destroyed here, and on every device that applies the purge; then
+  // publishes with one Sync(), asking each relay to drop the record's key slot.
+  // kPermissionDenied when this device is not an admin; kNotFound for an unknown or already
+  // purged record. A failed publication leaves the purge committed here (the next Sync()
+  // publishes it).
+  Result<PurgeResult> Purge(const log::RecordId& id);
 
   // ---- Bundles ----
   // What this device holds, as a "parley-state:" code (docs/bundle-format.md).
