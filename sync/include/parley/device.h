@@ -141,6 +141,7 @@ struct RelaySyncResult {
   std::uint64_t quarantined = 0;  // authenticated changes whose bodies do not open: kept, never applied
   std::uint64_t set_aside = 0;    // own changes set aside: this device was restored from an older copy
   std::uint64_t reissued = 0;     // those written again as new changes
+  std::uint64_t slots_redacted = 0;  // purged records' key slots the relay confirmed dropping
 };
 
 // One Sync(): a result per pinned relay. With several relays a second round carries what
