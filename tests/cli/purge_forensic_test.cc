@@ -195,6 +195,14 @@ TEST_F(CliPurge, NothingOfAPurgedNoteRemainsOnAnyDeviceOrTheRelay) {
     EXPECT_EQ((*d)({"negotiation", "show", n}).out.find(marker), std::string::npos);
   }
   check_everywhere({ana.get(), bea.get(), carl.get()});
+  // Only the admin asked the relay to drop the slot, once: confirmed, never sent again; the
+  // members that applied the purge sent nothing.
+  const std::string log = relay_->Log();
+  std::size_t purges = 0;
+  for (std::size_t at = log.find("event=purge"); at != std::string::npos; at = log.find("event=purge", at + 1)) {
+    ++purges;
+  }
+  EXPECT_EQ(purges, 1u) << log;
 }
 
 }  // namespace
