@@ -48,6 +48,12 @@ Result<std::size_t> ReplicaImpl::SetAsideOwnFrom(std::uint64_t from) {
   PARLEY_RETURN_IF_ERROR(keep.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   PARLEY_RETURN_IF_ERROR(drop_seen.Prepare(db_, "DELETE FROM log_seen WHERE author = ?1 AND seq >= ?2"));
   PARLEY_RETURN_IF_ERROR(drop_seen.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
+  // Their kept key slots go with them (a reissued change seals fresh ones): a row id may be
+  // reused by a later change.
+  Stmt drop_slots;
+  PARLEY_RETURN_IF_ERROR(drop_slots.Prepare(
+      db_, "DELETE FROM log_slots WHERE cid IN (SELECT cid FROM log_changes WHERE author = ?1 AND seq >= ?2)"));
+  PARLEY_RETURN_IF_ERROR(drop_slots.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   PARLEY_RETURN_IF_ERROR(drop.Prepare(db_, "DELETE FROM log_changes WHERE author = ?1 AND seq >= ?2"));
   PARLEY_RETURN_IF_ERROR(drop.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   const auto moved = static_cast<std::int64_t>(sqlite3_changes(db_));
