@@ -236,6 +236,51 @@ TEST_F(Purge, AnOldBundleDoesNotBringItBack) {
   }
 }
 
+// An admin purges a record and is revoked by a revocation that voids the purge; the purging
+// admin had already passed on the record's create without its slot. A device that took that
+// copy holds the record without its key until a copy with the slot arrives from a device that
+// kept it: that duplicate gives the key, so every member reads the record again.
+TEST_F(Purge, AVoidedPurgesDroppedSlotComesBackFromAnotherCopy) {
+  auto team = MakeTeam(clock, 4);
+  ASSERT_TRUE(team[0]->SetRole(Key(team[1]), true).ok());
+  for (std::size_t i = 1; i < team.size(); ++i) Sync(team[0], team[i]);
+  const log::RecordId id = CreateWith(team[2], "note", "body", kMarker);
+  Sync(team[2], team[0]);
+  Sync(team[2], team[1]);
+  // team[0] revokes team[1] before it has seen any purge of team[1]'s: the purge is void.
+  ASSERT_TRUE(team[0]->Revoke(Key(team[1])).ok());
+  ASSERT_TRUE(team[1]->Purge(id).ok());
+  // team[3] takes team[2]'s create from the purging admin's copy: its slot was dropped there.
+  std::vector<pb::Change> stripped;
+  for (const pb::Change& c : All(team[1])) {
+    pb::ChangeHeader h;
+    ASSERT_TRUE(h.ParseFromString(c.header()));
+    if (h.author() == Key(team[2])) stripped.push_back(c);
+  }
+  ASSERT_FALSE(stripped.empty());
+  EXPECT_EQ(SlotCount(stripped), 0u);
+  ASSERT_TRUE(team[3]->Apply(stripped).ok());
+  EXPECT_EQ(HeldKey(team[3], id), "");
+  ASSERT_TRUE(team[3]->Get(id)->has_value());
+  EXPECT_TRUE(team[3]->Get(id)->value().field("body")->values[0].unreadable);
+  // The revocation, then the void purge: the record stays on team[3].
+  Sync(team[0], team[3]);
+  Sync(team[1], team[3]);
+  ASSERT_TRUE(team[3]->Get(id)->has_value());
+  // team[2]'s own copy still carries the slot: a duplicate, which brings the key.
+  Sync(team[2], team[3]);
+  EXPECT_EQ(HeldKey(team[3], id), HeldKey(team[2], id));
+  EXPECT_EQ(HeldKey(team[3], id).size(), 32u);
+  EXPECT_EQ(team[3]->Get(id)->value().get("body"), kMarker);
+  EXPECT_FALSE(team[3]->Get(id)->value().field("body")->values[0].unreadable);
+  EXPECT_EQ(SlotCount(All(team[3])), 1u);  // kept, for devices that take it from here
+  for (int i : {0, 2}) {
+    Device& d = team[static_cast<std::size_t>(i)];
+    SCOPED_TRACE(i);
+    EXPECT_EQ(d->Get(id)->value().get("body"), kMarker);
+  }
+}
+
 TEST_F(Purge, ATamperedOrSwappedSlotDoesNotOpen) {
   auto team = MakeTeam(clock, 3);
   const log::RecordId a = CreateWith(team[0], "note", "body", "first");
@@ -272,12 +317,18 @@ TEST_F(Purge, ATamperedOrSwappedSlotDoesNotOpen) {
   const auto& epoch = team[0].store->vault()->epochs.back();
   EXPECT_FALSE(log::OpenKeySlot(epoch.key.view(), a, slot_b).has_value());
   EXPECT_TRUE(log::OpenKeySlot(epoch.key.view(), b, slot_b).has_value());
-  // The genuine changes still deliver nothing more: they are duplicates (held with these
-  // ids), so a device keeps what it first took. A fresh device takes the real slots.
+  // A fresh device takes the real slots; the genuine changes, duplicates on team[1], bring it
+  // the keys it lacks (the slot hashes in the signed bodies say which slot is whose).
   auto fresh = team[2]->Apply(changes);
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(team[2]->Get(a)->value().get("body"), "first");
   EXPECT_EQ(team[2]->Get(b)->value().get("body"), "second");
+  auto again = team[1]->Apply(changes);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->duplicates, changes.size());
+  EXPECT_EQ(team[1]->Get(a)->value().get("body"), "first");
+  EXPECT_EQ(team[1]->Get(b)->value().get("body"), "second");
+  EXPECT_EQ(SlotCount(All(team[1])), 2u);
 }
 
 TEST_F(Purge, ValuesAreSealedUnderTheRecordKey) {

@@ -41,13 +41,25 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
   report.duplicates = verified.duplicates;
   report.signatures_verified = verified.signatures_verified;
   std::vector<VerifiedChange>& fresh = verified.changes;
+  // Slots a held change lacks (dropped by a purge that was later voided, or by a relay) are
+  // taken from another copy of it (docs/change-format.md, "Record keys").
+  const auto fill_slots = [&]() -> Status {
+    for (const auto& [change, id] : verified.held_with_slots) PARLEY_RETURN_IF_ERROR(FillMissingSlots(*change, id));
+    return Status::Ok();
+  };
   if (fresh.empty()) {
-    if (within == nullptr) return report;
-    PARLEY_RETURN_IF_ERROR(InTransaction([&] { return (*within)(verified.ids); }));
+    if (within == nullptr && verified.held_with_slots.empty()) return report;
+    const Status done = InTransaction([&]() -> Status {
+      Status filled = fill_slots();
+      if (!filled.ok() || within == nullptr) return filled;
+      return (*within)(verified.ids);
+    });
+    if (!done.ok()) return done;
     return report;
   }
 
   auto run = [&]() -> Status {
+    PARLEY_RETURN_IF_ERROR(fill_slots());
     std::map<std::int64_t, const pb::ChangeBody*> opened;
     std::vector<std::int64_t> touched;
     bool any_membership = false;

@@ -225,6 +225,68 @@ Status ReplicaImpl::DropSlot(std::int64_t cid, std::string_view slot_hash) {
   return StoreSlots(cid, kept);
 }
 
+Status ReplicaImpl::FillMissingSlots(const pb::Change& change, const ChangeId& id) {
+  std::int64_t cid = 0;
+  bool pending = false;
+  std::uint32_t epoch = 0;
+  {
+    Stmt s;
+    PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT cid, pending, epoch FROM log_changes WHERE id = ?1 AND membership != 3"));
+    s.BindBlob(1, crypto::ByteView(id.data(), id.size()));
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Status::Ok();
+    cid = s.Int(0);
+    pending = s.Int(1) != 0;
+    epoch = static_cast<std::uint32_t>(s.Int(2));
+  }
+  PARLEY_ASSIGN_OR_RETURN(std::string stored, SlotsOf(cid));
+  const std::string incoming = JoinSlots(change);
+  std::string slots = stored;
+  if (pending) {
+    // Not applied yet: kept like the slots of its first copy, filtered when it is applied.
+    for (std::size_t at = 0; at + kKeySlotSize <= incoming.size(); at += kKeySlotSize) {
+      const std::string_view slot = std::string_view(incoming).substr(at, kKeySlotSize);
+      if (slots.find(slot) == std::string::npos) slots.append(slot);
+    }
+  } else {
+    // Applied: only the slot of a record this change created, not purged, whose key is not held.
+    struct Missing {
+      RecordId record;
+      std::string slot_hash;
+    };
+    std::vector<Missing> missing;
+    {
+      Stmt s;
+      PARLEY_RETURN_IF_ERROR(
+          s.Prepare(db_, "SELECT record, slot_hash FROM log_record_keys WHERE cid = ?1 AND key IS NULL"));
+      s.Bind(1, cid);
+      for (;;) {
+        PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        missing.push_back(Missing{ToRecordId(AsText(s.Blob(0))), std::string(AsText(s.Blob(1)))});
+      }
+    }
+    const store::VaultKey* epoch_key = EpochKey(epoch);
+    for (const Missing& m : missing) {
+      if (purged_.count(m.record) != 0 || epoch_key == nullptr) continue;
+      for (std::size_t at = 0; at + kKeySlotSize <= incoming.size(); at += kKeySlotSize) {
+        const std::string_view slot = std::string_view(incoming).substr(at, kKeySlotSize);
+        if (KeySlotHash(slot) != m.slot_hash) continue;
+        std::optional<crypto::SecretBytes> key = OpenKeySlot(epoch_key->key.view(), m.record, slot);
+        if (!key.has_value()) break;
+        Stmt u;
+        PARLEY_RETURN_IF_ERROR(u.Prepare(db_, "UPDATE log_record_keys SET key = ?1 WHERE record = ?2 AND key IS NULL"));
+        u.BindBlob(1, key->view()).BindBlob(2, crypto::ByteView(m.record.data(), m.record.size()));
+        PARLEY_RETURN_IF_ERROR(u.Run());
+        if (slots.find(slot) == std::string::npos) slots.append(slot);
+        break;
+      }
+    }
+  }
+  if (slots == stored) return Status::Ok();
+  return StoreSlots(cid, slots);
+}
+
 Status ReplicaImpl::DestroyRecord(const RecordId& record, const PurgeBy& by) {
   const crypto::ByteView rec(record.data(), record.size());
   last_purge_ = PurgeOutcome{};

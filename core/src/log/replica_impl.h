@@ -201,6 +201,10 @@ class ReplicaImpl final : public Replica {
   // for relays.
   Status NoteLatePurgedCreate(const RecordId& record, const pb::CreateRecord& create, const SlotSource* source);
   Status DropSlot(std::int64_t cid, std::string_view slot_hash);
+  // A held change `id` arrived again with key slots: the slots its stored copy lacks are
+  // taken when they are still wanted (a pending change keeps them until it is applied; an
+  // applied one gives the keys of its not purged records whose key is not held).
+  Status FillMissingSlots(const pb::Change& change, const ChangeId& id);
   // Inside a transaction: deletes the record's key, ops, live values and row, drops its
   // slot and remembers the purge.
   Status DestroyRecord(const RecordId& record, const PurgeBy& by);
