@@ -435,22 +435,29 @@ struct MembershipSchedule {
       return out;
     };
     // The one documented exception (change-format.md, "Purge"): a purge applied by a device
-    // before it learned that a revocation voids the purging admin's change stays applied there
-    // (a destroyed key cannot come back). Those records are left out of the comparison.
+    // before it learned that its author's change is void (a revocation) or not an admin's (a
+    // demotion ordered before it) stays applied there: a destroyed key cannot come back.
+    // Records purged by a revoked author after its cut-off, or by an author no longer an
+    // admin, are left out of the comparison; any other purge is compared as everything else.
     std::set<std::string> voided;
     {
       auto everyone = log::ListMembers(*team[members[0]].replica, true);
       ASSERT_TRUE(everyone.ok());
       std::map<std::string, std::uint64_t> after;  // hex -> revoked_after_seq
+      std::set<std::string> admins;                // hex
       for (const auto& m : *everyone) {
-        if (m.revoked) after[crypto::ToHex(crypto::AsBytes(m.identity))] = m.revoked_after_seq;
+        const std::string hex = crypto::ToHex(crypto::AsBytes(m.identity));
+        if (m.revoked) after[hex] = m.revoked_after_seq;
+        if (m.admin) admins.insert(hex);
       }
       for (const Created& c : created) {
         for (std::size_t d : members) {
           auto h = team[d]->History(c.id);
           if (!h.ok() || h->size() != 1 || (*h)[0].op != "purge") continue;
           auto it = after.find((*h)[0].author);
-          if (it != after.end() && (*h)[0].seq > it->second) voided.insert(log::ToString(c.id));
+          const bool void_by_revocation = it != after.end() && (*h)[0].seq > it->second;
+          const bool by_demoted = it == after.end() && admins.count((*h)[0].author) == 0;
+          if (void_by_revocation || by_demoted) voided.insert(log::ToString(c.id));
         }
       }
     }
