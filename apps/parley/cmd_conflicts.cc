@@ -1,5 +1,9 @@
-// conflicts, resolve, history: seeing and settling what concurrent edits left behind.
+// conflicts, resolve, history, purge: seeing and settling what concurrent edits left behind.
+#include <unistd.h>
+
 #include "app.h"
+#include "passphrase.h"
+#include "sync_output.h"
 #include "table.h"
 
 namespace parley::cli {
@@ -68,11 +72,27 @@ Status Resolve(App& app, const Invocation& inv) {
   return Status::Ok();
 }
 
+// A purged record's history is one "purge" entry: who and when, nothing of its content.
+Status PurgedHistory(App& app, const log::RecordId& id, const log::HistoryEntry& h) {
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("record", log::ToString(id)).Field("purged", true);
+    json.Field("time", model::FormatTimestamp(model::HlcUnixMs(h.hlc))).Field("hlc", h.hlc);
+    json.Field("author", h.author).Field("device", h.author_name).Field("seq", h.seq).EndObject();
+    app.PrintJson(json);
+    return Status::Ok();
+  }
+  app.Print("Record " + log::ToString(id) + " was purged by " + Device(h.author_name, h.author) + " at " +
+            FormatHlcTime(h.hlc) + "; nothing of its content is kept.\n");
+  return Status::Ok();
+}
+
 Status History(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
+  PARLEY_ASSIGN_OR_RETURN(auto history, app.model().History(id));
+  if (history.size() == 1 && history[0].op == "purge") return PurgedHistory(app, id, history[0]);
   PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(id));
   if (!record) return Error(Domain::kApp, Code::kNotFound, "no record with id " + log::ToString(id));
-  PARLEY_ASSIGN_OR_RETURN(auto history, app.model().History(id));
   if (app.json()) {
     JsonWriter json;
     json.BeginObject().Field("record", log::ToString(id)).Field("type", record->type).Key("entries").BeginArray();
@@ -102,6 +122,51 @@ Status History(App& app, const Invocation& inv) {
   return Status::Ok();
 }
 
+Status Purge(App& app, const Invocation& inv) {
+  PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
+  const std::string hex = log::ToString(id);
+  if (!inv.Has("yes")) {
+    if (!::isatty(STDIN_FILENO)) {
+      return UsageError("purge destroys record " + hex + " on every device for good: add --yes to confirm");
+    }
+    PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(id));
+    const std::string what = record ? record->type + " " + hex : "record " + hex;
+    PARLEY_ASSIGN_OR_RETURN(std::string typed,
+                            AskOnTerminal("This destroys " + what +
+                                          " on every device and relay, for good. Type the record's first 8 hex "
+                                          "characters (" + hex.substr(0, 8) + ") to confirm: "));
+    if (typed != hex.substr(0, 8)) return Error(Domain::kApp, Code::kCancelled, "purge cancelled");
+  }
+  PARLEY_ASSIGN_OR_RETURN(PurgeResult done, app.device().Purge(id));
+  if (app.json()) {
+    JsonWriter json;
+    json.BeginObject().Field("record", hex).Field("purged", true);
+    json.Field("change", crypto::ToHex(crypto::ByteView(done.outcome.change.data(), done.outcome.change.size())));
+    json.Field("ops_destroyed", static_cast<std::uint64_t>(done.outcome.ops_destroyed));
+    json.Field("key_destroyed", done.outcome.key_destroyed).Field("slot_dropped", done.outcome.slot_dropped);
+    json.Key("relays").BeginArray();
+    for (const auto& r : done.synced) WriteSyncResultJson(json, r, /*null_error=*/true);
+    app.PrintJson(json.EndArray().EndObject());
+    return Status::Ok();
+  }
+  app.Print("Purged record " + hex + ": its key" + (done.outcome.key_destroyed ? "" : " (not held here)") + ", " +
+            std::to_string(done.outcome.ops_destroyed) +
+            " history entries and their values are destroyed on this device; every device that applies the "
+            "purge destroys them too.\n");
+  if (done.synced.empty()) {
+    app.Print("No relay pinned: the purge reaches the other devices in the next bundle you export.\n");
+  }
+  for (const auto& r : done.synced) {
+    if (r.status.ok()) {
+      app.Print("relay " + r.relay + ": published; the relay dropped " + std::to_string(r.slots_redacted) +
+                " key slot(s)\n");
+    } else {
+      app.Print("relay " + r.relay + ": not published: " + r.status.message() + " (run `parley sync` later)\n");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddSyncCommands(std::vector<Command>& commands) {
@@ -111,6 +176,10 @@ void AddSyncCommands(std::vector<Command>& commands) {
                       /*needs_store=*/true, /*text_args=*/{1}});
   commands.push_back({{"history"}, "ID", "every change of a record: who, when, from which device", {}, 1, 1,
                       &History});
+  commands.push_back({{"purge"}, "ID [--yes]",
+                      "on an admin device: destroy a record for good on every device and relay (asks first "
+                      "unless --yes)",
+                      {{"yes", false}}, 1, 1, &Purge});
 }
 
 }  // namespace parley::cli

@@ -76,7 +76,7 @@ void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& r, bool null_e
     }
     json.EndArray();
     json.Field("resent", r.resent).Field("quarantined", r.quarantined).Field("set_aside", r.set_aside);
-    json.Field("reissued", r.reissued);
+    json.Field("reissued", r.reissued).Field("slots_redacted", r.slots_redacted);
     if (null_error) json.Key("error").Null();
   } else {
     json.Field("error", r.status.message());

@@ -163,6 +163,53 @@ TEST_F(StorageTest, PurgeDropsBytesKeepsNumbersAndRefusesRepush) {
   EXPECT_EQ(next[0].relay_seq, 4u);
 }
 
+// A purge's slot redaction rewrites the stored change without the slot, keeps everything
+// else, and a re-push of the same change (with the slot) stores nothing.
+TEST_F(StorageTest, DroppedKeySlotsNeverComeBack) {
+  pb::Change with_slots = chain_.Next();
+  const std::string slot_a(72, 'a'), slot_b(72, 'b');
+  with_slots.add_key_slots(slot_a);
+  with_slots.add_key_slots(slot_b);
+  NewChange n = ToNew(with_slots, vault_);
+  Insert({n});
+  const crypto::Hash hash_a = crypto::Blake2b256(crypto::AsBytes(slot_a));
+  std::vector<SlotRedaction> redactions = {{n.id, Bytes(hash_a.begin(), hash_a.end())},
+                                           {crypto::RandomBytes(32), Bytes(hash_a.begin(), hash_a.end())}};
+  auto dropped = db_->DropKeySlots(vault_, redactions);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  EXPECT_EQ(*dropped, 1u);
+  auto read = [&] {
+    bool more = false;
+    auto rows = db_->ReadChanges(vault_, 0, 1 << 20, 100, &more);
+    EXPECT_TRUE(rows.ok() && rows->size() == 1u);
+    pb::Change c;
+    EXPECT_TRUE(c.ParseFromString((*rows)[0].data));
+    return c;
+  };
+  pb::Change stored = read();
+  ASSERT_EQ(stored.key_slots_size(), 1);
+  EXPECT_EQ(stored.key_slots(0), slot_b);
+  EXPECT_EQ(stored.header(), with_slots.header());
+  EXPECT_EQ(stored.body(), with_slots.body());
+  EXPECT_EQ(stored.signature(), with_slots.signature());
+  EXPECT_EQ(Insert({n})[0].result, InsertResult::kAlreadyHeld);
+  EXPECT_EQ(read().key_slots_size(), 1);
+  EXPECT_EQ(*db_->DropKeySlots(vault_, redactions), 0u);  // idempotent
+  // The slot's bytes are gone from the file.
+  db_.reset();
+  std::string bytes;
+  for (const char* f : {"relay.db", "relay.db-wal"}) {
+    FILE* fp = std::fopen(dir_.Sub(f).c_str(), "rb");
+    if (fp == nullptr) continue;
+    char buf[4096];
+    std::size_t got;
+    while ((got = std::fread(buf, 1, sizeof buf, fp)) > 0) bytes.append(buf, got);
+    std::fclose(fp);
+  }
+  EXPECT_EQ(bytes.find(slot_a), std::string::npos);
+  EXPECT_NE(bytes.find(slot_b), std::string::npos);
+}
+
 // The cursor check and the heads of a Pull: the id at a relay_seq (kept when purged), and
 // each author's highest seq held.
 TEST_F(StorageTest, ChangeIdsByNumberAndAuthorHeads) {

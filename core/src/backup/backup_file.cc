@@ -168,14 +168,17 @@ Result<std::unique_ptr<Writer>> Writer::Create(Env& env, const std::string& path
   return std::unique_ptr<Writer>(new Writer(std::move(impl)));
 }
 
-Status Writer::Add(std::string_view header, std::string_view body, std::string_view signature) {
+Status Writer::Add(std::string_view header, std::string_view body, std::string_view signature,
+                   std::span<const std::string_view> key_slots) {
   Impl& w = *impl_;
-  const std::size_t size = header.size() + body.size() + signature.size();
+  std::size_t size = header.size() + body.size() + signature.size();
+  for (std::string_view slot : key_slots) size += slot.size();
   if (w.pending_bytes > 0 && w.pending_bytes + size > kChunkTarget) PARLEY_RETURN_IF_ERROR(w.Flush());
   pb::Change* c = w.pending.mutable_changes()->add_changes();
   c->set_header(std::string(header));
   c->set_body(std::string(body));
   c->set_signature(std::string(signature));
+  for (std::string_view slot : key_slots) c->add_key_slots(std::string(slot));
   w.pending_bytes += size + 16;
   ++w.changes;
   return Status::Ok();

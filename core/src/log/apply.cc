@@ -41,13 +41,25 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
   report.duplicates = verified.duplicates;
   report.signatures_verified = verified.signatures_verified;
   std::vector<VerifiedChange>& fresh = verified.changes;
+  // Slots a held change lacks (dropped by a purge that was later voided, or by a relay) are
+  // taken from another copy of it (docs/change-format.md, "Record keys").
+  const auto fill_slots = [&]() -> Status {
+    for (const auto& [change, id] : verified.held_with_slots) PARLEY_RETURN_IF_ERROR(FillMissingSlots(*change, id));
+    return Status::Ok();
+  };
   if (fresh.empty()) {
-    if (within == nullptr) return report;
-    PARLEY_RETURN_IF_ERROR(InTransaction([&] { return (*within)(verified.ids); }));
+    if (within == nullptr && verified.held_with_slots.empty()) return report;
+    const Status done = InTransaction([&]() -> Status {
+      Status filled = fill_slots();
+      if (!filled.ok() || within == nullptr) return filled;
+      return (*within)(verified.ids);
+    });
+    if (!done.ok()) return done;
     return report;
   }
 
   auto run = [&]() -> Status {
+    PARLEY_RETURN_IF_ERROR(fill_slots());
     std::map<std::int64_t, const pb::ChangeBody*> opened;
     std::vector<std::int64_t> touched;
     bool any_membership = false;
@@ -68,11 +80,19 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       PARLEY_RETURN_IF_ERROR(InsertChange(aid, h.seq(), in.checked.id, h, *in.change,
                                           in.body != nullptr ? in.body->hlc() : 0, pending, membership));
       const std::int64_t cid = sqlite3_last_insert_rowid(db_);
+      // Key slots: only those the body names for records not purged are kept
+      // (docs/change-format.md, "Record keys"); all, while the body cannot be read yet.
+      std::string slots;
+      if (in.change->key_slots_size() > 0 && !in.quarantined) {
+        slots = KeptSlots(in.body, JoinSlots(*in.change));
+        if (!slots.empty()) PARLEY_RETURN_IF_ERROR(StoreSlots(cid, slots));
+      }
       if (in.body != nullptr) {
         if (pending) {
           opened[cid] = in.body;
         } else {
-          PARLEY_RETURN_IF_ERROR(ApplyBody(aid, h.seq(), *in.body));
+          const SlotSource source{cid, slots, EpochKey(h.epoch())};
+          PARLEY_RETURN_IF_ERROR(ApplyBody(aid, h.seq(), *in.body, &source));
           PARLEY_RETURN_IF_ERROR(RecordSeen(aid, h.seq(), *in.body));
         }
         hlc_.Observe(in.body->hlc());
@@ -120,6 +140,7 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
     return Status::Ok();
   };
   PARLEY_RETURN_IF_ERROR(InTransaction(run));
+  CheckpointAfterPurge();
   return report;
 }
 

@@ -55,6 +55,10 @@ Status CheckBody(const pb::ChangeBody& body, std::string_view author) {
         if (!op.create().origin().empty() && !IsOriginOf(op.record(), author, op.create().origin())) {
           return Corrupt("a forged record create (its id is not derived from the author's key and origin)");
         }
+        if (!op.create().key_slot().empty() &&
+            (op.create().origin().empty() || op.create().key_slot().size() != crypto::kHashSize)) {
+          return Corrupt("a malformed key slot reference");
+        }
         break;
       case pb::Op::kSet:
         if (op.set().field().empty() || op.set().field().size() > kMaxNameSize) {
@@ -99,6 +103,7 @@ Status CheckBody(const pb::ChangeBody& body, std::string_view author) {
         }
         continue;
       }
+      case pb::Op::kPurge: break;  // a record id, checked below
       case pb::Op::KIND_NOT_SET: return Corrupt("an operation of unknown kind");
     }
     if (op.record().size() != sizeof(RecordId)) return Corrupt("a record id has the wrong size");

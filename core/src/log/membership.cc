@@ -87,7 +87,7 @@ Status ReplicaImpl::RecomputeMembership() {
     a.role = role;
     a.name = name;
   }
-  return Status::Ok();
+  return ApplyPurges();
 }
 
 const store::VaultKey* ReplicaImpl::EpochKey(std::uint32_t epoch) const {
@@ -273,7 +273,17 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
       }
     }
     if (!entitled) continue;
-    PARLEY_RETURN_IF_ERROR(ApplyBody(r.author, r.seq, *body));
+    // The slots kept while the body could not be read, or before a purge: those still wanted.
+    PARLEY_ASSIGN_OR_RETURN(std::string stored_slots, SlotsOf(r.cid));
+    std::string slots = KeptSlots(body, stored_slots);
+    if (slots != stored_slots) PARLEY_RETURN_IF_ERROR(StoreSlots(r.cid, slots));
+    const store::VaultKey* slot_key = nullptr;
+    if (!slots.empty()) {
+      PARLEY_ASSIGN_OR_RETURN(std::uint32_t epoch, EpochOf(r.cid));
+      slot_key = EpochKey(epoch);
+    }
+    const SlotSource source{r.cid, slots, slot_key};
+    PARLEY_RETURN_IF_ERROR(ApplyBody(r.author, r.seq, *body, &source));
     PARLEY_RETURN_IF_ERROR(RecordSeen(r.author, r.seq, *body));
     Status m = st.mark_applied.Bind(1, r.cid).Run();
     st.mark_applied.Reset();

@@ -16,7 +16,8 @@ bool IsMembershipOp(const pb::Op& op) {
     case pb::Op::kAddMember:
     case pb::Op::kSetRole:
     case pb::Op::kRevokeMember:
-    case pb::Op::kNewEpoch: return true;
+    case pb::Op::kNewEpoch:
+    case pb::Op::kPurge: return true;
     default: return false;
   }
 }
@@ -52,6 +53,10 @@ std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq,
         r.kind = MemberOpRow::Kind::kRevoke;
         r.target = op.revoke_member().identity();
         r.after_seq = op.revoke_member().after_seq();
+        break;
+      case pb::Op::kPurge:
+        r.kind = MemberOpRow::Kind::kPurge;
+        r.target = op.record();
         break;
       default:
         r.kind = MemberOpRow::Kind::kNewEpoch;
@@ -167,6 +172,9 @@ Membership Evaluate(std::string_view founder, const std::vector<MemberOpRow>& op
       case MemberOpRow::Kind::kNewEpoch:
         m.epochs.push_back(op.epoch);
         m.epoch_recipients = std::set<std::string>(op.recipients.begin(), op.recipients.end());
+        break;
+      case MemberOpRow::Kind::kPurge:
+        m.purges.try_emplace(op.target, EffectivePurge{op.author, op.seq, op.hlc});
         break;
     }
   }

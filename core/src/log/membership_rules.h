@@ -16,18 +16,19 @@
 
 namespace parley::log {
 
-// A change operation that changes membership (never applied to records).
+// A change operation that changes membership, or a purge (both are evaluated by these
+// rules, never applied to records as register operations).
 bool IsMembershipOp(const pb::Op& op);
 
 // One membership operation of a held change.
 struct MemberOpRow {
-  enum class Kind : int { kAdd = 1, kSetRole = 2, kRevoke = 3, kNewEpoch = 4 };
+  enum class Kind : int { kAdd = 1, kSetRole = 2, kRevoke = 3, kNewEpoch = 4, kPurge = 5 };
   std::string author;  // 32 raw bytes
   std::uint64_t seq = 0;
   std::uint64_t hlc = 0;  // the change's clock
   std::uint32_t index = 0;
   Kind kind = Kind::kAdd;
-  std::string target;           // kAdd, kSetRole, kRevoke: 32 raw bytes
+  std::string target;           // kAdd, kSetRole, kRevoke: 32 raw bytes; kPurge: the record id
   bool admin = false;           // kAdd, kSetRole
   std::uint64_t after_seq = 0;  // kRevoke
   std::uint32_t epoch = 0;      // kNewEpoch
@@ -58,6 +59,14 @@ struct DeviceMembership {
   bool recovery = false;  // added as the vault's recovery member (docs/recovery.md)
 };
 
+// A purge that took effect: the first, in the evaluation order, by an author who was an admin
+// at that point.
+struct EffectivePurge {
+  std::string author;  // 32 raw bytes
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;
+};
+
 struct Membership {
   std::map<std::string, DeviceMembership> devices;  // every device ever enrolled
   std::vector<std::uint32_t> epochs{0};             // effective epochs in order; back() is current
@@ -66,6 +75,7 @@ struct Membership {
   // Epochs whose key some current member with a sealing key was never handed (by an invite
   // or a NewEpoch of a device that was an admin).
   std::set<std::uint32_t> uncovered;
+  std::map<std::string, EffectivePurge> purges;  // record id (16 raw bytes) -> its purge
 
   const DeviceMembership* Find(std::string_view identity) const;
   bool IsAdmin(std::string_view identity) const;

@@ -118,7 +118,8 @@ Status ReplicaImpl::TakeLiveOps(std::int64_t rid, const std::string_view* field,
   return Status::Ok();
 }
 
-Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body) {
+Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body,
+                              const SlotSource* slots) {
   std::vector<std::int64_t> author_map{author_id};
   author_map.reserve(static_cast<std::size_t>(body.authors_size()) + 1);
   for (const std::string& key : body.authors()) {
@@ -135,7 +136,18 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
   const std::uint64_t hlc = body.hlc();
   for (int i = 0; i < body.ops_size(); ++i) {
     const pb::Op& op = body.ops(i);
-    if (IsMembershipOp(op)) continue;  // membership.cc
+    if (IsMembershipOp(op)) continue;  // membership.cc (purges too: record_keys.cc)
+    if (!purged_.empty()) {
+      RecordId record{};
+      std::memcpy(record.data(), op.record().data(), record.size());
+      if (purged_.count(record) != 0) {
+        // Nothing of a purged record is taken again (docs/change-format.md, "Purge").
+        if (op.kind_case() == pb::Op::kCreate && !op.create().origin().empty()) {
+          PARLEY_RETURN_IF_ERROR(NoteLatePurgedCreate(record, op.create(), slots));
+        }
+        continue;
+      }
+    }
     PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, InternRecord(op.record()));
     const std::int64_t key = PackOpKey(static_cast<std::uint64_t>(author_id), seq, static_cast<std::uint64_t>(i));
     switch (op.kind_case()) {
@@ -144,6 +156,11 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
         // Only an originating create (its origin was checked against the author when the
         // body was opened) gives the record its type; a restore never does.
         const std::string_view type = op.create().origin().empty() ? std::string_view() : op.create().type();
+        if (!type.empty() && slots != nullptr) {
+          RecordId record{};
+          std::memcpy(record.data(), op.record().data(), record.size());
+          PARLEY_RETURN_IF_ERROR(TakeRecordKey(record, op.create(), slots));
+        }
         PARLEY_RETURN_IF_ERROR(WriteOp(key, rid, kOpCreate, "", type, hlc, sup));
         break;
       }

@@ -58,6 +58,7 @@ Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, s
       s.Prepare(db_, "SELECT l.op, o.kind, l.field, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
                      "WHERE l.rid = ?1 ORDER BY l.field"));
   s.Bind(1, rid);
+  PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, RecordKey(rec.id));
   std::vector<int> kinds;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -69,8 +70,10 @@ Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, s
     }
     std::string_view name = s.Text(2);
     if (rec.fields.empty() || rec.fields.back().name != name) rec.fields.push_back(Field{std::string(name), {}});
-    rec.fields.back().values.push_back(
-        MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), std::string(AsText(s.Blob(3)))));
+    bool unreadable = false;
+    std::string data = OpenedValue(key, rec.id, name, AsText(s.Blob(3)), &unreadable);
+    rec.fields.back().values.push_back(MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), std::move(data)));
+    rec.fields.back().values.back().unreadable = unreadable;
   }
   for (Field& f : rec.fields) SortValues(f.values);
   rec.existence = ExistenceOf(kinds, !rec.fields.empty());
@@ -117,9 +120,8 @@ Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string
   PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
                                    "SELECT DISTINCT r.rid, r.id, r.type, r.created_hlc FROM log_records r "
                                    "JOIN log_live l ON l.rid = r.rid AND l.field = ?2 "
-                                   "JOIN log_ops o ON o.op = l.op "
-                                   "WHERE r.type = ?1 AND o.value = ?3 ORDER BY r.created_hlc, r.id"));
-  s.Bind(1, type).Bind(2, field).BindBlob(3, crypto::AsBytes(value));
+                                   "WHERE r.type = ?1 ORDER BY r.created_hlc, r.id"));
+  s.Bind(1, type).Bind(2, field);
   std::vector<Record> out;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -127,6 +129,13 @@ Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string
     PARLEY_ASSIGN_OR_RETURN(Record rec, BuildRecord(s.Int(0), AsText(s.Blob(1)), s.Text(2),
                                                     static_cast<std::uint64_t>(s.Int(3))));
     if (rec.existence == Existence::kDeleted) continue;
+    // Values are sealed under the record's key: compared once opened.
+    const Field* f = rec.field(field);
+    if (f == nullptr || std::none_of(f->values.begin(), f->values.end(), [&](const Value& v) {
+          return !v.unreadable && v.data == value;
+        })) {
+      continue;
+    }
     out.push_back(std::move(rec));
   }
   return out;
@@ -160,11 +169,14 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
     c.type = std::string(rec.Text(1));
     values.Reset();
     values.Bind(1, rid).Bind(2, std::string_view(c.field));
+    PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, RecordKey(c.record));
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool r, values.Step());
       if (!r) break;
-      c.values.push_back(MakeValue(values.Int(0), static_cast<std::uint64_t>(values.Int(2)),
-                                   std::string(AsText(values.Blob(1)))));
+      bool unreadable = false;
+      std::string data = OpenedValue(key, c.record, c.field, AsText(values.Blob(1)), &unreadable);
+      c.values.push_back(MakeValue(values.Int(0), static_cast<std::uint64_t>(values.Int(2)), std::move(data)));
+      c.values.back().unreadable = unreadable;
     }
     SortValues(c.values);
     out.push_back(std::move(c));
@@ -205,8 +217,20 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
 
 Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
+  // A purged record's history is the purge alone: who and when, nothing of its content.
+  PARLEY_ASSIGN_OR_RETURN(std::optional<PurgeRecordInfo> purge, PurgeInfo(id));
+  if (purge.has_value()) {
+    HistoryEntry e;
+    e.hlc = purge->hlc;
+    e.author = purge->author;
+    e.author_name = purge->author_name;
+    e.seq = purge->seq;
+    e.op = "purge";
+    return std::vector<HistoryEntry>{std::move(e)};
+  }
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, nullptr));
   if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(id));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> record_key, RecordKey(id));
   // The record's ops are chained newest first from log_records.last_op (schema.h).
   PARLEY_ASSIGN_OR_RETURN(std::int64_t next, LastOp(rid));
   Stmt s;
@@ -239,7 +263,10 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
       case kOpSet:
         e.op = "set";
         e.field = std::string(s.Text(2));
-        e.value = std::string(AsText(s.Blob(3)));
+        {
+          bool unreadable = false;
+          e.value = OpenedValue(record_key, id, e.field, AsText(s.Blob(3)), &unreadable);
+        }
         break;
       default: e.op = "delete"; break;
     }
@@ -288,7 +315,8 @@ Result<RecordId> ReplicaImpl::ResolvePrefix(std::string_view prefix) {
   }
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(
-      db_, "SELECT id FROM log_records WHERE type <> '' AND substr(lower(hex(id)), 1, ?2) = ?1 LIMIT 2"));
+      db_, "SELECT id FROM log_records WHERE type <> '' AND substr(lower(hex(id)), 1, ?2) = ?1 UNION ALL "
+           "SELECT record FROM log_purged WHERE substr(lower(hex(record)), 1, ?2) = ?1 LIMIT 2"));
   s.Bind(1, std::string_view(lower)).Bind(2, static_cast<std::int64_t>(lower.size()));
   PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Error(Domain::kLog, Code::kNotFound, "no record starts with " + lower);

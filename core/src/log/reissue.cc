@@ -9,6 +9,7 @@
 // rebuilt without them), the arriving chain is taken, and after the pull the set-aside
 // changes are written again as new changes on top of the chain: their operations survive,
 // with references between them renumbered. Nothing forks and nothing is lost.
+#include <cstring>
 #include <map>
 
 #include "log/change_codec.h"
@@ -47,6 +48,12 @@ Result<std::size_t> ReplicaImpl::SetAsideOwnFrom(std::uint64_t from) {
   PARLEY_RETURN_IF_ERROR(keep.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   PARLEY_RETURN_IF_ERROR(drop_seen.Prepare(db_, "DELETE FROM log_seen WHERE author = ?1 AND seq >= ?2"));
   PARLEY_RETURN_IF_ERROR(drop_seen.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
+  // Their kept key slots go with them (a reissued change seals fresh ones): a row id may be
+  // reused by a later change.
+  Stmt drop_slots;
+  PARLEY_RETURN_IF_ERROR(drop_slots.Prepare(
+      db_, "DELETE FROM log_slots WHERE cid IN (SELECT cid FROM log_changes WHERE author = ?1 AND seq >= ?2)"));
+  PARLEY_RETURN_IF_ERROR(drop_slots.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   PARLEY_RETURN_IF_ERROR(drop.Prepare(db_, "DELETE FROM log_changes WHERE author = ?1 AND seq >= ?2"));
   PARLEY_RETURN_IF_ERROR(drop.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   const auto moved = static_cast<std::int64_t>(sqlite3_changes(db_));
@@ -129,9 +136,24 @@ Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::
       if (auto it = renumbered.find(id.seq()); it != renumbered.end()) id.set_seq(it->second);
     }
   };
-  for (pb::Op& op : *body_.mutable_ops()) {
+  for (int i = 0; i < body_.ops_size(); ++i) {
+    pb::Op& op = *body_.mutable_ops(i);
     switch (op.kind_case()) {
-      case pb::Op::kCreate: renumber(op.mutable_create()->mutable_supersedes()); break;
+      case pb::Op::kCreate: {
+        renumber(op.mutable_create()->mutable_supersedes());
+        if (op.create().key_slot().empty()) break;
+        // A fresh slot for the record's key, under the key this change is sealed with; none
+        // when the key is gone (the record was purged meanwhile).
+        RecordId record{};
+        if (op.record().size() == record.size()) std::memcpy(record.data(), op.record().data(), record.size());
+        PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, r_.RecordKey(record));
+        if (key.has_value()) {
+          pending_slots_.push_back({i, record});
+        } else {
+          op.mutable_create()->clear_key_slot();
+        }
+        break;
+      }
       case pb::Op::kSet: renumber(op.mutable_set()->mutable_supersedes()); break;
       case pb::Op::kRemove: renumber(op.mutable_remove()->mutable_supersedes()); break;
       default: membership_ = true; break;

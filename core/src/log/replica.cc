@@ -95,6 +95,11 @@ Status ReplicaImpl::Init() {
       {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},
       {&st.mark_quarantined, "UPDATE log_changes SET pending = 0, membership = 3 WHERE cid = ?1"},
       {&st.data_version, "PRAGMA data_version"},
+      {&st.record_key, "SELECT key FROM log_record_keys WHERE record = ?1"},
+      {&st.insert_record_key,
+       "INSERT OR IGNORE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, ?3, ?4)"},
+      {&st.store_slots, "INSERT OR REPLACE INTO log_slots(cid, slots) VALUES (?1, ?2)"},
+      {&st.slots_of, "SELECT slots FROM log_slots WHERE cid = ?1"},
   };
   for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());  // records the data version the caches start from
@@ -116,6 +121,7 @@ Status ReplicaImpl::Init() {
   }
   PARLEY_RETURN_IF_ERROR(ReloadAuthors());
   PARLEY_RETURN_IF_ERROR(CountSuperseded());
+  PARLEY_RETURN_IF_ERROR(LoadPurged());
   const auto& pk = store_.device().identity.public_key;
   std::string self(pk.begin(), pk.end());
   self_id_ = FindAuthor(self);
@@ -187,6 +193,7 @@ Status ReplicaImpl::ReloadAfterRollback() {
   last_ops_.clear();
   PARLEY_RETURN_IF_ERROR(ReloadAuthors());
   PARLEY_RETURN_IF_ERROR(LoadMembership());
+  PARLEY_RETURN_IF_ERROR(LoadPurged());
   return CountSuperseded();
 }
 
@@ -448,7 +455,8 @@ Result<std::vector<pb::Change>> ReplicaImpl::ChangesSince(const VersionVector& k
   Stmt authors_q, changes_q;
   PARLEY_RETURN_IF_ERROR(authors_q.Prepare(db_, "SELECT id FROM log_authors WHERE held > 0 ORDER BY key"));
   PARLEY_RETURN_IF_ERROR(changes_q.Prepare(
-      db_, "SELECT header, body, signature FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
+      db_, "SELECT c.header, c.body, c.signature, s.slots FROM log_changes c LEFT JOIN log_slots s ON s.cid = c.cid "
+           "WHERE c.author = ?1 AND c.seq > ?2 ORDER BY c.seq"));
   std::vector<pb::Change> out;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, authors_q.Step());
@@ -464,6 +472,7 @@ Result<std::vector<pb::Change>> ReplicaImpl::ChangesSince(const VersionVector& k
       c.set_header(std::string(AsText(changes_q.Blob(0))));
       c.set_body(std::string(AsText(changes_q.Blob(1))));
       c.set_signature(std::string(AsText(changes_q.Blob(2))));
+      if (!changes_q.IsNull(3)) SplitSlots(AsText(changes_q.Blob(3)), &c);
     }
   }
   return out;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "log/hlc.h"
@@ -61,6 +62,26 @@ struct AuthorInfo {
   int role = kRoleNone;
 };
 
+// Who purged a record (record_keys.cc).
+struct PurgeBy {
+  std::int64_t author_id = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;
+};
+struct PurgeRecordInfo {
+  std::string author;  // hex
+  std::string author_name;
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;
+};
+// The key slots of the change being applied (record_keys.cc): its row, its kept slots
+// (kKeySlotSize bytes each) and the key of its epoch.
+struct SlotSource {
+  std::int64_t cid = 0;
+  std::string_view slots;
+  const store::VaultKey* epoch_key = nullptr;
+};
+
 class ReplicaImpl final : public Replica {
  public:
   ReplicaImpl(store::Store& store, Clock& clock);
@@ -82,6 +103,7 @@ class ReplicaImpl final : public Replica {
   Result<std::vector<Conflict>> Conflicts() override;
   Result<std::vector<HistoryEntry>> History(const RecordId& id) override;
   Result<RecordId> ResolvePrefix(std::string_view prefix) override;
+  Result<PurgeOutcome> Purge(const RecordId& id) override;  // record_keys.cc
   Result<bool> HappenedBefore(const ChangeStamp& a, const ChangeStamp& b) override;  // causal_order.cc
   Result<std::vector<std::size_t>> CausalOrder(std::span<const ChangeStamp> changes) override;
   Result<ApplyReport> Apply(std::span<const pb::Change> changes) override;
@@ -149,8 +171,51 @@ class ReplicaImpl final : public Replica {
   // or of the whole record when `field` is null: removes them from log_live and returns
   // their keys in `out` (cleared first). The op's WriteOp is then given no `supersedes`.
   Status TakeLiveOps(std::int64_t rid, const std::string_view* field, std::vector<std::int64_t>* out);
-  // Applies a verified body's ops (author_id wrote change `seq`).
-  Status ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body);
+  // Applies a verified body's ops (author_id wrote change `seq`). `slots` (null for a local
+  // change, whose keys its transaction keeps) gives the record keys of its creates.
+  Status ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body,
+                   const SlotSource* slots = nullptr);
+
+  // record_keys.cc. The key of `record`, if held.
+  Result<std::optional<crypto::SecretBytes>> RecordKey(const RecordId& record);
+  // A stored SetField value, opened with the record's key; empty with `*unreadable` set when
+  // the key is not held or the value does not open.
+  std::string OpenedValue(const std::optional<crypto::SecretBytes>& key, const RecordId& record,
+                          std::string_view field, std::string_view sealed, bool* unreadable) const;
+  // Of `slots` (a change's, kKeySlotSize bytes each), those to keep: each named by an
+  // originating create of `body` whose record is not purged, once; every well-formed one
+  // while `body` is null (not readable yet).
+  std::string KeptSlots(const pb::ChangeBody* body, std::string_view slots) const;
+  // The change's well-formed slots, concatenated; and back.
+  static std::string JoinSlots(const pb::Change& change);
+  static void SplitSlots(std::string_view slots, pb::Change* change);
+  // log_slots of change row `cid` (empty: none).
+  Status StoreSlots(std::int64_t cid, std::string_view slots);
+  Result<std::string> SlotsOf(std::int64_t cid);
+  // The epoch of held change row `cid` (header.epoch).
+  Result<std::uint32_t> EpochOf(std::int64_t cid);
+  // Keeps the record key an originating create's slot holds (or, without it, which change and
+  // slot held it).
+  Status TakeRecordKey(const RecordId& record, const pb::CreateRecord& create, const SlotSource* source);
+  // An originating create of a purged record arrived: its change and slot are remembered
+  // for relays.
+  Status NoteLatePurgedCreate(const RecordId& record, const pb::CreateRecord& create, const SlotSource* source);
+  Status DropSlot(std::int64_t cid, std::string_view slot_hash);
+  // A held change `id` arrived again with key slots: the slots its stored copy lacks are
+  // taken when they are still wanted (a pending change keeps them until it is applied; an
+  // applied one gives the keys of its not purged records whose key is not held).
+  Status FillMissingSlots(const pb::Change& change, const ChangeId& id);
+  // Inside a transaction: deletes the record's key, ops, live values and row, drops its
+  // slot and remembers the purge.
+  Status DestroyRecord(const RecordId& record, const PurgeBy& by);
+  // Destroys every record an effective purge (membership_.purges) names and that is not
+  // purged yet.
+  Status ApplyPurges();
+  Status LoadPurged();
+  bool IsPurged(const RecordId& record) const { return purged_.count(record) != 0; }
+  Result<std::optional<PurgeRecordInfo>> PurgeInfo(const RecordId& record);
+  // After a committed purge: checkpoints and truncates the write-ahead log.
+  void CheckpointAfterPurge();
   // Records a held change and updates its author's chain state.
   Status InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id, const pb::ChangeHeader& header,
                       const pb::Change& change, std::uint64_t hlc, bool pending, std::int64_t membership);
@@ -263,6 +328,9 @@ class ReplicaImpl final : public Replica {
   };
   std::unordered_map<RecordId, std::int64_t, RecordIdHash> record_rids_;
   std::unordered_map<RecordId, std::int64_t, RecordIdHash> created_rids_;  // the subset with a creation held
+  std::unordered_set<RecordId, RecordIdHash> purged_;  // every record purged here (log_purged)
+  PurgeOutcome last_purge_;  // what the last DestroyRecord did
+  bool purged_since_checkpoint_ = false;
   // Record row id -> head of its history chain (log_records.last_op); cleared on rollback.
   std::unordered_map<std::int64_t, std::int64_t> last_ops_;
   std::vector<std::int64_t> scratch_ops_;  // reused by ApplyBody
@@ -282,6 +350,7 @@ class ReplicaImpl final : public Replica {
     Stmt insert_change, held_id, chain_state, max_seq, update_chain, insert_author, set_meta;
     Stmt pending_changes, pending_change, mark_applied, mark_membership, mark_quarantined;
     Stmt data_version;
+    Stmt record_key, insert_record_key, store_slots, slots_of;
   } st;
 };
 

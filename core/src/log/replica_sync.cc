@@ -56,15 +56,16 @@ Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t 
   ReplicaImpl& r = Impl(replica);
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(),
-                                   "SELECT c.cid, c.id, a.key, c.seq, c.header, c.body, c.signature FROM log_changes c "
-                                   "JOIN log_authors a ON a.id = c.author WHERE c.cid > ?1 ORDER BY c.cid LIMIT ?2"));
+                                   "SELECT c.cid, c.id, a.key, c.seq, c.header, c.body, c.signature, k.slots FROM "
+                                   "log_changes c JOIN log_authors a ON a.id = c.author LEFT JOIN log_slots k ON "
+                                   "k.cid = c.cid WHERE c.cid > ?1 ORDER BY c.cid LIMIT ?2"));
   s.Bind(1, after).Bind(2, static_cast<std::int64_t>(max_count));
   std::vector<HeldChange> out;
   std::size_t bytes = 0;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    const std::size_t size = s.Blob(4).size() + s.Blob(5).size() + s.Blob(6).size();
+    const std::size_t size = s.Blob(4).size() + s.Blob(5).size() + s.Blob(6).size() + s.Blob(7).size();
     if (!out.empty() && bytes + size > max_bytes) break;
     bytes += size;
     HeldChange& h = out.emplace_back();
@@ -75,6 +76,24 @@ Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t 
     h.change.set_header(AsString(s.Blob(4)));
     h.change.set_body(AsString(s.Blob(5)));
     h.change.set_signature(AsString(s.Blob(6)));
+    if (!s.IsNull(7)) ReplicaImpl::SplitSlots(AsString(s.Blob(7)), &h.change);
+  }
+  return out;
+}
+
+Result<std::vector<SlotRedactionRef>> ListSlotRedactions(Replica& replica) {
+  ReplicaImpl& r = Impl(replica);
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(),
+                                   "SELECT change_id, slot_hash FROM log_purged WHERE change_id IS NOT NULL AND "
+                                   "slot_hash IS NOT NULL ORDER BY record"));
+  std::vector<SlotRedactionRef> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    SlotRedactionRef& ref = out.emplace_back();
+    ref.change_id = ToChangeId(s.Blob(0));
+    ref.slot_hash = AsString(s.Blob(1));
   }
   return out;
 }

@@ -74,6 +74,19 @@ CREATE TABLE IF NOT EXISTS log_seen(
   PRIMARY KEY(author, seq, of)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS log_seen_of ON log_seen(of, upto);
 CREATE INDEX IF NOT EXISTS log_seen_by ON log_seen(author, of, upto);
+CREATE TABLE IF NOT EXISTS log_slots(cid INTEGER PRIMARY KEY, slots BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS log_record_keys(
+  record BLOB PRIMARY KEY,
+  key BLOB,
+  cid INTEGER NOT NULL,
+  slot_hash BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_purged(
+  record BLOB PRIMARY KEY,
+  author INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  hlc INTEGER NOT NULL,
+  change_id BLOB,
+  slot_hash BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_set_aside(
   n INTEGER PRIMARY KEY,
   seq INTEGER NOT NULL,
@@ -86,16 +99,18 @@ CREATE TABLE IF NOT EXISTS log_set_aside(
   // changes and lacks a mark was written before that format and is refused rather than
   // misread. Chain format 2: header.prev is the predecessor's link (id and signature), not
   // its id. Record format 2: record ids are bound to their creators and change bodies are
-  // padded (docs/change-format.md); an older log's records would not show.
+  // padded (docs/change-format.md); an older log's records would not show. Record format 3:
+  // record values are sealed under per-record keys carried in key slots ("Record keys").
   struct Mark {
     const char* key;
+    std::int64_t value;
     const char* refusal;
   };
   static constexpr Mark kMarks[] = {
-      {"chain_format", "this store's change log uses an earlier chain format that this version cannot sync"},
-      {"record_format",
-       "this store's change log was written before records were bound to their creators; this version cannot read "
-       "it"},
+      {"chain_format", 2, "this store's change log uses an earlier chain format that this version cannot sync"},
+      {"record_format", 3,
+       "this store's change log was written before record values were sealed under per-record keys; this version "
+       "cannot read it"},
   };
   for (const Mark& m : kMarks) {
     Stmt format;
@@ -103,11 +118,11 @@ CREATE TABLE IF NOT EXISTS log_set_aside(
         format.Prepare(db, "SELECT (SELECT v FROM log_meta WHERE k = ?1), EXISTS(SELECT 1 FROM log_changes)"));
     format.Bind(1, std::string_view(m.key));
     PARLEY_ASSIGN_OR_RETURN(bool row, format.Step());
-    if (!row || !format.IsNull(0)) continue;
+    if (!row || (!format.IsNull(0) && format.Int(0) >= m.value)) continue;
     if (format.Int(1) != 0) return Error(Domain::kLog, Code::kUnsupported, m.refusal);
     Stmt mark;
-    PARLEY_RETURN_IF_ERROR(mark.Prepare(db, "INSERT INTO log_meta(k, v) VALUES(?1, 2)"));
-    PARLEY_RETURN_IF_ERROR(mark.Bind(1, std::string_view(m.key)).Run());
+    PARLEY_RETURN_IF_ERROR(mark.Prepare(db, "INSERT OR REPLACE INTO log_meta(k, v) VALUES(?1, ?2)"));
+    PARLEY_RETURN_IF_ERROR(mark.Bind(1, std::string_view(m.key)).Bind(2, m.value).Run());
   }
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 
 #include "log/change_codec.h"
 #include "log/record_identity.h"
+#include "log/record_keys.h"
 #include "log/tuning.h"
 
 namespace parley::log {
@@ -153,6 +154,15 @@ Result<RecordId> LocalTransaction::Create(std::string_view type) {
       DeriveRecordId(std::string_view(reinterpret_cast<const char*>(self.data()), self.size()), origin_bytes);
   auto rid = r_.InternRecord(RecordBytes(id));
   if (!rid.ok()) return Poison(rid.status());
+  // The record's key: its slot is sealed at Commit (docs/change-format.md, "Record keys").
+  {
+    crypto::SecretBytes key = crypto::SecretBytes::Random(kRecordKeySize);
+    Stmt k;
+    PARLEY_RETURN_IF_ERROR(Poison(k.Prepare(
+        r_.db(), "INSERT OR REPLACE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, 0, x'')")));
+    PARLEY_RETURN_IF_ERROR(Poison(k.BindBlob(1, crypto::ByteView(id.data(), id.size())).BindBlob(2, key.view()).Run()));
+  }
+  pending_slots_.push_back({body_.ops_size(), id});
   PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), *rid, kOpCreate, "", type, hlc_, {})));
   pb::Op* op = body_.add_ops();
   op->set_record(id.data(), id.size());
@@ -167,13 +177,20 @@ Status LocalTransaction::Set(const RecordId& record, std::string_view field, std
     return Error(Domain::kLog, Code::kInvalidArgument, "a field name is 1 to 256 bytes");
   }
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, KnownRecord(record));
+  // The value is sealed under the record's key.
+  PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, r_.RecordKey(record));
+  if (!key.has_value()) {
+    return Error(Domain::kLog, Code::kUnsupported,
+                 "the key of record " + ToString(record) + " is not held here (its key slot did not arrive)");
+  }
+  const std::string sealed = SealValue(key->view(), record, field, value);
   PARLEY_RETURN_IF_ERROR(Poison(TakeLive(rid, &field)));
-  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpSet, field, value, hlc_, {})));
+  PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), rid, kOpSet, field, sealed, hlc_, {})));
   pb::Op* op = body_.add_ops();
   op->set_record(record.data(), record.size());
   pb::SetField* set = op->mutable_set();
   set->set_field(field.data(), field.size());
-  set->set_value(value.data(), value.size());
+  set->set_value(sealed);
   AddOpIds(live_, set->mutable_supersedes());
   return Status::Ok();
 }
@@ -203,6 +220,15 @@ Status LocalTransaction::Restore(const RecordId& record) {
   op->set_record(record.data(), record.size());
   op->mutable_create()->set_type(type);
   AddOpIds(live_, op->mutable_create()->mutable_supersedes());
+  return Status::Ok();
+}
+
+Status LocalTransaction::Purge(const RecordId& record) {
+  PARLEY_RETURN_IF_ERROR(Usable());
+  pb::Op* op = body_.add_ops();
+  op->set_record(record.data(), record.size());
+  op->mutable_purge();
+  membership_ = true;  // evaluated by the membership rules (membership_rules.h)
   return Status::Ok();
 }
 
@@ -273,6 +299,24 @@ Result<ChangeId> LocalTransaction::Commit() {
     body_.set_device_name(r_.store().device().name);
     s = r_.AddSeen(&body_);
   }
+  // Each new record's key, in a slot sealed under the key the body is sealed with; the
+  // create commits to the slot's hash.
+  std::vector<std::string> slots;
+  for (const PendingSlot& ps : pending_slots_) {
+    if (!s.ok()) break;
+    auto record_key = r_.RecordKey(ps.record);
+    if (!record_key.ok()) {
+      s = record_key.status();
+      break;
+    }
+    if (!record_key->has_value()) {
+      body_.mutable_ops(ps.op)->mutable_create()->clear_key_slot();
+      continue;
+    }
+    std::string slot = SealKeySlot(key->key.view(), ps.record, (*record_key)->view());
+    body_.mutable_ops(ps.op)->mutable_create()->set_key_slot(KeySlotHash(slot));
+    slots.push_back(std::move(slot));
+  }
   if (s.ok()) {
     SealParams p;
     p.vault = Bv(r_.vault_id());
@@ -282,6 +326,7 @@ Result<ChangeId> LocalTransaction::Commit() {
     p.epoch = key->epoch;
     p.epoch_key = key->key.view();
     s = SealChange(p, body_, &change, &id);
+    for (const std::string& slot : slots) change.add_key_slots(slot);
   }
   if (s.ok() && r_.change_size_limit() > 0 && change.ByteSizeLong() > r_.change_size_limit()) {
     // Said before committing: a change no relay of this device would take would block
@@ -294,6 +339,20 @@ Result<ChangeId> LocalTransaction::Commit() {
   if (s.ok()) {
     s = r_.InsertChange(r_.self_id(), seq_, id, header, change, hlc_, false,
                         membership_ ? kMembershipOps : kMembershipNone);
+  }
+  if (s.ok() && !slots.empty()) {
+    const std::int64_t cid = sqlite3_last_insert_rowid(r_.db());
+    s = r_.StoreSlots(cid, ReplicaImpl::JoinSlots(change));
+    Stmt k;
+    if (s.ok()) s = k.Prepare(r_.db(), "UPDATE log_record_keys SET cid = ?1, slot_hash = ?2 WHERE record = ?3");
+    for (const PendingSlot& ps : pending_slots_) {
+      if (!s.ok()) break;
+      const pb::CreateRecord& c = body_.ops(ps.op).create();
+      if (c.key_slot().empty()) continue;
+      k.Reset();
+      k.Bind(1, cid).BindBlob(2, crypto::AsBytes(c.key_slot())).BindBlob(3, crypto::ByteView(ps.record.data(), 16));
+      s = k.Run();
+    }
   }
   if (s.ok()) s = r_.RecordSeen(r_.self_id(), seq_, body_);
   if (s.ok() && membership_) s = r_.RecomputeMembership();

@@ -30,6 +30,9 @@ class LocalTransaction final : public Transaction {
   Status Delete(const RecordId& record) override;
   Status Restore(const RecordId& record) override;
   Result<ChangeId> Commit() override;
+  // Purges `record` (docs/change-format.md, "Purge"); the caller checks that this device is an
+  // admin. The purge takes effect at Commit, when membership is evaluated again.
+  Status Purge(const RecordId& record);
 
   // Membership: adds (or re-adds with a new role) a device. Used by CreateVault and Invite.
   // `seal` and `seal_certificate` may be empty (a device enrolled before sealing keys).
@@ -75,6 +78,12 @@ class LocalTransaction final : public Transaction {
   Status failed_;
   std::unordered_map<std::int64_t, std::uint32_t> author_index_;  // author id -> OpId.author
   std::vector<std::int64_t> live_;  // scratch: the live ops an operation supersedes
+  // Originating creates whose key slot Commit seals (under the key the body is sealed with).
+  struct PendingSlot {
+    int op = 0;
+    RecordId record{};
+  };
+  std::vector<PendingSlot> pending_slots_;
 };
 
 }  // namespace parley::log

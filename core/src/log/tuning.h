@@ -2,6 +2,7 @@
 #pragma once
 
 #include "parley/core/limits.h"
+#include "parley/core/replica.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +33,11 @@ inline constexpr int kMaxSettleRounds = 16;
 // Record-id and history-head lookups remembered in memory; beyond this many entries a map
 // is emptied and refilled from the tables as records are used again.
 inline constexpr std::size_t kMaxCachedRecords = 1u << 18;
+
+// A record key slot: nonce (24) || XChaCha20-Poly1305(epoch key, 32-byte record key) (16-byte tag).
+inline constexpr std::size_t kKeySlotSize = kKeySlotBytes;
+// A record's data key (docs/change-format.md, "Record keys").
+inline constexpr std::size_t kRecordKeySize = 32;
 
 inline std::int64_t PackOpKey(std::uint64_t author, std::uint64_t seq, std::uint64_t index) {
   return static_cast<std::int64_t>((author << (kOpSeqBits + kOpIndexBits)) | (seq << kOpIndexBits) | index);

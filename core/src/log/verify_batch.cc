@@ -73,6 +73,7 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
     if (held.has_value()) {
       if (held->id != checked.id) return refuse(c, checked, i, "differs from the change held with that number");
       ++out.duplicates;
+      if (c.key_slots_size() > 0) out.held_with_slots.emplace_back(&c, checked.id);
       continue;
     }
     if (auto b = batch.find({bauthor, h.seq()}); b != batch.end()) {

@@ -21,6 +21,9 @@ struct VerifiedBatch {
   std::vector<ChangeId> ids;            // of every change of the batch, in batch order
   std::vector<VerifiedChange> changes;  // fresh changes, in batch order
   std::size_t duplicates = 0;           // already held, or repeated in the batch
+  // Held duplicates that carry key slots, with their ids: a slot this device lacks may come
+  // with them (ReplicaImpl::FillMissingSlots).
+  std::vector<std::pair<const pb::Change*, ChangeId>> held_with_slots;
   std::size_t signatures_verified = 0;  // signatures checked (the rest were vouched for by links)
 };
 

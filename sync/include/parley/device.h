@@ -166,6 +166,7 @@ struct RelaySyncResult {
   std::uint64_t quarantined = 0;  // authenticated changes whose bodies do not open: kept, never applied
   std::uint64_t set_aside = 0;    // own changes set aside: this device was restored from an older copy
   std::uint64_t reissued = 0;     // those written again as new changes
+  std::uint64_t slots_redacted = 0;  // purged records' key slots the relay confirmed dropping
 };
 
 // One Sync(): a result per pinned relay. With several relays a second round carries what
@@ -283,6 +284,15 @@ struct RecoveryKeyRotation {
   std::string revoked;       // hex of the old recovery member (empty when the vault had none)
   std::vector<RelaySyncResult> synced;          // the publishing Sync(); empty without relays
   std::vector<InvitePublication> published;     // the new recovery invite, per pinned relay
+};
+
+// What Purge did here, and its publication to every pinned relay (one Sync(); empty when
+// none is pinned). The relays drop the record's key slot in that exchange
+// (RelaySyncResult's report, slots_redacted).
+struct PurgeResult {
+  log::RecordId record{};
+  log::PurgeOutcome outcome;
+  std::vector<RelaySyncResult> synced;
 };
 
 // Who revoked this device, as far as the changes it received say (kRevokedAndWiped).
@@ -461,6 +471,13 @@ class Device {
   // A record id from a unique hex prefix (at least 4 characters) or a full id.
   Result<log::RecordId> ResolveId(std::string_view prefix);
   Result<std::optional<log::Record>> GetRecord(const log::RecordId& id);
+  // On an admin device: purges the record for good (docs/change-format.md, "Purge"): its key,
+  // values and history are destroyed here, and on every device that applies the purge; then
+  // publishes with one Sync(), asking each relay to drop the record's key slot.
+  // kPermissionDenied when this device is not an admin; kNotFound for an unknown or already
+  // purged record. A failed publication leaves the purge committed here (the next Sync()
+  // publishes it).
+  Result<PurgeResult> Purge(const log::RecordId& id);
 
   // ---- Bundles ----
   // What this device holds, as a "parley-state:" code (docs/bundle-format.md).

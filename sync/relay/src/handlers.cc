@@ -428,9 +428,18 @@ asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id, const pb:
 asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge& purge) {
   auto view = co_await RequireMember(id, purge.vault(), true);
   if (!view) co_return;
-  if (purge.change_ids_size() > kMaxPurgeIds) {
-    SendError(id, pb::ERROR_TOO_LARGE, "at most 1000 change ids per purge");
+  if (purge.change_ids_size() + purge.redactions_size() > kMaxPurgeIds) {
+    SendError(id, pb::ERROR_TOO_LARGE, "at most 1000 change ids and slot redactions per purge");
     co_return;
+  }
+  std::vector<SlotRedaction> redactions;
+  for (const auto& r : purge.redactions()) {
+    if (r.change_id().size() != 32 || r.slot_hash().size() != 32) {
+      SendError(id, pb::ERROR_MALFORMED, "a slot redaction names a 32-byte change id and slot hash");
+      co_return;
+    }
+    redactions.push_back(SlotRedaction{crypto::Bytes(r.change_id().begin(), r.change_id().end()),
+                                       crypto::Bytes(r.slot_hash().begin(), r.slot_hash().end())});
   }
   std::vector<crypto::Bytes> ids;
   for (const auto& cid : purge.change_ids()) {
@@ -441,13 +450,18 @@ asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge&
     ids.emplace_back(cid.begin(), cid.end());
   }
   const std::string vault = purge.vault();
-  auto fn = [vault, ids](RelayStorage& st) { return st.Purge(View(vault), ids); };
+  auto fn = [vault, ids, redactions](RelayStorage& st) -> Status {
+    if (!ids.empty()) PARLEY_RETURN_IF_ERROR(st.Purge(View(vault), ids));
+    if (redactions.empty()) return Status::Ok();
+    return st.DropKeySlots(View(vault), redactions).status();
+  };
   Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
   if (!s.ok()) {
     SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
     co_return;
   }
-  LogInfo("purge", {{"conn", id_}, {"vault", Short(vault)}, {"changes", static_cast<std::uint64_t>(ids.size())}});
+  LogInfo("purge", {{"conn", id_}, {"vault", Short(vault)}, {"changes", static_cast<std::uint64_t>(ids.size())},
+                    {"slots", static_cast<std::uint64_t>(redactions.size())}});
   SendDone(id);
 }
 

@@ -18,6 +18,8 @@
 #include <limits>
 #include <map>
 
+#include "parley/change.pb.h"
+#include "parley/core/crypto.h"
 #include "parley/core/sqlite_util.h"
 #include "parley/relay/relay_storage.h"
 #include "parley/relay/tuning.h"
@@ -80,7 +82,10 @@ class SqliteRelayStorage final : public RelayStorage {
 
   Status Init() {
     sqlite3_busy_timeout(db_, tuning::kSqliteBusyTimeoutMs);
-    PARLEY_RETURN_IF_ERROR(Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", Domain::kSync));
+    // secure_delete: the bytes of a dropped key slot or purged change are overwritten, not
+    // left in free pages.
+    PARLEY_RETURN_IF_ERROR(
+        Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;", Domain::kSync));
     PARLEY_RETURN_IF_ERROR(Exec(db_, kSchema, Domain::kSync));
     // Storage written when chain heads held ids (chain format 1) is refused, not misread.
     Stmt layout;
@@ -307,6 +312,52 @@ class SqliteRelayStorage final : public RelayStorage {
           return Status::Ok();
         },
         Domain::kSync);
+  }
+
+  Result<std::size_t> DropKeySlots(ByteView vault, std::span<const SlotRedaction> redactions) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    std::size_t dropped = 0;
+    Status done = WithImmediateTransaction(
+        db_,
+        [&]() -> Status {
+          for (const SlotRedaction& r : redactions) {
+            Stmt& q = Get("SELECT data FROM changes WHERE vid = ? AND id = ? AND data IS NOT NULL");
+            q.Bind(1, vid).BindBlob(2, r.change_id);
+            PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
+            if (!row) continue;
+            pb::Change change;
+            auto data = q.Blob(0);
+            const bool parsed = change.ParseFromArray(data.data(), static_cast<int>(data.size()));
+            q.Reset();
+            if (!parsed) continue;
+            // The id covers neither slot nor signature-free parts: dropping one keeps the
+            // stored change valid (docs/wire-protocol.md, "Purge").
+            auto* slots = change.mutable_key_slots();
+            const int before = slots->size();
+            for (int i = slots->size() - 1; i >= 0; --i) {
+              const crypto::Hash h = crypto::Blake2b256(crypto::AsBytes(slots->Get(i)));
+              if (r.slot_hash.size() == h.size() && std::equal(h.begin(), h.end(), r.slot_hash.begin())) {
+                slots->DeleteSubrange(i, 1);
+              }
+            }
+            if (slots->size() == before) continue;
+            std::string bytes;
+            if (!change.SerializeToString(&bytes)) return Error(Domain::kSync, Code::kInternal, "encoding a change");
+            Stmt& u = Get("UPDATE changes SET data = ? WHERE vid = ? AND id = ?");
+            u.BindBlob(1, View(bytes)).Bind(2, vid).BindBlob(3, r.change_id);
+            PARLEY_RETURN_IF_ERROR(u.Run());
+            dropped += static_cast<std::size_t>(before - slots->size());
+          }
+          return Status::Ok();
+        },
+        Domain::kSync);
+    if (!done.ok()) return done;
+    if (dropped > 0) {
+      // Old page images of the rewritten rows go from the write-ahead log too (best effort).
+      (void)sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
+    return dropped;
   }
 
  private:

@@ -41,6 +41,7 @@ struct SyncClient::Impl {
     PARLEY_RETURN_IF_ERROR(EnsureVault(c, conn, relay, report));
     PARLEY_RETURN_IF_ERROR(PushPending(c, conn, relay, report));
     PARLEY_RETURN_IF_ERROR(PullAvailable(c, conn, relay, report));
+    PARLEY_RETURN_IF_ERROR(PublishRedactions(c, conn, relay, report));
     PARLEY_RETURN_IF_ERROR(Finish(relay, report));
     return report;
   }

@@ -22,6 +22,10 @@ struct ExchangeContext {
 // Step 1: RegisterVault if this device founded the vault and the relay does not know it yet;
 // SetMembership if this device is an admin and the relay holds another member set.
 Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report);
+// On an admin device: asks the relay to drop the key slots that purges applied here dropped
+// and it has not confirmed yet (wire Purge.redactions); after the pull, so that purges
+// learned in this session are published in it.
+Status PublishRedactions(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report);
 // Step 2: pushes every held change not acknowledged by `relay`.
 Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report);
 // Step 3: pulls and applies from the relay's cursor until the relay has nothing more, then

@@ -90,4 +90,34 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
   return Error(Domain::kSync, Code::kConflict, "the relay's membership list keeps changing; try again");
 }
 
+Status PublishRedactions(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::SlotRedactionRef> unsent, ctx.state.UnsentRedactions(relay.id, ctx.replica));
+  if (unsent.empty()) return Status::Ok();
+  // Only an admin may ask a relay to drop slots (a member's request would be refused).
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> members, log::ListMembers(ctx.replica, false));
+  const store::DeviceKeys& me = ctx.store.device();
+  const std::string self(me.identity.public_key.begin(), me.identity.public_key.end());
+  const bool admin = std::any_of(members.begin(), members.end(),
+                                 [&](const log::MemberInfo& m) { return m.identity == self && m.admin; });
+  if (!admin) return Status::Ok();
+  PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
+  constexpr std::size_t kPerFrame = 1000;  // the relay's limit per Purge frame
+  for (std::size_t at = 0; at < unsent.size(); at += kPerFrame) {
+    const std::size_t n = std::min(kPerFrame, unsent.size() - at);
+    pb::Frame f;
+    pb::Purge* p = f.mutable_purge();
+    Set(p->mutable_vault(), vault.vault);
+    for (std::size_t i = at; i < at + n; ++i) {
+      pb::SlotRedaction* r = p->add_redactions();
+      r->set_change_id(unsent[i].change_id.data(), unsent[i].change_id.size());
+      r->set_slot_hash(unsent[i].slot_hash);
+    }
+    PARLEY_RETURN_IF_ERROR(conn.Call(std::move(f)).status());
+    PARLEY_RETURN_IF_ERROR(
+        ctx.state.MarkRedactionsSent(relay.id, std::span<const log::SlotRedactionRef>(unsent).subspan(at, n)));
+    report.slots_redacted += n;
+  }
+  return Status::Ok();
+}
+
 }  // namespace parley::sync

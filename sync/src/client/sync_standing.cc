@@ -13,7 +13,10 @@ Status SyncState::RemoveRelay(std::int64_t relay) {
     if (sqlite3_changes(db_) == 0) return Error(Domain::kSync, Code::kNotFound, "no such relay pinned");
     Stmt acks;
     PARLEY_RETURN_IF_ERROR(acks.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1"));
-    return acks.Bind(1, relay).Run();
+    PARLEY_RETURN_IF_ERROR(acks.Bind(1, relay).Run());
+    Stmt redactions;
+    PARLEY_RETURN_IF_ERROR(redactions.Prepare(db_, "DELETE FROM sync_redactions WHERE relay = ?1"));
+    return redactions.Bind(1, relay).Run();
   });
 }
 

@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS sync_acks(
   change_id BLOB NOT NULL,
   relay_seq INTEGER NOT NULL,
   PRIMARY KEY(relay, change_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_redactions(
+  relay INTEGER NOT NULL,
+  change_id BLOB NOT NULL,
+  slot_hash BLOB NOT NULL,
+  PRIMARY KEY(relay, change_id, slot_hash)) WITHOUT ROWID;
 )sql";
 
 constexpr char kColumns[] =
@@ -228,6 +233,37 @@ Status SyncState::SetMembers(std::int64_t relay, std::uint64_t version, crypto::
   PARLEY_RETURN_IF_ERROR(
       s.Prepare(db_, "UPDATE sync_relays SET members_version = ?2, members_digest = ?3 WHERE id = ?1"));
   return s.Bind(1, relay).Bind(2, static_cast<std::int64_t>(version)).BindBlob(3, digest).Run();
+}
+
+Result<std::vector<log::SlotRedactionRef>> SyncState::UnsentRedactions(std::int64_t relay,
+                                                                          log::Replica& replica) {
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::SlotRedactionRef> all, log::ListSlotRedactions(replica));
+  if (all.empty()) return all;
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT 1 FROM sync_redactions WHERE relay = ?1 AND change_id = ?2 AND slot_hash = ?3"));
+  std::vector<log::SlotRedactionRef> out;
+  for (log::SlotRedactionRef& r : all) {
+    s.Reset();
+    s.Bind(1, relay).BindBlob(2, IdView(r.change_id)).BindBlob(3, crypto::AsBytes(r.slot_hash));
+    PARLEY_ASSIGN_OR_RETURN(bool sent, s.Step());
+    if (!sent) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status SyncState::MarkRedactionsSent(std::int64_t relay, std::span<const log::SlotRedactionRef> sent) {
+  return WithImmediateTransaction(db_, [&]() -> Status {
+    Stmt s;
+    PARLEY_RETURN_IF_ERROR(s.Prepare(
+        db_, "INSERT OR IGNORE INTO sync_redactions(relay, change_id, slot_hash) VALUES (?1, ?2, ?3)"));
+    for (const log::SlotRedactionRef& r : sent) {
+      s.Reset();
+      PARLEY_RETURN_IF_ERROR(
+          s.Bind(1, relay).BindBlob(2, IdView(r.change_id)).BindBlob(3, crypto::AsBytes(r.slot_hash)).Run());
+    }
+    return Status::Ok();
+  });
 }
 
 Status SyncState::SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head) {

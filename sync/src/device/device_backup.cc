@@ -141,7 +141,8 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
 
   PARLEY_ASSIGN_OR_RETURN(auto writer, backup::Writer::Create(d.env, path, secret, argon2, manifest));
   RawStmt changes;
-  if (sqlite3_prepare_v2(db, "SELECT header, body, signature FROM log_changes ORDER BY cid", -1, &changes.s, nullptr) !=
+  if (sqlite3_prepare_v2(db, "SELECT c.header, c.body, c.signature, k.slots FROM log_changes c "
+                         "LEFT JOIN log_slots k ON k.cid = c.cid ORDER BY c.cid", -1, &changes.s, nullptr) !=
       SQLITE_OK) {
     return SqlError(db, "reading the change log");
   }
@@ -149,7 +150,13 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
     const int rc = sqlite3_step(changes.s);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return SqlError(db, "reading the change log");
-    PARLEY_RETURN_IF_ERROR(writer->Add(Blob(changes.s, 0), Blob(changes.s, 1), Blob(changes.s, 2)));
+    // The slots this device keeps for the change (log_slots: kKeySlotBytes each, joined).
+    const std::string_view joined = Blob(changes.s, 3);
+    std::vector<std::string_view> slots;
+    for (std::size_t at = 0; at + log::kKeySlotBytes <= joined.size(); at += log::kKeySlotBytes) {
+      slots.push_back(joined.substr(at, log::kKeySlotBytes));
+    }
+    PARLEY_RETURN_IF_ERROR(writer->Add(Blob(changes.s, 0), Blob(changes.s, 1), Blob(changes.s, 2), slots));
   }
   BackupResult out;
   PARLEY_ASSIGN_OR_RETURN(out.summary, writer->Finish());

@@ -235,4 +235,22 @@ Result<MembershipChange> Device::Revoke(std::string_view device) {
   return ChangeMember(*this, *impl_->replica, device, Action::kRevoke);
 }
 
+Result<PurgeResult> Device::Purge(const log::RecordId& id) {
+  PARLEY_RETURN_IF_ERROR(impl_->RequireUnlocked());
+  PurgeResult out;
+  out.record = id;
+  PARLEY_ASSIGN_OR_RETURN(out.outcome, impl_->replica->Purge(id));
+  PARLEY_ASSIGN_OR_RETURN(auto relays, Relays());
+  if (!relays.empty()) {
+    auto synced = Sync();
+    if (!synced.ok()) {
+      if (revoked_and_wiped().has_value()) return synced.status();
+      return DeviceError(synced.status().code(),
+                         "the record is purged here but the purge was not published: " + synced.status().message());
+    }
+    out.synced = std::move(synced->relays);
+  }
+  return out;
+}
+
 }  // namespace parley

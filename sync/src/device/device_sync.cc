@@ -105,6 +105,7 @@ Result<RelaySyncResult> Device::Impl::ToResult(const sync::SyncReport& r) {
   out.quarantined = r.quarantined;
   out.set_aside = r.set_aside;
   out.reissued = r.reissued;
+  out.slots_redacted = r.slots_redacted;
   if (!r.gaps.empty()) {
     PARLEY_ASSIGN_OR_RETURN(out.gaps, Gaps());
   }
@@ -197,6 +198,7 @@ void MergeLater(RelaySyncResult& earlier, RelaySyncResult later) {
   earlier.quarantined += later.quarantined;
   earlier.set_aside += later.set_aside;
   earlier.reissued += later.reissued;
+  earlier.slots_redacted += later.slots_redacted;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -89,8 +90,10 @@ class Writer {
   static Result<std::unique_ptr<Writer>> Create(Env& env, const std::string& path, const BackupSecret& secret,
                                                 const crypto::Argon2Params& argon2, const Manifest& manifest);
   ~Writer();
-  // Adds one change (its three parts exactly as held).
-  Status Add(std::string_view header, std::string_view body, std::string_view signature);
+  // Adds one change (its three parts exactly as held) with the record key slots this device
+  // keeps for it (Change.key_slots; outside the change id, so a purge may have dropped them).
+  Status Add(std::string_view header, std::string_view body, std::string_view signature,
+             std::span<const std::string_view> key_slots = {});
   // Writes the last chunks and publishes the file (fsync, rename, directory fsync).
   Result<Summary> Finish();
 

@@ -56,6 +56,9 @@ struct Value {
   std::string author_name;     // the authoring device's label, if known
   std::uint64_t seq = 0;       // author's change number
   std::uint32_t index = 0;     // op index in that change
+  // The record's key is not held here (its key slot did not arrive): `data` is empty
+  // (docs/change-format.md, "Record keys").
+  bool unreadable = false;
 };
 
 struct Field {
@@ -104,15 +107,27 @@ struct ChangeStamp {
 inline constexpr std::size_t kMaxCausalChanges = 2048;
 inline constexpr std::size_t kMaxCausalLookups = 16384;
 
+// The size of one record key slot (Change.key_slots): nonce (24) || XChaCha20-Poly1305 of the
+// 32-byte record key (16-byte tag) (docs/change-format.md, "Record keys").
+inline constexpr std::size_t kKeySlotBytes = 24 + 32 + 16;
+
 struct HistoryEntry {
   std::uint64_t hlc = 0;
   std::string author;       // hex identity key
   std::string author_name;  // device label, if known
   std::uint64_t seq = 0;
-  std::string op;           // "create", "restore", "set", "delete"
+  std::string op;           // "create", "restore", "set", "delete", "purge"
   std::string field;        // for "set"
   std::string value;        // for "set"
   bool live = false;        // the value still survives
+};
+
+// What Replica::Purge destroyed on this device.
+struct PurgeOutcome {
+  ChangeId change{};              // the change holding the purge
+  std::size_t ops_destroyed = 0;  // operations (history entries) deleted
+  bool key_destroyed = false;     // the record's key was held here and is gone
+  bool slot_dropped = false;      // the key slot was dropped from the change that carried it
 };
 
 struct ApplyReport {
@@ -266,7 +281,15 @@ class Replica {
   // origin, written by its creator) reads "create", every other create "restore".
   // Code::kNotFound for an unknown record.
   virtual Result<std::vector<HistoryEntry>> History(const RecordId& id) = 0;
-  // Resolves a unique hex prefix (at least 4 characters) of a record id.
+  // On an admin device: purges the record for good (docs/change-format.md, "Purge").
+  // Commits one change holding a PurgeRecord; in the same transaction the record's key, its
+  // operations, history and live values are deleted and its key slot dropped from the
+  // change that carried it; the purge is remembered so that nothing of the record is taken
+  // again. History then lists one "purge" entry. kPermissionDenied when this device is not
+  // an admin; kNotFound for an unknown or already purged record.
+  virtual Result<PurgeOutcome> Purge(const RecordId& id) = 0;
+  // Resolves a unique hex prefix (at least 4 characters) of a record id (a purged record's
+  // too).
   // Code::kNotFound / Code::kInvalidArgument ("ambiguous") otherwise.
   virtual Result<RecordId> ResolvePrefix(std::string_view prefix) = 0;
 

@@ -58,6 +58,16 @@ struct HeldChange {
 Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t after, std::size_t max_bytes,
                                                  std::size_t max_count);
 
+// A key slot that a purge applied here dropped (docs/change-format.md, "Purge"): what an
+// admin device asks each relay to drop too (wire SlotRedaction).
+struct SlotRedactionRef {
+  ChangeId change_id{};
+  std::string slot_hash;  // 32 bytes
+};
+// Every such slot known here (a purged record whose originating create was held), in
+// record order. Empty on a device that purged nothing.
+Result<std::vector<SlotRedactionRef>> ListSlotRedactions(Replica& replica);
+
 // Id, author and number of held changes (no bodies), in local order; only `author`'s when
 // it is not empty.
 struct ChangeRef {

@@ -140,6 +140,7 @@ struct SyncReport {
   std::uint64_t quarantined = 0;      // authenticated changes whose bodies do not open: kept, never applied
   std::uint64_t set_aside = 0;        // own changes set aside: this device was restored from an older copy
   std::uint64_t reissued = 0;         // own set-aside changes written again as new changes and pushed
+  std::uint64_t slots_redacted = 0;   // purged records' key slots the relay confirmed dropping
 };
 
 // A key envelope a relay holds for this device, and the vault it was stored under.

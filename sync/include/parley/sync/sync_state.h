@@ -32,6 +32,7 @@
 
 #include "parley/core/crypto.h"
 #include "parley/core/replica.h"
+#include "parley/core/replica_sync.h"
 #include "parley/core/sqlite_util.h"
 
 namespace parley::sync {
@@ -91,6 +92,10 @@ class SyncState {
   Result<std::uint64_t> SetChangeLimit(std::int64_t relay, std::uint64_t bytes);
   Status SetRegistered(std::int64_t relay);
   Status SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest);
+  // Key slots dropped by purges here (log::ListSlotRedactions) that `relay` has not
+  // confirmed dropping yet; and recording its confirmation (docs/sync-client.md, "Purges").
+  Result<std::vector<log::SlotRedactionRef>> UnsentRedactions(std::int64_t relay, log::Replica& replica);
+  Status MarkRedactionsSent(std::int64_t relay, std::span<const log::SlotRedactionRef> sent);
   Status SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head);
   // Unpins a relay and forgets its acknowledgements (one transaction). kNotFound if absent.
   Status RemoveRelay(std::int64_t relay);

@@ -61,6 +61,12 @@ struct NewChange {
   std::string data; // the serialized pb::Change
 };
 
+// A key slot to drop from a stored change (wire SlotRedaction).
+struct SlotRedaction {
+  Bytes change_id;  // 32 bytes
+  Bytes slot_hash;  // 32 bytes
+};
+
 enum class InsertResult { kStored, kAlreadyHeld, kBrokenChain, kPurged, kUnknownVault };
 struct InsertOutcome {
   InsertResult result = InsertResult::kStored;
@@ -138,6 +144,11 @@ class RelayStorage {
   // Drops the bytes of the named changes for good; they keep their relay sequence numbers
   // and ids (so a re-push is refused as kPurged). Unknown ids are ignored.
   virtual Status Purge(ByteView vault, std::span<const Bytes> change_ids) = 0;
+  // Drops, from each stored change named, the key slot whose BLAKE2b-256 is `slot_hash`
+  // (docs/wire-protocol.md, "Purge"): the change is rewritten without it, for good (a re-push
+  // of the same change is a duplicate and stores nothing). Unknown changes and slots are
+  // ignored. Returns how many slots were dropped. Code::kNotFound for an unknown vault.
+  virtual Result<std::size_t> DropKeySlots(ByteView vault, std::span<const SlotRedaction> redactions) = 0;
 };
 
 // Opens (creating if needed) the SQLite storage at `path`: WAL, synchronous=FULL, a busy

@@ -1,0 +1,40 @@
+// Record keys (docs/change-format.md, "Record keys" and "Purge").
+//
+// A record's data key (32 random bytes) is made by the device that writes the record's
+// originating CreateRecord. It travels in a key slot of the change (Change.key_slots), which
+// is outside the change's id and signature so that a purge can drop it; the create commits
+// to the slot by its hash (CreateRecord.key_slot). Every SetField value of the record is
+// sealed under the record key.
+//
+//   slot  = nonce (24) || XChaCha20-Poly1305(epoch key of the change, record key,
+//                                            ad = "parley/record-key/v1" || record id)
+//   hash  = BLAKE2b-256(slot)
+//   value = nonce (24) || XChaCha20-Poly1305(record key, plaintext,
+//                                            ad = "parley/record-value/v1" || record id || field)
+// Thread safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "parley/core/crypto.h"
+#include "parley/core/replica.h"
+
+namespace parley::log {
+
+std::string SealKeySlot(crypto::ByteView epoch_key, const RecordId& record, crypto::ByteView record_key);
+// The record key in `slot`; std::nullopt when the slot has the wrong size or does not open
+// (another key, another record, tampered).
+std::optional<crypto::SecretBytes> OpenKeySlot(crypto::ByteView epoch_key, const RecordId& record,
+                                               std::string_view slot);
+// BLAKE2b-256 of the slot's bytes, as CreateRecord.key_slot carries it.
+std::string KeySlotHash(std::string_view slot);
+
+std::string SealValue(crypto::ByteView record_key, const RecordId& record, std::string_view field,
+                      std::string_view plaintext);
+// std::nullopt when `sealed` does not open with this key for this record and field.
+std::optional<std::string> OpenValue(crypto::ByteView record_key, const RecordId& record, std::string_view field,
+                                     std::string_view sealed);
+
+}  // namespace parley::log
