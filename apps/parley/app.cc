@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "parley/core/crypto.h"
 #include "parley/platform/posix_env.h"
 #include "passphrase.h"
 #include "table.h"
@@ -94,7 +95,7 @@ Status App::FlushOutput() {
 }
 
 void App::DiscardOutput() {
-  if (!output_.empty()) ::explicit_bzero(output_.data(), output_.size());
+  if (!output_.empty()) crypto::Zero(output_.data(), output_.size());
   output_.clear();
 }
 

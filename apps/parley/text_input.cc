@@ -21,6 +21,7 @@
 #include <cstring>
 #include <vector>
 
+#include "parley/core/crypto.h"
 #include "parley/platform/env.h"
 #include "parley/platform/posix_env.h"
 
@@ -40,7 +41,7 @@ void DropNewline(std::string& text) {
 }
 
 void Zero(std::string& s) {
-  if (!s.empty()) ::explicit_bzero(s.data(), s.size());
+  if (!s.empty()) crypto::Zero(s.data(), s.size());
   s.clear();
 }
 
@@ -241,7 +242,7 @@ Result<std::string> ReadStandardInput(std::string_view what) {
     // At a terminal a read returns one line; one without its end came with Ctrl-D.
     if (canonical && !EndsLine(buf[got - 1], t)) break;
   }
-  ::explicit_bzero(buf.data(), buf.size());
+  crypto::Zero(buf.data(), buf.size());
   if (!failed.ok()) {
     Zero(text);
     return failed;
@@ -269,7 +270,7 @@ Result<std::string> EditText(const std::string& file_name, const std::string& da
         DropNewline(s);
         text = std::move(s);
       }
-      if (!bytes->empty()) ::explicit_bzero(bytes->data(), bytes->size());
+      if (!bytes->empty()) crypto::Zero(bytes->data(), bytes->size());
     } else {
       text = Error(Domain::kApp, Code::kIoError, "cannot read what the editor saved: " + bytes.status().message());
     }

@@ -177,6 +177,48 @@ TEST_F(BackupTest, RecoveryKeyRestoreEnrolsThroughTheRecoveryMemberAndSyncsWitho
   ASSERT_TRUE(conflicts.ok());
 }
 
+TEST_F(BackupTest, BackupsCarryRecordKeysAndNeverUndoAPurge) {
+  auto a = Founder(3);
+  auto negotiations = a->model().Negotiations();
+  ASSERT_TRUE(negotiations.ok());
+  auto overview = a->model().Overview(negotiations->front().id);
+  ASSERT_TRUE(overview.ok());
+  std::optional<log::RecordId> doomed;
+  for (const auto& r : overview->notes) {
+    if (r.get("text") == "note 0") doomed = r.id;
+  }
+  ASSERT_TRUE(doomed.has_value());
+  const auto pass = backup::BackupSecret::Passphrase(kBackupPass);
+  const auto argon2 = crypto::MinimumArgon2Params();
+  ASSERT_TRUE(a->Backup(Path("before.pbk"), pass, argon2).ok());
+  ASSERT_TRUE(a->ExportBundle(Path("old.bundle")).ok());
+  auto purged = a->Purge(*doomed);
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  ASSERT_TRUE(a->Backup(Path("after.pbk"), pass, argon2).ok());
+  ASSERT_TRUE(a->ExportBundle(Path("purge.bundle")).ok());
+
+  // Taken before the purge: every value reads (the record keys travel in the backup).
+  auto early = Blank("early");
+  ASSERT_TRUE(early->RestoreBackup(Path("before.pbk"), pass, Options(), kDevicePass).ok());
+  EXPECT_EQ(NoteTexts(*early), (std::vector<std::string>{"note 0", "note 1", "note 2"}));
+  // ... until the purge reaches it, as any device that was offline.
+  auto imported = early->ImportBundle(Path("purge.bundle"));
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(NoteTexts(*early), (std::vector<std::string>{"note 1", "note 2"}));
+
+  // Taken after it: the purged note is not in it, and the others read.
+  auto late = Blank("late");
+  ASSERT_TRUE(late->RestoreBackup(Path("after.pbk"), pass, Options(), kDevicePass).ok());
+  EXPECT_EQ(NoteTexts(*late), (std::vector<std::string>{"note 1", "note 2"}));
+  auto check = late->CheckIntegrity();
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok());
+  // A bundle from before the purge does not bring it back either.
+  auto old = late->ImportBundle(Path("old.bundle"));
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(NoteTexts(*late), (std::vector<std::string>{"note 1", "note 2"}));
+}
+
 TEST_F(BackupTest, WrongSecretsAreClearErrors) {
   const auto key = recovery::RecoveryKey::Generate();
   const auto other = recovery::RecoveryKey::Generate();

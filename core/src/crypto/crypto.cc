@@ -18,6 +18,10 @@ const char* OrNoChars(const char* p) { return p != nullptr ? p : ""; }
 
 }  // namespace
 
+void Zero(void* data, std::size_t size) noexcept {
+  if (size > 0) sodium_memzero(data, size);
+}
+
 Status InitCrypto() {
   if (sodium_init() < 0) return Err(Code::kInternal, "libsodium failed to initialise");
   return Status::Ok();

@@ -29,6 +29,11 @@ inline ByteView AsBytes(std::string_view s) {
 
 Status InitCrypto();
 
+// Overwrites `size` bytes at `data` with zeros in a way the compiler cannot remove
+// (sodium_memzero): for plaintext or secrets held in ordinary buffers (std::string, vectors)
+// before they are freed. Any thread; `data` may be null when `size` is 0.
+void Zero(void* data, std::size_t size) noexcept;
+
 // Locked, zero-on-free memory for keys. Move-only. A default-constructed or wiped
 // SecretBytes is empty.
 class SecretBytes {
