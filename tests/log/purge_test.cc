@@ -39,7 +39,7 @@ std::string HeldKey(Device& d, const log::RecordId& id) {
   auto k = Impl(d).RecordKey(id);
   EXPECT_TRUE(k.ok());
   if (!k.ok() || !k->has_value()) return {};
-  return std::string(reinterpret_cast<const char*>((*k)->data()), (*k)->size());
+  return std::string(reinterpret_cast<const char*>((*k)->view().data()), (*k)->view().size());
 }
 
 // Whether any cell of any table of the device's database holds `needle`.

@@ -58,7 +58,7 @@ Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, s
       s.Prepare(db_, "SELECT l.op, o.kind, l.field, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
                      "WHERE l.rid = ?1 ORDER BY l.field"));
   s.Bind(1, rid);
-  PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, RecordKey(rec.id));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> key, RecordKey(rec.id));
   std::vector<int> kinds;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -169,7 +169,7 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
     c.type = std::string(rec.Text(1));
     values.Reset();
     values.Bind(1, rid).Bind(2, std::string_view(c.field));
-    PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, RecordKey(c.record));
+    PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> key, RecordKey(c.record));
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool r, values.Step());
       if (!r) break;
@@ -230,7 +230,7 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
   }
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(id, nullptr));
   if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(id));
-  PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> record_key, RecordKey(id));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> record_key, RecordKey(id));
   // The record's ops are chained newest first from log_records.last_op (schema.h).
   PARLEY_ASSIGN_OR_RETURN(std::int64_t next, LastOp(rid));
   Stmt s;

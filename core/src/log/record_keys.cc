@@ -49,15 +49,28 @@ std::string SealKeySlot(crypto::ByteView epoch_key, const RecordId& record, cryp
   return Seal(epoch_key, record_key, SlotAd(record));
 }
 
-std::optional<crypto::SecretBytes> OpenKeySlot(crypto::ByteView epoch_key, const RecordId& record,
-                                               std::string_view slot) {
+RecordKeyBytes RecordKeyBytes::Random() {
+  RecordKeyBytes k;
+  crypto::RandomBytes(std::span<std::uint8_t>(k.bytes_));
+  return k;
+}
+
+std::optional<RecordKeyBytes> RecordKeyBytes::Copy(crypto::ByteView bytes) {
+  if (bytes.size() != kSize) return std::nullopt;
+  RecordKeyBytes k;
+  std::memcpy(k.bytes_.data(), bytes.data(), kSize);
+  return k;
+}
+
+std::optional<RecordKeyBytes> OpenKeySlot(crypto::ByteView epoch_key, const RecordId& record,
+                                          std::string_view slot) {
   if (slot.size() != kKeySlotSize || epoch_key.size() != crypto::kAeadKeySize) return std::nullopt;
   const crypto::ByteView bytes = crypto::AsBytes(slot);
   auto opened = crypto::XChaChaOpen(epoch_key, bytes.first(crypto::kXNonceSize), bytes.subspan(crypto::kXNonceSize),
                                     SlotAd(record));
   if (!opened.ok() || opened->size() != kRecordKeySize) return std::nullopt;
-  crypto::SecretBytes key = crypto::SecretBytes::Copy(*opened);
-  std::fill(opened->begin(), opened->end(), std::uint8_t{0});
+  std::optional<RecordKeyBytes> key = RecordKeyBytes::Copy(*opened);
+  crypto::Zero(opened->data(), opened->size());
   return key;
 }
 
@@ -85,14 +98,14 @@ std::optional<std::string> OpenValue(crypto::ByteView record_key, const RecordId
 
 // --- ReplicaImpl: keys held, slots kept, purges ---
 
-Result<std::optional<crypto::SecretBytes>> ReplicaImpl::RecordKey(const RecordId& record) {
+Result<std::optional<RecordKeyBytes>> ReplicaImpl::RecordKey(const RecordId& record) {
   Scoped g(st.record_key);
   st.record_key.BindBlob(1, crypto::ByteView(record.data(), record.size()));
   PARLEY_ASSIGN_OR_RETURN(bool row, st.record_key.Step());
   if (!row || st.record_key.IsNull(0) || st.record_key.Blob(0).size() != kRecordKeySize) {
-    return std::optional<crypto::SecretBytes>();
+    return std::optional<RecordKeyBytes>();
   }
-  return std::optional<crypto::SecretBytes>(crypto::SecretBytes::Copy(st.record_key.Blob(0)));
+  return RecordKeyBytes::Copy(st.record_key.Blob(0));
 }
 
 std::string ReplicaImpl::KeptSlots(const pb::ChangeBody* body, std::string_view slots) const {
@@ -149,7 +162,7 @@ Result<std::string> ReplicaImpl::SlotsOf(std::int64_t cid) {
   return row ? std::string(AsText(st.slots_of.Blob(0))) : std::string();
 }
 
-std::string ReplicaImpl::OpenedValue(const std::optional<crypto::SecretBytes>& key, const RecordId& record,
+std::string ReplicaImpl::OpenedValue(const std::optional<RecordKeyBytes>& key, const RecordId& record,
                                      std::string_view field, std::string_view sealed, bool* unreadable) const {
   std::optional<std::string> plain;
   if (key.has_value()) plain = OpenValue(key->view(), record, field, sealed);
@@ -167,7 +180,7 @@ Result<std::uint32_t> ReplicaImpl::EpochOf(std::int64_t cid) {
 
 Status ReplicaImpl::TakeRecordKey(const RecordId& record, const pb::CreateRecord& create, const SlotSource* source) {
   if (source == nullptr || create.key_slot().empty()) return Status::Ok();
-  std::optional<crypto::SecretBytes> key;
+  std::optional<RecordKeyBytes> key;
   for (std::size_t at = 0; at + kKeySlotSize <= source->slots.size(); at += kKeySlotSize) {
     const std::string_view slot = source->slots.substr(at, kKeySlotSize);
     if (KeySlotHash(slot) != create.key_slot()) continue;
@@ -272,7 +285,7 @@ Status ReplicaImpl::FillMissingSlots(const pb::Change& change, const ChangeId& i
       for (std::size_t at = 0; at + kKeySlotSize <= incoming.size(); at += kKeySlotSize) {
         const std::string_view slot = std::string_view(incoming).substr(at, kKeySlotSize);
         if (KeySlotHash(slot) != m.slot_hash) continue;
-        std::optional<crypto::SecretBytes> key = OpenKeySlot(epoch_key->key.view(), m.record, slot);
+        std::optional<RecordKeyBytes> key = OpenKeySlot(epoch_key->key.view(), m.record, slot);
         if (!key.has_value()) break;
         Stmt u;
         PARLEY_RETURN_IF_ERROR(u.Prepare(db_, "UPDATE log_record_keys SET key = ?1 WHERE record = ?2 AND key IS NULL"));

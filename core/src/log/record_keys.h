@@ -14,6 +14,8 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,10 +25,30 @@
 
 namespace parley::log {
 
+// A record key (32 bytes) in an ordinary buffer, zeroed when destroyed. Record keys are read
+// for every value shown, and they are stored in the (encrypted) database next to the values
+// anyway; SecretBytes' guarded pages (an mmap, mprotect and munmap per key) would cost more
+// than the rest of a read. Move and copy keep the size fixed; an empty one has no key.
+class RecordKeyBytes {
+ public:
+  static constexpr std::size_t kSize = 32;
+  static RecordKeyBytes Random();
+  // std::nullopt unless `bytes` has kSize bytes.
+  static std::optional<RecordKeyBytes> Copy(crypto::ByteView bytes);
+  RecordKeyBytes(const RecordKeyBytes&) = default;
+  RecordKeyBytes& operator=(const RecordKeyBytes&) = default;
+  ~RecordKeyBytes() { crypto::Zero(bytes_.data(), bytes_.size()); }
+  crypto::ByteView view() const { return {bytes_.data(), bytes_.size()}; }
+
+ private:
+  RecordKeyBytes() = default;
+  std::array<std::uint8_t, kSize> bytes_{};
+};
+
 std::string SealKeySlot(crypto::ByteView epoch_key, const RecordId& record, crypto::ByteView record_key);
 // The record key in `slot`; std::nullopt when the slot has the wrong size or does not open
 // (another key, another record, tampered).
-std::optional<crypto::SecretBytes> OpenKeySlot(crypto::ByteView epoch_key, const RecordId& record,
+std::optional<RecordKeyBytes> OpenKeySlot(crypto::ByteView epoch_key, const RecordId& record,
                                                std::string_view slot);
 // BLAKE2b-256 of the slot's bytes, as CreateRecord.key_slot carries it.
 std::string KeySlotHash(std::string_view slot);

@@ -146,7 +146,7 @@ Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::
         // when the key is gone (the record was purged meanwhile).
         RecordId record{};
         if (op.record().size() == record.size()) std::memcpy(record.data(), op.record().data(), record.size());
-        PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, r_.RecordKey(record));
+        PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> key, r_.RecordKey(record));
         if (key.has_value()) {
           pending_slots_.push_back({i, record});
         } else {

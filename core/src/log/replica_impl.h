@@ -27,6 +27,7 @@
 
 #include "log/hlc.h"
 #include "log/membership_rules.h"
+#include "log/record_keys.h"
 #include "log/schema.h"
 #include "log/verify_batch.h"
 #include "parley/change.pb.h"
@@ -177,10 +178,10 @@ class ReplicaImpl final : public Replica {
                    const SlotSource* slots = nullptr);
 
   // record_keys.cc. The key of `record`, if held.
-  Result<std::optional<crypto::SecretBytes>> RecordKey(const RecordId& record);
+  Result<std::optional<RecordKeyBytes>> RecordKey(const RecordId& record);
   // A stored SetField value, opened with the record's key; empty with `*unreadable` set when
   // the key is not held or the value does not open.
-  std::string OpenedValue(const std::optional<crypto::SecretBytes>& key, const RecordId& record,
+  std::string OpenedValue(const std::optional<RecordKeyBytes>& key, const RecordId& record,
                           std::string_view field, std::string_view sealed, bool* unreadable) const;
   // Of `slots` (a change's, kKeySlotSize bytes each), those to keep: each named by an
   // originating create of `body` whose record is not purged, once; every well-formed one

@@ -156,7 +156,7 @@ Result<RecordId> LocalTransaction::Create(std::string_view type) {
   if (!rid.ok()) return Poison(rid.status());
   // The record's key: its slot is sealed at Commit (docs/change-format.md, "Record keys").
   {
-    crypto::SecretBytes key = crypto::SecretBytes::Random(kRecordKeySize);
+    const RecordKeyBytes key = RecordKeyBytes::Random();
     Stmt k;
     PARLEY_RETURN_IF_ERROR(Poison(k.Prepare(
         r_.db(), "INSERT OR REPLACE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, 0, x'')")));
@@ -178,7 +178,7 @@ Status LocalTransaction::Set(const RecordId& record, std::string_view field, std
   }
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, KnownRecord(record));
   // The value is sealed under the record's key.
-  PARLEY_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> key, r_.RecordKey(record));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> key, r_.RecordKey(record));
   if (!key.has_value()) {
     return Error(Domain::kLog, Code::kUnsupported,
                  "the key of record " + ToString(record) + " is not held here (its key slot did not arrive)");
