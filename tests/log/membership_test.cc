@@ -298,6 +298,40 @@ TEST(Members, ChangesUnderAnEpochNotYetHeldWaitAndApplyWhenTheKeyArrives) {
   EXPECT_EQ(Notes(team[1]), (std::vector<std::string>{"under the new epoch"}));
 }
 
+// Two admins revoke each other; the later revocation (device 0's, with its new epoch, sealed
+// to device 2 but not to device 1) is void. Device 2 hears of device 0's revocation first,
+// takes its epoch key and writes a note under it before it hears of device 1's earlier one.
+// Device 1, the admin that remains, was never handed that key: the note must still reach
+// it, and every member must end with the same notes.
+TEST(Members, ANoteWrittenUnderTheEpochOfAVoidRevocationReachesEveryMember) {
+  testing::FakeClock clock;
+  auto team = MakeTeam(clock, 3);
+  ASSERT_TRUE(team[0]->SetRole(Key(team[1]), true).ok());
+  SyncAll(team);
+  ASSERT_TRUE(team[1]->Revoke(Key(team[0])).ok());  // earlier in clock order: takes effect
+  clock.AdvanceMs(1000);
+  ASSERT_TRUE(team[0]->Revoke(Key(team[1])).ok());  // void: device 0 is revoked before it
+  Sync(team[0], team[2]);
+  ASSERT_FALSE(team[2]->Revoked());
+  CreateWith(team[2], "note", "text", "under the void epoch");
+  const auto written = AuthoredAfter(team[2], 0);
+  ASSERT_FALSE(written.empty());
+  EXPECT_FALSE(OpensWithAny(written.back(), KeysOf(team[1])));  // device 1 lacks its key
+  SyncAll(team);
+  for (int round = 0; round < 2; ++round) {
+    for (auto& d : team) {
+      if (d->Revoked()) continue;
+      ASSERT_TRUE(d->HealEpoch().ok());
+    }
+    SyncAll(team);
+  }
+  ASSERT_TRUE(team[0]->Revoked());
+  ASSERT_FALSE(team[1]->Revoked());
+  EXPECT_EQ(Notes(team[1]), (std::vector<std::string>{"under the void epoch"}));
+  EXPECT_EQ(Notes(team[2]), (std::vector<std::string>{"under the void epoch"}));
+  EXPECT_EQ(View(team[1]), View(team[2]));
+}
+
 // A revoked admin sees the new epoch's number in change headers and offers a key of its own
 // for it (inside an epoch it starts, with a valid commitment for that one), sealed to a
 // member that has not heard of the revocation yet: the member takes only keys that match
