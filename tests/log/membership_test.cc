@@ -298,6 +298,73 @@ TEST(Members, ChangesUnderAnEpochNotYetHeldWaitAndApplyWhenTheKeyArrives) {
   EXPECT_EQ(Notes(team[1]), (std::vector<std::string>{"under the new epoch"}));
 }
 
+// Two admins revoke each other; the later revocation (device 0's, with its new epoch, sealed
+// to device 2 but not to device 1) is void. Device 2 hears of device 0's revocation first,
+// takes its epoch key and writes a note under it before it hears of device 1's earlier one.
+// Device 1, the admin that remains, was never handed that key: the note must still reach
+// it, and every member must end with the same notes.
+TEST(Members, ANoteWrittenUnderTheEpochOfAVoidRevocationReachesEveryMember) {
+  testing::FakeClock clock;
+  auto team = MakeTeam(clock, 3);
+  ASSERT_TRUE(team[0]->SetRole(Key(team[1]), true).ok());
+  SyncAll(team);
+  ASSERT_TRUE(team[1]->Revoke(Key(team[0])).ok());  // earlier in clock order: takes effect
+  clock.AdvanceMs(1000);
+  ASSERT_TRUE(team[0]->Revoke(Key(team[1])).ok());  // void: device 0 is revoked before it
+  Sync(team[0], team[2]);
+  ASSERT_FALSE(team[2]->Revoked());
+  CreateWith(team[2], "note", "text", "under the void epoch");
+  const auto written = AuthoredAfter(team[2], 0);
+  ASSERT_FALSE(written.empty());
+  EXPECT_FALSE(OpensWithAny(written.back(), KeysOf(team[1])));  // device 1 lacks its key
+  SyncAll(team);
+  for (int round = 0; round < 2; ++round) {
+    for (auto& d : team) {
+      if (d->Revoked()) continue;
+      ASSERT_TRUE(d->HealEpoch().ok());
+    }
+    SyncAll(team);
+  }
+  ASSERT_TRUE(team[0]->Revoked());
+  ASSERT_FALSE(team[1]->Revoked());
+  EXPECT_EQ(Notes(team[1]), (std::vector<std::string>{"under the void epoch"}));
+  EXPECT_EQ(Notes(team[2]), (std::vector<std::string>{"under the void epoch"}));
+  EXPECT_EQ(View(team[1]), View(team[2]));
+}
+
+// The same with a demotion: device 0 demotes device 1, which, not having heard of it yet,
+// revokes device 0 with a new epoch sealed to device 2 and itself, and writes a note under it.
+// That epoch never takes effect (its author was no longer an admin), and device 0 never gets
+// its key. Device 1 writes the note again: every device shows it, with the same clocks.
+TEST(Members, ANoteWrittenUnderTheEpochOfADemotedAdminReachesEveryMember) {
+  testing::FakeClock clock;
+  auto team = MakeTeam(clock, 3);
+  ASSERT_TRUE(team[0]->SetRole(Key(team[1]), true).ok());
+  SyncAll(team);
+  ASSERT_TRUE(team[0]->SetRole(Key(team[1]), false).ok());
+  clock.AdvanceMs(1000);
+  ASSERT_TRUE(team[1]->Revoke(Key(team[0])).ok());
+  const log::RecordId id = CreateWith(team[1], "note", "text", "under the epoch of a demoted admin");
+  EXPECT_FALSE(OpensWithAny(AuthoredAfter(team[1], 0).back(), KeysOf(team[0])));
+  clock.AdvanceMs(1000);
+  SyncAll(team);
+  for (auto& d : team) ASSERT_FALSE(d->Revoked());
+  auto want = team[0]->Get(id);
+  ASSERT_TRUE(want.ok() && want->has_value());
+  ASSERT_EQ((*want)->get("text"), "under the epoch of a demoted admin");
+  ASSERT_NE((*want)->created_hlc, 0u);
+  for (auto& d : team) {
+    auto got = d->Get(id);
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((*got)->created_hlc, (*want)->created_hlc);
+    ASSERT_NE((*got)->field("text"), nullptr);
+    ASSERT_EQ((*got)->field("text")->values.size(), 1u);
+    EXPECT_EQ((*got)->field("text")->values[0].data, "under the epoch of a demoted admin");
+    EXPECT_EQ((*got)->field("text")->values[0].hlc, (*want)->field("text")->values[0].hlc);
+    EXPECT_EQ(View(d), View(team[0]));
+  }
+}
+
 // A revoked admin sees the new epoch's number in change headers and offers a key of its own
 // for it (inside an epoch it starts, with a valid commitment for that one), sealed to a
 // member that has not heard of the revocation yet: the member takes only keys that match

@@ -75,7 +75,8 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       }
       // A change is applied now when its author is entitled to it as membership stands;
       // the others wait for Settle (membership may change with this batch).
-      const bool pending = !in.quarantined && (in.body == nullptr || !membership_.Entitled(h.author(), h.seq()));
+      const bool pending = !in.quarantined && (in.body == nullptr || !membership_.Entitled(h.author(), h.seq()) ||
+                                               membership_.void_epochs.count(h.epoch()) != 0);
       report.quarantined += in.quarantined ? 1 : 0;
       PARLEY_RETURN_IF_ERROR(InsertChange(aid, h.seq(), in.checked.id, h, *in.change,
                                           in.body != nullptr ? in.body->hlc() : 0, pending, membership));
@@ -123,7 +124,7 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       if (d != nullptr && h.seq() > d->after_seq) {
         ++report.refused_revoked;
         ++still_pending;
-      } else if (d == nullptr || EpochKey(h.epoch()) == nullptr) {
+      } else if (d == nullptr || EpochKey(h.epoch()) == nullptr || membership_.void_epochs.count(h.epoch()) != 0) {
         ++still_pending;
       }
     }
@@ -141,6 +142,9 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
   };
   PARLEY_RETURN_IF_ERROR(InTransaction(run));
   CheckpointAfterPurge();
+  // This device's own changes under an epoch that turned out void are written again
+  // (docs/change-format.md, "Changes under a void epoch").
+  PARLEY_RETURN_IF_ERROR(RewriteVoidEpochChanges().status());
   return report;
 }
 

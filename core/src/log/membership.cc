@@ -181,6 +181,14 @@ Result<bool> ReplicaImpl::AppliedButVoid() {
     if (!row) break;
     if (!membership_.Entitled(author(s.Int(0)).key, static_cast<std::uint64_t>(s.Int(1)))) return true;
   }
+  if (membership_.void_epochs.empty()) return false;
+  Stmt e;
+  PARLEY_RETURN_IF_ERROR(e.Prepare(db_, "SELECT DISTINCT epoch FROM log_changes WHERE NOT pending AND membership != 3"));
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, e.Step());
+    if (!row) break;
+    if (membership_.void_epochs.count(static_cast<std::uint32_t>(e.Int(0))) != 0) return true;
+  }
   return false;
 }
 
@@ -220,16 +228,20 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
     std::int64_t cid, author;
     std::uint64_t seq;
     std::int64_t membership;  // kMembershipNone / kMembershipOps / kMembershipUnknown
+    std::uint32_t epoch;
   };
   std::vector<Row> rows;
   {
     PARLEY_RETURN_IF_ERROR(st.pending_changes.ForEach([&](const Stmt& s) {
-      rows.push_back(Row{s.Int(0), s.Int(1), static_cast<std::uint64_t>(s.Int(2)), s.Int(3)});
+      rows.push_back(Row{s.Int(0), s.Int(1), static_cast<std::uint64_t>(s.Int(2)), s.Int(3),
+                         static_cast<std::uint32_t>(s.Int(4))});
       return true;
     }));
   }
   for (const Row& r : rows) {
-    const bool entitled = membership_.Entitled(author(r.author).key, r.seq);
+    // A change under a void epoch is not applied anywhere (membership_rules.h, void_epochs).
+    const bool entitled =
+        membership_.Entitled(author(r.author).key, r.seq) && membership_.void_epochs.count(r.epoch) == 0;
     auto it = opened.find(r.cid);
     const pb::ChangeBody* body = it != opened.end() ? it->second : nullptr;
     pb::ChangeBody read;

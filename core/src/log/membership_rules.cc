@@ -182,6 +182,11 @@ Membership Evaluate(std::string_view founder, const std::vector<MemberOpRow>& op
     const DeviceMembership* d = m.Find(r);
     if (d != nullptr && d->revoked) m.reaches_revoked = true;
   }
+  // An epoch is void when no NewEpoch that creates it took effect.
+  const std::set<std::uint32_t> effective(m.epochs.begin(), m.epochs.end());
+  for (const MemberOpRow& op : ops) {
+    if (op.kind == MemberOpRow::Kind::kNewEpoch && effective.count(op.epoch) == 0) m.void_epochs.insert(op.epoch);
+  }
   // Which keys each device was handed, whether or not the operation took effect: keys from
   // (former) admins are taken by their recipients (membership.md, "Epochs").
   std::map<std::string, std::set<std::uint32_t>> handed;

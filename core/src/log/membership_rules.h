@@ -76,6 +76,13 @@ struct Membership {
   // or a NewEpoch of a device that was an admin).
   std::set<std::uint32_t> uncovered;
   std::map<std::string, EffectivePurge> purges;  // record id (16 raw bytes) -> its purge
+  // Epochs that a NewEpoch creates but that never took effect: every NewEpoch creating them
+  // is void or by a device that was not an admin at that point (the losing side of two admins
+  // revoking each other, or an admin demoted concurrently). A member that took such a key
+  // before it heard why may have written under it; the devices the key was not sealed to never
+  // read those changes, so no device applies them and their author writes them again
+  // (docs/change-format.md, "Changes under a void epoch").
+  std::set<std::uint32_t> void_epochs;
 
   const DeviceMembership* Find(std::string_view identity) const;
   bool IsAdmin(std::string_view identity) const;

@@ -122,6 +122,51 @@ Result<std::size_t> ReplicaImpl::ReissueSetAside() {
   return written;
 }
 
+Result<std::size_t> ReplicaImpl::RewriteVoidEpochChanges() {
+  if (membership_.void_epochs.empty() || Revoked() || author(self_id_).role == kRoleNone) return std::size_t{0};
+  struct Row {
+    std::uint64_t seq;
+    std::string done;  // log_meta key marking it written again
+    pb::Change change;
+  };
+  std::vector<Row> rows;
+  {
+    Stmt q;
+    PARLEY_RETURN_IF_ERROR(q.Prepare(db_,
+                                     "SELECT c.seq, 'void_epoch_rewritten/' || hex(c.id), c.header, c.body, c.signature, c.epoch "
+                                     "FROM log_changes c "
+                                     "WHERE c.author = ?1 AND c.pending AND c.membership != 3 AND NOT EXISTS (SELECT 1 "
+                                     "FROM log_meta m WHERE m.k = 'void_epoch_rewritten/' || hex(c.id)) ORDER BY c.seq"));
+    q.Bind(1, self_id_);
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      if (membership_.void_epochs.count(static_cast<std::uint32_t>(q.Int(5))) == 0) continue;
+      Row r{static_cast<std::uint64_t>(q.Int(0)), std::string(q.Text(1)), {}};
+      r.change.set_header(std::string(AsText(q.Blob(2))));
+      r.change.set_body(std::string(AsText(q.Blob(3))));
+      r.change.set_signature(std::string(AsText(q.Blob(4))));
+      rows.push_back(std::move(r));
+    }
+  }
+  std::map<std::uint64_t, std::uint64_t> renumbered;  // old seq -> new seq
+  std::size_t written = 0;
+  for (Row& r : rows) {
+    pb::ChangeHeader header;
+    if (!header.ParseFromString(r.change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
+    const store::VaultKey* key = EpochKey(header.epoch());
+    if (key == nullptr) continue;  // not readable here: nothing to write again
+    PARLEY_ASSIGN_OR_RETURN(pb::ChangeBody body, OpenBody(r.change, header, key->key.view()));
+    PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
+    renumbered[r.seq] = tx->seq();
+    PARLEY_RETURN_IF_ERROR(tx->Reissue(body, renumbered));
+    PARLEY_RETURN_IF_ERROR(SetMeta(r.done, "1"));
+    PARLEY_RETURN_IF_ERROR(tx->Commit().status());
+    ++written;
+  }
+  return written;
+}
+
 Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::uint64_t, std::uint64_t>& renumbered) {
   PARLEY_RETURN_IF_ERROR(Usable());
   if (body_.ops_size() != 0) return Error(Domain::kLog, Code::kInternal, "a reissued change is written alone");
@@ -159,6 +204,8 @@ Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::
       default: membership_ = true; break;
     }
   }
+  // The ops are applied here with the clock of this change (Commit sets it in the body too).
+  body_.set_hlc(hlc_);
   return Poison(r_.ApplyBody(r_.self_id(), seq_, body_));
 }
 

@@ -89,7 +89,7 @@ Status ReplicaImpl::Init() {
        "UPDATE log_authors SET max_seq = max(max_seq, ?2), held = held + 1, contig = ?3 WHERE id = ?1"},
       {&st.insert_author, "INSERT INTO log_authors(key) VALUES (?1)"},
       {&st.set_meta, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"},
-      {&st.pending_changes, "SELECT cid, author, seq, membership FROM log_changes WHERE pending ORDER BY cid"},
+      {&st.pending_changes, "SELECT cid, author, seq, membership, epoch FROM log_changes WHERE pending ORDER BY cid"},
       {&st.mark_membership, "UPDATE log_changes SET membership = ?2, hlc = ?3 WHERE cid = ?1"},
       {&st.pending_change, "SELECT header, body, signature FROM log_changes WHERE cid = ?1"},
       {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},

@@ -232,7 +232,8 @@ class ReplicaImpl final : public Replica {
   Status AddEpochKeys(std::vector<store::VaultKey> keys);
   // The epoch keys held, ascending by epoch number. REQUIRES a vault.
   std::vector<const store::VaultKey*> EpochKeysByNumber() const;
-  // Whether an applied change is no longer entitled (its author was revoked before it).
+  // Whether an applied change is no longer entitled (its author was revoked before it), or is
+  // under a void epoch.
   Result<bool> AppliedButVoid();
   // Clears the record tables and marks every change pending, for ApplyPending to rebuild
   // the records from the entitled changes (after a revocation voided applied changes).
@@ -284,6 +285,10 @@ class ReplicaImpl final : public Replica {
   Result<std::size_t> SetAsideOwnFrom(std::uint64_t from);
   // Writes every set-aside change again as a new change (one transaction each); returns how many.
   Result<std::size_t> ReissueSetAside();
+  // Writes again, as new changes on top of the chain (one transaction each), this device's
+  // own changes under a void epoch (Membership::void_epochs) that it has not written again
+  // yet; returns how many. Nothing when this device is not a member.
+  Result<std::size_t> RewriteVoidEpochChanges();
 
   // seen.cc. Appends to a new local change's body what this device holds that its previous
   // changes did not say (ChangeBody.seen).
