@@ -157,7 +157,8 @@ Status Restore(App& app, const Invocation& inv) {
                     ": " + std::to_string(done.changes) + " change(s) taken from device " + done.from_device + "\n";
   out += "  this device has keys of its own: it never writes as " + done.from_device + "\n";
   if (done.enrolled) {
-    out += "  enrolled as an admin by the recovery key\n";
+    out += "  enrolled as an admin by the recovery key; pin the vault's relay (`parley relay add CODE`) and sync:\n"
+           "  no other device needs to be online\n";
   } else {
     out += "  not a member of the vault yet (" + done.not_enrolled_reason +
            "): it can read everything but not write or sync.\n"

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "background_parley.h"
@@ -116,6 +117,49 @@ TEST_F(BackupCli, BackupWhileAnotherProcessWritesRestoresEverythingCommittedBefo
   EXPECT_TRUE(Has(p_view.out, "\"note 1000\""));
   EXPECT_EQ((*ana)({"check"}).exit_code, 0);
   EXPECT_EQ(phone({"check"}).exit_code, 0);
+}
+
+// The only admin's phone is lost. A new phone restores its backup with the recovery key,
+// offline, then pins the relay and syncs with no other admin online: the relay takes it as
+// a member, and bea, a member from before, sees what it writes.
+TEST_F(BackupCli, RestoredWithTheRecoveryKeySyncsWithNoOtherAdminOnline) {
+  std::string key;
+  auto ana = Founder(&key);
+  const std::string negotiation = ana->Id({"negotiation", "add", "--buyer", "Acme"});
+  ASSERT_EQ((*ana)({"note", "add", negotiation, "--text", "from ana"}).exit_code, 0);
+  auto bea = NewDevice("bea", "");
+  ASSERT_EQ((*ana)({"vault", "invite", PairingCode(*bea)}).exit_code, 0);
+  Outcome joined = (*bea)({"join"});
+  ASSERT_EQ(joined.exit_code, 0) << joined.err;
+  const std::string file = root_.path() + "/ana.pbk";
+  Device ana_key = *ana;
+  ana_key.env["PARLEY_RECOVERY_KEY"] = key;
+  ASSERT_EQ(ana_key({"backup", file}).exit_code, 0);
+  // ana's phone is lost: nothing of it is left.
+  std::filesystem::remove_all(ana->data_dir());
+  std::filesystem::remove_all(ana->keystore_dir());
+
+  Device phone(root_.path(), "phone");
+  phone.env["PARLEY_RECOVERY_KEY"] = key;
+  Outcome restored = phone({"--json", "restore", file, "--name", "phone"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_TRUE(restored.Json()["enrolled"].AsBool()) << restored.out;
+  phone.env["PARLEY_RECOVERY_KEY"] = "";
+  ASSERT_EQ(phone({"note", "add", negotiation, "--text", "from the restored phone"}).exit_code, 0);
+  ASSERT_EQ(phone({"relay", "add", code_}).exit_code, 0);
+  Outcome synced = phone({"--json", "sync"});
+  ASSERT_EQ(synced.exit_code, 0) << synced.out << synced.err;
+  auto relay = synced.Json()["relays"][std::size_t{0}];
+  EXPECT_TRUE(relay["error"].is_null()) << synced.out;
+  EXPECT_EQ(relay["refused"].AsInt(), 0) << synced.out;
+  EXPECT_EQ(phone.Json({"status"})["own_unacknowledged"].AsInt(), 0);
+
+  Outcome bea_synced = (*bea)({"--json", "sync"});
+  ASSERT_EQ(bea_synced.exit_code, 0) << bea_synced.out << bea_synced.err;
+  Outcome seen = (*bea)({"--json", "negotiation", "show", negotiation});
+  ASSERT_EQ(seen.exit_code, 0) << seen.err;
+  EXPECT_TRUE(Has(seen.out, "from the restored phone")) << seen.out;
+  EXPECT_TRUE(Has(seen.out, "from ana")) << seen.out;
 }
 
 TEST_F(BackupCli, DamagedBackupsAndWrongSecretsAreRefusedWhole) {

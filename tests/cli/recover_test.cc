@@ -153,5 +153,57 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   EXPECT_EQ(again.exit_code, 6) << again.err;
 }
 
+// The relay is brought back from a copy of its data taken before the current recovery
+// invite was published (here: before a rotation). The admin's next sync finds the relay's
+// history went backwards and puts the member list and the recovery invite there again, so
+// the newest key recovers the vault.
+TEST_F(CliRecover, AfterARelayRollbackTheRecoveryInviteIsPublishedAgain) {
+  std::unique_ptr<Device> phone;
+  NewAdmin(phone, "ana phone");
+  const std::string n = phone->Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
+  ASSERT_EQ((*phone)({"note", "add", n, "--text", "before the copy"}).exit_code, 0);
+  ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
+  const std::string relay_dir = root_.Sub("relay");
+  const std::string older = root_.Sub("relay-older");
+  auto restart = [&] {
+    Status s = relay_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    code_ = relay_->PairingCode(relay_->port());
+    Outcome added = (*phone)({"relay", "add", code_});
+    ASSERT_TRUE(added.exit_code == 0 || added.exit_code == 6) << added.err;
+  };
+  ASSERT_TRUE(relay_->Stop().ok());
+  std::filesystem::remove_all(older);
+  std::filesystem::copy(relay_dir, older, std::filesystem::copy_options::recursive);
+  ASSERT_NO_FATAL_FAILURE(restart());
+
+  auto rotated = phone->Json({"vault", "recovery-key", "--rotate"});
+  const std::string key = rotated["recovery_key"].AsString();
+  ASSERT_EQ(key.size(), 44u);
+  EXPECT_TRUE(rotated["relays"][std::size_t{0}]["published"].AsBool());
+  ASSERT_EQ((*phone)({"note", "add", n, "--text", "after the copy"}).exit_code, 0);
+  ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
+
+  // The relay comes back from the older copy: no new invite, no new member list.
+  ASSERT_TRUE(relay_->Stop().ok());
+  std::filesystem::remove_all(relay_dir);
+  std::filesystem::copy(older, relay_dir, std::filesystem::copy_options::recursive);
+  ASSERT_NO_FATAL_FAILURE(restart());
+  Outcome synced = (*phone)({"--json", "sync"});
+  ASSERT_EQ(synced.exit_code, 0) << synced.out << synced.err;
+  const auto faults = synced.Json()["relays"][std::size_t{0}]["relay_faults"];
+  ASSERT_GE(faults.size(), 1u) << synced.out;
+  EXPECT_EQ(faults[std::size_t{0}]["fault"].AsString(), "rolled_back");
+
+  // The phone is lost; the newest key recovers everything on a new device.
+  std::filesystem::remove_all(phone->data_dir());
+  std::filesystem::remove_all(phone->keystore_dir());
+  auto tablet = NewDevice("ana tablet", "");
+  Outcome recovered = (*tablet)({"--json", "recover", key});
+  ASSERT_EQ(recovered.exit_code, 0) << recovered.out << recovered.err;
+  EXPECT_EQ(recovered.Json()["role"].AsString(), "admin");
+  EXPECT_EQ(Notes(*tablet, n), (std::set<std::string>{"before the copy", "after the copy"}));
+}
+
 }  // namespace
 }  // namespace parley::cli_test

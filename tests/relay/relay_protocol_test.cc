@@ -146,6 +146,64 @@ TEST_F(RelayProtocol, MembershipRules) {
   EXPECT_EQ(Call(*outsider, reg).error().code(), pb::ERROR_MALFORMED);  // creator must be the sender
 }
 
+// A device the list does not hold publishes its own list on an admin's admission
+// (docs/wire-protocol.md, "Admission"): only with a valid admission of itself by an admin of
+// the current list, only a list it signs that names it as an admin; then it is a member.
+TEST_F(RelayProtocol, AnAdmissionLetsTheAdmittedDevicePublishItsOwnList) {
+  ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 1).body_case(), pb::Frame::kDone);
+  auto outsider = Connect(outsider_);
+  ASSERT_NE(outsider, nullptr);
+  // outsider's list: admin_ and member_ as before, outsider_ as an admin.
+  auto list_frame = [&](std::uint64_t version, const pb::Admission* admission, const Device& signer,
+                        const char* own_role = "admin") {
+    pb::MembershipList list;
+    list.set_vault(vault_.data(), vault_.size());
+    list.set_version(version);
+    for (const auto& [d, role] : std::vector<std::pair<const Device*, const char*>>{
+             {&admin_, "admin"}, {&member_, "member"}, {&outsider_, own_role}}) {
+      auto* m = list.add_members();
+      m->set_identity(d->identity.public_key.data(), 32);
+      m->set_role(role);
+    }
+    pb::Frame f;
+    *f.mutable_set_membership() = wire::MakeSetMembership(list, signer.identity);
+    if (admission != nullptr) *f.mutable_set_membership()->mutable_admission() = *admission;
+    return f;
+  };
+  const pb::Admission by_admin = wire::MakeAdmission(vault_, outsider_.identity.public_key, admin_.identity);
+  const pb::Admission by_member = wire::MakeAdmission(vault_, outsider_.identity.public_key, member_.identity);
+  const pb::Admission of_member = wire::MakeAdmission(vault_, member_.identity.public_key, admin_.identity);
+  pb::Admission forged = by_admin;
+  forged.mutable_signature()->back() ^= 1;
+
+  EXPECT_EQ(Call(*outsider, list_frame(2, nullptr, outsider_)).error().code(), pb::ERROR_NOT_MEMBER);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &by_member, outsider_)).error().code(), pb::ERROR_NOT_ADMIN);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &of_member, outsider_)).error().code(), pb::ERROR_MALFORMED);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &forged, outsider_)).error().code(), pb::ERROR_MALFORMED);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &by_admin, admin_)).error().code(), pb::ERROR_MALFORMED);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &by_admin, outsider_, "member")).error().code(), pb::ERROR_MALFORMED);
+  pb::Frame stale = Call(*outsider, list_frame(1, &by_admin, outsider_));
+  ASSERT_EQ(stale.error().code(), pb::ERROR_CONFLICT);
+  EXPECT_EQ(stale.error().membership_version(), 1u);
+  ASSERT_EQ(Call(*outsider, list_frame(2, &by_admin, outsider_)).body_case(), pb::Frame::kDone);
+  // A member now: it pushes, and publishes lists as the admin the list makes it.
+  Chain theirs(&outsider_.identity, vault_);
+  EXPECT_GT(Push(*outsider, {theirs.Next()}).push_ack().acks(0).relay_seq(), 0u);
+  EXPECT_EQ(Call(*outsider, list_frame(3, nullptr, outsider_)).body_case(), pb::Frame::kDone);
+  // An admission does not bring back a revoked device.
+  pb::MembershipList revoking;
+  revoking.set_vault(vault_.data(), vault_.size());
+  revoking.set_version(4);
+  auto* a = revoking.add_members();
+  a->set_identity(admin_.identity.public_key.data(), 32);
+  a->set_role("admin");
+  revoking.add_revoked(outsider_.identity.public_key.data(), 32);
+  pb::Frame revoke;
+  *revoke.mutable_set_membership() = wire::MakeSetMembership(revoking, admin_.identity);
+  ASSERT_EQ(Call(*admin_client_, revoke).body_case(), pb::Frame::kDone);
+  EXPECT_EQ(Call(*outsider, list_frame(5, &by_admin, outsider_)).error().code(), pb::ERROR_REVOKED);
+}
+
 TEST_F(RelayProtocol, SubscribersAreNotifiedAfterCommit) {
   ASSERT_EQ(SetMembers(*admin_client_, {&member_}, 1).body_case(), pb::Frame::kDone);
   auto member = Connect(member_);

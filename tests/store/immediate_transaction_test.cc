@@ -1,4 +1,5 @@
-// ImmediateTransaction and WithImmediateTransaction (sqlite_util.h) on plain SQLite files.
+// ImmediateTransaction, WithImmediateTransaction and ReadTransaction (sqlite_util.h) on plain
+// SQLite files.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -172,6 +173,39 @@ TEST_F(ImmediateTransactionTest, AFailedCommitRollsBack) {
   EXPECT_FALSE(InTransaction(a_));
   ASSERT_TRUE(Exec(reader, "COMMIT").ok());
   EXPECT_EQ(Count(a_), 0);
+}
+
+// ReadTransaction in WAL mode: one snapshot from its first read to its end, while another
+// connection commits; it does not nest, and ends at End() or destruction.
+TEST_F(ImmediateTransactionTest, ReadTransactionSeesOneSnapshotWhileAnotherConnectionCommits) {
+  ASSERT_TRUE(Exec(a_, "PRAGMA journal_mode=WAL").ok());
+  ASSERT_TRUE(Insert(a_, 1).ok());
+  {
+    auto rx = ReadTransaction::Begin(a_, Domain::kLog);
+    ASSERT_TRUE(rx.ok()) << rx.status().ToString();
+    EXPECT_TRUE(rx->open());
+    EXPECT_EQ(Count(a_), 1);  // the snapshot is taken here
+    ASSERT_TRUE(Insert(Second(), 2).ok());  // not blocked by the reader
+    EXPECT_EQ(Count(a_), 1);
+    EXPECT_EQ(Count(Second()), 2);
+    auto nested = ReadTransaction::Begin(a_, Domain::kLog);
+    EXPECT_EQ(nested.status().code(), Code::kBusy);
+    EXPECT_EQ(ImmediateTransaction::Begin(a_).status().code(), Code::kBusy);
+    ASSERT_TRUE(rx->End().ok());
+    EXPECT_FALSE(rx->open());
+    EXPECT_FALSE(InTransaction(a_));
+    EXPECT_EQ(Count(a_), 2);
+    EXPECT_TRUE(rx->End().ok());  // a no-op once ended
+  }
+  {
+    auto rx = ReadTransaction::Begin(a_);
+    ASSERT_TRUE(rx.ok());
+    EXPECT_EQ(Count(a_), 2);
+    ReadTransaction moved = std::move(*rx);
+    EXPECT_FALSE(rx->open());
+    EXPECT_TRUE(moved.open());
+  }
+  EXPECT_FALSE(InTransaction(a_));
 }
 
 }  // namespace

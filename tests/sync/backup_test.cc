@@ -140,7 +140,10 @@ TEST_F(BackupTest, RecoveryKeyRestoreEnrolsThroughTheRecoveryMemberAndSyncsWitho
   auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Recovery(key), Options(&key), kDevicePass);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_TRUE(r->enrolled) << r->not_enrolled_reason;
-  EXPECT_FALSE(env_.FileExists(Path("restored.recovery-member")));
+  // The recovery member's temporary store is gone.
+  auto left = env_.ListDir(Path("restored"));
+  ASSERT_TRUE(left.ok());
+  for (const auto& name : *left) EXPECT_NE(name.rfind(".recovery-", 0), 0u) << name;
   auto check = b->CheckIntegrity();
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->ok());
@@ -217,6 +220,73 @@ TEST_F(BackupTest, BackupsCarryRecordKeysAndNeverUndoAPurge) {
   auto old = late->ImportBundle(Path("old.bundle"));
   ASSERT_TRUE(old.ok()) << old.status().ToString();
   EXPECT_EQ(NoteTexts(*late), (std::vector<std::string>{"note 1", "note 2"}));
+}
+
+// The vault's only admin is lost; a device restored from its backup with the recovery key
+// (offline: the enrolment asks no relay) then syncs on its own, with no other admin ever
+// online again: the relay takes it as a member on the recovery member's word, and a member
+// that was already there sees what it writes.
+TEST_F(BackupTest, RecoveryKeyRestoreSyncsOnItsOwnWithNoOtherAdminOnline) {
+  std::string relay_code;
+  auto relay = Relay("r1", &relay_code);
+  auto a = Make("ana", "Coop");
+  auto key_text = a->TakeRecoveryKey();
+  ASSERT_TRUE(key_text.ok()) << key_text.status().ToString();
+  auto key = recovery::RecoveryKey::Parse(*key_text);
+  ASSERT_TRUE(key.ok());
+  auto n = a->model().AddNegotiation({"Acme", "2027"});
+  ASSERT_TRUE(n.ok());
+  ASSERT_TRUE(a->model().AddNote(*n, model::NoteInput{std::nullopt, "before"}).ok());
+  ASSERT_TRUE(a->AddRelay(relay_code).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  // bea, a member (not an admin), joins through the relay.
+  auto bea = Make("bea", "");
+  auto bea_code = bea->PairingCode();
+  ASSERT_TRUE(bea_code.ok());
+  auto invite = a->Invite(*bea_code);
+  ASSERT_TRUE(invite.ok()) << invite.status().ToString();
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(bea->JoinWithInvite(invite->invite).ok());
+  ASSERT_TRUE(bea->AddRelay(relay_code).ok());
+  auto bea_first = bea->Sync();
+  ASSERT_TRUE(bea_first.ok() && bea_first->any_ok());
+
+  ASSERT_TRUE(a->Backup(Path("a.pbk"), backup::BackupSecret::Recovery(*key)).ok());
+  ASSERT_TRUE(a->Wipe().ok());  // ana's phone is lost
+  a.reset();
+
+  auto b = Blank("restored");
+  auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Recovery(*key), Options(&*key), kDevicePass);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->enrolled) << r->not_enrolled_reason;
+  ASSERT_TRUE(b->model().AddNote(*n, model::NoteInput{std::nullopt, "restored"}).ok());
+  ASSERT_TRUE(b->AddRelay(relay_code).ok());
+  auto synced = b->Sync();
+  ASSERT_TRUE(synced.ok()) << synced.status().ToString();
+  ASSERT_EQ(synced->relays.size(), 1u);
+  EXPECT_TRUE(synced->relays[0].status.ok()) << synced->relays[0].status.ToString();
+  EXPECT_EQ(synced->relays[0].refused, 0u);
+  auto status = b->SyncStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->own_unacknowledged(), 0u);
+
+  auto bea_synced = bea->Sync();
+  ASSERT_TRUE(bea_synced.ok()) << bea_synced.status().ToString();
+  ASSERT_TRUE(bea_synced->any_ok()) << bea_synced->relays[0].status.ToString();
+  EXPECT_EQ(bea_synced->relays[0].refused, 0u);
+  EXPECT_EQ(NoteTexts(*bea), (std::vector<std::string>{"before", "restored"}));
+  // The restored device is an admin the relay knows: it invites a new device through it.
+  auto carl = Make("carl", "");
+  auto carl_code = carl->PairingCode();
+  ASSERT_TRUE(carl_code.ok());
+  auto carl_invite = b->Invite(*carl_code);
+  ASSERT_TRUE(carl_invite.ok()) << carl_invite.status().ToString();
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_TRUE(carl->JoinWithInvite(carl_invite->invite).ok());
+  ASSERT_TRUE(carl->AddRelay(relay_code).ok());
+  auto carl_synced = carl->Sync();
+  ASSERT_TRUE(carl_synced.ok() && carl_synced->any_ok());
+  EXPECT_EQ(NoteTexts(*carl), (std::vector<std::string>{"before", "restored"}));
 }
 
 TEST_F(BackupTest, WrongSecretsAreClearErrors) {

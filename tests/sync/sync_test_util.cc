@@ -132,20 +132,30 @@ std::vector<std::unique_ptr<SyncDevice>> MakeTeam(const std::string& dir, const 
   return team;
 }
 
-InProcessRelay::InProcessRelay(const std::string& dir, relay::RelayOptions options) {
+InProcessRelay::InProcessRelay(const std::string& dir, relay::RelayOptions options)
+    : dir_(dir), options_(std::move(options)) {
   EXPECT_TRUE(crypto::InitCrypto().ok());
   key_ = crypto::NewDhKeyPair();
   EXPECT_TRUE(PosixEnv().CreateDirs(dir).ok());
-  auto writer = relay::OpenSqliteRelayStorage(dir + "/relay.db");
-  auto reader = relay::OpenSqliteRelayStorage(dir + "/relay.db");
+  options_.listen_host = "127.0.0.1";
+  options_.listen_port = 0;
+  options_.io_threads = 1;
+  Serve();
+}
+
+void InProcessRelay::Serve() {
+  auto writer = relay::OpenSqliteRelayStorage(dir_ + "/relay.db");
+  auto reader = relay::OpenSqliteRelayStorage(dir_ + "/relay.db");
   EXPECT_TRUE(writer.ok() && reader.ok());
-  options.listen_host = "127.0.0.1";
-  options.listen_port = 0;
-  options.io_threads = 1;
-  server_ = std::make_unique<relay::RelayServer>(options, crypto::DhKeyPairFromSecret(key_.secret_key.view()),
+  server_ = std::make_unique<relay::RelayServer>(options_, crypto::DhKeyPairFromSecret(key_.secret_key.view()),
                                                  std::move(writer).value(), std::move(reader).value());
   Status s = server_->Start();
   EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+void InProcessRelay::Restart() {
+  Stop();
+  Serve();
 }
 
 InProcessRelay::~InProcessRelay() { Stop(); }

@@ -70,8 +70,15 @@ class InProcessRelay {
   // port involved). Returns the relay pairing code for that address.
   std::string ServeOn(LoopbackTransport& net, const std::string& address);
   void Stop();
+  // Stops, then serves again from what its directory holds now (with the same key and
+  // addresses): a relay brought back from a copy of its data, when the test put one there.
+  void Restart();
 
  private:
+  void Serve();
+
+  std::string dir_;
+  relay::RelayOptions options_;
   crypto::DhKeyPair key_;
   std::unique_ptr<relay::RelayServer> server_;
 };

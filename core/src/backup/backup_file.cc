@@ -113,10 +113,7 @@ Result<std::unique_ptr<Writer>> Writer::Create(Env& env, const std::string& path
   crypto::Argon2Params params{0, 0};
   std::array<std::uint8_t, crypto::kArgon2SaltSize> salt{};
   if (secret.recovery_key == nullptr) {
-    if (secret.passphrase.size() < kMinPassphraseChars) {
-      return Error(Domain::kLog, Code::kInvalidArgument,
-                   "a backup passphrase needs at least " + std::to_string(kMinPassphraseChars) + " characters");
-    }
+    PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(secret.passphrase, store::kBackupPassphrase));
     const crypto::Argon2Params floor = crypto::MinimumArgon2Params();
     params = argon2;
     if (params.ops_limit < floor.ops_limit || params.mem_limit < floor.mem_limit) params = floor;

@@ -79,6 +79,38 @@ Status ImmediateTransaction::Rollback() {
   return Exec(db, "ROLLBACK", domain_);
 }
 
+Result<ReadTransaction> ReadTransaction::Begin(sqlite3* db, Domain domain) {
+  if (sqlite3_get_autocommit(db) == 0) {
+    return Error(domain, Code::kBusy, "a transaction is already open on this connection");
+  }
+  PARLEY_RETURN_IF_ERROR(Exec(db, "BEGIN DEFERRED", domain));
+  return ReadTransaction(db, domain);
+}
+
+ReadTransaction::~ReadTransaction() { (void)End(); }
+
+ReadTransaction::ReadTransaction(ReadTransaction&& o) noexcept : db_(o.db_), domain_(o.domain_) { o.db_ = nullptr; }
+
+ReadTransaction& ReadTransaction::operator=(ReadTransaction&& o) noexcept {
+  if (this != &o) {
+    (void)End();
+    db_ = o.db_;
+    domain_ = o.domain_;
+    o.db_ = nullptr;
+  }
+  return *this;
+}
+
+Status ReadTransaction::End() {
+  if (db_ == nullptr) return Status::Ok();
+  sqlite3* db = db_;
+  db_ = nullptr;
+  if (sqlite3_get_autocommit(db) != 0) return Status::Ok();
+  Status s = Exec(db, "COMMIT", domain_);
+  if (!s.ok() && sqlite3_get_autocommit(db) == 0) (void)Exec(db, "ROLLBACK", domain_);
+  return s;
+}
+
 Status WithImmediateTransaction(sqlite3* db, const std::function<Status()>& body, Domain domain) {
   PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db, domain));
   PARLEY_RETURN_IF_ERROR(body());

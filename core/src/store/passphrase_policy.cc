@@ -27,7 +27,7 @@ std::string Bits(double bits) {
 
 }  // namespace
 
-PassphraseEstimate EstimatePassphrase(std::string_view passphrase) {
+PassphraseEstimate EstimatePassphrase(std::string_view passphrase, const PassphrasePolicy& policy) {
   PassphraseEstimate e;
   e.characters = CodePoints(passphrase);
   if (passphrase.empty() || !crypto::InitCrypto().ok()) return e;  // locked memory needs libsodium
@@ -38,17 +38,18 @@ PassphraseEstimate EstimatePassphrase(std::string_view passphrase) {
   copy.data()[passphrase.size()] = 0;
   e.entropy_bits = ZxcvbnMatch(reinterpret_cast<const char*>(copy.data()), nullptr, nullptr);
   if (!(e.entropy_bits >= 0)) e.entropy_bits = 0;
-  e.acceptable = e.characters >= kMinPassphraseChars && e.entropy_bits >= kMinPassphraseBits;
+  e.acceptable = e.characters >= policy.min_chars && e.entropy_bits >= policy.min_bits;
   return e;
 }
 
-Status CheckPassphraseStrength(std::string_view passphrase) {
-  const PassphraseEstimate e = EstimatePassphrase(passphrase);
+Status CheckPassphraseStrength(std::string_view passphrase, const PassphrasePolicy& policy) {
+  const PassphraseEstimate e = EstimatePassphrase(passphrase, policy);
   if (e.acceptable) return Status::Ok();
+  const std::string name(policy.name);
   return Status(Domain::kStore, Code::kInvalidArgument,
-                "passphrase too weak: " + std::to_string(e.characters) + " characters, about " + Bits(e.entropy_bits) +
-                    " bits of estimated entropy; a passphrase needs at least " + std::to_string(kMinPassphraseChars) +
-                    " characters and " + Bits(kMinPassphraseBits) +
+                name + " too weak: " + std::to_string(e.characters) + " characters, about " + Bits(e.entropy_bits) +
+                    " bits of estimated entropy; a " + name + " needs at least " + std::to_string(policy.min_chars) +
+                    " characters and " + Bits(policy.min_bits) +
                     " bits (several unrelated words work well, e.g. four random dictionary words)");
 }
 

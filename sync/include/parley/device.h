@@ -493,8 +493,8 @@ class Device {
   // in one SQLite read transaction while other processes may go on writing, streamed to
   // path + ".tmp", fsynced and renamed (no partial file on failure). `path` is checked as a
   // bundle's (bundle::CheckBundleTarget). kNotFound when the device belongs to no vault;
-  // kInvalidArgument for a backup passphrase shorter than backup::kMinPassphraseChars or
-  // below the strength floor of store::CheckPassphraseStrength (docs/passphrase-policy.md).
+  // kInvalidArgument for a backup passphrase below the backup passphrase policy
+  // (store::kBackupPassphrase: 12 characters, 40 bits; docs/passphrase-policy.md).
   // `argon2` (passphrase only; raised to the floor) makes the passphrase costly to guess.
   Result<BackupResult> Backup(const std::string& path, const backup::BackupSecret& secret,
                               const crypto::Argon2Params& argon2 = crypto::DefaultArgon2Params());
@@ -507,7 +507,9 @@ class Device {
   // whole backup first (VerifyBackup's codes; nothing is created when it fails), then
   // creates a store with fresh device keys and `passphrase`, gives it the backup's vault
   // keys and applies every change of the backup; then, with `options.enrol_with`, enrols it
-  // through the recovery member. Leaves the device unlocked. A failure after the store was
+  // as an admin through the recovery member, offline, and keeps the recovery member's
+  // admission of it, so that its first sync works with no other admin online (relays take
+  // its member list on that admission; docs/backup-format.md). Leaves the device unlocked. A failure after the store was
   // created wipes it: no store is left behind. kAlreadyExists when a store (or any file) is
   // in the data directory. The restored device never writes as the device the backup came
   // from: it has its own identity and its own chain.

@@ -298,12 +298,45 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
     co_return;
   }
   const std::string vault(parsed->vault.begin(), parsed->vault.end());
-  auto view = co_await RequireMember(id, vault, false);
-  if (!view) co_return;
-  const wire::MemberEntry* signer = view->members.Find(View(set.signer()));
-  if (signer == nullptr || !signer->admin) {
-    SendError(id, pb::ERROR_NOT_ADMIN, "the list must be signed by an admin of the current list");
-    co_return;
+  // A device the current list does not hold may publish a list on an admin's admission
+  // (docs/wire-protocol.md, "Admission"): it then counts as an admin of the current list
+  // for this list only, which it signs and which lists it as an admin.
+  std::shared_ptr<const VaultView> view;
+  bool admitted = false;
+  if (set.has_admission()) {
+    view = co_await LoadVault(id, vault);
+    if (!view) co_return;
+    if (!view->members.IsRevoked(device_) && view->members.Find(device_) == nullptr) {
+      const pb::Admission& a = set.admission();
+      if (Status s = wire::VerifyAdmission(a); !s.ok()) {
+        SendError(id, pb::ERROR_MALFORMED, s.message());
+        co_return;
+      }
+      if (a.vault() != vault || !crypto::ConstantTimeEqual(View(a.device()), device_)) {
+        SendError(id, pb::ERROR_MALFORMED, "the admission is for another vault or device");
+        co_return;
+      }
+      const wire::MemberEntry* by = view->members.Find(View(a.signer()));
+      if (by == nullptr || !by->admin) {
+        SendError(id, pb::ERROR_NOT_ADMIN, "the admission must be signed by an admin of the current list");
+        co_return;
+      }
+      const wire::MemberEntry* listed = parsed->Find(device_);
+      if (!crypto::ConstantTimeEqual(View(set.signer()), device_) || listed == nullptr || !listed->admin) {
+        SendError(id, pb::ERROR_MALFORMED, "an admitted device's list must be signed by it and list it as an admin");
+        co_return;
+      }
+      admitted = true;
+    }
+  }
+  if (!admitted) {
+    view = co_await RequireMember(id, vault, false);
+    if (!view) co_return;
+    const wire::MemberEntry* signer = view->members.Find(View(set.signer()));
+    if (signer == nullptr || !signer->admin) {
+      SendError(id, pb::ERROR_NOT_ADMIN, "the list must be signed by an admin of the current list");
+      co_return;
+    }
   }
   if (parsed->version != view->members.version + 1) {
     ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
@@ -351,7 +384,11 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
   next->stored = m;
   const auto revoked = static_cast<std::uint64_t>(next->members.revoked.size());
   ctx_.vaults.Put(vault, std::move(next));
-  LogInfo("membership", {{"conn", id_}, {"vault", Short(vault)}, {"version", m.version}, {"revoked", revoked}});
+  LogInfo("membership", {{"conn", id_},
+                         {"vault", Short(vault)},
+                         {"version", m.version},
+                         {"revoked", revoked},
+                         {"admitted", admitted ? 1 : 0}});
   SendDone(id);
 }
 

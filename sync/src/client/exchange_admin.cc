@@ -54,6 +54,13 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
   if (relay.members_digest.size() == digest.size() && crypto::ConstantTimeEqual(relay.members_digest, digest)) {
     return Status::Ok();
   }
+  // An admission of this device (a restore enrolled it offline): a relay whose list does not
+  // hold this device yet takes the list on it (docs/wire-protocol.md, "Admission").
+  PARLEY_ASSIGN_OR_RETURN(std::string admission_bytes, ctx.state.Admission());
+  pb::Admission admission;
+  const bool admitted = !admission_bytes.empty() && admission.ParseFromString(admission_bytes) &&
+                        admission.device() == self && admission.vault().size() == vault.vault.size() &&
+                        crypto::ConstantTimeEqual(crypto::AsBytes(admission.vault()), vault.vault);
   std::uint64_t version = relay.members_version + 1;
   for (int attempt = 0; attempt < 2; ++attempt) {
     pb::MembershipList list;
@@ -70,6 +77,7 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
     }
     pb::Frame f;
     *f.mutable_set_membership() = wire::MakeSetMembership(list, me.identity);
+    if (admitted) *f.mutable_set_membership()->mutable_admission() = admission;
     auto answer = conn.Call(std::move(f));
     if (answer.ok()) {
       PARLEY_RETURN_IF_ERROR(ctx.state.SetMembers(relay.id, version, digest));

@@ -10,6 +10,9 @@
 //   offered to the relay again (acks are never trusted over what the relay shows it
 //   holds), and if the relay had acknowledged or served any of them, it lost them: a
 //   rollback, reported. A relay that lists changes it did not serve is withholding.
+// - After a rollback, what this device published to the relay besides changes (its
+//   registration, its member list, and through SyncState's rollback hooks the recovery
+//   invite) is marked unpublished; the member list is published again at once.
 // - This device's own changes set aside after a restore are written again and pushed.
 #include <algorithm>
 #include <map>
@@ -82,6 +85,10 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
       relay.cursor_id.clear();
       relay.head_seq = 0;
       relay.push_mark = 0;
+      // Its member list may be older too: publish it again before anything else.
+      relay.registered = false;
+      relay.members_digest.clear();
+      PARLEY_RETURN_IF_ERROR(EnsureVault(ctx, conn, relay, report));
       continue;
     }
     PARLEY_ASSIGN_OR_RETURN(std::size_t reissued, log::ReissueSetAside(ctx.replica));
@@ -118,6 +125,12 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
       PARLEY_ASSIGN_OR_RETURN(Lost lost, FindLost(ctx, relay, heads, devices));
       if (lost.acknowledged > 0) {
         report.relay_faults.push_back(RelayWarning{RelayFault::kRolledBack, "the relay lost changes: " + lost.detail});
+        // What else this device published there may be lost too: the member list goes
+        // again now, the rest (the recovery invite) at the end of the sync.
+        PARLEY_RETURN_IF_ERROR(ctx.state.ForgetPublished(relay.id));
+        relay.registered = false;
+        relay.members_digest.clear();
+        PARLEY_RETURN_IF_ERROR(EnsureVault(ctx, conn, relay, report));
       }
       if (!lost.ids.empty()) {
         PARLEY_RETURN_IF_ERROR(ctx.state.ForgetAcks(relay.id, lost.ids, lost.first_local - 1));

@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS sync_redactions(
   change_id BLOB NOT NULL,
   slot_hash BLOB NOT NULL,
   PRIMARY KEY(relay, change_id, slot_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_admission(
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  admission BLOB NOT NULL);
 )sql";
 
 constexpr char kColumns[] =
@@ -196,8 +199,41 @@ Status SyncState::ResetRelayHistory(std::int64_t relay) {
         db_, "UPDATE sync_relays SET cursor = 0, cursor_id = NULL, head_seq = 0, push_mark = 0 WHERE id = ?1"));
     PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Run());
     PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1"));
-    return del.Bind(1, relay).Run();
+    PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).Run());
+    return ForgetPublishedInTransaction(relay);
   }, Domain::kSync);
+}
+
+Status SyncState::ForgetPublished(std::int64_t relay) {
+  return WithImmediateTransaction(db_, [&]() -> Status { return ForgetPublishedInTransaction(relay); }, Domain::kSync);
+}
+
+Status SyncState::ForgetPublishedInTransaction(std::int64_t relay) {
+  Stmt upd, key;
+  PARLEY_RETURN_IF_ERROR(
+      upd.Prepare(db_, "UPDATE sync_relays SET registered = 0, members_digest = NULL WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Run());
+  PARLEY_RETURN_IF_ERROR(key.Prepare(db_, "SELECT public_key FROM sync_relays WHERE id = ?1"));
+  key.Bind(1, relay);
+  PARLEY_ASSIGN_OR_RETURN(bool row, key.Step());
+  if (!row) return Status::Ok();
+  const crypto::Bytes relay_key(key.Blob(0).begin(), key.Blob(0).end());
+  for (const RollbackHook& hook : rollback_hooks_) PARLEY_RETURN_IF_ERROR(hook(relay_key));
+  return Status::Ok();
+}
+
+Status SyncState::SetAdmission(const std::string& admission) {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "INSERT OR REPLACE INTO sync_admission(one, admission) VALUES(1, ?1)"));
+  return s.BindBlob(1, crypto::AsBytes(admission)).Run();
+}
+
+Result<std::string> SyncState::Admission() {
+  Stmt s;
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT admission FROM sync_admission WHERE one = 1"));
+  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::string();
+  return std::string(reinterpret_cast<const char*>(s.Blob(0).data()), s.Blob(0).size());
 }
 
 Status SyncState::ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> ids, std::int64_t push_mark) {

@@ -1,13 +1,14 @@
 // Device: backup, verification and restore (docs/backup-format.md), and the integrity check.
-#include <sqlite3.h>
-
 #include <algorithm>
+#include <span>
 
 #include "device_impl.h"
 #include "parley/change.pb.h"
 #include "parley/core/bundle.h"
 #include "parley/core/passphrase_policy.h"
 #include "parley/core/replica_sync.h"
+#include "parley/core/sqlite_util.h"
+#include "parley/sync/auth.h"
 
 namespace parley {
 namespace {
@@ -16,19 +17,12 @@ namespace {
 // is derived from them: docs/enrolment.md).
 constexpr const char* kCarriedMeta[] = {"founder", "vault_nonce"};
 
-Status SqlError(sqlite3* db, std::string_view what) {
-  return DeviceError(Code::kIoError, std::string(what) + ": " + sqlite3_errmsg(db));
+std::string_view View(std::span<const std::uint8_t> b) {
+  return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-struct RawStmt {
-  sqlite3_stmt* s = nullptr;
-  ~RawStmt() { sqlite3_finalize(s); }
-};
-
-std::string_view Blob(sqlite3_stmt* s, int i) {
-  const void* p = sqlite3_column_blob(s, i);
-  const int n = sqlite3_column_bytes(s, i);
-  return p == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n));
+bool Carried(std::string_view k) {
+  return std::find(std::begin(kCarriedMeta), std::end(kCarriedMeta), k) != std::end(kCarriedMeta);
 }
 
 // Gives `store` (which belongs to no vault) the backup's vault: its metadata rows, its keys
@@ -45,23 +39,15 @@ Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>&
   replica.reset();
   sqlite3* db = store.db();
   {
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "restoring");
-    RawStmt put;
-    bool ok = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)", -1, &put.s, nullptr) ==
-              SQLITE_OK;
+    PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db, Domain::kSync));
+    Stmt put;
+    PARLEY_RETURN_IF_ERROR(put.Prepare(db, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"));
     for (const auto& [k, v] : manifest.meta) {
-      if (!ok) break;
-      if (std::find(std::begin(kCarriedMeta), std::end(kCarriedMeta), k) == std::end(kCarriedMeta)) continue;
-      sqlite3_reset(put.s);
-      sqlite3_bind_text(put.s, 1, k.data(), static_cast<int>(k.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_blob(put.s, 2, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-      ok = sqlite3_step(put.s) == SQLITE_DONE;
+      if (!Carried(k)) continue;
+      put.Reset();
+      PARLEY_RETURN_IF_ERROR(put.Bind(1, std::string_view(k)).BindBlob(2, crypto::AsBytes(v)).Run());
     }
-    if (!ok || sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      Status s = SqlError(db, "restoring the vault's metadata");
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return s;
-    }
+    PARLEY_RETURN_IF_ERROR(tx.Commit());
   }
   store::VaultKeys keys;
   keys.vault_id = manifest.vault_id;
@@ -83,12 +69,37 @@ Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>&
   return Status::Ok();
 }
 
-// A passphrase nobody types: the temporary recovery-member store is wiped within the call.
-std::string ThrowawayPassphrase(Env& env) {
-  std::uint8_t raw[24];
-  env.RandomBytes(raw);
-  return crypto::ToHex(crypto::ByteView(raw, sizeof raw));
-}
+// The backup as the recovery member's source of history (internal::RecoveryHistory): the
+// recovery member's temporary device adopts the backup's vault and changes, as the restored
+// device did; what it then writes goes to no relay: its admission of the restored device
+// (`device`, identity key) lets the restored device's first sync publish the member list.
+class BackupHistory final : public internal::RecoveryHistory {
+ public:
+  BackupHistory(const backup::Manifest& manifest, const std::string& path, const backup::BackupSecret& secret,
+                crypto::ByteView device)
+      : manifest_(manifest), path_(path), secret_(secret), device_(device.begin(), device.end()) {}
+
+  Status Fill(Device& temp) override {
+    Device::Impl& t = internal::DeviceAccess::Of(temp);
+    t.Close();
+    PARLEY_RETURN_IF_ERROR(AdoptBackup(t.env, *t.store, t.replica, manifest_, path_, secret_, false, nullptr));
+    t.model = std::make_unique<model::Model>(*t.replica, t.env.clock());
+    return Status::Ok();
+  }
+
+  Status Publish(Device& temp, internal::RecoveryEnrolment& out) override {
+    Device::Impl& t = internal::DeviceAccess::Of(temp);
+    const pb::Admission admission = wire::MakeAdmission(manifest_.vault_id, device_, t.store->device().identity);
+    out.admission = admission.SerializeAsString();
+    return Status::Ok();
+  }
+
+ private:
+  const backup::Manifest& manifest_;
+  const std::string& path_;
+  const backup::BackupSecret& secret_;
+  crypto::Bytes device_;
+};
 
 }  // namespace
 
@@ -98,36 +109,27 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
   PARLEY_RETURN_IF_ERROR(d.RequireUnlocked());
   const auto& vault = d.store->vault();
   if (!vault.has_value()) return DeviceError(Code::kNotFound, "this device belongs to no vault: there is nothing to back up");
-  if (secret.recovery_key == nullptr && secret.passphrase.size() < backup::kMinPassphraseChars) {
-    return DeviceError(Code::kInvalidArgument, "a backup passphrase needs at least " +
-                                                   std::to_string(backup::kMinPassphraseChars) + " characters");
+  if (secret.recovery_key == nullptr) {
+    PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(secret.passphrase, store::kBackupPassphrase));
   }
-  if (secret.recovery_key == nullptr) PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(secret.passphrase));
   const std::string data_dir[] = {d.options.data_dir};
   PARLEY_RETURN_IF_ERROR(bundle::CheckBundleTarget(d.env, path, data_dir));
 
   sqlite3* db = d.store->db();
   // One read transaction: the snapshot is taken by the first read and holds, whatever
   // other processes commit meanwhile (WAL).
-  if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "starting the backup");
-  struct End {
-    sqlite3* db;
-    ~End() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
-  } end{db};
+  PARLEY_ASSIGN_OR_RETURN(ReadTransaction snapshot, ReadTransaction::Begin(db, Domain::kSync));
 
   backup::Manifest manifest;
   {
-    RawStmt meta;
-    if (sqlite3_prepare_v2(db, "SELECT k, v FROM log_meta", -1, &meta.s, nullptr) != SQLITE_OK) {
-      return SqlError(db, "reading the change log");
-    }
+    Stmt meta;
+    PARLEY_RETURN_IF_ERROR(meta.Prepare(db, "SELECT k, v FROM log_meta"));
     for (;;) {
-      const int rc = sqlite3_step(meta.s);
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return SqlError(db, "reading the change log");
-      const std::string k(reinterpret_cast<const char*>(sqlite3_column_text(meta.s, 0)));
-      if (std::find(std::begin(kCarriedMeta), std::end(kCarriedMeta), k) == std::end(kCarriedMeta)) continue;
-      manifest.meta.emplace_back(k, std::string(Blob(meta.s, 1)));
+      PARLEY_ASSIGN_OR_RETURN(bool row, meta.Step());
+      if (!row) break;
+      const std::string k(meta.Text(0));
+      if (!Carried(k)) continue;
+      manifest.meta.emplace_back(k, std::string(View(meta.Blob(1))));
     }
   }
   manifest.vault_id = vault->vault_id;
@@ -140,24 +142,23 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
   manifest.created_unix_ms = d.env.clock().NowUnixMs();
 
   PARLEY_ASSIGN_OR_RETURN(auto writer, backup::Writer::Create(d.env, path, secret, argon2, manifest));
-  RawStmt changes;
-  if (sqlite3_prepare_v2(db, "SELECT c.header, c.body, c.signature, k.slots FROM log_changes c "
-                         "LEFT JOIN log_slots k ON k.cid = c.cid ORDER BY c.cid", -1, &changes.s, nullptr) !=
-      SQLITE_OK) {
-    return SqlError(db, "reading the change log");
-  }
-  for (;;) {
-    const int rc = sqlite3_step(changes.s);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return SqlError(db, "reading the change log");
-    // The slots this device keeps for the change (log_slots: kKeySlotBytes each, joined).
-    const std::string_view joined = Blob(changes.s, 3);
-    std::vector<std::string_view> slots;
-    for (std::size_t at = 0; at + log::kKeySlotBytes <= joined.size(); at += log::kKeySlotBytes) {
-      slots.push_back(joined.substr(at, log::kKeySlotBytes));
+  {
+    Stmt changes;
+    PARLEY_RETURN_IF_ERROR(changes.Prepare(db, "SELECT c.header, c.body, c.signature, k.slots FROM log_changes c "
+                                               "LEFT JOIN log_slots k ON k.cid = c.cid ORDER BY c.cid"));
+    for (;;) {
+      PARLEY_ASSIGN_OR_RETURN(bool row, changes.Step());
+      if (!row) break;
+      // The slots this device keeps for the change (log_slots: kKeySlotBytes each, joined).
+      const std::string_view joined = View(changes.Blob(3));
+      std::vector<std::string_view> slots;
+      for (std::size_t at = 0; at + log::kKeySlotBytes <= joined.size(); at += log::kKeySlotBytes) {
+        slots.push_back(joined.substr(at, log::kKeySlotBytes));
+      }
+      PARLEY_RETURN_IF_ERROR(writer->Add(View(changes.Blob(0)), View(changes.Blob(1)), View(changes.Blob(2)), slots));
     }
-    PARLEY_RETURN_IF_ERROR(writer->Add(Blob(changes.s, 0), Blob(changes.s, 1), Blob(changes.s, 2), slots));
   }
+  PARLEY_RETURN_IF_ERROR(snapshot.End());
   BackupResult out;
   PARLEY_ASSIGN_OR_RETURN(out.summary, writer->Finish());
   out.vault = VaultSummary{crypto::ToHex(vault->vault_id), vault->name};
@@ -216,9 +217,11 @@ Result<RestoreResult> Device::RestoreBackup(const std::string& path, const backu
       out.not_enrolled_reason = "no recovery key was given";
       return Status::Ok();
     }
-    // Enrolment through the recovery member: a temporary store with the recovery key's
-    // identity, holding the same vault and history, invites this device; this device joins
-    // with that invite offline; the temporary store is wiped.
+    // Enrolment through the recovery member, as Recover does, with the backup as its source
+    // of history: a temporary device with the recovery key's keys adopts the backup, invites
+    // this device as an admin and admits it (the admission this device keeps for its first
+    // sync: the relays take its member list on the recovery member's word); this device
+    // joins with that invite offline; the temporary device is wiped.
     const recovery::RecoveryKey& key = *options.enrol_with;
     const std::string recovery_id = crypto::ToHex(key.Identity().public_key);
     PARLEY_ASSIGN_OR_RETURN(auto members, Members());
@@ -229,42 +232,13 @@ Result<RestoreResult> Device::RestoreBackup(const std::string& path, const backu
       out.not_enrolled_reason = "the vault has no recovery member for this recovery key";
       return Status::Ok();
     }
-    const std::string temp_dir = dir + ".recovery-member";
-    PARLEY_RETURN_IF_ERROR(store::Store::Wipe(d.env, d.key_store, temp_dir));
-    PARLEY_RETURN_IF_ERROR(d.env.CreateDirs(temp_dir));
-    const std::string temp_pass = ThrowawayPassphrase(d.env);
-    store::StoreOptions so;
-    so.data_dir = temp_dir;
-    so.base_vfs = d.options.base_vfs;
-    so.argon2 = crypto::MinimumArgon2Params();
-    so.device_name = member->name;
-    so.identity_from = &key;
-    Status made = [&]() -> Status {
-      PARLEY_RETURN_IF_ERROR(store::Store::Create(d.env, d.key_store, so, temp_pass));
-      PARLEY_ASSIGN_OR_RETURN(auto temp, store::Store::Open(d.env, d.key_store, so, temp_pass));
-      std::unique_ptr<log::Replica> temp_replica;
-      Status invited = [&]() -> Status {
-        PARLEY_RETURN_IF_ERROR(AdoptBackup(d.env, *temp, temp_replica, manifest, path, secret, false, nullptr));
-        PARLEY_ASSIGN_OR_RETURN(log::InviteMade made_invite, temp_replica->InviteDevice(d.replica->DevicePairingCode()));
-        auto joined = d.replica->JoinVault(made_invite.invite);
-        std::fill(made_invite.invite.begin(), made_invite.invite.end(), std::uint8_t{0});
-        PARLEY_RETURN_IF_ERROR(joined.status());
-        // An admin, like the device it replaces: the recovery member promotes it, and this
-        // device takes that change too.
-        const crypto::Bytes& self = d.store->device().identity.public_key;
-        PARLEY_RETURN_IF_ERROR(temp_replica->SetRole(std::string(self.begin(), self.end()), true));
-        PARLEY_ASSIGN_OR_RETURN(log::VersionVector known, d.replica->Known());
-        PARLEY_ASSIGN_OR_RETURN(std::vector<pb::Change> promotion, temp_replica->ChangesSince(known));
-        return d.replica->Apply(promotion).status();
-      }();
-      temp_replica.reset();
-      (void)temp->Lock();
-      return invited;
-    }();
-    Status wiped = store::Store::Wipe(d.env, d.key_store, temp_dir);
-    (void)d.env.RemoveDir(temp_dir);
-    PARLEY_RETURN_IF_ERROR(made);
-    PARLEY_RETURN_IF_ERROR(wiped);
+    BackupHistory history(manifest, path, secret, d.store->device().identity.public_key);
+    const std::string pairing = d.replica->DevicePairingCode();
+    PARLEY_ASSIGN_OR_RETURN(internal::RecoveryEnrolment enrolment,
+                            internal::EnrolThroughRecoveryMember(d.options, dir, key, history, pairing));
+    PARLEY_RETURN_IF_ERROR(d.replica->JoinVault(enrolment.invite).status());
+    PARLEY_RETURN_IF_ERROR(d.OpenSync());
+    PARLEY_RETURN_IF_ERROR(d.state->SetAdmission(enrolment.admission));
     out.enrolled = true;
     return Status::Ok();
   }();

@@ -98,6 +98,10 @@ struct Device::Impl {
   // Cancellation is returned; relay failures are entries (tried again at the next sync).
   Result<std::vector<InvitePublication>> PublishRecoveryInvite(const std::vector<sync::RelayRecord>& relays,
                                                                sync::Canceller& canceller);
+  // Forgets that the relay with static key `relay_key` confirmed the recovery invite, so
+  // that the next sync puts it there again (its history went backwards: SyncState's
+  // rollback hook, run inside its transaction).
+  Status ForgetRecoveryInviteAt(crypto::ByteView relay_key);
 };
 
 namespace internal {
@@ -115,27 +119,47 @@ struct RecoveryEnrolment {
   std::string recovery_member;       // hex of the recovery member's identity key
   std::string safety_code;
   std::string vault_id;              // hex
+  // From a history source that reached no relay: the recovery member's admission of the
+  // device (a serialized wire Admission, docs/wire-protocol.md), for the device to keep
+  // (sync::SyncState::SetAdmission) so that relays take its member lists. Empty otherwise.
+  std::string admission;
   RecoveryEnrolment() = default;
   RecoveryEnrolment(RecoveryEnrolment&&) = default;
   RecoveryEnrolment& operator=(RecoveryEnrolment&&) = default;
   ~RecoveryEnrolment() { std::fill(invite.begin(), invite.end(), std::uint8_t{0}); }
 };
 
+// Where the recovery member of EnrolThroughRecoveryMember takes the vault from, and where
+// its change goes. Used on the calling thread, within that call.
+class RecoveryHistory {
+ public:
+  virtual ~RecoveryHistory() = default;
+  // Makes `temp` (the recovery member's device: created, with the recovery key's keys, in
+  // no vault) a member of the vault that holds its whole history and every epoch key.
+  virtual Status Fill(Device& temp) = 0;
+  // After the recovery member invited the device (its next change, in `temp`): makes that
+  // change count where the device will sync, or fills what `out` needs for that.
+  virtual Status Publish(Device& temp, RecoveryEnrolment& out) = 0;
+};
+
+// The vault's relays (`relay_codes`: pairing codes) as the source (Recover): Fill pins
+// them, joins through the invite sealed to the recovery member there and syncs the history;
+// Publish syncs the recovery member's change to them and checks that they took it.
+std::unique_ptr<RecoveryHistory> RelayHistory(std::vector<std::string> relay_codes);
+
 // Enrols the device whose pairing code is `pairing_code` as an admin of the vault whose
 // recovery key is `key`, acting as that vault's recovery member: in a private temporary
 // store under `parent_dir` (created, then wiped whatever happens; an abandoned one from a
-// crash is wiped first by Recover), with the keys the recovery key derives, pinned to the
-// relays of `relay_codes` (pairing codes), it joins through the invite sealed to the
-// recovery member on those relays, syncs the vault's history, invites the device as an
-// admin (the recovery member's next change) and publishes that change to every relay.
+// crash is wiped first by Recover), with the keys the recovery key derives, it takes the
+// vault from `history`, invites the device as an admin (the recovery member's next change)
+// and has `history` publish that change.
 // `base` gives the Env, KeyStore, VFS and sync options (its data_dir is ignored).
-// Errors: kNotFound "no relay holds a vault for this recovery key"; kPermissionDenied "this
-// recovery key was replaced by a newer one" (the relays refuse it as revoked); kConflict
-// when a relay refused the recovery member's change (another recovery with the same key
-// got in first); relay errors pass through.
+// Errors: those of `history` (RelayHistory: kNotFound "no relay holds a vault for this
+// recovery key"; kPermissionDenied "this recovery key was replaced by a newer one" (the
+// relays refuse it as revoked); kConflict when a relay refused the recovery member's change
+// (another recovery with the same key got in first); relay errors pass through).
 Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, const std::string& parent_dir,
-                                                     const recovery::RecoveryKey& key,
-                                                     const std::vector<std::string>& relay_codes,
+                                                     const recovery::RecoveryKey& key, RecoveryHistory& history,
                                                      std::string_view pairing_code);
 
 // The prefix of the temporary directories EnrolThroughRecoveryMember makes under its parent.

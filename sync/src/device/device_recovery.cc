@@ -236,6 +236,14 @@ Result<std::vector<InvitePublication>> Device::Impl::PublishRecoveryInvite(
   return out;
 }
 
+Status Device::Impl::ForgetRecoveryInviteAt(crypto::ByteView relay_key) {
+  sqlite3* db = store->db();
+  PARLEY_RETURN_IF_ERROR(Exec(db, kSchema));
+  Stmt del;
+  PARLEY_RETURN_IF_ERROR(del.Prepare(db, "DELETE FROM device_recovery_published WHERE relay_key = ?1"));
+  return del.BindBlob(1, relay_key).Run();
+}
+
 Result<std::string> Device::TakeRecoveryKey() {
   Impl& d = *impl_;
   if (d.issued_recovery_key.empty()) {
@@ -295,10 +303,109 @@ Result<RecoveryKeyRotation> Device::RotateRecoveryKey() {
 }
 
 namespace internal {
+namespace {
+
+class Relays final : public RecoveryHistory {
+ public:
+  explicit Relays(std::vector<std::string> codes) : codes_(std::move(codes)) {}
+
+  Status Fill(Device& temp) override {
+    for (const auto& code : codes_) {
+      auto added = temp.AddRelay(code);
+      if (!added.ok() && added.status().code() != Code::kAlreadyExists) return added.status();
+    }
+    Device::Impl& t = DeviceAccess::Of(temp);
+    PARLEY_RETURN_IF_ERROR(t.OpenSync());
+    // The parts of the invite sealed to the recovery member, from every relay.
+    Assembly assembly;
+    Status relay_error = Status::Ok();
+    bool revoked = false;
+    {
+      PARLEY_ASSIGN_OR_RETURN(auto relays, t.state->Relays());
+      sync::Canceller& cancel = t.FreshCanceller();
+      for (const auto& r : relays) {
+        auto envelopes = t.client->ListEnvelopes(r.id, &cancel);
+        revoked = revoked || t.client->last_revocation().has_value();
+        if (!envelopes.ok()) {
+          if (envelopes.status().code() == Code::kCancelled) return envelopes.status();
+          if (relay_error.ok()) relay_error = envelopes.status();
+          continue;
+        }
+        for (const auto& e : *envelopes) {
+          auto opened = crypto::OpenSealed(t.store->device().seal, e.sealed);
+          if (!opened.ok()) continue;
+          (void)assembly.Add(*opened);
+          std::fill(opened->begin(), opened->end(), std::uint8_t{0});
+        }
+      }
+    }
+    if (revoked) {
+      return DeviceError(Code::kPermissionDenied,
+                         "this recovery key was replaced by a newer one (`parley vault recovery-key --rotate`); "
+                         "use the newest recovery key of the vault");
+    }
+    bool joined = false;
+    Status refused = Status::Ok();
+    for (auto& invite : assembly.Complete()) {
+      auto accepted = temp.JoinWithInvite(invite);
+      std::fill(invite.begin(), invite.end(), std::uint8_t{0});
+      if (accepted.ok()) {
+        joined = true;
+        break;
+      }
+      if (refused.ok()) refused = accepted.status();
+    }
+    if (!joined) {
+      if (!refused.ok()) return refused;
+      if (!relay_error.ok()) return relay_error;
+      return DeviceError(Code::kNotFound,
+                         "no relay holds a vault for this recovery key; check the key, and that the vault's relay "
+                         "is pinned (`parley relay list`)");
+    }
+    // The vault's whole history, and the epoch keys sealed to the recovery member since.
+    PARLEY_ASSIGN_OR_RETURN(SyncResult history, temp.Sync());
+    if (!history.any_ok()) {
+      return history.relays.empty() ? DeviceError(Code::kUnavailable, "no relay answered")
+                                    : history.relays.front().status;
+    }
+    return Status::Ok();
+  }
+
+  // The recovery member's change must reach the relays: they take the enrolled device as a
+  // member only from it.
+  Status Publish(Device& temp, RecoveryEnrolment&) override {
+    PARLEY_ASSIGN_OR_RETURN(SyncResult synced, temp.Sync());
+    if (!synced.any_ok()) {
+      return synced.relays.empty() ? DeviceError(Code::kUnavailable, "no relay took the recovery member's change")
+                                   : synced.relays.front().status;
+    }
+    for (const auto& r : synced.relays) {
+      if (!r.refusals.empty()) {
+        return DeviceError(Code::kConflict,
+                           "a relay refused the recovery member's change (" +
+                               std::string(RefusalCodeName(r.refusals.front().code)) +
+                               "): another recovery with this key got in first; try again");
+      }
+    }
+    PARLEY_ASSIGN_OR_RETURN(DeviceStatus status, temp.SyncStatus());
+    if (status.own_unacknowledged() > 0) {
+      return DeviceError(Code::kUnavailable, "no relay acknowledged the recovery member's change; try again");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<std::string> codes_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecoveryHistory> RelayHistory(std::vector<std::string> relay_codes) {
+  return std::make_unique<Relays>(std::move(relay_codes));
+}
 
 Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, const std::string& parent_dir,
-                                                     const recovery::RecoveryKey& key,
-                                                     const std::vector<std::string>& relay_codes,
+                                                     const recovery::RecoveryKey& key, RecoveryHistory& history,
                                                      std::string_view pairing_code) {
   Env& env = *base.env;
   KeyStore& key_store = *base.key_store;
@@ -327,68 +434,12 @@ Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, 
     const std::string passphrase = RandomHex(env, 32);
     PARLEY_RETURN_IF_ERROR(temp->Create(create, passphrase));
   }
-  for (const auto& code : relay_codes) {
-    auto added = temp->AddRelay(code);
-    if (!added.ok() && added.status().code() != Code::kAlreadyExists) return added.status();
-  }
+  PARLEY_RETURN_IF_ERROR(history.Fill(*temp));
   Device::Impl& t = DeviceAccess::Of(*temp);
-  PARLEY_RETURN_IF_ERROR(t.OpenSync());
-  // The parts of the invite sealed to the recovery member, from every relay.
-  Assembly assembly;
-  Status relay_error = Status::Ok();
-  bool revoked = false;
-  {
-    PARLEY_ASSIGN_OR_RETURN(auto relays, t.state->Relays());
-    sync::Canceller& cancel = t.FreshCanceller();
-    for (const auto& r : relays) {
-      auto envelopes = t.client->ListEnvelopes(r.id, &cancel);
-      revoked = revoked || t.client->last_revocation().has_value();
-      if (!envelopes.ok()) {
-        if (envelopes.status().code() == Code::kCancelled) return envelopes.status();
-        if (relay_error.ok()) relay_error = envelopes.status();
-        continue;
-      }
-      for (const auto& e : *envelopes) {
-        auto opened = crypto::OpenSealed(t.store->device().seal, e.sealed);
-        if (!opened.ok()) continue;
-        (void)assembly.Add(*opened);
-        std::fill(opened->begin(), opened->end(), std::uint8_t{0});
-      }
-    }
-  }
-  if (revoked) {
-    return DeviceError(Code::kPermissionDenied,
-                       "this recovery key was replaced by a newer one (`parley vault recovery-key --rotate`); "
-                       "use the newest recovery key of the vault");
-  }
-  std::optional<JoinResult> joined;
-  Status refused = Status::Ok();
-  for (auto& invite : assembly.Complete()) {
-    auto accepted = temp->JoinWithInvite(invite);
-    std::fill(invite.begin(), invite.end(), std::uint8_t{0});
-    if (accepted.ok()) {
-      joined = std::move(*accepted);
-      break;
-    }
-    if (refused.ok()) refused = accepted.status();
-  }
-  if (!joined.has_value()) {
-    if (!refused.ok()) return refused;
-    if (!relay_error.ok()) return relay_error;
-    return DeviceError(Code::kNotFound,
-                       "no relay holds a vault for this recovery key; check the key, and that the vault's relay "
-                       "is pinned (`parley relay list`)");
-  }
-  // The vault's whole history, and the epoch keys sealed to the recovery member since.
-  {
-    PARLEY_ASSIGN_OR_RETURN(SyncResult history, temp->Sync());
-    if (!history.any_ok()) {
-      return history.relays.empty() ? DeviceError(Code::kUnavailable, "no relay answered")
-                                    : history.relays.front().status;
-    }
-  }
+  PARLEY_ASSIGN_OR_RETURN(std::optional<VaultSummary> vault, temp->Vault());
+  if (!vault.has_value()) return DeviceError(Code::kNotFound, "the recovery member holds no vault");
   RecoveryEnrolment out;
-  out.vault_id = joined->vault.id;
+  out.vault_id = vault->id;
   out.recovery_member = crypto::ToHex(key.Identity().public_key);
   {
     log::InviteRole role;
@@ -397,25 +448,7 @@ Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, 
     out.invite = std::move(made.invite);
     out.safety_code = std::move(made.safety_code);
   }
-  // The recovery member's change must reach the relays: they take the enrolled device as a
-  // member only from it.
-  PARLEY_ASSIGN_OR_RETURN(SyncResult synced, temp->Sync());
-  if (!synced.any_ok()) {
-    return synced.relays.empty() ? DeviceError(Code::kUnavailable, "no relay took the recovery member's change")
-                                 : synced.relays.front().status;
-  }
-  for (const auto& r : synced.relays) {
-    if (!r.refusals.empty()) {
-      return DeviceError(Code::kConflict,
-                         "a relay refused the recovery member's change (" +
-                             std::string(RefusalCodeName(r.refusals.front().code)) +
-                             "): another recovery with this key got in first; try again");
-    }
-  }
-  PARLEY_ASSIGN_OR_RETURN(DeviceStatus status, temp->SyncStatus());
-  if (status.own_unacknowledged() > 0) {
-    return DeviceError(Code::kUnavailable, "no relay acknowledged the recovery member's change; try again");
-  }
+  PARLEY_RETURN_IF_ERROR(history.Publish(*temp, out));
   return out;
 }
 
@@ -445,8 +478,10 @@ Result<RecoveryResult> Device::Recover(std::string_view recovery_key) {
   std::vector<std::string> codes;
   for (const auto& r : relays) codes.push_back(r.pairing_code);
   PARLEY_ASSIGN_OR_RETURN(std::string pairing, PairingCode());
+  auto relay_history = internal::RelayHistory(std::move(codes));
   PARLEY_ASSIGN_OR_RETURN(internal::RecoveryEnrolment enrolment,
-                          internal::EnrolThroughRecoveryMember(d.options, d.options.data_dir, key, codes, pairing));
+                          internal::EnrolThroughRecoveryMember(d.options, d.options.data_dir, key, *relay_history,
+                                                               pairing));
   PARLEY_ASSIGN_OR_RETURN(JoinResult joined, JoinWithInvite(enrolment.invite));
   RecoveryResult out;
   out.vault = joined.vault;

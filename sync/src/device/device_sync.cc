@@ -64,6 +64,8 @@ Status Device::Impl::OpenSync() {
   PARLEY_RETURN_IF_ERROR(RequireUnlocked());
   if (client != nullptr) return Status::Ok();
   PARLEY_ASSIGN_OR_RETURN(state, sync::SyncState::Open(store->db()));
+  // A relay whose history went backwards may have lost the recovery invite too.
+  state->AddRollbackHook([this](crypto::ByteView relay_key) { return ForgetRecoveryInviteAt(relay_key); });
   poller = sync::NewSystemPoller(env.clock());
   client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, env.transport(), options.sync, &waker);
   return Status::Ok();

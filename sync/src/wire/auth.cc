@@ -158,4 +158,29 @@ Status VerifyMembershipSignature(const pb::SetMembership& s) {
   return Status::Ok();
 }
 
+pb::Admission MakeAdmission(crypto::ByteView vault, crypto::ByteView device, const crypto::SignKeyPair& signer) {
+  pb::Admission a;
+  Set(a.mutable_vault(), vault);
+  Set(a.mutable_device(), device);
+  Set(a.mutable_signer(), signer.public_key);
+  crypto::Bytes msg(kAdmitLabel.begin(), kAdmitLabel.end());
+  msg.insert(msg.end(), vault.begin(), vault.end());
+  msg.insert(msg.end(), device.begin(), device.end());
+  Set(a.mutable_signature(), crypto::Sign(signer.secret_key, msg));
+  return a;
+}
+
+Status VerifyAdmission(const pb::Admission& a) {
+  if (a.vault().size() != 32) return Malformed("an admission's vault must be 32 bytes");
+  if (a.device().size() != crypto::kSignPublicKeySize) return Malformed("an admission's device key must be 32 bytes");
+  if (a.signer().size() != crypto::kSignPublicKeySize) return Malformed("an admission's signer key must be 32 bytes");
+  crypto::Bytes msg(kAdmitLabel.begin(), kAdmitLabel.end());
+  msg.insert(msg.end(), a.vault().begin(), a.vault().end());
+  msg.insert(msg.end(), a.device().begin(), a.device().end());
+  if (!crypto::Verify(View(a.signer()), msg, View(a.signature())).ok()) {
+    return Denied("the admission signature does not verify");
+  }
+  return Status::Ok();
+}
+
 }  // namespace parley::wire

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "parley/core/crypto.h"
+#include "parley/core/passphrase_policy.h"
 #include "parley/core/recovery_key.h"
 #include "parley/core/store.h"
 #include "parley/platform/env.h"
@@ -52,8 +53,8 @@ struct BackupSecret {
   SecretKind kind() const { return recovery_key != nullptr ? SecretKind::kRecoveryKey : SecretKind::kPassphrase; }
 };
 
-// A backup passphrase has at least this many characters (kInvalidArgument otherwise).
-inline constexpr std::size_t kMinPassphraseChars = 12;
+// A backup passphrase meets store::kBackupPassphrase (passphrase_policy.h): Writer::Create
+// refuses one that does not (kInvalidArgument, the policy's message).
 // A chunk of changes is closed once its plaintext reaches this size (a larger change gets a
 // chunk of its own); a reader refuses frames larger than kMaxFrame.
 inline constexpr std::size_t kChunkTarget = 1u << 20;

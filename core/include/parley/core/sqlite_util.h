@@ -1,7 +1,8 @@
 // SQLite helpers shared by core: result codes mapped to Status in one place, a small RAII
-// prepared statement and an RAII write transaction.
+// prepared statement, an RAII write transaction and an RAII read transaction.
 //
-// Thread safety: a Stmt or an ImmediateTransaction belongs to the connection's thread.
+// Thread safety: a Stmt, an ImmediateTransaction or a ReadTransaction belongs to the
+// connection's thread.
 #pragma once
 
 #include <sqlite3.h>
@@ -93,6 +94,36 @@ class ImmediateTransaction {
 
  private:
   ImmediateTransaction(sqlite3* db, Domain domain) : db_(db), domain_(domain) {}
+  sqlite3* db_ = nullptr;  // null when closed
+  Domain domain_ = Domain::kStore;
+};
+
+// A read transaction (BEGIN DEFERRED) on a connection: every read inside it sees one
+// snapshot of the database, taken by its first read (WAL mode: whatever other connections
+// commit meanwhile is not seen, and they are not blocked). Ended (COMMIT: it wrote nothing)
+// on End() or destruction. The connection is borrowed and must outlive the transaction.
+// Errors are SqliteStatus in the domain given to Begin. Writing inside it is not intended:
+// a write would upgrade it to a write transaction that End() commits.
+class ReadTransaction {
+ public:
+  // Begins the transaction. Code::kBusy when `db` already has a transaction open: SQLite
+  // transactions do not nest.
+  static Result<ReadTransaction> Begin(sqlite3* db, Domain domain = Domain::kStore);
+
+  ReadTransaction() = default;  // holds no transaction
+  ~ReadTransaction();           // ends it if still open
+  ReadTransaction(ReadTransaction&& o) noexcept;
+  ReadTransaction& operator=(ReadTransaction&& o) noexcept;
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+  // Ends the transaction now, releasing its snapshot (a no-op when not open); it is then
+  // closed. An error ending it is returned (the transaction is rolled back then).
+  Status End();
+  bool open() const { return db_ != nullptr; }
+
+ private:
+  ReadTransaction(sqlite3* db, Domain domain) : db_(db), domain_(domain) {}
   sqlite3* db_ = nullptr;  // null when closed
   Domain domain_ = Domain::kStore;
 };

@@ -8,6 +8,7 @@
 //                   = BLAKE2b-256("parley/vault/v1" || creator || nonce)   (replica_sync.h)
 //   registration    = Ed25519(creator,  "parley/register/v1" || vault id (32))
 //   membership      = Ed25519(signer,   "parley/members/v1"  || serialized MembershipList)
+//   admission       = Ed25519(signer,   "parley/admit/v1"    || vault id (32) || device (32))
 //
 // Failures: Code::kPermissionDenied when a signature or certificate does not verify,
 // Code::kInvalidArgument when a field has the wrong size or form.
@@ -26,6 +27,7 @@ inline constexpr std::string_view kKxCertLabel = "parley/kx-cert/v1";
 inline constexpr std::string_view kAuthLabel = "parley/auth/v1";
 inline constexpr std::string_view kRegisterLabel = "parley/register/v1";
 inline constexpr std::string_view kMembersLabel = "parley/members/v1";
+inline constexpr std::string_view kAdmitLabel = "parley/admit/v1";
 inline constexpr std::uint32_t kProtocolVersion = 1;
 
 // ---- Device authentication ----
@@ -70,6 +72,12 @@ pb::SetMembership MakeSetMembership(const pb::MembershipList& list, const crypto
 Result<ParsedMembership> ParseMembership(const std::string& list_bytes);
 // Checks the signature of a SetMembership (not who signed: that is the relay's rule).
 Status VerifyMembershipSignature(const pb::SetMembership& set);
+// An admission (docs/wire-protocol.md, "Admission"): `signer`'s word that `device` (an
+// identity key, 32 bytes) is an admin of `vault` (32 bytes).
+pb::Admission MakeAdmission(crypto::ByteView vault, crypto::ByteView device, const crypto::SignKeyPair& signer);
+// Checks an admission's form (32-byte vault, device and signer) and signature; not whether
+// its signer is an admin (that is the relay's rule).
+Status VerifyAdmission(const pb::Admission& admission);
 // The first key `held` revokes that `next` does not (a list must keep every revocation);
 // null when `next` keeps them all.
 const crypto::Bytes* FirstDroppedRevocation(const ParsedMembership& held, const ParsedMembership& next);

@@ -10,6 +10,9 @@
 //                so that a relay whose history went backwards says so.
 //   sync_acks    (relay, change id) -> relay sequence number: the relay holds the change
 //                durably (it acknowledged our push, or served it to us).
+//   sync_admission  at most one row: an admin's admission of this device (wire
+//                `Admission`, docs/wire-protocol.md), sent with this device's member lists
+//                so that a relay whose list does not hold it yet takes them.
 //
 // Invariants: the cursor only moves forward, and only after the changes it covers are
 // applied durably in the replica; an ack is recorded only after the relay's PushAck (which
@@ -24,6 +27,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -81,9 +85,24 @@ class SyncState {
   // The relay sequence number of `id` at `relay`, if acknowledged.
   Result<std::optional<std::uint64_t>> AckOf(std::int64_t relay, const log::ChangeId& id);
   // The relay's history went backwards (docs/wire-protocol.md, "Rollback"): cursor, head
-  // and push mark back to 0 and every ack of it forgotten (one transaction), so that the
-  // next pull reads all it holds and the next push offers all it lacks.
+  // and push mark back to 0 and every ack of it forgotten, and what ForgetPublished
+  // forgets (one transaction), so that the next pull reads all it holds and the next push
+  // offers all it lacks.
   Status ResetRelayHistory(std::int64_t relay);
+  // The relay lost what this device had published to it besides changes: its registration
+  // and member list are marked unpublished, and every rollback hook runs (one
+  // transaction), so that the next exchange publishes them again.
+  Status ForgetPublished(std::int64_t relay);
+  // A hook run inside the transaction of ResetRelayHistory and ForgetPublished, with the
+  // relay's static key: the owner of other per-relay confirmations (the recovery invite,
+  // docs/recovery.md) forgets them there. A failing hook rolls the transaction back.
+  using RollbackHook = std::function<Status(crypto::ByteView relay_key)>;
+  void AddRollbackHook(RollbackHook hook) { rollback_hooks_.push_back(std::move(hook)); }
+
+  // The admission of this device by an admin (a serialized wire `Admission`), kept until a
+  // new one replaces it; empty when there is none.
+  Status SetAdmission(const std::string& admission);
+  Result<std::string> Admission();
   // The relay does not hold these changes after all (its heads say so): their acks are
   // forgotten and the push mark lowered to at most `push_mark` (one transaction).
   Status ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> ids, std::int64_t push_mark);
@@ -115,8 +134,13 @@ class SyncState {
 
  private:
   explicit SyncState(sqlite3* db) : db_(db) {}
+  // Forgets registration and member list of `relay` and runs the hooks; inside a
+  // transaction the caller holds.
+  Status ForgetPublishedInTransaction(std::int64_t relay);
+
   sqlite3* db_;
   Stmt ack_of_, insert_ack_;
+  std::vector<RollbackHook> rollback_hooks_;
 };
 
 }  // namespace parley::sync
