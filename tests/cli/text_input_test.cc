@@ -73,13 +73,13 @@ TEST(CliTextInput, EveryFreeTextFieldCanComeFromStandardInput) {
   const std::string note = admin.Json({"note", "add", n, "--text", "-"}, "Said in the room\nsecond line\n")["id"]
                                .AsString();
   ASSERT_EQ(admin({"commitment", "add", n, "--kind", "-", "--text", "Premium"}, "price_premium\n").exit_code, 0);
-  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "code", "--text", "-"}, "Terms of the code\n").exit_code, 0);
+  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "enforceable_obligations", "--text", "-"}, "Terms of the code\n").exit_code, 0);
   const std::string c = admin.Json({"commitment", "add", n2, "--kind", "premium", "--text", "Premium",
                                     "--amount", "-"},
                                    "0.10 USD\n")["id"]
                             .AsString();
   ASSERT_EQ(admin({"party", "add", n2, "--role", "buyer", "--name", "Beta Buyer Ltd"}).exit_code, 0);
-  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "audit", "--text", "Audits", "--by", "-"}, "Beta Buyer Ltd\n")
+  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "independent_monitoring", "--text", "Audits", "--by", "-"}, "Beta Buyer Ltd\n")
                 .exit_code,
             0);
   ASSERT_EQ(admin({"campaign", "action", "add", n, "--date", "2026-03-03", "--kind", "-"}, "delegation\n").exit_code,

@@ -36,7 +36,7 @@ std::string Ids(const std::vector<RecordId>& ids) {
 
 std::string Row(const std::vector<std::string>& cells) {
   std::string out = "|";
-  for (const auto& c : cells) out += " " + (c.empty() ? std::string("—") : c) + " |";
+  for (const auto& c : cells) out += " " + c + " |";
   return out + "\n";
 }
 
