@@ -238,6 +238,31 @@ TEST_F(ReportTest, MarkdownEscapesWhatCouldBreakItsTables) {
   }
 }
 
+TEST_F(ReportTest, AnOldFreeTextKindIsShownAsStoredAndFlagged) {
+  {
+    auto txn = device_.replica().Begin();
+    ASSERT_TRUE(txn.ok());
+    auto id = (*txn)->Create(model::kCommitment);
+    ASSERT_TRUE(id.ok());
+    for (auto [field, value] : {std::pair{"negotiation", log::ToString(n_)}, {"kind", std::string("code of conduct")},
+                                {"text", std::string("Suppliers follow the code")},
+                                {"status", std::string("agreed")}}) {
+      ASSERT_TRUE((*txn)->Set(*id, field, value).ok());
+    }
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  NegotiationReport r = Built();
+  ASSERT_EQ(r.commitments.size(), 3u);
+  EXPECT_EQ(r.commitments[2].kind, "code of conduct");
+  EXPECT_FALSE(r.commitments[2].kind_known);
+  EXPECT_TRUE(r.commitments[0].kind_known);
+  EXPECT_NE(RenderCsv({r}).find(",code of conduct,agreed,,,,Suppliers follow the code,,kind_not_in_vocabulary\r\n"),
+            std::string::npos)
+      << RenderCsv({r});
+  EXPECT_NE(RenderHtml({r}).find("code of conduct <em>(not in the vocabulary)</em>"), std::string::npos);
+  EXPECT_NE(RenderMarkdown({r}).find("code of conduct (not in the vocabulary)"), std::string::npos);
+}
+
 TEST(ReportFormatTest, ParsesTheFormatNames) {
   EXPECT_EQ(*ParseFormat("csv"), Format::kCsv);
   EXPECT_EQ(*ParseFormat("html"), Format::kHtml);
