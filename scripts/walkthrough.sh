@@ -149,6 +149,11 @@ show laptop negotiation show "${neg:0:8}"
 step "History: who changed what, when, from which device"
 show laptop history "${conduct:0:8}"
 
+step "A printable report for the office (HTML; also CSV and Markdown)"
+show laptop report "${neg:0:8}" --format html --output "$WORK/report.html"
+expect "$(cat "$WORK/report.html")" "@media print" "a printable HTML report"
+rm -f "$WORK/report.html"
+
 step "Lock: nothing but the key file and the encrypted database remain"
 show laptop lock
 show phone lock
