@@ -165,7 +165,7 @@ void AddBottomLineCommands(std::vector<Command>& commands) {
   commands.push_back({{"bottomline", "require"},
                       "NEGOTIATION_ID ELEMENT [--covered-by COMMITMENT_ID...] [--form FORM...]",
                       "require an element of the bottom line, optionally linked to the commitments covering it",
-                      {{"covered-by", true, true}, {"form", true, true}}, 2, 2, &Require, /*needs_store=*/true,
+                      {{"covered-by", true, true}, {"form", true, true, /*text=*/true}}, 2, 2, &Require, /*needs_store=*/true,
                       /*text_args=*/{1}});
   commands.push_back({{"bottomline", "report"}, "NEGOTIATION_ID",
                       "the bottom line at a glance: covered elements, verdict, stall signal, campaign warning", {}, 1,

@@ -51,6 +51,16 @@ TEST_F(ReportCliTest, BottomLineReportChecksEachRequirement) {
   EXPECT_EQ(requirements[std::size_t{1}]["pending"][std::size_t{0}].AsString(), fee_);
   EXPECT_EQ(requirements[std::size_t{2}]["form"].AsString(), "facility_improvements");
   EXPECT_EQ(requirements[std::size_t{2}]["verdict_code"].AsString(), "missing");
+  // A minimum is what the team will accept: it can be typed on standard input, out of ps and
+  // the shell history, like every amount.
+  Outcome secret = dev_({"bottomline", "require", n_, "financial_support", "--form", "-"},
+                        "monitoring_support>=250000 USD\n");
+  ASSERT_EQ(secret.exit_code, 0) << secret.err;
+  auto again = dev_.Json({"bottomline", "report", n_});
+  const auto& four = again["elements"][std::size_t{0}]["requirements"];
+  ASSERT_EQ(four.size(), 4u);
+  EXPECT_EQ(four[std::size_t{3}]["form"].AsString(), "monitoring_support");
+  EXPECT_EQ(four[std::size_t{3}]["minimum"].AsString(), "250000 USD");
   Outcome text = dev_({"bottomline", "report", n_});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("price_premium ≥ 0.05 USD/lb"), std::string::npos) << text.out;
