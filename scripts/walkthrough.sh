@@ -85,7 +85,7 @@ new laptop session add "$neg" --date 2025-04-01 --place "Buyer HQ" --attendees "
 new laptop need add "$neg" --constraint --text "Cannot raise shelf prices before the third quarter" >/dev/null
 premium="$(new laptop commitment add "$neg" --kind price_premium --text "One cent per pound passed on to workers" \
   --by "Fresh Harvest Foods" --amount "0.01 USD/lb" --flexible)"
-conduct="$(new laptop commitment add "$neg" --kind code_of_conduct \
+conduct="$(new laptop commitment add "$neg" --kind enforceable_obligations \
   --text "Worker-written code of conduct, binding on every Supplier" --by "Farmworker Alliance" --firm)"
 show laptop bottomline require "$neg" enforceable_obligations --covered-by "${conduct:0:8}"
 show laptop bottomline require "$neg" financial_support --covered-by "${premium:0:8}" --form price_premium
@@ -101,7 +101,7 @@ show phone negotiation list
 step "The phone, in the field, records a note, a commitment and a campaign action"
 echo "  (the note comes from standard input)"
 new phone note add "$neg" --session "${s1:0:8}" <<<"The Buyer's counsel asked for a two-year phase-in; we held on monitoring." >/dev/null
-monitoring="$(new phone commitment add "$neg" --kind monitoring --text "Audits by a worker-driven monitoring body" \
+monitoring="$(new phone commitment add "$neg" --kind independent_monitoring --text "Audits by a worker-driven monitoring body" \
   --by "Fresh Harvest Foods" --deadline 2025-09-30 --firm)"
 show phone bottomline require "$neg" independent_monitoring --covered-by "${monitoring:0:8}"
 show phone commitment status "${premium:0:8}" agreed
@@ -148,6 +148,11 @@ show laptop negotiation show "${neg:0:8}"
 
 step "History: who changed what, when, from which device"
 show laptop history "${conduct:0:8}"
+
+step "A printable report for the office (HTML; also CSV and Markdown)"
+show laptop report "${neg:0:8}" --format html --output "$WORK/report.html"
+expect "$(cat "$WORK/report.html")" "@media print" "a printable HTML report"
+rm -f "$WORK/report.html"
 
 step "Lock: nothing but the key file and the encrypted database remain"
 show laptop lock

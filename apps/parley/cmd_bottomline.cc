@@ -69,6 +69,17 @@ Status Report(App& app, const Invocation& inv) {
       for (const auto& c : e.covering) json.String(log::ToString(c));
       json.EndArray().Key("linked").BeginArray();
       for (const auto& c : e.linked) json.String(log::ToString(c));
+      json.EndArray().Key("requirements").BeginArray();
+      for (const auto& q : e.requirements) {
+        json.BeginObject().Field("form", q.form).Field("minimum", q.minimum);
+        json.Field("verdict_code", model::RequirementVerdictName(q.verdict)).Field("met", q.verdict == model::RequirementVerdict::kMet);
+        for (const auto& [key, ids] : {std::pair{"met_by", &q.meeting}, {"short_of", &q.short_of}, {"pending", &q.pending}}) {
+          json.Key(key).BeginArray();
+          for (const auto& c : *ids) json.String(log::ToString(c));
+          json.EndArray();
+        }
+        json.EndObject();
+      }
       json.EndArray().EndObject();
     }
     json.EndArray().Field("meets", r.meets).Field("verdict", VerdictText(r.verdict));
@@ -89,7 +100,7 @@ Status Report(App& app, const Invocation& inv) {
   Table table({"", "ELEMENT", "COVERED BY", "LINKED (STATUS)"}, 60);
   for (const auto& e : r.elements) {
     std::string name = e.element;
-    if (!e.forms.empty()) {
+    if (!e.forms.empty() && e.requirements.empty()) {
       name += " (";
       for (std::size_t i = 0; i < e.forms.size(); ++i) name += (i ? ", " : "") + e.forms[i];
       name += ")";
@@ -102,6 +113,13 @@ Status Report(App& app, const Invocation& inv) {
     }
     table.Row({e.covered ? "✔" : "✘", name + (e.conflicted ? " ⚠ conflict" : ""),
                e.covering.empty() ? "—" : Ids(e.covering), linked.empty() ? "—" : linked});
+    for (const auto& q : e.requirements) {  // each required form on its own row
+      const bool met = q.verdict == model::RequirementVerdict::kMet;
+      std::string who = Ids(met ? q.meeting : q.short_of);
+      if (!q.pending.empty()) who += (who.empty() ? "" : "; ") + std::string("pending ") + Ids(q.pending);
+      table.Row({"", std::string(met ? "  ✔ " : "  ✘ ") + q.form + (q.minimum.empty() ? "" : " ≥ " + q.minimum),
+                 std::string(model::RequirementVerdictName(q.verdict)), who.empty() ? "—" : who});
+    }
   }
   if (!table.empty()) out += table.Render(2) + "\n";
   out += std::string(r.meets ? "✔ " : "✘ ") + VerdictText(r.verdict) + "\n";
@@ -147,7 +165,7 @@ void AddBottomLineCommands(std::vector<Command>& commands) {
   commands.push_back({{"bottomline", "require"},
                       "NEGOTIATION_ID ELEMENT [--covered-by COMMITMENT_ID...] [--form FORM...]",
                       "require an element of the bottom line, optionally linked to the commitments covering it",
-                      {{"covered-by", true, true}, {"form", true, true}}, 2, 2, &Require, /*needs_store=*/true,
+                      {{"covered-by", true, true}, {"form", true, true, /*text=*/true}}, 2, 2, &Require, /*needs_store=*/true,
                       /*text_args=*/{1}});
   commands.push_back({{"bottomline", "report"}, "NEGOTIATION_ID",
                       "the bottom line at a glance: covered elements, verdict, stall signal, campaign warning", {}, 1,

@@ -94,7 +94,8 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   Table commitments({"ID", "KIND", "STATUS", "PRINCIPLE", "BY", "AMOUNT", "DEADLINE", "TERMS"}, 48);
   for (const auto& c : o.commitments) {
     auto by = party_names.find(c.get("by"));
-    commitments.Row({ShortId(log::ToString(c.id)), Cell(c, "kind"), Cell(c, "status"), Cell(c, "principle"),
+    const std::string kind = Cell(c, "kind") + (model::IsCommitmentKind(c.get("kind")) ? "" : " (not in vocabulary)");
+    commitments.Row({ShortId(log::ToString(c.id)), kind, Cell(c, "status"), Cell(c, "principle"),
                      by == party_names.end() ? "" : by->second, Cell(c, "amount"), Cell(c, "deadline"),
                      Cell(c, "text")});
   }

@@ -37,7 +37,9 @@ Status CommitmentAdd(App& app, const Invocation& inv) {
     in.by = party;
   }
   PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddCommitment(neg, in));
-  return PrintAdded(app, "commitment", id, in.kind + ", " + in.status + ", " + in.principle);
+  auto canonical = model::CanonicalCommitmentKind(in.kind);
+  const std::string kind = canonical.ok() ? *canonical : in.kind;
+  return PrintAdded(app, "commitment", id, kind + ", " + in.status + ", " + in.principle);
 }
 
 Status CommitmentStatus(App& app, const Invocation& inv) {

@@ -90,7 +90,7 @@ TEST_F(CliTest, UsageErrorsExitOne) {
 TEST_F(CliTest, InvalidValuesExitOneWithTheReason) {
   Init();
   std::string n = dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  std::string c = dev_.Id({"commitment", "add", n, "--kind", "wages", "--text", "Raise"});
+  std::string c = dev_.Id({"commitment", "add", n, "--kind", "worker_gains", "--text", "Raise"});
   Outcome status = dev_({"commitment", "status", c, "finalised"});
   EXPECT_EQ(status.exit_code, 1);
   ExpectOneLineError(status);
@@ -101,7 +101,7 @@ TEST_F(CliTest, InvalidValuesExitOneWithTheReason) {
   Outcome campaign = dev_({"campaign", "status", n, "done"});
   EXPECT_EQ(campaign.exit_code, 1);
   EXPECT_NE(campaign.err.find("unknown campaign status"), std::string::npos) << campaign.err;
-  Outcome amount = dev_({"commitment", "add", n, "--kind", "k", "--text", "t", "--amount", "$5"});
+  Outcome amount = dev_({"commitment", "add", n, "--kind", "price_premium", "--text", "t", "--amount", "$5"});
   EXPECT_EQ(amount.exit_code, 1);
   EXPECT_NE(amount.err.find("invalid amount"), std::string::npos) << amount.err;
 }
@@ -212,7 +212,7 @@ TEST_F(CliTest, JsonEscapesEverythingAUserCanType) {
 TEST_F(CliTest, BottomLineReportAndCampaignWarning) {
   Init();
   std::string n = dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  std::string c = dev_.Id({"commitment", "add", n, "--kind", "monitoring", "--text", "Independent audits"});
+  std::string c = dev_.Id({"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
   ASSERT_EQ(dev_({"bottomline", "require", n, "independent_monitoring", "--covered-by", c.substr(0, 8)}).exit_code, 0);
   ASSERT_EQ(dev_({"bottomline", "require", n, "financial_support", "--form", "price_premium"}).exit_code, 0);
   auto report = dev_.Json({"bottomline", "report", n});

@@ -64,7 +64,7 @@ TEST_F(CliProcesses, WatcherPushesWhatAnotherProcessWrote) {
 // record, and the watcher pulls a further remote change of it. The history keeps all three.
 TEST_F(CliProcesses, WatcherHistoryFollowsAnotherProcess) {
   TwoDevices();
-  const std::string c = a_->Id({"commitment", "add", negotiation_, "--kind", "pricing", "--text", "Fair price"});
+  const std::string c = a_->Id({"commitment", "add", negotiation_, "--kind", "higher_prices", "--text", "Fair price"});
   ASSERT_EQ((*a_)({"sync"}).exit_code, 0);
   ASSERT_EQ((*b_)({"sync"}).exit_code, 0);
   auto watcher = StartWatcher(*a_);

@@ -53,7 +53,7 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   Outcome joined = (*laptop)({"join"});
   ASSERT_EQ(joined.exit_code, 0) << joined.err;
   const std::string n = phone->Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  const std::string c = phone->Id({"commitment", "add", n, "--kind", "monitoring", "--text", "Independent audits"});
+  const std::string c = phone->Id({"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
   const std::string note1 = phone->Id({"note", "add", n, "--text", "phone: buyer asked for a phase-in"});
   ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
   ASSERT_EQ((*laptop)({"sync"}).exit_code, 0);

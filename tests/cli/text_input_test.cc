@@ -73,13 +73,13 @@ TEST(CliTextInput, EveryFreeTextFieldCanComeFromStandardInput) {
   const std::string note = admin.Json({"note", "add", n, "--text", "-"}, "Said in the room\nsecond line\n")["id"]
                                .AsString();
   ASSERT_EQ(admin({"commitment", "add", n, "--kind", "-", "--text", "Premium"}, "price_premium\n").exit_code, 0);
-  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "code", "--text", "-"}, "Terms of the code\n").exit_code, 0);
+  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "enforceable_obligations", "--text", "-"}, "Terms of the code\n").exit_code, 0);
   const std::string c = admin.Json({"commitment", "add", n2, "--kind", "premium", "--text", "Premium",
                                     "--amount", "-"},
                                    "0.10 USD\n")["id"]
                             .AsString();
   ASSERT_EQ(admin({"party", "add", n2, "--role", "buyer", "--name", "Beta Buyer Ltd"}).exit_code, 0);
-  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "audit", "--text", "Audits", "--by", "-"}, "Beta Buyer Ltd\n")
+  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "independent_monitoring", "--text", "Audits", "--by", "-"}, "Beta Buyer Ltd\n")
                 .exit_code,
             0);
   ASSERT_EQ(admin({"campaign", "action", "add", n, "--date", "2026-03-03", "--kind", "-"}, "delegation\n").exit_code,
@@ -225,12 +225,14 @@ TEST_F(CliEditor, VisualComesBeforeEditorAndSeveralFieldsMayBeEdited) {
   dev_->env["VISUAL"] = Editor("visual", "from VISUAL");
   Outcome added = (*dev_)({"party", "add", n_, "--role", "ally", "--name", "@edit"});
   ASSERT_EQ(added.exit_code, 0) << added.err;
-  Outcome both = (*dev_)({"commitment", "add", n_, "--kind", "@edit", "--text", "@edit"});
+  // Two free-text fields of one command (a campaign action's kind is free text; a
+  // commitment's is a vocabulary).
+  Outcome both = (*dev_)({"campaign", "action", "add", n_, "--date", "2026-03-03", "--kind", "@edit", "--text", "@edit"});
   ASSERT_EQ(both.exit_code, 0) << both.err;
   const Value shown = dev_->Json({"negotiation", "show", n_});
   EXPECT_EQ(First(shown, "parties")["fields"]["name"].AsString(), "from VISUAL");
-  EXPECT_EQ(First(shown, "commitments")["fields"]["kind"].AsString(), "from VISUAL");
-  EXPECT_EQ(First(shown, "commitments")["fields"]["text"].AsString(), "from VISUAL");
+  EXPECT_EQ(First(shown, "campaign_actions")["fields"]["kind"].AsString(), "from VISUAL");
+  EXPECT_EQ(First(shown, "campaign_actions")["fields"]["text"].AsString(), "from VISUAL");
 }
 
 TEST_F(CliEditor, AnEditorThatFailsRecordsNothingAndLeavesNoFile) {

@@ -26,7 +26,7 @@ TEST(CliTwoDevices, BundleExchangeConflictAndResolve) {
   EXPECT_NE(joined.out.find("coalition"), std::string::npos) << joined.out;
 
   const std::string n = laptop.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  const std::string c = laptop.Id({"commitment", "add", n, "--kind", "monitoring", "--text", "Independent audits"});
+  const std::string c = laptop.Id({"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
   ASSERT_EQ(laptop({"bottomline", "require", n, "independent_monitoring", "--covered-by", c}).exit_code, 0);
   auto exported = laptop.Json({"bundle", "export", file("laptop-1.bundle")});
   EXPECT_GT(exported["changes"].AsInt(), 0);

@@ -17,7 +17,7 @@ TEST(ModelConflict, ConcurrentStatusEditsAreAConflictUntilResolved) {
   auto n = admin.model().AddNegotiation({"Fresh Harvest Foods", ""});
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   CommitmentInput c;
-  c.kind = "monitoring";
+  c.kind = "independent_monitoring";
   c.text = "Independent monitoring by a worker-driven body";
   auto commitment = admin.model().AddCommitment(*n, c);
   ASSERT_TRUE(commitment.ok());

@@ -137,7 +137,7 @@ TEST_F(ModelTest, ReferencesMustExistWithTheRightType) {
   // Links must be commitments of the same negotiation.
   RecordId other = Negotiation();
   CommitmentInput c;
-  c.kind = "monitoring";
+  c.kind = "independent_monitoring";
   c.text = "Third-party audits";
   auto foreign = model().AddCommitment(other, c);
   ASSERT_TRUE(foreign.ok());
@@ -183,7 +183,7 @@ TEST_F(ModelTest, RequireElementTwiceAddsLinksToTheSameRecord) {
 TEST_F(ModelTest, CommitmentStatusHistoryIsKeptInOrder) {
   RecordId n = Negotiation();
   CommitmentInput c;
-  c.kind = "code_of_conduct";
+  c.kind = "enforceable_obligations";
   c.text = "Zero tolerance for forced labour";
   auto id = model().AddCommitment(n, c);
   ASSERT_TRUE(id.ok());

@@ -46,7 +46,7 @@ TEST_F(QueriesTest, NoBottomLineYet) {
 
 TEST_F(QueriesTest, OnlyAgreedOrSignedCommitmentsCoverAnElement) {
   RecordId premium = Commit("price_premium");
-  RecordId audits = Commit("monitoring", "agreed");
+  RecordId audits = Commit("independent_monitoring", "agreed");
   ASSERT_TRUE(model().RequireElement(n_, {"financial_support", {premium}, {"price_premium"}}).ok());
   ASSERT_TRUE(model().RequireElement(n_, {"independent_monitoring", {audits}, {}}).ok());
   ASSERT_TRUE(model().RequireElement(n_, {"market_consequences", {}, {}}).ok());
@@ -68,7 +68,7 @@ TEST_F(QueriesTest, OnlyAgreedOrSignedCommitmentsCoverAnElement) {
   ASSERT_TRUE(model().SetCommitmentStatus(premium, "countered").ok());
   EXPECT_FALSE(Report().elements[0].covered);
   ASSERT_TRUE(model().SetCommitmentStatus(premium, "signed").ok());
-  RecordId sanctions = Commit("supplier_sanctions", "agreed");
+  RecordId sanctions = Commit("market_consequences", "agreed");
   ASSERT_TRUE(model().RequireElement(n_, {"market_consequences", {sanctions}, {}}).ok());
   r = Report();
   EXPECT_TRUE(r.meets);
@@ -120,7 +120,7 @@ TEST_F(QueriesTest, StallNeedsThreeSessionsWithoutMovement) {
 
   // Covered elements never stall.
   ASSERT_TRUE(model().SetCommitmentStatus(premium, "agreed").ok());
-  RecordId gains = Commit("wages", "agreed");
+  RecordId gains = Commit("worker_gains", "agreed");
   ASSERT_TRUE(model().RequireElement(n_, {"worker_gains", {gains}, {}}).ok());
   auto covered = model().Stall(n_);
   ASSERT_TRUE(covered.ok());
@@ -133,7 +133,7 @@ TEST_F(QueriesTest, CampaignWarningWhenStoppingWithoutASignedAgreement) {
   ASSERT_TRUE(active.ok());
   EXPECT_EQ(*active, CampaignWarningCode::kNone);
 
-  RecordId deal = Commit("code_of_conduct", "agreed");
+  RecordId deal = Commit("enforceable_obligations", "agreed");
   auto paused = model().SetCampaignStatus(n_, "paused");
   ASSERT_TRUE(paused.ok()) << paused.status().ToString();
   EXPECT_EQ(*paused, CampaignWarningCode::kPausedWithoutAgreement);

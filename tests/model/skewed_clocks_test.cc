@@ -162,7 +162,7 @@ TEST_F(SkewedClocks, MovementDatedDecadesBackStillCounts) {
   ASSERT_NO_FATAL_FAILURE(Everyone());
   ExpectStallEverywhere(true, "2075-06-10");
   CommitmentInput c;
-  c.kind = "volume_guarantee";
+  c.kind = "long_term_orders";
   c.text = "two seasons of orders";
   auto volume = behind_.model().AddCommitment(n_, c);
   ASSERT_TRUE(volume.ok()) << volume.status().ToString();

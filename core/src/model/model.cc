@@ -46,6 +46,45 @@ std::string JoinList(const std::vector<std::string>& items) {
   return out;
 }
 
+// The stored spelling of a value given in any accepted spelling: a commitment kind in the
+// brief's words, financial support forms with their minimums. Other values are unchanged.
+Result<std::string> StoredSpelling(std::string_view type, std::string_view field, std::string_view value) {
+  if (type == kCommitment && field == "kind") return CanonicalCommitmentKind(value);
+  if (type == kElement && field == "forms") {
+    std::vector<std::string> items;
+    for (const auto& item : SplitList(value)) {
+      PARLEY_ASSIGN_OR_RETURN(auto requirement, ParseFormRequirement(item));
+      items.push_back(FormatFormRequirement(requirement));
+    }
+    return JoinList(items);
+  }
+  return std::string(value);
+}
+
+// Adds `item` (a stored requirement) to `items`: a form already required gets the new
+// minimum when one is given, and keeps its own otherwise. True when `items` changed.
+bool AddRequirement(std::vector<std::string>& items, const FormRequirement& item) {
+  const std::string text = FormatFormRequirement(item);
+  if (std::find(items.begin(), items.end(), text) != items.end()) return false;
+  auto same_form = [&](const std::string& existing) {
+    auto parsed = ParseFormRequirement(existing);
+    return parsed.ok() && parsed->form == item.form;
+  };
+  if (item.minimum.empty()) {
+    if (std::any_of(items.begin(), items.end(), same_form)) return false;
+    items.push_back(text);
+    return true;
+  }
+  auto first = std::find_if(items.begin(), items.end(), same_form);
+  if (first == items.end()) {
+    items.push_back(text);
+    return true;
+  }
+  *first = text;  // in place, so the order of the requirements stays
+  items.erase(std::remove_if(std::next(first), items.end(), same_form), items.end());
+  return true;
+}
+
 }  // namespace
 
 Result<RecordId> Model::CreateRecord(std::string_view type, const Fields& fields) {
@@ -126,8 +165,9 @@ Result<RecordId> Model::AddCommitment(const RecordId& negotiation, const Commitm
     }
     by = log::ToString(*in.by);
   }
+  PARLEY_ASSIGN_OR_RETURN(std::string kind, CanonicalCommitmentKind(in.kind));
   return CreateRecord(kCommitment, {{"negotiation", log::ToString(negotiation)},
-                                    {"kind", in.kind},
+                                    {"kind", kind},
                                     {"text", in.text},
                                     {"by", by},
                                     {"amount", in.amount},
@@ -152,7 +192,11 @@ Result<RecordId> Model::RequireElement(const RecordId& negotiation, const Elemen
   if (!in.forms.empty() && in.element != "financial_support") {
     return Invalid("financial support forms apply only to the financial_support element");
   }
-  for (const auto& form : in.forms) PARLEY_RETURN_IF_ERROR(ValidateField(kElement, "forms", form));
+  std::vector<FormRequirement> requirements;
+  for (const auto& form : in.forms) {
+    PARLEY_ASSIGN_OR_RETURN(auto requirement, ParseFormRequirement(form));
+    requirements.push_back(std::move(requirement));
+  }
   for (const auto& c : in.covered_by) {
     PARLEY_ASSIGN_OR_RETURN(auto commitment, GetOfType(c, kCommitment));
     if (commitment.get("negotiation") != log::ToString(negotiation)) {
@@ -165,7 +209,8 @@ Result<RecordId> Model::RequireElement(const RecordId& negotiation, const Elemen
     if (e.get("element") == in.element) existing = &e;
   }
   if (existing == nullptr) {
-    std::vector<std::string> forms(in.forms.begin(), in.forms.end());
+    std::vector<std::string> forms;
+    for (const auto& requirement : requirements) AddRequirement(forms, requirement);
     return CreateRecord(kElement, {{"negotiation", log::ToString(negotiation)},
                                    {"element", in.element},
                                    {"covered_by", JoinIdList(in.covered_by)},
@@ -196,12 +241,7 @@ Result<RecordId> Model::RequireElement(const RecordId& negotiation, const Elemen
       links_changed = true;
     }
   }
-  for (const auto& form : in.forms) {
-    if (std::find(forms.begin(), forms.end(), form) == forms.end()) {
-      forms.push_back(form);
-      forms_changed = true;
-    }
-  }
+  for (const auto& requirement : requirements) forms_changed = AddRequirement(forms, requirement) || forms_changed;
   const auto* cf = existing->field("covered_by");
   const auto* ff = existing->field("forms");
   links_changed = links_changed || (cf && cf->conflicted());
@@ -230,12 +270,13 @@ Result<CampaignWarningCode> Model::SetCampaignStatus(const RecordId& negotiation
 
 Status Model::Resolve(const RecordId& record, std::string_view field, std::string_view value) {
   PARLEY_ASSIGN_OR_RETURN(auto r, Load(record));
-  PARLEY_RETURN_IF_ERROR(ValidateField(r.type, field, value));
+  PARLEY_ASSIGN_OR_RETURN(const std::string stored, StoredSpelling(r.type, field, value));
+  PARLEY_RETURN_IF_ERROR(ValidateField(r.type, field, stored));
   if (field == "negotiation" && r.get("negotiation") != value) {
     return Invalid("a record cannot be moved to another negotiation");
   }
   PARLEY_ASSIGN_OR_RETURN(auto txn, replica_.Begin());
-  PARLEY_RETURN_IF_ERROR(txn->Set(record, field, value));
+  PARLEY_RETURN_IF_ERROR(txn->Set(record, field, stored));
   return txn->Commit().status();
 }
 

@@ -23,6 +23,80 @@ bool Binding(const log::Record& commitment) {
                      [](const log::Value& v) { return v.data == "agreed" || v.data == "signed"; });
 }
 
+// Proposed or countered in some surviving version, and not binding.
+bool Pending(const log::Record& commitment) {
+  const log::Field* f = commitment.field("status");
+  if (f == nullptr || Binding(commitment)) return false;
+  return std::any_of(f->values.begin(), f->values.end(),
+                     [](const log::Value& v) { return v.data == "proposed" || v.data == "countered"; });
+}
+
+// Of kind `form` in every surviving version.
+bool OfKind(const log::Record& commitment, std::string_view form) {
+  const log::Field* f = commitment.field("kind");
+  if (f == nullptr || f->values.empty()) return false;
+  return std::all_of(f->values.begin(), f->values.end(), [&](const log::Value& v) { return v.data == form; });
+}
+
+// How a binding commitment's amount stands against `minimum`: every surviving version at or
+// above it (kEqual), some below (kLess), or some not comparable (absent, unreadable, or in
+// another currency, unit or kind of value): kNotComparable wins over kLess.
+Comparison AgainstMinimum(const log::Record& commitment, const MoneyValue& minimum) {
+  const log::Field* f = commitment.field("amount");
+  if (f == nullptr || f->values.empty()) return Comparison::kNotComparable;
+  Comparison worst = Comparison::kEqual;
+  for (const auto& v : f->values) {
+    auto value = ParseValue(v.data);
+    const Comparison c = value.ok() ? CompareValues(*value, minimum) : Comparison::kNotComparable;
+    if (c == Comparison::kNotComparable) return c;
+    if (c == Comparison::kLess) worst = Comparison::kLess;
+  }
+  return worst;
+}
+
+// Checks one stored requirement item against the negotiation's commitments (oldest first).
+RequirementStatus Check(std::string_view item, const std::vector<log::Record>& commitments) {
+  RequirementStatus s;
+  auto parsed = ParseFormRequirement(item);
+  if (!parsed.ok()) {  // a damaged or foreign item: shown as stored, never met
+    s.form = std::string(item);
+    return s;
+  }
+  s.form = parsed->form;
+  s.minimum = parsed->minimum;
+  std::optional<MoneyValue> minimum;
+  if (!s.minimum.empty()) {
+    auto value = ParseValue(s.minimum);
+    if (value.ok()) minimum = *value;
+  }
+  bool below = false;
+  for (const auto& c : commitments) {
+    if (!OfKind(c, s.form)) continue;
+    if (Pending(c)) {
+      s.pending.push_back(c.id);
+      continue;
+    }
+    if (!Binding(c)) continue;
+    const Comparison against = minimum ? AgainstMinimum(c, *minimum) : Comparison::kEqual;
+    if (against == Comparison::kEqual || against == Comparison::kGreater) {
+      s.meeting.push_back(c.id);
+    } else {
+      s.short_of.push_back(c.id);
+      below = below || against == Comparison::kLess;
+    }
+  }
+  if (!s.meeting.empty()) {
+    s.verdict = RequirementVerdict::kMet;
+  } else if (!s.short_of.empty()) {
+    s.verdict = below ? RequirementVerdict::kBelowMinimum : RequirementVerdict::kNotComparable;
+  } else if (!s.pending.empty()) {
+    s.verdict = RequirementVerdict::kPending;
+  } else {
+    s.verdict = RequirementVerdict::kMissing;
+  }
+  return s;
+}
+
 bool Signed(const log::Record& commitment) {
   const log::Field* f = commitment.field("status");
   if (f == nullptr) return false;
@@ -36,6 +110,17 @@ std::string_view VerdictName(Verdict verdict) {
     case Verdict::kNoBottomLine: return "no_bottom_line";
     case Verdict::kMeets: return "meets";
     case Verdict::kWalkAway: return "walk_away";
+  }
+  return "unknown";
+}
+
+std::string_view RequirementVerdictName(RequirementVerdict verdict) {
+  switch (verdict) {
+    case RequirementVerdict::kMet: return "met";
+    case RequirementVerdict::kBelowMinimum: return "below_minimum";
+    case RequirementVerdict::kNotComparable: return "not_comparable";
+    case RequirementVerdict::kPending: return "pending";
+    case RequirementVerdict::kMissing: return "missing";
   }
   return "unknown";
 }
@@ -57,16 +142,28 @@ Result<std::vector<ElementStatus>> Model::Elements(const NegotiationOverview& o)
     ElementStatus s;
     s.id = e.id;
     s.element = e.get("element");
-    std::string forms = e.get("forms");
-    std::size_t start = 0;
-    while (start < forms.size()) {
-      std::size_t comma = std::min(forms.find(',', start), forms.size());
-      if (comma > start) s.forms.push_back(forms.substr(start, comma - start));
-      start = comma + 1;
+    // Every surviving version of the forms counts: a requirement written on one device is
+    // not dropped by a concurrent edit on another.
+    const log::Field* form_field = e.field("forms");
+    if (form_field) {
+      for (const auto& version : form_field->values) {
+        const std::string& forms = version.data;
+        std::size_t start = 0;
+        while (start < forms.size()) {
+          std::size_t comma = std::min(forms.find(',', start), forms.size());
+          std::string item = forms.substr(start, comma - start);
+          if (comma > start && std::find(s.forms.begin(), s.forms.end(), item) == s.forms.end()) {
+            s.forms.push_back(item);
+          }
+          start = comma + 1;
+        }
+      }
     }
+    for (const auto& item : s.forms) s.requirements.push_back(Check(item, o.commitments));
     const log::Field* links = e.field("covered_by");
     const log::Field* name = e.field("element");
-    s.conflicted = (links && links->conflicted()) || (name && name->conflicted());
+    s.conflicted = (links && links->conflicted()) || (name && name->conflicted()) ||
+                   (form_field && form_field->conflicted());
     // Covered only when covered under every surviving version of the links.
     bool every_version_covered = links != nullptr;
     if (links) {
@@ -88,6 +185,17 @@ Result<std::vector<ElementStatus>> Model::Elements(const NegotiationOverview& o)
       }
     }
     s.covered = every_version_covered;
+    if (!s.requirements.empty()) {
+      // The forms decide: each must be met on its own; the links only show what was meant.
+      s.covered = std::all_of(s.requirements.begin(), s.requirements.end(),
+                              [](const RequirementStatus& r) { return r.verdict == RequirementVerdict::kMet; });
+      s.covering.clear();
+      for (const auto& r : s.requirements) {
+        for (const auto& id : r.meeting) {
+          if (!Has(s.covering, id)) s.covering.push_back(id);
+        }
+      }
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -124,8 +232,17 @@ Result<StallSignal> Model::StallOf(const NegotiationOverview& o, const std::vect
   };
   for (const auto& e : elements) {
     if (e.covered) continue;
+    // The linked commitments, and the commitments of each required form.
+    std::vector<RecordId> watched = e.linked;
+    for (const auto& r : e.requirements) {
+      for (const auto* ids : {&r.meeting, &r.short_of, &r.pending}) {
+        for (const auto& id : *ids) {
+          if (!Has(watched, id)) watched.push_back(id);
+        }
+      }
+    }
     bool moved = false;
-    for (const auto& id : e.linked) {
+    for (const auto& id : watched) {
       if (!in_negotiation.count(id)) continue;
       PARLEY_ASSIGN_OR_RETURN(moved, moved_since(id));
       if (moved) break;

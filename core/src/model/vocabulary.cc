@@ -47,16 +47,124 @@ Status ValidateReference(std::string_view field, std::string_view v) {
   return Status::Ok();
 }
 
+// Every stored item must already be canonical ("price_premium>=0.05 USD/lb").
 Status ValidateForms(std::string_view list) {
   std::size_t start = 0;
   while (start <= list.size()) {
     std::size_t comma = list.find(',', start);
     if (comma == std::string_view::npos) comma = list.size();
     std::string_view item = list.substr(start, comma - start);
-    if (!item.empty()) PARLEY_RETURN_IF_ERROR(OneOf("financial support form", FinancialSupportForms(), item));
+    if (!item.empty()) {
+      PARLEY_ASSIGN_OR_RETURN(auto requirement, ParseFormRequirement(item));
+      if (FormatFormRequirement(requirement) != item) {
+        return Invalid("financial support form '" + std::string(item) + "' is not in its stored spelling '" +
+                       FormatFormRequirement(requirement) + "'");
+      }
+    }
     start = comma + 1;
   }
   return Status::Ok();
+}
+
+// Lower case, every run of characters other than letters and digits as one '_', none at
+// either end: "Direct payments for work-facility improvements" -> "direct_payments_for_work_facility_improvements".
+std::string Normalized(std::string_view text) {
+  std::string out;
+  bool gap = false;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      if (gap && !out.empty()) out += '_';
+      gap = false;
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      gap = true;
+    }
+  }
+  return out;
+}
+
+// The brief's wording (and near spellings) of each kind, normalized.
+struct Alias {
+  std::string_view alias;
+  std::string_view kind;
+};
+constexpr Alias kAliases[] = {
+    {"price_premiums", "price_premium"},
+    {"premium", "price_premium"},
+    {"a_price_premium", "price_premium"},
+    {"higher_price", "higher_prices"},
+    {"negotiated_higher_prices", "higher_prices"},
+    {"negotiated_higher_price", "higher_prices"},
+    {"long_term_order", "long_term_orders"},
+    {"long_term_order_commitment", "long_term_orders"},
+    {"long_term_order_commitments", "long_term_orders"},
+    {"licensing_fee", "licensing_fees"},
+    {"monitoring_support_payments", "monitoring_support"},
+    {"support_payments_for_monitoring", "monitoring_support"},
+    {"support_payment_for_monitoring", "monitoring_support"},
+    {"facility_improvement", "facility_improvements"},
+    {"work_facility_improvements", "facility_improvements"},
+    {"direct_payments_for_work_facility_improvements", "facility_improvements"},
+    {"direct_payment_for_work_facility_improvements", "facility_improvements"},
+    {"enforceable_obligation", "enforceable_obligations"},
+    {"enforceable_obligations_for_the_buyer", "enforceable_obligations"},
+    {"market_consequence", "market_consequences"},
+    {"market_consequences_for_suppliers", "market_consequences"},
+    {"independent_inspections_and_monitoring", "independent_monitoring"},
+    {"genuinely_independent_inspections_and_monitoring", "independent_monitoring"},
+    {"independent_inspections", "independent_monitoring"},
+    {"worker_gain", "worker_gains"},
+    {"gains_for_workers", "worker_gains"},
+    {"meaningful_gains_for_workers", "worker_gains"},
+    {"outcomes_with_meaningful_gains_for_workers", "worker_gains"},
+};
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The kind `text` names among `kinds` (by name or alias), or an error listing them and
+// suggesting the nearest for a likely typo.
+Result<std::string> Canonical(std::string_view what, const std::vector<std::string_view>& kinds,
+                              std::string_view text) {
+  const std::string key = Normalized(text);
+  if (Contains(kinds, key)) return key;
+  for (const auto& a : kAliases) {
+    if (a.alias == key && Contains(kinds, a.kind)) return std::string(a.kind);
+  }
+  std::string_view nearest;
+  std::size_t best = std::max<std::size_t>(2, key.size() / 5) + 1;
+  auto consider = [&](std::string_view candidate, std::string_view kind) {
+    const std::size_t d = EditDistance(key, candidate);
+    if (d < best) {
+      best = d;
+      nearest = kind;
+    }
+  };
+  for (auto k : kinds) consider(k, k);
+  for (const auto& a : kAliases) {
+    if (Contains(kinds, a.kind)) consider(a.alias, a.kind);
+  }
+  std::string message = "unknown " + std::string(what) + " '" + std::string(text) + "'";
+  if (!nearest.empty()) message += ": did you mean '" + std::string(nearest) + "'?";
+  return Invalid(message + " (expected one of: " + Joined(kinds) + ")");
+}
+
+std::string_view Trimmed(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
 }  // namespace
@@ -95,6 +203,44 @@ const std::vector<std::string_view>& FinancialSupportForms() {
   return v;
 }
 
+const std::vector<std::string_view>& CommitmentKinds() {
+  static const std::vector<std::string_view> v{
+      "price_premium",           "higher_prices",       "long_term_orders",       "licensing_fees",
+      "monitoring_support",      "facility_improvements", "enforceable_obligations", "market_consequences",
+      "independent_monitoring",  "worker_gains"};
+  return v;
+}
+
+bool IsCommitmentKind(std::string_view kind) { return Contains(CommitmentKinds(), kind); }
+
+Result<std::string> CanonicalCommitmentKind(std::string_view text) {
+  return Canonical("commitment kind", CommitmentKinds(), text);
+}
+
+Result<std::string> CanonicalFinancialForm(std::string_view text) {
+  return Canonical("financial support form", FinancialSupportForms(), text);
+}
+
+Result<FormRequirement> ParseFormRequirement(std::string_view text) {
+  FormRequirement r;
+  std::string_view form = text, minimum;
+  if (auto at = text.find(">="); at != std::string_view::npos) {
+    form = text.substr(0, at);
+    minimum = Trimmed(text.substr(at + 2));
+    if (minimum.empty()) return Invalid("no minimum after '>=' in '" + std::string(text) + "'");
+  }
+  PARLEY_ASSIGN_OR_RETURN(r.form, CanonicalFinancialForm(Trimmed(form)));
+  if (!minimum.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(auto value, ParseValue(minimum));
+    r.minimum = FormatValue(value);
+  }
+  return r;
+}
+
+std::string FormatFormRequirement(const FormRequirement& requirement) {
+  return requirement.minimum.empty() ? requirement.form : requirement.form + ">=" + requirement.minimum;
+}
+
 Status ValidateDate(std::string_view d) {
   auto bad = [&] { return Invalid("invalid date '" + std::string(d) + "' (expected YYYY-MM-DD)"); };
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return bad();
@@ -111,34 +257,12 @@ Status ValidateDate(std::string_view d) {
 }
 
 Status ValidateAmount(std::string_view a) {
-  auto bad = [&] {
-    return Invalid("invalid amount '" + std::string(a) +
-                   "' (expected a decimal number, a space and a currency code, e.g. '250000 USD' or "
-                   "'0.01 USD/lb')");
-  };
-  std::size_t space = a.find(' ');
-  if (space == std::string_view::npos) return bad();
-  std::string_view number = a.substr(0, space);
-  std::string_view unit = a.substr(space + 1);
-  std::size_t dot = number.find('.');
-  if (dot == std::string_view::npos) {
-    if (!IsDigits(number)) return bad();
-  } else if (!IsDigits(number.substr(0, dot)) || !IsDigits(number.substr(dot + 1))) {
-    return bad();
-  }
-  std::string_view currency = unit.substr(0, std::min<std::size_t>(unit.find('/'), unit.size()));
-  if (currency.size() != 3 ||
-      !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return bad();
-  }
-  if (currency.size() < unit.size()) {
-    std::string_view per = unit.substr(4);
-    if (per.empty() || per.size() > 16 ||
-        !std::all_of(per.begin(), per.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
-      return bad();
-    }
-  }
-  return Status::Ok();
+  auto value = ParseValue(a);
+  if (value.ok()) return Status::Ok();
+  std::string message = value.status().message();
+  static constexpr std::string_view kPrefix = "invalid value";
+  if (message.rfind(kPrefix, 0) == 0) message.replace(0, kPrefix.size(), "invalid amount");
+  return Invalid(std::move(message));
 }
 
 Status ValidateElement(std::string_view e) {
@@ -182,7 +306,12 @@ Status ValidateField(std::string_view type, std::string_view field, std::string_
     return unknown();
   }
   if (type == kCommitment) {
-    if (field == "kind") return NonEmpty("kind", v);
+    if (field == "kind") {
+      if (IsCommitmentKind(v)) return Status::Ok();
+      return CanonicalCommitmentKind(v).ok() ? Invalid("commitment kind '" + std::string(v) + "' must be written '" +
+                                                       *CanonicalCommitmentKind(v) + "'")
+                                             : CanonicalCommitmentKind(v).status();
+    }
     if (field == "text") return NonEmpty("text", v);
     if (field == "by") return v.empty() ? Status::Ok() : ValidateReference(field, v);
     if (field == "amount") return v.empty() ? Status::Ok() : ValidateAmount(v);

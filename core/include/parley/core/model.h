@@ -6,8 +6,8 @@
 // before anything is written:
 //   dates        ISO-8601 calendar dates, "2025-03-14"
 //   timestamps   ISO-8601 UTC, "2025-03-14T09:30:00Z" (the "created" field)
-//   amounts      decimal text, a space and an ISO-4217 currency code, optionally per unit:
-//                "250000 USD", "0.01 USD/lb"
+//   amounts      money values (money.h): an amount in a currency, optionally per unit
+//                ("250000 USD", "0.01 USD/lb"), a percentage ("5 %") or a duration ("3 years")
 //   references   32 lowercase hex characters (a record id); lists of references are
 //                comma-separated
 // A write that fails validation returns Code::kInvalidArgument (or Code::kNotFound for a
@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parley/core/money.h"
 #include "parley/core/replica.h"
 #include "parley/platform/env.h"
 #include "parley/platform/status.h"
@@ -58,12 +59,34 @@ const std::vector<std::string_view>& NeedKinds();            // need constraint
 const std::vector<std::string_view>& Principles();           // firm flexible
 const std::vector<std::string_view>& StandardElements();     // the five required elements of the brief
 const std::vector<std::string_view>& FinancialSupportForms();  // price_premium ... facility_improvements
+// The commitment kinds: the six financial support forms, then enforceable_obligations,
+// market_consequences, independent_monitoring, worker_gains (docs/model.md).
+const std::vector<std::string_view>& CommitmentKinds();
+bool IsCommitmentKind(std::string_view kind);
+// The commitment kind that `text` names: a kind as listed, or the brief's wording of it in
+// any case, with spaces, hyphens or underscores ("direct payments for work-facility
+// improvements" is facility_improvements, "licensing fee" is licensing_fees).
+// Code::kInvalidArgument naming every valid kind, and the nearest one for a likely typo.
+Result<std::string> CanonicalCommitmentKind(std::string_view text);
+// The same over FinancialSupportForms() only.
+Result<std::string> CanonicalFinancialForm(std::string_view text);
 // Custom bottom-line elements are spelled "custom:<name>", name in [a-z0-9_-], 1..64 chars.
 inline constexpr std::string_view kCustomElementPrefix = "custom:";
 
 // ---- Formats ----
 Status ValidateDate(std::string_view date);      // YYYY-MM-DD, a real calendar day
-Status ValidateAmount(std::string_view amount);  // "<decimal> <CUR>[/<unit>]"
+Status ValidateAmount(std::string_view amount);  // ParseValue (money.h): amount, percentage or duration
+// One required form of financial support, with an optional minimum (docs/model.md
+// "bottomline_element"): "price_premium" or "price_premium>=0.05 USD/lb".
+struct FormRequirement {
+  std::string form;     // a FinancialSupportForms() name
+  std::string minimum;  // the canonical value text (FormatValue), empty for none
+};
+// Reads "FORM" or "FORM>=VALUE" (spaces around ">=" allowed; FORM as CanonicalFinancialForm
+// reads it, VALUE as ParseValue). Code::kInvalidArgument otherwise.
+Result<FormRequirement> ParseFormRequirement(std::string_view text);
+// "price_premium>=0.05 USD/lb", as stored in the `forms` field.
+std::string FormatFormRequirement(const FormRequirement& requirement);
 Status ValidateElement(std::string_view element);
 // Validates `value` for `field` of a record of `type` (vocabularies and formats; references
 // are checked for shape only). Code::kInvalidArgument for an unknown type or field.
@@ -92,10 +115,10 @@ struct NoteInput {
   std::string text;                 // required
 };
 struct CommitmentInput {
-  std::string kind;  // required, free text: "price_premium", "code_of_conduct", ...
+  std::string kind;  // required, CanonicalCommitmentKind: "price_premium", "worker_gains", ...
   std::string text;  // required: the terms
   std::optional<RecordId> by;  // the party that proposed it (same negotiation)
-  std::string amount;          // optional, ValidateAmount
+  std::string amount;          // optional, ValidateAmount: "0.05 USD/lb", "5 %", "3 years"
   std::string deadline;        // optional, ValidateDate
   std::string principle = "flexible";  // Principles()
   std::string status = "proposed";     // CommitmentStatuses()
@@ -107,7 +130,9 @@ struct NeedInput {
 struct ElementInput {
   std::string element;                // ValidateElement
   std::vector<RecordId> covered_by;   // commitments of the same negotiation
-  std::vector<std::string> forms;     // FinancialSupportForms(); only for financial_support
+  // Required forms, ParseFormRequirement: "licensing_fees", "price_premium>=0.05 USD/lb";
+  // only for financial_support.
+  std::vector<std::string> forms;
 };
 struct CampaignActionInput {
   std::string date;  // required, ValidateDate
@@ -124,15 +149,40 @@ struct NegotiationOverview {
   std::vector<log::Record> parties, sessions, notes, commitments, needs, elements, actions;
 };
 
+// How one required form of financial support stands (docs/model.md, "Requirements").
+enum class RequirementVerdict {
+  kMet,            // an agreed or signed commitment of the form, at or above the minimum
+  kBelowMinimum,   // agreed or signed commitments of the form, all below the minimum
+  kNotComparable,  // agreed or signed ones, none below it, but some in another currency, unit or
+                   // kind of value, or without an amount: the minimum cannot be checked
+  kPending,        // no agreed or signed one: only proposed or countered ones (see `pending`)
+  kMissing,        // no commitment of the form (or only withdrawn or rejected ones)
+};
+// "met", "below_minimum", "not_comparable", "pending", "missing": stable, for JSON.
+std::string_view RequirementVerdictName(RequirementVerdict verdict);
+
+struct RequirementStatus {
+  std::string form;     // "price_premium"; the stored text when it names no form
+  std::string minimum;  // canonical value text, empty for none
+  RequirementVerdict verdict = RequirementVerdict::kMissing;
+  std::vector<RecordId> meeting;  // agreed or signed commitments of the form meeting the minimum
+  std::vector<RecordId> short_of;  // agreed or signed ones that do not (below it or not comparable)
+  std::vector<RecordId> pending;   // proposed or countered commitments of the form
+};
+
 // One required element of the bottom line.
 struct ElementStatus {
   RecordId id{};
   std::string element;             // "worker_gains", "custom:no_retaliation", ...
-  std::vector<std::string> forms;  // financial support forms required
+  std::vector<std::string> forms;  // the `forms` items as stored: "price_premium>=0.05 USD/lb"
+  // One per required form (every surviving version of `forms`), in the order required. When
+  // not empty, the element is covered exactly when every requirement is kMet.
+  std::vector<RequirementStatus> requirements;
   std::vector<RecordId> linked;    // commitments linked to it (every version of covered_by)
-  std::vector<RecordId> covering;  // linked commitments that are agreed or signed
+  std::vector<RecordId> covering;  // linked commitments that are agreed or signed (with
+                                   // requirements: the commitments meeting them)
   bool covered = false;
-  bool conflicted = false;         // its links or a linked commitment's status are in conflict
+  bool conflicted = false;         // its links or forms, or a linked commitment's status, are in conflict
 };
 
 inline constexpr std::size_t kStallSessions = 3;
