@@ -11,6 +11,8 @@
 #endif
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -198,14 +200,12 @@ int Info(const Args& a) {
   const std::string hex = crypto::ToHex(key->public_key);
   const std::string code = PairingCode(*key, address);
   if (a.flags.count("--json")) {
-    // Every value is hex, base32 or a host:port the operator typed; escape quotes anyway.
-    std::string esc;
-    for (char c : address) {
-      if (c == '"' || c == '\\') esc += '\\';
-      if (static_cast<unsigned char>(c) >= 0x20) esc += c;
-    }
-    std::printf("{\"public_key\":\"%s\",\"pairing_code\":\"%s\",\"address\":\"%s\"}\n", hex.c_str(), code.c_str(),
-                esc.c_str());
+    // As parley's --json documents (docs/cli.md, "JSON output"): an object with "schema": 1.
+    const nlohmann::json info = {{"schema", 1},
+                                 {"public_key", hex},
+                                 {"pairing_code", code},
+                                 {"address", address.empty() ? nlohmann::json() : nlohmann::json(address)}};
+    std::printf("%s\n", info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("public key:   %s\npairing code: %s\naddress:      %s\n", hex.c_str(), code.c_str(),
                 address.empty() ? "(none)" : address.c_str());
