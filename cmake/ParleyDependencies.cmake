@@ -21,8 +21,16 @@ if(NOT TARGET Zxcvbn::zxcvbn)
   set_target_properties(Zxcvbn::zxcvbn PROPERTIES IMPORTED_LOCATION "${ZXCVBN_LIBRARY}"
                                                   INTERFACE_INCLUDE_DIRECTORIES "${ZXCVBN_INCLUDE_DIR}")
 endif()
+# The command-line programs: CLI11 (libcli11-dev, header-only) parses their arguments,
+# nlohmann-json (nlohmann-json3-dev, header-only) writes their JSON, libqrencode
+# (libqrencode-dev) encodes the QR codes `parley` shows.
+find_package(CLI11 CONFIG REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 if(PARLEY_BUILD_TESTS)
   find_package(GTest REQUIRED)
+  # ZXing-C++ (libzxing-dev): the tests read back the QR codes `parley` draws.
+  find_package(ZXing REQUIRED)
 endif()
 if(PARLEY_BUILD_BENCH)
   find_package(benchmark QUIET)

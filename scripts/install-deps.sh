@@ -9,6 +9,8 @@ packages=(
   libzxcvbn-dev   # passphrase strength estimate (docs/passphrase-policy.md)
   protobuf-compiler libprotobuf-dev
   libasio-dev
+  libcli11-dev nlohmann-json3-dev libqrencode-dev   # the command-line programs (docs/cli.md)
+  libzxing-dev    # decodes the QR codes `parley` draws, in tests/qr
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets and their sanitizers
 )

@@ -131,7 +131,7 @@ show laptop resolve "${conduct:0:8}.status" countered
 show laptop bundle export "$WORK/laptop-3.bundle"
 show phone bundle import "$WORK/laptop-3.bundle"
 expect "$(phone conflicts)" "No conflicts" "no conflict left on the phone"
-expect "$(laptop conflicts --json)" '^\[\]$' "no conflict left on the laptop"
+expect "$(laptop conflicts --json)" '"conflicts":\[\]' "no conflict left on the laptop"
 
 step "Where we stand: the bottom line at a glance"
 echo "\$ parley bottomline report ${neg:0:8}   [on the phone]"

@@ -144,6 +144,12 @@ std::string ParseServeOptions(const std::map<std::string, std::string>& flags, r
   return "";
 }
 
+std::vector<std::string> ServeOptionNames() {
+  std::vector<std::string> names;
+  for (const NumericOption& o : Options()) names.emplace_back(o.name);
+  return names;
+}
+
 std::string ServeOptionsHelp() {
   relay::RelayOptions defaults;
   std::string out;

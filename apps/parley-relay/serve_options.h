@@ -9,6 +9,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "parley/relay/relay_server.h"
 
@@ -18,6 +19,9 @@ namespace parley::relay_app {
 // success `*out` holds every option (defaults for the ones not given) and "" is returned;
 // otherwise the message for the operator, and `*out` is unspecified.
 std::string ParseServeOptions(const std::map<std::string, std::string>& flags, relay::RelayOptions* out);
+
+// The numeric options' names ("--max-connections", ...), for the command-line parser.
+std::vector<std::string> ServeOptionNames();
 
 // The usage lines of the numeric options, with their ranges and defaults.
 std::string ServeOptionsHelp();

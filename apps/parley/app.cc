@@ -99,28 +99,94 @@ void App::DiscardOutput() {
   output_.clear();
 }
 
-void App::PrintJson(const JsonWriter& json) {
-  Print(json.str());
+std::string DumpJson(const Json& value) {
+  return value.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
+void App::PrintJson(const Json& json) {
+  if (json.is_object()) {
+    Json document = json;
+    document["schema"] = kJsonSchema;
+    Print(DumpJson(document));
+  } else {
+    Print(DumpJson(json));
+  }
   Print("\n");
+}
+
+namespace {
+
+// The stable name of a code in JSON errors (docs/cli.md).
+const char* CodeId(Code code) {
+  switch (code) {
+    case Code::kOk: return "ok";
+    case Code::kInvalidArgument: return "invalid_argument";
+    case Code::kNotFound: return "not_found";
+    case Code::kAlreadyExists: return "already_exists";
+    case Code::kCorrupt: return "corrupt";
+    case Code::kWrongPassphrase: return "wrong_passphrase";
+    case Code::kMissingSecret: return "missing_secret";
+    case Code::kIoError: return "io_error";
+    case Code::kDiskFull: return "disk_full";
+    case Code::kBusy: return "busy";
+    case Code::kLocked: return "locked";
+    case Code::kUnsupported: return "unsupported";
+    case Code::kPermissionDenied: return "permission_denied";
+    case Code::kConflict: return "conflict";
+    case Code::kInternal: return "internal";
+    case Code::kUnavailable: return "unavailable";
+    case Code::kCancelled: return "cancelled";
+    case Code::kThrottled: return "throttled";
+    case Code::kWiped: return "wiped";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string ErrorJson(const Status& status) {
+  const char* code = CodeId(status.code());
+  Json error = {{"domain", DomainName(status.domain())},
+                {"code", code},
+                {"message", status.message().empty() ? std::string(CodeName(status.code())) : status.message()}};
+  return DumpJson(Json{{"schema", kJsonSchema}, {"error", std::move(error)}});
 }
 
 Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail) {
   const std::string hex = log::ToString(id);
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("id", hex).Field("type", what).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"id", hex}, {"type", what}});
   } else {
     app.Print("Recorded " + std::string(what) + " " + hex + (detail.empty() ? "" : " — " + std::string(detail)) + "\n");
   }
   return Status::Ok();
 }
 
-void WriteRecordJson(JsonWriter& json, const log::Record& record) {
-  json.BeginObject();
-  json.Field("id", log::ToString(record.id));
-  json.Field("type", record.type);
-  json.Field("recorded", model::FormatTimestamp(model::HlcUnixMs(record.created_hlc)));
+namespace {
+
+// Fields that hold a list, stored as comma-separated text: arrays in JSON.
+bool IsListField(std::string_view type, std::string_view name) {
+  return type == model::kElement && (name == "covered_by" || name == "forms");
+}
+
+Json ListJson(std::string_view text) {
+  Json out = Json::array();
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.push_back(std::string(text.substr(start, comma - start)));
+    start = comma + 1;
+  }
+  return out;
+}
+
+Json FieldJson(std::string_view type, std::string_view name, const std::string& value) {
+  return IsListField(type, name) ? ListJson(value) : Json(value);
+}
+
+}  // namespace
+
+Json RecordJson(const log::Record& record) {
   const char* existence = "alive";
   switch (record.existence) {
     case log::Existence::kAlive: break;
@@ -128,19 +194,32 @@ void WriteRecordJson(JsonWriter& json, const log::Record& record) {
     case log::Existence::kDeletedWithEdits: existence = "deleted_with_edits"; break;
     case log::Existence::kConflict: existence = "conflict"; break;
   }
-  json.Field("existence", existence);
-  json.Key("fields").BeginObject();
-  for (const auto& f : record.fields) json.Field(f.name, f.newest());
-  json.EndObject();
-  json.Key("conflicts").BeginObject();
+  Json fields = Json::object();
+  Json conflicts = Json::object();
   for (const auto& f : record.fields) {
+    fields[f.name] = FieldJson(record.type, f.name, f.newest());
     if (!f.conflicted()) continue;
-    json.Key(f.name).BeginArray();
-    for (const auto& v : f.values) json.String(v.data);
-    json.EndArray();
+    Json versions = Json::array();
+    for (const auto& v : f.values) versions.push_back(FieldJson(record.type, f.name, v.data));
+    conflicts[f.name] = std::move(versions);
   }
-  json.EndObject();
-  json.EndObject();
+  if (record.type == model::kElement) {  // a list field never set is an empty list, not absent
+    for (const char* name : {"covered_by", "forms"}) {
+      if (!fields.contains(name)) fields[name] = Json::array();
+    }
+  }
+  return {{"id", log::ToString(record.id)},
+          {"type", record.type},
+          {"recorded", model::FormatTimestamp(model::HlcUnixMs(record.created_hlc))},
+          {"existence", existence},
+          {"fields", std::move(fields)},
+          {"conflicts", std::move(conflicts)}};
+}
+
+Json RecordsJson(const std::vector<log::Record>& records) {
+  Json out = Json::array();
+  for (const auto& r : records) out.push_back(RecordJson(r));
+  return out;
 }
 
 std::string Cell(const log::Record& record, std::string_view field) {

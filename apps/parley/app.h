@@ -5,16 +5,22 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "args.h"
-#include "json_writer.h"
 #include "parley/device.h"
 #include "parley/platform/env.h"
 
 namespace parley::cli {
+
+using Json = nlohmann::json;
+
+// The version of the `--json` documents (docs/cli.md, "JSON output"): every document has
+// "schema": kJsonSchema at its top level.
+inline constexpr int kJsonSchema = 1;
 
 // Exit codes, stable for scripts.
 enum Exit : int {
@@ -67,7 +73,9 @@ class App {
   // standard output only once the command succeeded and the store locked cleanly, and
   // otherwise zeroes it unwritten, so a failing command prints nothing there (docs/cli.md).
   void Print(std::string_view text);
-  void PrintJson(const JsonWriter& json);
+  // One JSON document and a newline. An object gets "schema": kJsonSchema; strings that are
+  // not valid UTF-8 have each bad byte replaced by U+FFFD, so the output is always valid JSON.
+  void PrintJson(const Json& json);
   // Writes what was composed so far to standard output now and forgets it: for a command
   // whose output is a stream of results each true on its own (`sync --watch`), and for
   // main() at the end. Code::kIoError when standard output cannot be written.
@@ -124,8 +132,16 @@ void PrintRecoveryKey(App& app, const std::string& key, bool force_qr, bool no_q
 // Prints "Recorded <what> <id> — <detail>" (or {"id", "type"} with --json).
 Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail);
 
-// Shared JSON for a record: {"id", "type", "created", "fields": {...}, "conflicts": [...]}.
-void WriteRecordJson(JsonWriter& json, const log::Record& record);
+// Shared JSON for a record: {"id", "type", "recorded", "existence", "fields": {...},
+// "conflicts": {...}}; the list fields (kListFields) are arrays.
+Json RecordJson(const log::Record& record);
+// A list of records as a JSON array of RecordJson.
+Json RecordsJson(const std::vector<log::Record>& records);
+// `value` as JSON text (one line), invalid UTF-8 replaced by U+FFFD.
+std::string DumpJson(const Json& value);
+// {"schema": kJsonSchema, "error": {"domain", "code", "message"}}: how `--json` reports a
+// failure on standard error (docs/cli.md).
+std::string ErrorJson(const Status& status);
 // A field's value for a table cell: the newest value, "⚠ N versions" appended on conflict.
 std::string Cell(const log::Record& record, std::string_view field);
 

@@ -4,6 +4,13 @@
 // Global options may appear anywhere. A command's options are known from its spec: an
 // unknown option, a missing value or a wrong number of arguments is a usage error.
 // "--name=value" and "--name value" are both accepted; "--" ends option parsing.
+//
+// The table of Commands is turned into a CLI11 application (one subcommand per word) and
+// the line is parsed by CLI11; this file adds what the table says beyond CLI11: argument
+// counts, options given twice, the options a usage line shows outside brackets (required:
+// "missing --date YYYY-MM-DD"), "did you mean" suggestions, and help built from the table
+// (`parley help [WORD...]`, `parley WORD... --help`, for commands and their group words).
+// Thread safety: pure functions of their inputs.
 #pragma once
 
 #include <map>
@@ -53,12 +60,16 @@ struct GlobalOptions {
   std::string keystore_dir;  // --keystore
   std::string kdf_cost;      // --kdf-cost (testing only)
   bool json = false;         // --json
-  bool help = false;         // --help / -h
+  bool help = false;         // --help / -h, or the `help` command
+  bool version = false;      // --version
 };
 
 struct Parsed {
-  const Command* command = nullptr;  // null when only --help was given
+  const Command* command = nullptr;  // null when help or the version was asked for
   Invocation invocation;
+  // With GlobalOptions::help: the words help was asked for ({} for every command, a group
+  // word such as {"note"}, or a whole command); they name a command or group of the table.
+  std::vector<std::string> help_words;
 };
 
 // Parses argv[1..]. Code::kInvalidArgument with a one-line reason on a usage error.
@@ -66,5 +77,13 @@ Result<Parsed> Parse(int argc, char** argv, const std::vector<Command>& commands
 
 // "parley negotiation add --buyer NAME [--title T]"
 std::string UsageLine(const Command& command);
+
+// The help text for `words` (Parsed::help_words): every command for {}, a group's commands
+// for a group word, else the command's usage, summary and free-text fields.
+std::string HelpText(const std::vector<Command>& commands, const std::vector<std::string>& words);
+
+// " (did you mean 'WORD'?)" naming the known words closest to `word` (edit distance, at most
+// a third of its length), or "" when none is close.
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& known);
 
 }  // namespace parley::cli

@@ -70,13 +70,16 @@ Status Verify(App& app, const Invocation& inv, const std::string& path) {
   PARLEY_ASSIGN_OR_RETURN(Opener opener, OpenerFor(app, inv, path));
   PARLEY_ASSIGN_OR_RETURN(BackupInfo info, Device::VerifyBackup(app.env(), path, opener.secret()));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("file", path).Field("ok", true).Field("vault", info.vault.name);
-    json.Field("vault_id", info.vault.id).Field("device", info.device_name);
-    json.Field("secret", std::string(backup::SecretKindName(info.summary.kind)));
-    json.Field("changes", info.summary.changes).Field("epochs", static_cast<std::uint64_t>(info.epochs));
-    json.Field("bytes", info.summary.bytes).Field("created_unix_ms", info.created_unix_ms).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"file", path},
+                   {"ok", true},
+                   {"vault", info.vault.name},
+                   {"vault_id", info.vault.id},
+                   {"device", info.device_name},
+                   {"secret", std::string(backup::SecretKindName(info.summary.kind))},
+                   {"changes", info.summary.changes},
+                   {"epochs", info.epochs},
+                   {"bytes", info.summary.bytes},
+                   {"created_unix_ms", info.created_unix_ms}});
   } else {
     app.Print("Backup " + path + " is intact: vault " + info.vault.name + " (" + info.vault.id.substr(0, 16) +
               "), " + std::to_string(info.summary.changes) + " change(s) from device " + info.device_name + "\n");
@@ -108,11 +111,12 @@ Status Backup(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(crypto::Argon2Params cost, KdfCost(app));
   PARLEY_ASSIGN_OR_RETURN(BackupResult done, app.device().Backup(path, secret, cost));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("file", path).Field("vault", done.vault.name).Field("vault_id", done.vault.id);
-    json.Field("secret", std::string(backup::SecretKindName(done.summary.kind)));
-    json.Field("changes", done.summary.changes).Field("bytes", done.summary.bytes).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"file", path},
+                   {"vault", done.vault.name},
+                   {"vault_id", done.vault.id},
+                   {"secret", std::string(backup::SecretKindName(done.summary.kind))},
+                   {"changes", done.summary.changes},
+                   {"bytes", done.summary.bytes}});
   } else {
     app.Print("Backed up vault " + done.vault.name + ": " + std::to_string(done.summary.changes) + " change(s), " +
               std::to_string(done.summary.bytes) + " bytes, encrypted under " +
@@ -141,16 +145,15 @@ Status Restore(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
   PARLEY_ASSIGN_OR_RETURN(RestoreResult done, app.device().RestoreBackup(path, opener.secret(), options, View(passphrase)));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("file", path).Field("data_dir", app.data_dir()).Field("vault", done.vault.name);
-    json.Field("vault_id", done.vault.id).Field("from_device", done.from_device).Field("changes", done.changes);
-    json.Field("enrolled", done.enrolled);
-    json.Key("pairing_code");
-    if (done.enrolled) json.Null(); else json.String(done.pairing_code);
-    json.Key("not_enrolled_reason");
-    if (done.enrolled) json.Null(); else json.String(done.not_enrolled_reason);
-    json.EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"file", path},
+                   {"data_dir", app.data_dir()},
+                   {"vault", done.vault.name},
+                   {"vault_id", done.vault.id},
+                   {"from_device", done.from_device},
+                   {"changes", done.changes},
+                   {"enrolled", done.enrolled},
+                   {"pairing_code", done.enrolled ? Json() : Json(done.pairing_code)},
+                   {"not_enrolled_reason", done.enrolled ? Json() : Json(done.not_enrolled_reason)}});
     return Status::Ok();
   }
   std::string out = "Restored vault " + done.vault.name + " (" + done.vault.id.substr(0, 16) + ") from " + path +
@@ -172,12 +175,11 @@ Status Restore(App& app, const Invocation& inv) {
 Status Check(App& app, const Invocation&) {
   PARLEY_ASSIGN_OR_RETURN(log::IntegrityReport report, app.device().CheckIntegrity());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("ok", report.ok()).Field("pages", report.pages_checked).Field("changes", report.changes);
-    json.Field("authors", report.authors).Key("problems").BeginArray();
-    for (const auto& p : report.problems) json.String(p);
-    json.EndArray().EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"ok", report.ok()},
+                   {"pages", report.pages_checked},
+                   {"changes", report.changes},
+                   {"authors", report.authors},
+                   {"problems", report.problems}});
   } else if (report.ok()) {
     app.Print("The store is sound: " + std::to_string(report.pages_checked) + " pages, " +
               std::to_string(report.changes) + " change(s) from " + std::to_string(report.authors) +

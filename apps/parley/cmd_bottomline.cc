@@ -11,12 +11,16 @@ namespace {
 
 // The warning as JSON: its text under `key` and its code under `key`_code, both null when
 // there is none.
-void WriteWarningJson(JsonWriter& json, std::string_view key, model::CampaignWarningCode warning) {
+void AddWarningJson(Json& json, const std::string& key, model::CampaignWarningCode warning) {
   const bool none = warning == model::CampaignWarningCode::kNone;
-  json.Key(key);
-  if (none) json.Null(); else json.String(CampaignWarningText(warning));
-  json.Key(std::string(key) + "_code");
-  if (none) json.Null(); else json.String(model::CampaignWarningName(warning));
+  json[key] = none ? Json() : Json(CampaignWarningText(warning));
+  json[key + "_code"] = none ? Json() : Json(model::CampaignWarningName(warning));
+}
+
+Json IdsJson(const std::vector<log::RecordId>& ids) {
+  Json out = Json::array();
+  for (const auto& id : ids) out.push_back(log::ToString(id));
+  return out;
 }
 
 Status Require(App& app, const Invocation& inv) {
@@ -59,38 +63,39 @@ Status Report(App& app, const Invocation& inv) {
   std::map<log::RecordId, const log::Record*> commitments;
   for (const auto& c : o.commitments) commitments[c.id] = &c;
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("negotiation", log::ToString(neg)).Key("elements").BeginArray();
+    Json elements = Json::array();
     for (const auto& e : r.elements) {
-      json.BeginObject().Field("id", log::ToString(e.id)).Field("element", e.element).Field("covered", e.covered);
-      json.Field("conflicted", e.conflicted).Key("forms").BeginArray();
-      for (const auto& f : e.forms) json.String(f);
-      json.EndArray().Key("covered_by").BeginArray();
-      for (const auto& c : e.covering) json.String(log::ToString(c));
-      json.EndArray().Key("linked").BeginArray();
-      for (const auto& c : e.linked) json.String(log::ToString(c));
-      json.EndArray().Key("requirements").BeginArray();
+      Json requirements = Json::array();
       for (const auto& q : e.requirements) {
-        json.BeginObject().Field("form", q.form).Field("minimum", q.minimum);
-        json.Field("verdict_code", model::RequirementVerdictName(q.verdict)).Field("met", q.verdict == model::RequirementVerdict::kMet);
-        for (const auto& [key, ids] : {std::pair{"met_by", &q.meeting}, {"short_of", &q.short_of}, {"pending", &q.pending}}) {
-          json.Key(key).BeginArray();
-          for (const auto& c : *ids) json.String(log::ToString(c));
-          json.EndArray();
-        }
-        json.EndObject();
+        requirements.push_back({{"form", q.form},
+                                {"minimum", q.minimum.empty() ? Json() : Json(q.minimum)},
+                                {"verdict_code", model::RequirementVerdictName(q.verdict)},
+                                {"met", q.verdict == model::RequirementVerdict::kMet},
+                                {"met_by", IdsJson(q.meeting)},
+                                {"short_of", IdsJson(q.short_of)},
+                                {"pending", IdsJson(q.pending)}});
       }
-      json.EndArray().EndObject();
+      elements.push_back({{"id", log::ToString(e.id)},
+                          {"element", e.element},
+                          {"covered", e.covered},
+                          {"conflicted", e.conflicted},
+                          {"forms", e.forms},
+                          {"covered_by", IdsJson(e.covering)},
+                          {"linked", IdsJson(e.linked)},
+                          {"requirements", std::move(requirements)}});
     }
-    json.EndArray().Field("meets", r.meets).Field("verdict", VerdictText(r.verdict));
-    json.Field("verdict_code", model::VerdictName(r.verdict));
-    json.Key("stall").BeginObject().Field("stalled", r.stall.stalled);
-    json.Field("sessions", static_cast<std::uint64_t>(r.stall.sessions)).Field("since", r.stall.since);
-    json.Key("elements").BeginArray();
-    for (const auto& e : r.stall.elements) json.String(e);
-    json.EndArray().Field("message", r.stall.stalled ? StallText() : std::string()).EndObject();
-    WriteWarningJson(json, "campaign_warning", r.campaign_warning);
-    json.EndObject();
+    Json stall = {{"stalled", r.stall.stalled},
+                  {"sessions", r.stall.sessions},
+                  {"since", r.stall.since.empty() ? Json() : Json(r.stall.since)},
+                  {"elements", r.stall.elements},
+                  {"message", r.stall.stalled ? Json(StallText()) : Json()}};
+    Json json = {{"negotiation", log::ToString(neg)},
+                 {"elements", std::move(elements)},
+                 {"meets", r.meets},
+                 {"verdict", VerdictText(r.verdict)},
+                 {"verdict_code", model::VerdictName(r.verdict)},
+                 {"stall", std::move(stall)}};
+    AddWarningJson(json, "campaign_warning", r.campaign_warning);
     app.PrintJson(json);
     return Status::Ok();
   }
@@ -140,10 +145,8 @@ Status CampaignStatus(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
   PARLEY_ASSIGN_OR_RETURN(auto warning, app.model().SetCampaignStatus(neg, inv.args[1]));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("negotiation", log::ToString(neg)).Field("campaign_status", inv.args[1]);
-    WriteWarningJson(json, "warning", warning);
-    json.EndObject();
+    Json json = {{"negotiation", log::ToString(neg)}, {"campaign_status", inv.args[1]}};
+    AddWarningJson(json, "warning", warning);
     app.PrintJson(json);
   } else {
     app.Print("Campaign status: " + inv.args[1] + "\n");

@@ -8,13 +8,9 @@ Status State(App& app, const Invocation&) {
   PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().BundleState());
   if (app.json()) {
     PARLEY_ASSIGN_OR_RETURN(log::VersionVector known, bundle::DecodeStateCode(code));
-    JsonWriter json;
-    json.BeginObject().Field("state", code).Key("devices").BeginArray();
-    for (const auto& [author, seq] : known.entries) {
-      json.BeginObject().Field("device", author).Field("seq", static_cast<std::uint64_t>(seq)).EndObject();
-    }
-    json.EndArray().EndObject();
-    app.PrintJson(json);
+    Json devices = Json::array();
+    for (const auto& [author, seq] : known.entries) devices.push_back({{"device", author}, {"seq", seq}});
+    app.PrintJson({{"state", code}, {"devices", std::move(devices)}});
   } else {
     app.Print(code + "\n");
   }
@@ -28,10 +24,7 @@ Status Export(App& app, const Invocation& inv) {
   PARLEY_RETURN_IF_ERROR(bundle::CheckBundleTarget(app.env(), inv.args[0], protected_dirs));
   PARLEY_ASSIGN_OR_RETURN(auto summary, app.device().ExportBundle(inv.args[0], inv.Get("since")));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("file", inv.args[0]).Field("changes", static_cast<std::uint64_t>(summary.changes));
-    json.Field("bytes", summary.bytes).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"file", inv.args[0]}, {"changes", summary.changes}, {"bytes", summary.bytes}});
   } else {
     app.Print("Exported " + std::to_string(summary.changes) + " changes (" + std::to_string(summary.bytes) +
               " bytes, encrypted and signed) to " + inv.args[0] + "\n");
@@ -44,13 +37,11 @@ Status Import(App& app, const Invocation& inv) {
   const log::ApplyReport& report = imported.report;
   const std::size_t conflicts = imported.conflicts;
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("applied", static_cast<std::uint64_t>(report.applied));
-    json.Field("duplicates", static_cast<std::uint64_t>(report.duplicates));
-    json.Field("pending", static_cast<std::uint64_t>(report.pending)).Key("gaps").BeginArray();
-    for (const auto& g : report.gaps) json.String(g);
-    json.EndArray().Field("conflicts", static_cast<std::uint64_t>(conflicts)).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"applied", report.applied},
+                   {"duplicates", report.duplicates},
+                   {"pending", report.pending},
+                   {"gaps", report.gaps},
+                   {"conflicts", conflicts}});
   } else {
     std::string out = "Imported " + inv.args[0] + ": " + std::to_string(report.applied) + " new changes, " +
                       std::to_string(report.duplicates) + " already held";

@@ -16,19 +16,21 @@ std::string Device(const std::string& name, const std::string& author) {
 Status Conflicts(App& app, const Invocation&) {
   PARLEY_ASSIGN_OR_RETURN(auto conflicts, app.model().Conflicts());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginArray();
+    Json list = Json::array();
     for (const auto& c : conflicts) {
-      json.BeginObject().Field("record", log::ToString(c.record)).Field("type", c.type).Field("field", c.field);
-      json.Key("versions").BeginArray();
+      Json versions = Json::array();
       for (const auto& v : c.values) {
-        json.BeginObject().Field("value", v.data).Field("time", model::FormatTimestamp(model::HlcUnixMs(v.hlc)));
-        json.Field("author", v.author).Field("device", v.author_name).EndObject();
+        versions.push_back({{"value", v.data},
+                            {"time", model::FormatTimestamp(model::HlcUnixMs(v.hlc))},
+                            {"author", v.author},
+                            {"device", v.author_name}});
       }
-      json.EndArray().EndObject();
+      list.push_back({{"record", log::ToString(c.record)},
+                      {"type", c.type},
+                      {"field", c.field.empty() ? Json() : Json(c.field)},
+                      {"versions", std::move(versions)}});
     }
-    json.EndArray();
-    app.PrintJson(json);
+    app.PrintJson({{"conflicts", std::move(list)}});
     return Status::Ok();
   }
   if (conflicts.empty()) {
@@ -62,10 +64,7 @@ Status Resolve(App& app, const Invocation& inv) {
   const std::string field = ref.substr(dot + 1);
   PARLEY_RETURN_IF_ERROR(app.model().Resolve(id, field, inv.args[1]));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("record", log::ToString(id)).Field("field", field).Field("value", inv.args[1]);
-    json.EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"record", log::ToString(id)}, {"field", field}, {"value", inv.args[1]}});
   } else {
     app.Print("Resolved " + ShortId(log::ToString(id)) + "." + field + " = " + Clip(inv.args[1], 70) + "\n");
   }
@@ -75,11 +74,13 @@ Status Resolve(App& app, const Invocation& inv) {
 // A purged record's history is one "purge" entry: who and when, nothing of its content.
 Status PurgedHistory(App& app, const log::RecordId& id, const log::HistoryEntry& h) {
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("record", log::ToString(id)).Field("purged", true);
-    json.Field("time", model::FormatTimestamp(model::HlcUnixMs(h.hlc))).Field("hlc", h.hlc);
-    json.Field("author", h.author).Field("device", h.author_name).Field("seq", h.seq).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"record", log::ToString(id)},
+                   {"purged", true},
+                   {"time", model::FormatTimestamp(model::HlcUnixMs(h.hlc))},
+                   {"hlc", h.hlc},
+                   {"author", h.author},
+                   {"device", h.author_name},
+                   {"seq", h.seq}});
     return Status::Ok();
   }
   app.Print("Record " + log::ToString(id) + " was purged by " + Device(h.author_name, h.author) + " at " +
@@ -94,15 +95,19 @@ Status History(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(id));
   if (!record) return Error(Domain::kApp, Code::kNotFound, "no record with id " + log::ToString(id));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("record", log::ToString(id)).Field("type", record->type).Key("entries").BeginArray();
+    Json entries = Json::array();
     for (const auto& h : history) {
-      json.BeginObject().Field("time", model::FormatTimestamp(model::HlcUnixMs(h.hlc))).Field("hlc", h.hlc);
-      json.Field("author", h.author).Field("device", h.author_name).Field("seq", h.seq).Field("op", h.op);
-      json.Field("field", h.field).Field("value", h.value).Field("live", h.live).EndObject();
+      entries.push_back({{"time", model::FormatTimestamp(model::HlcUnixMs(h.hlc))},
+                         {"hlc", h.hlc},
+                         {"author", h.author},
+                         {"device", h.author_name},
+                         {"seq", h.seq},
+                         {"op", h.op},
+                         {"field", h.field},
+                         {"value", h.value},
+                         {"live", h.live}});
     }
-    json.EndArray().EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"record", log::ToString(id)}, {"type", record->type}, {"entries", std::move(entries)}});
     return Status::Ok();
   }
   std::string out = "History of " + record->type + " " + log::ToString(id) + "\n";
@@ -139,14 +144,13 @@ Status Purge(App& app, const Invocation& inv) {
   }
   PARLEY_ASSIGN_OR_RETURN(PurgeResult done, app.device().Purge(id));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("record", hex).Field("purged", true);
-    json.Field("change", crypto::ToHex(crypto::ByteView(done.outcome.change.data(), done.outcome.change.size())));
-    json.Field("ops_destroyed", static_cast<std::uint64_t>(done.outcome.ops_destroyed));
-    json.Field("key_destroyed", done.outcome.key_destroyed).Field("slot_dropped", done.outcome.slot_dropped);
-    json.Key("relays").BeginArray();
-    for (const auto& r : done.synced) WriteSyncResultJson(json, r, /*null_error=*/true);
-    app.PrintJson(json.EndArray().EndObject());
+    app.PrintJson({{"record", hex},
+                   {"purged", true},
+                   {"change", crypto::ToHex(crypto::ByteView(done.outcome.change.data(), done.outcome.change.size()))},
+                   {"ops_destroyed", done.outcome.ops_destroyed},
+                   {"key_destroyed", done.outcome.key_destroyed},
+                   {"slot_dropped", done.outcome.slot_dropped},
+                   {"relays", SyncResultsJson(done.synced)}});
     return Status::Ok();
   }
   app.Print("Purged record " + hex + ": its key" + (done.outcome.key_destroyed ? "" : " (not held here)") + ", " +

@@ -21,19 +21,15 @@ void PrintEvent(App& app, const DeviceEvent& e) {
       break;
     case DeviceEvent::Kind::kSynced:
       if (app.json()) {
-        JsonWriter json;
-        WriteSyncResultJson(json, *e.result, /*null_error=*/false, "synced");
-        app.PrintJson(json);
+        app.PrintJson(SyncResultJson(*e.result, "synced"));
       } else {
         app.Print(SyncResultText(*e.result));
       }
       break;
     case DeviceEvent::Kind::kDisconnected:
       if (app.json()) {
-        JsonWriter json;
-        json.BeginObject().Field("event", "disconnected").Field("relay", e.relay).Field("reason", e.status.message());
-        json.Field("retry_ms", e.retry_ms).EndObject();
-        app.PrintJson(json);
+        app.PrintJson(
+            {{"event", "disconnected"}, {"relay", e.relay}, {"reason", e.status.message()}, {"retry_ms", e.retry_ms}});
       } else {
         app.Print("relay " + e.relay + ": " + e.status.message() + "; retrying in " + std::to_string(e.retry_ms) +
                   " ms\n");
@@ -114,11 +110,7 @@ Status Sync(App& app, const Invocation& inv) {
   if (inv.Has("watch")) return Watch(app, inv);
   PARLEY_ASSIGN_OR_RETURN(SyncResult result, app.device().Sync());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Key("relays").BeginArray();
-    for (const auto& r : result.relays) WriteSyncResultJson(json, r, /*null_error=*/true);
-    json.EndArray().EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"relays", SyncResultsJson(result.relays)}});
   } else {
     for (const auto& r : result.relays) app.Print(SyncResultText(r));
   }
@@ -136,34 +128,49 @@ Status SyncStatus(App& app, const Invocation&) {
     return crypto::ToHex(crypto::ByteView(id.data(), bytes));
   };
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("vault_id", vault_id).Key("relays").BeginArray();
+    Json relays = Json::array();
     for (const auto& r : s.relays) {
-      json.BeginObject().Field("relay", r.relay.label).Field("waiting", r.waiting).Field("cursor", r.relay.cursor);
-      json.Field("head_seq", r.relay.head_seq).Key("last_sync");
-      if (r.relay.last_sync_ms == 0) json.Null(); else json.String(FormatMs(r.relay.last_sync_ms));
-      json.EndObject();
+      relays.push_back({{"relay", r.relay.label},
+                        {"waiting", r.waiting},
+                        {"cursor", r.relay.cursor},
+                        {"head_seq", r.relay.head_seq},
+                        {"last_sync", r.relay.last_sync_ms == 0 ? Json() : Json(FormatMs(r.relay.last_sync_ms))}});
     }
-    json.EndArray().Key("own_changes").BeginArray();
+    Json own = Json::array();
     for (const auto& c : s.own) {
-      json.BeginObject().Field("seq", c.seq).Field("id", change_hex(c.id, c.id.size()));
-      json.Field("acknowledged", !c.acks.empty()).Key("relays").BeginArray();
-      for (const auto& [relay, seq] : c.acks) json.BeginObject().Field("relay", relay).Field("relay_seq", seq).EndObject();
-      json.EndArray().EndObject();
+      Json acks = Json::array();
+      for (const auto& [relay, seq] : c.acks) acks.push_back({{"relay", relay}, {"relay_seq", seq}});
+      own.push_back({{"seq", c.seq},
+                     {"id", change_hex(c.id, c.id.size())},
+                     {"acknowledged", !c.acks.empty()},
+                     {"relays", std::move(acks)}});
     }
-    json.EndArray().Field("own_unacknowledged", s.own_unacknowledged()).Key("gaps").BeginArray();
+    Json gaps = Json::array();
     for (const auto& g : s.gaps) {
-      json.BeginObject().Field("device", g.device).Field("name", g.device_name);
-      json.Field("first", g.first).Field("last", g.last).Field("text", GapText(g)).EndObject();
+      gaps.push_back({{"device", g.device},
+                      {"name", g.device_name.empty() ? Json() : Json(g.device_name)},
+                      {"first", g.first},
+                      {"last", g.last},
+                      {"text", GapText(g)}});
     }
-    json.EndArray().Key("devices").BeginArray();
+    Json devices = Json::array();
     for (const auto& d : s.devices) {
-      json.BeginObject().Field("device", d.device).Field("name", d.name).Field("self", d.self);
-      json.Field("newest_known", d.known).Field("held_up_to", d.contig).Field("complete", d.complete()).EndObject();
+      devices.push_back({{"device", d.device},
+                         {"name", d.name.empty() ? Json() : Json(d.name)},
+                         {"self", d.self},
+                         {"newest_known", d.known},
+                         {"held_up_to", d.contig},
+                         {"complete", d.complete()}});
     }
-    json.EndArray().Field("quarantined", s.quarantined).Field("set_aside_waiting", s.set_aside_waiting);
-    json.Field("reissued_total", s.reissued_total).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"vault_id", vault_id.empty() ? Json() : Json(vault_id)},
+                   {"relays", std::move(relays)},
+                   {"own_changes", std::move(own)},
+                   {"own_unacknowledged", s.own_unacknowledged()},
+                   {"gaps", std::move(gaps)},
+                   {"devices", std::move(devices)},
+                   {"quarantined", s.quarantined},
+                   {"set_aside_waiting", s.set_aside_waiting},
+                   {"reissued_total", s.reissued_total}});
     return Status::Ok();
   }
   if (!vault_id.empty()) app.Print("vault " + vault_id + "\n");

@@ -12,29 +12,26 @@ std::string Who(const std::string& name, const std::string& id) {
   return id.empty() ? std::string("an unknown device") : ShortId(id);
 }
 
-void NullableString(JsonWriter& json, std::string_view key, const std::string& value) {
-  json.Key(key);
-  if (value.empty()) json.Null(); else json.String(value);
-}
+Json NullableString(const std::string& value) { return value.empty() ? Json() : Json(value); }
 
-void NullableTime(JsonWriter& json, std::string_view key, std::int64_t unix_ms) {
-  json.Key(key);
-  if (unix_ms == 0) json.Null(); else json.String(model::FormatTimestamp(unix_ms));
-}
+Json NullableTime(std::int64_t unix_ms) { return unix_ms == 0 ? Json() : Json(model::FormatTimestamp(unix_ms)); }
 
-void WriteMemberJson(JsonWriter& json, const MemberSummary& m) {
-  json.BeginObject().Field("name", m.name).Field("id", m.id).Field("role", m.admin ? "admin" : "member");
-  json.Field("founder", m.founder).Field("recovery", m.recovery);
-  NullableString(json, "enrolled_by", m.enrolled_by);
-  NullableString(json, "enrolled_by_name", m.enrolled_by_name);
-  NullableTime(json, "enrolled_at", m.enrolled_ms);
-  json.Field("last_seq", m.last_seq);
-  NullableTime(json, "last_change_at", m.last_change_ms);
-  json.Field("revoked", m.revoked);
-  NullableString(json, "revoked_by", m.revoked_by);
-  NullableString(json, "revoked_by_name", m.revoked_by_name);
-  NullableTime(json, "revoked_at", m.revoked_ms);
-  json.Field("self", m.is_self).EndObject();
+Json MemberJson(const MemberSummary& m) {
+  return {{"name", m.name},
+          {"id", m.id},
+          {"role", m.admin ? "admin" : "member"},
+          {"founder", m.founder},
+          {"recovery", m.recovery},
+          {"enrolled_by", NullableString(m.enrolled_by)},
+          {"enrolled_by_name", NullableString(m.enrolled_by_name)},
+          {"enrolled_at", NullableTime(m.enrolled_ms)},
+          {"last_seq", m.last_seq},
+          {"last_change_at", NullableTime(m.last_change_ms)},
+          {"revoked", m.revoked},
+          {"revoked_by", NullableString(m.revoked_by)},
+          {"revoked_by_name", NullableString(m.revoked_by_name)},
+          {"revoked_at", NullableTime(m.revoked_ms)},
+          {"self", m.is_self}};
 }
 
 std::string When(std::int64_t unix_ms) { return unix_ms == 0 ? std::string("(time unknown)") : FormatMsTime(unix_ms); }
@@ -61,10 +58,9 @@ Status Members(App& app, const Invocation&) {
   }
   PARLEY_ASSIGN_OR_RETURN(auto members, app.device().Members());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginArray();
-    for (const auto& m : members) WriteMemberJson(json, m);
-    app.PrintJson(json.EndArray());
+    Json list = Json::array();
+    for (const auto& m : members) list.push_back(MemberJson(m));
+    app.PrintJson({{"vault", vault->name}, {"members", std::move(list)}});
     return Status::Ok();
   }
   Table table({"", "NAME", "ID", "ROLE", "ENROLLED", "LAST CHANGE", "STATUS"}, 60);
@@ -117,12 +113,7 @@ Status Change(App& app, const Invocation& inv, Action action) {
   if (!done.ok()) return done.status();
   const MemberSummary& m = done->member;
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("action", ActionName(action)).Key("device");
-    WriteMemberJson(json, m);
-    json.Key("relays").BeginArray();
-    for (const auto& r : done->synced) WriteSyncResultJson(json, r, /*null_error=*/true);
-    app.PrintJson(json.EndArray().EndObject());
+    app.PrintJson({{"action", ActionName(action)}, {"device", MemberJson(m)}, {"relays", SyncResultsJson(done->synced)}});
     return Status::Ok();
   }
   const std::string who = m.name + " (" + ShortId(m.id) + ")";

@@ -18,11 +18,7 @@ Status NegotiationAdd(App& app, const Invocation& inv) {
 Status NegotiationList(App& app, const Invocation&) {
   PARLEY_ASSIGN_OR_RETURN(auto list, app.model().Negotiations());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginArray();
-    for (const auto& n : list) WriteRecordJson(json, n);
-    json.EndArray();
-    app.PrintJson(json);
+    app.PrintJson({{"negotiations", RecordsJson(list)}});
     return Status::Ok();
   }
   if (list.empty()) {
@@ -38,37 +34,27 @@ Status NegotiationList(App& app, const Invocation&) {
   return Status::Ok();
 }
 
-void WriteList(JsonWriter& json, std::string_view key, const std::vector<log::Record>& records) {
-  json.Key(key).BeginArray();
-  for (const auto& r : records) WriteRecordJson(json, r);
-  json.EndArray();
-}
-
 Status NegotiationShow(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
   PARLEY_ASSIGN_OR_RETURN(auto o, app.model().Overview(id));
   PARLEY_ASSIGN_OR_RETURN(auto report, app.model().BottomLine(id));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Key("negotiation");
-    WriteRecordJson(json, o.negotiation);
-    WriteList(json, "parties", o.parties);
-    WriteList(json, "sessions", o.sessions);
-    WriteList(json, "notes", o.notes);
-    WriteList(json, "commitments", o.commitments);
-    WriteList(json, "needs", o.needs);
-    WriteList(json, "bottom_line", o.elements);
-    WriteList(json, "campaign_actions", o.actions);
-    json.Field("meets_bottom_line", report.meets).Field("verdict", VerdictText(report.verdict));
-    json.Field("verdict_code", model::VerdictName(report.verdict));
-    json.Field("stalled", report.stall.stalled);
     const bool warned = report.campaign_warning != model::CampaignWarningCode::kNone;
-    json.Key("campaign_warning");
-    if (warned) json.String(CampaignWarningText(report.campaign_warning)); else json.Null();
-    json.Key("campaign_warning_code");
-    if (warned) json.String(model::CampaignWarningName(report.campaign_warning)); else json.Null();
-    json.EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"negotiation", RecordJson(o.negotiation)},
+                   {"parties", RecordsJson(o.parties)},
+                   {"sessions", RecordsJson(o.sessions)},
+                   {"notes", RecordsJson(o.notes)},
+                   {"commitments", RecordsJson(o.commitments)},
+                   {"needs", RecordsJson(o.needs)},
+                   {"bottom_line", RecordsJson(o.elements)},
+                   {"campaign_actions", RecordsJson(o.actions)},
+                   {"meets_bottom_line", report.meets},
+                   {"verdict", VerdictText(report.verdict)},
+                   {"verdict_code", model::VerdictName(report.verdict)},
+                   {"stalled", report.stall.stalled},
+                   {"campaign_warning", warned ? Json(CampaignWarningText(report.campaign_warning)) : Json()},
+                   {"campaign_warning_code",
+                    warned ? Json(model::CampaignWarningName(report.campaign_warning)) : Json()}});
     return Status::Ok();
   }
   const auto& n = o.negotiation;

@@ -34,9 +34,7 @@ Status Change(App& app, const Invocation&) {
   PARLEY_ASSIGN_OR_RETURN(auto next, ReadNewPassphrase());
   PARLEY_RETURN_IF_ERROR(app.device().ChangePassphrase(View(current), View(next)));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("changed", true).Field("data_dir", app.data_dir()).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"changed", true}, {"data_dir", app.data_dir()}});
   } else {
     app.Print("Passphrase changed: the old one no longer opens this store. Every record is kept.\n");
   }
@@ -50,9 +48,7 @@ Status Policy(App& app, const Invocation& inv) {
   }
   PARLEY_ASSIGN_OR_RETURN(std::uint32_t n, app.device().WipeAfter());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("wipe_after", static_cast<std::uint64_t>(n)).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"wipe_after", n}});
   } else {
     app.Print("wipe: " + WipeText(n) + "\n");
   }

@@ -48,10 +48,7 @@ Status CommitmentStatus(App& app, const Invocation& inv) {
   const std::string old_status = Cell(before, "status");
   PARLEY_RETURN_IF_ERROR(app.model().SetCommitmentStatus(id, inv.args[1]));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("id", log::ToString(id)).Field("from", before.get("status")).Field("status", inv.args[1]);
-    json.EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"id", log::ToString(id)}, {"from", before.get("status")}, {"status", inv.args[1]}});
   } else {
     app.Print("Commitment " + ShortId(log::ToString(id)) + ": " + old_status + " → " + inv.args[1] + "\n");
   }

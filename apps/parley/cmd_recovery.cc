@@ -43,21 +43,16 @@ Status Recover(App& app, const Invocation& inv) {
   }
   PARLEY_ASSIGN_OR_RETURN(RecoveryResult done, app.device().Recover(key));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject()
-        .Field("vault", done.vault.name)
-        .Field("vault_id", done.vault.id)
-        .Field("recovery_member", done.recovery_member)
-        .Field("safety_code", done.safety_code)
-        .Field("changes", done.changes)
-        .Field("records", done.records)
-        .Field("conflicts", done.conflicts)
-        .Field("members", done.members)
-        .Field("role", "admin");
-    json.Key("relays").BeginArray();
-    for (const auto& r : done.synced) WriteSyncResultJson(json, r);
-    json.EndArray();
-    app.PrintJson(json.EndObject());
+    app.PrintJson({{"vault", done.vault.name},
+                   {"vault_id", done.vault.id},
+                   {"recovery_member", done.recovery_member},
+                   {"safety_code", done.safety_code},
+                   {"changes", done.changes},
+                   {"records", done.records},
+                   {"conflicts", done.conflicts},
+                   {"members", done.members},
+                   {"role", "admin"},
+                   {"relays", SyncResultsJson(done.synced)}});
     return Status::Ok();
   }
   std::string out = "Recovered vault " + done.vault.name + " (" + done.vault.id.substr(0, 16) + ")\n";
@@ -82,18 +77,9 @@ Status RecoveryKeyCommand(App& app, const Invocation& inv) {
   if (inv.Has("qr") && inv.Has("no-qr")) return UsageError("--qr and --no-qr contradict each other");
   PARLEY_ASSIGN_OR_RETURN(RecoveryKeyRotation done, app.device().RotateRecoveryKey());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("recovery_key", done.recovery_key);
-    json.Key("revoked");
-    if (done.revoked.empty()) json.Null(); else json.String(done.revoked);
-    json.Key("relays").BeginArray();
-    for (const auto& r : done.published) {
-      json.BeginObject().Field("relay", r.relay).Field("published", r.status.ok());
-      if (!r.status.ok()) json.Field("error", r.status.message());
-      json.EndObject();
-    }
-    json.EndArray();
-    app.PrintJson(json.EndObject());
+    app.PrintJson({{"recovery_key", done.recovery_key},
+                   {"revoked", done.revoked.empty() ? Json() : Json(done.revoked)},
+                   {"relays", PublishedJson(done.published)}});
     return Status::Ok();
   }
   app.Print(done.revoked.empty() ? std::string("Issued a recovery key for the vault.\n")

@@ -14,9 +14,7 @@ std::string FormatMs(std::int64_t unix_ms) {
 Status RelayAdd(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(RelayInfo added, app.device().AddRelay(inv.args[0]));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("relay", added.address).Field("public_key", added.public_key).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"relay", added.address}, {"public_key", added.public_key}});
   } else {
     app.Print("Pinned relay " + added.address + " (key " + added.public_key.substr(0, 16) +
               "…). Run `parley sync` to exchange changes with it.\n");
@@ -27,18 +25,18 @@ Status RelayAdd(App& app, const Invocation& inv) {
 Status RelayList(App& app, const Invocation&) {
   PARLEY_ASSIGN_OR_RETURN(auto relays, app.device().Relays());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginArray();
+    Json list = Json::array();
     for (const auto& r : relays) {
-      json.BeginObject().Field("address", r.address).Field("public_key", r.public_key);
-      json.Field("pairing_code", r.pairing_code).Field("cursor", r.cursor).Field("head_seq", r.head_seq);
-      json.Field("registered", r.registered).Field("members_version", r.members_version);
-      json.Key("last_sync");
-      if (r.last_sync_ms == 0) json.Null(); else json.String(FormatMs(r.last_sync_ms));
-      json.EndObject();
+      list.push_back({{"address", r.address},
+                      {"public_key", r.public_key},
+                      {"pairing_code", r.pairing_code},
+                      {"cursor", r.cursor},
+                      {"head_seq", r.head_seq},
+                      {"registered", r.registered},
+                      {"members_version", r.members_version},
+                      {"last_sync", r.last_sync_ms == 0 ? Json() : Json(FormatMs(r.last_sync_ms))}});
     }
-    json.EndArray();
-    app.PrintJson(json);
+    app.PrintJson({{"relays", std::move(list)}});
     return Status::Ok();
   }
   if (relays.empty()) {
@@ -57,9 +55,7 @@ Status RelayList(App& app, const Invocation&) {
 Status RelayRemove(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(RelayInfo removed, app.device().RemoveRelay(inv.args[0]));
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("removed", removed.address).Field("public_key", removed.public_key).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"removed", removed.address}, {"public_key", removed.public_key}});
   } else {
     app.Print("Unpinned relay " + removed.address + " (key " + removed.public_key.substr(0, 16) +
               "…). Its copy of the vault stays there; this device no longer syncs with it.\n");
@@ -72,9 +68,7 @@ Status VaultCreate(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto vault, app.device().Vault());
   const std::string id = vault.has_value() ? vault->id : "";
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("vault", inv.args[0]).Field("vault_id", id).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"vault", inv.args[0]}, {"vault_id", id}});
   } else {
     app.Print("Created vault " + inv.args[0] + " (id " + id + "); this device is its admin.\n");
   }

@@ -10,9 +10,7 @@ namespace {
 Status Lock(App& app, const Invocation&) {
   PARLEY_RETURN_IF_ERROR(app.Lock());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("locked", true).Field("data_dir", app.data_dir()).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"locked", true}, {"data_dir", app.data_dir()}});
   } else {
     app.Print("Locked: the write-ahead log is folded into the encrypted database and truncated; keys are zeroed.\n");
   }
@@ -24,13 +22,12 @@ Status Wipe(App& app, const Invocation& inv) {
     if (!::isatty(STDIN_FILENO)) return UsageError("wipe destroys every record on this device: add --yes to confirm");
     PARLEY_ASSIGN_OR_RETURN(std::string typed,
                             AskOnTerminal("This destroys every Parley record and key on this device. Type WIPE: "));
-    if (typed != "WIPE") return Error(Domain::kApp, Code::kCancelled, "wipe cancelled");
+    // Not confirmed: a usage error (exit 1, docs/cli.md), nothing destroyed.
+    if (typed != "WIPE") return UsageError("wipe cancelled: WIPE was not typed, nothing was destroyed");
   }
   PARLEY_RETURN_IF_ERROR(app.device().Wipe());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("wiped", true).Field("data_dir", app.data_dir()).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"wiped", true}, {"data_dir", app.data_dir()}});
   } else {
     app.Print("Wiped: the master key was destroyed first, then every file in " + app.data_dir() + ".\n");
   }

@@ -41,16 +41,13 @@ Status Init(App& app, const Invocation& inv) {
     PARLEY_ASSIGN_OR_RETURN(recovery_key, app.device().TakeRecoveryKey());
   }
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("data_dir", app.data_dir()).Field("keystore_dir", app.keystore_dir());
-    json.Field("device", create.device_name);
-    json.Key("vault");
-    if (vault.empty()) json.Null(); else json.String(vault);
-    json.Field("pairing_code", code).Field("wipe_after", static_cast<std::uint64_t>(create.wipe_after));
-    json.Key("recovery_key");
-    if (recovery_key.empty()) json.Null(); else json.String(recovery_key);
-    json.EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"data_dir", app.data_dir()},
+                   {"keystore_dir", app.keystore_dir()},
+                   {"device", create.device_name},
+                   {"vault", vault.empty() ? Json() : Json(vault)},
+                   {"pairing_code", code},
+                   {"wipe_after", create.wipe_after},
+                   {"recovery_key", recovery_key.empty() ? Json() : Json(recovery_key)}});
   } else {
     app.Print("Created an encrypted Parley store in " + app.data_dir() + "\n");
     app.Print("  device:    " + create.device_name + "\n");
@@ -87,9 +84,7 @@ Status DeviceId(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().PairingCode());
   if (app.json()) {
     PARLEY_ASSIGN_OR_RETURN(std::string name, app.device().DeviceName());
-    JsonWriter json;
-    json.BeginObject().Field("device", name).Field("pairing_code", code).EndObject();
-    app.PrintJson(json);
+    app.PrintJson({{"device", name}, {"pairing_code", code}});
   } else {
     app.Print(code + "\n");
     ShowQrCode(app, code, inv.Has("qr"), inv.Has("no-qr"));
@@ -105,18 +100,11 @@ Status VaultInvite(App& app, const Invocation& inv) {
   if (!out.empty()) PARLEY_RETURN_IF_ERROR(app.env().WriteFileAtomic(out, invite.invite));
   const auto bytes = static_cast<std::uint64_t>(invite.invite.size());
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject().Field("invite", out).Field("bytes", bytes).Field("safety_code", invite.safety_code);
-    if (!relays.empty()) {
-      json.Key("relays").BeginArray();
-      for (const auto& r : invite.relays) {
-        json.BeginObject().Field("relay", r.relay).Field("published", r.status.ok());
-        if (!r.status.ok()) json.Field("error", r.status.message());
-        json.EndObject();
-      }
-      json.EndArray().Field("vault_id", invite.vault_id);
-    }
-    app.PrintJson(json.EndObject());
+    app.PrintJson({{"invite", out.empty() ? Json() : Json(out)},
+                   {"bytes", bytes},
+                   {"safety_code", invite.safety_code},
+                   {"vault_id", invite.vault_id},
+                   {"relays", PublishedJson(invite.relays)}});
     return Status::Ok();
   }
   app.Print("safety code: " + invite.safety_code + " (check that the new device shows the same)\n");
@@ -146,18 +134,11 @@ std::string JoinedText(const JoinResult& joined) {
 // JSON object) per relay synced afterwards.
 void PrintJoined(App& app, const JoinResult& joined, bool through_relays) {
   if (app.json()) {
-    JsonWriter json;
-    json.BeginObject()
-        .Field("vault", joined.vault.name)
-        .Field("vault_id", joined.vault.id)
-        .Field("inviter", joined.inviter)
-        .Field("safety_code", joined.safety_code);
-    if (through_relays) {
-      json.Key("relays").BeginArray();
-      for (const auto& r : joined.synced) WriteSyncResultJson(json, r);
-      json.EndArray();
-    }
-    app.PrintJson(json.EndObject());
+    app.PrintJson({{"vault", joined.vault.name},
+                   {"vault_id", joined.vault.id},
+                   {"inviter", joined.inviter},
+                   {"safety_code", joined.safety_code},
+                   {"relays", through_relays ? SyncResultsJson(joined.synced) : Json::array()}});
     return;
   }
   app.Print(JoinedText(joined));

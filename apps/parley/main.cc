@@ -34,39 +34,24 @@ std::vector<Command> AllCommands() {
   return commands;
 }
 
-void PrintHelp(const std::vector<Command>& commands, const Command* only) {
-  if (only != nullptr) {
-    std::printf("usage: %s\n  %s\n", parley::cli::UsageLine(*only).c_str(), only->summary.c_str());
-    std::string text;
-    for (const auto& name : parley::cli::TextFieldNames(*only)) text += (text.empty() ? "" : ", ") + name;
-    if (!text.empty()) {
-      std::printf("  free text (%s): give - to read it from standard input or @edit to type it in $EDITOR\n",
-                  text.c_str());
-    }
-    return;
+// --json: errors too are JSON, one object on standard error (docs/cli.md, "JSON output").
+bool g_json_errors = false;
+
+// Whether the command line asks for --json (before a "--"), for errors found while parsing it.
+bool AsksForJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string token = argv[i];
+    if (token == "--") return false;
+    if (token == "--json") return true;
   }
-  std::printf(
-      "parley: encrypted, offline-first records for WSR negotiations\n\n"
-      "usage: parley [--data DIR] [--keystore DIR] [--json] COMMAND ...\n\n"
-      "commands:\n");
-  for (const auto& c : commands) {
-    std::printf("  %s\n      %s\n", parley::cli::UsageLine(c).c_str(), c.summary.c_str());
-  }
-  std::printf(
-      "\nfree text (names, notes, terms, amounts, places): a value of - reads it from standard input\n"
-      "(one field per command; Ctrl-D ends it), @edit types it in $VISUAL or $EDITOR: neither\n"
-      "shows in ps or the shell history. `parley COMMAND --help` names the command's fields.\n"
-      "\nenvironment: PARLEY_PASSPHRASE, PARLEY_NEW_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE,\n"
-      "             PARLEY_RECOVERY_KEY (recover, restore, backup), PARLEY_BACKUP_PASSPHRASE,\n"
-      "             PARLEY_ARGON2=min (tests only)\n"
-      "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
-      "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"
-      "            9 I/O, 10 internal, 11 this device was revoked and wiped, 12 refused by a\n"
-      "            vault rule (the last admin) or a forked chain, 13 too soon after failed unlocks\n"
-      "            (wait), 14 wiped after too many failed unlocks, 15 locked after idle (no terminal)\n");
+  return false;
 }
 
 int Fail(const parley::Status& status) {
+  if (g_json_errors) {
+    std::fprintf(stderr, "%s\n", parley::cli::ErrorJson(status).c_str());
+    return parley::cli::ExitCode(status);
+  }
   std::string message = status.message().empty() ? std::string(parley::CodeName(status.code())) : status.message();
   for (auto& c : message) {
     if (c == '\n' || c == '\r') c = ' ';
@@ -77,6 +62,12 @@ int Fail(const parley::Status& status) {
 
 // A failure of a command run against the device: when the device heard that the vault
 // revoked it and destroyed itself, that is what the user must read, whatever the command.
+// Fail() with an exit code of its own.
+int Fail(const parley::Status& status, int exit_code) {
+  Fail(status);
+  return exit_code;
+}
+
 int FailOn(parley::cli::App& app, const parley::Status& status) {
   const auto& revoked = app.device().revoked_and_wiped();
   if (!revoked.has_value()) return Fail(status);
@@ -87,9 +78,10 @@ int FailOn(parley::cli::App& app, const parley::Status& status) {
   const std::string by = !revoked->by_name.empty() ? revoked->by_name
                          : !revoked->by.empty()    ? revoked->by.substr(0, 16)
                                                    : std::string("an admin");
-  std::fprintf(stderr, "parley: This device was revoked from the vault by %s; its keys and data have been destroyed.\n",
-               by.c_str());
-  return parley::cli::kExitRevoked;
+  return Fail(parley::Status(parley::Domain::kApp, parley::Code::kPermissionDenied,
+                             "This device was revoked from the vault by " + by +
+                                 "; its keys and data have been destroyed."),
+              parley::cli::kExitRevoked);
 }
 
 }  // namespace
@@ -98,13 +90,19 @@ int main(int argc, char** argv) {
   // Before anything secret is in memory: no core file, no reading by other processes.
   if (parley::Status s = parley::DisableCoreDumps(); !s.ok()) return Fail(s);
   std::setlocale(LC_ALL, "");
+  g_json_errors = AsksForJson(argc, argv);
   if (parley::Status s = parley::Initialize(); !s.ok()) return Fail(s);
   const std::vector<Command> commands = AllCommands();
   parley::cli::GlobalOptions global;
   auto parsed = parley::cli::Parse(argc, argv, commands, global);
   if (!parsed.ok()) return Fail(parsed.status());
+  g_json_errors = global.json;
   if (global.help) {
-    PrintHelp(commands, parsed->command);
+    std::fputs(parley::cli::HelpText(commands, parsed->help_words).c_str(), stdout);
+    return parley::cli::kExitOk;
+  }
+  if (global.version) {
+    std::printf("parley %s\n", PARLEY_VERSION);
     return parley::cli::kExitOk;
   }
   parley::cli::App app(global);

@@ -58,30 +58,53 @@ std::string SyncResultText(const RelaySyncResult& r) {
   return line;
 }
 
-void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& r, bool null_error, std::string_view event) {
-  json.BeginObject();
-  if (!event.empty()) json.Field("event", event);
-  json.Field("relay", r.relay);
-  if (r.status.ok()) {
-    json.Field("pushed", r.pushed).Field("refused", r.refused).Field("pulled", r.pulled);
-    json.Field("duplicates", r.duplicates).Field("pending", r.pending).Field("conflicts", r.conflicts);
-    json.Field("cursor", r.cursor).Field("head_seq", r.head_seq);
-    json.Key("refusals").BeginArray();
-    for (const auto& x : r.refusals) json.String(RefusalText(x));
-    json.EndArray().Key("gaps").BeginArray();
-    for (const auto& g : r.gaps) json.String(GapText(g));
-    json.EndArray().Key("relay_faults").BeginArray();
-    for (const auto& f : r.relay_faults) {
-      json.BeginObject().Field("fault", f.fault).Field("detail", f.detail).EndObject();
-    }
-    json.EndArray();
-    json.Field("resent", r.resent).Field("quarantined", r.quarantined).Field("set_aside", r.set_aside);
-    json.Field("reissued", r.reissued).Field("slots_redacted", r.slots_redacted);
-    if (null_error) json.Key("error").Null();
-  } else {
-    json.Field("error", r.status.message());
+Json SyncResultJson(const RelaySyncResult& r, std::string_view event) {
+  Json json = {{"relay", r.relay}};
+  if (!event.empty()) json["event"] = event;
+  if (!r.status.ok()) {
+    json["error"] = r.status.message();
+    return json;
   }
-  json.EndObject();
+  Json refusals = Json::array();
+  for (const auto& x : r.refusals) refusals.push_back(RefusalText(x));
+  Json gaps = Json::array();
+  for (const auto& g : r.gaps) gaps.push_back(GapText(g));
+  Json faults = Json::array();
+  for (const auto& f : r.relay_faults) faults.push_back({{"fault", f.fault}, {"detail", f.detail}});
+  json.update({{"pushed", r.pushed},
+               {"refused", r.refused},
+               {"pulled", r.pulled},
+               {"duplicates", r.duplicates},
+               {"pending", r.pending},
+               {"conflicts", r.conflicts},
+               {"cursor", r.cursor},
+               {"head_seq", r.head_seq},
+               {"refusals", std::move(refusals)},
+               {"gaps", std::move(gaps)},
+               {"relay_faults", std::move(faults)},
+               {"resent", r.resent},
+               {"quarantined", r.quarantined},
+               {"set_aside", r.set_aside},
+               {"reissued", r.reissued},
+               {"slots_redacted", r.slots_redacted},
+               {"error", nullptr}});
+  return json;
+}
+
+Json SyncResultsJson(const std::vector<RelaySyncResult>& results) {
+  Json out = Json::array();
+  for (const auto& r : results) out.push_back(SyncResultJson(r));
+  return out;
+}
+
+Json PublishedJson(const std::vector<InvitePublication>& publications) {
+  Json out = Json::array();
+  for (const auto& p : publications) {
+    out.push_back({{"relay", p.relay},
+                   {"published", p.status.ok()},
+                   {"error", p.status.ok() ? Json() : Json(p.status.message())}});
+  }
+  return out;
 }
 
 }  // namespace parley::cli

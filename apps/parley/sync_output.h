@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "json_writer.h"
+#include "app.h"
 #include "parley/device.h"
 
 namespace parley::cli {
@@ -15,10 +15,14 @@ std::string GapText(const Gap& gap);
 // "relay L: pushed P, pulled Q, conflicts C[, refused R][, held back H]\n" and one line per
 // refusal and gap; or "relay L: not synced: <why>\n" when the relay failed.
 std::string SyncResultText(const RelaySyncResult& result);
-// {"relay", counts..., "refusals": [...], "gaps": [...]} (docs/cli.md), or {"relay", "error"}
-// when the relay failed; `null_error` adds "error": null to a success (`parley sync`);
-// `event`, when not empty, comes first as {"event": EVENT, ...} (`sync --watch`).
-void WriteSyncResultJson(JsonWriter& json, const RelaySyncResult& result, bool null_error = false,
-                         std::string_view event = {});
+// {"relay", counts..., "refusals": [...], "gaps": [...], "error": null} (docs/cli.md), or
+// {"relay", "error": MESSAGE} when the relay failed; `event`, when not empty, is added as
+// "event": EVENT (`sync --watch`).
+Json SyncResultJson(const RelaySyncResult& result, std::string_view event = {});
+// One SyncResultJson per relay, as an array.
+Json SyncResultsJson(const std::vector<RelaySyncResult>& results);
+// [{"relay", "published", "error"}] for an invite published to the pinned relays ("error"
+// null when it was published).
+Json PublishedJson(const std::vector<InvitePublication>& publications);
 
 }  // namespace parley::cli

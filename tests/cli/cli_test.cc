@@ -34,7 +34,7 @@ TEST_F(CliTest, InitThenRecordAndListAsJson) {
   EXPECT_EQ(init["pairing_code"].AsString().rfind("parley-device:", 0), 0u);
 
   std::string n = dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods", "--title", "Tomatoes"});
-  auto list = dev_.Json({"negotiation", "list"});
+  auto list = dev_.Json({"negotiation", "list"})["negotiations"];
   ASSERT_TRUE(list.is_array());
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[std::size_t{0}]["id"].AsString(), n);
@@ -144,7 +144,7 @@ TEST_F(CliTest, WrongPassphraseExitsThreeAndChangesNothing) {
   ExpectOneLineError(r);
   EXPECT_NE(r.err.find("passphrase"), std::string::npos) << r.err;
   for (const auto& [f, bytes] : before) EXPECT_EQ(ReadBytes(f), bytes) << f << " changed";
-  auto list = dev_.Json({"negotiation", "list"});
+  auto list = dev_.Json({"negotiation", "list"})["negotiations"];
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[std::size_t{0}]["id"].AsString(), n);
 }
@@ -201,7 +201,7 @@ TEST_F(CliTest, JsonEscapesEverythingAUserCanType) {
   Init();
   const std::string nasty = std::string("Quote \" back\\slash\ttab\nnewline \x01\x1f ctl, ünïcode ✔, bad \xff\xfe bytes");
   std::string n = dev_.Id({"negotiation", "add", "--buyer", nasty});
-  auto list = dev_.Json({"negotiation", "list"});
+  auto list = dev_.Json({"negotiation", "list"})["negotiations"];
   ASSERT_EQ(list.size(), 1u);
   const std::string& got = list[std::size_t{0}]["fields"]["buyer"].AsString();
   std::string expected = nasty;

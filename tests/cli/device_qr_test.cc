@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cli_runner.h"
+#include "qr_reader.h"
 
 namespace parley::cli_test {
 namespace {
@@ -36,6 +37,12 @@ TEST(CliDeviceQr, ForcedQrFollowsTheCodeAndJsonNeverHasIt) {
   EXPECT_EQ(picture.rfind(kColours, 0), 0U);
   EXPECT_NE(picture.find(kUpperHalf), std::string::npos);
   EXPECT_GT(std::count(picture.begin(), picture.end(), '\n'), 10);
+  // What a camera reads from the picture is the code, upper-cased (alphanumeric mode).
+  std::string upper = code;
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  std::string error;
+  EXPECT_EQ(qr_test::DecodeRendering(picture, &error), upper);
+  EXPECT_EQ(error, "");
 
   Outcome json = phone({"--json", "device", "id", "--qr"});
   ASSERT_EQ(json.exit_code, 0) << json.err;

@@ -15,3 +15,7 @@ target_link_libraries(parley_note_writer PRIVATE parley::sync parley::platform_p
 parley_warnings(parley_note_writer)
 add_dependencies(${target} parley_note_writer)
 target_compile_definitions(${target} PRIVATE PARLEY_NOTE_WRITER="$<TARGET_FILE:parley_note_writer>")
+# device_qr_test reads the QR code `parley` draws back with ZXing-C++ (tests/qr/qr_reader.h).
+target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/qr)
+target_link_libraries(${target} PRIVATE ZXing::ZXing)
+target_compile_definitions(${target} PRIVATE ZX_USE_UTF8)

@@ -30,16 +30,24 @@ TEST_F(CliOutput, ASyncThatFailsAfterComposingItsReportPrintsNothingOnStandardOu
   EXPECT_EQ(LineCount(human.err), 1u) << human.err;
   EXPECT_EQ(human.err.rfind("parley: ", 0), 0u) << human.err;
 
+  // With --json the one line is a JSON object: {"schema":1,"error":{"domain","code","message"}}.
   Outcome json = (*ana)({"sync", "--json"});
   EXPECT_EQ(json.exit_code, 10) << json.err;
   EXPECT_EQ(json.out, "");
   EXPECT_EQ(LineCount(json.err), 1u) << json.err;
+  auto parsed = testing::json::Parse(json.err);
+  ASSERT_TRUE(parsed.ok()) << json.err;
+  EXPECT_EQ((*parsed)["schema"].AsInt(), 1);
+  EXPECT_FALSE((*parsed)["error"]["domain"].AsString().empty()) << json.err;
+  EXPECT_FALSE((*parsed)["error"]["code"].AsString().empty()) << json.err;
+  EXPECT_NE((*parsed)["error"]["message"].AsString().find("connect"), std::string::npos) << json.err;
 }
 
 TEST_F(CliOutput, ASuccessfulCommandPrintsItsWholeReport) {
   auto ana = NewDevice("ana", "coalition");
   Outcome synced = (*ana)({"sync", "--json"});
   ASSERT_EQ(synced.exit_code, 0) << synced.err;
+  EXPECT_EQ(synced.Json()["schema"].AsInt(), 1);
   EXPECT_EQ(synced.Json()["relays"].size(), 1u);
   EXPECT_EQ(synced.err, "");
 }

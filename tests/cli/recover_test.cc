@@ -63,7 +63,7 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
   ASSERT_EQ((*laptop)({"sync"}).exit_code, 0);
   ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
-  ASSERT_EQ(phone->Json({"conflicts"}).size(), 1u);
+  ASSERT_EQ(phone->Json({"conflicts"})["conflicts"].size(), 1u);
   const auto history_before = phone->Json({"history", c});
   const std::set<std::string> notes = {"phone: buyer asked for a phase-in", "laptop: audit schedule drafted"};
   ASSERT_EQ(Notes(*phone, n), notes);
@@ -99,7 +99,7 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
 
   // Everything is there: notes, the conflict, the history.
   EXPECT_EQ(Notes(*tablet, n), notes);
-  ASSERT_EQ(tablet->Json({"conflicts"}).size(), 1u);
+  ASSERT_EQ(tablet->Json({"conflicts"})["conflicts"].size(), 1u);
   auto history_after = tablet->Json({"history", c});
   ASSERT_EQ(history_after["entries"].size(), history_before["entries"].size());
   for (std::size_t i = 0; i < history_before["entries"].size(); ++i) {

@@ -115,7 +115,7 @@ class CliRevoke : public CliWithRelay {
   // `vault members --json` as one line per member, without what differs between devices
   // (which one is "self"), sorted: name, id, role, revoked, by whom.
   std::string MemberView(const Device& d) {
-    auto members = d.Json({"vault", "members"});
+    auto members = d.Json({"vault", "members"})["members"];
     std::vector<std::string> lines;
     for (std::size_t i = 0; i < members.size(); ++i) {
       const auto& m = members[i];
@@ -130,7 +130,7 @@ class CliRevoke : public CliWithRelay {
 
   // A member's entry in `vault members --json` on `d`.
   testing::json::Value Member(const Device& d, const std::string& name) {
-    auto members = d.Json({"vault", "members"});
+    auto members = d.Json({"vault", "members"})["members"];
     for (std::size_t i = 0; i < members.size(); ++i) {
       if (members[i]["name"].AsString() == name) return members[i];
     }
@@ -198,7 +198,7 @@ TEST_F(CliRevoke, ARevokedPhoneWipesItselfAndCannotReadWhatFollows) {
 
   // Everyone sees the four devices and their roles.
   for (Device* d : {ana_.get(), bea_.get(), carl_.get(), dana_.get()}) {
-    auto members = d->Json({"vault", "members"});
+    auto members = d->Json({"vault", "members"})["members"];
     std::size_t devices = 0;  // the vault's recovery key is listed too, as its recovery member
     for (std::size_t i = 0; i < members.size(); ++i) devices += members[i]["recovery"].AsBool() ? 0 : 1;
     ASSERT_EQ(devices, 4u) << MemberView(*d);
@@ -374,7 +374,7 @@ TEST_F(CliRevoke, ConcurrentRevocationsOfDifferentMembersBothHold) {
   }
   EXPECT_GE(checked, 1u);
   ASSERT_EQ((*bea_)({"sync"}).exit_code, 0);
-  EXPECT_EQ(bea_->Json({"negotiation", "list"}).size(), 1u);
+  EXPECT_EQ(bea_->Json({"negotiation", "list"})["negotiations"].size(), 1u);
 }
 
 // Two offline admins revoke each other: the earlier revocation in clock order wins, on every

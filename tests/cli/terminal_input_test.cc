@@ -142,5 +142,15 @@ TEST_F(CliTerminalInput, AnyFieldTypedAtTheTerminalEndsAtOneCtrlD) {
             "Comité de Apoyo");
 }
 
+TEST_F(CliTerminalInput, AWipeNotConfirmedExitsOneAndKeepsTheStore) {
+  // docs/cli.md: a wipe that was not confirmed is a usage error (exit 1), nothing destroyed.
+  TerminalRun run = RunOnTerminal(dev_, {"wipe"}, "no\n", "\n");
+  EXPECT_FALSE(run.needed_more) << run.screen;
+  EXPECT_EQ(run.exit_code, 1) << run.screen;
+  EXPECT_NE(run.screen.find("Type WIPE"), std::string::npos) << run.screen;
+  EXPECT_NE(run.screen.find("wipe cancelled"), std::string::npos) << run.screen;
+  EXPECT_EQ(dev_.Json({"negotiation", "list"})["negotiations"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace parley::cli_test

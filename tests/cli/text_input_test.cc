@@ -143,7 +143,7 @@ TEST(CliTextInput, OnlyOneFieldMayComeFromStandardInput) {
   EXPECT_EQ(both.exit_code, 1) << both.out << both.err;
   EXPECT_NE(both.err.find("only one"), std::string::npos) << both.err;
   EXPECT_TRUE(both.out.empty()) << both.out;
-  EXPECT_EQ(d.Json({"negotiation", "list"}).size(), 0u);
+  EXPECT_EQ(d.Json({"negotiation", "list"})["negotiations"].size(), 0u);
 }
 
 TEST(CliTextInput, OtherValuesAreTakenAsWrittenAndHelpNamesTheTextFields) {
@@ -170,7 +170,7 @@ TEST(CliTextInput, AFieldLongerThanTheLimitIsRefusedWhole) {
   Outcome big = d({"negotiation", "add", "--buyer", "-"}, std::string((16u << 20) + 1, 'x'));
   EXPECT_EQ(big.exit_code, 1) << big.err;
   EXPECT_NE(big.err.find("16 MiB"), std::string::npos) << big.err;
-  EXPECT_EQ(d.Json({"negotiation", "list"}).size(), 0u);
+  EXPECT_EQ(d.Json({"negotiation", "list"})["negotiations"].size(), 0u);
 }
 
 // The editor is a script that reports the modes of the file and of its directory and where

@@ -58,7 +58,7 @@ TEST(CliTwoDevices, BundleExchangeConflictAndResolve) {
   EXPECT_GT(again["duplicates"].AsInt(), 0);
 
   for (const Device* d : {&laptop, &phone}) {
-    auto conflicts = d->Json({"conflicts"});
+    auto conflicts = d->Json({"conflicts"})["conflicts"];
     ASSERT_EQ(conflicts.size(), 1u);
     const auto& k = conflicts[std::size_t{0}];
     EXPECT_EQ(k["record"].AsString(), c);
@@ -90,7 +90,7 @@ TEST(CliTwoDevices, BundleExchangeConflictAndResolve) {
   ASSERT_EQ(phone({"bundle", "export", file("phone-3.bundle")}).exit_code, 0);
   ASSERT_EQ(laptop({"bundle", "import", file("phone-3.bundle")}).exit_code, 0);
   for (const Device* d : {&laptop, &phone}) {
-    EXPECT_EQ(d->Json({"conflicts"}).size(), 0u);
+    EXPECT_EQ(d->Json({"conflicts"})["conflicts"].size(), 0u);
     auto report = d->Json({"bottomline", "report", n});
     EXPECT_TRUE(report["meets"].AsBool());
     EXPECT_EQ(report["verdict"].AsString(), "current terms meet the bottom line");

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -131,6 +132,9 @@ TEST_F(ServeOptions, UnknownOptionsAndBadAddressesAreRefused) {
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find(args[0]), std::string::npos) << r.err;
   }
+  // A near miss names the option meant.
+  Exit typo = Serve({"--max-conections", "5"});
+  EXPECT_NE(typo.err.find("did you mean '--max-connections'"), std::string::npos) << typo.err;
   for (const std::string listen : {"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x", "127.0.0.1: 80"}) {
     Exit r = RunRelay({"serve", "--data", data(), "--listen", listen});
     EXPECT_FALSE(r.listening) << listen;
@@ -148,6 +152,29 @@ TEST_F(ServeOptions, GoodOptionsAtTheirLimitsStart) {
   Status s = relay.Start();
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(relay.Stop().ok()) << relay.Log();
+}
+
+TEST(RelayCommandLine, VersionHelpAndUnknownCommands) {
+  auto run = [](const std::string& args, std::string* out) {
+    std::FILE* p = ::popen((RelayBinary() + " " + args + " 2>&1").c_str(), "r");
+    if (p == nullptr) return -1;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out->append(buf, n);
+    const int status = ::pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string version;
+  EXPECT_EQ(run("--version", &version), 0) << version;
+  EXPECT_EQ(version.rfind("parley-relay ", 0), 0u) << version;
+  std::string help;
+  EXPECT_EQ(run("serve --help", &help), 0) << help;
+  EXPECT_NE(help.find("--max-connections"), std::string::npos) << help;
+  std::string unknown;
+  EXPECT_EQ(run("serv --data x", &unknown), 2) << unknown;
+  EXPECT_NE(unknown.find("did you mean 'serve'"), std::string::npos) << unknown;
+  std::string none;
+  EXPECT_EQ(run("", &none), 2) << none;
+  EXPECT_NE(none.find("missing command"), std::string::npos) << none;
 }
 
 }  // namespace
