@@ -61,7 +61,10 @@ void PullReceiver::Finish() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    abandon = !ended_;
+    // Once the last answer is queued the thread only returns: waiting for it leaves the
+    // connection usable for what follows in the session (after a rewound answer, the member
+    // list goes again on this connection).
+    abandon = !ended_ && !last_queued_;
   }
   changed_.notify_all();
   // The thread may be waiting for the relay: end the connection under it.
@@ -94,6 +97,7 @@ bool PullReceiver::Enqueue(ReceivedBatch batch) {
   changed_.wait(lock, [this] { return stopping_ || queued_bytes_ < max_queued_bytes_; });
   if (stopping_) return false;
   queued_bytes_ += batch.bytes;
+  if (!batch.more) last_queued_ = true;
   queue_.push_back(std::move(batch));
   lock.unlock();
   changed_.notify_all();

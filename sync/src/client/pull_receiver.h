@@ -80,6 +80,8 @@ class PullReceiver {
   std::deque<ReceivedBatch> queue_;  // guarded by mu_
   std::size_t queued_bytes_ = 0;     // guarded by mu_
   bool ended_ = false;               // guarded by mu_: the thread queues nothing more
+  bool last_queued_ = false;         // guarded by mu_: the relay's last answer is queued; the
+                                     // thread reads nothing more from the connection
   bool stopping_ = false;            // guarded by mu_: Finish() was called
   Status error_;                     // guarded by mu_: why the pull ended early
   std::thread thread_;
