@@ -30,6 +30,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddPassphraseCommands(commands);
   parley::cli::AddRecoveryCommands(commands);
   parley::cli::AddBackupCommands(commands);
+  parley::cli::AddSearchCommands(commands);
   return commands;
 }
 

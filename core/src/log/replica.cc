@@ -130,7 +130,8 @@ Status ReplicaImpl::Init() {
   }
   // A log written before roles could change kept its membership in another table: the
   // roles are derived again from the changes themselves.
-  return RecomputeMembership();
+  PARLEY_RETURN_IF_ERROR(RecomputeMembership());
+  return CheckTextIndex();
 }
 
 Status ReplicaImpl::ReloadAuthors() {
@@ -179,6 +180,7 @@ Status ReplicaImpl::InTransaction(const std::function<Status()>& body) {
   PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
   Status s = RevalidateCaches();  // exact now: no other connection can commit until this one ends
   if (s.ok()) s = body();
+  if (s.ok()) s = FlushTextIndex();
   if (s.ok()) s = tx.Commit();  // rolls back itself when the commit fails
   if (!s.ok()) {
     (void)tx.Rollback();
@@ -188,6 +190,8 @@ Status ReplicaImpl::InTransaction(const std::function<Status()>& body) {
 }
 
 Status ReplicaImpl::ReloadAfterRollback() {
+  text_dirty_.clear();
+  text_purged_ = false;
   record_rids_.clear();
   created_rids_.clear();
   last_ops_.clear();
