@@ -100,6 +100,10 @@ Status ReplicaImpl::Init() {
        "INSERT OR IGNORE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, ?3, ?4)"},
       {&st.store_slots, "INSERT OR REPLACE INTO log_slots(cid, slots) VALUES (?1, ?2)"},
       {&st.slots_of, "SELECT slots FROM log_slots WHERE cid = ?1"},
+      {&st.text_record, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"},
+      {&st.text_get, "SELECT text, scope FROM log_text WHERE rowid = ?1"},
+      {&st.text_del, "DELETE FROM log_text WHERE rowid = ?1"},
+      {&st.text_put, "INSERT INTO log_text(rowid, text, record, type, field, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
   };
   for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());  // records the data version the caches start from

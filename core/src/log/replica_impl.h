@@ -368,6 +368,7 @@ class ReplicaImpl final : public Replica {
     Stmt pending_changes, pending_change, mark_applied, mark_membership, mark_quarantined;
     Stmt data_version;
     Stmt record_key, insert_record_key, store_slots, slots_of;
+    Stmt text_record, text_get, text_del, text_put;  // text_index.cc
   } st;
 };
 

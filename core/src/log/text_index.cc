@@ -137,12 +137,15 @@ std::string MatchExpression(const std::vector<std::string>& words) {
 Status ReplicaImpl::ReindexText(std::int64_t rid) {
   // The record as it stands now; none when purged (its row is gone) or not created yet.
   std::optional<Record> rec;
+  std::string type;  // '' when the row is gone (purged) or not created yet: every slot is checked
   {
-    Stmt s;
-    PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"));
+    Stmt& s = st.text_record;
+    Scoped g(s);
     s.Bind(1, rid);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row && !s.Text(1).empty() && IndexedType(s.Text(1))) {
+    if (row) type = std::string(s.Text(1));
+    if (row && !type.empty() && !IndexedType(type)) return Status::Ok();  // never has rows
+    if (row && !type.empty()) {
       const auto id = s.Blob(0);
       PARLEY_ASSIGN_OR_RETURN(
           Record r, BuildRecord(rid, std::string_view(reinterpret_cast<const char*>(id.data()), id.size()), s.Text(1),
@@ -150,21 +153,14 @@ Status ReplicaImpl::ReindexText(std::int64_t rid) {
       if (r.existence == Existence::kAlive || r.existence == Existence::kConflict) rec = std::move(r);
     }
   }
-  Stmt get, del, put;
-  PARLEY_RETURN_IF_ERROR(get.Prepare(db_, "SELECT text, scope FROM log_text WHERE rowid = ?1"));
-  PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM log_text WHERE rowid = ?1"));
-  PARLEY_RETURN_IF_ERROR(
-      put.Prepare(db_, "INSERT INTO log_text(rowid, text, record, type, field, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-  std::string scope;
+  std::string scope, record;
   if (rec.has_value()) {
-    if (rec->type == kScopeType) {
-      scope = ToString(rec->id);
-    } else {
-      scope = rec->get(kScopeField);
-    }
+    record = ToString(rec->id);
+    scope = rec->type == kScopeType ? record : rec->get(kScopeField);
   }
   for (std::size_t slot = 0; slot < std::size(kIndexed); ++slot) {
     const IndexedField& f = kIndexed[slot];
+    if (!type.empty() && f.type != type) continue;  // a record's type never changes once created
     std::string text;
     if (rec.has_value() && rec->type == f.type) {
       if (const Field* field = rec->field(f.field); field != nullptr) {
@@ -176,19 +172,21 @@ Status ReplicaImpl::ReindexText(std::int64_t rid) {
       }
     }
     const std::int64_t rowid = rid * kSlots + static_cast<std::int64_t>(slot);
-    get.Reset();
-    get.Bind(1, rowid);
-    PARLEY_ASSIGN_OR_RETURN(bool held, get.Step());
-    if (held && get.Text(0) == text && get.Text(1) == scope) continue;
-    get.Reset();
+    bool held = false;
+    {
+      Scoped g(st.text_get);
+      st.text_get.Bind(1, rowid);
+      PARLEY_ASSIGN_OR_RETURN(held, st.text_get.Step());
+      if (held && st.text_get.Text(0) == text && st.text_get.Text(1) == scope) continue;  // unchanged
+    }
     if (held) {
-      del.Reset();
-      PARLEY_RETURN_IF_ERROR(del.Bind(1, rowid).Run());
+      Scoped g(st.text_del);
+      PARLEY_RETURN_IF_ERROR(st.text_del.Bind(1, rowid).Run());
     }
     if (text.empty()) continue;
-    put.Reset();
-    put.Bind(1, rowid).Bind(2, text).Bind(3, ToString(rec->id)).Bind(4, rec->type).Bind(5, f.field).Bind(6, scope);
-    PARLEY_RETURN_IF_ERROR(put.Run());
+    Scoped g(st.text_put);
+    st.text_put.Bind(1, rowid).Bind(2, text).Bind(3, record).Bind(4, rec->type);
+    PARLEY_RETURN_IF_ERROR(st.text_put.Bind(5, f.field).Bind(6, scope).Run());
   }
   return Status::Ok();
 }
