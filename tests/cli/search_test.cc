@@ -79,7 +79,7 @@ TEST(CliSearch, TextJsonFilterPagingAndRefusals) {
   ASSERT_EQ(piped.size(), 1u);
   EXPECT_EQ(piped[std::size_t{0}]["record"].AsString(), twice);
   // Query syntax is only ever words.
-  auto syntax = laptop.Json({"search", "boycott AND (buyer OR \"flinched"});
+  auto syntax = laptop.Json({"search", "boycott* (buyer) -the ^\"flinch"});
   ASSERT_EQ(syntax.size(), 1u);
 
   // Refused: exit 1 (usage / invalid), one line on standard error, nothing on standard output.
