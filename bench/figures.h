@@ -21,5 +21,8 @@ void RunPlainCommit(const Options& options);
 void RunUnlock(const Options& options);
 // wipe_ms: Store::Wipe of a store holding 100,000 changes.
 void RunWipe(const Options& options);
+// search_ms_p50, search_index_build_s, search_index_mb, search_notes_write_s: full-text
+// search over 100,000 notes (docs/benchmarks.md, "Search").
+void RunSearch(const Options& options);
 
 }  // namespace parley::bench

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   parley::bench::RunVfsOverhead(options);
   parley::bench::RunUnlock(options);
   parley::bench::RunWipe(options);
+  parley::bench::RunSearch(options);
   parley::bench::RunSyncFreshDevice(options);
   parley::bench::RunSyncFreshDeviceSmall(options);
   parley::bench::RunRelayPush(options);

@@ -44,7 +44,7 @@ Status Report(App& app, const Invocation& inv) {
     nlohmann::json out = {{"file", path}, {"format", inv.Get("format", "md")}, {"bytes", text.size()}};
     out["negotiations"] = nlohmann::json::array();
     for (const auto& r : reports) out["negotiations"].push_back(log::ToString(r.id));
-    app.Print(out.dump() + "\n");
+    app.PrintJson(out);
   } else {
     app.Print("Wrote the report of " + std::to_string(reports.size()) + " negotiation" +
               (reports.size() == 1 ? "" : "s") + " to " + path + " (" + std::to_string(text.size()) + " bytes)\n");

@@ -31,6 +31,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddRecoveryCommands(commands);
   parley::cli::AddBackupCommands(commands);
   parley::cli::AddReportCommands(commands);
+  parley::cli::AddSearchCommands(commands);
   return commands;
 }
 

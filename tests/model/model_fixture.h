@@ -56,6 +56,9 @@ class Device {
   bool ready() const { return model_ != nullptr; }
   Model& model() { return *model_; }
   log::Replica& replica() { return *replica_; }
+  store::Store& store() { return *store_; }
+  // A path inside this device's temporary directory (outside its data directory).
+  std::string Path(const std::string& name) { return dir_.Sub(name); }
 
   // Enrolls `other` (a device created without a vault) into this device's vault.
   void Enroll(Device& other) {

@@ -197,6 +197,7 @@ Status ReplicaImpl::Rematerialize() {
                               "DELETE FROM log_records; DELETE FROM log_ops; DELETE FROM log_live; "
                               "DELETE FROM log_superseded; UPDATE log_changes SET pending = 1 WHERE membership != 3;",
                               Domain::kLog));
+  PARLEY_RETURN_IF_ERROR(ClearTextIndex());
   record_rids_.clear();
   created_rids_.clear();
   last_ops_.clear();

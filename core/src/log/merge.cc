@@ -38,6 +38,7 @@ Status ReplicaImpl::Supersede(std::int64_t s, std::int64_t rid) {
 
 Status ReplicaImpl::WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field,
                             std::string_view value, std::uint64_t hlc, std::span<const std::int64_t> supersedes) {
+  MarkText(rid);  // its text index rows are rebuilt before the commit (text_index.cc)
   for (std::int64_t s : supersedes) PARLEY_RETURN_IF_ERROR(Supersede(s, rid));
   bool dead = false;
   if (superseded_rows_ > 0) {

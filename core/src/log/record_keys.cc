@@ -291,6 +291,8 @@ Status ReplicaImpl::FillMissingSlots(const pb::Change& change, const ChangeId& i
         PARLEY_RETURN_IF_ERROR(u.Prepare(db_, "UPDATE log_record_keys SET key = ?1 WHERE record = ?2 AND key IS NULL"));
         u.BindBlob(1, key->view()).BindBlob(2, crypto::ByteView(m.record.data(), m.record.size()));
         PARLEY_RETURN_IF_ERROR(u.Run());
+        PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(m.record, nullptr));
+        if (rid != 0) MarkText(rid);  // its values are readable now: indexed
         if (slots.find(slot) == std::string::npos) slots.append(slot);
         break;
       }
@@ -305,6 +307,10 @@ Status ReplicaImpl::DestroyRecord(const RecordId& record, const PurgeBy& by) {
   last_purge_ = PurgeOutcome{};
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(record, nullptr));
   if (rid != 0) {
+    // Its text index rows go before the commit, and the index is merged so that its words
+    // leave the pages (text_index.cc).
+    MarkText(rid);
+    text_purged_ = true;
     // The record's ops are chained from log_records.last_op (schema.h).
     PARLEY_ASSIGN_OR_RETURN(std::int64_t op, LastOp(rid));
     Stmt del_op;

@@ -100,6 +100,10 @@ Status ReplicaImpl::Init() {
        "INSERT OR IGNORE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, ?3, ?4)"},
       {&st.store_slots, "INSERT OR REPLACE INTO log_slots(cid, slots) VALUES (?1, ?2)"},
       {&st.slots_of, "SELECT slots FROM log_slots WHERE cid = ?1"},
+      {&st.text_record, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"},
+      {&st.text_get, "SELECT text, scope FROM log_text WHERE rowid = ?1"},
+      {&st.text_del, "DELETE FROM log_text WHERE rowid = ?1"},
+      {&st.text_put, "INSERT INTO log_text(rowid, text, record, type, field, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
   };
   for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());  // records the data version the caches start from
@@ -130,7 +134,8 @@ Status ReplicaImpl::Init() {
   }
   // A log written before roles could change kept its membership in another table: the
   // roles are derived again from the changes themselves.
-  return RecomputeMembership();
+  PARLEY_RETURN_IF_ERROR(RecomputeMembership());
+  return CheckTextIndex();
 }
 
 Status ReplicaImpl::ReloadAuthors() {
@@ -179,6 +184,7 @@ Status ReplicaImpl::InTransaction(const std::function<Status()>& body) {
   PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
   Status s = RevalidateCaches();  // exact now: no other connection can commit until this one ends
   if (s.ok()) s = body();
+  if (s.ok()) s = FlushTextIndex();
   if (s.ok()) s = tx.Commit();  // rolls back itself when the commit fails
   if (!s.ok()) {
     (void)tx.Rollback();
@@ -188,6 +194,8 @@ Status ReplicaImpl::InTransaction(const std::function<Status()>& body) {
 }
 
 Status ReplicaImpl::ReloadAfterRollback() {
+  text_dirty_.clear();
+  text_purged_ = false;
   record_rids_.clear();
   created_rids_.clear();
   last_ops_.clear();

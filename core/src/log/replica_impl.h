@@ -105,6 +105,8 @@ class ReplicaImpl final : public Replica {
   Result<std::vector<HistoryEntry>> History(const RecordId& id) override;
   Result<RecordId> ResolvePrefix(std::string_view prefix) override;
   Result<PurgeOutcome> Purge(const RecordId& id) override;  // record_keys.cc
+  Result<std::vector<TextHit>> SearchText(std::string_view query,
+                                          const TextSearchOptions& options) override;  // text_index.cc
   Result<bool> HappenedBefore(const ChangeStamp& a, const ChangeStamp& b) override;  // causal_order.cc
   Result<std::vector<std::size_t>> CausalOrder(std::span<const ChangeStamp> changes) override;
   Result<ApplyReport> Apply(std::span<const pb::Change> changes) override;
@@ -290,6 +292,18 @@ class ReplicaImpl final : public Replica {
   // yet; returns how many. Nothing when this device is not a member.
   Result<std::size_t> RewriteVoidEpochChanges();
 
+  // text_index.cc (docs/storage-schema.md, "Text index"). The index follows the record
+  // tables: every op written marks its record, and before each commit the marked records'
+  // rows are rebuilt from their surviving values (FlushTextIndex); a purge also merges the
+  // index so the purged words leave its pages.
+  void MarkText(std::int64_t rid) { text_dirty_.insert(rid); }
+  Status FlushTextIndex();
+  // Empties the index (Rematerialize: the records are rebuilt, and marked, afterwards).
+  Status ClearTextIndex();
+  // At open: rebuilds the whole index when it was built by another version of the rules
+  // (or never).
+  Status CheckTextIndex();
+
   // seen.cc. Appends to a new local change's body what this device holds that its previous
   // changes did not say (ChangeBody.seen).
   Status AddSeen(pb::ChangeBody* body);
@@ -336,6 +350,9 @@ class ReplicaImpl final : public Replica {
   std::unordered_map<RecordId, std::int64_t, RecordIdHash> created_rids_;  // the subset with a creation held
   std::unordered_set<RecordId, RecordIdHash> purged_;  // every record purged here (log_purged)
   PurgeOutcome last_purge_;  // what the last DestroyRecord did
+  std::unordered_set<std::int64_t> text_dirty_;  // records whose text index rows are stale
+  bool text_purged_ = false;  // a record was destroyed: merge the index before committing
+  Status ReindexText(std::int64_t rid);
   bool purged_since_checkpoint_ = false;
   // Record row id -> head of its history chain (log_records.last_op); cleared on rollback.
   std::unordered_map<std::int64_t, std::int64_t> last_ops_;
@@ -357,6 +374,7 @@ class ReplicaImpl final : public Replica {
     Stmt pending_changes, pending_change, mark_applied, mark_membership, mark_quarantined;
     Stmt data_version;
     Stmt record_key, insert_record_key, store_slots, slots_of;
+    Stmt text_record, text_get, text_del, text_put;  // text_index.cc
   } st;
 };
 

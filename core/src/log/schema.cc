@@ -87,6 +87,9 @@ CREATE TABLE IF NOT EXISTS log_purged(
   hlc INTEGER NOT NULL,
   change_id BLOB,
   slot_hash BLOB) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS log_text USING fts5(
+  text, record UNINDEXED, type UNINDEXED, field UNINDEXED, scope UNINDEXED,
+  tokenize = 'unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS log_set_aside(
   n INTEGER PRIMARY KEY,
   seq INTEGER NOT NULL,

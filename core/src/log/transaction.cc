@@ -357,6 +357,7 @@ Result<ChangeId> LocalTransaction::Commit() {
   if (s.ok()) s = r_.RecordSeen(r_.self_id(), seq_, body_);
   if (s.ok() && membership_) s = r_.RecomputeMembership();
   if (s.ok()) s = r_.SaveClock();
+  if (s.ok()) s = r_.FlushTextIndex();
   if (s.ok()) s = tx_.Commit();  // rolls back itself when the commit fails
   done_ = true;
   r_.set_tx_open(false);

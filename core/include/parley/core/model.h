@@ -236,6 +236,22 @@ struct StatusChange {
   bool live = false;
 };
 
+// ---- Search (Model::Search; docs/model.md, "Search") ----
+struct SearchOptions {
+  std::optional<RecordId> negotiation;  // only this negotiation and its records; all when empty
+  std::size_t limit = 20;               // 1 to log::kMaxTextHits
+  std::size_t offset = 0;               // hits skipped first (paging), at most log::kMaxTextOffset
+};
+// One field of one live record that holds every word searched.
+struct SearchHit {
+  RecordId record{};
+  std::string type;                     // kNote, kCommitment, ...
+  std::string field;                    // "text", "buyer", "name", ...
+  std::optional<RecordId> negotiation;  // its negotiation (its own id for a negotiation)
+  std::string snippet;                  // the text around the words found, each marked [so]; "…" where cut
+  double score = 0;                     // bm25 relevance: lower is better; hits come best first
+};
+
 class Model {
  public:
   Model(log::Replica& replica, Clock& clock) : replica_(replica), clock_(clock) {}
@@ -279,6 +295,15 @@ class Model {
   Result<std::vector<log::HistoryEntry>> History(const RecordId& id) { return replica_.History(id); }
   Result<std::vector<StatusChange>> StatusHistory(const RecordId& commitment);
   Result<std::vector<log::Conflict>> Conflicts() { return replica_.Conflicts(); }
+  // Full-text search over every free-text field of the live records (docs/model.md,
+  // "Search"). `query` is words, never a query language: letters and digits, case and
+  // diacritics ignored; every word must appear in the field, the last one as a prefix.
+  // Deleted and purged records and overwritten values are not found; both versions of a
+  // conflicted field are. Code::kInvalidArgument (Domain::kModel) for a query with no word,
+  // more than log::kMaxSearchWords words or log::kMaxSearchBytes bytes, not UTF-8, or a
+  // limit or offset out of range; Code::kNotFound for an unknown negotiation. The hits are
+  // the caller's; nothing is written.
+  Result<std::vector<SearchHit>> Search(std::string_view query, const SearchOptions& options = {});
 
  private:
   Result<log::Record> Load(const RecordId& id);

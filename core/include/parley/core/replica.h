@@ -156,6 +156,33 @@ struct VersionVector {
   std::vector<std::pair<std::string, std::uint64_t>> entries;  // hex author -> seq
 };
 
+// --- Full-text search (docs/storage-schema.md, "Text index") ---
+// What Replica::SearchText looks for beyond the words.
+struct TextSearchOptions {
+  // Only records of this scope: a negotiation's id (the record itself and every record whose
+  // `negotiation` field names it). Empty: every record.
+  std::optional<RecordId> scope;
+  std::size_t limit = 20;   // 1 to kMaxTextHits
+  std::size_t offset = 0;   // hits skipped first, at most kMaxTextOffset
+  // Put around each matched word in TextHit::snippet.
+  std::string mark_open = "[";
+  std::string mark_close = "]";
+};
+inline constexpr std::size_t kMaxTextHits = 1000;
+inline constexpr std::size_t kMaxTextOffset = 1'000'000;
+inline constexpr std::size_t kMaxSearchBytes = 1024;
+inline constexpr std::size_t kMaxSearchWords = 32;
+
+// One field of one record that matches every word searched.
+struct TextHit {
+  RecordId record{};
+  std::string type;                // the record's type
+  std::string field;               // the matching field
+  std::optional<RecordId> scope;   // its negotiation (the record's own id for a negotiation)
+  std::string snippet;             // the text around the matches, marked; "…" where cut
+  double score = 0;                // bm25: lower is better; hits come best first
+};
+
 class Replica;
 
 // An invite made by Replica::InviteDevice.
@@ -292,6 +319,17 @@ class Replica {
   // too).
   // Code::kNotFound / Code::kInvalidArgument ("ambiguous") otherwise.
   virtual Result<RecordId> ResolvePrefix(std::string_view prefix) = 0;
+
+  // Full-text search over the free-text fields of live records (docs/storage-schema.md,
+  // "Text index"): deleted and purged records, and values no longer surviving, are not
+  // found; every surviving version of a conflicted field is. `query` is words, never
+  // FTS5 syntax: it is split into words as the index splits text (letters and digits,
+  // case and diacritics folded), each word must appear, the last one as a prefix. Hits
+  // are ranked by bm25, best first. Code::kInvalidArgument when the query is not UTF-8,
+  // longer than kMaxSearchBytes, has no word or more than kMaxSearchWords, or when the
+  // limit or offset is out of range. Changes of an open transaction are not seen until it
+  // commits.
+  virtual Result<std::vector<TextHit>> SearchText(std::string_view query, const TextSearchOptions& options) = 0;
 
   // --- Causality (docs/change-format.md, "History order") ---
   // Whether change `a` happened before change `b`: the same author wrote `a` first, or
