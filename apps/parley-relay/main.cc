@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "parley/platform/edit_distance.h"
 #include "parley/platform/posix_env.h"
 #include "parley/platform/process_hardening.h"
 #include "parley/relay/relay_server.h"
@@ -58,27 +59,12 @@ int Fail(const std::string& msg) {
   return 1;
 }
 
-// Levenshtein distance, for "did you mean".
-std::size_t Distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& known) {
   std::size_t best = std::max<std::size_t>(1, word.size() / 3) + 1;
   std::string closest;
   for (const auto& k : known) {
-    if (const std::size_t d = Distance(word, k); d < best) {
+    if (const std::size_t d = EditDistance(word, k); d < best) {
       best = d;
       closest = k;
     }

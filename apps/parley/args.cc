@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "parley/platform/edit_distance.h"
 #include "text_input.h"
 
 namespace parley::cli {
@@ -99,21 +100,6 @@ struct Node {
   }
 };
 
-// Levenshtein distance.
-std::size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 constexpr int kMaxArgs = 1 << 16;
 
@@ -341,7 +327,7 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& kn
   std::size_t best = std::max<std::size_t>(1, word.size() / 3) + 1;
   std::vector<std::string> closest;
   for (const auto& k : known) {
-    std::size_t d = Distance(word, k);
+    std::size_t d = EditDistance(word, k);
     // A word that starts the known one ("neg" for "negotiation") is as good as a typo.
     if (word.size() >= 3 && k.rfind(word, 0) == 0) d = std::min<std::size_t>(d, 1);
     if (d < best) {

@@ -137,7 +137,7 @@ TEST_F(CliArgs, GlobalOptionsAnywhereAndTheOptionForms) {
 TEST_F(CliArgs, JsonDocumentsCarryTheSchemaAndListsAreArrays) {
   Init();
   const std::string n = dev_.Id({"negotiation", "add", "--buyer", "B"});
-  const std::string c = dev_.Id({"commitment", "add", n, "--kind", "wages", "--text", "Raise"});
+  const std::string c = dev_.Id({"commitment", "add", n, "--kind", "worker_gains", "--text", "Raise"});
   ASSERT_EQ(dev_({"bottomline", "require", n, "worker_gains", "--covered-by", c}).exit_code, 0);
   ASSERT_EQ(dev_({"bottomline", "require", n, "independent_monitoring"}).exit_code, 0);
   for (const auto& args : std::vector<std::vector<std::string>>{{"negotiation", "list"},

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "parley/core/model.h"
+#include "parley/platform/edit_distance.h"
 
 namespace parley::model {
 namespace {
@@ -119,20 +120,6 @@ constexpr Alias kAliases[] = {
     {"outcomes_with_meaningful_gains_for_workers", "worker_gains"},
 };
 
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // The kind `text` names among `kinds` (by name or alias), or an error listing them and
 // suggesting the nearest for a likely typo.
