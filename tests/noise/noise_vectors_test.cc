@@ -1,4 +1,4 @@
-// The Noise layer against the published cacophony vectors (../shared/vectors/noise/), byte
+// The Noise layer against the published cacophony vectors (tests/vectors/noise/), byte
 // for byte: every handshake message, the handshake hash, and the transport messages after it.
 #include <gtest/gtest.h>
 
