@@ -5,7 +5,7 @@ target_link_libraries(${target} PRIVATE util)
 add_dependencies(${target} parley)
 # The offline walk-through of the README, run against the freshly built binary.
 add_test(NAME parley_walkthrough
-         COMMAND ${CMAKE_SOURCE_DIR}/scripts/walkthrough.sh $<TARGET_FILE:parley>)
+         COMMAND ${PROJECT_SOURCE_DIR}/scripts/walkthrough.sh $<TARGET_FILE:parley>)
 set_tests_properties(parley_walkthrough PROPERTIES LABELS cli TIMEOUT 300)
 # Enrollment through a real parley-relay process (support/relay_process.h).
 add_dependencies(${target} parley-relay)
@@ -16,6 +16,6 @@ parley_warnings(parley_note_writer)
 add_dependencies(${target} parley_note_writer)
 target_compile_definitions(${target} PRIVATE PARLEY_NOTE_WRITER="$<TARGET_FILE:parley_note_writer>")
 # device_qr_test reads the QR code `parley` draws back with ZXing-C++ (tests/qr/qr_reader.h).
-target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/qr)
+target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/qr)
 target_link_libraries(${target} PRIVATE ZXing::ZXing)
 target_compile_definitions(${target} PRIVATE ZX_USE_UTF8)

@@ -6,5 +6,5 @@ target_sources(${target} PRIVATE
 target_link_libraries(${target} PRIVATE parley::relay parley::sync Threads::Threads)
 # The cross-check with the change codec reads core's internal header; the push check is
 # tested directly (the relay's internal header).
-target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/src ${CMAKE_SOURCE_DIR}/sync/relay/src)
+target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/core/src ${PROJECT_SOURCE_DIR}/sync/relay/src)
 add_dependencies(${target} parley-relay)

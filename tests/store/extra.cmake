@@ -1,7 +1,7 @@
 # Store tests: shared fixtures, and the child program the crash test kills. The checkpointer
 # is tested directly (an internal piece of the store).
 target_sources(${target} PRIVATE ${dir}/store_test_util.cc)
-target_include_directories(${target} PRIVATE ${dir} ${CMAKE_SOURCE_DIR}/core/src)
+target_include_directories(${target} PRIVATE ${dir} ${PROJECT_SOURCE_DIR}/core/src)
 add_executable(parley_store_crash_child ${dir}/crash_child.cc)
 target_link_libraries(parley_store_crash_child PRIVATE parley::core parley::platform_posix)
 parley_warnings(parley_store_crash_child)
