@@ -35,11 +35,20 @@ Status Exec(sqlite3* db, std::string_view sql, Domain domain) {
   return SqliteStatus(rc, db, "exec", domain);
 }
 
-Result<ImmediateTransaction> ImmediateTransaction::Begin(sqlite3* db, Domain domain) {
+namespace {
+
+// Begins a transaction with `begin`; kBusy when one is already open (they do not nest).
+Status BeginOn(sqlite3* db, std::string_view begin, Domain domain) {
   if (sqlite3_get_autocommit(db) == 0) {
     return Error(domain, Code::kBusy, "a transaction is already open on this connection");
   }
-  PARLEY_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", domain));
+  return Exec(db, begin, domain);
+}
+
+}  // namespace
+
+Result<ImmediateTransaction> ImmediateTransaction::Begin(sqlite3* db, Domain domain) {
+  PARLEY_RETURN_IF_ERROR(BeginOn(db, "BEGIN IMMEDIATE", domain));
   return ImmediateTransaction(db, domain);
 }
 
@@ -80,10 +89,7 @@ Status ImmediateTransaction::Rollback() {
 }
 
 Result<ReadTransaction> ReadTransaction::Begin(sqlite3* db, Domain domain) {
-  if (sqlite3_get_autocommit(db) == 0) {
-    return Error(domain, Code::kBusy, "a transaction is already open on this connection");
-  }
-  PARLEY_RETURN_IF_ERROR(Exec(db, "BEGIN DEFERRED", domain));
+  PARLEY_RETURN_IF_ERROR(BeginOn(db, "BEGIN DEFERRED", domain));
   return ReadTransaction(db, domain);
 }
 

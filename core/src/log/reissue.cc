@@ -73,45 +73,58 @@ Result<std::size_t> ReplicaImpl::SetAsideOwnFrom(std::uint64_t from) {
   return static_cast<std::size_t>(moved);
 }
 
+namespace {
+
+// The header, body and signature of a change, from three consecutive result columns.
+pb::Change ChangeFromColumns(Stmt& q, int first) {
+  pb::Change c;
+  c.set_header(std::string(AsText(q.Blob(first))));
+  c.set_body(std::string(AsText(q.Blob(first + 1))));
+  c.set_signature(std::string(AsText(q.Blob(first + 2))));
+  return c;
+}
+
+}  // namespace
+
+Result<std::size_t> ReplicaImpl::WriteAgain(std::vector<HeldChange>& held, MissingKey missing) {
+  std::map<std::uint64_t, std::uint64_t> renumbered;  // old seq -> new seq
+  std::size_t written = 0;
+  for (HeldChange& h : held) {
+    pb::ChangeHeader header;
+    if (!header.ParseFromString(h.change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
+    const store::VaultKey* key = EpochKey(header.epoch());
+    if (key == nullptr) {
+      if (missing == MissingKey::kStop) break;  // kept until its key is here
+      continue;                                 // not readable here: nothing to write again
+    }
+    PARLEY_ASSIGN_OR_RETURN(pb::ChangeBody body, OpenBody(h.change, header, key->key.view()));
+    PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
+    renumbered[h.seq] = tx->seq();
+    PARLEY_RETURN_IF_ERROR(tx->Reissue(body, renumbered));
+    PARLEY_RETURN_IF_ERROR(h.written());
+    PARLEY_RETURN_IF_ERROR(tx->Commit().status());
+    ++written;
+  }
+  return written;
+}
+
 Result<std::size_t> ReplicaImpl::ReissueSetAside() {
-  struct Row {
-    std::int64_t n;
-    std::uint64_t seq;
-    pb::Change change;
-  };
-  std::vector<Row> rows;
+  std::vector<HeldChange> held;
   {
     Stmt q;
     PARLEY_RETURN_IF_ERROR(q.Prepare(db_, "SELECT n, seq, header, body, signature FROM log_set_aside ORDER BY seq, n"));
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      Row r{q.Int(0), static_cast<std::uint64_t>(q.Int(1)), {}};
-      r.change.set_header(std::string(AsText(q.Blob(2))));
-      r.change.set_body(std::string(AsText(q.Blob(3))));
-      r.change.set_signature(std::string(AsText(q.Blob(4))));
-      rows.push_back(std::move(r));
+      const std::int64_t n = q.Int(0);
+      held.push_back({static_cast<std::uint64_t>(q.Int(1)), ChangeFromColumns(q, 2), [this, n]() -> Status {
+                        Stmt del;
+                        PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM log_set_aside WHERE n = ?1"));
+                        return del.Bind(1, n).Run();
+                      }});
     }
   }
-  std::map<std::uint64_t, std::uint64_t> renumbered;  // old seq -> new seq
-  std::size_t written = 0;
-  for (Row& r : rows) {
-    pb::ChangeHeader header;
-    if (!header.ParseFromString(r.change.header())) return Error(Domain::kLog, Code::kCorrupt, "a set-aside change");
-    const store::VaultKey* key = EpochKey(header.epoch());
-    if (key == nullptr) break;  // kept until its key is here
-    PARLEY_ASSIGN_OR_RETURN(pb::ChangeBody body, OpenBody(r.change, header, key->key.view()));
-    PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
-    renumbered[r.seq] = tx->seq();
-    PARLEY_RETURN_IF_ERROR(tx->Reissue(body, renumbered));
-    {
-      Stmt del;
-      PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM log_set_aside WHERE n = ?1"));
-      PARLEY_RETURN_IF_ERROR(del.Bind(1, r.n).Run());
-    }
-    PARLEY_RETURN_IF_ERROR(tx->Commit().status());
-    ++written;
-  }
+  PARLEY_ASSIGN_OR_RETURN(std::size_t written, WriteAgain(held, MissingKey::kStop));
   if (written > 0) {
     Stmt count;
     PARLEY_RETURN_IF_ERROR(count.Prepare(db_,
@@ -124,12 +137,7 @@ Result<std::size_t> ReplicaImpl::ReissueSetAside() {
 
 Result<std::size_t> ReplicaImpl::RewriteVoidEpochChanges() {
   if (membership_.void_epochs.empty() || Revoked() || author(self_id_).role == kRoleNone) return std::size_t{0};
-  struct Row {
-    std::uint64_t seq;
-    std::string done;  // log_meta key marking it written again
-    pb::Change change;
-  };
-  std::vector<Row> rows;
+  std::vector<HeldChange> held;
   {
     Stmt q;
     PARLEY_RETURN_IF_ERROR(q.Prepare(db_,
@@ -142,29 +150,12 @@ Result<std::size_t> ReplicaImpl::RewriteVoidEpochChanges() {
       PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
       if (membership_.void_epochs.count(static_cast<std::uint32_t>(q.Int(5))) == 0) continue;
-      Row r{static_cast<std::uint64_t>(q.Int(0)), std::string(q.Text(1)), {}};
-      r.change.set_header(std::string(AsText(q.Blob(2))));
-      r.change.set_body(std::string(AsText(q.Blob(3))));
-      r.change.set_signature(std::string(AsText(q.Blob(4))));
-      rows.push_back(std::move(r));
+      std::string done(q.Text(1));  // the log_meta key marking it written again
+      held.push_back({static_cast<std::uint64_t>(q.Int(0)), ChangeFromColumns(q, 2),
+                      [this, done = std::move(done)] { return SetMeta(done, "1"); }});
     }
   }
-  std::map<std::uint64_t, std::uint64_t> renumbered;  // old seq -> new seq
-  std::size_t written = 0;
-  for (Row& r : rows) {
-    pb::ChangeHeader header;
-    if (!header.ParseFromString(r.change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
-    const store::VaultKey* key = EpochKey(header.epoch());
-    if (key == nullptr) continue;  // not readable here: nothing to write again
-    PARLEY_ASSIGN_OR_RETURN(pb::ChangeBody body, OpenBody(r.change, header, key->key.view()));
-    PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
-    renumbered[r.seq] = tx->seq();
-    PARLEY_RETURN_IF_ERROR(tx->Reissue(body, renumbered));
-    PARLEY_RETURN_IF_ERROR(SetMeta(r.done, "1"));
-    PARLEY_RETURN_IF_ERROR(tx->Commit().status());
-    ++written;
-  }
-  return written;
+  return WriteAgain(held, MissingKey::kSkip);
 }
 
 Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::uint64_t, std::uint64_t>& renumbered) {

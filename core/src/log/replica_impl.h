@@ -291,6 +291,17 @@ class ReplicaImpl final : public Replica {
   // own changes under a void epoch (Membership::void_epochs) that it has not written again
   // yet; returns how many. Nothing when this device is not a member.
   Result<std::size_t> RewriteVoidEpochChanges();
+  // One change of this device's to write again; `written` runs inside the transaction that
+  // writes it (marks it done).
+  struct HeldChange {
+    std::uint64_t seq = 0;
+    pb::Change change;
+    std::function<Status()> written;
+  };
+  enum class MissingKey { kStop, kSkip };  // a change whose epoch key is not held
+  // Writes each of `held` (in order, one transaction each) again as a new change, with
+  // references between them renumbered; returns how many were written.
+  Result<std::size_t> WriteAgain(std::vector<HeldChange>& held, MissingKey missing);
 
   // text_index.cc (docs/storage-schema.md, "Text index"). The index follows the record
   // tables: every op written marks its record, and before each commit the marked records'
