@@ -1,5 +1,6 @@
 #include "store/key_file.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "parley/keys.pb.h"
@@ -78,8 +79,8 @@ crypto::Bytes Body(const KeyFileData& d, const char (&magic)[8]) {
   if (d.header.format != kKeyFileFormatV1) pbf.set_wipe_after(d.wipe_after);
   std::string body = pbf.SerializeAsString();
   crypto::Bytes out(kMagicSize + body.size());
-  std::memcpy(out.data(), magic, kMagicSize);
-  std::memcpy(out.data() + kMagicSize, body.data(), body.size());
+  const auto at = std::copy(magic, magic + kMagicSize, out.begin());
+  std::copy(body.begin(), body.end(), at);
   return out;
 }
 
