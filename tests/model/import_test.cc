@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -255,6 +256,28 @@ TEST_F(ImportInto, AnInvalidRowAnywhereWritesNothing) {
   auto summary = Import(model(), with_session, ImportFormat::kCsv);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(Of(kNote).size(), 2000u);
+}
+
+TEST_F(ImportInto, AFailureWhileWritingKeepsTheChangesCommittedAndSaysHowMany) {
+  // After the second change the replica is made busy (a transaction left open), so the
+  // third change cannot begin.
+  std::unique_ptr<log::Transaction> blocker;
+  ImportOptions options;
+  options.progress = [&](std::size_t done, std::size_t) {
+    if (done == 1000) {
+      auto txn = device_.replica().Begin();
+      ASSERT_TRUE(txn.ok()) << txn.status().ToString();
+      blocker = std::move(txn).value();
+    }
+  };
+  auto summary = Import(model(), Notes(2000), ImportFormat::kCsv, options);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(summary.status().code(), Code::kBusy) << summary.status().ToString();
+  EXPECT_EQ(summary.status().message().rfind("after 1000 of 2000 records (lines 1002-1501 not written): ", 0), 0u)
+      << summary.status().message();
+  blocker.reset();
+  EXPECT_EQ(NewChanges(), 2u);
+  EXPECT_EQ(Of(kNote).size(), 1000u);
 }
 
 TEST_F(ImportInto, ValuesAreCheckedAsTheModelChecksThem) {

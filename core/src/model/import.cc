@@ -237,13 +237,18 @@ Result<std::vector<ImportRow>> ParseJsonLines(std::string_view data, ImportProbl
     nlohmann::json object;
     try {
       object = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      // The library's message names the place and the reason ("syntax error while parsing
-      // object - invalid literal; last read: ..."); the text read is not repeated.
+    } catch (const nlohmann::json::parse_error& e) {
+      // The library's message: "[json.exception.parse_error.101] parse error at line 1,
+      // column 16: syntax error while parsing ... ; last read: '...'". The reason is kept;
+      // the text read is not repeated.
       std::string reason = e.what();
       if (auto cut = reason.find("; last read"); cut != std::string::npos) reason.resize(cut);
-      if (auto cut = reason.find("] "); cut != std::string::npos) reason.erase(0, cut + 2);
-      return InvalidAt("not a JSON object: " + reason, line, "", problem);
+      if (auto column = reason.find(", column "); column != std::string::npos) {
+        if (auto colon = reason.find(": ", column); colon != std::string::npos) reason.erase(0, colon + 2);
+      }
+      return InvalidAt("invalid JSON at character " + std::to_string(e.byte) + ": " + reason, line, "", problem);
+    } catch (const nlohmann::json::exception&) {
+      return InvalidAt("invalid JSON", line, "", problem);
     }
     if (!object.is_object()) return InvalidAt("not a JSON object", line, "", problem);
     ImportRow row;
