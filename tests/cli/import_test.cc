@@ -120,6 +120,51 @@ TEST_F(CliImport, ABadRowNamesItsLineAndColumnAndWritesNothing) {
   EXPECT_EQ(NoteCount(), 0u);
 }
 
+// The fenced block after `fence` in the "Import" section of docs/cli.md, unindented.
+std::string DocsExample(const std::string& fence) {
+  const std::string doc = ReadBytes(std::string(PARLEY_DOCS_DIR) + "/cli.md");
+  const std::size_t section = doc.find("### Import");
+  const std::size_t begin = doc.find("  " + fence + "\n", section);
+  if (section == std::string::npos || begin == std::string::npos) {
+    ADD_FAILURE() << "no " << fence << " example in docs/cli.md";
+    return "";
+  }
+  const std::size_t end = doc.find("  ```\n", begin + fence.size() + 3);
+  std::string out;
+  for (std::size_t at = doc.find('\n', begin) + 1; at < end;) {
+    const std::size_t eol = doc.find('\n', at);
+    out += doc.substr(at + 2, eol - at - 2) + "\n";  // two spaces of list indentation
+    at = eol + 1;
+  }
+  return out;
+}
+
+// Replaces every "2564e1c2" (the negotiation of the examples) by `prefix`.
+std::string WithNegotiation(std::string text, const std::string& prefix) {
+  for (std::size_t at = text.find("2564e1c2"); at != std::string::npos; at = text.find("2564e1c2", at)) {
+    text.replace(at, 8, prefix);
+  }
+  return text;
+}
+
+TEST_F(CliImport, TheExamplesOfTheDocumentationImport) {
+  dev_.Id({"party", "add", n_, "--role", "buyer", "--name", "Fresh Harvest Foods"});
+  const std::string csv = WithNegotiation(DocsExample("```csv"), n_.substr(0, 8));
+  Outcome run = dev_({"import", Write("meetings.csv", csv)});
+  ASSERT_EQ(run.exit_code, 0) << run.err << csv;
+  EXPECT_EQ(run.out, "Imported 5 records in 1 change: 1 campaign_action, 1 commitment, 1 need, 1 note, 1 session.\n");
+  const std::string jsonl = WithNegotiation(DocsExample("```json"), n_.substr(0, 8));
+  run = dev_({"import", Write("meetings.jsonl", jsonl)});
+  ASSERT_EQ(run.exit_code, 0) << run.err << jsonl;
+  auto shown = dev_.Json({"negotiation", "show", n_});
+  ASSERT_EQ(shown["needs"].size(), 1u);
+  EXPECT_EQ(shown["needs"][std::size_t{0}]["fields"]["text"].AsString(), "Announced audits\n(a week ahead)");
+  ASSERT_EQ(shown["notes"].size(), 2u);
+  EXPECT_EQ(shown["notes"][std::size_t{0}]["fields"]["text"].AsString(),
+            "Buyer asked for a phase-in, \"two seasons at most\"");
+  EXPECT_EQ(shown["sessions"].size(), 2u);
+}
+
 // Runs `parley ARGS` with standard error on a new pseudo-terminal and standard output on a
 // pipe; returns what each showed and the exit code.
 struct SplitRun {

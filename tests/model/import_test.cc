@@ -106,7 +106,7 @@ TEST(ImportCsv, MalformedRowsNameTheirLine) {
   EXPECT_NE(ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd\n", 3, "").find("2 fields"), std::string::npos);
   ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd,a,b\n", 3, "");
   EXPECT_NE(ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd,\"never closed\n\nmore\n", 3, "")
-                .find("never closed"),
+                .find("field 3 opens a quote here that is never closed"),
             std::string::npos);
   ParseError("type,negotiation,text\nnote,abcd,\"closed\" then more\n", 2, "");
   ParseError("type,negotiation,text\nnote,abcd,5\" pipe\n", 2, "");

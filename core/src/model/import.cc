@@ -127,7 +127,9 @@ Result<std::vector<CsvRow>> SplitCsv(std::string_view data, ImportProblem* probl
         ++i;
         while (true) {
           if (i >= data.size()) {
-            return InvalidAt("a quoted field opened here is never closed", opened, "", problem);
+            return InvalidAt("field " + std::to_string(row.fields.size() + 1) +
+                                 " opens a quote here that is never closed",
+                             opened, "", problem);
           }
           const char c = data[i];
           if (c == '"') {
@@ -144,13 +146,16 @@ Result<std::vector<CsvRow>> SplitCsv(std::string_view data, ImportProblem* probl
           ++i;
         }
         if (i < data.size() && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
-          return InvalidAt("a closing quote must end its field (write a quote inside a quoted field as \"\")", line,
-                           "", problem);
+          return InvalidAt("field " + std::to_string(row.fields.size() + 1) +
+                               ": a closing quote must end its field (write a quote inside a quoted field as \"\")",
+                           line, "", problem);
         }
       } else {
         while (i < data.size() && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
           if (data[i] == '"') {
-            return InvalidAt("a quote inside an unquoted field (quote the whole field and double the quote: \"5\"\" pipe\")",
+            return InvalidAt("field " + std::to_string(row.fields.size() + 1) +
+                                 ": a quote inside an unquoted field (quote the whole field and double the quote: "
+                                 "\"5\"\" pipe\")",
                              line, "", problem);
           }
           field += data[i++];
