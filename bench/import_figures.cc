@@ -28,8 +28,8 @@ void RunImport(const Options& options) {
   model::ImportOptions import_options;  // the default batch, as `parley import` uses it
   auto summary = Take(model::Import(model, csv, model::ImportFormat::kCsv, import_options), "import");
   const double s = clock.ElapsedS();
-  Note("imported " + std::to_string(summary.imported) + " notes (" + std::to_string(csv.size() >> 10) + " KiB of CSV) in " +
-       std::to_string(summary.changes) + " changes, " + std::to_string(s) + " s");
+  Note("imported " + std::to_string(summary.imported) + " notes (" + std::to_string(csv.size() >> 10) +
+       " KiB of CSV) in " + std::to_string(summary.changes) + " changes, " + std::to_string(s) + " s");
   Report("import_notes_per_s", static_cast<double>(summary.imported) / s, "notes/s");
 }
 

@@ -136,7 +136,8 @@ Status Import(App& app, const Invocation& inv) {
 
 void AddImportCommands(std::vector<Command>& commands) {
   commands.push_back({{"import"}, "FILE [--format csv|jsonl] [--batch N] [--dry-run]",
-                      "add many records from a CSV or JSON-lines file (FILE - reads standard input), a batch per change",
+                      "add many records from a CSV or JSON-lines file (FILE - reads standard input), "
+                      "a batch per change",
                       {{"format", true}, {"batch", true}, {"dry-run", false}}, 1, 1, &Import});
 }
 

@@ -34,7 +34,9 @@ class CliImport : public ::testing::Test {
   // A CSV of `n` notes ("note 1" ... "note n") of the negotiation, by an id prefix.
   std::string Notes(std::size_t n) {
     std::string csv = "type,negotiation,text\n";
-    for (std::size_t i = 1; i <= n; ++i) csv += "note," + n_.substr(0, 8) + ",\"note " + std::to_string(i) + ", imported\"\n";
+    for (std::size_t i = 1; i <= n; ++i) {
+      csv += "note," + n_.substr(0, 8) + ",\"note " + std::to_string(i) + ", imported\"\n";
+    }
     return csv;
   }
   std::size_t NoteCount() { return dev_.Json({"negotiation", "show", n_})["notes"].size(); }
@@ -93,7 +95,8 @@ TEST_F(CliImport, StandardInputJsonLinesAndDryRun) {
 
 TEST_F(CliImport, ABadRowNamesItsLineAndColumnAndWritesNothing) {
   // A header of four columns over rows of three fields.
-  const std::string file = Write("short.csv", "type,negotiation,text,date\n" + Notes(3).substr(Notes(3).find('\n') + 1));
+  const std::string rows = Notes(3);
+  const std::string file = Write("short.csv", "type,negotiation,text,date\n" + rows.substr(rows.find('\n') + 1));
   // Line 1,502: a session on a day that does not exist.
   std::string fixed = "type,negotiation,text,date\n";
   for (std::size_t i = 1; i <= 1500; ++i) fixed += "note," + n_ + ",note " + std::to_string(i) + ",\n";

@@ -403,7 +403,9 @@ TEST_F(ImportInto, BatchSizeOutOfRangeAndEmptyFiles) {
 TEST_F(ImportInto, AChangeClosesBeforeItsValuesGrowTooLarge) {
   const std::string big(kMaxImportChangeBytes / 3 + 1, 'x');  // three do not fit one change
   std::string jsonl;
-  for (int i = 0; i < 3; ++i) jsonl += "{\"type\":\"note\",\"negotiation\":\"" + neg_ + "\",\"text\":\"" + big + "\"}\n";
+  for (int i = 0; i < 3; ++i) {
+    jsonl += "{\"type\":\"note\",\"negotiation\":\"" + neg_ + "\",\"text\":\"" + big + "\"}\n";
+  }
   auto summary = Import(model(), jsonl, ImportFormat::kJsonLines);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->changes, 2u);

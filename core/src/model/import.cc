@@ -313,7 +313,9 @@ class Planner {
   Result<NewRecord> Plan(const ImportRow& row) {
     const std::size_t line = row.line;
     const std::string type(ValueOf(row, "type"));
-    if (type.empty()) return InvalidAt("a type is required (" + ColumnList(ImportTypes()) + ")", line, "type", problem_);
+    if (type.empty()) {
+      return InvalidAt("a type is required (" + ColumnList(ImportTypes()) + ")", line, "type", problem_);
+    }
     const auto& types = ImportTypes();
     if (std::find(types.begin(), types.end(), type) == types.end()) {
       return InvalidAt("unknown type '" + type + "' (types: " + ColumnList(types) + ")", line, "type", problem_);
