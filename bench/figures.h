@@ -24,5 +24,8 @@ void RunWipe(const Options& options);
 // search_ms_p50, search_index_build_s, search_index_mb, search_notes_write_s: full-text
 // search over 100,000 notes (docs/benchmarks.md, "Search").
 void RunSearch(const Options& options);
+// import_notes_per_s: 10,000 notes imported from CSV, 500 per change (docs/benchmarks.md,
+// "Import").
+void RunImport(const Options& options);
 
 }  // namespace parley::bench

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   parley::bench::RunUnlock(options);
   parley::bench::RunWipe(options);
   parley::bench::RunSearch(options);
+  parley::bench::RunImport(options);
   parley::bench::RunSyncFreshDevice(options);
   parley::bench::RunSyncFreshDeviceSmall(options);
   parley::bench::RunRelayPush(options);

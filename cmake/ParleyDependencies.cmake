@@ -22,7 +22,8 @@ if(NOT TARGET Zxcvbn::zxcvbn)
                                                   INTERFACE_INCLUDE_DIRECTORIES "${ZXCVBN_INCLUDE_DIR}")
 endif()
 # The command-line programs: CLI11 (libcli11-dev, header-only) parses their arguments,
-# nlohmann-json (nlohmann-json3-dev, header-only) writes their JSON, libqrencode
+# nlohmann-json (nlohmann-json3-dev, header-only) writes their JSON (and core reads JSON lines
+# with it, model/import.cc), libqrencode
 # (libqrencode-dev) encodes the QR codes `parley` shows.
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)

@@ -125,6 +125,7 @@ void AddRecoveryCommands(std::vector<Command>& commands);
 void AddBackupCommands(std::vector<Command>& commands);
 void AddReportCommands(std::vector<Command>& commands);  // cmd_report.cc
 void AddSearchCommands(std::vector<Command>& commands);
+void AddImportCommands(std::vector<Command>& commands);  // cmd_import.cc
 
 // Shows a recovery key once (docs/recovery.md): the text, what to do with it, and a QR code
 // when stdout is a wide enough terminal (`force_qr`: always; `no_qr`: never).

@@ -32,6 +32,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddBackupCommands(commands);
   parley::cli::AddReportCommands(commands);
   parley::cli::AddSearchCommands(commands);
+  parley::cli::AddImportCommands(commands);
   return commands;
 }
 

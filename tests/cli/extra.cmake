@@ -19,3 +19,5 @@ target_compile_definitions(${target} PRIVATE PARLEY_NOTE_WRITER="$<TARGET_FILE:p
 target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/qr)
 target_link_libraries(${target} PRIVATE ZXing::ZXing)
 target_compile_definitions(${target} PRIVATE ZX_USE_UTF8)
+# import_test.cc imports the example files of docs/cli.md ("Import").
+target_compile_definitions(${target} PRIVATE PARLEY_DOCS_DIR="${CMAKE_SOURCE_DIR}/docs")

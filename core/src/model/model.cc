@@ -99,6 +99,24 @@ Result<RecordId> Model::CreateRecord(std::string_view type, const Fields& fields
   return id;
 }
 
+Result<std::vector<RecordId>> Model::CreateRecords(std::span<const NewRecord> records) {
+  if (records.empty()) return Invalid("no records to create");
+  for (const NewRecord& r : records) PARLEY_RETURN_IF_ERROR(ValidateAll(r.type, r.fields));
+  PARLEY_ASSIGN_OR_RETURN(auto txn, replica_.Begin());
+  std::vector<RecordId> ids;
+  ids.reserve(records.size());
+  for (const NewRecord& r : records) {
+    PARLEY_ASSIGN_OR_RETURN(RecordId id, txn->Create(r.type));
+    for (const auto& [name, value] : r.fields) {
+      if (value.empty()) continue;  // an absent optional field is not written
+      PARLEY_RETURN_IF_ERROR(txn->Set(id, name, value));
+    }
+    ids.push_back(id);
+  }
+  PARLEY_RETURN_IF_ERROR(txn->Commit().status());
+  return ids;
+}
+
 Result<log::Record> Model::Load(const RecordId& id) {
   PARLEY_ASSIGN_OR_RETURN(auto record, replica_.Get(id));
   if (!record || record->existence == log::Existence::kDeleted) {

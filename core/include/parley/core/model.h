@@ -27,8 +27,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "parley/core/money.h"
@@ -138,6 +140,13 @@ struct CampaignActionInput {
   std::string date;  // required, ValidateDate
   std::string kind;  // required, free text: "protest", "delegation", "boycott", ...
   std::string text;
+};
+
+// A record to create with Model::CreateRecords: its type and its fields in the stored
+// spelling (as the Add* calls store them; absent optional fields empty or left out).
+struct NewRecord {
+  std::string type;
+  std::vector<std::pair<std::string, std::string>> fields;
 };
 
 // ---- Views ----
@@ -273,6 +282,12 @@ class Model {
   // when the new status is "ended" or "paused" and no agreement is signed; the status is set
   // anyway.
   Result<CampaignWarningCode> SetCampaignStatus(const RecordId& negotiation, std::string_view status);
+  // ---- Batches (docs/model.md, "Batches") ----
+  // Creates every record of `records` in one change (one Replica transaction) and returns
+  // their ids in order. Each field is validated (ValidateField); references are checked for
+  // shape only: the caller checks that they exist (import.h does). Code::kInvalidArgument
+  // for an empty list or an invalid field; on any failure nothing is written.
+  Result<std::vector<RecordId>> CreateRecords(std::span<const NewRecord> records);
   // Resolves a field (conflicted or not) to `value`, validated for the record's type;
   // supersedes every surviving version.
   Status Resolve(const RecordId& record, std::string_view field, std::string_view value);
@@ -285,6 +300,9 @@ class Model {
   Result<NegotiationOverview> Overview(const RecordId& negotiation);
   // A party of the negotiation by id prefix or by name (case-insensitive, unique).
   Result<RecordId> FindParty(const RecordId& negotiation, std::string_view id_prefix_or_name);
+  // A record id from a unique hex prefix (at least 4 characters) or a full id
+  // (Replica::ResolvePrefix): Code::kNotFound, or kInvalidArgument for an ambiguous prefix.
+  Result<RecordId> ResolvePrefix(std::string_view prefix) { return replica_.ResolvePrefix(prefix); }
 
   // ---- Queries (exact rules in docs/model.md) ----
   Result<BottomLineReport> BottomLine(const RecordId& negotiation);
