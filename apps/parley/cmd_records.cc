@@ -408,9 +408,9 @@ Status EditRecord(App& app, const Invocation& inv, const TypeSpec& spec) {
 
 Status DeleteRecord(App& app, const Invocation& inv, const TypeSpec& spec) {
   PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
-  PARLEY_ASSIGN_OR_RETURN(model::RecordDetail d, app.model().Show(id, spec.type));
   const std::string hex = log::ToString(id);
   if (!inv.Has("yes")) {
+    PARLEY_ASSIGN_OR_RETURN(model::RecordDetail d, app.model().Show(id, spec.type));  // what goes with it
     std::size_t children = 0;
     for (const auto& [type, n] : d.counts) children += spec.type == model::kNegotiation ? n : 0;
     const std::string what = std::string(spec.noun) + " " + hex.substr(0, 8) +
