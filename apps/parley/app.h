@@ -126,6 +126,9 @@ void AddBackupCommands(std::vector<Command>& commands);
 void AddReportCommands(std::vector<Command>& commands);  // cmd_report.cc
 void AddSearchCommands(std::vector<Command>& commands);
 void AddImportCommands(std::vector<Command>& commands);  // cmd_import.cc
+void AddRecordListCommands(std::vector<Command>& commands);  // cmd_records.cc: TYPE show/list/edit/delete
+// The JSON key of a list of records of `type`: "negotiations", "notes", "bottom_line", ...
+std::string ListKey(std::string_view type);
 
 // Shows a recovery key once (docs/recovery.md): the text, what to do with it, and a QR code
 // when stdout is a wide enough terminal (`force_qr`: always; `no_qr`: never).

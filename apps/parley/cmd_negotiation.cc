@@ -1,4 +1,5 @@
 // negotiation add/list/show, party add, session add, need add.
+#include <algorithm>
 #include <map>
 
 #include "app.h"
@@ -9,29 +10,31 @@ namespace parley::cli {
 
 namespace {
 
+// Rows `negotiation show` prints per section at most.
+constexpr std::size_t kShownRows = 10;
+
+// The number of records of each type under the negotiation, keyed as the lists are.
+Json CountsJson(const model::NegotiationOverview& o) {
+  return {{ListKey(model::kParty), o.parties.size()},        {ListKey(model::kSession), o.sessions.size()},
+          {ListKey(model::kNote), o.notes.size()},           {ListKey(model::kCommitment), o.commitments.size()},
+          {ListKey(model::kNeed), o.needs.size()},           {ListKey(model::kElement), o.elements.size()},
+          {ListKey(model::kCampaignAction), o.actions.size()}};
+}
+
+std::string CountsText(const model::NegotiationOverview& o) {
+  auto n = [](std::size_t count, const char* one, const char* many) {
+    return std::to_string(count) + " " + (count == 1 ? one : many);
+  };
+  return n(o.parties.size(), "party", "parties") + ", " + n(o.sessions.size(), "session", "sessions") + ", " +
+         n(o.notes.size(), "note", "notes") + ", " + n(o.commitments.size(), "commitment", "commitments") + ", " +
+         n(o.needs.size(), "need", "needs") + ", " + n(o.elements.size(), "bottom-line element", "bottom-line elements") +
+         ", " + n(o.actions.size(), "campaign action", "campaign actions");
+}
+
 Status NegotiationAdd(App& app, const Invocation& inv) {
   model::NegotiationInput in{inv.Get("buyer"), inv.Get("title")};
   PARLEY_ASSIGN_OR_RETURN(auto id, app.model().AddNegotiation(in));
   return PrintAdded(app, "negotiation", id, "Buyer: " + in.buyer);
-}
-
-Status NegotiationList(App& app, const Invocation&) {
-  PARLEY_ASSIGN_OR_RETURN(auto list, app.model().Negotiations());
-  if (app.json()) {
-    app.PrintJson({{"negotiations", RecordsJson(list)}});
-    return Status::Ok();
-  }
-  if (list.empty()) {
-    app.Print("No negotiations yet. Start one with: parley negotiation add --buyer NAME\n");
-    return Status::Ok();
-  }
-  Table table({"ID", "BUYER", "TITLE", "CAMPAIGN", "CREATED"}, 40);
-  for (const auto& n : list) {
-    table.Row({ShortId(log::ToString(n.id)), Cell(n, "buyer"), Cell(n, "title"), Cell(n, "campaign_status"),
-               Cell(n, "created").substr(0, 10)});
-  }
-  app.Print(table.Render());
-  return Status::Ok();
 }
 
 Status NegotiationShow(App& app, const Invocation& inv) {
@@ -48,6 +51,7 @@ Status NegotiationShow(App& app, const Invocation& inv) {
                    {"needs", RecordsJson(o.needs)},
                    {"bottom_line", RecordsJson(o.elements)},
                    {"campaign_actions", RecordsJson(o.actions)},
+                   {"counts", CountsJson(o)},
                    {"meets_bottom_line", report.meets},
                    {"verdict", VerdictText(report.verdict)},
                    {"verdict_code", model::VerdictName(report.verdict)},
@@ -65,40 +69,59 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   out += "  Created:  " + Cell(n, "created") + "\n";
   std::map<std::string, std::string> party_names;
   for (const auto& p : o.parties) party_names[log::ToString(p.id)] = p.get("name");
-  auto section = [&](std::string title, const Table& table) {
+  const std::string short_neg = ShortId(log::ToString(n.id));
+  // Each section shows its first kShownRows rows (notes: the newest); the rest are one
+  // `TYPE list` away.
+  auto section = [&](std::string title, const Table& table, std::size_t total, std::string_view type) {
     if (table.empty()) return;
     out += "\n" + title + "\n" + table.Render(2);
+    if (total > kShownRows) {
+      out += "  … " + std::to_string(total - kShownRows) + " more: parley " + std::string(type) +
+             " list --negotiation " + short_neg + "\n";
+    }
   };
+  auto shown = [](const auto& list) { return std::min(list.size(), kShownRows); };
+  out += "  Records:  " + CountsText(o) + "\n";
   Table parties({"ID", "ROLE", "NAME"});
-  for (const auto& p : o.parties) parties.Row({ShortId(log::ToString(p.id)), Cell(p, "role"), Cell(p, "name")});
-  section("Parties", parties);
+  for (std::size_t i = 0; i < shown(o.parties); ++i) {
+    const auto& p = o.parties[i];
+    parties.Row({ShortId(log::ToString(p.id)), Cell(p, "role"), Cell(p, "name")});
+  }
+  section("Parties", parties, o.parties.size(), "party");
   Table sessions({"ID", "DATE", "PLACE", "ATTENDEES"});
-  for (const auto& s : o.sessions) {
+  for (std::size_t i = 0; i < shown(o.sessions); ++i) {
+    const auto& s = o.sessions[i];
     sessions.Row({ShortId(log::ToString(s.id)), Cell(s, "date"), Cell(s, "place"), Cell(s, "attendees")});
   }
-  section("Sessions", sessions);
+  section("Sessions", sessions, o.sessions.size(), "session");
   Table commitments({"ID", "KIND", "STATUS", "PRINCIPLE", "BY", "AMOUNT", "DEADLINE", "TERMS"}, 48);
-  for (const auto& c : o.commitments) {
+  for (std::size_t i = 0; i < shown(o.commitments); ++i) {
+    const auto& c = o.commitments[i];
     auto by = party_names.find(c.get("by"));
     const std::string kind = Cell(c, "kind") + (model::IsCommitmentKind(c.get("kind")) ? "" : " (not in vocabulary)");
     commitments.Row({ShortId(log::ToString(c.id)), kind, Cell(c, "status"), Cell(c, "principle"),
                      by == party_names.end() ? "" : by->second, Cell(c, "amount"), Cell(c, "deadline"),
                      Cell(c, "text")});
   }
-  section("Commitments", commitments);
+  section("Commitments", commitments, o.commitments.size(), "commitment");
   Table needs({"ID", "KIND", "TEXT"}, 70);
-  for (const auto& d : o.needs) needs.Row({ShortId(log::ToString(d.id)), Cell(d, "kind"), Cell(d, "text")});
-  section("Buyer's needs and constraints", needs);
+  for (std::size_t i = 0; i < shown(o.needs); ++i) {
+    const auto& d = o.needs[i];
+    needs.Row({ShortId(log::ToString(d.id)), Cell(d, "kind"), Cell(d, "text")});
+  }
+  section("Buyer's needs and constraints", needs, o.needs.size(), "need");
   Table notes({"ID", "RECORDED", "TEXT"}, 70);
-  for (const auto& t : o.notes) {
+  for (std::size_t i = o.notes.size() - shown(o.notes); i < o.notes.size(); ++i) {
+    const auto& t = o.notes[i];
     notes.Row({ShortId(log::ToString(t.id)), FormatHlcTime(t.created_hlc), Cell(t, "text")});
   }
-  section("Notes", notes);
+  section(o.notes.size() > kShownRows ? "Notes (the newest)" : "Notes", notes, o.notes.size(), "note");
   Table actions({"ID", "DATE", "KIND", "TEXT"}, 60);
-  for (const auto& a : o.actions) {
+  for (std::size_t i = 0; i < shown(o.actions); ++i) {
+    const auto& a = o.actions[i];
     actions.Row({ShortId(log::ToString(a.id)), Cell(a, "date"), Cell(a, "kind"), Cell(a, "text")});
   }
-  section("Campaign actions", actions);
+  section("Campaign actions", actions, o.actions.size(), "campaign action");
   out += "\nBottom line: ";
   if (report.elements.empty()) {
     out += VerdictText(report.verdict) + "\n";
@@ -145,7 +168,6 @@ Status NeedAdd(App& app, const Invocation& inv) {
 void AddNegotiationCommands(std::vector<Command>& commands) {
   commands.push_back({{"negotiation", "add"}, "--buyer NAME [--title T]", "start recording a negotiation with a Buyer",
                       {TextOption("buyer"), TextOption("title")}, 0, 0, &NegotiationAdd});
-  commands.push_back({{"negotiation", "list"}, "", "list negotiations", {}, 0, 0, &NegotiationList});
   commands.push_back({{"negotiation", "show"}, "ID", "everything recorded about a negotiation", {}, 1, 1,
                       &NegotiationShow});
   commands.push_back({{"party", "add"}, "NEGOTIATION_ID --role worker_org|buyer|supplier|ally --name NAME",

@@ -20,6 +20,7 @@ std::vector<Command> AllCommands() {
   parley::cli::AddVaultCommands(commands);
   parley::cli::AddNegotiationCommands(commands);
   parley::cli::AddRecordCommands(commands);
+  parley::cli::AddRecordListCommands(commands);
   parley::cli::AddBottomLineCommands(commands);
   parley::cli::AddSyncCommands(commands);
   parley::cli::AddBundleCommands(commands);

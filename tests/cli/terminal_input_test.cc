@@ -152,5 +152,20 @@ TEST_F(CliTerminalInput, AWipeNotConfirmedExitsOneAndKeepsTheStore) {
   EXPECT_EQ(dev_.Json({"negotiation", "list"})["negotiations"].size(), 1u);
 }
 
+TEST_F(CliTerminalInput, ADeleteAsksFirstAndOnlyYesDeletes) {
+  const std::string note = dev_.Id({"note", "add", n_, "--text", "Keep me unless told"});
+  TerminalRun kept = RunOnTerminal(dev_, {"note", "delete", note.substr(0, 8)}, "no\n", "\n");
+  EXPECT_FALSE(kept.needed_more) << kept.screen;
+  EXPECT_EQ(kept.exit_code, 1) << kept.screen;
+  EXPECT_NE(kept.screen.find("Delete note " + note.substr(0, 8) + "? Type yes to confirm"), std::string::npos)
+      << kept.screen;
+  EXPECT_NE(kept.screen.find("delete cancelled"), std::string::npos) << kept.screen;
+  EXPECT_EQ(Notes(), std::vector<std::string>{"Keep me unless told"});
+  TerminalRun deleted = RunOnTerminal(dev_, {"note", "delete", note.substr(0, 8)}, "yes\n", "\n");
+  EXPECT_FALSE(deleted.needed_more) << deleted.screen;
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.screen;
+  EXPECT_TRUE(Notes().empty());
+}
+
 }  // namespace
 }  // namespace parley::cli_test

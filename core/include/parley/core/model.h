@@ -261,6 +261,69 @@ struct SearchHit {
   double score = 0;                     // bm25 relevance: lower is better; hits come best first
 };
 
+// ---- Listing, showing, editing and deleting records (docs/model.md, "Records") ----
+// What Model::List looks for. Every filter that is set must match; a filter on a field
+// matches when any surviving version of the field does (a conflicted field is found under
+// each of its versions).
+struct ListQuery {
+  std::string type;                     // the record type: kNote, kCommitment, ... (required)
+  std::optional<RecordId> negotiation;  // records of this negotiation (a negotiation: itself)
+  // The record's kind: a commitment kind (any spelling CanonicalCommitmentKind reads), a need
+  // kind, a campaign action's kind (case-insensitive), a party's role or a bottom-line
+  // element's name. Code::kInvalidArgument for a type without one.
+  std::string kind;
+  // A commitment's status or a negotiation's campaign status; kInvalidArgument for another type.
+  std::string status;
+  // Inclusive YYYY-MM-DD bounds on the record's date (RecordDate): empty for none.
+  std::string since;
+  std::string until;
+  // The device that recorded it: a prefix (4 or more hex characters) of its identity key, or
+  // its name (case-insensitive).
+  std::string author;
+  std::size_t limit = 50;  // records returned at most; 0 for all
+  std::size_t offset = 0;  // matching records skipped first
+};
+
+// A record and the device that recorded it (its originating create).
+struct ListedRecord {
+  log::Record record;
+  std::string author;       // hex identity key; empty when the creation is not held here
+  std::string author_name;  // the device's label, if known
+};
+
+struct ListPage {
+  std::vector<ListedRecord> records;  // the page, in list order
+  std::size_t total = 0;              // every matching record, before paging
+};
+
+// Everything about one record (Model::Show).
+struct RecordDetail {
+  ListedRecord listed;  // the record with every surviving version of each field, and its author
+  // For a commitment: every status it had, in the order set (StatusHistory).
+  std::vector<StatusChange> status_history;
+  // Live records under it, by type, in the order of RecordTypes(): for a negotiation every
+  // child type (zero counts included); for a session its notes ("note"). Empty otherwise.
+  std::vector<std::pair<std::string, std::size_t>> counts;
+};
+
+// Every record type, in a fixed order: negotiation, party, session, note, commitment, need,
+// bottomline_element, campaign_action.
+const std::vector<std::string_view>& RecordTypes();
+// The fields Model::Edit may set for `type`, in a fixed order (empty for an unknown type):
+//   negotiation         buyer title
+//   party               role name
+//   session             date place attendees
+//   note                text session
+//   commitment          kind text by amount deadline principle status
+//   need                kind text
+//   bottomline_element  element covered_by forms
+//   campaign_action     date kind text
+const std::vector<std::string_view>& EditableFields(std::string_view type);
+// The date List filters and orders a record by: a session's or a campaign action's `date`;
+// for every other type the UTC day it was recorded (its creation clock). YYYY-MM-DD, or ""
+// when a date field holds no valid date.
+std::string RecordDate(const log::Record& record);
+
 class Model {
  public:
   Model(log::Replica& replica, Clock& clock) : replica_(replica), clock_(clock) {}
@@ -323,6 +386,40 @@ class Model {
   // the caller's; nothing is written.
   Result<std::vector<SearchHit>> Search(std::string_view query, const SearchOptions& options = {});
 
+  // ---- Records one by one (records.cc; docs/model.md, "Records") ----
+  // The live records of one type that match `query`, and how many match before paging.
+  // Order, stable across calls: sessions and campaign actions by date, the same date in the
+  // order they were recorded; every other type in the order recorded (creation clock, then
+  // id). Records whose negotiation is deleted are left out, as are deleted records (one
+  // deleted on one device and edited concurrently on another stays, see log::Existence).
+  // Code::kInvalidArgument for an unknown type, a filter the type has not, a bad date or
+  // kind; Code::kNotFound for an unknown negotiation. Reads every record of the type once
+  // (values are sealed, so filters run on the opened records); nothing is written.
+  Result<ListPage> List(const ListQuery& query);
+  // The record `id` of `type` with everything about it. Code::kNotFound as GetOfType.
+  Result<RecordDetail> Show(const RecordId& id, std::string_view type);
+  // Sets the given fields (name, value) of record `id` of `type`, and only those, in one
+  // change. Each value is validated as Resolve validates it and stored in its canonical
+  // spelling; references must name live records of the same negotiation (a note's session,
+  // a commitment's `by` party, an element's covered_by commitments); an optional field set
+  // to "" is cleared. A bottom-line element cannot be renamed to an element the negotiation
+  // already requires, and only financial_support has forms. A field whose value is already
+  // the given one (and not in conflict) is not written. Like every write, a field set here
+  // supersedes the versions this device holds: an edit made concurrently on another device
+  // stays a conflict until resolved. Returns the fields written (empty: nothing changed, no
+  // change committed). Code::kInvalidArgument for no fields, a field given twice, a field
+  // not in EditableFields(type) (the message lists them) or a bad value; Code::kNotFound
+  // as GetOfType or for a reference to no live record of the right type. Nothing is
+  // written on failure.
+  Result<std::vector<std::string>> Edit(const RecordId& id, std::string_view type,
+                                        const std::vector<std::pair<std::string, std::string>>& fields);
+  // Deletes (tombstones, Transaction::Delete) record `id` of `type`; a negotiation goes with
+  // every live record of it, in the same change. The record leaves lists, overviews,
+  // reports and search; History still shows it, and a concurrent edit on another device
+  // brings it back as "deleted with concurrent edits" (a conflict). Returns how many
+  // records were deleted. Code::kNotFound as GetOfType.
+  Result<std::size_t> Delete(const RecordId& id, std::string_view type);
+
  private:
   Result<log::Record> Load(const RecordId& id);
   Result<std::vector<log::Record>> Children(const RecordId& negotiation, std::string_view type);
@@ -335,6 +432,12 @@ class Model {
   // causal.cc: orders sessions of the same date (already sorted by date) by recording.
   Status OrderSameDateSessions(std::vector<log::Record>& sessions);
   static CampaignWarningCode WarningOf(const NegotiationOverview& overview);
+  // records.cc: who recorded `record` (its originating create).
+  Result<ListedRecord> Listed(log::Record record);
+  // records.cc: checks that `value` of reference field `field` names a live record of the
+  // right type in `negotiation`; returns the full id text.
+  Result<std::string> CheckReference(std::string_view type, std::string_view field, std::string_view value,
+                                     const std::string& negotiation);
   // Creates a record of `type` with `fields` (pairs, already validated) in one change.
   Result<RecordId> CreateRecord(std::string_view type,
                                 const std::vector<std::pair<std::string, std::string>>& fields);
