@@ -49,6 +49,14 @@ inline constexpr std::string_view kCommitment = "commitment";
 inline constexpr std::string_view kNeed = "need";
 inline constexpr std::string_view kElement = "bottomline_element";
 inline constexpr std::string_view kCampaignAction = "campaign_action";
+// Every record type above, in that order.
+const std::vector<std::string_view>& RecordTypes();
+// The fields a record of `type` has, in a fixed order (docs/model.md); empty for an unknown
+// type. ValidateField accepts exactly these.
+const std::vector<std::string_view>& FieldsOf(std::string_view type);
+// A short human label for a record: its title or buyer, name, date and place, element or
+// text (the first of them it has), whole; "" when it has none of them.
+std::string RecordLabel(const log::Record& record);
 
 // ---- Vocabularies ----
 // Each list is in a fixed, documented order (docs/model.md).
@@ -252,6 +260,12 @@ struct SearchHit {
   double score = 0;                     // bm25 relevance: lower is better; hits come best first
 };
 
+// How many live records of one type the replica holds.
+struct TypeCount {
+  std::string type;
+  std::uint64_t count = 0;
+};
+
 class Model {
  public:
   Model(log::Replica& replica, Clock& clock) : replica_(replica), clock_(clock) {}
@@ -276,6 +290,10 @@ class Model {
   // Resolves a field (conflicted or not) to `value`, validated for the record's type;
   // supersedes every surviving version.
   Status Resolve(const RecordId& record, std::string_view field, std::string_view value);
+  // Resolves a field to its `version`th surviving version (1 = the first), numbered as
+  // Conflicts() lists them (by clock). Code::kInvalidArgument naming the valid range when
+  // there is no such version, or naming the type's fields (FieldsOf) for an unknown field.
+  Status ResolvePick(const RecordId& record, std::string_view field, std::size_t version);
 
   // ---- Reading ----
   // The live record `id` of type `type`. Code::kNotFound ("no <type> with id ...") when it
@@ -295,6 +313,8 @@ class Model {
   Result<std::vector<log::HistoryEntry>> History(const RecordId& id) { return replica_.History(id); }
   Result<std::vector<StatusChange>> StatusHistory(const RecordId& commitment);
   Result<std::vector<log::Conflict>> Conflicts() { return replica_.Conflicts(); }
+  // Live records per type, for every type of RecordTypes() (zero counts included), in order.
+  Result<std::vector<TypeCount>> RecordCounts();
   // Full-text search over every free-text field of the live records (docs/model.md,
   // "Search"). `query` is words, never a query language: letters and digits, case and
   // diacritics ignored; every word must appear in the field, the last one as a prefix.
