@@ -28,7 +28,7 @@ Status NegotiationList(App& app, const Invocation&) {
   Table table({"ID", "BUYER", "TITLE", "CAMPAIGN", "CREATED"}, 40);
   for (const auto& n : list) {
     table.Row({ShortId(log::ToString(n.id)), Cell(n, "buyer"), Cell(n, "title"), Cell(n, "campaign_status"),
-               Cell(n, "created").substr(0, 10)});
+               FormatStoredTime(Cell(n, "created"))});
   }
   app.Print(table.Render());
   return Status::Ok();
@@ -62,7 +62,7 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   out += "  Buyer:    " + Cell(n, "buyer") + "\n";
   if (!n.get("title").empty()) out += "  Title:    " + Cell(n, "title") + "\n";
   out += "  Campaign: " + Cell(n, "campaign_status") + "\n";
-  out += "  Created:  " + Cell(n, "created") + "\n";
+  out += "  Created:  " + FormatStoredTime(Cell(n, "created")) + "\n";
   std::map<std::string, std::string> party_names;
   for (const auto& p : o.parties) party_names[log::ToString(p.id)] = p.get("name");
   auto section = [&](std::string title, const Table& table) {
