@@ -27,22 +27,38 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-// Display columns of UTF-8 text made of ASCII, the CJK and emoji used below (two columns
-// each), and the combining accent U+0301 (none): an independent count for the assertions.
+// Display columns of UTF-8 text made of ASCII, the CJK used below (two columns each), emoji
+// (two; one joined to the previous by U+200D, or the second regional indicator of a flag,
+// none) and the combining accent U+0301 (none): an independent count for the assertions.
 std::size_t Columns(const std::string& s) {
   std::size_t n = 0;
+  bool joined = false;     // after U+200D
+  bool half_flag = false;  // after the first regional indicator of a pair
   for (std::size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0xF0) half_flag = false;
     if (c < 0x80) {
       ++n, ++i;
     } else if ((c & 0xE0) == 0xC0) {
       n += (c == 0xCC) ? 0 : 1;  // U+0300..U+033F: combining marks
       i += 2;
     } else if ((c & 0xF0) == 0xE0) {
-      n += 2, i += 3;  // CJK here
+      const bool zwj = s.compare(i, 3, "\u200D") == 0;
+      n += zwj ? 0 : 2;
+      joined = zwj;
+      i += 3;
+      continue;
     } else {
-      n += 2, i += 4;  // emoji here
+      const bool regional = static_cast<unsigned char>(s[i + 2]) == 0x87 && static_cast<unsigned char>(s[i + 1]) == 0x9F;
+      if (joined || (regional && half_flag)) {
+        half_flag = false;
+      } else {
+        n += 2;
+        half_flag = regional;
+      }
+      i += 4;
     }
+    joined = false;
   }
   return n;
 }
@@ -91,7 +107,7 @@ TEST(CliDisplay, TimesAreLocalWithTheirOffsetUnlessUtcIsAsked) {
 
   d.env["TZ"] = "Asia/Kolkata";
   for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"negotiation", "show", n}, {"history", note}, {"negotiation", "list"}, {"members"}}) {
+       {std::vector<std::string>{"negotiation", "show", n}, {"history", note}, {"negotiation", "list"}, {"vault", "members"}}) {
     Outcome local = d(command);
     ASSERT_EQ(local.exit_code, 0) << local.err;
     EXPECT_NE(local.out.find(" +05:30"), std::string::npos) << command[0] << ":\n" << local.out;
