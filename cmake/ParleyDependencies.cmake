@@ -28,6 +28,9 @@ endif()
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+# utf8proc (libutf8proc-dev): display widths and grapheme clusters, so `parley` aligns its
+# tables and cuts text where a terminal would (apps/parley/table.cc).
+pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 if(PARLEY_BUILD_TESTS)
   find_package(GTest REQUIRED)
   # ZXing-C++ (libzxing-dev): the tests read back the QR codes `parley` draws.

@@ -10,6 +10,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libasio-dev
   libcli11-dev nlohmann-json3-dev libqrencode-dev   # the command-line programs (docs/cli.md)
+  libutf8proc-dev # display widths and grapheme clusters of `parley`'s tables
   libzxing-dev    # decodes the QR codes `parley` draws, in tests/qr
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets and their sanitizers

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -73,7 +74,29 @@ Status App::Unlock() {
 
 Status App::Lock() { return device_->Lock(); }
 
-Result<log::RecordId> App::ResolveId(std::string_view prefix) { return device_->ResolveId(prefix); }
+Result<log::RecordId> App::ResolveId(std::string_view prefix) {
+  auto id = device_->ResolveId(prefix);
+  if (id.ok() || id.status().code() != Code::kInvalidArgument) return id;
+  auto candidates = device_->IdCandidates(prefix);
+  if (!candidates.ok() || candidates->size() < 2) return id;
+  Json list = Json::array();
+  std::string names;
+  for (const auto& c : *candidates) {
+    const std::string hex = log::ToString(c.id);
+    list.push_back({{"id", hex}, {"type", c.type.empty() ? Json() : Json(c.type)},
+                    {"label", c.type.empty() ? Json() : Json(c.label)}});
+    names += (names.empty() ? "" : "; ") + (c.type.empty() ? std::string("purged record") : c.type) + " " +
+             ShortId(hex) + (c.label.empty() ? "" : " \"" + Clip(c.label, 30) + "\"");
+  }
+  error_details_ = {{"candidates", std::move(list)}};
+  std::string lower(prefix);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const bool more = candidates->size() >= kMaxIdCandidates;
+  return Error(id.status().domain(), Code::kInvalidArgument,
+               "record id prefix " + lower + " is ambiguous; it starts " + (more ? "at least " : "") +
+                   std::to_string(candidates->size()) + " records: " + names + (more ? "; ..." : "") +
+                   " (give more characters)");
+}
 
 void App::Print(std::string_view text) { output_.append(text); }
 
@@ -144,11 +167,14 @@ const char* CodeId(Code code) {
 
 }  // namespace
 
-std::string ErrorJson(const Status& status) {
+std::string ErrorJson(const Status& status, const Json& details) {
   const char* code = CodeId(status.code());
   Json error = {{"domain", DomainName(status.domain())},
                 {"code", code},
                 {"message", status.message().empty() ? std::string(CodeName(status.code())) : status.message()}};
+  if (details.is_object()) {
+    for (const auto& [key, value] : details.items()) error[key] = value;
+  }
   return DumpJson(Json{{"schema", kJsonSchema}, {"error", std::move(error)}});
 }
 

@@ -66,8 +66,13 @@ class App {
   // REQUIRES: unlocked().
   model::Model& model() { return device_->model(); }
 
-  // A record id from a unique prefix (at least 4 hex characters) or a full id.
+  // A record id from a unique prefix (at least 4 hex characters) or a full id. When the
+  // prefix is ambiguous the error names each record it starts (type, short id, a clipped
+  // label) and error_details() holds {"candidates": [{"id", "type", "label"}...]}.
   Result<log::RecordId> ResolveId(std::string_view prefix);
+  // Members added to the JSON error object of the command's failure (an empty object when
+  // none): set by the call that produced the failure.
+  const Json& error_details() const { return error_details_; }
 
   // Output. Print and PrintJson compose the command's output in memory; main() writes it to
   // standard output only once the command succeeded and the store locked cleanly, and
@@ -91,6 +96,7 @@ class App {
   std::unique_ptr<KeyStore> key_store_;
   std::unique_ptr<Device> device_;
   std::string output_;  // composed, not yet written to standard output
+  Json error_details_ = Json::object();
 };
 
 // The default data directory: $PARLEY_DATA, else $XDG_DATA_HOME/parley, else
@@ -146,7 +152,8 @@ Json RecordsJson(const std::vector<log::Record>& records);
 std::string DumpJson(const Json& value);
 // {"schema": kJsonSchema, "error": {"domain", "code", "message"}}: how `--json` reports a
 // failure on standard error (docs/cli.md).
-std::string ErrorJson(const Status& status);
+// `details` (an object) adds members to "error", e.g. "candidates" for an ambiguous id.
+std::string ErrorJson(const Status& status, const Json& details = Json::object());
 // A field's value for a table cell: the newest value, "⚠ N versions" appended on conflict.
 std::string Cell(const log::Record& record, std::string_view field);
 

@@ -103,12 +103,12 @@ struct Node {
 
 constexpr int kMaxArgs = 1 << 16;
 
-const char* const kGlobalOptionNames[] = {"data", "keystore", "json", "help", "version"};
+const char* const kGlobalOptionNames[] = {"data", "keystore", "json", "utc", "help", "version"};
 
 std::string GlobalHelp(const std::vector<Command>& commands) {
   std::string out =
       "parley: encrypted, offline-first records for WSR negotiations\n\n"
-      "usage: parley [--data DIR] [--keystore DIR] [--json] COMMAND ...\n"
+      "usage: parley [--data DIR] [--keystore DIR] [--json] [--utc] COMMAND ...\n"
       "       parley help [COMMAND...] | parley COMMAND --help | parley --version\n\n"
       "commands:\n";
   for (const auto& c : commands) out += "  " + UsageLine(c) + "\n      " + c.summary + "\n";
@@ -118,6 +118,8 @@ std::string GlobalHelp(const std::vector<Command>& commands) {
       "shows in ps or the shell history. `parley COMMAND --help` names the command's fields.\n"
       "\n--json: one JSON document on standard output, with \"schema\": 1; an error is one JSON\n"
       "object on standard error, {\"schema\":1,\"error\":{\"domain\",\"code\",\"message\"}}.\n"
+      "\ntimes: shown in the local time zone (TZ) with its UTC offset; --utc shows them in UTC.\n"
+      "JSON always carries UTC (ISO-8601, ending in Z).\n"
       "\nenvironment: PARLEY_PASSPHRASE, PARLEY_NEW_PASSPHRASE, PARLEY_DATA, PARLEY_KEYSTORE,\n"
       "             PARLEY_RECOVERY_KEY (recover, restore, backup), PARLEY_BACKUP_PASSPHRASE,\n"
       "             PARLEY_ARGON2=min (tests only)\n"
@@ -145,6 +147,7 @@ class Cli {
     app_.add_option("--keystore", global_.keystore_dir)->take_last();
     app_.add_option("--kdf-cost", global_.kdf_cost)->take_last();
     app_.add_flag("--json", global_.json)->take_last();
+    app_.add_flag("--utc", global_.utc)->take_last();
     app_.add_flag("--version", global_.version)->take_last();
     help_ = app_.add_subcommand("help", "help on every command, a group or one command");
     help_->set_help_flag();
@@ -373,7 +376,7 @@ std::string HelpText(const std::vector<Command>& commands, const std::vector<std
     out += "\n`parley " + Words(words) + " COMMAND --help` shows one of them.\n";
   }
   if (!out.empty()) {
-    out += "global options: [--data DIR] [--keystore DIR] [--json] (anywhere on the line)\n";
+    out += "global options: [--data DIR] [--keystore DIR] [--json] [--utc] (anywhere on the line)\n";
   }
   return out;
 }

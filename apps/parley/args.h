@@ -60,6 +60,7 @@ struct GlobalOptions {
   std::string keystore_dir;  // --keystore
   std::string kdf_cost;      // --kdf-cost (testing only)
   bool json = false;         // --json
+  bool utc = false;          // --utc: times in UTC instead of the local time zone
   bool help = false;         // --help / -h, or the `help` command
   bool version = false;      // --version
 };

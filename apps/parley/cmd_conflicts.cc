@@ -46,7 +46,7 @@ Status Conflicts(App& app, const Invocation&) {
       out += "  " + std::to_string(i + 1) + ") " + Clip(v.data, 70) + "\n     by " + Device(v.author_name, v.author) +
              ", " + FormatHlcTime(v.hlc) + "\n";
     }
-    if (!c.field.empty()) out += "  resolve with: parley resolve " + ref + " VALUE\n";
+    if (!c.field.empty()) out += "  resolve with: parley resolve " + ref + " --pick N, or parley resolve " + ref + " VALUE\n";
     out += "\n";
   }
   out += std::to_string(conflicts.size()) + (conflicts.size() == 1 ? " conflict\n" : " conflicts\n");
@@ -54,19 +54,63 @@ Status Conflicts(App& app, const Invocation&) {
   return Status::Ok();
 }
 
+std::string Joined(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (auto w : words) out += (out.empty() ? "" : ", ") + std::string(w);
+  return out;
+}
+
+// "--pick N": a version number as `conflicts` shows them, from 1.
+Result<std::size_t> ParsePick(const std::string& text) {
+  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(text) == 0) {
+    return UsageError("--pick takes a version number as `parley conflicts` shows them (1, 2, ...), got '" + text +
+                      "'");
+  }
+  return static_cast<std::size_t>(std::stoul(text));
+}
+
 Status Resolve(App& app, const Invocation& inv) {
   const std::string& ref = inv.args[0];
   const auto dot = ref.rfind('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == ref.size()) {
+  const bool has_field = dot != std::string::npos && dot != 0 && dot + 1 != ref.size();
+  if (!has_field) {
+    // Name the record's fields when the prefix before the (missing) field names a record.
+    const std::string prefix = dot == std::string::npos ? ref : ref.substr(0, dot);
+    auto id = app.ResolveId(prefix);
+    if (id.ok()) {
+      PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(*id));
+      if (record.has_value() && !model::FieldsOf(record->type).empty()) {
+        return UsageError("FIELD_REF must be <record-id-prefix>.<field>, e.g. " + prefix + "." +
+                          std::string(model::FieldsOf(record->type).back()) + "; the fields of this " + record->type +
+                          " are " + Joined(model::FieldsOf(record->type)));
+      }
+    } else if (id.status().code() == Code::kInvalidArgument && !app.error_details().empty()) {
+      return id.status();  // ambiguous: the candidates
+    }
     return UsageError("FIELD_REF must be <record-id-prefix>.<field>, e.g. 1a2b3c4d.status");
+  }
+  const bool pick = inv.Has("pick");
+  if (pick == (inv.args.size() == 2)) {
+    return UsageError(pick ? "give either VALUE or --pick N, not both"
+                           : "give the VALUE to keep, or --pick N to keep version N as `parley conflicts` numbers them");
   }
   PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(ref.substr(0, dot)));
   const std::string field = ref.substr(dot + 1);
-  PARLEY_RETURN_IF_ERROR(app.model().Resolve(id, field, inv.args[1]));
-  if (app.json()) {
-    app.PrintJson({{"record", log::ToString(id)}, {"field", field}, {"value", inv.args[1]}});
+  std::string value;
+  if (pick) {
+    PARLEY_ASSIGN_OR_RETURN(std::size_t version, ParsePick(inv.Get("pick")));
+    PARLEY_RETURN_IF_ERROR(app.model().ResolvePick(id, field, version));
+    PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(id));
+    value = record.has_value() ? record->get(field) : "";
   } else {
-    app.Print("Resolved " + ShortId(log::ToString(id)) + "." + field + " = " + Clip(inv.args[1], 70) + "\n");
+    value = inv.args[1];
+    PARLEY_RETURN_IF_ERROR(app.model().Resolve(id, field, value));
+  }
+  if (app.json()) {
+    app.PrintJson({{"record", log::ToString(id)}, {"field", field}, {"value", value}});
+  } else {
+    app.Print("Resolved " + ShortId(log::ToString(id)) + "." + field + " = " + Clip(value, 70) + "\n");
   }
   return Status::Ok();
 }
@@ -175,8 +219,10 @@ Status Purge(App& app, const Invocation& inv) {
 
 void AddSyncCommands(std::vector<Command>& commands) {
   commands.push_back({{"conflicts"}, "", "list fields edited concurrently on different devices", {}, 0, 0, &Conflicts});
-  commands.push_back({{"resolve"}, "FIELD_REF VALUE",
-                      "settle a field (FIELD_REF is <record-id-prefix>.<field>) to VALUE", {}, 2, 2, &Resolve,
+  commands.push_back({{"resolve"}, "FIELD_REF VALUE | FIELD_REF --pick N",
+                      "settle a field (FIELD_REF is <record-id-prefix>.<field>) to VALUE, or to version N as "
+                      "`conflicts` numbers them",
+                      {{"pick", true}}, 1, 2, &Resolve,
                       /*needs_store=*/true, /*text_args=*/{1}});
   commands.push_back({{"history"}, "ID", "every change of a record: who, when, from which device", {}, 1, 1,
                       &History});

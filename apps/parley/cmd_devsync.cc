@@ -5,6 +5,7 @@
 #include "app.h"
 #include "passphrase.h"
 #include "sync_output.h"
+#include "table.h"
 
 namespace parley::cli {
 namespace {
@@ -119,10 +120,13 @@ Status Sync(App& app, const Invocation& inv) {
   return result.relays.front().status;
 }
 
-std::string FormatMs(std::int64_t unix_ms) { return unix_ms == 0 ? "never" : model::FormatTimestamp(unix_ms); }
+std::string FormatMs(std::int64_t unix_ms) { return unix_ms == 0 ? "never" : FormatMsTime(unix_ms); }
 
-Status SyncStatus(App& app, const Invocation&) {
+Status SyncStatus(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(DeviceStatus s, app.device().SyncStatus());
+  PARLEY_ASSIGN_OR_RETURN(auto counts, app.model().RecordCounts());
+  PARLEY_ASSIGN_OR_RETURN(auto conflicts, app.model().Conflicts());
+  const bool verbose = inv.Has("verbose");
   const std::string vault_id = s.vault.has_value() ? s.vault->id : "";
   auto change_hex = [](const log::ChangeId& id, std::size_t bytes) {
     return crypto::ToHex(crypto::ByteView(id.data(), bytes));
@@ -134,7 +138,7 @@ Status SyncStatus(App& app, const Invocation&) {
                         {"waiting", r.waiting},
                         {"cursor", r.relay.cursor},
                         {"head_seq", r.relay.head_seq},
-                        {"last_sync", r.relay.last_sync_ms == 0 ? Json() : Json(FormatMs(r.relay.last_sync_ms))}});
+                        {"last_sync", r.relay.last_sync_ms == 0 ? Json() : Json(model::FormatTimestamp(r.relay.last_sync_ms))}});
     }
     Json own = Json::array();
     for (const auto& c : s.own) {
@@ -168,6 +172,12 @@ Status SyncStatus(App& app, const Invocation&) {
                    {"own_unacknowledged", s.own_unacknowledged()},
                    {"gaps", std::move(gaps)},
                    {"devices", std::move(devices)},
+                   {"records", [&] {
+                      Json by_type = Json::object();
+                      for (const auto& c : counts) by_type[c.type] = c.count;
+                      return by_type;
+                    }()},
+                   {"conflicts", conflicts.size()},
                    {"quarantined", s.quarantined},
                    {"set_aside_waiting", s.set_aside_waiting},
                    {"reissued_total", s.reissued_total}});
@@ -181,14 +191,38 @@ Status SyncStatus(App& app, const Invocation&) {
   }
   app.Print("this device's changes: " + std::to_string(s.own_changes) + ", " + std::to_string(s.own_acknowledged) +
             " safely on a relay, " + std::to_string(s.own_unacknowledged()) + " only on this device\n");
+  std::string records;
+  for (const auto& c : counts) {
+    if (c.count > 0) records += (records.empty() ? "" : ", ") + std::to_string(c.count) + " " + c.type;
+  }
+  app.Print("records: " + (records.empty() ? std::string("none") : records) + "\n");
+  app.Print("conflicts: " + std::to_string(conflicts.size()) +
+            (conflicts.empty() ? std::string() : " (see parley conflicts)") + "\n");
+  if (!verbose) {
+    std::size_t incomplete = 0;
+    for (const auto& d : s.devices) incomplete += d.complete() ? 0 : 1;
+    if (!s.gaps.empty()) {
+      app.Print("gaps: " + std::to_string(s.gaps.size()) + " range(s) of changes not held here yet\n");
+    }
+    if (!s.devices.empty()) {
+      app.Print("devices: " + std::to_string(s.devices.size()) + " wrote changes; " +
+                (incomplete == 0 ? std::string("all of them held here")
+                                 : std::to_string(incomplete) + " not wholly held here") +
+                "\n");
+    }
+  }
   for (const auto& c : s.own) {
+    if (!verbose) break;
     std::string where;
     for (const auto& [relay, seq] : c.acks) where += (where.empty() ? "" : ", ") + relay + " #" + std::to_string(seq);
     app.Print("  change " + std::to_string(c.seq) + " " + change_hex(c.id, 4) + "  " +
               (where.empty() ? std::string("NOT acknowledged yet") : "acknowledged by " + where) + "\n");
   }
-  for (const auto& g : s.gaps) app.Print("gap: " + GapText(g) + "\n");
+  for (const auto& g : s.gaps) {
+    if (verbose) app.Print("gap: " + GapText(g) + "\n");
+  }
   for (const auto& d : s.devices) {
+    if (!verbose) break;
     const std::string who = (d.name.empty() ? d.device.substr(0, 16) : d.name) + (d.self ? " (this device)" : "");
     app.Print("device " + who + ": newest change known " + std::to_string(d.known) + ", " +
               (d.complete() ? std::string("all held here") : "held here up to " + std::to_string(d.contig)) + "\n");
@@ -205,6 +239,7 @@ Status SyncStatus(App& app, const Invocation&) {
     app.Print("restored from an older copy: " + std::to_string(s.reissued_total) +
               " change(s) of this device were written again on top of its history\n");
   }
+  if (!verbose && !s.own.empty()) app.Print("(parley status --verbose lists each change, gap and device)\n");
   return Status::Ok();
 }
 
@@ -215,9 +250,10 @@ void AddDeviceSyncCommands(std::vector<Command>& commands) {
                       "exchange changes with every pinned relay (--watch: stay connected until Ctrl-C; "
                       "--lock-after: lock when idle that long)",
                       {{"watch", false}, {"lock-after", true}}, 0, 0, &Sync});
-  commands.push_back({{"status"}, "",
-                      "what waits to go up to each relay, which of this device's changes a relay holds, gaps",
-                      {}, 0, 0, &SyncStatus});
+  commands.push_back({{"status"}, "[--verbose]",
+                      "a summary: changes waiting per relay, last sync, records by type, conflicts, gaps "
+                      "(--verbose: each change, gap and device too)",
+                      {{"verbose", false}}, 0, 0, &SyncStatus});
 }
 
 }  // namespace parley::cli

@@ -66,7 +66,7 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   out += "  Buyer:    " + Cell(n, "buyer") + "\n";
   if (!n.get("title").empty()) out += "  Title:    " + Cell(n, "title") + "\n";
   out += "  Campaign: " + Cell(n, "campaign_status") + "\n";
-  out += "  Created:  " + Cell(n, "created") + "\n";
+  out += "  Created:  " + FormatStoredTime(Cell(n, "created")) + "\n";
   std::map<std::string, std::string> party_names;
   for (const auto& p : o.parties) party_names[log::ToString(p.id)] = p.get("name");
   const std::string short_neg = ShortId(log::ToString(n.id));

@@ -8,7 +8,7 @@ namespace {
 
 std::string FormatMs(std::int64_t unix_ms) {
   if (unix_ms == 0) return "never";
-  return model::FormatTimestamp(unix_ms);
+  return FormatMsTime(unix_ms);
 }
 
 Status RelayAdd(App& app, const Invocation& inv) {
@@ -34,7 +34,7 @@ Status RelayList(App& app, const Invocation&) {
                       {"head_seq", r.head_seq},
                       {"registered", r.registered},
                       {"members_version", r.members_version},
-                      {"last_sync", r.last_sync_ms == 0 ? Json() : Json(FormatMs(r.last_sync_ms))}});
+                      {"last_sync", r.last_sync_ms == 0 ? Json() : Json(model::FormatTimestamp(r.last_sync_ms))}});
     }
     app.PrintJson({{"relays", std::move(list)}});
     return Status::Ok();

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "args.h"
 #include "parley/platform/process_hardening.h"
+#include "table.h"
 #include "text_input.h"
 
 namespace {
@@ -50,9 +51,9 @@ bool AsksForJson(int argc, char** argv) {
   return false;
 }
 
-int Fail(const parley::Status& status) {
+int Fail(const parley::Status& status, const parley::cli::Json& details = parley::cli::Json::object()) {
   if (g_json_errors) {
-    std::fprintf(stderr, "%s\n", parley::cli::ErrorJson(status).c_str());
+    std::fprintf(stderr, "%s\n", parley::cli::ErrorJson(status, details).c_str());
     return parley::cli::ExitCode(status);
   }
   std::string message = status.message().empty() ? std::string(parley::CodeName(status.code())) : status.message();
@@ -73,7 +74,7 @@ int Fail(const parley::Status& status, int exit_code) {
 
 int FailOn(parley::cli::App& app, const parley::Status& status) {
   const auto& revoked = app.device().revoked_and_wiped();
-  if (!revoked.has_value()) return Fail(status);
+  if (!revoked.has_value()) return Fail(status, app.error_details());
   if (parley::Device::Exists(app.env(), app.data_dir())) {
     Fail(status);  // the device's message says what could not be destroyed
     return parley::cli::kExitRevoked;
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
   auto parsed = parley::cli::Parse(argc, argv, commands, global);
   if (!parsed.ok()) return Fail(parsed.status());
   g_json_errors = global.json;
+  parley::cli::SetTimeZone(global.utc ? parley::cli::TimeZone::kUtc : parley::cli::TimeZone::kLocal);
   if (global.help) {
     std::fputs(parley::cli::HelpText(commands, parsed->help_words).c_str(), stdout);
     return parley::cli::kExitOk;

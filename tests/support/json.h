@@ -1,8 +1,9 @@
-// A small JSON reader for test vectors (Wycheproof, Noise): RFC 8259 text into a tree of
-// values. Strict: no comments, no trailing commas, no leading zeros, no unescaped control
-// characters, nothing after the top-level value. Strings are returned as UTF-8 (\uXXXX
-// escapes, including surrogate pairs, are decoded). Objects keep their members in file
-// order; a duplicate key is an error.
+// JSON for the tests (test vectors: Wycheproof, Noise; `parley --json` output): RFC 8259 text
+// parsed by nlohmann-json into a tree of read-only values with forgiving accessors. Strict:
+// no comments, no trailing commas, no leading zeros, no unescaped control characters,
+// nothing after the top-level value. Strings are returned as UTF-8 (\uXXXX escapes, including
+// surrogate pairs, are decoded). Objects keep their members in file order; a duplicate key
+// is an error.
 //
 // Failures: Code::kCorrupt (Domain::kNone) with the byte offset of the problem.
 // Thread safety: values are immutable once parsed; share them freely.

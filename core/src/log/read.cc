@@ -1,6 +1,7 @@
 // Reading: records with their surviving values, conflicts and history (in causal order,
 // causal_order.h).
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
 
@@ -302,6 +303,15 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
 }
 
 Result<RecordId> ReplicaImpl::ResolvePrefix(std::string_view prefix) {
+  PARLEY_ASSIGN_OR_RETURN(auto ids, MatchPrefix(prefix, 2));
+  std::string lower(prefix);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ids.empty()) return Error(Domain::kLog, Code::kNotFound, "no record starts with " + lower);
+  if (ids.size() > 1) return Error(Domain::kLog, Code::kInvalidArgument, "ambiguous record id prefix " + lower);
+  return ids.front();
+}
+
+Result<std::vector<RecordId>> ReplicaImpl::MatchPrefix(std::string_view prefix, std::size_t limit) {
   if (prefix.size() < 4 || prefix.size() > 32) {
     return Error(Domain::kLog, Code::kInvalidArgument, "a record id prefix is 4 to 32 hex characters");
   }
@@ -316,14 +326,17 @@ Result<RecordId> ReplicaImpl::ResolvePrefix(std::string_view prefix) {
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(
       db_, "SELECT id FROM log_records WHERE type <> '' AND substr(lower(hex(id)), 1, ?2) = ?1 UNION ALL "
-           "SELECT record FROM log_purged WHERE substr(lower(hex(record)), 1, ?2) = ?1 LIMIT 2"));
-  s.Bind(1, std::string_view(lower)).Bind(2, static_cast<std::int64_t>(lower.size()));
-  PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return Error(Domain::kLog, Code::kNotFound, "no record starts with " + lower);
-  RecordId id = ToRecordId(s.Blob(0));
-  PARLEY_ASSIGN_OR_RETURN(bool second, s.Step());
-  if (second) return Error(Domain::kLog, Code::kInvalidArgument, "ambiguous record id prefix " + lower);
-  return id;
+           "SELECT record FROM log_purged WHERE substr(lower(hex(record)), 1, ?2) = ?1 ORDER BY 1 LIMIT ?3"));
+  s.Bind(1, std::string_view(lower))
+      .Bind(2, static_cast<std::int64_t>(lower.size()))
+      .Bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 20)));
+  std::vector<RecordId> out;
+  for (;;) {
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ToRecordId(s.Blob(0)));
+  }
+  return out;
 }
 
 }  // namespace parley::log

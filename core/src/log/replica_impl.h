@@ -104,6 +104,7 @@ class ReplicaImpl final : public Replica {
   Result<std::vector<Conflict>> Conflicts() override;
   Result<std::vector<HistoryEntry>> History(const RecordId& id) override;
   Result<RecordId> ResolvePrefix(std::string_view prefix) override;
+  Result<std::vector<RecordId>> MatchPrefix(std::string_view prefix, std::size_t limit) override;
   Result<PurgeOutcome> Purge(const RecordId& id) override;  // record_keys.cc
   Result<std::vector<TextHit>> SearchText(std::string_view query,
                                           const TextSearchOptions& options) override;  // text_index.cc

@@ -298,6 +298,33 @@ Status Model::Resolve(const RecordId& record, std::string_view field, std::strin
   return txn->Commit().status();
 }
 
+Status Model::ResolvePick(const RecordId& record, std::string_view field, std::size_t version) {
+  PARLEY_ASSIGN_OR_RETURN(auto r, Load(record));
+  const log::Field* f = r.field(field);
+  if (f == nullptr) {
+    const auto& fields = FieldsOf(r.type);
+    if (std::find(fields.begin(), fields.end(), field) == fields.end()) {
+      return ValidateField(r.type, field, "");  // names the type's fields
+    }
+    return Invalid("the " + std::string(field) + " of this " + r.type + " has no value to pick");
+  }
+  if (version < 1 || version > f->values.size()) {
+    return Invalid("the " + std::string(field) + " of this " + r.type + " has " + std::to_string(f->values.size()) +
+                   (f->values.size() == 1 ? " version" : " versions") + ": pick 1 to " +
+                   std::to_string(f->values.size()));
+  }
+  return Resolve(record, field, f->values[version - 1].data);
+}
+
+Result<std::vector<TypeCount>> Model::RecordCounts() {
+  std::vector<TypeCount> out;
+  for (auto type : RecordTypes()) {
+    PARLEY_ASSIGN_OR_RETURN(auto records, replica_.List(type));
+    out.push_back({std::string(type), records.size()});
+  }
+  return out;
+}
+
 Result<NegotiationOverview> Model::Overview(const RecordId& negotiation) {
   PARLEY_ASSIGN_OR_RETURN(auto n, GetOfType(negotiation, kNegotiation));
   return OverviewOf(std::move(n));

@@ -131,12 +131,6 @@ Result<std::string> Canonical(std::string_view type, std::string_view field, std
 
 }  // namespace
 
-const std::vector<std::string_view>& RecordTypes() {
-  static const std::vector<std::string_view> kTypes = {kNegotiation, kParty, kSession,  kNote,
-                                                       kCommitment,  kNeed,  kElement, kCampaignAction};
-  return kTypes;
-}
-
 const std::vector<std::string_view>& EditableFields(std::string_view type) {
   static const std::map<std::string_view, std::vector<std::string_view>> kFields = {
       {kNegotiation, {"buyer", "title"}},

@@ -265,9 +265,52 @@ Status ValidateElement(std::string_view e) {
                  ", or custom:<name> with a-z, 0-9, _ or -)");
 }
 
+const std::vector<std::string_view>& RecordTypes() {
+  static const std::vector<std::string_view> types = {kNegotiation, kParty,   kSession,  kNote,
+                                                      kCommitment,  kNeed,    kElement,  kCampaignAction};
+  return types;
+}
+
+const std::vector<std::string_view>& FieldsOf(std::string_view type) {
+  static const std::vector<std::string_view> negotiation = {"buyer", "title", "campaign_status", "created"};
+  static const std::vector<std::string_view> party = {"negotiation", "role", "name"};
+  static const std::vector<std::string_view> session = {"negotiation", "date", "place", "attendees"};
+  static const std::vector<std::string_view> note = {"negotiation", "session", "text"};
+  static const std::vector<std::string_view> commitment = {"negotiation", "kind",   "text",     "by",
+                                                           "amount",      "deadline", "status", "principle"};
+  static const std::vector<std::string_view> need = {"negotiation", "kind", "text"};
+  static const std::vector<std::string_view> element = {"negotiation", "element", "covered_by", "forms"};
+  static const std::vector<std::string_view> action = {"negotiation", "date", "kind", "text"};
+  static const std::vector<std::string_view> none;
+  if (type == kNegotiation) return negotiation;
+  if (type == kParty) return party;
+  if (type == kSession) return session;
+  if (type == kNote) return note;
+  if (type == kCommitment) return commitment;
+  if (type == kNeed) return need;
+  if (type == kElement) return element;
+  if (type == kCampaignAction) return action;
+  return none;
+}
+
+std::string RecordLabel(const log::Record& record) {
+  if (record.type == kNegotiation) {
+    const std::string title = record.get("title");
+    return title.empty() ? record.get("buyer") : title;
+  }
+  if (record.type == kParty) return record.get("name");
+  if (record.type == kSession) {
+    const std::string place = record.get("place");
+    return record.get("date") + (place.empty() ? "" : " " + place);
+  }
+  if (record.type == kElement) return record.get("element");
+  return record.get("text");
+}
+
 Status ValidateField(std::string_view type, std::string_view field, std::string_view v) {
   auto unknown = [&] {
-    return Invalid("unknown field '" + std::string(field) + "' for a " + std::string(type));
+    return Invalid("unknown field '" + std::string(field) + "' for a " + std::string(type) +
+                   " (its fields: " + Joined(FieldsOf(type)) + ")");
   };
   if (type == kNegotiation) {
     if (field == "buyer") return NonEmpty("buyer", v);

@@ -186,6 +186,14 @@ struct OwnChange {
   log::ChangeId id{};
   std::vector<std::pair<std::string, std::uint64_t>> acks;  // (relay label, relay seq)
 };
+// A record an id prefix matches (Device::IdCandidates).
+struct IdCandidate {
+  log::RecordId id{};
+  std::string type;   // "" for a purged record
+  std::string label;  // model::RecordLabel, whole (may be long); "" for a purged record
+};
+inline constexpr std::size_t kMaxIdCandidates = 20;
+
 struct DeviceStatus {
   std::optional<VaultSummary> vault;
   std::vector<RelayStanding> relays;
@@ -469,7 +477,13 @@ class Device {
   // Lock(), Wipe() or destruction.
   model::Model& model();
   // A record id from a unique hex prefix (at least 4 characters) or a full id.
+  // Code::kNotFound when no record starts with it; Code::kInvalidArgument when it is too
+  // short, not hex, or ambiguous: then the message names the records it starts (type and
+  // first 8 hex characters, no content) and IdCandidates() lists them.
   Result<log::RecordId> ResolveId(std::string_view prefix);
+  // The records whose id starts with `prefix` (as ResolveId reads it), in id order, at most
+  // kMaxIdCandidates: what to show when a prefix is ambiguous. Empty when none matches.
+  Result<std::vector<IdCandidate>> IdCandidates(std::string_view prefix);
   Result<std::optional<log::Record>> GetRecord(const log::RecordId& id);
   // On an admin device: purges the record for good (docs/change-format.md, "Purge"): its key,
   // values and history are destroyed here, and on every device that applies the purge; then

@@ -171,7 +171,37 @@ Result<log::RecordId> Device::ResolveId(std::string_view prefix) {
     return Error(Domain::kModel, Code::kInvalidArgument,
                  "id prefix '" + lower + "' too short: give at least 4 characters");
   }
-  return impl_->replica->ResolvePrefix(lower);
+  auto id = impl_->replica->ResolvePrefix(lower);
+  if (id.ok() || id.status().code() != Code::kInvalidArgument) return id;
+  auto candidates = IdCandidates(lower);
+  if (!candidates.ok() || candidates->size() < 2) return id;
+  std::string names;
+  for (const auto& c : *candidates) {
+    names += (names.empty() ? "" : ", ") + (c.type.empty() ? std::string("purged record") : c.type) + " " +
+             log::ToString(c.id).substr(0, 8);
+  }
+  const bool more = candidates->size() >= kMaxIdCandidates;
+  return Error(id.status().domain(), Code::kInvalidArgument,
+               "record id prefix " + lower + " is ambiguous: it starts " + (more ? "at least " : "") +
+                   std::to_string(candidates->size()) + " records (" + names + (more ? ", ..." : "") +
+                   "); give more characters");
+}
+
+Result<std::vector<IdCandidate>> Device::IdCandidates(std::string_view prefix) {
+  PARLEY_RETURN_IF_ERROR(impl_->RequireUnlocked());
+  PARLEY_ASSIGN_OR_RETURN(auto ids, impl_->replica->MatchPrefix(prefix, kMaxIdCandidates));
+  std::vector<IdCandidate> out;
+  for (const auto& id : ids) {
+    PARLEY_ASSIGN_OR_RETURN(auto record, impl_->replica->Get(id));
+    IdCandidate c;
+    c.id = id;
+    if (record.has_value()) {
+      c.type = record->type;
+      c.label = model::RecordLabel(*record);
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 Result<std::optional<log::Record>> Device::GetRecord(const log::RecordId& id) {

@@ -51,6 +51,14 @@ inline constexpr std::string_view kCommitment = "commitment";
 inline constexpr std::string_view kNeed = "need";
 inline constexpr std::string_view kElement = "bottomline_element";
 inline constexpr std::string_view kCampaignAction = "campaign_action";
+// Every record type above, in that order.
+const std::vector<std::string_view>& RecordTypes();
+// The fields a record of `type` has, in a fixed order (docs/model.md); empty for an unknown
+// type. ValidateField accepts exactly these.
+const std::vector<std::string_view>& FieldsOf(std::string_view type);
+// A short human label for a record: its title or buyer, name, date and place, element or
+// text (the first of them it has), whole; "" when it has none of them.
+std::string RecordLabel(const log::Record& record);
 
 // ---- Vocabularies ----
 // Each list is in a fixed, documented order (docs/model.md).
@@ -306,9 +314,6 @@ struct RecordDetail {
   std::vector<std::pair<std::string, std::size_t>> counts;
 };
 
-// Every record type, in a fixed order: negotiation, party, session, note, commitment, need,
-// bottomline_element, campaign_action.
-const std::vector<std::string_view>& RecordTypes();
 // The fields Model::Edit may set for `type`, in a fixed order (empty for an unknown type):
 //   negotiation         buyer title
 //   party               role name
@@ -323,6 +328,12 @@ const std::vector<std::string_view>& EditableFields(std::string_view type);
 // for every other type the UTC day it was recorded (its creation clock). YYYY-MM-DD, or ""
 // when a date field holds no valid date.
 std::string RecordDate(const log::Record& record);
+
+// How many live records of one type the replica holds.
+struct TypeCount {
+  std::string type;
+  std::uint64_t count = 0;
+};
 
 class Model {
  public:
@@ -354,6 +365,10 @@ class Model {
   // Resolves a field (conflicted or not) to `value`, validated for the record's type;
   // supersedes every surviving version.
   Status Resolve(const RecordId& record, std::string_view field, std::string_view value);
+  // Resolves a field to its `version`th surviving version (1 = the first), numbered as
+  // Conflicts() lists them (by clock). Code::kInvalidArgument naming the valid range when
+  // there is no such version, or naming the type's fields (FieldsOf) for an unknown field.
+  Status ResolvePick(const RecordId& record, std::string_view field, std::size_t version);
 
   // ---- Reading ----
   // The live record `id` of type `type`. Code::kNotFound ("no <type> with id ...") when it
@@ -376,6 +391,8 @@ class Model {
   Result<std::vector<log::HistoryEntry>> History(const RecordId& id) { return replica_.History(id); }
   Result<std::vector<StatusChange>> StatusHistory(const RecordId& commitment);
   Result<std::vector<log::Conflict>> Conflicts() { return replica_.Conflicts(); }
+  // Live records per type, for every type of RecordTypes() (zero counts included), in order.
+  Result<std::vector<TypeCount>> RecordCounts();
   // Full-text search over every free-text field of the live records (docs/model.md,
   // "Search"). `query` is words, never a query language: letters and digits, case and
   // diacritics ignored; every word must appear in the field, the last one as a prefix.

@@ -319,6 +319,10 @@ class Replica {
   // too).
   // Code::kNotFound / Code::kInvalidArgument ("ambiguous") otherwise.
   virtual Result<RecordId> ResolvePrefix(std::string_view prefix) = 0;
+  // Every record id (a purged record's too) that starts with the hex `prefix` (4 to 32
+  // characters, any case), in id order, at most `limit` of them (none found: empty).
+  // Code::kInvalidArgument for a prefix that is not 4 to 32 hex characters.
+  virtual Result<std::vector<RecordId>> MatchPrefix(std::string_view prefix, std::size_t limit) = 0;
 
   // Full-text search over the free-text fields of live records (docs/storage-schema.md,
   // "Text index"): deleted and purged records, and values no longer surviving, are not
