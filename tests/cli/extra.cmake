@@ -19,3 +19,5 @@ target_compile_definitions(${target} PRIVATE PARLEY_NOTE_WRITER="$<TARGET_FILE:p
 target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/qr)
 target_link_libraries(${target} PRIVATE ZXing::ZXing)
 target_compile_definitions(${target} PRIVATE ZX_USE_UTF8)
+# readme_test.cc runs the README's examples, read from the source tree when it runs.
+target_compile_definitions(${target} PRIVATE PARLEY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
