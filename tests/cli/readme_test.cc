@@ -448,6 +448,9 @@ TEST_F(ReadmeExamples, EveryExampleRunsAsWritten) {
          // The lost phone learns it at its next sync, destroys its keys and data: exit 11.
          Ran r = Run(M("ben"), ParleyBinary(), {"sync"}, "", {}, {});
          EXPECT_EQ(r.exit_code, 11) << r.err;
+         EXPECT_NE(r.err.find("This device was revoked from the vault by Ana's phone; its keys and data have been destroyed."),
+                   std::string::npos)
+             << r.err;
        }});
   add(lost, "parley vault promote \"Office laptop\"",
       {.machine = "ana", .before = [&] {
