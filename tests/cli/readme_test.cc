@@ -203,7 +203,7 @@ class ReadmeExamples : public CliWithRelay {
     m.env["PARLEY_PASSPHRASE"] = "passphrase of " + name + ": correct horse battery";
     m.env["PARLEY_ARGON2"] = "min";
     m.env["XDG_RUNTIME_DIR"] = m.home + "/run";
-    m.env.insert(exported_.begin(), exported_.end());
+    for (const auto& [k, v] : exported_) m.env[k] = Sub(v, m);
     return machines_.emplace(name, std::move(m)).first->second;
   }
 
@@ -296,10 +296,6 @@ class ReadmeExamples : public CliWithRelay {
       return;
     }
     Machine& m = M(step.machine);
-    for (auto& [k, v] : m.env) {
-      auto e = exported_.find(k);
-      if (e != exported_.end()) v = Sub(e->second, m);
-    }
     std::vector<std::string> args;
     for (std::size_t i = 1; i < words.size(); ++i) args.push_back(Sub(words[i], m));
     if (step.run) {
@@ -367,7 +363,14 @@ TEST_F(ReadmeExamples, EveryExampleRunsAsWritten) {
   };
   add(using_parley, "export PARLEY_DATA=~/parley-data", {});
   add(using_parley, "parley init --name @edit --vault @edit",
-      {.machine = "ana", .edits = {"Ana's phone", "coalition"}, .capture = {{"$RECOVERY_KEY", "recovery_key"}}});
+      {.machine = "ana",
+       .edits = {"Ana's phone", "coalition"},
+       .capture = {{"$RECOVERY_KEY", "recovery_key"}},
+       .after = [&] {
+         // PARLEY_DATA is where the store went; the key store is in its default place.
+         EXPECT_FALSE(FilesUnder(M("ana").home + "/parley-data").empty());
+         EXPECT_FALSE(FilesUnder(M("ana").home + "/.config/parley/keystore").empty());
+       }});
   add(using_parley, "parley negotiation add --buyer - --title @edit",
       {.machine = "ana", .input = "Fresh Harvest Foods\n", .edits = {"Fair food agreement"}, .capture = {{"3f2a", "id"}}});
   add(using_parley, "parley note add 3f2a", {.machine = "ana", .input = "The Buyer asked for two weeks.\n"});
