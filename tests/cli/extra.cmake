@@ -20,4 +20,6 @@ target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/qr)
 target_link_libraries(${target} PRIVATE ZXing::ZXing)
 target_compile_definitions(${target} PRIVATE ZX_USE_UTF8)
 # import_test.cc imports the example files of docs/cli.md ("Import").
-target_compile_definitions(${target} PRIVATE PARLEY_DOCS_DIR="${CMAKE_SOURCE_DIR}/docs")
+target_compile_definitions(${target} PRIVATE PARLEY_DOCS_DIR="${PROJECT_SOURCE_DIR}/docs")
+# readme_test.cc runs the README's examples, read from the source tree when it runs.
+target_compile_definitions(${target} PRIVATE PARLEY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
