@@ -14,6 +14,9 @@
 //   ----------------------------  -----------------------------------------------------------
 //   3f2a                          the id of the negotiation `negotiation add` made ("id")
 //   9c1e                          the id of the commitment `commitment add` made ("id")
+//   5b7d                          the id of the note `note add` made ("id")
+//   meetings.csv                  stays as written: the test writes it in the machine's HOME
+//                                 (the current directory) first
 //   3f2a9c01                      the key prefix (8 hex characters, as `relay list` shows it)
 //                                 of a second relay pinned just before `relay remove`
 //   parley-relay:..., ...         the pairing code of the test's relay
@@ -373,7 +376,8 @@ TEST_F(ReadmeExamples, EveryExampleRunsAsWritten) {
        }});
   add(using_parley, "parley negotiation add --buyer - --title @edit",
       {.machine = "ana", .input = "Fresh Harvest Foods\n", .edits = {"Fair food agreement"}, .capture = {{"3f2a", "id"}}});
-  add(using_parley, "parley note add 3f2a", {.machine = "ana", .input = "The Buyer asked for two weeks.\n"});
+  add(using_parley, "parley note add 3f2a",
+      {.machine = "ana", .input = "The Buyer asked for two weeks.\n", .capture = {{"5b7d", "id"}}});
   add(using_parley, "parley party add 3f2a --role buyer --name @edit",
       {.machine = "ana", .edits = {"Fresh Harvest Foods"}, .capture = {{"$PARTY", "id"}}});
   add(using_parley, "parley commitment add 3f2a --kind price_premium --text @edit --by @edit --amount -",
@@ -397,6 +401,41 @@ TEST_F(ReadmeExamples, EveryExampleRunsAsWritten) {
   add(using_parley, "parley report 3f2a --format html --output report.html",
       {.machine = "ana", .after = [&] {
          EXPECT_NE(ReadBytes(M("ana").home + "/report.html").find("Fair food agreement"), std::string::npos);
+       }});
+  add(using_parley, "parley note list --negotiation 3f2a --limit 20",
+      {.machine = "ana", .after = [&] {
+         auto list = Parley("ana", {"note", "list", "--negotiation", subs_["3f2a"]});
+         ASSERT_EQ(list["notes"].size(), 1u);
+         EXPECT_EQ(list["notes"][std::size_t{0}]["id"].AsString(), subs_["5b7d"]);
+       }});
+  add(using_parley, "parley search \"two weeks\" --negotiation 3f2a",
+      {.machine = "ana", .after = [&] {
+         auto hits = Parley("ana", {"search", "two weeks"});
+         ASSERT_EQ(hits["hits"].size(), 1u);
+         EXPECT_EQ(hits["hits"][std::size_t{0}]["record"].AsString(), subs_["5b7d"]);
+       }});
+  add(using_parley, "parley note show 5b7d", {.machine = "ana"});
+  add(using_parley, "parley note edit 5b7d --text @edit",
+      {.machine = "ana", .edits = {"The Buyer asked for three weeks."}, .after = [&] {
+         auto shown = Parley("ana", {"note", "show", subs_["5b7d"]});
+         EXPECT_EQ(shown["record"]["fields"]["text"].AsString(), "The Buyer asked for three weeks.");
+       }});
+  add(using_parley, "parley note delete 5b7d --yes",
+      {.machine = "ana", .after = [&] {
+         EXPECT_EQ(Parley("ana", {"note", "list", "--negotiation", subs_["3f2a"]})["notes"].size(), 0u);
+       }});
+  add(using_parley, "parley import meetings.csv",
+      {.machine = "ana",
+       .before =
+           [&] {
+             std::ofstream csv(M("ana").home + "/meetings.csv");
+             csv << "type,negotiation,date,place,text\n"
+                 << "session," << subs_["3f2a"] << ",2025-04-02,Immokalee,\n"
+                 << "note," << subs_["3f2a"] << ",,,\"Buyer asked for a phase-in, \"\"two seasons at most\"\"\"\n";
+           },
+       .after = [&] {
+         EXPECT_EQ(Parley("ana", {"note", "list", "--negotiation", subs_["3f2a"]})["notes"].size(), 1u);
+         EXPECT_EQ(Parley("ana", {"session", "list", "--negotiation", subs_["3f2a"]})["sessions"].size(), 1u);
        }});
   add(using_parley, "parley bundle export /media/usb/to-office.parley",
       {.machine = "ana",
