@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "args.h"
+#include "command_line.h"
 #include "parley/device.h"
 #include "parley/platform/env.h"
 

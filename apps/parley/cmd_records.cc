@@ -31,7 +31,7 @@ struct EditFlag {
 };
 
 // A list column: a field name, or "@id", "@negotiation", "@recorded" (when recorded),
-// "@created" (a negotiation's created day), "@device" (the device that recorded it).
+// "@created" (when a negotiation was created, local time), "@device" (the device that recorded it).
 struct Column {
   const char* header;
   const char* source;
@@ -140,7 +140,7 @@ std::string ColumnCell(const model::ListedRecord& listed, std::string_view sourc
   if (source == "@id") return ShortId(log::ToString(r.id));
   if (source == "@negotiation") return ShortId(r.get("negotiation"));
   if (source == "@recorded") return FormatHlcTime(r.created_hlc);
-  if (source == "@created") return FormatStoredTime(Cell(r, "created")).substr(0, 10);  // the local day
+  if (source == "@created") return FormatStoredTime(Cell(r, "created"));
   if (source == "@device") return DeviceName(listed.author_name, listed.author);
   if (source == "covered_by") {
     std::string out;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "app.h"
-#include "args.h"
+#include "command_line.h"
 #include "parley/platform/process_hardening.h"
 #include "table.h"
 #include "text_input.h"

@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "args.h"
+#include "command_line.h"
 #include "parley/platform/status.h"
 
 namespace parley::cli {

@@ -92,8 +92,9 @@ TEST(RealProcesses, ThreeDevicesOfflineEditsConflictAndConverge) {
   ASSERT_EQ(Cli(c, "need add " + id + " --text 'office need'").code, 0);
   ASSERT_EQ(Cli(a, "campaign status " + id + " paused").code, 0);
   ASSERT_EQ(Cli(b, "campaign status " + id + " won").code, 0);
-  CliRun waiting = Cli(a, "status");
+  CliRun waiting = Cli(a, "status --verbose");
   EXPECT_NE(waiting.out.find("NOT acknowledged yet"), std::string::npos) << waiting.out;
+  EXPECT_NE(Cli(a, "status").out.find("only on this device"), std::string::npos);  // the summary says so too
 
   // Back, on another port behind the same front address.
   relay = std::make_unique<RelayProcess>(dir.Sub("relay"));

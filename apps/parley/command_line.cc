@@ -1,4 +1,4 @@
-#include "args.h"
+#include "command_line.h"
 
 // GCC 12 at -O2 reports a false -Wnull-dereference inside CLI11's inlined string splitting
 // (a system header); this file turns that one warning off from here on.

@@ -1,4 +1,4 @@
-// Command-line parsing: global options, command words, per-command options.
+// Command-line parsing on CLI11: global options, command words, per-command options.
 //
 // Grammar: parley [GLOBAL...] WORD... [ARG | --OPTION [VALUE] | GLOBAL]...
 // Global options may appear anywhere. A command's options are known from its spec: an
