@@ -14,18 +14,8 @@ namespace parley::cli_test {
 BackgroundParley::BackgroundParley(const Device& device, const std::vector<std::string>& args,
                                    const std::string& binary) {
   const std::string& data = device.data_dir();
-  const std::string home = data.substr(0, data.rfind('/'));
   err_path_ = data + ".background-stderr";
-  std::vector<std::string> argv_s = {binary.empty() ? ParleyBinary() : binary, "--data", data, "--keystore", device.keystore_dir()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // As Device::operator(): no PARLEY_ variable of the parent, HOME in the test root.
-  std::vector<std::string> env_s = ChildEnvironment(home, device.env);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  ChildCommand command(device, args, binary);
 
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -41,7 +31,7 @@ BackgroundParley::BackgroundParley(const Device& device, const std::vector<std::
     ::dup2(in, 0);
     ::dup2(out[1], 1);
     ::dup2(err, 2);
-    ::execve(argv[0], argv.data(), envp.data());
+    ::execve(command.argv()[0], command.argv(), command.envp());
     ::_exit(127);
   }
   ::close(out[1]);

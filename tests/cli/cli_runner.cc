@@ -54,21 +54,23 @@ std::vector<std::string> ChildEnvironment(const std::string& home, const std::ma
   return out;
 }
 
+ChildCommand::ChildCommand(const Device& device, const std::vector<std::string>& args, const std::string& binary)
+    : argv_s_{binary.empty() ? ParleyBinary() : binary, "--data", device.data_dir(), "--keystore", device.keystore_dir()},
+      env_s_(ChildEnvironment(device.home(), device.env)) {
+  argv_s_.insert(argv_s_.end(), args.begin(), args.end());
+  for (auto& a : argv_s_) argv_.push_back(a.data());
+  argv_.push_back(nullptr);
+  for (auto& e : env_s_) envp_.push_back(e.data());
+  envp_.push_back(nullptr);
+}
+
 Outcome Device::operator()(const std::vector<std::string>& args, const std::string& input) const {
   const std::string in_path = root_ + "/.stdin", out_path = root_ + "/.stdout", err_path = root_ + "/.stderr";
   {
     std::ofstream f(in_path, std::ios::binary | std::ios::trunc);
     f << input;
   }
-  std::vector<std::string> argv_s = {ParleyBinary(), "--data", data_dir_, "--keystore", keystore_dir_};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s = ChildEnvironment(root_, env);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  ChildCommand command(*this, args);
 
   Outcome run;
   pid_t pid = ::fork();
@@ -85,7 +87,7 @@ Outcome Device::operator()(const std::vector<std::string>& args, const std::stri
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    ::execve(argv[0], argv.data(), envp.data());
+    ::execve(command.argv()[0], command.argv(), command.envp());
     ::_exit(127);
   }
   EXPECT_GT(pid, 0);

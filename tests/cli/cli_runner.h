@@ -29,6 +29,7 @@ class Device {
   Device(const std::string& root, const std::string& name);
   const std::string& data_dir() const { return data_dir_; }
   const std::string& keystore_dir() const { return keystore_dir_; }
+  const std::string& home() const { return root_; }  // HOME of its runs; data_dir() is inside
 
   // Environment variables for every run (PARLEY_PASSPHRASE and PARLEY_ARGON2=min by
   // default); set a value to "" to remove the variable.
@@ -53,6 +54,22 @@ class Device {
 // The environment of a `parley` run: the parent's without any PARLEY_, HOME, XDG_, EDITOR or
 // VISUAL variable, HOME set to `home`, then `vars` (empty values left out).
 std::vector<std::string> ChildEnvironment(const std::string& home, const std::map<std::string, std::string>& vars);
+
+// The argument and environment vectors of a `parley` run of `device`, as operator() builds
+// them (`binary` instead of parley when given), owning their strings: argv() and envp() are
+// null-terminated for execve and live as long as this object.
+class ChildCommand {
+ public:
+  ChildCommand(const Device& device, const std::vector<std::string>& args, const std::string& binary = "");
+  ChildCommand(const ChildCommand&) = delete;
+  ChildCommand& operator=(const ChildCommand&) = delete;
+  char* const* argv() { return argv_.data(); }
+  char* const* envp() { return envp_.data(); }
+
+ private:
+  std::vector<std::string> argv_s_, env_s_;
+  std::vector<char*> argv_, envp_;
+};
 
 // Every regular file under `dir`, recursively (absent directory: none).
 std::vector<std::string> FilesUnder(const std::string& dir);

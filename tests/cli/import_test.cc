@@ -177,16 +177,7 @@ struct SplitRun {
 };
 
 SplitRun RunWithTerminalStderr(const Device& device, const std::vector<std::string>& args) {
-  const std::string& data = device.data_dir();
-  std::vector<std::string> argv_s = {ParleyBinary(), "--data", data, "--keystore", device.keystore_dir()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s = ChildEnvironment(data.substr(0, data.rfind('/')), device.env);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  ChildCommand command(device, args);
 
   SplitRun run;
   int master = -1, slave = -1, out[2] = {-1, -1};
@@ -202,7 +193,7 @@ SplitRun RunWithTerminalStderr(const Device& device, const std::vector<std::stri
     ::dup2(slave, STDERR_FILENO);
     ::close(master);
     ::close(out[0]);
-    ::execve(argv[0], argv.data(), envp.data());
+    ::execve(command.argv()[0], command.argv(), command.envp());
     ::_exit(127);
   }
   ::close(slave);

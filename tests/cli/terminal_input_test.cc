@@ -55,22 +55,13 @@ void Type(int master, const std::string& keys) {
 // reading 20 s later, types `more` (which must end its input) and waits again.
 TerminalRun RunOnTerminal(const Device& device, const std::vector<std::string>& args, const std::string& typed,
                           const std::string& more) {
-  const std::string& data = device.data_dir();
-  std::vector<std::string> argv_s = {ParleyBinary(), "--data", data, "--keystore", device.keystore_dir()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s = ChildEnvironment(data.substr(0, data.rfind('/')), device.env);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  ChildCommand command(device, args);
 
   TerminalRun run;
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid == 0) {
-    ::execve(argv[0], argv.data(), envp.data());
+    ::execve(command.argv()[0], command.argv(), command.envp());
     ::_exit(127);
   }
   if (pid < 0) {

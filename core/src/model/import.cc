@@ -1,6 +1,7 @@
 // Import of records from CSV (RFC 4180) or JSON lines: parse, validate every row, then write
 // a batch of records per change (parley/core/import.h).
 #include "parley/core/import.h"
+#include "model/text_util.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,9 +14,10 @@
 namespace parley::model {
 namespace {
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
+using internal::Invalid;
+using internal::Lower;
 
-Status Invalid(std::string message) { return Error(Domain::kModel, Code::kInvalidArgument, std::move(message)); }
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // "line 12, column kind: " (or less when the place is less precise).
 std::string Where(std::size_t line, std::string_view column) {
@@ -32,12 +34,6 @@ Status At(const Status& status, std::size_t line, std::string_view column, Impor
 }
 Status InvalidAt(std::string message, std::size_t line, std::string_view column, ImportProblem* problem) {
   return At(Invalid(std::move(message)), line, column, problem);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // True when `s` is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).

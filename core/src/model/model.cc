@@ -4,37 +4,21 @@
 #include <utility>
 
 #include "parley/core/model.h"
+#include "model/text_util.h"
 
 namespace parley::model {
 namespace {
 
+using internal::Invalid;
+using internal::Lower;
+using internal::SplitList;
+
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 Status NotFound(std::string message) { return Error(Domain::kModel, Code::kNotFound, std::move(message)); }
-Status Invalid(std::string message) { return Error(Domain::kModel, Code::kInvalidArgument, std::move(message)); }
-
 Status ValidateAll(std::string_view type, const Fields& fields) {
   for (const auto& [name, value] : fields) PARLEY_RETURN_IF_ERROR(ValidateField(type, name, value));
   return Status::Ok();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Splits "a,b,c" into its non-empty items.
-std::vector<std::string> SplitList(std::string_view list) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    std::size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    if (comma > start) out.emplace_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 std::string JoinList(const std::vector<std::string>& items) {

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "model/text_util.h"
+
 namespace parley::model {
 namespace {
 
-Status Invalid(std::string message) { return Error(Domain::kModel, Code::kInvalidArgument, std::move(message)); }
+using internal::Invalid;
 
 bool IsDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

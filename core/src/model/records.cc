@@ -7,30 +7,22 @@
 #include <utility>
 
 #include "parley/core/model.h"
+#include "model/text_util.h"
 
 namespace parley::model {
 namespace {
 
+using internal::Invalid;
+using internal::Joined;
+using internal::Lower;
+using internal::SplitList;
+
 using Fields = std::vector<std::pair<std::string, std::string>>;
-
-Status Invalid(std::string message) { return Error(Domain::kModel, Code::kInvalidArgument, std::move(message)); }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool IsHex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   });
-}
-
-std::string Joined(const std::vector<std::string_view>& items) {
-  std::string out;
-  for (auto i : items) out += (out.empty() ? "" : ", ") + std::string(i);
-  return out;
 }
 
 bool IsRecordType(std::string_view type) {
@@ -80,19 +72,6 @@ std::vector<std::string> DatesOf(const log::Record& r) {
     for (const auto& v : f->values) {
       if (ValidateDate(v.data).ok()) out.push_back(v.data);
     }
-  }
-  return out;
-}
-
-// Splits "a,b,c" into its non-empty items.
-std::vector<std::string> SplitList(std::string_view list) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    std::size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    if (comma > start) out.emplace_back(list.substr(start, comma - start));
-    start = comma + 1;
   }
   return out;
 }

@@ -7,20 +7,13 @@
 
 #include "parley/core/model.h"
 #include "parley/platform/edit_distance.h"
+#include "model/text_util.h"
 
 namespace parley::model {
 namespace {
 
-Status Invalid(std::string message) { return Error(Domain::kModel, Code::kInvalidArgument, std::move(message)); }
-
-std::string Joined(const std::vector<std::string_view>& words) {
-  std::string out;
-  for (auto w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
-}
+using internal::Invalid;
+using internal::Joined;
 
 bool Contains(const std::vector<std::string_view>& words, std::string_view w) {
   return std::find(words.begin(), words.end(), w) != words.end();
