@@ -317,7 +317,8 @@ class Planner {
       return InvalidAt("unknown type '" + type + "' (types: " + ColumnList(types) + ")", line, "type", problem_);
     }
     const auto& columns = Columns(type);
-    for (const auto& [column, value] : row.values) {
+    for (const auto& entry : row.values) {
+      const std::string& column = entry.first;  // clang before 16 cannot capture a structured binding
       if (column == "type" || column == "negotiation") continue;
       if (std::none_of(columns.begin(), columns.end(), [&](const Column& c) { return c.name == column; })) {
         return InvalidAt("a " + type + " has no " + column + " (its columns: " + ColumnList(ImportColumns(type)) + ")",

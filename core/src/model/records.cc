@@ -305,7 +305,9 @@ Result<std::vector<std::string>> Model::Edit(const RecordId& id, std::string_vie
   if (fields.empty()) return Invalid("nothing to edit: give at least one field");
   const auto& editable = EditableFields(type);
   Fields stored;
-  for (const auto& [name, value] : fields) {
+  for (const auto& field : fields) {
+    const std::string& name = field.first;  // clang before 16 cannot capture a structured binding
+    const std::string& value = field.second;
     if (std::find(editable.begin(), editable.end(), name) == editable.end()) {
       return Invalid("field '" + name + "' of " + Article(type) + " cannot be edited (editable: " +
                      Joined(editable) + ")");
