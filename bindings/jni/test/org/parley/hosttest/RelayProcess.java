@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -17,7 +19,9 @@ import java.util.regex.Pattern;
  * "event=listening ... port=N" line; its log (standard error) is read by a thread and kept, so
  * the relay never blocks on a full pipe. {@link #close()} stops it (SIGTERM, then SIGKILL after
  * 10 s) and is also run by a shutdown hook, so the relay never outlives this program, a failed
- * check or a killed test included.
+ * check included. When util-linux's setpriv is on the PATH the relay is started through
+ * {@code setpriv --pdeathsig TERM}, so it stops even when this JVM is killed (SIGKILL on a
+ * test timeout), which runs no hook.
  */
 final class RelayProcess implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("event=listening.*\\bport=(\\d+)");
@@ -41,8 +45,11 @@ final class RelayProcess implements AutoCloseable {
   /** Creates the relay key, starts the server and waits for its port. */
   void start() throws IOException, InterruptedException {
     run(List.of(binary, "init", "--data", dataDir.toString()));
-    ProcessBuilder builder =
-        new ProcessBuilder(binary, "serve", "--data", dataDir.toString(), "--listen", "127.0.0.1:0");
+    List<String> command = new ArrayList<>();
+    Path setpriv = onPath("setpriv");
+    if (setpriv != null) command.addAll(List.of(setpriv.toString(), "--pdeathsig", "TERM", "--"));
+    command.addAll(List.of(binary, "serve", "--data", dataDir.toString(), "--listen", "127.0.0.1:0"));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -131,6 +138,18 @@ final class RelayProcess implements AutoCloseable {
         log.notifyAll();
       }
     }
+  }
+
+  /** The executable `name` in a directory of $PATH, or null. */
+  private static Path onPath(String name) {
+    String path = System.getenv("PATH");
+    if (path == null) return null;
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (dir.isEmpty()) continue;
+      Path candidate = Path.of(dir, name);
+      if (Files.isExecutable(candidate)) return candidate;
+    }
+    return null;
   }
 
   /** Runs a short parley-relay command to its end; its standard output, or an exception. */
