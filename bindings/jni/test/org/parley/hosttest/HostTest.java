@@ -41,6 +41,8 @@ public final class HostTest {
   private static final String PASSPHRASE_A = "correct horse battery staple orbit 42";
   private static final String PASSPHRASE_B = "quiet violet harbour lantern 1987 ☂";
   private static final long EVENT_TIMEOUT_S = 60;
+  // Argon2id at the library's floor (2 passes over 19 MiB), as tests and small phones use.
+  private static final Device.CreateOptions FAST_KDF = new Device.CreateOptions().argon2(2, 19L << 20);
 
   private HostTest() {}
 
@@ -54,6 +56,7 @@ public final class HostTest {
     try {
       root = Files.createTempDirectory("parley-jni-");
       run(args[0], root);
+      step("done");
       System.out.println("parley_jni_host_test: PASS");
     } catch (Check.Failure f) {
       System.err.println("parley_jni_host_test: FAIL: " + f.getMessage());
@@ -167,6 +170,7 @@ public final class HostTest {
     Check.equal("locked", Parley.codeName(ParleyException.LOCKED), "parley_code_name(LOCKED)");
 
     try (RelayProcess relay = new RelayProcess(relayBinary, root.resolve("relay"))) {
+      step("Start parley-relay (init, then serve on 127.0.0.1:0)");
       relay.start();
       String relayCode = relay.pairingCode();
       System.out.println("relay listening on 127.0.0.1:" + relay.port());
@@ -185,20 +189,21 @@ public final class HostTest {
         scenario(ana, ben, dirA, dirB, relayCode, eventsA, eventsB, keysB);
       }
       Check.that(!Parley.storeExists(dirB), "Ben's store is gone after the revocation");
+      step("Devices closed; stop the relay");
     }
   }
 
   private static void scenario(Device ana, Device ben, Path dirA, Path dirB, String relayCode, Events eventsA,
       Events eventsB, MemorySecretStore keysB) throws Exception {
-    // ---- Errors cross as ParleyException with domain, code and message ----
+    step("Errors cross as ParleyException with domain, code and message");
     ParleyException locked = Check.fails(ParleyException.LOCKED, "a locked device refuses to name itself",
         ana::deviceName);
     Check.that(!locked.detail().isEmpty(), "a ParleyException carries the library's message");
     Check.fails(ParleyException.NOT_FOUND, "unlocking an empty directory", () -> ben.unlock(PASSPHRASE_B));
     Check.that(!Parley.storeExists(dirA), "no store before create");
 
-    // ---- Ana creates the vault; Ben creates a store with no vault (his keys in the host's store) ----
-    ana.create(ANA, VAULT_NAME, PASSPHRASE_A, null);
+    step("Ana creates the vault; Ben creates a store with no vault (his keys in the host's store)");
+    ana.create(ANA, VAULT_NAME, PASSPHRASE_A, FAST_KDF);
     Check.that(ana.isUnlocked(), "Ana's device is unlocked after create");
     Check.that(Parley.storeExists(dirA), "Ana's store exists after create");
     Check.equal(ANA, ana.deviceName(), "Ana's device name round-trips as UTF-8");
@@ -214,7 +219,7 @@ public final class HostTest {
         () -> ana.createRecord(Map.of("type", "no_such_type", "fields", Map.of())));
     Check.that(badType.domain() != ParleyException.DOMAIN_NONE, "an error names its domain: " + badType);
 
-    ben.create(BEN, "", PASSPHRASE_B, null);
+    ben.create(BEN, "", PASSPHRASE_B, FAST_KDF);
     Check.that(ben.vault() == null, "Ben's device belongs to no vault before joining");
     Check.that(keysB.puts > 0 && !keysB.secrets.isEmpty(), "Ben's store key went to the host's SecretStore");
     // Locking and unlocking again reads the key back through the host's store.
@@ -225,7 +230,7 @@ public final class HostTest {
     ben.unlock(PASSPHRASE_B);
     Check.that(keysB.gets > getsBefore, "unlock asked the host's SecretStore for the key");
 
-    // ---- Both pin the relay; Ana enrols Ben through it ----
+    step("Both pin the relay; Ana enrols Ben through it");
     ana.addRelay(relayCode);
     ben.addRelay(relayCode);
     Check.equal(1, ana.relays().size(), "Ana pinned one relay");
@@ -242,7 +247,7 @@ public final class HostTest {
     Check.equal(2, countCurrentMembers(ana.members()) - countRecovery(ana.members()),
         "Ana's vault has two devices");
 
-    // ---- Each writes a note; after a sync each sees the other's ----
+    step("Each writes a note; after a sync each sees the other's");
     String negotiation = ana.createRecord(Map.of("type", "negotiation",
         "fields", Map.of("buyer", "Fair Foods", "title", "Premium 2027")));
     String noteA = ana.createRecord(Map.of("type", "note", "negotiation", negotiation,
@@ -265,7 +270,7 @@ public final class HostTest {
     Check.equal(2L, Json.integer(ben.listRecords(Map.of("type", "note", "negotiation", negotiation)), "total"),
         "Ben lists both notes");
 
-    // ---- A concurrent edit of one field is a conflict; Ana resolves it ----
+    step("A concurrent edit of one field is a conflict; Ana resolves it");
     ana.editRecord(Map.of("id", noteA, "type", "note", "fields", Map.of("text", "Ana's edit")));
     ben.editRecord(Map.of("id", noteA, "type", "note", "fields", Map.of("text", "Ben's edit")));
     syncOk(ana, "Ana pushes her edit");
@@ -299,7 +304,7 @@ public final class HostTest {
     Check.equal(0, ben.conflicts().size(), "no conflict left on Ben");
     Check.equal("Agreed: 5 % for 3 years", noteText(ben, noteA), "Ben sees the resolved text");
 
-    // ---- Ben's background sync delivers Ana's next note on a thread of the library ----
+    step("Ben's background sync delivers Ana's next note on a thread of the library");
     eventsB.drain();
     ben.startSync();
     eventsB.await("CONNECTED on Ben's background sync", e -> e.kind() == DeviceEvent.Kind.CONNECTED);
@@ -314,7 +319,7 @@ public final class HostTest {
     Check.equal(DeviceEvent.SYNC_STOPPED, ben.syncState(), "Ben's sync state after stopping");
     Check.equal("Ana: signed", noteText(ben, noteC), "Ben's background sync applied Ana's third note");
 
-    // ---- Ana revokes Ben; Ben's next sync wipes him ----
+    step("Ana revokes Ben; Ben's next sync wipes him");
     String benId = null;
     for (Map<String, Object> m : ana.members()) {
       if (BEN.equals(Json.string(m, "name"))) benId = Json.string(m, "id");
@@ -336,11 +341,18 @@ public final class HostTest {
     Check.that(keysB.secrets.isEmpty() && keysB.erases > 0, "Ben's key was erased from the host's SecretStore");
     Check.fails(ParleyException.LOCKED, "a wiped device refuses calls", ben::deviceName);
 
-    // Ana goes on.
+    step("Ana goes on");
     Check.equal(3L, Json.integer(ana.listRecords(Map.of("type", "note", "negotiation", negotiation)), "total"),
         "Ana still has the three notes");
     ana.lock();
     Check.that(!ana.isUnlocked(), "Ana's device locks");
+  }
+
+  private static long started = System.nanoTime();
+
+  // Prints the step about to run, so the test's log says how far it got.
+  private static void step(String what) {
+    System.out.printf("[%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, what);
   }
 
   private static void syncOk(Device d, String what) {
