@@ -180,6 +180,7 @@ public final class HostTest {
       Events eventsA = new Events();
       Events eventsB = new Events();
       MemorySecretStore keysB = new MemorySecretStore();
+      Device[] closedLater = new Device[1];
       Device.Options fast = new Device.Options().backoff(50, 500).timeouts(5_000, 10_000);
       try (Device ana = Device.open(dirA, fast.keyStoreDir(root.resolve("ana-keys")));
            Device ben = Device.open(dirB, new Device.Options().secretStore(keysB).backoff(50, 500)
@@ -187,7 +188,11 @@ public final class HostTest {
         ana.setEventListener(eventsA::add);
         ben.setEventListener(eventsB::add);
         scenario(ana, ben, dirA, dirB, relayCode, eventsA, eventsB, keysB);
+        closedLater[0] = ana;
       }
+      ParleyException closed = Check.fails(ParleyException.INVALID_ARGUMENT, "a call on a closed device",
+          closedLater[0]::deviceName);
+      Check.equal(ParleyException.DOMAIN_API, closed.domain(), "a closed device is an API error");
       Check.that(!Parley.storeExists(dirB), "Ben's store is gone after the revocation");
       step("Devices closed; stop the relay");
     }
@@ -278,8 +283,21 @@ public final class HostTest {
     syncOk(ben, "Ben pushes his edit and pulls Ana's");
     eventsB.took("CONFLICTS_CHANGED to 1 on Ben",
         e -> e.kind() == DeviceEvent.Kind.CONFLICTS_CHANGED && e.count() == 1);
+    // Ana's listener throws on the conflict: the sync still applies everything, and the
+    // listener's exception comes out of the call.
     eventsA.drain();
-    syncOk(ana, "Ana pulls Ben's edit");
+    IllegalStateException planted = new IllegalStateException("a listener failed on purpose");
+    ana.setEventListener(e -> {
+      eventsA.add(e);
+      if (e.kind() == DeviceEvent.Kind.CONFLICTS_CHANGED) throw planted;
+    });
+    try {
+      ana.sync();
+      throw new Check.Failure("Ana's sync returned although her listener threw");
+    } catch (IllegalStateException e) {
+      Check.that(e == planted, "the call rethrows the listener's own exception, not " + e);
+    }
+    ana.setEventListener(eventsA::add);
     eventsA.took("CONFLICTS_CHANGED to 1 on Ana",
         e -> e.kind() == DeviceEvent.Kind.CONFLICTS_CHANGED && e.count() == 1);
     for (Device d : new Device[] {ana, ben}) {
