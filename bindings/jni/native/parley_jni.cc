@@ -128,14 +128,21 @@ struct Context {
 
 Context* FromHandle(jlong handle) { return reinterpret_cast<Context*>(static_cast<std::intptr_t>(handle)); }
 
+// Android's jni.h declares AttachCurrentThread*(JNIEnv**, ...), the JDK's (void**, ...).
+#if defined(__ANDROID__)
+using AttachEnv = JNIEnv**;
+#else
+using AttachEnv = void**;
+#endif
+
 // Ensures this thread has a JNIEnv for a callback: attaches a thread of the library for the
 // callback's duration.
 class CallbackEnv {
  public:
   CallbackEnv() {
-    if (g_vm->GetEnv(reinterpret_cast<void**>(&env_), JNI_VERSION_1_8) == JNI_EDETACHED) {
-      JavaVMAttachArgs args{JNI_VERSION_1_8, const_cast<char*>("parley-sync"), nullptr};
-      if (g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env_), &args) == JNI_OK) {
+    if (g_vm->GetEnv(reinterpret_cast<void**>(&env_), JNI_VERSION_1_6) == JNI_EDETACHED) {
+      JavaVMAttachArgs args{JNI_VERSION_1_6, const_cast<char*>("parley-sync"), nullptr};
+      if (g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<AttachEnv>(&env_), &args) == JNI_OK) {
         attached_ = true;
       } else {
         env_ = nullptr;
@@ -324,7 +331,7 @@ extern "C" {
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   JNIEnv* env = nullptr;
-  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) != JNI_OK) return JNI_ERR;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) return JNI_ERR;
   g_vm = vm;
   jclass exception = env->FindClass("org/parley/ParleyException");
   jclass device = exception ? env->FindClass("org/parley/Device") : nullptr;
@@ -342,12 +349,12 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   env->DeleteLocalRef(device);
   env->DeleteLocalRef(bytes);
   if (g_key_store_erase == nullptr || g_exception_class == nullptr || g_byte_array_class == nullptr) return JNI_ERR;
-  return JNI_VERSION_1_8;
+  return JNI_VERSION_1_6;
 }
 
 JNIEXPORT void JNICALL JNI_OnUnload(JavaVM* vm, void*) {
   JNIEnv* env = nullptr;
-  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) != JNI_OK) return;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) return;
   env->DeleteGlobalRef(g_exception_class);
   env->DeleteGlobalRef(g_byte_array_class);
 }
