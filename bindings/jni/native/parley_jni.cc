@@ -196,6 +196,14 @@ void OnEvent(void* context, const parley_event* event) {
                       static_cast<jint>(event->sync_state), json);
 }
 
+// A SecretStore method threw: an I/O error of the key store for the library (the exception
+// is dropped; the call that needed the key fails with PARLEY_IO_ERROR).
+bool StoreFailed(JNIEnv* env) {
+  if (!env->ExceptionCheck()) return false;
+  env->ExceptionClear();
+  return true;
+}
+
 int KeyStorePut(void* context, const char* name, size_t name_len, const uint8_t* secret, size_t secret_len) {
   auto* ctx = static_cast<Context*>(context);
   CallbackEnv callback;
@@ -206,7 +214,7 @@ int KeyStorePut(void* context, const char* name, size_t name_len, const uint8_t*
   if (jsecret == nullptr) return PARLEY_INTERNAL;
   // keyStorePut zeroes the array once the store has it.
   const jint rc = env->CallIntMethod(ctx->owner, g_key_store_put, jname, jsecret);
-  return env->ExceptionCheck() ? PARLEY_IO_ERROR : rc;
+  return StoreFailed(env) ? PARLEY_IO_ERROR : rc;
 }
 
 int KeyStoreGet(void* context, const char* name, size_t name_len, uint8_t* buffer, size_t capacity,
@@ -218,7 +226,7 @@ int KeyStoreGet(void* context, const char* name, size_t name_len, uint8_t* buffe
   jbyteArray jname = NewBytes(env, name, name_len);
   if (jname == nullptr) return PARLEY_INTERNAL;
   auto secret = static_cast<jbyteArray>(env->CallObjectMethod(ctx->owner, g_key_store_get, jname));
-  if (env->ExceptionCheck()) return PARLEY_IO_ERROR;
+  if (StoreFailed(env)) return PARLEY_IO_ERROR;
   if (secret == nullptr) return PARLEY_MISSING_SECRET;
   const jsize n = env->GetArrayLength(secret);
   *secret_len = static_cast<size_t>(n);
@@ -239,7 +247,7 @@ int KeyStoreErase(void* context, const char* name, size_t name_len) {
   jbyteArray jname = NewBytes(env, name, name_len);
   if (jname == nullptr) return PARLEY_INTERNAL;
   const jint rc = env->CallIntMethod(ctx->owner, g_key_store_erase, jname);
-  return env->ExceptionCheck() ? PARLEY_IO_ERROR : rc;
+  return StoreFailed(env) ? PARLEY_IO_ERROR : rc;
 }
 
 // ---- nativeCall: the functions taking up to two strings and returning one ----

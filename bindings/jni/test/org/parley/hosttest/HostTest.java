@@ -139,6 +139,7 @@ public final class HostTest {
     int puts;
     int gets;
     int erases;
+    boolean failGets;
 
     @Override
     public synchronized void put(String name, byte[] secret) {
@@ -148,6 +149,7 @@ public final class HostTest {
 
     @Override
     public synchronized byte[] get(String name) {
+      if (failGets) throw new IllegalStateException("the key store is unavailable");
       gets++;
       byte[] s = secrets.get(name);
       return s == null ? null : s.clone();
@@ -234,6 +236,14 @@ public final class HostTest {
     int getsBefore = keysB.gets;
     ben.unlock(PASSPHRASE_B);
     Check.that(keysB.gets > getsBefore, "unlock asked the host's SecretStore for the key");
+    // A SecretStore that throws is an I/O error of the key store; the device stays usable.
+    ben.lock();
+    keysB.failGets = true;
+    ParleyException storeFailed = Check.fails(ParleyException.IO_ERROR, "unlock with a failing SecretStore",
+        () -> ben.unlock(PASSPHRASE_B));
+    Check.equal(ParleyException.DOMAIN_PLATFORM, storeFailed.domain(), "a key store failure is a platform error");
+    keysB.failGets = false;
+    ben.unlock(PASSPHRASE_B);
 
     step("Both pin the relay; Ana enrols Ben through it");
     ana.addRelay(relayCode);
