@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   size_t out_len = 0;
   parley_error error;
   parley_open_options open_options;
+  parley_create_options create_options;
   parley_device* device = NULL;
 
   if (argc != 2) {
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   printf("consumer: header %s, library %s\n", PARLEY_VERSION_STRING, parley_version());
-  if (strcmp(parley_version(), PARLEY_VERSION_STRING) != 0 || parley_version_number() != PARLEY_VERSION_NUMBER) {
+  if (strcmp(parley_version(), PARLEY_VERSION_STRING) != 0 ||
+      parley_version_number() != PARLEY_VERSION_NUMBER) {
     fprintf(stderr, "consumer: the library's version is not the header's\n");
     return 1;
   }
@@ -64,17 +66,24 @@ int main(int argc, char** argv) {
   parley_open_options_init(&open_options);
   open_options.key_store_dir = key_dir;
   open_options.key_store_dir_len = strlen(key_dir);
-  if (parley_device_open(data_dir, PARLEY_NUL_TERMINATED, &open_options, &device, &error) != PARLEY_OK) {
+  if (parley_device_open(data_dir, PARLEY_NUL_TERMINATED, &open_options, &device, &error) !=
+      PARLEY_OK) {
     return fail("parley_device_open", &error);
   }
-  if (parley_device_create(device, "consumer", PARLEY_NUL_TERMINATED, "", 0, kPassphrase, PARLEY_NUL_TERMINATED, NULL,
-                           &error) != PARLEY_OK) {
+  parley_create_options_init(&create_options);
+  create_options.argon2_ops = 2; /* Argon2id at its floor: a test, not a phone */
+  create_options.argon2_mem_bytes = 19u << 20;
+  if (parley_device_create(device, "consumer", PARLEY_NUL_TERMINATED, "Consumer vault",
+                           PARLEY_NUL_TERMINATED, kPassphrase, PARLEY_NUL_TERMINATED,
+                           &create_options, &error) != PARLEY_OK) {
     parley_device_free(device);
     return fail("parley_device_create", &error);
   }
 
-  snprintf(request, sizeof request, "{\"type\":\"negotiation\",\"fields\":{\"buyer\":\"Consumer Buyer\"}}");
-  if (parley_record_create(device, request, PARLEY_NUL_TERMINATED, &out, &out_len, &error) != PARLEY_OK) {
+  snprintf(request, sizeof request,
+           "{\"type\":\"negotiation\",\"fields\":{\"buyer\":\"Consumer Buyer\"}}");
+  if (parley_record_create(device, request, PARLEY_NUL_TERMINATED, &out, &out_len, &error) !=
+      PARLEY_OK) {
     parley_device_free(device);
     return fail("parley_record_create (negotiation)", &error);
   }
@@ -86,9 +95,11 @@ int main(int argc, char** argv) {
   }
   parley_free(out);
 
-  snprintf(request, sizeof request, "{\"type\":\"note\",\"negotiation\":\"%s\",\"fields\":{\"text\":\"%s\"}}",
+  snprintf(request, sizeof request,
+           "{\"type\":\"note\",\"negotiation\":\"%s\",\"fields\":{\"text\":\"%s\"}}",
            negotiation_id, kNoteText);
-  if (parley_record_create(device, request, PARLEY_NUL_TERMINATED, &out, &out_len, &error) != PARLEY_OK) {
+  if (parley_record_create(device, request, PARLEY_NUL_TERMINATED, &out, &out_len, &error) !=
+      PARLEY_OK) {
     parley_device_free(device);
     return fail("parley_record_create (note)", &error);
   }
@@ -109,8 +120,8 @@ int main(int argc, char** argv) {
     parley_device_free(device);
     return fail("parley_device_unlock", &error);
   }
-  if (parley_record_show(device, note_id, PARLEY_NUL_TERMINATED, "note", PARLEY_NUL_TERMINATED, &out, &out_len,
-                         &error) != PARLEY_OK) {
+  if (parley_record_show(device, note_id, PARLEY_NUL_TERMINATED, "note", PARLEY_NUL_TERMINATED,
+                         &out, &out_len, &error) != PARLEY_OK) {
     parley_device_free(device);
     return fail("parley_record_show", &error);
   }

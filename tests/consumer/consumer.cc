@@ -27,8 +27,8 @@ struct StringFree {
 using OwnedString = std::unique_ptr<char, StringFree>;
 
 int Fail(const char* what, const parley_error& error) {
-  std::fprintf(stderr, "consumer_cxx: %s failed: %s/%s: %s\n", what, parley_domain_name(error.domain),
-               parley_code_name(error.code), error.message);
+  std::fprintf(stderr, "consumer_cxx: %s failed: %s/%s: %s\n", what,
+               parley_domain_name(error.domain), parley_code_name(error.code), error.message);
   return 1;
 }
 
@@ -86,26 +86,35 @@ int main(int argc, char** argv) {
     return Fail("parley_device_open", error);
   }
   const DevicePtr device(raw);
-  if (parley_device_create(device.get(), "consumer-cxx", PARLEY_NUL_TERMINATED, nullptr, 0, kPassphrase.data(),
-                           kPassphrase.size(), nullptr, &error) != PARLEY_OK) {
+  parley_create_options create_options;
+  parley_create_options_init(&create_options);
+  create_options.argon2_ops = 2;  // Argon2id at its floor: a test, not a phone
+  create_options.argon2_mem_bytes = 19u << 20;
+  if (parley_device_create(device.get(), "consumer-cxx", PARLEY_NUL_TERMINATED, "Consumer vault",
+                           PARLEY_NUL_TERMINATED, kPassphrase.data(), kPassphrase.size(),
+                           &create_options, &error) != PARLEY_OK) {
     return Fail("parley_device_create", error);
   }
-  const std::string negotiation = Create(device.get(), R"({"type":"negotiation","fields":{"buyer":"Buyer"}})");
+  const std::string negotiation =
+      Create(device.get(), R"({"type":"negotiation","fields":{"buyer":"Buyer"}})");
   if (negotiation.empty()) {
     return 1;
   }
-  const std::string note = Create(device.get(), R"({"type":"note","negotiation":")" + negotiation +
-                                                    R"(","fields":{"text":")" + std::string(kNoteText) + R"("}})");
+  const std::string note =
+      Create(device.get(), R"({"type":"note","negotiation":")" + negotiation +
+                               R"(","fields":{"text":")" + std::string(kNoteText) + R"("}})");
   if (note.empty()) {
     return 1;
   }
   char* out = nullptr;
-  if (parley_record_show(device.get(), note.data(), note.size(), "note", 4, &out, nullptr, &error) != PARLEY_OK) {
+  if (parley_record_show(device.get(), note.data(), note.size(), "note", 4, &out, nullptr,
+                         &error) != PARLEY_OK) {
     return Fail("parley_record_show", error);
   }
   const OwnedString shown(out);
   if (std::string_view(shown.get()).find(kNoteText) == std::string_view::npos) {
-    std::fprintf(stderr, "consumer_cxx: the note read back is not the one written: %s\n", shown.get());
+    std::fprintf(stderr, "consumer_cxx: the note read back is not the one written: %s\n",
+                 shown.get());
     return 1;
   }
   std::printf("consumer_cxx: wrote and read back note %s\n", note.c_str());
