@@ -19,6 +19,12 @@
 # lib is ${CMAKE_INSTALL_LIBDIR} (GNUInstallDirs: lib/<multiarch> on Debian for /usr).
 # Both the CMake package and parley.pc are relocatable: they find the prefix from where they
 # are installed, so `cmake --install --prefix` anywhere works.
+# The installed names work in the build tree too (add_subdirectory, FetchContent):
+# parley::parley is bindings/c's alias of parley_c; this is parley_c_static's.
+if(TARGET parley_c_static AND NOT TARGET parley::parley_static)
+  add_library(parley::parley_static ALIAS parley_c_static)
+endif()
+
 if(NOT PARLEY_INSTALL)
   return()
 endif()
