@@ -30,9 +30,9 @@ suites=(crypto noise platform support_json store log model sync)
 # Tests that start another arm64 program as a child process: qemu-user runs the test program,
 # but without binfmt_misc the kernel cannot start an arm64 child (ENOEXEC).
 #   StoreCrashTest   kills parley_store_crash_child at random points
-#   RealProcesses    runs `parley` and parley-relay processes
-#   DiskFull*        run a parley-relay process with a file size limit
-excluded='StoreCrashTest\.|RealProcesses\.|DiskFullSync\.|DiskFullRelaySync\.'
+#   RealProcesses    runs `parley` processes
+# The tests that start parley-relay start this machine's own (PARLEY_RELAY, below).
+excluded='StoreCrashTest\.|RealProcesses\.'
 test_targets=()
 for s in "${suites[@]}"; do test_targets+=("parley_${s}_tests"); done
 
@@ -63,20 +63,20 @@ step "building parley-relay and parley_c for $(uname -m) in $host"
 cmake -S "$top" -B "$host" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" \
       -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCH=OFF -DPARLEY_BUILD_FUZZ=OFF >/dev/null
 cmake --build "$host" -j "$jobs" --target parley-relay parley_c
+# The relay the arm64 tests start (tests/support/relay_process.h): qemu-user hands the exec
+# of an x86-64 program to the kernel, which runs it natively.
 relay="$host/apps/parley-relay/parley-relay"
 
 labels="^($(IFS='|'; echo "${suites[*]}"))\$"
 step "running the test suites under qemu-aarch64 (ctest -L '$labels')"
 status=0
-(cd "$build" && ctest -L "$labels" -E "$excluded" -j "$jobs" --timeout 900 --output-on-failure) |
+(cd "$build" && PARLEY_RELAY="$relay" ctest -L "$labels" -E "$excluded" -j "$jobs" --timeout 900 --output-on-failure) |
   tee "$build/ctest-arm64.log" || status=1
 summary=$(grep -E 'tests passed|tests failed' "$build/ctest-arm64.log" | tail -n 1)
 
 c_summary="no C ABI test in this tree"
 if [ ${#c_tests[@]} -gt 0 ]; then
   step "running the C ABI test under qemu-aarch64, syncing through the $(uname -m) parley-relay"
-  # The arm64 test program starts this machine's relay: qemu-user hands the exec of an
-  # x86-64 program to the kernel, which runs it natively.
   (cd "$build" && PARLEY_RELAY="$relay" ctest -L '^capi$' -j 1 --timeout 900 --output-on-failure) |
     tee "$build/ctest-arm64-capi.log" || status=1
   c_summary=$(grep -E 'tests passed|tests failed' "$build/ctest-arm64-capi.log" | tail -n 1)
