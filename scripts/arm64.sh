@@ -21,7 +21,7 @@ host=${PARLEY_ARM64_HOST_BUILD_DIR:-$top/build-arm64-host}
 type=${PARLEY_ARM64_BUILD_TYPE:-Release}
 jobs=${PARLEY_JOBS:-2}
 triple=aarch64-linux-gnu
-emulator=(qemu-aarch64 -L "/usr/$triple")   # as in the toolchain file
+emulator=(qemu-aarch64 -L /)   # as in the toolchain file
 start=$(date +%s)
 step() { echo "arm64: $* ($(( $(date +%s) - start )) s)"; }
 

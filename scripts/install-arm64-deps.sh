@@ -15,7 +15,8 @@ apt=(apt-get -o DPkg::Lock::Timeout=600)
 
 packages=(
   crossbuild-essential-arm64   # aarch64-linux-gnu-gcc/g++, binutils, the arm64 libc
-  qemu-user                    # qemu-aarch64, run with -L /usr/aarch64-linux-gnu (no binfmt)
+  libc6:arm64                  # the loader and libc the arm64 programs run with under qemu
+  qemu-user                    # qemu-aarch64, run with -L / (no binfmt_misc needed)
   protobuf-compiler            # protoc (amd64); the arm64 build links libprotobuf-lite:arm64
   libsodium-dev:arm64 libsqlite3-dev:arm64 libprotobuf-dev:arm64
   libzxcvbn-dev:arm64          # passphrase strength estimate (core)

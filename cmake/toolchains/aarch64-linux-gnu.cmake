@@ -37,7 +37,10 @@ set(ENV{PKG_CONFIG_SYSROOT_DIR} "")
 # (protobuf-compiler), of the same version as libprotobuf-dev:arm64.
 find_program(Protobuf_PROTOC_EXECUTABLE protoc REQUIRED)
 
-# Programs built here (tests, gtest_discover_tests at build time) run under qemu-user, which
-# finds the arm64 loader and libc below -L and the multiarch libraries under /.
+# Programs built here (tests, gtest_discover_tests at build time) run under qemu-user. Its
+# loader prefix is / (-L /): the arm64 loader, libc and libraries of the multiarch packages
+# (libc6:arm64, which the :arm64 -dev packages bring). Not /usr/aarch64-linux-gnu: that
+# loader comes from the cross toolchain's own libc (libc6-arm64-cross), of another Debian
+# revision than the libc6:arm64 it would load beside it, and the mix hangs in fork().
 find_program(PARLEY_QEMU_AARCH64 qemu-aarch64 REQUIRED)
-set(CMAKE_CROSSCOMPILING_EMULATOR ${PARLEY_QEMU_AARCH64} -L /usr/${PARLEY_CROSS_TRIPLE})
+set(CMAKE_CROSSCOMPILING_EMULATOR ${PARLEY_QEMU_AARCH64} -L /)
