@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -82,7 +83,10 @@ int ExitStatus(int status) {
 
 }  // namespace
 
-std::string RelayBinary() { return std::string(PARLEY_BINARY_DIR) + "/apps/parley-relay/parley-relay"; }
+std::string RelayBinary() {
+  if (const char* relay = std::getenv("PARLEY_RELAY"); relay != nullptr && *relay != '\0') return relay;
+  return std::string(PARLEY_BINARY_DIR) + "/apps/parley-relay/parley-relay";
+}
 
 Result<std::string> FindRelayBinary(const std::string& flag) {
   if (!flag.empty()) {

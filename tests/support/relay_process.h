@@ -27,7 +27,9 @@
 
 namespace parley::testing {
 
-// The parley-relay binary of this build tree.
+// The parley-relay binary of this build tree, or the one named by the environment variable
+// PARLEY_RELAY when set and not empty (a cross build's tests start the machine's own relay:
+// scripts/arm64.sh).
 std::string RelayBinary();
 // The parley-relay binary to use: `flag` when not empty, else one beside this program (the
 // same directory, or ../apps/parley-relay/ in the build tree), else RelayBinary().
