@@ -14,6 +14,7 @@ packages=(
   libzxing-dev    # decodes the QR codes `parley` draws, in tests/qr
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets and their sanitizers
+  clang-format clang-tidy    # layout and lint, checked by scripts/lint.sh
 )
 
 missing=()
