@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets and their sanitizers
   openjdk-17-jdk-headless    # the Java (JNI) binding and its host test (bindings/jni)
+  clang-format clang-tidy    # layout and lint, checked by scripts/lint.sh
 )
 
 missing=()

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: the GoogleTest suites through ctest,
-# then each libFuzzer target for ${PARLEY_FUZZ_SECONDS:-60} s plus its regression inputs.
+# Installs what is missing, builds, checks layout and lint (scripts/lint.sh), and runs every
+# test: the GoogleTest suites through ctest, then each libFuzzer target for
+# ${PARLEY_FUZZ_SECONDS:-60} s plus its regression inputs.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${PARLEY_BUILD_DIR:-$top/build}
 "$top/scripts/install-deps.sh"
 "$top/scripts/build.sh"
+"$top/scripts/lint.sh" "$build"
 start=$(date +%s)
 (cd "$build" && ctest --output-on-failure -j "${PARLEY_JOBS:-$(nproc)}" --timeout 900) | tee "$build/ctest.log"
 echo "test: ctest took $(( $(date +%s) - start )) s"

@@ -72,7 +72,7 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   const std::string short_neg = ShortId(log::ToString(n.id));
   // Each section shows its first kShownRows rows (notes: the newest); the rest are one
   // `TYPE list` away.
-  auto section = [&](std::string title, const Table& table, std::size_t total, std::string_view type) {
+  auto section = [&](const std::string& title, const Table& table, std::size_t total, std::string_view type) {
     if (table.empty()) return;
     out += "\n" + title + "\n" + table.Render(2);
     if (total > kShownRows) {

@@ -89,7 +89,7 @@ std::size_t DisplayWidth(std::string_view s) {
 }
 
 std::string Clip(std::string_view s, std::size_t max) {
-  const std::string line = OneLine(s);
+  std::string line = OneLine(s);
   const std::vector<Cluster> clusters = Clusters(line);
   std::size_t total = 0;
   for (const auto& c : clusters) total += c.width;
@@ -169,7 +169,7 @@ std::string FormatStoredTime(std::string_view iso) {
       iso[19] != 'Z') {
     return std::string(iso);
   }
-  const std::string text(iso);
+  std::string text(iso);
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) != 7) return text;
   std::tm tm{};
   tm.tm_year = y - 1900;

@@ -77,12 +77,14 @@ Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, E
   std::uint8_t* const out = file.data();
   // Never null (total > kPrefix); saying so keeps optimizing builds from warning about it.
   if (out == nullptr) return Error(Domain::kLog, Code::kInternal, "encoding the bundle");
-  std::memcpy(out, kMagic, sizeof kMagic);
+  std::memcpy(out, kMagic, sizeof kMagic);  // NOLINT(bugprone-not-null-terminated-result): bytes, not a string
   const auto hlen = static_cast<std::uint32_t>(header_bytes.size());
   for (int i = 0; i < 4; ++i) out[sizeof kMagic + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hlen >> (8 * i));
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes, not a string
   std::memcpy(out + kPrefix, header_bytes.data(), header_bytes.size());
   const std::size_t ad_len = kPrefix + header_bytes.size();
   std::uint8_t* body = out + ad_len;
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes, not a string
   if (!plain.empty()) std::memcpy(body, plain.data(), plain.size());
   PARLEY_RETURN_IF_ERROR(crypto::XChaChaSealInPlace(key.key.view(), crypto::ByteView(nonce, sizeof nonce),
                                                     std::span<std::uint8_t>(body, plain.size()),

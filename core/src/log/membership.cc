@@ -364,6 +364,7 @@ Result<std::uint32_t> ReplicaImpl::StartEpoch(LocalTransaction& tx, std::string_
     e->set_key(k->key.data(), k->key.size());
   }
   std::vector<std::uint32_t> shared;
+  shared.reserve(all.size());
   for (const store::VaultKey* k : all) shared.push_back(k->epoch);
   std::string plain;
   const bool ok = keys.SerializeToString(&plain);

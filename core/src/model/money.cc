@@ -150,7 +150,7 @@ Result<MoneyValue> ParseValue(std::string_view text) {
 }
 
 std::string FormatValue(const MoneyValue& v) {
-  const std::string n = FormatDecimal(v.number);
+  std::string n = FormatDecimal(v.number);
   switch (v.kind) {
     case ValueKind::kAmount: return n + " " + v.currency + (v.unit.empty() ? "" : "/" + v.unit);
     case ValueKind::kPercent: return n + " %";

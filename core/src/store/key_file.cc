@@ -192,7 +192,7 @@ Result<crypto::SecretBytes> DeriveKek(std::string_view passphrase, const KeyFile
                                       const crypto::SecretBytes& secret) {
   auto stretched = crypto::Argon2id(passphrase, header.salt, header.argon2, 32);
   if (!stretched.ok()) {
-    Status s = stretched.status();
+    const Status& s = stretched.status();
     return Status(Domain::kStore, s.code(), "deriving the key-encryption key: " + s.message());
   }
   crypto::SecretBytes kek(32);

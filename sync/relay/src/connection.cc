@@ -95,7 +95,7 @@ void Connection::Notify(const std::string& vault, std::uint64_t head_seq) {
     pb::Frame f;
     f.mutable_notify()->set_vault(vault);
     f.mutable_notify()->set_head_seq(head_seq);
-    self->SendFrame(std::move(f));
+    self->SendFrame(f);
   });
 }
 
@@ -262,7 +262,7 @@ asio::awaitable<bool> Connection::Authenticate() {
   w->set_max_frame_bytes(ctx_.options.max_frame_bytes);
   w->set_max_push_changes(ctx_.options.max_push_changes);
   w->set_max_change_bytes(std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes));
-  SendFrame(std::move(welcome));
+  SendFrame(welcome);
   co_return true;
 }
 
@@ -349,7 +349,7 @@ asio::awaitable<void> Connection::WriteLoop() {
   }
 }
 
-void Connection::SendFrame(pb::Frame frame) {
+void Connection::SendFrame(const pb::Frame& frame) {
   if (closed_ || !session_ || !session_->handshake_done()) return;
   if (queue_.size() >= ctx_.options.max_queue_frames) {
     ctx_.metrics.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -375,7 +375,7 @@ void Connection::SendError(std::uint64_t id, pb::ErrorCode code, std::string mes
   e->set_code(code);
   e->set_message(std::move(message));
   e->set_retry_after_ms(retry_after_ms);
-  SendFrame(std::move(f));
+  SendFrame(f);
 }
 
 void Connection::SendRevoked(std::uint64_t id, const StoredMembership& proof) {
@@ -389,14 +389,14 @@ void Connection::SendRevoked(std::uint64_t id, const StoredMembership& proof) {
   p->set_list(proof.list);
   p->set_signer(proof.signer.data(), proof.signer.size());
   p->set_signature(proof.signature.data(), proof.signature.size());
-  SendFrame(std::move(f));
+  SendFrame(f);
 }
 
 void Connection::SendDone(std::uint64_t id) {
   pb::Frame f;
   f.set_id(id);
   f.mutable_done();
-  SendFrame(std::move(f));
+  SendFrame(f);
 }
 
 void Connection::Close(std::string_view reason) {

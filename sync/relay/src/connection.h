@@ -94,7 +94,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<std::shared_ptr<const VaultView>> RequireMember(std::uint64_t id, const std::string& vault,
                                                                   bool need_admin);
 
-  void SendFrame(pb::Frame frame);
+  void SendFrame(const pb::Frame& frame);
   void SendError(std::uint64_t id, pb::ErrorCode code, std::string message, std::uint32_t retry_after_ms = 0);
   void SendDone(std::uint64_t id);
   // ERROR_REVOKED answering `id`, with `proof` (the stored list revoking this device).

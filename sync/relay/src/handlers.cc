@@ -140,7 +140,7 @@ asio::awaitable<void> Connection::Handle(pb::Frame frame) {
       pb::Frame pong;
       pong.set_id(id);
       pong.mutable_pong()->set_nonce(frame.ping().nonce());
-      SendFrame(std::move(pong));
+      SendFrame(pong);
       break;
     }
     case pb::Frame::kAuthenticate: SendError(id, pb::ERROR_UNSUPPORTED, "already authenticated"); break;
@@ -243,7 +243,7 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
                    {"stored", stored},
                    {"duplicate", duplicate},
                    {"refused", refused}});
-  SendFrame(std::move(answer));
+  SendFrame(answer);
   if (newest > 0) {
     for (auto& sub : ctx_.connections.Subscribers(vault)) sub->Notify(vault, newest);
   }
@@ -263,6 +263,7 @@ asio::awaitable<void> Connection::HandleRegister(std::uint64_t id, const pb::Reg
     SendError(id, pb::ERROR_MALFORMED, "the creator must be the authenticated device");
     co_return;
   }
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
   const std::string vault = reg.vault(), creator = reg.creator();
   auto fn = [vault, creator](RelayStorage& st) {
     return st.RegisterVault(View(vault), View(creator));
@@ -403,6 +404,7 @@ asio::awaitable<void> Connection::HandlePutEnvelope(std::uint64_t id, const pb::
     SendError(id, pb::ERROR_TOO_LARGE, "an envelope holds at most " + std::to_string(wire::kMaxEnvelopeBytes) + " bytes");
     co_return;
   }
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
   const std::string vault = put.vault(), recipient = put.recipient(), sealed = put.sealed();
   auto fn = [vault, recipient, sealed](RelayStorage& st) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::size_t n, st.CountEnvelopes(View(vault), View(recipient)));
@@ -445,10 +447,12 @@ asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id, const pb:
   } else {
     auto view = co_await RequireMember(id, get.vault(), false);
     if (!view) co_return;
+    // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
     const std::string vault = get.vault();
     auto fn = [vault, me](RelayStorage& st) -> Result<std::vector<AddressedEnvelope>> {
       PARLEY_ASSIGN_OR_RETURN(std::vector<crypto::Bytes> sealed, st.GetEnvelopes(View(vault), me));
       std::vector<AddressedEnvelope> out;
+      out.reserve(sealed.size());
       for (crypto::Bytes& e : sealed) out.push_back(AddressedEnvelope{Bytes(vault.begin(), vault.end()), std::move(e)});
       return out;
     };
@@ -486,6 +490,7 @@ asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge&
     }
     ids.emplace_back(cid.begin(), cid.end());
   }
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
   const std::string vault = purge.vault();
   auto fn = [vault, ids, redactions](RelayStorage& st) -> Status {
     if (!ids.empty()) PARLEY_RETURN_IF_ERROR(st.Purge(View(vault), ids));

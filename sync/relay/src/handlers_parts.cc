@@ -58,7 +58,7 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
                       std::to_string(cap));
       ctx_.metrics.changes_refused.fetch_add(1, std::memory_order_relaxed);
       LogInfo("push", {{"conn", id_}, {"device", device_hex_}, {"stored", 0}, {"duplicate", 0}, {"refused", 1}});
-      SendFrame(std::move(answer));
+      SendFrame(answer);
       co_return;
     }
     const std::uint64_t before = ctx_.reassembly_bytes.fetch_add(part.total_bytes(), std::memory_order_relaxed);

@@ -52,6 +52,7 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
   }
   const std::size_t budget =
       pull.max_bytes() == 0 ? kMaxPullBytes : std::min<std::size_t>(pull.max_bytes(), kMaxPullBytes);
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
   const std::string vault = pull.vault();
   const std::uint64_t after = pull.after_seq();
   const std::string after_id = check_cursor ? pull.after_change_id() : std::string();
@@ -87,7 +88,7 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
     batch->set_head_seq(got->head);
     SetPullHeads(batch, got->heads, device_);
     LogInfo("pull_rewound", {{"conn", id_}, {"device", device_hex_}, {"after_seq", after}, {"head_seq", got->head}});
-    SendFrame(std::move(answer));
+    SendFrame(answer);
     co_return;
   }
   const std::uint64_t last = got->rows.empty() ? 0 : got->rows.back().relay_seq;
@@ -117,7 +118,7 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
     }
   }
   ctx_.metrics.changes_served.fetch_add(static_cast<std::uint64_t>(batch->changes_size()), std::memory_order_relaxed);
-  SendFrame(std::move(answer));
+  SendFrame(answer);
 }
 
 }  // namespace parley::relay

@@ -32,7 +32,7 @@ Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentit
       f.mutable_push()->set_vault(vault.vault.data(), vault.vault.size());
       *f.mutable_push()->mutable_part() = std::move(parts[sent]);
       waiting.push_back(f.id());
-      PARLEY_RETURN_IF_ERROR(conn.Send(std::move(f)));
+      PARLEY_RETURN_IF_ERROR(conn.Send(f));
       ++sent;
     }
     PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.AwaitAnswer(waiting.front()));

@@ -123,7 +123,7 @@ Result<std::uint64_t> PullReceiver::SendPull(std::uint64_t after_seq, const std:
   pull->set_max_bytes(budget_bytes_);
   const std::uint64_t id = conn_.TakeId();
   f.set_id(id);
-  PARLEY_RETURN_IF_ERROR(conn_.Send(std::move(f)));
+  PARLEY_RETURN_IF_ERROR(conn_.Send(f));
   return id;
 }
 

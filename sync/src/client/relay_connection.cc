@@ -140,7 +140,7 @@ Status RelayConnection::WriteAll(crypto::ByteView data) {
   return Status::Ok();
 }
 
-Status RelayConnection::Send(pb::Frame frame) { return wire::SendFrame(*session_, *this, frame); }
+Status RelayConnection::Send(const pb::Frame& frame) { return wire::SendFrame(*session_, *this, frame); }
 
 Result<pb::Frame> RelayConnection::ReadFrame() {
   auto frame = wire::ReceiveFrame(*session_, *this);
@@ -153,7 +153,7 @@ Result<pb::Frame> RelayConnection::ReadFrame() {
 Result<pb::Frame> RelayConnection::Call(pb::Frame request) {
   const std::uint64_t id = TakeId();
   request.set_id(id);
-  PARLEY_RETURN_IF_ERROR(Send(std::move(request)));
+  PARLEY_RETURN_IF_ERROR(Send(request));
   return AwaitAnswer(id);
 }
 

@@ -47,7 +47,7 @@ class RelayConnection final : public wire::ByteStream {
   // a fresh request id, and the next frame carrying `id` (an Error becomes its Status).
   std::uint64_t TakeId() { return next_id_++; }
   Result<pb::Frame> AwaitAnswer(std::uint64_t id);
-  Status Send(pb::Frame frame);
+  Status Send(const pb::Frame& frame);
   // Waits up to `timeout_ms` for the next frame (nullopt on timeout).
   Result<std::optional<pb::Frame>> Receive(std::int64_t timeout_ms);
   std::optional<std::uint64_t> TakeNotify();

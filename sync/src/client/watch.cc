@@ -220,7 +220,7 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
         pb::Frame ping;
         ping.set_id(0);
         ping.mutable_ping()->set_nonce(poller.Random());
-        Status s = l.conn->Send(std::move(ping));
+        Status s = l.conn->Send(ping);
         if (!s.ok()) {
           drop(l, s);
         } else {

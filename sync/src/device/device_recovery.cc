@@ -476,6 +476,7 @@ Result<RecoveryResult> Device::Recover(std::string_view recovery_key) {
     }
   }
   std::vector<std::string> codes;
+  codes.reserve(relays.size());
   for (const auto& r : relays) codes.push_back(r.pairing_code);
   PARLEY_ASSIGN_OR_RETURN(std::string pairing, PairingCode());
   auto relay_history = internal::RelayHistory(std::move(codes));

@@ -84,6 +84,7 @@ sync::Canceller& Device::Impl::FreshCanceller() {
 Result<std::vector<Gap>> Device::Impl::Gaps() {
   PARLEY_ASSIGN_OR_RETURN(auto gaps, log::ListGaps(*replica));
   std::vector<Gap> out;
+  out.reserve(gaps.size());
   for (const auto& g : gaps) out.push_back(Gap{crypto::ToHex(crypto::AsBytes(g.author)), g.name, g.first, g.last});
   return out;
 }
@@ -144,6 +145,7 @@ Result<std::vector<RelayInfo>> Device::Relays() {
   PARLEY_RETURN_IF_ERROR(impl_->OpenSync());
   PARLEY_ASSIGN_OR_RETURN(auto relays, impl_->state->Relays());
   std::vector<RelayInfo> out;
+  out.reserve(relays.size());
   for (const auto& r : relays) out.push_back(Impl::ToInfo(r));
   return out;
 }
@@ -348,6 +350,7 @@ Status Device::Watch(const WatchOptions& options) {
     if (published.status().code() == Code::kCancelled) return Status::Ok();
   }
   std::vector<std::int64_t> ids;
+  ids.reserve(relays.size());
   for (const auto& r : relays) ids.push_back(r.id);
   Status st = d.client->Watch(ids, cancel, obs);
   if (revoked || d.replica->Revoked()) return d.CheckRevoked();

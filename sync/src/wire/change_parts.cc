@@ -15,7 +15,7 @@ static_assert(kChangePartData + 1024 <= kMaxFramePlaintext, "a part must fit one
 
 namespace {
 
-Status Bad(std::string what) { return Error(Domain::kSync, Code::kInvalidArgument, "change parts: " + what); }
+Status Bad(const std::string& what) { return Error(Domain::kSync, Code::kInvalidArgument, "change parts: " + what); }
 
 }  // namespace
 

@@ -10,7 +10,7 @@ namespace {
 constexpr std::string_view kChecksumLabel = "parley/relay-pairing/v1";
 constexpr std::uint8_t kVersion = 1;
 
-Status Bad(std::string msg) { return Error(Domain::kSync, Code::kInvalidArgument, "relay pairing code: " + msg); }
+Status Bad(const std::string& msg) { return Error(Domain::kSync, Code::kInvalidArgument, "relay pairing code: " + msg); }
 
 }  // namespace
 

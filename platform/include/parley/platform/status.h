@@ -140,7 +140,10 @@ class [[nodiscard]] Result {
 // `PARLEY_ASSIGN_OR_RETURN(auto x, Foo());` binds the value or returns the error.
 #define PARLEY_ASSIGN_OR_RETURN(lhs, rexpr) \
   PARLEY_ASSIGN_OR_RETURN_IMPL(PARLEY_CONCAT(parley_result_, __LINE__), lhs, rexpr)
+// `lhs` is a declaration and cannot be parenthesized; `tmp` is a name.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PARLEY_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                                 \
   if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
