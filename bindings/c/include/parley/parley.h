@@ -400,7 +400,8 @@ typedef struct parley_event {
 
 /* Called on the thread that runs the call causing the event: the caller's thread for
  * parley_sync(), parley_bundle_import(), enrolment and member calls; the library's sync
- * thread for the background sync. One event at a time per device. `handler` NULL removes
+ * thread for the background sync. Events from one thread come one at a time;
+ * the sync thread's SYNC_STATE events may overlap a call's events on another thread. `handler` NULL removes
  * it. `context` is passed back unchanged and must stay valid until the handler is replaced
  * or the device freed. */
 typedef void (*parley_event_fn)(void* context, const parley_event* event);
