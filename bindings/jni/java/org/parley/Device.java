@@ -149,6 +149,7 @@ public final class Device implements AutoCloseable {
   private final AtomicReference<Throwable> listenerFailure = new AtomicReference<>();
   private volatile EventListener listener;
   private long handle;  // the glue's context (parley_device inside); 0 once closed
+  private volatile boolean closing;
 
   private Device(SecretStore secretStore) {
     this.secretStore = secretStore;
@@ -170,6 +171,9 @@ public final class Device implements AutoCloseable {
   /** Stops a background sync, locks (zeroes every key) and frees. Idempotent. Not from a listener. */
   @Override
   public void close() {
+    // From here on new calls fail at once: a listener of the background sync that calls the
+    // device while close() waits for that sync cannot block on the lock below.
+    closing = true;
     handleLock.readLock().lock();
     try {
       if (handle != 0) nativeSyncStop(handle, 10_000);
@@ -525,12 +529,10 @@ public final class Device implements AutoCloseable {
   // Runs a native call on the open handle; then throws what a listener threw meanwhile.
   private <T> T run(NativeCall<T> call) {
     T result;
+    if (closing && handleLock.getReadHoldCount() == 0) throw closed();
     handleLock.readLock().lock();
     try {
-      if (handle == 0) {
-        throw new ParleyException(ParleyException.DOMAIN_API, ParleyException.INVALID_ARGUMENT,
-            "the device is closed");
-      }
+      if (handle == 0) throw closed();
       result = call.apply(handle);
     } finally {
       handleLock.readLock().unlock();
@@ -540,6 +542,10 @@ public final class Device implements AutoCloseable {
     if (failure instanceof Error) throw (Error) failure;
     if (failure != null) throw new IllegalStateException("an event listener failed", failure);
     return result;
+  }
+
+  private static ParleyException closed() {
+    return new ParleyException(ParleyException.DOMAIN_API, ParleyException.INVALID_ARGUMENT, "the device is closed");
   }
 
   private byte[] call(int op, byte[] a, byte[] b) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.parley.Device;
 import org.parley.DeviceEvent;
@@ -334,8 +335,29 @@ public final class HostTest {
 
     step("Ben's background sync delivers Ana's next note on a thread of the library");
     eventsB.drain();
+    // From its listener, on the library's thread, Ben may read the sync state; any other call
+    // on the device is BUSY at once (it never deadlocks).
+    AtomicInteger stateInListener = new AtomicInteger(-1);
+    AtomicInteger reentry = new AtomicInteger(-1);
+    ben.setEventListener(e -> {
+      if (e.kind() == DeviceEvent.Kind.CONNECTED && reentry.get() == -1) {
+        stateInListener.set(ben.syncState());
+        try {
+          ben.deviceName();
+          reentry.set(ParleyException.OK);
+        } catch (ParleyException x) {
+          reentry.set(x.code());
+        }
+      }
+      eventsB.add(e);
+    });
     ben.startSync();
     eventsB.await("CONNECTED on Ben's background sync", e -> e.kind() == DeviceEvent.Kind.CONNECTED);
+    Check.equal(ParleyException.codeName(ParleyException.BUSY), ParleyException.codeName(reentry.get()),
+        "a device call from the listener of the background sync");
+    Check.that(stateInListener.get() != DeviceEvent.SYNC_STOPPED && stateInListener.get() != -1,
+        "the listener reads a running sync's state, not " + stateInListener.get());
+    ben.setEventListener(eventsB::add);
     String noteC = ana.createRecord(Map.of("type", "note", "negotiation", negotiation,
         "fields", Map.of("text", "Ana: signed")));
     syncOk(ana, "Ana pushes her third note");
