@@ -56,5 +56,6 @@ int main(int argc, char** argv) {
   parley::bench::RunSyncFreshDevice(options);
   parley::bench::RunSyncFreshDeviceSmall(options);
   parley::bench::RunRelayPush(options);
+  parley::bench::RunCapiSync(options);
   return 0;
 }

@@ -2,9 +2,17 @@
 // relay; fresh devices, enrolled beforehand, then pull and apply all of it, each in a child
 // process so that its peak memory is its own. One pulls straight from the relay (speed and
 // memory), one through a counting proxy (bytes on the wire).
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -169,5 +177,95 @@ void RunSyncFreshDeviceSmall(const Options& options) {
   Check(s.relay->Stop(), "stop the relay");
   Report("sync_fresh_device_small_changes_per_s", static_cast<double>(changes) / pull.seconds, "changes/s");
 }
+
+#if defined(PARLEY_CAPI_PULL) && defined(PARLEY_CAPI_LIBRARY)
+namespace {
+
+// Runs `argv` with its standard output read back; `*usage` receives the child's rusage.
+std::string RunChild(std::vector<std::string> args, rusage* usage, int* status) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) Check(Status(Domain::kPlatform, Code::kIoError, "pipe"), "C ABI child");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  if (pid < 0) Check(Status(Domain::kPlatform, Code::kIoError, "fork"), "C ABI child");
+  std::string out;
+  char buf[1024];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  while (::wait4(pid, status, 0, usage) < 0 && errno == EINTR) {
+  }
+  return out;
+}
+
+}  // namespace
+
+void RunCapiSync(const Options& options) {
+  const bool rss = Wanted(options, "capi_sync_peak_rss_mb");
+  const bool size = Wanted(options, "capi_libparley_stripped_kb");
+  if (size) {
+    // libparley.so as an app would ship it: stripped of symbols and debug information.
+    ScratchDir dir(options);
+    const std::string stripped = dir.path() + "/libparley.so";
+    const std::string command = "strip --strip-all -o '" + stripped + "' '" + PARLEY_CAPI_LIBRARY + "'";
+    struct stat st {};
+    if (std::system(command.c_str()) != 0 || ::stat(stripped.c_str(), &st) != 0) {
+      Check(Status(Domain::kPlatform, Code::kIoError, "strip failed: " + command), "libparley size");
+    }
+    Report("capi_libparley_stripped_kb", static_cast<double>(st.st_size) / 1024.0, "KB");
+  }
+  if (!rss) return;
+  const std::size_t updates = options.quick ? 10000 : 100000;
+  Scenario s = Prepare(options, 1, [&](log::Replica& replica) {
+    WriteUpdates(replica, CreateRecords(replica), updates, kSyncUpdatesPerChange);
+  });
+  SyncBenchDevice& device = *s.fresh[0];
+  PinRelay(device, s.relay->PairingCode(s.relay->port()));
+  CloseDevice(device);
+  rusage usage{};
+  int status = 0;
+  const std::string out = RunChild({PARLEY_CAPI_PULL, device.base.data_dir, device.key_store_dir(),
+                                    std::string(kPassphrase)},
+                                   &usage, &status);
+  unsigned long long pulled = 0, duplicates = 0, held = 0;
+  long peak_kb = 0, sync_kb = 0;
+  double seconds = 0;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+      std::sscanf(out.c_str(), "pulled %llu duplicates %llu held %llu seconds %lf peak_rss_kb %ld sync_hwm_kb %ld",
+                  &pulled, &duplicates, &held, &seconds, &peak_kb, &sync_kb) != 6) {
+    Check(Status(Domain::kSync, Code::kInternal, "the C ABI device failed (status " + std::to_string(status) + ")"),
+          "C ABI pull");
+  }
+  if (held != s.held) {
+    Check(Status(Domain::kSync, Code::kInternal,
+                 "the C ABI device holds " + std::to_string(held) + " changes, the author " + std::to_string(s.held)),
+          "C ABI pull");
+  }
+  Note("C ABI: pulled " + std::to_string(pulled) + " changes (" + std::to_string(updates) + " updates, " +
+       std::to_string(duplicates) + " already held) in " + std::to_string(seconds) + " s; peak RSS " +
+       std::to_string(static_cast<double>(usage.ru_maxrss) / 1024.0) + " MiB (the unlock's Argon2id included), " +
+       "during the sync alone " + (sync_kb < 0 ? std::string("unknown") : std::to_string(sync_kb / 1024.0) + " MiB"));
+  Check(s.relay->Stop(), "stop the relay");
+  Report("capi_sync_peak_rss_mb", static_cast<double>(usage.ru_maxrss) / 1024.0, "MB");
+}
+#else
+void RunCapiSync(const Options& options) {
+  if (Wanted(options, "capi_sync_peak_rss_mb") || Wanted(options, "capi_libparley_stripped_kb")) {
+    Note("capi figures: libparley (bindings/c) is not part of this build");
+  }
+}
+#endif
 
 }  // namespace parley::bench

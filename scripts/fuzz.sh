@@ -39,6 +39,10 @@ esac
 CC=clang CXX=clang++ cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPARLEY_BUILD_FUZZ=ON -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$jobs" --target "${targets[@]}" fuzz_seed_gen
+# The C ABI under ASan+UBSan (libparley.so, its plain-C host test, a relay of this build).
+if [ "$mode" != seeds ]; then
+  cmake --build "$build" -j "$jobs" --target parley_c_host_test parley_header_check parley-relay
+fi
 
 if [ "$mode" = seeds ]; then
   "$build/fuzz/fuzz_seed_gen" "$top/fuzz/corpus"
@@ -86,4 +90,17 @@ for t in "${targets[@]}"; do
     status=1
   fi
 done
+
+# The plain-C host test through libparley.so, under the sanitizers, against a real relay.
+capi_scratch=$(mktemp -d)
+if "$build/bindings/c/tests/parley_header_check" >"$build/capi_asan.log" 2>&1 &&
+   "$build/bindings/c/tests/parley_c_host_test" "$build/apps/parley-relay/parley-relay" "$capi_scratch" \
+     >>"$build/capi_asan.log" 2>&1; then
+  echo "fuzz: C ABI host test under ASan+UBSan: ok"
+else
+  echo "fuzz: C ABI host test under ASan+UBSan FAILED; see $build/capi_asan.log" >&2
+  tail -n 60 "$build/capi_asan.log" >&2
+  status=1
+fi
+rm -rf "$capi_scratch"
 exit $status

@@ -101,6 +101,7 @@ struct parley_device {
   bool thread_running = false;         // the thread has not finished its loop
   bool stop_requested = false;
   bool network = true;
+  std::chrono::steady_clock::time_point retry_at{};  // the background sync's next attempt
   std::atomic<int> state{PARLEY_SYNC_STOPPED};
 
   // The event handler.
@@ -321,7 +322,6 @@ bool Permanent(const Status& st) {
 void SyncLoop(parley_device* h) {
   std::mt19937_64 rng(std::random_device{}());
   std::uint32_t attempt = 0;
-  Clock::time_point retry_at = Clock::now();
   Status last = Status::Ok();
   for (;;) {
     {
@@ -344,8 +344,8 @@ void SyncLoop(parley_device* h) {
           h->state_cv.wait(lock);  // a Lease notifies when it ends
           continue;
         }
-        if (Clock::now() < retry_at) {
-          h->state_cv.wait_until(lock, retry_at);
+        if (Clock::now() < h->retry_at) {
+          h->state_cv.wait_until(lock, h->retry_at);
           continue;
         }
         break;
@@ -381,7 +381,10 @@ void SyncLoop(parley_device* h) {
     }
     const std::int64_t delay = parley::sync::BackoffDelayMs(h->backoff, attempt, rng());
     if (attempt < 30) ++attempt;
-    retry_at = Clock::now() + std::chrono::milliseconds(delay);
+    {
+      std::lock_guard<std::mutex> lock(h->state_mu);
+      h->retry_at = Clock::now() + std::chrono::milliseconds(delay);
+    }
     SetState(h, PARLEY_SYNC_BACKOFF, st, delay);
   }
   SetState(h, PARLEY_SYNC_STOPPED, last);
@@ -1089,6 +1092,7 @@ int parley_sync_start(parley_device* device, parley_error* error) {
     if (old.joinable()) old.join();
     std::lock_guard<std::mutex> lock(device->state_mu);
     device->stop_requested = false;
+    device->retry_at = Clock::now();
     device->thread_running = true;
     device->sync_thread = std::thread(SyncLoop, device);
     return Status::Ok();
@@ -1114,6 +1118,7 @@ void parley_network_changed(parley_device* device, int available) {
     if (device->network == now) return;
     device->network = now;
     if (!now && device->watching.load()) device->device->CancelSync();
+    if (now) device->retry_at = Clock::now();  // back online: no backoff wait
     device->state_cv.notify_all();
   } catch (...) {
   }

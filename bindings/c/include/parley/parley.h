@@ -31,9 +31,9 @@
  * calls on one device (one at a time; a call made while a background sync runs pauses that
  * sync, runs, and lets the sync resume). parley_wake(), parley_network_changed() and
  * parley_sync_stop() never wait for other calls. Distinct devices are independent.
- * A callback (event handler, key store) must not call functions of the same device other
- * than parley_wake(), parley_network_changed() and parley_sync_stop() with deadline 0:
- * those calls return PARLEY_BUSY.
+ * From a callback (event handler, key store) only parley_wake(), parley_network_changed(),
+ * parley_sync_state() and parley_sync_stop() (which then does not wait) may be called on
+ * the same device; any other call on it returns PARLEY_BUSY at once (never deadlocks).
  *
  * Callbacks carry the `void* context` given when they were set, untouched. The thread each
  * one runs on is documented with it.
@@ -216,7 +216,7 @@ PARLEY_EXPORT int parley_device_lock(parley_device* device, parley_error* error)
 /* Panic wipe, no passphrase: keys first (crypto-erase), then every file. The handle stays
  * valid (locked, nothing to unlock); free it as usual. */
 PARLEY_EXPORT int parley_device_wipe(parley_device* device, parley_error* error);
-/* 1 when unlocked, 0 when locked (or device NULL). */
+/* 1 when unlocked, 0 when locked (or device NULL, or called from a callback of it). */
 PARLEY_EXPORT int parley_device_is_unlocked(parley_device* device);
 PARLEY_EXPORT int parley_device_change_passphrase(parley_device* device, const char* current, size_t current_len,
                                                   const char* next, size_t next_len, parley_error* error);
