@@ -18,10 +18,10 @@
 namespace parley::bench {
 
 struct Options {
-  bool quick = false;      // a small, fast run (smoke test; figures are not comparable)
-  std::string filter;      // run only figures whose name contains this
-  std::string scratch;     // parent of the scratch directory ("" = $TMPDIR or /tmp)
-  std::string relay;       // the parley-relay binary ("" = the one beside parley-bench)
+  bool quick = false;   // a small, fast run (smoke test; figures are not comparable)
+  std::string filter;   // run only figures whose name contains this
+  std::string scratch;  // parent of the scratch directory ("" = $TMPDIR or /tmp)
+  std::string relay;    // the parley-relay binary ("" = the one beside parley-bench)
 };
 
 // True when a figure called `name` is selected by the filter.

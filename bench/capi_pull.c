@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage);
   printf("pulled %lld duplicates %lld held %lld seconds %.3f peak_rss_kb %ld sync_hwm_kb %ld\n",
          json_sum(out, "pulled"), json_sum(out, "duplicates"), json_sum(status, "contig"),
-         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, usage.ru_maxrss, sync_hwm);
+         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, usage.ru_maxrss,
+         sync_hwm);
   parley_free(out);
   parley_free(status);
   parley_device_free(dev);

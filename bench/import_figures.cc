@@ -14,7 +14,8 @@ void RunImport(const Options& options) {
   const std::size_t notes = options.quick ? 2000 : 10000;
   BenchStore b = OpenFreshStore(options, crypto::MinimumArgon2Params(), /*with_replica=*/true);
   model::Model model(*b.replica, SystemClock());
-  const log::RecordId negotiation = Take(model.AddNegotiation({"Fresh Harvest Foods", "Tomato season"}), "negotiation");
+  const log::RecordId negotiation =
+      Take(model.AddNegotiation({"Fresh Harvest Foods", "Tomato season"}), "negotiation");
   // About 200 bytes a note, quoted (a comma and a doubled quote in each), as a spreadsheet
   // exports them; the negotiation by an 8-character prefix.
   std::string csv = "type,negotiation,text\n";
@@ -26,10 +27,12 @@ void RunImport(const Options& options) {
   }
   Stopwatch clock;
   model::ImportOptions import_options;  // the default batch, as `parley import` uses it
-  auto summary = Take(model::Import(model, csv, model::ImportFormat::kCsv, import_options), "import");
+  auto summary =
+      Take(model::Import(model, csv, model::ImportFormat::kCsv, import_options), "import");
   const double s = clock.ElapsedS();
-  Note("imported " + std::to_string(summary.imported) + " notes (" + std::to_string(csv.size() >> 10) +
-       " KiB of CSV) in " + std::to_string(summary.changes) + " changes, " + std::to_string(s) + " s");
+  Note("imported " + std::to_string(summary.imported) + " notes (" +
+       std::to_string(csv.size() >> 10) + " KiB of CSV) in " + std::to_string(summary.changes) +
+       " changes, " + std::to_string(s) + " s");
   Report("import_notes_per_s", static_cast<double>(summary.imported) / s, "notes/s");
 }
 

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "figures.h"
+#include "parley/core/crypto.h"
 #include "sync_device.h"
 #include "sync_figures.h"
-#include "parley/core/crypto.h"
 
 namespace {
 
@@ -26,14 +26,17 @@ void Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && argv[1] == parley::bench::kPullChildFlag) return parley::bench::PullChildMain(argc, argv);
+  if (argc > 1 && argv[1] == parley::bench::kPullChildFlag)
+    return parley::bench::PullChildMain(argc, argv);
   parley::bench::Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") {
       options.quick = true;
     } else if ((arg == "--filter" || arg == "--scratch" || arg == "--relay") && i + 1 < argc) {
-      (arg == "--filter" ? options.filter : arg == "--scratch" ? options.scratch : options.relay) = argv[++i];
+      (arg == "--filter"    ? options.filter
+       : arg == "--scratch" ? options.scratch
+                            : options.relay) = argv[++i];
     } else if (arg == "--help" || arg == "-h") {
       Usage();
       return 0;

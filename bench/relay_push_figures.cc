@@ -35,7 +35,9 @@ using testing::FindRelayBinary;
 using testing::RelayProcess;
 using testing::SocketStream;
 
-Status Unavailable(const std::string& what) { return Error(Domain::kSync, Code::kUnavailable, what); }
+Status Unavailable(const std::string& what) {
+  return Error(Domain::kSync, Code::kUnavailable, what);
+}
 
 struct Pusher {
   std::unique_ptr<store::Store> store;
@@ -58,7 +60,8 @@ void WriteNotes(Pusher& p, std::size_t count, std::size_t seed) {
     Check(txn->Set(id, "text", NoteText(seed * 100'000 + i, kValueSize)), "set note text");
     (void)Take(txn->Commit(), "commit note");
   }
-  const std::string me(p.store->device().identity.public_key.begin(), p.store->device().identity.public_key.end());
+  const std::string me(p.store->device().identity.public_key.begin(),
+                       p.store->device().identity.public_key.end());
   auto held = Take(log::HeldChangesAfter(*p.replica, 0, SIZE_MAX, SIZE_MAX), "read changes");
   std::vector<log::HeldChange> own;
   for (auto& h : held) {
@@ -74,7 +77,8 @@ Result<pb::Frame> Call(Pusher& p, pb::Frame frame) {
   frame.set_id(p.next_id++);
   PARLEY_RETURN_IF_ERROR(wire::SendFrame(*p.session, *p.stream, frame));
   PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, wire::ReceiveFrame(*p.session, *p.stream));
-  if (answer.body_case() == pb::Frame::kError) return Unavailable("relay error: " + answer.error().message());
+  if (answer.body_case() == pb::Frame::kError)
+    return Unavailable("relay error: " + answer.error().message());
   if (answer.id() != frame.id()) return Unavailable("an answer to another frame");
   return answer;
 }
@@ -82,12 +86,14 @@ Result<pb::Frame> Call(Pusher& p, pb::Frame frame) {
 Status Connect(Pusher& p, std::uint16_t port, const crypto::Bytes& relay_key) {
   PARLEY_ASSIGN_OR_RETURN(p.stream, SocketStream::ConnectLoopback(port));
   const store::DeviceKeys& keys = p.store->device();
-  PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session, wire::NoiseSession::Initiator(keys.kx, relay_key));
+  PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session,
+                          wire::NoiseSession::Initiator(keys.kx, relay_key));
   p.session.emplace(std::move(session));
   PARLEY_RETURN_IF_ERROR(wire::RunHandshake(*p.session, *p.stream));
   pb::Frame auth;
   *auth.mutable_authenticate() = wire::MakeAuthenticate(
-      keys.identity, wire::MakeKxCertificate(keys.identity, keys.kx.public_key), p.session->handshake_hash());
+      keys.identity, wire::MakeKxCertificate(keys.identity, keys.kx.public_key),
+      p.session->handshake_hash());
   PARLEY_ASSIGN_OR_RETURN(pb::Frame welcome, Call(p, std::move(auth)));
   if (welcome.body_case() != pb::Frame::kWelcome) return Unavailable("no Welcome");
   return Status::Ok();
@@ -108,7 +114,8 @@ void PushAll(Pusher& p) {
       p.error = answer.status();
       return;
     }
-    if (answer->body_case() != pb::Frame::kPushAck || answer->push_ack().acks_size() != static_cast<int>(end - at)) {
+    if (answer->body_case() != pb::Frame::kPushAck ||
+        answer->push_ack().acks_size() != static_cast<int>(end - at)) {
       p.error = Unavailable("the PushAck does not match the push");
       return;
     }
@@ -143,7 +150,8 @@ void RunRelayPush(const Options& options) {
   Stopwatch setup;
   for (std::size_t i = 0; i < kDevices; ++i) {
     Pusher& p = pushers[i];
-    p.store = Take(store::Store::CreateInMemoryForTesting("device-" + std::to_string(i)), "create device");
+    p.store = Take(store::Store::CreateInMemoryForTesting("device-" + std::to_string(i)),
+                   "create device");
     p.replica = Take(log::Replica::Open(*p.store, SystemClock()), "open replica");
     const auto invite = Take(admin->base.replica->Invite(p.replica->DevicePairingCode()), "invite");
     Check(p.replica->AcceptInvite(invite), "accept the invite");
@@ -158,8 +166,9 @@ void RunRelayPush(const Options& options) {
     count += p.chain.size();
   }
   Note("relay push: " + std::to_string(kDevices) + " devices enrolled, " + std::to_string(count) +
-       " changes of " + std::to_string(bytes / std::max<std::size_t>(count, 1)) + " bytes on average, ready in " +
-       std::to_string(static_cast<long long>(setup.ElapsedMs())) + " ms");
+       " changes of " + std::to_string(bytes / std::max<std::size_t>(count, 1)) +
+       " bytes on average, ready in " + std::to_string(static_cast<long long>(setup.ElapsedMs())) +
+       " ms");
 
   std::latch start(static_cast<std::ptrdiff_t>(kDevices) + 1);
   std::vector<std::thread> threads;
@@ -183,10 +192,12 @@ void RunRelayPush(const Options& options) {
     p.stream.reset();
   }
   Check(relay.Stop(), "stop the relay");
-  Note("relay push: " + std::to_string(accepted) + " changes accepted in " + std::to_string(ack_ms.size()) +
-       " pushes of " + std::to_string(kChangesPerPush) + " in " + std::to_string(seconds) + " s; ack p50 " +
-       std::to_string(Quantile(ack_ms, 0.5)) + " ms, max " + std::to_string(Quantile(ack_ms, 1.0)) + " ms");
-  if (rate) Report("relay_push_changes_per_s", static_cast<double>(accepted) / seconds, "changes/s");
+  Note("relay push: " + std::to_string(accepted) + " changes accepted in " +
+       std::to_string(ack_ms.size()) + " pushes of " + std::to_string(kChangesPerPush) + " in " +
+       std::to_string(seconds) + " s; ack p50 " + std::to_string(Quantile(ack_ms, 0.5)) +
+       " ms, max " + std::to_string(Quantile(ack_ms, 1.0)) + " ms");
+  if (rate)
+    Report("relay_push_changes_per_s", static_cast<double>(accepted) / seconds, "changes/s");
   if (p99) Report("relay_push_ack_ms_p99", Quantile(ack_ms, 0.99), "ms");
 }
 

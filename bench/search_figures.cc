@@ -48,7 +48,8 @@ void RunSearch(const Options& options) {
   const std::size_t queries = options.quick ? 50 : 300;
   BenchStore b = OpenFreshStore(options, crypto::MinimumArgon2Params(), /*with_replica=*/true);
   model::Model model(*b.replica, SystemClock());
-  const log::RecordId negotiation = Take(model.AddNegotiation({"Fresh Harvest Foods", "Tomato season"}), "negotiation");
+  const log::RecordId negotiation =
+      Take(model.AddNegotiation({"Fresh Harvest Foods", "Tomato season"}), "negotiation");
   const std::string scope = log::ToString(negotiation);
   std::vector<std::string> vocabulary;
   vocabulary.reserve(kVocabulary);
@@ -74,8 +75,8 @@ void RunSearch(const Options& options) {
     (void)Take(txn->Commit(), "commit notes");
   }
   const double write_s = write.ElapsedS();
-  Note("wrote " + std::to_string(notes) + " notes (" + std::to_string(notes / kNotesPerChange) + " changes) in " +
-       std::to_string(write_s) + " s, indexing included");
+  Note("wrote " + std::to_string(notes) + " notes (" + std::to_string(notes / kNotesPerChange) +
+       " changes) in " + std::to_string(write_s) + " s, indexing included");
 
   // Searches as typed: a frequent word (of the first 1,000) alone, which as the last word is
   // also a prefix, or followed by the first 3 letters of another; 20 hits at most.
@@ -90,17 +91,20 @@ void RunSearch(const Options& options) {
     ms.push_back(clock.ElapsedMs());
     hits += found.size();
   }
-  Note("searches: " + std::to_string(queries) + ", hits returned: " + std::to_string(hits) + " (limit 20 each)");
+  Note("searches: " + std::to_string(queries) + ", hits returned: " + std::to_string(hits) +
+       " (limit 20 each)");
 
   // The whole index rebuilt from the records (what opening a store without one does).
-  Check(Exec(b.store->db(), "DELETE FROM log_meta WHERE k = 'text_index'", Domain::kLog), "drop mark");
+  Check(Exec(b.store->db(), "DELETE FROM log_meta WHERE k = 'text_index'", Domain::kLog),
+        "drop mark");
   Stopwatch rebuild;
   auto reopened = Take(log::Replica::Open(*b.store, SystemClock()), "reopen replica");
   const double rebuild_s = rebuild.ElapsedS();
   reopened.reset();
 
   Stmt size;
-  Check(size.Prepare(b.store->db(), "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'log_text%'"), "dbstat");
+  Check(size.Prepare(b.store->db(), "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'log_text%'"),
+        "dbstat");
   const bool row = Take(size.Step(), "dbstat");
   const double index_mb = row ? static_cast<double>(size.Int(0)) / (1024.0 * 1024.0) : 0.0;
   size.Reset();

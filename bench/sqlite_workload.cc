@@ -8,8 +8,8 @@ namespace parley::bench {
 namespace {
 
 void Die(sqlite3* db, const char* what) {
-  std::cerr << "parley-bench: sqlite: " << what << ": " << (db ? sqlite3_errmsg(db) : "no connection")
-            << std::endl;
+  std::cerr << "parley-bench: sqlite: " << what << ": "
+            << (db ? sqlite3_errmsg(db) : "no connection") << std::endl;
   std::exit(1);
 }
 
@@ -84,7 +84,8 @@ double RunSqlFieldUpdates(sqlite3* db, const SqlWorkload& w) {
   for (std::size_t i = 0; i < w.per_txn; ++i) values.push_back(NoteText(i + 1, w.value_size));
 
   sqlite3_stmt* update = nullptr;
-  if (sqlite3_prepare_v2(db, "UPDATE bench_field SET value = ?1 WHERE record = ?2 AND name = 'text'",
+  if (sqlite3_prepare_v2(db,
+                         "UPDATE bench_field SET value = ?1 WHERE record = ?2 AND name = 'text'",
                          -1, &update, nullptr) != SQLITE_OK) {
     Die(db, "prepare update");
   }
@@ -108,7 +109,8 @@ double RunSqlFieldUpdates(sqlite3* db, const SqlWorkload& w) {
 std::vector<double> RunSqlSingleCommits(sqlite3* db, std::size_t count, std::size_t value_size) {
   Exec(db, "CREATE TABLE bench_note(id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
   sqlite3_stmt* insert = nullptr;
-  if (sqlite3_prepare_v2(db, "INSERT INTO bench_note(text) VALUES(?1)", -1, &insert, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "INSERT INTO bench_note(text) VALUES(?1)", -1, &insert, nullptr) !=
+      SQLITE_OK) {
     Die(db, "prepare insert");
   }
   std::vector<double> ms;

@@ -124,9 +124,8 @@ void RunWipe(const Options& options) {
   Stopwatch clock;
   Check(store::Store::Wipe(env, *b.key_store, b.data_dir), "wipe");
   const double ms = clock.ElapsedMs();
-  if (store::Store::Exists(env, b.data_dir)) Check(Status(Domain::kStore, Code::kInternal,
-                                                          "key file still present after wipe"),
-                                                   "wipe");
+  if (store::Store::Exists(env, b.data_dir))
+    Check(Status(Domain::kStore, Code::kInternal, "key file still present after wipe"), "wipe");
   Report("wipe_ms", ms, "ms");
 }
 

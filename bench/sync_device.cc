@@ -18,11 +18,12 @@ namespace parley::bench {
 std::unique_ptr<SyncBenchDevice> NewSyncDevice(const Options& options, bool create_vault) {
   auto d = std::make_unique<SyncBenchDevice>();
   d->base = OpenFreshStore(options, crypto::MinimumArgon2Params(), /*with_replica=*/create_vault);
-  if (!create_vault) d->base.replica = Take(log::Replica::Open(*d->base.store, SystemClock()), "open replica");
+  if (!create_vault)
+    d->base.replica = Take(log::Replica::Open(*d->base.store, SystemClock()), "open replica");
   d->state = Take(sync::SyncState::Open(d->base.store->db()), "open sync state");
   d->poller = sync::NewSystemPoller(SystemClock());
-  d->client = std::make_unique<sync::SyncClient>(*d->base.store, *d->base.replica, *d->state, *d->poller,
-                                                 PosixEnv().transport());
+  d->client = std::make_unique<sync::SyncClient>(*d->base.store, *d->base.replica, *d->state,
+                                                 *d->poller, PosixEnv().transport());
   return d;
 }
 
@@ -42,7 +43,8 @@ sync::SyncReport SyncOrDie(SyncBenchDevice& device, const std::string& what) {
 }
 
 void Enroll(SyncBenchDevice& admin, SyncBenchDevice& device) {
-  const auto invite = Take(admin.base.replica->Invite(device.base.replica->DevicePairingCode()), "invite");
+  const auto invite =
+      Take(admin.base.replica->Invite(device.base.replica->DevicePairingCode()), "invite");
   Check(device.base.replica->AcceptInvite(invite), "accept the invite");
 }
 
@@ -56,13 +58,15 @@ void CloseDevice(SyncBenchDevice& device) {
 }
 
 ChildPull PullInChild(const SyncBenchDevice& device) {
-  std::vector<std::string> args = {"/proc/self/exe", std::string(kPullChildFlag), device.base.data_dir,
-                                   device.key_store_dir(), std::to_string(device.relay)};
+  std::vector<std::string> args = {"/proc/self/exe", std::string(kPullChildFlag),
+                                   device.base.data_dir, device.key_store_dir(),
+                                   std::to_string(device.relay)};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) Check(Status(Domain::kPlatform, Code::kIoError, "pipe"), "pull child");
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    Check(Status(Domain::kPlatform, Code::kIoError, "pipe"), "pull child");
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(fds[1], 1);
@@ -87,9 +91,13 @@ ChildPull PullInChild(const SyncBenchDevice& device) {
   ChildPull r;
   unsigned long long pulled = 0, duplicates = 0, pending = 0, changes = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      std::sscanf(out.c_str(), "pulled %llu duplicates %llu pending %llu changes %llu seconds %lf cpu %lf main %lf",
-                  &pulled, &duplicates, &pending, &changes, &r.seconds, &r.cpu_seconds, &r.main_cpu_seconds) != 7) {
-    Check(Status(Domain::kSync, Code::kInternal, "the pulling device failed (status " + std::to_string(status) + ")"),
+      std::sscanf(
+          out.c_str(),
+          "pulled %llu duplicates %llu pending %llu changes %llu seconds %lf cpu %lf main %lf",
+          &pulled, &duplicates, &pending, &changes, &r.seconds, &r.cpu_seconds,
+          &r.main_cpu_seconds) != 7) {
+    Check(Status(Domain::kSync, Code::kInternal,
+                 "the pulling device failed (status " + std::to_string(status) + ")"),
           "pull child");
   }
   r.pulled = pulled;
@@ -119,7 +127,9 @@ int PullChildMain(int argc, char** argv) {
   const auto cpu_now = [](int who) {
     rusage u{};
     getrusage(who, &u);
-    const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    const auto s = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return s(u.ru_utime) + s(u.ru_stime);
   };
   const double cpu_before = cpu_now(RUSAGE_SELF), main_before = cpu_now(RUSAGE_THREAD);
@@ -130,8 +140,10 @@ int PullChildMain(int argc, char** argv) {
   const double main_cpu_seconds = cpu_now(RUSAGE_THREAD) - main_before;
   const std::uint64_t changes = Take(replica->ChangeCount(), "count changes");
   if (!report.gaps.empty()) Note("pulling device: " + report.gaps.front());
-  std::printf("pulled %" PRIu64 " duplicates %" PRIu64 " pending %" PRIu64 " changes %" PRIu64 " seconds %.6f cpu %.6f main %.6f\n",
-              report.pulled, report.duplicates, report.pending, changes, seconds, cpu_seconds, main_cpu_seconds);
+  std::printf("pulled %" PRIu64 " duplicates %" PRIu64 " pending %" PRIu64 " changes %" PRIu64
+              " seconds %.6f cpu %.6f main %.6f\n",
+              report.pulled, report.duplicates, report.pending, changes, seconds, cpu_seconds,
+              main_cpu_seconds);
   std::fflush(stdout);
   return 0;
 }

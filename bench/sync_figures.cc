@@ -11,9 +11,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -41,7 +41,8 @@ constexpr std::size_t kSyncUpdatesPerChange = 1000;
 std::vector<log::RecordId> CreateRecords(log::Replica& replica) {
   std::vector<log::RecordId> ids;
   auto txn = Take(replica.Begin(), "begin");
-  for (std::size_t i = 0; i < kRecords; ++i) ids.push_back(Take(txn->Create("note"), "create record"));
+  for (std::size_t i = 0; i < kRecords; ++i)
+    ids.push_back(Take(txn->Create("note"), "create record"));
   (void)Take(txn->Commit(), "commit records");
   return ids;
 }
@@ -54,7 +55,9 @@ void WriteUpdates(log::Replica& replica, const std::vector<log::RecordId>& ids, 
   for (std::size_t done = 0; done < updates;) {
     auto txn = Take(replica.Begin(), "begin");
     for (std::size_t i = 0; i < per_change && done < updates; ++i, ++done) {
-      Check(txn->Set(ids[done % ids.size()], "text", values[(done / ids.size() + i) % values.size()]), "set");
+      Check(
+          txn->Set(ids[done % ids.size()], "text", values[(done / ids.size() + i) % values.size()]),
+          "set");
     }
     (void)Take(txn->Commit(), "commit");
   }
@@ -62,8 +65,8 @@ void WriteUpdates(log::Replica& replica, const std::vector<log::RecordId>& ids, 
 
 // The author's workload is built without an fsync per change (not what is measured).
 void SetSynchronous(SyncBenchDevice& device, bool full) {
-  sqlite3_exec(device.base.store->db(), full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF", nullptr,
-               nullptr, nullptr);
+  sqlite3_exec(device.base.store->db(), full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF",
+               nullptr, nullptr, nullptr);
 }
 
 // A running relay holding the author's workload, and `fresh` devices enrolled in the vault
@@ -76,11 +79,13 @@ struct Scenario {
   std::uint64_t held = 0;  // changes the author holds (what a fresh device must end with)
 };
 
-Scenario Prepare(const Options& options, std::size_t fresh_devices, const std::function<void(log::Replica&)>& build) {
+Scenario Prepare(const Options& options, std::size_t fresh_devices,
+                 const std::function<void(log::Replica&)>& build) {
   Scenario s;
   std::string binary = Take(FindRelayBinary(options.relay), "find parley-relay");
   s.relay_dir = std::make_unique<ScratchDir>(options);
-  s.relay = std::make_unique<RelayProcess>(s.relay_dir->path(), std::vector<std::string>{}, std::move(binary));
+  s.relay = std::make_unique<RelayProcess>(s.relay_dir->path(), std::vector<std::string>{},
+                                           std::move(binary));
   Check(s.relay->Start(), "start the relay");
   s.author = NewSyncDevice(options, /*create_vault=*/true);
   PinRelay(*s.author, s.relay->PairingCode(s.relay->port()));
@@ -92,11 +97,12 @@ Scenario Prepare(const Options& options, std::size_t fresh_devices, const std::f
     Enroll(*s.author, *s.fresh.back());
   }
   {
-    const auto held = Take(log::HeldChangesAfter(*s.author->base.replica, 0, SIZE_MAX, SIZE_MAX), "read changes");
+    const auto held =
+        Take(log::HeldChangesAfter(*s.author->base.replica, 0, SIZE_MAX, SIZE_MAX), "read changes");
     std::size_t largest = 0;
     for (const auto& h : held) largest = std::max(largest, h.change.ByteSizeLong());
-    Note("the author holds " + std::to_string(held.size()) + " changes, the largest of " + std::to_string(largest) +
-         " bytes");
+    Note("the author holds " + std::to_string(held.size()) + " changes, the largest of " +
+         std::to_string(largest) + " bytes");
   }
   Stopwatch push;
   const sync::SyncReport pushed = SyncOrDie(*s.author, "push the workload");
@@ -108,18 +114,20 @@ Scenario Prepare(const Options& options, std::size_t fresh_devices, const std::f
 
 void CheckComplete(const ChildPull& pull, std::uint64_t held, const std::string& what) {
   if (pull.changes != held || pull.pending != 0) {
-    Check(Status(Domain::kSync, Code::kInternal,
-                 "the fresh device holds " + std::to_string(pull.changes) + " changes (" +
-                     std::to_string(pull.pending) + " pending), the author " + std::to_string(held)),
-          what);
+    Check(
+        Status(Domain::kSync, Code::kInternal,
+               "the fresh device holds " + std::to_string(pull.changes) + " changes (" +
+                   std::to_string(pull.pending) + " pending), the author " + std::to_string(held)),
+        what);
   }
 }
 
 std::string Describe(const ChildPull& pull) {
   return "pulled " + std::to_string(pull.pulled) + " changes (" + std::to_string(pull.duplicates) +
-         " already held) in " + std::to_string(pull.seconds) + " s (CPU " + std::to_string(pull.cpu_seconds) +
-         " s, of which the syncing thread " + std::to_string(pull.main_cpu_seconds) + " s), peak RSS " + std::to_string(pull.peak_rss_mb) +
-         " MiB";
+         " already held) in " + std::to_string(pull.seconds) + " s (CPU " +
+         std::to_string(pull.cpu_seconds) + " s, of which the syncing thread " +
+         std::to_string(pull.main_cpu_seconds) + " s), peak RSS " +
+         std::to_string(pull.peak_rss_mb) + " MiB";
 }
 
 }  // namespace
@@ -155,10 +163,13 @@ void RunSyncFreshDevice(const Options& options) {
   // The values a fresh device receives: one per update.
   const double value_bytes = static_cast<double>(updates * kValueSize);
   Note("through the proxy: " + Describe(through) + "; device->relay " + std::to_string(up) +
-       " bytes, relay->device " + std::to_string(down) + " bytes, values " + std::to_string(value_bytes) + " bytes");
+       " bytes, relay->device " + std::to_string(down) + " bytes, values " +
+       std::to_string(value_bytes) + " bytes");
   Check(s.relay->Stop(), "stop the relay");
 
-  if (speed) Report("sync_fresh_device_changes_per_s", static_cast<double>(updates) / pull.seconds, "updates/s");
+  if (speed)
+    Report("sync_fresh_device_changes_per_s", static_cast<double>(updates) / pull.seconds,
+           "updates/s");
   if (wire) Report("sync_wire_overhead_ratio", (up + down) / value_bytes, "x");
   if (rss) Report("sync_peak_rss_mb", pull.peak_rss_mb, "MB");
 }
@@ -175,7 +186,8 @@ void RunSyncFreshDeviceSmall(const Options& options) {
   CheckComplete(pull, s.held, "fresh device pull");
   Note("small changes: " + Describe(pull));
   Check(s.relay->Stop(), "stop the relay");
-  Report("sync_fresh_device_small_changes_per_s", static_cast<double>(changes) / pull.seconds, "changes/s");
+  Report("sync_fresh_device_small_changes_per_s", static_cast<double>(changes) / pull.seconds,
+         "changes/s");
 }
 
 #if defined(PARLEY_CAPI_PULL) && defined(PARLEY_CAPI_LIBRARY)
@@ -187,7 +199,8 @@ std::string RunChild(std::vector<std::string> args, rusage* usage, int* status) 
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) Check(Status(Domain::kPlatform, Code::kIoError, "pipe"), "C ABI child");
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    Check(Status(Domain::kPlatform, Code::kIoError, "pipe"), "C ABI child");
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(fds[1], 1);
@@ -219,10 +232,12 @@ void RunCapiSync(const Options& options) {
     // libparley.so as an app would ship it: stripped of symbols and debug information.
     ScratchDir dir(options);
     const std::string stripped = dir.path() + "/libparley.so";
-    const std::string command = "strip --strip-all -o '" + stripped + "' '" + PARLEY_CAPI_LIBRARY + "'";
+    const std::string command =
+        "strip --strip-all -o '" + stripped + "' '" + PARLEY_CAPI_LIBRARY + "'";
     struct stat st {};
     if (std::system(command.c_str()) != 0 || ::stat(stripped.c_str(), &st) != 0) {
-      Check(Status(Domain::kPlatform, Code::kIoError, "strip failed: " + command), "libparley size");
+      Check(Status(Domain::kPlatform, Code::kIoError, "strip failed: " + command),
+            "libparley size");
     }
     Report("capi_libparley_stripped_kb", static_cast<double>(st.st_size) / 1024.0, "KB");
   }
@@ -236,27 +251,32 @@ void RunCapiSync(const Options& options) {
   CloseDevice(device);
   rusage usage{};
   int status = 0;
-  const std::string out = RunChild({PARLEY_CAPI_PULL, device.base.data_dir, device.key_store_dir(),
-                                    std::string(kPassphrase)},
-                                   &usage, &status);
+  const std::string out = RunChild(
+      {PARLEY_CAPI_PULL, device.base.data_dir, device.key_store_dir(), std::string(kPassphrase)},
+      &usage, &status);
   unsigned long long pulled = 0, duplicates = 0, held = 0;
   long peak_kb = 0, sync_kb = 0;
   double seconds = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      std::sscanf(out.c_str(), "pulled %llu duplicates %llu held %llu seconds %lf peak_rss_kb %ld sync_hwm_kb %ld",
-                  &pulled, &duplicates, &held, &seconds, &peak_kb, &sync_kb) != 6) {
-    Check(Status(Domain::kSync, Code::kInternal, "the C ABI device failed (status " + std::to_string(status) + ")"),
+      std::sscanf(
+          out.c_str(),
+          "pulled %llu duplicates %llu held %llu seconds %lf peak_rss_kb %ld sync_hwm_kb %ld",
+          &pulled, &duplicates, &held, &seconds, &peak_kb, &sync_kb) != 6) {
+    Check(Status(Domain::kSync, Code::kInternal,
+                 "the C ABI device failed (status " + std::to_string(status) + ")"),
           "C ABI pull");
   }
   if (held != s.held) {
     Check(Status(Domain::kSync, Code::kInternal,
-                 "the C ABI device holds " + std::to_string(held) + " changes, the author " + std::to_string(s.held)),
+                 "the C ABI device holds " + std::to_string(held) + " changes, the author " +
+                     std::to_string(s.held)),
           "C ABI pull");
   }
-  Note("C ABI: pulled " + std::to_string(pulled) + " changes (" + std::to_string(updates) + " updates, " +
-       std::to_string(duplicates) + " already held) in " + std::to_string(seconds) + " s; peak RSS " +
-       std::to_string(static_cast<double>(usage.ru_maxrss) / 1024.0) + " MiB (the unlock's Argon2id included), " +
-       "during the sync alone " + (sync_kb < 0 ? std::string("unknown") : std::to_string(sync_kb / 1024.0) + " MiB"));
+  Note("C ABI: pulled " + std::to_string(pulled) + " changes (" + std::to_string(updates) +
+       " updates, " + std::to_string(duplicates) + " already held) in " + std::to_string(seconds) +
+       " s; peak RSS " + std::to_string(static_cast<double>(usage.ru_maxrss) / 1024.0) +
+       " MiB (the unlock's Argon2id included), " + "during the sync alone " +
+       (sync_kb < 0 ? std::string("unknown") : std::to_string(sync_kb / 1024.0) + " MiB"));
   Check(s.relay->Stop(), "stop the relay");
   Report("capi_sync_peak_rss_mb", static_cast<double>(usage.ru_maxrss) / 1024.0, "MB");
 }

@@ -36,13 +36,13 @@ struct Fixture {
 };
 
 void SetUp(Fixture* fx) {
-    InitOnce();
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/parley-fuzz-bundle-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) std::abort();
-    fx->root = templ;
-    fx->valid = fx->root + "/valid.bundle";
-    fx->file = fx->root + "/input.bundle";
+  InitOnce();
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/parley-fuzz-bundle-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) std::abort();
+  fx->root = templ;
+  fx->valid = fx->root + "/valid.bundle";
+  fx->file = fx->root + "/input.bundle";
 }
 
 // Made on first use; its destructor (at exit) removes the scratch directory.
@@ -73,10 +73,18 @@ void ApplyEdit(const std::uint8_t* e, std::vector<std::uint8_t>& file) {
                           static_cast<std::size_t>(e[3]) << 16;
   const std::uint8_t value = e[4];
   switch (e[0] % 5) {
-    case 0: if (!file.empty()) file[off % file.size()] ^= (value | 1); break;
-    case 1: if (!file.empty()) file[off % file.size()] = value; break;
-    case 2: file.resize(off % (file.size() + 1)); break;
-    case 3: file.insert(file.end(), value, static_cast<std::uint8_t>(off)); break;
+    case 0:
+      if (!file.empty()) file[off % file.size()] ^= (value | 1);
+      break;
+    case 1:
+      if (!file.empty()) file[off % file.size()] = value;
+      break;
+    case 2:
+      file.resize(off % (file.size() + 1));
+      break;
+    case 3:
+      file.insert(file.end(), value, static_cast<std::uint8_t>(off));
+      break;
     case 4:
       if (file.size() > 64) {
         const std::size_t span = file.size() - 64;

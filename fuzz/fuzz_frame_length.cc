@@ -55,19 +55,22 @@ bool Same(crypto::ByteView a, crypto::ByteView b) {
 void CheckFrame(crypto::ByteView message) {
   auto frame = wire::ParseFrame(message);
   if (!frame.ok()) {
-    if (frame.status().code() != Code::kCorrupt) Broken("ParseFrame failed with an undocumented code");
+    if (frame.status().code() != Code::kCorrupt)
+      Broken("ParseFrame failed with an undocumented code");
     return;
   }
   if (wire::FrameTypeName(*frame) == nullptr) Broken("FrameTypeName returned null");
   auto again = wire::SerializeFrame(*frame);
   if (!again.ok()) {
-    if (again.status().code() != Code::kInvalidArgument) Broken("SerializeFrame failed with an undocumented code");
+    if (again.status().code() != Code::kInvalidArgument)
+      Broken("SerializeFrame failed with an undocumented code");
     return;
   }
   if (!wire::ParseFrame(*again).ok()) Broken("a re-serialized frame does not parse");
 }
 
-void CheckDecoder(crypto::ByteView stream, std::size_t cap, std::uint8_t piece_seed, const Reference& ref) {
+void CheckDecoder(crypto::ByteView stream, std::size_t cap, std::uint8_t piece_seed,
+                  const Reference& ref) {
   wire::LengthDecoder decoder(cap);
   std::size_t fed = 0, taken = 0, got = 0;
   bool failed = false;
@@ -77,8 +80,10 @@ void CheckDecoder(crypto::ByteView stream, std::size_t cap, std::uint8_t piece_s
     for (;;) {
       auto next = decoder.Next();
       if (!next.ok()) {
-        if (next.status().code() != Code::kCorrupt) Broken("decoder error with an undocumented code");
-        if (got != ref.messages.size() || !ref.bad_length) Broken("decoder error where the stream is well formed");
+        if (next.status().code() != Code::kCorrupt)
+          Broken("decoder error with an undocumented code");
+        if (got != ref.messages.size() || !ref.bad_length)
+          Broken("decoder error where the stream is well formed");
         failed = true;
         break;
       }
@@ -90,7 +95,8 @@ void CheckDecoder(crypto::ByteView stream, std::size_t cap, std::uint8_t piece_s
       taken += wire::kLengthPrefixSize + msg.size();
       ++got;
     }
-    if (!failed && decoder.buffered() != fed - taken) Broken("buffered() is not what was fed minus what was taken");
+    if (!failed && decoder.buffered() != fed - taken)
+      Broken("buffered() is not what was fed minus what was taken");
     if (fed == stream.size()) break;
     std::size_t piece = stream.size() - fed;
     if ((piece_seed & 0x80) == 0) {
@@ -125,7 +131,9 @@ class RecordingStream final : public wire::ByteStream {
     pos_ += out.size();
     return Status::Ok();
   }
-  Status WriteAll(crypto::ByteView) override { return Status(Domain::kSync, Code::kUnavailable, "read only"); }
+  Status WriteAll(crypto::ByteView) override {
+    return Status(Domain::kSync, Code::kUnavailable, "read only");
+  }
   std::vector<std::size_t> requests;
 
  private:
@@ -140,7 +148,8 @@ void CheckReadMessage(crypto::ByteView stream, std::size_t cap, const Reference&
     const std::size_t reads_before = in.requests.size();
     auto msg = wire::ReadMessage(in, cap);
     const std::size_t reads = in.requests.size() - reads_before;
-    if (reads == 0 || in.requests[reads_before] != wire::kLengthPrefixSize) Broken("ReadMessage did not read the prefix first");
+    if (reads == 0 || in.requests[reads_before] != wire::kLengthPrefixSize)
+      Broken("ReadMessage did not read the prefix first");
     if (reads > 2) Broken("ReadMessage read more than prefix and body");
     if (reads == 2) {
       const std::size_t asked = in.requests[reads_before + 1];
@@ -149,21 +158,26 @@ void CheckReadMessage(crypto::ByteView stream, std::size_t cap, const Reference&
     if (!msg.ok()) {
       const Code c = msg.status().code();
       if (c == Code::kCorrupt) {
-        if (got != ref.messages.size() || !ref.bad_length) Broken("ReadMessage refused a good length");
+        if (got != ref.messages.size() || !ref.bad_length)
+          Broken("ReadMessage refused a good length");
         if (reads != 1) Broken("ReadMessage read a body after a bad length");
       } else if (c == Code::kUnavailable) {
         // Only the end of the stream ends the reading of a well-formed stream.
-        if (got != ref.messages.size() || ref.bad_length) Broken("ReadMessage stopped before the stream ended");
+        if (got != ref.messages.size() || ref.bad_length)
+          Broken("ReadMessage stopped before the stream ended");
       } else {
         Broken("ReadMessage failed with an undocumented code");
       }
       return;
     }
-    if (got >= ref.messages.size()) Broken("ReadMessage returned a message the stream does not hold");
+    if (got >= ref.messages.size())
+      Broken("ReadMessage returned a message the stream does not hold");
     if (!Same(*msg, ref.messages[got])) Broken("ReadMessage returned different bytes");
     auto prefixed = wire::Prefixed(*msg);
-    auto decoded = prefixed.ok() ? wire::DecodeLength(prefixed->data(), cap) : Result<std::size_t>(prefixed.status());
-    if (!prefixed.ok() || prefixed->size() != msg->size() + 2 || !decoded.ok() || *decoded != msg->size()) {
+    auto decoded = prefixed.ok() ? wire::DecodeLength(prefixed->data(), cap)
+                                 : Result<std::size_t>(prefixed.status());
+    if (!prefixed.ok() || prefixed->size() != msg->size() + 2 || !decoded.ok() ||
+        *decoded != msg->size()) {
       Broken("Prefixed does not round-trip through DecodeLength");
     }
     CheckFrame(*msg);
@@ -178,7 +192,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace parley::fuzz;
   InitOnce();
   if (size < 3) return 0;
-  const std::size_t cap = 1 + ((static_cast<std::size_t>(data[0]) << 8 | data[1]) % parley::wire::kMaxWireMessage);
+  const std::size_t cap =
+      1 + ((static_cast<std::size_t>(data[0]) << 8 | data[1]) % parley::wire::kMaxWireMessage);
   const std::uint8_t piece_seed = data[2];
   const parley::crypto::ByteView stream(data + 3, size - 3);
   const Reference ref = ReadReference(stream, cap);

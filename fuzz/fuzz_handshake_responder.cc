@@ -72,11 +72,14 @@ void Transport(wire::NoiseSession& s, const std::vector<crypto::ByteView>& messa
       continue;
     }
     if (frame->body_case() == pb::Frame::kAuthenticate) {
-      auto device = wire::VerifyAuthenticate(frame->authenticate(), s.handshake_hash(), s.remote_static());
+      auto device =
+          wire::VerifyAuthenticate(frame->authenticate(), s.handshake_hash(), s.remote_static());
       if (device.ok()) {
-        if (device->size() != crypto::kSignPublicKeySize) Broken("VerifyAuthenticate returned a bad identity");
+        if (device->size() != crypto::kSignPublicKeySize)
+          Broken("VerifyAuthenticate returned a bad identity");
       } else {
-        ExpectCode(device.status(), {Code::kPermissionDenied, Code::kInvalidArgument}, "VerifyAuthenticate");
+        ExpectCode(device.status(), {Code::kPermissionDenied, Code::kInvalidArgument},
+                   "VerifyAuthenticate");
       }
     }
     pb::Frame answer;
@@ -136,12 +139,15 @@ void SealedFrames(const std::vector<crypto::ByteView>& records) {
   (void)RequireValue(initiator.ReadMessage(m2), "read message 2");
   const crypto::Bytes m3 = RequireValue(initiator.WriteMessage({}), "message 3");
   if (!ThirdMessage(s, m3)) Broken("the responder refused a valid message 3");
-  if (s.handshake_hash() != initiator.handshake_hash()) Broken("the two sides disagree on the handshake hash");
-  if (s.remote_static() != FixedAdminDevice().kx.public_key) Broken("the responder learned the wrong peer key");
+  if (s.handshake_hash() != initiator.handshake_hash())
+    Broken("the two sides disagree on the handshake hash");
+  if (s.remote_static() != FixedAdminDevice().kx.public_key)
+    Broken("the responder learned the wrong peer key");
 
   auto [to_relay, from_relay] = initiator.Split();
   std::vector<crypto::Bytes> sealed;
-  for (crypto::ByteView r : records) sealed.push_back(RequireValue(to_relay.Encrypt({}, r), "seal"));
+  for (crypto::ByteView r : records)
+    sealed.push_back(RequireValue(to_relay.Encrypt({}, r), "seal"));
   Transport(s, std::vector<crypto::ByteView>(sealed.begin(), sealed.end()));
 }
 

@@ -50,8 +50,10 @@ void CheckPushAck(std::size_t index, const pb::Push& push, const pb::PushAck& ac
     }
     const pb::Change& change = push.changes(i);
     auto id = RelayChangeId(change, crypto::AsBytes(push.vault()));
-    if (!id.ok()) Fail(index, "the relay accepted a change that does not verify: " + id.status().message());
-    if (a.change_id() != std::string(id->begin(), id->end())) Fail(index, "an ack names another change id");
+    if (!id.ok())
+      Fail(index, "the relay accepted a change that does not verify: " + id.status().message());
+    if (a.change_id() != std::string(id->begin(), id->end()))
+      Fail(index, "an ack names another change id");
     if (a.relay_seq() == 0) Fail(index, "an accepted change without a relay_seq");
     pb::ChangeHeader h;
     if (!h.ParseFromString(change.header()) || !IsMember(h.author())) {
@@ -64,7 +66,8 @@ void CheckPushAck(std::size_t index, const pb::Push& push, const pb::PushAck& ac
 void CheckAnswer(std::size_t index, crypto::ByteView plain, const pb::Frame& answer) {
   auto request = wire::ParseFrame(plain);
   if (!request.ok()) {
-    if (answer.id() != 0 || answer.body_case() != pb::Frame::kError || answer.error().code() != pb::ERROR_MALFORMED) {
+    if (answer.id() != 0 || answer.body_case() != pb::Frame::kError ||
+        answer.error().code() != pb::ERROR_MALFORMED) {
       Fail(index, "bytes that are not a frame did not get ERROR_MALFORMED with id 0");
     }
     return;
@@ -84,13 +87,19 @@ void CheckAnswer(std::size_t index, crypto::ByteView plain, const pb::Frame& ans
       expect(pb::Frame::kPushAck);
       if (body == pb::Frame::kPushAck) CheckPushAck(index, request->push(), answer.push_ack());
       break;
-    case pb::Frame::kPull: expect(pb::Frame::kPullBatch); break;
+    case pb::Frame::kPull:
+      expect(pb::Frame::kPullBatch);
+      break;
     case pb::Frame::kSubscribe:
     case pb::Frame::kRegisterVault:
     case pb::Frame::kSetMembership:
     case pb::Frame::kPutEnvelope:
-    case pb::Frame::kPurge: expect(pb::Frame::kDone); break;
-    case pb::Frame::kGetEnvelopes: expect(pb::Frame::kEnvelopes); break;
+    case pb::Frame::kPurge:
+      expect(pb::Frame::kDone);
+      break;
+    case pb::Frame::kGetEnvelopes:
+      expect(pb::Frame::kEnvelopes);
+      break;
     case pb::Frame::kPing:
       if (body != pb::Frame::kPong || answer.pong().nonce() != request->ping().nonce()) {
         Fail(index, "a Ping was not answered with its Pong");
@@ -98,7 +107,8 @@ void CheckAnswer(std::size_t index, crypto::ByteView plain, const pb::Frame& ans
       break;
     default:
       if (!error || answer.error().code() != pb::ERROR_UNSUPPORTED) {
-        Fail(index, std::string("a ") + wire::FrameTypeName(*request) + " frame did not get ERROR_UNSUPPORTED");
+        Fail(index, std::string("a ") + wire::FrameTypeName(*request) +
+                        " frame did not get ERROR_UNSUPPORTED");
       }
       break;
   }
@@ -125,13 +135,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   LiveRelay relay;
   LoopbackClient client(relay.port(), device);
   auto frames = client.Exchange(records, kPingId, kPingNonce, std::chrono::seconds(20));
-  if (!frames.ok()) Fail("fuzz_relay_frames: the relay stopped answering: " + frames.status().ToString());
+  if (!frames.ok())
+    Fail("fuzz_relay_frames: the relay stopped answering: " + frames.status().ToString());
   std::size_t index = 0;
   for (const parley::pb::Frame& f : *frames) {
     if (f.body_case() == parley::pb::Frame::kNotify) continue;
     if (index < records.size()) {
       CheckAnswer(index, records[index], f);
-    } else if (f.id() != kPingId || f.body_case() != parley::pb::Frame::kPong || f.pong().nonce() != kPingNonce) {
+    } else if (f.id() != kPingId || f.body_case() != parley::pb::Frame::kPong ||
+               f.pong().nonce() != kPingNonce) {
       Fail("fuzz_relay_frames: the final Ping was not answered with its Pong");
     }
     ++index;

@@ -67,50 +67,51 @@ void Fill(log::Replica& replica) {
 }
 
 void SetUp(Fixture* fx) {
-    InitOnce();
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/parley-fuzz-store-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) std::abort();
-    fx->root = templ;
-    fx->template_dir = fx->root + "/template";
-    fx->work_dir = fx->root + "/work";
-    std::filesystem::create_directories(fx->work_dir);
-    Env& env = PosixEnv();
-    fx->key_store = NewFileKeyStore(env, fx->root + "/keystore");
+  InitOnce();
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/parley-fuzz-store-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) std::abort();
+  fx->root = templ;
+  fx->template_dir = fx->root + "/template";
+  fx->work_dir = fx->root + "/work";
+  std::filesystem::create_directories(fx->work_dir);
+  Env& env = PosixEnv();
+  fx->key_store = NewFileKeyStore(env, fx->root + "/keystore");
 
-    store::StoreOptions so;
-    so.data_dir = fx->template_dir;
-    so.argon2 = crypto::MinimumArgon2Params();
-    so.device_name = "fuzz";
-    Require(store::Store::Create(env, *fx->key_store, so, kPassphrase), "create store");
-    auto store = RequireValue(store::Store::Open(env, *fx->key_store, fx->template_dir, kPassphrase), "open");
-    FakeClock clock;
-    {
-      auto replica = RequireValue(log::Replica::Open(*store, clock), "open replica");
-      Require(replica->CreateVault("fuzz"), "create vault");
-      Fill(*replica);
-      // Move what is there into the database file, then write more so the WAL holds frames.
-      sqlite3_exec(store->db(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
-      Fill(*replica);
-    }
-    fx->db = ReadFileOrEmpty(fx->template_dir + "/parley.db");
-    fx->wal = ReadFileOrEmpty(fx->template_dir + "/parley.db-wal");
-    fx->key_file = ReadFileOrEmpty(fx->template_dir + "/keys");
-    if (fx->db.empty() || fx->wal.empty() || fx->key_file.empty()) {
-      Require(Status(Domain::kStore, Code::kInternal, "template store files missing"), "snapshot");
-    }
-    Require(store->Lock(), "lock");
+  store::StoreOptions so;
+  so.data_dir = fx->template_dir;
+  so.argon2 = crypto::MinimumArgon2Params();
+  so.device_name = "fuzz";
+  Require(store::Store::Create(env, *fx->key_store, so, kPassphrase), "create store");
+  auto store =
+      RequireValue(store::Store::Open(env, *fx->key_store, fx->template_dir, kPassphrase), "open");
+  FakeClock clock;
+  {
+    auto replica = RequireValue(log::Replica::Open(*store, clock), "open replica");
+    Require(replica->CreateVault("fuzz"), "create vault");
+    Fill(*replica);
+    // Move what is there into the database file, then write more so the WAL holds frames.
+    sqlite3_exec(store->db(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    Fill(*replica);
+  }
+  fx->db = ReadFileOrEmpty(fx->template_dir + "/parley.db");
+  fx->wal = ReadFileOrEmpty(fx->template_dir + "/parley.db-wal");
+  fx->key_file = ReadFileOrEmpty(fx->template_dir + "/keys");
+  if (fx->db.empty() || fx->wal.empty() || fx->key_file.empty()) {
+    Require(Status(Domain::kStore, Code::kInternal, "template store files missing"), "snapshot");
+  }
+  Require(store->Lock(), "lock");
 
-    // The keys of the fast path, unwrapped the way Store::Open does.
-    using namespace store::internal;  // NOLINT(google-build-using-namespace)
-    auto kf = RequireValue(ParseKeyFile(fx->key_file), "parse key file");
-    auto raw = RequireValue(fx->key_store->Get(KeyStoreName(kf.header.store_id)), "key-store secret");
-    crypto::SecretBytes secret = crypto::SecretBytes::Copy(raw);
-    auto kek = RequireValue(DeriveKek(kPassphrase, kf.header, secret), "kek");
-    auto master = RequireValue(UnwrapMaster(kf, kek), "master");
-    auto keys = RequireValue(UnwrapBundle(kf, master), "bundle");
-    fx->store_id = kf.header.store_id;
-    fx->vfs = RequireValue(PageVfs::Register(keys.database_key, nullptr), "register vfs");
+  // The keys of the fast path, unwrapped the way Store::Open does.
+  using namespace store::internal;  // NOLINT(google-build-using-namespace)
+  auto kf = RequireValue(ParseKeyFile(fx->key_file), "parse key file");
+  auto raw = RequireValue(fx->key_store->Get(KeyStoreName(kf.header.store_id)), "key-store secret");
+  crypto::SecretBytes secret = crypto::SecretBytes::Copy(raw);
+  auto kek = RequireValue(DeriveKek(kPassphrase, kf.header, secret), "kek");
+  auto master = RequireValue(UnwrapMaster(kf, kek), "master");
+  auto keys = RequireValue(UnwrapBundle(kf, master), "bundle");
+  fx->store_id = kf.header.store_id;
+  fx->vfs = RequireValue(PageVfs::Register(keys.database_key, nullptr), "register vfs");
 }
 
 // Made on first use; its destructor (at exit) removes the scratch directory.
@@ -126,8 +127,8 @@ std::size_t Offset(const std::uint8_t* e) {
          static_cast<std::size_t>(e[3]) << 16;
 }
 
-void CopyBlock(std::vector<std::uint8_t>& file, std::size_t base, std::size_t unit, std::size_t from,
-               std::size_t to) {
+void CopyBlock(std::vector<std::uint8_t>& file, std::size_t base, std::size_t unit,
+               std::size_t from, std::size_t to) {
   if (file.size() < base + unit) return;
   const std::size_t count = (file.size() - base) / unit;
   from %= count;
@@ -136,28 +137,49 @@ void CopyBlock(std::vector<std::uint8_t>& file, std::size_t base, std::size_t un
               file.begin() + static_cast<std::ptrdiff_t>(base + to * unit));
 }
 
-void ApplyEdit(const std::uint8_t* e, std::vector<std::uint8_t>& db, std::vector<std::uint8_t>& wal) {
+void ApplyEdit(const std::uint8_t* e, std::vector<std::uint8_t>& db,
+               std::vector<std::uint8_t>& wal) {
   const std::size_t off = Offset(e);
   const std::uint8_t value = e[4];
   switch (e[0] % 10) {
-    case 0: if (!db.empty()) db[off % db.size()] ^= (value | 1); break;
-    case 1: if (!wal.empty()) wal[off % wal.size()] ^= (value | 1); break;
-    case 2: if (!db.empty()) db[off % db.size()] = value; break;
-    case 3: if (!wal.empty()) wal[off % wal.size()] = value; break;
-    case 4: db.resize(off % (db.size() + 1)); break;
-    case 5: wal.resize(off % (wal.size() + 1)); break;
-    case 6: db.insert(db.end(), value, static_cast<std::uint8_t>(off)); break;
-    case 7: wal.insert(wal.end(), value, static_cast<std::uint8_t>(off)); break;
-    case 8: CopyBlock(db, 0, kPage, e[1], e[2]); break;
-    case 9: CopyBlock(wal, kWalHeader, kWalFrame, e[1], e[2]); break;
+    case 0:
+      if (!db.empty()) db[off % db.size()] ^= (value | 1);
+      break;
+    case 1:
+      if (!wal.empty()) wal[off % wal.size()] ^= (value | 1);
+      break;
+    case 2:
+      if (!db.empty()) db[off % db.size()] = value;
+      break;
+    case 3:
+      if (!wal.empty()) wal[off % wal.size()] = value;
+      break;
+    case 4:
+      db.resize(off % (db.size() + 1));
+      break;
+    case 5:
+      wal.resize(off % (wal.size() + 1));
+      break;
+    case 6:
+      db.insert(db.end(), value, static_cast<std::uint8_t>(off));
+      break;
+    case 7:
+      wal.insert(wal.end(), value, static_cast<std::uint8_t>(off));
+      break;
+    case 8:
+      CopyBlock(db, 0, kPage, e[1], e[2]);
+      break;
+    case 9:
+      CopyBlock(wal, kWalHeader, kWalFrame, e[1], e[2]);
+      break;
   }
 }
 
 void ReadAllTables(sqlite3* db) {
   std::vector<std::string> tables;
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &st, nullptr) ==
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &st,
+                         nullptr) == SQLITE_OK) {
     while (sqlite3_step(st) == SQLITE_ROW) {
       const unsigned char* name = sqlite3_column_text(st, 0);
       if (name != nullptr) tables.emplace_back(reinterpret_cast<const char*>(name));
@@ -182,7 +204,8 @@ void ReadAllTables(sqlite3* db) {
 }
 
 void RemoveWorkFiles(const Fixture& fx) {
-  for (const char* name : {"parley.db", "parley.db-wal", "parley.db-shm", "parley.db-journal", "keys"}) {
+  for (const char* name :
+       {"parley.db", "parley.db-wal", "parley.db-shm", "parley.db-journal", "keys"}) {
     std::error_code ec;
     std::filesystem::remove(fx.work_dir + "/" + name, ec);
   }
@@ -206,7 +229,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if ((flags & 31) == 31) {
     WriteFileOrDie(fx.work_dir + "/keys", fx.key_file);
-    auto store = parley::store::Store::Open(parley::PosixEnv(), *fx.key_store, fx.work_dir, kPassphrase);
+    auto store =
+        parley::store::Store::Open(parley::PosixEnv(), *fx.key_store, fx.work_dir, kPassphrase);
     if (store.ok()) {
       {
         parley::fuzz::FakeClock clock;

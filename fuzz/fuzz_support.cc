@@ -76,9 +76,11 @@ const store::DeviceKeys& FixedJoiner() {
 namespace {
 
 std::vector<std::uint8_t> SignAndMac(pb::Invite invite) {
-  const crypto::Bytes sig = crypto::Sign(FixedAuthor().secret_key, log::InviteSignedMessage(invite.body()));
+  const crypto::Bytes sig =
+      crypto::Sign(FixedAuthor().secret_key, log::InviteSignedMessage(invite.body()));
   invite.set_signature(sig.data(), sig.size());
-  const crypto::Hash mac = log::InviteMac(FixedJoiner().enrol_secret.view(), invite.body(), invite.signature());
+  const crypto::Hash mac =
+      log::InviteMac(FixedJoiner().enrol_secret.view(), invite.body(), invite.signature());
   invite.set_mac(mac.data(), mac.size());
   std::string out;
   invite.SerializeToString(&out);
@@ -116,7 +118,8 @@ std::vector<std::uint8_t> FixedInvite() {
     cb.set_hlc(seq << 16);
     pb::AddMember* m = cb.add_ops()->mutable_add_member();
     const crypto::SignKeyPair& who = seq == 1 ? admin : joiner.identity;
-    const crypto::ByteView seal = seq == 1 ? crypto::ByteView(joiner.kx.public_key) : joiner.seal.public_key;
+    const crypto::ByteView seal =
+        seq == 1 ? crypto::ByteView(joiner.kx.public_key) : joiner.seal.public_key;
     m->set_identity(str(who.public_key));
     m->set_kx_public(str(joiner.kx.public_key));
     m->set_role(seq == 1 ? "admin" : "member");
@@ -157,7 +160,9 @@ MemoryReplica NewMemoryReplica() {
   const auto& vault = m.store->vault();
   if (!vault) Require(Status(Domain::kLog, Code::kInternal, "no vault keys"), "vault");
   const log::ChangeId genesis_id =
-      RequireValue(log::CheckChange(all.front(), crypto::ByteView(vault->vault_id)), "check genesis").id;
+      RequireValue(log::CheckChange(all.front(), crypto::ByteView(vault->vault_id)),
+                   "check genesis")
+          .id;
   m.genesis = log::ChangeLinkOf(genesis_id, all.front().signature());
   return m;
 }
@@ -180,15 +185,18 @@ void ReadEverything(log::Replica& replica) {
 
 void WriteFileOrDie(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   out.close();
-  if (!out) Require(Status(Domain::kPlatform, Code::kIoError, "cannot write " + path), "write file");
+  if (!out)
+    Require(Status(Domain::kPlatform, Code::kIoError, "cannot write " + path), "write file");
 }
 
 std::vector<std::uint8_t> ReadFileOrEmpty(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
-  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in),
+                                   std::istreambuf_iterator<char>());
 }
 
 }  // namespace parley::fuzz

@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <system_error>
 
-#include "parley/sync/auth.h"
 #include "parley/relay/relay_storage.h"
+#include "parley/sync/auth.h"
 #include "parley/sync/session.h"
 #include "support/loopback.h"
 
@@ -81,7 +81,8 @@ const std::string& TemplateDb() {
     RemoveDb(p);
     {
       auto storage = NeedValue(relay::OpenSqliteRelayStorage(p), "open template storage");
-      Need(storage->RegisterVault(FixedVault(), FixedAdminDevice().identity.public_key), "register vault");
+      Need(storage->RegisterVault(FixedVault(), FixedAdminDevice().identity.public_key),
+           "register vault");
       pb::MembershipList list;
       list.set_vault(View(FixedVault()));
       list.set_version(1);
@@ -99,7 +100,8 @@ const std::string& TemplateDb() {
       m.signature.assign(set.signature().begin(), set.signature().end());
       Need(storage->SetMembership(FixedVault(), m), "set membership");
       std::vector<NewChange> changes;
-      for (std::size_t i = 0; i < kTemplateChanges; ++i) changes.push_back(ToNewChange(FixtureChanges()[i]));
+      for (std::size_t i = 0; i < kTemplateChanges; ++i)
+        changes.push_back(ToNewChange(FixtureChanges()[i]));
       auto outcomes = NeedValue(storage->InsertChanges(changes), "store fixture changes");
       for (const auto& o : outcomes) {
         if (o.result != relay::InsertResult::kStored) Die("a fixture change was not stored");
@@ -120,7 +122,8 @@ void CopyFileOrDie(const std::string& from, const std::string& to) {
 
 bool WaitFor(int fd, short events, Clock::time_point deadline) {
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
     pollfd p{fd, events, 0};
     const int r = poll(&p, 1, static_cast<int>(left));
@@ -136,7 +139,8 @@ Status WriteAll(int fd, crypto::ByteView data, Clock::time_point deadline) {
     if (n > 0) {
       done += static_cast<std::size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!WaitFor(fd, POLLOUT, deadline)) return Status(Domain::kSync, Code::kUnavailable, "write timed out");
+      if (!WaitFor(fd, POLLOUT, deadline))
+        return Status(Domain::kSync, Code::kUnavailable, "write timed out");
     } else {
       return Status(Domain::kSync, Code::kUnavailable, "write failed");
     }
@@ -151,7 +155,8 @@ Status ReadExact(int fd, std::uint8_t* out, std::size_t size, Clock::time_point 
     if (n > 0) {
       done += static_cast<std::size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!WaitFor(fd, POLLIN, deadline)) return Status(Domain::kSync, Code::kUnavailable, "read timed out");
+      if (!WaitFor(fd, POLLIN, deadline))
+        return Status(Domain::kSync, Code::kUnavailable, "read timed out");
     } else {
       return Status(Domain::kSync, Code::kUnavailable, "the relay closed the connection");
     }
@@ -191,7 +196,8 @@ const std::vector<pb::Change>& FixtureChanges() {
       pb::Op* op = body.add_ops();
       op->set_record(std::string(16, static_cast<char>(seq)));
       op->mutable_create()->set_type("note");
-      pb::Change c = NeedValue(SealWithFixedKeys(body, seq, crypto::AsBytes(prev)), "seal fixture change");
+      pb::Change c =
+          NeedValue(SealWithFixedKeys(body, seq, crypto::AsBytes(prev)), "seal fixture change");
       auto checked = NeedValue(log::CheckChange(c, FixedVault()), "check fixture change");
       const log::ChangeLink link = log::ChangeLinkOf(checked.id, c.signature());
       prev.assign(reinterpret_cast<const char*>(link.data()), link.size());
@@ -204,11 +210,13 @@ const std::vector<pb::Change>& FixtureChanges() {
 
 Result<crypto::Bytes> RelayChangeId(const pb::Change& change, crypto::ByteView vault) {
   pb::ChangeHeader h;
-  if (!h.ParseFromString(change.header())) return Status(Domain::kSync, Code::kCorrupt, "header does not parse");
+  if (!h.ParseFromString(change.header()))
+    return Status(Domain::kSync, Code::kCorrupt, "header does not parse");
   if (!crypto::ConstantTimeEqual(crypto::AsBytes(h.vault()), vault)) {
     return Status(Domain::kSync, Code::kCorrupt, "another vault");
   }
-  if (h.author().size() != crypto::kSignPublicKeySize || change.signature().size() != crypto::kSignatureSize) {
+  if (h.author().size() != crypto::kSignPublicKeySize ||
+      change.signature().size() != crypto::kSignatureSize) {
     return Status(Domain::kSync, Code::kCorrupt, "bad sizes");
   }
   crypto::Hasher hasher;
@@ -219,8 +227,8 @@ Result<crypto::Bytes> RelayChangeId(const pb::Change& change, crypto::ByteView v
   const crypto::Hash id = hasher.Final256();
   std::string msg = "parley/change/v1";
   msg.append(reinterpret_cast<const char*>(id.data()), id.size());
-  PARLEY_RETURN_IF_ERROR(
-      crypto::Verify(crypto::AsBytes(h.author()), crypto::AsBytes(msg), crypto::AsBytes(change.signature())));
+  PARLEY_RETURN_IF_ERROR(crypto::Verify(crypto::AsBytes(h.author()), crypto::AsBytes(msg),
+                                        crypto::AsBytes(change.signature())));
   return crypto::Bytes(id.begin(), id.end());
 }
 
@@ -243,8 +251,9 @@ LiveRelay::LiveRelay() {
   o.rate_burst = 1e12;
   o.shutdown_grace_ms = 5'000;
   o.metrics_interval_ms = 3'600'000;
-  server_ = std::make_unique<relay::RelayServer>(o, crypto::DhKeyPairFromSecret(FixedRelayKey().secret_key.view()),
-                                                 std::move(writer), std::move(reader));
+  server_ = std::make_unique<relay::RelayServer>(
+      o, crypto::DhKeyPairFromSecret(FixedRelayKey().secret_key.view()), std::move(writer),
+      std::move(reader));
   Need(server_->Start(), "start relay");
 }
 
@@ -296,16 +305,17 @@ LoopbackClient::LoopbackClient(std::uint16_t port, const FixedDevice& device) {
   crypto::Bytes answer = NeedValue(ReadMessage(fd_, deadline), "receive welcome");
   crypto::Bytes opened = NeedValue(recv_.Decrypt({}, answer), "open welcome");
   pb::Frame welcome = NeedValue(wire::ParseFrame(opened), "parse welcome");
-  if (welcome.body_case() != pb::Frame::kWelcome) Die("the relay did not welcome the fixture device");
+  if (welcome.body_case() != pb::Frame::kWelcome)
+    Die("the relay did not welcome the fixture device");
 }
 
 LoopbackClient::~LoopbackClient() {
   if (fd_ >= 0) close(fd_);
 }
 
-Result<std::vector<pb::Frame>> LoopbackClient::Exchange(const std::vector<crypto::ByteView>& plaintexts,
-                                                        std::uint64_t ping_id, std::uint64_t nonce,
-                                                        std::chrono::milliseconds timeout) {
+Result<std::vector<pb::Frame>> LoopbackClient::Exchange(
+    const std::vector<crypto::ByteView>& plaintexts, std::uint64_t ping_id, std::uint64_t nonce,
+    std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   // Everything to send, sealed in order.
   crypto::Bytes out;
@@ -328,15 +338,18 @@ Result<std::vector<pb::Frame>> LoopbackClient::Exchange(const std::vector<crypto
   wire::LengthDecoder in;
   std::uint8_t buf[16384];
   while (answers < expected) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return Status(Domain::kSync, Code::kUnavailable, "the relay did not answer in time");
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0)
+      return Status(Domain::kSync, Code::kUnavailable, "the relay did not answer in time");
     pollfd p{fd_, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
     const int r = poll(&p, 1, static_cast<int>(left));
     if (r < 0 && errno != EINTR) return Status(Domain::kSync, Code::kUnavailable, "poll failed");
     if (r <= 0) continue;
     if ((p.revents & POLLOUT) && sent < out.size()) {
       const ssize_t n = send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-      if (n > 0) sent += static_cast<std::size_t>(n);
+      if (n > 0)
+        sent += static_cast<std::size_t>(n);
       else if (n < 0 && errno != EAGAIN && errno != EINTR) {
         return Status(Domain::kSync, Code::kUnavailable, "the relay closed the connection (write)");
       }

@@ -10,8 +10,8 @@
 // carries over from one input to the next.
 //
 // Everything here is built on the public headers of parley::sync and parley::relay only.
-// Set-up failures abort (see fuzz_support.h); what the relay answers is returned for the target to judge.
-// Thread safety: one thread at a time (the relay runs its own threads inside).
+// Set-up failures abort (see fuzz_support.h); what the relay answers is returned for the target to
+// judge. Thread safety: one thread at a time (the relay runs its own threads inside).
 #pragma once
 
 #include <chrono>
@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "parley/sync/noise.h"
 #include "parley/relay/relay_server.h"
+#include "parley/sync/noise.h"
 #include "wire_support.h"
 
 namespace parley::fuzz {
@@ -68,8 +68,9 @@ class LoopbackClient {
   // (plaintexts.size() + 1)-th frame that is not a Notify). Code::kUnavailable when the
   // relay closes the connection or `timeout` passes first; Code::kCorrupt when an answer
   // does not decrypt or parse.
-  Result<std::vector<pb::Frame>> Exchange(const std::vector<crypto::ByteView>& plaintexts, std::uint64_t ping_id,
-                                          std::uint64_t nonce, std::chrono::milliseconds timeout);
+  Result<std::vector<pb::Frame>> Exchange(const std::vector<crypto::ByteView>& plaintexts,
+                                          std::uint64_t ping_id, std::uint64_t nonce,
+                                          std::chrono::milliseconds timeout);
 
  private:
   int fd_ = -1;

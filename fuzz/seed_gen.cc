@@ -18,7 +18,8 @@
 namespace parley::fuzz {
 namespace {
 
-void Put(const std::string& dir, const std::string& target, const std::string& name, const Blob& bytes) {
+void Put(const std::string& dir, const std::string& target, const std::string& name,
+         const Blob& bytes) {
   std::filesystem::create_directories(dir + "/" + target);
   WriteFileOrDie(dir + "/" + target + "/" + name, bytes);
 }
@@ -114,8 +115,10 @@ void ChangeDecodeSeeds(const std::string& dir) {
     const log::ChangeLink link = log::ChangeLinkOf(checked.id, change.signature());
     prev.assign(reinterpret_cast<const char*>(link.data()), link.size());
     ++seq;
-    Put(dir, "fuzz_change_decode", "change-" + std::to_string(n), Prefixed(0, change.SerializeAsString()));
-    Put(dir, "fuzz_change_decode", "body-" + std::to_string(n), Prefixed(1, body.SerializeAsString()));
+    Put(dir, "fuzz_change_decode", "change-" + std::to_string(n),
+        Prefixed(0, change.SerializeAsString()));
+    Put(dir, "fuzz_change_decode", "body-" + std::to_string(n),
+        Prefixed(1, body.SerializeAsString()));
     ++n;
   }
   Put(dir, "fuzz_change_decode", "empty-change", Blob{0});
@@ -162,7 +165,8 @@ std::string Str(const crypto::Bytes& b) { return std::string(b.begin(), b.end())
 
 void FrameLengthSeeds(const std::string& dir) {
   // cap (2 bytes: 1 + value % 65535), piece-size seed, then the stream.
-  auto stream = [](std::uint8_t cap_hi, std::uint8_t cap_lo, std::uint8_t pieces, const std::vector<Blob>& msgs) {
+  auto stream = [](std::uint8_t cap_hi, std::uint8_t cap_lo, std::uint8_t pieces,
+                   const std::vector<Blob>& msgs) {
     Blob b{cap_hi, cap_lo, pieces};
     for (const Blob& m : msgs) AppendRecord(b, m);
     return b;
@@ -178,8 +182,10 @@ void FrameLengthSeeds(const std::string& dir) {
   push.set_id(9);
   push.mutable_push()->set_vault(Str(FixedVault()));
   *push.mutable_push()->add_changes() = FixtureChanges()[0];
-  Put(dir, "fuzz_frame_length", "frames-max-cap", stream(0xff, 0xfe, 0, {FrameBytes(ping), FrameBytes(pull), FrameBytes(push)}));
-  Put(dir, "fuzz_frame_length", "frames-whole", stream(0xff, 0xfe, 0x80, {FrameBytes(ping), FrameBytes(push)}));
+  Put(dir, "fuzz_frame_length", "frames-max-cap",
+      stream(0xff, 0xfe, 0, {FrameBytes(ping), FrameBytes(pull), FrameBytes(push)}));
+  Put(dir, "fuzz_frame_length", "frames-whole",
+      stream(0xff, 0xfe, 0x80, {FrameBytes(ping), FrameBytes(push)}));
   Put(dir, "fuzz_frame_length", "over-cap", stream(0x00, 0x63, 3, {Blob(50, 1), Blob(101, 2)}));
   Put(dir, "fuzz_frame_length", "at-cap", stream(0x00, 0x63, 5, {Blob(100, 3), Blob(1, 4)}));
   Blob zero = stream(0xff, 0xfe, 1, {FrameBytes(ping)});
@@ -190,7 +196,8 @@ void FrameLengthSeeds(const std::string& dir) {
   Put(dir, "fuzz_frame_length", "incomplete", cut);
   Put(dir, "fuzz_frame_length", "lone-byte", Blob{0xff, 0xfe, 0, 0x05});
   Put(dir, "fuzz_frame_length", "empty-stream", Blob{0xff, 0xfe, 0});
-  Put(dir, "fuzz_frame_length", "garbage-frame", stream(0xff, 0xfe, 9, {ToBlob("\xff\xff\xff not a frame")}));
+  Put(dir, "fuzz_frame_length", "garbage-frame",
+      stream(0xff, 0xfe, 9, {ToBlob("\xff\xff\xff not a frame")}));
 }
 
 // A complete session with the fuzz target's responder, as its initiator sees it.
@@ -221,7 +228,8 @@ pb::Frame AuthenticateFrame(const crypto::Bytes& hash) {
   const FixedDevice& d = FixedAdminDevice();
   pb::Frame f;
   f.set_id(1);
-  *f.mutable_authenticate() = wire::MakeAuthenticate(d.identity, wire::MakeKxCertificate(d.identity, d.kx.public_key), hash);
+  *f.mutable_authenticate() = wire::MakeAuthenticate(
+      d.identity, wire::MakeKxCertificate(d.identity, d.kx.public_key), hash);
   return f;
 }
 
@@ -235,13 +243,16 @@ void HandshakeSeeds(const std::string& dir) {
   pb::Frame bad_auth = auth;
   bad_auth.mutable_authenticate()->mutable_signature()->at(0) ^= 1;
   const Blob not_a_frame = ToBlob("\xff\xff\xff not a frame");
-  auto seal = [&](const Blob& plain) { return RequireValue(s.to_relay.Encrypt({}, plain), "seal"); };
+  auto seal = [&](const Blob& plain) {
+    return RequireValue(s.to_relay.Encrypt({}, plain), "seal");
+  };
   // Raw mode (even): message 1, message 3, transport messages.
   const Blob sealed_auth = seal(FrameBytes(auth));
   const Blob sealed_ping = seal(FrameBytes(ping));
   const Blob sealed_junk = seal(not_a_frame);
   const Blob sealed_ping2 = seal(FrameBytes(ping));
-  Put(dir, t, "raw-session", Records(0, {s.m1, s.m3, sealed_auth, sealed_ping, sealed_junk, sealed_ping2}));
+  Put(dir, t, "raw-session",
+      Records(0, {s.m1, s.m3, sealed_auth, sealed_ping, sealed_junk, sealed_ping2}));
   Blob broken = sealed_ping2;
   broken.back() ^= 0x01;
   Put(dir, t, "raw-bad-transport", Records(0, {s.m1, s.m3, sealed_auth, broken, sealed_ping}));
@@ -326,13 +337,15 @@ void RelayFramesSeeds(const std::string& dir) {
     *f.mutable_register_vault() = wire::MakeRegisterVault(FixedAdminDevice().identity);
   });
   const Blob authenticate = frame([&](pb::Frame& f) {
-    *f.mutable_authenticate() = wire::MakeAuthenticate(FixedAdminDevice().identity, {}, crypto::Bytes(64, 0));
+    *f.mutable_authenticate() =
+        wire::MakeAuthenticate(FixedAdminDevice().identity, {}, crypto::Bytes(64, 0));
   });
   const Blob welcome = frame([](pb::Frame& f) { f.mutable_welcome()->set_protocol_version(1); });
 
   Put(dir, t, "ping", Records(0, {ping}));
   Put(dir, t, "pull", Records(0, {pull(0, 0, vault), pull(1, 10, vault)}));
-  Put(dir, t, "push-extend", Records(0, {push({changes[2], changes[3]}, vault), pull(2, 0, vault)}));
+  Put(dir, t, "push-extend",
+      Records(0, {push({changes[2], changes[3]}, vault), pull(2, 0, vault)}));
   Put(dir, t, "push-again", Records(0, {push({changes[0], changes[1]}, vault)}));
   Put(dir, t, "push-broken-chain", Records(0, {push({changes[3]}, vault)}));
   Put(dir, t, "push-forged", Records(0, {push({forged}, vault)}));
@@ -346,8 +359,10 @@ void RelayFramesSeeds(const std::string& dir) {
   Put(dir, t, "membership-revoke",
       Records(0, {set_revoking, set_unrevoking, push({changes[2]}, vault), pull(0, 0, vault)}));
   Put(dir, t, "register", Records(0, {register_vault, register_vault}));
-  Put(dir, t, "unexpected-types", Records(0, {authenticate, welcome, Blob{}, ToBlob("\xff\xff\xff not a frame")}));
-  Put(dir, t, "bad-vaults", Records(0, {pull(0, 0, std::string(31, '\x11')), pull(0, 0, std::string(32, '\x13'))}));
+  Put(dir, t, "unexpected-types",
+      Records(0, {authenticate, welcome, Blob{}, ToBlob("\xff\xff\xff not a frame")}));
+  Put(dir, t, "bad-vaults",
+      Records(0, {pull(0, 0, std::string(31, '\x11')), pull(0, 0, std::string(32, '\x13'))}));
 }
 
 // fuzz_invite: the fixed valid invite in both modes, and near misses (no MAC, another

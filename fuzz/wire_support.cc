@@ -13,7 +13,8 @@
 
 namespace parley::fuzz {
 
-std::vector<crypto::ByteView> SplitRecords(const std::uint8_t* data, std::size_t size, std::size_t max_size) {
+std::vector<crypto::ByteView> SplitRecords(const std::uint8_t* data, std::size_t size,
+                                           std::size_t max_size) {
   std::vector<crypto::ByteView> out;
   std::size_t pos = 0;
   while (pos < size) {
@@ -51,7 +52,8 @@ void Fail(const std::string& what) {
 }
 
 void AppendRecord(Blob& out, crypto::ByteView bytes) {
-  if (bytes.size() > 0xffff) Require(Status(Domain::kSync, Code::kInternal, "record over 65535 bytes"), "record");
+  if (bytes.size() > 0xffff)
+    Require(Status(Domain::kSync, Code::kInternal, "record over 65535 bytes"), "record");
   out.push_back(static_cast<std::uint8_t>(bytes.size() >> 8));
   out.push_back(static_cast<std::uint8_t>(bytes.size() & 0xff));
   out.insert(out.end(), bytes.begin(), bytes.end());
@@ -106,7 +108,8 @@ const char* DeterministicRandomName() { return DeterministicName(); }
 void UseDeterministicRandom() {
   static const bool done = [] {
     if (randombytes_set_implementation(&g_deterministic) != 0) {
-      Require(Status(Domain::kCrypto, Code::kInternal, "randombytes_set_implementation failed"), "random");
+      Require(Status(Domain::kCrypto, Code::kInternal, "randombytes_set_implementation failed"),
+              "random");
     }
     return true;
   }();
@@ -125,8 +128,9 @@ const crypto::DhKeyPair& FixedRelayKey() {
 }
 
 const FixedDevice& FixedAdminDevice() {
-  static const FixedDevice d{crypto::SignKeyPairFromSeed(crypto::Bytes(32, 0x33)),  // == FixedAuthor()
-                             crypto::DhKeyPairFromSecret(crypto::Bytes(32, 0x55))};
+  static const FixedDevice d{
+      crypto::SignKeyPairFromSeed(crypto::Bytes(32, 0x33)),  // == FixedAuthor()
+      crypto::DhKeyPairFromSecret(crypto::Bytes(32, 0x55))};
   return d;
 }
 

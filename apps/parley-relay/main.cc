@@ -34,7 +34,8 @@ namespace {
 
 std::string Usage() {
   return "usage:\n"
-         "  parley-relay init    --data DIR [--address HOST:PORT]   create the relay key, print the pairing code\n"
+         "  parley-relay init    --data DIR [--address HOST:PORT]   create the relay key, print "
+         "the pairing code\n"
          "  parley-relay info    --data DIR [--address HOST:PORT] [--json]\n"
          "  parley-relay serve   --data DIR [--listen HOST:PORT] [options]\n"
          "  parley-relay metrics --data DIR\n"
@@ -58,7 +59,6 @@ int Fail(const std::string& msg) {
   std::fprintf(stderr, "parley-relay: %s\n", msg.c_str());
   return 1;
 }
-
 
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& known) {
   std::size_t best = std::max<std::size_t>(1, word.size() / 3) + 1;
@@ -93,7 +93,8 @@ Outcome Parse(int argc, char** argv, Args* out) {
     std::vector<std::pair<std::string, CLI::Option*>> options;
   };
   std::vector<Sub> subs;
-  auto add = [&](const char* name, const char* what, const std::vector<std::string>& values, bool json) {
+  auto add = [&](const char* name, const char* what, const std::vector<std::string>& values,
+                 bool json) {
     Sub sub{app.add_subcommand(name, what), {}};
     for (const auto& v : values) sub.options.emplace_back(v, sub.app->add_option(v)->take_last());
     if (json) sub.options.emplace_back("--json", sub.app->add_flag("--json"));
@@ -128,14 +129,16 @@ Outcome Parse(int argc, char** argv, Args* out) {
       return {1, out->command + " does not take " + name + DidYouMean(name, known)};
     }
     for (const auto& [name, option] : sub.options) {
-      if (option->count() > 0) out->flags[name] = option->results().empty() ? "" : option->results().back();
+      if (option->count() > 0)
+        out->flags[name] = option->results().empty() ? "" : option->results().back();
     }
     return {};
   }
   const std::vector<std::string> extras = app.remaining();
   if (extras.empty()) return {2, "missing command\n" + Usage()};
   names.push_back("help");
-  return {2, "unknown command " + extras.front() + DidYouMean(extras.front(), names) + "\n" + Usage()};
+  return {2,
+          "unknown command " + extras.front() + DidYouMean(extras.front(), names) + "\n" + Usage()};
 }
 
 // "host:port" or "[v6]:port".
@@ -143,7 +146,8 @@ bool SplitHostPort(const std::string& s, std::string* host, std::uint16_t* port)
   auto colon = s.rfind(':');
   if (colon == std::string::npos || colon + 1 == s.size()) return false;
   *host = s.substr(0, colon);
-  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
   const std::string digits = s.substr(colon + 1);
   if (digits.size() > 5 || host->empty()) return false;
   unsigned long p = 0;
@@ -187,11 +191,13 @@ int Info(const Args& a) {
   const std::string code = PairingCode(*key, address);
   if (a.flags.count("--json")) {
     // As parley's --json documents (docs/cli.md, "JSON output"): an object with "schema": 1.
-    const nlohmann::json info = {{"schema", 1},
-                                 {"public_key", hex},
-                                 {"pairing_code", code},
-                                 {"address", address.empty() ? nlohmann::json() : nlohmann::json(address)}};
-    std::printf("%s\n", info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    const nlohmann::json info = {
+        {"schema", 1},
+        {"public_key", hex},
+        {"pairing_code", code},
+        {"address", address.empty() ? nlohmann::json() : nlohmann::json(address)}};
+    std::printf("%s\n",
+                info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("public key:   %s\npairing code: %s\naddress:      %s\n", hex.c_str(), code.c_str(),
                 address.empty() ? "(none)" : address.c_str());
@@ -212,8 +218,10 @@ int Serve(const Args& a) {
   const std::string dir = Flag(a, "--data");
   if (dir.empty()) return Fail("serve needs --data DIR");
   relay::RelayOptions o;
-  if (!SplitHostPort(Flag(a, "--listen", relay::tuning::kDefaultServeAddress), &o.listen_host, &o.listen_port)) {
-    return Fail("--listen must be HOST:PORT with PORT 0..65535, not \"" + Flag(a, "--listen") + "\"");
+  if (!SplitHostPort(Flag(a, "--listen", relay::tuning::kDefaultServeAddress), &o.listen_host,
+                     &o.listen_port)) {
+    return Fail("--listen must be HOST:PORT with PORT 0..65535, not \"" + Flag(a, "--listen") +
+                "\"");
   }
   if (std::string error = ParseServeOptions(a.flags, &o); !error.empty()) return Fail(error);
   o.metrics_path = MetricsPath(dir);

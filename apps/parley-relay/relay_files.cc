@@ -22,11 +22,13 @@ Result<crypto::DhKeyPair> LoadKey(Env& env, const std::string& dir) {
   auto raw = env.ReadFile(KeyPath(dir));
   if (!raw.ok()) {
     if (raw.status().code() == Code::kNotFound) {
-      return Error(Domain::kApp, Code::kNotFound, "no relay key in " + dir + " (run parley-relay init first)");
+      return Error(Domain::kApp, Code::kNotFound,
+                   "no relay key in " + dir + " (run parley-relay init first)");
     }
     return raw.status();
   }
-  if (raw->size() != crypto::kDhSize) return Error(Domain::kApp, Code::kCorrupt, "the relay key file is damaged");
+  if (raw->size() != crypto::kDhSize)
+    return Error(Domain::kApp, Code::kCorrupt, "the relay key file is damaged");
   crypto::DhKeyPair key = crypto::DhKeyPairFromSecret(*raw);
   volatile std::uint8_t* p = raw->data();  // zero the plain copy; volatile keeps the stores
   for (std::size_t i = 0; i < raw->size(); ++i) p[i] = 0;

@@ -14,7 +14,7 @@ namespace {
 
 namespace tuning = relay::tuning;
 
-constexpr std::uint64_t kMaxTimeoutMs = 86'400'000;  // one day
+constexpr std::uint64_t kMaxTimeoutMs = 86'400'000;   // one day
 constexpr std::uint64_t kMaxReassembly = 1ULL << 40;  // 1 TiB
 constexpr double kMaxRate = 1e9;
 
@@ -43,8 +43,8 @@ const std::vector<NumericOption>& Options() {
       {"--max-connections", 1, 1'000'000, true, "connections served at once",
        [](const O& o) { return o.max_connections; },
        [](O& o, double v) { o.max_connections = static_cast<std::uint32_t>(v); }},
-      {"--max-frame-bytes", tuning::kMinFrameBytes, static_cast<double>(wire::kMaxWireMessage), true,
-       "largest transport message accepted", [](const O& o) { return o.max_frame_bytes; },
+      {"--max-frame-bytes", tuning::kMinFrameBytes, static_cast<double>(wire::kMaxWireMessage),
+       true, "largest transport message accepted", [](const O& o) { return o.max_frame_bytes; },
        [](O& o, double v) { o.max_frame_bytes = static_cast<std::uint32_t>(v); }},
       {"--max-queue-frames", 8, 65'536, true, "outbound frames waiting per connection",
        [](const O& o) { return o.max_queue_frames; },
@@ -55,21 +55,25 @@ const std::vector<NumericOption>& Options() {
       {"--idle-timeout-ms", 100, kMaxTimeoutMs, true, "idle between frames",
        [](const O& o) { return o.idle_timeout_ms; },
        [](O& o, double v) { o.idle_timeout_ms = static_cast<std::uint32_t>(v); }},
-      {"--write-timeout-ms", 100, kMaxTimeoutMs, true, "one write", [](const O& o) { return o.write_timeout_ms; },
+      {"--write-timeout-ms", 100, kMaxTimeoutMs, true, "one write",
+       [](const O& o) { return o.write_timeout_ms; },
        [](O& o, double v) { o.write_timeout_ms = static_cast<std::uint32_t>(v); }},
-      {"--max-push-changes", 1, 10'000, true, "changes in one Push", [](const O& o) { return o.max_push_changes; },
+      {"--max-push-changes", 1, 10'000, true, "changes in one Push",
+       [](const O& o) { return o.max_push_changes; },
        [](O& o, double v) { o.max_push_changes = static_cast<std::uint32_t>(v); }},
       {"--max-change-bytes", 0, static_cast<double>(wire::kMaxChangeBytes), true,
-       "largest change taken in parts (0: none)", [](const O& o) { return static_cast<double>(o.max_change_bytes); },
+       "largest change taken in parts (0: none)",
+       [](const O& o) { return static_cast<double>(o.max_change_bytes); },
        [](O& o, double v) { o.max_change_bytes = static_cast<std::uint64_t>(v); }},
       {"--max-reassembly-bytes", 0, static_cast<double>(kMaxReassembly), true,
-       "bytes of changes in parts reassembled at once, all connections (at least --max-change-bytes)",
+       "bytes of changes in parts reassembled at once, all connections (at least "
+       "--max-change-bytes)",
        [](const O& o) { return static_cast<double>(o.max_reassembly_bytes); },
        [](O& o, double v) { o.max_reassembly_bytes = static_cast<std::uint64_t>(v); }},
       {"--threads", 1, 64, true, "network threads", [](const O& o) { return o.io_threads; },
        [](O& o, double v) { o.io_threads = static_cast<int>(v); }},
-      {"--rate", 0.001, kMaxRate, false, "requests per second per device", [](const O& o) { return o.rate_per_s; },
-       [](O& o, double v) { o.rate_per_s = v; }},
+      {"--rate", 0.001, kMaxRate, false, "requests per second per device",
+       [](const O& o) { return o.rate_per_s; }, [](O& o, double v) { o.rate_per_s = v; }},
       {"--burst", 1, kMaxRate, false, "requests a device may send at once",
        [](const O& o) { return o.rate_burst; }, [](O& o, double v) { o.rate_burst = v; }},
   };
@@ -116,12 +120,14 @@ bool ParseDecimal(const std::string& s, double* out) {
 }
 
 std::string Range(const NumericOption& o) {
-  return Format(o.min, o.integer) + ".." + Format(o.max, o.integer) + (o.integer ? " (a whole number)" : "");
+  return Format(o.min, o.integer) + ".." + Format(o.max, o.integer) +
+         (o.integer ? " (a whole number)" : "");
 }
 
 }  // namespace
 
-std::string ParseServeOptions(const std::map<std::string, std::string>& flags, relay::RelayOptions* out) {
+std::string ParseServeOptions(const std::map<std::string, std::string>& flags,
+                              relay::RelayOptions* out) {
   for (const auto& [name, value] : flags) {
     if (name == "--data" || name == "--listen") continue;
     const NumericOption* option = nullptr;
@@ -138,8 +144,8 @@ std::string ParseServeOptions(const std::map<std::string, std::string>& flags, r
   }
   if (out->max_change_bytes > 0 && out->max_reassembly_bytes < out->max_change_bytes) {
     return "--max-reassembly-bytes must be " + std::to_string(out->max_change_bytes) + ".." +
-           std::to_string(kMaxReassembly) + " (at least --max-change-bytes, " + std::to_string(out->max_change_bytes) +
-           ", or no change in parts could ever be taken)";
+           std::to_string(kMaxReassembly) + " (at least --max-change-bytes, " +
+           std::to_string(out->max_change_bytes) + ", or no change in parts could ever be taken)";
   }
   return "";
 }
@@ -156,7 +162,8 @@ std::string ServeOptionsHelp() {
   for (const NumericOption& o : Options()) {
     std::string line = "    " + std::string(o.name) + " N";
     line.resize(30, ' ');
-    out += line + Range(o) + ", default " + Format(o.get(defaults), o.integer) + ": " + o.what + "\n";
+    out +=
+        line + Range(o) + ", default " + Format(o.get(defaults), o.integer) + ": " + o.what + "\n";
   }
   return out;
 }

@@ -18,7 +18,8 @@ namespace parley::relay_app {
 // `flags`: "--name" -> value, as given (--data is read elsewhere and ignored here). On
 // success `*out` holds every option (defaults for the ones not given) and "" is returned;
 // otherwise the message for the operator, and `*out` is unspecified.
-std::string ParseServeOptions(const std::map<std::string, std::string>& flags, relay::RelayOptions* out);
+std::string ParseServeOptions(const std::map<std::string, std::string>& flags,
+                              relay::RelayOptions* out);
 
 // The numeric options' names ("--max-connections", ...), for the command-line parser.
 std::vector<std::string> ServeOptionNames();

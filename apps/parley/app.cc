@@ -17,22 +17,37 @@ namespace parley::cli {
 
 int ExitCode(const Status& status) {
   switch (status.code()) {
-    case Code::kOk: return kExitOk;
-    case Code::kInvalidArgument: return kExitUsage;
-    case Code::kNotFound: return kExitNotFound;
-    case Code::kWrongPassphrase: return kExitWrongPassphrase;
-    case Code::kCorrupt: return kExitCorrupt;
-    case Code::kMissingSecret: return kExitMissingSecret;
-    case Code::kAlreadyExists: return kExitAlreadyExists;
-    case Code::kPermissionDenied: return kExitPermission;
-    case Code::kBusy: return kExitBusy;
-    case Code::kLocked: return kExitLocked;
-    case Code::kThrottled: return kExitThrottled;
-    case Code::kWiped: return kExitWiped;
+    case Code::kOk:
+      return kExitOk;
+    case Code::kInvalidArgument:
+      return kExitUsage;
+    case Code::kNotFound:
+      return kExitNotFound;
+    case Code::kWrongPassphrase:
+      return kExitWrongPassphrase;
+    case Code::kCorrupt:
+      return kExitCorrupt;
+    case Code::kMissingSecret:
+      return kExitMissingSecret;
+    case Code::kAlreadyExists:
+      return kExitAlreadyExists;
+    case Code::kPermissionDenied:
+      return kExitPermission;
+    case Code::kBusy:
+      return kExitBusy;
+    case Code::kLocked:
+      return kExitLocked;
+    case Code::kThrottled:
+      return kExitThrottled;
+    case Code::kWiped:
+      return kExitWiped;
     case Code::kIoError:
-    case Code::kDiskFull: return kExitIo;
-    case Code::kConflict: return kExitConflict;
-    default: return kExitInternal;
+    case Code::kDiskFull:
+      return kExitIo;
+    case Code::kConflict:
+      return kExitConflict;
+    default:
+      return kExitInternal;
   }
 }
 
@@ -66,7 +81,8 @@ App::~App() {
 
 Status App::Unlock() {
   if (!Device::Exists(env_, data_dir_)) {
-    return Error(Domain::kApp, Code::kNotFound, "no Parley store in " + data_dir_ + " (run parley init)");
+    return Error(Domain::kApp, Code::kNotFound,
+                 "no Parley store in " + data_dir_ + " (run parley init)");
   }
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/false));
   return device_->Unlock(View(passphrase));
@@ -83,19 +99,21 @@ Result<log::RecordId> App::ResolveId(std::string_view prefix) {
   std::string names;
   for (const auto& c : *candidates) {
     const std::string hex = log::ToString(c.id);
-    list.push_back({{"id", hex}, {"type", c.type.empty() ? Json() : Json(c.type)},
+    list.push_back({{"id", hex},
+                    {"type", c.type.empty() ? Json() : Json(c.type)},
                     {"label", c.type.empty() ? Json() : Json(c.label)}});
-    names += (names.empty() ? "" : "; ") + (c.type.empty() ? std::string("purged record") : c.type) + " " +
-             ShortId(hex) + (c.label.empty() ? "" : " \"" + Clip(c.label, 30) + "\"");
+    names += (names.empty() ? "" : "; ") +
+             (c.type.empty() ? std::string("purged record") : c.type) + " " + ShortId(hex) +
+             (c.label.empty() ? "" : " \"" + Clip(c.label, 30) + "\"");
   }
   error_details_ = {{"candidates", std::move(list)}};
   std::string lower(prefix);
   for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   const bool more = candidates->size() >= kMaxIdCandidates;
   return Error(id.status().domain(), Code::kInvalidArgument,
-               "record id prefix " + lower + " is ambiguous; it starts " + (more ? "at least " : "") +
-                   std::to_string(candidates->size()) + " records: " + names + (more ? "; ..." : "") +
-                   " (give more characters)");
+               "record id prefix " + lower + " is ambiguous; it starts " +
+                   (more ? "at least " : "") + std::to_string(candidates->size()) +
+                   " records: " + names + (more ? "; ..." : "") + " (give more characters)");
 }
 
 void App::Print(std::string_view text) { output_.append(text); }
@@ -107,8 +125,9 @@ Status App::FlushOutput() {
     const ssize_t n = ::write(STDOUT_FILENO, output_.data() + done, output_.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      status = Error(Domain::kApp, Code::kIoError,
-                     "cannot write to standard output: " + std::string(std::strerror(n < 0 ? errno : EIO)));
+      status = Error(
+          Domain::kApp, Code::kIoError,
+          "cannot write to standard output: " + std::string(std::strerror(n < 0 ? errno : EIO)));
       break;
     }
     done += static_cast<std::size_t>(n);
@@ -142,25 +161,44 @@ namespace {
 // The stable name of a code in JSON errors (docs/cli.md).
 const char* CodeId(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kNotFound: return "not_found";
-    case Code::kAlreadyExists: return "already_exists";
-    case Code::kCorrupt: return "corrupt";
-    case Code::kWrongPassphrase: return "wrong_passphrase";
-    case Code::kMissingSecret: return "missing_secret";
-    case Code::kIoError: return "io_error";
-    case Code::kDiskFull: return "disk_full";
-    case Code::kBusy: return "busy";
-    case Code::kLocked: return "locked";
-    case Code::kUnsupported: return "unsupported";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kConflict: return "conflict";
-    case Code::kInternal: return "internal";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kCancelled: return "cancelled";
-    case Code::kThrottled: return "throttled";
-    case Code::kWiped: return "wiped";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kAlreadyExists:
+      return "already_exists";
+    case Code::kCorrupt:
+      return "corrupt";
+    case Code::kWrongPassphrase:
+      return "wrong_passphrase";
+    case Code::kMissingSecret:
+      return "missing_secret";
+    case Code::kIoError:
+      return "io_error";
+    case Code::kDiskFull:
+      return "disk_full";
+    case Code::kBusy:
+      return "busy";
+    case Code::kLocked:
+      return "locked";
+    case Code::kUnsupported:
+      return "unsupported";
+    case Code::kPermissionDenied:
+      return "permission_denied";
+    case Code::kConflict:
+      return "conflict";
+    case Code::kInternal:
+      return "internal";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kCancelled:
+      return "cancelled";
+    case Code::kThrottled:
+      return "throttled";
+    case Code::kWiped:
+      return "wiped";
   }
   return "unknown";
 }
@@ -171,19 +209,22 @@ std::string ErrorJson(const Status& status, const Json& details) {
   const char* code = CodeId(status.code());
   Json error = {{"domain", DomainName(status.domain())},
                 {"code", code},
-                {"message", status.message().empty() ? std::string(CodeName(status.code())) : status.message()}};
+                {"message", status.message().empty() ? std::string(CodeName(status.code()))
+                                                     : status.message()}};
   if (details.is_object()) {
     for (const auto& [key, value] : details.items()) error[key] = value;
   }
   return DumpJson(Json{{"schema", kJsonSchema}, {"error", std::move(error)}});
 }
 
-Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail) {
+Status PrintAdded(App& app, std::string_view what, const log::RecordId& id,
+                  std::string_view detail) {
   const std::string hex = log::ToString(id);
   if (app.json()) {
     app.PrintJson({{"id", hex}, {"type", what}});
   } else {
-    app.Print("Recorded " + std::string(what) + " " + hex + (detail.empty() ? "" : " — " + std::string(detail)) + "\n");
+    app.Print("Recorded " + std::string(what) + " " + hex +
+              (detail.empty() ? "" : " — " + std::string(detail)) + "\n");
   }
   return Status::Ok();
 }
@@ -215,10 +256,17 @@ Json FieldJson(std::string_view type, std::string_view name, const std::string& 
 Json RecordJson(const log::Record& record) {
   const char* existence = "alive";
   switch (record.existence) {
-    case log::Existence::kAlive: break;
-    case log::Existence::kDeleted: existence = "deleted"; break;
-    case log::Existence::kDeletedWithEdits: existence = "deleted_with_edits"; break;
-    case log::Existence::kConflict: existence = "conflict"; break;
+    case log::Existence::kAlive:
+      break;
+    case log::Existence::kDeleted:
+      existence = "deleted";
+      break;
+    case log::Existence::kDeletedWithEdits:
+      existence = "deleted_with_edits";
+      break;
+    case log::Existence::kConflict:
+      existence = "conflict";
+      break;
   }
   Json fields = Json::object();
   Json conflicts = Json::object();

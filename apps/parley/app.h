@@ -25,21 +25,21 @@ inline constexpr int kJsonSchema = 1;
 // Exit codes, stable for scripts.
 enum Exit : int {
   kExitOk = 0,
-  kExitUsage = 1,           // bad command line or invalid value
-  kExitNotFound = 2,        // unknown id, missing file, no store
+  kExitUsage = 1,     // bad command line or invalid value
+  kExitNotFound = 2,  // unknown id, missing file, no store
   kExitWrongPassphrase = 3,
-  kExitCorrupt = 4,         // tampered or corrupt store, WAL, key file or bundle
-  kExitMissingSecret = 5,   // the key-store secret of this store is missing
-  kExitAlreadyExists = 6,   // e.g. init over an existing store
-  kExitPermission = 7,      // not a member / not an admin / invite for another device
-  kExitBusy = 8,            // another process holds the store
-  kExitIo = 9,              // I/O error or disk full
-  kExitInternal = 10,       // anything else
-  kExitRevoked = 11,        // the vault revoked this device: its keys and data were destroyed
-  kExitConflict = 12,       // refused by a vault rule (the last admin) or a forked chain
-  kExitThrottled = 13,      // too soon after failed unlocks: wait the time the message says
-  kExitWiped = 14,          // the store wiped itself after its limit of failed unlocks
-  kExitLocked = 15,         // sync --watch --lock-after locked the device and no terminal could unlock it
+  kExitCorrupt = 4,        // tampered or corrupt store, WAL, key file or bundle
+  kExitMissingSecret = 5,  // the key-store secret of this store is missing
+  kExitAlreadyExists = 6,  // e.g. init over an existing store
+  kExitPermission = 7,     // not a member / not an admin / invite for another device
+  kExitBusy = 8,           // another process holds the store
+  kExitIo = 9,             // I/O error or disk full
+  kExitInternal = 10,      // anything else
+  kExitRevoked = 11,       // the vault revoked this device: its keys and data were destroyed
+  kExitConflict = 12,      // refused by a vault rule (the last admin) or a forked chain
+  kExitThrottled = 13,     // too soon after failed unlocks: wait the time the message says
+  kExitWiped = 14,         // the store wiped itself after its limit of failed unlocks
+  kExitLocked = 15,  // sync --watch --lock-after locked the device and no terminal could unlock it
 };
 int ExitCode(const Status& status);
 
@@ -132,7 +132,8 @@ void AddBackupCommands(std::vector<Command>& commands);
 void AddReportCommands(std::vector<Command>& commands);  // cmd_report.cc
 void AddSearchCommands(std::vector<Command>& commands);
 void AddImportCommands(std::vector<Command>& commands);  // cmd_import.cc
-void AddRecordListCommands(std::vector<Command>& commands);  // cmd_records.cc: TYPE show/list/edit/delete
+void AddRecordListCommands(
+    std::vector<Command>& commands);  // cmd_records.cc: TYPE show/list/edit/delete
 // The JSON key of a list of records of `type`: "negotiations", "notes", "bottom_line", ...
 std::string ListKey(std::string_view type);
 
@@ -141,7 +142,8 @@ std::string ListKey(std::string_view type);
 void PrintRecoveryKey(App& app, const std::string& key, bool force_qr, bool no_qr);
 
 // Prints "Recorded <what> <id> — <detail>" (or {"id", "type"} with --json).
-Status PrintAdded(App& app, std::string_view what, const log::RecordId& id, std::string_view detail);
+Status PrintAdded(App& app, std::string_view what, const log::RecordId& id,
+                  std::string_view detail);
 
 // Shared JSON for a record: {"id", "type", "recorded", "existence", "fields": {...},
 // "conflicts": {...}}; the list fields (kListFields) are arrays.

@@ -39,8 +39,10 @@ Result<crypto::SecretBytes> BackupPassphrase(bool confirm) {
   }
   PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes first, ReadSecretOnTerminal("Backup passphrase: "));
   if (confirm) {
-    PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes again, ReadSecretOnTerminal("Backup passphrase again: "));
-    if (!crypto::ConstantTimeEqual(first.view(), again.view())) return UsageError("the backup passphrases differ");
+    PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes again,
+                            ReadSecretOnTerminal("Backup passphrase again: "));
+    if (!crypto::ConstantTimeEqual(first.view(), again.view()))
+      return UsageError("the backup passphrases differ");
   }
   return first;
 }
@@ -50,12 +52,14 @@ struct Opener {
   std::optional<recovery::RecoveryKey> key;
   crypto::SecretBytes passphrase;
   backup::BackupSecret secret() const {
-    return key.has_value() ? backup::BackupSecret::Recovery(*key) : backup::BackupSecret::Passphrase(View(passphrase));
+    return key.has_value() ? backup::BackupSecret::Recovery(*key)
+                           : backup::BackupSecret::Passphrase(View(passphrase));
   }
 };
 
 Result<Opener> OpenerFor(App& app, const Invocation& inv, const std::string& path) {
-  if (!app.env().FileExists(path)) return Error(Domain::kApp, Code::kNotFound, "no backup file " + path);
+  if (!app.env().FileExists(path))
+    return Error(Domain::kApp, Code::kNotFound, "no backup file " + path);
   PARLEY_ASSIGN_OR_RETURN(backup::SecretKind kind, backup::ReadKind(app.env(), path));
   Opener out;
   if (kind == backup::SecretKind::kRecoveryKey) {
@@ -81,15 +85,17 @@ Status Verify(App& app, const Invocation& inv, const std::string& path) {
                    {"bytes", info.summary.bytes},
                    {"created_unix_ms", info.created_unix_ms}});
   } else {
-    app.Print("Backup " + path + " is intact: vault " + info.vault.name + " (" + info.vault.id.substr(0, 16) +
-              "), " + std::to_string(info.summary.changes) + " change(s) from device " + info.device_name + "\n");
+    app.Print("Backup " + path + " is intact: vault " + info.vault.name + " (" +
+              info.vault.id.substr(0, 16) + "), " + std::to_string(info.summary.changes) +
+              " change(s) from device " + info.device_name + "\n");
   }
   return Status::Ok();
 }
 
 Status Backup(App& app, const Invocation& inv) {
   if (inv.args.size() == 2) {
-    if (inv.args[0] != "verify") return UsageError("usage: parley backup FILE, or parley backup verify FILE");
+    if (inv.args[0] != "verify")
+      return UsageError("usage: parley backup FILE, or parley backup verify FILE");
     return Verify(app, inv, inv.args[1]);
   }
   const std::string& path = inv.args[0];
@@ -106,8 +112,9 @@ Status Backup(App& app, const Invocation& inv) {
   } else {
     PARLEY_ASSIGN_OR_RETURN(key, RecoveryKeyFrom(inv, /*ask=*/true));
   }
-  const backup::BackupSecret secret =
-      key.has_value() ? backup::BackupSecret::Recovery(*key) : backup::BackupSecret::Passphrase(View(passphrase));
+  const backup::BackupSecret secret = key.has_value()
+                                          ? backup::BackupSecret::Recovery(*key)
+                                          : backup::BackupSecret::Passphrase(View(passphrase));
   PARLEY_ASSIGN_OR_RETURN(crypto::Argon2Params cost, KdfCost(app));
   PARLEY_ASSIGN_OR_RETURN(BackupResult done, app.device().Backup(path, secret, cost));
   if (app.json()) {
@@ -118,9 +125,10 @@ Status Backup(App& app, const Invocation& inv) {
                    {"changes", done.summary.changes},
                    {"bytes", done.summary.bytes}});
   } else {
-    app.Print("Backed up vault " + done.vault.name + ": " + std::to_string(done.summary.changes) + " change(s), " +
-              std::to_string(done.summary.bytes) + " bytes, encrypted under " +
-              (key.has_value() ? "the recovery key" : "the backup passphrase") + ", to " + path + "\n");
+    app.Print("Backed up vault " + done.vault.name + ": " + std::to_string(done.summary.changes) +
+              " change(s), " + std::to_string(done.summary.bytes) + " bytes, encrypted under " +
+              (key.has_value() ? "the recovery key" : "the backup passphrase") + ", to " + path +
+              "\n");
   }
   return Status::Ok();
 }
@@ -129,7 +137,8 @@ Status Restore(App& app, const Invocation& inv) {
   const std::string& path = inv.args[0];
   if (Device::Exists(app.env(), app.data_dir())) {
     return Error(Domain::kApp, Code::kAlreadyExists,
-                 "a Parley store already exists in " + app.data_dir() + "; restore into an empty data directory");
+                 "a Parley store already exists in " + app.data_dir() +
+                     "; restore into an empty data directory");
   }
   PARLEY_ASSIGN_OR_RETURN(Opener opener, OpenerFor(app, inv, path));
   // A passphrase backup: the recovery key, when given too, enrols the device.
@@ -137,35 +146,44 @@ Status Restore(App& app, const Invocation& inv) {
   if (!opener.key.has_value()) {
     PARLEY_ASSIGN_OR_RETURN(extra, RecoveryKeyFrom(inv, /*ask=*/false));
   }
-  const recovery::RecoveryKey* enrol = opener.key.has_value() ? &*opener.key : extra.has_value() ? &*extra : nullptr;
+  const recovery::RecoveryKey* enrol = opener.key.has_value() ? &*opener.key
+                                       : extra.has_value()    ? &*extra
+                                                              : nullptr;
   RestoreOptions options;
   PARLEY_ASSIGN_OR_RETURN(options.create.argon2, KdfCost(app));
   options.create.device_name = inv.Get("name");
   options.enrol_with = enrol;
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
-  PARLEY_ASSIGN_OR_RETURN(RestoreResult done, app.device().RestoreBackup(path, opener.secret(), options, View(passphrase)));
+  PARLEY_ASSIGN_OR_RETURN(
+      RestoreResult done,
+      app.device().RestoreBackup(path, opener.secret(), options, View(passphrase)));
   if (app.json()) {
-    app.PrintJson({{"file", path},
-                   {"data_dir", app.data_dir()},
-                   {"vault", done.vault.name},
-                   {"vault_id", done.vault.id},
-                   {"from_device", done.from_device},
-                   {"changes", done.changes},
-                   {"enrolled", done.enrolled},
-                   {"pairing_code", done.enrolled ? Json() : Json(done.pairing_code)},
-                   {"not_enrolled_reason", done.enrolled ? Json() : Json(done.not_enrolled_reason)}});
+    app.PrintJson(
+        {{"file", path},
+         {"data_dir", app.data_dir()},
+         {"vault", done.vault.name},
+         {"vault_id", done.vault.id},
+         {"from_device", done.from_device},
+         {"changes", done.changes},
+         {"enrolled", done.enrolled},
+         {"pairing_code", done.enrolled ? Json() : Json(done.pairing_code)},
+         {"not_enrolled_reason", done.enrolled ? Json() : Json(done.not_enrolled_reason)}});
     return Status::Ok();
   }
-  std::string out = "Restored vault " + done.vault.name + " (" + done.vault.id.substr(0, 16) + ") from " + path +
-                    ": " + std::to_string(done.changes) + " change(s) taken from device " + done.from_device + "\n";
+  std::string out = "Restored vault " + done.vault.name + " (" + done.vault.id.substr(0, 16) +
+                    ") from " + path + ": " + std::to_string(done.changes) +
+                    " change(s) taken from device " + done.from_device + "\n";
   out += "  this device has keys of its own: it never writes as " + done.from_device + "\n";
   if (done.enrolled) {
-    out += "  enrolled as an admin by the recovery key; pin the vault's relay (`parley relay add CODE`) and sync:\n"
-           "  no other device needs to be online\n";
+    out +=
+        "  enrolled as an admin by the recovery key; pin the vault's relay (`parley relay add "
+        "CODE`) and sync:\n"
+        "  no other device needs to be online\n";
   } else {
     out += "  not a member of the vault yet (" + done.not_enrolled_reason +
            "): it can read everything but not write or sync.\n"
-           "  On an admin device run `parley device invite` with this pairing code, then `parley join` here:\n    " +
+           "  On an admin device run `parley device invite` with this pairing code, then `parley "
+           "join` here:\n    " +
            done.pairing_code + "\n";
   }
   app.Print(out);
@@ -188,7 +206,9 @@ Status Check(App& app, const Invocation&) {
   if (!report.ok()) {
     return Error(Domain::kStore, Code::kCorrupt,
                  "the store failed its integrity check: " + report.problems.front() +
-                     (report.problems.size() > 1 ? " (and " + std::to_string(report.problems.size() - 1) + " more)" : ""));
+                     (report.problems.size() > 1
+                          ? " (and " + std::to_string(report.problems.size() - 1) + " more)"
+                          : ""));
   }
   return Status::Ok();
 }
@@ -196,15 +216,32 @@ Status Check(App& app, const Invocation&) {
 }  // namespace
 
 void AddBackupCommands(std::vector<Command>& commands) {
-  commands.push_back({{"backup"}, "FILE [--passphrase | --recovery-key KEY] | verify FILE [--recovery-key KEY]",
-                      "write an encrypted snapshot of the vault (under the recovery key, or a backup passphrase "
-                      "with --passphrase), or check one without restoring it",
-                      {{"passphrase", false}, {"recovery-key", true}}, 1, 2, &Backup, /*needs_store=*/false});
-  commands.push_back({{"restore"}, "FILE [--recovery-key KEY] [--name DEVICE]",
+  commands.push_back(
+      {{"backup"},
+       "FILE [--passphrase | --recovery-key KEY] | verify FILE [--recovery-key KEY]",
+       "write an encrypted snapshot of the vault (under the recovery key, or a backup passphrase "
+       "with --passphrase), or check one without restoring it",
+       {{"passphrase", false}, {"recovery-key", true}},
+       1,
+       2,
+       &Backup,
+       /*needs_store=*/false});
+  commands.push_back({{"restore"},
+                      "FILE [--recovery-key KEY] [--name DEVICE]",
                       "build a new device from a backup in an empty data directory",
-                      {{"recovery-key", true}, {"name", true}}, 1, 1, &Restore, /*needs_store=*/false});
-  commands.push_back({{"check"}, "", "check the store's integrity: every page and every change's signature and chain",
-                      {}, 0, 0, &Check});
+                      {{"recovery-key", true}, {"name", true}},
+                      1,
+                      1,
+                      &Restore,
+                      /*needs_store=*/false});
+  commands.push_back(
+      {{"check"},
+       "",
+       "check the store's integrity: every page and every change's signature and chain",
+       {},
+       0,
+       0,
+       &Check});
 }
 
 }  // namespace parley::cli

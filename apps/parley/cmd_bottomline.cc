@@ -121,8 +121,11 @@ Status Report(App& app, const Invocation& inv) {
     for (const auto& q : e.requirements) {  // each required form on its own row
       const bool met = q.verdict == model::RequirementVerdict::kMet;
       std::string who = Ids(met ? q.meeting : q.short_of);
-      if (!q.pending.empty()) who += (who.empty() ? "" : "; ") + std::string("pending ") + Ids(q.pending);
-      table.Row({"", std::string(met ? "  ✔ " : "  ✘ ") + q.form + (q.minimum.empty() ? "" : " ≥ " + q.minimum),
+      if (!q.pending.empty())
+        who += (who.empty() ? "" : "; ") + std::string("pending ") + Ids(q.pending);
+      table.Row({"",
+                 std::string(met ? "  ✔ " : "  ✘ ") + q.form +
+                     (q.minimum.empty() ? "" : " ≥ " + q.minimum),
                  std::string(model::RequirementVerdictName(q.verdict)), who.empty() ? "—" : who});
     }
   }
@@ -150,7 +153,8 @@ Status CampaignStatus(App& app, const Invocation& inv) {
     app.PrintJson(json);
   } else {
     app.Print("Campaign status: " + inv.args[1] + "\n");
-    if (warning != model::CampaignWarningCode::kNone) app.Print("⚠ Warning: " + CampaignWarningText(warning) + "\n");
+    if (warning != model::CampaignWarningCode::kNone)
+      app.Print("⚠ Warning: " + CampaignWarningText(warning) + "\n");
   }
   return Status::Ok();
 }
@@ -165,19 +169,38 @@ Status ActionAdd(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddBottomLineCommands(std::vector<Command>& commands) {
-  commands.push_back({{"bottomline", "require"},
-                      "NEGOTIATION_ID ELEMENT [--covered-by COMMITMENT_ID...] [--form FORM...]",
-                      "require an element of the bottom line, optionally linked to the commitments covering it",
-                      {{"covered-by", true, true}, {"form", true, true, /*text=*/true}}, 2, 2, &Require, /*needs_store=*/true,
-                      /*text_args=*/{1}});
-  commands.push_back({{"bottomline", "report"}, "NEGOTIATION_ID",
-                      "the bottom line at a glance: covered elements, verdict, stall signal, campaign warning", {}, 1,
-                      1, &Report});
-  commands.push_back({{"campaign", "status"}, "NEGOTIATION_ID active|paused|ended|won",
-                      "set the campaign's status (warns when it stops before an agreement is signed)", {}, 2, 2,
-                      &CampaignStatus});
-  commands.push_back({{"campaign", "action", "add"}, "NEGOTIATION_ID --date YYYY-MM-DD --kind KIND [--text T]",
-                      "record a campaign action", {{"date", true}, TextOption("kind"), TextOption("text")}, 1, 1,
+  commands.push_back(
+      {{"bottomline", "require"},
+       "NEGOTIATION_ID ELEMENT [--covered-by COMMITMENT_ID...] [--form FORM...]",
+       "require an element of the bottom line, optionally linked to the commitments covering it",
+       {{"covered-by", true, true}, {"form", true, true, /*text=*/true}},
+       2,
+       2,
+       &Require,
+       /*needs_store=*/true,
+       /*text_args=*/{1}});
+  commands.push_back(
+      {{"bottomline", "report"},
+       "NEGOTIATION_ID",
+       "the bottom line at a glance: covered elements, verdict, stall signal, campaign warning",
+       {},
+       1,
+       1,
+       &Report});
+  commands.push_back(
+      {{"campaign", "status"},
+       "NEGOTIATION_ID active|paused|ended|won",
+       "set the campaign's status (warns when it stops before an agreement is signed)",
+       {},
+       2,
+       2,
+       &CampaignStatus});
+  commands.push_back({{"campaign", "action", "add"},
+                      "NEGOTIATION_ID --date YYYY-MM-DD --kind KIND [--text T]",
+                      "record a campaign action",
+                      {{"date", true}, TextOption("kind"), TextOption("text")},
+                      1,
+                      1,
                       &ActionAdd});
 }
 

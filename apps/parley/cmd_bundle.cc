@@ -9,7 +9,8 @@ Status State(App& app, const Invocation&) {
   if (app.json()) {
     PARLEY_ASSIGN_OR_RETURN(log::VersionVector known, bundle::DecodeStateCode(code));
     Json devices = Json::array();
-    for (const auto& [author, seq] : known.entries) devices.push_back({{"device", author}, {"seq", seq}});
+    for (const auto& [author, seq] : known.entries)
+      devices.push_back({{"device", author}, {"seq", seq}});
     app.PrintJson({{"state", code}, {"devices", std::move(devices)}});
   } else {
     app.Print(code + "\n");
@@ -26,8 +27,9 @@ Status Export(App& app, const Invocation& inv) {
   if (app.json()) {
     app.PrintJson({{"file", inv.args[0]}, {"changes", summary.changes}, {"bytes", summary.bytes}});
   } else {
-    app.Print("Exported " + std::to_string(summary.changes) + " changes (" + std::to_string(summary.bytes) +
-              " bytes, encrypted and signed) to " + inv.args[0] + "\n");
+    app.Print("Exported " + std::to_string(summary.changes) + " changes (" +
+              std::to_string(summary.bytes) + " bytes, encrypted and signed) to " + inv.args[0] +
+              "\n");
   }
   return Status::Ok();
 }
@@ -43,14 +45,16 @@ Status Import(App& app, const Invocation& inv) {
                    {"gaps", report.gaps},
                    {"conflicts", conflicts}});
   } else {
-    std::string out = "Imported " + inv.args[0] + ": " + std::to_string(report.applied) + " new changes, " +
-                      std::to_string(report.duplicates) + " already held";
-    if (report.pending) out += ", " + std::to_string(report.pending) + " waiting for their author's enrollment";
+    std::string out = "Imported " + inv.args[0] + ": " + std::to_string(report.applied) +
+                      " new changes, " + std::to_string(report.duplicates) + " already held";
+    if (report.pending)
+      out += ", " + std::to_string(report.pending) + " waiting for their author's enrollment";
     out += "\n";
-    for (const auto& g : report.gaps) out += "  missing changes: " + g + " (import a newer bundle from that device)\n";
+    for (const auto& g : report.gaps)
+      out += "  missing changes: " + g + " (import a newer bundle from that device)\n";
     if (conflicts > 0) {
-      out += "⚠ " + std::to_string(conflicts) +
-             (conflicts == 1 ? " conflict" : " conflicts") + " to resolve: see `parley conflicts`\n";
+      out += "⚠ " + std::to_string(conflicts) + (conflicts == 1 ? " conflict" : " conflicts") +
+             " to resolve: see `parley conflicts`\n";
     }
     app.Print(out);
   }
@@ -60,15 +64,29 @@ Status Import(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddBundleCommands(std::vector<Command>& commands) {
-  commands.push_back({{"bundle", "export"}, "FILE [--since STATE]",
-                      "write this device's changes (or only those the holder of STATE lacks) to an encrypted, "
-                      "signed bundle",
-                      {{"since", true, false}}, 1, 1, &Export});
-  commands.push_back({{"bundle", "state"}, "",
-                      "print what this device holds, for another device's `bundle export --since`", {}, 0, 0,
+  commands.push_back(
+      {{"bundle", "export"},
+       "FILE [--since STATE]",
+       "write this device's changes (or only those the holder of STATE lacks) to an encrypted, "
+       "signed bundle",
+       {{"since", true, false}},
+       1,
+       1,
+       &Export});
+  commands.push_back({{"bundle", "state"},
+                      "",
+                      "print what this device holds, for another device's `bundle export --since`",
+                      {},
+                      0,
+                      0,
                       &State});
-  commands.push_back({{"bundle", "import"}, "FILE", "verify and apply a bundle from another device of the vault", {},
-                      1, 1, &Import});
+  commands.push_back({{"bundle", "import"},
+                      "FILE",
+                      "verify and apply a bundle from another device of the vault",
+                      {},
+                      1,
+                      1,
+                      &Import});
 }
 
 }  // namespace parley::cli

@@ -39,17 +39,22 @@ Status Conflicts(App& app, const Invocation&) {
   }
   std::string out;
   for (const auto& c : conflicts) {
-    const std::string ref = ShortId(log::ToString(c.record)) + (c.field.empty() ? "" : "." + c.field);
-    out += ref + " (" + c.type + (c.field.empty() ? ", deleted on one device and edited on another" : "") + ")\n";
+    const std::string ref =
+        ShortId(log::ToString(c.record)) + (c.field.empty() ? "" : "." + c.field);
+    out += ref + " (" + c.type +
+           (c.field.empty() ? ", deleted on one device and edited on another" : "") + ")\n";
     for (std::size_t i = 0; i < c.values.size(); ++i) {
       const auto& v = c.values[i];
-      out += "  " + std::to_string(i + 1) + ") " + Clip(v.data, 70) + "\n     by " + Device(v.author_name, v.author) +
-             ", " + FormatHlcTime(v.hlc) + "\n";
+      out += "  " + std::to_string(i + 1) + ") " + Clip(v.data, 70) + "\n     by " +
+             Device(v.author_name, v.author) + ", " + FormatHlcTime(v.hlc) + "\n";
     }
-    if (!c.field.empty()) out += "  resolve with: parley resolve " + ref + " --pick N, or parley resolve " + ref + " VALUE\n";
+    if (!c.field.empty())
+      out += "  resolve with: parley resolve " + ref + " --pick N, or parley resolve " + ref +
+             " VALUE\n";
     out += "\n";
   }
-  out += std::to_string(conflicts.size()) + (conflicts.size() == 1 ? " conflict\n" : " conflicts\n");
+  out +=
+      std::to_string(conflicts.size()) + (conflicts.size() == 1 ? " conflict\n" : " conflicts\n");
   app.Print(out);
   return Status::Ok();
 }
@@ -62,10 +67,11 @@ std::string Joined(const std::vector<std::string_view>& words) {
 
 // "--pick N": a version number as `conflicts` shows them, from 1.
 Result<std::size_t> ParsePick(const std::string& text) {
-  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(text) == 0) {
-    return UsageError("--pick takes a version number as `parley conflicts` shows them (1, 2, ...), got '" + text +
-                      "'");
+  if (text.empty() || text.size() > 6 ||
+      text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0) {
+    return UsageError(
+        "--pick takes a version number as `parley conflicts` shows them (1, 2, ...), got '" + text +
+        "'");
   }
   return static_cast<std::size_t>(std::stoul(text));
 }
@@ -82,8 +88,9 @@ Status Resolve(App& app, const Invocation& inv) {
       PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(*id));
       if (record.has_value() && !model::FieldsOf(record->type).empty()) {
         return UsageError("FIELD_REF must be <record-id-prefix>.<field>, e.g. " + prefix + "." +
-                          std::string(model::FieldsOf(record->type).back()) + "; the fields of this " + record->type +
-                          " are " + Joined(model::FieldsOf(record->type)));
+                          std::string(model::FieldsOf(record->type).back()) +
+                          "; the fields of this " + record->type + " are " +
+                          Joined(model::FieldsOf(record->type)));
       }
     } else if (id.status().code() == Code::kInvalidArgument && !app.error_details().empty()) {
       return id.status();  // ambiguous: the candidates
@@ -93,7 +100,8 @@ Status Resolve(App& app, const Invocation& inv) {
   const bool pick = inv.Has("pick");
   if (pick == (inv.args.size() == 2)) {
     return UsageError(pick ? "give either VALUE or --pick N, not both"
-                           : "give the VALUE to keep, or --pick N to keep version N as `parley conflicts` numbers them");
+                           : "give the VALUE to keep, or --pick N to keep version N as `parley "
+                             "conflicts` numbers them");
   }
   PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(ref.substr(0, dot)));
   const std::string field = ref.substr(dot + 1);
@@ -110,7 +118,8 @@ Status Resolve(App& app, const Invocation& inv) {
   if (app.json()) {
     app.PrintJson({{"record", log::ToString(id)}, {"field", field}, {"value", value}});
   } else {
-    app.Print("Resolved " + ShortId(log::ToString(id)) + "." + field + " = " + Clip(value, 70) + "\n");
+    app.Print("Resolved " + ShortId(log::ToString(id)) + "." + field + " = " + Clip(value, 70) +
+              "\n");
   }
   return Status::Ok();
 }
@@ -127,8 +136,8 @@ Status PurgedHistory(App& app, const log::RecordId& id, const log::HistoryEntry&
                    {"seq", h.seq}});
     return Status::Ok();
   }
-  app.Print("Record " + log::ToString(id) + " was purged by " + Device(h.author_name, h.author) + " at " +
-            FormatHlcTime(h.hlc) + "; nothing of its content is kept.\n");
+  app.Print("Record " + log::ToString(id) + " was purged by " + Device(h.author_name, h.author) +
+            " at " + FormatHlcTime(h.hlc) + "; nothing of its content is kept.\n");
   return Status::Ok();
 }
 
@@ -137,7 +146,8 @@ Status History(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto history, app.model().History(id));
   if (history.size() == 1 && history[0].op == "purge") return PurgedHistory(app, id, history[0]);
   PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(id));
-  if (!record) return Error(Domain::kApp, Code::kNotFound, "no record with id " + log::ToString(id));
+  if (!record)
+    return Error(Domain::kApp, Code::kNotFound, "no record with id " + log::ToString(id));
   if (app.json()) {
     Json entries = Json::array();
     for (const auto& h : history) {
@@ -151,14 +161,16 @@ Status History(App& app, const Invocation& inv) {
                          {"value", h.value},
                          {"live", h.live}});
     }
-    app.PrintJson({{"record", log::ToString(id)}, {"type", record->type}, {"entries", std::move(entries)}});
+    app.PrintJson(
+        {{"record", log::ToString(id)}, {"type", record->type}, {"entries", std::move(entries)}});
     return Status::Ok();
   }
   std::string out = "History of " + record->type + " " + log::ToString(id) + "\n";
   Table table({"TIME", "DEVICE", "CHANGE", "FIELD", "VALUE", ""}, 50);
   for (const auto& h : history) {
-    table.Row({FormatHlcTime(h.hlc), Device(h.author_name, h.author), h.op + " #" + std::to_string(h.seq), h.field,
-               h.value, h.op == "set" ? (h.live ? "current" : "superseded") : ""});
+    table.Row({FormatHlcTime(h.hlc), Device(h.author_name, h.author),
+               h.op + " #" + std::to_string(h.seq), h.field, h.value,
+               h.op == "set" ? (h.live ? "current" : "superseded") : ""});
   }
   out += table.Render(2);
   if (record->type == model::kCommitment) {
@@ -176,40 +188,48 @@ Status Purge(App& app, const Invocation& inv) {
   const std::string hex = log::ToString(id);
   if (!inv.Has("yes")) {
     if (!::isatty(STDIN_FILENO)) {
-      return UsageError("purge destroys record " + hex + " on every device for good: add --yes to confirm");
+      return UsageError("purge destroys record " + hex +
+                        " on every device for good: add --yes to confirm");
     }
     PARLEY_ASSIGN_OR_RETURN(auto record, app.device().GetRecord(id));
     const std::string what = record ? record->type + " " + hex : "record " + hex;
-    PARLEY_ASSIGN_OR_RETURN(std::string typed,
-                            AskOnTerminal("This destroys " + what +
-                                          " on every device and relay, for good. Type the record's first 8 hex "
-                                          "characters (" + hex.substr(0, 8) + ") to confirm: "));
+    PARLEY_ASSIGN_OR_RETURN(
+        std::string typed,
+        AskOnTerminal("This destroys " + what +
+                      " on every device and relay, for good. Type the record's first 8 hex "
+                      "characters (" +
+                      hex.substr(0, 8) + ") to confirm: "));
     if (typed != hex.substr(0, 8)) return Error(Domain::kApp, Code::kCancelled, "purge cancelled");
   }
   PARLEY_ASSIGN_OR_RETURN(PurgeResult done, app.device().Purge(id));
   if (app.json()) {
     app.PrintJson({{"record", hex},
                    {"purged", true},
-                   {"change", crypto::ToHex(crypto::ByteView(done.outcome.change.data(), done.outcome.change.size()))},
+                   {"change", crypto::ToHex(crypto::ByteView(done.outcome.change.data(),
+                                                             done.outcome.change.size()))},
                    {"ops_destroyed", done.outcome.ops_destroyed},
                    {"key_destroyed", done.outcome.key_destroyed},
                    {"slot_dropped", done.outcome.slot_dropped},
                    {"relays", SyncResultsJson(done.synced)}});
     return Status::Ok();
   }
-  app.Print("Purged record " + hex + ": its key" + (done.outcome.key_destroyed ? "" : " (not held here)") + ", " +
+  app.Print("Purged record " + hex + ": its key" +
+            (done.outcome.key_destroyed ? "" : " (not held here)") + ", " +
             std::to_string(done.outcome.ops_destroyed) +
-            " history entries and their values are destroyed on this device; every device that applies the "
+            " history entries and their values are destroyed on this device; every device that "
+            "applies the "
             "purge destroys them too.\n");
   if (done.synced.empty()) {
-    app.Print("No relay pinned: the purge reaches the other devices in the next bundle you export.\n");
+    app.Print(
+        "No relay pinned: the purge reaches the other devices in the next bundle you export.\n");
   }
   for (const auto& r : done.synced) {
     if (r.status.ok()) {
-      app.Print("relay " + r.relay + ": published; the relay dropped " + std::to_string(r.slots_redacted) +
-                " key slot(s)\n");
+      app.Print("relay " + r.relay + ": published; the relay dropped " +
+                std::to_string(r.slots_redacted) + " key slot(s)\n");
     } else {
-      app.Print("relay " + r.relay + ": not published: " + r.status.message() + " (run `parley sync` later)\n");
+      app.Print("relay " + r.relay + ": not published: " + r.status.message() +
+                " (run `parley sync` later)\n");
     }
   }
   return Status::Ok();
@@ -218,18 +238,40 @@ Status Purge(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddSyncCommands(std::vector<Command>& commands) {
-  commands.push_back({{"conflicts"}, "", "list fields edited concurrently on different devices", {}, 0, 0, &Conflicts});
-  commands.push_back({{"resolve"}, "FIELD_REF VALUE | FIELD_REF --pick N",
-                      "settle a field (FIELD_REF is <record-id-prefix>.<field>) to VALUE, or to version N as "
-                      "`conflicts` numbers them",
-                      {{"pick", true}}, 1, 2, &Resolve,
-                      /*needs_store=*/true, /*text_args=*/{1}});
-  commands.push_back({{"history"}, "ID", "every change of a record: who, when, from which device", {}, 1, 1,
+  commands.push_back({{"conflicts"},
+                      "",
+                      "list fields edited concurrently on different devices",
+                      {},
+                      0,
+                      0,
+                      &Conflicts});
+  commands.push_back(
+      {{"resolve"},
+       "FIELD_REF VALUE | FIELD_REF --pick N",
+       "settle a field (FIELD_REF is <record-id-prefix>.<field>) to VALUE, or to version N as "
+       "`conflicts` numbers them",
+       {{"pick", true}},
+       1,
+       2,
+       &Resolve,
+       /*needs_store=*/true,
+       /*text_args=*/{1}});
+  commands.push_back({{"history"},
+                      "ID",
+                      "every change of a record: who, when, from which device",
+                      {},
+                      1,
+                      1,
                       &History});
-  commands.push_back({{"purge"}, "ID [--yes]",
-                      "on an admin device: destroy a record for good on every device and relay (asks first "
-                      "unless --yes)",
-                      {{"yes", false}}, 1, 1, &Purge});
+  commands.push_back(
+      {{"purge"},
+       "ID [--yes]",
+       "on an admin device: destroy a record for good on every device and relay (asks first "
+       "unless --yes)",
+       {{"yes", false}},
+       1,
+       1,
+       &Purge});
 }
 
 }  // namespace parley::cli

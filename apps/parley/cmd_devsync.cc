@@ -29,11 +29,13 @@ void PrintEvent(App& app, const DeviceEvent& e) {
       break;
     case DeviceEvent::Kind::kDisconnected:
       if (app.json()) {
-        app.PrintJson(
-            {{"event", "disconnected"}, {"relay", e.relay}, {"reason", e.status.message()}, {"retry_ms", e.retry_ms}});
+        app.PrintJson({{"event", "disconnected"},
+                       {"relay", e.relay},
+                       {"reason", e.status.message()},
+                       {"retry_ms", e.retry_ms}});
       } else {
-        app.Print("relay " + e.relay + ": " + e.status.message() + "; retrying in " + std::to_string(e.retry_ms) +
-                  " ms\n");
+        app.Print("relay " + e.relay + ": " + e.status.message() + "; retrying in " +
+                  std::to_string(e.retry_ms) + " ms\n");
       }
       break;
     case DeviceEvent::Kind::kChangesArrived:
@@ -52,10 +54,14 @@ Result<std::int64_t> ParseDuration(const std::string& text) {
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   const std::string unit = text.substr(digits);
   std::int64_t scale = 0;
-  if (unit.empty() || unit == "s") scale = 1'000;
-  else if (unit == "ms") scale = 1;
-  else if (unit == "m" || unit == "min") scale = 60'000;
-  else if (unit == "h") scale = 3'600'000;
+  if (unit.empty() || unit == "s")
+    scale = 1'000;
+  else if (unit == "ms")
+    scale = 1;
+  else if (unit == "m" || unit == "min")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
   if (digits == 0 || digits > 9 || scale == 0) {
     return UsageError("--lock-after takes a duration such as 90s, 15m or 1h (got '" + text + "')");
   }
@@ -73,7 +79,8 @@ Status Watch(App& app, const Invocation& inv) {
   struct sigaction sa {};
   sa.sa_handler = &OnStopSignal;
   sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {
+  }, old_term{};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   app.device().SetEventHandler([&app](const DeviceEvent& e) { PrintEvent(app, e); });
@@ -84,8 +91,10 @@ Status Watch(App& app, const Invocation& inv) {
     // Locked after the idle time. Going on needs the user's consent: the passphrase typed on
     // the terminal again, never PARLEY_PASSPHRASE (a script's copy would undo the lock).
     if (!HaveTerminal()) {
-      st = Status(Domain::kApp, Code::kLocked,
-                  st.message() + "; no terminal to ask for the passphrase, so the watch ends (run it again to go on)");
+      st = Status(
+          Domain::kApp, Code::kLocked,
+          st.message() +
+              "; no terminal to ask for the passphrase, so the watch ends (run it again to go on)");
       break;
     }
     if (!app.json()) app.Print(st.message() + "\n");
@@ -107,7 +116,8 @@ Status Watch(App& app, const Invocation& inv) {
 }
 
 Status Sync(App& app, const Invocation& inv) {
-  if (inv.Has("lock-after") && !inv.Has("watch")) return UsageError("--lock-after goes with --watch");
+  if (inv.Has("lock-after") && !inv.Has("watch"))
+    return UsageError("--lock-after goes with --watch");
   if (inv.Has("watch")) return Watch(app, inv);
   PARLEY_ASSIGN_OR_RETURN(SyncResult result, app.device().Sync());
   if (app.json()) {
@@ -120,7 +130,9 @@ Status Sync(App& app, const Invocation& inv) {
   return result.relays.front().status;
 }
 
-std::string FormatMs(std::int64_t unix_ms) { return unix_ms == 0 ? "never" : FormatMsTime(unix_ms); }
+std::string FormatMs(std::int64_t unix_ms) {
+  return unix_ms == 0 ? "never" : FormatMsTime(unix_ms);
+}
 
 Status SyncStatus(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(DeviceStatus s, app.device().SyncStatus());
@@ -138,12 +150,15 @@ Status SyncStatus(App& app, const Invocation& inv) {
                         {"waiting", r.waiting},
                         {"cursor", r.relay.cursor},
                         {"head_seq", r.relay.head_seq},
-                        {"last_sync", r.relay.last_sync_ms == 0 ? Json() : Json(model::FormatTimestamp(r.relay.last_sync_ms))}});
+                        {"last_sync", r.relay.last_sync_ms == 0
+                                          ? Json()
+                                          : Json(model::FormatTimestamp(r.relay.last_sync_ms))}});
     }
     Json own = Json::array();
     for (const auto& c : s.own) {
       Json acks = Json::array();
-      for (const auto& [relay, seq] : c.acks) acks.push_back({{"relay", relay}, {"relay_seq", seq}});
+      for (const auto& [relay, seq] : c.acks)
+        acks.push_back({{"relay", relay}, {"relay_seq", seq}});
       own.push_back({{"seq", c.seq},
                      {"id", change_hex(c.id, c.id.size())},
                      {"acknowledged", !c.acks.empty()},
@@ -172,7 +187,8 @@ Status SyncStatus(App& app, const Invocation& inv) {
                    {"own_unacknowledged", s.own_unacknowledged()},
                    {"gaps", std::move(gaps)},
                    {"devices", std::move(devices)},
-                   {"records", [&] {
+                   {"records",
+                    [&] {
                       Json by_type = Json::object();
                       for (const auto& c : counts) by_type[c.type] = c.count;
                       return by_type;
@@ -184,16 +200,19 @@ Status SyncStatus(App& app, const Invocation& inv) {
     return Status::Ok();
   }
   if (!vault_id.empty()) app.Print("vault " + vault_id + "\n");
-  if (s.relays.empty()) app.Print("No relay pinned: nothing has left this device except by bundles.\n");
+  if (s.relays.empty())
+    app.Print("No relay pinned: nothing has left this device except by bundles.\n");
   for (const auto& r : s.relays) {
-    app.Print("relay " + r.relay.label + ": " + std::to_string(r.waiting) + " change(s) waiting to go up; last sync " +
-              FormatMs(r.relay.last_sync_ms) + "\n");
+    app.Print("relay " + r.relay.label + ": " + std::to_string(r.waiting) +
+              " change(s) waiting to go up; last sync " + FormatMs(r.relay.last_sync_ms) + "\n");
   }
-  app.Print("this device's changes: " + std::to_string(s.own_changes) + ", " + std::to_string(s.own_acknowledged) +
-            " safely on a relay, " + std::to_string(s.own_unacknowledged()) + " only on this device\n");
+  app.Print("this device's changes: " + std::to_string(s.own_changes) + ", " +
+            std::to_string(s.own_acknowledged) + " safely on a relay, " +
+            std::to_string(s.own_unacknowledged()) + " only on this device\n");
   std::string records;
   for (const auto& c : counts) {
-    if (c.count > 0) records += (records.empty() ? "" : ", ") + std::to_string(c.count) + " " + c.type;
+    if (c.count > 0)
+      records += (records.empty() ? "" : ", ") + std::to_string(c.count) + " " + c.type;
   }
   app.Print("records: " + (records.empty() ? std::string("none") : records) + "\n");
   app.Print("conflicts: " + std::to_string(conflicts.size()) +
@@ -202,7 +221,8 @@ Status SyncStatus(App& app, const Invocation& inv) {
     std::size_t incomplete = 0;
     for (const auto& d : s.devices) incomplete += d.complete() ? 0 : 1;
     if (!s.gaps.empty()) {
-      app.Print("gaps: " + std::to_string(s.gaps.size()) + " range(s) of changes not held here yet\n");
+      app.Print("gaps: " + std::to_string(s.gaps.size()) +
+                " range(s) of changes not held here yet\n");
     }
     if (!s.devices.empty()) {
       app.Print("devices: " + std::to_string(s.devices.size()) + " wrote changes; " +
@@ -214,18 +234,23 @@ Status SyncStatus(App& app, const Invocation& inv) {
   for (const auto& c : s.own) {
     if (!verbose) break;
     std::string where;
-    for (const auto& [relay, seq] : c.acks) where += (where.empty() ? "" : ", ") + relay + " #" + std::to_string(seq);
+    for (const auto& [relay, seq] : c.acks)
+      where += (where.empty() ? "" : ", ") + relay + " #" + std::to_string(seq);
     app.Print("  change " + std::to_string(c.seq) + " " + change_hex(c.id, 4) + "  " +
-              (where.empty() ? std::string("NOT acknowledged yet") : "acknowledged by " + where) + "\n");
+              (where.empty() ? std::string("NOT acknowledged yet") : "acknowledged by " + where) +
+              "\n");
   }
   for (const auto& g : s.gaps) {
     if (verbose) app.Print("gap: " + GapText(g) + "\n");
   }
   for (const auto& d : s.devices) {
     if (!verbose) break;
-    const std::string who = (d.name.empty() ? d.device.substr(0, 16) : d.name) + (d.self ? " (this device)" : "");
+    const std::string who =
+        (d.name.empty() ? d.device.substr(0, 16) : d.name) + (d.self ? " (this device)" : "");
     app.Print("device " + who + ": newest change known " + std::to_string(d.known) + ", " +
-              (d.complete() ? std::string("all held here") : "held here up to " + std::to_string(d.contig)) + "\n");
+              (d.complete() ? std::string("all held here")
+                            : "held here up to " + std::to_string(d.contig)) +
+              "\n");
   }
   if (s.quarantined > 0) {
     app.Print("quarantined: " + std::to_string(s.quarantined) +
@@ -239,21 +264,32 @@ Status SyncStatus(App& app, const Invocation& inv) {
     app.Print("restored from an older copy: " + std::to_string(s.reissued_total) +
               " change(s) of this device were written again on top of its history\n");
   }
-  if (!verbose && !s.own.empty()) app.Print("(parley status --verbose lists each change, gap and device)\n");
+  if (!verbose && !s.own.empty())
+    app.Print("(parley status --verbose lists each change, gap and device)\n");
   return Status::Ok();
 }
 
 }  // namespace
 
 void AddDeviceSyncCommands(std::vector<Command>& commands) {
-  commands.push_back({{"sync"}, "[--watch [--lock-after DURATION]]",
-                      "exchange changes with every pinned relay (--watch: stay connected until Ctrl-C; "
-                      "--lock-after: lock when idle that long)",
-                      {{"watch", false}, {"lock-after", true}}, 0, 0, &Sync});
-  commands.push_back({{"status"}, "[--verbose]",
-                      "a summary: changes waiting per relay, last sync, records by type, conflicts, gaps "
-                      "(--verbose: each change, gap and device too)",
-                      {{"verbose", false}}, 0, 0, &SyncStatus});
+  commands.push_back(
+      {{"sync"},
+       "[--watch [--lock-after DURATION]]",
+       "exchange changes with every pinned relay (--watch: stay connected until Ctrl-C; "
+       "--lock-after: lock when idle that long)",
+       {{"watch", false}, {"lock-after", true}},
+       0,
+       0,
+       &Sync});
+  commands.push_back(
+      {{"status"},
+       "[--verbose]",
+       "a summary: changes waiting per relay, last sync, records by type, conflicts, gaps "
+       "(--verbose: each change, gap and device too)",
+       {{"verbose", false}},
+       0,
+       0,
+       &SyncStatus});
 }
 
 }  // namespace parley::cli

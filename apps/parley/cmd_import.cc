@@ -36,7 +36,8 @@ Result<std::string> ReadImportFile(App& app, const std::string& path) {
     data.assign(bytes->begin(), bytes->end());
   }
   if (data.size() > model::kMaxImportBytes) {
-    return UsageError(path + ": larger than " + std::to_string(model::kMaxImportBytes >> 20) + " MiB");
+    return UsageError(path + ": larger than " + std::to_string(model::kMaxImportBytes >> 20) +
+                      " MiB");
   }
   return data;
 }
@@ -90,7 +91,8 @@ Status Import(App& app, const Invocation& inv) {
   } else if (auto by_name = model::ImportFormatOfPath(path)) {
     format = *by_name;
   } else {
-    return UsageError("cannot tell the format of " + (path == "-" ? std::string("standard input") : path) +
+    return UsageError("cannot tell the format of " +
+                      (path == "-" ? std::string("standard input") : path) +
                       ": give --format csv or --format jsonl");
   }
   model::ImportOptions options;
@@ -100,14 +102,16 @@ Status Import(App& app, const Invocation& inv) {
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < 1 ||
         n > model::kMaxImportBatch) {
-      return UsageError("--batch takes a number from 1 to " + std::to_string(model::kMaxImportBatch));
+      return UsageError("--batch takes a number from 1 to " +
+                        std::to_string(model::kMaxImportBatch));
     }
     options.batch = n;
   }
   options.dry_run = inv.Has("dry-run");
   PARLEY_ASSIGN_OR_RETURN(std::string data, ReadImportFile(app, path));
   PARLEY_ASSIGN_OR_RETURN(auto plan, model::PlanImport(app.model(), data, format));
-  if (!options.dry_run && !plan.records.empty() && ::isatty(STDERR_FILENO) == 1) options.progress = &DrawProgress;
+  if (!options.dry_run && !plan.records.empty() && ::isatty(STDERR_FILENO) == 1)
+    options.progress = &DrawProgress;
   PARLEY_ASSIGN_OR_RETURN(auto summary, model::RunImport(app.model(), plan, options));
 
   if (app.json()) {
@@ -120,13 +124,15 @@ Status Import(App& app, const Invocation& inv) {
     return Status::Ok();
   }
   std::string kinds;
-  for (const auto& [type, n] : summary.by_type) kinds += (kinds.empty() ? "" : ", ") + Plural(n, type);
+  for (const auto& [type, n] : summary.by_type)
+    kinds += (kinds.empty() ? "" : ", ") + Plural(n, type);
   std::string text;
   if (options.dry_run) {
     text = "Checked " + Plural(summary.imported, "record") + "; nothing written (an import makes " +
            Plural(summary.changes, "change") + ")";
   } else {
-    text = "Imported " + Plural(summary.imported, "record") + " in " + Plural(summary.changes, "change");
+    text = "Imported " + Plural(summary.imported, "record") + " in " +
+           Plural(summary.changes, "change");
   }
   app.Print(text + (kinds.empty() ? "" : ": " + kinds) + ".\n");
   return Status::Ok();
@@ -135,10 +141,15 @@ Status Import(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddImportCommands(std::vector<Command>& commands) {
-  commands.push_back({{"import"}, "FILE [--format csv|jsonl] [--batch N] [--dry-run]",
-                      "add many records from a CSV or JSON-lines file (FILE - reads standard input), "
-                      "a batch per change",
-                      {{"format", true}, {"batch", true}, {"dry-run", false}}, 1, 1, &Import});
+  commands.push_back(
+      {{"import"},
+       "FILE [--format csv|jsonl] [--batch N] [--dry-run]",
+       "add many records from a CSV or JSON-lines file (FILE - reads standard input), "
+       "a batch per change",
+       {{"format", true}, {"batch", true}, {"dry-run", false}},
+       1,
+       1,
+       &Import});
 }
 
 }  // namespace parley::cli

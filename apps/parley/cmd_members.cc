@@ -14,7 +14,9 @@ std::string Who(const std::string& name, const std::string& id) {
 
 Json NullableString(const std::string& value) { return value.empty() ? Json() : Json(value); }
 
-Json NullableTime(std::int64_t unix_ms) { return unix_ms == 0 ? Json() : Json(model::FormatTimestamp(unix_ms)); }
+Json NullableTime(std::int64_t unix_ms) {
+  return unix_ms == 0 ? Json() : Json(model::FormatTimestamp(unix_ms));
+}
 
 Json MemberJson(const MemberSummary& m) {
   return {{"name", m.name},
@@ -34,16 +36,21 @@ Json MemberJson(const MemberSummary& m) {
           {"self", m.is_self}};
 }
 
-std::string When(std::int64_t unix_ms) { return unix_ms == 0 ? std::string("(time unknown)") : FormatMsTime(unix_ms); }
+std::string When(std::int64_t unix_ms) {
+  return unix_ms == 0 ? std::string("(time unknown)") : FormatMsTime(unix_ms);
+}
 
 std::string Enrolled(const MemberSummary& m) {
-  if (m.founder) return "founded the vault" + (m.enrolled_ms == 0 ? std::string() : ", " + FormatMsTime(m.enrolled_ms));
+  if (m.founder)
+    return "founded the vault" +
+           (m.enrolled_ms == 0 ? std::string() : ", " + FormatMsTime(m.enrolled_ms));
   return "by " + Who(m.enrolled_by_name, m.enrolled_by) + ", " + When(m.enrolled_ms);
 }
 
 std::string LastChange(const MemberSummary& m) {
   if (m.last_seq == 0) return "none";
-  return "#" + std::to_string(m.last_seq) + (m.last_change_ms == 0 ? std::string() : ", " + FormatMsTime(m.last_change_ms));
+  return "#" + std::to_string(m.last_seq) +
+         (m.last_change_ms == 0 ? std::string() : ", " + FormatMsTime(m.last_change_ms));
 }
 
 std::string Standing(const MemberSummary& m) {
@@ -54,7 +61,8 @@ std::string Standing(const MemberSummary& m) {
 Status Members(App& app, const Invocation&) {
   PARLEY_ASSIGN_OR_RETURN(auto vault, app.device().Vault());
   if (!vault.has_value()) {
-    return Error(Domain::kApp, Code::kNotFound, "this device belongs to no vault yet (see parley join)");
+    return Error(Domain::kApp, Code::kNotFound,
+                 "this device belongs to no vault yet (see parley join)");
   }
   PARLEY_ASSIGN_OR_RETURN(auto members, app.device().Members());
   if (app.json()) {
@@ -74,21 +82,28 @@ Status Members(App& app, const Invocation&) {
       admins += m.admin ? 1 : 0;
       revoked += m.revoked ? 1 : 0;
     }
-    const std::string role = m.revoked ? "—" : m.recovery ? "recovery key" : m.admin ? "admin" : "member";
-    table.Row({m.is_self ? "*" : "", m.name, ShortId(m.id), role, Enrolled(m), LastChange(m), Standing(m)});
+    const std::string role = m.revoked    ? "—"
+                             : m.recovery ? "recovery key"
+                             : m.admin    ? "admin"
+                                          : "member";
+    table.Row({m.is_self ? "*" : "", m.name, ShortId(m.id), role, Enrolled(m), LastChange(m),
+               Standing(m)});
   }
-  std::string out = "Vault " + vault->name + ": " + std::to_string(active) + " member(s), " + std::to_string(admins) +
-                    " admin(s)";
+  std::string out = "Vault " + vault->name + ": " + std::to_string(active) + " member(s), " +
+                    std::to_string(admins) + " admin(s)";
   if (revoked > 0) out += ", " + std::to_string(revoked) + " revoked";
   out += recovery ? ", a recovery key" : ", no recovery key";
   out += "\n";
   if (!table.empty()) out += table.Render(0);
   out += "* this device\n";
   if (admins == 1) {
-    out += recovery ? "Only one admin device: if it is lost, `parley recover` with the recovery key makes a new one. "
-                      "A second one avoids that: `parley vault promote DEVICE`.\n"
-                    : "Only one admin: if its device is lost, nobody can revoke devices or enrol new ones. "
-                      "Make a second one with `parley vault promote DEVICE`.\n";
+    out +=
+        recovery
+            ? "Only one admin device: if it is lost, `parley recover` with the recovery key makes "
+              "a new one. "
+              "A second one avoids that: `parley vault promote DEVICE`.\n"
+            : "Only one admin: if its device is lost, nobody can revoke devices or enrol new ones. "
+              "Make a second one with `parley vault promote DEVICE`.\n";
   }
   app.Print(out);
   return Status::Ok();
@@ -98,9 +113,12 @@ enum class Action { kPromote, kDemote, kRevoke };
 
 std::string_view ActionName(Action a) {
   switch (a) {
-    case Action::kPromote: return "promote";
-    case Action::kDemote: return "demote";
-    case Action::kRevoke: return "revoke";
+    case Action::kPromote:
+      return "promote";
+    case Action::kDemote:
+      return "demote";
+    case Action::kRevoke:
+      return "revoke";
   }
   return "";
 }
@@ -113,32 +131,38 @@ Status Change(App& app, const Invocation& inv, Action action) {
   if (!done.ok()) return done.status();
   const MemberSummary& m = done->member;
   if (app.json()) {
-    app.PrintJson({{"action", ActionName(action)}, {"device", MemberJson(m)}, {"relays", SyncResultsJson(done->synced)}});
+    app.PrintJson({{"action", ActionName(action)},
+                   {"device", MemberJson(m)},
+                   {"relays", SyncResultsJson(done->synced)}});
     return Status::Ok();
   }
   const std::string who = m.name + " (" + ShortId(m.id) + ")";
   switch (action) {
     case Action::kPromote:
-      app.Print("Promoted " + who + " to admin: it can now invite, promote, demote and revoke devices.\n");
+      app.Print("Promoted " + who +
+                " to admin: it can now invite, promote, demote and revoke devices.\n");
       break;
     case Action::kDemote:
       app.Print("Demoted " + who + " to member.\n");
       break;
     case Action::kRevoke:
-      app.Print("Revoked " + who + ": its later changes are refused, and what is written from now on is encrypted "
+      app.Print("Revoked " + who +
+                ": its later changes are refused, and what is written from now on is encrypted "
                 "under a new vault key it never receives.\n"
                 "When it next reaches a relay it destroys its keys and data.\n");
       break;
   }
   if (done->synced.empty()) {
-    app.Print("No relay pinned: the change reaches the other devices in the next bundle you export.\n");
+    app.Print(
+        "No relay pinned: the change reaches the other devices in the next bundle you export.\n");
   }
   for (const auto& r : done->synced) {
     if (r.status.ok()) {
-      app.Print("relay " + r.relay + ": published (pushed " + std::to_string(r.pushed) + ", pulled " +
-                std::to_string(r.pulled) + ")\n");
+      app.Print("relay " + r.relay + ": published (pushed " + std::to_string(r.pushed) +
+                ", pulled " + std::to_string(r.pulled) + ")\n");
     } else {
-      app.Print("relay " + r.relay + ": not published: " + r.status.message() + " (run `parley sync` later)\n");
+      app.Print("relay " + r.relay + ": not published: " + r.status.message() +
+                " (run `parley sync` later)\n");
     }
   }
   return Status::Ok();
@@ -151,21 +175,47 @@ Status Revoke(App& app, const Invocation& inv) { return Change(app, inv, Action:
 }  // namespace
 
 void AddMemberCommands(std::vector<Command>& commands) {
-  commands.push_back({{"vault", "members"}, "",
-                      "every device ever enrolled: role, who enrolled it and when, its last change, "
-                      "revoked or active (* marks this device)",
-                      {}, 0, 0, &Members});
-  commands.push_back({{"vault", "promote"}, "DEVICE",
-                      "on an admin device: make the device (name or id prefix) an admin, and publish it",
-                      {}, 1, 1, &Promote, /*needs_store=*/true, /*text_args=*/{0}});
-  commands.push_back({{"vault", "demote"}, "DEVICE",
-                      "on an admin device: make an admin (name or id prefix) a plain member; the last admin "
-                      "cannot be demoted",
-                      {}, 1, 1, &Demote, /*needs_store=*/true, /*text_args=*/{0}});
-  commands.push_back({{"device", "revoke"}, "DEVICE",
-                      "on an admin device: revoke a lost or retired device (name or id prefix): its keys no "
-                      "longer open new data and it wipes itself when it next syncs",
-                      {}, 1, 1, &Revoke, /*needs_store=*/true, /*text_args=*/{0}});
+  commands.push_back(
+      {{"vault", "members"},
+       "",
+       "every device ever enrolled: role, who enrolled it and when, its last change, "
+       "revoked or active (* marks this device)",
+       {},
+       0,
+       0,
+       &Members});
+  commands.push_back(
+      {{"vault", "promote"},
+       "DEVICE",
+       "on an admin device: make the device (name or id prefix) an admin, and publish it",
+       {},
+       1,
+       1,
+       &Promote,
+       /*needs_store=*/true,
+       /*text_args=*/{0}});
+  commands.push_back(
+      {{"vault", "demote"},
+       "DEVICE",
+       "on an admin device: make an admin (name or id prefix) a plain member; the last admin "
+       "cannot be demoted",
+       {},
+       1,
+       1,
+       &Demote,
+       /*needs_store=*/true,
+       /*text_args=*/{0}});
+  commands.push_back(
+      {{"device", "revoke"},
+       "DEVICE",
+       "on an admin device: revoke a lost or retired device (name or id prefix): its keys no "
+       "longer open new data and it wipes itself when it next syncs",
+       {},
+       1,
+       1,
+       &Revoke,
+       /*needs_store=*/true,
+       /*text_args=*/{0}});
 }
 
 }  // namespace parley::cli

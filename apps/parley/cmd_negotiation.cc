@@ -15,9 +15,12 @@ constexpr std::size_t kShownRows = 10;
 
 // The number of records of each type under the negotiation, keyed as the lists are.
 Json CountsJson(const model::NegotiationOverview& o) {
-  return {{ListKey(model::kParty), o.parties.size()},        {ListKey(model::kSession), o.sessions.size()},
-          {ListKey(model::kNote), o.notes.size()},           {ListKey(model::kCommitment), o.commitments.size()},
-          {ListKey(model::kNeed), o.needs.size()},           {ListKey(model::kElement), o.elements.size()},
+  return {{ListKey(model::kParty), o.parties.size()},
+          {ListKey(model::kSession), o.sessions.size()},
+          {ListKey(model::kNote), o.notes.size()},
+          {ListKey(model::kCommitment), o.commitments.size()},
+          {ListKey(model::kNeed), o.needs.size()},
+          {ListKey(model::kElement), o.elements.size()},
           {ListKey(model::kCampaignAction), o.actions.size()}};
 }
 
@@ -25,10 +28,12 @@ std::string CountsText(const model::NegotiationOverview& o) {
   auto n = [](std::size_t count, const char* one, const char* many) {
     return std::to_string(count) + " " + (count == 1 ? one : many);
   };
-  return n(o.parties.size(), "party", "parties") + ", " + n(o.sessions.size(), "session", "sessions") + ", " +
-         n(o.notes.size(), "note", "notes") + ", " + n(o.commitments.size(), "commitment", "commitments") + ", " +
-         n(o.needs.size(), "need", "needs") + ", " + n(o.elements.size(), "bottom-line element", "bottom-line elements") +
-         ", " + n(o.actions.size(), "campaign action", "campaign actions");
+  return n(o.parties.size(), "party", "parties") + ", " +
+         n(o.sessions.size(), "session", "sessions") + ", " + n(o.notes.size(), "note", "notes") +
+         ", " + n(o.commitments.size(), "commitment", "commitments") + ", " +
+         n(o.needs.size(), "need", "needs") + ", " +
+         n(o.elements.size(), "bottom-line element", "bottom-line elements") + ", " +
+         n(o.actions.size(), "campaign action", "campaign actions");
 }
 
 Status NegotiationAdd(App& app, const Invocation& inv) {
@@ -43,22 +48,23 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto report, app.model().BottomLine(id));
   if (app.json()) {
     const bool warned = report.campaign_warning != model::CampaignWarningCode::kNone;
-    app.PrintJson({{"negotiation", RecordJson(o.negotiation)},
-                   {"parties", RecordsJson(o.parties)},
-                   {"sessions", RecordsJson(o.sessions)},
-                   {"notes", RecordsJson(o.notes)},
-                   {"commitments", RecordsJson(o.commitments)},
-                   {"needs", RecordsJson(o.needs)},
-                   {"bottom_line", RecordsJson(o.elements)},
-                   {"campaign_actions", RecordsJson(o.actions)},
-                   {"counts", CountsJson(o)},
-                   {"meets_bottom_line", report.meets},
-                   {"verdict", VerdictText(report.verdict)},
-                   {"verdict_code", model::VerdictName(report.verdict)},
-                   {"stalled", report.stall.stalled},
-                   {"campaign_warning", warned ? Json(CampaignWarningText(report.campaign_warning)) : Json()},
-                   {"campaign_warning_code",
-                    warned ? Json(model::CampaignWarningName(report.campaign_warning)) : Json()}});
+    app.PrintJson(
+        {{"negotiation", RecordJson(o.negotiation)},
+         {"parties", RecordsJson(o.parties)},
+         {"sessions", RecordsJson(o.sessions)},
+         {"notes", RecordsJson(o.notes)},
+         {"commitments", RecordsJson(o.commitments)},
+         {"needs", RecordsJson(o.needs)},
+         {"bottom_line", RecordsJson(o.elements)},
+         {"campaign_actions", RecordsJson(o.actions)},
+         {"counts", CountsJson(o)},
+         {"meets_bottom_line", report.meets},
+         {"verdict", VerdictText(report.verdict)},
+         {"verdict_code", model::VerdictName(report.verdict)},
+         {"stalled", report.stall.stalled},
+         {"campaign_warning", warned ? Json(CampaignWarningText(report.campaign_warning)) : Json()},
+         {"campaign_warning_code",
+          warned ? Json(model::CampaignWarningName(report.campaign_warning)) : Json()}});
     return Status::Ok();
   }
   const auto& n = o.negotiation;
@@ -72,7 +78,8 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   const std::string short_neg = ShortId(log::ToString(n.id));
   // Each section shows its first kShownRows rows (notes: the newest); the rest are one
   // `TYPE list` away.
-  auto section = [&](const std::string& title, const Table& table, std::size_t total, std::string_view type) {
+  auto section = [&](const std::string& title, const Table& table, std::size_t total,
+                     std::string_view type) {
     if (table.empty()) return;
     out += "\n" + title + "\n" + table.Render(2);
     if (total > kShownRows) {
@@ -91,17 +98,19 @@ Status NegotiationShow(App& app, const Invocation& inv) {
   Table sessions({"ID", "DATE", "PLACE", "ATTENDEES"});
   for (std::size_t i = 0; i < shown(o.sessions); ++i) {
     const auto& s = o.sessions[i];
-    sessions.Row({ShortId(log::ToString(s.id)), Cell(s, "date"), Cell(s, "place"), Cell(s, "attendees")});
+    sessions.Row(
+        {ShortId(log::ToString(s.id)), Cell(s, "date"), Cell(s, "place"), Cell(s, "attendees")});
   }
   section("Sessions", sessions, o.sessions.size(), "session");
   Table commitments({"ID", "KIND", "STATUS", "PRINCIPLE", "BY", "AMOUNT", "DEADLINE", "TERMS"}, 48);
   for (std::size_t i = 0; i < shown(o.commitments); ++i) {
     const auto& c = o.commitments[i];
     auto by = party_names.find(c.get("by"));
-    const std::string kind = Cell(c, "kind") + (model::IsCommitmentKind(c.get("kind")) ? "" : " (not in vocabulary)");
+    const std::string kind =
+        Cell(c, "kind") + (model::IsCommitmentKind(c.get("kind")) ? "" : " (not in vocabulary)");
     commitments.Row({ShortId(log::ToString(c.id)), kind, Cell(c, "status"), Cell(c, "principle"),
-                     by == party_names.end() ? "" : by->second, Cell(c, "amount"), Cell(c, "deadline"),
-                     Cell(c, "text")});
+                     by == party_names.end() ? "" : by->second, Cell(c, "amount"),
+                     Cell(c, "deadline"), Cell(c, "text")});
   }
   section("Commitments", commitments, o.commitments.size(), "commitment");
   Table needs({"ID", "KIND", "TEXT"}, 70);
@@ -115,7 +124,8 @@ Status NegotiationShow(App& app, const Invocation& inv) {
     const auto& t = o.notes[i];
     notes.Row({ShortId(log::ToString(t.id)), FormatHlcTime(t.created_hlc), Cell(t, "text")});
   }
-  section(o.notes.size() > kShownRows ? "Notes (the newest)" : "Notes", notes, o.notes.size(), "note");
+  section(o.notes.size() > kShownRows ? "Notes (the newest)" : "Notes", notes, o.notes.size(),
+          "note");
   Table actions({"ID", "DATE", "KIND", "TEXT"}, 60);
   for (std::size_t i = 0; i < shown(o.actions); ++i) {
     const auto& a = o.actions[i];
@@ -166,18 +176,41 @@ Status NeedAdd(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddNegotiationCommands(std::vector<Command>& commands) {
-  commands.push_back({{"negotiation", "add"}, "--buyer NAME [--title T]", "start recording a negotiation with a Buyer",
-                      {TextOption("buyer"), TextOption("title")}, 0, 0, &NegotiationAdd});
-  commands.push_back({{"negotiation", "show"}, "ID", "everything recorded about a negotiation", {}, 1, 1,
+  commands.push_back({{"negotiation", "add"},
+                      "--buyer NAME [--title T]",
+                      "start recording a negotiation with a Buyer",
+                      {TextOption("buyer"), TextOption("title")},
+                      0,
+                      0,
+                      &NegotiationAdd});
+  commands.push_back({{"negotiation", "show"},
+                      "ID",
+                      "everything recorded about a negotiation",
+                      {},
+                      1,
+                      1,
                       &NegotiationShow});
-  commands.push_back({{"party", "add"}, "NEGOTIATION_ID --role worker_org|buyer|supplier|ally --name NAME",
-                      "add a party to a negotiation", {{"role", true}, TextOption("name")}, 1, 1, &PartyAdd});
-  commands.push_back({{"session", "add"}, "NEGOTIATION_ID --date YYYY-MM-DD [--place P] [--attendees A]",
-                      "record a negotiation session", {{"date", true}, TextOption("place"), TextOption("attendees")}, 1, 1,
+  commands.push_back({{"party", "add"},
+                      "NEGOTIATION_ID --role worker_org|buyer|supplier|ally --name NAME",
+                      "add a party to a negotiation",
+                      {{"role", true}, TextOption("name")},
+                      1,
+                      1,
+                      &PartyAdd});
+  commands.push_back({{"session", "add"},
+                      "NEGOTIATION_ID --date YYYY-MM-DD [--place P] [--attendees A]",
+                      "record a negotiation session",
+                      {{"date", true}, TextOption("place"), TextOption("attendees")},
+                      1,
+                      1,
                       &SessionAdd});
-  commands.push_back({{"need", "add"}, "NEGOTIATION_ID --text T [--constraint | --kind need|constraint]",
+  commands.push_back({{"need", "add"},
+                      "NEGOTIATION_ID --text T [--constraint | --kind need|constraint]",
                       "record a legitimate need or constraint the Buyer stated",
-                      {TextOption("text"), {"kind", true}, {"constraint", false}}, 1, 1, &NeedAdd});
+                      {TextOption("text"), {"kind", true}, {"constraint", false}},
+                      1,
+                      1,
+                      &NeedAdd});
 }
 
 }  // namespace parley::cli

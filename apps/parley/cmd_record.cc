@@ -24,7 +24,8 @@ Status NoteAdd(App& app, const Invocation& inv) {
 
 Status CommitmentAdd(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto neg, app.ResolveId(inv.args[0]));
-  if (inv.Has("firm") && inv.Has("flexible")) return UsageError("--firm and --flexible exclude each other");
+  if (inv.Has("firm") && inv.Has("flexible"))
+    return UsageError("--firm and --flexible exclude each other");
   model::CommitmentInput in;
   in.kind = inv.Get("kind");
   in.text = inv.Get("text");
@@ -48,9 +49,11 @@ Status CommitmentStatus(App& app, const Invocation& inv) {
   const std::string old_status = Cell(before, "status");
   PARLEY_RETURN_IF_ERROR(app.model().SetCommitmentStatus(id, inv.args[1]));
   if (app.json()) {
-    app.PrintJson({{"id", log::ToString(id)}, {"from", before.get("status")}, {"status", inv.args[1]}});
+    app.PrintJson(
+        {{"id", log::ToString(id)}, {"from", before.get("status")}, {"status", inv.args[1]}});
   } else {
-    app.Print("Commitment " + ShortId(log::ToString(id)) + ": " + old_status + " → " + inv.args[1] + "\n");
+    app.Print("Commitment " + ShortId(log::ToString(id)) + ": " + old_status + " → " + inv.args[1] +
+              "\n");
   }
   return Status::Ok();
 }
@@ -58,24 +61,36 @@ Status CommitmentStatus(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddRecordCommands(std::vector<Command>& commands) {
-  commands.push_back({{"note", "add"}, "NEGOTIATION_ID [--text T] [--session ID]",
+  commands.push_back({{"note", "add"},
+                      "NEGOTIATION_ID [--text T] [--session ID]",
                       "record a note (the text from standard input when --text is absent)",
-                      {TextOption("text"), {"session", true}}, 1, 1, &NoteAdd});
-  commands.push_back({{"commitment", "add"},
-                      "NEGOTIATION_ID --kind KIND --text T [--by PARTY] [--amount A] [--deadline YYYY-MM-DD] "
-                      "[--firm | --flexible] [--status S]",
-                      "record a proposed commitment (PARTY: a party id prefix or name)",
-                      {TextOption("kind"),
-                       TextOption("text"),
-                       TextOption("by"),
-                       TextOption("amount"),
-                       {"deadline", true},
-                       {"firm", false},
-                       {"flexible", false},
-                       {"status", true}},
-                      1, 1, &CommitmentAdd});
-  commands.push_back({{"commitment", "status"}, "ID proposed|countered|agreed|signed|withdrawn|rejected",
-                      "change a commitment's status", {}, 2, 2, &CommitmentStatus});
+                      {TextOption("text"), {"session", true}},
+                      1,
+                      1,
+                      &NoteAdd});
+  commands.push_back(
+      {{"commitment", "add"},
+       "NEGOTIATION_ID --kind KIND --text T [--by PARTY] [--amount A] [--deadline YYYY-MM-DD] "
+       "[--firm | --flexible] [--status S]",
+       "record a proposed commitment (PARTY: a party id prefix or name)",
+       {TextOption("kind"),
+        TextOption("text"),
+        TextOption("by"),
+        TextOption("amount"),
+        {"deadline", true},
+        {"firm", false},
+        {"flexible", false},
+        {"status", true}},
+       1,
+       1,
+       &CommitmentAdd});
+  commands.push_back({{"commitment", "status"},
+                      "ID proposed|countered|agreed|signed|withdrawn|rejected",
+                      "change a commitment's status",
+                      {},
+                      2,
+                      2,
+                      &CommitmentStatus});
 }
 
 }  // namespace parley::cli

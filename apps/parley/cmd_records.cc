@@ -49,47 +49,95 @@ struct TypeSpec {
 
 const std::vector<TypeSpec>& Specs() {
   static const std::vector<TypeSpec> kSpecs = {
-      {{"negotiation"}, model::kNegotiation, "negotiation", "negotiations",
-       {{"ID", "@id"}, {"BUYER", "buyer"}, {"TITLE", "title"}, {"CAMPAIGN", "campaign_status"}, {"CREATED", "@created"}},
+      {{"negotiation"},
+       model::kNegotiation,
+       "negotiation",
+       "negotiations",
+       {{"ID", "@id"},
+        {"BUYER", "buyer"},
+        {"TITLE", "title"},
+        {"CAMPAIGN", "campaign_status"},
+        {"CREATED", "@created"}},
        {{"buyer", "buyer", true}, {"title", "title", true}},
        "[--buyer NAME] [--title T]"},
-      {{"party"}, model::kParty, "party", "parties",
+      {{"party"},
+       model::kParty,
+       "party",
+       "parties",
        {{"ID", "@id"}, {"NEGOTIATION", "@negotiation"}, {"ROLE", "role"}, {"NAME", "name"}},
        {{"role", "role", false}, {"name", "name", true}},
        "[--role worker_org|buyer|supplier|ally] [--name NAME]"},
-      {{"session"}, model::kSession, "session", "sessions",
-       {{"ID", "@id"}, {"NEGOTIATION", "@negotiation"}, {"DATE", "date"}, {"PLACE", "place"}, {"ATTENDEES", "attendees"}},
+      {{"session"},
+       model::kSession,
+       "session",
+       "sessions",
+       {{"ID", "@id"},
+        {"NEGOTIATION", "@negotiation"},
+        {"DATE", "date"},
+        {"PLACE", "place"},
+        {"ATTENDEES", "attendees"}},
        {{"date", "date", false}, {"place", "place", true}, {"attendees", "attendees", true}},
        "[--date YYYY-MM-DD] [--place P] [--attendees A]"},
-      {{"note"}, model::kNote, "note", "notes",
-       {{"ID", "@id"}, {"NEGOTIATION", "@negotiation"}, {"RECORDED", "@recorded"}, {"DEVICE", "@device"},
+      {{"note"},
+       model::kNote,
+       "note",
+       "notes",
+       {{"ID", "@id"},
+        {"NEGOTIATION", "@negotiation"},
+        {"RECORDED", "@recorded"},
+        {"DEVICE", "@device"},
         {"TEXT", "text"}},
        {{"text", "text", true}, {"session", "session", false, Ref::kSession}},
        "[--text T] [--session SESSION_ID]"},
-      {{"commitment"}, model::kCommitment, "commitment", "commitments",
-       {{"ID", "@id"}, {"NEGOTIATION", "@negotiation"}, {"KIND", "kind"}, {"STATUS", "status"}, {"AMOUNT", "amount"},
-        {"DEADLINE", "deadline"}, {"TERMS", "text"}},
+      {{"commitment"},
+       model::kCommitment,
+       "commitment",
+       "commitments",
+       {{"ID", "@id"},
+        {"NEGOTIATION", "@negotiation"},
+        {"KIND", "kind"},
+        {"STATUS", "status"},
+        {"AMOUNT", "amount"},
+        {"DEADLINE", "deadline"},
+        {"TERMS", "text"}},
        {{"kind", "kind", true},
         {"text", "text", true},
         {"by", "by", true, Ref::kParty},
         {"amount", "amount", true},
         {"deadline", "deadline", false},
         {"status", "status", false}},
-       "[--kind KIND] [--text T] [--by PARTY] [--amount A] [--deadline YYYY-MM-DD] [--firm | --flexible] "
+       "[--kind KIND] [--text T] [--by PARTY] [--amount A] [--deadline YYYY-MM-DD] [--firm | "
+       "--flexible] "
        "[--status S]"},
-      {{"need"}, model::kNeed, "need", "needs",
+      {{"need"},
+       model::kNeed,
+       "need",
+       "needs",
        {{"ID", "@id"}, {"NEGOTIATION", "@negotiation"}, {"KIND", "kind"}, {"TEXT", "text"}},
        {{"kind", "kind", false}, {"text", "text", true}},
        "[--kind need|constraint] [--text T]"},
-      {{"bottomline"}, model::kElement, "bottom-line element", "bottom-line elements",
-       {{"ID", "@id"}, {"NEGOTIATION", "@negotiation"}, {"ELEMENT", "element"}, {"FORMS", "forms"},
+      {{"bottomline"},
+       model::kElement,
+       "bottom-line element",
+       "bottom-line elements",
+       {{"ID", "@id"},
+        {"NEGOTIATION", "@negotiation"},
+        {"ELEMENT", "element"},
+        {"FORMS", "forms"},
         {"COVERED BY", "covered_by"}},
        {{"element", "element", true},
         {"covered-by", "covered_by", false, Ref::kCommitments},
         {"form", "forms", true, Ref::kForms}},
        "[--element ELEMENT] [--covered-by COMMITMENT_ID...] [--form FORM...]"},
-      {{"campaign", "action"}, model::kCampaignAction, "campaign action", "campaign actions",
-       {{"ID", "@id"}, {"NEGOTIATION", "@negotiation"}, {"DATE", "date"}, {"KIND", "kind"}, {"TEXT", "text"}},
+      {{"campaign", "action"},
+       model::kCampaignAction,
+       "campaign action",
+       "campaign actions",
+       {{"ID", "@id"},
+        {"NEGOTIATION", "@negotiation"},
+        {"DATE", "date"},
+        {"KIND", "kind"},
+        {"TEXT", "text"}},
        {{"date", "date", false}, {"kind", "kind", true}, {"text", "text", true}},
        "[--date YYYY-MM-DD] [--kind KIND] [--text T]"},
   };
@@ -120,7 +168,8 @@ std::string Count(std::size_t n) {
 Result<std::size_t> Number(const Invocation& inv, const std::string& name, std::size_t fallback) {
   if (!inv.Has(name)) return fallback;
   const std::string v = inv.Get(name);
-  if (v.empty() || v.size() > 9 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (v.empty() || v.size() > 9 ||
+      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return UsageError("--" + name + " takes a number, not '" + v + "'");
   }
   return static_cast<std::size_t>(std::stoul(v));
@@ -215,9 +264,11 @@ Status ListRecords(App& app, const Invocation& inv, const TypeSpec& spec) {
   std::string out = table.Render();
   const std::size_t first = q.offset + 1, last = q.offset + page.records.size();
   if (first == 1 && last == page.total) {
-    out += Count(page.total) + " " + (page.total == 1 ? std::string(spec.noun) : std::string(spec.plural)) + "\n";
+    out += Count(page.total) + " " +
+           (page.total == 1 ? std::string(spec.noun) : std::string(spec.plural)) + "\n";
   } else {
-    out += "Showing " + Count(first) + "–" + Count(last) + " of " + Count(page.total) + " " + spec.plural;
+    out += "Showing " + Count(first) + "–" + Count(last) + " of " + Count(page.total) + " " +
+           spec.plural;
     if (last < page.total) out += "; --offset " + std::to_string(last) + " for more";
     out += "\n";
   }
@@ -244,10 +295,14 @@ void AppendValue(std::string& out, const std::string& label, const std::string& 
 
 std::string ExistenceText(log::Existence e) {
   switch (e) {
-    case log::Existence::kAlive: return "";
-    case log::Existence::kDeleted: return "deleted";
-    case log::Existence::kDeletedWithEdits: return "deleted on one device, edited concurrently on another";
-    case log::Existence::kConflict: return "deleted on one device, restored concurrently on another";
+    case log::Existence::kAlive:
+      return "";
+    case log::Existence::kDeleted:
+      return "deleted";
+    case log::Existence::kDeletedWithEdits:
+      return "deleted on one device, edited concurrently on another";
+    case log::Existence::kConflict:
+      return "deleted on one device, restored concurrently on another";
   }
   return "";
 }
@@ -295,12 +350,13 @@ Status ShowRecord(App& app, const Invocation& inv, const TypeSpec& spec) {
   if (const std::string neg = r.get("negotiation"); !neg.empty()) {
     std::string buyer;
     if (auto nid = log::ParseRecordId(neg); nid.ok()) {
-      if (auto n = app.model().GetOfType(*nid, model::kNegotiation); n.ok()) buyer = " (" + n->get("buyer") + ")";
+      if (auto n = app.model().GetOfType(*nid, model::kNegotiation); n.ok())
+        buyer = " (" + n->get("buyer") + ")";
     }
     out += "  negotiation: " + neg + buyer + "\n";
   }
-  out += "  recorded: " + FormatHlcTime(r.created_hlc) + " by " + DeviceName(d.listed.author_name, d.listed.author) +
-         "\n";
+  out += "  recorded: " + FormatHlcTime(r.created_hlc) + " by " +
+         DeviceName(d.listed.author_name, d.listed.author) + "\n";
   if (r.existence != log::Existence::kAlive) out += "  ⚠ " + ExistenceText(r.existence) + "\n";
   for (const auto& f : r.fields) {
     if (f.name == "negotiation") continue;
@@ -308,24 +364,26 @@ Status ShowRecord(App& app, const Invocation& inv, const TypeSpec& spec) {
       AppendValue(out, f.name, f.newest());
       continue;
     }
-    out += "  " + f.name + ": ⚠ " + std::to_string(f.values.size()) + " versions (edited concurrently)\n";
+    out += "  " + f.name + ": ⚠ " + std::to_string(f.values.size()) +
+           " versions (edited concurrently)\n";
     for (std::size_t i = 0; i < f.values.size(); ++i) {
       const auto& v = f.values[i];
-      AppendValue(out, "  " + std::to_string(i + 1) + ") by " + DeviceName(v.author_name, v.author) + ", " +
-                           FormatHlcTime(v.hlc),
+      AppendValue(out,
+                  "  " + std::to_string(i + 1) + ") by " + DeviceName(v.author_name, v.author) +
+                      ", " + FormatHlcTime(v.hlc),
                   v.data);
     }
   }
   if (spec.type == model::kCommitment && !d.status_history.empty()) {
     out += "\nStatus history:\n";
     for (const auto& s : d.status_history) {
-      out += "  " + FormatHlcTime(s.hlc) + "  " + s.status + "  by " + DeviceName(s.author_name, s.author) +
-             (s.live ? "  (current)" : "") + "\n";
+      out += "  " + FormatHlcTime(s.hlc) + "  " + s.status + "  by " +
+             DeviceName(s.author_name, s.author) + (s.live ? "  (current)" : "") + "\n";
     }
   }
   for (const auto& [type, n] : d.counts) {
-    out += "\n" + Capital(std::string(type == model::kNote ? "notes" : type)) + " of this " + spec.noun + ": " +
-           Count(n) + "\n";
+    out += "\n" + Capital(std::string(type == model::kNote ? "notes" : type)) + " of this " +
+           spec.noun + ": " + Count(n) + "\n";
   }
   app.Print(out);
   return Status::Ok();
@@ -342,7 +400,9 @@ Status EditRecord(App& app, const Invocation& inv, const TypeSpec& spec) {
     std::string value;
     const auto values = inv.All(e.option);
     switch (e.ref) {
-      case Ref::kNone: value = inv.Get(e.option); break;
+      case Ref::kNone:
+        value = inv.Get(e.option);
+        break;
       case Ref::kSession:
         if (!inv.Get(e.option).empty()) {
           PARLEY_ASSIGN_OR_RETURN(auto s, app.ResolveId(inv.Get(e.option)));
@@ -378,29 +438,36 @@ Status EditRecord(App& app, const Invocation& inv, const TypeSpec& spec) {
     fields.emplace_back(e.field, std::move(value));
   }
   if (spec.type == model::kCommitment) {
-    if (inv.Has("firm") && inv.Has("flexible")) return UsageError("--firm and --flexible exclude each other");
+    if (inv.Has("firm") && inv.Has("flexible"))
+      return UsageError("--firm and --flexible exclude each other");
     if (inv.Has("firm")) fields.emplace_back("principle", "firm");
     if (inv.Has("flexible")) fields.emplace_back("principle", "flexible");
   }
   if (fields.empty()) {
     std::string options;
-    for (const auto& e : spec.edits) options += (options.empty() ? "--" : ", --") + std::string(e.option);
+    for (const auto& e : spec.edits)
+      options += (options.empty() ? "--" : ", --") + std::string(e.option);
     if (spec.type == model::kCommitment) options += ", --firm, --flexible";
     return UsageError("nothing to edit: give the fields to change (" + options + ")");
   }
   PARLEY_ASSIGN_OR_RETURN(auto changed, app.model().Edit(id, spec.type, fields));
   if (app.json()) {
     PARLEY_ASSIGN_OR_RETURN(auto after, app.model().GetOfType(id, spec.type));
-    app.PrintJson({{"id", log::ToString(id)}, {"type", spec.type}, {"changed", changed}, {"record", RecordJson(after)}});
+    app.PrintJson({{"id", log::ToString(id)},
+                   {"type", spec.type},
+                   {"changed", changed},
+                   {"record", RecordJson(after)}});
     return Status::Ok();
   }
   if (changed.empty()) {
-    app.Print(Capital(spec.noun) + " " + ShortId(log::ToString(id)) + " already has these values: nothing changed.\n");
+    app.Print(Capital(spec.noun) + " " + ShortId(log::ToString(id)) +
+              " already has these values: nothing changed.\n");
     return Status::Ok();
   }
   std::string names;
   for (const auto& c : changed) names += (names.empty() ? "" : ", ") + c;
-  app.Print("Edited " + std::string(spec.noun) + " " + ShortId(log::ToString(id)) + ": " + names + "\n");
+  app.Print("Edited " + std::string(spec.noun) + " " + ShortId(log::ToString(id)) + ": " + names +
+            "\n");
   return Status::Ok();
 }
 
@@ -410,13 +477,17 @@ Status DeleteRecord(App& app, const Invocation& inv, const TypeSpec& spec) {
   PARLEY_ASSIGN_OR_RETURN(auto id, app.ResolveId(inv.args[0]));
   const std::string hex = log::ToString(id);
   if (!inv.Has("yes")) {
-    PARLEY_ASSIGN_OR_RETURN(model::RecordDetail d, app.model().Show(id, spec.type));  // what goes with it
+    PARLEY_ASSIGN_OR_RETURN(model::RecordDetail d,
+                            app.model().Show(id, spec.type));  // what goes with it
     std::size_t children = 0;
     for (const auto& [type, n] : d.counts) children += spec.type == model::kNegotiation ? n : 0;
-    const std::string what = std::string(spec.noun) + " " + hex.substr(0, 8) +
-                             (children ? " and its " + Count(children) + " records" : std::string());
-    if (!::isatty(STDIN_FILENO)) return UsageError("delete removes " + what + ": add --yes to confirm");
-    PARLEY_ASSIGN_OR_RETURN(std::string typed, AskOnTerminal("Delete " + what + "? Type yes to confirm: "));
+    const std::string what =
+        std::string(spec.noun) + " " + hex.substr(0, 8) +
+        (children ? " and its " + Count(children) + " records" : std::string());
+    if (!::isatty(STDIN_FILENO))
+      return UsageError("delete removes " + what + ": add --yes to confirm");
+    PARLEY_ASSIGN_OR_RETURN(std::string typed,
+                            AskOnTerminal("Delete " + what + "? Type yes to confirm: "));
     if (typed != "yes" && typed != "y") return UsageError("delete cancelled: nothing was deleted");
   }
   PARLEY_ASSIGN_OR_RETURN(std::size_t deleted, app.model().Delete(id, spec.type));
@@ -463,8 +534,8 @@ void AddType(std::vector<Command>& commands) {
                         spec.type == model::kElement;
   const bool has_status = spec.type == model::kCommitment || spec.type == model::kNegotiation;
   std::string list_usage = spec.type == model::kNegotiation ? "" : "[--negotiation ID] ";
-  std::vector<OptionSpec> list_options = {{"since", true}, {"until", true}, {"author", true}, {"limit", true},
-                                          {"offset", true}};
+  std::vector<OptionSpec> list_options = {
+      {"since", true}, {"until", true}, {"author", true}, {"limit", true}, {"offset", true}};
   if (spec.type != model::kNegotiation) list_options.push_back({"negotiation", true});
   if (has_kind) {
     list_usage += spec.type == model::kParty     ? "[--kind ROLE] "
@@ -476,14 +547,22 @@ void AddType(std::vector<Command>& commands) {
     list_usage += "[--status S] ";
     list_options.push_back({"status", true});
   }
-  list_usage += "[--since YYYY-MM-DD] [--until YYYY-MM-DD] [--author DEVICE] [--limit N] [--offset N]";
-  if (spec.type != model::kNegotiation) {  // `negotiation show` is the overview (cmd_negotiation.cc)
-    commands.push_back({Words(spec, "show"), "ID",
-                        "everything about one " + noun + ": every field in full, conflicts, who recorded it", {}, 1,
-                        1, &Show<I>});
+  list_usage +=
+      "[--since YYYY-MM-DD] [--until YYYY-MM-DD] [--author DEVICE] [--limit N] [--offset N]";
+  if (spec.type !=
+      model::kNegotiation) {  // `negotiation show` is the overview (cmd_negotiation.cc)
+    commands.push_back(
+        {Words(spec, "show"),
+         "ID",
+         "everything about one " + noun + ": every field in full, conflicts, who recorded it",
+         {},
+         1,
+         1,
+         &Show<I>});
   }
-  commands.push_back({Words(spec, "list"), list_usage, "list " + std::string(spec.plural) + ", 50 at a time",
-                      list_options, 0, 0, &List<I>});
+  commands.push_back({Words(spec, "list"), list_usage,
+                      "list " + std::string(spec.plural) + ", 50 at a time", list_options, 0, 0,
+                      &List<I>});
   std::vector<OptionSpec> edit_options;
   for (const auto& e : spec.edits) {
     OptionSpec o{e.option, true, e.ref == Ref::kCommitments || e.ref == Ref::kForms, e.text};
@@ -495,10 +574,15 @@ void AddType(std::vector<Command>& commands) {
   }
   commands.push_back({Words(spec, "edit"), "ID " + std::string(spec.edit_usage),
                       "change only the given fields of a " + noun, edit_options, 1, 1, &Edit<I>});
-  commands.push_back({Words(spec, "delete"), "ID [--yes]",
-                      "delete a " + noun + (spec.type == model::kNegotiation ? " and its records" : "") +
+  commands.push_back({Words(spec, "delete"),
+                      "ID [--yes]",
+                      "delete a " + noun +
+                          (spec.type == model::kNegotiation ? " and its records" : "") +
                           " (asks first unless --yes; history keeps it)",
-                      {{"yes", false}}, 1, 1, &Delete<I>});
+                      {{"yes", false}},
+                      1,
+                      1,
+                      &Delete<I>});
 }
 
 template <std::size_t... I>
@@ -520,6 +604,8 @@ std::string ListKey(std::string_view type) {
   return std::string(type);
 }
 
-void AddRecordListCommands(std::vector<Command>& commands) { AddTypes(commands, std::make_index_sequence<8>()); }
+void AddRecordListCommands(std::vector<Command>& commands) {
+  AddTypes(commands, std::make_index_sequence<8>());
+}
 
 }  // namespace parley::cli

@@ -27,14 +27,16 @@ Status RelayList(App& app, const Invocation&) {
   if (app.json()) {
     Json list = Json::array();
     for (const auto& r : relays) {
-      list.push_back({{"address", r.address},
-                      {"public_key", r.public_key},
-                      {"pairing_code", r.pairing_code},
-                      {"cursor", r.cursor},
-                      {"head_seq", r.head_seq},
-                      {"registered", r.registered},
-                      {"members_version", r.members_version},
-                      {"last_sync", r.last_sync_ms == 0 ? Json() : Json(model::FormatTimestamp(r.last_sync_ms))}});
+      list.push_back(
+          {{"address", r.address},
+           {"public_key", r.public_key},
+           {"pairing_code", r.pairing_code},
+           {"cursor", r.cursor},
+           {"head_seq", r.head_seq},
+           {"registered", r.registered},
+           {"members_version", r.members_version},
+           {"last_sync",
+            r.last_sync_ms == 0 ? Json() : Json(model::FormatTimestamp(r.last_sync_ms))}});
     }
     app.PrintJson({{"relays", std::move(list)}});
     return Status::Ok();
@@ -45,8 +47,8 @@ Status RelayList(App& app, const Invocation&) {
   }
   Table t({"address", "key", "cursor", "last sync"});
   for (const auto& r : relays) {
-    t.Row({r.address, r.public_key.substr(0, 16), std::to_string(r.cursor) + "/" +
-           std::to_string(r.head_seq), FormatMs(r.last_sync_ms)});
+    t.Row({r.address, r.public_key.substr(0, 16),
+           std::to_string(r.cursor) + "/" + std::to_string(r.head_seq), FormatMs(r.last_sync_ms)});
   }
   app.Print(t.Render());
   return Status::Ok();
@@ -78,14 +80,37 @@ Status VaultCreate(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddRelayCommands(std::vector<Command>& commands) {
-  commands.push_back({{"relay", "add"}, "PAIRING_CODE", "pin a relay (its address and static key); several allowed",
-                      {}, 1, 1, &RelayAdd});
-  commands.push_back({{"relay", "list"}, "", "the pinned relays, their cursors and last sync", {}, 0, 0, &RelayList});
-  commands.push_back({{"relay", "remove"}, "RELAY",
-                      "unpin a relay (its address, or a prefix of its key as `relay list` shows it)", {}, 1, 1,
-                      &RelayRemove});
-  commands.push_back({{"vault", "create"}, "NAME", "create a vault on a store made with `init --no-vault`", {}, 1, 1,
-                      &VaultCreate, /*needs_store=*/true, /*text_args=*/{0}});
+  commands.push_back({{"relay", "add"},
+                      "PAIRING_CODE",
+                      "pin a relay (its address and static key); several allowed",
+                      {},
+                      1,
+                      1,
+                      &RelayAdd});
+  commands.push_back({{"relay", "list"},
+                      "",
+                      "the pinned relays, their cursors and last sync",
+                      {},
+                      0,
+                      0,
+                      &RelayList});
+  commands.push_back(
+      {{"relay", "remove"},
+       "RELAY",
+       "unpin a relay (its address, or a prefix of its key as `relay list` shows it)",
+       {},
+       1,
+       1,
+       &RelayRemove});
+  commands.push_back({{"vault", "create"},
+                      "NAME",
+                      "create a vault on a store made with `init --no-vault`",
+                      {},
+                      1,
+                      1,
+                      &VaultCreate,
+                      /*needs_store=*/true,
+                      /*text_args=*/{0}});
 }
 
 }  // namespace parley::cli

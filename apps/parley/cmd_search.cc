@@ -10,14 +10,16 @@ namespace parley::cli {
 namespace {
 
 // "--limit N" / "--offset N": a decimal count within [min, max].
-Result<std::size_t> Count(const Invocation& inv, const std::string& name, std::size_t fallback, std::size_t min,
-                          std::size_t max) {
+Result<std::size_t> Count(const Invocation& inv, const std::string& name, std::size_t fallback,
+                          std::size_t min, std::size_t max) {
   if (!inv.Has(name)) return fallback;
   const std::string value = inv.Get(name);
   std::size_t n = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < min || n > max) {
-    return UsageError("--" + name + " takes a number from " + std::to_string(min) + " to " + std::to_string(max));
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < min ||
+      n > max) {
+    return UsageError("--" + name + " takes a number from " + std::to_string(min) + " to " +
+                      std::to_string(max));
   }
   return n;
 }
@@ -86,10 +88,16 @@ Status Search(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddSearchCommands(std::vector<Command>& commands) {
-  commands.push_back({{"search"}, "TEXT [--negotiation ID] [--limit N] [--offset N]",
-                      "find records by the words typed in them (notes, terms, names, places, ...), best first",
-                      {{"negotiation", true}, {"limit", true}, {"offset", true}}, 1, 1, &Search,
-                      /*needs_store=*/true, /*text_args=*/{0}});
+  commands.push_back(
+      {{"search"},
+       "TEXT [--negotiation ID] [--limit N] [--offset N]",
+       "find records by the words typed in them (notes, terms, names, places, ...), best first",
+       {{"negotiation", true}, {"limit", true}, {"offset", true}},
+       1,
+       1,
+       &Search,
+       /*needs_store=*/true,
+       /*text_args=*/{0}});
 }
 
 }  // namespace parley::cli

@@ -20,9 +20,11 @@ std::string HostName() {
 
 Status Init(App& app, const Invocation& inv) {
   if (Device::Exists(app.env(), app.data_dir())) {
-    return Error(Domain::kApp, Code::kAlreadyExists, "a Parley store already exists in " + app.data_dir());
+    return Error(Domain::kApp, Code::kAlreadyExists,
+                 "a Parley store already exists in " + app.data_dir());
   }
-  if (inv.Has("no-vault") && inv.Has("vault")) return UsageError("--vault and --no-vault exclude each other");
+  if (inv.Has("no-vault") && inv.Has("vault"))
+    return UsageError("--vault and --no-vault exclude each other");
   CreateOptions create;
   PARLEY_ASSIGN_OR_RETURN(create.argon2, KdfCost(app));
   create.device_name = inv.Get("name", HostName());
@@ -31,7 +33,8 @@ Status Init(App& app, const Invocation& inv) {
     PARLEY_ASSIGN_OR_RETURN(create.wipe_after, ParseWipeAfter(inv.Get("wipe-after")));
   }
   PARLEY_ASSIGN_OR_RETURN(auto passphrase, ReadPassphrase(/*confirm=*/true));
-  if (inv.Has("qr") && inv.Has("no-qr")) return UsageError("--qr and --no-qr contradict each other");
+  if (inv.Has("qr") && inv.Has("no-qr"))
+    return UsageError("--qr and --no-qr contradict each other");
   PARLEY_RETURN_IF_ERROR(app.device().Create(create, View(passphrase)));
   PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().PairingCode());
   const std::string& vault = create.vault_name;
@@ -51,10 +54,12 @@ Status Init(App& app, const Invocation& inv) {
   } else {
     app.Print("Created an encrypted Parley store in " + app.data_dir() + "\n");
     app.Print("  device:    " + create.device_name + "\n");
-    app.Print("  key store: " + app.keystore_dir() + " (keep it off the data directory's medium)\n");
+    app.Print("  key store: " + app.keystore_dir() +
+              " (keep it off the data directory's medium)\n");
     if (vault.empty()) {
       app.Print(
-          "  no vault yet: show `parley device id` to an admin, then `parley join` (relay pinned) or "
+          "  no vault yet: show `parley device id` to an admin, then `parley join` (relay pinned) "
+          "or "
           "`parley join INVITE_FILE`\n");
     } else {
       app.Print("  vault:     " + vault + " (this device is its admin)\n");
@@ -80,7 +85,8 @@ void ShowQrCode(App& app, const std::string& code, bool force, bool suppress) {
 }
 
 Status DeviceId(App& app, const Invocation& inv) {
-  if (inv.Has("qr") && inv.Has("no-qr")) return UsageError("--qr and --no-qr contradict each other");
+  if (inv.Has("qr") && inv.Has("no-qr"))
+    return UsageError("--qr and --no-qr contradict each other");
   PARLEY_ASSIGN_OR_RETURN(std::string code, app.device().PairingCode());
   if (app.json()) {
     PARLEY_ASSIGN_OR_RETURN(std::string name, app.device().DeviceName());
@@ -95,7 +101,8 @@ Status DeviceId(App& app, const Invocation& inv) {
 Status VaultInvite(App& app, const Invocation& inv) {
   const std::string out = inv.Get("out");
   PARLEY_ASSIGN_OR_RETURN(auto relays, app.device().Relays());
-  if (out.empty() && relays.empty()) return UsageError("--out FILE is required when no relay is pinned");
+  if (out.empty() && relays.empty())
+    return UsageError("--out FILE is required when no relay is pinned");
   PARLEY_ASSIGN_OR_RETURN(InviteResult invite, app.device().Invite(inv.args[0]));
   if (!out.empty()) PARLEY_RETURN_IF_ERROR(app.env().WriteFileAtomic(out, invite.invite));
   const auto bytes = static_cast<std::uint64_t>(invite.invite.size());
@@ -112,22 +119,25 @@ Status VaultInvite(App& app, const Invocation& inv) {
     for (const auto& r : invite.relays) {
       app.Print("relay " + r.relay + ": " +
                 (r.status.ok() ? std::string("members and sealed invite published")
-                               : "not published: " + r.status.message()) + "\n");
+                               : "not published: " + r.status.message()) +
+                "\n");
     }
     app.Print("On the new device (with the same relay pinned), run: parley join\n");
-    app.Print("  (if invites from several vaults wait for it: parley join --vault " + invite.vault_id + ")\n");
+    app.Print("  (if invites from several vaults wait for it: parley join --vault " +
+              invite.vault_id + ")\n");
     return Status::Ok();
   }
-  app.Print("Invite written to " + out + ". Carry it to the new device and run `parley join " + out +
-            "` there, then exchange bundles.\n");
+  app.Print("Invite written to " + out + ". Carry it to the new device and run `parley join " +
+            out + "` there, then exchange bundles.\n");
   return Status::Ok();
 }
 
 // "Joined vault X, invited by DEVICE; safety code 123-456" and what to compare.
 std::string JoinedText(const JoinResult& joined) {
   return "Joined vault " + joined.vault.name + ", invited by " +
-         (joined.inviter.empty() ? joined.inviter_id.substr(0, 16) : joined.inviter) + "; safety code " +
-         joined.safety_code + "\n  (check that the inviting device showed the same safety code)\n";
+         (joined.inviter.empty() ? joined.inviter_id.substr(0, 16) : joined.inviter) +
+         "; safety code " + joined.safety_code +
+         "\n  (check that the inviting device showed the same safety code)\n";
 }
 
 // What `join` prints: the vault, the inviter and the safety code; with relays, one line (or
@@ -148,8 +158,10 @@ void PrintJoined(App& app, const JoinResult& joined, bool through_relays) {
 
 Status Join(App& app, const Invocation& inv) {
   PARLEY_ASSIGN_OR_RETURN(auto current, app.device().Vault());
-  if (current.has_value()) return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
-  if (!inv.args.empty() && inv.Has("vault")) return UsageError("give INVITE_FILE or --vault VAULT_ID, not both");
+  if (current.has_value())
+    return Error(Domain::kApp, Code::kAlreadyExists, "this device already belongs to a vault");
+  if (!inv.args.empty() && inv.Has("vault"))
+    return UsageError("give INVITE_FILE or --vault VAULT_ID, not both");
   if (inv.Has("vault") && inv.Get("vault").empty()) return UsageError("--vault needs a vault id");
   if (inv.args.empty()) {
     // Through the pinned relays: the invite waiting for this device (or the one in VAULT_ID).
@@ -166,23 +178,47 @@ Status Join(App& app, const Invocation& inv) {
 }  // namespace
 
 void AddVaultCommands(std::vector<Command>& commands) {
-  commands.push_back({{"init"},
-                      "[--name DEVICE] [--vault NAME | --no-vault] [--wipe-after N] [--qr | --no-qr]",
-                      "create the encrypted store (and a new vault, this device its admin, and its recovery key)",
-                      {TextOption("name"), TextOption("vault"), {"no-vault", false}, {"wipe-after", true}, {"qr", false}, {"no-qr", false}},
-                      0, 0, &Init, /*needs_store=*/false});
-  commands.push_back({{"device", "id"}, "[--qr | --no-qr]",
-                      "print this device's pairing code (and a QR code when the terminal is wide enough)",
-                      {{"qr", false}, {"no-qr", false}}, 0, 0, &DeviceId});
-  commands.push_back({{"vault", "invite"},
-                      "PAIRING_CODE [--out FILE]",
-                      "on an admin device: enroll the device with this pairing code, write its invite "
-                      "and publish it to every pinned relay",
-                      {{"out", true}},
-                      1, 1, &VaultInvite, /*needs_store=*/true, /*text_args=*/{0}});
-  commands.push_back({{"join"}, "[INVITE_FILE | --vault VAULT_ID]",
-                      "on a new device: accept an invite (from a file, or waiting on a pinned relay)",
-                      {{"vault", true}}, 0, 1, &Join});
+  commands.push_back(
+      {{"init"},
+       "[--name DEVICE] [--vault NAME | --no-vault] [--wipe-after N] [--qr | --no-qr]",
+       "create the encrypted store (and a new vault, this device its admin, and its recovery key)",
+       {TextOption("name"),
+        TextOption("vault"),
+        {"no-vault", false},
+        {"wipe-after", true},
+        {"qr", false},
+        {"no-qr", false}},
+       0,
+       0,
+       &Init,
+       /*needs_store=*/false});
+  commands.push_back(
+      {{"device", "id"},
+       "[--qr | --no-qr]",
+       "print this device's pairing code (and a QR code when the terminal is wide enough)",
+       {{"qr", false}, {"no-qr", false}},
+       0,
+       0,
+       &DeviceId});
+  commands.push_back(
+      {{"vault", "invite"},
+       "PAIRING_CODE [--out FILE]",
+       "on an admin device: enroll the device with this pairing code, write its invite "
+       "and publish it to every pinned relay",
+       {{"out", true}},
+       1,
+       1,
+       &VaultInvite,
+       /*needs_store=*/true,
+       /*text_args=*/{0}});
+  commands.push_back(
+      {{"join"},
+       "[INVITE_FILE | --vault VAULT_ID]",
+       "on a new device: accept an invite (from a file, or waiting on a pinned relay)",
+       {{"vault", true}},
+       0,
+       1,
+       &Join});
 }
 
 }  // namespace parley::cli

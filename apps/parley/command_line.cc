@@ -17,7 +17,9 @@
 namespace parley::cli {
 namespace {
 
-Status Usage(std::string message) { return Error(Domain::kApp, Code::kInvalidArgument, std::move(message)); }
+Status Usage(std::string message) {
+  return Error(Domain::kApp, Code::kInvalidArgument, std::move(message));
+}
 
 std::string Words(const std::vector<std::string>& words) {
   std::string out;
@@ -49,7 +51,8 @@ UsageShape Shape(const Command& command) {
       ++i;
     } else {
       const std::size_t end = command.usage.find_first_of(" []", i);
-      tokens.push_back(command.usage.substr(i, end == std::string::npos ? std::string::npos : end - i));
+      tokens.push_back(
+          command.usage.substr(i, end == std::string::npos ? std::string::npos : end - i));
       i = end == std::string::npos ? command.usage.size() : end;
     }
   }
@@ -100,7 +103,6 @@ struct Node {
   }
 };
 
-
 constexpr int kMaxArgs = 1 << 16;
 
 const char* const kGlobalOptionNames[] = {"data", "keystore", "json", "utc", "help", "version"};
@@ -113,7 +115,8 @@ std::string GlobalHelp(const std::vector<Command>& commands) {
       "commands:\n";
   for (const auto& c : commands) out += "  " + UsageLine(c) + "\n      " + c.summary + "\n";
   out +=
-      "\nfree text (names, notes, terms, amounts, places): a value of - reads it from standard input\n"
+      "\nfree text (names, notes, terms, amounts, places): a value of - reads it from standard "
+      "input\n"
       "(one field per command; Ctrl-D ends it), @edit types it in $VISUAL or $EDITOR: neither\n"
       "shows in ps or the shell history. `parley COMMAND --help` names the command's fields.\n"
       "\n--json: one JSON document on standard output, with \"schema\": 1; an error is one JSON\n"
@@ -126,8 +129,10 @@ std::string GlobalHelp(const std::vector<Command>& commands) {
       "exit codes: 0 ok, 1 usage, 2 not found, 3 wrong passphrase, 4 tampered or corrupt,\n"
       "            5 missing key-store secret, 6 already exists, 7 permission denied, 8 busy,\n"
       "            9 I/O, 10 internal, 11 this device was revoked and wiped, 12 refused by a\n"
-      "            vault rule (the last admin) or a forked chain, 13 too soon after failed unlocks\n"
-      "            (wait), 14 wiped after too many failed unlocks, 15 locked after idle (no terminal)\n";
+      "            vault rule (the last admin) or a forked chain, 13 too soon after failed "
+      "unlocks\n"
+      "            (wait), 14 wiped after too many failed unlocks, 15 locked after idle (no "
+      "terminal)\n";
   return out;
 }
 
@@ -179,7 +184,8 @@ class Cli {
       }
       if (next == nullptr) break;
     }
-    for (Node* n = node; n != nullptr; n = n->parent) global_.help = global_.help || n->help->count() > 0;
+    for (Node* n = node; n != nullptr; n = n->parent)
+      global_.help = global_.help || n->help->count() > 0;
     if (help_->parsed()) {
       global_.help = true;
       if (node != &root_) return Usage("help takes command words, not a command");
@@ -198,16 +204,20 @@ class Cli {
       if (node->command != nullptr) {
         for (const auto& o : node->command->options) known.push_back("--" + o.name);
       }
-      std::string message = "unknown option " + extra.substr(0, extra.find('=')) + DidYouMean("--" + name, known);
-      if (node->command != nullptr) message += "; usage: " + UsageLine(*node->command);
-      else if (!node->words.empty()) message += " for '" + Words(node->words) + "'";
+      std::string message =
+          "unknown option " + extra.substr(0, extra.find('=')) + DidYouMean("--" + name, known);
+      if (node->command != nullptr)
+        message += "; usage: " + UsageLine(*node->command);
+      else if (!node->words.empty())
+        message += " for '" + Words(node->words) + "'";
       return Usage(message);
     }
     if (!extras.empty()) {
       std::vector<std::string> words = node->words;
       words.push_back(extras.front());
-      return Usage("unknown command '" + Words(words) + "'" + DidYouMean(extras.front(), node->ChildWords()) +
-                   " (see parley " + (node->words.empty() ? "" : Words(node->words) + " ") + "--help)");
+      return Usage("unknown command '" + Words(words) + "'" +
+                   DidYouMean(extras.front(), node->ChildWords()) + " (see parley " +
+                   (node->words.empty() ? "" : Words(node->words) + " ") + "--help)");
     }
 
     if (help_->parsed()) {
@@ -218,8 +228,8 @@ class Cli {
         if (child == nullptr) {
           std::vector<std::string> words = topic->words;
           words.push_back(w);
-          return Usage("unknown command '" + Words(words) + "'" + DidYouMean(w, topic->ChildWords()) +
-                       " (see parley --help)");
+          return Usage("unknown command '" + Words(words) + "'" +
+                       DidYouMean(w, topic->ChildWords()) + " (see parley --help)");
         }
         topic = child;
       }
@@ -235,8 +245,8 @@ class Cli {
       if (node == &root_) return Usage("no command given (see parley --help)");
       std::string choices;
       for (const auto& w : node->ChildWords()) choices += (choices.empty() ? "" : "|") + w;
-      return Usage("incomplete command '" + Words(node->words) + "': " + Words(node->words) + " " + choices +
-                   " (see parley " + Words(node->words) + " --help)");
+      return Usage("incomplete command '" + Words(node->words) + "': " + Words(node->words) + " " +
+                   choices + " (see parley " + Words(node->words) + " --help)");
     }
     if (global_.version) return parsed;
 
@@ -246,7 +256,8 @@ class Cli {
     inv.args = node->args->results();
     for (const auto& [spec, option] : node->options) {
       if (option->count() == 0) continue;
-      if (option->count() > 1 && !spec->repeatable) return Usage("option --" + spec->name + " given twice");
+      if (option->count() > 1 && !spec->repeatable)
+        return Usage("option --" + spec->name + " given twice");
       auto& slot = inv.options[spec->name];
       if (spec->takes_value) {
         slot = option->results();
@@ -256,12 +267,13 @@ class Cli {
     }
     const UsageShape shape = Shape(command);
     if (inv.args.size() < command.min_args) {
-      const std::string missing =
-          inv.args.size() < shape.args.size() ? shape.args[inv.args.size()] : std::string("an argument");
+      const std::string missing = inv.args.size() < shape.args.size() ? shape.args[inv.args.size()]
+                                                                      : std::string("an argument");
       return Usage("missing " + missing + "; usage: " + UsageLine(command));
     }
     if (inv.args.size() > command.max_args) {
-      return Usage("unexpected argument '" + inv.args[command.max_args] + "'; usage: " + UsageLine(command));
+      return Usage("unexpected argument '" + inv.args[command.max_args] +
+                   "'; usage: " + UsageLine(command));
     }
     for (const auto& [name, shown] : shape.required) {
       if (!inv.Has(name)) return Usage("missing " + shown + "; usage: " + UsageLine(command));
@@ -298,7 +310,10 @@ class Cli {
     // The arguments: a positional that always wants more (CLI11 hands it every word that is
     // not an option, also after "--"); their count is checked against the table here. Not
     // allow_extra_args: CLI11 would split a value written "[a,b]" at its commas.
-    node->args = node->app->add_option("args")->expected(kMaxArgs, kMaxArgs)->allow_extra_args(false)->take_all();
+    node->args = node->app->add_option("args")
+                     ->expected(kMaxArgs, kMaxArgs)
+                     ->allow_extra_args(false)
+                     ->take_all();
   }
 
   GlobalOptions& global_;
@@ -348,7 +363,8 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& kn
   return out + "?)";
 }
 
-Result<Parsed> Parse(int argc, char** argv, const std::vector<Command>& commands, GlobalOptions& global) {
+Result<Parsed> Parse(int argc, char** argv, const std::vector<Command>& commands,
+                     GlobalOptions& global) {
   Cli cli(commands, global);
   return cli.Parse(argc, argv);
 }
@@ -362,7 +378,8 @@ std::string HelpText(const std::vector<Command>& commands, const std::vector<std
     std::string text;
     for (const auto& name : TextFieldNames(c)) text += (text.empty() ? "" : ", ") + name;
     if (!text.empty()) {
-      out += "  free text (" + text + "): give - to read it from standard input or @edit to type it in $EDITOR\n";
+      out += "  free text (" + text +
+             "): give - to read it from standard input or @edit to type it in $EDITOR\n";
     }
   }
   std::string group;
@@ -376,7 +393,8 @@ std::string HelpText(const std::vector<Command>& commands, const std::vector<std
     out += "\n`parley " + Words(words) + " COMMAND --help` shows one of them.\n";
   }
   if (!out.empty()) {
-    out += "global options: [--data DIR] [--keystore DIR] [--json] [--utc] (anywhere on the line)\n";
+    out +=
+        "global options: [--data DIR] [--keystore DIR] [--json] [--utc] (anywhere on the line)\n";
   }
   return out;
 }

@@ -26,10 +26,10 @@ namespace parley::cli {
 class App;
 
 struct OptionSpec {
-  std::string name;         // without the leading "--"
+  std::string name;  // without the leading "--"
   bool takes_value = false;
   bool repeatable = false;
-  bool text = false;        // free text a person types: "-" and "@edit" read it (text_input.h)
+  bool text = false;  // free text a person types: "-" and "@edit" read it (text_input.h)
 };
 
 // An option whose value is free text (a name, a note, terms, an amount...).
@@ -74,7 +74,8 @@ struct Parsed {
 };
 
 // Parses argv[1..]. Code::kInvalidArgument with a one-line reason on a usage error.
-Result<Parsed> Parse(int argc, char** argv, const std::vector<Command>& commands, GlobalOptions& global);
+Result<Parsed> Parse(int argc, char** argv, const std::vector<Command>& commands,
+                     GlobalOptions& global);
 
 // "parley negotiation add --buyer NAME [--title T]"
 std::string UsageLine(const Command& command);

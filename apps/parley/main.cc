@@ -51,12 +51,14 @@ bool AsksForJson(int argc, char** argv) {
   return false;
 }
 
-int Fail(const parley::Status& status, const parley::cli::Json& details = parley::cli::Json::object()) {
+int Fail(const parley::Status& status,
+         const parley::cli::Json& details = parley::cli::Json::object()) {
   if (g_json_errors) {
     std::fprintf(stderr, "%s\n", parley::cli::ErrorJson(status, details).c_str());
     return parley::cli::ExitCode(status);
   }
-  std::string message = status.message().empty() ? std::string(parley::CodeName(status.code())) : status.message();
+  std::string message =
+      status.message().empty() ? std::string(parley::CodeName(status.code())) : status.message();
   for (auto& c : message) {
     if (c == '\n' || c == '\r') c = ' ';
   }
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
   auto parsed = parley::cli::Parse(argc, argv, commands, global);
   if (!parsed.ok()) return Fail(parsed.status());
   g_json_errors = global.json;
-  parley::cli::SetTimeZone(global.utc ? parley::cli::TimeZone::kUtc : parley::cli::TimeZone::kLocal);
+  parley::cli::SetTimeZone(global.utc ? parley::cli::TimeZone::kUtc
+                                      : parley::cli::TimeZone::kLocal);
   if (global.help) {
     std::fputs(parley::cli::HelpText(commands, parsed->help_words).c_str(), stdout);
     return parley::cli::kExitOk;
@@ -116,7 +119,8 @@ int main(int argc, char** argv) {
     if (parley::Status s = app.Unlock(); !s.ok()) return FailOn(app, s);
   }
   // After the passphrase proved right, so that typed text is not lost to a mistyped one.
-  if (parley::Status s = parley::cli::ReadTextFields(command, parsed->invocation, app.data_dir()); !s.ok()) {
+  if (parley::Status s = parley::cli::ReadTextFields(command, parsed->invocation, app.data_dir());
+      !s.ok()) {
     return Fail(s);
   }
   parley::Status result = command.run(app, parsed->invocation);

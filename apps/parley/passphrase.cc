@@ -14,7 +14,9 @@ namespace {
 
 constexpr std::size_t kMaxPassphrase = 1024;
 
-Status Usage(std::string message) { return Error(Domain::kApp, Code::kInvalidArgument, std::move(message)); }
+Status Usage(std::string message) {
+  return Error(Domain::kApp, Code::kInvalidArgument, std::move(message));
+}
 
 // Reads one line from `fd` into locked memory, without the newline.
 Result<crypto::SecretBytes> ReadLine(int fd) {
@@ -67,7 +69,8 @@ class Terminal {
 
 namespace {
 
-Result<crypto::SecretBytes> Read(const char* variable, bool confirm, std::string_view prompt, bool from_env) {
+Result<crypto::SecretBytes> Read(const char* variable, bool confirm, std::string_view prompt,
+                                 bool from_env) {
   if (const char* env = from_env ? std::getenv(variable) : nullptr) {
     if (*env == '\0') return Usage(std::string(variable) + " is set but empty");
     return crypto::SecretBytes::Copy(crypto::AsBytes(env));
@@ -91,14 +94,16 @@ Result<crypto::SecretBytes> Read(const char* variable, bool confirm, std::string
   tty.EchoOn();
   tty.Write("\n");
   if (!second.ok()) return second.status();
-  if (!crypto::ConstantTimeEqual(first->view(), second->view())) return Usage("the passphrases do not match");
+  if (!crypto::ConstantTimeEqual(first->view(), second->view()))
+    return Usage("the passphrases do not match");
   return first;
 }
 
 }  // namespace
 
 Result<crypto::SecretBytes> ReadPassphrase(bool confirm) {
-  return Read(kPassphraseEnv, confirm, confirm ? "New passphrase: " : "Passphrase: ", /*from_env=*/true);
+  return Read(kPassphraseEnv, confirm,
+              confirm ? "New passphrase: " : "Passphrase: ", /*from_env=*/true);
 }
 
 Result<crypto::SecretBytes> ReadNewPassphrase() {

@@ -26,7 +26,10 @@ struct Symbol {
   int size = 0;                       // modules per side: 17 + 4 * version
   std::vector<std::uint8_t> modules;  // size * size, row-major, 1 = dark
 
-  bool Dark(int x, int y) const { return modules[static_cast<std::size_t>(y) * static_cast<std::size_t>(size) + static_cast<std::size_t>(x)] != 0; }
+  bool Dark(int x, int y) const {
+    return modules[static_cast<std::size_t>(y) * static_cast<std::size_t>(size) +
+                   static_cast<std::size_t>(x)] != 0;
+  }
 };
 
 // The smallest symbol holding `text` (any bytes) at level `ecc`. kInvalidArgument when the

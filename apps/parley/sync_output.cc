@@ -8,14 +8,22 @@ std::string Why(const Refusal& r) {
     case RefusalCode::kTooLarge:
       return r.limit > 0 ? "larger than the relay accepts (" + std::to_string(r.limit) + " bytes)"
                          : "larger than the relay accepts";
-    case RefusalCode::kBadSignature: return "its signature does not verify";
-    case RefusalCode::kBrokenChain: return "it does not extend its author's chain held by the relay";
-    case RefusalCode::kNotMember: return "its author is not a member the relay knows";
-    case RefusalCode::kMalformed: return "malformed";
-    case RefusalCode::kWrongVault: return "it belongs to another vault";
-    case RefusalCode::kPurged: return "its record was purged";
-    case RefusalCode::kRevoked: return "its author was revoked from the vault";
-    case RefusalCode::kUnknown: break;
+    case RefusalCode::kBadSignature:
+      return "its signature does not verify";
+    case RefusalCode::kBrokenChain:
+      return "it does not extend its author's chain held by the relay";
+    case RefusalCode::kNotMember:
+      return "its author is not a member the relay knows";
+    case RefusalCode::kMalformed:
+      return "malformed";
+    case RefusalCode::kWrongVault:
+      return "it belongs to another vault";
+    case RefusalCode::kPurged:
+      return "its record was purged";
+    case RefusalCode::kRevoked:
+      return "its author was revoked from the vault";
+    case RefusalCode::kUnknown:
+      break;
   }
   return "refused";
 }
@@ -23,14 +31,16 @@ std::string Why(const Refusal& r) {
 }  // namespace
 
 std::string RefusalText(const Refusal& refusal) {
-  std::string why = refusal.relay_reason.empty() || refusal.code == RefusalCode::kTooLarge ? Why(refusal)
-                                                                                           : refusal.relay_reason;
+  std::string why = refusal.relay_reason.empty() || refusal.code == RefusalCode::kTooLarge
+                        ? Why(refusal)
+                        : refusal.relay_reason;
   return "change " + crypto::ToHex(crypto::ByteView(refusal.change.data(), 4)) + ": " + why;
 }
 
 std::string GapText(const Gap& g) {
   const std::string who = g.device_name.empty() ? g.device.substr(0, 16) : g.device_name;
-  return "device " + who + ": changes " + std::to_string(g.first) + "-" + std::to_string(g.last) + " missing";
+  return "device " + who + ": changes " + std::to_string(g.first) + "-" + std::to_string(g.last) +
+         " missing";
 }
 
 std::string SyncResultText(const RelaySyncResult& r) {
@@ -45,7 +55,8 @@ std::string SyncResultText(const RelaySyncResult& r) {
   for (const auto& f : r.relay_faults) {
     line += "  WARNING relay misbehaved (" + f.fault + "): " + f.detail + "\n";
   }
-  if (r.resent > 0) line += "  re-sent " + std::to_string(r.resent) + " change(s) the relay had lost\n";
+  if (r.resent > 0)
+    line += "  re-sent " + std::to_string(r.resent) + " change(s) the relay had lost\n";
   if (r.quarantined > 0) {
     line += "  quarantined " + std::to_string(r.quarantined) +
             " change(s) that are signed by a member but cannot be read; the rest applied\n";

@@ -118,7 +118,8 @@ std::string Table::Render(std::size_t indent) const {
   std::vector<std::size_t> widths(headers_.size());
   for (std::size_t i = 0; i < headers_.size(); ++i) widths[i] = DisplayWidth(headers_[i]);
   for (const auto& row : rows_) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    for (std::size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   }
   std::string out;
   auto line = [&](const std::vector<std::string>& cells) {
@@ -153,24 +154,29 @@ std::string FormatMsTime(std::int64_t unix_ms) {
   localtime_r(&secs, &tm);
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
   const long offset = tm.tm_gmtoff;  // seconds east of UTC
-  const int minutes = static_cast<int>(std::min<long>(offset < 0 ? -offset : offset, 99 * 3600) / 60);
+  const int minutes =
+      static_cast<int>(std::min<long>(offset < 0 ? -offset : offset, 99 * 3600) / 60);
   char zone[32];
-  std::snprintf(zone, sizeof zone, " %c%02d:%02d", offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
+  std::snprintf(zone, sizeof zone, " %c%02d:%02d", offset < 0 ? '-' : '+', minutes / 60,
+                minutes % 60);
   return std::string(buf) + zone;
 }
 
-std::string FormatHlcTime(std::uint64_t hlc) { return FormatMsTime(static_cast<std::int64_t>(hlc >> 16)); }
+std::string FormatHlcTime(std::uint64_t hlc) {
+  return FormatMsTime(static_cast<std::int64_t>(hlc >> 16));
+}
 
 std::string FormatStoredTime(std::string_view iso) {
   // YYYY-MM-DDTHH:MM:SSZ, exactly.
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   char tail = 0;
-  if (iso.size() != 20 || iso[4] != '-' || iso[7] != '-' || iso[10] != 'T' || iso[13] != ':' || iso[16] != ':' ||
-      iso[19] != 'Z') {
+  if (iso.size() != 20 || iso[4] != '-' || iso[7] != '-' || iso[10] != 'T' || iso[13] != ':' ||
+      iso[16] != ':' || iso[19] != 'Z') {
     return std::string(iso);
   }
   std::string text(iso);
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) != 7) return text;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) != 7)
+    return text;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;

@@ -28,10 +28,13 @@
 namespace parley::cli {
 namespace {
 
-Status Usage(std::string message) { return Error(Domain::kApp, Code::kInvalidArgument, std::move(message)); }
+Status Usage(std::string message) {
+  return Error(Domain::kApp, Code::kInvalidArgument, std::move(message));
+}
 
 std::string TooLong(std::string_view what) {
-  return std::string(what) + " is longer than " + std::to_string(kMaxTextBytes >> 20) + " MiB, the longest text";
+  return std::string(what) + " is longer than " + std::to_string(kMaxTextBytes >> 20) +
+         " MiB, the longest text";
 }
 
 // Drops one trailing newline (and a CR before it).
@@ -50,7 +53,9 @@ void Zero(std::string& s) {
 // over part of a line.
 bool EndsLine(char c, const termios& t) {
   if (c == '\n') return true;
-  auto is = [&](int index) { return t.c_cc[index] != _POSIX_VDISABLE && static_cast<cc_t>(c) == t.c_cc[index]; };
+  auto is = [&](int index) {
+    return t.c_cc[index] != _POSIX_VDISABLE && static_cast<cc_t>(c) == t.c_cc[index];
+  };
 #ifdef VEOL2
   if (is(VEOL2)) return true;
 #endif
@@ -81,7 +86,8 @@ Result<std::string> MakePrivateDir(const std::string& data_dir) {
   if (const char* run = std::getenv("XDG_RUNTIME_DIR"); PrivateBase(run)) bases.emplace_back(run);
   if (InMemory("/dev/shm")) bases.emplace_back("/dev/shm");
   if (!data_dir.empty()) bases.push_back(data_dir);
-  if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr && tmp[0] == '/') bases.emplace_back(tmp);
+  if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr && tmp[0] == '/')
+    bases.emplace_back(tmp);
   bases.emplace_back("/tmp");
   std::string last_error;
   for (const auto& base : bases) {
@@ -91,7 +97,8 @@ Result<std::string> MakePrivateDir(const std::string& data_dir) {
     }
     last_error = base + ": " + std::strerror(errno);
   }
-  return Error(Domain::kApp, Code::kIoError, "no private directory for the editor's file (" + last_error + ")");
+  return Error(Domain::kApp, Code::kIoError,
+               "no private directory for the editor's file (" + last_error + ")");
 }
 
 // Overwrites and removes everything in `dir`, then `dir`. The paths that could not be
@@ -131,7 +138,8 @@ Status RunEditor(const std::string& file) {
   const std::string script = editor + " \"$1\"";
   const char* argv[] = {"/bin/sh", "-c", script.c_str(), "sh", file.c_str(), nullptr};
   // Like system(3): the terminal's Ctrl-C and Ctrl-\ are for the editor while it runs.
-  struct sigaction ignore {}, old_int {}, old_quit {};
+  struct sigaction ignore {
+  }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   sigaction(SIGINT, &ignore, &old_int);
@@ -167,14 +175,17 @@ Status RunEditor(const std::string& file) {
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGQUIT, &old_quit, nullptr);
   if (pid < 0 || err != 0) {
-    return Error(Domain::kApp, Code::kIoError, "cannot run the editor: " + std::string(std::strerror(err)));
+    return Error(Domain::kApp, Code::kIoError,
+                 "cannot run the editor: " + std::string(std::strerror(err)));
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
-  const std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                            : "was killed by signal " + std::to_string(WTERMSIG(status));
-  return Error(Domain::kApp, Code::kCancelled,
-               "the editor (" + editor + ") " + how + ": nothing recorded" +
-                   (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (set $EDITOR to an editor)" : ""));
+  const std::string how = WIFEXITED(status)
+                              ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                              : "was killed by signal " + std::to_string(WTERMSIG(status));
+  return Error(
+      Domain::kApp, Code::kCancelled,
+      "the editor (" + editor + ") " + how + ": nothing recorded" +
+          (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (set $EDITOR to an editor)" : ""));
 }
 
 // A file name from the command's words and the field: "note-add-text.txt".
@@ -229,7 +240,8 @@ Result<std::string> ReadStandardInput(std::string_view what) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      failed = Error(Domain::kApp, Code::kIoError, "cannot read standard input: " + std::string(std::strerror(errno)));
+      failed = Error(Domain::kApp, Code::kIoError,
+                     "cannot read standard input: " + std::string(std::strerror(errno)));
       break;
     }
     if (n == 0) break;  // end of file; at a terminal, Ctrl-D at the start of a line
@@ -259,7 +271,9 @@ Result<std::string> EditText(const std::string& file_name, const std::string& da
   if (fd >= 0) {
     const bool private_file = ::fchmod(fd, 0600) == 0;
     ::close(fd);
-    Status ran = private_file ? RunEditor(file) : Error(Domain::kApp, Code::kIoError, "cannot make " + file + " private");
+    Status ran = private_file
+                     ? RunEditor(file)
+                     : Error(Domain::kApp, Code::kIoError, "cannot make " + file + " private");
     if (!ran.ok()) {
       text = ran;
     } else if (auto bytes = PosixEnv().ReadFileUpTo(file, kMaxTextBytes); bytes.ok()) {
@@ -272,13 +286,15 @@ Result<std::string> EditText(const std::string& file_name, const std::string& da
       }
       if (!bytes->empty()) crypto::Zero(bytes->data(), bytes->size());
     } else {
-      text = Error(Domain::kApp, Code::kIoError, "cannot read what the editor saved: " + bytes.status().message());
+      text = Error(Domain::kApp, Code::kIoError,
+                   "cannot read what the editor saved: " + bytes.status().message());
     }
   }
   std::vector<std::string> left;
   RemovePrivateDir(dir, left);
   for (const auto& path : left) {
-    std::fprintf(stderr, "parley: warning: could not remove %s: remove it yourself\n", path.c_str());
+    std::fprintf(stderr, "parley: warning: could not remove %s: remove it yourself\n",
+                 path.c_str());
   }
   return text;
 }
@@ -302,8 +318,8 @@ Status ReadTextFields(const Command& command, Invocation& inv, const std::string
   for (const auto& f : fields) {
     if (*f.value != kFromStdin) continue;
     if (!from_stdin.empty()) {
-      return Usage("only one field can be read from standard input, not both " + from_stdin + " and " + f.name +
-                   " (give the other as @edit)");
+      return Usage("only one field can be read from standard input, not both " + from_stdin +
+                   " and " + f.name + " (give the other as @edit)");
     }
     from_stdin = f.name;
   }
@@ -312,7 +328,8 @@ Status ReadTextFields(const Command& command, Invocation& inv, const std::string
       PARLEY_ASSIGN_OR_RETURN(*f.value, ReadStandardInput("the value of " + f.name));
     } else if (*f.value == kFromEditor) {
       std::string field = f.name.rfind("--", 0) == 0 ? f.name.substr(2) : f.name;
-      PARLEY_ASSIGN_OR_RETURN(*f.value, EditText(EditorFileName(command, std::move(field)), data_dir));
+      PARLEY_ASSIGN_OR_RETURN(*f.value,
+                              EditText(EditorFileName(command, std::move(field)), data_dir));
     }
   }
   return Status::Ok();

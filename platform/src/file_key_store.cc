@@ -10,8 +10,8 @@ namespace {
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > 128 || name[0] == '.') return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -22,13 +22,15 @@ class FileKeyStore final : public KeyStore {
   FileKeyStore(Env& env, std::string dir) : env_(env), dir_(std::move(dir)) {}
 
   Status Put(std::string_view name, std::span<const std::uint8_t> secret) override {
-    if (!ValidName(name)) return Status(Domain::kPlatform, Code::kInvalidArgument, "bad key-store name");
+    if (!ValidName(name))
+      return Status(Domain::kPlatform, Code::kInvalidArgument, "bad key-store name");
     PARLEY_RETURN_IF_ERROR(env_.CreateDirs(dir_));
     return env_.WriteFileAtomic(PathOf(name), secret);
   }
 
   Result<std::vector<std::uint8_t>> Get(std::string_view name) override {
-    if (!ValidName(name)) return Status(Domain::kPlatform, Code::kInvalidArgument, "bad key-store name");
+    if (!ValidName(name))
+      return Status(Domain::kPlatform, Code::kInvalidArgument, "bad key-store name");
     auto r = env_.ReadFile(PathOf(name));
     if (!r.ok() && r.status().code() == Code::kNotFound) {
       return Status(Domain::kPlatform, Code::kMissingSecret,
@@ -38,7 +40,8 @@ class FileKeyStore final : public KeyStore {
   }
 
   Status Erase(std::string_view name) override {
-    if (!ValidName(name)) return Status(Domain::kPlatform, Code::kInvalidArgument, "bad key-store name");
+    if (!ValidName(name))
+      return Status(Domain::kPlatform, Code::kInvalidArgument, "bad key-store name");
     return env_.ShredFile(PathOf(name));
   }
 

@@ -20,13 +20,22 @@ namespace {
 Status ErrnoStatus(int err, const std::string& what) {
   Code code = Code::kIoError;
   switch (err) {
-    case ENOENT: code = Code::kNotFound; break;
-    case EEXIST: code = Code::kAlreadyExists; break;
+    case ENOENT:
+      code = Code::kNotFound;
+      break;
+    case EEXIST:
+      code = Code::kAlreadyExists;
+      break;
     case ENOSPC:
-    case EDQUOT: code = Code::kDiskFull; break;
+    case EDQUOT:
+      code = Code::kDiskFull;
+      break;
     case EACCES:
-    case EPERM: code = Code::kPermissionDenied; break;
-    default: break;
+    case EPERM:
+      code = Code::kPermissionDenied;
+      break;
+    default:
+      break;
   }
   return Status(Domain::kPlatform, code, what + ": " + std::strerror(err));
 }
@@ -53,22 +62,26 @@ Status WriteAll(int fd, const std::uint8_t* p, std::size_t n, const std::string&
 
 class PosixAtomicFile final : public AtomicFile {
  public:
-  PosixAtomicFile(int fd, std::string path) : fd_(fd), path_(std::move(path)), tmp_(path_ + ".tmp") {}
+  PosixAtomicFile(int fd, std::string path)
+      : fd_(fd), path_(std::move(path)), tmp_(path_ + ".tmp") {}
   ~PosixAtomicFile() override {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(tmp_.c_str());
   }
   Status Append(std::span<const std::uint8_t> data) override {
-    if (fd_ < 0) return Status(Domain::kPlatform, Code::kIoError, "write " + tmp_ + ": already closed");
+    if (fd_ < 0)
+      return Status(Domain::kPlatform, Code::kIoError, "write " + tmp_ + ": already closed");
     return WriteAll(fd_, data.data(), data.size(), tmp_);
   }
   Status Commit() override {
-    if (fd_ < 0) return Status(Domain::kPlatform, Code::kIoError, "commit " + tmp_ + ": already closed");
+    if (fd_ < 0)
+      return Status(Domain::kPlatform, Code::kIoError, "commit " + tmp_ + ": already closed");
     Status s;
     if (::fsync(fd_) != 0) s = ErrnoStatus(errno, "fsync " + tmp_);
     if (::close(fd_) != 0 && s.ok()) s = ErrnoStatus(errno, "close " + tmp_);
     fd_ = -1;
-    if (s.ok() && ::rename(tmp_.c_str(), path_.c_str()) != 0) s = ErrnoStatus(errno, "rename " + tmp_);
+    if (s.ok() && ::rename(tmp_.c_str(), path_.c_str()) != 0)
+      s = ErrnoStatus(errno, "rename " + tmp_);
     if (!s.ok()) return s;
     committed_ = true;
     return SyncDirPath(DirName(path_));
@@ -126,14 +139,16 @@ class PosixEnvImpl final : public Env {
     return ReadFileUpTo(path, UINT64_MAX);
   }
 
-  Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path, std::uint64_t max_bytes) override {
+  Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path,
+                                                 std::uint64_t max_bytes) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "open " + path);
     struct stat st {};
     if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
       const int err = errno;
       ::close(fd);
-      if (S_ISDIR(st.st_mode)) return Status(Domain::kPlatform, Code::kInvalidArgument, path + " is a directory");
+      if (S_ISDIR(st.st_mode))
+        return Status(Domain::kPlatform, Code::kInvalidArgument, path + " is a directory");
       return ErrnoStatus(err, "stat " + path);
     }
     const std::uint64_t limit = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;
@@ -213,7 +228,8 @@ class PosixEnvImpl final : public Env {
       if (s.ok() && ::fdatasync(fd) != 0) s = ErrnoStatus(errno, "fsync " + path);
     }
     ::close(fd);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT && s.ok()) s = ErrnoStatus(errno, "unlink " + path);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT && s.ok())
+      s = ErrnoStatus(errno, "unlink " + path);
     return s;
   }
 
@@ -238,7 +254,8 @@ class PosixEnvImpl final : public Env {
       pos = path.find('/', pos + 1);
       partial = path.substr(0, pos);
       if (partial.empty()) continue;
-      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus(errno, "mkdir " + partial);
+      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST)
+        return ErrnoStatus(errno, "mkdir " + partial);
     }
     return Status::Ok();
   }
@@ -291,7 +308,8 @@ Clock& SystemClock() {
 
 std::string DefaultKeyStoreDir() {
   if (const char* ks = std::getenv("PARLEY_KEYSTORE"); ks && *ks) return ks;
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return JoinPath(xdg, "parley/keystore");
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+    return JoinPath(xdg, "parley/keystore");
   const char* home = std::getenv("HOME");
   return JoinPath(home && *home ? home : ".", ".config/parley/keystore");
 }

@@ -21,7 +21,9 @@
 namespace parley {
 namespace {
 
-Status Unavailable(std::string what) { return Error(Domain::kPlatform, Code::kUnavailable, std::move(what)); }
+Status Unavailable(std::string what) {
+  return Error(Domain::kPlatform, Code::kUnavailable, std::move(what));
+}
 
 class SocketConnection final : public Connection {
  public:
@@ -36,7 +38,8 @@ class SocketConnection final : public Connection {
       const ssize_t n = ::recv(fd_, out.data(), out.size(), MSG_DONTWAIT);
       if (n > 0) return static_cast<std::size_t>(n);
       if (n == 0) {
-        if (shut_.load(std::memory_order_acquire)) return Unavailable("the connection was shut down");
+        if (shut_.load(std::memory_order_acquire))
+          return Unavailable("the connection was shut down");
         return Unavailable("the relay closed the connection");
       }
       if (errno == EINTR) continue;
@@ -71,10 +74,12 @@ class SocketConnection final : public Connection {
 Result<std::pair<std::string, std::string>> SplitAddress(const std::string& address) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
-    return Error(Domain::kPlatform, Code::kInvalidArgument, "relay address '" + address + "' is not HOST:PORT");
+    return Error(Domain::kPlatform, Code::kInvalidArgument,
+                 "relay address '" + address + "' is not HOST:PORT");
   }
   std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return std::make_pair(host, address.substr(colon + 1));
 }
 
@@ -91,7 +96,8 @@ class PosixTransportImpl final : public Transport {
   Result<std::unique_ptr<Connection>> Connect(const std::string& address, std::int64_t timeout_ms,
                                               int cancel_fd) override {
     using Steady = std::chrono::steady_clock;
-    const Steady::time_point deadline = Steady::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, timeout_ms));
+    const Steady::time_point deadline =
+        Steady::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, timeout_ms));
     PARLEY_ASSIGN_OR_RETURN(auto hp, SplitAddress(address));
     if (Readable(cancel_fd)) return Cancelled();
     addrinfo hints{};
@@ -104,12 +110,14 @@ class PosixTransportImpl final : public Transport {
     std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(res, &::freeaddrinfo);
     Status last = Unavailable("cannot connect to " + address);
     for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-      const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+      const int fd =
+          ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
       if (fd < 0) continue;
       auto conn = std::make_unique<SocketConnection>(fd);
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) return std::unique_ptr<Connection>(std::move(conn));
+      if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        return std::unique_ptr<Connection>(std::move(conn));
       if (errno != EINPROGRESS) {
         last = Unavailable("cannot connect to " + address + ": " + std::strerror(errno));
         continue;
@@ -117,7 +125,8 @@ class PosixTransportImpl final : public Transport {
       // Wait for the connect to finish, the deadline, or the cancel fd.
       bool timed_out = false;
       for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now()).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now()).count();
         if (left <= 0) {
           timed_out = true;
           break;
@@ -133,8 +142,9 @@ class PosixTransportImpl final : public Transport {
       int err = 0;
       socklen_t len = sizeof err;
       if (timed_out || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-        last = Unavailable("cannot connect to " + address + ": " +
-                           (timed_out ? std::string("timed out") : std::string(std::strerror(err))));
+        last =
+            Unavailable("cannot connect to " + address + ": " +
+                        (timed_out ? std::string("timed out") : std::string(std::strerror(err))));
         if (timed_out) return last;  // the whole attempt shares one deadline
         continue;
       }
@@ -147,7 +157,8 @@ class PosixTransportImpl final : public Transport {
 }  // namespace
 
 Transport& PosixTransport() {
-  static PosixTransportImpl* transport = new PosixTransportImpl();  // never destroyed: usable during exit
+  static PosixTransportImpl* transport =
+      new PosixTransportImpl();  // never destroyed: usable during exit
   return *transport;
 }
 

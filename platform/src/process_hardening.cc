@@ -21,8 +21,9 @@ Status DisableCoreDumps() {
   }
 #if defined(__linux__)
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 && status.ok()) {
-    status = Error(Domain::kPlatform, Code::kIoError,
-                   std::string("cannot mark the process not dumpable (prctl): ") + std::strerror(errno));
+    status =
+        Error(Domain::kPlatform, Code::kIoError,
+              std::string("cannot mark the process not dumpable (prctl): ") + std::strerror(errno));
   }
 #endif
   return status;

@@ -7,7 +7,8 @@ Status FaultEnv::Charge(std::uint64_t n, const std::string& path) {
   if (budget >= 0) {
     if (static_cast<std::uint64_t>(budget) < n) {
       write_budget_ = 0;
-      return Status(Domain::kPlatform, Code::kDiskFull, "write " + path + ": No space left on device");
+      return Status(Domain::kPlatform, Code::kDiskFull,
+                    "write " + path + ": No space left on device");
     }
     write_budget_ = budget - static_cast<std::int64_t>(n);
   }
@@ -36,7 +37,8 @@ Result<std::vector<std::uint8_t>> MemoryKeyStore::Get(std::string_view name) {
   std::lock_guard lock(mu_);
   auto it = secrets_.find(name);
   if (it == secrets_.end())
-    return Status(Domain::kPlatform, Code::kMissingSecret, "the key-store secret " + std::string(name) + " is missing");
+    return Status(Domain::kPlatform, Code::kMissingSecret,
+                  "the key-store secret " + std::string(name) + " is missing");
   return it->second;
 }
 

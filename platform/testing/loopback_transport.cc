@@ -31,7 +31,8 @@ std::uint64_t LoopbackTransport::connects() const {
   return connects_;
 }
 
-Result<std::unique_ptr<Connection>> LoopbackTransport::Connect(const std::string& address, std::int64_t timeout_ms,
+Result<std::unique_ptr<Connection>> LoopbackTransport::Connect(const std::string& address,
+                                                               std::int64_t timeout_ms,
                                                                int cancel_fd) {
   (void)timeout_ms;
   if (cancel_fd >= 0) {
@@ -43,7 +44,8 @@ Result<std::unique_ptr<Connection>> LoopbackTransport::Connect(const std::string
     std::lock_guard<std::mutex> lock(mu_);
     auto it = listeners_.find(address);
     if (it == listeners_.end()) {
-      return Error(Domain::kPlatform, Code::kUnavailable, "cannot connect to " + address + ": connection refused");
+      return Error(Domain::kPlatform, Code::kUnavailable,
+                   "cannot connect to " + address + ": connection refused");
     }
     accept = it->second;
     ++connects_;

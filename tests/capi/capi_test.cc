@@ -56,8 +56,8 @@ struct Events {
       // A call on the same device from its own callback is refused, never deadlocks.
       parley_error err;
       char* out = nullptr;
-      if (parley_record_list(ev->device, "{\"type\":\"note\"}", PARLEY_NUL_TERMINATED, &out, nullptr, &err) ==
-              PARLEY_BUSY &&
+      if (parley_record_list(ev->device, "{\"type\":\"note\"}", PARLEY_NUL_TERMINATED, &out,
+                             nullptr, &err) == PARLEY_BUSY &&
           out == nullptr && err.domain == PARLEY_DOMAIN_API) {
         std::lock_guard<std::mutex> lock(ev->mu);
         ev->busy_from_callback++;
@@ -67,7 +67,8 @@ struct Events {
     if (e->kind == PARLEY_EVENT_CHANGES_ARRIVED) ev->arrived += e->count;
     if (e->kind == PARLEY_EVENT_CONNECTED) ev->connected++;
     if (e->kind == PARLEY_EVENT_DISCONNECTED) ev->disconnected++;
-    if (e->kind == PARLEY_EVENT_SYNC_STATE && e->sync_state == PARLEY_SYNC_WAITING_NETWORK) ev->waiting_network++;
+    if (e->kind == PARLEY_EVENT_SYNC_STATE && e->sync_state == PARLEY_SYNC_WAITING_NETWORK)
+      ev->waiting_network++;
     ev->cv.notify_all();
   }
   template <typename Pred>
@@ -116,13 +117,15 @@ class CapiTest : public ::testing::Test {
     Owned out;
     parley_error err;
     const std::string text = request.dump();
-    EXPECT_EQ(parley_record_create(d, text.data(), text.size(), &out.p, &out.len, &err), PARLEY_OK) << err.message;
+    EXPECT_EQ(parley_record_create(d, text.data(), text.size(), &out.p, &out.len, &err), PARLEY_OK)
+        << err.message;
     return out.p ? out.json()["id"].get<std::string>() : std::string();
   }
   static std::uint64_t NoteCount(parley_device* d) {
     Owned out;
     parley_error err;
-    EXPECT_EQ(parley_record_list(d, "{\"type\":\"note\",\"limit\":1}", PARLEY_NUL_TERMINATED, &out.p, &out.len, &err),
+    EXPECT_EQ(parley_record_list(d, "{\"type\":\"note\",\"limit\":1}", PARLEY_NUL_TERMINATED,
+                                 &out.p, &out.len, &err),
               PARLEY_OK)
         << err.message;
     return out.p ? out.json()["total"].get<std::uint64_t>() : 0;
@@ -146,7 +149,8 @@ TEST_F(CapiTest, NullArgumentsAreErrorsNotCrashes) {
   EXPECT_EQ(parley_device_name(nullptr, &out, &len, &err), PARLEY_INVALID_ARGUMENT);
   EXPECT_EQ(out, nullptr);
   EXPECT_EQ(len, 0u);
-  EXPECT_EQ(parley_sync(nullptr, nullptr, nullptr, nullptr), PARLEY_INVALID_ARGUMENT);  // error may be NULL
+  EXPECT_EQ(parley_sync(nullptr, nullptr, nullptr, nullptr),
+            PARLEY_INVALID_ARGUMENT);  // error may be NULL
   EXPECT_EQ(parley_sync_start(nullptr, &err), PARLEY_INVALID_ARGUMENT);
   EXPECT_EQ(parley_sync_stop(nullptr, 0, nullptr, &err), PARLEY_INVALID_ARGUMENT);
   EXPECT_EQ(parley_set_event_handler(nullptr, nullptr, nullptr, &err), PARLEY_INVALID_ARGUMENT);
@@ -192,11 +196,13 @@ TEST_F(CapiTest, WrongPassphraseLockedAndUnlock) {
   EXPECT_EQ(parley_device_is_unlocked(dev), 1);
   // A weak passphrase is refused at create, with the reason.
   parley_device* weak = Open("weak");
-  EXPECT_EQ(parley_device_create(weak, "w", 1, nullptr, 0, "abc", 3, nullptr, &err), PARLEY_INVALID_ARGUMENT);
+  EXPECT_EQ(parley_device_create(weak, "w", 1, nullptr, 0, "abc", 3, nullptr, &err),
+            PARLEY_INVALID_ARGUMENT);
   EXPECT_NE(err.message[0], '\0');
   // A second create over the store is refused.
-  EXPECT_EQ(parley_device_create(dev, "a", 1, nullptr, 0, kPass, PARLEY_NUL_TERMINATED, nullptr, &err),
-            PARLEY_ALREADY_EXISTS);
+  EXPECT_EQ(
+      parley_device_create(dev, "a", 1, nullptr, 0, kPass, PARLEY_NUL_TERMINATED, nullptr, &err),
+      PARLEY_ALREADY_EXISTS);
   // Wipe: nothing left, the handle stays usable (and locked).
   const std::string data = dir_.Sub("a");
   ASSERT_EQ(parley_device_wipe(dev, &err), PARLEY_OK) << err.message;
@@ -209,8 +215,10 @@ TEST_F(CapiTest, BadJsonAndBadValuesLoseNothing) {
   parley_error err;
   char* out = nullptr;
   for (const char* bad : {"{", "[]", "\"note\"", "{\"type\":7}", "{\"fields\":{}}",
-                          "{\"type\":\"spaceship\",\"fields\":{}}", "{\"type\":\"note\",\"fields\":{\"text\":\"x\"}}"}) {
-    EXPECT_EQ(parley_record_create(dev, bad, PARLEY_NUL_TERMINATED, &out, nullptr, &err), PARLEY_INVALID_ARGUMENT)
+                          "{\"type\":\"spaceship\",\"fields\":{}}",
+                          "{\"type\":\"note\",\"fields\":{\"text\":\"x\"}}"}) {
+    EXPECT_EQ(parley_record_create(dev, bad, PARLEY_NUL_TERMINATED, &out, nullptr, &err),
+              PARLEY_INVALID_ARGUMENT)
         << bad;
     EXPECT_EQ(out, nullptr);
     EXPECT_NE(err.message[0], '\0') << bad;
@@ -218,18 +226,22 @@ TEST_F(CapiTest, BadJsonAndBadValuesLoseNothing) {
   const std::string neg = Create(dev, {{"type", "negotiation"}, {"fields", {{"buyer", "Acme"}}}});
   ASSERT_EQ(neg.size(), 32u);
   // A value the model refuses: its domain and message pass through.
-  const Json bad_date = {{"type", "session"}, {"negotiation", neg}, {"fields", {{"date", "2025-02-30"}}}};
-  EXPECT_EQ(parley_record_create(dev, bad_date.dump().c_str(), PARLEY_NUL_TERMINATED, &out, nullptr, &err),
+  const Json bad_date = {
+      {"type", "session"}, {"negotiation", neg}, {"fields", {{"date", "2025-02-30"}}}};
+  EXPECT_EQ(parley_record_create(dev, bad_date.dump().c_str(), PARLEY_NUL_TERMINATED, &out, nullptr,
+                                 &err),
             PARLEY_INVALID_ARGUMENT);
   EXPECT_EQ(err.domain, PARLEY_DOMAIN_MODEL);
   // An unknown record.
-  EXPECT_EQ(parley_record_show(dev, "0123456789abcdef0123456789abcdef", PARLEY_NUL_TERMINATED, nullptr, 0, &out,
-                               nullptr, &err),
+  EXPECT_EQ(parley_record_show(dev, "0123456789abcdef0123456789abcdef", PARLEY_NUL_TERMINATED,
+                               nullptr, 0, &out, nullptr, &err),
             PARLEY_NOT_FOUND);
-  EXPECT_EQ(parley_conflict_resolve(dev, "{\"record\":\"x\"}", PARLEY_NUL_TERMINATED, &err), PARLEY_INVALID_ARGUMENT);
+  EXPECT_EQ(parley_conflict_resolve(dev, "{\"record\":\"x\"}", PARLEY_NUL_TERMINATED, &err),
+            PARLEY_INVALID_ARGUMENT);
   // Nothing was written by any of these.
   Owned list;
-  ASSERT_EQ(parley_record_list(dev, "{\"type\":\"session\"}", PARLEY_NUL_TERMINATED, &list.p, &list.len, &err),
+  ASSERT_EQ(parley_record_list(dev, "{\"type\":\"session\"}", PARLEY_NUL_TERMINATED, &list.p,
+                               &list.len, &err),
             PARLEY_OK);
   EXPECT_EQ(list.json()["total"], 0);
   EXPECT_EQ(std::strlen(list.p), list.len);
@@ -238,67 +250,86 @@ TEST_F(CapiTest, BadJsonAndBadValuesLoseNothing) {
 TEST_F(CapiTest, ModelThroughJson) {
   parley_device* dev = Make("a", "vault");
   parley_error err;
-  const std::string neg = Create(dev, {{"type", "negotiation"}, {"fields", {{"buyer", "Acme"}, {"title", "2026"}}}});
-  const std::string party =
-      Create(dev, {{"type", "party"}, {"negotiation", neg}, {"fields", {{"role", "buyer"}, {"name", "Acme Foods"}}}});
-  const std::string commitment = Create(
-      dev, {{"type", "commitment"},
-            {"negotiation", neg.substr(0, 8)},  // a prefix is enough
-            {"fields", {{"kind", "price premium"}, {"text", "a penny per pound"}, {"amount", "0.01 USD/lb"},
-                        {"by", "Acme Foods"}}}});
-  const std::string element = Create(dev, {{"type", "bottomline_element"},
-                                           {"negotiation", neg},
-                                           {"fields", {{"element", "financial_support"},
-                                                       {"covered_by", Json::array({commitment})},
-                                                       {"forms", Json::array({"price_premium>=0.01 USD/lb"})}}}});
+  const std::string neg =
+      Create(dev, {{"type", "negotiation"}, {"fields", {{"buyer", "Acme"}, {"title", "2026"}}}});
+  const std::string party = Create(dev, {{"type", "party"},
+                                         {"negotiation", neg},
+                                         {"fields", {{"role", "buyer"}, {"name", "Acme Foods"}}}});
+  const std::string commitment =
+      Create(dev, {{"type", "commitment"},
+                   {"negotiation", neg.substr(0, 8)},  // a prefix is enough
+                   {"fields",
+                    {{"kind", "price premium"},
+                     {"text", "a penny per pound"},
+                     {"amount", "0.01 USD/lb"},
+                     {"by", "Acme Foods"}}}});
+  const std::string element =
+      Create(dev, {{"type", "bottomline_element"},
+                   {"negotiation", neg},
+                   {"fields",
+                    {{"element", "financial_support"},
+                     {"covered_by", Json::array({commitment})},
+                     {"forms", Json::array({"price_premium>=0.01 USD/lb"})}}}});
   for (int i = 0; i < 5; ++i) {
-    Create(dev, {{"type", "note"}, {"negotiation", neg}, {"fields", {{"text", "harvest note " + std::to_string(i)}}}});
+    Create(dev, {{"type", "note"},
+                 {"negotiation", neg},
+                 {"fields", {{"text", "harvest note " + std::to_string(i)}}}});
   }
   Owned page;
-  ASSERT_EQ(parley_record_list(dev, "{\"type\":\"note\",\"limit\":2,\"offset\":1}", PARLEY_NUL_TERMINATED, &page.p,
-                               &page.len, &err),
+  ASSERT_EQ(parley_record_list(dev, "{\"type\":\"note\",\"limit\":2,\"offset\":1}",
+                               PARLEY_NUL_TERMINATED, &page.p, &page.len, &err),
             PARLEY_OK);
   EXPECT_EQ(page.json()["total"], 5);
   ASSERT_EQ(page.json()["records"].size(), 2u);
   EXPECT_EQ(page.json()["records"][0]["fields"]["text"], "harvest note 1");
   Owned hits;
-  ASSERT_EQ(parley_search(dev, "{\"query\":\"harv\"}", PARLEY_NUL_TERMINATED, &hits.p, &hits.len, &err), PARLEY_OK)
+  ASSERT_EQ(
+      parley_search(dev, "{\"query\":\"harv\"}", PARLEY_NUL_TERMINATED, &hits.p, &hits.len, &err),
+      PARLEY_OK)
       << err.message;
   EXPECT_EQ(hits.json()["hits"].size(), 5u);
   Owned report;
-  ASSERT_EQ(parley_bottom_line(dev, neg.c_str(), neg.size(), &report.p, &report.len, &err), PARLEY_OK);
+  ASSERT_EQ(parley_bottom_line(dev, neg.c_str(), neg.size(), &report.p, &report.len, &err),
+            PARLEY_OK);
   EXPECT_EQ(report.json()["verdict"], "walk_away");  // the commitment is only proposed
   const Json edit = {{"id", commitment}, {"fields", {{"status", "signed"}}}};
   Owned written;
-  ASSERT_EQ(parley_record_edit(dev, edit.dump().c_str(), PARLEY_NUL_TERMINATED, &written.p, &written.len, &err),
+  ASSERT_EQ(parley_record_edit(dev, edit.dump().c_str(), PARLEY_NUL_TERMINATED, &written.p,
+                               &written.len, &err),
             PARLEY_OK)
       << err.message;
   EXPECT_EQ(written.json()["written"], Json::array({"status"}));
   Owned after;
-  ASSERT_EQ(parley_bottom_line(dev, neg.c_str(), neg.size(), &after.p, &after.len, &err), PARLEY_OK);
+  ASSERT_EQ(parley_bottom_line(dev, neg.c_str(), neg.size(), &after.p, &after.len, &err),
+            PARLEY_OK);
   EXPECT_EQ(after.json()["verdict"], "meets");
   EXPECT_EQ(after.json()["elements"][0]["id"], element);
   Owned show;
-  ASSERT_EQ(parley_record_show(dev, commitment.c_str(), commitment.size(), nullptr, 0, &show.p, &show.len, &err),
+  ASSERT_EQ(parley_record_show(dev, commitment.c_str(), commitment.size(), nullptr, 0, &show.p,
+                               &show.len, &err),
             PARLEY_OK);
   EXPECT_EQ(show.json()["type"], "commitment");
   EXPECT_EQ(show.json()["status_history"].size(), 2u);
   Owned history;
-  ASSERT_EQ(parley_record_history(dev, commitment.c_str(), commitment.size(), &history.p, &history.len, &err),
+  ASSERT_EQ(parley_record_history(dev, commitment.c_str(), commitment.size(), &history.p,
+                                  &history.len, &err),
             PARLEY_OK);
   EXPECT_GE(history.json()["history"].size(), 2u);
   Owned warning;
-  ASSERT_EQ(parley_campaign_status_set(dev, neg.c_str(), neg.size(), "ended", 5, &warning.p, &warning.len, &err),
+  ASSERT_EQ(parley_campaign_status_set(dev, neg.c_str(), neg.size(), "ended", 5, &warning.p,
+                                       &warning.len, &err),
             PARLEY_OK);
   EXPECT_EQ(warning.json()["warning"], "none");  // a signed commitment
   Owned deleted;
-  ASSERT_EQ(parley_record_delete(dev, party.c_str(), party.size(), "party", 5, &deleted.p, &deleted.len, &err),
+  ASSERT_EQ(parley_record_delete(dev, party.c_str(), party.size(), "party", 5, &deleted.p,
+                                 &deleted.len, &err),
             PARLEY_OK);
   EXPECT_EQ(deleted.json()["deleted"], 1);
   // A bundle round trip to a new device is refused without membership, but export works.
   const std::string bundle = dir_.Sub("all.parley");
   Owned summary;
-  ASSERT_EQ(parley_bundle_export(dev, bundle.c_str(), bundle.size(), nullptr, 0, &summary.p, &summary.len, &err),
+  ASSERT_EQ(parley_bundle_export(dev, bundle.c_str(), bundle.size(), nullptr, 0, &summary.p,
+                                 &summary.len, &err),
             PARLEY_OK)
       << err.message;
   EXPECT_GT(summary.json()["changes"].get<int>(), 0);
@@ -306,7 +337,9 @@ TEST_F(CapiTest, ModelThroughJson) {
   ASSERT_EQ(parley_bundle_state(dev, &state.p, &state.len, &err), PARLEY_OK);
   EXPECT_EQ(std::string(state.p, state.len).rfind("parley-state:", 0), 0u);
   Owned imported;
-  ASSERT_EQ(parley_bundle_import(dev, bundle.c_str(), bundle.size(), &imported.p, &imported.len, &err), PARLEY_OK)
+  ASSERT_EQ(
+      parley_bundle_import(dev, bundle.c_str(), bundle.size(), &imported.p, &imported.len, &err),
+      PARLEY_OK)
       << err.message;
   EXPECT_EQ(imported.json()["applied"], 0);  // everything already held
 }
@@ -327,17 +360,22 @@ class CapiSyncTest : public CapiTest {
     parley_error err;
     const std::string direct = relay_->PairingCode(relay_->port());
     const std::string proxied = relay_->PairingCode(proxy_->port());
-    ASSERT_EQ(parley_relay_add(writer_, direct.c_str(), direct.size(), nullptr, nullptr, &err), PARLEY_OK);
-    ASSERT_EQ(parley_relay_add(reader_, proxied.c_str(), proxied.size(), nullptr, nullptr, &err), PARLEY_OK);
+    ASSERT_EQ(parley_relay_add(writer_, direct.c_str(), direct.size(), nullptr, nullptr, &err),
+              PARLEY_OK);
+    ASSERT_EQ(parley_relay_add(reader_, proxied.c_str(), proxied.size(), nullptr, nullptr, &err),
+              PARLEY_OK);
     Owned code;
     ASSERT_EQ(parley_pairing_code(reader_, &code.p, &code.len, &err), PARLEY_OK);
     std::uint8_t* invite = nullptr;
     std::size_t invite_len = 0;
-    ASSERT_EQ(parley_invite(writer_, code.p, code.len, &invite, &invite_len, nullptr, nullptr, &err), PARLEY_OK)
+    ASSERT_EQ(
+        parley_invite(writer_, code.p, code.len, &invite, &invite_len, nullptr, nullptr, &err),
+        PARLEY_OK)
         << err.message;
     Owned joined;
     // The invite's bytes handed over directly: no sync yet.
-    ASSERT_EQ(parley_join_with_invite(reader_, invite, invite_len, &joined.p, &joined.len, &err), PARLEY_OK)
+    ASSERT_EQ(parley_join_with_invite(reader_, invite, invite_len, &joined.p, &joined.len, &err),
+              PARLEY_OK)
         << err.message;
     parley_free(invite);
     EXPECT_EQ(joined.json()["vault"]["name"], "vault");
@@ -363,7 +401,9 @@ TEST_F(CapiSyncTest, StopMidPullThenResume) {
   constexpr int kNotes = 1500;
   const std::string text(3000, 'x');
   for (int i = 0; i < kNotes; ++i) {
-    Create(writer_, {{"type", "note"}, {"negotiation", neg_}, {"fields", {{"text", std::to_string(i) + text}}}});
+    Create(writer_, {{"type", "note"},
+                     {"negotiation", neg_},
+                     {"fields", {{"text", std::to_string(i) + text}}}});
   }
   Sync(writer_);
   const std::uint64_t total_bytes = static_cast<std::uint64_t>(kNotes) * text.size();
@@ -387,9 +427,11 @@ TEST_F(CapiSyncTest, StopMidPullThenResume) {
   pull.join();
   EXPECT_EQ(stopped, 1);
   EXPECT_LT(took, std::chrono::milliseconds(5000));
-  ASSERT_EQ(rc.load(), PARLEY_CANCELLED) << "the pull ended before it was stopped: make the workload larger";
+  ASSERT_EQ(rc.load(), PARLEY_CANCELLED)
+      << "the pull ended before it was stopped: make the workload larger";
   const std::uint64_t before = NoteCount(reader_);
-  std::printf("stopped with %llu of %d notes applied\n", static_cast<unsigned long long>(before), kNotes);
+  std::printf("stopped with %llu of %d notes applied\n", static_cast<unsigned long long>(before),
+              kNotes);
   EXPECT_GT(before, 0u) << "nothing was applied before the stop";
   EXPECT_LT(before, static_cast<std::uint64_t>(kNotes));
 
@@ -464,7 +506,9 @@ TEST_F(CapiSyncTest, StopWithoutSyncReturnsAtOnce) {
   ASSERT_EQ(relays.json()["relays"].size(), 1u);
   const std::string label = relays.json()["relays"][0]["label"];
   Owned removed;
-  ASSERT_EQ(parley_relay_remove(writer_, label.c_str(), label.size(), &removed.p, &removed.len, &err), PARLEY_OK);
+  ASSERT_EQ(
+      parley_relay_remove(writer_, label.c_str(), label.size(), &removed.p, &removed.len, &err),
+      PARLEY_OK);
   EXPECT_EQ(parley_sync(writer_, nullptr, nullptr, &err), PARLEY_NOT_FOUND);
 }
 

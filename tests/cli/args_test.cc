@@ -10,7 +10,9 @@ namespace {
 
 class CliArgs : public ::testing::Test {
  protected:
-  void Init() { ASSERT_EQ(dev_({"init", "--name", "laptop", "--vault", "coalition"}).exit_code, 0); }
+  void Init() {
+    ASSERT_EQ(dev_({"init", "--name", "laptop", "--vault", "coalition"}).exit_code, 0);
+  }
   // A usage error: exit 1, one line on standard error, nothing on standard output.
   static void ExpectUsage(const Outcome& r, const std::string& says) {
     EXPECT_EQ(r.exit_code, 1) << r.err;
@@ -31,7 +33,8 @@ TEST_F(CliArgs, HelpForEveryoneAGroupAndACommand) {
   EXPECT_EQ(dev_({"--help"}).out, all.out);
 
   // A group word lists its commands, not the global help.
-  for (const auto& args : std::vector<std::vector<std::string>>{{"note", "--help"}, {"help", "note"}, {"note", "-h"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"note", "--help"}, {"help", "note"}, {"note", "-h"}}) {
     Outcome group = dev_(args);
     ASSERT_EQ(group.exit_code, 0) << group.err;
     EXPECT_NE(group.out.find("parley note add NEGOTIATION_ID"), std::string::npos) << group.out;
@@ -44,11 +47,12 @@ TEST_F(CliArgs, HelpForEveryoneAGroupAndACommand) {
 
   // A command: its usage, summary and free-text fields; no store needed, nothing required.
   for (const auto& args : std::vector<std::vector<std::string>>{{"session", "add", "--help"},
-                                                                 {"help", "session", "add"},
-                                                                 {"--help", "session", "add"}}) {
+                                                                {"help", "session", "add"},
+                                                                {"--help", "session", "add"}}) {
     Outcome one = dev_(args);
     ASSERT_EQ(one.exit_code, 0) << one.err;
-    EXPECT_EQ(one.out.rfind("usage: parley session add NEGOTIATION_ID --date YYYY-MM-DD", 0), 0u) << one.out;
+    EXPECT_EQ(one.out.rfind("usage: parley session add NEGOTIATION_ID --date YYYY-MM-DD", 0), 0u)
+        << one.out;
     EXPECT_NE(one.out.find("free text (--place, --attendees)"), std::string::npos) << one.out;
   }
 
@@ -64,7 +68,8 @@ TEST_F(CliArgs, HelpForEveryoneAGroupAndACommand) {
       i = end + 1;
       if (all.out[end] == '\n') break;
     }
-    while (!words.empty() && words.back().find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string::npos) {
+    while (!words.empty() &&
+           words.back().find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string::npos) {
       words.pop_back();
     }
     ASSERT_FALSE(words.empty());
@@ -89,9 +94,11 @@ TEST_F(CliArgs, VersionIsTheProjectVersion) {
 }
 
 TEST_F(CliArgs, TyposGetSuggestions) {
-  ExpectUsage(dev_({"negotation", "list"}), "unknown command 'negotation' (did you mean 'negotiation'?)");
+  ExpectUsage(dev_({"negotation", "list"}),
+              "unknown command 'negotation' (did you mean 'negotiation'?)");
   ExpectUsage(dev_({"note", "ad"}), "unknown command 'note ad' (did you mean 'add'?)");
-  ExpectUsage(dev_({"negotiation", "add", "--buyr", "X"}), "unknown option --buyr (did you mean '--buyer'?)");
+  ExpectUsage(dev_({"negotiation", "add", "--buyr", "X"}),
+              "unknown option --buyr (did you mean '--buyer'?)");
   ExpectUsage(dev_({"sync", "--jsn"}), "did you mean '--json'");
   // Nothing close: no suggestion, the usage instead.
   Outcome far = dev_({"negotiation", "add", "--buyer", "X", "--colour", "red"});
@@ -103,7 +110,8 @@ TEST_F(CliArgs, MissingArgumentsAreNamed) {
   ExpectUsage(dev_({"session", "add", "abcd"}), "missing --date YYYY-MM-DD");
   ExpectUsage(dev_({"negotiation", "add"}), "missing --buyer NAME");
   ExpectUsage(dev_({"negotiation", "show"}), "missing ID");
-  ExpectUsage(dev_({"commitment", "status", "abcd"}), "missing proposed|countered|agreed|signed|withdrawn|rejected");
+  ExpectUsage(dev_({"commitment", "status", "abcd"}),
+              "missing proposed|countered|agreed|signed|withdrawn|rejected");
   ExpectUsage(dev_({"negotiation", "show", "a", "b"}), "unexpected argument 'b'");
   ExpectUsage(dev_({"session", "add", "abcd", "--date"}), "option --date needs a value");
   ExpectUsage(dev_({"note"}), "incomplete command 'note'");
@@ -126,28 +134,33 @@ TEST_F(CliArgs, GlobalOptionsAnywhereAndTheOptionForms) {
   EXPECT_EQ(c.Json()["value"].AsString(), "--not-an-option");
   // An argument that is a command word is an argument.
   std::string note = dev_.Id({"note", "add", n, "--text", "sync"});
-  EXPECT_EQ(dev_.Json({"negotiation", "show", n})["notes"][std::size_t{0}]["fields"]["text"].AsString(), "sync");
+  EXPECT_EQ(
+      dev_.Json({"negotiation", "show", n})["notes"][std::size_t{0}]["fields"]["text"].AsString(),
+      "sync");
   // A text option still reads "-" from standard input.
-  Outcome d = dev_({"--json", "party", "add", n, "--role", "buyer", "--name", "-"}, "FHF procurement\n");
+  Outcome d =
+      dev_({"--json", "party", "add", n, "--role", "buyer", "--name", "-"}, "FHF procurement\n");
   ASSERT_EQ(d.exit_code, 0) << d.err;
-  EXPECT_EQ(dev_.Json({"negotiation", "show", n})["parties"][std::size_t{0}]["fields"]["name"].AsString(),
-            "FHF procurement");
+  EXPECT_EQ(
+      dev_.Json({"negotiation", "show", n})["parties"][std::size_t{0}]["fields"]["name"].AsString(),
+      "FHF procurement");
 }
 
 TEST_F(CliArgs, JsonDocumentsCarryTheSchemaAndListsAreArrays) {
   Init();
   const std::string n = dev_.Id({"negotiation", "add", "--buyer", "B"});
-  const std::string c = dev_.Id({"commitment", "add", n, "--kind", "worker_gains", "--text", "Raise"});
+  const std::string c =
+      dev_.Id({"commitment", "add", n, "--kind", "worker_gains", "--text", "Raise"});
   ASSERT_EQ(dev_({"bottomline", "require", n, "worker_gains", "--covered-by", c}).exit_code, 0);
   ASSERT_EQ(dev_({"bottomline", "require", n, "independent_monitoring"}).exit_code, 0);
   for (const auto& args : std::vector<std::vector<std::string>>{{"negotiation", "list"},
-                                                                 {"negotiation", "show", n},
-                                                                 {"bottomline", "report", n},
-                                                                 {"conflicts"},
-                                                                 {"vault", "members"},
-                                                                 {"relay", "list"},
-                                                                 {"status"},
-                                                                 {"history", c}}) {
+                                                                {"negotiation", "show", n},
+                                                                {"bottomline", "report", n},
+                                                                {"conflicts"},
+                                                                {"vault", "members"},
+                                                                {"relay", "list"},
+                                                                {"status"},
+                                                                {"history", c}}) {
     auto doc = dev_.Json(args);
     EXPECT_TRUE(doc.is_object()) << args[0];
     EXPECT_EQ(doc["schema"].AsInt(), 1) << args[0];

@@ -23,7 +23,8 @@ class BackgroundParley {
  public:
   // Starts `parley --data D --keystore K ARGS...` of `device` (its environment too).
   // `binary`, when set, runs in place of parley with the same arguments (a test helper).
-  BackgroundParley(const Device& device, const std::vector<std::string>& args, const std::string& binary = {});
+  BackgroundParley(const Device& device, const std::vector<std::string>& args,
+                   const std::string& binary = {});
   ~BackgroundParley();
   BackgroundParley(const BackgroundParley&) = delete;
   BackgroundParley& operator=(const BackgroundParley&) = delete;

@@ -18,7 +18,9 @@ namespace {
 
 using std::chrono::seconds;
 
-bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+bool Has(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
 
 void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -41,21 +43,24 @@ class BackupCli : public CliWithRelay {
   }
 };
 
-TEST_F(BackupCli, BackupWhileAnotherProcessWritesRestoresEverythingCommittedBeforeAndSyncsWithoutFork) {
+TEST_F(BackupCli,
+       BackupWhileAnotherProcessWritesRestoresEverythingCommittedBeforeAndSyncsWithoutFork) {
   std::string key;
   auto ana = Founder(&key);
   const std::string negotiation = ana->Id({"negotiation", "add", "--buyer", "Acme"});
   ASSERT_EQ((*ana)({"sync"}).exit_code, 0);
 
   BackgroundParley writer(*ana, {negotiation, "1000"}, PARLEY_NOTE_WRITER);
-  ASSERT_TRUE(writer.WaitForLine([](const std::string& l) { return Committed(l) >= 50; }, seconds(120)))
+  ASSERT_TRUE(
+      writer.WaitForLine([](const std::string& l) { return Committed(l) >= 50; }, seconds(120)))
       << writer.Errors();
   // Everything reported so far was committed before the backup below begins.
   int before = 0;
   {
     const std::string out = writer.Output();
     std::size_t at = 0;
-    while ((at = out.find("committed ", at)) != std::string::npos) before = std::max(before, std::atoi(out.c_str() + (at += 10)));
+    while ((at = out.find("committed ", at)) != std::string::npos)
+      before = std::max(before, std::atoi(out.c_str() + (at += 10)));
   }
   const std::string file = root_.path() + "/ana.pbk";
   auto with_key = ana->env;
@@ -86,7 +91,8 @@ TEST_F(BackupCli, BackupWhileAnotherProcessWritesRestoresEverythingCommittedBefo
   Outcome shown = phone({"--json", "negotiation", "show", negotiation});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   for (int i = 1; i <= before; ++i) {
-    ASSERT_TRUE(Has(shown.out, "\"note " + std::to_string(i) + "\"")) << "note " << i << " of " << before;
+    ASSERT_TRUE(Has(shown.out, "\"note " + std::to_string(i) + "\""))
+        << "note " << i << " of " << before;
   }
   Outcome checked = phone({"--json", "check"});
   ASSERT_EQ(checked.exit_code, 0) << checked.err;
@@ -97,7 +103,8 @@ TEST_F(BackupCli, BackupWhileAnotherProcessWritesRestoresEverythingCommittedBefo
   const std::string news = root_.path() + "/phone.bundle";
   ASSERT_EQ(phone({"bundle", "export", news}).exit_code, 0);
   ASSERT_EQ((*ana)({"bundle", "import", news}).exit_code, 0);
-  ASSERT_EQ((*ana)({"note", "add", negotiation, "--text", "from ana after the backup"}).exit_code, 0);
+  ASSERT_EQ((*ana)({"note", "add", negotiation, "--text", "from ana after the backup"}).exit_code,
+            0);
   ASSERT_EQ(phone({"relay", "add", code_}).exit_code, 0);
   ASSERT_EQ(phone({"note", "add", negotiation, "--text", "from the restored phone"}).exit_code, 0);
   for (int round = 0; round < 2; ++round) {
@@ -166,7 +173,8 @@ TEST_F(BackupCli, DamagedBackupsAndWrongSecretsAreRefusedWhole) {
   std::string key;
   auto ana = Founder(&key);
   const std::string negotiation = ana->Id({"negotiation", "add", "--buyer", "Acme"});
-  for (int i = 0; i < 5; ++i) ASSERT_EQ((*ana)({"note", "add", negotiation, "--text", "n" + std::to_string(i)}).exit_code, 0);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ((*ana)({"note", "add", negotiation, "--text", "n" + std::to_string(i)}).exit_code, 0);
   const std::string file = root_.path() + "/ana.pbk";
   Device ana_key = *ana;
   ana_key.env["PARLEY_RECOVERY_KEY"] = key;
@@ -175,7 +183,8 @@ TEST_F(BackupCli, DamagedBackupsAndWrongSecretsAreRefusedWhole) {
 
   // A wrong recovery key (valid, another vault's) is exit 3 with a clear message.
   Device other(root_.path(), "other");
-  std::string other_key = other.Json({"init", "--name", "o", "--vault", "x", "--no-qr"})["recovery_key"].AsString();
+  std::string other_key =
+      other.Json({"init", "--name", "o", "--vault", "x", "--no-qr"})["recovery_key"].AsString();
   Device phone(root_.path(), "phone");
   phone.env["PARLEY_RECOVERY_KEY"] = other_key;
   Outcome wrong = phone({"restore", file});
@@ -214,7 +223,8 @@ TEST_F(BackupCli, DamagedBackupsAndWrongSecretsAreRefusedWhole) {
     EXPECT_TRUE(o.exit_code == 4 || o.exit_code == 3) << "flip at " << at << ": " << o.err;
     EXPECT_TRUE(FilesUnder(phone.data_dir()).empty()) << "flip at " << at;
   }
-  for (std::size_t cut : {std::size_t{0}, std::size_t{100}, std::size_t{200}, good.size() - 17, good.size() - 1}) {
+  for (std::size_t cut :
+       {std::size_t{0}, std::size_t{100}, std::size_t{200}, good.size() - 17, good.size() - 1}) {
     WriteBytes(file, good.substr(0, cut));
     Outcome o = phone({"restore", file});
     EXPECT_EQ(o.exit_code, 4) << "cut at " << cut << ": " << o.err;

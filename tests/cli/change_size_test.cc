@@ -13,7 +13,8 @@ class CliChangeSize : public CliWithRelay {};
 
 TEST_F(CliChangeSize, AChangeLargerThanTheRelayTakesIsRefusedBeforeItIsCommitted) {
   // A second relay that takes no change in parts: at most one frame.
-  testing::RelayProcess small(root_.Sub("small-relay"), {"--max-change-bytes", "0", "--max-frame-bytes", "16384"});
+  testing::RelayProcess small(root_.Sub("small-relay"),
+                              {"--max-change-bytes", "0", "--max-frame-bytes", "16384"});
   ASSERT_TRUE(small.Start().ok());
   auto ana = std::make_unique<Device>(root_.path(), "ana");
   ASSERT_EQ((*ana)({"init", "--name", "ana", "--vault", "coalition"}).exit_code, 0);

@@ -25,7 +25,9 @@ testing::json::Value Outcome::Json() const {
 std::string ParleyBinary() { return std::string(PARLEY_BINARY_DIR) + "/apps/parley/parley"; }
 
 Device::Device(const std::string& root, const std::string& name)
-    : root_(root), data_dir_(root + "/" + name + "-data"), keystore_dir_(root + "/" + name + "-keystore") {
+    : root_(root),
+      data_dir_(root + "/" + name + "-data"),
+      keystore_dir_(root + "/" + name + "-keystore") {
   env["PARLEY_PASSPHRASE"] = "test passphrase for " + name;
   env["PARLEY_ARGON2"] = "min";
 }
@@ -37,14 +39,17 @@ std::string ReadBytes(const std::string& path) {
   return s.str();
 }
 
-std::vector<std::string> ChildEnvironment(const std::string& home, const std::map<std::string, std::string>& vars) {
+std::vector<std::string> ChildEnvironment(const std::string& home,
+                                          const std::map<std::string, std::string>& vars) {
   // The parent's environment without any PARLEY_ variable, HOME pointed into the test root
   // (so no default directory of the user is touched), no editor, then the device's variables.
   std::vector<std::string> out;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv = *e;
-    if (kv.rfind("PARLEY_", 0) == 0 || kv.rfind("HOME=", 0) == 0 || kv.rfind("XDG_", 0) == 0) continue;
-    if (kv.rfind("EDITOR=", 0) == 0 || kv.rfind("VISUAL=", 0) == 0) continue;  // no editor of the user's
+    if (kv.rfind("PARLEY_", 0) == 0 || kv.rfind("HOME=", 0) == 0 || kv.rfind("XDG_", 0) == 0)
+      continue;
+    if (kv.rfind("EDITOR=", 0) == 0 || kv.rfind("VISUAL=", 0) == 0)
+      continue;  // no editor of the user's
     out.push_back(kv);
   }
   out.push_back("HOME=" + home);
@@ -54,8 +59,10 @@ std::vector<std::string> ChildEnvironment(const std::string& home, const std::ma
   return out;
 }
 
-ChildCommand::ChildCommand(const Device& device, const std::vector<std::string>& args, const std::string& binary)
-    : argv_s_{binary.empty() ? ParleyBinary() : binary, "--data", device.data_dir(), "--keystore", device.keystore_dir()},
+ChildCommand::ChildCommand(const Device& device, const std::vector<std::string>& args,
+                           const std::string& binary)
+    : argv_s_{binary.empty() ? ParleyBinary() : binary, "--data", device.data_dir(), "--keystore",
+              device.keystore_dir()},
       env_s_(ChildEnvironment(device.home(), device.env)) {
   argv_s_.insert(argv_s_.end(), args.begin(), args.end());
   for (auto& a : argv_s_) argv_.push_back(a.data());
@@ -65,7 +72,8 @@ ChildCommand::ChildCommand(const Device& device, const std::vector<std::string>&
 }
 
 Outcome Device::operator()(const std::vector<std::string>& args, const std::string& input) const {
-  const std::string in_path = root_ + "/.stdin", out_path = root_ + "/.stdout", err_path = root_ + "/.stderr";
+  const std::string in_path = root_ + "/.stdin", out_path = root_ + "/.stdout",
+                    err_path = root_ + "/.stderr";
   {
     std::ofstream f(in_path, std::ios::binary | std::ios::trunc);
     f << input;
@@ -103,7 +111,8 @@ Outcome Device::operator()(const std::vector<std::string>& args, const std::stri
   return run;
 }
 
-testing::json::Value Device::Json(const std::vector<std::string>& args, const std::string& input) const {
+testing::json::Value Device::Json(const std::vector<std::string>& args,
+                                  const std::string& input) const {
   std::vector<std::string> with_json = args;
   with_json.push_back("--json");
   Outcome r = (*this)(with_json, input);

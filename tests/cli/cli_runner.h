@@ -41,7 +41,8 @@ class Device {
   // parley --data D --keystore K ARGS..., with `input` on standard input.
   Outcome operator()(const std::vector<std::string>& args, const std::string& input = "") const;
   // Runs with --json, expects exit 0, returns the parsed output.
-  testing::json::Value Json(const std::vector<std::string>& args, const std::string& input = "") const;
+  testing::json::Value Json(const std::vector<std::string>& args,
+                            const std::string& input = "") const;
   // Runs with --json and returns the "id" member of the output.
   std::string Id(const std::vector<std::string>& args) const;
 
@@ -53,14 +54,16 @@ class Device {
 
 // The environment of a `parley` run: the parent's without any PARLEY_, HOME, XDG_, EDITOR or
 // VISUAL variable, HOME set to `home`, then `vars` (empty values left out).
-std::vector<std::string> ChildEnvironment(const std::string& home, const std::map<std::string, std::string>& vars);
+std::vector<std::string> ChildEnvironment(const std::string& home,
+                                          const std::map<std::string, std::string>& vars);
 
 // The argument and environment vectors of a `parley` run of `device`, as operator() builds
 // them (`binary` instead of parley when given), owning their strings: argv() and envp() are
 // null-terminated for execve and live as long as this object.
 class ChildCommand {
  public:
-  ChildCommand(const Device& device, const std::vector<std::string>& args, const std::string& binary = "");
+  ChildCommand(const Device& device, const std::vector<std::string>& args,
+               const std::string& binary = "");
   ChildCommand(const ChildCommand&) = delete;
   ChildCommand& operator=(const ChildCommand&) = delete;
   char* const* argv() { return argv_.data(); }

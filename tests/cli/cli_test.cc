@@ -33,7 +33,8 @@ TEST_F(CliTest, InitThenRecordAndListAsJson) {
   EXPECT_EQ(init["vault"].AsString(), "coalition");
   EXPECT_EQ(init["pairing_code"].AsString().rfind("parley-device:", 0), 0u);
 
-  std::string n = dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods", "--title", "Tomatoes"});
+  std::string n =
+      dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods", "--title", "Tomatoes"});
   auto list = dev_.Json({"negotiation", "list"})["negotiations"];
   ASSERT_TRUE(list.is_array());
   ASSERT_EQ(list.size(), 1u);
@@ -42,9 +43,11 @@ TEST_F(CliTest, InitThenRecordAndListAsJson) {
   EXPECT_EQ(list[std::size_t{0}]["fields"]["campaign_status"].AsString(), "active");
 
   // Unique prefixes are accepted everywhere an id is.
-  std::string party = dev_.Id({"party", "add", n.substr(0, 6), "--role", "buyer", "--name", "FHF procurement"});
-  std::string c = dev_.Id({"commitment", "add", n.substr(0, 8), "--kind", "price_premium", "--text", "A penny per pound",
-                           "--by", "FHF procurement", "--amount", "0.01 USD/lb", "--deadline", "2025-12-31", "--firm"});
+  std::string party =
+      dev_.Id({"party", "add", n.substr(0, 6), "--role", "buyer", "--name", "FHF procurement"});
+  std::string c = dev_.Id({"commitment", "add", n.substr(0, 8), "--kind", "price_premium", "--text",
+                           "A penny per pound", "--by", "FHF procurement", "--amount",
+                           "0.01 USD/lb", "--deadline", "2025-12-31", "--firm"});
   auto show = dev_.Json({"negotiation", "show", n.substr(0, 5)});
   ASSERT_EQ(show["commitments"].size(), 1u);
   const auto& fields = show["commitments"][std::size_t{0}]["fields"];
@@ -61,7 +64,8 @@ TEST_F(CliTest, InitThenRecordAndListAsJson) {
   bool saw_agreed = false;
   for (const auto& e : history["entries"].AsArray()) {
     EXPECT_EQ(e["device"].AsString(), "office laptop");
-    if (e["field"].AsString() == "status" && e["value"].AsString() == "agreed") saw_agreed = e["live"].AsBool();
+    if (e["field"].AsString() == "status" && e["value"].AsString() == "agreed")
+      saw_agreed = e["live"].AsBool();
   }
   EXPECT_TRUE(saw_agreed);
 
@@ -94,14 +98,16 @@ TEST_F(CliTest, InvalidValuesExitOneWithTheReason) {
   Outcome status = dev_({"commitment", "status", c, "finalised"});
   EXPECT_EQ(status.exit_code, 1);
   ExpectOneLineError(status);
-  EXPECT_NE(status.err.find("unknown commitment status 'finalised'"), std::string::npos) << status.err;
+  EXPECT_NE(status.err.find("unknown commitment status 'finalised'"), std::string::npos)
+      << status.err;
   Outcome element = dev_({"bottomline", "require", n, "nice_words"});
   EXPECT_EQ(element.exit_code, 1);
   EXPECT_NE(element.err.find("unknown element 'nice_words'"), std::string::npos) << element.err;
   Outcome campaign = dev_({"campaign", "status", n, "done"});
   EXPECT_EQ(campaign.exit_code, 1);
   EXPECT_NE(campaign.err.find("unknown campaign status"), std::string::npos) << campaign.err;
-  Outcome amount = dev_({"commitment", "add", n, "--kind", "price_premium", "--text", "t", "--amount", "$5"});
+  Outcome amount =
+      dev_({"commitment", "add", n, "--kind", "price_premium", "--text", "t", "--amount", "$5"});
   EXPECT_EQ(amount.exit_code, 1);
   EXPECT_NE(amount.err.find("invalid amount"), std::string::npos) << amount.err;
 }
@@ -157,7 +163,8 @@ TEST_F(CliTest, MissingKeyStoreSecretExitsFive) {
   Outcome r = dev_({"negotiation", "list"});
   EXPECT_EQ(r.exit_code, 5);
   ExpectOneLineError(r);
-  EXPECT_NE(r.err.find(dev_.keystore_dir()), std::string::npos) << "the message should say where: " << r.err;
+  EXPECT_NE(r.err.find(dev_.keystore_dir()), std::string::npos)
+      << "the message should say where: " << r.err;
 }
 
 TEST_F(CliTest, TamperedDatabaseExitsFour) {
@@ -194,52 +201,65 @@ TEST_F(CliTest, NoteTextFromStandardInput) {
   auto show = dev_.Json({"negotiation", "show", n});
   ASSERT_EQ(show["notes"].size(), 1u);
   EXPECT_EQ(show["notes"][std::size_t{0}]["id"].AsString(), added["id"].AsString());
-  EXPECT_EQ(show["notes"][std::size_t{0}]["fields"]["text"].AsString(), "Buyer wants a phase-in.\nSecond line.");
+  EXPECT_EQ(show["notes"][std::size_t{0}]["fields"]["text"].AsString(),
+            "Buyer wants a phase-in.\nSecond line.");
 }
 
 TEST_F(CliTest, JsonEscapesEverythingAUserCanType) {
   Init();
-  const std::string nasty = std::string("Quote \" back\\slash\ttab\nnewline \x01\x1f ctl, ünïcode ✔, bad \xff\xfe bytes");
+  const std::string nasty =
+      std::string("Quote \" back\\slash\ttab\nnewline \x01\x1f ctl, ünïcode ✔, bad \xff\xfe bytes");
   std::string n = dev_.Id({"negotiation", "add", "--buyer", nasty});
   auto list = dev_.Json({"negotiation", "list"})["negotiations"];
   ASSERT_EQ(list.size(), 1u);
   const std::string& got = list[std::size_t{0}]["fields"]["buyer"].AsString();
   std::string expected = nasty;
-  expected.replace(expected.find("\xff\xfe"), 2, "\xEF\xBF\xBD\xEF\xBF\xBD");  // invalid UTF-8 -> U+FFFD
+  expected.replace(expected.find("\xff\xfe"), 2,
+                   "\xEF\xBF\xBD\xEF\xBF\xBD");  // invalid UTF-8 -> U+FFFD
   EXPECT_EQ(got, expected);
 }
 
 TEST_F(CliTest, BottomLineReportAndCampaignWarning) {
   Init();
   std::string n = dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  std::string c = dev_.Id({"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
-  ASSERT_EQ(dev_({"bottomline", "require", n, "independent_monitoring", "--covered-by", c.substr(0, 8)}).exit_code, 0);
-  ASSERT_EQ(dev_({"bottomline", "require", n, "financial_support", "--form", "price_premium"}).exit_code, 0);
+  std::string c = dev_.Id(
+      {"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
+  ASSERT_EQ(
+      dev_({"bottomline", "require", n, "independent_monitoring", "--covered-by", c.substr(0, 8)})
+          .exit_code,
+      0);
+  ASSERT_EQ(
+      dev_({"bottomline", "require", n, "financial_support", "--form", "price_premium"}).exit_code,
+      0);
   auto report = dev_.Json({"bottomline", "report", n});
   ASSERT_EQ(report["elements"].size(), 2u);
   EXPECT_FALSE(report["elements"][std::size_t{0}]["covered"].AsBool());
   EXPECT_FALSE(report["meets"].AsBool());
-  EXPECT_EQ(report["verdict"].AsString(), "current terms do not meet the bottom line: be ready to walk away");
+  EXPECT_EQ(report["verdict"].AsString(),
+            "current terms do not meet the bottom line: be ready to walk away");
   EXPECT_EQ(report["verdict_code"].AsString(), "walk_away");
   EXPECT_EQ(report["stall"]["message"].AsString(), "");
   EXPECT_TRUE(report["campaign_warning"].is_null());
   EXPECT_TRUE(report["campaign_warning_code"].is_null());
   Outcome human = dev_({"bottomline", "report", n});
   ASSERT_EQ(human.exit_code, 0);
-  EXPECT_NE(human.out.find("✘ current terms do not meet the bottom line: be ready to walk away"), std::string::npos)
+  EXPECT_NE(human.out.find("✘ current terms do not meet the bottom line: be ready to walk away"),
+            std::string::npos)
       << human.out;
 
   auto warned = dev_.Json({"campaign", "status", n, "ended"});
   EXPECT_EQ(warned["campaign_status"].AsString(), "ended");
   EXPECT_EQ(warned["warning"].AsString(),
-            "the campaign is ended but no agreement is signed: the campaign must not end before an agreement is signed");
+            "the campaign is ended but no agreement is signed: the campaign must not end before an "
+            "agreement is signed");
   EXPECT_EQ(warned["warning_code"].AsString(), "ended_without_agreement");
   auto shown = dev_.Json({"negotiation", "show", n});
   EXPECT_EQ(shown["verdict_code"].AsString(), "walk_away");
   EXPECT_EQ(shown["campaign_warning"].AsString(), warned["warning"].AsString());
   EXPECT_EQ(shown["campaign_warning_code"].AsString(), "ended_without_agreement");
   Outcome shown_human = dev_({"negotiation", "show", n});
-  EXPECT_NE(shown_human.out.find("  ⚠ " + warned["warning"].AsString() + "\n"), std::string::npos) << shown_human.out;
+  EXPECT_NE(shown_human.out.find("  ⚠ " + warned["warning"].AsString() + "\n"), std::string::npos)
+      << shown_human.out;
   ASSERT_EQ(dev_({"commitment", "status", c, "signed"}).exit_code, 0);
   auto quiet = dev_.Json({"campaign", "status", n, "won"});
   EXPECT_TRUE(quiet["warning"].is_null());

@@ -107,7 +107,8 @@ std::vector<std::string> Snapshot(const std::string& dir) {
   std::vector<std::string> files;
   for (const std::string& f : FilesUnder(dir)) {
     const std::string bytes = ReadBytes(f);
-    files.push_back(f + " " + std::to_string(bytes.size()) + " " + std::to_string(std::hash<std::string>{}(bytes)));
+    files.push_back(f + " " + std::to_string(bytes.size()) + " " +
+                    std::to_string(std::hash<std::string>{}(bytes)));
   }
   return files;
 }
@@ -187,9 +188,12 @@ void ExpectExportRefused(const Device& d, const std::string& target, const std::
   EXPECT_EQ(r.exit_code, 1) << target << ": " << r.err;
   EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty());
-  EXPECT_EQ(Snapshot(d.data_dir()), data_before) << "exporting to " << target << " changed the store";
-  EXPECT_EQ(Snapshot(d.keystore_dir()), keystore_before) << "exporting to " << target << " changed the key store";
-  EXPECT_EQ(d({"negotiation", "list"}).exit_code, 0) << "the store no longer opens after exporting to " << target;
+  EXPECT_EQ(Snapshot(d.data_dir()), data_before)
+      << "exporting to " << target << " changed the store";
+  EXPECT_EQ(Snapshot(d.keystore_dir()), keystore_before)
+      << "exporting to " << target << " changed the key store";
+  EXPECT_EQ(d({"negotiation", "list"}).exit_code, 0)
+      << "the store no longer opens after exporting to " << target;
 }
 
 TEST_F(CliFileEdges, ExportOntoTheStoresOwnFilesIsRefused) {
@@ -247,11 +251,13 @@ TEST_F(CliFileEdges, ExportToARegularFileWorksAndReplacesIt) {
   ASSERT_EQ(laptop({"negotiation", "add", "--buyer", "Beta"}).exit_code, 0);
   auto second = laptop.Json({"bundle", "export", File("out.bundle")});
   EXPECT_EQ(second["changes"].AsInt(), first["changes"].AsInt() + 1);
-  EXPECT_EQ(ReadBytes(File("out.bundle")).size(), static_cast<std::size_t>(second["bytes"].AsInt()));
+  EXPECT_EQ(ReadBytes(File("out.bundle")).size(),
+            static_cast<std::size_t>(second["bytes"].AsInt()));
   // And the bundle imports on another device of the vault.
   ASSERT_EQ(phone({"join", InvitePhone()}).exit_code, 0);
   EXPECT_EQ(phone({"bundle", "import", File("out.bundle")}).exit_code, 0);
-  EXPECT_EQ(phone.Json({"bundle", "import", File("out.bundle")})["duplicates"].AsInt(), second["changes"].AsInt());
+  EXPECT_EQ(phone.Json({"bundle", "import", File("out.bundle")})["duplicates"].AsInt(),
+            second["changes"].AsInt());
 }
 
 }  // namespace

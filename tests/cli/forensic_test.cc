@@ -32,7 +32,8 @@ std::string Utf16(const std::string& ascii, bool big_endian) {
 }
 
 // Every (file, encoding) where a marker occurs.
-std::vector<std::string> Hits(const std::vector<std::string>& files, const std::vector<std::string>& markers) {
+std::vector<std::string> Hits(const std::vector<std::string>& files,
+                              const std::vector<std::string>& markers) {
   std::vector<std::string> hits;
   for (const auto& f : files) {
     const std::string bytes = ReadBytes(f);
@@ -56,7 +57,8 @@ TEST(CliForensic, NoPlantedMarkerInAnyFileParleyWrote) {
   const std::string amount_marker = "9" + tag + ".731";
   const std::string stdin_marker = "STDINMARKER" + tag + "wj";
   const std::string party_marker = "PARTYMARKER" + tag + "vb";
-  const std::vector<std::string> markers = {note_marker, buyer_marker, amount_marker, stdin_marker, party_marker};
+  const std::vector<std::string> markers = {note_marker, buyer_marker, amount_marker, stdin_marker,
+                                            party_marker};
 
   ASSERT_EQ(laptop({"init", "--name", "office laptop"}).exit_code, 0);
   ASSERT_EQ(phone({"init", "--name", "ana phone", "--no-vault"}).exit_code, 0);
@@ -64,12 +66,13 @@ TEST(CliForensic, NoPlantedMarkerInAnyFileParleyWrote) {
   ASSERT_EQ(laptop({"vault", "invite", code, "--out", root.Sub("invite")}).exit_code, 0);
   ASSERT_EQ(phone({"join", root.Sub("invite")}).exit_code, 0);
 
-  const std::string n = laptop.Id({"negotiation", "add", "--buyer", buyer_marker, "--title", "Supply chain"});
+  const std::string n =
+      laptop.Id({"negotiation", "add", "--buyer", buyer_marker, "--title", "Supply chain"});
   laptop.Id({"party", "add", n, "--role", "supplier", "--name", party_marker});
   laptop.Id({"note", "add", n, "--text", "Said in the room: " + note_marker});
   ASSERT_EQ(laptop({"note", "add", n}, "From standard input: " + stdin_marker + "\n").exit_code, 0);
-  const std::string c = laptop.Id({"commitment", "add", n, "--kind", "price_premium", "--text", "Premium",
-                                   "--amount", amount_marker + " USD"});
+  const std::string c = laptop.Id({"commitment", "add", n, "--kind", "price_premium", "--text",
+                                   "Premium", "--amount", amount_marker + " USD"});
   ASSERT_EQ(laptop({"commitment", "status", c, "countered"}).exit_code, 0);
   ASSERT_EQ(laptop({"bundle", "export", root.Sub("laptop.bundle")}).exit_code, 0);
   ASSERT_EQ(phone({"bundle", "import", root.Sub("laptop.bundle")}).exit_code, 0);
@@ -133,8 +136,8 @@ TEST(CliForensic, NoTypedMarkerInAnyProcessArgumentsOrEnvironment) {
     int in[2];
     ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
     const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    const pid_t control =
-        SpawnProbed({"/bin/sh", "-c", "read line; exit 0", "sh", control_marker}, {}, in[0], null, null);
+    const pid_t control = SpawnProbed({"/bin/sh", "-c", "read line; exit 0", "sh", control_marker},
+                                      {}, in[0], null, null);
     ::close(in[0]);
     ::close(null);
     ASSERT_GT(control, 0);
@@ -156,7 +159,8 @@ TEST(CliForensic, NoTypedMarkerInAnyProcessArgumentsOrEnvironment) {
 
   // From the editor: sampled while the editor, having written the marker, waits.
   {
-    const std::string ready = scripts.Sub("ready"), go = scripts.Sub("go"), editor = scripts.Sub("editor");
+    const std::string ready = scripts.Sub("ready"), go = scripts.Sub("go"),
+                      editor = scripts.Sub("editor");
     ASSERT_EQ(::mkfifo(ready.c_str(), 0600), 0);
     ASSERT_EQ(::mkfifo(go.c_str(), 0600), 0);
     {

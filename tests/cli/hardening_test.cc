@@ -54,7 +54,8 @@ bool CoreFilesAllowedHere() {
 void ExpectTheProbesSeeAnOrdinaryProcess() {
   Control control;
   ASSERT_GT(control.pid(), 0);
-  EXPECT_TRUE(SameUserCanReadEnvironment(control.pid())) << "the probe cannot read an ordinary process";
+  EXPECT_TRUE(SameUserCanReadEnvironment(control.pid()))
+      << "the probe cannot read an ordinary process";
   if (CoreFilesAllowedHere()) {
     EXPECT_NE(CoreFileLimit(control.pid()).first, "0") << "the spawn did not raise it";
   }
@@ -81,8 +82,9 @@ TEST(CliHardening, ParleyMakesNoCoreDumpAndItsMemoryIsClosedToOtherProcesses) {
   ASSERT_TRUE(typing.Write(".\n"));
   Outcome done = typing.Finish();
   EXPECT_EQ(done.exit_code, 0) << done.err;
-  EXPECT_EQ(d.Json({"negotiation", "show", n})["notes"][std::size_t{0}]["fields"]["text"].AsString(),
-            "Half of a note, the rest still to come.");
+  EXPECT_EQ(
+      d.Json({"negotiation", "show", n})["notes"][std::size_t{0}]["fields"]["text"].AsString(),
+      "Half of a note, the rest still to come.");
 }
 
 TEST(CliHardening, TheRelayMakesNoCoreDumpAndItsMemoryIsClosedToOtherProcesses) {
@@ -91,21 +93,24 @@ TEST(CliHardening, TheRelayMakesNoCoreDumpAndItsMemoryIsClosedToOtherProcesses) 
   GiveToProbeUser(root.path());
   const std::string relay = parley::testing::RelayBinary();
   const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  const pid_t init = SpawnProbed({relay, "init", "--data", root.Sub("relay")}, {}, null, null, null);
+  const pid_t init =
+      SpawnProbed({relay, "init", "--data", root.Sub("relay")}, {}, null, null, null);
   ASSERT_GT(init, 0);
   ASSERT_EQ(WaitForExit(init, 30s), 0);
 
   int log[2];
   ASSERT_EQ(::pipe2(log, O_CLOEXEC), 0);
-  const pid_t serve = SpawnProbed({relay, "serve", "--data", root.Sub("relay"), "--listen", "127.0.0.1:0"}, {},
-                                  null, null, log[1]);
+  const pid_t serve =
+      SpawnProbed({relay, "serve", "--data", root.Sub("relay"), "--listen", "127.0.0.1:0"}, {},
+                  null, null, log[1]);
   ::close(log[1]);
   ::close(null);
   ASSERT_GT(serve, 0);
   // Wait for its "event=listening" log line: then it has started and holds its key.
   std::string text;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (text.find("event=listening") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+  while (text.find("event=listening") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
     pollfd p{log[0], POLLIN, 0};
     if (::poll(&p, 1, 1000) <= 0) continue;
     char buf[1024];

@@ -77,12 +77,14 @@ TEST_F(CliImport, StandardInputJsonLinesAndDryRun) {
       "{\"type\":\"commitment\",\"negotiation\":\"" + n_ +
       "\",\"kind\":\"price premium\",\"text\":\"a penny per pound\",\"by\":\"Fresh Harvest Foods\","
       "\"amount\":\"0.01 USD/lb\"}\n"
-      "{\"type\":\"campaign_action\",\"negotiation\":\"" + n_ + "\",\"date\":\"2025-04-20\",\"kind\":\"protest\"}\n";
+      "{\"type\":\"campaign_action\",\"negotiation\":\"" +
+      n_ + "\",\"date\":\"2025-04-20\",\"kind\":\"protest\"}\n";
   Outcome dry = dev_({"--json", "import", "-", "--format", "jsonl", "--dry-run"}, jsonl);
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_TRUE(dry.Json()["dry_run"].AsBool());
   EXPECT_EQ(dry.Json()["imported"].AsInt(), 2);
-  EXPECT_EQ(dev_.Json({"negotiation", "show", n_})["commitments"].size(), 0u) << "a dry run writes nothing";
+  EXPECT_EQ(dev_.Json({"negotiation", "show", n_})["commitments"].size(), 0u)
+      << "a dry run writes nothing";
 
   Outcome run = dev_({"import", "-", "--format", "jsonl"}, jsonl);
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -96,20 +98,24 @@ TEST_F(CliImport, StandardInputJsonLinesAndDryRun) {
 TEST_F(CliImport, ABadRowNamesItsLineAndColumnAndWritesNothing) {
   // A header of four columns over rows of three fields.
   const std::string rows = Notes(3);
-  const std::string file = Write("short.csv", "type,negotiation,text,date\n" + rows.substr(rows.find('\n') + 1));
+  const std::string file =
+      Write("short.csv", "type,negotiation,text,date\n" + rows.substr(rows.find('\n') + 1));
   // Line 1,502: a session on a day that does not exist.
   std::string fixed = "type,negotiation,text,date\n";
-  for (std::size_t i = 1; i <= 1500; ++i) fixed += "note," + n_ + ",note " + std::to_string(i) + ",\n";
+  for (std::size_t i = 1; i <= 1500; ++i)
+    fixed += "note," + n_ + ",note " + std::to_string(i) + ",\n";
   fixed += "session," + n_ + ",,2025-02-30\n";
   Outcome run = dev_({"import", Write("bad-date.csv", fixed)});
   EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_NE(run.err.find("line 1502, column date: invalid date '2025-02-30'"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("line 1502, column date: invalid date '2025-02-30'"), std::string::npos)
+      << run.err;
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(NoteCount(), 0u);
 
   Outcome short_row = dev_({"--json", "import", file});
   EXPECT_EQ(short_row.exit_code, 1);
-  EXPECT_NE(short_row.err.find("\"message\":\"line 2: 3 fields, but the header names 4 columns\""), std::string::npos)
+  EXPECT_NE(short_row.err.find("\"message\":\"line 2: 3 fields, but the header names 4 columns\""),
+            std::string::npos)
       << short_row.err;
 
   Outcome unknown = dev_({"import", "notes.txt"});
@@ -144,7 +150,8 @@ std::string DocsExample(const std::string& fence) {
 
 // Replaces every "2564e1c2" (the negotiation of the examples) by `prefix`.
 std::string WithNegotiation(std::string text, const std::string& prefix) {
-  for (std::size_t at = text.find("2564e1c2"); at != std::string::npos; at = text.find("2564e1c2", at)) {
+  for (std::size_t at = text.find("2564e1c2"); at != std::string::npos;
+       at = text.find("2564e1c2", at)) {
     text.replace(at, 8, prefix);
   }
   return text;
@@ -155,13 +162,16 @@ TEST_F(CliImport, TheExamplesOfTheDocumentationImport) {
   const std::string csv = WithNegotiation(DocsExample("```csv"), n_.substr(0, 8));
   Outcome run = dev_({"import", Write("meetings.csv", csv)});
   ASSERT_EQ(run.exit_code, 0) << run.err << csv;
-  EXPECT_EQ(run.out, "Imported 5 records in 1 change: 1 campaign_action, 1 commitment, 1 need, 1 note, 1 session.\n");
+  EXPECT_EQ(run.out,
+            "Imported 5 records in 1 change: 1 campaign_action, 1 commitment, 1 need, 1 note, 1 "
+            "session.\n");
   const std::string jsonl = WithNegotiation(DocsExample("```json"), n_.substr(0, 8));
   run = dev_({"import", Write("meetings.jsonl", jsonl)});
   ASSERT_EQ(run.exit_code, 0) << run.err << jsonl;
   auto shown = dev_.Json({"negotiation", "show", n_});
   ASSERT_EQ(shown["needs"].size(), 1u);
-  EXPECT_EQ(shown["needs"][std::size_t{0}]["fields"]["text"].AsString(), "Announced audits\n(a week ahead)");
+  EXPECT_EQ(shown["needs"][std::size_t{0}]["fields"]["text"].AsString(),
+            "Announced audits\n(a week ahead)");
   ASSERT_EQ(shown["notes"].size(), 2u);
   EXPECT_EQ(shown["notes"][std::size_t{0}]["fields"]["text"].AsString(),
             "Buyer asked for a phase-in, \"two seasons at most\"");
@@ -241,9 +251,11 @@ TEST_F(CliImport, AProgressBarOnATerminalOnly) {
   ASSERT_EQ(run.exit_code, 0) << run.terminal;
   EXPECT_NE(run.terminal.find("Importing [......"), std::string::npos) << run.terminal;
   EXPECT_NE(run.terminal.find("] 1,000/2,000 records"), std::string::npos) << run.terminal;
-  EXPECT_NE(run.terminal.find("[##############################] 2,000/2,000 records"), std::string::npos)
+  EXPECT_NE(run.terminal.find("[##############################] 2,000/2,000 records"),
+            std::string::npos)
       << run.terminal;
-  EXPECT_EQ(run.out, "Imported 2,000 records in 4 changes: 2,000 notes.\n") << "the summary goes to standard output";
+  EXPECT_EQ(run.out, "Imported 2,000 records in 4 changes: 2,000 notes.\n")
+      << "the summary goes to standard output";
 
   Outcome piped = dev_({"import", file});
   ASSERT_EQ(piped.exit_code, 0) << piped.err;

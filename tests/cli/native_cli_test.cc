@@ -49,7 +49,8 @@ std::size_t Columns(const std::string& s) {
       i += 3;
       continue;
     } else {
-      const bool regional = static_cast<unsigned char>(s[i + 2]) == 0x87 && static_cast<unsigned char>(s[i + 1]) == 0x9F;
+      const bool regional = static_cast<unsigned char>(s[i + 2]) == 0x87 &&
+                            static_cast<unsigned char>(s[i + 1]) == 0x9F;
       if (joined || (regional && half_flag)) {
         half_flag = false;
       } else {
@@ -84,7 +85,8 @@ TEST(CliDisplay, TableColumnsLineUpWithWideCharactersEmojiAndAccents) {
   ASSERT_EQ(d({"init"}).exit_code, 0);
   const std::vector<std::string> buyers = {"日本語商事", "👨\u200D👩\u200D👧 Family Co", "🇲🇽 Frutas",
                                            "Cafe\xCC\x81 Verde", "Plain Buyer"};
-  for (const auto& b : buyers) ASSERT_EQ(d({"negotiation", "add", "--buyer", b, "--title", "t"}).exit_code, 0);
+  for (const auto& b : buyers)
+    ASSERT_EQ(d({"negotiation", "add", "--buyer", b, "--title", "t"}).exit_code, 0);
   Outcome list = d({"negotiation", "list"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   const auto lines = Lines(list.out);
@@ -108,7 +110,10 @@ TEST(CliDisplay, TimesAreLocalWithTheirOffsetUnlessUtcIsAsked) {
 
   d.env["TZ"] = "Asia/Kolkata";
   for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"negotiation", "show", n}, {"history", note}, {"negotiation", "list"}, {"vault", "members"}}) {
+       {std::vector<std::string>{"negotiation", "show", n},
+        {"history", note},
+        {"negotiation", "list"},
+        {"vault", "members"}}) {
     Outcome local = d(command);
     ASSERT_EQ(local.exit_code, 0) << local.err;
     EXPECT_NE(local.out.find(" +05:30"), std::string::npos) << command[0] << ":\n" << local.out;
@@ -149,7 +154,9 @@ TEST_F(CliStatus, SummarisesByDefaultAndListsChangesWithVerbose) {
     auto id = device->ResolveId(n);
     ASSERT_TRUE(id.ok());
     for (int i = 0; i < 120; ++i) {
-      ASSERT_TRUE(device->model().AddNote(*id, model::NoteInput{std::nullopt, "note " + std::to_string(i)}).ok());
+      ASSERT_TRUE(device->model()
+                      .AddNote(*id, model::NoteInput{std::nullopt, "note " + std::to_string(i)})
+                      .ok());
     }
     ASSERT_TRUE(device->Lock().ok());
   }
@@ -191,10 +198,12 @@ TEST(CliAmbiguousId, APrefixOfTwoRecordsListsBoth) {
     ASSERT_NE(device, nullptr);
     auto neg = device->ResolveId(n);
     ASSERT_TRUE(neg.ok());
-    // Notes until two ids share their first 4 hex characters (a few hundred, by the birthday bound).
+    // Notes until two ids share their first 4 hex characters (a few hundred, by the birthday
+    // bound).
     std::map<std::string, std::string> seen;
     for (int i = 0; i < 20000 && prefix.empty(); ++i) {
-      auto note = device->model().AddNote(*neg, model::NoteInput{std::nullopt, "note number " + std::to_string(i)});
+      auto note = device->model().AddNote(
+          *neg, model::NoteInput{std::nullopt, "note number " + std::to_string(i)});
       ASSERT_TRUE(note.ok());
       const std::string hex = log::ToString(*note);
       auto [it, fresh] = seen.emplace(hex.substr(0, 4), hex);
@@ -222,7 +231,8 @@ TEST(CliAmbiguousId, APrefixOfTwoRecordsListsBoth) {
   EXPECT_EQ(text.exit_code, 1) << text.err;
   EXPECT_EQ(Lines(text.err).size(), 1u) << text.err;
   for (const auto& id : {first, second}) {
-    EXPECT_NE(text.err.find("note " + id.substr(0, 8) + " \"note number "), std::string::npos) << text.err;
+    EXPECT_NE(text.err.find("note " + id.substr(0, 8) + " \"note number "), std::string::npos)
+        << text.err;
   }
   Outcome json = d({"history", prefix, "--json"});
   EXPECT_EQ(json.exit_code, 1);
@@ -262,7 +272,8 @@ TEST(CliResolve, PickTakesTheNumberedVersionAndWrongFieldsNameTheRightOnes) {
 
   Outcome listed = phone({"conflicts"});
   ASSERT_EQ(listed.exit_code, 0);
-  EXPECT_NE(listed.out.find("parley resolve " + ref + " --pick N"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("parley resolve " + ref + " --pick N"), std::string::npos)
+      << listed.out;
   auto versions = phone.Json({"conflicts"})["conflicts"][std::size_t{0}]["versions"];
   ASSERT_EQ(versions.size(), 2u);
   const std::string second = versions[std::size_t{1}]["value"].AsString();
@@ -284,16 +295,20 @@ TEST(CliResolve, PickTakesTheNumberedVersionAndWrongFieldsNameTheRightOnes) {
   EXPECT_EQ(shown["notes"][std::size_t{0}]["fields"]["text"].AsString(), second);
   // A VALUE is still stored as given, digits too.
   ASSERT_EQ(phone({"resolve", ref, "2"}).exit_code, 0);
-  EXPECT_EQ(phone.Json({"negotiation", "show", n})["notes"][std::size_t{0}]["fields"]["text"].AsString(), "2");
+  EXPECT_EQ(
+      phone.Json({"negotiation", "show", n})["notes"][std::size_t{0}]["fields"]["text"].AsString(),
+      "2");
 
   // A wrong or missing field names the fields of the record's type.
-  for (const std::vector<std::string>& wrong : {std::vector<std::string>{"resolve", note.substr(0, 4) + ".txt", "x"},
-                                                {"resolve", note.substr(0, 4) + ".txt", "--pick", "1"},
-                                                {"resolve", note.substr(0, 4)},
-                                                {"resolve", note.substr(0, 4) + "."}}) {
+  for (const std::vector<std::string>& wrong :
+       {std::vector<std::string>{"resolve", note.substr(0, 4) + ".txt", "x"},
+        {"resolve", note.substr(0, 4) + ".txt", "--pick", "1"},
+        {"resolve", note.substr(0, 4)},
+        {"resolve", note.substr(0, 4) + "."}}) {
     Outcome out = phone(wrong);
     EXPECT_EQ(out.exit_code, 1) << wrong[1];
-    EXPECT_NE(out.err.find("negotiation, session, text"), std::string::npos) << wrong[1] << ": " << out.err;
+    EXPECT_NE(out.err.find("negotiation, session, text"), std::string::npos)
+        << wrong[1] << ": " << out.err;
   }
 }
 

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   auto id = (*device)->ResolveId(negotiation);
   if (!id.ok()) return 3;
   for (int i = 1; i <= count; ++i) {
-    auto note = (*device)->model().AddNote(*id, parley::model::NoteInput{std::nullopt, "note " + std::to_string(i)});
+    auto note = (*device)->model().AddNote(
+        *id, parley::model::NoteInput{std::nullopt, "note " + std::to_string(i)});
     if (!note.ok()) {
       std::fprintf(stderr, "%s\n", note.status().ToString().c_str());
       return 4;

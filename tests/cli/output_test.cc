@@ -40,7 +40,8 @@ TEST_F(CliOutput, ASyncThatFailsAfterComposingItsReportPrintsNothingOnStandardOu
   EXPECT_EQ((*parsed)["schema"].AsInt(), 1);
   EXPECT_FALSE((*parsed)["error"]["domain"].AsString().empty()) << json.err;
   EXPECT_FALSE((*parsed)["error"]["code"].AsString().empty()) << json.err;
-  EXPECT_NE((*parsed)["error"]["message"].AsString().find("connect"), std::string::npos) << json.err;
+  EXPECT_NE((*parsed)["error"]["message"].AsString().find("connect"), std::string::npos)
+      << json.err;
 }
 
 TEST_F(CliOutput, ASuccessfulCommandPrintsItsWholeReport) {

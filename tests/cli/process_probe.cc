@@ -2,9 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <grp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -150,7 +150,8 @@ std::vector<std::string> ProcessesShowing(const std::vector<std::string>& marker
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     ++looked_at;
     for (const char* what : {"cmdline", "environ"}) {
-      const std::string bytes = ReadProc("/proc/" + name + "/" + what);  // empty when gone or refused
+      const std::string bytes =
+          ReadProc("/proc/" + name + "/" + what);  // empty when gone or refused
       for (const auto& m : markers) {
         if (bytes.find(m) != std::string::npos) hits.push_back(name + " " + what + ": " + m);
       }
@@ -161,8 +162,8 @@ std::vector<std::string> ProcessesShowing(const std::vector<std::string>& marker
   return hits;
 }
 
-pid_t SpawnProbed(const std::vector<std::string>& argv_in, const std::vector<std::string>& env_s, int stdin_fd,
-                  int stdout_fd, int stderr_fd, bool as_probe_user) {
+pid_t SpawnProbed(const std::vector<std::string>& argv_in, const std::vector<std::string>& env_s,
+                  int stdin_fd, int stdout_fd, int stderr_fd, bool as_probe_user) {
   std::vector<std::string> argv_s = argv_in;
   if (as_probe_user && !argv_s.empty()) argv_s[0] = Copies().CopyOf(argv_s[0]);
   std::vector<char*> argv;
@@ -185,7 +186,9 @@ pid_t SpawnProbed(const std::vector<std::string>& argv_in, const std::vector<std
     }
     int err = 0;
     if (as_probe_user && !BecomeProbeUser()) err = EPERM;
-    if (err == 0 && (::dup2(stdin_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(stderr_fd, 2) < 0)) err = errno;
+    if (err == 0 &&
+        (::dup2(stdin_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(stderr_fd, 2) < 0))
+      err = errno;
     if (err == 0) {
       ::execve(argv[0], argv.data(), envp.data());
       err = errno;
@@ -225,13 +228,15 @@ int WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-PipedParley::PipedParley(const Device& device, const std::vector<std::string>& args, bool as_probe_user) {
+PipedParley::PipedParley(const Device& device, const std::vector<std::string>& args,
+                         bool as_probe_user) {
   ::signal(SIGPIPE, SIG_IGN);  // a write after the process exited fails instead of killing the test
   const std::string& data = device.data_dir();
   const std::string home = data.substr(0, data.rfind('/'));
   out_path_ = data + ".piped-stdout";
   err_path_ = data + ".piped-stderr";
-  std::vector<std::string> argv = {ParleyBinary(), "--data", data, "--keystore", device.keystore_dir()};
+  std::vector<std::string> argv = {ParleyBinary(), "--data", data, "--keystore",
+                                   device.keystore_dir()};
   argv.insert(argv.end(), args.begin(), args.end());
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) {

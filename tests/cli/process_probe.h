@@ -51,8 +51,8 @@ std::vector<std::string> ProcessesShowing(const std::vector<std::string>& marker
 // soft limit raised to the hard limit (so a program that does not lower it shows a non-zero
 // one); as ProbeUser() when `as_probe_user`, else as this process's user. Returns once the
 // program has been executed (so its /proc/PID/cmdline is the program's), or -1.
-pid_t SpawnProbed(const std::vector<std::string>& argv, const std::vector<std::string>& envp, int stdin_fd,
-                  int stdout_fd, int stderr_fd, bool as_probe_user = true);
+pid_t SpawnProbed(const std::vector<std::string>& argv, const std::vector<std::string>& envp,
+                  int stdin_fd, int stdout_fd, int stderr_fd, bool as_probe_user = true);
 
 // Waits for `pid` to exit, at most `timeout`: its exit code (128 + signal when killed), or -1
 // when it is still running (it is then left running).
@@ -64,7 +64,8 @@ int WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
 // it). The destructor kills (SIGKILL) and reaps it if it still runs.
 class PipedParley {
  public:
-  PipedParley(const Device& device, const std::vector<std::string>& args, bool as_probe_user = false);
+  PipedParley(const Device& device, const std::vector<std::string>& args,
+              bool as_probe_user = false);
   ~PipedParley();
   PipedParley(const PipedParley&) = delete;
   PipedParley& operator=(const PipedParley&) = delete;

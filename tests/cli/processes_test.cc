@@ -17,7 +17,9 @@ namespace {
 
 using std::chrono::seconds;
 
-bool Has(const std::string& line, const std::string& what) { return line.find(what) != std::string::npos; }
+bool Has(const std::string& line, const std::string& what) {
+  return line.find(what) != std::string::npos;
+}
 
 class CliProcesses : public CliWithRelay {
  protected:
@@ -37,12 +39,15 @@ class CliProcesses : public CliWithRelay {
   // Starts `sync --watch` on `d` and waits until it is connected.
   std::unique_ptr<BackgroundParley> StartWatcher(const Device& d) {
     auto w = std::make_unique<BackgroundParley>(d, std::vector<std::string>{"sync", "--watch"});
-    EXPECT_TRUE(w->WaitForLine([](const std::string& l) { return Has(l, "connected to relay"); }, seconds(30)))
+    EXPECT_TRUE(w->WaitForLine([](const std::string& l) { return Has(l, "connected to relay"); },
+                               seconds(30)))
         << w->Output() << w->Errors();
     return w;
   }
   // The number of this device's changes the relay has not acknowledged.
-  std::int64_t Unacknowledged(const Device& d) { return d.Json({"status"})["own_unacknowledged"].AsInt(); }
+  std::int64_t Unacknowledged(const Device& d) {
+    return d.Json({"status"})["own_unacknowledged"].AsInt();
+  }
 
   std::unique_ptr<Device> a_, b_;
   std::string negotiation_;
@@ -53,9 +58,10 @@ class CliProcesses : public CliWithRelay {
 TEST_F(CliProcesses, WatcherPushesWhatAnotherProcessWrote) {
   TwoDevices();
   auto watcher = StartWatcher(*a_);
-  ASSERT_EQ((*a_)({"note", "add", negotiation_, "--text", "written beside the watcher"}).exit_code, 0);
-  const bool pushed = watcher->WaitForLine(
-      [](const std::string& l) { return Has(l, ": pushed 1,"); }, seconds(15));
+  ASSERT_EQ((*a_)({"note", "add", negotiation_, "--text", "written beside the watcher"}).exit_code,
+            0);
+  const bool pushed =
+      watcher->WaitForLine([](const std::string& l) { return Has(l, ": pushed 1,"); }, seconds(15));
   EXPECT_TRUE(pushed) << watcher->Output() << watcher->Errors();
   EXPECT_EQ(Unacknowledged(*a_), 0);
 }
@@ -64,27 +70,29 @@ TEST_F(CliProcesses, WatcherPushesWhatAnotherProcessWrote) {
 // record, and the watcher pulls a further remote change of it. The history keeps all three.
 TEST_F(CliProcesses, WatcherHistoryFollowsAnotherProcess) {
   TwoDevices();
-  const std::string c = a_->Id({"commitment", "add", negotiation_, "--kind", "higher_prices", "--text", "Fair price"});
+  const std::string c = a_->Id(
+      {"commitment", "add", negotiation_, "--kind", "higher_prices", "--text", "Fair price"});
   ASSERT_EQ((*a_)({"sync"}).exit_code, 0);
   ASSERT_EQ((*b_)({"sync"}).exit_code, 0);
   auto watcher = StartWatcher(*a_);
   // b changes the commitment: the watcher pulls it (and remembers the record's head).
   ASSERT_EQ((*b_)({"commitment", "status", c, "countered"}).exit_code, 0);
   ASSERT_EQ((*b_)({"sync"}).exit_code, 0);
-  ASSERT_TRUE(watcher->WaitForLine(
-      [](const std::string& l) { return Has(l, ", pulled 1,"); }, seconds(15)))
+  ASSERT_TRUE(
+      watcher->WaitForLine([](const std::string& l) { return Has(l, ", pulled 1,"); }, seconds(15)))
       << watcher->Output();
   // Another process of a agrees; then b signs and the watcher pulls that.
   ASSERT_EQ((*a_)({"commitment", "status", c, "agreed"}).exit_code, 0);
   ASSERT_EQ((*b_)({"commitment", "status", c, "signed"}).exit_code, 0);
   ASSERT_EQ((*b_)({"sync"}).exit_code, 0);
-  ASSERT_TRUE(watcher->WaitForLine(
-      [](const std::string& l) { return Has(l, ", pulled 1,"); }, seconds(15), 2))
+  ASSERT_TRUE(watcher->WaitForLine([](const std::string& l) { return Has(l, ", pulled 1,"); },
+                                   seconds(15), 2))
       << watcher->Output();
   auto history = a_->Json({"history", c});
   std::multiset<std::string> statuses;
   for (std::size_t i = 0; i < history["entries"].size(); ++i) {
-    if (history["entries"][i]["field"].AsString() == "status") statuses.insert(history["entries"][i]["value"].AsString());
+    if (history["entries"][i]["field"].AsString() == "status")
+      statuses.insert(history["entries"][i]["value"].AsString());
   }
   EXPECT_EQ(statuses.count("agreed"), 1u) << (*a_)({"history", c}).out;
   EXPECT_EQ(statuses.count("countered"), 1u);
@@ -100,13 +108,15 @@ TEST_F(CliProcesses, PullsAtOnceCooperate) {
   constexpr int kPullers = 4;
   for (int round = 0; round < kRounds; ++round) {
     for (int i = 0; i < kNotes; ++i) {
-      ASSERT_EQ((*b_)({"note", "add", negotiation_, "--text", "note " + std::to_string(round) + "." + std::to_string(i)})
+      ASSERT_EQ((*b_)({"note", "add", negotiation_, "--text",
+                       "note " + std::to_string(round) + "." + std::to_string(i)})
                     .exit_code,
                 0);
     }
     ASSERT_EQ((*b_)({"sync"}).exit_code, 0);
     std::vector<std::unique_ptr<BackgroundParley>> pulls;
-    for (int i = 0; i < kPullers; ++i) pulls.push_back(std::make_unique<BackgroundParley>(*a_, std::vector<std::string>{"sync"}));
+    for (int i = 0; i < kPullers; ++i)
+      pulls.push_back(std::make_unique<BackgroundParley>(*a_, std::vector<std::string>{"sync"}));
     for (auto& p : pulls) {
       const int code = p->WaitExit(seconds(60));
       EXPECT_TRUE(code == 0 || code == 8) << "exit " << code << ": " << p->Output() << p->Errors();
@@ -138,9 +148,7 @@ TEST_F(CliProcesses, WipeStopsTheWatcher) {
 // nor a wipe.
 TEST_F(CliProcesses, KilledProcessLeavesNothingInTheWay) {
   TwoDevices();
-  {
-    auto watcher = StartWatcher(*a_);
-  }  // SIGKILL: no clean stop
+  { auto watcher = StartWatcher(*a_); }  // SIGKILL: no clean stop
   EXPECT_FALSE(FilesUnder(a_->data_dir() + "/procs").empty());
   ASSERT_EQ((*a_)({"note", "add", negotiation_, "--text", "after a crash"}).exit_code, 0);
   const auto started = std::chrono::steady_clock::now();

@@ -52,21 +52,26 @@ Opened OpenDevice(const Device& d, const std::string& record_hex) {
   std::vector<std::string> tables;
   sqlite3_stmt* s = nullptr;
   sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &s, nullptr);
-  while (sqlite3_step(s) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+  while (sqlite3_step(s) == SQLITE_ROW)
+    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
   sqlite3_finalize(s);
   auto cell = [](sqlite3_stmt* q, int c) {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(q, c));
-    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(q, c)));
+    return p == nullptr ? std::string()
+                        : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(q, c)));
   };
   for (const auto& t : tables) {
     sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\"").c_str(), -1, &q, nullptr) != SQLITE_OK) continue;
+    if (sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\"").c_str(), -1, &q, nullptr) !=
+        SQLITE_OK)
+      continue;
     while (sqlite3_step(q) == SQLITE_ROW) {
       for (int c = 0; c < sqlite3_column_count(q); ++c) out.cells.push_back(cell(q, c));
     }
     sqlite3_finalize(q);
   }
-  sqlite3_prepare_v2(db, "SELECT key FROM log_record_keys WHERE lower(hex(record)) = ?1", -1, &s, nullptr);
+  sqlite3_prepare_v2(db, "SELECT key FROM log_record_keys WHERE lower(hex(record)) = ?1", -1, &s,
+                     nullptr);
   sqlite3_bind_text(s, 1, record_hex.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(s) == SQLITE_ROW) out.record_key = cell(s, 0);
   sqlite3_finalize(s);
@@ -83,8 +88,8 @@ Opened OpenDevice(const Device& d, const std::string& record_hex) {
     const std::string h = cell(s, 0), body = cell(s, 1);
     if (!header.ParseFromString(h)) continue;
     for (const auto& e : (*store)->vault()->epochs) {
-      auto opened = crypto::XChaChaOpen(e.key.view(), crypto::AsBytes(header.nonce()), crypto::AsBytes(body),
-                                        crypto::AsBytes(h));
+      auto opened = crypto::XChaChaOpen(e.key.view(), crypto::AsBytes(header.nonce()),
+                                        crypto::AsBytes(body), crypto::AsBytes(h));
       if (opened.ok()) out.bodies.emplace_back(opened->begin(), opened->end());
     }
   }
@@ -199,7 +204,8 @@ TEST_F(CliPurge, NothingOfAPurgedNoteRemainsOnAnyDeviceOrTheRelay) {
   // members that applied the purge sent nothing.
   const std::string log = relay_->Log();
   std::size_t purges = 0;
-  for (std::size_t at = log.find("event=purge"); at != std::string::npos; at = log.find("event=purge", at + 1)) {
+  for (std::size_t at = log.find("event=purge"); at != std::string::npos;
+       at = log.find("event=purge", at + 1)) {
     ++purges;
   }
   EXPECT_EQ(purges, 1u) << log;

@@ -14,8 +14,10 @@ using testing::json::Value;
 class CliRecords : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(dev_({"init", "--name", "office laptop", "--vault", "coalition", "--no-qr"}).exit_code, 0);
-    n_ = dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods", "--title", "2025 season"});
+    ASSERT_EQ(
+        dev_({"init", "--name", "office laptop", "--vault", "coalition", "--no-qr"}).exit_code, 0);
+    n_ =
+        dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods", "--title", "2025 season"});
     other_ = dev_.Id({"negotiation", "add", "--buyer", "Beta Markets"});
   }
   static void ExpectUsage(const Outcome& r, const std::string& says) {
@@ -25,7 +27,8 @@ class CliRecords : public ::testing::Test {
   }
   std::vector<std::string> Texts(const Value& list, const std::string& field) {
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < list.size(); ++i) out.push_back(list[i]["fields"][field].AsString());
+    for (std::size_t i = 0; i < list.size(); ++i)
+      out.push_back(list[i]["fields"][field].AsString());
     return out;
   }
 
@@ -35,9 +38,11 @@ class CliRecords : public ::testing::Test {
 };
 
 TEST_F(CliRecords, NotesShowListEditDelete) {
-  const std::string long_text = "Opening: " + std::string(3000, 'x') + "\nSecond line of the note, kept whole.";
+  const std::string long_text =
+      "Opening: " + std::string(3000, 'x') + "\nSecond line of the note, kept whole.";
   const std::string session = dev_.Id({"session", "add", n_, "--date", "2025-06-01"});
-  const std::string note = dev_.Id({"note", "add", n_, "--text", long_text, "--session", session.substr(0, 8)});
+  const std::string note =
+      dev_.Id({"note", "add", n_, "--text", long_text, "--session", session.substr(0, 8)});
   dev_.Id({"note", "add", other_, "--text", "Elsewhere"});
 
   // show: the whole text, who recorded it.
@@ -45,7 +50,8 @@ TEST_F(CliRecords, NotesShowListEditDelete) {
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_NE(shown.out.find("Note " + note), std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find(std::string(3000, 'x')), std::string::npos);
-  EXPECT_NE(shown.out.find("    Second line of the note, kept whole.\n"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("    Second line of the note, kept whole.\n"), std::string::npos)
+      << shown.out;
   EXPECT_NE(shown.out.find("by office laptop"), std::string::npos) << shown.out;
   Value json = dev_.Json({"note", "show", note});
   EXPECT_EQ(json["schema"].AsInt(), 1);
@@ -68,7 +74,8 @@ TEST_F(CliRecords, NotesShowListEditDelete) {
   EXPECT_EQ(all["offset"].AsInt(), 0);
   EXPECT_EQ(all["limit"].AsInt(), 50);
   ASSERT_EQ(all["notes"].size(), 2u);
-  EXPECT_EQ(all["notes"][std::size_t{0}]["fields"]["text"].AsString(), long_text);  // JSON is never clipped
+  EXPECT_EQ(all["notes"][std::size_t{0}]["fields"]["text"].AsString(),
+            long_text);  // JSON is never clipped
   Value mine = dev_.Json({"note", "list", "--negotiation", n_.substr(0, 8)});
   ASSERT_EQ(mine["notes"].size(), 1u);
   EXPECT_EQ(mine["notes"][std::size_t{0}]["id"].AsString(), note);
@@ -77,13 +84,15 @@ TEST_F(CliRecords, NotesShowListEditDelete) {
   EXPECT_EQ(dev_.Json({"note", "list", "--author", "Office Laptop"})["total"].AsInt(), 2);
 
   // edit: only the given field; text from standard input.
-  Value edited = dev_.Json({"note", "edit", note.substr(0, 8), "--text", "-"}, "Rewritten from stdin\n");
+  Value edited =
+      dev_.Json({"note", "edit", note.substr(0, 8), "--text", "-"}, "Rewritten from stdin\n");
   ASSERT_EQ(edited["changed"].size(), 1u);
   EXPECT_EQ(edited["changed"][std::size_t{0}].AsString(), "text");
   EXPECT_EQ(edited["record"]["fields"]["text"].AsString(), "Rewritten from stdin");
   EXPECT_EQ(edited["record"]["fields"]["session"].AsString(), session);
   Outcome again = dev_({"note", "edit", note.substr(0, 8), "--text", "Rewritten from stdin"});
-  EXPECT_EQ(again.out, "Note " + note.substr(0, 8) + " already has these values: nothing changed.\n");
+  EXPECT_EQ(again.out,
+            "Note " + note.substr(0, 8) + " already has these values: nothing changed.\n");
   Outcome detached = dev_({"note", "edit", note.substr(0, 8), "--session", ""});
   EXPECT_EQ(detached.out, "Edited note " + note.substr(0, 8) + ": session\n") << detached.err;
   ExpectUsage(dev_({"note", "edit", note}), "nothing to edit");
@@ -114,8 +123,10 @@ TEST_F(CliRecords, PagingFooterAndNegotiationShowSummary) {
   for (int i = 0; i < 12; ++i) dev_.Id({"note", "add", n_, "--text", "Note " + std::to_string(i)});
   Outcome page = dev_({"note", "list", "--negotiation", n_, "--limit", "5"});
   ASSERT_EQ(page.exit_code, 0) << page.err;
-  EXPECT_NE(page.out.find("Showing 1–5 of 12 notes; --offset 5 for more\n"), std::string::npos) << page.out;
-  EXPECT_EQ(page.out.find("NEGOTIATION"), std::string::npos) << page.out;  // one negotiation: no column
+  EXPECT_NE(page.out.find("Showing 1–5 of 12 notes; --offset 5 for more\n"), std::string::npos)
+      << page.out;
+  EXPECT_EQ(page.out.find("NEGOTIATION"), std::string::npos)
+      << page.out;  // one negotiation: no column
   Outcome last = dev_({"note", "list", "--negotiation", n_, "--limit", "5", "--offset", "10"});
   EXPECT_NE(last.out.find("Showing 11–12 of 12 notes\n"), std::string::npos) << last.out;
   EXPECT_NE(last.out.find("Note 11"), std::string::npos) << last.out;
@@ -135,7 +146,8 @@ TEST_F(CliRecords, PagingFooterAndNegotiationShowSummary) {
   EXPECT_NE(shown.out.find("12 notes"), std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find("Note 11"), std::string::npos) << shown.out;
   EXPECT_EQ(shown.out.find("Note 0\n"), std::string::npos) << shown.out;
-  EXPECT_NE(shown.out.find("… 2 more: parley note list --negotiation " + n_.substr(0, 8)), std::string::npos)
+  EXPECT_NE(shown.out.find("… 2 more: parley note list --negotiation " + n_.substr(0, 8)),
+            std::string::npos)
       << shown.out;
   Value overview = dev_.Json({"negotiation", "show", n_});
   EXPECT_EQ(overview["notes"].size(), 12u);
@@ -147,7 +159,8 @@ TEST_F(CliRecords, NegotiationsListEditDelete) {
   Value list = dev_.Json({"negotiation", "list"});
   ASSERT_EQ(list["negotiations"].size(), 2u);
   EXPECT_EQ(list["total"].AsInt(), 2);
-  EXPECT_EQ(Texts(list["negotiations"], "buyer"), (std::vector<std::string>{"Fresh Harvest Foods", "Beta Markets"}));
+  EXPECT_EQ(Texts(list["negotiations"], "buyer"),
+            (std::vector<std::string>{"Fresh Harvest Foods", "Beta Markets"}));
   ASSERT_EQ(dev_({"campaign", "status", other_, "won"}).exit_code, 0);
   Value won = dev_.Json({"negotiation", "list", "--status", "won"});
   ASSERT_EQ(won["negotiations"].size(), 1u);
@@ -180,16 +193,20 @@ TEST_F(CliRecords, PartiesSessionsAndNeeds) {
   EXPECT_EQ(party_edit["record"]["fields"]["name"].AsString(), "Jane Smith");
   EXPECT_EQ(party_edit["record"]["fields"]["role"].AsString(), "buyer");
   ExpectUsage(dev_({"party", "edit", party, "--role", "boss"}), "party role");
-  EXPECT_EQ(dev_.Json({"party", "show", party})["record"]["fields"]["name"].AsString(), "Jane Smith");
+  EXPECT_EQ(dev_.Json({"party", "show", party})["record"]["fields"]["name"].AsString(),
+            "Jane Smith");
 
-  const std::string late = dev_.Id({"session", "add", n_, "--date", "2025-06-10", "--place", "Immokalee"});
+  const std::string late =
+      dev_.Id({"session", "add", n_, "--date", "2025-06-10", "--place", "Immokalee"});
   const std::string early = dev_.Id({"session", "add", n_, "--date", "2025-06-01"});
   Value sessions = dev_.Json({"session", "list", "--negotiation", n_});
-  EXPECT_EQ(Texts(sessions["sessions"], "date"), (std::vector<std::string>{"2025-06-01", "2025-06-10"}));
+  EXPECT_EQ(Texts(sessions["sessions"], "date"),
+            (std::vector<std::string>{"2025-06-01", "2025-06-10"}));
   Value ranged = dev_.Json({"session", "list", "--since", "2025-06-05", "--until", "2025-06-30"});
   ASSERT_EQ(ranged["sessions"].size(), 1u);
   EXPECT_EQ(ranged["sessions"][std::size_t{0}]["id"].AsString(), late);
-  Value moved = dev_.Json({"session", "edit", early, "--date", "2025-06-20", "--attendees", "Ana, J. Smith"});
+  Value moved =
+      dev_.Json({"session", "edit", early, "--date", "2025-06-20", "--attendees", "Ana, J. Smith"});
   EXPECT_EQ(moved["record"]["fields"]["date"].AsString(), "2025-06-20");
   EXPECT_EQ(Texts(dev_.Json({"session", "list"})["sessions"], "date"),
             (std::vector<std::string>{"2025-06-10", "2025-06-20"}));
@@ -198,7 +215,8 @@ TEST_F(CliRecords, PartiesSessionsAndNeeds) {
   ASSERT_EQ(dev_({"session", "delete", late, "--yes"}).exit_code, 0);
   EXPECT_EQ(dev_.Json({"session", "list"})["total"].AsInt(), 1);
 
-  const std::string need = dev_.Id({"need", "add", n_, "--text", "Cannot raise prices before autumn", "--constraint"});
+  const std::string need =
+      dev_.Id({"need", "add", n_, "--text", "Cannot raise prices before autumn", "--constraint"});
   dev_.Id({"need", "add", n_, "--text", "A clean supply chain story"});
   EXPECT_EQ(dev_.Json({"need", "list", "--kind", "constraint"})["needs"].size(), 1u);
   Value need_edit = dev_.Json({"need", "edit", need, "--kind", "need"});
@@ -213,18 +231,22 @@ TEST_F(CliRecords, PartiesSessionsAndNeeds) {
 
 TEST_F(CliRecords, CommitmentsElementsAndCampaignActions) {
   dev_.Id({"party", "add", n_, "--role", "buyer", "--name", "J. Smith"});
-  const std::string premium = dev_.Id({"commitment", "add", n_, "--kind", "price premium", "--text", "A penny a pound",
-                                       "--amount", "0.01 USD/lb", "--by", "J. Smith"});
+  const std::string premium =
+      dev_.Id({"commitment", "add", n_, "--kind", "price premium", "--text", "A penny a pound",
+               "--amount", "0.01 USD/lb", "--by", "J. Smith"});
   const std::string monitoring =
-      dev_.Id({"commitment", "add", n_, "--kind", "independent_monitoring", "--text", "Council monitoring"});
+      dev_.Id({"commitment", "add", n_, "--kind", "independent_monitoring", "--text",
+               "Council monitoring"});
   ASSERT_EQ(dev_({"commitment", "status", premium, "agreed"}).exit_code, 0);
   Value agreed = dev_.Json({"commitment", "list", "--status", "agreed"});
   ASSERT_EQ(agreed["commitments"].size(), 1u);
   EXPECT_EQ(agreed["commitments"][std::size_t{0}]["id"].AsString(), premium);
-  EXPECT_EQ(dev_.Json({"commitment", "list", "--kind", "Independent Monitoring"})["total"].AsInt(), 1);
+  EXPECT_EQ(dev_.Json({"commitment", "list", "--kind", "Independent Monitoring"})["total"].AsInt(),
+            1);
   ExpectUsage(dev_({"commitment", "list", "--kind", "lunch"}), "commitment kind");
 
-  Value edited = dev_.Json({"commitment", "edit", premium, "--amount", "0.02 USD/lb", "--firm", "--status", "signed"});
+  Value edited = dev_.Json(
+      {"commitment", "edit", premium, "--amount", "0.02 USD/lb", "--firm", "--status", "signed"});
   EXPECT_EQ(edited["changed"].size(), 3u);
   EXPECT_EQ(edited["record"]["fields"]["amount"].AsString(), "0.02 USD/lb");
   EXPECT_EQ(edited["record"]["fields"]["principle"].AsString(), "firm");
@@ -242,34 +264,40 @@ TEST_F(CliRecords, CommitmentsElementsAndCampaignActions) {
   EXPECT_NE(text.out.find("Status history:"), std::string::npos) << text.out;
 
   // Bottom-line elements: the group is `bottomline`.
-  const std::string element = dev_.Id({"bottomline", "require", n_, "financial_support", "--covered-by", premium,
-                                       "--form", "price_premium"});
+  const std::string element = dev_.Id({"bottomline", "require", n_, "financial_support",
+                                       "--covered-by", premium, "--form", "price_premium"});
   Value elements = dev_.Json({"bottomline", "list", "--negotiation", n_});
   ASSERT_EQ(elements["bottom_line"].size(), 1u);
   EXPECT_TRUE(elements["bottom_line"][std::size_t{0}]["fields"]["forms"].is_array());
-  Value relinked = dev_.Json({"bottomline", "edit", element, "--covered-by", premium.substr(0, 8) + "," +
-                              monitoring.substr(0, 8), "--form", "price premium>=0.02 USD/lb", "--form", "licensing fee"});
+  Value relinked = dev_.Json({"bottomline", "edit", element, "--covered-by",
+                              premium.substr(0, 8) + "," + monitoring.substr(0, 8), "--form",
+                              "price premium>=0.02 USD/lb", "--form", "licensing fee"});
   const auto& fields = relinked["record"]["fields"];
   ASSERT_EQ(fields["covered_by"].size(), 2u);
   EXPECT_EQ(fields["covered_by"][std::size_t{1}].AsString(), monitoring);
   ASSERT_EQ(fields["forms"].size(), 2u);
   EXPECT_EQ(fields["forms"][std::size_t{0}].AsString(), "price_premium>=0.02 USD/lb");
   EXPECT_EQ(fields["forms"][std::size_t{1}].AsString(), "licensing_fees");
-  EXPECT_EQ(dev_.Json({"bottomline", "show", element})["record"]["fields"]["element"].AsString(), "financial_support");
+  EXPECT_EQ(dev_.Json({"bottomline", "show", element})["record"]["fields"]["element"].AsString(),
+            "financial_support");
   ASSERT_EQ(dev_({"bottomline", "delete", element, "--yes"}).exit_code, 0);
   EXPECT_EQ(dev_.Json({"bottomline", "report", n_})["elements"].size(), 0u);
 
   // Campaign actions: by date, then edited and deleted.
-  const std::string protest = dev_.Id({"campaign", "action", "add", n_, "--date", "2025-05-20", "--kind", "protest"});
+  const std::string protest =
+      dev_.Id({"campaign", "action", "add", n_, "--date", "2025-05-20", "--kind", "protest"});
   dev_.Id({"campaign", "action", "add", n_, "--date", "2025-05-10", "--kind", "delegation"});
   Value actions = dev_.Json({"campaign", "action", "list"});
-  EXPECT_EQ(Texts(actions["campaign_actions"], "kind"), (std::vector<std::string>{"delegation", "protest"}));
+  EXPECT_EQ(Texts(actions["campaign_actions"], "kind"),
+            (std::vector<std::string>{"delegation", "protest"}));
   EXPECT_EQ(dev_.Json({"campaign", "action", "list", "--kind", "Protest"})["total"].AsInt(), 1);
-  Value action_edit = dev_.Json({"campaign", "action", "edit", protest, "--text", "At the flagship store"});
+  Value action_edit =
+      dev_.Json({"campaign", "action", "edit", protest, "--text", "At the flagship store"});
   EXPECT_EQ(action_edit["record"]["fields"]["kind"].AsString(), "protest");
   EXPECT_EQ(action_edit["record"]["fields"]["text"].AsString(), "At the flagship store");
   Outcome action_shown = dev_({"campaign", "action", "show", protest.substr(0, 8)});
-  EXPECT_NE(action_shown.out.find("Campaign action " + protest), std::string::npos) << action_shown.out;
+  EXPECT_NE(action_shown.out.find("Campaign action " + protest), std::string::npos)
+      << action_shown.out;
   ASSERT_EQ(dev_({"campaign", "action", "delete", protest, "--yes"}).exit_code, 0);
   EXPECT_EQ(dev_.Json({"campaign", "action", "list"})["total"].AsInt(), 1);
 

@@ -31,7 +31,8 @@ class CliRecover : public CliWithRelay {
   std::set<std::string> Notes(const Device& d, const std::string& n) {
     auto shown = d.Json({"negotiation", "show", n});
     std::set<std::string> out;
-    for (std::size_t i = 0; i < shown["notes"].size(); ++i) out.insert(shown["notes"][i]["fields"]["text"].AsString());
+    for (std::size_t i = 0; i < shown["notes"].size(); ++i)
+      out.insert(shown["notes"][i]["fields"]["text"].AsString());
     return out;
   }
 };
@@ -44,7 +45,8 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   Outcome members = (*phone)({"vault", "members"});
   ASSERT_EQ(members.exit_code, 0) << members.err;
   EXPECT_NE(members.out.find("recovery key"), std::string::npos) << members.out;
-  EXPECT_NE(members.out.find("1 member(s), 1 admin(s), a recovery key"), std::string::npos) << members.out;
+  EXPECT_NE(members.out.find("1 member(s), 1 admin(s), a recovery key"), std::string::npos)
+      << members.out;
   EXPECT_EQ(members.out.find(key), std::string::npos);
 
   // A second device joins through the relay; both write; a conflict is made and left.
@@ -53,11 +55,14 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   Outcome joined = (*laptop)({"join"});
   ASSERT_EQ(joined.exit_code, 0) << joined.err;
   const std::string n = phone->Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  const std::string c = phone->Id({"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
-  const std::string note1 = phone->Id({"note", "add", n, "--text", "phone: buyer asked for a phase-in"});
+  const std::string c = phone->Id(
+      {"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
+  const std::string note1 =
+      phone->Id({"note", "add", n, "--text", "phone: buyer asked for a phase-in"});
   ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
   ASSERT_EQ((*laptop)({"sync"}).exit_code, 0);
-  const std::string note2 = laptop->Id({"note", "add", n, "--text", "laptop: audit schedule drafted"});
+  const std::string note2 =
+      laptop->Id({"note", "add", n, "--text", "laptop: audit schedule drafted"});
   ASSERT_EQ((*phone)({"commitment", "status", c, "agreed"}).exit_code, 0);
   ASSERT_EQ((*laptop)({"commitment", "status", c, "withdrawn"}).exit_code, 0);
   ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
@@ -65,7 +70,8 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   ASSERT_EQ((*phone)({"sync"}).exit_code, 0);
   ASSERT_EQ(phone->Json({"conflicts"})["conflicts"].size(), 1u);
   const auto history_before = phone->Json({"history", c});
-  const std::set<std::string> notes = {"phone: buyer asked for a phase-in", "laptop: audit schedule drafted"};
+  const std::set<std::string> notes = {"phone: buyer asked for a phase-in",
+                                       "laptop: audit schedule drafted"};
   ASSERT_EQ(Notes(*phone, n), notes);
 
   // The phone is lost: nothing of it is left.
@@ -103,13 +109,15 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   auto history_after = tablet->Json({"history", c});
   ASSERT_EQ(history_after["entries"].size(), history_before["entries"].size());
   for (std::size_t i = 0; i < history_before["entries"].size(); ++i) {
-    EXPECT_EQ(history_after["entries"][i]["device"].AsString(), history_before["entries"][i]["device"].AsString());
+    EXPECT_EQ(history_after["entries"][i]["device"].AsString(),
+              history_before["entries"][i]["device"].AsString());
   }
   (void)note1;
   (void)note2;
   // No temporary store is left in the data directory.
   for (const auto& entry : std::filesystem::directory_iterator(tablet->data_dir())) {
-    EXPECT_EQ(entry.path().filename().string().rfind(".recovery-", 0), std::string::npos) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().rfind(".recovery-", 0), std::string::npos)
+        << entry.path();
   }
 
   // The tablet is an admin: it revokes the lost phone and invites a new device.
@@ -143,7 +151,8 @@ TEST_F(CliRecover, LostAdminRecoveredWithTheKeyThenRotated) {
   auto spare = NewDevice("spare", "");
   Outcome old_key = (*spare)({"recover", key});
   EXPECT_EQ(old_key.exit_code, 7) << old_key.err;
-  EXPECT_NE(old_key.err.find("this recovery key was replaced by a newer one"), std::string::npos) << old_key.err;
+  EXPECT_NE(old_key.err.find("this recovery key was replaced by a newer one"), std::string::npos)
+      << old_key.err;
   Outcome new_one = (*spare)({"recover", new_key});
   ASSERT_EQ(new_one.exit_code, 0) << new_one.err;
   EXPECT_NE(new_one.out.find("Recovered vault coalition"), std::string::npos) << new_one.out;

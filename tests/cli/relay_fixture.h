@@ -24,7 +24,8 @@ class CliWithRelay : public ::testing::Test {
     relay_ = std::make_unique<testing::RelayProcess>(root_.Sub("relay"));
     Status s = relay_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
-    code_ = wire::EncodeRelayPairingCode({relay_->public_key(), "127.0.0.1:" + std::to_string(relay_->port())});
+    code_ = wire::EncodeRelayPairingCode(
+        {relay_->public_key(), "127.0.0.1:" + std::to_string(relay_->port())});
   }
   void TearDown() override {
     if (relay_ && HasFailure()) std::fprintf(stderr, "relay log:\n%s", relay_->Log().c_str());
@@ -44,7 +45,9 @@ class CliWithRelay : public ::testing::Test {
     EXPECT_EQ(pinned.exit_code, 0) << pinned.err;
     return d;
   }
-  std::string PairingCode(const Device& d) { return d.Json({"device", "id", "--no-qr"})["pairing_code"].AsString(); }
+  std::string PairingCode(const Device& d) {
+    return d.Json({"device", "id", "--no-qr"})["pairing_code"].AsString();
+  }
 
   testing::TempDir root_;
   std::unique_ptr<testing::RelayProcess> relay_;

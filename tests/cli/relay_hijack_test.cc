@@ -18,7 +18,8 @@ namespace {
 // The pairing code with its one-time secret replaced: what a stranger can make from the
 // device's public keys alone (docs/enrolment.md: v2 payload, secret at bytes 161..177).
 std::string WithoutSecret(const std::string& code) {
-  auto payload = DecodeCheckedCode(code, "parley-device:", "parley/pairing/v1", "pairing code", Domain::kApp);
+  auto payload =
+      DecodeCheckedCode(code, "parley-device:", "parley/pairing/v1", "pairing code", Domain::kApp);
   EXPECT_TRUE(payload.ok()) << payload.status().ToString();
   if (!payload.ok() || payload->size() < 177 || (*payload)[0] != 2) return code;
   std::fill(payload->begin() + 161, payload->begin() + 177, std::uint8_t{0x42});
@@ -57,10 +58,12 @@ TEST_F(CliRelayHijack, StrangersInviteIsRefusedAndTheRealOneJoins) {
   const std::string stranger_vault = planted.Json()["vault_id"].AsString();
 
   for (const std::vector<std::string>& join :
-       {std::vector<std::string>{"join"}, std::vector<std::string>{"join", "--vault", stranger_vault}}) {
+       {std::vector<std::string>{"join"},
+        std::vector<std::string>{"join", "--vault", stranger_vault}}) {
     Outcome refused = (*phone)(join);
     EXPECT_EQ(refused.exit_code, 7) << refused.out << refused.err;
-    EXPECT_NE(refused.err.find("this invite was not made from this device's pairing code"), std::string::npos)
+    EXPECT_NE(refused.err.find("this invite was not made from this device's pairing code"),
+              std::string::npos)
         << refused.err;
     EXPECT_EQ(refused.out.find("Joined"), std::string::npos) << refused.out;
   }
@@ -69,7 +72,8 @@ TEST_F(CliRelayHijack, StrangersInviteIsRefusedAndTheRealOneJoins) {
   ASSERT_EQ((*admin)({"sync"}).exit_code, 0);
   Outcome invited = (*admin)({"vault", "invite", code});
   ASSERT_EQ(invited.exit_code, 0) << invited.err;
-  EXPECT_NE(invited.out.find("(check that the new device shows the same)"), std::string::npos) << invited.out;
+  EXPECT_NE(invited.out.find("(check that the new device shows the same)"), std::string::npos)
+      << invited.out;
   const std::string safety = SafetyCodeIn(invited.out);
   ASSERT_FALSE(safety.empty()) << invited.out;
   // Inviting the same device again says so.
@@ -80,7 +84,8 @@ TEST_F(CliRelayHijack, StrangersInviteIsRefusedAndTheRealOneJoins) {
   // The stranger's invite still waits on the relay; only the real one counts.
   Outcome joined = (*phone)({"join"});
   ASSERT_EQ(joined.exit_code, 0) << joined.err;
-  EXPECT_NE(joined.out.find("Joined vault Coalition, invited by office; safety code " + safety), std::string::npos)
+  EXPECT_NE(joined.out.find("Joined vault Coalition, invited by office; safety code " + safety),
+            std::string::npos)
       << joined.out;
   // Its code carries no usable secret any more.
   Outcome late = (*stranger)({"vault", "invite", PairingCode(*phone)});

@@ -22,7 +22,8 @@ TEST_F(CliRelayJoin, PlainJoinFindsTheOneInviteAndSyncs) {
   // Nothing waits yet: a clear "not found".
   Outcome early = (*phone)({"join"});
   EXPECT_EQ(early.exit_code, 2) << early.err;
-  EXPECT_NE(early.err.find("no pinned relay holds an invite for this device"), std::string::npos) << early.err;
+  EXPECT_NE(early.err.find("no pinned relay holds an invite for this device"), std::string::npos)
+      << early.err;
 
   Outcome invited = (*admin)({"vault", "invite", PairingCode(*phone)});
   ASSERT_EQ(invited.exit_code, 0) << invited.err;

@@ -16,10 +16,13 @@ class ReportCliTest : public ::testing::Test {
     ASSERT_EQ(dev_({"init", "--name", "office laptop", "--vault", "coalition"}).exit_code, 0);
     n_ = dev_.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods", "--title", "Tomatoes"});
     premium_ = dev_.Id({"commitment", "add", n_, "--kind", "price premium", "--text",
-                        "A penny, <script>alert(1)</script>", "--amount", "0.05 USD/lb", "--status", "signed"});
-    fee_ = dev_.Id({"commitment", "add", n_, "--kind", "licensing fee", "--text", "Fee", "--amount", "5%"});
-    Outcome required = dev_({"bottomline", "require", n_, "financial_support", "--form", "price_premium>=0.05 USD/lb",
-                             "--form", "licensing fee", "--form", "direct payments for work-facility improvements"});
+                        "A penny, <script>alert(1)</script>", "--amount", "0.05 USD/lb", "--status",
+                        "signed"});
+    fee_ = dev_.Id(
+        {"commitment", "add", n_, "--kind", "licensing fee", "--text", "Fee", "--amount", "5%"});
+    Outcome required = dev_({"bottomline", "require", n_, "financial_support", "--form",
+                             "price_premium>=0.05 USD/lb", "--form", "licensing fee", "--form",
+                             "direct payments for work-facility improvements"});
     ASSERT_EQ(required.exit_code, 0) << required.err;
     ASSERT_EQ(dev_({"need", "add", n_, "--constraint", "--text", "Thin margins"}).exit_code, 0);
   }
@@ -85,7 +88,11 @@ TEST_F(ReportCliTest, WritesEachFormat) {
   EXPECT_EQ(written["format"].AsString(), "csv");
   const std::string csv = ReadBytes(file);
   EXPECT_EQ(static_cast<double>(csv.size()), written["bytes"].AsNumber());
-  EXPECT_EQ(csv.rfind("negotiation,buyer,section,record,item,status,value,date,party,text,related,flags\r\n", 0), 0u);
+  EXPECT_EQ(
+      csv.rfind(
+          "negotiation,buyer,section,record,item,status,value,date,party,text,related,flags\r\n",
+          0),
+      0u);
   EXPECT_NE(csv.find(",requirement,"), std::string::npos);
   EXPECT_NE(csv.find("\"A penny, <script>alert(1)</script>\""), std::string::npos) << csv;
   struct stat st {};
@@ -108,9 +115,11 @@ TEST_F(ReportCliTest, RefusesBadFormatsUnknownNegotiationsAndTheStoresFiles) {
   EXPECT_EQ(not_a_negotiation.exit_code, 2) << not_a_negotiation.err;
   Outcome into_store = dev_({"report", n_, "--output", dev_.data_dir() + "/report.md"});
   EXPECT_EQ(into_store.exit_code, 1);
-  EXPECT_NE(into_store.err.find("refusing to write the report"), std::string::npos) << into_store.err;
+  EXPECT_NE(into_store.err.find("refusing to write the report"), std::string::npos)
+      << into_store.err;
   EXPECT_TRUE(FilesUnder(dev_.data_dir()).size() > 0);
-  for (const auto& f : FilesUnder(dev_.data_dir())) EXPECT_EQ(f.find("report.md"), std::string::npos) << f;
+  for (const auto& f : FilesUnder(dev_.data_dir()))
+    EXPECT_EQ(f.find("report.md"), std::string::npos) << f;
   Outcome json_no_file = dev_({"--json", "report", n_});
   EXPECT_EQ(json_no_file.exit_code, 1);
   EXPECT_TRUE(json_no_file.out.empty());

@@ -34,14 +34,17 @@ struct RelayChange {
 bool Opens(const pb::Change& change, const crypto::Bytes& key) {
   pb::ChangeHeader header;
   if (!header.ParseFromString(change.header())) return false;
-  if (key.size() != crypto::kAeadKeySize || header.nonce().size() != crypto::kXNonceSize) return false;
-  auto opened = crypto::XChaChaOpen(crypto::ByteView(key.data(), key.size()), crypto::AsBytes(header.nonce()),
-                                    crypto::AsBytes(change.body()), crypto::AsBytes(change.header()));
+  if (key.size() != crypto::kAeadKeySize || header.nonce().size() != crypto::kXNonceSize)
+    return false;
+  auto opened =
+      crypto::XChaChaOpen(crypto::ByteView(key.data(), key.size()), crypto::AsBytes(header.nonce()),
+                          crypto::AsBytes(change.body()), crypto::AsBytes(change.header()));
   return opened.ok();
 }
 
 bool OpensWithAny(const pb::Change& change, const Keys& keys) {
-  return std::any_of(keys.begin(), keys.end(), [&](const crypto::Bytes& k) { return Opens(change, k); });
+  return std::any_of(keys.begin(), keys.end(),
+                     [&](const crypto::Bytes& k) { return Opens(change, k); });
 }
 
 class CliRevoke : public CliWithRelay {
@@ -80,7 +83,8 @@ class CliRevoke : public CliWithRelay {
     if (!store.ok()) return out;
     EXPECT_TRUE((*store)->vault().has_value());
     if ((*store)->vault().has_value()) {
-      for (const auto& e : (*store)->vault()->epochs) out.emplace_back(e.key.data(), e.key.data() + e.key.size());
+      for (const auto& e : (*store)->vault()->epochs)
+        out.emplace_back(e.key.data(), e.key.data() + e.key.size());
     }
     EXPECT_TRUE((*store)->Lock().ok());
     return out;
@@ -95,13 +99,15 @@ class CliRevoke : public CliWithRelay {
     EXPECT_EQ(rc, SQLITE_OK) << path;
     sqlite3_stmt* s = nullptr;
     if (rc == SQLITE_OK) {
-      rc = sqlite3_prepare_v2(db, "SELECT author, author_seq, data FROM changes ORDER BY seq", -1, &s, nullptr);
+      rc = sqlite3_prepare_v2(db, "SELECT author, author_seq, data FROM changes ORDER BY seq", -1,
+                              &s, nullptr);
       EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db);
     }
     while (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
       RelayChange c;
       const auto* author = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 0));
-      c.author = crypto::ToHex(crypto::ByteView(author, static_cast<std::size_t>(sqlite3_column_bytes(s, 0))));
+      c.author = crypto::ToHex(
+          crypto::ByteView(author, static_cast<std::size_t>(sqlite3_column_bytes(s, 0))));
       c.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
       const auto* data = static_cast<const char*>(sqlite3_column_blob(s, 2));
       EXPECT_TRUE(c.change.ParseFromArray(data, sqlite3_column_bytes(s, 2)));
@@ -119,8 +125,10 @@ class CliRevoke : public CliWithRelay {
     std::vector<std::string> lines;
     for (std::size_t i = 0; i < members.size(); ++i) {
       const auto& m = members[i];
-      lines.push_back(m["name"].AsString() + " " + m["id"].AsString().substr(0, 8) + " " + m["role"].AsString() +
-                      (m["revoked"].AsBool() ? " revoked by " + m["revoked_by_name"].AsString() : " active"));
+      lines.push_back(
+          m["name"].AsString() + " " + m["id"].AsString().substr(0, 8) + " " +
+          m["role"].AsString() +
+          (m["revoked"].AsBool() ? " revoked by " + m["revoked_by_name"].AsString() : " active"));
     }
     std::sort(lines.begin(), lines.end());
     std::string out;
@@ -142,7 +150,8 @@ class CliRevoke : public CliWithRelay {
   std::vector<std::string> Notes(const Device& d, const std::string& negotiation) {
     auto shown = d.Json({"negotiation", "show", negotiation});
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < shown["notes"].size(); ++i) out.push_back(shown["notes"][i]["fields"]["text"].AsString());
+    for (std::size_t i = 0; i < shown["notes"].size(); ++i)
+      out.push_back(shown["notes"][i]["fields"]["text"].AsString());
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -153,8 +162,10 @@ class CliRevoke : public CliWithRelay {
     EXPECT_EQ(run.exit_code, 11) << run.err;
     EXPECT_TRUE(run.out.empty()) << run.out;
     if (by.empty()) {
-      EXPECT_NE(run.err.find("This device was revoked from the vault by "), std::string::npos) << run.err;
-      EXPECT_NE(run.err.find("; its keys and data have been destroyed."), std::string::npos) << run.err;
+      EXPECT_NE(run.err.find("This device was revoked from the vault by "), std::string::npos)
+          << run.err;
+      EXPECT_NE(run.err.find("; its keys and data have been destroyed."), std::string::npos)
+          << run.err;
     } else {
       EXPECT_NE(run.err.find("This device was revoked from the vault by " + by +
                              "; its keys and data have been destroyed."),
@@ -178,7 +189,8 @@ class CliRevoke : public CliWithRelay {
     offline();
     Status started = relay_->Start();
     ASSERT_TRUE(started.ok()) << started.ToString();
-    code_ = wire::EncodeRelayPairingCode({relay_->public_key(), "127.0.0.1:" + std::to_string(relay_->port())});
+    code_ = wire::EncodeRelayPairingCode(
+        {relay_->public_key(), "127.0.0.1:" + std::to_string(relay_->port())});
     for (Device* d : devices) {
       Outcome pinned = (*d)({"relay", "add", code_});
       ASSERT_EQ(pinned.exit_code, 6) << pinned.err;
@@ -192,7 +204,8 @@ TEST_F(CliRevoke, ARevokedPhoneWipesItselfAndCannotReadWhatFollows) {
   ASSERT_NO_FATAL_FAILURE(EnrolFour());
   const std::string n = ana_->Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
   ASSERT_FALSE(n.empty());
-  ASSERT_FALSE(ana_->Id({"note", "add", n, "--text", "before: wage floor agreed in principle"}).empty());
+  ASSERT_FALSE(
+      ana_->Id({"note", "add", n, "--text", "before: wage floor agreed in principle"}).empty());
   ASSERT_EQ((*ana_)({"sync"}).exit_code, 0);
   for (Device* d : {bea_.get(), carl_.get(), dana_.get()}) ASSERT_EQ((*d)({"sync"}).exit_code, 0);
 
@@ -200,7 +213,8 @@ TEST_F(CliRevoke, ARevokedPhoneWipesItselfAndCannotReadWhatFollows) {
   for (Device* d : {ana_.get(), bea_.get(), carl_.get(), dana_.get()}) {
     auto members = d->Json({"vault", "members"})["members"];
     std::size_t devices = 0;  // the vault's recovery key is listed too, as its recovery member
-    for (std::size_t i = 0; i < members.size(); ++i) devices += members[i]["recovery"].AsBool() ? 0 : 1;
+    for (std::size_t i = 0; i < members.size(); ++i)
+      devices += members[i]["recovery"].AsBool() ? 0 : 1;
     ASSERT_EQ(devices, 4u) << MemberView(*d);
   }
   EXPECT_EQ(Member(*ana_, "ana")["role"].AsString(), "admin");
@@ -214,10 +228,12 @@ TEST_F(CliRevoke, ARevokedPhoneWipesItselfAndCannotReadWhatFollows) {
   EXPECT_FALSE(Member(*ana_, "dana")["enrolled_at"].is_null());
   EXPECT_FALSE(Member(*ana_, "dana")["revoked"].AsBool());
   EXPECT_TRUE(Member(*dana_, "dana")["self"].AsBool());
-  for (Device* d : {bea_.get(), carl_.get(), dana_.get()}) EXPECT_EQ(MemberView(*d), MemberView(*ana_));
+  for (Device* d : {bea_.get(), carl_.get(), dana_.get()})
+    EXPECT_EQ(MemberView(*d), MemberView(*ana_));
   Outcome table = (*carl_)({"vault", "members"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  for (const char* word : {"ana", "bea", "carl", "dana", "admin", "member", "active", "* this device"}) {
+  for (const char* word :
+       {"ana", "bea", "carl", "dana", "admin", "member", "active", "* this device"}) {
     EXPECT_NE(table.out.find(word), std::string::npos) << word << "\n" << table.out;
   }
 
@@ -261,7 +277,8 @@ TEST_F(CliRevoke, ARevokedPhoneWipesItselfAndCannotReadWhatFollows) {
   for (const auto& c : RelayChanges()) {
     if (c.author != ana_id || c.seq <= revocation_seq) continue;
     ++after;
-    EXPECT_FALSE(OpensWithAny(c.change, dana_keys)) << "ana's change " << c.seq << " opens with a key dana held";
+    EXPECT_FALSE(OpensWithAny(c.change, dana_keys))
+        << "ana's change " << c.seq << " opens with a key dana held";
     if (OpensWithAny(c.change, ana_keys)) ++opened_by_ana;
   }
   EXPECT_GE(after, 1u);
@@ -269,7 +286,8 @@ TEST_F(CliRevoke, ARevokedPhoneWipesItselfAndCannotReadWhatFollows) {
   // The check can fail: what ana wrote before the revocation does open with dana's keys.
   std::size_t before_open = 0;
   for (const auto& c : RelayChanges()) {
-    if (c.author == ana_id && c.seq < revocation_seq && OpensWithAny(c.change, dana_keys)) ++before_open;
+    if (c.author == ana_id && c.seq < revocation_seq && OpensWithAny(c.change, dana_keys))
+      ++before_open;
   }
   EXPECT_GE(before_open, 1u);
 
@@ -422,7 +440,8 @@ TEST_F(CliRevoke, AdminsRevokingEachOtherTheEarlierWins) {
   ASSERT_EQ((*ana_)({"sync"}).exit_code, 0);
   for (Device* d : {carl_.get(), dana_.get()}) {
     ASSERT_EQ((*d)({"sync"}).exit_code, 0);
-    EXPECT_EQ(d->Json({"negotiation", "show", n})["negotiation"]["fields"]["buyer"].AsString(), "Acme Apparel");
+    EXPECT_EQ(d->Json({"negotiation", "show", n})["negotiation"]["fields"]["buyer"].AsString(),
+              "Acme Apparel");
   }
 }
 

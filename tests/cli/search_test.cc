@@ -15,18 +15,21 @@ namespace parley::cli_test {
 namespace {
 
 std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
 // Every file under `dirs` holding a marker (as typed, or lower-cased as the index keeps words).
-std::vector<std::string> Holding(const std::vector<std::string>& dirs, const std::vector<std::string>& markers) {
+std::vector<std::string> Holding(const std::vector<std::string>& dirs,
+                                 const std::vector<std::string>& markers) {
   std::vector<std::string> hits;
   for (const auto& dir : dirs) {
     for (const auto& f : FilesUnder(dir)) {
       const std::string bytes = ReadBytes(f);
       for (const auto& m : markers) {
-        if (bytes.find(m) != std::string::npos || bytes.find(Lower(m)) != std::string::npos) hits.push_back(f + ": " + m);
+        if (bytes.find(m) != std::string::npos || bytes.find(Lower(m)) != std::string::npos)
+          hits.push_back(f + ": " + m);
       }
     }
   }
@@ -41,16 +44,20 @@ TEST(CliSearch, TextJsonFilterPagingAndRefusals) {
   ASSERT_EQ(laptop({"init", "--name", "office laptop"}).exit_code, 0);
   const std::string a = laptop.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
   const std::string b = laptop.Id({"negotiation", "add", "--buyer", "Beta Markets"});
-  const std::string twice = laptop.Id({"note", "add", a, "--text", "Boycott, boycott: the buyer flinched"});
-  const std::string once = laptop.Id({"note", "add", a, "--text", "We talked about the boycott and many other things"});
+  const std::string twice =
+      laptop.Id({"note", "add", a, "--text", "Boycott, boycott: the buyer flinched"});
+  const std::string once =
+      laptop.Id({"note", "add", a, "--text", "We talked about the boycott and many other things"});
   const std::string other = laptop.Id({"note", "add", b, "--text", "A boycott elsewhere"});
 
   Outcome text = laptop({"search", "boycott"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find(twice.substr(0, 8) + "  note.text"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("[Boycott], [boycott]: the buyer flinched"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("[Boycott], [boycott]: the buyer flinched"), std::string::npos)
+      << text.out;
   EXPECT_NE(text.out.find("3 results"), std::string::npos) << text.out;
-  EXPECT_LT(text.out.find(twice.substr(0, 8)), text.out.find(once.substr(0, 8))) << text.out;  // ranked
+  EXPECT_LT(text.out.find(twice.substr(0, 8)), text.out.find(once.substr(0, 8)))
+      << text.out;  // ranked
 
   auto json = laptop.Json({"search", "boyc"})["hits"];
   ASSERT_EQ(json.size(), 3u);
@@ -83,17 +90,20 @@ TEST(CliSearch, TextJsonFilterPagingAndRefusals) {
   ASSERT_EQ(syntax.size(), 1u);
 
   // Refused: exit 1 (usage / invalid), one line on standard error, nothing on standard output.
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"search", "!!! ..."}, {"search", ""}, {"search", "boycott", "--limit", "0"},
-        {"search", "boycott", "--limit", "x"}, {"search", "boycott", "--offset", "-1"},
-        {"search", "boycott", "--limit", "1001"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"search", "!!! ..."},
+                                               {"search", ""},
+                                               {"search", "boycott", "--limit", "0"},
+                                               {"search", "boycott", "--limit", "x"},
+                                               {"search", "boycott", "--offset", "-1"},
+                                               {"search", "boycott", "--limit", "1001"}}) {
     Outcome refused = laptop(args);
     EXPECT_EQ(refused.exit_code, 1) << args.back() << ": " << refused.err;
     EXPECT_EQ(refused.out, "");
     EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
     EXPECT_EQ(refused.err.find("SQL"), std::string::npos) << refused.err;
   }
-  Outcome unknown = laptop({"search", "boycott", "--negotiation", "0000000000000000000000000000000f"});
+  Outcome unknown =
+      laptop({"search", "boycott", "--negotiation", "0000000000000000000000000000000f"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
 }
 
@@ -108,19 +118,26 @@ TEST(CliSearch, APurgedOrOverwrittenNoteLeavesNoTraceInAnyFile) {
   const std::vector<std::string> markers = {purged_marker, edited_marker, kept_marker};
   ASSERT_EQ(laptop({"init", "--name", "office laptop"}).exit_code, 0);
   const std::string n = laptop.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  const std::string purged = laptop.Id({"note", "add", n, "--text", "Said in confidence: " + purged_marker});
-  const std::string edited = laptop.Id({"note", "add", n, "--text", "First version: " + edited_marker});
+  const std::string purged =
+      laptop.Id({"note", "add", n, "--text", "Said in confidence: " + purged_marker});
+  const std::string edited =
+      laptop.Id({"note", "add", n, "--text", "First version: " + edited_marker});
   const std::string kept = laptop.Id({"note", "add", n, "--text", "Kept: " + kept_marker});
-  for (int i = 0; i < 20; ++i) laptop.Id({"note", "add", n, "--text", "Other note " + std::to_string(i)});
+  for (int i = 0; i < 20; ++i)
+    laptop.Id({"note", "add", n, "--text", "Other note " + std::to_string(i)});
 
   // The markers are searchable, so the index holds them.
-  EXPECT_EQ(laptop.Json({"search", purged_marker})["hits"][std::size_t{0}]["record"].AsString(), purged);
-  EXPECT_EQ(laptop.Json({"search", edited_marker})["hits"][std::size_t{0}]["record"].AsString(), edited);
-  EXPECT_EQ(laptop.Json({"search", kept_marker})["hits"][std::size_t{0}]["record"].AsString(), kept);
+  EXPECT_EQ(laptop.Json({"search", purged_marker})["hits"][std::size_t{0}]["record"].AsString(),
+            purged);
+  EXPECT_EQ(laptop.Json({"search", edited_marker})["hits"][std::size_t{0}]["record"].AsString(),
+            edited);
+  EXPECT_EQ(laptop.Json({"search", kept_marker})["hits"][std::size_t{0}]["record"].AsString(),
+            kept);
 
   Outcome purge = laptop({"purge", purged.substr(0, 8), "--yes"});
   ASSERT_EQ(purge.exit_code, 0) << purge.err;
-  Outcome resolve = laptop({"resolve", edited.substr(0, 8) + ".text", "Second version, nothing secret"});
+  Outcome resolve =
+      laptop({"resolve", edited.substr(0, 8) + ".text", "Second version, nothing secret"});
   ASSERT_EQ(resolve.exit_code, 0) << resolve.err;
   EXPECT_EQ(laptop.Json({"search", purged_marker})["hits"].size(), 0u);
   EXPECT_EQ(laptop.Json({"search", edited_marker})["hits"].size(), 0u);
@@ -134,7 +151,8 @@ TEST(CliSearch, APurgedOrOverwrittenNoteLeavesNoTraceInAnyFile) {
   EXPECT_TRUE(unlocked.empty()) << unlocked.front();
   for (const auto& f : FilesUnder(laptop.data_dir())) {
     const std::string name = Name(f);
-    EXPECT_TRUE(name == "keys" || name == "parley.db" || name == "parley.db-wal" || name == "parley.db-shm")
+    EXPECT_TRUE(name == "keys" || name == "parley.db" || name == "parley.db-wal" ||
+                name == "parley.db-shm")
         << "unexpected file: " << f;
   }
   ASSERT_EQ(laptop({"lock"}).exit_code, 0);

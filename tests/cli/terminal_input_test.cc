@@ -29,7 +29,8 @@ struct TerminalRun {
 bool ReadUntilClosed(int master, std::string& screen, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{master, POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -53,8 +54,8 @@ void Type(int master, const std::string& keys) {
 // Runs `parley ARGS` of `device` with a new pseudo-terminal as its controlling terminal and
 // standard input, output and error; types `typed`, and waits for it to exit. When it is still
 // reading 20 s later, types `more` (which must end its input) and waits again.
-TerminalRun RunOnTerminal(const Device& device, const std::vector<std::string>& args, const std::string& typed,
-                          const std::string& more) {
+TerminalRun RunOnTerminal(const Device& device, const std::vector<std::string>& args,
+                          const std::string& typed, const std::string& more) {
   ChildCommand command(device, args);
 
   TerminalRun run;
@@ -106,18 +107,19 @@ constexpr char kCtrlD = '\x04';
 TEST_F(CliTerminalInput, OneCtrlDAtTheStartOfALineEndsTheNote) {
   const std::string more = std::string("TYPED AFTER THE FIRST CTRL-D\n") + kCtrlD + kCtrlD;
   TerminalRun run =
-      RunOnTerminal(dev_, {"note", "add", n_}, std::string("Buyer wants a phase-in.\nSecond line.\n") + kCtrlD, more);
+      RunOnTerminal(dev_, {"note", "add", n_},
+                    std::string("Buyer wants a phase-in.\nSecond line.\n") + kCtrlD, more);
   EXPECT_FALSE(run.needed_more) << "the note did not end at the first Ctrl-D";
   EXPECT_EQ(run.exit_code, 0) << run.screen;
-  EXPECT_NE(run.screen.find("Ctrl-D"), std::string::npos) << "no prompt on the terminal: " << run.screen;
+  EXPECT_NE(run.screen.find("Ctrl-D"), std::string::npos)
+      << "no prompt on the terminal: " << run.screen;
   EXPECT_EQ(Notes(), std::vector<std::string>{"Buyer wants a phase-in.\nSecond line."});
 }
 
 TEST_F(CliTerminalInput, OneCtrlDAfterPartOfALineEndsTheNote) {
   const std::string more = std::string("TYPED AFTER THE FIRST CTRL-D\n") + kCtrlD + kCtrlD;
-  TerminalRun run =
-      RunOnTerminal(dev_, {"note", "add", n_, "--text", "-"}, std::string("First line\nno newline at the end") + kCtrlD,
-                    more);
+  TerminalRun run = RunOnTerminal(dev_, {"note", "add", n_, "--text", "-"},
+                                  std::string("First line\nno newline at the end") + kCtrlD, more);
   EXPECT_FALSE(run.needed_more) << "the note did not end at the first Ctrl-D";
   EXPECT_EQ(run.exit_code, 0) << run.screen;
   EXPECT_EQ(Notes(), std::vector<std::string>{"First line\nno newline at the end"});
@@ -129,7 +131,8 @@ TEST_F(CliTerminalInput, AnyFieldTypedAtTheTerminalEndsAtOneCtrlD) {
                                   std::string("Comité de Apoyo") + kCtrlD, more);
   EXPECT_FALSE(run.needed_more) << "the name did not end at the first Ctrl-D";
   EXPECT_EQ(run.exit_code, 0) << run.screen;
-  EXPECT_EQ(dev_.Json({"negotiation", "show", n_})["parties"][std::size_t{0}]["fields"]["name"].AsString(),
+  EXPECT_EQ(dev_.Json({"negotiation", "show", n_})["parties"][std::size_t{0}]["fields"]["name"]
+                .AsString(),
             "Comité de Apoyo");
 }
 
@@ -148,7 +151,8 @@ TEST_F(CliTerminalInput, ADeleteAsksFirstAndOnlyYesDeletes) {
   TerminalRun kept = RunOnTerminal(dev_, {"note", "delete", note.substr(0, 8)}, "no\n", "\n");
   EXPECT_FALSE(kept.needed_more) << kept.screen;
   EXPECT_EQ(kept.exit_code, 1) << kept.screen;
-  EXPECT_NE(kept.screen.find("Delete note " + note.substr(0, 8) + "? Type yes to confirm"), std::string::npos)
+  EXPECT_NE(kept.screen.find("Delete note " + note.substr(0, 8) + "? Type yes to confirm"),
+            std::string::npos)
       << kept.screen;
   EXPECT_NE(kept.screen.find("delete cancelled"), std::string::npos) << kept.screen;
   EXPECT_EQ(Notes(), std::vector<std::string>{"Keep me unless told"});

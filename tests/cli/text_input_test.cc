@@ -57,34 +57,55 @@ TEST(CliTextInput, EveryFreeTextFieldCanComeFromStandardInput) {
   EXPECT_EQ(second({"vault", "members"}).out.rfind("Vault Coalition of the North:", 0), 0u)
       << second({"vault", "members"}).out;
 
-  const std::string n = admin.Json({"negotiation", "add", "--buyer", "-", "--title", "2027"},
-                                   "Acme Apparel, Inc.\n")["id"].AsString();
+  const std::string n = admin
+                            .Json({"negotiation", "add", "--buyer", "-", "--title", "2027"},
+                                  "Acme Apparel, Inc.\n")["id"]
+                            .AsString();
   ASSERT_EQ(n.size(), 32u);
-  const std::string n2 = admin.Json({"negotiation", "add", "--buyer", "Beta", "--title", "-"}, "-\n")["id"].AsString();
+  const std::string n2 =
+      admin.Json({"negotiation", "add", "--buyer", "Beta", "--title", "-"}, "-\n")["id"].AsString();
   ASSERT_EQ(n2.size(), 32u);
-  const std::string party =
-      admin.Json({"party", "add", n, "--role", "supplier", "--name", "-"}, "Fábrica Norte S.A.\n")["id"].AsString();
-  ASSERT_EQ(admin({"session", "add", n, "--date", "2026-03-01", "--place", "-"}, "Room 4, Hotel Central\n").exit_code,
+  const std::string party = admin
+                                .Json({"party", "add", n, "--role", "supplier", "--name", "-"},
+                                      "Fábrica Norte S.A.\n")["id"]
+                                .AsString();
+  ASSERT_EQ(admin({"session", "add", n, "--date", "2026-03-01", "--place", "-"},
+                  "Room 4, Hotel Central\n")
+                .exit_code,
             0);
-  ASSERT_EQ(admin({"session", "add", n2, "--date", "2026-03-02", "--attendees", "-"}, "Ana (CIW), J. Smith\n")
+  ASSERT_EQ(admin({"session", "add", n2, "--date", "2026-03-02", "--attendees", "-"},
+                  "Ana (CIW), J. Smith\n")
                 .exit_code,
             0);
   ASSERT_EQ(admin({"need", "add", n, "--text", "-"}, "A 3-year phase-in\n").exit_code, 0);
-  const std::string note = admin.Json({"note", "add", n, "--text", "-"}, "Said in the room\nsecond line\n")["id"]
-                               .AsString();
-  ASSERT_EQ(admin({"commitment", "add", n, "--kind", "-", "--text", "Premium"}, "price_premium\n").exit_code, 0);
-  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "enforceable_obligations", "--text", "-"}, "Terms of the code\n").exit_code, 0);
-  const std::string c = admin.Json({"commitment", "add", n2, "--kind", "premium", "--text", "Premium",
-                                    "--amount", "-"},
-                                   "0.10 USD\n")["id"]
-                            .AsString();
-  ASSERT_EQ(admin({"party", "add", n2, "--role", "buyer", "--name", "Beta Buyer Ltd"}).exit_code, 0);
-  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "independent_monitoring", "--text", "Audits", "--by", "-"}, "Beta Buyer Ltd\n")
+  const std::string note =
+      admin.Json({"note", "add", n, "--text", "-"}, "Said in the room\nsecond line\n")["id"]
+          .AsString();
+  ASSERT_EQ(admin({"commitment", "add", n, "--kind", "-", "--text", "Premium"}, "price_premium\n")
                 .exit_code,
             0);
-  ASSERT_EQ(admin({"campaign", "action", "add", n, "--date", "2026-03-03", "--kind", "-"}, "delegation\n").exit_code,
+  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "enforceable_obligations", "--text", "-"},
+                  "Terms of the code\n")
+                .exit_code,
             0);
-  ASSERT_EQ(admin({"campaign", "action", "add", n2, "--date", "2026-03-04", "--kind", "protest", "--text", "-"},
+  const std::string c = admin
+                            .Json({"commitment", "add", n2, "--kind", "premium", "--text",
+                                   "Premium", "--amount", "-"},
+                                  "0.10 USD\n")["id"]
+                            .AsString();
+  ASSERT_EQ(admin({"party", "add", n2, "--role", "buyer", "--name", "Beta Buyer Ltd"}).exit_code,
+            0);
+  ASSERT_EQ(admin({"commitment", "add", n2, "--kind", "independent_monitoring", "--text", "Audits",
+                   "--by", "-"},
+                  "Beta Buyer Ltd\n")
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      admin({"campaign", "action", "add", n, "--date", "2026-03-03", "--kind", "-"}, "delegation\n")
+          .exit_code,
+      0);
+  ASSERT_EQ(admin({"campaign", "action", "add", n2, "--date", "2026-03-04", "--kind", "protest",
+                   "--text", "-"},
                   "At the flagship store\n")
                 .exit_code,
             0);
@@ -100,11 +121,14 @@ TEST(CliTextInput, EveryFreeTextFieldCanComeFromStandardInput) {
   EXPECT_EQ(First(shown, "campaign_actions")["fields"]["kind"].AsString(), "delegation");
   EXPECT_EQ(First(shown, "bottom_line")["fields"]["element"].AsString(), "custom:living_wage");
   const Value shown2 = admin.Json({"negotiation", "show", n2});
-  EXPECT_EQ(shown2["negotiation"]["fields"]["title"].AsString(), "-");  // a literal "-" comes from stdin too
+  EXPECT_EQ(shown2["negotiation"]["fields"]["title"].AsString(),
+            "-");  // a literal "-" comes from stdin too
   EXPECT_EQ(First(shown2, "sessions")["fields"]["attendees"].AsString(), "Ana (CIW), J. Smith");
-  EXPECT_EQ(First(shown2, "campaign_actions")["fields"]["text"].AsString(), "At the flagship store");
+  EXPECT_EQ(First(shown2, "campaign_actions")["fields"]["text"].AsString(),
+            "At the flagship store");
   ASSERT_EQ(shown2["commitments"].size(), 3u);
-  EXPECT_EQ(shown2["commitments"][std::size_t{0}]["fields"]["text"].AsString(), "Terms of the code");
+  EXPECT_EQ(shown2["commitments"][std::size_t{0}]["fields"]["text"].AsString(),
+            "Terms of the code");
   EXPECT_EQ(shown2["commitments"][std::size_t{1}]["fields"]["amount"].AsString(), "0.10 USD");
   EXPECT_EQ(shown2["commitments"][std::size_t{2}]["fields"]["by"].AsString(),
             First(shown2, "parties")["id"].AsString());
@@ -113,7 +137,8 @@ TEST(CliTextInput, EveryFreeTextFieldCanComeFromStandardInput) {
 
   // resolve FIELD_REF VALUE: the value.
   ASSERT_EQ(admin({"resolve", note.substr(0, 8) + ".text", "-"}, "Settled wording\n").exit_code, 0);
-  EXPECT_EQ(First(admin.Json({"negotiation", "show", n}), "notes")["fields"]["text"].AsString(), "Settled wording");
+  EXPECT_EQ(First(admin.Json({"negotiation", "show", n}), "notes")["fields"]["text"].AsString(),
+            "Settled wording");
 
   // vault create NAME, vault invite PAIRING_CODE (it holds the device's one-time secret),
   // vault promote/demote DEVICE and device revoke DEVICE.
@@ -131,7 +156,8 @@ TEST(CliTextInput, EveryFreeTextFieldCanComeFromStandardInput) {
   const Value promoted = admin.Json({"vault", "promote", "-"}, "Ben's phone\n");
   EXPECT_EQ(promoted["device"]["name"].AsString(), "Ben's phone");
   EXPECT_EQ(promoted["device"]["role"].AsString(), "admin");
-  EXPECT_EQ(admin.Json({"vault", "demote", "-"}, "Ben's phone\n")["device"]["role"].AsString(), "member");
+  EXPECT_EQ(admin.Json({"vault", "demote", "-"}, "Ben's phone\n")["device"]["role"].AsString(),
+            "member");
   EXPECT_TRUE(admin.Json({"device", "revoke", "-"}, "Ben's phone\n")["device"]["revoked"].AsBool());
 }
 
@@ -158,7 +184,8 @@ TEST(CliTextInput, OtherValuesAreTakenAsWrittenAndHelpNamesTheTextFields) {
 
   Outcome help = d({"commitment", "add", "--help"});
   ASSERT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("free text (--kind, --text, --by, --amount)"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("free text (--kind, --text, --by, --amount)"), std::string::npos)
+      << help.out;
   Outcome resolve_help = d({"resolve", "--help"});
   EXPECT_NE(resolve_help.out.find("free text (VALUE)"), std::string::npos) << resolve_help.out;
 }
@@ -188,11 +215,17 @@ class CliEditor : public ::testing::Test {
   // An editor writing `text` and exiting with `exit_code`.
   std::string Editor(const std::string& name, const std::string& text, int exit_code = 0) {
     const std::string path = scripts_.Sub(name);
-    WriteScript(path, "f=\"$1\"\n"
-                      "{ stat -c %a \"$f\"; stat -c %a \"$(dirname \"$f\")\"; printf '%s\\n' \"$f\"; } > '" +
-                          report_path() + "'\n"
-                      "printf '%s' '" + text + "' > \"$f\"\n"
-                      "exit " + std::to_string(exit_code) + "\n");
+    WriteScript(
+        path,
+        "f=\"$1\"\n"
+        "{ stat -c %a \"$f\"; stat -c %a \"$(dirname \"$f\")\"; printf '%s\\n' \"$f\"; } > '" +
+            report_path() +
+            "'\n"
+            "printf '%s' '" +
+            text +
+            "' > \"$f\"\n"
+            "exit " +
+            std::to_string(exit_code) + "\n");
     return path;
   }
   std::string report_path() const { return scripts_.Sub("report"); }
@@ -214,7 +247,8 @@ TEST_F(CliEditor, AFieldTypedInTheEditorGoesThroughAPrivateFileThatIsRemoved) {
   ASSERT_EQ(report.size(), 3u) << ReadBytes(report_path());
   EXPECT_EQ(report[0], "600") << "the file's mode";
   EXPECT_EQ(report[1], "700") << "its directory's mode";
-  EXPECT_EQ(report[2].rfind(run_dir_ + "/", 0), 0u) << report[2] << " is not under $XDG_RUNTIME_DIR";
+  EXPECT_EQ(report[2].rfind(run_dir_ + "/", 0), 0u)
+      << report[2] << " is not under $XDG_RUNTIME_DIR";
   EXPECT_FALSE(Exists(report[2])) << "left behind: " << report[2];
   EXPECT_FALSE(Exists(report[2].substr(0, report[2].rfind('/')))) << "directory left behind";
   EXPECT_TRUE(FilesUnder(run_dir_).empty());
@@ -227,7 +261,8 @@ TEST_F(CliEditor, VisualComesBeforeEditorAndSeveralFieldsMayBeEdited) {
   ASSERT_EQ(added.exit_code, 0) << added.err;
   // Two free-text fields of one command (a campaign action's kind is free text; a
   // commitment's is a vocabulary).
-  Outcome both = (*dev_)({"campaign", "action", "add", n_, "--date", "2026-03-03", "--kind", "@edit", "--text", "@edit"});
+  Outcome both = (*dev_)({"campaign", "action", "add", n_, "--date", "2026-03-03", "--kind",
+                          "@edit", "--text", "@edit"});
   ASSERT_EQ(both.exit_code, 0) << both.err;
   const Value shown = dev_->Json({"negotiation", "show", n_});
   EXPECT_EQ(First(shown, "parties")["fields"]["name"].AsString(), "from VISUAL");

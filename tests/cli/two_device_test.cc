@@ -26,8 +26,11 @@ TEST(CliTwoDevices, BundleExchangeConflictAndResolve) {
   EXPECT_NE(joined.out.find("coalition"), std::string::npos) << joined.out;
 
   const std::string n = laptop.Id({"negotiation", "add", "--buyer", "Fresh Harvest Foods"});
-  const std::string c = laptop.Id({"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
-  ASSERT_EQ(laptop({"bottomline", "require", n, "independent_monitoring", "--covered-by", c}).exit_code, 0);
+  const std::string c = laptop.Id(
+      {"commitment", "add", n, "--kind", "independent_monitoring", "--text", "Independent audits"});
+  ASSERT_EQ(
+      laptop({"bottomline", "require", n, "independent_monitoring", "--covered-by", c}).exit_code,
+      0);
   auto exported = laptop.Json({"bundle", "export", file("laptop-1.bundle")});
   EXPECT_GT(exported["changes"].AsInt(), 0);
   auto imported = phone.Json({"bundle", "import", file("laptop-1.bundle")});
@@ -72,7 +75,8 @@ TEST(CliTwoDevices, BundleExchangeConflictAndResolve) {
     EXPECT_TRUE(report["elements"][std::size_t{0}]["conflicted"].AsBool());
   }
   Outcome human = laptop({"conflicts"});
-  EXPECT_NE(human.out.find("parley resolve " + c.substr(0, 8) + ".status"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("parley resolve " + c.substr(0, 8) + ".status"), std::string::npos)
+      << human.out;
 
   // A tampered bundle is refused whole.
   std::string bytes = ReadBytes(file("laptop-2.bundle"));

@@ -9,7 +9,9 @@
 namespace parley::cli_test {
 namespace {
 
-bool Has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+bool Has(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
 
 TEST(CliUnlock, WeakPassphraseIsRefusedAtInitWithItsLengthAndEstimate) {
   testing::TempDir root;

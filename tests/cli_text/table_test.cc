@@ -10,25 +10,27 @@
 namespace parley::cli {
 namespace {
 
-const std::string kCafe = "cafe\xCC\x81";                    // "café" with a combining acute accent
-const std::string kFamily = "👨\u200D👩\u200D👧\u200D👦";    // one ZWJ sequence
-const std::string kFlag = "🇲🇽";                              // two regional indicators
-const std::string kHeart = "\u2764\uFE0F";                    // text heart + emoji presentation
+const std::string kCafe = "cafe\xCC\x81";              // "café" with a combining acute accent
+const std::string kFamily = "👨\u200D👩\u200D👧\u200D👦";  // one ZWJ sequence
+const std::string kFlag = "🇲🇽";                        // two regional indicators
+const std::string kHeart = "\u2764\uFE0F";             // text heart + emoji presentation
 
 TEST(DisplayWidth, CountsTerminalColumnsNotBytesOrCodePoints) {
   EXPECT_EQ(DisplayWidth(""), 0u);
   EXPECT_EQ(DisplayWidth("abc"), 3u);
-  EXPECT_EQ(DisplayWidth("日本語"), 6u);       // wide CJK: two columns each
+  EXPECT_EQ(DisplayWidth("日本語"), 6u);  // wide CJK: two columns each
   EXPECT_EQ(DisplayWidth("한국"), 4u);
-  EXPECT_EQ(DisplayWidth(kCafe), 4u);          // the accent takes no column
-  EXPECT_EQ(DisplayWidth("Ünïcödé"), 7u);      // precomposed letters: one each
+  EXPECT_EQ(DisplayWidth(kCafe), 4u);      // the accent takes no column
+  EXPECT_EQ(DisplayWidth("Ünïcödé"), 7u);  // precomposed letters: one each
   EXPECT_EQ(DisplayWidth("😀"), 2u);
-  EXPECT_EQ(DisplayWidth(kFamily), 2u);        // seven code points, one glyph
+  EXPECT_EQ(DisplayWidth(kFamily), 2u);  // seven code points, one glyph
   EXPECT_EQ(DisplayWidth(kFlag), 2u);
   EXPECT_EQ(DisplayWidth(kFlag + kFlag), 4u);  // two flags, not one cluster of four indicators
   EXPECT_EQ(DisplayWidth(kHeart), 2u);
-  EXPECT_EQ(DisplayWidth("👍🏽"), 2u);           // emoji + skin tone modifier
-  EXPECT_EQ(DisplayWidth("a\xFF" "b"), 3u);    // an invalid byte shows as one replacement character
+  EXPECT_EQ(DisplayWidth("👍🏽"), 2u);  // emoji + skin tone modifier
+  EXPECT_EQ(DisplayWidth("a\xFF"
+                         "b"),
+            3u);  // an invalid byte shows as one replacement character
 }
 
 TEST(Clip, CutsOnGraphemeClustersAndCountsColumns) {
@@ -45,7 +47,8 @@ TEST(Clip, CutsOnGraphemeClustersAndCountsColumns) {
   EXPECT_EQ(Clip(kCafe + " au lait", 5), kCafe + "…");
   // The result never exceeds the limit.
   for (std::size_t max = 1; max < 12; ++max) {
-    for (const std::string& s : {kFamily + kFlag + "日本語" + kCafe + kHeart, std::string("x日y😀z🇲🇽")}) {
+    for (const std::string& s :
+         {kFamily + kFlag + "日本語" + kCafe + kHeart, std::string("x日y😀z🇲🇽")}) {
       EXPECT_LE(DisplayWidth(Clip(s, max)), max) << s << " at " << max;
     }
   }

@@ -66,7 +66,8 @@ TEST_F(RecoveryKeyTest, EverySingleSubstitutionIsCaught) {
       ++tried;
       ASSERT_FALSE(parsed.ok()) << "position " << i << " as " << c << " was accepted";
       EXPECT_EQ(parsed.status().code(), Code::kInvalidArgument);
-      EXPECT_NE(parsed.status().message().find("mistyped"), std::string::npos) << parsed.status().message();
+      EXPECT_NE(parsed.status().message().find("mistyped"), std::string::npos)
+          << parsed.status().message();
     }
   }
   EXPECT_EQ(tried, 36 * 31);
@@ -77,10 +78,12 @@ TEST_F(RecoveryKeyTest, WrongLengthAndForeignCharactersSayWhat) {
   const std::string text = key.Text();
   auto shorter = RecoveryKey::Parse(text.substr(0, text.size() - 1));
   ASSERT_FALSE(shorter.ok());
-  EXPECT_NE(shorter.status().message().find("this has 35"), std::string::npos) << shorter.status().message();
+  EXPECT_NE(shorter.status().message().find("this has 35"), std::string::npos)
+      << shorter.status().message();
   auto longer = RecoveryKey::Parse(text + "7");
   ASSERT_FALSE(longer.ok());
-  EXPECT_NE(longer.status().message().find("more than 36"), std::string::npos) << longer.status().message();
+  EXPECT_NE(longer.status().message().find("more than 36"), std::string::npos)
+      << longer.status().message();
   std::string foreign = text;
   foreign[0] = 'U';
   auto bad = RecoveryKey::Parse(foreign);

@@ -28,8 +28,8 @@ class Tamper : public ::testing::Test {
 // Each flip pattern is tried on every byte of each input.
 constexpr std::uint8_t kFlips[] = {0x01, 0x80, 0xff};
 
-using OpenFn = std::function<Code(const Bytes& nonce, const Bytes& ct, const Bytes& tag,
-                                  const Bytes& ad)>;
+using OpenFn =
+    std::function<Code(const Bytes& nonce, const Bytes& ct, const Bytes& tag, const Bytes& ad)>;
 
 // Flips every byte of every input in turn; every variant must be refused with kCorrupt.
 // Returns how many variants were tried.
@@ -92,11 +92,9 @@ TEST_F(Tamper, ChaChaIetf) {
   const Bytes sealed = ChaChaSeal(key_, nonce, plaintext_, ad_);
   const Bytes ct(sealed.begin(), sealed.end() - kAeadTagSize);
   const Bytes tag(sealed.end() - kAeadTagSize, sealed.end());
-  FlipEverything(
-      [&](const Bytes& n, const Bytes& c, const Bytes& t, const Bytes& a) {
-        return ChaChaOpen(key_, n, Join(c, t), a).status().code();
-      },
-      nonce, ct, tag, ad_);
+  FlipEverything([&](const Bytes& n, const Bytes& c, const Bytes& t,
+                     const Bytes& a) { return ChaChaOpen(key_, n, Join(c, t), a).status().code(); },
+                 nonce, ct, tag, ad_);
 }
 
 TEST_F(Tamper, TruncationExtensionAndWrongKey) {

@@ -55,7 +55,7 @@ TEST_F(CryptoWrappers, SecretBytesMoveTransfersOwnership) {
   EXPECT_EQ(ToHex(b.view()), "090807");
 
   SecretBytes c = SecretBytes::Random(16);
-  c = std::move(b);  // the old 16 bytes are wiped and released
+  c = std::move(b);        // the old 16 bytes are wiped and released
   EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(c.size(), 3u);
   EXPECT_EQ(c.data(), where);
@@ -174,10 +174,10 @@ TEST_F(CryptoWrappers, Ed25519RefusesOtherMessagesKeysAndSizes) {
 // ---- X25519 ----
 
 TEST_F(CryptoWrappers, X25519Rfc7748Section6_1) {
-  const DhKeyPair alice =
-      DhKeyPairFromSecret(Unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
-  const DhKeyPair bob =
-      DhKeyPairFromSecret(Unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  const DhKeyPair alice = DhKeyPairFromSecret(
+      Unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  const DhKeyPair bob = DhKeyPairFromSecret(
+      Unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
   EXPECT_EQ(ToHex(alice.public_key),
             "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
   EXPECT_EQ(ToHex(bob.public_key),
@@ -204,8 +204,8 @@ TEST_F(CryptoWrappers, X25519RefusesBadSizesAndLowOrderPoints) {
 
 TEST_F(CryptoWrappers, SealedBoxRoundTrips) {
   const DhKeyPair recipient = NewDhKeyPair();
-  for (const std::string& text : {std::string(), std::string("vault epoch key"),
-                                  std::string(5000, 'x')}) {
+  for (const std::string& text :
+       {std::string(), std::string("vault epoch key"), std::string(5000, 'x')}) {
     const Bytes sealed = SealTo(recipient.public_key, AsBytes(text));
     Result<Bytes> opened = OpenSealed(recipient, sealed);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();

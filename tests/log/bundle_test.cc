@@ -103,7 +103,8 @@ TEST_F(Bundles, TruncatedOrTamperedBundlesAreRefusedWhole) {
   auto extra = good;
   extra.push_back(0);
   ASSERT_TRUE(env.WriteFileAtomic(bad_path, extra).ok());
-  EXPECT_EQ(bundle::ImportBundle(*b.replica, *b.store, env, bad_path).status().code(), Code::kCorrupt);
+  EXPECT_EQ(bundle::ImportBundle(*b.replica, *b.store, env, bad_path).status().code(),
+            Code::kCorrupt);
   EXPECT_GT(tried, 100u);
   EXPECT_EQ(*b.replica->ChangeCount(), before);
   EXPECT_TRUE(b.replica->List("note")->empty());

@@ -105,7 +105,8 @@ TEST(ClockBounds, AReceivedClockBeyondTheRangeIsQuarantined) {
   EXPECT_EQ(r->applied, 1u);
   // ...and it moves a's clock at most 24 hours past a's wall clock.
   const log::RecordId later = CreateWith(a, "note", "text", "y");
-  EXPECT_LE(CreatedHlc(a, later) >> 16, static_cast<std::uint64_t>(clock.NowUnixMs() + 24LL * 3600 * 1000));
+  EXPECT_LE(CreatedHlc(a, later) >> 16,
+            static_cast<std::uint64_t>(clock.NowUnixMs() + 24LL * 3600 * 1000));
 }
 
 TEST(ClockBounds, TheClockRefusesToIssueRatherThanWrap) {
@@ -131,8 +132,9 @@ TEST(ClockBounds, TheClockRefusesToIssueRatherThanWrap) {
 }
 
 TEST(ClockBounds, AnInvalidWallClockIsReportedAndOnlyCounts) {
-  for (std::int64_t wrong : {std::int64_t{0}, log::kHlcMinWallMs - 1, log::kHlcMaxWallMs + 1, kFarFuture,
-                             std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
+  for (std::int64_t wrong :
+       {std::int64_t{0}, log::kHlcMinWallMs - 1, log::kHlcMaxWallMs + 1, kFarFuture,
+        std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
     testing::FakeClock clock;
     log::HybridClock h(clock);
     auto a = h.Now();
@@ -145,9 +147,11 @@ TEST(ClockBounds, AnInvalidWallClockIsReportedAndOnlyCounts) {
     EXPECT_FALSE(h.wall_clock_valid()) << wrong;
     // Received clocks are believed up to 24 h past the nearest valid reading, no further.
     h.Observe(~0ULL);
-    const std::int64_t nearest = wrong < log::kHlcMinWallMs ? log::kHlcMinWallMs : log::kHlcMaxWallMs;
-    const std::uint64_t limit = std::min(
-        log::HlcFromMs(nearest) + (static_cast<std::uint64_t>(log::kMaxHlcDriftMs) << 16), log::kHlcMax);
+    const std::int64_t nearest =
+        wrong < log::kHlcMinWallMs ? log::kHlcMinWallMs : log::kHlcMaxWallMs;
+    const std::uint64_t limit =
+        std::min(log::HlcFromMs(nearest) + (static_cast<std::uint64_t>(log::kMaxHlcDriftMs) << 16),
+                 log::kHlcMax);
     EXPECT_EQ(h.last(), std::max(*b, limit)) << wrong;
   }
   testing::FakeClock clock;

@@ -83,7 +83,8 @@ TEST(ChangeCodec, EveryHeaderFieldIsProtected) {
     ASSERT_TRUE(t.SerializeToString(bad.mutable_header()));
     auto checked = CheckChange(bad, f.vault);
     ASSERT_FALSE(checked.ok()) << "header field edit " << i << " was accepted";
-    EXPECT_TRUE(checked.status().code() == Code::kCorrupt || checked.status().code() == Code::kInvalidArgument)
+    EXPECT_TRUE(checked.status().code() == Code::kCorrupt ||
+                checked.status().code() == Code::kInvalidArgument)
         << checked.status().ToString();
   }
   // Every byte of the serialized header, body and signature.
@@ -143,7 +144,7 @@ TEST(Hlc, MonotonicAcrossWallClockJumps) {
   std::uint64_t a = *h.Now();
   EXPECT_EQ(a, HlcFromMs(t));
   std::uint64_t b = *h.Now();
-  EXPECT_EQ(b, a + 1);  // same millisecond: the counter moves
+  EXPECT_EQ(b, a + 1);           // same millisecond: the counter moves
   clock.SetUnixMs(t - 500'000);  // the wall clock goes backwards
   std::uint64_t c = *h.Now();
   EXPECT_GT(c, b);
@@ -179,7 +180,8 @@ TEST(Pairing, RoundTripAndTypoDetection) {
   EXPECT_EQ(back->name, info.name);
   // Case, spaces and line breaks do not matter.
   std::string messy = code;
-  for (std::size_t i = 14; i < messy.size(); i += 2) messy[i] = static_cast<char>(std::toupper(messy[i]));
+  for (std::size_t i = 14; i < messy.size(); i += 2)
+    messy[i] = static_cast<char>(std::toupper(messy[i]));
   messy.insert(30, "\n ");
   EXPECT_TRUE(DecodePairingCode(messy).ok());
   // Any single-character typo is detected.

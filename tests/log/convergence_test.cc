@@ -51,7 +51,8 @@ struct Model {
   std::vector<const ModelOp*> Held(const ModelReplica& r) const {
     std::vector<const ModelOp*> out;
     for (int c : r.changes) {
-      for (int o : change_ops[static_cast<std::size_t>(c)]) out.push_back(&ops[static_cast<std::size_t>(o)]);
+      for (int o : change_ops[static_cast<std::size_t>(c)])
+        out.push_back(&ops[static_cast<std::size_t>(o)]);
     }
     return out;
   }
@@ -82,11 +83,13 @@ std::string Dump(Device& d) {
   std::vector<log::Record> sorted = *records;
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   for (const log::Record& r : sorted) {
-    out << log::ToString(r.id) << " " << r.type << " e" << static_cast<int>(r.existence) << " c" << r.created_hlc
-        << "\n";
+    out << log::ToString(r.id) << " " << r.type << " e" << static_cast<int>(r.existence) << " c"
+        << r.created_hlc << "\n";
     for (const log::Field& f : r.fields) {
       out << "  " << f.name << ":";
-      for (const log::Value& v : f.values) out << " [" << v.data << " " << v.hlc << " " << v.author << " " << v.seq << "." << v.index << "]";
+      for (const log::Value& v : f.values)
+        out << " [" << v.data << " " << v.hlc << " " << v.author << " " << v.seq << "." << v.index
+            << "]";
       out << "\n";
     }
   }
@@ -135,7 +138,8 @@ struct Schedule {
       std::shuffle(order.begin(), order.end(), rng);
       std::vector<pb::Change> batch;
       for (std::size_t i : order) {
-        if (!model_replicas[static_cast<std::size_t>(to)].changes.count(all_changes[i].second) || Pick(8) == 0) {
+        if (!model_replicas[static_cast<std::size_t>(to)].changes.count(all_changes[i].second) ||
+            Pick(8) == 0) {
           batch.push_back(all_changes[i].first);
         }
         model_replicas[static_cast<std::size_t>(to)].changes.insert(all_changes[i].second);
@@ -181,7 +185,8 @@ struct Schedule {
           op.field = Pick(2) == 0 ? "a" : "b";
           op.value = "v" + std::to_string(values++);
           for (const ModelOp* o : live) {
-            if (o->record == op.record && o->kind == ModelOp::kSet && o->field == op.field) op.supersedes.insert(o->id);
+            if (o->record == op.record && o->kind == ModelOp::kSet && o->field == op.field)
+              op.supersedes.insert(o->id);
           }
           ASSERT_TRUE((*tx)->Set(rid, op.field, op.value).ok());
         } else if (what <= 9) {
@@ -209,7 +214,8 @@ struct Schedule {
     // ChangesSince orders by author; find the newest of ours by its header.
     pb::ChangeHeader newest;
     std::uint64_t best = 0;
-    const std::string me(dev.store->device().identity.public_key.begin(), dev.store->device().identity.public_key.end());
+    const std::string me(dev.store->device().identity.public_key.begin(),
+                         dev.store->device().identity.public_key.end());
     for (const auto& c : *held) {
       pb::ChangeHeader h;
       ASSERT_TRUE(h.ParseFromString(c.header()));
@@ -225,10 +231,12 @@ struct Schedule {
     const auto& have = model_replicas[static_cast<std::size_t>(from)].changes;
     std::vector<std::size_t> candidates;
     for (std::size_t i = 0; i < all_changes.size(); ++i) {
-      if (have.count(all_changes[i].second) && Pick(3) != 0) candidates.push_back(i);  // some are delayed
+      if (have.count(all_changes[i].second) && Pick(3) != 0)
+        candidates.push_back(i);  // some are delayed
     }
     std::shuffle(candidates.begin(), candidates.end(), rng);
-    if (!candidates.empty() && Pick(2) == 0) candidates.push_back(candidates.front());  // a duplicate
+    if (!candidates.empty() && Pick(2) == 0)
+      candidates.push_back(candidates.front());  // a duplicate
     std::vector<pb::Change> batch;
     for (std::size_t i : candidates) {
       batch.push_back(all_changes[i].first);
@@ -267,8 +275,8 @@ struct Schedule {
         }
       }
       ASSERT_EQ(got_fields, want_fields) << "record " << rec;
-      log::Existence want = alive && deleted ? log::Existence::kConflict
-                            : alive          ? log::Existence::kAlive
+      log::Existence want = alive && deleted      ? log::Existence::kConflict
+                            : alive               ? log::Existence::kAlive
                             : want_fields.empty() ? log::Existence::kDeleted
                                                   : log::Existence::kDeletedWithEdits;
       ASSERT_EQ((*got)->existence, want) << "record " << rec;
@@ -374,17 +382,26 @@ struct MembershipSchedule {
     const std::size_t target = static_cast<std::size_t>(Pick(static_cast<int>(team.size())));
     Status s;
     switch (Pick(4)) {
-      case 0: s = team[d]->Revoke(Key(target)); break;
-      case 1: s = team[d]->SetRole(Key(target), true); break;
-      case 2: s = team[d]->SetRole(Key(target), false); break;
-      default: s = team[d]->HealEpoch().status(); break;
+      case 0:
+        s = team[d]->Revoke(Key(target));
+        break;
+      case 1:
+        s = team[d]->SetRole(Key(target), true);
+        break;
+      case 2:
+        s = team[d]->SetRole(Key(target), false);
+        break;
+      default:
+        s = team[d]->HealEpoch().status();
+        break;
     }
     // Now and then a purge as well (change-format.md, "Purge"): only an admin's takes effect.
     // Drawn from a stream of its own, so the schedules of the other actions stay as they were.
     if (!created.empty() && purge_rng() % 3 == 0) {
       const std::size_t victim = static_cast<std::size_t>(purge_rng() % created.size());
       const Status p = team[d]->Purge(created[victim].id).status();
-      ASSERT_TRUE(p.ok() || p.code() == Code::kPermissionDenied || p.code() == Code::kNotFound) << p.ToString();
+      ASSERT_TRUE(p.ok() || p.code() == Code::kPermissionDenied || p.code() == Code::kNotFound)
+          << p.ToString();
     }
     const Code c = s.code();
     ASSERT_TRUE(c == Code::kOk || c == Code::kPermissionDenied || c == Code::kNotFound ||
@@ -429,7 +446,10 @@ struct MembershipSchedule {
       auto all = log::ListMembers(*team[d].replica, true);
       EXPECT_TRUE(all.ok());
       for (const auto& m : *all) {
-        out += crypto::ToHex(crypto::AsBytes(m.identity)).substr(0, 8) + (m.revoked ? ":r" : m.admin ? ":a" : ":m") +
+        out += crypto::ToHex(crypto::AsBytes(m.identity)).substr(0, 8) +
+               (m.revoked ? ":r"
+                : m.admin ? ":a"
+                          : ":m") +
                std::to_string(m.revoked_after_seq) + " ";
       }
       return out;
@@ -466,8 +486,10 @@ struct MembershipSchedule {
       std::string line, out;
       bool skipping = false;
       while (std::getline(in, line)) {
-        if (line.rfind("  ", 0) != 0) skipping = line.size() >= 32 && voided.count(line.substr(0, 32)) != 0;
-        if (line.rfind("conflict ", 0) == 0 && line.size() >= 41) skipping = voided.count(line.substr(9, 32)) != 0;
+        if (line.rfind("  ", 0) != 0)
+          skipping = line.size() >= 32 && voided.count(line.substr(0, 32)) != 0;
+        if (line.rfind("conflict ", 0) == 0 && line.size() >= 41)
+          skipping = voided.count(line.substr(9, 32)) != 0;
         if (!skipping) out += line + "\n";
       }
       return out;
@@ -477,7 +499,8 @@ struct MembershipSchedule {
     for (std::size_t d : members) {
       ASSERT_EQ(view(d), first_view) << "device " << d;
       ASSERT_EQ(comparable(Dump(team[d])), first_dump) << "device " << d;
-      ASSERT_FALSE(team[d].replica->Begin().status().code() == Code::kPermissionDenied) << "device " << d;
+      ASSERT_FALSE(team[d].replica->Begin().status().code() == Code::kPermissionDenied)
+          << "device " << d;
     }
     ASSERT_GE(log::ListMembers(*team[members[0]].replica, false)->size(), 1u);
     // Exactly the entitled creations are shown.
@@ -501,7 +524,8 @@ struct MembershipSchedule {
       auto got = team[members[0]]->Get(c.id);
       ASSERT_TRUE(got.ok());
       const bool shown = got->has_value() && (*got)->type == "note";
-      ASSERT_EQ(shown, entitled) << "note by " << crypto::ToHex(crypto::AsBytes(c.author)).substr(0, 8) << " seq "
+      ASSERT_EQ(shown, entitled) << "note by "
+                                 << crypto::ToHex(crypto::AsBytes(c.author)).substr(0, 8) << " seq "
                                  << c.seq;
     }
     // Every member reads every change it holds: nothing waits for a key.
@@ -520,7 +544,8 @@ struct MembershipSchedule {
 
 TEST(Convergence, RandomMembershipSchedulesConverge) {
   std::uint64_t first = 1, count = 400;
-  if (const char* s = std::getenv("PARLEY_SCHEDULES")) count = std::strtoull(s, nullptr, 10) / 10 + 1;
+  if (const char* s = std::getenv("PARLEY_SCHEDULES"))
+    count = std::strtoull(s, nullptr, 10) / 10 + 1;
   if (const char* s = std::getenv("PARLEY_SEED")) {
     first = std::strtoull(s, nullptr, 10);
     count = 1;
@@ -542,8 +567,9 @@ TEST(Convergence, RandomMembershipSchedulesConverge) {
   // The schedules must exercise revocation, or this property says nothing about it.
   EXPECT_GT(revocations, static_cast<int>(count) / 4);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("membership convergence: %llu schedules, %d revoked devices, %d purged records, in %.1f s\n",
-              static_cast<unsigned long long>(count), revocations, purges, s);
+  std::printf(
+      "membership convergence: %llu schedules, %d revoked devices, %d purged records, in %.1f s\n",
+      static_cast<unsigned long long>(count), revocations, purges, s);
 }
 
 }  // namespace

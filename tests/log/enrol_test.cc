@@ -48,10 +48,12 @@ Parts Split(const std::vector<std::uint8_t>& blob) {
 
 // How an invite is rebuilt after a change to its body: re-signed by `signer` (or the old
 // signature kept when null) and MACed with `secret` (or the old MAC kept when empty).
-std::vector<std::uint8_t> Rebuild(Parts p, const crypto::SignKeyPair* signer, const crypto::Bytes& secret) {
+std::vector<std::uint8_t> Rebuild(Parts p, const crypto::SignKeyPair* signer,
+                                  const crypto::Bytes& secret) {
   EXPECT_TRUE(p.body.SerializeToString(p.invite.mutable_body()));
   if (signer != nullptr) {
-    const crypto::Bytes sig = crypto::Sign(signer->secret_key, log::InviteSignedMessage(p.invite.body()));
+    const crypto::Bytes sig =
+        crypto::Sign(signer->secret_key, log::InviteSignedMessage(p.invite.body()));
     p.invite.set_signature(sig.data(), sig.size());
   }
   if (!secret.empty()) {
@@ -115,7 +117,8 @@ TEST(Enrolment, StrangerWithOnlyThePublicKeysIsRefused) {
   p.invite.clear_mac();
   std::string bare;
   ASSERT_TRUE(p.invite.SerializeToString(&bare));
-  EXPECT_EQ(v->AcceptInvite(std::vector<std::uint8_t>(bare.begin(), bare.end())).code(), Code::kPermissionDenied);
+  EXPECT_EQ(v->AcceptInvite(std::vector<std::uint8_t>(bare.begin(), bare.end())).code(),
+            Code::kPermissionDenied);
   EXPECT_FALSE(v->HasVault());
   // A pairing code of the old version (no secret) enrolls nobody.
   auto info = log::DecodePairingCode(v->DevicePairingCode());
@@ -126,7 +129,8 @@ TEST(Enrolment, StrangerWithOnlyThePublicKeysIsRefused) {
   const std::string v1_code = EncodeCheckedCode(log::kPairingPrefix, "parley/pairing/v1", v1);
   auto old = stranger->InviteDevice(v1_code);
   EXPECT_EQ(old.status().code(), Code::kInvalidArgument) << old.status().ToString();
-  EXPECT_NE(old.status().message().find("older version"), std::string::npos) << old.status().message();
+  EXPECT_NE(old.status().message().find("older version"), std::string::npos)
+      << old.status().message();
   // The victim still joins its real team afterwards.
   auto team = MakeTeam(clock, 1);
   auto real = team[0]->InviteDevice(v->DevicePairingCode());
@@ -156,7 +160,8 @@ TEST(Enrolment, SwappedInvitesAreRefusedAndTheRealOneStillWorks) {
     auto r = v->JoinVault(*bad);
     EXPECT_EQ(r.status().code(), Code::kPermissionDenied) << r.status().ToString();
     EXPECT_FALSE(v->HasVault());
-    EXPECT_FALSE(v.store->device().enrol_secret.empty()) << "a refused invite must not use up the secret";
+    EXPECT_FALSE(v.store->device().enrol_secret.empty())
+        << "a refused invite must not use up the secret";
   }
   auto joined = v->JoinVault(real->invite);
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
@@ -184,12 +189,16 @@ TEST(Enrolment, EveryFieldIsProtected) {
       {"vault", [&](pb::InviteBody& b) { b.set_vault(other32); }},
       {"vault_name", [](pb::InviteBody& b) { b.set_vault_name("Coalition"); }},
       {"founder", [&](pb::InviteBody& b) { b.set_founder(other32); }},
-      {"inviter", [&](pb::InviteBody& b) { b.set_inviter(std::string(member.public_key.begin(), member.public_key.end())); }},
+      {"inviter",
+       [&](pb::InviteBody& b) {
+         b.set_inviter(std::string(member.public_key.begin(), member.public_key.end()));
+       }},
       {"recipient", [&](pb::InviteBody& b) { b.set_recipient(other32); }},
       {"recipient_seal", [&](pb::InviteBody& b) { b.set_recipient_seal(other32); }},
       {"sealed_keys", [](pb::InviteBody& b) { (*b.mutable_sealed_keys())[5] ^= 1; }},
       {"membership", [](pb::InviteBody& b) { b.mutable_membership()->RemoveLast(); }},
-      {"created_unix_ms", [](pb::InviteBody& b) { b.set_created_unix_ms(b.created_unix_ms() + 1); }},
+      {"created_unix_ms",
+       [](pb::InviteBody& b) { b.set_created_unix_ms(b.created_unix_ms() + 1); }},
       {"vault_nonce", [&](pb::InviteBody& b) { b.set_vault_nonce(other32); }},
   };
   for (const auto& [name, mutate] : fields) {
@@ -205,28 +214,34 @@ TEST(Enrolment, EveryFieldIsProtected) {
     EXPECT_FALSE(v->HasVault());
   }
   // Re-signed by a real key and MACed: the semantic checks, one field at a time.
-  const std::vector<std::tuple<std::string, Mutation, const crypto::SignKeyPair*, Code>> semantic = {
-      {"vault id not derived from the founder", [&](pb::InviteBody& b) { b.set_vault(other32); }, &admin,
-       Code::kCorrupt},
-      {"founder swapped", [&](pb::InviteBody& b) { b.set_founder(other32); }, &admin, Code::kCorrupt},
-      {"nonce swapped", [&](pb::InviteBody& b) { b.set_vault_nonce(other32); }, &admin, Code::kCorrupt},
-      {"for another device", [&](pb::InviteBody& b) { b.set_recipient(other32); }, &admin,
-       Code::kPermissionDenied},
-      {"for another sealing key", [&](pb::InviteBody& b) { b.set_recipient_seal(other32); }, &admin,
-       Code::kPermissionDenied},
-      {"keys that do not open", [](pb::InviteBody& b) { (*b.mutable_sealed_keys())[5] ^= 1; }, &admin,
-       Code::kCorrupt},
-      {"no genesis", [](pb::InviteBody& b) { b.mutable_membership()->DeleteSubrange(0, 1); }, &admin,
-       Code::kPermissionDenied},
-      {"no change adding the victim", [](pb::InviteBody& b) { b.mutable_membership()->RemoveLast(); }, &admin,
-       Code::kPermissionDenied},
-      {"a forged membership change", [](pb::InviteBody& b) {
-         (*b.mutable_membership(0)->mutable_signature())[0] ^= 1;
-       }, &admin, Code::kCorrupt},
-      {"signed by a member who is not an admin",
-       [&](pb::InviteBody& b) { b.set_inviter(std::string(member.public_key.begin(), member.public_key.end())); },
-       &member, Code::kPermissionDenied},
-  };
+  const std::vector<std::tuple<std::string, Mutation, const crypto::SignKeyPair*, Code>> semantic =
+      {
+          {"vault id not derived from the founder",
+           [&](pb::InviteBody& b) { b.set_vault(other32); }, &admin, Code::kCorrupt},
+          {"founder swapped", [&](pb::InviteBody& b) { b.set_founder(other32); }, &admin,
+           Code::kCorrupt},
+          {"nonce swapped", [&](pb::InviteBody& b) { b.set_vault_nonce(other32); }, &admin,
+           Code::kCorrupt},
+          {"for another device", [&](pb::InviteBody& b) { b.set_recipient(other32); }, &admin,
+           Code::kPermissionDenied},
+          {"for another sealing key", [&](pb::InviteBody& b) { b.set_recipient_seal(other32); },
+           &admin, Code::kPermissionDenied},
+          {"keys that do not open", [](pb::InviteBody& b) { (*b.mutable_sealed_keys())[5] ^= 1; },
+           &admin, Code::kCorrupt},
+          {"no genesis", [](pb::InviteBody& b) { b.mutable_membership()->DeleteSubrange(0, 1); },
+           &admin, Code::kPermissionDenied},
+          {"no change adding the victim",
+           [](pb::InviteBody& b) { b.mutable_membership()->RemoveLast(); }, &admin,
+           Code::kPermissionDenied},
+          {"a forged membership change",
+           [](pb::InviteBody& b) { (*b.mutable_membership(0)->mutable_signature())[0] ^= 1; },
+           &admin, Code::kCorrupt},
+          {"signed by a member who is not an admin",
+           [&](pb::InviteBody& b) {
+             b.set_inviter(std::string(member.public_key.begin(), member.public_key.end()));
+           },
+           &member, Code::kPermissionDenied},
+      };
   for (const auto& [name, mutate, signer, code] : semantic) {
     SCOPED_TRACE(name);
     Parts p = original;
@@ -267,7 +282,8 @@ TEST(Enrolment, InvitingTwiceOrJoiningTwiceSaysSo) {
   ASSERT_TRUE(first.ok());
   auto again = team[0]->InviteDevice(code);
   EXPECT_EQ(again.status().code(), Code::kAlreadyExists);
-  EXPECT_NE(again.status().message().find("already a member"), std::string::npos) << again.status().message();
+  EXPECT_NE(again.status().message().find("already a member"), std::string::npos)
+      << again.status().message();
   ASSERT_TRUE(v->JoinVault(first->invite).ok());
   // Another vault's admin who saw the code before the device joined.
   Device other = MakeDevice(clock, "other-admin");

@@ -62,8 +62,8 @@ TEST_F(HistoryOrder, StatusChangesReadInTheOrderTheyWereMade) {
   Sync(a, behind);
   SetOne(behind, id, "status", "signed");  // dated 2025
   Everyone();
-  const std::vector<std::string> expected{"create", "status=proposed", "status=agreed", "status=countered",
-                                          "status=signed"};
+  const std::vector<std::string> expected{"create", "status=proposed", "status=agreed",
+                                          "status=countered", "status=signed"};
   for (Device* d : {&a, &ahead, &behind}) {
     auto rec = (*d)->Get(id);
     ASSERT_TRUE(rec.ok() && rec->has_value());
@@ -92,7 +92,8 @@ TEST_F(HistoryOrder, TheOriginatingCreateIsTheCreateWhateverItsClock) {
   RestoreOne(ahead, now);
   Everyone();
   for (Device* d : {&a, &ahead, &behind}) {
-    EXPECT_EQ(Ops(HistoryOf(*d, late)), (std::vector<std::string>{"create", "text=v1", "delete", "restore"}));
+    EXPECT_EQ(Ops(HistoryOf(*d, late)),
+              (std::vector<std::string>{"create", "text=v1", "delete", "restore"}));
     EXPECT_EQ(Ops(HistoryOf(*d, now)),
               (std::vector<std::string>{"create", "text=v1", "delete", "restore", "restore"}));
   }
@@ -108,7 +109,8 @@ TEST_F(HistoryOrder, ConcurrentChangesKeepClockOrder) {
   Everyone();
   for (Device* d : {&a, &ahead, &behind}) {
     EXPECT_EQ(Ops(HistoryOf(*d, id)),
-              (std::vector<std::string>{"create", "text=v1", "text=from behind", "text=from a", "text=from ahead"}));
+              (std::vector<std::string>{"create", "text=v1", "text=from behind", "text=from a",
+                                        "text=from ahead"}));
   }
   // A later edit that saw all three comes after them, though its clock is the oldest.
   SetOne(behind, id, "text", "merged");

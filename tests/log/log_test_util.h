@@ -71,7 +71,8 @@ inline log::RecordId CreateWith(Device& d, const std::string& type, const std::s
   return *id;
 }
 
-inline void SetOne(Device& d, const log::RecordId& id, const std::string& field, const std::string& value) {
+inline void SetOne(Device& d, const log::RecordId& id, const std::string& field,
+                   const std::string& value) {
   auto tx = d->Begin();
   ASSERT_TRUE(tx.ok()) << tx.status().ToString();
   ASSERT_TRUE((*tx)->Set(id, field, value).ok());

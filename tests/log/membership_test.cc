@@ -20,7 +20,8 @@ std::string Key(Device& d) {
   return std::string(k.begin(), k.end());
 }
 
-const log::MemberInfo* FindMember(const std::vector<log::MemberInfo>& all, const std::string& identity) {
+const log::MemberInfo* FindMember(const std::vector<log::MemberInfo>& all,
+                                  const std::string& identity) {
   for (const auto& m : all) {
     if (m.identity == identity) return &m;
   }
@@ -36,14 +37,16 @@ std::vector<log::MemberInfo> Members(Device& d) {
 // Every device's view of the team, as "name:role" in identity order, for comparing views.
 std::string View(Device& d) {
   std::string out;
-  for (const auto& m : Members(d)) out += m.name + ":" + (m.revoked ? "revoked" : m.admin ? "admin" : "member") + " ";
+  for (const auto& m : Members(d))
+    out += m.name + ":" + (m.revoked ? "revoked" : m.admin ? "admin" : "member") + " ";
   return out;
 }
 
 // Copies of every epoch key `d` holds now.
 std::vector<crypto::Bytes> KeysOf(Device& d) {
   std::vector<crypto::Bytes> out;
-  for (const auto& k : d.store->vault()->epochs) out.emplace_back(k.key.data(), k.key.data() + k.key.size());
+  for (const auto& k : d.store->vault()->epochs)
+    out.emplace_back(k.key.data(), k.key.data() + k.key.size());
   return out;
 }
 
@@ -138,7 +141,8 @@ TEST(Members, PromoteAndDemoteFollowTheRules) {
   ASSERT_TRUE(team[1]->SetRole(Key(team[0]), false).ok());
   EXPECT_EQ(team[1]->SetRole(Key(team[1]), false).code(), Code::kConflict);
   SyncAll(team);
-  EXPECT_EQ(team[0]->Invite(MakeDevice(clock, "x")->DevicePairingCode()).status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(team[0]->Invite(MakeDevice(clock, "x")->DevicePairingCode()).status().code(),
+            Code::kPermissionDenied);
 }
 
 TEST(Members, RevokedDeviceCannotReadWhatIsWrittenAfter) {
@@ -149,7 +153,7 @@ TEST(Members, RevokedDeviceCannotReadWhatIsWrittenAfter) {
   SyncAll(team);
   const std::vector<crypto::Bytes> revoked_keys = KeysOf(team[2]);
   EXPECT_EQ(team[1]->Revoke(Key(team[2])).code(), Code::kPermissionDenied);  // not an admin
-  EXPECT_EQ(team[0]->Revoke(Key(team[0])).code(), Code::kInvalidArgument);  // itself
+  EXPECT_EQ(team[0]->Revoke(Key(team[0])).code(), Code::kInvalidArgument);   // itself
   const std::uint64_t before = OwnSeq(team[0]);
   ASSERT_TRUE(team[0]->Revoke(Key(team[2])).ok());
   EXPECT_EQ(team[0]->Revoke(Key(team[2])).code(), Code::kNotFound);  // already revoked
@@ -260,7 +264,8 @@ TEST(Members, RevokedAdminCanNoLongerInvitePromoteOrRevoke) {
   ASSERT_TRUE(team[1]->Revoked());
   EXPECT_EQ(team[1]->SetRole(Key(team[2]), true).code(), Code::kPermissionDenied);
   EXPECT_EQ(team[1]->Revoke(Key(team[0])).code(), Code::kPermissionDenied);
-  EXPECT_EQ(team[1]->Invite(MakeDevice(clock, "x")->DevicePairingCode()).status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(team[1]->Invite(MakeDevice(clock, "x")->DevicePairingCode()).status().code(),
+            Code::kPermissionDenied);
 }
 
 TEST(Members, DeviceInvitedAfterARevocationReadsEveryEpoch) {
@@ -344,7 +349,8 @@ TEST(Members, ANoteWrittenUnderTheEpochOfADemotedAdminReachesEveryMember) {
   ASSERT_TRUE(team[0]->SetRole(Key(team[1]), false).ok());
   clock.AdvanceMs(1000);
   ASSERT_TRUE(team[1]->Revoke(Key(team[0])).ok());
-  const log::RecordId id = CreateWith(team[1], "note", "text", "under the epoch of a demoted admin");
+  const log::RecordId id =
+      CreateWith(team[1], "note", "text", "under the epoch of a demoted admin");
   EXPECT_FALSE(OpensWithAny(AuthoredAfter(team[1], 0).back(), KeysOf(team[0])));
   clock.AdvanceMs(1000);
   SyncAll(team);
@@ -407,8 +413,8 @@ TEST(Members, ARevokedAdminCannotPlantAKeyForANewEpoch) {
   ne->add_epochs(target);
   pb::EpochKeyFor* to = ne->add_keys();
   to->set_recipient(Key(team[2]));
-  const crypto::Bytes sealed =
-      crypto::SealTo(team[2].store->device().seal.public_key, crypto::AsBytes(keys.SerializeAsString()));
+  const crypto::Bytes sealed = crypto::SealTo(team[2].store->device().seal.public_key,
+                                              crypto::AsBytes(keys.SerializeAsString()));
   to->set_sealed(sealed.data(), sealed.size());
   crypto::Hasher h;
   h.Update(std::string_view("parley/epoch-key-check/v1")).Update(its_own);
@@ -430,7 +436,8 @@ TEST(Members, ARevokedAdminCannotPlantAKeyForANewEpoch) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(team[2].store->vault()->Epoch(target), nullptr);  // nothing commits to it yet
   Sync(team[0], team[2]);
-  EXPECT_EQ(Notes(team[2]), (std::vector<std::string>{"by device 1 before", "under the new epoch"}));
+  EXPECT_EQ(Notes(team[2]),
+            (std::vector<std::string>{"by device 1 before", "under the new epoch"}));
   const store::VaultKey* held = team[2].store->vault()->Epoch(target);
   ASSERT_NE(held, nullptr);
   EXPECT_NE(crypto::Bytes(held->key.data(), held->key.data() + held->key.size()), bogus);

@@ -134,7 +134,8 @@ TEST_F(Merge, HistoryAndLiveValuesDoNotDependOnArrivalOrder) {
   SetOne(a, id, "text", "v4");
   // b receives a's changes newest first (each supersedes ops it has not seen yet), c in order.
   std::vector<pb::Change> changes = All(a);
-  for (auto it = changes.rbegin(); it != changes.rend(); ++it) ASSERT_TRUE(b->Apply(std::span(&*it, 1)).ok());
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it)
+    ASSERT_TRUE(b->Apply(std::span(&*it, 1)).ok());
   Sync(a, c);
   auto ha = a->History(id);
   ASSERT_TRUE(ha.ok()) << ha.status().ToString();
@@ -199,7 +200,8 @@ TEST_F(Merge, ForkedChainsAreRejected) {
   ASSERT_TRUE(c->Apply(std::span(&forged, 1)).ok());
   pb::Change middle;
   p.seq = rh.seq() + 1;
-  p.prev = crypto::ByteView(reinterpret_cast<const std::uint8_t*>(rh.prev().data()), 32);  // any other id
+  p.prev = crypto::ByteView(reinterpret_cast<const std::uint8_t*>(rh.prev().data()),
+                            32);  // any other id
   ASSERT_TRUE(log::SealChange(p, body, &middle, &id).ok());
   EXPECT_EQ(c->Apply(std::span(&middle, 1)).status().code(), Code::kConflict);
   // Nothing of a refused batch is applied.
@@ -259,7 +261,8 @@ TEST(Membership, OnlyAdminsInviteAndInvitesAreBound) {
     EXPECT_FALSE(s.ok()) << "byte " << i;
     EXPECT_FALSE(d->HasVault());
   }
-  std::vector<std::uint8_t> cut(invite->begin(), invite->begin() + static_cast<long>(invite->size() / 2));
+  std::vector<std::uint8_t> cut(invite->begin(),
+                                invite->begin() + static_cast<long>(invite->size() / 2));
   EXPECT_FALSE(d->AcceptInvite(cut).ok());
   ASSERT_TRUE(d->AcceptInvite(*invite).ok());
   EXPECT_TRUE(d->HasVault());

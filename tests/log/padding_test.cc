@@ -54,11 +54,12 @@ struct Sealer {
     pb::Change c;
     EXPECT_TRUE(header.SerializeToString(c.mutable_header()));
     std::uint8_t tag[crypto::kAeadTagSize];
-    EXPECT_TRUE(crypto::XChaChaSealInPlace(
-                    key.view(), crypto::ByteView(nonce, sizeof nonce),
-                    std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()),
-                    crypto::AsBytes(c.header()), std::span<std::uint8_t>(tag, sizeof tag))
-                    .ok());
+    EXPECT_TRUE(
+        crypto::XChaChaSealInPlace(
+            key.view(), crypto::ByteView(nonce, sizeof nonce),
+            std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()),
+            crypto::AsBytes(c.header()), std::span<std::uint8_t>(tag, sizeof tag))
+            .ok());
     c.set_body(plain + std::string(reinterpret_cast<const char*>(tag), sizeof tag));
     const ChangeId id = ComputeChangeId(crypto::AsBytes(c.header()), crypto::AsBytes(c.body()));
     crypto::Bytes msg(16 + id.size());
@@ -75,7 +76,8 @@ TEST(ChangePadding, NotesOfNearbyLengthsHaveEqualSizes) {
   Sealer s;
   for (std::size_t base : {10u, 100u, 200u, 400u, 1000u}) {
     std::set<std::size_t> sizes;
-    for (std::size_t n = base; n < base + 8; ++n) sizes.insert(s.Seal(Sealer::Note(n)).body().size());
+    for (std::size_t n = base; n < base + 8; ++n)
+      sizes.insert(s.Seal(Sealer::Note(n)).body().size());
     // Eight consecutive lengths fall into at most two size buckets.
     EXPECT_LE(sizes.size(), 2u) << "notes of " << base << " to " << base + 7 << " characters";
   }

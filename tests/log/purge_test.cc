@@ -28,7 +28,6 @@ constexpr char kMarker[] = "purge-marker-7f3a9c";
 
 log::ReplicaImpl& Impl(Device& d) { return static_cast<log::ReplicaImpl&>(*d.replica); }
 
-
 std::string Key(Device& d) {
   const auto& pk = d.store->device().identity.public_key;
   return std::string(pk.begin(), pk.end());
@@ -58,7 +57,8 @@ bool AnyTableHolds(Device& d, std::string_view needle) {
       for (int c = 0; c < sqlite3_column_count(s.raw()); ++c) {
         const auto* p = static_cast<const char*>(sqlite3_column_blob(s.raw(), c));
         const int n = sqlite3_column_bytes(s.raw(), c);
-        if (p != nullptr && std::string_view(p, static_cast<std::size_t>(n)).find(needle) != std::string_view::npos) {
+        if (p != nullptr && std::string_view(p, static_cast<std::size_t>(n)).find(needle) !=
+                                std::string_view::npos) {
           return true;
         }
       }
@@ -304,7 +304,7 @@ TEST_F(Purge, ATamperedOrSwappedSlotDoesNotOpen) {
   *forged[static_cast<std::size_t>(cb)].mutable_key_slots(0) = flipped;
   auto r = team[1]->Apply(forged);
   ASSERT_TRUE(r.ok()) << r.status().ToString();  // slots are outside the id: the changes verify
-  EXPECT_EQ(SlotCount(All(team[1])), 0u);  // neither matches its create's hash: not stored
+  EXPECT_EQ(SlotCount(All(team[1])), 0u);        // neither matches its create's hash: not stored
   for (const log::RecordId& id : {a, b}) {
     EXPECT_EQ(HeldKey(team[1], id), "");
     auto rec = team[1]->Get(id);

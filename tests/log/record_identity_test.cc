@@ -23,7 +23,8 @@ pb::Change SealAsNext(Device& d, const pb::ChangeBody& body) {
   for (const pb::Change& c : All(d)) {
     auto checked = log::CheckChange(c, d.store->vault()->vault_id);
     EXPECT_TRUE(checked.ok()) << checked.status().ToString();
-    if (!checked.ok() || checked->header.author() != KeyOf(d) || checked->header.seq() <= seq) continue;
+    if (!checked.ok() || checked->header.author() != KeyOf(d) || checked->header.seq() <= seq)
+      continue;
     seq = checked->header.seq();
     const log::ChangeLink l = log::ChangeLinkOf(checked->id, c.signature());
     link.assign(reinterpret_cast<const char*>(l.data()), l.size());
@@ -42,7 +43,8 @@ pb::Change SealAsNext(Device& d, const pb::ChangeBody& body) {
 }
 
 // A body of one CreateRecord for `record`, with the smallest clock there is.
-pb::ChangeBody CreateBody(const log::RecordId& record, const std::string& type, const std::string& origin) {
+pb::ChangeBody CreateBody(const log::RecordId& record, const std::string& type,
+                          const std::string& origin) {
   pb::ChangeBody body;
   body.set_hlc(1);
   pb::Op* op = body.add_ops();
@@ -77,7 +79,8 @@ class RecordIdentity : public ::testing::Test {
 
 TEST_F(RecordIdentity, AMemberCannotRetypeAnotherMembersRecord) {
   // The hostile member claims to have created the negotiation first, as a note.
-  const pb::Change forged = SealAsNext(hostile, CreateBody(negotiation, "note", std::string(16, 'o')));
+  const pb::Change forged =
+      SealAsNext(hostile, CreateBody(negotiation, "note", std::string(16, 'o')));
   for (auto* d : {&admin, &member}) {
     // Signed by a member, so kept; never applied (quarantined, docs/change-format.md).
     auto r = (*d)->Apply(std::span(&forged, 1));
@@ -151,7 +154,8 @@ TEST_F(RecordIdentity, ALocalCreateDerivesItsIdFromItsCreator) {
     auto body = log::OpenBody(c, member.store->vault()->Current()->key.view());
     ASSERT_TRUE(body.ok());
     for (const pb::Op& op : body->ops()) {
-      if (op.has_create() && op.record() == std::string(id.begin(), id.end())) origin = op.create().origin();
+      if (op.has_create() && op.record() == std::string(id.begin(), id.end()))
+        origin = op.create().origin();
     }
   }
   ASSERT_EQ(origin.size(), log::kRecordOriginSize);

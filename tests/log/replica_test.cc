@@ -12,7 +12,8 @@ TEST(Replica, AChangeLogInTheEarlierTableLayoutIsRefused) {
   auto store = store::Store::CreateInMemoryForTesting("old");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   ASSERT_TRUE(Exec((*store)->db(),
-                   "CREATE TABLE log_ops(op INTEGER PRIMARY KEY, rid INTEGER NOT NULL, kind INTEGER NOT NULL, "
+                   "CREATE TABLE log_ops(op INTEGER PRIMARY KEY, rid INTEGER NOT NULL, kind "
+                   "INTEGER NOT NULL, "
                    "field TEXT NOT NULL, value BLOB, hlc INTEGER NOT NULL, live INTEGER NOT NULL)")
                   .ok());
   auto replica = log::Replica::Open(**store, clock);

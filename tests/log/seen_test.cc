@@ -28,7 +28,8 @@ std::vector<pb::Change> ByAuthor(Device& from, Device& author) {
     EXPECT_TRUE(h.ParseFromString(c.header()));
     if (h.author() == KeyOf(author)) out.push_back(c);
   }
-  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return SeqOf(x) < SeqOf(y); });
+  std::sort(out.begin(), out.end(),
+            [](const auto& x, const auto& y) { return SeqOf(x) < SeqOf(y); });
   return out;
 }
 
@@ -102,7 +103,8 @@ TEST_F(Seen, AChangeSaysOnlyWhatGrewSinceItsAuthorsLastChange) {
   bool names_a = false;
   for (const auto& s : first->seen()) {
     ASSERT_GE(s.author(), 1u);
-    if (first->authors(static_cast<int>(s.author() - 1)) == KeyOf(a)) names_a = s.seq() == SeqOf(ByAuthor(a, a).back());
+    if (first->authors(static_cast<int>(s.author() - 1)) == KeyOf(a))
+      names_a = s.seq() == SeqOf(ByAuthor(a, a).back());
   }
   EXPECT_TRUE(names_a);
 }

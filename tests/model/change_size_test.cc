@@ -47,7 +47,8 @@ TEST_F(ChangeSizes, EveryCommitmentStatusHasTheSameChangeSize) {
   ASSERT_TRUE(commitment.ok()) << commitment.status().ToString();
   std::set<std::size_t> sizes;
   for (std::string_view status : CommitmentStatuses()) {
-    sizes.insert(SizeOf([&] { ASSERT_TRUE(model().SetCommitmentStatus(*commitment, status).ok()) << status; }));
+    sizes.insert(SizeOf(
+        [&] { ASSERT_TRUE(model().SetCommitmentStatus(*commitment, status).ok()) << status; }));
   }
   EXPECT_EQ(sizes.size(), 1u);
 }
@@ -55,7 +56,8 @@ TEST_F(ChangeSizes, EveryCommitmentStatusHasTheSameChangeSize) {
 TEST_F(ChangeSizes, EveryCampaignStatusHasTheSameChangeSize) {
   std::set<std::size_t> sizes;
   for (std::string_view status : CampaignStatuses()) {
-    sizes.insert(SizeOf([&] { ASSERT_TRUE(model().SetCampaignStatus(negotiation_, status).ok()) << status; }));
+    sizes.insert(SizeOf(
+        [&] { ASSERT_TRUE(model().SetCampaignStatus(negotiation_, status).ok()) << status; }));
   }
   EXPECT_EQ(sizes.size(), 1u);
 }
@@ -63,7 +65,9 @@ TEST_F(ChangeSizes, EveryCampaignStatusHasTheSameChangeSize) {
 TEST_F(ChangeSizes, NotesAFewCharactersApartHaveTheSameChangeSize) {
   std::set<std::size_t> sizes;
   for (const char* text : {"They agreed.", "They refused.", "They will call.", "Buyer agreed"}) {
-    sizes.insert(SizeOf([&] { ASSERT_TRUE(model().AddNote(negotiation_, {std::nullopt, text}).ok()) << text; }));
+    sizes.insert(SizeOf([&] {
+      ASSERT_TRUE(model().AddNote(negotiation_, {std::nullopt, text}).ok()) << text;
+    }));
   }
   EXPECT_EQ(sizes.size(), 1u);
 }

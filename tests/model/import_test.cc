@@ -41,7 +41,8 @@ std::string ParseError(std::string_view data, std::size_t line, std::string_view
   EXPECT_EQ(rows.status().code(), Code::kInvalidArgument) << rows.status().ToString();
   EXPECT_EQ(problem.line, line) << rows.status().ToString();
   EXPECT_EQ(problem.column, column) << rows.status().ToString();
-  const std::string where = "line " + std::to_string(line) + (column.empty() ? "" : ", column " + std::string(column));
+  const std::string where =
+      "line " + std::to_string(line) + (column.empty() ? "" : ", column " + std::string(column));
   EXPECT_EQ(rows.status().message().rfind(where + ": ", 0), 0u) << rows.status().message();
   return rows.status().message();
 }
@@ -103,20 +104,24 @@ TEST(ImportCsv, UnknownAndRepeatedColumnsAreRefused) {
 }
 
 TEST(ImportCsv, MalformedRowsNameTheirLine) {
-  EXPECT_NE(ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd\n", 3, "").find("2 fields"), std::string::npos);
-  ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd,a,b\n", 3, "");
-  EXPECT_NE(ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd,\"never closed\n\nmore\n", 3, "")
-                .find("field 3 opens a quote here that is never closed"),
+  EXPECT_NE(ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd\n", 3, "").find("2 fields"),
             std::string::npos);
+  ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd,a,b\n", 3, "");
+  EXPECT_NE(
+      ParseError("type,negotiation,text\nnote,abcd,a\nnote,abcd,\"never closed\n\nmore\n", 3, "")
+          .find("field 3 opens a quote here that is never closed"),
+      std::string::npos);
   ParseError("type,negotiation,text\nnote,abcd,\"closed\" then more\n", 2, "");
   ParseError("type,negotiation,text\nnote,abcd,5\" pipe\n", 2, "");
 }
 
 TEST(ImportJsonLines, ObjectsPerLine) {
   auto rows = Rows(
-      "\xEF\xBB\xBF{\"type\":\"note\",\"negotiation\":\"abcd\",\"text\":\"a, \\\"quoted\\\"\\nline\"}\r\n"
+      "\xEF\xBB\xBF{\"type\":\"note\",\"negotiation\":\"abcd\",\"text\":\"a, "
+      "\\\"quoted\\\"\\nline\"}\r\n"
       "\n"
-      "{\"type\":\"commitment\",\"negotiation\":\"abcd\",\"kind\":\"price_premium\",\"amount\":null,\"text\":\"é\"}\n",
+      "{\"type\":\"commitment\",\"negotiation\":\"abcd\",\"kind\":\"price_premium\",\"amount\":"
+      "null,\"text\":\"é\"}\n",
       ImportFormat::kJsonLines);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(Value(rows[0], "text"), "a, \"quoted\"\nline");
@@ -131,7 +136,8 @@ TEST(ImportJsonLines, ProblemsNameTheirLineAndColumn) {
   ParseError("{\"type\":\"note\"}\n[1,2]\n", 2, "", j);
   ParseError("{\"type\":\"note\",\"text\":5}\n", 1, "text", j);
   ParseError("{\"type\":\"note\",\"text\":{\"a\":\"b\"}}\n", 1, "text", j);
-  EXPECT_NE(ParseError("\n\n{\"type\":\"note\",\"colour\":\"red\"}\n", 3, "", j).find("colour"), std::string::npos);
+  EXPECT_NE(ParseError("\n\n{\"type\":\"note\",\"colour\":\"red\"}\n", 3, "", j).find("colour"),
+            std::string::npos);
   ParseError("{\"type\":\"note\",\"text\":\"caf\xE9\"}\n", 1, "", j);
 }
 
@@ -180,12 +186,14 @@ class ImportInto : public ::testing::Test {
   // A CSV of `n` notes of this negotiation ("note 1" ... "note n").
   std::string Notes(std::size_t n) {
     std::string csv = "type,negotiation,text\n";
-    for (std::size_t i = 1; i <= n; ++i) csv += "note," + neg_.substr(0, 8) + ",note " + std::to_string(i) + "\n";
+    for (std::size_t i = 1; i <= n; ++i)
+      csv += "note," + neg_.substr(0, 8) + ",note " + std::to_string(i) + "\n";
     return csv;
   }
   // Importing `data` fails at `line` / `column` with `code`, and writes nothing.
   std::string Refused(const std::string& data, std::size_t line, std::string_view column,
-                      Code code = Code::kInvalidArgument, ImportFormat format = ImportFormat::kCsv) {
+                      Code code = Code::kInvalidArgument,
+                      ImportFormat format = ImportFormat::kCsv) {
     ImportProblem problem;
     auto summary = Import(model(), data, format, {}, &problem);
     EXPECT_FALSE(summary.ok());
@@ -193,7 +201,8 @@ class ImportInto : public ::testing::Test {
     EXPECT_EQ(summary.status().code(), code) << summary.status().ToString();
     EXPECT_EQ(problem.line, line) << summary.status().ToString();
     EXPECT_EQ(problem.column, column) << summary.status().ToString();
-    const std::string where = "line " + std::to_string(line) + ", column " + std::string(column) + ": ";
+    const std::string where =
+        "line " + std::to_string(line) + ", column " + std::string(column) + ": ";
     EXPECT_EQ(summary.status().message().rfind(where, 0), 0u) << summary.status().message();
     EXPECT_EQ(NewChanges(), 0u) << "a refused file writes nothing";
     return summary.status().message();
@@ -209,7 +218,9 @@ class ImportInto : public ::testing::Test {
 TEST_F(ImportInto, TwoThousandNotesAreFourChangesOfFiveHundred) {
   std::vector<std::pair<std::size_t, std::size_t>> progress;
   ImportOptions options;
-  options.progress = [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); };
+  options.progress = [&](std::size_t done, std::size_t total) {
+    progress.emplace_back(done, total);
+  };
   auto summary = Import(model(), Notes(2000), ImportFormat::kCsv, options);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->imported, 2000u);
@@ -247,9 +258,11 @@ TEST_F(ImportInto, AnInvalidRowAnywhereWritesNothing) {
   // Row 1,207 (line 1,208) names a session that does not exist.
   std::string with_session = "type,negotiation,text,session\n";
   for (std::size_t i = 1; i <= 2000; ++i) {
-    with_session += "note," + neg_ + ",note " + std::to_string(i) + (i == 1207 ? ",ffff0000\n" : ",\n");
+    with_session +=
+        "note," + neg_ + ",note " + std::to_string(i) + (i == 1207 ? ",ffff0000\n" : ",\n");
   }
-  EXPECT_NE(Refused(with_session, 1208, "session", Code::kNotFound).find("ffff0000"), std::string::npos);
+  EXPECT_NE(Refused(with_session, 1208, "session", Code::kNotFound).find("ffff0000"),
+            std::string::npos);
   EXPECT_TRUE(Of(kNote).empty());
   // The same file with the row fixed goes in whole.
   with_session.replace(with_session.find(",ffff0000\n"), 10, ",\n");
@@ -273,7 +286,9 @@ TEST_F(ImportInto, AFailureWhileWritingKeepsTheChangesCommittedAndSaysHowMany) {
   auto summary = Import(model(), Notes(2000), ImportFormat::kCsv, options);
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.status().code(), Code::kBusy) << summary.status().ToString();
-  EXPECT_EQ(summary.status().message().rfind("after 1000 of 2000 records (lines 1002-1501 not written): ", 0), 0u)
+  EXPECT_EQ(summary.status().message().rfind(
+                "after 1000 of 2000 records (lines 1002-1501 not written): ", 0),
+            0u)
       << summary.status().message();
   blocker.reset();
   EXPECT_EQ(NewChanges(), 2u);
@@ -283,22 +298,26 @@ TEST_F(ImportInto, AFailureWhileWritingKeepsTheChangesCommittedAndSaysHowMany) {
 TEST_F(ImportInto, ValuesAreCheckedAsTheModelChecksThem) {
   const std::string h = "type,negotiation,text,kind,date,amount,role,name\n";
   const std::string n = neg_.substr(0, 6);
-  EXPECT_NE(Refused(h + "note," + n + ",a,,,,,\nmemo," + n + ",b,,,,,\n", 3, "type").find("unknown type 'memo'"),
+  EXPECT_NE(Refused(h + "note," + n + ",a,,,,,\nmemo," + n + ",b,,,,,\n", 3, "type")
+                .find("unknown type 'memo'"),
             std::string::npos);
   Refused(h + ",,a,,,,,\n", 2, "type");
-  EXPECT_NE(Refused(h + "session," + n + ",,,2025-02-30,,,\n", 2, "date").find("2025-02-30"), std::string::npos);
-  EXPECT_NE(Refused(h + "commitment," + n + ",terms,price_premim,,,,\n", 2, "kind").find("price_premium"),
-            std::string::npos)
+  EXPECT_NE(Refused(h + "session," + n + ",,,2025-02-30,,,\n", 2, "date").find("2025-02-30"),
+            std::string::npos);
+  EXPECT_NE(
+      Refused(h + "commitment," + n + ",terms,price_premim,,,,\n", 2, "kind").find("price_premium"),
+      std::string::npos)
       << "the nearest kind is suggested";
   Refused(h + "commitment," + n + ",terms,price_premium,,lots,,\n", 2, "amount");
   Refused(h + "party," + n + ",,,,,chair,Ana\n", 2, "role");
   Refused(h + "party," + n + ",,,,,ally,\n", 2, "name");
   Refused(h + "note," + n + ",,,,,,\n", 2, "text");
-  EXPECT_NE(Refused(h + "note," + n + ",a,,,5 USD,,\n", 2, "amount").find("a note has no amount"), std::string::npos);
+  EXPECT_NE(Refused(h + "note," + n + ",a,,,5 USD,,\n", 2, "amount").find("a note has no amount"),
+            std::string::npos);
   Refused(h + "note,,a,,,,,\n", 2, "negotiation");
   Refused(h + "note,0000,a,,,,,\n", 2, "negotiation", Code::kNotFound);
-  Refused("{\"type\":\"need\",\"negotiation\":\"" + n + "\",\"text\":\"x\",\"kind\":\"wish\"}\n", 1, "kind",
-          Code::kInvalidArgument, ImportFormat::kJsonLines);
+  Refused("{\"type\":\"need\",\"negotiation\":\"" + n + "\",\"text\":\"x\",\"kind\":\"wish\"}\n", 1,
+          "kind", Code::kInvalidArgument, ImportFormat::kJsonLines);
 }
 
 TEST_F(ImportInto, EveryTypeWithItsReferences) {
@@ -311,14 +330,19 @@ TEST_F(ImportInto, EveryTypeWithItsReferences) {
   known_ = *known;
   const std::string s = log::ToString(*session).substr(0, 6);
   const std::string jsonl =
-      "{\"type\":\"party\",\"negotiation\":\"" + neg_ + "\",\"role\":\"ally\",\"name\":\"Comité de Apoyo\"}\n" +
-      "{\"type\":\"session\",\"negotiation\":\"" + neg_ + "\",\"date\":\"2025-04-09\",\"place\":\"Tampa\"}\n" +
-      "{\"type\":\"note\",\"negotiation\":\"" + neg_ + "\",\"text\":\"follow-up\",\"session\":\"" + s + "\"}\n" +
-      "{\"type\":\"commitment\",\"negotiation\":\"" + neg_ +
+      "{\"type\":\"party\",\"negotiation\":\"" + neg_ +
+      "\",\"role\":\"ally\",\"name\":\"Comité de Apoyo\"}\n" +
+      "{\"type\":\"session\",\"negotiation\":\"" + neg_ +
+      "\",\"date\":\"2025-04-09\",\"place\":\"Tampa\"}\n" +
+      "{\"type\":\"note\",\"negotiation\":\"" + neg_ + "\",\"text\":\"follow-up\",\"session\":\"" +
+      s + "\"}\n" + "{\"type\":\"commitment\",\"negotiation\":\"" + neg_ +
       "\",\"kind\":\"licensing fee\",\"text\":\"fee per pound\",\"by\":\"fresh harvest foods\"," +
-      "\"amount\":\"0.01 USD/lb\",\"deadline\":\"2025-06-01\",\"principle\":\"firm\",\"status\":\"countered\"}\n" +
-      "{\"type\":\"need\",\"negotiation\":\"" + neg_ + "\",\"text\":\"phase-in\",\"kind\":\"constraint\"}\n" +
-      "{\"type\":\"campaign_action\",\"negotiation\":\"" + neg_ + "\",\"date\":\"2025-04-20\",\"kind\":\"protest\"}\n";
+      "\"amount\":\"0.01 "
+      "USD/lb\",\"deadline\":\"2025-06-01\",\"principle\":\"firm\",\"status\":\"countered\"}\n" +
+      "{\"type\":\"need\",\"negotiation\":\"" + neg_ +
+      "\",\"text\":\"phase-in\",\"kind\":\"constraint\"}\n" +
+      "{\"type\":\"campaign_action\",\"negotiation\":\"" + neg_ +
+      "\",\"date\":\"2025-04-20\",\"kind\":\"protest\"}\n";
   auto summary = Import(model(), jsonl, ImportFormat::kJsonLines);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->changes, 1u);
@@ -349,8 +373,9 @@ TEST_F(ImportInto, EveryTypeWithItsReferences) {
   ASSERT_EQ(Of(kSession).size(), 2u);
 
   // Defaults are the `add` commands' defaults.
-  summary = Import(model(), "type,negotiation,kind,text\ncommitment," + neg_ + ",worker_gains,more pay\nneed," + neg_ +
-                                ",,a need\n",
+  summary = Import(model(),
+                   "type,negotiation,kind,text\ncommitment," + neg_ +
+                       ",worker_gains,more pay\nneed," + neg_ + ",,a need\n",
                    ImportFormat::kCsv);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(Of(kCommitment)[1].get("status"), "proposed");
@@ -366,11 +391,13 @@ TEST_F(ImportInto, ReferencesMustBeOfTheSameNegotiation) {
   auto known = device_.replica().Known();
   ASSERT_TRUE(known.ok());
   known_ = *known;
-  Refused("type,negotiation,text,session\nnote," + neg_ + ",a," + log::ToString(*session) + "\n", 2, "session",
+  Refused("type,negotiation,text,session\nnote," + neg_ + ",a," + log::ToString(*session) + "\n", 2,
+          "session", Code::kNotFound);
+  Refused("type,negotiation,kind,text,by\ncommitment," + neg_ + ",worker_gains,a,Nobody\n", 2, "by",
           Code::kNotFound);
-  Refused("type,negotiation,kind,text,by\ncommitment," + neg_ + ",worker_gains,a,Nobody\n", 2, "by", Code::kNotFound);
   // A session id given as the negotiation.
-  Refused("type,negotiation,text\nnote," + log::ToString(*session) + ",a\n", 2, "negotiation", Code::kNotFound);
+  Refused("type,negotiation,text\nnote," + log::ToString(*session) + ",a\n", 2, "negotiation",
+          Code::kNotFound);
 }
 
 TEST_F(ImportInto, DryRunWritesNothing) {
@@ -390,9 +417,11 @@ TEST_F(ImportInto, DryRunWritesNothing) {
 TEST_F(ImportInto, BatchSizeOutOfRangeAndEmptyFiles) {
   ImportOptions options;
   options.batch = 0;
-  EXPECT_EQ(Import(model(), Notes(3), ImportFormat::kCsv, options).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Import(model(), Notes(3), ImportFormat::kCsv, options).status().code(),
+            Code::kInvalidArgument);
   options.batch = kMaxImportBatch + 1;
-  EXPECT_EQ(Import(model(), Notes(3), ImportFormat::kCsv, options).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Import(model(), Notes(3), ImportFormat::kCsv, options).status().code(),
+            Code::kInvalidArgument);
   auto summary = Import(model(), "type,negotiation,text\n", ImportFormat::kCsv);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->imported, 0u);
@@ -413,8 +442,8 @@ TEST_F(ImportInto, AChangeClosesBeforeItsValuesGrowTooLarge) {
   // A record larger than a change may hold is refused when planning.
   const std::string huge(kMaxImportChangeBytes + 1, 'y');
   ImportProblem problem;
-  auto refused = Import(model(), "type,negotiation,text\nnote," + neg_ + "," + huge + "\n", ImportFormat::kCsv, {},
-                        &problem);
+  auto refused = Import(model(), "type,negotiation,text\nnote," + neg_ + "," + huge + "\n",
+                        ImportFormat::kCsv, {}, &problem);
   EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(problem.line, 2u);
 }

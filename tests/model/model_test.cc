@@ -57,7 +57,8 @@ TEST_F(ModelTest, OverviewGathersEveryRecordOfTheNegotiation) {
   auto commitment = model().AddCommitment(n, c);
   ASSERT_TRUE(commitment.ok()) << commitment.status().ToString();
   ASSERT_TRUE(model().AddNeed(n, {"constraint", "Cannot raise shelf prices before Q3"}).ok());
-  ASSERT_TRUE(model().AddCampaignAction(n, {"2025-04-10", "protest", "Picket at flagship store"}).ok());
+  ASSERT_TRUE(
+      model().AddCampaignAction(n, {"2025-04-10", "protest", "Picket at flagship store"}).ok());
   ASSERT_TRUE(model().AddNote(other, {std::nullopt, "Unrelated"}).ok());
 
   auto o = model().Overview(n);
@@ -89,7 +90,8 @@ TEST_F(ModelTest, InvalidValuesAreRefusedAndNothingIsWritten) {
   };
   expect_invalid(model().AddNegotiation({"", "t"}).status(), "buyer must not be empty");
   expect_invalid(model().AddParty(n, {"boss", "X"}).status(), "unknown party role 'boss'");
-  expect_invalid(model().AddSession(n, {"2025-02-30", "", ""}).status(), "invalid date '2025-02-30'");
+  expect_invalid(model().AddSession(n, {"2025-02-30", "", ""}).status(),
+                 "invalid date '2025-02-30'");
   expect_invalid(model().AddSession(n, {"14/03/2025", "", ""}).status(), "expected YYYY-MM-DD");
   CommitmentInput c;
   c.kind = "price_premium";
@@ -104,7 +106,8 @@ TEST_F(ModelTest, InvalidValuesAreRefusedAndNothingIsWritten) {
   c.status = "proposed";
   c.principle = "soft";
   expect_invalid(model().AddCommitment(n, c).status(), "unknown principle");
-  expect_invalid(model().RequireElement(n, {"good_vibes", {}, {}}).status(), "unknown element 'good_vibes'");
+  expect_invalid(model().RequireElement(n, {"good_vibes", {}, {}}).status(),
+                 "unknown element 'good_vibes'");
   expect_invalid(model().RequireElement(n, {"worker_gains", {}, {"price_premium"}}).status(),
                  "only to the financial_support element");
   expect_invalid(model().RequireElement(n, {"financial_support", {}, {"gift_cards"}}).status(),

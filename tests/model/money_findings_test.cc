@@ -35,12 +35,16 @@ TEST_F(MoneyFindingsTest, AMisspelledCommitmentKindIsRefused) {
   auto typo = Commit("price_premum", "proposed");
   ASSERT_FALSE(typo.ok());
   EXPECT_EQ(typo.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(typo.status().message().find("price_premium"), std::string::npos) << typo.status().message();
+  EXPECT_NE(typo.status().message().find("price_premium"), std::string::npos)
+      << typo.status().message();
 }
 
 TEST_F(MoneyFindingsTest, TheBriefsWordingOfAFormIsAccepted) {
-  Status s = model().RequireElement(n_, {"financial_support", {}, {"direct payments for work-facility improvements"}})
-                 .status();
+  Status s =
+      model()
+          .RequireElement(
+              n_, {"financial_support", {}, {"direct payments for work-facility improvements"}})
+          .status();
   EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
@@ -48,12 +52,13 @@ TEST_F(MoneyFindingsTest, OneSignedFormDoesNotCoverSixRequiredForms) {
   auto premium = Commit("price_premium", "signed", "0.05 USD/lb");
   auto fee = Commit("licensing_fees", "proposed");
   ASSERT_TRUE(premium.ok() && fee.ok());
-  ASSERT_TRUE(model()
-                  .RequireElement(n_, {"financial_support",
-                                       {*premium, *fee},
-                                       {"price_premium", "higher_prices", "long_term_orders", "licensing_fees",
-                                        "monitoring_support", "facility_improvements"}})
-                  .ok());
+  ASSERT_TRUE(
+      model()
+          .RequireElement(n_, {"financial_support",
+                               {*premium, *fee},
+                               {"price_premium", "higher_prices", "long_term_orders",
+                                "licensing_fees", "monitoring_support", "facility_improvements"}})
+          .ok());
   auto r = model().BottomLine(n_);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->elements.size(), 1u);
@@ -65,7 +70,9 @@ TEST_F(MoneyFindingsTest, PercentagesAndMinimumsCanBeExpressed) {
   EXPECT_TRUE(Commit("price_premium", "proposed", "5 %").ok());
   EXPECT_TRUE(Commit("price_premium", "proposed", "5%").ok());
   EXPECT_TRUE(Commit("long_term_orders", "proposed", "3 years").ok());
-  Status s = model().RequireElement(n_, {"financial_support", {}, {"price_premium>=0.05 USD/lb"}}).status();
+  Status s = model()
+                 .RequireElement(n_, {"financial_support", {}, {"price_premium>=0.05 USD/lb"}})
+                 .status();
   EXPECT_TRUE(s.ok()) << s.ToString();
 }
 

@@ -23,14 +23,17 @@ TEST(DecimalTest, ParsesExactly) {
   ASSERT_TRUE(big.ok());
   EXPECT_EQ(big->mantissa, 999'999'999'999'999'999u);
   EXPECT_TRUE(ParseDecimal("000120.5").ok());  // leading zeros are not significant
-  for (const char* bad : {"", ".", "1.", ".5", "-1", "+1", "1,000", "1e3", "1.2.3", " 1", "0x10",
-                          "1000000000000000000" /* 19 digits */, "0.0000000001" /* 10 after the point */}) {
+  for (const char* bad :
+       {"", ".", "1.", ".5", "-1", "+1", "1,000", "1e3", "1.2.3", " 1", "0x10",
+        "1000000000000000000" /* 19 digits */, "0.0000000001" /* 10 after the point */}) {
     EXPECT_FALSE(ParseDecimal(bad).ok()) << bad;
   }
 }
 
 TEST(DecimalTest, ComparesExactlyAcrossScales) {
-  auto cmp = [](const char* a, const char* b) { return CompareDecimal(*ParseDecimal(a), *ParseDecimal(b)); };
+  auto cmp = [](const char* a, const char* b) {
+    return CompareDecimal(*ParseDecimal(a), *ParseDecimal(b));
+  };
   EXPECT_EQ(cmp("0.5", "0.50"), 0);
   EXPECT_EQ(cmp("0.05", "0.049999999"), 1);
   EXPECT_EQ(cmp("0.1", "0.100000001"), -1);  // where a double would round, the decimal does not
@@ -66,16 +69,19 @@ TEST(MoneyValueTest, ParsesAmountsPercentagesAndDurations) {
   EXPECT_EQ(V("18 months").duration_unit, DurationUnit::kMonth);
   EXPECT_EQ(V("6 weeks").duration_unit, DurationUnit::kWeek);
   EXPECT_EQ(V("90 days").duration_unit, DurationUnit::kDay);
-  for (const char* bad : {"", "USD 250", "250", "250 usd", "250  USD", "250 USDX", "250 US", "5 USD/", "5 USD/l b",
-                          "5 USD/abcdefghijklmnopq", "5 % ", "5 %%", "%", " 5%", "3 decades", "3 Years", "-5 %",
-                          "1,000 USD", "$5", "5 EUR/lb/yr"}) {
+  for (const char* bad :
+       {"",         "USD 250", "250",       "250 usd",   "250  USD",
+        "250 USDX", "250 US",  "5 USD/",    "5 USD/l b", "5 USD/abcdefghijklmnopq",
+        "5 % ",     "5 %%",    "%",         " 5%",       "3 decades",
+        "3 Years",  "-5 %",    "1,000 USD", "$5",        "5 EUR/lb/yr"}) {
     EXPECT_FALSE(ParseValue(bad).ok()) << "'" << bad << "'";
   }
   EXPECT_NE(ParseValue("5 percent").status().message().find("'5 %'"), std::string::npos);
 }
 
 TEST(MoneyValueTest, FormatsCanonicallyAndReadsBack) {
-  for (const char* text : {"0.05 USD/lb", "250000 USD", "5 %", "2.5 %", "3 years", "1 year", "1 month", "90 days"}) {
+  for (const char* text :
+       {"0.05 USD/lb", "250000 USD", "5 %", "2.5 %", "3 years", "1 year", "1 month", "90 days"}) {
     EXPECT_EQ(FormatValue(V(text)), text);
   }
   EXPECT_EQ(FormatValue(V("5%")), "5 %");
@@ -93,18 +99,19 @@ TEST(MoneyValueTest, ComparesOnlyLikeWithLike) {
       {"0.05 USD/lb", "0.05 USD/lb", Comparison::kEqual},
       {"0.06 USD/lb", "0.05 USD/lb", Comparison::kGreater},
       {"0.04 USD/lb", "0.050 USD/lb", Comparison::kLess},
-      {"0.05 EUR/lb", "0.05 USD/lb", Comparison::kNotComparable},   // other currency
-      {"0.05 USD/kg", "0.05 USD/lb", Comparison::kNotComparable},   // other unit
-      {"0.05 USD", "0.05 USD/lb", Comparison::kNotComparable},      // lump sum against a rate
-      {"5 %", "0.05 USD/lb", Comparison::kNotComparable},           // percentage against an amount
+      {"0.05 EUR/lb", "0.05 USD/lb", Comparison::kNotComparable},  // other currency
+      {"0.05 USD/kg", "0.05 USD/lb", Comparison::kNotComparable},  // other unit
+      {"0.05 USD", "0.05 USD/lb", Comparison::kNotComparable},     // lump sum against a rate
+      {"5 %", "0.05 USD/lb", Comparison::kNotComparable},          // percentage against an amount
       {"5 %", "4.5%", Comparison::kGreater},
       {"3 years", "36 months", Comparison::kEqual},
       {"2 years", "30 months", Comparison::kLess},
       {"2 weeks", "14 days", Comparison::kEqual},
-      {"1 year", "365 days", Comparison::kNotComparable},           // a year is not a whole number of days
+      {"1 year", "365 days", Comparison::kNotComparable},  // a year is not a whole number of days
       {"3 years", "250000 USD", Comparison::kNotComparable},
   };
-  for (const auto& c : cases) EXPECT_EQ(CompareValues(V(c.a), V(c.b)), c.expected) << c.a << " vs " << c.b;
+  for (const auto& c : cases)
+    EXPECT_EQ(CompareValues(V(c.a), V(c.b)), c.expected) << c.a << " vs " << c.b;
   EXPECT_EQ(ComparisonName(Comparison::kNotComparable), "not_comparable");
 }
 
@@ -112,7 +119,8 @@ TEST(VocabularyTest, CommitmentKindsCoverTheBrief) {
   const auto& kinds = CommitmentKinds();
   ASSERT_EQ(kinds.size(), 10u);
   for (auto form : FinancialSupportForms()) EXPECT_TRUE(IsCommitmentKind(form)) << form;
-  for (auto kind : {"enforceable_obligations", "market_consequences", "independent_monitoring", "worker_gains"}) {
+  for (auto kind : {"enforceable_obligations", "market_consequences", "independent_monitoring",
+                    "worker_gains"}) {
     EXPECT_TRUE(IsCommitmentKind(kind)) << kind;
   }
   EXPECT_FALSE(IsCommitmentKind("code_of_conduct"));
@@ -155,10 +163,12 @@ TEST(VocabularyTest, AnUnknownKindIsRefusedWithTheListAndANearGuess) {
   const std::string& m = typo.status().message();
   EXPECT_NE(m.find("did you mean 'price_premium'?"), std::string::npos) << m;
   for (auto kind : CommitmentKinds()) EXPECT_NE(m.find(kind), std::string::npos) << kind;
-  EXPECT_NE(CanonicalCommitmentKind("licencing fees").status().message().find("'licensing_fees'"), std::string::npos);
+  EXPECT_NE(CanonicalCommitmentKind("licencing fees").status().message().find("'licensing_fees'"),
+            std::string::npos);
   auto far = CanonicalCommitmentKind("bananas");
   ASSERT_FALSE(far.ok());
-  EXPECT_EQ(far.status().message().find("did you mean"), std::string::npos) << far.status().message();
+  EXPECT_EQ(far.status().message().find("did you mean"), std::string::npos)
+      << far.status().message();
   EXPECT_FALSE(CanonicalCommitmentKind("").ok());
 }
 

@@ -30,7 +30,9 @@ class QueriesTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : BottomLineReport{};
   }
-  void Session(const char* date) { ASSERT_TRUE(model().AddSession(n_, {date, "", ""}).ok()) << date; }
+  void Session(const char* date) {
+    ASSERT_TRUE(model().AddSession(n_, {date, "", ""}).ok()) << date;
+  }
 
   testing::FakeClock clock_{testutil::kMay1};
   Device device_{clock_, "office laptop", /*with_vault=*/true};
@@ -161,8 +163,10 @@ TEST(CodeNamesTest, AreStable) {
   EXPECT_EQ(VerdictName(Verdict::kMeets), "meets");
   EXPECT_EQ(VerdictName(Verdict::kWalkAway), "walk_away");
   EXPECT_EQ(CampaignWarningName(CampaignWarningCode::kNone), "none");
-  EXPECT_EQ(CampaignWarningName(CampaignWarningCode::kEndedWithoutAgreement), "ended_without_agreement");
-  EXPECT_EQ(CampaignWarningName(CampaignWarningCode::kPausedWithoutAgreement), "paused_without_agreement");
+  EXPECT_EQ(CampaignWarningName(CampaignWarningCode::kEndedWithoutAgreement),
+            "ended_without_agreement");
+  EXPECT_EQ(CampaignWarningName(CampaignWarningCode::kPausedWithoutAgreement),
+            "paused_without_agreement");
 }
 
 }  // namespace

@@ -54,17 +54,20 @@ class Records : public ::testing::Test {
     late_session = Ok(d.model().AddSession(n, {"2025-06-10", "Immokalee", "Ana, J. Smith"}));
     early_session = Ok(d.model().AddSession(n, {"2025-06-01", "Naples", ""}));
     Ok(d.model().AddSession(other, {"2025-06-05", "", ""}));
-    premium = Ok(d.model().AddCommitment(n, {"price premium", "A penny a pound", buyer, "0.01 USD/lb", "2025-09-01",
-                                              "firm", "agreed"}));
-    monitoring = Ok(d.model().AddCommitment(n, {"independent_monitoring", "Monitoring by the Council", std::nullopt,
-                                                 "", "", "flexible", "proposed"}));
-    Ok(d.model().AddCommitment(other, {"worker_gains", "Shade and water", std::nullopt, "", "", "flexible",
-                                       "agreed"}));
+    premium = Ok(d.model().AddCommitment(n, {"price premium", "A penny a pound", buyer,
+                                             "0.01 USD/lb", "2025-09-01", "firm", "agreed"}));
+    monitoring =
+        Ok(d.model().AddCommitment(n, {"independent_monitoring", "Monitoring by the Council",
+                                       std::nullopt, "", "", "flexible", "proposed"}));
+    Ok(d.model().AddCommitment(
+        other, {"worker_gains", "Shade and water", std::nullopt, "", "", "flexible", "agreed"}));
     need = Ok(d.model().AddNeed(n, {"constraint", "Cannot raise shelf prices before autumn"}));
     Ok(d.model().AddNeed(n, {"need", "Needs a clean supply chain story"}));
-    element = Ok(d.model().RequireElement(n, {"financial_support", {premium}, {"price_premium>=0.01 USD/lb"}}));
+    element = Ok(d.model().RequireElement(
+        n, {"financial_support", {premium}, {"price_premium>=0.01 USD/lb"}}));
     Ok(d.model().RequireElement(n, {"independent_monitoring", {monitoring}, {}}));
-    protest = Ok(d.model().AddCampaignAction(n, {"2025-05-20", "Protest", "At the flagship store"}));
+    protest =
+        Ok(d.model().AddCampaignAction(n, {"2025-05-20", "Protest", "At the flagship store"}));
     Ok(d.model().AddCampaignAction(n, {"2025-05-10", "delegation", ""}));
     clock.AdvanceMs(kDayMs);  // 2025-05-04
     note1 = Ok(d.model().AddNote(n, {early_session, "Opened with the penny"}));
@@ -75,8 +78,8 @@ class Records : public ::testing::Test {
 
   testing::FakeClock clock{testutil::kMay1};
   Device d{clock, "office laptop", /*with_vault=*/true};
-  RecordId n{}, other{}, buyer{}, union_{}, late_session{}, early_session{}, premium{}, monitoring{}, need{},
-      element{}, protest{}, note1{}, note2{};
+  RecordId n{}, other{}, buyer{}, union_{}, late_session{}, early_session{}, premium{},
+      monitoring{}, need{}, element{}, protest{}, note1{}, note2{};
 };
 
 TEST_F(Records, ListsEveryTypeWithItsFilters) {
@@ -163,7 +166,8 @@ TEST_F(Records, RefusesFiltersATypeHasNot) {
   q = Of("meeting");
   auto bad = d.model().List(q);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("campaign_action"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("campaign_action"), std::string::npos)
+      << bad.status().message();
   q = Of(kNote);
   q.negotiation = premium;  // not a negotiation
   EXPECT_EQ(d.model().List(q).status().code(), Code::kNotFound);
@@ -189,7 +193,8 @@ TEST_F(Records, AuthorIsTheDeviceThatRecordedIt) {
 }
 
 TEST_F(Records, PagesWithATotal) {
-  for (int i = 0; i < 7; ++i) Ok(d.model().AddNote(n, {std::nullopt, "extra " + std::to_string(i)}));
+  for (int i = 0; i < 7; ++i)
+    Ok(d.model().AddNote(n, {std::nullopt, "extra " + std::to_string(i)}));
   ListQuery q = Of(kNote);
   q.negotiation = n;
   auto all = List(d, q);
@@ -200,7 +205,8 @@ TEST_F(Records, PagesWithATotal) {
   auto page = List(d, q);
   EXPECT_EQ(page.total, 9u);
   ASSERT_EQ(page.records.size(), 4u);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(page.records[i].record.id, all.records[4 + i].record.id);
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(page.records[i].record.id, all.records[4 + i].record.id);
   q.offset = 8;
   EXPECT_EQ(List(d, q).records.size(), 1u);
   q.offset = 20;
@@ -213,8 +219,9 @@ TEST_F(Records, EditWritesOnlyTheFieldsGiven) {
   auto before = d.model().GetOfType(premium, kCommitment);
   ASSERT_TRUE(before.ok());
   clock.AdvanceMs(1000);
-  auto changed = d.model().Edit(premium, kCommitment,
-                                {{"kind", "higher prices"}, {"amount", "0.02 USD/lb"}, {"principle", "firm"}});
+  auto changed =
+      d.model().Edit(premium, kCommitment,
+                     {{"kind", "higher prices"}, {"amount", "0.02 USD/lb"}, {"principle", "firm"}});
   ASSERT_TRUE(changed.ok()) << changed.status().ToString();
   // principle was already firm: not written.
   EXPECT_EQ(*changed, (std::vector<std::string>{"kind", "amount"}));
@@ -224,7 +231,9 @@ TEST_F(Records, EditWritesOnlyTheFieldsGiven) {
   EXPECT_EQ(after->get("amount"), "0.02 USD/lb");
   for (const char* untouched : {"text", "by", "deadline", "status", "negotiation", "principle"}) {
     ASSERT_NE(after->field(untouched), nullptr) << untouched;
-    EXPECT_EQ(after->field(untouched)->values.back().hlc, before->field(untouched)->values.back().hlc) << untouched;
+    EXPECT_EQ(after->field(untouched)->values.back().hlc,
+              before->field(untouched)->values.back().hlc)
+        << untouched;
   }
   // Nothing different: no change committed.
   auto count = d.replica().ChangeCount();
@@ -239,16 +248,22 @@ TEST_F(Records, EditWritesOnlyTheFieldsGiven) {
   // Every type's fields.
   ASSERT_TRUE(d.model().Edit(n, kNegotiation, {{"title", "2026 season"}}).ok());
   ASSERT_TRUE(d.model().Edit(buyer, kParty, {{"name", "Jane Smith"}}).ok());
-  ASSERT_TRUE(d.model().Edit(late_session, kSession, {{"date", "2025-06-11"}, {"attendees", ""}}).ok());
-  ASSERT_TRUE(d.model().Edit(note1, kNote, {{"session", ""}, {"text", "Opened with two pennies"}}).ok());
+  ASSERT_TRUE(
+      d.model().Edit(late_session, kSession, {{"date", "2025-06-11"}, {"attendees", ""}}).ok());
+  ASSERT_TRUE(
+      d.model().Edit(note1, kNote, {{"session", ""}, {"text", "Opened with two pennies"}}).ok());
   ASSERT_TRUE(d.model().Edit(need, kNeed, {{"kind", "need"}}).ok());
-  ASSERT_TRUE(d.model().Edit(protest, kCampaignAction, {{"date", "2025-05-21"}, {"kind", "march"}}).ok());
-  ASSERT_TRUE(d.model().Edit(element, kElement, {{"forms", "price premium>=0.02 USD/lb,licensing fee"}}).ok());
+  ASSERT_TRUE(
+      d.model().Edit(protest, kCampaignAction, {{"date", "2025-05-21"}, {"kind", "march"}}).ok());
+  ASSERT_TRUE(d.model()
+                  .Edit(element, kElement, {{"forms", "price premium>=0.02 USD/lb,licensing fee"}})
+                  .ok());
   EXPECT_EQ(d.model().GetOfType(n, kNegotiation)->get("title"), "2026 season");
   EXPECT_EQ(d.model().GetOfType(n, kNegotiation)->get("buyer"), "Fresh Harvest Foods");
   EXPECT_EQ(d.model().GetOfType(late_session, kSession)->get("place"), "Immokalee");
   EXPECT_EQ(d.model().GetOfType(note1, kNote)->get("session"), "");
-  EXPECT_EQ(d.model().GetOfType(element, kElement)->get("forms"), "price_premium>=0.02 USD/lb,licensing_fees");
+  EXPECT_EQ(d.model().GetOfType(element, kElement)->get("forms"),
+            "price_premium>=0.02 USD/lb,licensing_fees");
   EXPECT_EQ(d.model().GetOfType(element, kElement)->get("covered_by"), log::ToString(premium));
 }
 
@@ -259,38 +274,49 @@ TEST_F(Records, EditValidatesLikeResolve) {
       << unknown.status().message();
   EXPECT_EQ(d.model().Edit(note1, kNote, {{"negotiation", log::ToString(other)}}).status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(d.model().Edit(n, kNegotiation, {{"created", "yesterday"}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(d.model().Edit(n, kNegotiation, {{"created", "yesterday"}}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(d.model().Edit(note1, kNote, {}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(d.model().Edit(note1, kNote, {{"text", ""}}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(d.model().Edit(note1, kNote, {{"text", "a"}, {"text", "b"}}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(d.model().Edit(premium, kCommitment, {{"status", "maybe"}}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(d.model().Edit(premium, kCommitment, {{"amount", "a lot"}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(d.model().Edit(note1, kNote, {{"text", "a"}, {"text", "b"}}).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(d.model().Edit(premium, kCommitment, {{"status", "maybe"}}).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(d.model().Edit(premium, kCommitment, {{"amount", "a lot"}}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(d.model().Edit(late_session, kSession, {{"date", "2025-02-30"}}).status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(d.model().Edit(buyer, kParty, {{"role", "boss"}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(d.model().Edit(buyer, kParty, {{"role", "boss"}}).status().code(),
+            Code::kInvalidArgument);
   // A valid field beside a bad one: nothing written.
   auto count = d.replica().ChangeCount();
-  EXPECT_FALSE(d.model().Edit(premium, kCommitment, {{"text", "New terms"}, {"deadline", "soon"}}).ok());
+  EXPECT_FALSE(
+      d.model().Edit(premium, kCommitment, {{"text", "New terms"}, {"deadline", "soon"}}).ok());
   EXPECT_EQ(*d.replica().ChangeCount(), *count);
   EXPECT_EQ(d.model().GetOfType(premium, kCommitment)->get("text"), "A penny a pound");
   // References: of the right type, alive, in the same negotiation.
-  EXPECT_EQ(d.model().Edit(note1, kNote, {{"session", log::ToString(premium)}}).status().code(), Code::kNotFound);
+  EXPECT_EQ(d.model().Edit(note1, kNote, {{"session", log::ToString(premium)}}).status().code(),
+            Code::kNotFound);
   auto elsewhere = List(d, [&] {
     ListQuery q = Of(kSession);
     q.negotiation = other;
     return q;
   }());
   ASSERT_EQ(elsewhere.records.size(), 1u);
-  EXPECT_EQ(d.model().Edit(note1, kNote, {{"session", log::ToString(elsewhere.records[0].record.id)}})
+  EXPECT_EQ(d.model()
+                .Edit(note1, kNote, {{"session", log::ToString(elsewhere.records[0].record.id)}})
                 .status()
                 .code(),
             Code::kInvalidArgument);
   EXPECT_TRUE(d.model().Edit(premium, kCommitment, {{"by", log::ToString(union_)}}).ok());
-  EXPECT_EQ(d.model().Edit(premium, kCommitment, {{"by", log::ToString(note1)}}).status().code(), Code::kNotFound);
+  EXPECT_EQ(d.model().Edit(premium, kCommitment, {{"by", log::ToString(note1)}}).status().code(),
+            Code::kNotFound);
   // Elements: not renamed onto another, forms only for financial support.
-  EXPECT_EQ(d.model().Edit(element, kElement, {{"element", "independent_monitoring"}}).status().code(),
-            Code::kAlreadyExists);
-  EXPECT_EQ(d.model().Edit(element, kElement, {{"element", "worker_gains"}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(
+      d.model().Edit(element, kElement, {{"element", "independent_monitoring"}}).status().code(),
+      Code::kAlreadyExists);
+  EXPECT_EQ(d.model().Edit(element, kElement, {{"element", "worker_gains"}}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_TRUE(d.model().Edit(element, kElement, {{"element", "worker_gains"}, {"forms", ""}}).ok());
   // The type is checked.
   EXPECT_EQ(d.model().Edit(note1, kCommitment, {{"text", "x"}}).status().code(), Code::kNotFound);
@@ -353,7 +379,9 @@ TEST_F(Records, DeleteLeavesListsOverviewReportAndSearchButNotHistory) {
   // A negotiation goes with its records.
   auto gone = d.model().Delete(n, kNegotiation);
   ASSERT_TRUE(gone.ok()) << gone.status().ToString();
-  EXPECT_EQ(*gone, 14u);  // itself, 2 parties, 2 sessions, 2 notes, 1 commitment, 2 needs, 2 elements, 2 actions
+  EXPECT_EQ(
+      *gone,
+      14u);  // itself, 2 parties, 2 sessions, 2 notes, 1 commitment, 2 needs, 2 elements, 2 actions
   EXPECT_EQ(Ids(List(d, Of(kNegotiation))), (std::vector<RecordId>{other}));
   EXPECT_EQ(List(d, Of(kNote)).total, 1u);
   EXPECT_EQ(d.model().Overview(n).status().code(), Code::kNotFound);
@@ -433,7 +461,8 @@ TEST(RecordsScale, ListsTwoThousandNotesQuickly) {
   const RecordId other = Ok(d.model().AddNegotiation({"Beta Markets", ""}));
   for (int i = 0; i < 2000; ++i) {
     clock.AdvanceMs(60'000);
-    Ok(d.model().AddNote(i % 10 == 9 ? other : n, {std::nullopt, "Note number " + std::to_string(i)}));
+    Ok(d.model().AddNote(i % 10 == 9 ? other : n,
+                         {std::nullopt, "Note number " + std::to_string(i)}));
   }
   ListQuery q;
   q.type = std::string(kNote);
@@ -441,7 +470,8 @@ TEST(RecordsScale, ListsTwoThousandNotesQuickly) {
   q.offset = 1000;
   const auto start = std::chrono::steady_clock::now();
   auto page = d.model().List(q);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_EQ(page->total, 1800u);
   ASSERT_EQ(page->records.size(), 50u);
@@ -450,18 +480,19 @@ TEST(RecordsScale, ListsTwoThousandNotesQuickly) {
   q.author = "office laptop";
   const auto start_all = std::chrono::steady_clock::now();
   auto all = d.model().List(q);
-  const auto ms_all =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_all);
+  const auto ms_all = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start_all);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->total, 2000u);
   const auto start_show = std::chrono::steady_clock::now();
   auto shown = d.model().Show(n, kNegotiation);
-  const auto ms_show =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_show);
+  const auto ms_show = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start_show);
   ASSERT_TRUE(shown.ok());
-  std::printf("List of 2,000 notes: one negotiation's page %lld ms; all, by author %lld ms; show %lld ms\n",
-              static_cast<long long>(ms.count()), static_cast<long long>(ms_all.count()),
-              static_cast<long long>(ms_show.count()));
+  std::printf(
+      "List of 2,000 notes: one negotiation's page %lld ms; all, by author %lld ms; show %lld ms\n",
+      static_cast<long long>(ms.count()), static_cast<long long>(ms_all.count()),
+      static_cast<long long>(ms_show.count()));
   // Generous bounds for a loaded test machine; the benchmark numbers are in docs/model.md.
   EXPECT_LT(ms.count(), 5000);
   EXPECT_LT(ms_all.count(), 5000);

@@ -84,7 +84,8 @@ class ReportTest : public ::testing::Test {
     ASSERT_TRUE(model()
                     .RequireElement(n_, {"financial_support",
                                          {},
-                                         {"price_premium>=0.05 USD/lb", "licensing_fees", "facility_improvements"}})
+                                         {"price_premium>=0.05 USD/lb", "licensing_fees",
+                                          "facility_improvements"}})
                     .ok());
     ASSERT_TRUE(model().AddNeed(n_, {"constraint", "Margins | thin <b>now</b> *really*"}).ok());
     ASSERT_TRUE(model().AddCampaignAction(n_, {"2026-03-01", "protest", "At the store"}).ok());
@@ -108,7 +109,8 @@ TEST_F(ReportTest, BuildGathersTheBottomLineCommitmentsSignalsAndNeeds) {
   EXPECT_EQ(r.campaign_status, "paused");
   EXPECT_EQ(r.generated, "2025-05-01T00:02:00Z");
   EXPECT_EQ(r.bottom_line.verdict, model::Verdict::kWalkAway);
-  EXPECT_EQ(r.bottom_line.campaign_warning, model::CampaignWarningCode::kNone);  // one commitment is signed
+  EXPECT_EQ(r.bottom_line.campaign_warning,
+            model::CampaignWarningCode::kNone);  // one commitment is signed
   ASSERT_EQ(r.bottom_line.elements.size(), 1u);
   const auto& q = r.bottom_line.elements[0].requirements;
   ASSERT_EQ(q.size(), 3u);
@@ -134,8 +136,9 @@ TEST_F(ReportTest, CsvReadsBackWithItsColumnsAndEscaping) {
   ASSERT_GE(rows.size(), 2u);
   std::vector<std::string> header(CsvColumns().begin(), CsvColumns().end());
   EXPECT_EQ(rows[0], header);
-  EXPECT_EQ(header, (std::vector<std::string>{"negotiation", "buyer", "section", "record", "item", "status", "value",
-                                              "date", "party", "text", "related", "flags"}));
+  EXPECT_EQ(header,
+            (std::vector<std::string>{"negotiation", "buyer", "section", "record", "item", "status",
+                                      "value", "date", "party", "text", "related", "flags"}));
   auto col = [&](std::string_view name) {
     return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
@@ -158,7 +161,8 @@ TEST_F(ReportTest, CsvReadsBackWithItsColumnsAndEscaping) {
   EXPECT_EQ(sections["requirement"][2][col("status")], "missing");
   ASSERT_EQ(sections["commitment"].size(), 2u);
   const auto& premium = sections["commitment"][0];
-  EXPECT_EQ(premium[col("text")], "A premium, \"per pound\"\nsecond line");  // comma, quotes, line break
+  EXPECT_EQ(premium[col("text")],
+            "A premium, \"per pound\"\nsecond line");  // comma, quotes, line break
   EXPECT_EQ(premium[col("value")], "0.05 USD/lb");
   EXPECT_EQ(premium[col("party")], "FHF procurement");
   EXPECT_EQ(premium[col("flags")], "firm");
@@ -196,8 +200,9 @@ TEST_F(ReportTest, HtmlIsSelfContainedEscapedAndPrintable) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') continue;
     folded.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  for (const char* external : {"src=", "href=", "action=", "srcset=", "poster=", "data=", "url(", "@import",
-                               "<link", "<img", "<iframe", "<object", "<embed", "<script"}) {
+  for (const char* external :
+       {"src=", "href=", "action=", "srcset=", "poster=", "data=", "url(", "@import", "<link",
+        "<img", "<iframe", "<object", "<embed", "<script"}) {
     EXPECT_EQ(folded.find(external), std::string::npos) << external;
   }
   // The only "http" is the escaped text of the user's note, inside an attribute-free cell.
@@ -218,12 +223,16 @@ TEST_F(ReportTest, HtmlIsSelfContainedEscapedAndPrintable) {
 
 TEST_F(ReportTest, MarkdownEscapesWhatCouldBreakItsTables) {
   const std::string md = RenderMarkdown({Built()});
-  EXPECT_EQ(md.rfind("# Bottom line — Fresh &lt;Harvest&gt; &amp; \"Foods\": Tomatoes, 2026\n", 0), 0u) << md;
-  EXPECT_NE(md.find("Margins \\| thin &lt;b&gt;now&lt;/b&gt; \\*really\\*"), std::string::npos) << md;
+  EXPECT_EQ(md.rfind("# Bottom line — Fresh &lt;Harvest&gt; &amp; \"Foods\": Tomatoes, 2026\n", 0),
+            0u)
+      << md;
+  EXPECT_NE(md.find("Margins \\| thin &lt;b&gt;now&lt;/b&gt; \\*really\\*"), std::string::npos)
+      << md;
   EXPECT_NE(md.find("A premium, \"per pound\"<br>second line"), std::string::npos) << md;
   EXPECT_EQ(md.find("<script"), std::string::npos);
   EXPECT_NE(md.find("price\\_premium"), std::string::npos);
-  EXPECT_NE(md.find("pending: `" + log::ToString(fee_).substr(0, 8) + "`"), std::string::npos) << md;
+  EXPECT_NE(md.find("pending: `" + log::ToString(fee_).substr(0, 8) + "`"), std::string::npos)
+      << md;
   EXPECT_NE(md.find("## Buyer's needs and constraints"), std::string::npos);
   EXPECT_NE(md.find("### Status history"), std::string::npos);
   // Every table row has as many cells as its header: no user text adds a column.
@@ -252,7 +261,8 @@ TEST_F(ReportTest, AnOldFreeTextKindIsShownAsStoredAndFlagged) {
     ASSERT_TRUE(txn.ok());
     auto id = (*txn)->Create(model::kCommitment);
     ASSERT_TRUE(id.ok());
-    for (auto [field, value] : {std::pair{"negotiation", log::ToString(n_)}, {"kind", std::string("code of conduct")},
+    for (auto [field, value] : {std::pair{"negotiation", log::ToString(n_)},
+                                {"kind", std::string("code of conduct")},
                                 {"text", std::string("Suppliers follow the code")},
                                 {"status", std::string("agreed")}}) {
       ASSERT_TRUE((*txn)->Set(*id, field, value).ok());
@@ -264,10 +274,12 @@ TEST_F(ReportTest, AnOldFreeTextKindIsShownAsStoredAndFlagged) {
   EXPECT_EQ(r.commitments[2].kind, "code of conduct");
   EXPECT_FALSE(r.commitments[2].kind_known);
   EXPECT_TRUE(r.commitments[0].kind_known);
-  EXPECT_NE(RenderCsv({r}).find(",code of conduct,agreed,,,,Suppliers follow the code,,kind_not_in_vocabulary\r\n"),
+  EXPECT_NE(RenderCsv({r}).find(
+                ",code of conduct,agreed,,,,Suppliers follow the code,,kind_not_in_vocabulary\r\n"),
             std::string::npos)
       << RenderCsv({r});
-  EXPECT_NE(RenderHtml({r}).find("code of conduct <em>(not in the vocabulary)</em>"), std::string::npos);
+  EXPECT_NE(RenderHtml({r}).find("code of conduct <em>(not in the vocabulary)</em>"),
+            std::string::npos);
   EXPECT_NE(RenderMarkdown({r}).find("code of conduct (not in the vocabulary)"), std::string::npos);
 }
 

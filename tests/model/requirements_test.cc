@@ -82,29 +82,35 @@ const Case kCases[] = {
     // licensing_fees: a yearly sum.
     {"licensing_fees", "", "signed", "", RequirementVerdict::kMet},
     {"licensing_fees", "50000 USD/year", "signed", "50000.00 USD/year", RequirementVerdict::kMet},
-    {"licensing_fees", "50000 USD/year", "signed", "49999.99 USD/year", RequirementVerdict::kBelowMinimum},
+    {"licensing_fees", "50000 USD/year", "signed", "49999.99 USD/year",
+     RequirementVerdict::kBelowMinimum},
     {"licensing_fees", "50000 USD/year", "signed", "50000 USD", RequirementVerdict::kNotComparable},
-    {"licensing_fees", "50000 USD/year", "proposed", "60000 USD/year", RequirementVerdict::kPending},
+    {"licensing_fees", "50000 USD/year", "proposed", "60000 USD/year",
+     RequirementVerdict::kPending},
     // monitoring_support: a sum.
     {"monitoring_support", "250000 USD", "agreed", "300000 USD", RequirementVerdict::kMet},
     {"monitoring_support", "250000 USD", "agreed", "200000 USD", RequirementVerdict::kBelowMinimum},
-    {"monitoring_support", "250000 USD", "agreed", "300000 MXN", RequirementVerdict::kNotComparable},
+    {"monitoring_support", "250000 USD", "agreed", "300000 MXN",
+     RequirementVerdict::kNotComparable},
     {"monitoring_support", "250000 USD", nullptr, "", RequirementVerdict::kMissing},
     // facility_improvements: direct payments.
     {"facility_improvements", "1000000 USD", "signed", "1000000 USD", RequirementVerdict::kMet},
-    {"facility_improvements", "1000000 USD", "proposed", "1000000 USD", RequirementVerdict::kPending},
-    {"facility_improvements", "1000000 USD", "signed", "999999.999999999 USD", RequirementVerdict::kBelowMinimum},
+    {"facility_improvements", "1000000 USD", "proposed", "1000000 USD",
+     RequirementVerdict::kPending},
+    {"facility_improvements", "1000000 USD", "signed", "999999.999999999 USD",
+     RequirementVerdict::kBelowMinimum},
     {"facility_improvements", "", "withdrawn", "", RequirementVerdict::kMissing},
 };
 
 TEST_F(RequirementsTest, EachFormIsCheckedOnItsOwn) {
   for (const Case& c : kCases) {
-    SCOPED_TRACE(std::string(c.form) + " >= '" + c.minimum + "', " + (c.status ? c.status : "none") + " '" +
-                 c.amount + "'");
+    SCOPED_TRACE(std::string(c.form) + " >= '" + c.minimum + "', " +
+                 (c.status ? c.status : "none") + " '" + c.amount + "'");
     RecordId n = NewNegotiation();
     RecordId commitment{};
     if (c.status != nullptr) commitment = Commit(n, c.form, c.status, c.amount);
-    std::string requirement = std::string(c.form) + (*c.minimum ? std::string(">=") + c.minimum : "");
+    std::string requirement =
+        std::string(c.form) + (*c.minimum ? std::string(">=") + c.minimum : "");
     ASSERT_TRUE(model().RequireElement(n, {"financial_support", {}, {requirement}}).ok());
     ElementStatus e = Financial(n);
     ASSERT_EQ(e.requirements.size(), 1u);
@@ -137,11 +143,13 @@ TEST_F(RequirementsTest, EveryRequiredFormMustBeMet) {
   RecordId n = NewNegotiation();
   RecordId premium = Commit(n, "price_premium", "signed", "0.05 USD/lb");
   RecordId fee = Commit(n, "licensing fee", "proposed", "60000 USD/year");  // the brief's words
-  RecordId facility = Commit(n, "direct payments for work-facility improvements", "agreed", "2000000 USD");
+  RecordId facility =
+      Commit(n, "direct payments for work-facility improvements", "agreed", "2000000 USD");
   ASSERT_TRUE(model()
                   .RequireElement(n, {"financial_support",
                                       {},
-                                      {"price_premium>=0.05 USD/lb", "licensing_fees", "facility_improvements"}})
+                                      {"price_premium>=0.05 USD/lb", "licensing_fees",
+                                       "facility_improvements"}})
                   .ok());
   ElementStatus e = Financial(n);
   ASSERT_EQ(e.requirements.size(), 3u);
@@ -162,15 +170,24 @@ TEST_F(RequirementsTest, EveryRequiredFormMustBeMet) {
 
 TEST_F(RequirementsTest, RequiringAgainRaisesAMinimumAndKeepsTheOthers) {
   RecordId n = NewNegotiation();
-  ASSERT_TRUE(model().RequireElement(n, {"financial_support", {}, {"price_premium>=0.05 USD/lb", "licensing_fees"}}).ok());
-  ASSERT_TRUE(model().RequireElement(n, {"financial_support", {}, {"price premium >= 0.06 USD/lb"}}).ok());
-  ASSERT_TRUE(model().RequireElement(n, {"financial_support", {}, {"price_premium", "monitoring_support"}}).ok());
+  ASSERT_TRUE(
+      model()
+          .RequireElement(
+              n, {"financial_support", {}, {"price_premium>=0.05 USD/lb", "licensing_fees"}})
+          .ok());
+  ASSERT_TRUE(
+      model().RequireElement(n, {"financial_support", {}, {"price premium >= 0.06 USD/lb"}}).ok());
+  ASSERT_TRUE(
+      model()
+          .RequireElement(n, {"financial_support", {}, {"price_premium", "monitoring_support"}})
+          .ok());
   ElementStatus e = Financial(n);
-  EXPECT_EQ(e.forms,
-            (std::vector<std::string>{"price_premium>=0.06 USD/lb", "licensing_fees", "monitoring_support"}));
+  EXPECT_EQ(e.forms, (std::vector<std::string>{"price_premium>=0.06 USD/lb", "licensing_fees",
+                                               "monitoring_support"}));
   // Bad requirements are refused, nothing written.
-  EXPECT_EQ(model().RequireElement(n, {"financial_support", {}, {"price_premium>=lots"}}).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      model().RequireElement(n, {"financial_support", {}, {"price_premium>=lots"}}).status().code(),
+      Code::kInvalidArgument);
   EXPECT_EQ(model().RequireElement(n, {"financial_support", {}, {"worker_gains"}}).status().code(),
             Code::kInvalidArgument);
   EXPECT_EQ(model().RequireElement(n, {"worker_gains", {}, {"price_premium"}}).status().code(),
@@ -185,7 +202,8 @@ TEST_F(RequirementsTest, ConcurrentRequirementsAreAllChecked) {
   RecordId n = NewNegotiation();
   ASSERT_TRUE(model().RequireElement(n, {"financial_support", {}, {"price_premium"}}).ok());
   device_.SendTo(phone);
-  ASSERT_TRUE(model().RequireElement(n, {"financial_support", {}, {"price_premium>=0.05 USD/lb"}}).ok());
+  ASSERT_TRUE(
+      model().RequireElement(n, {"financial_support", {}, {"price_premium>=0.05 USD/lb"}}).ok());
   ASSERT_TRUE(phone.model().RequireElement(n, {"financial_support", {}, {"licensing_fees"}}).ok());
   phone.SendTo(device_);
   Commit(n, "price_premium", "signed", "0.05 USD/lb");
@@ -209,8 +227,10 @@ TEST_F(RequirementsTest, OldFreeTextKindsStillReadAndMeetNothing) {
     auto id = (*txn)->Create(kCommitment);
     ASSERT_TRUE(id.ok());
     old = *id;
-    for (auto [field, value] : {std::pair{"negotiation", log::ToString(n)}, {"kind", std::string("code of conduct")},
-                                {"text", std::string("Suppliers follow the code")}, {"status", std::string("signed")},
+    for (auto [field, value] : {std::pair{"negotiation", log::ToString(n)},
+                                {"kind", std::string("code of conduct")},
+                                {"text", std::string("Suppliers follow the code")},
+                                {"status", std::string("signed")},
                                 {"principle", std::string("firm")}}) {
       ASSERT_TRUE((*txn)->Set(old, field, value).ok());
     }

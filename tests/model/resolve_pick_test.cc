@@ -53,10 +53,12 @@ TEST(ModelResolvePick, AnUnknownFieldNamesTheTypesFields) {
   ASSERT_TRUE(n.ok());
   auto note = admin.model().AddNote(*n, NoteInput{std::nullopt, "text"});
   ASSERT_TRUE(note.ok());
-  for (Status s : {admin.model().Resolve(*note, "txt", "x"), admin.model().ResolvePick(*note, "txt", 1)}) {
+  for (Status s :
+       {admin.model().Resolve(*note, "txt", "x"), admin.model().ResolvePick(*note, "txt", 1)}) {
     EXPECT_EQ(s.code(), Code::kInvalidArgument);
-    EXPECT_NE(s.message().find("unknown field 'txt' for a note (its fields: negotiation, session, text)"),
-              std::string::npos)
+    EXPECT_NE(
+        s.message().find("unknown field 'txt' for a note (its fields: negotiation, session, text)"),
+        std::string::npos)
         << s.message();
   }
   // FieldsOf is exactly what ValidateField accepts.
@@ -76,7 +78,8 @@ TEST(ModelRecordCounts, CountsLiveRecordsOfEveryType) {
   ASSERT_TRUE(admin.ready());
   auto n = admin.model().AddNegotiation({"Fresh Harvest Foods", ""});
   ASSERT_TRUE(n.ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(admin.model().AddNote(*n, NoteInput{std::nullopt, "n"}).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(admin.model().AddNote(*n, NoteInput{std::nullopt, "n"}).ok());
   auto counts = admin.model().RecordCounts();
   ASSERT_TRUE(counts.ok());
   ASSERT_EQ(counts->size(), RecordTypes().size());

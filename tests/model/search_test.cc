@@ -23,7 +23,8 @@ class Search : public ::testing::Test {
   testing::FakeClock clock{testutil::kMay1};
 };
 
-Result<std::vector<SearchHit>> Find(Device& d, std::string_view query, const SearchOptions& options = {}) {
+Result<std::vector<SearchHit>> Find(Device& d, std::string_view query,
+                                    const SearchOptions& options = {}) {
   return d.model().Search(query, options);
 }
 
@@ -72,7 +73,8 @@ std::string DecryptedContent(store::Store& store) {
     sqlite3_filename file;
     sqlite3_int64 first, unit;
   };
-  for (const Part& part : {Part{SQLITE_OPEN_MAIN_DB, name, 0, 4096}, Part{SQLITE_OPEN_WAL, sqlite3_filename_wal(name), 32, 4120}}) {
+  for (const Part& part : {Part{SQLITE_OPEN_MAIN_DB, name, 0, 4096},
+                           Part{SQLITE_OPEN_WAL, sqlite3_filename_wal(name), 32, 4120}}) {
     if (!std::filesystem::exists(part.kind == SQLITE_OPEN_WAL ? wal : path)) continue;
     std::vector<char> mem(static_cast<std::size_t>(vfs->szOsFile));
     auto* file = reinterpret_cast<sqlite3_file*>(mem.data());
@@ -85,7 +87,8 @@ std::string DecryptedContent(store::Store& store) {
     EXPECT_EQ(file->pMethods->xFileSize(file, &size), SQLITE_OK);
     std::string unit(static_cast<std::size_t>(part.unit), '\0');
     for (sqlite3_int64 at = part.first; at + part.unit <= size; at += part.unit) {
-      EXPECT_EQ(file->pMethods->xRead(file, unit.data(), static_cast<int>(part.unit), at), SQLITE_OK);
+      EXPECT_EQ(file->pMethods->xRead(file, unit.data(), static_cast<int>(part.unit), at),
+                SQLITE_OK);
       out += unit;
     }
     file->pMethods->xClose(file);
@@ -98,7 +101,10 @@ std::string DecryptedContent(store::Store& store) {
 std::set<std::string> IndexTerms(store::Store& store) {
   std::set<std::string> terms;
   sqlite3* db = store.db();
-  EXPECT_TRUE(Exec(db, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.text_terms USING fts5vocab(main, log_text, 'row')").ok());
+  EXPECT_TRUE(Exec(db,
+                   "CREATE VIRTUAL TABLE IF NOT EXISTS temp.text_terms USING fts5vocab(main, "
+                   "log_text, 'row')")
+                  .ok());
   Stmt s;
   EXPECT_TRUE(s.Prepare(db, "SELECT term FROM temp.text_terms").ok());
   while (*s.Step()) terms.emplace(s.Text(0));
@@ -119,8 +125,10 @@ TEST_F(Search, EveryFieldAPersonTypesIsFoundAndNothingElse) {
   auto commitment = d.model().AddCommitment(n, c);
   auto need = d.model().AddNeed(n, {"constraint", "Shareholders expect margins"});
   auto element = d.model().RequireElement(n, {"custom:no_retaliation", {}, {}});
-  auto action = d.model().AddCampaignAction(n, {"2025-05-03", "delegation", "Walked to the headquarters"});
-  ASSERT_TRUE(party.ok() && session.ok() && commitment.ok() && need.ok() && element.ok() && action.ok());
+  auto action =
+      d.model().AddCampaignAction(n, {"2025-05-03", "delegation", "Walked to the headquarters"});
+  ASSERT_TRUE(party.ok() && session.ok() && commitment.ok() && need.ok() && element.ok() &&
+              action.ok());
 
   struct Expect {
     std::string query;
@@ -164,8 +172,10 @@ TEST_F(Search, WordsInAnyOrderCaseAndAccentsFoldedLastWordAPrefixRankedWithSnipp
   Device d(clock, "office", true);
   ASSERT_TRUE(d.ready());
   const RecordId n = Negotiation(d, "Fresh Harvest Foods");
-  const RecordId once = Note(d, n, "A long note that mentions the boycott only once, among many other words about the "
-                                   "season, the weather, the trucks and the fields");
+  const RecordId once =
+      Note(d, n,
+           "A long note that mentions the boycott only once, among many other words about the "
+           "season, the weather, the trucks and the fields");
   const RecordId twice = Note(d, n, "Boycott, boycott: the Café said");
   const RecordId none = Note(d, n, "Nothing relevant here");
   auto hits = Find(d, "BOYCOTT");
@@ -179,10 +189,10 @@ TEST_F(Search, WordsInAnyOrderCaseAndAccentsFoldedLastWordAPrefixRankedWithSnipp
   EXPECT_NE((*hits)[1].snippet.find("…"), std::string::npos) << (*hits)[1].snippet;  // cut
   EXPECT_EQ(Records(d, "cafe said"), std::set<RecordId>{twice});
   EXPECT_EQ(Records(d, "said café"), std::set<RecordId>{twice});
-  EXPECT_EQ(Records(d, "boyc"), (std::set<RecordId>{once, twice}));      // the last word is a prefix
-  EXPECT_TRUE(Records(d, "boyc said").empty());                          // the others are whole words
+  EXPECT_EQ(Records(d, "boyc"), (std::set<RecordId>{once, twice}));  // the last word is a prefix
+  EXPECT_TRUE(Records(d, "boyc said").empty());                      // the others are whole words
   EXPECT_EQ(Records(d, "relevant"), std::set<RecordId>{none});
-  EXPECT_TRUE(Records(d, "boycott relevant").empty());                   // every word must appear
+  EXPECT_TRUE(Records(d, "boycott relevant").empty());  // every word must appear
 }
 
 TEST_F(Search, NegotiationLimitAndOffset) {
@@ -235,9 +245,16 @@ TEST_F(Search, AQueryIsOnlyEverWords) {
   const RecordId n = Negotiation(d, "Fresh Harvest Foods");
   const RecordId and_not = Note(d, n, "Wages and hours, NOT overtime: text near the OR column");
   // FTS5 operators and punctuation are words or separators, never syntax.
-  for (const char* q : {"and", "NOT overtime", "wages AND", "OR", "near", "NEAR(wages hours)", "text:wages",
-                        "\"wages", "wages\"", "wag*", "^wages", "(hours", "hours)", "-overtime", "wages + hours",
-                        "colu", "{text}: wages", "'wages'", "wages\\", "hours;DROP TABLE log_text"}) {
+  for (const char* q : {"and",           "NOT overtime",
+                        "wages AND",     "OR",
+                        "near",          "NEAR(wages hours)",
+                        "text:wages",    "\"wages",
+                        "wages\"",       "wag*",
+                        "^wages",        "(hours",
+                        "hours)",        "-overtime",
+                        "wages + hours", "colu",
+                        "{text}: wages", "'wages'",
+                        "wages\\",       "hours;DROP TABLE log_text"}) {
     SCOPED_TRACE(q);
     auto hits = Find(d, q);
     if (std::string_view(q) == "hours;DROP TABLE log_text") {
@@ -253,9 +270,10 @@ TEST_F(Search, AQueryIsOnlyEverWords) {
   const std::string too_long(log::kMaxSearchBytes + 1, 'a');
   std::string too_many;
   for (std::size_t i = 0; i <= log::kMaxSearchWords; ++i) too_many += "w" + std::to_string(i) + " ";
-  for (const std::string& q : {std::string(), std::string("   "), std::string("\"\""), std::string("*"),
-                               std::string("— … !?"), too_long, too_many, std::string("bad \xff\xfe utf8"),
-                               std::string("cut \xe2\x82"), std::string("overlong \xc0\xaf")}) {
+  for (const std::string& q :
+       {std::string(), std::string("   "), std::string("\"\""), std::string("*"),
+        std::string("— … !?"), too_long, too_many, std::string("bad \xff\xfe utf8"),
+        std::string("cut \xe2\x82"), std::string("overlong \xc0\xaf")}) {
     SCOPED_TRACE(q);
     auto hits = Find(d, q);
     ASSERT_FALSE(hits.ok());
@@ -263,7 +281,8 @@ TEST_F(Search, AQueryIsOnlyEverWords) {
     EXPECT_EQ(hits.status().domain(), Domain::kModel);
     EXPECT_EQ(hits.status().message().find("SQL"), std::string::npos) << hits.status().message();
   }
-  for (auto [limit, offset] : {std::pair<std::size_t, std::size_t>{0, 0}, {log::kMaxTextHits + 1, 0},
+  for (auto [limit, offset] : {std::pair<std::size_t, std::size_t>{0, 0},
+                               {log::kMaxTextHits + 1, 0},
                                {10, log::kMaxTextOffset + 1}}) {
     SearchOptions o;
     o.limit = limit;
@@ -388,7 +407,9 @@ TEST_F(Search, AStoreIndexedByNoVersionIsIndexedWhenOpened) {
   ASSERT_TRUE(d.ready());
   const RecordId n = Negotiation(d, "Fresh Harvest Foods");
   const RecordId note = Note(d, n, "older store without an index");
-  ASSERT_TRUE(Exec(d.store().db(), "DELETE FROM log_text; DELETE FROM log_meta WHERE k = 'text_index'").ok());
+  ASSERT_TRUE(
+      Exec(d.store().db(), "DELETE FROM log_text; DELETE FROM log_meta WHERE k = 'text_index'")
+          .ok());
   EXPECT_TRUE(Records(d, "older").empty());
   auto reopened = log::Replica::Open(d.store(), clock);
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
@@ -413,7 +434,8 @@ TEST_F(Search, ManyHitsSortInMemory) {
       auto id = (*tx)->Create("note");
       ASSERT_TRUE(id.ok());
       ASSERT_TRUE((*tx)->Set(*id, "negotiation", log::ToString(n)).ok());
-      ASSERT_TRUE((*tx)->Set(*id, "text", "common words for note " + std::to_string(batch * 500 + i)).ok());
+      ASSERT_TRUE(
+          (*tx)->Set(*id, "text", "common words for note " + std::to_string(batch * 500 + i)).ok());
     }
     ASSERT_TRUE((*tx)->Commit().ok());
   }

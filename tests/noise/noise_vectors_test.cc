@@ -31,7 +31,8 @@ std::optional<Bytes> PublicKey(const json::Value& vec, const char* field) {
 }
 
 json::Value LoadVectors() {
-  auto parsed = json::ParseFile(std::string(PARLEY_VECTORS_DIR) + "/noise/cacophony-25519-chachapoly.json");
+  auto parsed =
+      json::ParseFile(std::string(PARLEY_VECTORS_DIR) + "/noise/cacophony-25519-chachapoly.json");
   EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
   return parsed.ok() ? *parsed : json::Value();
 }
@@ -77,7 +78,8 @@ TEST(NoiseVectors, EverySupportedVectorByteForByte) {
       Bytes payload = Hex(messages[i]["payload"]);
       auto ct = writer.WriteMessage(payload);
       ASSERT_TRUE(ct.ok()) << ct.status().ToString();
-      EXPECT_EQ(crypto::ToHex(*ct), messages[i]["ciphertext"].AsString()) << "handshake message " << i;
+      EXPECT_EQ(crypto::ToHex(*ct), messages[i]["ciphertext"].AsString())
+          << "handshake message " << i;
       auto pt = reader.ReadMessage(*ct);
       ASSERT_TRUE(pt.ok()) << pt.status().ToString();
       EXPECT_EQ(*pt, payload);
@@ -99,7 +101,8 @@ TEST(NoiseVectors, EverySupportedVectorByteForByte) {
       Bytes payload = Hex(messages[j]["payload"]);
       auto ct = tx.Encrypt({}, payload);
       ASSERT_TRUE(ct.ok());
-      EXPECT_EQ(crypto::ToHex(*ct), messages[j]["ciphertext"].AsString()) << "transport message " << j;
+      EXPECT_EQ(crypto::ToHex(*ct), messages[j]["ciphertext"].AsString())
+          << "transport message " << j;
       auto pt = rx.Decrypt({}, *ct);
       ASSERT_TRUE(pt.ok());
       EXPECT_EQ(*pt, payload);
@@ -107,7 +110,8 @@ TEST(NoiseVectors, EverySupportedVectorByteForByte) {
     ++ran;
     if (*pattern == Pattern::kXK) ++xk;
   }
-  std::cout << "noise vectors: " << ran << " ran, " << skipped << " skipped, " << xk << " of them XK\n";
+  std::cout << "noise vectors: " << ran << " ran, " << skipped << " skipped, " << xk
+            << " of them XK\n";
   RecordProperty("vectors_ran", ran);
   EXPECT_GE(xk, 1);
   EXPECT_GT(ran, 0);
@@ -122,10 +126,12 @@ TEST(NoiseXK, FlippedByteInHandshakeIsRejected) {
   const Bytes relay_public = crypto::DhKeyPairFromSecret(relay_secret).public_key;
 
   auto fresh_pair = [&]() {
-    HandshakeConfig ic{Pattern::kXK, true, prologue, crypto::DhKeyPairFromSecret(device_secret), relay_public,
-                       crypto::DhKeyPairFromSecret(ie)};
-    HandshakeConfig rc{Pattern::kXK, false, prologue, crypto::DhKeyPairFromSecret(relay_secret), std::nullopt,
-                       crypto::DhKeyPairFromSecret(re)};
+    HandshakeConfig ic{Pattern::kXK, true,
+                       prologue,     crypto::DhKeyPairFromSecret(device_secret),
+                       relay_public, crypto::DhKeyPairFromSecret(ie)};
+    HandshakeConfig rc{Pattern::kXK, false,
+                       prologue,     crypto::DhKeyPairFromSecret(relay_secret),
+                       std::nullopt, crypto::DhKeyPairFromSecret(re)};
     return std::make_pair(std::move(HandshakeState::Create(std::move(ic)).value()),
                           std::move(HandshakeState::Create(std::move(rc)).value()));
   };

@@ -83,7 +83,8 @@ Result<std::vector<std::uint8_t>> ReadN(Connection& c, std::size_t size) {
     got += n;
     if (n == 0) {
       pollfd p{c.poll_fd(), POLLIN, 0};
-      if (::poll(&p, 1, 5'000) != 1) return Error(Domain::kPlatform, Code::kUnavailable, "test read timed out");
+      if (::poll(&p, 1, 5'000) != 1)
+        return Error(Domain::kPlatform, Code::kUnavailable, "test read timed out");
     }
   }
   return out;
@@ -95,7 +96,8 @@ Status ReadUntilEnd(Connection& c) {
   std::uint8_t buf[64];
   for (int i = 0; i < 1000; ++i) {
     pollfd p{c.poll_fd(), POLLIN, 0};
-    if (::poll(&p, 1, 5'000) != 1) return Error(Domain::kPlatform, Code::kInternal, "never became readable");
+    if (::poll(&p, 1, 5'000) != 1)
+      return Error(Domain::kPlatform, Code::kInternal, "never became readable");
     auto n = c.ReadSome(buf);
     if (!n.ok()) return n.status();
   }
@@ -140,7 +142,9 @@ TEST(PosixTransport, LargeWritesReportWouldBlockAndComplete) {
   std::vector<std::uint8_t> big(8 << 20);
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
   std::vector<std::uint8_t> received(big.size());
-  std::thread reader([&] { EXPECT_EQ(::recv(server, received.data(), received.size(), MSG_WAITALL), ssize_t(big.size())); });
+  std::thread reader([&] {
+    EXPECT_EQ(::recv(server, received.data(), received.size(), MSG_WAITALL), ssize_t(big.size()));
+  });
   WriteAll(**c, big);
   reader.join();
   EXPECT_EQ(received, big);
@@ -164,7 +168,8 @@ TEST(PosixTransport, MalformedAndUnresolvableAddresses) {
   auto unknown = PosixTransport().Connect("name.invalid:4000", 1'000, -1);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), Code::kUnavailable) << unknown.status().ToString();
-  EXPECT_NE(unknown.status().message().find("cannot resolve"), std::string::npos) << unknown.status().ToString();
+  EXPECT_NE(unknown.status().message().find("cannot resolve"), std::string::npos)
+      << unknown.status().ToString();
 }
 
 // A listener whose accept queue is full: the kernel drops further SYNs, so a connect to it
@@ -257,7 +262,9 @@ TEST(PosixTransport, ShutdownFromAnotherThreadWakesAWaitingReader) {
   ::close(server);
 }
 
-TEST(PosixEnvTransport, IsThePosixTransport) { EXPECT_EQ(&PosixEnv().transport(), &PosixTransport()); }
+TEST(PosixEnvTransport, IsThePosixTransport) {
+  EXPECT_EQ(&PosixEnv().transport(), &PosixTransport());
+}
 
 TEST(LoopbackTransport, RoundTripsBytesThroughAnAcceptedSocket) {
   testing::LoopbackTransport t;

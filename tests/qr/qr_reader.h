@@ -46,7 +46,8 @@ inline std::string ParseRendering(const std::string& text, Modules* out) {
         continue;
       }
       const std::string glyph = cells.substr(i, 3);
-      if (glyph != "\u2588" && glyph != "\u2580" && glyph != "\u2584") return "a cell is not a half block";
+      if (glyph != "\u2588" && glyph != "\u2580" && glyph != "\u2584")
+        return "a cell is not a half block";
       top.push_back(glyph != "\u2584");
       bottom.push_back(glyph != "\u2580");
       i += 3;
@@ -77,14 +78,16 @@ inline std::string DecodeRendering(const std::string& text, std::string* error) 
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
       if (m.dark[static_cast<std::size_t>((y / kScale) * m.width + x / kScale)]) {
-        pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] = 0;
+        pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
+               static_cast<std::size_t>(x)] = 0;
       }
     }
   }
   ZXing::DecodeHints hints;
   hints.setFormats(ZXing::BarcodeFormat::QRCode);
   hints.setTryHarder(true);
-  const ZXing::Result result = ZXing::ReadBarcode(ZXing::ImageView(pixels.data(), w, h, ZXing::ImageFormat::Lum), hints);
+  const ZXing::Result result =
+      ZXing::ReadBarcode(ZXing::ImageView(pixels.data(), w, h, ZXing::ImageFormat::Lum), hints);
   if (!result.isValid()) {
     *error = "ZXing found no readable QR code";
     return "";

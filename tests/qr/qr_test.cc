@@ -24,7 +24,8 @@ void ExpectReadsBack(const std::string& text, Ecc ecc) {
 
 TEST(Qr, PairingCodeReadsBack) {
   // Pairing codes are shown upper-cased: the alphanumeric mode makes a smaller symbol.
-  const std::string code = "PARLEY-DEVICE:MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPIMFRGGZDFMZTWQ2LKNNWG23TPOBYXE";
+  const std::string code =
+      "PARLEY-DEVICE:MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPIMFRGGZDFMZTWQ2LKNNWG23TPOBYXE";
   ExpectReadsBack(code, Ecc::kMedium);
   auto upper = Encode(code, Ecc::kMedium);
   std::string lower = code;
@@ -36,7 +37,7 @@ TEST(Qr, PairingCodeReadsBack) {
 
 TEST(Qr, TextOfEveryKindReadsBack) {
   ExpectReadsBack("01234567", Ecc::kMedium);  // numeric
-  ExpectReadsBack("HELLO WORLD", Ecc::kLow);    // alphanumeric
+  ExpectReadsBack("HELLO WORLD", Ecc::kLow);  // alphanumeric
   ExpectReadsBack("parley-relay:abc123@127.0.0.1:7400", Ecc::kMedium);
   ExpectReadsBack("Fresh Harvest Foods \xE2\x80\x94 caf\xC3\xA9", Ecc::kMedium);  // UTF-8 bytes
   ExpectReadsBack(std::string(300, 'x'), Ecc::kLow);
@@ -73,7 +74,8 @@ TEST(Qr, RenderedWithHalfBlocksAndQuietZone) {
       const int mx = x - kQuietZone;
       const int my = y - kQuietZone;
       const bool expected = mx >= 0 && my >= 0 && mx < s.size && my < s.size && s.Dark(mx, my);
-      EXPECT_EQ(m.dark[static_cast<std::size_t>(y * m.width + x)], expected) << "module " << mx << "," << my;
+      EXPECT_EQ(m.dark[static_cast<std::size_t>(y * m.width + x)], expected)
+          << "module " << mx << "," << my;
     }
   }
   // The finder pattern's corner is dark, the quiet zone light.

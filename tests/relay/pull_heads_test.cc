@@ -29,7 +29,8 @@ TEST(PullHeads, AllAuthorsInOrderWithTheDevicesOwnFirst) {
   EXPECT_EQ(b.heads(0).seq(), heads[3].seq);
   const std::size_t rest[] = {0, 1, 2, 4};
   for (int i = 1; i < 5; ++i) {
-    EXPECT_EQ(Bytes(b.heads(i).author().begin(), b.heads(i).author().end()), heads[rest[i - 1]].author);
+    EXPECT_EQ(Bytes(b.heads(i).author().begin(), b.heads(i).author().end()),
+              heads[rest[i - 1]].author);
   }
   pb::PullBatch stranger;
   SetPullHeads(&stranger, heads, Bytes(32, 0));

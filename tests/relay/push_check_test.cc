@@ -23,7 +23,8 @@ class PushCheck : public ::testing::Test {
   crypto::SignKeyPair b_ = crypto::NewSignKeyPair();
   Bytes vault_ = crypto::RandomBytes(32);
 
-  static google::protobuf::RepeatedPtrField<pb::Change> Push(const std::vector<pb::Change>& changes) {
+  static google::protobuf::RepeatedPtrField<pb::Change> Push(
+      const std::vector<pb::Change>& changes) {
     google::protobuf::RepeatedPtrField<pb::Change> out;
     for (const auto& c : changes) *out.Add() = c;
     return out;
@@ -34,7 +35,8 @@ class PushCheck : public ::testing::Test {
     ASSERT_EQ(together.size(), changes.size());
     for (std::size_t i = 0; i < changes.size(); ++i) {
       const CheckResult alone = CheckPushedChange(changes[i], vault_);
-      EXPECT_EQ(together[i].refusal, alone.refusal) << what << ", change " << i << ": " << together[i].reason;
+      EXPECT_EQ(together[i].refusal, alone.refusal)
+          << what << ", change " << i << ": " << together[i].reason;
       EXPECT_EQ(together[i].change.id, alone.change.id) << what << ", change " << i;
       EXPECT_EQ(together[i].change.link, alone.change.link) << what << ", change " << i;
       EXPECT_EQ(together[i].change.data, alone.change.data) << what << ", change " << i;
@@ -106,8 +108,8 @@ TEST_F(PushCheck, ASuccessorDoesNotVouchForABadlySignedChange) {
   bad.mutable_signature()->at(3) ^= 0x10;
   const Bytes bad_link = testing::ChangeLinkOf(testing::ChangeIdOf(bad), bad.signature());
   pb::Change third = testing::MakeChange(a_, vault_, 3, bad_link, 64);
-  pb::Change fourth =
-      testing::MakeChange(a_, vault_, 4, testing::ChangeLinkOf(testing::ChangeIdOf(third), third.signature()), 64);
+  pb::Change fourth = testing::MakeChange(
+      a_, vault_, 4, testing::ChangeLinkOf(testing::ChangeIdOf(third), third.signature()), 64);
   Chain other{&b_, vault_};
   const auto out = CheckPushedChanges(Push({first, bad, other.Next(), third, fourth}), vault_);
   EXPECT_EQ(out[0].refusal, pb::REFUSAL_NONE) << out[0].reason;

@@ -112,9 +112,9 @@ TEST_F(RelayAbuse, WrongAuthenticationSignatureIsRefused) {
   auto h = HandshakeOnly(member_);
   pb::Frame auth;
   // Signed over another hash: what a replayed Authenticate from another session looks like.
-  *auth.mutable_authenticate() =
-      wire::MakeAuthenticate(member_.identity, wire::MakeKxCertificate(member_.identity, member_.kx.public_key),
-                             crypto::Bytes(64, 1));
+  *auth.mutable_authenticate() = wire::MakeAuthenticate(
+      member_.identity, wire::MakeKxCertificate(member_.identity, member_.kx.public_key),
+      crypto::Bytes(64, 1));
   ASSERT_TRUE(h->Send(auth).ok());
   auto answer = h->Receive();
   ASSERT_TRUE(answer.ok());
@@ -123,7 +123,8 @@ TEST_F(RelayAbuse, WrongAuthenticationSignatureIsRefused) {
   // A certificate for another transport key.
   auto h2 = HandshakeOnly(member_);
   *auth.mutable_authenticate() = wire::MakeAuthenticate(
-      member_.identity, wire::MakeKxCertificate(member_.identity, crypto::NewDhKeyPair().public_key),
+      member_.identity,
+      wire::MakeKxCertificate(member_.identity, crypto::NewDhKeyPair().public_key),
       h2->session().handshake_hash());
   ASSERT_TRUE(h2->Send(auth).ok());
   EXPECT_EQ(h2->Receive()->error().code(), pb::ERROR_AUTH_FAILED);
@@ -194,7 +195,8 @@ TEST_F(RelayAbuse, TooManyChangesInOnePush) {
   StartWith({"--max-push-changes", "5"});
   EXPECT_EQ(admin_client_->welcome().max_push_changes(), 5u);
   std::vector<pb::Change> many;
-  for (std::uint32_t i = 0; i <= admin_client_->welcome().max_push_changes(); ++i) many.push_back(chain_.Next(1));
+  for (std::uint32_t i = 0; i <= admin_client_->welcome().max_push_changes(); ++i)
+    many.push_back(chain_.Next(1));
   EXPECT_EQ(Push(*admin_client_, many).error().code(), pb::ERROR_TOO_LARGE);
   EXPECT_TRUE(PullAll(*admin_client_).empty());
 }

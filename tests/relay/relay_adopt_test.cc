@@ -35,8 +35,9 @@ class RelayAdopt : public ::testing::Test {
     auto reader = relay::OpenSqliteRelayStorage(dir_.Sub("relay.db"));
     ASSERT_TRUE(writer.ok() && reader.ok());
     options.io_threads = 1;
-    server_ = std::make_unique<relay::RelayServer>(options, crypto::DhKeyPairFromSecret(key_.secret_key.view()),
-                                                   std::move(writer).value(), std::move(reader).value());
+    server_ = std::make_unique<relay::RelayServer>(
+        options, crypto::DhKeyPairFromSecret(key_.secret_key.view()), std::move(writer).value(),
+        std::move(reader).value());
     if (start) {
       ASSERT_TRUE(server_->Start().ok());
     }

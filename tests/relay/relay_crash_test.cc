@@ -112,7 +112,8 @@ TEST_F(RelayCrash, AcknowledgedChangesSurviveSigkill) {
     auto check = Connect(admin_);
     ASSERT_NE(check, nullptr);
     auto all = PullAll(*check);
-    for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].relay_seq(), i + 1) << "gap, round " << round;
+    for (std::size_t i = 0; i < all.size(); ++i)
+      ASSERT_EQ(all[i].relay_seq(), i + 1) << "gap, round " << round;
     std::map<crypto::Bytes, std::uint64_t> held;
     for (const auto& sc : all) held[ChangeIdOf(sc.change())] = sc.relay_seq();
     for (Pusher* p : {&a, &b}) {
@@ -137,8 +138,9 @@ TEST_F(RelayCrash, AcknowledgedChangesSurviveSigkill) {
     std::thread tb([&] { b.Run(port, key); });
     {
       std::unique_lock<std::mutex> lock(progress.mu);
-      EXPECT_TRUE(progress.cv.wait_for(lock, std::chrono::seconds(30),
-                                       [&] { return progress.pushes >= target || progress.finished == 2; }));
+      EXPECT_TRUE(progress.cv.wait_for(lock, std::chrono::seconds(30), [&] {
+        return progress.pushes >= target || progress.finished == 2;
+      }));
     }
     relay_->Kill();
     ta.join();

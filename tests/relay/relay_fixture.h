@@ -67,10 +67,12 @@ class RelayFixture : public ::testing::Test {
       m->set_role("member");
     }
     pb::Frame f;
-    *f.mutable_set_membership() = wire::MakeSetMembership(list, (signer ? signer : &admin_)->identity);
+    *f.mutable_set_membership() =
+        wire::MakeSetMembership(list, (signer ? signer : &admin_)->identity);
     return Call(c, f);
   }
-  pb::Frame Push(TestClient& c, std::vector<pb::Change> changes, const crypto::Bytes* vault = nullptr) {
+  pb::Frame Push(TestClient& c, std::vector<pb::Change> changes,
+                 const crypto::Bytes* vault = nullptr) {
     pb::Frame f;
     const crypto::Bytes& v = vault ? *vault : vault_;
     f.mutable_push()->set_vault(v.data(), v.size());

@@ -18,7 +18,8 @@ class RelayLargeChange : public RelayFixture {
     chain_ = Chain(&admin_.identity, vault_);
   }
 
-  static std::vector<pb::ChangePart> Parts(const pb::Change& c, std::size_t part_data = wire::kChangePartData) {
+  static std::vector<pb::ChangePart> Parts(const pb::Change& c,
+                                           std::size_t part_data = wire::kChangePartData) {
     crypto::Bytes id = ChangeIdOf(c);
     return wire::SplitChange(c.SerializeAsString(), id, part_data);
   }
@@ -50,7 +51,8 @@ class RelayLargeChange : public RelayFixture {
     auto first = client_->Receive();
     EXPECT_TRUE(first.ok());
     if (!first.ok() || first->body_case() != pb::Frame::kPullBatch) {
-      ADD_FAILURE() << "no PullBatch: " << (first.ok() ? first->error().message() : first.status().ToString());
+      ADD_FAILURE() << "no PullBatch: "
+                    << (first.ok() ? first->error().message() : first.status().ToString());
       return {};
     }
     EXPECT_EQ(first->id(), f.id());
@@ -174,7 +176,8 @@ TEST_F(RelayLargeChange, PushesAndPullsLargeChangesByteForByte) {
   const pb::Change* expected[] = {&small1, &big340, &big2m, &small2};
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(all[i].relay_seq(), i + 1);
-    EXPECT_EQ(all[i].change().SerializeAsString(), expected[i]->SerializeAsString()) << "change " << i;
+    EXPECT_EQ(all[i].change().SerializeAsString(), expected[i]->SerializeAsString())
+        << "change " << i;
   }
   // The last change is small: the final answer is an ordinary batch without `more`.
   pb::PullBatch last = PullReassembled(3);
@@ -254,7 +257,8 @@ TEST_F(RelayLargeChange, MalformedPartSequencesAreRefusedAndNothingIsStored) {
   // Valid parts of bytes that are not a Change.
   {
     std::string junk(100'000, '\xff');
-    ExpectError(PushParts(wire::SplitChange(junk, ChangeIdOf(big), wire::kChangePartData)), pb::ERROR_MALFORMED);
+    ExpectError(PushParts(wire::SplitChange(junk, ChangeIdOf(big), wire::kChangePartData)),
+                pb::ERROR_MALFORMED);
   }
   // A change pushed in parts whose signature does not verify: refused in the PushAck.
   {
@@ -288,7 +292,8 @@ TEST_F(RelayLargeChange, ChangesOverTheLimitAreRefusedBeforeAnyBuffer) {
     ASSERT_EQ(a.push_ack().acks_size(), 1);
     EXPECT_EQ(a.push_ack().acks(0).refusal(), pb::REFUSAL_TOO_LARGE);
     EXPECT_EQ(a.push_ack().acks(0).relay_seq(), 0u);
-    EXPECT_NE(a.push_ack().acks(0).reason().find("150000"), std::string::npos) << a.push_ack().acks(0).reason();
+    EXPECT_NE(a.push_ack().acks(0).reason().find("150000"), std::string::npos)
+        << a.push_ack().acks(0).reason();
   };
   expect_too_large(SendPart(parts[0]));
   ExpectError(SendPart(parts[1]), pb::ERROR_MALFORMED);  // nothing was opened
@@ -344,7 +349,8 @@ TEST_F(RelayLargeChange, OtherConnectionsAreUnaffectedByAnOpenChange) {
   pb::Frame a = Push(*other, {theirs.Next(100)});
   ASSERT_EQ(a.body_case(), pb::Frame::kPushAck);
   EXPECT_EQ(a.push_ack().acks(0).relay_seq(), 1u);
-  for (std::size_t i = 1; i + 1 < parts.size(); ++i) ASSERT_EQ(SendPart(parts[i]).body_case(), pb::Frame::kDone);
+  for (std::size_t i = 1; i + 1 < parts.size(); ++i)
+    ASSERT_EQ(SendPart(parts[i]).body_case(), pb::Frame::kDone);
   pb::Frame last = SendPart(parts.back());
   ASSERT_EQ(last.body_case(), pb::Frame::kPushAck);
   EXPECT_EQ(last.push_ack().acks(0).relay_seq(), 2u);

@@ -56,7 +56,8 @@ Exit RunRelay(const std::vector<std::string>& args) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   char buf[4096];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     pollfd p{fds[0], POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
@@ -71,7 +72,8 @@ Exit RunRelay(const std::vector<std::string>& args) {
   if (out.listening) ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (!out.listening) out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (!out.listening)
+    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return out;
 }
 
@@ -97,22 +99,38 @@ struct Bad {
 
 TEST_F(ServeOptions, EveryInvalidNumericOptionIsRefusedBeforeAnythingIsOpened) {
   const std::vector<Bad> bad = {
-      {"--max-frame-bytes", "64"},          {"--max-frame-bytes", "65536"},
-      {"--max-frame-bytes", "70000"},       {"--max-frame-bytes", "16384x"},
-      {"--handshake-timeout-ms", "0"},      {"--idle-timeout-ms", "0"},
-      {"--write-timeout-ms", "0"},          {"--handshake-timeout-ms", "1.5"},
-      {"--idle-timeout-ms", "99999999999"}, {"--max-connections", "1e20"},
-      {"--max-connections", "0"},           {"--max-connections", "-3"},
-      {"--max-connections", " 12"},         {"--max-connections", "4294967297"},
-      {"--max-queue-frames", "0"},          {"--max-queue-frames", "nan"},
-      {"--max-push-changes", "0"},          {"--max-push-changes", "+5"},
-      {"--threads", "0"},                   {"--threads", "100000"},
-      {"--rate", "nan"},                    {"--rate", "inf"},
-      {"--rate", "0"},                      {"--rate", "-1"},
-      {"--rate", "5/s"},                    {"--rate", "0x10"},
-      {"--burst", "0.5"},                   {"--burst", "infinity"},
-      {"--max-change-bytes", "67112961"},   {"--max-change-bytes", "1MB"},
-      {"--max-reassembly-bytes", "100"},    {"--max-reassembly-bytes", ""},
+      {"--max-frame-bytes", "64"},
+      {"--max-frame-bytes", "65536"},
+      {"--max-frame-bytes", "70000"},
+      {"--max-frame-bytes", "16384x"},
+      {"--handshake-timeout-ms", "0"},
+      {"--idle-timeout-ms", "0"},
+      {"--write-timeout-ms", "0"},
+      {"--handshake-timeout-ms", "1.5"},
+      {"--idle-timeout-ms", "99999999999"},
+      {"--max-connections", "1e20"},
+      {"--max-connections", "0"},
+      {"--max-connections", "-3"},
+      {"--max-connections", " 12"},
+      {"--max-connections", "4294967297"},
+      {"--max-queue-frames", "0"},
+      {"--max-queue-frames", "nan"},
+      {"--max-push-changes", "0"},
+      {"--max-push-changes", "+5"},
+      {"--threads", "0"},
+      {"--threads", "100000"},
+      {"--rate", "nan"},
+      {"--rate", "inf"},
+      {"--rate", "0"},
+      {"--rate", "-1"},
+      {"--rate", "5/s"},
+      {"--rate", "0x10"},
+      {"--burst", "0.5"},
+      {"--burst", "infinity"},
+      {"--max-change-bytes", "67112961"},
+      {"--max-change-bytes", "1MB"},
+      {"--max-reassembly-bytes", "100"},
+      {"--max-reassembly-bytes", ""},
   };
   for (const Bad& b : bad) {
     SCOPED_TRACE(b.flag + " " + b.value);
@@ -126,7 +144,8 @@ TEST_F(ServeOptions, EveryInvalidNumericOptionIsRefusedBeforeAnythingIsOpened) {
 }
 
 TEST_F(ServeOptions, UnknownOptionsAndBadAddressesAreRefused) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"--max-conections", "5"}, {"--json"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--max-conections", "5"}, {"--json"}}) {
     Exit r = Serve(args);
     EXPECT_FALSE(r.listening) << args[0];
     EXPECT_NE(r.exit_code, 0);
@@ -135,7 +154,8 @@ TEST_F(ServeOptions, UnknownOptionsAndBadAddressesAreRefused) {
   // A near miss names the option meant.
   Exit typo = Serve({"--max-conections", "5"});
   EXPECT_NE(typo.err.find("did you mean '--max-connections'"), std::string::npos) << typo.err;
-  for (const std::string listen : {"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x", "127.0.0.1: 80"}) {
+  for (const std::string listen :
+       {"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x", "127.0.0.1: 80"}) {
     Exit r = RunRelay({"serve", "--data", data(), "--listen", listen});
     EXPECT_FALSE(r.listening) << listen;
     EXPECT_NE(r.exit_code, 0) << listen;
@@ -145,10 +165,30 @@ TEST_F(ServeOptions, UnknownOptionsAndBadAddressesAreRefused) {
 }
 
 TEST_F(ServeOptions, GoodOptionsAtTheirLimitsStart) {
-  RelayProcess relay(data(), {"--max-frame-bytes", "8192", "--handshake-timeout-ms", "100", "--idle-timeout-ms",
-                              "86400000", "--write-timeout-ms", "100", "--max-connections", "1", "--max-queue-frames",
-                              "65536", "--max-push-changes", "10000", "--threads", "64", "--rate", "0.5", "--burst",
-                              "1", "--max-change-bytes", "0", "--max-reassembly-bytes", "0"});
+  RelayProcess relay(data(), {"--max-frame-bytes",
+                              "8192",
+                              "--handshake-timeout-ms",
+                              "100",
+                              "--idle-timeout-ms",
+                              "86400000",
+                              "--write-timeout-ms",
+                              "100",
+                              "--max-connections",
+                              "1",
+                              "--max-queue-frames",
+                              "65536",
+                              "--max-push-changes",
+                              "10000",
+                              "--threads",
+                              "64",
+                              "--rate",
+                              "0.5",
+                              "--burst",
+                              "1",
+                              "--max-change-bytes",
+                              "0",
+                              "--max-reassembly-bytes",
+                              "0"});
   Status s = relay.Start();
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(relay.Stop().ok()) << relay.Log();

@@ -32,12 +32,14 @@ TEST_F(RelayProtocol, PushThenPullAndReplaysAreStoredOnce) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(ack.push_ack().acks(i).refusal(), pb::REFUSAL_NONE);
     EXPECT_EQ(ack.push_ack().acks(i).relay_seq(), static_cast<std::uint64_t>(i + 1));
-    EXPECT_EQ(crypto::Bytes(ack.push_ack().acks(i).change_id().begin(), ack.push_ack().acks(i).change_id().end()),
+    EXPECT_EQ(crypto::Bytes(ack.push_ack().acks(i).change_id().begin(),
+                            ack.push_ack().acks(i).change_id().end()),
               ChangeIdOf(changes[i]));
   }
   // The same push again (a replay): same numbers, nothing new stored.
   pb::Frame again = Push(*admin_client_, changes);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(again.push_ack().acks(i).relay_seq(), static_cast<std::uint64_t>(i + 1));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(again.push_ack().acks(i).relay_seq(), static_cast<std::uint64_t>(i + 1));
 
   auto all = PullAll(*admin_client_);
   ASSERT_EQ(all.size(), 3u);
@@ -129,7 +131,8 @@ TEST_F(RelayProtocol, MembershipRules) {
   EXPECT_EQ(again.error().membership_version(), 1u);
   // Signed by a plain member: refused.
   auto member = Connect(member_);
-  EXPECT_EQ(SetMembers(*member, {&member_, &outsider_}, 2, &member_).error().code(), pb::ERROR_NOT_ADMIN);
+  EXPECT_EQ(SetMembers(*member, {&member_, &outsider_}, 2, &member_).error().code(),
+            pb::ERROR_NOT_ADMIN);
   // The member can now push and pull.
   Chain mine(&member_.identity, vault_);
   EXPECT_EQ(Push(*member, {mine.Next()}).push_ack().acks(0).relay_seq(), 1u);
@@ -143,7 +146,8 @@ TEST_F(RelayProtocol, MembershipRules) {
   auto outsider = Connect(outsider_);
   EXPECT_EQ(Call(*outsider, reg).body_case(), pb::Frame::kDone);
   *reg.mutable_register_vault() = wire::MakeRegisterVault(admin_.identity);
-  EXPECT_EQ(Call(*outsider, reg).error().code(), pb::ERROR_MALFORMED);  // creator must be the sender
+  EXPECT_EQ(Call(*outsider, reg).error().code(),
+            pb::ERROR_MALFORMED);  // creator must be the sender
 }
 
 // A device the list does not hold publishes its own list on an admin's admission
@@ -170,18 +174,25 @@ TEST_F(RelayProtocol, AnAdmissionLetsTheAdmittedDevicePublishItsOwnList) {
     if (admission != nullptr) *f.mutable_set_membership()->mutable_admission() = *admission;
     return f;
   };
-  const pb::Admission by_admin = wire::MakeAdmission(vault_, outsider_.identity.public_key, admin_.identity);
-  const pb::Admission by_member = wire::MakeAdmission(vault_, outsider_.identity.public_key, member_.identity);
-  const pb::Admission of_member = wire::MakeAdmission(vault_, member_.identity.public_key, admin_.identity);
+  const pb::Admission by_admin =
+      wire::MakeAdmission(vault_, outsider_.identity.public_key, admin_.identity);
+  const pb::Admission by_member =
+      wire::MakeAdmission(vault_, outsider_.identity.public_key, member_.identity);
+  const pb::Admission of_member =
+      wire::MakeAdmission(vault_, member_.identity.public_key, admin_.identity);
   pb::Admission forged = by_admin;
   forged.mutable_signature()->back() ^= 1;
 
-  EXPECT_EQ(Call(*outsider, list_frame(2, nullptr, outsider_)).error().code(), pb::ERROR_NOT_MEMBER);
-  EXPECT_EQ(Call(*outsider, list_frame(2, &by_member, outsider_)).error().code(), pb::ERROR_NOT_ADMIN);
-  EXPECT_EQ(Call(*outsider, list_frame(2, &of_member, outsider_)).error().code(), pb::ERROR_MALFORMED);
+  EXPECT_EQ(Call(*outsider, list_frame(2, nullptr, outsider_)).error().code(),
+            pb::ERROR_NOT_MEMBER);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &by_member, outsider_)).error().code(),
+            pb::ERROR_NOT_ADMIN);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &of_member, outsider_)).error().code(),
+            pb::ERROR_MALFORMED);
   EXPECT_EQ(Call(*outsider, list_frame(2, &forged, outsider_)).error().code(), pb::ERROR_MALFORMED);
   EXPECT_EQ(Call(*outsider, list_frame(2, &by_admin, admin_)).error().code(), pb::ERROR_MALFORMED);
-  EXPECT_EQ(Call(*outsider, list_frame(2, &by_admin, outsider_, "member")).error().code(), pb::ERROR_MALFORMED);
+  EXPECT_EQ(Call(*outsider, list_frame(2, &by_admin, outsider_, "member")).error().code(),
+            pb::ERROR_MALFORMED);
   pb::Frame stale = Call(*outsider, list_frame(1, &by_admin, outsider_));
   ASSERT_EQ(stale.error().code(), pb::ERROR_CONFLICT);
   EXPECT_EQ(stale.error().membership_version(), 1u);
@@ -248,7 +259,8 @@ TEST_F(RelayProtocol, EnvelopesForTheirRecipientOnly) {
 // holds it, and nobody else's.
 TEST_F(RelayProtocol, AllVaultsEnvelopesAreTheCallersOnly) {
   auto text = [](const crypto::Bytes& b) { return std::string(b.begin(), b.end()); };
-  auto put = [&](TestClient& c, const crypto::Bytes& vault, const Device& to, const std::string& sealed) {
+  auto put = [&](TestClient& c, const crypto::Bytes& vault, const Device& to,
+                 const std::string& sealed) {
     pb::Frame f;
     f.mutable_put_envelope()->set_vault(vault.data(), vault.size());
     f.mutable_put_envelope()->set_recipient(to.identity.public_key.data(), 32);
@@ -274,7 +286,8 @@ TEST_F(RelayProtocol, AllVaultsEnvelopesAreTheCallersOnly) {
   pb::Frame reg;
   *reg.mutable_register_vault() = wire::MakeRegisterVault(other.identity);
   ASSERT_EQ(Call(*other_client, reg).body_case(), pb::Frame::kDone);
-  const crypto::Bytes second(reg.register_vault().vault().begin(), reg.register_vault().vault().end());
+  const crypto::Bytes second(reg.register_vault().vault().begin(),
+                             reg.register_vault().vault().end());
   pb::MembershipList list;
   list.set_vault(second.data(), second.size());
   list.set_version(1);
@@ -335,7 +348,8 @@ TEST_F(RelayProtocol, PurgeDropsChangesForGood) {
 
 TEST_F(RelayProtocol, UnknownFrameTypesAreUnsupportedAndTheConnectionLives) {
   pb::Frame future;
-  ASSERT_TRUE(future.ParseFromString(std::string("\x9a\x06\x00", 3)));  // field 99: a type from the future
+  ASSERT_TRUE(
+      future.ParseFromString(std::string("\x9a\x06\x00", 3)));  // field 99: a type from the future
   pb::Frame r = Call(*admin_client_, future);
   ASSERT_EQ(r.body_case(), pb::Frame::kError);
   EXPECT_EQ(r.error().code(), pb::ERROR_UNSUPPORTED);

@@ -7,7 +7,9 @@
 namespace parley::testing {
 namespace {
 
-std::string Key(const Device& d) { return std::string(d.identity.public_key.begin(), d.identity.public_key.end()); }
+std::string Key(const Device& d) {
+  return std::string(d.identity.public_key.begin(), d.identity.public_key.end());
+}
 
 class RelayRevocation : public RelayFixture {
  protected:
@@ -41,7 +43,8 @@ class RelayRevocation : public RelayFixture {
   }
   // v1 admits member_; v2 revokes it (the list returned is v2).
   pb::SetMembership RevokeMember() {
-    EXPECT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(), pb::Frame::kDone);
+    EXPECT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(),
+              pb::Frame::kDone);
     pb::SetMembership v2 = MakeList(2, {&admin_}, {}, {Key(member_)}, admin_);
     pb::Frame done = Publish(*admin_client_, v2);
     EXPECT_EQ(done.body_case(), pb::Frame::kDone) << done.error().message();
@@ -68,13 +71,13 @@ class RelayRevocation : public RelayFixture {
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     if (!c.ok()) return pb::Frame();
     pb::Frame auth;
-    *auth.mutable_authenticate() = wire::MakeAuthenticate(
-        d.identity, wire::MakeKxCertificate(d.identity, d.kx.public_key), (*c)->session().handshake_hash());
+    *auth.mutable_authenticate() =
+        wire::MakeAuthenticate(d.identity, wire::MakeKxCertificate(d.identity, d.kx.public_key),
+                               (*c)->session().handshake_hash());
     pb::Frame answer = Call(**c, auth);
     *client = std::move(*c);
     return answer;
   }
-
 };
 
 TEST_F(RelayRevocation, RevokedDeviceIsRefusedAtAuthenticationWithAProofThatVerifies) {
@@ -92,7 +95,8 @@ TEST_F(RelayRevocation, RevokedDeviceIsRefusedAtAuthenticationWithAProofThatVeri
 }
 
 TEST_F(RelayRevocation, AConnectionOpenedBeforeTheListIsRefusedOnEveryRequest) {
-  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(), pb::Frame::kDone);
+  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(),
+            pb::Frame::kDone);
   auto member = Connect(member_);
   ASSERT_NE(member, nullptr);
   Chain mine(&member_.identity, vault_);
@@ -111,7 +115,8 @@ TEST_F(RelayRevocation, AConnectionOpenedBeforeTheListIsRefusedOnEveryRequest) {
   env.mutable_get_envelopes()->set_vault(vault_.data(), vault_.size());
   ExpectProof(Call(*member, env).error(), member_, v2);
   // A revoked device cannot publish a list either (it is refused before the signer check).
-  ExpectProof(Publish(*member, MakeList(3, {&admin_}, {}, {Key(member_)}, admin_)).error(), member_, v2);
+  ExpectProof(Publish(*member, MakeList(3, {&admin_}, {}, {Key(member_)}, admin_)).error(), member_,
+              v2);
   // Its changes are refused whoever pushes them, with their own refusal code.
   pb::Frame ack = Push(*admin_client_, {mine.Next()});
   ASSERT_EQ(ack.body_case(), pb::Frame::kPushAck);
@@ -129,23 +134,34 @@ TEST_F(RelayRevocation, ListsMustKeepEveryRevocation) {
             pb::ERROR_REVOCATION_DROPPED);
   EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {&member_}, {}, admin_)).error().code(),
             pb::ERROR_REVOCATION_DROPPED);
-  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_, &member_}, {}, {Key(other)}, admin_)).error().code(),
+  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_, &member_}, {}, {Key(other)}, admin_))
+                .error()
+                .code(),
             pb::ERROR_REVOCATION_DROPPED);
   // A key both member and revoked, listed twice, or of the wrong size: malformed.
-  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {&member_}, {Key(member_)}, admin_)).error().code(),
+  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {&member_}, {Key(member_)}, admin_))
+                .error()
+                .code(),
             pb::ERROR_MALFORMED);
-  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {}, {Key(member_), Key(member_)}, admin_)).error().code(),
-            pb::ERROR_MALFORMED);
-  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {}, {Key(member_), "short"}, admin_)).error().code(),
+  EXPECT_EQ(
+      Publish(*admin_client_, MakeList(3, {&admin_}, {}, {Key(member_), Key(member_)}, admin_))
+          .error()
+          .code(),
+      pb::ERROR_MALFORMED);
+  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {}, {Key(member_), "short"}, admin_))
+                .error()
+                .code(),
             pb::ERROR_MALFORMED);
   // The rollback to v1 (which admits the device) and a replay of v2 are stale.
   pb::Frame rollback = Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_));
   ASSERT_EQ(rollback.error().code(), pb::ERROR_CONFLICT);
   EXPECT_EQ(rollback.error().membership_version(), 2u);
-  EXPECT_EQ(Publish(*admin_client_, MakeList(2, {&admin_}, {}, {Key(member_)}, admin_)).error().code(),
-            pb::ERROR_CONFLICT);
+  EXPECT_EQ(
+      Publish(*admin_client_, MakeList(2, {&admin_}, {}, {Key(member_)}, admin_)).error().code(),
+      pb::ERROR_CONFLICT);
   // Keeping it, and revoking another: accepted; both are refused from then on.
-  ASSERT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {}, {Key(other), Key(member_)}, admin_)).body_case(),
+  ASSERT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {}, {Key(other), Key(member_)}, admin_))
+                .body_case(),
             pb::Frame::kDone);
   std::unique_ptr<TestClient> c;
   EXPECT_EQ(Authenticate(other, &c).error().code(), pb::ERROR_REVOKED);
@@ -154,27 +170,34 @@ TEST_F(RelayRevocation, ListsMustKeepEveryRevocation) {
 
 TEST_F(RelayRevocation, ListsSignedByANonAdminOrARevokedAdminAreRefused) {
   Device second;  // a second admin, revoked at v2
-  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_, &second}, {&member_}, {}, admin_)).body_case(),
-            pb::Frame::kDone);
-  ASSERT_EQ(Publish(*admin_client_, MakeList(2, {&admin_}, {&member_}, {Key(second)}, admin_)).body_case(),
+  ASSERT_EQ(
+      Publish(*admin_client_, MakeList(1, {&admin_, &second}, {&member_}, {}, admin_)).body_case(),
+      pb::Frame::kDone);
+  ASSERT_EQ(Publish(*admin_client_, MakeList(2, {&admin_}, {&member_}, {Key(second)}, admin_))
+                .body_case(),
             pb::Frame::kDone);
   // Sent by a current admin, signed by the revoked one: refused.
-  pb::Frame by_revoked = Publish(*admin_client_, MakeList(3, {&second}, {&member_}, {Key(admin_)}, second));
+  pb::Frame by_revoked =
+      Publish(*admin_client_, MakeList(3, {&second}, {&member_}, {Key(admin_)}, second));
   EXPECT_EQ(by_revoked.error().code(), pb::ERROR_NOT_ADMIN);
   // Signed by a plain member: refused.
   auto member = Connect(member_);
   ASSERT_NE(member, nullptr);
-  EXPECT_EQ(Publish(*member, MakeList(3, {&member_}, {}, {Key(second), Key(admin_)}, member_)).error().code(),
+  EXPECT_EQ(Publish(*member, MakeList(3, {&member_}, {}, {Key(second), Key(admin_)}, member_))
+                .error()
+                .code(),
             pb::ERROR_NOT_ADMIN);
   // Nothing changed: the admin still moves the list on from v2.
-  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {&member_}, {Key(second)}, admin_)).body_case(),
+  EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {&member_}, {Key(second)}, admin_))
+                .body_case(),
             pb::Frame::kDone);
 }
 
 // Anyone may register a vault and list any key as revoked in it: that must not lock a
 // device that is a member of another vault out of the relay.
 TEST_F(RelayRevocation, ARevocationInAStrangersVaultDoesNotLockOutAMemberOfAnother) {
-  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(), pb::Frame::kDone);
+  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(),
+            pb::Frame::kDone);
   auto outsider = Connect(outsider_);
   ASSERT_NE(outsider, nullptr);
   pb::Frame reg;
@@ -217,14 +240,16 @@ TEST_F(RelayRevocation, RevocationHoldsAfterARestart) {
   EXPECT_EQ(Publish(*admin_client_, MakeList(3, {&admin_}, {&member_}, {}, admin_)).error().code(),
             pb::ERROR_REVOCATION_DROPPED);
   Chain theirs(&member_.identity, vault_);
-  EXPECT_EQ(Push(*admin_client_, {theirs.Next()}).push_ack().acks(0).refusal(), pb::REFUSAL_REVOKED);
+  EXPECT_EQ(Push(*admin_client_, {theirs.Next()}).push_ack().acks(0).refusal(),
+            pb::REFUSAL_REVOKED);
 }
 
 // A list's cutoff for a revoked device (revoked_after): its changes up to it were made before
 // the revocation and are still taken, whoever pushes them (a team member copying them to
 // this relay); the ones after it are refused.
 TEST_F(RelayRevocation, ChangesUpToTheRevocationCutoffAreStillTaken) {
-  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(), pb::Frame::kDone);
+  ASSERT_EQ(Publish(*admin_client_, MakeList(1, {&admin_}, {&member_}, {}, admin_)).body_case(),
+            pb::Frame::kDone);
   auto member = Connect(member_);
   ASSERT_NE(member, nullptr);
   Chain theirs(&member_.identity, vault_);

@@ -13,7 +13,9 @@ namespace fs = std::filesystem;
 
 using Heads = std::map<crypto::Bytes, std::uint64_t>;
 
-crypto::Bytes Key(const Device& d) { return crypto::Bytes(d.identity.public_key.begin(), d.identity.public_key.end()); }
+crypto::Bytes Key(const Device& d) {
+  return crypto::Bytes(d.identity.public_key.begin(), d.identity.public_key.end());
+}
 
 class RelayRollback : public RelayFixture {
  protected:
@@ -36,11 +38,13 @@ class RelayRollback : public RelayFixture {
     }
     pb::Frame ack = Push(*admin_client_, changes);
     EXPECT_EQ(ack.body_case(), pb::Frame::kPushAck) << ack.error().message();
-    for (const auto& a : ack.push_ack().acks()) EXPECT_EQ(a.refusal(), pb::REFUSAL_NONE) << a.reason();
+    for (const auto& a : ack.push_ack().acks())
+      EXPECT_EQ(a.refusal(), pb::REFUSAL_NONE) << a.reason();
     return ids;
   }
 
-  pb::PullBatch PullAt(std::uint64_t after, const crypto::Bytes& after_id, std::uint32_t max_bytes = 0) {
+  pb::PullBatch PullAt(std::uint64_t after, const crypto::Bytes& after_id,
+                       std::uint32_t max_bytes = 0) {
     pb::Frame f;
     f.mutable_pull()->set_vault(vault_.data(), vault_.size());
     f.mutable_pull()->set_after_seq(after);
@@ -126,7 +130,8 @@ TEST_F(RelayRollback, APullBeyondAnOlderCopyOfTheRelayIsAnsweredRewound) {
   EXPECT_EQ(Push(*admin_client_, {sixth}).push_ack().acks(0).refusal(), pb::REFUSAL_BROKEN_CHAIN);
   pb::Frame resent = Push(*admin_client_, {pushed_[3], pushed_[4], sixth});
   ASSERT_EQ(resent.push_ack().acks_size(), 3);
-  for (const auto& a : resent.push_ack().acks()) EXPECT_EQ(a.refusal(), pb::REFUSAL_NONE) << a.reason();
+  for (const auto& a : resent.push_ack().acks())
+    EXPECT_EQ(a.refusal(), pb::REFUSAL_NONE) << a.reason();
   EXPECT_EQ(HeadsOf(PullAt(0, {})), (Heads{{Key(admin_), 6}, {Key(member_), 1}}));
 }
 

@@ -26,12 +26,15 @@ class RelaySignature : public RelayFixture {
 TEST_F(RelaySignature, ABadlySignedChangeVouchedForByItsSuccessorIsRefused) {
   constexpr std::size_t kBody = 31 * 1024 + 512;
   pb::Change first = BadlySigned(1, {}, kBody);
-  pb::Change second = MakeChange(admin_.identity, vault_, 2, ChangeLinkOf(ChangeIdOf(first), first.signature()), kBody);
+  pb::Change second = MakeChange(admin_.identity, vault_, 2,
+                                 ChangeLinkOf(ChangeIdOf(first), first.signature()), kBody);
   pb::Frame ack = Push(*admin_client_, {first, second});
   ASSERT_EQ(ack.body_case(), pb::Frame::kPushAck) << ack.error().message();
   ASSERT_EQ(ack.push_ack().acks_size(), 2);
-  EXPECT_EQ(ack.push_ack().acks(0).refusal(), pb::REFUSAL_BAD_SIGNATURE) << ack.push_ack().acks(0).reason();
-  EXPECT_EQ(ack.push_ack().acks(1).refusal(), pb::REFUSAL_BROKEN_CHAIN) << ack.push_ack().acks(1).reason();
+  EXPECT_EQ(ack.push_ack().acks(0).refusal(), pb::REFUSAL_BAD_SIGNATURE)
+      << ack.push_ack().acks(0).reason();
+  EXPECT_EQ(ack.push_ack().acks(1).refusal(), pb::REFUSAL_BROKEN_CHAIN)
+      << ack.push_ack().acks(1).reason();
   EXPECT_EQ(ack.push_ack().acks(0).relay_seq(), 0u);
   EXPECT_EQ(ack.push_ack().acks(1).relay_seq(), 0u);
   EXPECT_TRUE(PullAll(*admin_client_).empty());
@@ -55,7 +58,8 @@ TEST_F(RelaySignature, TheRunAfterABadSignatureIsRefusedAndOthersAreStored) {
   pb::Change bad = BadlySigned(3, chain.last_link, 100);
   push.push_back(bad);
   push.push_back(other.Next(100));
-  pb::Change fourth = MakeChange(admin_.identity, vault_, 4, ChangeLinkOf(ChangeIdOf(bad), bad.signature()), 100);
+  pb::Change fourth =
+      MakeChange(admin_.identity, vault_, 4, ChangeLinkOf(ChangeIdOf(bad), bad.signature()), 100);
   push.push_back(fourth);
   push.push_back(MakeChange(admin_.identity, vault_, 5,
                             ChangeLinkOf(ChangeIdOf(fourth), fourth.signature()), 100));

@@ -103,10 +103,11 @@ TEST(Auth, AuthenticateVerifiesAgainstHashAndNoiseKey) {
   auto replay = VerifyAuthenticate(a, other_hash, p.r->remote_static());
   EXPECT_EQ(replay.status().code(), Code::kPermissionDenied);
   // A certificate for another X25519 key fails.
-  pb::Authenticate wrong_cert = MakeAuthenticate(id, MakeKxCertificate(id, crypto::NewDhKeyPair().public_key),
-                                                 p.i->handshake_hash());
-  EXPECT_EQ(VerifyAuthenticate(wrong_cert, p.r->handshake_hash(), p.r->remote_static()).status().code(),
-            Code::kPermissionDenied);
+  pb::Authenticate wrong_cert = MakeAuthenticate(
+      id, MakeKxCertificate(id, crypto::NewDhKeyPair().public_key), p.i->handshake_hash());
+  EXPECT_EQ(
+      VerifyAuthenticate(wrong_cert, p.r->handshake_hash(), p.r->remote_static()).status().code(),
+      Code::kPermissionDenied);
   // Malformed sizes.
   pb::Authenticate bad = a;
   bad.set_identity("short");

@@ -30,8 +30,8 @@ NewChange ToNew(const pb::Change& c, const Bytes& vault) {
 
 // A membership list of `vault_` at `version`: the author as admin, `members` as members,
 // `revoked` as revoked.
-std::string ListOf(const Bytes& vault, std::uint64_t version, const Bytes& admin, const std::vector<Bytes>& members,
-                   const std::vector<Bytes>& revoked) {
+std::string ListOf(const Bytes& vault, std::uint64_t version, const Bytes& admin,
+                   const std::vector<Bytes>& members, const std::vector<Bytes>& revoked) {
   pb::MembershipList list;
   list.set_vault(vault.data(), vault.size());
   list.set_version(version);
@@ -138,11 +138,13 @@ TEST_F(StorageTest, SequencesArePerVault) {
   Bytes other = crypto::RandomBytes(32);
   ASSERT_TRUE(db_->RegisterVault(other, author_.public_key).ok());
   Chain b{&author_, other};
-  auto out = Insert({ToNew(chain_.Next(), vault_), ToNew(b.Next(), other), ToNew(chain_.Next(), vault_)});
+  auto out =
+      Insert({ToNew(chain_.Next(), vault_), ToNew(b.Next(), other), ToNew(chain_.Next(), vault_)});
   EXPECT_EQ(out[0].relay_seq, 1u);
   EXPECT_EQ(out[1].relay_seq, 1u);
   EXPECT_EQ(out[2].relay_seq, 2u);
-  NewChange unknown = ToNew(Chain{&author_, crypto::RandomBytes(32)}.Next(), crypto::RandomBytes(32));
+  NewChange unknown =
+      ToNew(Chain{&author_, crypto::RandomBytes(32)}.Next(), crypto::RandomBytes(32));
   EXPECT_EQ(Insert({unknown})[0].result, InsertResult::kUnknownVault);
 }
 
@@ -173,8 +175,9 @@ TEST_F(StorageTest, DroppedKeySlotsNeverComeBack) {
   NewChange n = ToNew(with_slots, vault_);
   Insert({n});
   const crypto::Hash hash_a = crypto::Blake2b256(crypto::AsBytes(slot_a));
-  std::vector<SlotRedaction> redactions = {{n.id, Bytes(hash_a.begin(), hash_a.end())},
-                                           {crypto::RandomBytes(32), Bytes(hash_a.begin(), hash_a.end())}};
+  std::vector<SlotRedaction> redactions = {
+      {n.id, Bytes(hash_a.begin(), hash_a.end())},
+      {crypto::RandomBytes(32), Bytes(hash_a.begin(), hash_a.end())}};
   auto dropped = db_->DropKeySlots(vault_, redactions);
   ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
   EXPECT_EQ(*dropped, 1u);
@@ -279,7 +282,8 @@ TEST_F(StorageTest, ListsIndexMembersAndRevocations) {
   const Bytes member = crypto::RandomBytes(32), gone = crypto::RandomBytes(32);
   EXPECT_TRUE(*db_->IsMemberAnywhere(author_.public_key));  // the creator, at version 0
   EXPECT_FALSE(db_->FindRevocation(gone)->has_value());
-  StoredMembership v1{1, ListOf(vault_, 1, author_.public_key, {member}, {gone}), author_.public_key, Bytes(64, 7)};
+  StoredMembership v1{1, ListOf(vault_, 1, author_.public_key, {member}, {gone}),
+                      author_.public_key, Bytes(64, 7)};
   ASSERT_TRUE(db_->SetMembership(vault_, v1).ok());
   EXPECT_TRUE(*db_->IsMemberAnywhere(member));
   EXPECT_FALSE(*db_->IsMemberAnywhere(gone));
@@ -291,9 +295,11 @@ TEST_F(StorageTest, ListsIndexMembersAndRevocations) {
   EXPECT_EQ((*found)->membership.signature, v1.signature);
   EXPECT_FALSE(db_->FindRevocation(member)->has_value());
   // v2 revokes the member too and drops nobody; v1's member row goes.
-  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{2, ListOf(vault_, 2, author_.public_key, {}, {gone, member}),
-                                                          author_.public_key, Bytes(64, 8)})
-                  .ok());
+  ASSERT_TRUE(
+      db_->SetMembership(
+             vault_, StoredMembership{2, ListOf(vault_, 2, author_.public_key, {}, {gone, member}),
+                                      author_.public_key, Bytes(64, 8)})
+          .ok());
   EXPECT_FALSE(*db_->IsMemberAnywhere(member));
   EXPECT_EQ((*db_->FindRevocation(member))->membership.version, 2u);
   EXPECT_EQ((*db_->FindRevocation(gone))->membership.version, 2u);
@@ -302,8 +308,9 @@ TEST_F(StorageTest, ListsIndexMembersAndRevocations) {
 // Storage from before the indexes (schema 0) gets them filled from its stored lists.
 TEST_F(StorageTest, StorageWithoutTheIndexesIsMigrated) {
   const Bytes gone = crypto::RandomBytes(32);
-  ASSERT_TRUE(db_->SetMembership(vault_, StoredMembership{1, ListOf(vault_, 1, author_.public_key, {}, {gone}),
-                                                          author_.public_key, Bytes(64, 7)})
+  ASSERT_TRUE(db_->SetMembership(
+                     vault_, StoredMembership{1, ListOf(vault_, 1, author_.public_key, {}, {gone}),
+                                              author_.public_key, Bytes(64, 7)})
                   .ok());
   Bytes other_vault = crypto::RandomBytes(32), other_creator = crypto::RandomBytes(32);
   ASSERT_TRUE(db_->RegisterVault(other_vault, other_creator).ok());
@@ -311,9 +318,10 @@ TEST_F(StorageTest, StorageWithoutTheIndexesIsMigrated) {
   const std::string path = dir_.Sub("relay.db");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_TRUE(parley::Exec(db,
-                           "DROP TABLE vault_members; DROP TABLE revoked_devices; PRAGMA user_version = 0;")
-                  .ok());
+  ASSERT_TRUE(
+      parley::Exec(db,
+                   "DROP TABLE vault_members; DROP TABLE revoked_devices; PRAGMA user_version = 0;")
+          .ok());
   sqlite3_close(db);
   auto reopened = OpenSqliteRelayStorage(path);
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
@@ -415,10 +423,12 @@ TEST(StorageLayout, StorageFromTheEarlierChainFormatIsRefused) {
   const std::string path = dir.Sub("old.db");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_TRUE(parley::Exec(db,
-                   "CREATE TABLE chains(vid INTEGER NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL, "
-                   "id BLOB NOT NULL, PRIMARY KEY(vid, author)) WITHOUT ROWID")
-                  .ok());
+  ASSERT_TRUE(
+      parley::Exec(
+          db,
+          "CREATE TABLE chains(vid INTEGER NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL, "
+          "id BLOB NOT NULL, PRIMARY KEY(vid, author)) WITHOUT ROWID")
+          .ok());
   sqlite3_close(db);
   auto s = OpenSqliteRelayStorage(path);
   ASSERT_FALSE(s.ok());

@@ -4,7 +4,10 @@ namespace parley::testing {
 
 crypto::Bytes ChangeIdOf(const pb::Change& change) {
   crypto::Hasher h;
-  h.Update("parley/change-id/v1").UpdateU64(change.header().size()).Update(change.header()).Update(change.body());
+  h.Update("parley/change-id/v1")
+      .UpdateU64(change.header().size())
+      .Update(change.header())
+      .Update(change.body());
   crypto::Hash id = h.Final256();
   return crypto::Bytes(id.begin(), id.end());
 }
@@ -16,8 +19,8 @@ crypto::Bytes ChangeLinkOf(const crypto::Bytes& id, const std::string& signature
   return crypto::Bytes(link.begin(), link.end());
 }
 
-pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& vault, std::uint64_t seq,
-                      const crypto::Bytes& prev, std::size_t body_size) {
+pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& vault,
+                      std::uint64_t seq, const crypto::Bytes& prev, std::size_t body_size) {
   crypto::Bytes body = crypto::RandomBytes(body_size + crypto::kAeadTagSize);
   crypto::Bytes nonce = crypto::RandomBytes(crypto::kXNonceSize);
   pb::ChangeHeader h;
@@ -41,7 +44,8 @@ pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& va
 }
 
 pb::Change Chain::Next(std::size_t body_size, crypto::Bytes* id_out) {
-  pb::Change c = MakeChange(*author, vault, seq + 1, seq == 0 ? crypto::Bytes{} : last_link, body_size);
+  pb::Change c =
+      MakeChange(*author, vault, seq + 1, seq == 0 ? crypto::Bytes{} : last_link, body_size);
   ++seq;
   last_id = ChangeIdOf(c);
   last_link = ChangeLinkOf(last_id, c.signature());

@@ -30,7 +30,7 @@ crypto::Bytes ChangeIdOf(const pb::Change& change);
 crypto::Bytes ChangeLinkOf(const crypto::Bytes& id, const std::string& signature);
 
 // A change with explicit fields (for forged or broken ones).
-pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& vault, std::uint64_t seq,
-                      const crypto::Bytes& prev, std::size_t body_size);
+pb::Change MakeChange(const crypto::SignKeyPair& author, const crypto::Bytes& vault,
+                      std::uint64_t seq, const crypto::Bytes& prev, std::size_t body_size);
 
 }  // namespace parley::testing

@@ -2,13 +2,15 @@
 
 namespace parley::testing {
 
-Result<std::unique_ptr<TestClient>> TestClient::Connect(std::uint16_t port, wire::ByteView relay_public,
+Result<std::unique_ptr<TestClient>> TestClient::Connect(std::uint16_t port,
+                                                        wire::ByteView relay_public,
                                                         const Device& device, bool authenticate) {
   PARLEY_ASSIGN_OR_RETURN(auto stream, SocketStream::ConnectLoopback(port));
   return Over(std::move(stream), relay_public, device, authenticate);
 }
 
-Result<std::unique_ptr<TestClient>> TestClient::Over(std::unique_ptr<SocketStream> stream, wire::ByteView relay_public,
+Result<std::unique_ptr<TestClient>> TestClient::Over(std::unique_ptr<SocketStream> stream,
+                                                     wire::ByteView relay_public,
                                                      const Device& device, bool authenticate) {
   auto c = std::make_unique<TestClient>();
   c->stream_ = std::move(stream);
@@ -19,7 +21,8 @@ Result<std::unique_ptr<TestClient>> TestClient::Over(std::unique_ptr<SocketStrea
   pb::Frame auth;
   auth.set_id(c->next_id_++);
   *auth.mutable_authenticate() = wire::MakeAuthenticate(
-      device.identity, wire::MakeKxCertificate(device.identity, device.kx.public_key), c->session_->handshake_hash());
+      device.identity, wire::MakeKxCertificate(device.identity, device.kx.public_key),
+      c->session_->handshake_hash());
   PARLEY_RETURN_IF_ERROR(c->Send(auth));
   PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, c->Receive());
   if (answer.body_case() != pb::Frame::kWelcome) {
@@ -29,7 +32,9 @@ Result<std::unique_ptr<TestClient>> TestClient::Over(std::unique_ptr<SocketStrea
   return c;
 }
 
-Status TestClient::Send(const pb::Frame& frame) { return wire::SendFrame(*session_, *stream_, frame); }
+Status TestClient::Send(const pb::Frame& frame) {
+  return wire::SendFrame(*session_, *stream_, frame);
+}
 
 Result<pb::Frame> TestClient::Receive() { return wire::ReceiveFrame(*session_, *stream_); }
 

@@ -22,11 +22,14 @@ struct Device {
 class TestClient {
  public:
   // Connects, runs the handshake and (if `authenticate`) Authenticate, expecting Welcome.
-  static Result<std::unique_ptr<TestClient>> Connect(std::uint16_t port, wire::ByteView relay_public,
-                                                     const Device& device, bool authenticate = true);
+  static Result<std::unique_ptr<TestClient>> Connect(std::uint16_t port,
+                                                     wire::ByteView relay_public,
+                                                     const Device& device,
+                                                     bool authenticate = true);
   // The same over an already-connected stream.
-  static Result<std::unique_ptr<TestClient>> Over(std::unique_ptr<SocketStream> stream, wire::ByteView relay_public,
-                                                  const Device& device, bool authenticate = true);
+  static Result<std::unique_ptr<TestClient>> Over(std::unique_ptr<SocketStream> stream,
+                                                  wire::ByteView relay_public, const Device& device,
+                                                  bool authenticate = true);
 
   Status Send(const pb::Frame& frame);
   Result<pb::Frame> Receive();

@@ -14,11 +14,13 @@ namespace {
 class CheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                              nullptr),
-              SQLITE_OK);
-    ASSERT_TRUE(Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                          "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL);")
+    ASSERT_EQ(
+        sqlite3_open_v2(path_.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
+        SQLITE_OK);
+    ASSERT_TRUE(Exec(db_,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                     "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL);")
                     .ok());
   }
   void TearDown() override { sqlite3_close(db_); }
@@ -57,7 +59,8 @@ TEST_F(CheckpointerTest, ACommitPastTheThresholdIsCheckpointedInTheBackground) {
   ASSERT_GE((*c)->WaitForRuns(1, std::chrono::seconds(60)), 1u) << "no background checkpoint ran";
   EXPECT_EQ((*c)->failures(), 0u);
   // The frames were copied into the database file.
-  EXPECT_GT(db_size(), before + static_cast<std::uintmax_t>(tuning::kWalAutoCheckpointPages) * 4096);
+  EXPECT_GT(db_size(),
+            before + static_cast<std::uintmax_t>(tuning::kWalAutoCheckpointPages) * 4096);
   EXPECT_EQ(Count(db_), tuning::kWalAutoCheckpointPages + 200);
 }
 

@@ -24,15 +24,18 @@ int main(int argc, char** argv) {
   }
   sqlite3* db = (*opened)->db();
   // Frequent checkpoints, so kills also land inside checkpoints and WAL restarts.
-  Status s = Exec(db, "PRAGMA wal_autocheckpoint=16;"
-                      "CREATE TABLE IF NOT EXISTS c(n INTEGER PRIMARY KEY, pad BLOB NOT NULL);");
+  Status s = Exec(db,
+                  "PRAGMA wal_autocheckpoint=16;"
+                  "CREATE TABLE IF NOT EXISTS c(n INTEGER PRIMARY KEY, pad BLOB NOT NULL);");
   Stmt max;
   if (s.ok()) s = max.Prepare(db, "SELECT ifnull(max(n), 0) FROM c");
   std::int64_t n = 0;
   if (s.ok()) {
     auto row = max.Step();
-    if (!row.ok()) s = row.status();
-    else n = max.Int(0);
+    if (!row.ok())
+      s = row.status();
+    else
+      n = max.Int(0);
     max.Reset();
   }
   Stmt ins, upd;

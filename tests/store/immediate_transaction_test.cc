@@ -18,7 +18,10 @@ class ImmediateTransactionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     a_ = Open();
-    ASSERT_TRUE(Exec(a_, "PRAGMA journal_mode=DELETE; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT NOT NULL)").ok());
+    ASSERT_TRUE(
+        Exec(a_,
+             "PRAGMA journal_mode=DELETE; CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+            .ok());
   }
   void TearDown() override {
     if (b_ != nullptr) sqlite3_close(b_);
@@ -98,7 +101,8 @@ TEST_F(ImmediateTransactionTest, AMoveHandsOverTheTransaction) {
 
 TEST_F(ImmediateTransactionTest, AFailedStatementRollsEverythingBack) {
   Status s = WithImmediateTransaction(
-      a_, [&]() -> Status {
+      a_,
+      [&]() -> Status {
         PARLEY_RETURN_IF_ERROR(Insert(a_, 1));
         return Insert(a_, 1);  // the same key again: SQLITE_CONSTRAINT
       },
@@ -184,7 +188,7 @@ TEST_F(ImmediateTransactionTest, ReadTransactionSeesOneSnapshotWhileAnotherConne
     auto rx = ReadTransaction::Begin(a_, Domain::kLog);
     ASSERT_TRUE(rx.ok()) << rx.status().ToString();
     EXPECT_TRUE(rx->open());
-    EXPECT_EQ(Count(a_), 1);  // the snapshot is taken here
+    EXPECT_EQ(Count(a_), 1);                // the snapshot is taken here
     ASSERT_TRUE(Insert(Second(), 2).ok());  // not blocked by the reader
     EXPECT_EQ(Count(a_), 1);
     EXPECT_EQ(Count(Second()), 2);

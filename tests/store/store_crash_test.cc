@@ -53,9 +53,11 @@ Child Spawn(const std::string& data_dir, const std::string& ks_dir, std::uint64_
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   std::string seed_text = std::to_string(seed);
-  const char* argv[] = {PARLEY_STORE_CRASH_CHILD, data_dir.c_str(), ks_dir.c_str(), seed_text.c_str(), nullptr};
+  const char* argv[] = {PARLEY_STORE_CRASH_CHILD, data_dir.c_str(), ks_dir.c_str(),
+                        seed_text.c_str(), nullptr};
   Child c;
-  int rc = posix_spawn(&c.pid, PARLEY_STORE_CRASH_CHILD, &actions, nullptr, const_cast<char**>(argv), environ);
+  int rc = posix_spawn(&c.pid, PARLEY_STORE_CRASH_CHILD, &actions, nullptr,
+                       const_cast<char**>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
   EXPECT_EQ(rc, 0);
   ::close(fds[1]);
@@ -70,12 +72,13 @@ void SpinMicros(std::int64_t us) {
 }
 
 TEST_F(StoreCrashTest, SurvivesSigkillAtRandomPoints) {
-  ASSERT_TRUE(Store::Create(env(), key_store(), testutil::FastOptions(data_dir()), kChildPassphrase).ok());
+  ASSERT_TRUE(
+      Store::Create(env(), key_store(), testutil::FastOptions(data_dir()), kChildPassphrase).ok());
   const char* env_seed = std::getenv("PARLEY_CRASH_SEED");
   const std::uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 10)
                                       : static_cast<std::uint64_t>(std::random_device{}());
-  std::printf("crash test seed %llu (replay with PARLEY_CRASH_SEED=%llu)\n", static_cast<unsigned long long>(seed),
-              static_cast<unsigned long long>(seed));
+  std::printf("crash test seed %llu (replay with PARLEY_CRASH_SEED=%llu)\n",
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
   constexpr int kKills = 200;
   std::int64_t reported = 0;  // highest counter any child reported as committed
@@ -100,7 +103,8 @@ TEST_F(StoreCrashTest, SurvivesSigkillAtRandomPoints) {
     while (child.ReadSome()) {
     }
     ::close(child.out);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited by itself with status " << WEXITSTATUS(status);
+    ASSERT_TRUE(WIFSIGNALED(status))
+        << "the child exited by itself with status " << WEXITSTATUS(status);
     if (child.last == 0) ++during_open;
     if (child.last > reported) reported = child.last;
 
@@ -111,7 +115,8 @@ TEST_F(StoreCrashTest, SurvivesSigkillAtRandomPoints) {
     ASSERT_TRUE(check.ok()) << check.status().ToString();
     ASSERT_EQ(check->at(0), "ok");
     if (reported > 0) {
-      auto rows = testutil::Query(db, "SELECT count(*) FROM c WHERE n <= " + std::to_string(reported));
+      auto rows =
+          testutil::Query(db, "SELECT count(*) FROM c WHERE n <= " + std::to_string(reported));
       ASSERT_TRUE(rows.ok()) << rows.status().ToString();
       ASSERT_EQ(rows->at(0), std::to_string(reported)) << "a reported commit is missing";
     }

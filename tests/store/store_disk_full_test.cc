@@ -10,8 +10,8 @@
 namespace parley::store {
 namespace {
 
-using testutil::kPassphrase;
 using parley::testing::SetDiskBudget;
+using testutil::kPassphrase;
 
 // ---- Tests ----
 
@@ -28,9 +28,11 @@ class StoreDiskFullTest : public testutil::StoreFixture {
 
   // Commits `rows` rows of ~1 KB with keys starting at `first`, in one transaction.
   static Status CommitRows(sqlite3* db, int first, int rows) {
-    std::string sql = "BEGIN; INSERT INTO t SELECT x, hex(randomblob(500)) FROM (WITH RECURSIVE c(x) AS (SELECT " +
-                      std::to_string(first) + " UNION ALL SELECT x+1 FROM c WHERE x<" +
-                      std::to_string(first + rows - 1) + ") SELECT x FROM c); COMMIT;";
+    std::string sql =
+        "BEGIN; INSERT INTO t SELECT x, hex(randomblob(500)) FROM (WITH RECURSIVE c(x) AS "
+        "(SELECT " +
+        std::to_string(first) + " UNION ALL SELECT x+1 FROM c WHERE x<" +
+        std::to_string(first + rows - 1) + ") SELECT x FROM c); COMMIT;";
     Status s = Exec(db, sql);
     if (!s.ok()) (void)Exec(db, "ROLLBACK");
     return s;
@@ -62,7 +64,8 @@ TEST_F(StoreDiskFullTest, FailedCommitIsDiskFullAndLosesNothing) {
     auto check = testutil::Query((*reopened)->db(), "PRAGMA integrity_check");
     ASSERT_TRUE(check.ok()) << check.status().ToString();
     EXPECT_EQ(check->at(0), "ok");
-    auto rows = testutil::Query((*reopened)->db(), "SELECT count(*) || ':' || ifnull(max(k), -1) FROM t");
+    auto rows =
+        testutil::Query((*reopened)->db(), "SELECT count(*) || ':' || ifnull(max(k), -1) FROM t");
     ASSERT_TRUE(rows.ok()) << rows.status().ToString();
     EXPECT_EQ(rows->at(0), std::to_string(committed) + ":" + std::to_string(committed - 1));
   }

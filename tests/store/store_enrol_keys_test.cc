@@ -44,7 +44,8 @@ class StoreEnrolKeysTest : public testutil::StoreFixture {
     ASSERT_TRUE(bundle.ParseFromArray(plain->data(), static_cast<int>(plain->size())));
     edit(bundle);
     const std::string out = bundle.SerializeAsString();
-    data->wrapped_bundle = crypto::XChaChaSeal(master->view(), data->bundle_nonce, crypto::AsBytes(out), ad);
+    data->wrapped_bundle =
+        crypto::XChaChaSeal(master->view(), data->bundle_nonce, crypto::AsBytes(out), ad);
     testutil::WriteAll(path, internal::EncodeKeyFile(*data, secret));
   }
 
@@ -80,7 +81,8 @@ TEST_F(StoreEnrolKeysTest, SecretIsStableUntilTheStoreHasAVault) {
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_TRUE(store->device().enrol_secret.empty()) << "the secret is gone for good once the store has a vault";
+  EXPECT_TRUE(store->device().enrol_secret.empty())
+      << "the secret is gone for good once the store has a vault";
   EXPECT_EQ(store->device().seal.public_key, seal);
 }
 
@@ -126,7 +128,8 @@ TEST_F(StoreEnrolKeysTest, BundleOfANewerFormatIsRefused) {
 TEST_F(StoreEnrolKeysTest, MalformedSealOrSecretIsRefused) {
   CreateStore();
   EditBundle([](pb::KeyBundle& b) { b.set_enrol_secret("short"); });
-  EXPECT_EQ(Store::Open(env(), key_store(), data_dir(), kPassphrase).status().code(), Code::kCorrupt);
+  EXPECT_EQ(Store::Open(env(), key_store(), data_dir(), kPassphrase).status().code(),
+            Code::kCorrupt);
 }
 
 }  // namespace

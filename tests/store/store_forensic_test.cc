@@ -45,10 +45,11 @@ TEST_F(StoreForensicTest, NoPlaintextInAnyFileBeforeAndAfterLock) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   sqlite3* db = store->db();
-  ASSERT_TRUE(Exec(db, "PRAGMA wal_autocheckpoint=0;"
-                       "CREATE TABLE note(id INTEGER PRIMARY KEY, text TEXT);"
-                       "CREATE INDEX note_text ON note(text);"
-                       "CREATE VIRTUAL TABLE note_fts USING fts5(text);")
+  ASSERT_TRUE(Exec(db,
+                   "PRAGMA wal_autocheckpoint=0;"
+                   "CREATE TABLE note(id INTEGER PRIMARY KEY, text TEXT);"
+                   "CREATE INDEX note_text ON note(text);"
+                   "CREATE VIRTUAL TABLE note_fts USING fts5(text);")
                   .ok());
   Stmt ins, fts;
   ASSERT_TRUE(ins.Prepare(db, "INSERT INTO note(text) VALUES(?)").ok());
@@ -75,7 +76,8 @@ TEST_F(StoreForensicTest, NoPlaintextInAnyFileBeforeAndAfterLock) {
   // The markers really went through the store.
   auto reopened = OpenStore();
   ASSERT_NE(reopened, nullptr);
-  auto rows = testutil::Query(reopened->db(), "SELECT count(*) FROM note_fts WHERE note_fts MATCH '\"Zq7uWk3p\"'");
+  auto rows = testutil::Query(reopened->db(),
+                              "SELECT count(*) FROM note_fts WHERE note_fts MATCH '\"Zq7uWk3p\"'");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->at(0), "20");
 }
@@ -85,16 +87,20 @@ TEST_F(StoreForensicTest, WipeRemovesEverything) {
   {
     auto store = OpenStore();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(Exec(store->db(), "CREATE TABLE t(v); INSERT INTO t SELECT randomblob(3000) FROM "
-                                  "(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<3000) "
-                                  "SELECT x FROM c);")
+    ASSERT_TRUE(Exec(store->db(),
+                     "CREATE TABLE t(v); INSERT INTO t SELECT randomblob(3000) FROM "
+                     "(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<3000) "
+                     "SELECT x FROM c);")
                     .ok());
-    ASSERT_TRUE(Exec(store->db(), "PRAGMA wal_autocheckpoint=0; UPDATE t SET v = randomblob(3000) WHERE rowid < 500")
-                    .ok());
+    ASSERT_TRUE(
+        Exec(store->db(),
+             "PRAGMA wal_autocheckpoint=0; UPDATE t SET v = randomblob(3000) WHERE rowid < 500")
+            .ok());
     // Wiped while open: as a panic wipe from another process would find it.
     auto start = std::chrono::steady_clock::now();
     ASSERT_TRUE(Store::Wipe(env(), key_store(), data_dir()).ok());
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     std::printf("wiped a %s store in %lld ms\n", "~10 MB", static_cast<long long>(ms.count()));
   }
   // Whatever the closing connection may have recreated is removed by a second wipe.
@@ -113,7 +119,8 @@ TEST_F(StoreForensicTest, WipeWorksWithoutKeyStoreSecret) {
   CreateStore();
   // With the key-store secret already gone and the database unreadable, the key file is still
   // shredded and the rest removed.
-  for (const auto& f : testutil::ListFilesRecursive(ks_dir())) ASSERT_TRUE(env().RemoveFile(f).ok());
+  for (const auto& f : testutil::ListFilesRecursive(ks_dir()))
+    ASSERT_TRUE(env().RemoveFile(f).ok());
   ASSERT_TRUE(Store::Wipe(env(), key_store(), data_dir()).ok());
   EXPECT_FALSE(std::filesystem::exists(data_dir()));
 }

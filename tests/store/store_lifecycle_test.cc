@@ -24,15 +24,19 @@ TEST_F(StoreLifecycleTest, CreateOpenRoundTrip) {
     EXPECT_EQ(store->device().identity.public_key.size(), 32u);
     EXPECT_EQ(store->device().kx.public_key.size(), 32u);
     identity = store->device().identity.public_key;
-    ASSERT_TRUE(Exec(store->db(), "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);"
-                                  "INSERT INTO t VALUES(1,'one'),(2,'two');")
+    ASSERT_TRUE(Exec(store->db(),
+                     "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);"
+                     "INSERT INTO t VALUES(1,'one'),(2,'two');")
                     .ok());
     auto mode = Query(store->db(), "PRAGMA journal_mode");
     ASSERT_TRUE(mode.ok());
     EXPECT_EQ(mode->at(0), "wal");
-    for (const auto& [pragma, want] : std::vector<std::pair<std::string, std::string>>{
-             {"PRAGMA synchronous", "2"}, {"PRAGMA temp_store", "2"}, {"PRAGMA secure_delete", "1"},
-             {"PRAGMA page_size", "4096"}, {"PRAGMA foreign_keys", "1"}}) {
+    for (const auto& [pragma, want] :
+         std::vector<std::pair<std::string, std::string>>{{"PRAGMA synchronous", "2"},
+                                                          {"PRAGMA temp_store", "2"},
+                                                          {"PRAGMA secure_delete", "1"},
+                                                          {"PRAGMA page_size", "4096"},
+                                                          {"PRAGMA foreign_keys", "1"}}) {
       auto r = Query(store->db(), pragma);
       ASSERT_TRUE(r.ok()) << pragma;
       EXPECT_EQ(r->at(0), want) << pragma;
@@ -81,7 +85,11 @@ TEST_F(StoreLifecycleTest, OpenWithoutStoreIsNotFound) {
 // next successful open removes again.
 TEST_F(StoreLifecycleTest, WrongPassphraseChangesNothing) {
   CreateStore();
-  { auto s = OpenStore(); ASSERT_NE(s, nullptr); ASSERT_TRUE(Exec(s->db(), "CREATE TABLE t(v)").ok()); }
+  {
+    auto s = OpenStore();
+    ASSERT_NE(s, nullptr);
+    ASSERT_TRUE(Exec(s->db(), "CREATE TABLE t(v)").ok());
+  }
   std::map<std::string, std::vector<std::uint8_t>> before;
   for (const auto& f : testutil::ListFilesRecursive(tmp_.path())) before[f] = ReadAll(f);
   auto r = Store::Open(env(), key_store(), data_dir(), "not the passphrase");
@@ -98,11 +106,13 @@ TEST_F(StoreLifecycleTest, WrongPassphraseChangesNothing) {
 
 TEST_F(StoreLifecycleTest, MissingKeyStoreSecretSaysWhatIsMissing) {
   CreateStore();
-  for (const auto& f : testutil::ListFilesRecursive(ks_dir())) ASSERT_TRUE(env().RemoveFile(f).ok());
+  for (const auto& f : testutil::ListFilesRecursive(ks_dir()))
+    ASSERT_TRUE(env().RemoveFile(f).ok());
   auto r = Store::Open(env(), key_store(), data_dir(), kPassphrase);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kMissingSecret);
-  EXPECT_NE(r.status().message().find("key-store secret"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("key-store secret"), std::string::npos)
+      << r.status().message();
   EXPECT_NE(r.status().message().find("parley-"), std::string::npos) << r.status().message();
   EXPECT_NE(r.status().message().find(ks_dir()), std::string::npos) << r.status().message();
 }

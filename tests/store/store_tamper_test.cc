@@ -19,14 +19,16 @@ class StoreTamperTest : public testutil::StoreFixture {
  protected:
   // Fills table t with `rows` rows of 300-byte values over many pages.
   static void Fill(sqlite3* db, int rows, int first = 0) {
-    ASSERT_TRUE(Exec(db, "CREATE TABLE IF NOT EXISTS t(k INTEGER PRIMARY KEY, v TEXT NOT NULL);"
-                         "CREATE INDEX IF NOT EXISTS t_v ON t(v);")
+    ASSERT_TRUE(Exec(db,
+                     "CREATE TABLE IF NOT EXISTS t(k INTEGER PRIMARY KEY, v TEXT NOT NULL);"
+                     "CREATE INDEX IF NOT EXISTS t_v ON t(v);")
                     .ok());
     Stmt ins;
     ASSERT_TRUE(ins.Prepare(db, "INSERT INTO t VALUES(?, ?)").ok());
     ASSERT_TRUE(Exec(db, "BEGIN").ok());
     for (int i = first; i < first + rows; ++i) {
-      ins.Bind(1, static_cast<std::int64_t>(i)).Bind(2, std::string(300, static_cast<char>('a' + i % 26)) + std::to_string(i));
+      ins.Bind(1, static_cast<std::int64_t>(i))
+          .Bind(2, std::string(300, static_cast<char>('a' + i % 26)) + std::to_string(i));
       ASSERT_TRUE(ins.Run().ok());
     }
     ASSERT_TRUE(Exec(db, "COMMIT").ok());
@@ -50,8 +52,8 @@ class StoreTamperTest : public testutil::StoreFixture {
   }
 
   // Restores `pristine` into `work` and flips one byte of `file` at `offset`.
-  static void FlipCopy(const std::string& pristine, const std::string& work, const std::string& file,
-                       std::size_t offset) {
+  static void FlipCopy(const std::string& pristine, const std::string& work,
+                       const std::string& file, std::size_t offset) {
     std::filesystem::remove_all(work);
     testutil::CopyDir(pristine, work);
     auto bytes = ReadAll(work + "/" + file);
@@ -109,13 +111,15 @@ TEST_F(StoreTamperTest, ParameterDowngradeWithValidChecksumRefused) {
     WriteAll(key_path, out);
   };
   rewrite([](pb::KeyFile& kf) { kf.set_argon2_ops(kf.argon2_ops() + 1); });
-  EXPECT_EQ(Store::Open(env(), key_store(), data_dir(), kPassphrase).status().code(), Code::kCorrupt);
+  EXPECT_EQ(Store::Open(env(), key_store(), data_dir(), kPassphrase).status().code(),
+            Code::kCorrupt);
   rewrite([](pb::KeyFile& kf) { kf.set_argon2_mem(1 << 20); });
   auto r = Store::Open(env(), key_store(), data_dir(), kPassphrase);
   EXPECT_EQ(r.status().code(), Code::kCorrupt);
   EXPECT_NE(r.status().message().find("tampered or corrupt"), std::string::npos);
   rewrite([](pb::KeyFile& kf) { kf.set_salt(std::string(16, 'x')); });
-  EXPECT_EQ(Store::Open(env(), key_store(), data_dir(), kPassphrase).status().code(), Code::kCorrupt);
+  EXPECT_EQ(Store::Open(env(), key_store(), data_dir(), kPassphrase).status().code(),
+            Code::kCorrupt);
   WriteAll(key_path, pristine);
   EXPECT_NE(OpenStore(), nullptr);
 }
@@ -166,7 +170,8 @@ TEST_F(StoreTamperTest, FlippedByteInEveryDatabasePage) {
     for (std::size_t o : offsets) {
       FlipCopy(pristine, work, "parley.db", p * 4096 + o);
       Status s = OpenAndReadAll(work);
-      ASSERT_EQ(s.code(), Code::kCorrupt) << "page " << p << " offset " << o << ": " << s.ToString();
+      ASSERT_EQ(s.code(), Code::kCorrupt)
+          << "page " << p << " offset " << o << ": " << s.ToString();
       ++tried;
     }
   }
@@ -206,7 +211,8 @@ TEST_F(StoreTamperTest, FlippedByteAnywhereInTheWal) {
     auto in = [&rng](std::size_t lo, std::size_t hi) {
       return std::uniform_int_distribution<std::size_t>(lo, hi)(rng);
     };
-    for (std::size_t o : {in(0, 23), in(24, 4119), std::size_t{4119}, in(4120, 4143), in(4144, 4159)}) {
+    for (std::size_t o :
+         {in(0, 23), in(24, 4119), std::size_t{4119}, in(4120, 4143), in(4144, 4159)}) {
       offsets.push_back(base + o);
     }
   }
@@ -227,8 +233,10 @@ TEST_F(StoreTamperTest, FlippedByteAnywhereInTheWal) {
     }
   }
   EXPECT_EQ(torn, 5u);
-  std::printf("flipped %zu bytes across %zu WAL frames: %zu reported corrupt, %zu in the last frame read as a torn tail\n",
-              offsets.size(), frames, corrupt, torn);
+  std::printf(
+      "flipped %zu bytes across %zu WAL frames: %zu reported corrupt, %zu in the last frame read "
+      "as a torn tail\n",
+      offsets.size(), frames, corrupt, torn);
 }
 
 TEST_F(StoreTamperTest, TruncatedDatabaseIsCorrupt) {
@@ -241,8 +249,8 @@ TEST_F(StoreTamperTest, TruncatedDatabaseIsCorrupt) {
   const std::string pristine = tmp_.Sub("pristine"), work = tmp_.Sub("work");
   testutil::CopyDir(data_dir(), pristine);
   const std::size_t size = std::filesystem::file_size(pristine + "/parley.db");
-  for (std::size_t cut : {std::size_t{0}, std::size_t{100}, std::size_t{4096}, std::size_t{4096 + 17},
-                          size / 2 / 4096 * 4096, size - 4096, size - 1}) {
+  for (std::size_t cut : {std::size_t{0}, std::size_t{100}, std::size_t{4096},
+                          std::size_t{4096 + 17}, size / 2 / 4096 * 4096, size - 4096, size - 1}) {
     std::filesystem::remove_all(work);
     testutil::CopyDir(pristine, work);
     std::filesystem::resize_file(work + "/parley.db", cut);

@@ -18,7 +18,8 @@ std::vector<std::string> ListFilesRecursive(const std::string& dir) {
 
 std::vector<std::uint8_t> ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in),
+                                   std::istreambuf_iterator<char>());
 }
 
 void WriteAll(const std::string& path, const std::vector<std::uint8_t>& data) {

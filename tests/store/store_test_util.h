@@ -31,14 +31,18 @@ inline StoreOptions FastOptions(const std::string& data_dir) {
 class StoreFixture : public ::testing::Test {
  protected:
   StoreFixture()
-      : data_dir_(tmp_.Sub("data")), ks_dir_(tmp_.Sub("keystore")), key_store_(NewFileKeyStore(env(), ks_dir_)) {}
+      : data_dir_(tmp_.Sub("data")),
+        ks_dir_(tmp_.Sub("keystore")),
+        key_store_(NewFileKeyStore(env(), ks_dir_)) {}
 
   static Env& env() { return PosixEnv(); }
   KeyStore& key_store() { return *key_store_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& ks_dir() const { return ks_dir_; }
 
-  void CreateStore() { ASSERT_TRUE(Store::Create(env(), key_store(), FastOptions(data_dir_), kPassphrase).ok()); }
+  void CreateStore() {
+    ASSERT_TRUE(Store::Create(env(), key_store(), FastOptions(data_dir_), kPassphrase).ok());
+  }
   std::unique_ptr<Store> OpenStore() {
     auto s = Store::Open(env(), key_store(), data_dir_, kPassphrase);
     EXPECT_TRUE(s.ok()) << s.status().ToString();

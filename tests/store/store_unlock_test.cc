@@ -53,7 +53,8 @@ class StoreUnlockTest : public testutil::StoreFixture {
   // What an attacker holding only the files can write: the KeyFile edited by `mutate`, the
   // old MAC kept (or, with `mac_from_checksum`, replaced by an unkeyed BLAKE2b-256 of the
   // body), and the unkeyed checksum recomputed.
-  void AttackerRewrite(const std::vector<std::uint8_t>& pristine, const std::function<void(pb::KeyFile&)>& mutate,
+  void AttackerRewrite(const std::vector<std::uint8_t>& pristine,
+                       const std::function<void(pb::KeyFile&)>& mutate,
                        bool mac_from_checksum = false, const std::string& extra = "") {
     ASSERT_EQ(std::memcmp(pristine.data(), "PRLYKEY2", 8), 0);
     pb::KeyFile kf;
@@ -114,7 +115,8 @@ TEST_F(StoreUnlockTest, EveryFieldTamperedWithRecomputedChecksumIsCorruptAndNotC
       {"header_mac", [](pb::KeyFile& k) { k.set_header_mac(std::string(32, 'm')); }},
       {"master_nonce", [](pb::KeyFile& k) { k.set_master_nonce(Flip(k.master_nonce())); }},
       {"wrapped_master", [](pb::KeyFile& k) { k.set_wrapped_master(Flip(k.wrapped_master())); }},
-      {"wrapped_master tag", [](pb::KeyFile& k) {
+      {"wrapped_master tag",
+       [](pb::KeyFile& k) {
          std::string w = k.wrapped_master();
          w.back() = static_cast<char>(w.back() ^ 0x80);
          k.set_wrapped_master(w);
@@ -135,7 +137,8 @@ TEST_F(StoreUnlockTest, EveryFieldTamperedWithRecomputedChecksumIsCorruptAndNotC
     }
   }
   // A field this version does not know (number 99, varint 1), appended.
-  AttackerRewrite(pristine, [](pb::KeyFile&) {}, false, std::string("\x98\x06\x01", 3));
+  AttackerRewrite(
+      pristine, [](pb::KeyFile&) {}, false, std::string("\x98\x06\x01", 3));
   EXPECT_EQ(Open(kPassphrase).status().code(), Code::kCorrupt);
   // The magic, with the checksum fixed: another format number, and format 1's magic (whose
   // trailer layout differs).
@@ -222,10 +225,12 @@ TEST_F(StoreUnlockTest, FailedUnlocksAreDelayedThenWipeTheStore) {
   CreateWith(5);
   auto r = Open(kWrong);
   EXPECT_EQ(r.status().code(), Code::kWrongPassphrase);
-  EXPECT_NE(r.status().message().find("1 failed unlock"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("wipes itself after 5"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("1 failed unlock"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("wipes itself after 5"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(Open(kWrong).status().code(), Code::kWrongPassphrase);  // 2: no delay yet
-  r = Open(kWrong);                                                // 3
+  r = Open(kWrong);                                                 // 3
   EXPECT_EQ(r.status().code(), Code::kWrongPassphrase);
   EXPECT_NE(r.status().message().find("wait 1 s"), std::string::npos) << r.status().message();
   EXPECT_EQ(StoredFailures(), 3u);
@@ -241,14 +246,17 @@ TEST_F(StoreUnlockTest, FailedUnlocksAreDelayedThenWipeTheStore) {
   clock_.AdvanceMs(1'000);
   r = Open(kWrong);
   EXPECT_EQ(r.status().code(), Code::kThrottled);
-  EXPECT_NE(r.status().message().find("wait 1 s"), std::string::npos) << "2 s delay, 1 s gone: " << r.status().message();
+  EXPECT_NE(r.status().message().find("wait 1 s"), std::string::npos)
+      << "2 s delay, 1 s gone: " << r.status().message();
   clock_.AdvanceMs(1'000);
   r = Open(kWrong);  // 5: the limit
   EXPECT_EQ(r.status().code(), Code::kWiped) << r.status().ToString();
-  EXPECT_NE(r.status().message().find("wiped after 5 failed unlocks"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("wiped after 5 failed unlocks"), std::string::npos)
+      << r.status().message();
   EXPECT_FALSE(Store::Exists(env(), data_dir()));
   EXPECT_TRUE(testutil::ListFilesRecursive(data_dir()).empty());
-  EXPECT_TRUE(testutil::ListFilesRecursive(ks_dir()).empty()) << "the key-store secret is erased too";
+  EXPECT_TRUE(testutil::ListFilesRecursive(ks_dir()).empty())
+      << "the key-store secret is erased too";
   EXPECT_EQ(Open(kPassphrase).status().code(), Code::kNotFound);
 }
 
@@ -284,7 +292,8 @@ TEST_F(StoreUnlockTest, EditedOrForeignCounterIsTamper) {
     WriteAll(failures_path(), edited);
     auto r = Open(kPassphrase);
     ASSERT_EQ(r.status().code(), Code::kCorrupt) << "byte " << i << ": " << r.status().ToString();
-    EXPECT_NE(r.status().message().find("failed-unlock counter"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("failed-unlock counter"), std::string::npos)
+        << r.status().message();
   }
   // A count of zero written without the key-store secret: still tamper.
   auto zeroed = counter;
@@ -368,11 +377,13 @@ TEST_F(StoreUnlockTest, FailedPassphraseChangeKeepsTheOldKeyFile) {
 }
 
 TEST(PassphrasePolicy, FloorOfLengthAndEstimatedEntropy) {
-  for (const char* good : {"correct horse battery staple", "test passphrase for alice", "test passphrase for a",
-                           "zebra cactus lantern", "Tr0ub4dor&3x"}) {
-    EXPECT_TRUE(CheckPassphraseStrength(good).ok()) << good << ": " << CheckPassphraseStrength(good).message();
+  for (const char* good : {"correct horse battery staple", "test passphrase for alice",
+                           "test passphrase for a", "zebra cactus lantern", "Tr0ub4dor&3x"}) {
+    EXPECT_TRUE(CheckPassphraseStrength(good).ok())
+        << good << ": " << CheckPassphraseStrength(good).message();
   }
-  for (const char* weak : {"password123", "aaaaaaaaaaaa", "1234567890", "qwertyuiop", "x", "correct horse", ""}) {
+  for (const char* weak :
+       {"password123", "aaaaaaaaaaaa", "1234567890", "qwertyuiop", "x", "correct horse", ""}) {
     Status s = CheckPassphraseStrength(weak);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << weak;
   }

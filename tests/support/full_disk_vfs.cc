@@ -33,27 +33,35 @@ int FWrite(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
   return R(f)->pMethods->xWrite(R(f), data, amt, off);
 }
 int FClose(sqlite3_file* f) { return R(f)->pMethods->xClose(R(f)); }
-int FRead(sqlite3_file* f, void* out, int amt, sqlite3_int64 off) { return R(f)->pMethods->xRead(R(f), out, amt, off); }
+int FRead(sqlite3_file* f, void* out, int amt, sqlite3_int64 off) {
+  return R(f)->pMethods->xRead(R(f), out, amt, off);
+}
 int FTruncate(sqlite3_file* f, sqlite3_int64 size) { return R(f)->pMethods->xTruncate(R(f), size); }
 int FSync(sqlite3_file* f, int flags) { return R(f)->pMethods->xSync(R(f), flags); }
-int FFileSize(sqlite3_file* f, sqlite3_int64* size) { return R(f)->pMethods->xFileSize(R(f), size); }
+int FFileSize(sqlite3_file* f, sqlite3_int64* size) {
+  return R(f)->pMethods->xFileSize(R(f), size);
+}
 int FLock(sqlite3_file* f, int l) { return R(f)->pMethods->xLock(R(f), l); }
 int FUnlock(sqlite3_file* f, int l) { return R(f)->pMethods->xUnlock(R(f), l); }
 int FCheck(sqlite3_file* f, int* out) { return R(f)->pMethods->xCheckReservedLock(R(f), out); }
-int FControl(sqlite3_file* f, int op, void* arg) { return R(f)->pMethods->xFileControl(R(f), op, arg); }
+int FControl(sqlite3_file* f, int op, void* arg) {
+  return R(f)->pMethods->xFileControl(R(f), op, arg);
+}
 int FSector(sqlite3_file* f) { return R(f)->pMethods->xSectorSize(R(f)); }
 int FDevice(sqlite3_file* f) { return R(f)->pMethods->xDeviceCharacteristics(R(f)); }
 int FShmMap(sqlite3_file* f, int r, int s, int e, void volatile** out) {
   return R(f)->pMethods->xShmMap(R(f), r, s, e, out);
 }
-int FShmLock(sqlite3_file* f, int o, int n, int fl) { return R(f)->pMethods->xShmLock(R(f), o, n, fl); }
+int FShmLock(sqlite3_file* f, int o, int n, int fl) {
+  return R(f)->pMethods->xShmLock(R(f), o, n, fl);
+}
 void FShmBarrier(sqlite3_file* f) { R(f)->pMethods->xShmBarrier(R(f)); }
 int FShmUnmap(sqlite3_file* f, int d) { return R(f)->pMethods->xShmUnmap(R(f), d); }
 
-const sqlite3_io_methods kFaultMethods = {2,       FClose,     FRead,    FWrite,   FTruncate,    FSync,
-                                          FFileSize, FLock,    FUnlock,  FCheck,   FControl,     FSector,
-                                          FDevice, FShmMap,    FShmLock, FShmBarrier, FShmUnmap, nullptr,
-                                          nullptr};
+const sqlite3_io_methods kFaultMethods = {2,           FClose,    FRead,   FWrite,  FTruncate,
+                                          FSync,       FFileSize, FLock,   FUnlock, FCheck,
+                                          FControl,    FSector,   FDevice, FShmMap, FShmLock,
+                                          FShmBarrier, FShmUnmap, nullptr, nullptr};
 
 constexpr int kRealOffset = (sizeof(FaultFile) + 7) & ~7;
 

@@ -16,17 +16,25 @@ const Value& NullValue() {
 
 using Tree = nlohmann::ordered_json;
 
-Status Corrupt(std::string message) { return Status(Domain::kNone, Code::kCorrupt, std::move(message)); }
+Status Corrupt(std::string message) {
+  return Status(Domain::kNone, Code::kCorrupt, std::move(message));
+}
 
 // The parsed tree as Values. Depth is bounded by the parse (kMaxDepth), so recursion is safe.
 Value Convert(const Tree& t) {
   switch (t.type()) {
-    case Tree::value_t::null: return Value();
-    case Tree::value_t::boolean: return Value(t.get<bool>());
-    case Tree::value_t::number_integer: return Value(static_cast<double>(t.get<std::int64_t>()));
-    case Tree::value_t::number_unsigned: return Value(static_cast<double>(t.get<std::uint64_t>()));
-    case Tree::value_t::number_float: return Value(t.get<double>());
-    case Tree::value_t::string: return Value(t.get<std::string>());
+    case Tree::value_t::null:
+      return Value();
+    case Tree::value_t::boolean:
+      return Value(t.get<bool>());
+    case Tree::value_t::number_integer:
+      return Value(static_cast<double>(t.get<std::int64_t>()));
+    case Tree::value_t::number_unsigned:
+      return Value(static_cast<double>(t.get<std::uint64_t>()));
+    case Tree::value_t::number_float:
+      return Value(t.get<double>());
+    case Tree::value_t::string:
+      return Value(t.get<std::string>());
     case Tree::value_t::array: {
       Array a;
       a.reserve(t.size());
@@ -39,7 +47,8 @@ Value Convert(const Tree& t) {
       for (const auto& [k, v] : t.items()) o.emplace_back(k, Convert(v));
       return Value(std::move(o));
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
@@ -131,11 +140,13 @@ Result<Value> Parse(std::string_view text) {
     return true;
   };
   try {
-    Tree tree = Tree::parse(text.begin(), text.end(), check, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    Tree tree = Tree::parse(text.begin(), text.end(), check, /*allow_exceptions=*/true,
+                            /*ignore_comments=*/false);
     return Convert(tree);
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is 1-based: the offset of the byte where the text stopped making sense.
-    return Corrupt("invalid JSON at offset " + std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ": " + e.what());
+    return Corrupt("invalid JSON at offset " + std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ": " +
+                   e.what());
   } catch (const nlohmann::json::exception& e) {
     return Corrupt(std::string("invalid JSON: ") + e.what());
   } catch (const std::length_error&) {

@@ -14,7 +14,9 @@
 namespace parley::testing {
 namespace {
 
-Status Unavailable(const std::string& what) { return Error(Domain::kPlatform, Code::kUnavailable, what); }
+Status Unavailable(const std::string& what) {
+  return Error(Domain::kPlatform, Code::kUnavailable, what);
+}
 
 sockaddr_in Loopback(std::uint16_t port) {
   sockaddr_in addr{};
@@ -40,7 +42,8 @@ Result<int> ConnectLoopback(std::uint16_t port, std::chrono::milliseconds timeou
     const int err = errno;
     ::close(fd);
     if (Clock::now() >= deadline) {
-      return Unavailable("cannot connect to 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(err));
+      return Unavailable("cannot connect to 127.0.0.1:" + std::to_string(port) + ": " +
+                         std::strerror(err));
     }
     ::poll(nullptr, 0, 5);  // 5 ms before the next attempt
   }
@@ -54,7 +57,8 @@ Result<LoopbackListener> ListenLoopback(int backlog) {
   ::setsockopt(l.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr = Loopback(0);
   socklen_t len = sizeof addr;
-  if (::bind(l.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(l.fd, backlog) != 0 ||
+  if (::bind(l.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(l.fd, backlog) != 0 ||
       ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     const int err = errno;
     ::close(l.fd);

@@ -16,7 +16,8 @@ namespace parley::testing {
 // has passed (a server about to listen, its listen queue full, no free local port while
 // earlier connections wait out TIME_WAIT); timeout 0 makes one attempt. The connected
 // descriptor, or Code::kUnavailable naming the last error.
-Result<int> ConnectLoopback(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+Result<int> ConnectLoopback(std::uint16_t port,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 struct LoopbackListener {
   int fd = -1;

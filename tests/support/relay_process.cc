@@ -19,7 +19,9 @@
 namespace parley::testing {
 namespace {
 
-Status Unavailable(const std::string& what) { return Error(Domain::kPlatform, Code::kUnavailable, what); }
+Status Unavailable(const std::string& what) {
+  return Error(Domain::kPlatform, Code::kUnavailable, what);
+}
 
 bool Executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
@@ -36,7 +38,8 @@ pid_t Spawn(std::vector<std::string> args, const ChildSetup& setup) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const rlimit fsize = {static_cast<rlim_t>(setup.file_size_limit), static_cast<rlim_t>(setup.file_size_limit)};
+  const rlimit fsize = {static_cast<rlim_t>(setup.file_size_limit),
+                        static_cast<rlim_t>(setup.file_size_limit)};
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
@@ -72,7 +75,8 @@ void EnsureKey(const std::string& binary, const std::string& dir) {
   const pid_t pid = Spawn({binary, "init", "--data", dir}, {.quiet = true});
   if (pid < 0) return;
   const int status = WaitExit(pid);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) std::fprintf(stderr, "relay init failed for %s\n", dir.c_str());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    std::fprintf(stderr, "relay init failed for %s\n", dir.c_str());
 }
 
 int ExitStatus(int status) {
@@ -84,7 +88,8 @@ int ExitStatus(int status) {
 }  // namespace
 
 std::string RelayBinary() {
-  if (const char* relay = std::getenv("PARLEY_RELAY"); relay != nullptr && *relay != '\0') return relay;
+  if (const char* relay = std::getenv("PARLEY_RELAY"); relay != nullptr && *relay != '\0')
+    return relay;
   return std::string(PARLEY_BINARY_DIR) + "/apps/parley-relay/parley-relay";
 }
 
@@ -98,26 +103,33 @@ Result<std::string> FindRelayBinary(const std::string& flag) {
   if (n > 0) {
     std::string dir(self, static_cast<std::size_t>(n));
     dir = dir.substr(0, dir.rfind('/'));
-    for (const std::string& candidate : {dir + "/parley-relay", dir + "/../apps/parley-relay/parley-relay"}) {
+    for (const std::string& candidate :
+         {dir + "/parley-relay", dir + "/../apps/parley-relay/parley-relay"}) {
       if (Executable(candidate)) return candidate;
     }
   }
   if (Executable(RelayBinary())) return RelayBinary();
-  return Error(Domain::kPlatform, Code::kNotFound, "no parley-relay found: build the parley-relay target");
+  return Error(Domain::kPlatform, Code::kNotFound,
+               "no parley-relay found: build the parley-relay target");
 }
 
-RelayProcess::RelayProcess(std::string data_dir, std::vector<std::string> extra_args, std::string binary)
-    : binary_(std::move(binary)), data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {
+RelayProcess::RelayProcess(std::string data_dir, std::vector<std::string> extra_args,
+                           std::string binary)
+    : binary_(std::move(binary)),
+      data_dir_(std::move(data_dir)),
+      extra_args_(std::move(extra_args)) {
   EnsureKey(binary_, data_dir_);
   std::ifstream in(data_dir_ + "/relay.key", std::ios::binary);
   crypto::Bytes secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (secret.size() == crypto::kDhSize) public_key_ = crypto::DhKeyPairFromSecret(secret).public_key;
+  if (secret.size() == crypto::kDhSize)
+    public_key_ = crypto::DhKeyPairFromSecret(secret).public_key;
 }
 
 RelayProcess::~RelayProcess() { Kill(); }
 
 Status RelayProcess::Start() {
-  if (public_key_.empty()) return Unavailable("no relay key in " + data_dir_ + " (parley-relay init failed)");
+  if (public_key_.empty())
+    return Unavailable("no relay key in " + data_dir_ + " (parley-relay init failed)");
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Unavailable("pipe");
   {
@@ -125,7 +137,8 @@ Status RelayProcess::Start() {
     log_.clear();
     log_closed_ = false;
   }
-  std::vector<std::string> args = {binary_, "serve", "--data", data_dir_, "--listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {binary_,   "serve",    "--data",
+                                   data_dir_, "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = Spawn(std::move(args), {.stderr_fd = fds[1], .file_size_limit = file_size_limit_});
   ::close(fds[1]);
@@ -172,11 +185,14 @@ std::string RelayProcess::PairingCode(std::uint16_t port) const {
   return wire::EncodeRelayPairingCode({public_key_, "127.0.0.1:" + std::to_string(port)});
 }
 
-bool RelayProcess::WaitForLog(const std::string& needle, int count, std::chrono::milliseconds timeout) {
+bool RelayProcess::WaitForLog(const std::string& needle, int count,
+                              std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   auto enough = [&] {
     int n = 0;
-    for (std::size_t at = log_.find(needle); at != std::string::npos; at = log_.find(needle, at + 1)) ++n;
+    for (std::size_t at = log_.find(needle); at != std::string::npos;
+         at = log_.find(needle, at + 1))
+      ++n;
     return n >= count;
   };
   return cv_.wait_for(lock, timeout, [&] { return enough() || log_closed_; }) && enough();
@@ -185,7 +201,8 @@ bool RelayProcess::WaitForLog(const std::string& needle, int count, std::chrono:
 int RelayProcess::CountLog(const std::string& needle) {
   std::lock_guard<std::mutex> lock(mu_);
   int n = 0;
-  for (std::size_t at = log_.find(needle); at != std::string::npos; at = log_.find(needle, at + 1)) ++n;
+  for (std::size_t at = log_.find(needle); at != std::string::npos; at = log_.find(needle, at + 1))
+    ++n;
   return n;
 }
 
@@ -217,7 +234,9 @@ int RelayProcess::Terminate() {
 Status RelayProcess::Stop() {
   if (pid_ <= 0) return Status::Ok();
   const int status = Terminate();
-  if (status != 0) return Unavailable("the relay did not stop cleanly (exit status " + std::to_string(status) + ")");
+  if (status != 0)
+    return Unavailable("the relay did not stop cleanly (exit status " + std::to_string(status) +
+                       ")");
   return Status::Ok();
 }
 

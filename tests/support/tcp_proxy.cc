@@ -73,8 +73,9 @@ void TcpProxy::Forget(int fd) {
 
 void TcpProxy::Pump(int client, std::uint64_t cut_at) {
   const std::uint16_t backend_port = backend_.load();
-  auto connected = backend_port == 0 ? Result<int>(Error(Domain::kPlatform, Code::kUnavailable, "backend down"))
-                                     : ConnectLoopback(backend_port, std::chrono::milliseconds(0));
+  auto connected = backend_port == 0
+                       ? Result<int>(Error(Domain::kPlatform, Code::kUnavailable, "backend down"))
+                       : ConnectLoopback(backend_port, std::chrono::milliseconds(0));
   if (!connected.ok()) {
     Forget(client);  // the backend is down: the client sees the connection close
     return;
@@ -95,7 +96,8 @@ void TcpProxy::Pump(int client, std::uint64_t cut_at) {
   std::vector<char> buf(64 * 1024);
   bool dropped = false;
   while (!dropped && (dirs[0].open || dirs[1].open)) {
-    pollfd fds[3] = {{dirs[0].open ? client : -1, POLLIN, 0}, {dirs[1].open ? backend : -1, POLLIN, 0},
+    pollfd fds[3] = {{dirs[0].open ? client : -1, POLLIN, 0},
+                     {dirs[1].open ? backend : -1, POLLIN, 0},
                      {stop_[0], POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
@@ -119,7 +121,8 @@ void TcpProxy::Pump(int client, std::uint64_t cut_at) {
       std::size_t len = static_cast<std::size_t>(n);
       bool cut = false;
       if (cut_at != 0 && moved + len >= cut_at) {
-        len = static_cast<std::size_t>(cut_at - moved);  // forward up to the cut, then drop both sides
+        len = static_cast<std::size_t>(cut_at -
+                                       moved);  // forward up to the cut, then drop both sides
         cut = true;
       }
       for (std::size_t off = 0; off < len;) {

@@ -1,8 +1,8 @@
 // The reconnection schedule as a pure function, and the client's waits driven by a fake
 // clock: backoff between failed connections, and the timeout of a relay that never answers.
 #include <gtest/gtest.h>
-#include <set>
 #include <unistd.h>
+#include <set>
 
 #include "parley/sync/backoff.h"
 #include "parley/sync/client.h"

@@ -58,7 +58,8 @@ class BackupTest : public DeviceFixture {
     auto n = a->model().AddNegotiation({"Acme", "2027"});
     EXPECT_TRUE(n.ok());
     for (int i = 0; i < notes; ++i) {
-      EXPECT_TRUE(a->model().AddNote(*n, model::NoteInput{std::nullopt, "note " + std::to_string(i)}).ok());
+      EXPECT_TRUE(
+          a->model().AddNote(*n, model::NoteInput{std::nullopt, "note " + std::to_string(i)}).ok());
     }
     return a;
   }
@@ -67,17 +68,20 @@ class BackupTest : public DeviceFixture {
 
 TEST_F(BackupTest, PassphraseBackupRestoresEveryChangeAndJoinsThroughAnInvite) {
   auto a = Founder(25);
-  auto made = a->Backup(Path("a.pbk"), backup::BackupSecret::Passphrase(kBackupPass), crypto::MinimumArgon2Params());
+  auto made = a->Backup(Path("a.pbk"), backup::BackupSecret::Passphrase(kBackupPass),
+                        crypto::MinimumArgon2Params());
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   EXPECT_EQ(made->summary.kind, backup::SecretKind::kPassphrase);
 
-  auto info = Device::VerifyBackup(env_, Path("a.pbk"), backup::BackupSecret::Passphrase(kBackupPass));
+  auto info =
+      Device::VerifyBackup(env_, Path("a.pbk"), backup::BackupSecret::Passphrase(kBackupPass));
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->summary.changes, made->summary.changes);
   EXPECT_EQ(info->device_name, "ana");
 
   auto b = Blank("restored");
-  auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Passphrase(kBackupPass), Options(), kDevicePass);
+  auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Passphrase(kBackupPass), Options(),
+                            kDevicePass);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_FALSE(r->enrolled);
   EXPECT_EQ(r->changes, made->summary.changes);
@@ -90,13 +94,18 @@ TEST_F(BackupTest, PassphraseBackupRestoresEveryChangeAndJoinsThroughAnInvite) {
   // Not a member: it cannot write yet.
   auto negotiations = b->model().Negotiations();
   ASSERT_TRUE(negotiations.ok());
-  EXPECT_FALSE(b->model().AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "too early"}).ok());
+  EXPECT_FALSE(b->model()
+                   .AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "too early"})
+                   .ok());
   // An admin enrols it with the normal invite; it joins though it holds the vault already.
   auto invite = a->Invite(r->pairing_code);
   ASSERT_TRUE(invite.ok()) << invite.status().ToString();
   auto joined = b->JoinWithInvite(invite->invite);
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
-  ASSERT_TRUE(b->model().AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "from the restored"}).ok());
+  ASSERT_TRUE(
+      b->model()
+          .AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "from the restored"})
+          .ok());
   auto members = b->Members();
   ASSERT_TRUE(members.ok());
   bool self_member = false;
@@ -137,7 +146,8 @@ TEST_F(BackupTest, RecoveryKeyRestoreEnrolsThroughTheRecoveryMemberAndSyncsWitho
   auto made = a->Backup(Path("a.pbk"), backup::BackupSecret::Recovery(key));
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   auto b = Blank("restored");
-  auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Recovery(key), Options(&key), kDevicePass);
+  auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Recovery(key), Options(&key),
+                            kDevicePass);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_TRUE(r->enrolled) << r->not_enrolled_reason;
   // The recovery member's temporary store is gone.
@@ -151,8 +161,12 @@ TEST_F(BackupTest, RecoveryKeyRestoreEnrolsThroughTheRecoveryMemberAndSyncsWitho
   // Both devices write and sync: the restored one has its own chain, nothing forks.
   auto negotiations = b->model().Negotiations();
   ASSERT_TRUE(negotiations.ok());
-  ASSERT_TRUE(b->model().AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "restored"}).ok());
-  ASSERT_TRUE(a->model().AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "original"}).ok());
+  ASSERT_TRUE(b->model()
+                  .AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "restored"})
+                  .ok());
+  ASSERT_TRUE(a->model()
+                  .AddNote(negotiations->front().id, model::NoteInput{std::nullopt, "original"})
+                  .ok());
   auto members = b->Members();
   ASSERT_TRUE(members.ok());
   bool admin = false;
@@ -256,7 +270,8 @@ TEST_F(BackupTest, RecoveryKeyRestoreSyncsOnItsOwnWithNoOtherAdminOnline) {
   a.reset();
 
   auto b = Blank("restored");
-  auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Recovery(*key), Options(&*key), kDevicePass);
+  auto r = b->RestoreBackup(Path("a.pbk"), backup::BackupSecret::Recovery(*key), Options(&*key),
+                            kDevicePass);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_TRUE(r->enrolled) << r->not_enrolled_reason;
   ASSERT_TRUE(b->model().AddNote(*n, model::NoteInput{std::nullopt, "restored"}).ok());
@@ -294,12 +309,16 @@ TEST_F(BackupTest, WrongSecretsAreClearErrors) {
   const auto other = recovery::RecoveryKey::Generate();
   auto a = Founder(3);
   ASSERT_TRUE(a->Backup(Path("k.pbk"), backup::BackupSecret::Recovery(key)).ok());
-  ASSERT_TRUE(a->Backup(Path("p.pbk"), backup::BackupSecret::Passphrase(kBackupPass), crypto::MinimumArgon2Params()).ok());
+  ASSERT_TRUE(a->Backup(Path("p.pbk"), backup::BackupSecret::Passphrase(kBackupPass),
+                        crypto::MinimumArgon2Params())
+                  .ok());
 
   auto wrong_key = Device::VerifyBackup(env_, Path("k.pbk"), backup::BackupSecret::Recovery(other));
   EXPECT_EQ(wrong_key.status().code(), Code::kWrongPassphrase);
-  EXPECT_NE(wrong_key.status().message().find("not made with this recovery key"), std::string::npos);
-  auto wrong_pass = Device::VerifyBackup(env_, Path("p.pbk"), backup::BackupSecret::Passphrase("another long passphrase"));
+  EXPECT_NE(wrong_key.status().message().find("not made with this recovery key"),
+            std::string::npos);
+  auto wrong_pass = Device::VerifyBackup(
+      env_, Path("p.pbk"), backup::BackupSecret::Passphrase("another long passphrase"));
   EXPECT_EQ(wrong_pass.status().code(), Code::kWrongPassphrase);
   EXPECT_NE(wrong_pass.status().message().find("wrong backup passphrase"), std::string::npos);
   auto kind = Device::VerifyBackup(env_, Path("p.pbk"), backup::BackupSecret::Recovery(key));
@@ -309,7 +328,8 @@ TEST_F(BackupTest, WrongSecretsAreClearErrors) {
   EXPECT_FALSE(env_.FileExists(Path("s.pbk")));
 
   auto b = Blank("restored");
-  auto r = b->RestoreBackup(Path("k.pbk"), backup::BackupSecret::Recovery(other), Options(&other), kDevicePass);
+  auto r = b->RestoreBackup(Path("k.pbk"), backup::BackupSecret::Recovery(other), Options(&other),
+                            kDevicePass);
   EXPECT_EQ(r.status().code(), Code::kWrongPassphrase);
   EXPECT_FALSE(Device::Exists(env_, Path("restored")));
 }
@@ -326,13 +346,16 @@ TEST_F(BackupTest, TamperedOrTruncatedBackupsAreRefusedWholeAndLeaveNoStore) {
   for (std::size_t at = 132; at < good.size();) {
     frames.push_back(at);
     std::uint32_t len = 0;
-    for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(good[at + static_cast<std::size_t>(i)])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      len |= static_cast<std::uint32_t>(
+                 static_cast<std::uint8_t>(good[at + static_cast<std::size_t>(i)]))
+             << (8 * i);
     at += 4 + len;
   }
   ASSERT_GE(frames.size(), 3u);  // manifest, changes, end
   std::vector<std::pair<std::string, std::size_t>> flips = {
-      {"magic", 0}, {"version", 8}, {"kind", 9}, {"argon2", 12}, {"salt", 30}, {"stream header", 50},
-      {"key check", 70}, {"header hash", 110}};
+      {"magic", 0}, {"version", 8},        {"kind", 9},       {"argon2", 12},
+      {"salt", 30}, {"stream header", 50}, {"key check", 70}, {"header hash", 110}};
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const std::size_t at = frames[i];
     const std::size_t end = i + 1 < frames.size() ? frames[i + 1] : good.size();
@@ -340,18 +363,21 @@ TEST_F(BackupTest, TamperedOrTruncatedBackupsAreRefusedWholeAndLeaveNoStore) {
     flips.push_back({"frame " + std::to_string(i) + " ciphertext", at + 4 + (end - at - 4) / 2});
     flips.push_back({"frame " + std::to_string(i) + " tag", end - 1});
   }
-  std::vector<std::size_t> cuts = {0, 10, 131, 132, 140, frames[1], frames[1] + 50, frames.back(), good.size() - 1};
+  std::vector<std::size_t> cuts = {
+      0, 10, 131, 132, 140, frames[1], frames[1] + 50, frames.back(), good.size() - 1};
   int tries = 0;
   auto refused = [&](const std::vector<char>& bytes, const std::string& what) {
     const std::string path = Path("bad.pbk");
     Spill(path, bytes);
     auto v = Device::VerifyBackup(env_, path, backup::BackupSecret::Recovery(key));
     EXPECT_FALSE(v.ok()) << what;
-    EXPECT_TRUE(v.status().code() == Code::kCorrupt || v.status().code() == Code::kWrongPassphrase ||
+    EXPECT_TRUE(v.status().code() == Code::kCorrupt ||
+                v.status().code() == Code::kWrongPassphrase ||
                 v.status().code() == Code::kInvalidArgument)
         << what << ": " << v.status().ToString();
     auto b = Blank("r" + std::to_string(tries++));
-    auto r = b->RestoreBackup(path, backup::BackupSecret::Recovery(key), Options(&key), kDevicePass);
+    auto r =
+        b->RestoreBackup(path, backup::BackupSecret::Recovery(key), Options(&key), kDevicePass);
     EXPECT_FALSE(r.ok()) << what;
     EXPECT_FALSE(Device::Exists(env_, b->data_dir())) << what;
   };
@@ -361,7 +387,8 @@ TEST_F(BackupTest, TamperedOrTruncatedBackupsAreRefusedWholeAndLeaveNoStore) {
     refused(bad, "flip in " + what);
   }
   for (std::size_t cut : cuts) {
-    refused(std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(cut)), "cut at " + std::to_string(cut));
+    refused(std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(cut)),
+            "cut at " + std::to_string(cut));
   }
   std::vector<char> longer = good;
   longer.push_back('x');
@@ -370,7 +397,10 @@ TEST_F(BackupTest, TamperedOrTruncatedBackupsAreRefusedWholeAndLeaveNoStore) {
   std::vector<char> bad = good;
   bad[frames[1] + 10] ^= 0x40;
   Spill(Path("bad.pbk"), bad);
-  EXPECT_EQ(Device::VerifyBackup(env_, Path("bad.pbk"), backup::BackupSecret::Recovery(key)).status().code(), Code::kCorrupt);
+  EXPECT_EQ(Device::VerifyBackup(env_, Path("bad.pbk"), backup::BackupSecret::Recovery(key))
+                .status()
+                .code(),
+            Code::kCorrupt);
 }
 
 }  // namespace

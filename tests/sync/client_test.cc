@@ -44,7 +44,8 @@ TEST_F(SyncClientTest, EnrollThroughRelayThenConvergeWithAConflict) {
     ASSERT_TRUE(invite.ok());
     auto code = log::DecodeDeviceCode(d->replica->DevicePairingCode());
     ASSERT_TRUE(code.ok());
-    ASSERT_TRUE(a->client->PutEnvelope(a->relay, code->identity, crypto::SealTo(code->kx, *invite)).ok());
+    ASSERT_TRUE(
+        a->client->PutEnvelope(a->relay, code->identity, crypto::SealTo(code->kx, *invite)).ok());
     auto vault = log::GetVaultIdentity(*a->replica);
     ASSERT_TRUE(vault.ok());
     auto envelopes = d->client->GetEnvelopes(d->relay, vault->vault);
@@ -106,7 +107,8 @@ TEST_F(SyncClientTest, PullsInBoundedBatchesAndResumesFromTheCursor) {
   EnrollOffline(*a, *b);
   a->Pin(relay.public_key(), relay.port());
   b->Pin(relay.public_key(), relay.port());
-  for (int i = 0; i < 300; ++i) a->Add("note", "text", "note " + std::to_string(i) + std::string(100, 'x'));
+  for (int i = 0; i < 300; ++i)
+    a->Add("note", "text", "note " + std::to_string(i) + std::string(100, 'x'));
   auto pushed = a->Sync();
   ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
   EXPECT_EQ(pushed->pushed, a->Changes());

@@ -28,7 +28,8 @@ class DeviceFixture : public ::testing::Test {
 
   // A new device in `dir` (under the test's directory) named `name`; it founds a vault
   // named `vault` unless that is empty.
-  std::unique_ptr<Device> Make(const std::string& dir, const std::string& name, const std::string& vault) {
+  std::unique_ptr<Device> Make(const std::string& dir, const std::string& name,
+                               const std::string& vault) {
     DeviceOptions o;
     o.env = &env_;
     o.key_store = &keys_;
@@ -43,7 +44,9 @@ class DeviceFixture : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.ToString();
     return std::move(d).value();
   }
-  std::unique_ptr<Device> Make(const std::string& name, const std::string& vault) { return Make(name, name, vault); }
+  std::unique_ptr<Device> Make(const std::string& name, const std::string& vault) {
+    return Make(name, name, vault);
+  }
 
   // An in-process relay reachable at "<name>:1"; `*code` receives its pairing code.
   std::unique_ptr<InProcessRelay> Relay(const std::string& name, std::string* code) {

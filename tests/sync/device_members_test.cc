@@ -6,12 +6,12 @@
 
 #include <algorithm>
 
+#include "device_fixture.h"
 #include "parley/device.h"
 #include "parley/platform/posix_env.h"
 #include "parley/testing/fake_env.h"
 #include "parley/testing/loopback_transport.h"
 #include "support/temp_dir.h"
-#include "device_fixture.h"
 #include "sync_test_util.h"
 
 namespace parley {
@@ -73,7 +73,6 @@ class DeviceMembersTest : public testing::DeviceFixture {
     ADD_FAILURE() << "no member is this device";
     return {};
   }
-
 };
 
 TEST_F(DeviceMembersTest, MembersListsTheFounderAndWhoEnrolledEachDevice) {
@@ -109,7 +108,7 @@ TEST_F(DeviceMembersTest, MembersListsTheFounderAndWhoEnrolledEachDevice) {
   EXPECT_EQ(b.enrolled_by_name, "ana");
   EXPECT_GT(b.enrolled_ms, 0);
   EXPECT_EQ(b.enrolled_ms, a.last_change_ms);  // the invite was ana's last change
-  EXPECT_EQ(b.last_seq, 0u);  // ben wrote nothing yet
+  EXPECT_EQ(b.last_seq, 0u);                   // ben wrote nothing yet
   EXPECT_TRUE(b.can_receive_keys);
   EXPECT_TRUE(b.revoked_by.empty());
 
@@ -136,7 +135,8 @@ TEST_F(DeviceMembersTest, ResolveMemberByNameOrIdPrefix) {
   EXPECT_EQ(by_name->id, ben_id);
 
   std::string upper = ben_id.substr(0, 6);
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](char c) { return static_cast<char>(std::toupper(c)); });
   for (const std::string& prefix : {ben_id.substr(0, 4), ben_id.substr(0, 12), ben_id, upper}) {
     auto by_prefix = ana->ResolveMember(prefix);
     ASSERT_TRUE(by_prefix.ok()) << prefix << ": " << by_prefix.status().ToString();
@@ -147,7 +147,8 @@ TEST_F(DeviceMembersTest, ResolveMemberByNameOrIdPrefix) {
   EXPECT_EQ(unknown.status().code(), Code::kNotFound) << unknown.status().ToString();
   auto short_prefix = ana->ResolveMember(ben_id.substr(0, 3));
   EXPECT_EQ(short_prefix.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(short_prefix.status().message().find("at least 4"), std::string::npos) << short_prefix.status().message();
+  EXPECT_NE(short_prefix.status().message().find("at least 4"), std::string::npos)
+      << short_prefix.status().message();
 
   // Two devices named "phone": ambiguous, and the message names both with their id prefixes.
   auto ambiguous = ana->ResolveMember("phone");
@@ -175,7 +176,8 @@ TEST_F(DeviceMembersTest, RevokeRefusesThisDeviceItself) {
   EnrolByFile(*ana, *ben);
   auto self = ana->Revoke("ana");
   ASSERT_EQ(self.status().code(), Code::kInvalidArgument) << self.status().ToString();
-  EXPECT_NE(self.status().message().find("cannot revoke itself"), std::string::npos) << self.status().message();
+  EXPECT_NE(self.status().message().find("cannot revoke itself"), std::string::npos)
+      << self.status().message();
   auto by_id = ana->Revoke(Id(*ana).substr(0, 8));
   EXPECT_EQ(by_id.status().code(), Code::kInvalidArgument);
   // Nothing changed.
@@ -277,7 +279,8 @@ TEST_F(DeviceMembersTest, ARevokedDeviceWipesItselfWhenItHearsOfIt) {
   });
   Status heard = Carry(*ana, *ben);
   ASSERT_EQ(heard.code(), Code::kPermissionDenied) << heard.ToString();
-  EXPECT_EQ(heard.message().rfind("this device was revoked from the vault", 0), 0u) << heard.message();
+  EXPECT_EQ(heard.message().rfind("this device was revoked from the vault", 0), 0u)
+      << heard.message();
   EXPECT_NE(heard.message().find("by ana"), std::string::npos) << heard.message();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].revocation.by_name, "ana");

@@ -11,11 +11,11 @@
 #include <mutex>
 #include <thread>
 
+#include "device_fixture.h"
 #include "parley/platform/posix_env.h"
 #include "parley/testing/fake_env.h"
 #include "parley/testing/loopback_transport.h"
 #include "support/temp_dir.h"
-#include "device_fixture.h"
 #include "sync_test_util.h"
 
 namespace parley {
@@ -50,7 +50,8 @@ class DeviceTest : public testing::DeviceFixture {
     auto invite = admin.Invite(code.ok() ? *code : "");
     EXPECT_TRUE(invite.ok()) << invite.status().ToString();
     if (!invite.ok()) return {};
-    for (const auto& r : invite->relays) EXPECT_TRUE(r.status.ok()) << r.relay << ": " << r.status.ToString();
+    for (const auto& r : invite->relays)
+      EXPECT_TRUE(r.status.ok()) << r.relay << ": " << r.status.ToString();
     return *invite;
   }
 
@@ -60,7 +61,6 @@ class DeviceTest : public testing::DeviceFixture {
     auto joined = joiner.JoinThroughRelays();
     ASSERT_TRUE(joined.ok()) << joined.status().ToString();
   }
-
 };
 
 TEST_F(DeviceTest, EnrolsThroughARelayAndSyncs) {
@@ -143,7 +143,8 @@ TEST_F(DeviceTest, SeveralRelaysCarryChangesBetweenEachOther) {
   ASSERT_TRUE(both.ok());
   ASSERT_EQ(both->relays.size(), 2u);
   EXPECT_TRUE(both->any_ok());
-  for (const auto& r : both->relays) EXPECT_TRUE(r.status.ok()) << r.relay << ": " << r.status.ToString();
+  for (const auto& r : both->relays)
+    EXPECT_TRUE(r.status.ok()) << r.relay << ": " << r.status.ToString();
   ASSERT_TRUE(south->Sync().ok());
   EXPECT_EQ(Buyers(*south), std::vector<std::string>{"North Co"});
 
@@ -190,7 +191,8 @@ TEST_F(DeviceTest, StatusSaysWhatIsSafelyOffTheDevice) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->own_acknowledged, 5u);
   EXPECT_EQ(after->own_unacknowledged(), 0u);
-  for (const auto& r : after->relays) EXPECT_EQ(r.waiting, r.relay.label == "a:1" ? 0u : 5u) << r.relay.label;
+  for (const auto& r : after->relays)
+    EXPECT_EQ(r.waiting, r.relay.label == "a:1" ? 0u : 5u) << r.relay.label;
   for (const auto& c : after->own) {
     ASSERT_EQ(c.acks.size(), 1u);
     EXPECT_EQ(c.acks[0].first, "a:1");
@@ -212,7 +214,8 @@ TEST_F(DeviceTest, PinsListsAndRemovesRelays) {
   ASSERT_TRUE(admin->Sync().ok());
 
   EXPECT_EQ(admin->RemoveRelay("nowhere:9").status().code(), Code::kNotFound);
-  EXPECT_EQ(admin->RemoveRelay("ab").status().code(), Code::kNotFound) << "a prefix needs 4 characters";
+  EXPECT_EQ(admin->RemoveRelay("ab").status().code(), Code::kNotFound)
+      << "a prefix needs 4 characters";
   auto removed = admin->RemoveRelay(added->public_key.substr(0, 8));
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   EXPECT_EQ(removed->address, "a:1");
@@ -337,7 +340,8 @@ TEST_F(DeviceTest, BundlesCarryOnlyWhatTheOtherLacks) {
   auto since = admin->ExportBundle(file, *state);
   ASSERT_TRUE(since.ok()) << since.status().ToString();
   EXPECT_EQ(since->changes, 1u);
-  EXPECT_EQ(admin->ExportBundle(file, "parley-state:nonsense").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(admin->ExportBundle(file, "parley-state:nonsense").status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(phone->ImportBundle(dir_.path() + "/absent.parley").status().code(), Code::kNotFound);
 }
 

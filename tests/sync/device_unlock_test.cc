@@ -53,7 +53,8 @@ TEST_F(DeviceUnlockTest, CreateRefusesAWeakPassphraseWithItsEstimate) {
 TEST_F(DeviceUnlockTest, ChangePassphraseKeepsEveryRecord) {
   auto d = Make("ana", "Coalition");
   ASSERT_TRUE(d->model().AddNegotiation({"Acme Apparel", "2027 agreement"}).ok());
-  EXPECT_EQ(d->ChangePassphrase(kWrong, "copper kettle winter parade").code(), Code::kWrongPassphrase);
+  EXPECT_EQ(d->ChangePassphrase(kWrong, "copper kettle winter parade").code(),
+            Code::kWrongPassphrase);
   Status weak = d->ChangePassphrase(kPass, "password123");
   EXPECT_EQ(weak.code(), Code::kInvalidArgument);
   EXPECT_NE(weak.message().find("too weak"), std::string::npos) << weak.message();
@@ -84,7 +85,8 @@ TEST_F(DeviceUnlockTest, WipeAfterFromCreateOptionsAndSetWipeAfter) {
   EXPECT_EQ(d->Unlock(kWrong).code(), Code::kWrongPassphrase);
   Status wiped = d->Unlock(kWrong);
   EXPECT_EQ(wiped.code(), Code::kWiped) << wiped.ToString();
-  EXPECT_NE(wiped.message().find("wiped after 3 failed unlocks"), std::string::npos) << wiped.message();
+  EXPECT_NE(wiped.message().find("wiped after 3 failed unlocks"), std::string::npos)
+      << wiped.message();
   EXPECT_FALSE(d->unlocked());
   EXPECT_FALSE(Device::Exists(env_, d->data_dir()));
   EXPECT_EQ(d->Unlock(kPass).code(), Code::kNotFound);

@@ -121,7 +121,8 @@ class DiskFullSync : public ::testing::Test {
       const bool is_held = held.count(id) > 0;
       if (seq <= cursor) {
         ++below;
-        EXPECT_TRUE(is_held) << "the cursor (" << cursor << ") passed change " << seq << ", not applied";
+        EXPECT_TRUE(is_held) << "the cursor (" << cursor << ") passed change " << seq
+                             << ", not applied";
       } else {
         // (unless the device held it before the pull: the invite hands over the vault's start)
         EXPECT_EQ(is_held, held_before_.count(id) > 0)
@@ -143,7 +144,8 @@ class DiskFullSync : public ::testing::Test {
 
   void ExpectIntegrityOk(SyncDevice& d) {
     sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(d.store->db(), "PRAGMA integrity_check", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(d.store->db(), "PRAGMA integrity_check", -1, &stmt, nullptr),
+              SQLITE_OK);
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok");
     sqlite3_finalize(stmt);
@@ -226,17 +228,20 @@ TEST(DiskFullRelaySync, PushFailsUnavailableAndResumesWhenTheRelayHasRoom) {
   EnrollOffline(*author, *other);
   author->Pin(relay->public_key(), front.port());
   other->Pin(relay->public_key(), front.port());
-  for (int i = 0; i < 1500; ++i) author->Add("note", "text", crypto::ToHex(crypto::RandomBytes(600)));
+  for (int i = 0; i < 1500; ++i)
+    author->Add("note", "text", crypto::ToHex(crypto::RandomBytes(600)));
   ASSERT_FALSE(HasFailure());
 
   auto full = author->Sync();
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.status().code(), Code::kUnavailable) << full.status().ToString();
-  EXPECT_NE(full.status().message().find("storage unavailable"), std::string::npos) << full.status().ToString();
+  EXPECT_NE(full.status().message().find("storage unavailable"), std::string::npos)
+      << full.status().ToString();
   EXPECT_TRUE(relay->WaitForLog("event=storage_error"));
   auto waiting = author->state->Relay(author->relay);
   ASSERT_TRUE(waiting.ok());
-  EXPECT_LT(waiting->push_mark, static_cast<std::int64_t>(author->Changes())) << "the push mark passed refused changes";
+  EXPECT_LT(waiting->push_mark, static_cast<std::int64_t>(author->Changes()))
+      << "the push mark passed refused changes";
 
   // Room again.
   EXPECT_EQ(relay->Terminate(), 0);

@@ -52,7 +52,8 @@ TEST(FaultInjection, HundredRunsOfRandomCutsAllConverge) {
   }
   for (int run = 0; run < 100; ++run) {
     for (auto* d : devices) {
-      d->Add("note", "text", d->name + " note " + std::to_string(run) + std::string(run % 7 * 300, '.'));
+      d->Add("note", "text",
+             d->name + " note " + std::to_string(run) + std::string(run % 7 * 300, '.'));
       ++expected;
     }
     if (run % 10 == 0) {  // a concurrent edit of one field
@@ -76,8 +77,10 @@ TEST(FaultInjection, HundredRunsOfRandomCutsAllConverge) {
   auto conflicts = c->replica->Conflicts();
   ASSERT_TRUE(conflicts.ok());
   EXPECT_EQ(conflicts->size(), 1u);
-  std::printf("cuts=%llu failed_syncs=%llu connections=%llu\n", static_cast<unsigned long long>(proxy.cuts()),
-              static_cast<unsigned long long>(failed_attempts), static_cast<unsigned long long>(proxy.connections()));
+  std::printf("cuts=%llu failed_syncs=%llu connections=%llu\n",
+              static_cast<unsigned long long>(proxy.cuts()),
+              static_cast<unsigned long long>(failed_attempts),
+              static_cast<unsigned long long>(proxy.connections()));
 }
 
 }  // namespace

@@ -11,11 +11,16 @@ namespace parley::testing {
 
 std::string_view MisbehaviourName(Misbehaviour m) {
   switch (m) {
-    case Misbehaviour::kWithhold: return "withhold";
-    case Misbehaviour::kReorder: return "reorder";
-    case Misbehaviour::kReplay: return "replay";
-    case Misbehaviour::kRollback: return "rollback";
-    case Misbehaviour::kForeign: return "foreign";
+    case Misbehaviour::kWithhold:
+      return "withhold";
+    case Misbehaviour::kReorder:
+      return "reorder";
+    case Misbehaviour::kReplay:
+      return "replay";
+    case Misbehaviour::kRollback:
+      return "rollback";
+    case Misbehaviour::kForeign:
+      return "foreign";
   }
   return "?";
 }
@@ -108,8 +113,8 @@ void HarnessRelay::BeginRound(std::optional<Misbehaviour> m) {
   mode_ = m;
   view_.reset();
   batch_limit_ = 1 + Below(5);
-  Note(std::string("round: ") + (m ? std::string(MisbehaviourName(*m)) : "honest") + ", batches of " +
-       std::to_string(batch_limit_));
+  Note(std::string("round: ") + (m ? std::string(MisbehaviourName(*m)) : "honest") +
+       ", batches of " + std::to_string(batch_limit_));
 }
 
 void HarnessRelay::RollBack() {
@@ -184,7 +189,8 @@ std::vector<HarnessRelay::Entry> HarnessRelay::Misbehave(std::vector<Entry> view
       // Authors in order of first appearance (not by key bytes: those differ between runs).
       std::vector<std::string> authors;
       for (const Entry& e : view) {
-        if (std::find(authors.begin(), authors.end(), e.author) == authors.end()) authors.push_back(e.author);
+        if (std::find(authors.begin(), authors.end(), e.author) == authors.end())
+          authors.push_back(e.author);
       }
       if (view.empty()) break;
       std::vector<Entry> dropped;
@@ -202,8 +208,9 @@ std::vector<HarnessRelay::Entry> HarnessRelay::Misbehave(std::vector<Entry> view
       std::reverse(kept.begin(), kept.end());
       std::reverse(dropped.begin(), dropped.end());
       view = std::move(kept);
-      what = std::string(kind == 0 ? "withholding some" : kind == 1 ? "withholding an author's tail"
-                                                                    : "withholding an author") +
+      what = std::string(kind == 0   ? "withholding some"
+                         : kind == 1 ? "withholding an author's tail"
+                                     : "withholding an author") +
              " " + Describe(dropped);
       if (Below(2) == 0) {
         renumber(view);
@@ -229,7 +236,8 @@ std::vector<HarnessRelay::Entry> HarnessRelay::Misbehave(std::vector<Entry> view
       } else {
         const std::size_t from = Below(view.size() - 1);
         const std::size_t to = from + 1 + Below(view.size() - from - 1);
-        std::reverse(view.begin() + static_cast<std::ptrdiff_t>(from), view.begin() + static_cast<std::ptrdiff_t>(to) + 1);
+        std::reverse(view.begin() + static_cast<std::ptrdiff_t>(from),
+                     view.begin() + static_cast<std::ptrdiff_t>(to) + 1);
         what = "reversing a run";
       }
       if (Below(2) == 0) {
@@ -246,7 +254,8 @@ std::vector<HarnessRelay::Entry> HarnessRelay::Misbehave(std::vector<Entry> view
       std::vector<Entry> copies;
       for (std::uint64_t n = 1 + Below(3); n > 0; --n) copies.push_back(view[Below(view.size())]);
       if (Below(2) == 0) {
-        for (Entry& c : copies) view.insert(view.begin() + static_cast<std::ptrdiff_t>(Below(view.size() + 1)), c);
+        for (Entry& c : copies)
+          view.insert(view.begin() + static_cast<std::ptrdiff_t>(Below(view.size() + 1)), c);
         renumber(view);
         what = "replaying old changes in place, renumbered";
       } else {
@@ -272,7 +281,8 @@ std::vector<HarnessRelay::Entry> HarnessRelay::Misbehave(std::vector<Entry> view
         strangers.push_back(std::move(e));
       }
       if (Below(2) == 0) {
-        for (Entry& s : strangers) view.insert(view.begin() + static_cast<std::ptrdiff_t>(Below(view.size() + 1)), s);
+        for (Entry& s : strangers)
+          view.insert(view.begin() + static_cast<std::ptrdiff_t>(Below(view.size() + 1)), s);
         renumber(view);
         what = "serving another vault's changes among ours, renumbered";
       } else {
@@ -286,7 +296,8 @@ std::vector<HarnessRelay::Entry> HarnessRelay::Misbehave(std::vector<Entry> view
       what += " " + Describe(strangers);
       break;
     }
-    case Misbehaviour::kRollback: break;  // RollBack() changes the store; serving stays honest
+    case Misbehaviour::kRollback:
+      break;  // RollBack() changes the store; serving stays honest
   }
   if (!what.empty()) Note(what);
   return view;
@@ -299,7 +310,8 @@ std::vector<pb::PullBatch> HarnessRelay::OnPull(const pb::Pull& pull) {
   // An honest relay checks the cursor against its own history (a restored one finds it gone).
   if (!mode_.has_value() && pull.after_seq() > 0 && !pull.after_change_id().empty()) {
     bool found = false;
-    for (const Entry& e : store_) found = found || (e.relay_seq == pull.after_seq() && e.id == pull.after_change_id());
+    for (const Entry& e : store_)
+      found = found || (e.relay_seq == pull.after_seq() && e.id == pull.after_change_id());
     if (!found) {
       b.set_rewound(true);
       b.set_head_seq(store_head);
@@ -335,7 +347,8 @@ std::vector<pb::PullBatch> HarnessRelay::OnPull(const pb::Pull& pull) {
     if (which != 2) {
       std::vector<std::pair<std::string, std::uint64_t>> heads;
       for (const Entry& e : source) {
-        auto it = std::find_if(heads.begin(), heads.end(), [&](const auto& h) { return h.first == e.author; });
+        auto it = std::find_if(heads.begin(), heads.end(),
+                               [&](const auto& h) { return h.first == e.author; });
         const std::uint64_t seq = SeqOf(*e.change);
         if (it == heads.end()) {
           heads.emplace_back(e.author, seq);

@@ -96,7 +96,8 @@ class HarnessRelay {
   std::mt19937_64& rng_;
   std::vector<std::vector<LabelledChange>> chains_;  // per other author, in seq order
   std::vector<std::size_t> next_in_chain_;           // per author: the first not yet published
-  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> chain_pos_;  // id -> (author, index)
+  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>>
+      chain_pos_;  // id -> (author, index)
   std::vector<LabelledChange> foreign_;
   std::string own_author_;
   std::vector<std::unique_ptr<pb::Change>> owned_;

@@ -38,12 +38,18 @@ enum class Category { kWithhold, kReorder, kReplay, kRollback, kForeign, kMixed 
 
 const char* CategoryName(Category c) {
   switch (c) {
-    case Category::kWithhold: return "withhold";
-    case Category::kReorder: return "reorder";
-    case Category::kReplay: return "replay";
-    case Category::kRollback: return "rollback";
-    case Category::kForeign: return "foreign";
-    case Category::kMixed: return "mixed";
+    case Category::kWithhold:
+      return "withhold";
+    case Category::kReorder:
+      return "reorder";
+    case Category::kReplay:
+      return "replay";
+    case Category::kRollback:
+      return "rollback";
+    case Category::kForeign:
+      return "foreign";
+    case Category::kMixed:
+      return "mixed";
   }
   return "?";
 }
@@ -51,7 +57,8 @@ const char* CategoryName(Category c) {
 std::string IdString(const log::ChangeId& id) { return std::string(id.begin(), id.end()); }
 
 // A device over an in-memory store (no files, no passphrase): a run makes five of them.
-std::unique_ptr<SyncDevice> MemoryDevice(const std::string& name, Clock& clock, Transport& transport) {
+std::unique_ptr<SyncDevice> MemoryDevice(const std::string& name, Clock& clock,
+                                         Transport& transport) {
   auto d = std::make_unique<SyncDevice>();
   d->name = name;
   auto store = store::Store::CreateInMemoryForTesting(name);
@@ -62,7 +69,8 @@ std::unique_ptr<SyncDevice> MemoryDevice(const std::string& name, Clock& clock, 
   d->state = std::move(sync::SyncState::Open(d->store->db())).value();
   d->poller = sync::NewSystemPoller(clock);
   d->transport = &transport;
-  d->client = std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller, transport);
+  d->client =
+      std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller, transport);
   return d;
 }
 
@@ -80,7 +88,8 @@ std::vector<LabelledChange> OwnChanges(SyncDevice& device) {
   if (!held.ok()) return out;
   for (log::HeldChange& h : *held) {
     if (h.author != me) continue;
-    out.push_back(LabelledChange{std::move(h.change), IdString(h.id), device.name + "#" + std::to_string(h.seq)});
+    out.push_back(LabelledChange{std::move(h.change), IdString(h.id),
+                                 device.name + "#" + std::to_string(h.seq)});
   }
   return out;
 }
@@ -95,7 +104,8 @@ struct World {
 
   World(ScriptedRelay& relay, Clock& clock) {
     std::vector<std::unique_ptr<SyncDevice>> team;
-    for (const char* name : {"A", "B", "C", "D"}) team.push_back(MemoryDevice(name, clock, relay.transport()));
+    for (const char* name : {"A", "B", "C", "D"})
+      team.push_back(MemoryDevice(name, clock, relay.transport()));
     EXPECT_TRUE(team[0]->replica->CreateVault("team").ok());
     for (std::size_t i = 1; i < team.size(); ++i) EnrollOffline(*team[0], *team[i]);
     for (std::size_t i = 0; i < 3; ++i) {
@@ -124,8 +134,9 @@ std::string DescribeSync(const Result<sync::SyncReport>& r, bool* reported) {
     *reported = r.status().code() != Code::kUnavailable;
     return "failed: " + r.status().ToString();
   }
-  std::string out = "ok: pushed " + std::to_string(r->pushed) + ", pulled " + std::to_string(r->pulled) +
-                    ", duplicates " + std::to_string(r->duplicates) + ", cursor " + std::to_string(r->cursor);
+  std::string out = "ok: pushed " + std::to_string(r->pushed) + ", pulled " +
+                    std::to_string(r->pulled) + ", duplicates " + std::to_string(r->duplicates) +
+                    ", cursor " + std::to_string(r->cursor);
   for (const std::string& g : r->gaps) out += "; gap: " + g;
   for (const sync::RelayWarning& w : r->relay_faults) {
     out += "; relay fault " + std::string(sync::RelayFaultName(w.fault)) + ": " + w.detail;
@@ -170,14 +181,17 @@ std::string RunOnce(std::uint64_t seed, Category category) {
   int written = 0;
   for (std::uint64_t round = 0; round < misbehaving; ++round) {
     relay.Publish(below(4));
-    for (std::uint64_t n = below(3); n > 0; --n) d.Add("note", "text", "D note " + std::to_string(written++));
-    Misbehaviour m = category == Category::kMixed ? static_cast<Misbehaviour>(below(5))
-                                                  : static_cast<Misbehaviour>(static_cast<int>(category));
+    for (std::uint64_t n = below(3); n > 0; --n)
+      d.Add("note", "text", "D note " + std::to_string(written++));
+    Misbehaviour m = category == Category::kMixed
+                         ? static_cast<Misbehaviour>(below(5))
+                         : static_cast<Misbehaviour>(static_cast<int>(category));
     if (m == Misbehaviour::kRollback) {
       // The relay first takes what the device has, then is restored from an older copy.
       relay.BeginRound(std::nullopt);
       sync("before rollback:");
-      for (std::uint64_t n = below(3); n > 0; --n) d.Add("note", "text", "D note " + std::to_string(written++));
+      for (std::uint64_t n = below(3); n > 0; --n)
+        d.Add("note", "text", "D note " + std::to_string(written++));
       relay.RollBack();
       relay.Publish(1 + below(3));  // changes that arrive later take the forgotten numbers
       relay.BeginRound(std::nullopt);
@@ -234,8 +248,9 @@ std::string RunOnce(std::uint64_t seed, Category category) {
     if (!lost.empty()) problems += "\n    the device's own changes the relay lacks:" + lost;
   }
   if (problems.empty()) return std::string();
-  std::string out = "seed " + std::to_string(seed) + " (" + CategoryName(category) + "; PARLEY_SEED=" +
-                    std::to_string(seed) + " replays it):" + problems + "\n  syncs:";
+  std::string out = "seed " + std::to_string(seed) + " (" + CategoryName(category) +
+                    "; PARLEY_SEED=" + std::to_string(seed) + " replays it):" + problems +
+                    "\n  syncs:";
   for (const std::string& r : rounds) out += "\n    " + r;
   out += "\n  the relay:";
   for (const std::string& t : relay.trace()) out += "\n    " + t;
@@ -253,10 +268,12 @@ void RunCategory(Category category, int runs) {
   std::vector<std::uint64_t> seeds;
   if (const char* only = std::getenv("PARLEY_SEED"); only != nullptr && *only != '\0') {
     const std::uint64_t seed = std::strtoull(only, nullptr, 10);
-    if (seed / kSeedsPerCategory != static_cast<std::uint64_t>(category)) GTEST_SKIP() << "PARLEY_SEED is another category's";
+    if (seed / kSeedsPerCategory != static_cast<std::uint64_t>(category))
+      GTEST_SKIP() << "PARLEY_SEED is another category's";
     seeds.push_back(seed);
   } else {
-    for (int i = 0; i < RunsPerTest(runs); ++i) seeds.push_back(base + static_cast<std::uint64_t>(i));
+    for (int i = 0; i < RunsPerTest(runs); ++i)
+      seeds.push_back(base + static_cast<std::uint64_t>(i));
   }
   int failures = 0;
   std::string failed_seeds;
@@ -268,7 +285,8 @@ void RunCategory(Category category, int runs) {
     // The first few failures in full; the rest counted.
     if (failures <= 5) ADD_FAILURE() << failure;
   }
-  EXPECT_EQ(failures, 0) << failures << " of " << seeds.size() << " runs of " << CategoryName(category)
+  EXPECT_EQ(failures, 0) << failures << " of " << seeds.size() << " runs of "
+                         << CategoryName(category)
                          << " failed (the first ones are above); seeds:" << failed_seeds;
 }
 

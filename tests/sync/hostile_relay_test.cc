@@ -30,7 +30,7 @@ class HostileRelayTest : public ::testing::Test {
   std::unique_ptr<SyncDevice> author;
   std::unique_ptr<SyncDevice> device;
   std::vector<Served> relay_log;  // everything the author holds, as an honest relay would number it
-  std::size_t note_begin = 0;  // index in `relay_log` of the author's first note
+  std::size_t note_begin = 0;     // index in `relay_log` of the author's first note
 
   void SetUp() override {
     author = SyncDevice::Create(dir.path(), "author", keys, clock);
@@ -87,7 +87,8 @@ class HostileRelayTest : public ::testing::Test {
     const std::set<std::string> holds = DeviceHolds();
     for (const Served& s : served) {
       if (s.relay_seq <= cursor) {
-        EXPECT_TRUE(holds.count(IdOf(s.change))) << "cursor " << cursor << " passes relay_seq " << s.relay_seq;
+        EXPECT_TRUE(holds.count(IdOf(s.change)))
+            << "cursor " << cursor << " passes relay_seq " << s.relay_seq;
       }
     }
   }
@@ -117,7 +118,8 @@ class HostileRelayTest : public ::testing::Test {
     EXPECT_TRUE(r->gaps.empty()) << r->gaps.front();
     EXPECT_EQ(Cursor(), relay_log.back().relay_seq);
     const std::set<std::string> holds = DeviceHolds();
-    for (const Served& s : relay_log) EXPECT_TRUE(holds.count(IdOf(s.change))) << "relay_seq " << s.relay_seq;
+    for (const Served& s : relay_log)
+      EXPECT_TRUE(holds.count(IdOf(s.change))) << "relay_seq " << s.relay_seq;
     EXPECT_EQ(device->Dump(), author->Dump());
     auto gaps = log::ListGaps(*device->replica);
     ASSERT_TRUE(gaps.ok());
@@ -149,7 +151,8 @@ TEST_F(HostileRelayTest, FlippedBodyByteIsRefused) {
   ASSERT_FALSE(r.ok()) << "a change with an altered body was accepted";
   EXPECT_EQ(r.status().code(), Code::kCorrupt) << r.status().ToString();
   const std::string seq = "(seq " + std::to_string(AuthorSeq(bad[note_begin + 4].change)) + ")";
-  EXPECT_NE(r.status().message().find("does not verify " + seq), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("does not verify " + seq), std::string::npos)
+      << r.status().ToString();
   EXPECT_EQ(device->Changes(), changes_before);
   EXPECT_EQ(Cursor(), 0u);
   EXPECT_EQ(DeviceHolds().count(IdOf(bad[note_begin + 4].change)), 0u);
@@ -188,7 +191,8 @@ TEST_F(HostileRelayTest, ChangeInPartsWithAnotherAnnouncedIdIsRefused) {
     std::vector<pb::PullBatch> batches;
     if (after >= last.relay_seq) return batches;
     const std::string serialized = last.change.SerializeAsString();
-    for (pb::ChangePart& p : wire::SplitChange(serialized, crypto::AsBytes(other_id), serialized.size() / 3 + 1)) {
+    for (pb::ChangePart& p :
+         wire::SplitChange(serialized, crypto::AsBytes(other_id), serialized.size() / 3 + 1)) {
       pb::PullBatch b;
       p.set_relay_seq(last.relay_seq);
       *b.mutable_part() = std::move(p);
@@ -212,7 +216,8 @@ TEST_F(HostileRelayTest, SilentlyDroppedChangeIsReportedAsAGap) {
   relay.SetScript([kept](std::uint64_t after) { return ServeHonestly(kept, after); });
   auto r = device->Sync();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const std::string range = "changes " + std::to_string(dropped_seq) + "-" + std::to_string(dropped_seq) + " missing";
+  const std::string range =
+      "changes " + std::to_string(dropped_seq) + "-" + std::to_string(dropped_seq) + " missing";
   ASSERT_EQ(r->gaps.size(), 1u);
   EXPECT_NE(r->gaps[0].find(range), std::string::npos) << r->gaps[0];
   auto gaps = log::ListGaps(*device->replica);
@@ -222,7 +227,8 @@ TEST_F(HostileRelayTest, SilentlyDroppedChangeIsReportedAsAGap) {
   EXPECT_EQ((*gaps)[0].last, dropped_seq);
   const std::set<std::string> holds = DeviceHolds();
   EXPECT_EQ(holds.count(dropped_id), 0u);
-  for (const Served& s : kept) EXPECT_TRUE(holds.count(IdOf(s.change))) << "relay_seq " << s.relay_seq;
+  for (const Served& s : kept)
+    EXPECT_TRUE(holds.count(IdOf(s.change))) << "relay_seq " << s.relay_seq;
   EXPECT_EQ(Cursor(), kept.back().relay_seq);
 
   // The relay later serves the missing change (after what it already served): the gap closes.

@@ -53,7 +53,8 @@ TEST_F(LargeChangeSync, AThousandUpdateTransactionSyncsAsOneChange) {
 
   auto pushed = a->Sync();
   ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
-  EXPECT_EQ(pushed->refused, 0u) << (pushed->refusals.empty() ? "" : pushed->refusals[0].Describe());
+  EXPECT_EQ(pushed->refused, 0u) << (pushed->refusals.empty() ? ""
+                                                              : pushed->refusals[0].Describe());
   EXPECT_EQ(pushed->pushed, a->Changes());
 
   auto pulled = b->Sync();

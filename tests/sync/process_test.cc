@@ -27,8 +27,9 @@ struct CliRun {
 
 // Runs `parley --data DIR --keystore DIR ARGS` with a test passphrase; captures stdout.
 CliRun Cli(const std::string& dir, const std::string& args) {
-  const std::string cmd = "PARLEY_PASSPHRASE='process test passphrase' PARLEY_ARGON2=min " + Parley() + " --data '" + dir + "/data' --keystore '" +
-                          dir + "/keys' " + args + " 2>&1";
+  const std::string cmd = "PARLEY_PASSPHRASE='process test passphrase' PARLEY_ARGON2=min " +
+                          Parley() + " --data '" + dir + "/data' --keystore '" + dir + "/keys' " +
+                          args + " 2>&1";
   CliRun r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
@@ -60,8 +61,8 @@ TEST(RealProcesses, ThreeDevicesOfflineEditsConflictAndConverge) {
   ASSERT_TRUE(relay->Start().ok());
   // Devices pin a fixed front address; behind it the relay may restart on another port.
   TcpProxy front(relay->port());
-  const std::string code =
-      wire::EncodeRelayPairingCode({relay->public_key(), "127.0.0.1:" + std::to_string(front.port())});
+  const std::string code = wire::EncodeRelayPairingCode(
+      {relay->public_key(), "127.0.0.1:" + std::to_string(front.port())});
   const std::string a = dir.Sub("phone1"), b = dir.Sub("phone2"), c = dir.Sub("office");
 
   ASSERT_EQ(Cli(a, "init --name phone1 --vault team").code, 0);
@@ -94,7 +95,8 @@ TEST(RealProcesses, ThreeDevicesOfflineEditsConflictAndConverge) {
   ASSERT_EQ(Cli(b, "campaign status " + id + " won").code, 0);
   CliRun waiting = Cli(a, "status --verbose");
   EXPECT_NE(waiting.out.find("NOT acknowledged yet"), std::string::npos) << waiting.out;
-  EXPECT_NE(Cli(a, "status").out.find("only on this device"), std::string::npos);  // the summary says so too
+  EXPECT_NE(Cli(a, "status").out.find("only on this device"),
+            std::string::npos);  // the summary says so too
 
   // Back, on another port behind the same front address.
   relay = std::make_unique<RelayProcess>(dir.Sub("relay"));
@@ -110,7 +112,8 @@ TEST(RealProcesses, ThreeDevicesOfflineEditsConflictAndConverge) {
   for (const auto& d : {b, c}) EXPECT_EQ(Cli(d, "--json negotiation show " + id).out, show) << d;
   for (const auto& d : {a, b, c}) {
     CliRun conflicts = Cli(d, "--json conflicts");
-    EXPECT_NE(conflicts.out.find("campaign_status"), std::string::npos) << d << ": " << conflicts.out;
+    EXPECT_NE(conflicts.out.find("campaign_status"), std::string::npos)
+        << d << ": " << conflicts.out;
     CliRun st = Cli(d, "--json status");
     EXPECT_NE(st.out.find("\"own_unacknowledged\":0"), std::string::npos) << d << ": " << st.out;
   }

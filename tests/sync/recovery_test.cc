@@ -189,7 +189,8 @@ TEST_F(RecoveryTest, RotationReplacesTheKey) {
   auto rotated = admin->RotateRecoveryKey();
   ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
   EXPECT_NE(rotated->recovery_key, key);
-  EXPECT_EQ(rotated->revoked, crypto::ToHex(recovery::RecoveryKey::Parse(key)->Identity().public_key));
+  EXPECT_EQ(rotated->revoked,
+            crypto::ToHex(recovery::RecoveryKey::Parse(key)->Identity().public_key));
   ASSERT_EQ(rotated->published.size(), 1u);
   EXPECT_TRUE(rotated->published[0].status.ok()) << rotated->published[0].status.ToString();
   std::size_t current_recovery = 0;
@@ -204,7 +205,8 @@ TEST_F(RecoveryTest, RotationReplacesTheKey) {
   auto old = fresh->Recover(key);
   ASSERT_FALSE(old.ok());
   EXPECT_EQ(old.status().code(), Code::kPermissionDenied);
-  EXPECT_NE(old.status().message().find("this recovery key was replaced by a newer one"), std::string::npos)
+  EXPECT_NE(old.status().message().find("this recovery key was replaced by a newer one"),
+            std::string::npos)
       << old.status().ToString();
   ASSERT_FALSE(fresh->Vault()->has_value());
   // The failed attempt left nothing behind; the new key works on the same device.
@@ -223,10 +225,12 @@ TEST_F(RecoveryTest, Errors) {
   typo[5] = typo[5] == 'A' ? 'B' : 'A';
   auto mistyped = fresh->Recover(typo);
   EXPECT_EQ(mistyped.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(mistyped.status().message().find("mistyped"), std::string::npos) << mistyped.status().ToString();
+  EXPECT_NE(mistyped.status().message().find("mistyped"), std::string::npos)
+      << mistyped.status().ToString();
   auto unknown = fresh->Recover(recovery::RecoveryKey::Generate().Text());
   EXPECT_EQ(unknown.status().code(), Code::kNotFound);
-  EXPECT_NE(unknown.status().message().find("no relay holds a vault for this recovery key"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("no relay holds a vault for this recovery key"),
+            std::string::npos);
   EXPECT_EQ(admin->Recover(key).status().code(), Code::kAlreadyExists);
   // A plain member may not rotate.
   auto member = Fresh("member");
@@ -264,7 +268,8 @@ TEST_F(RecoveryTest, AfterARelayRollbackTheRecoveryInviteIsPublishedAgain) {
   auto synced = admin->Sync();
   ASSERT_TRUE(synced.ok()) << synced.status().ToString();
   bool rolled_back = false;
-  for (const auto& f : synced->relays[0].relay_faults) rolled_back = rolled_back || f.fault == "rolled_back";
+  for (const auto& f : synced->relays[0].relay_faults)
+    rolled_back = rolled_back || f.fault == "rolled_back";
   ASSERT_EQ(synced->relays.size(), 1u);
   ASSERT_TRUE(synced->relays[0].status.ok()) << synced->relays[0].status.ToString();
   EXPECT_TRUE(rolled_back);

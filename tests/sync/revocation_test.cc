@@ -36,7 +36,8 @@ class RevocationTest : public ::testing::Test {
   SyncDevice& other() { return *team_[2]; }
 
   // The list v`version` of the vault: admin as admin, `members` as members, `revoked`.
-  pb::MembershipList List(std::uint64_t version, std::vector<SyncDevice*> members, std::vector<std::string> revoked) {
+  pb::MembershipList List(std::uint64_t version, std::vector<SyncDevice*> members,
+                          std::vector<std::string> revoked) {
     pb::MembershipList list;
     list.set_vault(vault_);
     list.set_version(version);
@@ -125,7 +126,8 @@ TEST_F(RevocationTest, ANoticeIsNotProvenWhenAnyCheckFails) {
 
 // Publishes `set` at the relay as `device` (a raw connection: the client publishes only
 // what its own replica holds).
-void PublishAs(const SyncDevice& device, const InProcessRelay& relay, const pb::SetMembership& set) {
+void PublishAs(const SyncDevice& device, const InProcessRelay& relay,
+               const pb::SetMembership& set) {
   const store::DeviceKeys& keys = device.store->device();
   auto stream = SocketStream::ConnectLoopback(relay.port());
   ASSERT_TRUE(stream.ok()) << stream.status().ToString();
@@ -135,7 +137,8 @@ void PublishAs(const SyncDevice& device, const InProcessRelay& relay, const pb::
   pb::Frame auth;
   auth.set_id(1);
   *auth.mutable_authenticate() = wire::MakeAuthenticate(
-      keys.identity, wire::MakeKxCertificate(keys.identity, keys.kx.public_key), session->handshake_hash());
+      keys.identity, wire::MakeKxCertificate(keys.identity, keys.kx.public_key),
+      session->handshake_hash());
   ASSERT_TRUE(wire::SendFrame(*session, **stream, auth).ok());
   auto welcome = wire::ReceiveFrame(*session, **stream);
   ASSERT_TRUE(welcome.ok() && welcome->has_welcome());
@@ -156,14 +159,16 @@ TEST_F(RevocationTest, ARevokedDeviceFailsItsSessionKeepsTheNoticeAndStopsWatchi
   ASSERT_TRUE(first->published_members);
   ASSERT_TRUE(member().Sync().ok());
   const std::uint64_t held = admin().state->Relay(admin().relay)->members_version;
-  PublishAs(admin(), relay, wire::MakeSetMembership(List(held + 1, {&other()}, {Key(member())}),
-                                                    admin().store->device().identity));
+  PublishAs(admin(), relay,
+            wire::MakeSetMembership(List(held + 1, {&other()}, {Key(member())}),
+                                    admin().store->device().identity));
 
   auto refused = member().Sync();
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kPermissionDenied);
-  EXPECT_NE(refused.status().message().find("this device was revoked from the vault (relay says so"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.status().message().find("this device was revoked from the vault (relay says so"),
+      std::string::npos)
       << refused.status().ToString();
   const auto& notice = member().client->last_revocation();
   ASSERT_TRUE(notice.has_value());

@@ -42,7 +42,8 @@ class PolledStream final : public wire::ByteStream {
       if (n == 0) return Error(Domain::kSync, Code::kUnavailable, "closed");
       if (n < 0) {
         if (errno == EINTR || errno == EAGAIN) continue;
-        return Error(Domain::kSync, Code::kUnavailable, std::string("recv: ") + std::strerror(errno));
+        return Error(Domain::kSync, Code::kUnavailable,
+                     std::string("recv: ") + std::strerror(errno));
       }
       got += static_cast<std::size_t>(n);
     }
@@ -53,10 +54,12 @@ class PolledStream final : public wire::ByteStream {
     std::size_t sent = 0;
     while (sent < data.size()) {
       PARLEY_RETURN_IF_ERROR(Wait(POLLOUT));
-      const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      const ssize_t n =
+          ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR || errno == EAGAIN) continue;
-        return Error(Domain::kSync, Code::kUnavailable, std::string("send: ") + std::strerror(errno));
+        return Error(Domain::kSync, Code::kUnavailable,
+                     std::string("send: ") + std::strerror(errno));
       }
       sent += static_cast<std::size_t>(n);
     }
@@ -78,7 +81,8 @@ class PolledStream final : public wire::ByteStream {
 };
 
 // Honest serving of `relay_log`: every change after the cursor in one batch.
-std::vector<pb::PullBatch> ServeHonestly(const std::vector<Served>& relay_log, std::uint64_t after) {
+std::vector<pb::PullBatch> ServeHonestly(const std::vector<Served>& relay_log,
+                                         std::uint64_t after) {
   pb::PullBatch b;
   for (const Served& s : relay_log) {
     b.set_head_seq(std::max(b.head_seq(), s.relay_seq));
@@ -91,7 +95,9 @@ std::vector<pb::PullBatch> ServeHonestly(const std::vector<Served>& relay_log, s
 }
 
 ScriptedRelay::ScriptedRelay() : key_(NewRelayKey()) {
-  if (::pipe2(stop_, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(accepted_, O_CLOEXEC | O_NONBLOCK) != 0) std::abort();
+  if (::pipe2(stop_, O_CLOEXEC | O_NONBLOCK) != 0 ||
+      ::pipe2(accepted_, O_CLOEXEC | O_NONBLOCK) != 0)
+    std::abort();
   transport_.Listen(kAddress, [this](int fd) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -112,12 +118,15 @@ ScriptedRelay::~ScriptedRelay() {
   const char c = 1;
   [[maybe_unused]] ssize_t n = ::write(stop_[1], &c, 1);
   if (thread_.joinable()) thread_.join();
-  for (int fd = -1; ::read(accepted_[0], &fd, sizeof fd) == static_cast<ssize_t>(sizeof fd);) ::close(fd);
+  for (int fd = -1; ::read(accepted_[0], &fd, sizeof fd) == static_cast<ssize_t>(sizeof fd);)
+    ::close(fd);
   for (int fd : {stop_[0], stop_[1], accepted_[0], accepted_[1]}) ::close(fd);
 }
 
 void ScriptedRelay::SetScript(PullScript script) {
-  SetPullHandler(script ? PullHandler([script = std::move(script)](const pb::Pull& p) { return script(p.after_seq()); })
+  SetPullHandler(script ? PullHandler([script = std::move(script)](const pb::Pull& p) {
+    return script(p.after_seq());
+  })
                         : PullHandler());
 }
 
@@ -224,11 +233,15 @@ void ScriptedRelay::Serve(PolledStream& stream) {
         for (pb::PullBatch& b : batches) *answer().mutable_pull_batch() = std::move(b);
         break;
       }
-      case pb::Frame::kPing: answer().mutable_pong(); break;
+      case pb::Frame::kPing:
+        answer().mutable_pong();
+        break;
       case pb::Frame::kRegisterVault:
       case pb::Frame::kSetMembership:
       case pb::Frame::kPutEnvelope:
-      case pb::Frame::kSubscribe: answer().mutable_done(); break;
+      case pb::Frame::kSubscribe:
+        answer().mutable_done();
+        break;
       default: {
         pb::Error* e = answer().mutable_error();
         e->set_code(pb::ERROR_UNSUPPORTED);
@@ -241,6 +254,5 @@ void ScriptedRelay::Serve(PolledStream& stream) {
     }
   }
 }
-
 
 }  // namespace parley::testing

@@ -13,8 +13,9 @@
 
 namespace parley::testing {
 
-std::unique_ptr<SyncDevice> SyncDevice::Create(const std::string& dir, const std::string& name, KeyStore& keys,
-                                               Clock& clock, sync::SyncOptions options) {
+std::unique_ptr<SyncDevice> SyncDevice::Create(const std::string& dir, const std::string& name,
+                                               KeyStore& keys, Clock& clock,
+                                               sync::SyncOptions options) {
   EXPECT_TRUE(crypto::InitCrypto().ok());
   auto d = std::make_unique<SyncDevice>();
   d->name = name;
@@ -32,12 +33,13 @@ std::unique_ptr<SyncDevice> SyncDevice::Create(const std::string& dir, const std
   d->state = std::move(sync::SyncState::Open(d->store->db())).value();
   d->poller = sync::NewSystemPoller(clock);
   d->transport = &PosixTransport();
-  d->client = std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller, *d->transport,
-                                                 options);
+  d->client = std::make_unique<sync::SyncClient>(*d->store, *d->replica, *d->state, *d->poller,
+                                                 *d->transport, options);
   return d;
 }
 
-bool SyncDevice::Reopen(KeyStore& keys, Clock& clock, const std::string& base_vfs, sync::SyncOptions options) {
+bool SyncDevice::Reopen(KeyStore& keys, Clock& clock, const std::string& base_vfs,
+                        sync::SyncOptions options) {
   client.reset();
   poller.reset();
   state.reset();
@@ -59,14 +61,16 @@ bool SyncDevice::Reopen(KeyStore& keys, Clock& clock, const std::string& base_vf
   if (!st.ok()) return false;
   state = std::move(st).value();
   poller = sync::NewSystemPoller(clock);
-  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, *transport, options);
+  client =
+      std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, *transport, options);
   return true;
 }
 
 void SyncDevice::UseTransport(Transport& t, sync::SyncOptions options) {
   client.reset();
   transport = &t;
-  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, *transport, options);
+  client =
+      std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, *transport, options);
 }
 
 void SyncDevice::Pin(const crypto::Bytes& relay_key, std::uint16_t port) {
@@ -80,7 +84,8 @@ void SyncDevice::PinAddress(const crypto::Bytes& relay_key, const std::string& a
   if (relay == 0) relay = r->id;
 }
 
-log::RecordId SyncDevice::Add(const std::string& type, const std::string& field, const std::string& value) {
+log::RecordId SyncDevice::Add(const std::string& type, const std::string& field,
+                              const std::string& value) {
   auto tx = std::move(replica->Begin()).value();
   auto id = std::move(tx->Create(type)).value();
   Status set = tx->Set(id, field, value);
@@ -102,10 +107,12 @@ std::string SyncDevice::Dump() {
   auto records = std::move(replica->List("", true)).value();
   std::vector<std::string> lines;
   for (const auto& r : records) {
-    std::string line = log::ToString(r.id) + " " + r.type + " e" + std::to_string(static_cast<int>(r.existence));
+    std::string line =
+        log::ToString(r.id) + " " + r.type + " e" + std::to_string(static_cast<int>(r.existence));
     for (const auto& f : r.fields) {
       line += " " + f.name + "=[";
-      for (const auto& v : f.values) line += v.data + "@" + v.author.substr(0, 8) + "#" + std::to_string(v.seq) + ";";
+      for (const auto& v : f.values)
+        line += v.data + "@" + v.author.substr(0, 8) + "#" + std::to_string(v.seq) + ";";
       line += "]";
     }
     lines.push_back(line);
@@ -123,7 +130,8 @@ void EnrollOffline(SyncDevice& a, SyncDevice& b) {
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
 
-std::vector<std::unique_ptr<SyncDevice>> MakeTeam(const std::string& dir, const std::vector<std::string>& names,
+std::vector<std::unique_ptr<SyncDevice>> MakeTeam(const std::string& dir,
+                                                  const std::vector<std::string>& names,
                                                   KeyStore& keys, Clock& clock) {
   std::vector<std::unique_ptr<SyncDevice>> team;
   for (const std::string& name : names) team.push_back(SyncDevice::Create(dir, name, keys, clock));
@@ -147,8 +155,9 @@ void InProcessRelay::Serve() {
   auto writer = relay::OpenSqliteRelayStorage(dir_ + "/relay.db");
   auto reader = relay::OpenSqliteRelayStorage(dir_ + "/relay.db");
   EXPECT_TRUE(writer.ok() && reader.ok());
-  server_ = std::make_unique<relay::RelayServer>(options_, crypto::DhKeyPairFromSecret(key_.secret_key.view()),
-                                                 std::move(writer).value(), std::move(reader).value());
+  server_ = std::make_unique<relay::RelayServer>(
+      options_, crypto::DhKeyPairFromSecret(key_.secret_key.view()), std::move(writer).value(),
+      std::move(reader).value());
   Status s = server_->Start();
   EXPECT_TRUE(s.ok()) << s.ToString();
 }

@@ -29,13 +29,14 @@ struct SyncDevice {
   std::int64_t relay = 0;  // the first pinned relay
   std::string data_dir;
 
-
   // Creates the store in `dir`/`name` (minimum Argon2 cost) and opens everything.
-  static std::unique_ptr<SyncDevice> Create(const std::string& dir, const std::string& name, KeyStore& keys,
-                                            Clock& clock, sync::SyncOptions options = {});
+  static std::unique_ptr<SyncDevice> Create(const std::string& dir, const std::string& name,
+                                            KeyStore& keys, Clock& clock,
+                                            sync::SyncOptions options = {});
   // Closes everything and opens the store again over `base_vfs` (empty: SQLite's default),
   // with a new replica, sync state and client. Failures are test failures (false).
-  bool Reopen(KeyStore& keys, Clock& clock, const std::string& base_vfs = "", sync::SyncOptions options = {});
+  bool Reopen(KeyStore& keys, Clock& clock, const std::string& base_vfs = "",
+              sync::SyncOptions options = {});
   // A new client that connects through `transport` (which must outlive this device).
   void UseTransport(Transport& transport, sync::SyncOptions options = {});
   // Pins a relay; the first one becomes `relay`.
@@ -56,7 +57,8 @@ void EnrollOffline(SyncDevice& a, SyncDevice& b);
 
 // Devices named `names` under `dir`: the first creates the vault "team" and enrolls the
 // others offline. Failures are test failures.
-std::vector<std::unique_ptr<SyncDevice>> MakeTeam(const std::string& dir, const std::vector<std::string>& names,
+std::vector<std::unique_ptr<SyncDevice>> MakeTeam(const std::string& dir,
+                                                  const std::vector<std::string>& names,
                                                   KeyStore& keys, Clock& clock);
 
 // A RelayServer over SQLite files in `dir`, on 127.0.0.1 with a kernel-chosen port.

@@ -14,22 +14,31 @@ Json Ids(const std::vector<log::RecordId>& ids) {
 
 const char* ExistenceName(log::Existence e) {
   switch (e) {
-    case log::Existence::kAlive: return "alive";
-    case log::Existence::kDeleted: return "deleted";
-    case log::Existence::kDeletedWithEdits: return "deleted_with_edits";
-    case log::Existence::kConflict: return "conflict";
+    case log::Existence::kAlive:
+      return "alive";
+    case log::Existence::kDeleted:
+      return "deleted";
+    case log::Existence::kDeletedWithEdits:
+      return "deleted_with_edits";
+    case log::Existence::kConflict:
+      return "conflict";
   }
   return "alive";
 }
 
 Json ValueJson(const log::Value& v) {
-  return Json{{"value", v.data},  {"hlc", v.hlc}, {"unix_ms", model::HlcUnixMs(v.hlc)},
-              {"author", v.author}, {"author_name", v.author_name}, {"seq", v.seq},
+  return Json{{"value", v.data},
+              {"hlc", v.hlc},
+              {"unix_ms", model::HlcUnixMs(v.hlc)},
+              {"author", v.author},
+              {"author_name", v.author_name},
+              {"seq", v.seq},
               {"unreadable", v.unreadable}};
 }
 
 Json GapJson(const Gap& g) {
-  return Json{{"device", g.device}, {"device_name", g.device_name}, {"first", g.first}, {"last", g.last}};
+  return Json{
+      {"device", g.device}, {"device_name", g.device_name}, {"first", g.first}, {"last", g.last}};
 }
 
 }  // namespace
@@ -49,10 +58,12 @@ Result<Json> ParseObject(std::string_view text) {
 Result<std::string> GetString(const Json& object, const char* key, bool required) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) {
-    if (required) return ApiError(Code::kInvalidArgument, std::string("the request needs \"") + key + "\"");
+    if (required)
+      return ApiError(Code::kInvalidArgument, std::string("the request needs \"") + key + "\"");
     return std::string();
   }
-  if (!it->is_string()) return ApiError(Code::kInvalidArgument, std::string("\"") + key + "\" must be a string");
+  if (!it->is_string())
+    return ApiError(Code::kInvalidArgument, std::string("\"") + key + "\" must be a string");
   return it->get<std::string>();
 }
 
@@ -60,7 +71,8 @@ Result<std::uint64_t> GetUint(const Json& object, const char* key, std::uint64_t
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
   if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0)) {
-    return ApiError(Code::kInvalidArgument, std::string("\"") + key + "\" must be a non-negative integer");
+    return ApiError(Code::kInvalidArgument,
+                    std::string("\"") + key + "\" must be a non-negative integer");
   }
   return it->get<std::uint64_t>();
 }
@@ -111,8 +123,11 @@ Json DetailJson(const model::RecordDetail& detail) {
   j["versions"] = std::move(versions);
   Json statuses = Json::array();
   for (const auto& s : detail.status_history) {
-    statuses.push_back(Json{{"status", s.status}, {"unix_ms", model::HlcUnixMs(s.hlc)}, {"author", s.author},
-                            {"author_name", s.author_name}, {"live", s.live}});
+    statuses.push_back(Json{{"status", s.status},
+                            {"unix_ms", model::HlcUnixMs(s.hlc)},
+                            {"author", s.author},
+                            {"author_name", s.author_name},
+                            {"live", s.live}});
   }
   j["status_history"] = std::move(statuses);
   Json counts = Json::object();
@@ -124,9 +139,15 @@ Json DetailJson(const model::RecordDetail& detail) {
 Json HistoryJson(const std::vector<log::HistoryEntry>& history) {
   Json out = Json::array();
   for (const auto& h : history) {
-    out.push_back(Json{{"op", h.op}, {"field", h.field}, {"value", h.value}, {"hlc", h.hlc},
-                       {"unix_ms", model::HlcUnixMs(h.hlc)}, {"author", h.author}, {"author_name", h.author_name},
-                       {"seq", h.seq}, {"live", h.live}});
+    out.push_back(Json{{"op", h.op},
+                       {"field", h.field},
+                       {"value", h.value},
+                       {"hlc", h.hlc},
+                       {"unix_ms", model::HlcUnixMs(h.hlc)},
+                       {"author", h.author},
+                       {"author_name", h.author_name},
+                       {"seq", h.seq},
+                       {"live", h.live}});
   }
   return Json{{"history", std::move(out)}};
 }
@@ -134,12 +155,13 @@ Json HistoryJson(const std::vector<log::HistoryEntry>& history) {
 Json SearchJson(const std::vector<model::SearchHit>& hits) {
   Json out = Json::array();
   for (const auto& h : hits) {
-    out.push_back(Json{{"record", log::ToString(h.record)},
-                       {"type", h.type},
-                       {"field", h.field},
-                       {"negotiation", h.negotiation ? Json(log::ToString(*h.negotiation)) : Json(nullptr)},
-                       {"snippet", h.snippet},
-                       {"score", h.score}});
+    out.push_back(
+        Json{{"record", log::ToString(h.record)},
+             {"type", h.type},
+             {"field", h.field},
+             {"negotiation", h.negotiation ? Json(log::ToString(*h.negotiation)) : Json(nullptr)},
+             {"snippet", h.snippet},
+             {"score", h.score}});
   }
   return Json{{"hits", std::move(out)}};
 }
@@ -165,16 +187,16 @@ Json BottomLineJson(const model::BottomLineReport& report) {
                             {"covered", e.covered},
                             {"conflicted", e.conflicted}});
   }
-  return Json{{"negotiation", log::ToString(report.negotiation)},
-              {"verdict", std::string(model::VerdictName(report.verdict))},
-              {"meets", report.meets},
-              {"elements", std::move(elements)},
-              {"stall",
-               Json{{"stalled", report.stall.stalled},
-                    {"sessions", report.stall.sessions},
-                    {"since", report.stall.since},
-                    {"elements", report.stall.elements}}},
-              {"campaign_warning", std::string(model::CampaignWarningName(report.campaign_warning))}};
+  return Json{
+      {"negotiation", log::ToString(report.negotiation)},
+      {"verdict", std::string(model::VerdictName(report.verdict))},
+      {"meets", report.meets},
+      {"elements", std::move(elements)},
+      {"stall", Json{{"stalled", report.stall.stalled},
+                     {"sessions", report.stall.sessions},
+                     {"since", report.stall.since},
+                     {"elements", report.stall.elements}}},
+      {"campaign_warning", std::string(model::CampaignWarningName(report.campaign_warning))}};
 }
 
 Json ConflictsJson(const std::vector<log::Conflict>& conflicts) {
@@ -182,7 +204,9 @@ Json ConflictsJson(const std::vector<log::Conflict>& conflicts) {
   for (const auto& c : conflicts) {
     Json values = Json::array();
     for (const auto& v : c.values) values.push_back(ValueJson(v));
-    out.push_back(Json{{"record", log::ToString(c.record)}, {"type", c.type}, {"field", c.field},
+    out.push_back(Json{{"record", log::ToString(c.record)},
+                       {"type", c.type},
+                       {"field", c.field},
                        {"values", std::move(values)}});
   }
   return Json{{"conflicts", std::move(out)}};
@@ -221,7 +245,8 @@ Json RelaySyncJson(const RelaySyncResult& r) {
   j["quarantined"] = r.quarantined;
   Json refusals = Json::array();
   for (const auto& x : r.refusals) {
-    refusals.push_back(Json{{"code", std::string(RefusalCodeName(x.code))}, {"limit", x.limit},
+    refusals.push_back(Json{{"code", std::string(RefusalCodeName(x.code))},
+                            {"limit", x.limit},
                             {"relay_reason", x.relay_reason}});
   }
   j["refusals"] = std::move(refusals);
@@ -229,7 +254,8 @@ Json RelaySyncJson(const RelaySyncResult& r) {
   for (const auto& g : r.gaps) gaps.push_back(GapJson(g));
   j["gaps"] = std::move(gaps);
   Json faults = Json::array();
-  for (const auto& f : r.relay_faults) faults.push_back(Json{{"fault", f.fault}, {"detail", f.detail}});
+  for (const auto& f : r.relay_faults)
+    faults.push_back(Json{{"fault", f.fault}, {"detail", f.detail}});
   j["relay_faults"] = std::move(faults);
   return j;
 }
@@ -270,8 +296,12 @@ Json StatusReportJson(const DeviceStatus& s) {
   for (const auto& g : s.gaps) gaps.push_back(GapJson(g));
   Json devices = Json::array();
   for (const auto& d : s.devices) {
-    devices.push_back(Json{{"device", d.device}, {"name", d.name}, {"self", d.self}, {"known", d.known},
-                           {"contig", d.contig}, {"complete", d.complete()}});
+    devices.push_back(Json{{"device", d.device},
+                           {"name", d.name},
+                           {"self", d.self},
+                           {"known", d.known},
+                           {"contig", d.contig},
+                           {"complete", d.complete()}});
   }
   return Json{{"vault", VaultJson(s.vault)},
               {"relays", std::move(relays)},
@@ -298,7 +328,9 @@ Json InviteJson(const InviteResult& invite) {
     j["relay"] = p.relay;
     relays.push_back(std::move(j));
   }
-  return Json{{"vault_id", invite.vault_id}, {"safety_code", invite.safety_code}, {"relays", std::move(relays)},
+  return Json{{"vault_id", invite.vault_id},
+              {"safety_code", invite.safety_code},
+              {"relays", std::move(relays)},
               {"invite_bytes", invite.invite.size()}};
 }
 
@@ -316,7 +348,8 @@ Json RevocationJson(const Revocation& revocation) {
 
 namespace {
 
-Result<std::optional<log::RecordId>> OptionalId(Device& device, const Json& fields, const char* key) {
+Result<std::optional<log::RecordId>> OptionalId(Device& device, const Json& fields,
+                                                const char* key) {
   PARLEY_ASSIGN_OR_RETURN(std::string text, GetString(fields, key, false));
   if (text.empty()) return std::optional<log::RecordId>();
   PARLEY_ASSIGN_OR_RETURN(log::RecordId id, device.ResolveId(text));
@@ -342,9 +375,11 @@ Result<std::vector<std::string>> StringList(const Json& fields, const char* key)
     }
     return out;
   }
-  if (!it->is_array()) return ApiError(Code::kInvalidArgument, std::string("\"") + key + "\" must be a list");
+  if (!it->is_array())
+    return ApiError(Code::kInvalidArgument, std::string("\"") + key + "\" must be a list");
   for (const auto& v : *it) {
-    if (!v.is_string()) return ApiError(Code::kInvalidArgument, std::string("\"") + key + "\" must list strings");
+    if (!v.is_string())
+      return ApiError(Code::kInvalidArgument, std::string("\"") + key + "\" must list strings");
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -356,7 +391,8 @@ Result<log::RecordId> CreateRecord(Device& device, const Json& request) {
   PARLEY_ASSIGN_OR_RETURN(std::string type, GetString(request, "type", true));
   Json fields = Json::object();
   if (auto it = request.find("fields"); it != request.end() && !it->is_null()) {
-    if (!it->is_object()) return ApiError(Code::kInvalidArgument, "\"fields\" must be a JSON object");
+    if (!it->is_object())
+      return ApiError(Code::kInvalidArgument, "\"fields\" must be a JSON object");
     fields = *it;
   }
   for (const auto& [name, value] : fields.items()) {
@@ -434,9 +470,10 @@ Result<log::RecordId> CreateRecord(Device& device, const Json& request) {
     PARLEY_ASSIGN_OR_RETURN(in.text, str("text"));
     return m.AddCampaignAction(neg, in);
   }
-  return ApiError(Code::kInvalidArgument, "unknown record type \"" + type +
-                                              "\": negotiation, party, session, note, commitment, need, "
-                                              "bottomline_element or campaign_action");
+  return ApiError(Code::kInvalidArgument,
+                  "unknown record type \"" + type +
+                      "\": negotiation, party, session, note, commitment, need, "
+                      "bottomline_element or campaign_action");
 }
 
 }  // namespace parley::capi

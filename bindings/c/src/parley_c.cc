@@ -56,7 +56,8 @@ class CallbackKeyStore final : public parley::KeyStore {
         buf.resize(len);
         return buf;
       }
-      if (len > (1u << 20)) return Fail(PARLEY_INVALID_ARGUMENT, "get (secret larger than 1 MiB)", name);
+      if (len > (1u << 20))
+        return Fail(PARLEY_INVALID_ARGUMENT, "get (secret larger than 1 MiB)", name);
       sodium_zero(buf);
       buf.assign(len, 0);
     }
@@ -75,8 +76,9 @@ class CallbackKeyStore final : public parley::KeyStore {
   }
   static Status Fail(int rc, const char* what, std::string_view name) {
     Code code = (rc > 0 && rc <= PARLEY_WIPED) ? static_cast<Code>(rc) : Code::kIoError;
-    return Status(parley::Domain::kPlatform, code,
-                  std::string("the host key store failed to ") + what + " \"" + std::string(name) + "\"");
+    return Status(
+        parley::Domain::kPlatform, code,
+        std::string("the host key store failed to ") + what + " \"" + std::string(name) + "\"");
   }
   parley_key_store cb_;
 };
@@ -90,15 +92,15 @@ struct parley_device {
 
   // Serializes every Device call (the Device is used by one thread at a time).
   std::timed_mutex mu;
-  std::atomic<int> waiting{0};         // calls waiting for `mu`
-  std::atomic<bool> watching{false};   // the background sync is inside Device::Watch
-  std::atomic<int> syncing{0};         // parley_sync() calls running
+  std::atomic<int> waiting{0};        // calls waiting for `mu`
+  std::atomic<bool> watching{false};  // the background sync is inside Device::Watch
+  std::atomic<int> syncing{0};        // parley_sync() calls running
 
   // The background sync.
-  std::mutex state_mu;                 // guards what follows, with state_cv
+  std::mutex state_mu;  // guards what follows, with state_cv
   std::condition_variable state_cv;
   std::thread sync_thread;
-  bool thread_running = false;         // the thread has not finished its loop
+  bool thread_running = false;  // the thread has not finished its loop
   bool stop_requested = false;
   bool network = true;
   std::chrono::steady_clock::time_point retry_at{};  // the background sync's next attempt
@@ -117,7 +119,8 @@ namespace {
 void CopyMessage(char* out, std::string_view message) {
   std::size_t n = std::min(message.size(), static_cast<std::size_t>(PARLEY_ERROR_MESSAGE_SIZE - 1));
   // Cut at a UTF-8 character boundary.
-  while (n > 0 && n < message.size() && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) --n;
+  while (n > 0 && n < message.size() && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80)
+    --n;
   std::memcpy(out, message.data(), n);
   out[n] = '\0';
 }
@@ -219,13 +222,15 @@ class Lease {
 Status Check(parley_device* h) {
   if (h == nullptr) return ApiError(Code::kInvalidArgument, "device is NULL");
   if (tl_held == h) {
-    return ApiError(Code::kBusy, "called from a callback of the same device: post the work to another thread");
+    return ApiError(Code::kBusy,
+                    "called from a callback of the same device: post the work to another thread");
   }
   return Status::Ok();
 }
 
 Status RequireUnlocked(parley_device* h) {
-  if (!h->device->unlocked()) return Status(parley::Domain::kStore, Code::kLocked, "the device is locked");
+  if (!h->device->unlocked())
+    return Status(parley::Domain::kStore, Code::kLocked, "the device is locked");
   return Status::Ok();
 }
 
@@ -271,12 +276,24 @@ void DeliverDeviceEvent(parley_device* h, const parley::DeviceEvent& d) {
   using Kind = parley::DeviceEvent::Kind;
   int kind = 0;
   switch (d.kind) {
-    case Kind::kChangesArrived: kind = PARLEY_EVENT_CHANGES_ARRIVED; break;
-    case Kind::kConflictsChanged: kind = PARLEY_EVENT_CONFLICTS_CHANGED; break;
-    case Kind::kConnected: kind = PARLEY_EVENT_CONNECTED; break;
-    case Kind::kDisconnected: kind = PARLEY_EVENT_DISCONNECTED; break;
-    case Kind::kSynced: kind = PARLEY_EVENT_SYNCED; break;
-    case Kind::kRevokedAndWiped: kind = PARLEY_EVENT_REVOKED_AND_WIPED; break;
+    case Kind::kChangesArrived:
+      kind = PARLEY_EVENT_CHANGES_ARRIVED;
+      break;
+    case Kind::kConflictsChanged:
+      kind = PARLEY_EVENT_CONFLICTS_CHANGED;
+      break;
+    case Kind::kConnected:
+      kind = PARLEY_EVENT_CONNECTED;
+      break;
+    case Kind::kDisconnected:
+      kind = PARLEY_EVENT_DISCONNECTED;
+      break;
+    case Kind::kSynced:
+      kind = PARLEY_EVENT_SYNCED;
+      break;
+    case Kind::kRevokedAndWiped:
+      kind = PARLEY_EVENT_REVOKED_AND_WIPED;
+      break;
   }
   parley_event e = BlankEvent(kind);
   e.relay = d.relay.c_str();
@@ -286,13 +303,15 @@ void DeliverDeviceEvent(parley_device* h, const parley::DeviceEvent& d) {
   e.message = d.status.message().c_str();
   e.retry_ms = d.retry_ms;
   std::string json;
-  if (d.kind == Kind::kSynced && d.result != nullptr) json = parley::capi::RelaySyncJson(*d.result).dump();
+  if (d.kind == Kind::kSynced && d.result != nullptr)
+    json = parley::capi::RelaySyncJson(*d.result).dump();
   if (d.kind == Kind::kRevokedAndWiped) json = parley::capi::RevocationJson(d.revocation).dump();
   e.json = json.c_str();
   Deliver(h, e);
 }
 
-void SetState(parley_device* h, int state, const Status& why = Status::Ok(), std::int64_t retry_ms = 0) {
+void SetState(parley_device* h, int state, const Status& why = Status::Ok(),
+              std::int64_t retry_ms = 0) {
   if (h->state.exchange(state) == state && why.ok()) return;
   parley_event e = BlankEvent(PARLEY_EVENT_SYNC_STATE);
   e.sync_state = state;
@@ -366,7 +385,8 @@ void SyncLoop(parley_device* h) {
       try {
         st = h->device->Watch();
       } catch (...) {
-        st = Status(parley::Domain::kSync, Code::kInternal, "internal error in the background sync");
+        st =
+            Status(parley::Domain::kSync, Code::kInternal, "internal error in the background sync");
       }
       h->watching.store(false);
       tl_held = nullptr;
@@ -395,7 +415,8 @@ void SyncLoop(parley_device* h) {
 
 // Asks every sync to stop; waits up to `deadline_ms` for them. True when none runs.
 bool StopSyncs(parley_device* h, std::int64_t deadline_ms) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(deadline_ms, 0));
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(deadline_ms, 0));
   std::unique_lock<std::mutex> lock(h->state_mu);
   h->stop_requested = true;
   h->state_cv.notify_all();
@@ -437,44 +458,73 @@ parley_key_store CopyKeyStore(const parley_key_store& ks) { return ks; }
 
 // ==== Exported functions (C linkage from their declarations in parley.h) ====
 
-
 const char* parley_code_name(int code) {
   switch (code) {
-    case PARLEY_OK: return "ok";
-    case PARLEY_INVALID_ARGUMENT: return "invalid_argument";
-    case PARLEY_NOT_FOUND: return "not_found";
-    case PARLEY_ALREADY_EXISTS: return "already_exists";
-    case PARLEY_CORRUPT: return "corrupt";
-    case PARLEY_WRONG_PASSPHRASE: return "wrong_passphrase";
-    case PARLEY_MISSING_SECRET: return "missing_secret";
-    case PARLEY_IO_ERROR: return "io_error";
-    case PARLEY_DISK_FULL: return "disk_full";
-    case PARLEY_BUSY: return "busy";
-    case PARLEY_LOCKED: return "locked";
-    case PARLEY_UNSUPPORTED: return "unsupported";
-    case PARLEY_PERMISSION_DENIED: return "permission_denied";
-    case PARLEY_CONFLICT: return "conflict";
-    case PARLEY_INTERNAL: return "internal";
-    case PARLEY_UNAVAILABLE: return "unavailable";
-    case PARLEY_CANCELLED: return "cancelled";
-    case PARLEY_THROTTLED: return "throttled";
-    case PARLEY_WIPED: return "wiped";
-    default: return "unknown";
+    case PARLEY_OK:
+      return "ok";
+    case PARLEY_INVALID_ARGUMENT:
+      return "invalid_argument";
+    case PARLEY_NOT_FOUND:
+      return "not_found";
+    case PARLEY_ALREADY_EXISTS:
+      return "already_exists";
+    case PARLEY_CORRUPT:
+      return "corrupt";
+    case PARLEY_WRONG_PASSPHRASE:
+      return "wrong_passphrase";
+    case PARLEY_MISSING_SECRET:
+      return "missing_secret";
+    case PARLEY_IO_ERROR:
+      return "io_error";
+    case PARLEY_DISK_FULL:
+      return "disk_full";
+    case PARLEY_BUSY:
+      return "busy";
+    case PARLEY_LOCKED:
+      return "locked";
+    case PARLEY_UNSUPPORTED:
+      return "unsupported";
+    case PARLEY_PERMISSION_DENIED:
+      return "permission_denied";
+    case PARLEY_CONFLICT:
+      return "conflict";
+    case PARLEY_INTERNAL:
+      return "internal";
+    case PARLEY_UNAVAILABLE:
+      return "unavailable";
+    case PARLEY_CANCELLED:
+      return "cancelled";
+    case PARLEY_THROTTLED:
+      return "throttled";
+    case PARLEY_WIPED:
+      return "wiped";
+    default:
+      return "unknown";
   }
 }
 
 const char* parley_domain_name(int domain) {
   switch (domain) {
-    case PARLEY_DOMAIN_NONE: return "none";
-    case PARLEY_DOMAIN_PLATFORM: return "platform";
-    case PARLEY_DOMAIN_CRYPTO: return "crypto";
-    case PARLEY_DOMAIN_STORE: return "store";
-    case PARLEY_DOMAIN_LOG: return "log";
-    case PARLEY_DOMAIN_MODEL: return "model";
-    case PARLEY_DOMAIN_SYNC: return "sync";
-    case PARLEY_DOMAIN_APP: return "app";
-    case PARLEY_DOMAIN_API: return "api";
-    default: return "unknown";
+    case PARLEY_DOMAIN_NONE:
+      return "none";
+    case PARLEY_DOMAIN_PLATFORM:
+      return "platform";
+    case PARLEY_DOMAIN_CRYPTO:
+      return "crypto";
+    case PARLEY_DOMAIN_STORE:
+      return "store";
+    case PARLEY_DOMAIN_LOG:
+      return "log";
+    case PARLEY_DOMAIN_MODEL:
+      return "model";
+    case PARLEY_DOMAIN_SYNC:
+      return "sync";
+    case PARLEY_DOMAIN_APP:
+      return "app";
+    case PARLEY_DOMAIN_API:
+      return "api";
+    default:
+      return "unknown";
   }
 }
 
@@ -506,8 +556,9 @@ int parley_store_exists(const char* data_dir, size_t data_dir_len) {
   }
 }
 
-int parley_device_open(const char* data_dir, size_t data_dir_len, const parley_open_options* options,
-                       parley_device** out, parley_error* error) {
+int parley_device_open(const char* data_dir, size_t data_dir_len,
+                       const parley_open_options* options, parley_device** out,
+                       parley_error* error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&]() -> Status {
     if (out == nullptr) return ApiError(Code::kInvalidArgument, "out is NULL");
@@ -516,7 +567,8 @@ int parley_device_open(const char* data_dir, size_t data_dir_len, const parley_o
     parley_open_options opts;
     parley_open_options_init(&opts);
     if (options != nullptr) {
-      if (options->struct_size < offsetof(parley_open_options, key_store_dir_len) + sizeof(size_t)) {
+      if (options->struct_size <
+          offsetof(parley_open_options, key_store_dir_len) + sizeof(size_t)) {
         return ApiError(Code::kInvalidArgument, "options->struct_size is too small");
       }
       std::memcpy(&opts, options, std::min(options->struct_size, sizeof opts));
@@ -526,10 +578,10 @@ int parley_device_open(const char* data_dir, size_t data_dir_len, const parley_o
     if (opts.key_store != nullptr) {
       h->key_store = std::make_unique<CallbackKeyStore>(CopyKeyStore(*opts.key_store));
     } else {
-      PARLEY_ASSIGN_OR_RETURN(std::string_view ks_dir, In(opts.key_store_dir, opts.key_store_dir_len,
-                                                          "key_store_dir"));
-      h->key_store = parley::NewFileKeyStore(parley::PosixEnv(),
-                                             ks_dir.empty() ? parley::DefaultKeyStoreDir() : std::string(ks_dir));
+      PARLEY_ASSIGN_OR_RETURN(std::string_view ks_dir,
+                              In(opts.key_store_dir, opts.key_store_dir_len, "key_store_dir"));
+      h->key_store = parley::NewFileKeyStore(
+          parley::PosixEnv(), ks_dir.empty() ? parley::DefaultKeyStoreDir() : std::string(ks_dir));
     }
     parley::DeviceOptions dopts;
     dopts.env = &parley::PosixEnv();
@@ -537,7 +589,8 @@ int parley_device_open(const char* data_dir, size_t data_dir_len, const parley_o
     dopts.data_dir = std::string(dir);
     if (opts.backoff_base_ms > 0) dopts.sync.backoff.base_ms = opts.backoff_base_ms;
     if (opts.backoff_cap_ms > 0) dopts.sync.backoff.cap_ms = opts.backoff_cap_ms;
-    if (dopts.sync.backoff.cap_ms < dopts.sync.backoff.base_ms) dopts.sync.backoff.cap_ms = dopts.sync.backoff.base_ms;
+    if (dopts.sync.backoff.cap_ms < dopts.sync.backoff.base_ms)
+      dopts.sync.backoff.cap_ms = dopts.sync.backoff.base_ms;
     if (opts.connect_timeout_ms > 0) dopts.sync.connect_timeout_ms = opts.connect_timeout_ms;
     if (opts.io_timeout_ms > 0) dopts.sync.io_timeout_ms = opts.io_timeout_ms;
     h->backoff = dopts.sync.backoff;
@@ -565,7 +618,8 @@ void parley_device_free(parley_device* device) {
 
 int parley_device_create(parley_device* device, const char* device_name, size_t device_name_len,
                          const char* vault_name, size_t vault_name_len, const char* passphrase,
-                         size_t passphrase_len, const parley_create_options* options, parley_error* error) {
+                         size_t passphrase_len, const parley_create_options* options,
+                         parley_error* error) {
   return Call(device, error, false, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string_view name, In(device_name, device_name_len, "device_name"));
     PARLEY_ASSIGN_OR_RETURN(std::string_view vault, In(vault_name, vault_name_len, "vault_name"));
@@ -651,7 +705,8 @@ int parley_pairing_code(parley_device* device, char** out, size_t* out_len, parl
   });
 }
 
-int parley_vault_info(parley_device* device, char** out_json, size_t* out_len, parley_error* error) {
+int parley_vault_info(parley_device* device, char** out_json, size_t* out_len,
+                      parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(auto vault, d.Vault());
@@ -659,14 +714,16 @@ int parley_vault_info(parley_device* device, char** out_json, size_t* out_len, p
   });
 }
 
-int parley_vault_create(parley_device* device, const char* name, size_t name_len, parley_error* error) {
+int parley_vault_create(parley_device* device, const char* name, size_t name_len,
+                        parley_error* error) {
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string_view n, In(name, name_len, "name"));
     return d.CreateVault(n);
   });
 }
 
-int parley_take_recovery_key(parley_device* device, char** out, size_t* out_len, parley_error* error) {
+int parley_take_recovery_key(parley_device* device, char** out, size_t* out_len,
+                             parley_error* error) {
   Clear(out, out_len);
   return Call(device, error, false, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string key, d.TakeRecoveryKey());
@@ -686,11 +743,13 @@ Result<parley::log::RecordId> IdArg(parley::Device& d, const char* id, std::size
 }
 
 // The record's type when `type` is empty.
-Result<std::string> TypeOf(parley::Device& d, const parley::log::RecordId& id, std::string_view type) {
+Result<std::string> TypeOf(parley::Device& d, const parley::log::RecordId& id,
+                           std::string_view type) {
   if (!type.empty()) return std::string(type);
   PARLEY_ASSIGN_OR_RETURN(auto record, d.GetRecord(id));
   if (!record.has_value() || record->type.empty()) {
-    return Status(parley::Domain::kModel, Code::kNotFound, "no record with id " + parley::log::ToString(id));
+    return Status(parley::Domain::kModel, Code::kNotFound,
+                  "no record with id " + parley::log::ToString(id));
   }
   return record->type;
 }
@@ -732,7 +791,8 @@ int parley_record_edit(parley_device* device, const char* json, size_t json_len,
       } else if (value.is_array()) {  // a list field: comma-separated when stored
         std::string joined;
         for (const auto& v : value) {
-          if (!v.is_string()) return ApiError(Code::kInvalidArgument, "field \"" + name + "\" must list strings");
+          if (!v.is_string())
+            return ApiError(Code::kInvalidArgument, "field \"" + name + "\" must list strings");
           if (!joined.empty()) joined += ",";
           joined += v.get<std::string>();
         }
@@ -743,12 +803,13 @@ int parley_record_edit(parley_device* device, const char* json, size_t json_len,
     }
     PARLEY_ASSIGN_OR_RETURN(auto written, d.model().Edit(id, type, fields));
     if (!written.empty()) d.Wake();
-    return OutJson(Json{{"id", parley::log::ToString(id)}, {"written", written}}, out_json, out_len);
+    return OutJson(Json{{"id", parley::log::ToString(id)}, {"written", written}}, out_json,
+                   out_len);
   });
 }
 
-int parley_record_delete(parley_device* device, const char* id, size_t id_len, const char* type, size_t type_len,
-                         char** out_json, size_t* out_len, parley_error* error) {
+int parley_record_delete(parley_device* device, const char* id, size_t id_len, const char* type,
+                         size_t type_len, char** out_json, size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(auto rid, IdArg(d, id, id_len));
@@ -760,8 +821,8 @@ int parley_record_delete(parley_device* device, const char* id, size_t id_len, c
   });
 }
 
-int parley_record_list(parley_device* device, const char* json, size_t json_len, char** out_json, size_t* out_len,
-                       parley_error* error) {
+int parley_record_list(parley_device* device, const char* json, size_t json_len, char** out_json,
+                       size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string_view text, In(json, json_len, "json"));
@@ -789,8 +850,8 @@ int parley_record_list(parley_device* device, const char* json, size_t json_len,
   });
 }
 
-int parley_record_show(parley_device* device, const char* id, size_t id_len, const char* type, size_t type_len,
-                       char** out_json, size_t* out_len, parley_error* error) {
+int parley_record_show(parley_device* device, const char* id, size_t id_len, const char* type,
+                       size_t type_len, char** out_json, size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(auto rid, IdArg(d, id, id_len));
@@ -801,8 +862,8 @@ int parley_record_show(parley_device* device, const char* id, size_t id_len, con
   });
 }
 
-int parley_record_history(parley_device* device, const char* id, size_t id_len, char** out_json, size_t* out_len,
-                          parley_error* error) {
+int parley_record_history(parley_device* device, const char* id, size_t id_len, char** out_json,
+                          size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(auto rid, IdArg(d, id, id_len));
@@ -811,15 +872,16 @@ int parley_record_history(parley_device* device, const char* id, size_t id_len, 
   });
 }
 
-int parley_search(parley_device* device, const char* json, size_t json_len, char** out_json, size_t* out_len,
-                  parley_error* error) {
+int parley_search(parley_device* device, const char* json, size_t json_len, char** out_json,
+                  size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string_view text, In(json, json_len, "json"));
     PARLEY_ASSIGN_OR_RETURN(Json request, parley::capi::ParseObject(text));
     PARLEY_ASSIGN_OR_RETURN(std::string query, parley::capi::GetString(request, "query", true));
     parley::model::SearchOptions options;
-    PARLEY_ASSIGN_OR_RETURN(std::string neg, parley::capi::GetString(request, "negotiation", false));
+    PARLEY_ASSIGN_OR_RETURN(std::string neg,
+                            parley::capi::GetString(request, "negotiation", false));
     if (!neg.empty()) {
       PARLEY_ASSIGN_OR_RETURN(options.negotiation, d.ResolveId(neg));
     }
@@ -832,8 +894,8 @@ int parley_search(parley_device* device, const char* json, size_t json_len, char
   });
 }
 
-int parley_bottom_line(parley_device* device, const char* negotiation_id, size_t id_len, char** out_json,
-                       size_t* out_len, parley_error* error) {
+int parley_bottom_line(parley_device* device, const char* negotiation_id, size_t id_len,
+                       char** out_json, size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(auto rid, IdArg(d, negotiation_id, id_len));
@@ -843,16 +905,16 @@ int parley_bottom_line(parley_device* device, const char* negotiation_id, size_t
 }
 
 int parley_campaign_status_set(parley_device* device, const char* negotiation_id, size_t id_len,
-                               const char* status, size_t status_len, char** out_json, size_t* out_len,
-                               parley_error* error) {
+                               const char* status, size_t status_len, char** out_json,
+                               size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(auto rid, IdArg(d, negotiation_id, id_len));
     PARLEY_ASSIGN_OR_RETURN(std::string_view st, In(status, status_len, "status"));
     PARLEY_ASSIGN_OR_RETURN(auto warning, d.model().SetCampaignStatus(rid, st));
     d.Wake();
-    return OutJson(Json{{"warning", std::string(parley::model::CampaignWarningName(warning))}}, out_json,
-                   out_len);
+    return OutJson(Json{{"warning", std::string(parley::model::CampaignWarningName(warning))}},
+                   out_json, out_len);
   });
 }
 
@@ -864,7 +926,8 @@ int parley_conflicts(parley_device* device, char** out_json, size_t* out_len, pa
   });
 }
 
-int parley_conflict_resolve(parley_device* device, const char* json, size_t json_len, parley_error* error) {
+int parley_conflict_resolve(parley_device* device, const char* json, size_t json_len,
+                            parley_error* error) {
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string_view text, In(json, json_len, "json"));
     PARLEY_ASSIGN_OR_RETURN(Json request, parley::capi::ParseObject(text));
@@ -898,12 +961,14 @@ int parley_bundle_state(parley_device* device, char** out, size_t* out_len, parl
   });
 }
 
-int parley_bundle_export(parley_device* device, const char* path, size_t path_len, const char* since_state,
-                         size_t since_state_len, char** out_json, size_t* out_len, parley_error* error) {
+int parley_bundle_export(parley_device* device, const char* path, size_t path_len,
+                         const char* since_state, size_t since_state_len, char** out_json,
+                         size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string_view p, In(path, path_len, "path"));
-    PARLEY_ASSIGN_OR_RETURN(std::string_view since, In(since_state, since_state_len, "since_state"));
+    PARLEY_ASSIGN_OR_RETURN(std::string_view since,
+                            In(since_state, since_state_len, "since_state"));
     if (p.empty()) return ApiError(Code::kInvalidArgument, "path is empty");
     PARLEY_ASSIGN_OR_RETURN(auto summary, d.ExportBundle(std::string(p), since));
     return OutJson(Json{{"changes", summary.changes}, {"bytes", summary.bytes}}, out_json, out_len);
@@ -923,17 +988,20 @@ int parley_bundle_import(parley_device* device, const char* path, size_t path_le
 
 // ---- Enrolment and members ----
 
-int parley_invite(parley_device* device, const char* pairing_code, size_t pairing_code_len, uint8_t** out_invite,
-                  size_t* out_invite_len, char** out_json, size_t* out_json_len, parley_error* error) {
+int parley_invite(parley_device* device, const char* pairing_code, size_t pairing_code_len,
+                  uint8_t** out_invite, size_t* out_invite_len, char** out_json,
+                  size_t* out_json_len, parley_error* error) {
   if (out_invite != nullptr) *out_invite = nullptr;
   if (out_invite_len != nullptr) *out_invite_len = 0;
   Clear(out_json, out_json_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
-    PARLEY_ASSIGN_OR_RETURN(std::string_view code, In(pairing_code, pairing_code_len, "pairing_code"));
+    PARLEY_ASSIGN_OR_RETURN(std::string_view code,
+                            In(pairing_code, pairing_code_len, "pairing_code"));
     PARLEY_ASSIGN_OR_RETURN(auto invite, d.Invite(code));
     std::string json = parley::capi::InviteJson(invite).dump();
     if (out_invite != nullptr) {
-      auto* p = static_cast<uint8_t*>(std::malloc(invite.invite.empty() ? 1 : invite.invite.size()));
+      auto* p =
+          static_cast<uint8_t*>(std::malloc(invite.invite.empty() ? 1 : invite.invite.size()));
       if (p == nullptr) throw std::bad_alloc();
       if (!invite.invite.empty()) std::memcpy(p, invite.invite.data(), invite.invite.size());
       *out_invite = p;
@@ -943,18 +1011,20 @@ int parley_invite(parley_device* device, const char* pairing_code, size_t pairin
   });
 }
 
-int parley_join_with_invite(parley_device* device, const uint8_t* invite, size_t invite_len, char** out_json,
-                            size_t* out_len, parley_error* error) {
+int parley_join_with_invite(parley_device* device, const uint8_t* invite, size_t invite_len,
+                            char** out_json, size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
-    if (invite == nullptr && invite_len != 0) return ApiError(Code::kInvalidArgument, "invite is NULL");
-    PARLEY_ASSIGN_OR_RETURN(auto join, d.JoinWithInvite(std::span<const std::uint8_t>(invite, invite_len)));
+    if (invite == nullptr && invite_len != 0)
+      return ApiError(Code::kInvalidArgument, "invite is NULL");
+    PARLEY_ASSIGN_OR_RETURN(auto join,
+                            d.JoinWithInvite(std::span<const std::uint8_t>(invite, invite_len)));
     return OutJson(parley::capi::JoinJson(join), out_json, out_len);
   });
 }
 
-int parley_join_through_relays(parley_device* device, const char* vault_id, size_t vault_id_len, char** out_json,
-                               size_t* out_len, parley_error* error) {
+int parley_join_through_relays(parley_device* device, const char* vault_id, size_t vault_id_len,
+                               char** out_json, size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::string_view vault, In(vault_id, vault_id_len, "vault_id"));
@@ -990,37 +1060,39 @@ int MemberCall(parley_device* device, const char* member, std::size_t member_len
 
 }  // namespace
 
-int parley_member_promote(parley_device* device, const char* member, size_t member_len, char** out_json,
-                          size_t* out_len, parley_error* error) {
+int parley_member_promote(parley_device* device, const char* member, size_t member_len,
+                          char** out_json, size_t* out_len, parley_error* error) {
   return MemberCall(device, member, member_len, out_json, out_len, error,
                     [](parley::Device& d, std::string_view who) { return d.Promote(who); });
 }
 
-int parley_member_demote(parley_device* device, const char* member, size_t member_len, char** out_json,
-                         size_t* out_len, parley_error* error) {
+int parley_member_demote(parley_device* device, const char* member, size_t member_len,
+                         char** out_json, size_t* out_len, parley_error* error) {
   return MemberCall(device, member, member_len, out_json, out_len, error,
                     [](parley::Device& d, std::string_view who) { return d.Demote(who); });
 }
 
-int parley_member_revoke(parley_device* device, const char* member, size_t member_len, char** out_json,
-                         size_t* out_len, parley_error* error) {
+int parley_member_revoke(parley_device* device, const char* member, size_t member_len,
+                         char** out_json, size_t* out_len, parley_error* error) {
   return MemberCall(device, member, member_len, out_json, out_len, error,
                     [](parley::Device& d, std::string_view who) { return d.Revoke(who); });
 }
 
 // ---- Relays ----
 
-int parley_relay_add(parley_device* device, const char* pairing_code, size_t pairing_code_len, char** out_json,
-                     size_t* out_len, parley_error* error) {
+int parley_relay_add(parley_device* device, const char* pairing_code, size_t pairing_code_len,
+                     char** out_json, size_t* out_len, parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
-    PARLEY_ASSIGN_OR_RETURN(std::string_view code, In(pairing_code, pairing_code_len, "pairing_code"));
+    PARLEY_ASSIGN_OR_RETURN(std::string_view code,
+                            In(pairing_code, pairing_code_len, "pairing_code"));
     PARLEY_ASSIGN_OR_RETURN(auto relay, d.AddRelay(code));
     return OutJson(parley::capi::RelayJson(relay), out_json, out_len);
   });
 }
 
-int parley_relay_list(parley_device* device, char** out_json, size_t* out_len, parley_error* error) {
+int parley_relay_list(parley_device* device, char** out_json, size_t* out_len,
+                      parley_error* error) {
   Clear(out_json, out_len);
   return Call(device, error, true, [&](parley::Device& d) -> Status {
     PARLEY_ASSIGN_OR_RETURN(auto relays, d.Relays());
@@ -1099,7 +1171,8 @@ int parley_sync_start(parley_device* device, parley_error* error) {
   });
 }
 
-int parley_sync_stop(parley_device* device, int64_t deadline_ms, int* stopped, parley_error* error) {
+int parley_sync_stop(parley_device* device, int64_t deadline_ms, int* stopped,
+                     parley_error* error) {
   if (stopped != nullptr) *stopped = 0;
   return Guard(error, [&]() -> Status {
     if (device == nullptr) return ApiError(Code::kInvalidArgument, "device is NULL");
@@ -1144,7 +1217,8 @@ int parley_status(parley_device* device, char** out_json, size_t* out_len, parle
   });
 }
 
-int parley_set_event_handler(parley_device* device, parley_event_fn handler, void* context, parley_error* error) {
+int parley_set_event_handler(parley_device* device, parley_event_fn handler, void* context,
+                             parley_error* error) {
   return Guard(error, [&]() -> Status {
     if (device == nullptr) return ApiError(Code::kInvalidArgument, "device is NULL");
     std::lock_guard<std::mutex> lock(device->handler_mu);
@@ -1153,4 +1227,3 @@ int parley_set_event_handler(parley_device* device, parley_event_fn handler, voi
     return Status::Ok();
   });
 }
-

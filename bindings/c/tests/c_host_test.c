@@ -17,13 +17,13 @@
 
 static int g_failures = 0;
 
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);  \
-      ++g_failures;                                                             \
-      exit(1);                                                                  \
-    }                                                                           \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++g_failures;                                                            \
+      exit(1);                                                                 \
+    }                                                                          \
   } while (0)
 
 #define S(text) text, PARLEY_NUL_TERMINATED
@@ -42,12 +42,14 @@ typedef struct {
 static int ks_find(mem_key_store* ks, const char* name, size_t name_len) {
   int i;
   for (i = 0; i < 8; ++i) {
-    if (ks->used[i] && strlen(ks->name[i]) == name_len && memcmp(ks->name[i], name, name_len) == 0) return i;
+    if (ks->used[i] && strlen(ks->name[i]) == name_len && memcmp(ks->name[i], name, name_len) == 0)
+      return i;
   }
   return -1;
 }
 
-static int ks_put(void* ctx, const char* name, size_t name_len, const uint8_t* secret, size_t secret_len) {
+static int ks_put(void* ctx, const char* name, size_t name_len, const uint8_t* secret,
+                  size_t secret_len) {
   mem_key_store* ks = (mem_key_store*)ctx;
   int i = ks_find(ks, name, name_len);
   ks->puts++;
@@ -65,7 +67,8 @@ static int ks_put(void* ctx, const char* name, size_t name_len, const uint8_t* s
   return PARLEY_OK;
 }
 
-static int ks_get(void* ctx, const char* name, size_t name_len, uint8_t* buffer, size_t capacity, size_t* len) {
+static int ks_get(void* ctx, const char* name, size_t name_len, uint8_t* buffer, size_t capacity,
+                  size_t* len) {
   mem_key_store* ks = (mem_key_store*)ctx;
   int i = ks_find(ks, name, name_len);
   ks->gets++;
@@ -91,7 +94,7 @@ static int ks_erase(void* ctx, const char* name, size_t name_len) {
 typedef struct {
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  unsigned long long arrived;   /* changes arrived, summed */
+  unsigned long long arrived; /* changes arrived, summed */
   int conflicts_events;
   unsigned long long conflicts; /* last count */
   int revoked;
@@ -104,18 +107,25 @@ static void on_event(void* ctx, const parley_event* e) {
   events* ev = (events*)ctx;
   pthread_mutex_lock(&ev->mu);
   switch (e->kind) {
-    case PARLEY_EVENT_CHANGES_ARRIVED: ev->arrived += e->count; break;
+    case PARLEY_EVENT_CHANGES_ARRIVED:
+      ev->arrived += e->count;
+      break;
     case PARLEY_EVENT_CONFLICTS_CHANGED:
       ev->conflicts_events++;
       ev->conflicts = e->count;
       break;
-    case PARLEY_EVENT_REVOKED_AND_WIPED: ev->revoked++; break;
-    case PARLEY_EVENT_CONNECTED: ev->connected++; break;
+    case PARLEY_EVENT_REVOKED_AND_WIPED:
+      ev->revoked++;
+      break;
+    case PARLEY_EVENT_CONNECTED:
+      ev->connected++;
+      break;
     case PARLEY_EVENT_SYNC_STATE:
       if (e->sync_state == PARLEY_SYNC_WAITING_NETWORK) ev->waiting_network++;
       if (e->sync_state == PARLEY_SYNC_STOPPED) ev->stopped_state++;
       break;
-    default: break;
+    default:
+      break;
   }
   pthread_cond_broadcast(&ev->cv);
   pthread_mutex_unlock(&ev->mu);
@@ -129,7 +139,8 @@ static int wait_for(events* ev, const void* counter, int is_ull, unsigned long l
   deadline.tv_sec += 60;
   pthread_mutex_lock(&ev->mu);
   for (;;) {
-    unsigned long long now = is_ull ? *(const unsigned long long*)counter : (unsigned long long)*(const int*)counter;
+    unsigned long long now =
+        is_ull ? *(const unsigned long long*)counter : (unsigned long long)*(const int*)counter;
     if (now >= target) {
       ok = 1;
       break;
@@ -230,8 +241,8 @@ static void sync_once(device* d) {
   char* out = NULL;
   parley_error err;
   if (parley_sync(d->dev, &out, NULL, &err) != PARLEY_OK) {
-    fprintf(stderr, "sync of %s: %s/%s: %s\n", d->name, parley_domain_name(err.domain), parley_code_name(err.code),
-            err.message);
+    fprintf(stderr, "sync of %s: %s/%s: %s\n", d->name, parley_domain_name(err.domain),
+            parley_code_name(err.code), err.message);
     exit(1);
   }
   CHECK(strstr(out, "\"ok\":true") != NULL);
@@ -252,7 +263,8 @@ static long long note_count(device* d, const char* negotiation) {
   char* out = NULL;
   long long total;
   parley_error err;
-  snprintf(request, sizeof request, "{\"type\":\"note\",\"negotiation\":\"%s\",\"limit\":10}", negotiation);
+  snprintf(request, sizeof request, "{\"type\":\"note\",\"negotiation\":\"%s\",\"limit\":10}",
+           negotiation);
   CHECK(parley_record_list(d->dev, S(request), &out, NULL, &err) == PARLEY_OK);
   total = json_int(out, "total");
   parley_free(out);
@@ -300,7 +312,8 @@ int main(int argc, char** argv) {
   CHECK(parley_device_lock(alice.dev, &err) == PARLEY_OK);
   CHECK(parley_record_list(alice.dev, S("{\"type\":\"note\"}"), &out, NULL, &err) == PARLEY_LOCKED);
   CHECK(out == NULL && err.code == PARLEY_LOCKED);
-  CHECK(parley_device_unlock(alice.dev, S("not the passphrase at all"), &err) == PARLEY_WRONG_PASSPHRASE);
+  CHECK(parley_device_unlock(alice.dev, S("not the passphrase at all"), &err) ==
+        PARLEY_WRONG_PASSPHRASE);
   CHECK(err.domain == PARLEY_DOMAIN_STORE);
   CHECK(parley_device_unlock(alice.dev, S(kPass), &err) == PARLEY_OK);
   CHECK(alice.ks.gets > 0);
@@ -312,7 +325,8 @@ int main(int argc, char** argv) {
     uint8_t* invite = NULL;
     size_t invite_len = 0;
     char alice_safety[32], bob_safety[32];
-    CHECK(parley_invite(alice.dev, S(bob_code), &invite, &invite_len, &out, NULL, &err) == PARLEY_OK);
+    CHECK(parley_invite(alice.dev, S(bob_code), &invite, &invite_len, &out, NULL, &err) ==
+          PARLEY_OK);
     CHECK(invite != NULL && invite_len > 0);
     CHECK(json_string(out, "safety_code", alice_safety, sizeof alice_safety));
     parley_free(invite);
@@ -326,12 +340,15 @@ int main(int argc, char** argv) {
   parley_free(bob_code);
 
   /* Each writes a note; both sync; each sees the other's. */
-  create_record(&alice, "{\"type\":\"negotiation\",\"fields\":{\"buyer\":\"Acme Foods\",\"title\":\"2026 season\"}}",
-                neg);
+  create_record(
+      &alice,
+      "{\"type\":\"negotiation\",\"fields\":{\"buyer\":\"Acme Foods\",\"title\":\"2026 season\"}}",
+      neg);
   {
     char request[512];
     snprintf(request, sizeof request,
-             "{\"type\":\"note\",\"negotiation\":\"%s\",\"fields\":{\"text\":\"from alice\"}}", neg);
+             "{\"type\":\"note\",\"negotiation\":\"%s\",\"fields\":{\"text\":\"from alice\"}}",
+             neg);
     create_record(&alice, request, note_a);
     sync_once(&alice);
     sync_once(&bob);
@@ -351,22 +368,25 @@ int main(int argc, char** argv) {
   /* A concurrent edit: a conflict on both, which Bob resolves. */
   {
     char request[512];
-    snprintf(request, sizeof request, "{\"id\":\"%s\",\"fields\":{\"text\":\"alice's edit\"}}", note_a);
-    CHECK(parley_record_edit(alice.dev, S(request), NULL, NULL, &err) == PARLEY_OK);
-    snprintf(request, sizeof request, "{\"id\":\"%s\",\"type\":\"note\",\"fields\":{\"text\":\"bob's edit\"}}",
+    snprintf(request, sizeof request, "{\"id\":\"%s\",\"fields\":{\"text\":\"alice's edit\"}}",
              note_a);
+    CHECK(parley_record_edit(alice.dev, S(request), NULL, NULL, &err) == PARLEY_OK);
+    snprintf(request, sizeof request,
+             "{\"id\":\"%s\",\"type\":\"note\",\"fields\":{\"text\":\"bob's edit\"}}", note_a);
     CHECK(parley_record_edit(bob.dev, S(request), NULL, NULL, &err) == PARLEY_OK);
     sync_once(&alice);
     sync_once(&bob);
     sync_once(&alice);
     CHECK(parley_conflicts(bob.dev, &out, NULL, &err) == PARLEY_OK);
-    CHECK(strstr(out, note_a) != NULL && strstr(out, "alice's edit") != NULL && strstr(out, "bob's edit") != NULL);
+    CHECK(strstr(out, note_a) != NULL && strstr(out, "alice's edit") != NULL &&
+          strstr(out, "bob's edit") != NULL);
     parley_free(out);
     CHECK(parley_conflicts(alice.dev, &out, NULL, &err) == PARLEY_OK);
     CHECK(strstr(out, note_a) != NULL);
     parley_free(out);
     CHECK(bob.ev.conflicts_events > 0 && bob.ev.conflicts == 1);
-    snprintf(request, sizeof request, "{\"record\":\"%s\",\"field\":\"text\",\"value\":\"agreed text\"}", note_a);
+    snprintf(request, sizeof request,
+             "{\"record\":\"%s\",\"field\":\"text\",\"value\":\"agreed text\"}", note_a);
     CHECK(parley_conflict_resolve(bob.dev, S(request), &err) == PARLEY_OK);
     sync_once(&bob);
     sync_once(&alice);
@@ -385,8 +405,10 @@ int main(int argc, char** argv) {
     CHECK(parley_sync_start(bob.dev, &err) == PARLEY_OK);
     CHECK(parley_sync_start(bob.dev, &err) == PARLEY_ALREADY_EXISTS);
     CHECK(wait_for(&bob.ev, &bob.ev.connected, 0, 1));
-    snprintf(request, sizeof request,
-             "{\"type\":\"note\",\"negotiation\":\"%s\",\"fields\":{\"text\":\"while bob watches\"}}", neg);
+    snprintf(
+        request, sizeof request,
+        "{\"type\":\"note\",\"negotiation\":\"%s\",\"fields\":{\"text\":\"while bob watches\"}}",
+        neg);
     create_record(&alice, request, note_c);
     sync_once(&alice);
     CHECK(wait_for(&bob.ev, &bob.ev.arrived, 1, before + 1));

@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-#if !defined(PARLEY_VERSION_MAJOR) || !defined(PARLEY_VERSION_MINOR) || !defined(PARLEY_VERSION_PATCH)
+#if !defined(PARLEY_VERSION_MAJOR) || !defined(PARLEY_VERSION_MINOR) || \
+    !defined(PARLEY_VERSION_PATCH)
 #error "parley.h must define the version macros"
 #endif
 

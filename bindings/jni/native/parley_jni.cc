@@ -32,13 +32,13 @@ namespace {
 
 JavaVM* g_vm = nullptr;
 // Global references and ids, resolved once in JNI_OnLoad.
-jclass g_exception_class = nullptr;    // org.parley.ParleyException
+jclass g_exception_class = nullptr;  // org.parley.ParleyException
 jmethodID g_exception_from_native = nullptr;
-jclass g_byte_array_class = nullptr;   // byte[]
-jmethodID g_on_event = nullptr;        // Device.onNativeEvent
-jmethodID g_key_store_put = nullptr;   // Device.keyStorePut
-jmethodID g_key_store_get = nullptr;   // Device.keyStoreGet
-jmethodID g_key_store_erase = nullptr; // Device.keyStoreErase
+jclass g_byte_array_class = nullptr;    // byte[]
+jmethodID g_on_event = nullptr;         // Device.onNativeEvent
+jmethodID g_key_store_put = nullptr;    // Device.keyStorePut
+jmethodID g_key_store_get = nullptr;    // Device.keyStoreGet
+jmethodID g_key_store_erase = nullptr;  // Device.keyStoreErase
 
 // Overwrites memory the compiler may not elide (secrets).
 void Zero(void* p, std::size_t n) {
@@ -83,16 +83,20 @@ struct Owned {
 // A new byte[] holding `n` bytes at `p`; nullptr (with OutOfMemoryError pending) on failure.
 jbyteArray NewBytes(JNIEnv* env, const void* p, std::size_t n) {
   if (n > static_cast<std::size_t>(INT32_MAX)) {
-    env->ThrowNew(env->FindClass("java/lang/OutOfMemoryError"), "a Parley result larger than 2 GiB");
+    env->ThrowNew(env->FindClass("java/lang/OutOfMemoryError"),
+                  "a Parley result larger than 2 GiB");
     return nullptr;
   }
   const jsize size = static_cast<jsize>(n);
   jbyteArray array = env->NewByteArray(size);
-  if (array != nullptr && size > 0) env->SetByteArrayRegion(array, 0, size, static_cast<const jbyte*>(p));
+  if (array != nullptr && size > 0)
+    env->SetByteArrayRegion(array, 0, size, static_cast<const jbyte*>(p));
   return array;
 }
 
-jbyteArray NewBytes(JNIEnv* env, const char* s) { return NewBytes(env, s, s == nullptr ? 0 : std::strlen(s)); }
+jbyteArray NewBytes(JNIEnv* env, const char* s) {
+  return NewBytes(env, s, s == nullptr ? 0 : std::strlen(s));
+}
 
 // Throws ParleyException(domain, code, message) for a failed call; true when it threw.
 bool Fail(JNIEnv* env, int rc, const parley_error& error) {
@@ -102,8 +106,8 @@ bool Fail(JNIEnv* env, int rc, const parley_error& error) {
   const jint code = error.code != PARLEY_OK ? error.code : rc;
   jbyteArray message = NewBytes(env, error.message, strnlen(error.message, sizeof error.message));
   if (message == nullptr) return true;
-  auto exception = static_cast<jthrowable>(
-      env->CallStaticObjectMethod(g_exception_class, g_exception_from_native, error.domain, code, message));
+  auto exception = static_cast<jthrowable>(env->CallStaticObjectMethod(
+      g_exception_class, g_exception_from_native, error.domain, code, message));
   env->DeleteLocalRef(message);
   if (exception != nullptr && !env->ExceptionCheck()) {
     env->Throw(exception);
@@ -126,7 +130,9 @@ struct Context {
   parley_key_store key_store{};
 };
 
-Context* FromHandle(jlong handle) { return reinterpret_cast<Context*>(static_cast<std::intptr_t>(handle)); }
+Context* FromHandle(jlong handle) {
+  return reinterpret_cast<Context*>(static_cast<std::intptr_t>(handle));
+}
 
 // Android's jni.h declares AttachCurrentThread*(JNIEnv**, ...), the JDK's (void**, ...).
 #if defined(__ANDROID__)
@@ -204,7 +210,8 @@ bool StoreFailed(JNIEnv* env) {
   return true;
 }
 
-int KeyStorePut(void* context, const char* name, size_t name_len, const uint8_t* secret, size_t secret_len) {
+int KeyStorePut(void* context, const char* name, size_t name_len, const uint8_t* secret,
+                size_t secret_len) {
   auto* ctx = static_cast<Context*>(context);
   CallbackEnv callback;
   JNIEnv* env = callback.get();
@@ -286,42 +293,73 @@ enum Op : jint {
 };
 
 // Runs `op`; PARLEY_INVALID_ARGUMENT for an unknown one. `out` receives the result, if any.
-int Dispatch(parley_device* d, jint op, const InBytes& a, const InBytes& b, Owned<char>& out, parley_error* e) {
+int Dispatch(parley_device* d, jint op, const InBytes& a, const InBytes& b, Owned<char>& out,
+             parley_error* e) {
   char** o = &out.p;
   std::size_t* n = &out.len;
   switch (op) {
-    case kDeviceName: return parley_device_name(d, o, n, e);
-    case kPairingCode: return parley_pairing_code(d, o, n, e);
-    case kVaultInfo: return parley_vault_info(d, o, n, e);
-    case kVaultCreate: return parley_vault_create(d, a.chars(), a.size(), e);
-    case kTakeRecoveryKey: return parley_take_recovery_key(d, o, n, e);
-    case kRecordCreate: return parley_record_create(d, a.chars(), a.size(), o, n, e);
-    case kRecordEdit: return parley_record_edit(d, a.chars(), a.size(), o, n, e);
-    case kRecordDelete: return parley_record_delete(d, a.chars(), a.size(), b.chars(), b.size(), o, n, e);
-    case kRecordList: return parley_record_list(d, a.chars(), a.size(), o, n, e);
-    case kRecordShow: return parley_record_show(d, a.chars(), a.size(), b.chars(), b.size(), o, n, e);
-    case kRecordHistory: return parley_record_history(d, a.chars(), a.size(), o, n, e);
-    case kSearch: return parley_search(d, a.chars(), a.size(), o, n, e);
-    case kBottomLine: return parley_bottom_line(d, a.chars(), a.size(), o, n, e);
+    case kDeviceName:
+      return parley_device_name(d, o, n, e);
+    case kPairingCode:
+      return parley_pairing_code(d, o, n, e);
+    case kVaultInfo:
+      return parley_vault_info(d, o, n, e);
+    case kVaultCreate:
+      return parley_vault_create(d, a.chars(), a.size(), e);
+    case kTakeRecoveryKey:
+      return parley_take_recovery_key(d, o, n, e);
+    case kRecordCreate:
+      return parley_record_create(d, a.chars(), a.size(), o, n, e);
+    case kRecordEdit:
+      return parley_record_edit(d, a.chars(), a.size(), o, n, e);
+    case kRecordDelete:
+      return parley_record_delete(d, a.chars(), a.size(), b.chars(), b.size(), o, n, e);
+    case kRecordList:
+      return parley_record_list(d, a.chars(), a.size(), o, n, e);
+    case kRecordShow:
+      return parley_record_show(d, a.chars(), a.size(), b.chars(), b.size(), o, n, e);
+    case kRecordHistory:
+      return parley_record_history(d, a.chars(), a.size(), o, n, e);
+    case kSearch:
+      return parley_search(d, a.chars(), a.size(), o, n, e);
+    case kBottomLine:
+      return parley_bottom_line(d, a.chars(), a.size(), o, n, e);
     case kCampaignStatusSet:
       return parley_campaign_status_set(d, a.chars(), a.size(), b.chars(), b.size(), o, n, e);
-    case kConflicts: return parley_conflicts(d, o, n, e);
-    case kConflictResolve: return parley_conflict_resolve(d, a.chars(), a.size(), e);
-    case kBundleState: return parley_bundle_state(d, o, n, e);
-    case kBundleExport: return parley_bundle_export(d, a.chars(), a.size(), b.chars(), b.size(), o, n, e);
-    case kBundleImport: return parley_bundle_import(d, a.chars(), a.size(), o, n, e);
-    case kJoinWithInvite: return parley_join_with_invite(d, a.data(), a.size(), o, n, e);
-    case kJoinThroughRelays: return parley_join_through_relays(d, a.chars(), a.size(), o, n, e);
-    case kMembers: return parley_members(d, o, n, e);
-    case kMemberPromote: return parley_member_promote(d, a.chars(), a.size(), o, n, e);
-    case kMemberDemote: return parley_member_demote(d, a.chars(), a.size(), o, n, e);
-    case kMemberRevoke: return parley_member_revoke(d, a.chars(), a.size(), o, n, e);
-    case kRelayAdd: return parley_relay_add(d, a.chars(), a.size(), o, n, e);
-    case kRelayList: return parley_relay_list(d, o, n, e);
-    case kRelayRemove: return parley_relay_remove(d, a.chars(), a.size(), o, n, e);
-    case kSync: return parley_sync(d, o, n, e);
-    case kStatus: return parley_status(d, o, n, e);
-    default: break;
+    case kConflicts:
+      return parley_conflicts(d, o, n, e);
+    case kConflictResolve:
+      return parley_conflict_resolve(d, a.chars(), a.size(), e);
+    case kBundleState:
+      return parley_bundle_state(d, o, n, e);
+    case kBundleExport:
+      return parley_bundle_export(d, a.chars(), a.size(), b.chars(), b.size(), o, n, e);
+    case kBundleImport:
+      return parley_bundle_import(d, a.chars(), a.size(), o, n, e);
+    case kJoinWithInvite:
+      return parley_join_with_invite(d, a.data(), a.size(), o, n, e);
+    case kJoinThroughRelays:
+      return parley_join_through_relays(d, a.chars(), a.size(), o, n, e);
+    case kMembers:
+      return parley_members(d, o, n, e);
+    case kMemberPromote:
+      return parley_member_promote(d, a.chars(), a.size(), o, n, e);
+    case kMemberDemote:
+      return parley_member_demote(d, a.chars(), a.size(), o, n, e);
+    case kMemberRevoke:
+      return parley_member_revoke(d, a.chars(), a.size(), o, n, e);
+    case kRelayAdd:
+      return parley_relay_add(d, a.chars(), a.size(), o, n, e);
+    case kRelayList:
+      return parley_relay_list(d, o, n, e);
+    case kRelayRemove:
+      return parley_relay_remove(d, a.chars(), a.size(), o, n, e);
+    case kSync:
+      return parley_sync(d, o, n, e);
+    case kStatus:
+      return parley_status(d, o, n, e);
+    default:
+      break;
   }
   std::strncpy(e->message, "unknown operation of the Java binding", sizeof e->message - 1);
   e->domain = PARLEY_DOMAIN_API;
@@ -329,8 +367,10 @@ int Dispatch(parley_device* d, jint op, const InBytes& a, const InBytes& b, Owne
   return PARLEY_INVALID_ARGUMENT;
 }
 
-jmethodID Method(JNIEnv* env, jclass cls, const char* name, const char* signature, bool is_static = false) {
-  return is_static ? env->GetStaticMethodID(cls, name, signature) : env->GetMethodID(cls, name, signature);
+jmethodID Method(JNIEnv* env, jclass cls, const char* name, const char* signature,
+                 bool is_static = false) {
+  return is_static ? env->GetStaticMethodID(cls, name, signature)
+                   : env->GetMethodID(cls, name, signature);
 }
 
 }  // namespace
@@ -347,16 +387,18 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   if (bytes == nullptr) return JNI_ERR;  // NoClassDefFoundError pending
   g_exception_class = static_cast<jclass>(env->NewGlobalRef(exception));
   g_byte_array_class = static_cast<jclass>(env->NewGlobalRef(bytes));
-  g_exception_from_native =
-      Method(env, exception, "fromNative", "(II[B)Lorg/parley/ParleyException;", /*is_static=*/true);
-  g_on_event = g_exception_from_native ? Method(env, device, "onNativeEvent", "(I[BJII[BJI[B)V") : nullptr;
+  g_exception_from_native = Method(env, exception, "fromNative",
+                                   "(II[B)Lorg/parley/ParleyException;", /*is_static=*/true);
+  g_on_event =
+      g_exception_from_native ? Method(env, device, "onNativeEvent", "(I[BJII[BJI[B)V") : nullptr;
   g_key_store_put = g_on_event ? Method(env, device, "keyStorePut", "([B[B)I") : nullptr;
   g_key_store_get = g_key_store_put ? Method(env, device, "keyStoreGet", "([B)[B") : nullptr;
   g_key_store_erase = g_key_store_get ? Method(env, device, "keyStoreErase", "([B)I") : nullptr;
   env->DeleteLocalRef(exception);
   env->DeleteLocalRef(device);
   env->DeleteLocalRef(bytes);
-  if (g_key_store_erase == nullptr || g_exception_class == nullptr || g_byte_array_class == nullptr) return JNI_ERR;
+  if (g_key_store_erase == nullptr || g_exception_class == nullptr || g_byte_array_class == nullptr)
+    return JNI_ERR;
   return JNI_VERSION_1_6;
 }
 
@@ -377,7 +419,8 @@ JNIEXPORT jint JNICALL Java_org_parley_Parley_nativeVersionNumber(JNIEnv*, jclas
   return static_cast<jint>(parley_version_number());
 }
 
-JNIEXPORT jboolean JNICALL Java_org_parley_Parley_nativeStoreExists(JNIEnv* env, jclass, jbyteArray dir) {
+JNIEXPORT jboolean JNICALL Java_org_parley_Parley_nativeStoreExists(JNIEnv* env, jclass,
+                                                                    jbyteArray dir) {
   InBytes d(env, dir);
   return parley_store_exists(d.chars(), d.size()) == 1 ? JNI_TRUE : JNI_FALSE;
 }
@@ -386,16 +429,17 @@ JNIEXPORT jbyteArray JNICALL Java_org_parley_Parley_nativeCodeName(JNIEnv* env, 
   return NewBytes(env, parley_code_name(code));
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_parley_Parley_nativeDomainName(JNIEnv* env, jclass, jint domain) {
+JNIEXPORT jbyteArray JNICALL Java_org_parley_Parley_nativeDomainName(JNIEnv* env, jclass,
+                                                                     jint domain) {
   return NewBytes(env, parley_domain_name(domain));
 }
 
 // ---- org.parley.Device ----
 
-JNIEXPORT jlong JNICALL Java_org_parley_Device_nativeOpen(JNIEnv* env, jclass, jobject self, jbyteArray data_dir,
-                                                          jbyteArray key_store_dir, jboolean host_key_store,
-                                                          jlong backoff_base_ms, jlong backoff_cap_ms,
-                                                          jlong connect_timeout_ms, jlong io_timeout_ms) {
+JNIEXPORT jlong JNICALL Java_org_parley_Device_nativeOpen(
+    JNIEnv* env, jclass, jobject self, jbyteArray data_dir, jbyteArray key_store_dir,
+    jboolean host_key_store, jlong backoff_base_ms, jlong backoff_cap_ms, jlong connect_timeout_ms,
+    jlong io_timeout_ms) {
   std::unique_ptr<Context> ctx(new (std::nothrow) Context);
   if (!ctx) {
     ThrowApi(env, PARLEY_INTERNAL, "out of memory");
@@ -443,10 +487,10 @@ JNIEXPORT void JNICALL Java_org_parley_Device_nativeFree(JNIEnv* env, jclass, jl
   delete ctx;
 }
 
-JNIEXPORT void JNICALL Java_org_parley_Device_nativeCreate(JNIEnv* env, jclass, jlong handle, jbyteArray device_name,
-                                                           jbyteArray vault_name, jbyteArray passphrase,
-                                                           jlong argon2_ops, jlong argon2_mem_bytes,
-                                                           jboolean issue_recovery_key, jint wipe_after) {
+JNIEXPORT void JNICALL Java_org_parley_Device_nativeCreate(
+    JNIEnv* env, jclass, jlong handle, jbyteArray device_name, jbyteArray vault_name,
+    jbyteArray passphrase, jlong argon2_ops, jlong argon2_mem_bytes, jboolean issue_recovery_key,
+    jint wipe_after) {
   InBytes name(env, device_name);
   InBytes vault(env, vault_name);
   InBytes secret(env, passphrase, /*secret=*/true);
@@ -458,24 +502,29 @@ JNIEXPORT void JNICALL Java_org_parley_Device_nativeCreate(JNIEnv* env, jclass, 
   options.wipe_after = static_cast<std::uint32_t>(wipe_after);
   parley_error error{};
   Fail(env,
-       parley_device_create(FromHandle(handle)->device, name.chars(), name.size(), vault.chars(), vault.size(),
-                            secret.chars(), secret.size(), &options, &error),
+       parley_device_create(FromHandle(handle)->device, name.chars(), name.size(), vault.chars(),
+                            vault.size(), secret.chars(), secret.size(), &options, &error),
        error);
 }
 
-JNIEXPORT void JNICALL Java_org_parley_Device_nativeUnlock(JNIEnv* env, jclass, jlong handle, jbyteArray passphrase) {
+JNIEXPORT void JNICALL Java_org_parley_Device_nativeUnlock(JNIEnv* env, jclass, jlong handle,
+                                                           jbyteArray passphrase) {
   InBytes secret(env, passphrase, /*secret=*/true);
   parley_error error{};
-  Fail(env, parley_device_unlock(FromHandle(handle)->device, secret.chars(), secret.size(), &error), error);
+  Fail(env, parley_device_unlock(FromHandle(handle)->device, secret.chars(), secret.size(), &error),
+       error);
 }
 
-JNIEXPORT void JNICALL Java_org_parley_Device_nativeChangePassphrase(JNIEnv* env, jclass, jlong handle,
-                                                                     jbyteArray current, jbyteArray next) {
+JNIEXPORT void JNICALL Java_org_parley_Device_nativeChangePassphrase(JNIEnv* env, jclass,
+                                                                     jlong handle,
+                                                                     jbyteArray current,
+                                                                     jbyteArray next) {
   InBytes a(env, current, /*secret=*/true);
   InBytes b(env, next, /*secret=*/true);
   parley_error error{};
   Fail(env,
-       parley_device_change_passphrase(FromHandle(handle)->device, a.chars(), a.size(), b.chars(), b.size(), &error),
+       parley_device_change_passphrase(FromHandle(handle)->device, a.chars(), a.size(), b.chars(),
+                                       b.size(), &error),
        error);
 }
 
@@ -493,25 +542,28 @@ JNIEXPORT jboolean JNICALL Java_org_parley_Device_nativeIsUnlocked(JNIEnv*, jcla
   return parley_device_is_unlocked(FromHandle(handle)->device) == 1 ? JNI_TRUE : JNI_FALSE;
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_parley_Device_nativeCall(JNIEnv* env, jclass, jlong handle, jint op,
-                                                               jbyteArray a, jbyteArray b) {
+JNIEXPORT jbyteArray JNICALL Java_org_parley_Device_nativeCall(JNIEnv* env, jclass, jlong handle,
+                                                               jint op, jbyteArray a,
+                                                               jbyteArray b) {
   InBytes first(env, a);
   InBytes second(env, b);
   Owned<char> out;
   parley_error error{};
-  if (Fail(env, Dispatch(FromHandle(handle)->device, op, first, second, out, &error), error)) return nullptr;
+  if (Fail(env, Dispatch(FromHandle(handle)->device, op, first, second, out, &error), error))
+    return nullptr;
   if (out.p == nullptr) return nullptr;  // a call without a result
   return NewBytes(env, out.p, out.len);
 }
 
-JNIEXPORT jobjectArray JNICALL Java_org_parley_Device_nativeInvite(JNIEnv* env, jclass, jlong handle,
+JNIEXPORT jobjectArray JNICALL Java_org_parley_Device_nativeInvite(JNIEnv* env, jclass,
+                                                                   jlong handle,
                                                                    jbyteArray pairing_code) {
   InBytes code(env, pairing_code);
   Owned<std::uint8_t> invite;
   Owned<char> json;
   parley_error error{};
-  const int rc = parley_invite(FromHandle(handle)->device, code.chars(), code.size(), &invite.p, &invite.len,
-                               &json.p, &json.len, &error);
+  const int rc = parley_invite(FromHandle(handle)->device, code.chars(), code.size(), &invite.p,
+                               &invite.len, &json.p, &json.len, &error);
   if (Fail(env, rc, error)) return nullptr;
   jobjectArray out = env->NewObjectArray(2, g_byte_array_class, nullptr);
   if (out == nullptr) return nullptr;
@@ -535,7 +587,8 @@ JNIEXPORT jboolean JNICALL Java_org_parley_Device_nativeSyncStop(JNIEnv* env, jc
                                                                  jlong deadline_ms) {
   int stopped = 0;
   parley_error error{};
-  if (Fail(env, parley_sync_stop(FromHandle(handle)->device, deadline_ms, &stopped, &error), error)) return JNI_FALSE;
+  if (Fail(env, parley_sync_stop(FromHandle(handle)->device, deadline_ms, &stopped, &error), error))
+    return JNI_FALSE;
   return stopped == 1 ? JNI_TRUE : JNI_FALSE;
 }
 

@@ -21,8 +21,8 @@ constexpr char kMagic[8] = {'P', 'A', 'R', 'L', 'E', 'Y', 'B', 'K'};
 constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kStreamHeader = crypto_secretstream_xchacha20poly1305_HEADERBYTES;  // 24
 constexpr std::size_t kKeyCheckAt = 44 + kStreamHeader;                                   // 68
-constexpr std::size_t kHashAt = kKeyCheckAt + crypto::kHashSize;                           // 100
-constexpr std::size_t kHeaderSize = kHashAt + crypto::kHashSize;                           // 132
+constexpr std::size_t kHashAt = kKeyCheckAt + crypto::kHashSize;                          // 100
+constexpr std::size_t kHeaderSize = kHashAt + crypto::kHashSize;                          // 132
 constexpr std::size_t kABytes = crypto_secretstream_xchacha20poly1305_ABYTES;             // 17
 constexpr std::string_view kKeyCheckLabel = "parley/backup-key-check/v1";
 
@@ -41,13 +41,19 @@ std::uint64_t GetLe(const std::uint8_t* p, int n) {
   return v;
 }
 
-crypto::Hash KeyCheck(const crypto::SecretBytes& key) { return crypto::Blake2b256(crypto::AsBytes(kKeyCheckLabel), key.view()); }
+crypto::Hash KeyCheck(const crypto::SecretBytes& key) {
+  return crypto::Blake2b256(crypto::AsBytes(kKeyCheckLabel), key.view());
+}
 
 // The file key, from the secret and the header's parameters.
-Result<crypto::SecretBytes> FileKey(const BackupSecret& secret, const crypto::Argon2Params& params, crypto::ByteView salt) {
+Result<crypto::SecretBytes> FileKey(const BackupSecret& secret, const crypto::Argon2Params& params,
+                                    crypto::ByteView salt) {
   if (secret.recovery_key != nullptr) return secret.recovery_key->BackupKey();
-  auto key = crypto::Argon2id(secret.passphrase, salt, params, crypto_secretstream_xchacha20poly1305_KEYBYTES);
-  if (!key.ok()) return Error(Domain::kLog, key.status().code(), "deriving the backup key: " + key.status().message());
+  auto key = crypto::Argon2id(secret.passphrase, salt, params,
+                              crypto_secretstream_xchacha20poly1305_KEYBYTES);
+  if (!key.ok())
+    return Error(Domain::kLog, key.status().code(),
+                 "deriving the backup key: " + key.status().message());
   return key;
 }
 
@@ -78,14 +84,17 @@ struct Writer::Impl {
 
   Status Push(const pb::BackupChunk& chunk, bool final) {
     plain.clear();
-    if (!chunk.SerializeToString(&plain)) return Error(Domain::kLog, Code::kInternal, "encoding a backup chunk");
+    if (!chunk.SerializeToString(&plain))
+      return Error(Domain::kLog, Code::kInternal, "encoding a backup chunk");
     frame.resize(4 + plain.size() + kABytes);
     unsigned long long clen = 0;
     const std::uint8_t* ad = first ? header.data() : nullptr;
     const std::size_t ad_len = first ? header.size() : 0;
     crypto_secretstream_xchacha20poly1305_push(
-        &stream.st, frame.data() + 4, &clen, reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), ad,
-        ad_len, final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+        &stream.st, frame.data() + 4, &clen, reinterpret_cast<const std::uint8_t*>(plain.data()),
+        plain.size(), ad, ad_len,
+        final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+              : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
     sodium_memzero(plain.data(), plain.size());
     first = false;
     PutLe(frame.data(), clen, 4);
@@ -106,19 +115,23 @@ struct Writer::Impl {
 Writer::Writer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Writer::~Writer() = default;
 
-Result<std::unique_ptr<Writer>> Writer::Create(Env& env, const std::string& path, const BackupSecret& secret,
-                                               const crypto::Argon2Params& argon2, const Manifest& manifest) {
+Result<std::unique_ptr<Writer>> Writer::Create(Env& env, const std::string& path,
+                                               const BackupSecret& secret,
+                                               const crypto::Argon2Params& argon2,
+                                               const Manifest& manifest) {
   auto impl = std::make_unique<Impl>();
   impl->kind = secret.kind();
   crypto::Argon2Params params{0, 0};
   std::array<std::uint8_t, crypto::kArgon2SaltSize> salt{};
   if (secret.recovery_key == nullptr) {
-    PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(secret.passphrase, store::kBackupPassphrase));
+    PARLEY_RETURN_IF_ERROR(
+        store::CheckPassphraseStrength(secret.passphrase, store::kBackupPassphrase));
     const crypto::Argon2Params floor = crypto::MinimumArgon2Params();
     params = argon2;
     if (params.ops_limit < floor.ops_limit || params.mem_limit < floor.mem_limit) params = floor;
     if (params.ops_limit > kMaxArgon2Ops || params.mem_limit > kMaxArgon2Mem) {
-      return Error(Domain::kLog, Code::kInvalidArgument, "Argon2id parameters above what a reader accepts");
+      return Error(Domain::kLog, Code::kInvalidArgument,
+                   "Argon2id parameters above what a reader accepts");
     }
     env.RandomBytes(salt);
   }
@@ -170,7 +183,8 @@ Status Writer::Add(std::string_view header, std::string_view body, std::string_v
   Impl& w = *impl_;
   std::size_t size = header.size() + body.size() + signature.size();
   for (std::string_view slot : key_slots) size += slot.size();
-  if (w.pending_bytes > 0 && w.pending_bytes + size > kChunkTarget) PARLEY_RETURN_IF_ERROR(w.Flush());
+  if (w.pending_bytes > 0 && w.pending_bytes + size > kChunkTarget)
+    PARLEY_RETURN_IF_ERROR(w.Flush());
   pb::Change* c = w.pending.mutable_changes()->add_changes();
   c->set_header(std::string(header));
   c->set_body(std::string(body));
@@ -226,7 +240,8 @@ Result<Header> ReadHeader(SequentialFile& f) {
     return Corrupt("its header is damaged or was tampered with");
   }
   if (b[8] != kVersion) return Corrupt("unsupported backup format version " + std::to_string(b[8]));
-  if ((b[9] != 1 && b[9] != 2) || b[10] != 0 || b[11] != 0) return Corrupt("its header is malformed");
+  if ((b[9] != 1 && b[9] != 2) || b[10] != 0 || b[11] != 0)
+    return Corrupt("its header is malformed");
   h.kind = static_cast<SecretKind>(b[9]);
   h.params = crypto::Argon2Params{GetLe(b + 12, 8), GetLe(b + 20, 8)};
   if (h.kind == SecretKind::kPassphrase) {
@@ -254,7 +269,8 @@ Result<Summary> Read(Env& env, const std::string& path, const BackupSecret& secr
                      const std::function<Status(std::vector<pb::Change>&)>& on_changes) {
   PARLEY_ASSIGN_OR_RETURN(FileInfo info, env.StatFile(path));
   if (info.kind != FileInfo::Kind::kRegular) {
-    return Error(Domain::kLog, Code::kInvalidArgument, "backup refused: " + path + " is not a regular file");
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "backup refused: " + path + " is not a regular file");
   }
   PARLEY_ASSIGN_OR_RETURN(auto f, env.OpenSequential(path));
   PARLEY_ASSIGN_OR_RETURN(Header h, ReadHeader(*f));
@@ -264,15 +280,19 @@ Result<Summary> Read(Env& env, const std::string& path, const BackupSecret& secr
                      ? "this backup was made with the recovery key, not with a backup passphrase"
                      : "this backup was made with a backup passphrase, not with the recovery key");
   }
-  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes key,
-                          FileKey(secret, h.params, crypto::ByteView(h.bytes.data() + 28, crypto::kArgon2SaltSize)));
-  if (!crypto::ConstantTimeEqual(KeyCheck(key), crypto::ByteView(h.bytes.data() + kKeyCheckAt, crypto::kHashSize))) {
+  PARLEY_ASSIGN_OR_RETURN(
+      crypto::SecretBytes key,
+      FileKey(secret, h.params, crypto::ByteView(h.bytes.data() + 28, crypto::kArgon2SaltSize)));
+  if (!crypto::ConstantTimeEqual(
+          KeyCheck(key), crypto::ByteView(h.bytes.data() + kKeyCheckAt, crypto::kHashSize))) {
     return Error(Domain::kLog, Code::kWrongPassphrase,
-                 h.kind == SecretKind::kRecoveryKey ? "this backup was not made with this recovery key"
-                                                    : "wrong backup passphrase: this backup was not made with it");
+                 h.kind == SecretKind::kRecoveryKey
+                     ? "this backup was not made with this recovery key"
+                     : "wrong backup passphrase: this backup was not made with it");
   }
   StreamState stream;
-  if (crypto_secretstream_xchacha20poly1305_init_pull(&stream.st, h.bytes.data() + 44, key.data()) != 0) {
+  if (crypto_secretstream_xchacha20poly1305_init_pull(&stream.st, h.bytes.data() + 44,
+                                                      key.data()) != 0) {
     return Corrupt("its stream header is invalid");
   }
   Summary out;
@@ -287,7 +307,8 @@ Result<Summary> Read(Env& env, const std::string& path, const BackupSecret& secr
     if (!more) break;
     if (ended) return Corrupt("bytes follow its last frame");
     const std::uint64_t len = GetLe(len_bytes, 4);
-    if (len < kABytes || len > kMaxFrame) return Corrupt("a frame length is out of range (damaged or tampered)");
+    if (len < kABytes || len > kMaxFrame)
+      return Corrupt("a frame length is out of range (damaged or tampered)");
     frame.resize(static_cast<std::size_t>(len));
     PARLEY_ASSIGN_OR_RETURN(bool whole, ReadExactly(*f, frame, false));
     (void)whole;
@@ -295,8 +316,9 @@ Result<Summary> Read(Env& env, const std::string& path, const BackupSecret& secr
     plain.resize(frame.size() - kABytes);
     unsigned long long plen = 0;
     unsigned char tag = 0;
-    if (crypto_secretstream_xchacha20poly1305_pull(&stream.st, plain.data(), &plen, &tag, frame.data(), frame.size(),
-                                                   first ? h.bytes.data() : nullptr, first ? h.bytes.size() : 0) != 0) {
+    if (crypto_secretstream_xchacha20poly1305_pull(
+            &stream.st, plain.data(), &plen, &tag, frame.data(), frame.size(),
+            first ? h.bytes.data() : nullptr, first ? h.bytes.size() : 0) != 0) {
       return Corrupt("a frame does not authenticate (damaged, tampered or out of order)");
     }
     pb::BackupChunk chunk;
@@ -304,7 +326,8 @@ Result<Summary> Read(Env& env, const std::string& path, const BackupSecret& secr
     sodium_memzero(plain.data(), plain.size());
     if (!parsed) return Corrupt("a chunk does not parse");
     const bool final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
-    if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE && !final) return Corrupt("a frame has an unknown tag");
+    if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE && !final)
+      return Corrupt("a frame has an unknown tag");
     if (first) {
       if (!chunk.has_manifest() || final) return Corrupt("the first chunk is not the manifest");
       const pb::BackupManifest& m = chunk.manifest();
@@ -314,7 +337,8 @@ Result<Summary> Read(Env& env, const std::string& path, const BackupSecret& secr
       manifest.vault_name = m.vault_name();
       for (const auto& e : m.epochs()) {
         if (e.key().size() != 32) return Corrupt("the manifest is malformed");
-        manifest.epochs.push_back(store::VaultKey{e.epoch(), crypto::SecretBytes::Copy(crypto::AsBytes(e.key()))});
+        manifest.epochs.push_back(
+            store::VaultKey{e.epoch(), crypto::SecretBytes::Copy(crypto::AsBytes(e.key()))});
       }
       for (const auto& row : m.meta()) manifest.meta.emplace_back(row.key(), row.value());
       manifest.device_name = m.device_name();
@@ -333,7 +357,8 @@ Result<Summary> Read(Env& env, const std::string& path, const BackupSecret& secr
       ++chunks;
       changes += static_cast<std::uint64_t>(chunk.changes().changes_size());
       if (on_changes) {
-        std::vector<pb::Change> batch(chunk.changes().changes().begin(), chunk.changes().changes().end());
+        std::vector<pb::Change> batch(chunk.changes().changes().begin(),
+                                      chunk.changes().changes().end());
         PARLEY_RETURN_IF_ERROR(on_changes(batch));
       }
       continue;

@@ -63,21 +63,25 @@ Result<crypto::Bytes> Base32Decode(std::string_view text, Domain domain) {
   return out;
 }
 
-std::string EncodeCheckedCode(std::string_view prefix, std::string_view label, crypto::ByteView payload) {
+std::string EncodeCheckedCode(std::string_view prefix, std::string_view label,
+                              crypto::ByteView payload) {
   crypto::Bytes raw(payload.begin(), payload.end());
   crypto::Hash sum = Checksum(label, payload);
   raw.insert(raw.end(), sum.begin(), sum.begin() + kChecksumSize);
   return std::string(prefix) + Base32Encode(raw);
 }
 
-Result<crypto::Bytes> DecodeCheckedCode(std::string_view code, std::string_view prefix, std::string_view label,
-                                        std::string_view what, Domain domain) {
+Result<crypto::Bytes> DecodeCheckedCode(std::string_view code, std::string_view prefix,
+                                        std::string_view label, std::string_view what,
+                                        Domain domain) {
   while (!code.empty() && (code.front() == ' ' || code.front() == '\n' || code.front() == '\t')) {
     code.remove_prefix(1);
   }
   bool prefix_ok = code.size() >= prefix.size();
-  for (std::size_t i = 0; prefix_ok && i < prefix.size(); ++i) prefix_ok = Lower(code[i]) == prefix[i];
-  if (!prefix_ok) return Bad(domain, what, "it does not start with \"" + std::string(prefix) + "\"");
+  for (std::size_t i = 0; prefix_ok && i < prefix.size(); ++i)
+    prefix_ok = Lower(code[i]) == prefix[i];
+  if (!prefix_ok)
+    return Bad(domain, what, "it does not start with \"" + std::string(prefix) + "\"");
   auto raw = Base32Decode(code.substr(prefix.size()), domain);
   if (!raw.ok()) return Bad(domain, what, raw.status().message().substr(6));  // drop "code: "
   if (raw->size() < kChecksumSize + 1) return Bad(domain, what, "too short (cut off?)");

@@ -10,18 +10,29 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what, Domain domain) {
   Code code = Code::kInternal;
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: code = Code::kCorrupt; break;
-    case SQLITE_FULL: code = Code::kDiskFull; break;
+    case SQLITE_NOTADB:
+      code = Code::kCorrupt;
+      break;
+    case SQLITE_FULL:
+      code = Code::kDiskFull;
+      break;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = Code::kBusy; break;
-    case SQLITE_CONSTRAINT: code = Code::kInvalidArgument; break;
+    case SQLITE_LOCKED:
+      code = Code::kBusy;
+      break;
+    case SQLITE_CONSTRAINT:
+      code = Code::kInvalidArgument;
+      break;
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
-    case SQLITE_READONLY: code = Code::kIoError; break;
+    case SQLITE_READONLY:
+      code = Code::kIoError;
+      break;
     case SQLITE_IOERR:
       code = (rc == SQLITE_IOERR_DATA || rc == SQLITE_IOERR_AUTH) ? Code::kCorrupt : Code::kIoError;
       break;
-    default: break;
+    default:
+      break;
   }
   if (code == Code::kCorrupt) msg += " (the store is tampered or corrupt)";
   return Status(domain, code, std::move(msg));
@@ -54,7 +65,8 @@ Result<ImmediateTransaction> ImmediateTransaction::Begin(sqlite3* db, Domain dom
 
 ImmediateTransaction::~ImmediateTransaction() { (void)Rollback(); }
 
-ImmediateTransaction::ImmediateTransaction(ImmediateTransaction&& o) noexcept : db_(o.db_), domain_(o.domain_) {
+ImmediateTransaction::ImmediateTransaction(ImmediateTransaction&& o) noexcept
+    : db_(o.db_), domain_(o.domain_) {
   o.db_ = nullptr;
 }
 
@@ -95,7 +107,9 @@ Result<ReadTransaction> ReadTransaction::Begin(sqlite3* db, Domain domain) {
 
 ReadTransaction::~ReadTransaction() { (void)End(); }
 
-ReadTransaction::ReadTransaction(ReadTransaction&& o) noexcept : db_(o.db_), domain_(o.domain_) { o.db_ = nullptr; }
+ReadTransaction::ReadTransaction(ReadTransaction&& o) noexcept : db_(o.db_), domain_(o.domain_) {
+  o.db_ = nullptr;
+}
 
 ReadTransaction& ReadTransaction::operator=(ReadTransaction&& o) noexcept {
   if (this != &o) {
@@ -141,8 +155,8 @@ Status Stmt::Prepare(sqlite3* db, std::string_view sql) {
   if (stmt_ != nullptr) sqlite3_finalize(stmt_);
   stmt_ = nullptr;
   db_ = db;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
-                              nullptr);
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   return SqliteStatus(rc, db, "prepare");
 }
 
@@ -220,7 +234,8 @@ std::string_view Stmt::Text(int col) const {
 std::span<const std::uint8_t> Stmt::Blob(int col) const {
   const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
   int n = sqlite3_column_bytes(stmt_, col);
-  return p ? std::span<const std::uint8_t>(p, static_cast<std::size_t>(n)) : std::span<const std::uint8_t>();
+  return p ? std::span<const std::uint8_t>(p, static_cast<std::size_t>(n))
+           : std::span<const std::uint8_t>();
 }
 
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -116,8 +116,8 @@ Result<Bytes> FromHex(std::string_view hex) {
 
 Hash Blake2b256(ByteView data, ByteView key) {
   Hash h{};
-  crypto_generichash(h.data(), h.size(), data.data(), data.size(), key.empty() ? nullptr : key.data(),
-                     key.size());
+  crypto_generichash(h.data(), h.size(), data.data(), data.size(),
+                     key.empty() ? nullptr : key.data(), key.size());
   return h;
 }
 
@@ -163,19 +163,22 @@ Bytes XChaChaSeal(ByteView key, ByteView nonce, ByteView plaintext, ByteView ad)
   if (!XSizesOk(key, nonce)) std::abort();  // programming error
   Bytes out(plaintext.size() + kAeadTagSize);
   unsigned long long out_len = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data(), &out_len, plaintext.data(), plaintext.size(),
-                                             ad.data(), ad.size(), nullptr, nonce.data(), key.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data(), &out_len, plaintext.data(),
+                                             plaintext.size(), ad.data(), ad.size(), nullptr,
+                                             nonce.data(), key.data());
   out.resize(out_len);
   return out;
 }
 
 Result<Bytes> XChaChaOpen(ByteView key, ByteView nonce, ByteView ct, ByteView ad) {
-  if (!XSizesOk(key, nonce)) return Err(Code::kInvalidArgument, "bad XChaCha20-Poly1305 key or nonce size");
+  if (!XSizesOk(key, nonce))
+    return Err(Code::kInvalidArgument, "bad XChaCha20-Poly1305 key or nonce size");
   if (ct.size() < kAeadTagSize) return Err(Code::kCorrupt, "ciphertext shorter than its tag");
   Bytes out(ct.size() - kAeadTagSize);
   unsigned long long out_len = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &out_len, nullptr, ct.data(), ct.size(),
-                                                 ad.data(), ad.size(), nonce.data(), key.data()) != 0) {
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &out_len, nullptr, ct.data(),
+                                                 ct.size(), ad.data(), ad.size(), nonce.data(),
+                                                 key.data()) != 0) {
     return Err(Code::kCorrupt, "authentication failed");
   }
   out.resize(out_len);
@@ -187,8 +190,9 @@ Status XChaChaSealInPlace(ByteView key, ByteView nonce, std::span<std::uint8_t> 
   if (!XSizesOk(key, nonce) || tag.size() != kAeadTagSize)
     return Err(Code::kInvalidArgument, "bad XChaCha20-Poly1305 key, nonce or tag size");
   std::uint8_t* const data = OrNoBytes(buf.data());
-  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(data, tag.data(), nullptr, data, buf.size(), ad.data(),
-                                                      ad.size(), nullptr, nonce.data(), key.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(data, tag.data(), nullptr, data, buf.size(),
+                                                      ad.data(), ad.size(), nullptr, nonce.data(),
+                                                      key.data());
   return Status::Ok();
 }
 
@@ -211,8 +215,9 @@ Bytes ChaChaSeal(ByteView key, ByteView nonce, ByteView plaintext, ByteView ad) 
   if (key.size() != kAeadKeySize || nonce.size() != kChaChaNonceSize) std::abort();
   Bytes out(plaintext.size() + kAeadTagSize);
   unsigned long long out_len = 0;
-  crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &out_len, plaintext.data(), plaintext.size(),
-                                            ad.data(), ad.size(), nullptr, nonce.data(), key.data());
+  crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &out_len, plaintext.data(),
+                                            plaintext.size(), ad.data(), ad.size(), nullptr,
+                                            nonce.data(), key.data());
   out.resize(out_len);
   return out;
 }
@@ -224,7 +229,8 @@ Result<Bytes> ChaChaOpen(ByteView key, ByteView nonce, ByteView ct, ByteView ad)
   Bytes out(ct.size() - kAeadTagSize);
   unsigned long long out_len = 0;
   if (crypto_aead_chacha20poly1305_ietf_decrypt(out.data(), &out_len, nullptr, ct.data(), ct.size(),
-                                                ad.data(), ad.size(), nonce.data(), key.data()) != 0) {
+                                                ad.data(), ad.size(), nonce.data(),
+                                                key.data()) != 0) {
     return Err(Code::kCorrupt, "authentication failed");
   }
   out.resize(out_len);
@@ -323,10 +329,11 @@ Result<SecretBytes> Argon2id(std::string_view passphrase, ByteView salt, const A
   const Argon2Params floor = MinimumArgon2Params();
   if (params.ops_limit < floor.ops_limit || params.mem_limit < floor.mem_limit)
     return Err(Code::kInvalidArgument, "Argon2id parameters below the floor");
-  if (salt.size() != crypto_pwhash_SALTBYTES) return Err(Code::kInvalidArgument, "Argon2id salt must be 16 bytes");
+  if (salt.size() != crypto_pwhash_SALTBYTES)
+    return Err(Code::kInvalidArgument, "Argon2id salt must be 16 bytes");
   SecretBytes out(out_len);
-  if (crypto_pwhash(out.data(), out.size(), OrNoChars(passphrase.data()), passphrase.size(), salt.data(),
-                    params.ops_limit, static_cast<size_t>(params.mem_limit),
+  if (crypto_pwhash(out.data(), out.size(), OrNoChars(passphrase.data()), passphrase.size(),
+                    salt.data(), params.ops_limit, static_cast<size_t>(params.mem_limit),
                     crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Err(Code::kInternal, "Argon2id ran out of memory");
   }
@@ -335,7 +342,8 @@ Result<SecretBytes> Argon2id(std::string_view passphrase, ByteView salt, const A
 
 SecretBytes DeriveKey(const SecretBytes& master, std::uint64_t subkey_id, std::string_view context,
                       std::size_t out_len) {
-  if (context.size() != crypto_kdf_CONTEXTBYTES || master.size() != crypto_kdf_KEYBYTES) std::abort();
+  if (context.size() != crypto_kdf_CONTEXTBYTES || master.size() != crypto_kdf_KEYBYTES)
+    std::abort();
   SecretBytes out(out_len);
   crypto_kdf_derive_from_key(out.data(), out.size(), subkey_id, context.data(), master.data());
   return out;

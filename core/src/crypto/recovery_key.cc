@@ -10,7 +10,7 @@ constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 constexpr std::string_view kCheckLabel = "parley/recovery-key-check/v1";
 constexpr std::string_view kRootLabel = "parley/recovery-root/v1";
 constexpr char kKdfContext[] = "recovery";  // crypto::DeriveKey takes exactly 8 characters
-constexpr std::size_t kDataChars = 32;       // 20 bytes = 160 bits = 32 x 5 bits
+constexpr std::size_t kDataChars = 32;      // 20 bytes = 160 bits = 32 x 5 bits
 constexpr std::size_t kCheckChars = kTextChars - kDataChars;
 
 enum Subkey : std::uint64_t { kIdentity = 1, kKx = 2, kSeal = 3, kEnrol = 4, kBackup = 5 };
@@ -33,7 +33,8 @@ std::array<char, kCheckChars> Check(crypto::ByteView secret) {
   crypto::Hasher h(crypto::kHashSize);
   crypto::Hash digest;
   h.Update(kCheckLabel).Update(secret).Final(digest);
-  const std::uint32_t bits = (std::uint32_t{digest[0]} << 12) | (std::uint32_t{digest[1]} << 4) | (digest[2] >> 4);
+  const std::uint32_t bits =
+      (std::uint32_t{digest[0]} << 12) | (std::uint32_t{digest[1]} << 4) | (digest[2] >> 4);
   std::array<char, kCheckChars> out{};
   for (std::size_t i = 0; i < kCheckChars; ++i) {
     out[i] = kAlphabet[(bits >> (5 * (kCheckChars - 1 - i))) & 31];
@@ -43,7 +44,9 @@ std::array<char, kCheckChars> Check(crypto::ByteView secret) {
 
 }  // namespace
 
-RecoveryKey RecoveryKey::Generate() { return RecoveryKey(crypto::SecretBytes::Random(kSecretSize)); }
+RecoveryKey RecoveryKey::Generate() {
+  return RecoveryKey(crypto::SecretBytes::Random(kSecretSize));
+}
 
 Result<RecoveryKey> RecoveryKey::FromSecret(crypto::ByteView secret) {
   if (secret.size() != kSecretSize) return Invalid("the secret must be 20 bytes");
@@ -58,8 +61,10 @@ Result<RecoveryKey> RecoveryKey::Parse(std::string_view text) {
     const int v = Decode(c);
     if (v < 0) {
       const bool printable = c > ' ' && c < 127;
-      return Invalid(printable ? std::string("'") + c + "' is not one of its characters (0-9 and A-Z without I, L, O, U)"
-                               : std::string("it holds a character that is not one of its characters"));
+      return Invalid(printable
+                         ? std::string("'") + c +
+                               "' is not one of its characters (0-9 and A-Z without I, L, O, U)"
+                         : std::string("it holds a character that is not one of its characters"));
     }
     if (n == kTextChars) return Invalid("it has more than 36 characters (9 groups of 4)");
     values[n++] = static_cast<std::uint8_t>(v);
@@ -122,7 +127,9 @@ crypto::SecretBytes RecoveryKey::Derive(std::uint64_t id, std::size_t size) cons
 crypto::SignKeyPair RecoveryKey::Identity() const {
   return crypto::SignKeyPairFromSeed(Derive(kIdentity, crypto::kSignSeedSize).view());
 }
-crypto::DhKeyPair RecoveryKey::Kx() const { return crypto::DhKeyPairFromSecret(Derive(kKx, crypto::kDhSize).view()); }
+crypto::DhKeyPair RecoveryKey::Kx() const {
+  return crypto::DhKeyPairFromSecret(Derive(kKx, crypto::kDhSize).view());
+}
 crypto::DhKeyPair RecoveryKey::Seal() const {
   return crypto::DhKeyPairFromSecret(Derive(kSeal, crypto::kDhSize).view());
 }

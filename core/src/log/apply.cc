@@ -13,13 +13,17 @@
 
 namespace parley::log {
 
-Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) { return ApplyRacing(changes, nullptr); }
+Result<ApplyReport> ReplicaImpl::Apply(std::span<const pb::Change> changes) {
+  return ApplyRacing(changes, nullptr);
+}
 
-Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes,
-                                             const std::function<Status(std::span<const ChangeId>)>* within) {
+Result<ApplyReport> ReplicaImpl::ApplyWithin(
+    std::span<const pb::Change> changes,
+    const std::function<Status(std::span<const ChangeId>)>* within) {
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
-  if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
+  if (!HasVault())
+    return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
   ApplyReport report;
   // This device's own chain moved on elsewhere (it was restored from an older copy): what it
   // wrote since is set aside, to be written again on top (reissue.cc).
@@ -44,7 +48,8 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
   // Slots a held change lacks (dropped by a purge that was later voided, or by a relay) are
   // taken from another copy of it (docs/change-format.md, "Record keys").
   const auto fill_slots = [&]() -> Status {
-    for (const auto& [change, id] : verified.held_with_slots) PARLEY_RETURN_IF_ERROR(FillMissingSlots(*change, id));
+    for (const auto& [change, id] : verified.held_with_slots)
+      PARLEY_RETURN_IF_ERROR(FillMissingSlots(*change, id));
     return Status::Ok();
   };
   if (fresh.empty()) {
@@ -75,11 +80,13 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       }
       // A change is applied now when its author is entitled to it as membership stands;
       // the others wait for Settle (membership may change with this batch).
-      const bool pending = !in.quarantined && (in.body == nullptr || !membership_.Entitled(h.author(), h.seq()) ||
-                                               membership_.void_epochs.count(h.epoch()) != 0);
+      const bool pending =
+          !in.quarantined && (in.body == nullptr || !membership_.Entitled(h.author(), h.seq()) ||
+                              membership_.void_epochs.count(h.epoch()) != 0);
       report.quarantined += in.quarantined ? 1 : 0;
       PARLEY_RETURN_IF_ERROR(InsertChange(aid, h.seq(), in.checked.id, h, *in.change,
-                                          in.body != nullptr ? in.body->hlc() : 0, pending, membership));
+                                          in.body != nullptr ? in.body->hlc() : 0, pending,
+                                          membership));
       const std::int64_t cid = sqlite3_last_insert_rowid(db_);
       // Key slots: only those the body names for records not purged are kept
       // (docs/change-format.md, "Record keys"); all, while the body cannot be read yet.
@@ -105,12 +112,14 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
     // Only changes of devices never enrolled count against the limit: a revoked device's
     // refused changes and changes waiting for their key are kept without limit.
     Stmt count;
-    PARLEY_RETURN_IF_ERROR(count.Prepare(db_, "SELECT author, count(*) FROM log_changes WHERE pending GROUP BY author"));
+    PARLEY_RETURN_IF_ERROR(count.Prepare(
+        db_, "SELECT author, count(*) FROM log_changes WHERE pending GROUP BY author"));
     std::uint64_t pending_total = 0;
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool row, count.Step());
       if (!row) break;
-      if (membership_.Find(author(count.Int(0)).key) == nullptr) pending_total += static_cast<std::uint64_t>(count.Int(1));
+      if (membership_.Find(author(count.Int(0)).key) == nullptr)
+        pending_total += static_cast<std::uint64_t>(count.Int(1));
     }
     if (pending_total > kMaxPendingChanges) {
       return Error(Domain::kLog, Code::kPermissionDenied,
@@ -124,7 +133,8 @@ Result<ApplyReport> ReplicaImpl::ApplyWithin(std::span<const pb::Change> changes
       if (d != nullptr && h.seq() > d->after_seq) {
         ++report.refused_revoked;
         ++still_pending;
-      } else if (d == nullptr || EpochKey(h.epoch()) == nullptr || membership_.void_epochs.count(h.epoch()) != 0) {
+      } else if (d == nullptr || EpochKey(h.epoch()) == nullptr ||
+                 membership_.void_epochs.count(h.epoch()) != 0) {
         ++still_pending;
       }
     }

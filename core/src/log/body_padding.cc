@@ -9,7 +9,7 @@ namespace parley::log {
 
 std::uint64_t Padme(std::uint64_t n) {
   if (n < 4) return n;
-  const int e = std::bit_width(n) - 1;                               // floor(log2 n) >= 2
+  const int e = std::bit_width(n) - 1;                          // floor(log2 n) >= 2
   const int s = std::bit_width(static_cast<std::uint64_t>(e));  // floor(log2 e) + 1
   const std::uint64_t mask = (std::uint64_t{1} << (e - s)) - 1;
   // n < 2^64 - mask for every n this is asked about (bodies are at most 64 MiB).
@@ -33,7 +33,8 @@ Result<std::size_t> UnpaddedBodySize(std::span<const std::uint8_t> plain) {
     return Error(Domain::kLog, Code::kCorrupt, "change rejected: the body's padding is malformed");
   }
   if (PaddedBodySize(body_size) != plain.size()) {
-    return Error(Domain::kLog, Code::kCorrupt, "change rejected: the body's padding has the wrong length");
+    return Error(Domain::kLog, Code::kCorrupt,
+                 "change rejected: the body's padding has the wrong length");
   }
   return body_size;
 }

@@ -21,7 +21,8 @@ constexpr std::size_t kMaxHeader = 4096;
 constexpr std::string_view kSignLabel = "parley/bundle/v1";
 
 Status Corrupt(std::string msg) {
-  return Error(Domain::kLog, Code::kCorrupt, "bundle refused: " + std::move(msg) + "; nothing was imported");
+  return Error(Domain::kLog, Code::kCorrupt,
+               "bundle refused: " + std::move(msg) + "; nothing was imported");
 }
 
 crypto::Bytes SignedMessage(crypto::ByteView signed_part) {
@@ -34,8 +35,8 @@ crypto::Bytes SignedMessage(crypto::ByteView signed_part) {
 
 }  // namespace
 
-Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path,
-                                   const log::VersionVector& known) {
+Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, Env& env,
+                                   const std::string& path, const log::VersionVector& known) {
   // The payload is under the vault's first epoch, which every device ever enrolled holds:
   // a bundle must reach a device that missed a new epoch (the bundle may carry its key) or
   // was revoked (the bundle may carry its revocation). Each change inside keeps its own
@@ -55,7 +56,8 @@ Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, E
   pb::BundlePayload payload;
   for (pb::Change& c : changes) *payload.add_changes() = std::move(c);
   std::string plain;
-  if (!payload.SerializeToString(&plain)) return Error(Domain::kLog, Code::kInternal, "encoding the bundle");
+  if (!payload.SerializeToString(&plain))
+    return Error(Domain::kLog, Code::kInternal, "encoding the bundle");
   payload.Clear();
 
   pb::BundleHeader header;
@@ -70,26 +72,30 @@ Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, E
   header.set_payload_size(plain.size() + crypto::kAeadTagSize);
   header.set_created_unix_ms(env.clock().NowUnixMs());
   std::string header_bytes;
-  if (!header.SerializeToString(&header_bytes)) return Error(Domain::kLog, Code::kInternal, "encoding the bundle");
+  if (!header.SerializeToString(&header_bytes))
+    return Error(Domain::kLog, Code::kInternal, "encoding the bundle");
 
-  const std::size_t total = kPrefix + header_bytes.size() + plain.size() + crypto::kAeadTagSize + crypto::kSignatureSize;
+  const std::size_t total =
+      kPrefix + header_bytes.size() + plain.size() + crypto::kAeadTagSize + crypto::kSignatureSize;
   crypto::Bytes file(total);
   std::uint8_t* const out = file.data();
   // Never null (total > kPrefix); saying so keeps optimizing builds from warning about it.
   if (out == nullptr) return Error(Domain::kLog, Code::kInternal, "encoding the bundle");
-  std::memcpy(out, kMagic, sizeof kMagic);  // NOLINT(bugprone-not-null-terminated-result): bytes, not a string
+  std::memcpy(out, kMagic,
+              sizeof kMagic);  // NOLINT(bugprone-not-null-terminated-result): bytes, not a string
   const auto hlen = static_cast<std::uint32_t>(header_bytes.size());
-  for (int i = 0; i < 4; ++i) out[sizeof kMagic + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hlen >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    out[sizeof kMagic + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hlen >> (8 * i));
   // NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes, not a string
   std::memcpy(out + kPrefix, header_bytes.data(), header_bytes.size());
   const std::size_t ad_len = kPrefix + header_bytes.size();
   std::uint8_t* body = out + ad_len;
   // NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes, not a string
   if (!plain.empty()) std::memcpy(body, plain.data(), plain.size());
-  PARLEY_RETURN_IF_ERROR(crypto::XChaChaSealInPlace(key.key.view(), crypto::ByteView(nonce, sizeof nonce),
-                                                    std::span<std::uint8_t>(body, plain.size()),
-                                                    crypto::ByteView(file.data(), ad_len),
-                                                    std::span<std::uint8_t>(body + plain.size(), crypto::kAeadTagSize)));
+  PARLEY_RETURN_IF_ERROR(crypto::XChaChaSealInPlace(
+      key.key.view(), crypto::ByteView(nonce, sizeof nonce),
+      std::span<std::uint8_t>(body, plain.size()), crypto::ByteView(file.data(), ad_len),
+      std::span<std::uint8_t>(body + plain.size(), crypto::kAeadTagSize)));
   const std::size_t signed_len = total - crypto::kSignatureSize;
   crypto::Bytes sig = crypto::Sign(store.device().identity.secret_key,
                                    SignedMessage(crypto::ByteView(file.data(), signed_len)));
@@ -100,8 +106,10 @@ Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, E
   return ExportSummary{count, total};
 }
 
-Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path) {
-  if (!store.vault().has_value()) return Error(Domain::kLog, Code::kNotFound, "no vault to import into");
+Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store, Env& env,
+                                      const std::string& path) {
+  if (!store.vault().has_value())
+    return Error(Domain::kLog, Code::kNotFound, "no vault to import into");
   // A FIFO or a device (/dev/zero) may never end: only a regular file is read, and no
   // further than the cap even if it grows meanwhile.
   PARLEY_ASSIGN_OR_RETURN(FileInfo info, env.StatFile(path));
@@ -109,51 +117,64 @@ Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store
     return Error(Domain::kLog, Code::kInvalidArgument,
                  "bundle refused: " + path + " is not a regular file; nothing was imported");
   }
-  const std::string too_large = "the file is larger than " + std::to_string(kMaxBundleFileSize >> 20) +
+  const std::string too_large = "the file is larger than " +
+                                std::to_string(kMaxBundleFileSize >> 20) +
                                 " MiB, the largest bundle";
   if (info.size > kMaxBundleFileSize) return Corrupt(too_large);
   PARLEY_ASSIGN_OR_RETURN(crypto::Bytes file, env.ReadFileUpTo(path, kMaxBundleFileSize));
   if (file.size() > kMaxBundleFileSize) return Corrupt(too_large);
-  if (file.size() < kPrefix + crypto::kSignatureSize || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) {
+  if (file.size() < kPrefix + crypto::kSignatureSize ||
+      std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) {
     return Corrupt("not a Parley bundle (or truncated)");
   }
   std::uint32_t hlen = 0;
-  for (int i = 0; i < 4; ++i) hlen |= static_cast<std::uint32_t>(file[sizeof kMagic + static_cast<std::size_t>(i)]) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    hlen |= static_cast<std::uint32_t>(file[sizeof kMagic + static_cast<std::size_t>(i)])
+            << (8 * i);
   if (hlen > kMaxHeader || kPrefix + hlen + crypto::kSignatureSize > file.size()) {
     return Corrupt("the header is truncated or malformed");
   }
   pb::BundleHeader header;
-  if (!header.ParseFromArray(file.data() + kPrefix, static_cast<int>(hlen))) return Corrupt("the header does not parse");
-  if (header.version() != 1) return Corrupt("unsupported bundle version " + std::to_string(header.version()));
+  if (!header.ParseFromArray(file.data() + kPrefix, static_cast<int>(hlen)))
+    return Corrupt("the header does not parse");
+  if (header.version() != 1)
+    return Corrupt("unsupported bundle version " + std::to_string(header.version()));
   if (header.vault().size() != 32 || header.exporter().size() != crypto::kSignPublicKeySize ||
-      header.nonce().size() != crypto::kXNonceSize || header.payload_size() < crypto::kAeadTagSize) {
+      header.nonce().size() != crypto::kXNonceSize ||
+      header.payload_size() < crypto::kAeadTagSize) {
     return Corrupt("the header is malformed");
   }
   const std::uint64_t expected = kPrefix + hlen + header.payload_size() + crypto::kSignatureSize;
   if (expected != file.size()) {
-    return Corrupt(file.size() < expected ? "the file is truncated" : "the file has trailing bytes");
+    return Corrupt(file.size() < expected ? "the file is truncated"
+                                          : "the file has trailing bytes");
   }
   const std::size_t signed_len = file.size() - crypto::kSignatureSize;
-  if (!crypto::Verify(crypto::AsBytes(header.exporter()), SignedMessage(crypto::ByteView(file.data(), signed_len)),
+  if (!crypto::Verify(crypto::AsBytes(header.exporter()),
+                      SignedMessage(crypto::ByteView(file.data(), signed_len)),
                       crypto::ByteView(file.data() + signed_len, crypto::kSignatureSize))
            .ok()) {
     return Corrupt("the signature does not verify (tampered or damaged)");
   }
   const store::VaultKeys& vault = *store.vault();
   if (!crypto::ConstantTimeEqual(crypto::AsBytes(header.vault()), vault.vault_id)) {
-    return Error(Domain::kLog, Code::kInvalidArgument, "bundle refused: it belongs to another vault");
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "bundle refused: it belongs to another vault");
   }
   const store::VaultKey* key = vault.Epoch(header.epoch());
   if (key == nullptr) {
-    return Error(Domain::kLog, Code::kPermissionDenied,
-                 "bundle refused: this device holds no key for epoch " + std::to_string(header.epoch()));
+    return Error(
+        Domain::kLog, Code::kPermissionDenied,
+        "bundle refused: this device holds no key for epoch " + std::to_string(header.epoch()));
   }
   const std::size_t ad_len = kPrefix + hlen;
-  const std::size_t plain_len = static_cast<std::size_t>(header.payload_size()) - crypto::kAeadTagSize;
+  const std::size_t plain_len =
+      static_cast<std::size_t>(header.payload_size()) - crypto::kAeadTagSize;
   std::uint8_t* body = file.data() + ad_len;
-  Status open = crypto::XChaChaOpenInPlace(key->key.view(), crypto::AsBytes(header.nonce()),
-                                           std::span<std::uint8_t>(body, plain_len), crypto::ByteView(file.data(), ad_len),
-                                           crypto::ByteView(body + plain_len, crypto::kAeadTagSize));
+  Status open = crypto::XChaChaOpenInPlace(
+      key->key.view(), crypto::AsBytes(header.nonce()), std::span<std::uint8_t>(body, plain_len),
+      crypto::ByteView(file.data(), ad_len),
+      crypto::ByteView(body + plain_len, crypto::kAeadTagSize));
   if (!open.ok()) return Corrupt("the payload does not decrypt");
   pb::BundlePayload payload;
   const bool parsed = payload.ParseFromArray(body, static_cast<int>(plain_len));

@@ -16,7 +16,8 @@ Result<std::string> EncodeStateCode(const log::VersionVector& known) {
   crypto::Bytes payload;
   for (const auto& [author, seq] : known.entries) {
     PARLEY_ASSIGN_OR_RETURN(crypto::Bytes key, crypto::FromHex(author));
-    if (key.size() != kKeySize) return Error(Domain::kLog, Code::kInternal, "unexpected author key size");
+    if (key.size() != kKeySize)
+      return Error(Domain::kLog, Code::kInternal, "unexpected author key size");
     payload.insert(payload.end(), key.begin(), key.end());
     for (int i = 0; i < 8; ++i) payload.push_back(static_cast<std::uint8_t>(seq >> (8 * i)));
   }
@@ -25,8 +26,8 @@ Result<std::string> EncodeStateCode(const log::VersionVector& known) {
 }
 
 Result<log::VersionVector> DecodeStateCode(std::string_view code) {
-  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes payload,
-                          DecodeCheckedCode(code, kStatePrefix, kStateLabel, "state code", Domain::kLog));
+  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes payload, DecodeCheckedCode(code, kStatePrefix, kStateLabel,
+                                                                   "state code", Domain::kLog));
   log::VersionVector known;
   if (payload.size() == 1 && payload[0] == 0) return known;
   if (payload.size() % kEntrySize != 0) {
@@ -34,7 +35,8 @@ Result<log::VersionVector> DecodeStateCode(std::string_view code) {
   }
   for (std::size_t at = 0; at < payload.size(); at += kEntrySize) {
     std::uint64_t seq = 0;
-    for (std::size_t i = 0; i < 8; ++i) seq |= static_cast<std::uint64_t>(payload[at + kKeySize + i]) << (8 * i);
+    for (std::size_t i = 0; i < 8; ++i)
+      seq |= static_cast<std::uint64_t>(payload[at + kKeySize + i]) << (8 * i);
     known.entries.emplace_back(crypto::ToHex(crypto::ByteView(payload.data() + at, kKeySize)), seq);
   }
   return known;

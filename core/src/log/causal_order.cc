@@ -11,13 +11,15 @@
 namespace parley::log {
 
 Status SeenLookup::Init(sqlite3* db) {
-  return q_.Prepare(db, "SELECT max(upto) FROM log_seen WHERE author = ?1 AND of = ?2 AND seq <= ?3");
+  return q_.Prepare(db,
+                    "SELECT max(upto) FROM log_seen WHERE author = ?1 AND of = ?2 AND seq <= ?3");
 }
 
 Result<std::uint64_t> SeenLookup::UpTo(std::int64_t author, std::uint64_t seq, std::int64_t of) {
   if (author == 0 || of == 0) return std::uint64_t{0};
   q_.Reset();
-  q_.Bind(1, author).Bind(2, of).Bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(seq, kMaxSeq)));
+  q_.Bind(1, author).Bind(2, of).Bind(
+      3, static_cast<std::int64_t>(std::min<std::uint64_t>(seq, kMaxSeq)));
   PARLEY_ASSIGN_OR_RETURN(bool row, q_.Step());
   const std::int64_t upto = row ? q_.Int(0) : 0;  // NULL (no row matched) reads as 0
   q_.Reset();
@@ -35,9 +37,11 @@ Result<std::vector<std::size_t>> CausalOrderOf(sqlite3* db, std::span<const Caus
   });
   std::vector<std::int64_t> authors;  // distinct author ids among the changes
   for (const CausalKey& c : changes) {
-    if (std::find(authors.begin(), authors.end(), c.author) == authors.end()) authors.push_back(c.author);
+    if (std::find(authors.begin(), authors.end(), c.author) == authors.end())
+      authors.push_back(c.author);
   }
-  if (n > kMaxCausalChanges || n * (authors.size() - std::min<std::size_t>(authors.size(), 1)) > kMaxCausalLookups) {
+  if (n > kMaxCausalChanges ||
+      n * (authors.size() - std::min<std::size_t>(authors.size(), 1)) > kMaxCausalLookups) {
     // Too many for the quadratic work below: clock order, which agrees with causal order
     // whenever the clocks do.
     return by_clock;
@@ -61,7 +65,8 @@ Result<std::vector<std::size_t>> CausalOrderOf(sqlite3* db, std::span<const Caus
     }
   }
   auto before = [&](std::size_t i, std::size_t j) {
-    return changes[i].author != 0 && changes[i].seq != 0 && i != j && upto[j * a_count + author_index[i]] >= changes[i].seq;
+    return changes[i].author != 0 && changes[i].seq != 0 && i != j &&
+           upto[j * a_count + author_index[i]] >= changes[i].seq;
   };
   // Kahn's algorithm, taking the ready change first in clock order.
   std::vector<std::size_t> rank(n), waiting(n, 0);
@@ -109,7 +114,8 @@ Result<bool> ReplicaImpl::HappenedBefore(const ChangeStamp& a, const ChangeStamp
 Result<std::vector<std::size_t>> ReplicaImpl::CausalOrder(std::span<const ChangeStamp> changes) {
   std::vector<CausalKey> keys;
   keys.reserve(changes.size());
-  for (const ChangeStamp& c : changes) keys.push_back({FindAuthorHex(c.author), c.seq, c.hlc, c.author});
+  for (const ChangeStamp& c : changes)
+    keys.push_back({FindAuthorHex(c.author), c.seq, c.hlc, c.author});
   return CausalOrderOf(db_, keys);
 }
 

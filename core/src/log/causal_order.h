@@ -24,7 +24,7 @@ struct CausalKey {
   std::int64_t author = 0;  // log_authors id; 0 for an author not known here
   std::uint64_t seq = 0;
   std::uint64_t hlc = 0;
-  std::string_view hex;     // the author's hex key (ties); must outlive the call
+  std::string_view hex;  // the author's hex key (ties); must outlive the call
 };
 
 // The highest seq of an author that the author of a change had seen when writing it.

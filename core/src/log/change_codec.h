@@ -24,17 +24,18 @@ namespace parley::log {
 
 // What a sealed change needs besides its body.
 struct SealParams {
-  crypto::ByteView vault;         // 32 bytes
+  crypto::ByteView vault;  // 32 bytes
   const crypto::SignKeyPair* author = nullptr;
-  std::uint64_t seq = 0;          // 1-based
-  crypto::ByteView prev;          // link of seq-1 (ChangeLinkOf), empty when seq == 1
+  std::uint64_t seq = 0;  // 1-based
+  crypto::ByteView prev;  // link of seq-1 (ChangeLinkOf), empty when seq == 1
   std::uint32_t epoch = 0;
-  crypto::ByteView epoch_key;     // 32 bytes
+  crypto::ByteView epoch_key;  // 32 bytes
 };
 
 // Pads, encrypts and signs `body`. On success `out` holds the change and `id` its id.
 // Code::kInvalidArgument when the padded body would exceed kMaxChangeBodySize.
-Status SealChange(const SealParams& params, const pb::ChangeBody& body, pb::Change* out, ChangeId* id);
+Status SealChange(const SealParams& params, const pb::ChangeBody& body, pb::Change* out,
+                  ChangeId* id);
 
 // Checking a received change (form, id, signature, link): parley/core/change_rules.h.
 
@@ -48,8 +49,8 @@ Result<pb::ChangeBody> OpenBody(const pb::Change& change, const pb::ChangeHeader
                                 crypto::ByteView epoch_key);
 // The same, parsing into `out` (which may live on an arena). On failure `out` holds
 // nothing that may be used.
-Status OpenBodyInto(const pb::Change& change, const pb::ChangeHeader& header, crypto::ByteView epoch_key,
-                    pb::ChangeBody* out);
+Status OpenBodyInto(const pb::Change& change, const pb::ChangeHeader& header,
+                    crypto::ByteView epoch_key, pb::ChangeBody* out);
 
 ChangeId ComputeChangeId(crypto::ByteView header, crypto::ByteView body);
 

@@ -29,14 +29,16 @@ void Scrub(std::string& s) {
   s.clear();
 }
 
-Status Bad(std::string msg) { return Error(Domain::kLog, Code::kCorrupt, "invite rejected: " + std::move(msg)); }
+Status Bad(std::string msg) {
+  return Error(Domain::kLog, Code::kCorrupt, "invite rejected: " + std::move(msg));
+}
 Status Denied(std::string msg) {
   return Error(Domain::kLog, Code::kPermissionDenied, "invite rejected: " + std::move(msg));
 }
 
 // Step 7 of CheckInvite: the membership history the invite carries.
-Status CheckMembership(const pb::InviteBody& body, const store::VaultKeys& keys, const store::DeviceKeys& me,
-                       CheckedInvite* out) {
+Status CheckMembership(const pb::InviteBody& body, const store::VaultKeys& keys,
+                       const store::DeviceKeys& me, CheckedInvite* out) {
   std::vector<MemberOpRow> ops;
   bool genesis = false;
   for (const pb::Change& c : body.membership()) {
@@ -51,15 +53,17 @@ Status CheckMembership(const pb::InviteBody& body, const store::VaultKeys& keys,
       if (op.kind_case() != pb::Op::kAddMember) continue;
       const pb::AddMember& m = op.add_member();
       if (!m.seal_public().empty() &&
-          !VerifySealCertificate(Bv(m.identity()), Bv(m.seal_public()), Bv(m.seal_certificate())).ok()) {
+          !VerifySealCertificate(Bv(m.identity()), Bv(m.seal_public()), Bv(m.seal_certificate()))
+               .ok()) {
         return Bad("a membership change carries a sealing key its device did not certify");
       }
-      if (checked->header.seq() == 1 && author == body.founder() && m.identity() == body.founder() &&
-          m.role() == "admin") {
+      if (checked->header.seq() == 1 && author == body.founder() &&
+          m.identity() == body.founder() && m.role() == "admin") {
         genesis = true;
       }
     }
-    for (MemberOpRow& r : MemberOpsOf(author, checked->header.seq(), *b)) ops.push_back(std::move(r));
+    for (MemberOpRow& r : MemberOpsOf(author, checked->header.seq(), *b))
+      ops.push_back(std::move(r));
     out->membership.push_back(c);
   }
   if (!genesis) return Denied("it does not carry the founder's first change (the vault's genesis)");
@@ -70,8 +74,8 @@ Status CheckMembership(const pb::InviteBody& body, const store::VaultKeys& keys,
   const std::string my_seal(me.seal.public_key.begin(), me.seal.public_key.end());
   bool adds_me = false;
   for (const MemberOpRow& op : ops) {
-    if (op.kind == MemberOpRow::Kind::kAdd && op.author == body.inviter() && op.target == body.recipient() &&
-        op.seal == my_seal) {
+    if (op.kind == MemberOpRow::Kind::kAdd && op.author == body.inviter() &&
+        op.target == body.recipient() && op.seal == my_seal) {
       adds_me = true;
     }
   }
@@ -84,20 +88,25 @@ Status CheckMembership(const pb::InviteBody& body, const store::VaultKeys& keys,
 
 }  // namespace
 
-crypto::Bytes MakeSealCertificate(const crypto::SignKeyPair& identity, crypto::ByteView seal_public) {
+crypto::Bytes MakeSealCertificate(const crypto::SignKeyPair& identity,
+                                  crypto::ByteView seal_public) {
   return crypto::Sign(identity.secret_key, Labelled(kSealCertLabel, seal_public));
 }
 
-Status VerifySealCertificate(crypto::ByteView identity, crypto::ByteView seal_public, crypto::ByteView certificate) {
+Status VerifySealCertificate(crypto::ByteView identity, crypto::ByteView seal_public,
+                             crypto::ByteView certificate) {
   if (identity.size() != crypto::kSignPublicKeySize || seal_public.size() != crypto::kDhSize ||
       certificate.size() != crypto::kSignatureSize ||
       !crypto::Verify(identity, Labelled(kSealCertLabel, seal_public), certificate).ok()) {
-    return Error(Domain::kLog, Code::kCorrupt, "the sealing key is not certified by the identity key");
+    return Error(Domain::kLog, Code::kCorrupt,
+                 "the sealing key is not certified by the identity key");
   }
   return Status::Ok();
 }
 
-crypto::Bytes InviteSignedMessage(std::string_view body) { return Labelled(kInviteSignLabel, Bv(body)); }
+crypto::Bytes InviteSignedMessage(std::string_view body) {
+  return Labelled(kInviteSignLabel, Bv(body));
+}
 
 crypto::Hash InviteMac(crypto::ByteView secret, std::string_view body, std::string_view signature) {
   crypto::Hasher h(crypto::kHashSize, secret);
@@ -110,10 +119,12 @@ std::string SafetyCode(crypto::ByteView vault, crypto::ByteView inviter, crypto:
   crypto::Hasher h(crypto::kHashSize, secret);
   h.Update(kSafetyCodeLabel).Update(vault).Update(inviter).Update(recipient);
   const crypto::Hash d = h.Final256();
-  const std::uint32_t n = (std::uint32_t{d[0]} << 24 | std::uint32_t{d[1]} << 16 | std::uint32_t{d[2]} << 8 |
-                           std::uint32_t{d[3]}) % 1000000u;
+  const std::uint32_t n = (std::uint32_t{d[0]} << 24 | std::uint32_t{d[1]} << 16 |
+                           std::uint32_t{d[2]} << 8 | std::uint32_t{d[3]}) %
+                          1000000u;
   char out[8];
-  std::snprintf(out, sizeof out, "%03u-%03u", static_cast<unsigned>(n / 1000), static_cast<unsigned>(n % 1000));
+  std::snprintf(out, sizeof out, "%03u-%03u", static_cast<unsigned>(n / 1000),
+                static_cast<unsigned>(n % 1000));
   return out;
 }
 
@@ -121,10 +132,12 @@ Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> blob, const stor
   // 1, 2: the MAC first, so nothing else of an invite not made from this code is looked at.
   if (blob.size() > kMaxInviteSize) return Bad("it is larger than the largest invite");
   pb::Invite invite;
-  if (!invite.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) return Bad("it does not parse");
-  if (me.enrol_secret.size() != store::kEnrolSecretSize || invite.mac().size() != crypto::kHashSize ||
-      !crypto::ConstantTimeEqual(InviteMac(me.enrol_secret.view(), invite.body(), invite.signature()),
-                                 Bv(invite.mac()))) {
+  if (!invite.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
+    return Bad("it does not parse");
+  if (me.enrol_secret.size() != store::kEnrolSecretSize ||
+      invite.mac().size() != crypto::kHashSize ||
+      !crypto::ConstantTimeEqual(
+          InviteMac(me.enrol_secret.view(), invite.body(), invite.signature()), Bv(invite.mac()))) {
     return Error(Domain::kLog, Code::kPermissionDenied,
                  "this invite was not made from this device's pairing code");
   }
@@ -136,7 +149,9 @@ Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> blob, const stor
       body.vault_nonce().size() != 32) {
     return Bad("malformed keys");
   }
-  if (!crypto::Verify(Bv(body.inviter()), InviteSignedMessage(invite.body()), Bv(invite.signature())).ok()) {
+  if (!crypto::Verify(Bv(body.inviter()), InviteSignedMessage(invite.body()),
+                      Bv(invite.signature()))
+           .ok()) {
     return Bad("the signature does not verify (tampered?)");
   }
   // 4.
@@ -145,7 +160,8 @@ Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> blob, const stor
     return Denied("it is for another device");
   }
   // 5.
-  if (!crypto::ConstantTimeEqual(DeriveVaultId(Bv(body.founder()), Bv(body.vault_nonce())), Bv(body.vault()))) {
+  if (!crypto::ConstantTimeEqual(DeriveVaultId(Bv(body.founder()), Bv(body.vault_nonce())),
+                                 Bv(body.vault()))) {
     return Bad("the vault id is not derived from the vault's founder");
   }
   // 6.
@@ -166,7 +182,8 @@ Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> blob, const stor
   out.keys.name = body.vault_name();
   for (int i = 0; i < sealed.keys_size(); ++i) {
     const pb::EpochKey& k = sealed.keys(i);
-    if (k.key().size() != crypto::kAeadKeySize || (i > 0 && k.epoch() <= sealed.keys(i - 1).epoch())) {
+    if (k.key().size() != crypto::kAeadKeySize ||
+        (i > 0 && k.epoch() <= sealed.keys(i - 1).epoch())) {
       scrub_all();
       return Bad("the vault keys are malformed");
     }
@@ -180,7 +197,8 @@ Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> blob, const stor
   out.vault_name = body.vault_name();
   out.founder = body.founder();
   out.inviter = body.inviter();
-  out.safety_code = SafetyCode(Bv(body.vault()), Bv(body.inviter()), Bv(body.recipient()), me.enrol_secret.view());
+  out.safety_code = SafetyCode(Bv(body.vault()), Bv(body.inviter()), Bv(body.recipient()),
+                               me.enrol_secret.view());
   return out;
 }
 

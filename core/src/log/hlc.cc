@@ -11,7 +11,8 @@ Result<std::uint64_t> HybridClock::Now() {
   if (wall > last_) {
     last_ = wall;
   } else if (last_ >= kHlcMax) {
-    return Error(Domain::kLog, Code::kUnsupported, "the clock has reached the largest value it can issue");
+    return Error(Domain::kLog, Code::kUnsupported,
+                 "the clock has reached the largest value it can issue");
   } else {
     ++last_;
   }

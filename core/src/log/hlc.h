@@ -28,20 +28,26 @@ inline constexpr std::int64_t kHlcMinWallMs = 1'577'836'800'000;
 inline constexpr std::int64_t kHlcMaxWallMs = 7'258'118'400'000;
 // The largest clock value: the last counter value of the last valid millisecond.
 inline constexpr std::uint64_t kHlcMax =
-    (static_cast<std::uint64_t>(kHlcMaxWallMs) << kHlcCounterBits) | ((1ULL << kHlcCounterBits) - 1);
+    (static_cast<std::uint64_t>(kHlcMaxWallMs) << kHlcCounterBits) |
+    ((1ULL << kHlcCounterBits) - 1);
 
 // The clock value of a wall clock reading; 0 for a reading outside [kHlcMinWallMs,
 // kHlcMaxWallMs].
 inline std::uint64_t HlcFromMs(std::int64_t ms) {
-  return ms < kHlcMinWallMs || ms > kHlcMaxWallMs ? 0 : static_cast<std::uint64_t>(ms) << kHlcCounterBits;
+  return ms < kHlcMinWallMs || ms > kHlcMaxWallMs
+             ? 0
+             : static_cast<std::uint64_t>(ms) << kHlcCounterBits;
 }
-inline std::int64_t HlcToMs(std::uint64_t hlc) { return static_cast<std::int64_t>(hlc >> kHlcCounterBits); }
+inline std::int64_t HlcToMs(std::uint64_t hlc) {
+  return static_cast<std::int64_t>(hlc >> kHlcCounterBits);
+}
 
 class HybridClock {
  public:
   // `last`: the largest value issued or observed before (values above kHlcMax are taken
   // as kHlcMax).
-  explicit HybridClock(Clock& clock, std::uint64_t last = 0) : clock_(clock), last_(last > kHlcMax ? kHlcMax : last) {}
+  explicit HybridClock(Clock& clock, std::uint64_t last = 0)
+      : clock_(clock), last_(last > kHlcMax ? kHlcMax : last) {}
 
   // A fresh timestamp, strictly greater than every value returned or observed before.
   // Code::kUnsupported when kHlcMax was reached (the clock refuses rather than wraps);

@@ -23,7 +23,9 @@ namespace parley::log {
 namespace {
 
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
-std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view AsText(std::span<const std::uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 // BLAKE2b-256("parley/epoch-key-check/v1" || key): what a NewEpoch commits its key to.
 crypto::Hash EpochKeyCheck(crypto::ByteView key) {
@@ -31,7 +33,6 @@ crypto::Hash EpochKeyCheck(crypto::ByteView key) {
   h.Update(std::string_view("parley/epoch-key-check/v1")).Update(key);
   return h.Final256();
 }
-
 
 void Scrub(std::string& s) {
   volatile char* p = s.data();
@@ -44,9 +45,10 @@ void Scrub(std::string& s) {
 Status ReplicaImpl::LoadMembership() {
   std::vector<MemberOpRow> rows;
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
-                                   "SELECT c.author, c.seq, c.header, c.body, c.signature FROM log_changes c "
-                                   "WHERE c.membership = 1 ORDER BY c.cid"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_,
+                "SELECT c.author, c.seq, c.header, c.body, c.signature FROM log_changes c "
+                "WHERE c.membership = 1 ORDER BY c.cid"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -55,11 +57,13 @@ Status ReplicaImpl::LoadMembership() {
     c.set_body(std::string(AsText(s.Blob(3))));
     c.set_signature(std::string(AsText(s.Blob(4))));
     pb::ChangeHeader header;
-    if (!header.ParseFromString(c.header())) return Error(Domain::kLog, Code::kCorrupt, "a held membership change");
+    if (!header.ParseFromString(c.header()))
+      return Error(Domain::kLog, Code::kCorrupt, "a held membership change");
     const store::VaultKey* key = EpochKey(header.epoch());
     if (key == nullptr) continue;  // read when its key arrives
     PARLEY_ASSIGN_OR_RETURN(pb::ChangeBody body, OpenBody(c, header, key->key.view()));
-    std::vector<MemberOpRow> ops = MemberOpsOf(author(s.Int(0)).key, static_cast<std::uint64_t>(s.Int(1)), body);
+    std::vector<MemberOpRow> ops =
+        MemberOpsOf(author(s.Int(0)).key, static_cast<std::uint64_t>(s.Int(1)), body);
     for (MemberOpRow& r : ops) rows.push_back(std::move(r));
   }
   membership_ = EvaluateMembership(founder_, rows);
@@ -70,7 +74,8 @@ Status ReplicaImpl::LoadMembership() {
 Status ReplicaImpl::RecomputeMembership() {
   PARLEY_RETURN_IF_ERROR(LoadMembership());
   Stmt upd;
-  PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE log_authors SET role = ?2, name = ?3 WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      upd.Prepare(db_, "UPDATE log_authors SET role = ?2, name = ?3 WHERE id = ?1"));
   for (const auto& [key, d] : membership_.devices) {
     PARLEY_RETURN_IF_ERROR(InternAuthor(key).status());
   }
@@ -81,8 +86,10 @@ Status ReplicaImpl::RecomputeMembership() {
     const int role = d == nullptr || d->revoked ? kRoleNone : d->admin ? kRoleAdmin : kRoleMember;
     const std::string name = d != nullptr && !d->name.empty() ? d->name : a.name;
     if (role == a.role && name == a.name) continue;
-    PARLEY_RETURN_IF_ERROR(upd.Bind(1, static_cast<std::int64_t>(id)).Bind(2, std::int64_t{role})
-                               .Bind(3, std::string_view(name)).Run());
+    PARLEY_RETURN_IF_ERROR(upd.Bind(1, static_cast<std::int64_t>(id))
+                               .Bind(2, std::int64_t{role})
+                               .Bind(3, std::string_view(name))
+                               .Run());
     upd.Reset();
     a.role = role;
     a.name = name;
@@ -119,9 +126,11 @@ Result<bool> ReplicaImpl::AbsorbEpochKeys() {
   // for an epoch it saw named in change headers.
   std::map<std::uint32_t, std::set<std::string>> checks;
   for (const MemberOpRow& op : member_ops_) {
-    if (op.kind != MemberOpRow::Kind::kNewEpoch || !membership_.Entitled(op.author, op.seq)) continue;
+    if (op.kind != MemberOpRow::Kind::kNewEpoch || !membership_.Entitled(op.author, op.seq))
+      continue;
     const DeviceMembership* by = membership_.Find(op.author);
-    if (by != nullptr && by->ever_admin && op.key_check.size() == crypto::kHashSize) checks[op.epoch].insert(op.key_check);
+    if (by != nullptr && by->ever_admin && op.key_check.size() == crypto::kHashSize)
+      checks[op.epoch].insert(op.key_check);
   }
   auto committed = [&](std::uint32_t epoch, std::string_view key) {
     auto it = checks.find(epoch);
@@ -143,7 +152,8 @@ Result<bool> ReplicaImpl::AbsorbEpochKeys() {
       std::fill(opened->begin(), opened->end(), std::uint8_t{0});
       if (parsed) {
         for (const pb::EpochKey& k : keys.keys()) {
-          if (k.key().size() == crypto::kAeadKeySize && !held(k.epoch()) && committed(k.epoch(), k.key())) {
+          if (k.key().size() == crypto::kAeadKeySize && !held(k.epoch()) &&
+              committed(k.epoch(), k.key())) {
             found.push_back(store::VaultKey{k.epoch(), crypto::SecretBytes::Copy(Bv(k.key()))});
           }
         }
@@ -161,7 +171,8 @@ Status ReplicaImpl::AddEpochKeys(std::vector<store::VaultKey> keys) {
   store::VaultKeys next;
   next.vault_id = current.vault_id;
   next.name = current.name;
-  for (const store::VaultKey& k : current.epochs) next.epochs.push_back({k.epoch, crypto::SecretBytes::Copy(k.key.view())});
+  for (const store::VaultKey& k : current.epochs)
+    next.epochs.push_back({k.epoch, crypto::SecretBytes::Copy(k.key.view())});
   for (store::VaultKey& k : keys) next.epochs.push_back(std::move(k));
   return store_.SetVault(std::move(next));
 }
@@ -169,21 +180,25 @@ Status ReplicaImpl::AddEpochKeys(std::vector<store::VaultKey> keys) {
 std::vector<const store::VaultKey*> ReplicaImpl::EpochKeysByNumber() const {
   std::vector<const store::VaultKey*> out;
   for (const store::VaultKey& k : store_.vault()->epochs) out.push_back(&k);
-  std::sort(out.begin(), out.end(), [](const store::VaultKey* a, const store::VaultKey* b) { return a->epoch < b->epoch; });
+  std::sort(out.begin(), out.end(),
+            [](const store::VaultKey* a, const store::VaultKey* b) { return a->epoch < b->epoch; });
   return out;
 }
 
 Result<bool> ReplicaImpl::AppliedButVoid() {
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT author, max(seq) FROM log_changes WHERE NOT pending GROUP BY author"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT author, max(seq) FROM log_changes WHERE NOT pending GROUP BY author"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    if (!membership_.Entitled(author(s.Int(0)).key, static_cast<std::uint64_t>(s.Int(1)))) return true;
+    if (!membership_.Entitled(author(s.Int(0)).key, static_cast<std::uint64_t>(s.Int(1))))
+      return true;
   }
   if (membership_.void_epochs.empty()) return false;
   Stmt e;
-  PARLEY_RETURN_IF_ERROR(e.Prepare(db_, "SELECT DISTINCT epoch FROM log_changes WHERE NOT pending AND membership != 3"));
+  PARLEY_RETURN_IF_ERROR(e.Prepare(
+      db_, "SELECT DISTINCT epoch FROM log_changes WHERE NOT pending AND membership != 3"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, e.Step());
     if (!row) break;
@@ -193,10 +208,11 @@ Result<bool> ReplicaImpl::AppliedButVoid() {
 }
 
 Status ReplicaImpl::Rematerialize() {
-  PARLEY_RETURN_IF_ERROR(Exec(db_,
-                              "DELETE FROM log_records; DELETE FROM log_ops; DELETE FROM log_live; "
-                              "DELETE FROM log_superseded; UPDATE log_changes SET pending = 1 WHERE membership != 3;",
-                              Domain::kLog));
+  PARLEY_RETURN_IF_ERROR(
+      Exec(db_,
+           "DELETE FROM log_records; DELETE FROM log_ops; DELETE FROM log_live; "
+           "DELETE FROM log_superseded; UPDATE log_changes SET pending = 1 WHERE membership != 3;",
+           Domain::kLog));
   PARLEY_RETURN_IF_ERROR(ClearTextIndex());
   record_rids_.clear();
   created_rids_.clear();
@@ -205,13 +221,14 @@ Status ReplicaImpl::Rematerialize() {
   return Status::Ok();
 }
 
-Status ReplicaImpl::Settle(const std::map<std::int64_t, const pb::ChangeBody*>& opened, bool membership_dirty,
-                           std::size_t* applied) {
+Status ReplicaImpl::Settle(const std::map<std::int64_t, const pb::ChangeBody*>& opened,
+                           bool membership_dirty, std::size_t* applied) {
   for (int round = 0; round < kMaxSettleRounds; ++round) {
     if (membership_dirty) {
       PARLEY_RETURN_IF_ERROR(RecomputeMembership());
       PARLEY_ASSIGN_OR_RETURN(bool keys, AbsorbEpochKeys());
-      if (keys) PARLEY_RETURN_IF_ERROR(RecomputeMembership());  // membership changes under the new keys
+      if (keys)
+        PARLEY_RETURN_IF_ERROR(RecomputeMembership());  // membership changes under the new keys
       PARLEY_ASSIGN_OR_RETURN(bool void_applied, AppliedButVoid());
       if (void_applied) PARLEY_RETURN_IF_ERROR(Rematerialize());
     }
@@ -223,8 +240,8 @@ Status ReplicaImpl::Settle(const std::map<std::int64_t, const pb::ChangeBody*>& 
   return Status::Ok();
 }
 
-Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied,
-                                 bool* opened_membership) {
+Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened,
+                                 std::size_t* applied, bool* opened_membership) {
   struct Row {
     std::int64_t cid, author;
     std::uint64_t seq;
@@ -241,8 +258,8 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
   }
   for (const Row& r : rows) {
     // A change under a void epoch is not applied anywhere (membership_rules.h, void_epochs).
-    const bool entitled =
-        membership_.Entitled(author(r.author).key, r.seq) && membership_.void_epochs.count(r.epoch) == 0;
+    const bool entitled = membership_.Entitled(author(r.author).key, r.seq) &&
+                          membership_.void_epochs.count(r.epoch) == 0;
     auto it = opened.find(r.cid);
     const pb::ChangeBody* body = it != opened.end() ? it->second : nullptr;
     pb::ChangeBody read;
@@ -262,7 +279,8 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
       q.Reset();
       if (!row.ok()) return row.status();
       pb::ChangeHeader header;
-      if (!header.ParseFromString(change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
+      if (!header.ParseFromString(change.header()))
+        return Error(Domain::kLog, Code::kCorrupt, "a held change");
       const store::VaultKey* key = EpochKey(header.epoch());
       if (key == nullptr) continue;  // its epoch key has not arrived yet
       auto opened_body = OpenBody(change, header, key->key.view());
@@ -277,7 +295,8 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
       body = &read;
       if (r.membership == kMembershipUnknown) {
         const bool has = std::any_of(read.ops().begin(), read.ops().end(), IsMembershipOp);
-        Status m = st.mark_membership.Bind(1, r.cid).Bind(2, has ? kMembershipOps : kMembershipNone)
+        Status m = st.mark_membership.Bind(1, r.cid)
+                       .Bind(2, has ? kMembershipOps : kMembershipNone)
                        .Bind(3, static_cast<std::int64_t>(read.hlc()))
                        .Run();
         st.mark_membership.Reset();
@@ -308,7 +327,8 @@ Status ReplicaImpl::ApplyPending(const std::map<std::int64_t, const pb::ChangeBo
 
 Status ReplicaImpl::CheckAdmin() const {
   if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault");
-  if (Revoked()) return Error(Domain::kLog, Code::kPermissionDenied, "this device was revoked from the vault");
+  if (Revoked())
+    return Error(Domain::kLog, Code::kPermissionDenied, "this device was revoked from the vault");
   if (!membership_.IsAdmin(author(self_id_).key)) {
     return Error(Domain::kLog, Code::kPermissionDenied, "only an admin device can do this");
   }
@@ -317,8 +337,10 @@ Status ReplicaImpl::CheckAdmin() const {
 
 Result<const DeviceMembership*> ReplicaImpl::CurrentMember(std::string_view identity) const {
   const DeviceMembership* d = membership_.Find(identity);
-  if (d == nullptr) return Error(Domain::kLog, Code::kNotFound, "that device is not a member of this vault");
-  if (d->revoked) return Error(Domain::kLog, Code::kNotFound, "that device was already revoked from this vault");
+  if (d == nullptr)
+    return Error(Domain::kLog, Code::kNotFound, "that device is not a member of this vault");
+  if (d->revoked)
+    return Error(Domain::kLog, Code::kNotFound, "that device was already revoked from this vault");
   return d;
 }
 
@@ -326,14 +348,17 @@ Status ReplicaImpl::SetRole(std::string_view identity, bool admin) {
   PARLEY_RETURN_IF_ERROR(CheckAdmin());
   PARLEY_ASSIGN_OR_RETURN(const DeviceMembership* d, CurrentMember(identity));
   if (d->admin == admin) {
-    return Error(Domain::kLog, Code::kAlreadyExists, admin ? "that device is already an admin" : "that device is not an admin");
+    return Error(Domain::kLog, Code::kAlreadyExists,
+                 admin ? "that device is already an admin" : "that device is not an admin");
   }
   if (d->recovery) {
     return Error(Domain::kLog, Code::kInvalidArgument,
-                 "the recovery key is always an admin; replace it with `parley vault recovery-key --rotate`");
+                 "the recovery key is always an admin; replace it with `parley vault recovery-key "
+                 "--rotate`");
   }
   if (!admin && (membership_.AdminCount() == 1 || membership_.DeviceAdminCount() == 1)) {
-    return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be demoted; promote another device first");
+    return Error(Domain::kLog, Code::kConflict,
+                 "the vault's last admin cannot be demoted; promote another device first");
   }
   PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
   PARLEY_RETURN_IF_ERROR(tx->SetRole(identity, admin));
@@ -350,7 +375,8 @@ Result<std::uint32_t> ReplicaImpl::StartEpoch(LocalTransaction& tx, std::string_
   while (used.count(epoch) != 0) {
     std::uint8_t b[4];
     crypto::RandomBytes(b);
-    epoch = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | std::uint32_t{b[3]};
+    epoch = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 |
+            std::uint32_t{b[3]};
   }
   store::VaultKey fresh{epoch, crypto::SecretBytes::Random(crypto::kAeadKeySize)};
   const crypto::Hash check = EpochKeyCheck(fresh.key.view());
@@ -394,7 +420,8 @@ Status ReplicaImpl::Revoke(std::string_view identity) {
                  "a device cannot revoke itself; revoke it from another admin device (or wipe it)");
   }
   PARLEY_ASSIGN_OR_RETURN(const DeviceMembership* d, CurrentMember(identity));
-  if (d->admin && (membership_.AdminCount() == 1 || (!d->recovery && membership_.DeviceAdminCount() == 1))) {
+  if (d->admin &&
+      (membership_.AdminCount() == 1 || (!d->recovery && membership_.DeviceAdminCount() == 1))) {
     return Error(Domain::kLog, Code::kConflict, "the vault's last admin cannot be revoked");
   }
   std::uint64_t after_seq = 0;
@@ -444,9 +471,10 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code, Invi
     return Error(Domain::kLog, Code::kInvalidArgument, "that is this device's own pairing code");
   }
   if (info.version < 2) {
-    return Error(Domain::kLog, Code::kInvalidArgument,
-                 "that pairing code is from an older version of Parley and carries no enrolment secret; "
-                 "update the new device and show its pairing code again");
+    return Error(
+        Domain::kLog, Code::kInvalidArgument,
+        "that pairing code is from an older version of Parley and carries no enrolment secret; "
+        "update the new device and show its pairing code again");
   }
   if (std::all_of(info.secret.begin(), info.secret.end(), [](std::uint8_t b) { return b == 0; })) {
     return Error(Domain::kLog, Code::kInvalidArgument,
@@ -455,26 +483,30 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code, Invi
   const std::string recipient(info.identity.begin(), info.identity.end());
   if (const DeviceMembership* d = membership_.Find(recipient); d != nullptr && d->revoked) {
     return Error(Domain::kLog, Code::kPermissionDenied,
-                 "that device was revoked from this vault and cannot join it again; wipe it and enrol it afresh");
+                 "that device was revoked from this vault and cannot join it again; wipe it and "
+                 "enrol it afresh");
   }
-  if (const std::int64_t known = FindAuthor(recipient); known != 0 && author(known).role != kRoleNone) {
-    return Error(Domain::kLog, Code::kAlreadyExists,
-                 "that device is already a member of this vault" +
-                     (author(known).name.empty() ? std::string() : " (as \"" + author(known).name + "\")"));
+  if (const std::int64_t known = FindAuthor(recipient);
+      known != 0 && author(known).role != kRoleNone) {
+    return Error(
+        Domain::kLog, Code::kAlreadyExists,
+        "that device is already a member of this vault" +
+            (author(known).name.empty() ? std::string() : " (as \"" + author(known).name + "\")"));
   }
   PARLEY_ASSIGN_OR_RETURN(VaultIdentity identity, GetVaultIdentity(*this));
   if (identity.nonce.size() != 32) {
-    return Error(Domain::kLog, Code::kUnsupported,
-                 "this device cannot show how the vault's id was derived (a vault made before derived ids, "
-                 "or joined before invites carried the nonce); invite from the founding device");
+    return Error(
+        Domain::kLog, Code::kUnsupported,
+        "this device cannot show how the vault's id was derived (a vault made before derived ids, "
+        "or joined before invites carried the nonce); invite from the founding device");
   }
   {
     PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/true));
     std::vector<std::uint32_t> epochs;
     for (const store::VaultKey& k : store_.vault()->epochs) epochs.push_back(k.epoch);
-    PARLEY_RETURN_IF_ERROR(
-        tx->AddMember(info.identity, info.kx, role.admin || role.recovery ? kRoleAdmin : kRoleMember, info.name,
-                      info.seal, info.seal_cert, epochs, role.recovery));
+    PARLEY_RETURN_IF_ERROR(tx->AddMember(
+        info.identity, info.kx, role.admin || role.recovery ? kRoleAdmin : kRoleMember, info.name,
+        info.seal, info.seal_cert, epochs, role.recovery));
     PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
     (void)id;
   }
@@ -505,8 +537,9 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code, Invi
     body.set_sealed_keys(sealed.data(), sealed.size());
   }
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(
-      s.Prepare(db_, "SELECT header, body, signature FROM log_changes WHERE membership = 1 ORDER BY author, seq"));
+  PARLEY_RETURN_IF_ERROR(s.Prepare(
+      db_,
+      "SELECT header, body, signature FROM log_changes WHERE membership = 1 ORDER BY author, seq"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -516,16 +549,20 @@ Result<InviteMade> ReplicaImpl::InviteDevice(std::string_view pairing_code, Invi
     c->set_signature(std::string(AsText(s.Blob(2))));
   }
   pb::Invite invite;
-  if (!body.SerializeToString(invite.mutable_body())) return Error(Domain::kLog, Code::kInternal, "encoding invite");
-  crypto::Bytes sig = crypto::Sign(store_.device().identity.secret_key, InviteSignedMessage(invite.body()));
+  if (!body.SerializeToString(invite.mutable_body()))
+    return Error(Domain::kLog, Code::kInternal, "encoding invite");
+  crypto::Bytes sig =
+      crypto::Sign(store_.device().identity.secret_key, InviteSignedMessage(invite.body()));
   invite.set_signature(sig.data(), sig.size());
   const crypto::Hash mac = InviteMac(info.secret, invite.body(), invite.signature());
   invite.set_mac(mac.data(), mac.size());
   std::string out;
-  if (!invite.SerializeToString(&out)) return Error(Domain::kLog, Code::kInternal, "encoding invite");
+  if (!invite.SerializeToString(&out))
+    return Error(Domain::kLog, Code::kInternal, "encoding invite");
   InviteMade made;
   made.invite.assign(out.begin(), out.end());
-  made.safety_code = SafetyCode(Bv(vault_id_), Bv(author(self_id_).key), info.identity, info.secret);
+  made.safety_code =
+      SafetyCode(Bv(vault_id_), Bv(author(self_id_).key), info.identity, info.secret);
   return made;
 }
 
@@ -533,7 +570,8 @@ Result<Joined> ReplicaImpl::JoinVault(std::span<const std::uint8_t> blob) {
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
   // A device restored from a backup holds the vault's keys and history and still its
   // enrolment secret, but is not a member: it may join that vault (docs/backup-format.md).
-  const bool restored = store_.vault().has_value() && store_.device().enrol_secret.size() == store::kEnrolSecretSize;
+  const bool restored =
+      store_.vault().has_value() && store_.device().enrol_secret.size() == store::kEnrolSecretSize;
   if (store_.vault().has_value() && !restored) {
     return Error(Domain::kLog, Code::kAlreadyExists,
                  "this device already belongs to vault \"" + store_.vault()->name +
@@ -548,12 +586,14 @@ Result<Joined> ReplicaImpl::JoinVault(std::span<const std::uint8_t> blob) {
                        "\" and can join only that vault");
     }
     if (author(self_id_).role != kRoleNone) {
-      return Error(Domain::kLog, Code::kAlreadyExists, "this device is already a member of the vault");
+      return Error(Domain::kLog, Code::kAlreadyExists,
+                   "this device is already a member of the vault");
     }
     // The keys the backup brought and those the invite brings, each epoch once.
     for (const store::VaultKey& held : store_.vault()->epochs) {
       if (checked.keys.Epoch(held.epoch) == nullptr) {
-        checked.keys.epochs.push_back(store::VaultKey{held.epoch, crypto::SecretBytes::Copy(held.key.view())});
+        checked.keys.epochs.push_back(
+            store::VaultKey{held.epoch, crypto::SecretBytes::Copy(held.key.view())});
       }
     }
     std::sort(checked.keys.epochs.begin(), checked.keys.epochs.end(),

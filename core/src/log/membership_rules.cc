@@ -17,12 +17,15 @@ bool IsMembershipOp(const pb::Op& op) {
     case pb::Op::kSetRole:
     case pb::Op::kRevokeMember:
     case pb::Op::kNewEpoch:
-    case pb::Op::kPurge: return true;
-    default: return false;
+    case pb::Op::kPurge:
+      return true;
+    default:
+      return false;
   }
 }
 
-std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq, const pb::ChangeBody& body) {
+std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq,
+                                     const pb::ChangeBody& body) {
   std::vector<MemberOpRow> out;
   for (int i = 0; i < body.ops_size(); ++i) {
     const pb::Op& op = body.ops(i);
@@ -185,7 +188,8 @@ Membership Evaluate(std::string_view founder, const std::vector<MemberOpRow>& op
   // An epoch is void when no NewEpoch that creates it took effect.
   const std::set<std::uint32_t> effective(m.epochs.begin(), m.epochs.end());
   for (const MemberOpRow& op : ops) {
-    if (op.kind == MemberOpRow::Kind::kNewEpoch && effective.count(op.epoch) == 0) m.void_epochs.insert(op.epoch);
+    if (op.kind == MemberOpRow::Kind::kNewEpoch && effective.count(op.epoch) == 0)
+      m.void_epochs.insert(op.epoch);
   }
   // Which keys each device was handed, whether or not the operation took effect: keys from
   // (former) admins are taken by their recipients (membership.md, "Epochs").
@@ -200,7 +204,8 @@ Membership Evaluate(std::string_view founder, const std::vector<MemberOpRow>& op
     } else if (op.kind == MemberOpRow::Kind::kNewEpoch) {
       epochs.insert(op.epoch);
       handed[op.author].insert(op.epoch);
-      for (const std::string& r : op.recipients) handed[r].insert(op.shared.begin(), op.shared.end());
+      for (const std::string& r : op.recipients)
+        handed[r].insert(op.shared.begin(), op.shared.end());
     }
   }
   for (const auto& [id, d] : m.devices) {

@@ -41,7 +41,8 @@ struct MemberOpRow {
 };
 
 // The rows of one opened change body (ops that are not about membership are skipped).
-std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq, const pb::ChangeBody& body);
+std::vector<MemberOpRow> MemberOpsOf(std::string_view author, std::uint64_t seq,
+                                     const pb::ChangeBody& body);
 
 inline constexpr std::uint64_t kNotRevoked = std::numeric_limits<std::uint64_t>::max();
 

@@ -37,7 +37,8 @@ Status ReplicaImpl::Supersede(std::int64_t s, std::int64_t rid) {
 }
 
 Status ReplicaImpl::WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field,
-                            std::string_view value, std::uint64_t hlc, std::span<const std::int64_t> supersedes) {
+                            std::string_view value, std::uint64_t hlc,
+                            std::span<const std::int64_t> supersedes) {
   MarkText(rid);  // its text index rows are rebuilt before the commit (text_index.cc)
   for (std::int64_t s : supersedes) PARLEY_RETURN_IF_ERROR(Supersede(s, rid));
   bool dead = false;
@@ -77,8 +78,10 @@ Status ReplicaImpl::WriteOp(std::int64_t op, std::int64_t rid, int kind, std::st
   }
   if (kind == kOpCreate && !value.empty()) {  // an originating create; a restore has no type
     Scoped g(st.update_record_type);
-    PARLEY_RETURN_IF_ERROR(
-        st.update_record_type.Bind(1, rid).Bind(2, value).Bind(3, static_cast<std::int64_t>(hlc)).Run());
+    PARLEY_RETURN_IF_ERROR(st.update_record_type.Bind(1, rid)
+                               .Bind(2, value)
+                               .Bind(3, static_cast<std::int64_t>(hlc))
+                               .Run());
   }
   return Status::Ok();
 }
@@ -94,7 +97,8 @@ Result<std::int64_t> ReplicaImpl::LastOp(std::int64_t rid) {
   return last;
 }
 
-Status ReplicaImpl::TakeLiveOps(std::int64_t rid, const std::string_view* field, std::vector<std::int64_t>* out) {
+Status ReplicaImpl::TakeLiveOps(std::int64_t rid, const std::string_view* field,
+                                std::vector<std::int64_t>* out) {
   out->clear();
   std::vector<std::string> fields;  // only for the whole record (a deletion)
   {
@@ -131,7 +135,8 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
   auto map_ids = [&](const google::protobuf::RepeatedPtrField<pb::OpId>& ids) {
     sup.clear();
     for (const pb::OpId& o : ids) {
-      sup.push_back(PackOpKey(static_cast<std::uint64_t>(author_map[o.author()]), o.seq(), o.index()));
+      sup.push_back(
+          PackOpKey(static_cast<std::uint64_t>(author_map[o.author()]), o.seq(), o.index()));
     }
   };
   const std::uint64_t hlc = body.hlc();
@@ -150,13 +155,15 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
       }
     }
     PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, InternRecord(op.record()));
-    const std::int64_t key = PackOpKey(static_cast<std::uint64_t>(author_id), seq, static_cast<std::uint64_t>(i));
+    const std::int64_t key =
+        PackOpKey(static_cast<std::uint64_t>(author_id), seq, static_cast<std::uint64_t>(i));
     switch (op.kind_case()) {
       case pb::Op::kCreate: {
         map_ids(op.create().supersedes());
         // Only an originating create (its origin was checked against the author when the
         // body was opened) gives the record its type; a restore never does.
-        const std::string_view type = op.create().origin().empty() ? std::string_view() : op.create().type();
+        const std::string_view type =
+            op.create().origin().empty() ? std::string_view() : op.create().type();
         if (!type.empty() && slots != nullptr) {
           RecordId record{};
           std::memcpy(record.data(), op.record().data(), record.size());
@@ -167,13 +174,15 @@ Status ReplicaImpl::ApplyBody(std::int64_t author_id, std::uint64_t seq, const p
       }
       case pb::Op::kSet:
         map_ids(op.set().supersedes());
-        PARLEY_RETURN_IF_ERROR(WriteOp(key, rid, kOpSet, op.set().field(), op.set().value(), hlc, sup));
+        PARLEY_RETURN_IF_ERROR(
+            WriteOp(key, rid, kOpSet, op.set().field(), op.set().value(), hlc, sup));
         break;
       case pb::Op::kRemove:
         map_ids(op.remove().supersedes());
         PARLEY_RETURN_IF_ERROR(WriteOp(key, rid, kOpDelete, "", {}, hlc, sup));
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return Status::Ok();

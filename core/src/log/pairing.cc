@@ -9,9 +9,12 @@ namespace {
 
 constexpr std::string_view kChecksumLabel = "parley/pairing/v1";
 constexpr std::size_t kV1Fixed = 1 + crypto::kSignPublicKeySize + crypto::kDhSize;
-constexpr std::size_t kV2Fixed = kV1Fixed + crypto::kDhSize + crypto::kSignatureSize + store::kEnrolSecretSize;
+constexpr std::size_t kV2Fixed =
+    kV1Fixed + crypto::kDhSize + crypto::kSignatureSize + store::kEnrolSecretSize;
 
-Status Bad(std::string msg) { return Error(Domain::kLog, Code::kInvalidArgument, "pairing code: " + std::move(msg)); }
+Status Bad(std::string msg) {
+  return Error(Domain::kLog, Code::kInvalidArgument, "pairing code: " + std::move(msg));
+}
 
 void Append(crypto::Bytes& out, crypto::ByteView b) { out.insert(out.end(), b.begin(), b.end()); }
 
@@ -34,8 +37,9 @@ std::string EncodePairingCode(const PairingInfo& info) {
 }
 
 Result<PairingInfo> DecodePairingCode(std::string_view code) {
-  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes payload,
-                          DecodeCheckedCode(code, kPairingPrefix, kChecksumLabel, "pairing code", Domain::kLog));
+  PARLEY_ASSIGN_OR_RETURN(
+      crypto::Bytes payload,
+      DecodeCheckedCode(code, kPairingPrefix, kChecksumLabel, "pairing code", Domain::kLog));
   if (payload.empty()) return Bad("wrong length (incomplete or mistyped?)");
   const std::uint8_t version = payload[0];
   if (version != 1 && version != 2) return Bad("unsupported version " + std::to_string(version));

@@ -29,11 +29,11 @@ inline constexpr std::uint8_t kPairingVersion = 2;
 
 struct PairingInfo {
   std::uint8_t version = kPairingVersion;
-  crypto::Bytes identity;    // Ed25519 public key
-  crypto::Bytes kx;          // X25519 public key (Noise handshakes)
-  crypto::Bytes seal;        // X25519 public key (sealed invites and keys); v2
-  crypto::Bytes seal_cert;   // 64 bytes; v2
-  crypto::Bytes secret;      // one-time enrolment secret (16 bytes); v2. Secret: scrub after use.
+  crypto::Bytes identity;   // Ed25519 public key
+  crypto::Bytes kx;         // X25519 public key (Noise handshakes)
+  crypto::Bytes seal;       // X25519 public key (sealed invites and keys); v2
+  crypto::Bytes seal_cert;  // 64 bytes; v2
+  crypto::Bytes secret;     // one-time enrolment secret (16 bytes); v2. Secret: scrub after use.
   std::string name;
 };
 

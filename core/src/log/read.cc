@@ -12,7 +12,9 @@
 namespace parley::log {
 namespace {
 
-std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view AsText(std::span<const std::uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 RecordId ToRecordId(std::span<const std::uint8_t> b) {
   RecordId id{};
@@ -42,22 +44,24 @@ void ReplicaImpl::SortValues(std::vector<Value>& values) const {
 
 Existence ReplicaImpl::ExistenceOf(const std::vector<int>& live_kinds, bool has_fields) const {
   const bool alive = std::find(live_kinds.begin(), live_kinds.end(), kOpCreate) != live_kinds.end();
-  const bool deleted = std::find(live_kinds.begin(), live_kinds.end(), kOpDelete) != live_kinds.end();
+  const bool deleted =
+      std::find(live_kinds.begin(), live_kinds.end(), kOpDelete) != live_kinds.end();
   if (alive && deleted) return Existence::kConflict;
   if (alive) return Existence::kAlive;
   return has_fields ? Existence::kDeletedWithEdits : Existence::kDeleted;
 }
 
-Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, std::string_view type,
-                                        std::uint64_t created) {
+Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id,
+                                        std::string_view type, std::uint64_t created) {
   Record rec;
   rec.id = ToRecordId(crypto::AsBytes(id));
   rec.type = std::string(type);
   rec.created_hlc = created;
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(
-      s.Prepare(db_, "SELECT l.op, o.kind, l.field, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
-                     "WHERE l.rid = ?1 ORDER BY l.field"));
+  PARLEY_RETURN_IF_ERROR(s.Prepare(
+      db_,
+      "SELECT l.op, o.kind, l.field, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
+      "WHERE l.rid = ?1 ORDER BY l.field"));
   s.Bind(1, rid);
   PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> key, RecordKey(rec.id));
   std::vector<int> kinds;
@@ -70,10 +74,12 @@ Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, s
       continue;
     }
     std::string_view name = s.Text(2);
-    if (rec.fields.empty() || rec.fields.back().name != name) rec.fields.push_back(Field{std::string(name), {}});
+    if (rec.fields.empty() || rec.fields.back().name != name)
+      rec.fields.push_back(Field{std::string(name), {}});
     bool unreadable = false;
     std::string data = OpenedValue(key, rec.id, name, AsText(s.Blob(3)), &unreadable);
-    rec.fields.back().values.push_back(MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), std::move(data)));
+    rec.fields.back().values.push_back(
+        MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), std::move(data)));
     rec.fields.back().values.back().unreadable = unreadable;
   }
   for (Field& f : rec.fields) SortValues(f.values);
@@ -84,23 +90,26 @@ Result<Record> ReplicaImpl::BuildRecord(std::int64_t rid, std::string_view id, s
 Result<std::optional<Record>> ReplicaImpl::Get(const RecordId& id) {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT rid, type, created_hlc FROM log_records WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT rid, type, created_hlc FROM log_records WHERE id = ?1"));
   s.BindBlob(1, crypto::ByteView(id.data(), id.size()));
   PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.Text(1).empty()) return std::optional<Record>();
   PARLEY_ASSIGN_OR_RETURN(
-      Record rec, BuildRecord(s.Int(0), std::string_view(reinterpret_cast<const char*>(id.data()), id.size()),
-                              s.Text(1), static_cast<std::uint64_t>(s.Int(2))));
+      Record rec,
+      BuildRecord(s.Int(0), std::string_view(reinterpret_cast<const char*>(id.data()), id.size()),
+                  s.Text(1), static_cast<std::uint64_t>(s.Int(2))));
   return std::optional<Record>(std::move(rec));
 }
 
 Result<std::vector<Record>> ReplicaImpl::List(std::string_view type, bool include_deleted) {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, type.empty() ? "SELECT rid, id, type, created_hlc FROM log_records "
-                                                       "WHERE type <> '' ORDER BY created_hlc, id"
-                                                     : "SELECT rid, id, type, created_hlc FROM log_records "
-                                                       "WHERE type = ?1 ORDER BY created_hlc, id"));
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, type.empty()
+                                            ? "SELECT rid, id, type, created_hlc FROM log_records "
+                                              "WHERE type <> '' ORDER BY created_hlc, id"
+                                            : "SELECT rid, id, type, created_hlc FROM log_records "
+                                              "WHERE type = ?1 ORDER BY created_hlc, id"));
   if (!type.empty()) s.Bind(1, type);
   std::vector<Record> out;
   for (;;) {
@@ -108,20 +117,23 @@ Result<std::vector<Record>> ReplicaImpl::List(std::string_view type, bool includ
     if (!row) break;
     PARLEY_ASSIGN_OR_RETURN(Record rec, BuildRecord(s.Int(0), AsText(s.Blob(1)), s.Text(2),
                                                     static_cast<std::uint64_t>(s.Int(3))));
-    const bool deleted = rec.existence == Existence::kDeleted || rec.existence == Existence::kDeletedWithEdits;
+    const bool deleted =
+        rec.existence == Existence::kDeleted || rec.existence == Existence::kDeletedWithEdits;
     if (deleted && !include_deleted) continue;
     out.push_back(std::move(rec));
   }
   return out;
 }
 
-Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string_view field, std::string_view value) {
+Result<std::vector<Record>> ReplicaImpl::Find(std::string_view type, std::string_view field,
+                                              std::string_view value) {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
-                                   "SELECT DISTINCT r.rid, r.id, r.type, r.created_hlc FROM log_records r "
-                                   "JOIN log_live l ON l.rid = r.rid AND l.field = ?2 "
-                                   "WHERE r.type = ?1 ORDER BY r.created_hlc, r.id"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_,
+                "SELECT DISTINCT r.rid, r.id, r.type, r.created_hlc FROM log_records r "
+                "JOIN log_live l ON l.rid = r.rid AND l.field = ?2 "
+                "WHERE r.type = ?1 ORDER BY r.created_hlc, r.id"));
   s.Bind(1, type).Bind(2, field);
   std::vector<Record> out;
   for (;;) {
@@ -146,16 +158,20 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   std::vector<Conflict> out;
   Stmt rec;
-  PARLEY_RETURN_IF_ERROR(rec.Prepare(db_, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      rec.Prepare(db_, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"));
   // Field conflicts: more than one surviving value.
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
-                                   "SELECT l.rid, l.field FROM log_live l JOIN log_records r ON r.rid = l.rid "
-                                   "WHERE l.field <> '' AND r.type <> '' "
-                                   "GROUP BY l.rid, l.field HAVING count(*) > 1"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_,
+                "SELECT l.rid, l.field FROM log_live l JOIN log_records r ON r.rid = l.rid "
+                "WHERE l.field <> '' AND r.type <> '' "
+                "GROUP BY l.rid, l.field HAVING count(*) > 1"));
   Stmt values;
-  PARLEY_RETURN_IF_ERROR(values.Prepare(db_, "SELECT l.op, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
-                                      "WHERE l.rid = ?1 AND l.field = ?2"));
+  PARLEY_RETURN_IF_ERROR(
+      values.Prepare(db_,
+                     "SELECT l.op, o.value, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
+                     "WHERE l.rid = ?1 AND l.field = ?2"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -176,7 +192,8 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
       if (!r) break;
       bool unreadable = false;
       std::string data = OpenedValue(key, c.record, c.field, AsText(values.Blob(1)), &unreadable);
-      c.values.push_back(MakeValue(values.Int(0), static_cast<std::uint64_t>(values.Int(2)), std::move(data)));
+      c.values.push_back(
+          MakeValue(values.Int(0), static_cast<std::uint64_t>(values.Int(2)), std::move(data)));
       c.values.back().unreadable = unreadable;
     }
     SortValues(c.values);
@@ -185,17 +202,23 @@ Result<std::vector<Conflict>> ReplicaImpl::Conflicts() {
   // Existence conflicts: a surviving tombstone beside a re-creation or concurrent edits.
   Stmt deleted;
   PARLEY_RETURN_IF_ERROR(deleted.Prepare(
-      db_, "SELECT DISTINCT l.rid, r.id, r.type, r.created_hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
-           "JOIN log_records r ON r.rid = l.rid WHERE l.field = '' AND o.kind = 3 AND r.type <> ''"));
+      db_,
+      "SELECT DISTINCT l.rid, r.id, r.type, r.created_hlc FROM log_live l JOIN log_ops o ON o.op = "
+      "l.op "
+      "JOIN log_records r ON r.rid = l.rid WHERE l.field = '' AND o.kind = 3 AND r.type <> ''"));
   Stmt existence;
-  PARLEY_RETURN_IF_ERROR(existence.Prepare(db_, "SELECT l.op, o.kind, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
-                                            "WHERE l.rid = ?1 AND l.field = ''"));
+  PARLEY_RETURN_IF_ERROR(
+      existence.Prepare(db_,
+                        "SELECT l.op, o.kind, o.hlc FROM log_live l JOIN log_ops o ON o.op = l.op "
+                        "WHERE l.rid = ?1 AND l.field = ''"));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, deleted.Step());
     if (!row) break;
-    PARLEY_ASSIGN_OR_RETURN(Record r, BuildRecord(deleted.Int(0), AsText(deleted.Blob(1)), deleted.Text(2),
-                                                  static_cast<std::uint64_t>(deleted.Int(3))));
-    if (r.existence != Existence::kConflict && r.existence != Existence::kDeletedWithEdits) continue;
+    PARLEY_ASSIGN_OR_RETURN(Record r,
+                            BuildRecord(deleted.Int(0), AsText(deleted.Blob(1)), deleted.Text(2),
+                                        static_cast<std::uint64_t>(deleted.Int(3))));
+    if (r.existence != Existence::kConflict && r.existence != Existence::kDeletedWithEdits)
+      continue;
     Conflict c;
     c.record = r.id;
     c.type = r.type;
@@ -235,10 +258,11 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
   // The record's ops are chained newest first from log_records.last_op (schema.h).
   PARLEY_ASSIGN_OR_RETURN(std::int64_t next, LastOp(rid));
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
-                                   "SELECT o.op, o.kind, o.field, o.value, o.hlc, EXISTS(SELECT 1 FROM log_live l "
-                                   "WHERE l.rid = o.rid AND l.field = o.field AND l.op = o.op), o.prev, o.rid "
-                                   "FROM log_ops o WHERE o.op = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_,
+                "SELECT o.op, o.kind, o.field, o.value, o.hlc, EXISTS(SELECT 1 FROM log_live l "
+                "WHERE l.rid = o.rid AND l.field = o.field AND l.op = o.op), o.prev, o.rid "
+                "FROM log_ops o WHERE o.op = ?1"));
   struct Row {
     std::int64_t op = 0;
     HistoryEntry entry;
@@ -248,7 +272,8 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
     s.Reset();
     s.Bind(1, next);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row || s.Int(7) != rid) return Error(Domain::kLog, Code::kCorrupt, "a record's history chain is broken");
+    if (!row || s.Int(7) != rid)
+      return Error(Domain::kLog, Code::kCorrupt, "a record's history chain is broken");
     next = s.Int(6);
     const int kind = static_cast<int>(s.Int(1));
     const Value v = MakeValue(s.Int(0), static_cast<std::uint64_t>(s.Int(4)), "");
@@ -260,7 +285,9 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
     switch (kind) {
       // Only the originating create (it carried the record's origin, so its creator wrote
       // it) stored the record's type (merge.cc, WriteOp); a restore stored none.
-      case kOpCreate: e.op = s.Blob(3).empty() ? "restore" : "create"; break;
+      case kOpCreate:
+        e.op = s.Blob(3).empty() ? "restore" : "create";
+        break;
       case kOpSet:
         e.op = "set";
         e.field = std::string(s.Text(2));
@@ -269,7 +296,9 @@ Result<std::vector<HistoryEntry>> ReplicaImpl::History(const RecordId& id) {
           e.value = OpenedValue(record_key, id, e.field, AsText(s.Blob(3)), &unreadable);
         }
         break;
-      default: e.op = "delete"; break;
+      default:
+        e.op = "delete";
+        break;
     }
     e.live = s.Int(5) != 0;
     rows.push_back({s.Int(0), std::move(e)});
@@ -307,13 +336,15 @@ Result<RecordId> ReplicaImpl::ResolvePrefix(std::string_view prefix) {
   std::string lower(prefix);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (ids.empty()) return Error(Domain::kLog, Code::kNotFound, "no record starts with " + lower);
-  if (ids.size() > 1) return Error(Domain::kLog, Code::kInvalidArgument, "ambiguous record id prefix " + lower);
+  if (ids.size() > 1)
+    return Error(Domain::kLog, Code::kInvalidArgument, "ambiguous record id prefix " + lower);
   return ids.front();
 }
 
 Result<std::vector<RecordId>> ReplicaImpl::MatchPrefix(std::string_view prefix, std::size_t limit) {
   if (prefix.size() < 4 || prefix.size() > 32) {
-    return Error(Domain::kLog, Code::kInvalidArgument, "a record id prefix is 4 to 32 hex characters");
+    return Error(Domain::kLog, Code::kInvalidArgument,
+                 "a record id prefix is 4 to 32 hex characters");
   }
   std::string lower;
   for (char c : prefix) {
@@ -324,9 +355,11 @@ Result<std::vector<RecordId>> ReplicaImpl::MatchPrefix(std::string_view prefix, 
     lower += l;
   }
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(
-      db_, "SELECT id FROM log_records WHERE type <> '' AND substr(lower(hex(id)), 1, ?2) = ?1 UNION ALL "
-           "SELECT record FROM log_purged WHERE substr(lower(hex(record)), 1, ?2) = ?1 ORDER BY 1 LIMIT ?3"));
+  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
+                                   "SELECT id FROM log_records WHERE type <> '' AND "
+                                   "substr(lower(hex(id)), 1, ?2) = ?1 UNION ALL "
+                                   "SELECT record FROM log_purged WHERE substr(lower(hex(record)), "
+                                   "1, ?2) = ?1 ORDER BY 1 LIMIT ?3"));
   s.Bind(1, std::string_view(lower))
       .Bind(2, static_cast<std::int64_t>(lower.size()))
       .Bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 20)));

@@ -26,14 +26,19 @@ crypto::Bytes Ad(std::string_view label, const RecordId& record, std::string_vie
 
 crypto::Bytes SlotAd(const RecordId& record) { return Ad(kSlotLabel, record); }
 
-crypto::Bytes ValueAd(const RecordId& record, std::string_view field) { return Ad(kValueLabel, record, field); }
+crypto::Bytes ValueAd(const RecordId& record, std::string_view field) {
+  return Ad(kValueLabel, record, field);
+}
 
-std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view AsText(std::span<const std::uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 std::string Seal(crypto::ByteView key, crypto::ByteView plain, crypto::ByteView ad) {
   std::uint8_t nonce[crypto::kXNonceSize];
   crypto::RandomBytes(nonce);
-  const crypto::Bytes sealed = crypto::XChaChaSeal(key, crypto::ByteView(nonce, sizeof nonce), plain, ad);
+  const crypto::Bytes sealed =
+      crypto::XChaChaSeal(key, crypto::ByteView(nonce, sizeof nonce), plain, ad);
   std::string out(reinterpret_cast<const char*>(nonce), sizeof nonce);
   out.append(reinterpret_cast<const char*>(sealed.data()), sealed.size());
   return out;
@@ -47,7 +52,8 @@ RecordId ToRecordId(std::string_view b) {
 
 }  // namespace
 
-std::string SealKeySlot(crypto::ByteView epoch_key, const RecordId& record, crypto::ByteView record_key) {
+std::string SealKeySlot(crypto::ByteView epoch_key, const RecordId& record,
+                        crypto::ByteView record_key) {
   return Seal(epoch_key, record_key, SlotAd(record));
 }
 
@@ -68,8 +74,8 @@ std::optional<RecordKeyBytes> OpenKeySlot(crypto::ByteView epoch_key, const Reco
                                           std::string_view slot) {
   if (slot.size() != kKeySlotSize || epoch_key.size() != crypto::kAeadKeySize) return std::nullopt;
   const crypto::ByteView bytes = crypto::AsBytes(slot);
-  auto opened = crypto::XChaChaOpen(epoch_key, bytes.first(crypto::kXNonceSize), bytes.subspan(crypto::kXNonceSize),
-                                    SlotAd(record));
+  auto opened = crypto::XChaChaOpen(epoch_key, bytes.first(crypto::kXNonceSize),
+                                    bytes.subspan(crypto::kXNonceSize), SlotAd(record));
   if (!opened.ok() || opened->size() != kRecordKeySize) return std::nullopt;
   std::optional<RecordKeyBytes> key = RecordKeyBytes::Copy(*opened);
   crypto::Zero(opened->data(), opened->size());
@@ -86,9 +92,10 @@ std::string SealValue(crypto::ByteView record_key, const RecordId& record, std::
   return Seal(record_key, crypto::AsBytes(plaintext), ValueAd(record, field));
 }
 
-std::optional<std::string> OpenValue(crypto::ByteView record_key, const RecordId& record, std::string_view field,
-                                     std::string_view sealed) {
-  if (sealed.size() < crypto::kXNonceSize + crypto::kAeadTagSize || record_key.size() != kRecordKeySize) {
+std::optional<std::string> OpenValue(crypto::ByteView record_key, const RecordId& record,
+                                     std::string_view field, std::string_view sealed) {
+  if (sealed.size() < crypto::kXNonceSize + crypto::kAeadTagSize ||
+      record_key.size() != kRecordKeySize) {
     return std::nullopt;
   }
   const crypto::ByteView bytes = crypto::AsBytes(sealed);
@@ -121,7 +128,9 @@ std::string ReplicaImpl::KeptSlots(const pb::ChangeBody* body, std::string_view 
     const std::string hash = KeySlotHash(slot);
     bool wanted = false;
     for (const pb::Op& op : body->ops()) {
-      if (op.kind_case() != pb::Op::kCreate || op.create().origin().empty() || op.create().key_slot() != hash) continue;
+      if (op.kind_case() != pb::Op::kCreate || op.create().origin().empty() ||
+          op.create().key_slot() != hash)
+        continue;
       wanted = purged_.count(ToRecordId(op.record())) == 0;
       break;
     }
@@ -164,8 +173,9 @@ Result<std::string> ReplicaImpl::SlotsOf(std::int64_t cid) {
   return row ? std::string(AsText(st.slots_of.Blob(0))) : std::string();
 }
 
-std::string ReplicaImpl::OpenedValue(const std::optional<RecordKeyBytes>& key, const RecordId& record,
-                                     std::string_view field, std::string_view sealed, bool* unreadable) const {
+std::string ReplicaImpl::OpenedValue(const std::optional<RecordKeyBytes>& key,
+                                     const RecordId& record, std::string_view field,
+                                     std::string_view sealed, bool* unreadable) const {
   std::optional<std::string> plain;
   if (key.has_value()) plain = OpenValue(key->view(), record, field, sealed);
   *unreadable = !plain.has_value();
@@ -180,13 +190,15 @@ Result<std::uint32_t> ReplicaImpl::EpochOf(std::int64_t cid) {
   return row ? static_cast<std::uint32_t>(s.Int(0)) : 0u;
 }
 
-Status ReplicaImpl::TakeRecordKey(const RecordId& record, const pb::CreateRecord& create, const SlotSource* source) {
+Status ReplicaImpl::TakeRecordKey(const RecordId& record, const pb::CreateRecord& create,
+                                  const SlotSource* source) {
   if (source == nullptr || create.key_slot().empty()) return Status::Ok();
   std::optional<RecordKeyBytes> key;
   for (std::size_t at = 0; at + kKeySlotSize <= source->slots.size(); at += kKeySlotSize) {
     const std::string_view slot = source->slots.substr(at, kKeySlotSize);
     if (KeySlotHash(slot) != create.key_slot()) continue;
-    if (source->epoch_key != nullptr) key = OpenKeySlot(source->epoch_key->key.view(), record, slot);
+    if (source->epoch_key != nullptr)
+      key = OpenKeySlot(source->epoch_key->key.view(), record, slot);
     break;
   }
   // Without a slot (dropped, or never sent) the row still says which change and slot held
@@ -220,9 +232,10 @@ Status ReplicaImpl::NoteLatePurgedCreate(const RecordId& record, const pb::Creat
                                          const SlotSource* source) {
   if (source == nullptr || create.key_slot().empty()) return Status::Ok();
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
-                                   "UPDATE log_purged SET change_id = (SELECT id FROM log_changes WHERE cid = ?2), "
-                                   "slot_hash = ?3 WHERE record = ?1 AND change_id IS NULL"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_,
+                "UPDATE log_purged SET change_id = (SELECT id FROM log_changes WHERE cid = ?2), "
+                "slot_hash = ?3 WHERE record = ?1 AND change_id IS NULL"));
   s.BindBlob(1, crypto::ByteView(record.data(), record.size())).Bind(2, source->cid);
   BindBlobView(s, 3, create.key_slot());
   return s.Run();
@@ -246,7 +259,8 @@ Status ReplicaImpl::FillMissingSlots(const pb::Change& change, const ChangeId& i
   std::uint32_t epoch = 0;
   {
     Stmt s;
-    PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT cid, pending, epoch FROM log_changes WHERE id = ?1 AND membership != 3"));
+    PARLEY_RETURN_IF_ERROR(s.Prepare(
+        db_, "SELECT cid, pending, epoch FROM log_changes WHERE id = ?1 AND membership != 3"));
     s.BindBlob(1, crypto::ByteView(id.data(), id.size()));
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Ok();
@@ -272,8 +286,8 @@ Status ReplicaImpl::FillMissingSlots(const pb::Change& change, const ChangeId& i
     std::vector<Missing> missing;
     {
       Stmt s;
-      PARLEY_RETURN_IF_ERROR(
-          s.Prepare(db_, "SELECT record, slot_hash FROM log_record_keys WHERE cid = ?1 AND key IS NULL"));
+      PARLEY_RETURN_IF_ERROR(s.Prepare(
+          db_, "SELECT record, slot_hash FROM log_record_keys WHERE cid = ?1 AND key IS NULL"));
       s.Bind(1, cid);
       for (;;) {
         PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -290,7 +304,8 @@ Status ReplicaImpl::FillMissingSlots(const pb::Change& change, const ChangeId& i
         std::optional<RecordKeyBytes> key = OpenKeySlot(epoch_key->key.view(), m.record, slot);
         if (!key.has_value()) break;
         Stmt u;
-        PARLEY_RETURN_IF_ERROR(u.Prepare(db_, "UPDATE log_record_keys SET key = ?1 WHERE record = ?2 AND key IS NULL"));
+        PARLEY_RETURN_IF_ERROR(u.Prepare(
+            db_, "UPDATE log_record_keys SET key = ?1 WHERE record = ?2 AND key IS NULL"));
         u.BindBlob(1, key->view()).BindBlob(2, crypto::ByteView(m.record.data(), m.record.size()));
         PARLEY_RETURN_IF_ERROR(u.Run());
         PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, FindRecord(m.record, nullptr));
@@ -316,7 +331,8 @@ Status ReplicaImpl::DestroyRecord(const RecordId& record, const PurgeBy& by) {
     // The record's ops are chained from log_records.last_op (schema.h).
     PARLEY_ASSIGN_OR_RETURN(std::int64_t op, LastOp(rid));
     Stmt del_op;
-    PARLEY_RETURN_IF_ERROR(del_op.Prepare(db_, "DELETE FROM log_ops WHERE op = ?1 AND rid = ?2 RETURNING prev"));
+    PARLEY_RETURN_IF_ERROR(
+        del_op.Prepare(db_, "DELETE FROM log_ops WHERE op = ?1 AND rid = ?2 RETURNING prev"));
     while (op != 0) {
       del_op.Reset();
       del_op.Bind(1, op).Bind(2, rid);
@@ -327,11 +343,13 @@ Status ReplicaImpl::DestroyRecord(const RecordId& record, const PurgeBy& by) {
     }
     del_op.Reset();
     Stmt rest;
-    PARLEY_RETURN_IF_ERROR(rest.Prepare(db_, "DELETE FROM log_ops WHERE rid = ?1"));  // none when the chain is whole
+    PARLEY_RETURN_IF_ERROR(
+        rest.Prepare(db_, "DELETE FROM log_ops WHERE rid = ?1"));  // none when the chain is whole
     PARLEY_RETURN_IF_ERROR(rest.Bind(1, rid).Run());
     last_purge_.ops_destroyed += static_cast<std::size_t>(sqlite3_changes(db_));
-    for (const char* sql : {"DELETE FROM log_live WHERE rid = ?1", "DELETE FROM log_superseded WHERE rid = ?1",
-                            "DELETE FROM log_records WHERE rid = ?1"}) {
+    for (const char* sql :
+         {"DELETE FROM log_live WHERE rid = ?1", "DELETE FROM log_superseded WHERE rid = ?1",
+          "DELETE FROM log_records WHERE rid = ?1"}) {
       Stmt d;
       PARLEY_RETURN_IF_ERROR(d.Prepare(db_, sql));
       PARLEY_RETURN_IF_ERROR(d.Bind(1, rid).Run());
@@ -343,9 +361,10 @@ Status ReplicaImpl::DestroyRecord(const RecordId& record, const PurgeBy& by) {
   std::string slot_hash, change_id;
   {
     Stmt k;
-    PARLEY_RETURN_IF_ERROR(k.Prepare(db_,
-                                     "SELECT k.cid, k.slot_hash, k.key IS NOT NULL, c.id FROM log_record_keys k "
-                                     "LEFT JOIN log_changes c ON c.cid = k.cid WHERE k.record = ?1"));
+    PARLEY_RETURN_IF_ERROR(
+        k.Prepare(db_,
+                  "SELECT k.cid, k.slot_hash, k.key IS NOT NULL, c.id FROM log_record_keys k "
+                  "LEFT JOIN log_changes c ON c.cid = k.cid WHERE k.record = ?1"));
     k.BindBlob(1, rec);
     PARLEY_ASSIGN_OR_RETURN(bool row, k.Step());
     if (row) {
@@ -361,9 +380,10 @@ Status ReplicaImpl::DestroyRecord(const RecordId& record, const PurgeBy& by) {
   if (cid != 0 && !slot_hash.empty()) PARLEY_RETURN_IF_ERROR(DropSlot(cid, slot_hash));
   {
     Stmt p;
-    PARLEY_RETURN_IF_ERROR(p.Prepare(db_,
-                                     "INSERT OR IGNORE INTO log_purged(record, author, seq, hlc, change_id, slot_hash) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    PARLEY_RETURN_IF_ERROR(p.Prepare(
+        db_,
+        "INSERT OR IGNORE INTO log_purged(record, author, seq, hlc, change_id, slot_hash) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
     p.BindBlob(1, rec).Bind(2, by.author_id).Bind(3, static_cast<std::int64_t>(by.seq));
     p.Bind(4, static_cast<std::int64_t>(by.hlc));
     if (change_id.size() == sizeof(ChangeId) && slot_hash.size() == crypto::kHashSize) {
@@ -409,7 +429,8 @@ Result<PurgeOutcome> ReplicaImpl::Purge(const RecordId& record) {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   PARLEY_RETURN_IF_ERROR(CheckAdmin());
   if (purged_.count(record) != 0) {
-    return Error(Domain::kLog, Code::kNotFound, "record " + ToString(record) + " was already purged");
+    return Error(Domain::kLog, Code::kNotFound,
+                 "record " + ToString(record) + " was already purged");
   }
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, CreatedRecord(record));
   if (rid == 0) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(record));
@@ -424,7 +445,8 @@ Result<PurgeOutcome> ReplicaImpl::Purge(const RecordId& record) {
 
 Result<std::optional<PurgeRecordInfo>> ReplicaImpl::PurgeInfo(const RecordId& record) {
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT author, seq, hlc FROM log_purged WHERE record = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT author, seq, hlc FROM log_purged WHERE record = ?1"));
   s.BindBlob(1, crypto::ByteView(record.data(), record.size()));
   PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<PurgeRecordInfo>();

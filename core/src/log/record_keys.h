@@ -45,18 +45,19 @@ class RecordKeyBytes {
   std::array<std::uint8_t, kSize> bytes_{};
 };
 
-std::string SealKeySlot(crypto::ByteView epoch_key, const RecordId& record, crypto::ByteView record_key);
+std::string SealKeySlot(crypto::ByteView epoch_key, const RecordId& record,
+                        crypto::ByteView record_key);
 // The record key in `slot`; std::nullopt when the slot has the wrong size or does not open
 // (another key, another record, tampered).
 std::optional<RecordKeyBytes> OpenKeySlot(crypto::ByteView epoch_key, const RecordId& record,
-                                               std::string_view slot);
+                                          std::string_view slot);
 // BLAKE2b-256 of the slot's bytes, as CreateRecord.key_slot carries it.
 std::string KeySlotHash(std::string_view slot);
 
 std::string SealValue(crypto::ByteView record_key, const RecordId& record, std::string_view field,
                       std::string_view plaintext);
 // std::nullopt when `sealed` does not open with this key for this record and field.
-std::optional<std::string> OpenValue(crypto::ByteView record_key, const RecordId& record, std::string_view field,
-                                     std::string_view sealed);
+std::optional<std::string> OpenValue(crypto::ByteView record_key, const RecordId& record,
+                                     std::string_view field, std::string_view sealed);
 
 }  // namespace parley::log

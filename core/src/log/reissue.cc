@@ -19,7 +19,9 @@
 namespace parley::log {
 namespace {
 
-std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view AsText(std::span<const std::uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 }  // namespace
 
@@ -42,29 +44,38 @@ Result<std::uint64_t> ReplicaImpl::OwnForkIn(std::span<const pb::Change> changes
 
 Result<std::size_t> ReplicaImpl::SetAsideOwnFrom(std::uint64_t from) {
   Stmt keep, drop_seen, drop, chain, count;
-  PARLEY_RETURN_IF_ERROR(keep.Prepare(db_,
-                                      "INSERT INTO log_set_aside(seq, header, body, signature) SELECT seq, header, "
-                                      "body, signature FROM log_changes WHERE author = ?1 AND seq >= ?2 ORDER BY seq"));
+  PARLEY_RETURN_IF_ERROR(keep.Prepare(
+      db_,
+      "INSERT INTO log_set_aside(seq, header, body, signature) SELECT seq, header, "
+      "body, signature FROM log_changes WHERE author = ?1 AND seq >= ?2 ORDER BY seq"));
   PARLEY_RETURN_IF_ERROR(keep.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
-  PARLEY_RETURN_IF_ERROR(drop_seen.Prepare(db_, "DELETE FROM log_seen WHERE author = ?1 AND seq >= ?2"));
-  PARLEY_RETURN_IF_ERROR(drop_seen.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
+  PARLEY_RETURN_IF_ERROR(
+      drop_seen.Prepare(db_, "DELETE FROM log_seen WHERE author = ?1 AND seq >= ?2"));
+  PARLEY_RETURN_IF_ERROR(
+      drop_seen.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   // Their kept key slots go with them (a reissued change seals fresh ones): a row id may be
   // reused by a later change.
   Stmt drop_slots;
-  PARLEY_RETURN_IF_ERROR(drop_slots.Prepare(
-      db_, "DELETE FROM log_slots WHERE cid IN (SELECT cid FROM log_changes WHERE author = ?1 AND seq >= ?2)"));
-  PARLEY_RETURN_IF_ERROR(drop_slots.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
-  PARLEY_RETURN_IF_ERROR(drop.Prepare(db_, "DELETE FROM log_changes WHERE author = ?1 AND seq >= ?2"));
+  PARLEY_RETURN_IF_ERROR(drop_slots.Prepare(db_,
+                                            "DELETE FROM log_slots WHERE cid IN (SELECT cid FROM "
+                                            "log_changes WHERE author = ?1 AND seq >= ?2)"));
+  PARLEY_RETURN_IF_ERROR(
+      drop_slots.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
+  PARLEY_RETURN_IF_ERROR(
+      drop.Prepare(db_, "DELETE FROM log_changes WHERE author = ?1 AND seq >= ?2"));
   PARLEY_RETURN_IF_ERROR(drop.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from)).Run());
   const auto moved = static_cast<std::int64_t>(sqlite3_changes(db_));
-  PARLEY_RETURN_IF_ERROR(chain.Prepare(db_,
-                                       "UPDATE log_authors SET max_seq = (SELECT COALESCE(max(seq), 0) FROM "
-                                       "log_changes WHERE author = ?1), held = (SELECT count(*) FROM log_changes "
-                                       "WHERE author = ?1), contig = min(contig, ?2) WHERE id = ?1"));
-  PARLEY_RETURN_IF_ERROR(chain.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from - 1)).Run());
-  PARLEY_RETURN_IF_ERROR(count.Prepare(db_,
-                                       "INSERT INTO log_meta(k, v) VALUES ('set_aside_total', ?1) ON CONFLICT(k) "
-                                       "DO UPDATE SET v = v + ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      chain.Prepare(db_,
+                    "UPDATE log_authors SET max_seq = (SELECT COALESCE(max(seq), 0) FROM "
+                    "log_changes WHERE author = ?1), held = (SELECT count(*) FROM log_changes "
+                    "WHERE author = ?1), contig = min(contig, ?2) WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      chain.Bind(1, self_id_).Bind(2, static_cast<std::int64_t>(from - 1)).Run());
+  PARLEY_RETURN_IF_ERROR(
+      count.Prepare(db_,
+                    "INSERT INTO log_meta(k, v) VALUES ('set_aside_total', ?1) ON CONFLICT(k) "
+                    "DO UPDATE SET v = v + ?1"));
   PARLEY_RETURN_IF_ERROR(count.Bind(1, moved).Run());
   // The records are rebuilt from what remains.
   PARLEY_RETURN_IF_ERROR(Rematerialize());
@@ -91,7 +102,8 @@ Result<std::size_t> ReplicaImpl::WriteAgain(std::vector<HeldChange>& held, Missi
   std::size_t written = 0;
   for (HeldChange& h : held) {
     pb::ChangeHeader header;
-    if (!header.ParseFromString(h.change.header())) return Error(Domain::kLog, Code::kCorrupt, "a held change");
+    if (!header.ParseFromString(h.change.header()))
+      return Error(Domain::kLog, Code::kCorrupt, "a held change");
     const store::VaultKey* key = EpochKey(header.epoch());
     if (key == nullptr) {
       if (missing == MissingKey::kStop) break;  // kept until its key is here
@@ -112,39 +124,45 @@ Result<std::size_t> ReplicaImpl::ReissueSetAside() {
   std::vector<HeldChange> held;
   {
     Stmt q;
-    PARLEY_RETURN_IF_ERROR(q.Prepare(db_, "SELECT n, seq, header, body, signature FROM log_set_aside ORDER BY seq, n"));
+    PARLEY_RETURN_IF_ERROR(q.Prepare(
+        db_, "SELECT n, seq, header, body, signature FROM log_set_aside ORDER BY seq, n"));
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
       const std::int64_t n = q.Int(0);
-      held.push_back({static_cast<std::uint64_t>(q.Int(1)), ChangeFromColumns(q, 2), [this, n]() -> Status {
-                        Stmt del;
-                        PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM log_set_aside WHERE n = ?1"));
-                        return del.Bind(1, n).Run();
-                      }});
+      held.push_back(
+          {static_cast<std::uint64_t>(q.Int(1)), ChangeFromColumns(q, 2), [this, n]() -> Status {
+             Stmt del;
+             PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM log_set_aside WHERE n = ?1"));
+             return del.Bind(1, n).Run();
+           }});
     }
   }
   PARLEY_ASSIGN_OR_RETURN(std::size_t written, WriteAgain(held, MissingKey::kStop));
   if (written > 0) {
     Stmt count;
-    PARLEY_RETURN_IF_ERROR(count.Prepare(db_,
-                                         "INSERT INTO log_meta(k, v) VALUES ('reissued_total', ?1) ON CONFLICT(k) "
-                                         "DO UPDATE SET v = v + ?1"));
+    PARLEY_RETURN_IF_ERROR(
+        count.Prepare(db_,
+                      "INSERT INTO log_meta(k, v) VALUES ('reissued_total', ?1) ON CONFLICT(k) "
+                      "DO UPDATE SET v = v + ?1"));
     PARLEY_RETURN_IF_ERROR(count.Bind(1, static_cast<std::int64_t>(written)).Run());
   }
   return written;
 }
 
 Result<std::size_t> ReplicaImpl::RewriteVoidEpochChanges() {
-  if (membership_.void_epochs.empty() || Revoked() || author(self_id_).role == kRoleNone) return std::size_t{0};
+  if (membership_.void_epochs.empty() || Revoked() || author(self_id_).role == kRoleNone)
+    return std::size_t{0};
   std::vector<HeldChange> held;
   {
     Stmt q;
-    PARLEY_RETURN_IF_ERROR(q.Prepare(db_,
-                                     "SELECT c.seq, 'void_epoch_rewritten/' || hex(c.id), c.header, c.body, c.signature, c.epoch "
-                                     "FROM log_changes c "
-                                     "WHERE c.author = ?1 AND c.pending AND c.membership != 3 AND NOT EXISTS (SELECT 1 "
-                                     "FROM log_meta m WHERE m.k = 'void_epoch_rewritten/' || hex(c.id)) ORDER BY c.seq"));
+    PARLEY_RETURN_IF_ERROR(q.Prepare(
+        db_,
+        "SELECT c.seq, 'void_epoch_rewritten/' || hex(c.id), c.header, c.body, c.signature, "
+        "c.epoch "
+        "FROM log_changes c "
+        "WHERE c.author = ?1 AND c.pending AND c.membership != 3 AND NOT EXISTS (SELECT 1 "
+        "FROM log_meta m WHERE m.k = 'void_epoch_rewritten/' || hex(c.id)) ORDER BY c.seq"));
     q.Bind(1, self_id_);
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -158,9 +176,11 @@ Result<std::size_t> ReplicaImpl::RewriteVoidEpochChanges() {
   return WriteAgain(held, MissingKey::kSkip);
 }
 
-Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::uint64_t, std::uint64_t>& renumbered) {
+Status LocalTransaction::Reissue(const pb::ChangeBody& old,
+                                 const std::map<std::uint64_t, std::uint64_t>& renumbered) {
   PARLEY_RETURN_IF_ERROR(Usable());
-  if (body_.ops_size() != 0) return Error(Domain::kLog, Code::kInternal, "a reissued change is written alone");
+  if (body_.ops_size() != 0)
+    return Error(Domain::kLog, Code::kInternal, "a reissued change is written alone");
   body_.mutable_authors()->CopyFrom(old.authors());
   for (int i = 0; i < body_.authors_size(); ++i) {
     author_index_[r_.FindAuthor(body_.authors(i))] = static_cast<std::uint32_t>(i + 1);
@@ -181,7 +201,8 @@ Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::
         // A fresh slot for the record's key, under the key this change is sealed with; none
         // when the key is gone (the record was purged meanwhile).
         RecordId record{};
-        if (op.record().size() == record.size()) std::memcpy(record.data(), op.record().data(), record.size());
+        if (op.record().size() == record.size())
+          std::memcpy(record.data(), op.record().data(), record.size());
         PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> key, r_.RecordKey(record));
         if (key.has_value()) {
           pending_slots_.push_back({i, record});
@@ -190,9 +211,15 @@ Status LocalTransaction::Reissue(const pb::ChangeBody& old, const std::map<std::
         }
         break;
       }
-      case pb::Op::kSet: renumber(op.mutable_set()->mutable_supersedes()); break;
-      case pb::Op::kRemove: renumber(op.mutable_remove()->mutable_supersedes()); break;
-      default: membership_ = true; break;
+      case pb::Op::kSet:
+        renumber(op.mutable_set()->mutable_supersedes());
+        break;
+      case pb::Op::kRemove:
+        renumber(op.mutable_remove()->mutable_supersedes());
+        break;
+      default:
+        membership_ = true;
+        break;
     }
   }
   // The ops are applied here with the clock of this change (Commit sets it in the body too).

@@ -18,17 +18,23 @@ namespace {
 // changes meanwhile, before it gives up with Code::kBusy.
 constexpr int kMaxApplyRaces = 4;
 
-std::string_view AsText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view AsText(std::span<const std::uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
 
 }  // namespace
 
-std::string ToString(const RecordId& id) { return crypto::ToHex(crypto::ByteView(id.data(), id.size())); }
+std::string ToString(const RecordId& id) {
+  return crypto::ToHex(crypto::ByteView(id.data(), id.size()));
+}
 
 Result<RecordId> ParseRecordId(std::string_view hex) {
-  if (hex.size() != 32) return Error(Domain::kLog, Code::kInvalidArgument, "a record id is 32 hex characters");
+  if (hex.size() != 32)
+    return Error(Domain::kLog, Code::kInvalidArgument, "a record id is 32 hex characters");
   auto bytes = crypto::FromHex(hex);
-  if (!bytes.ok()) return Error(Domain::kLog, Code::kInvalidArgument, "a record id is 32 hex characters");
+  if (!bytes.ok())
+    return Error(Domain::kLog, Code::kInvalidArgument, "a record id is 32 hex characters");
   RecordId id{};
   std::memcpy(id.data(), bytes->data(), id.size());
   return id;
@@ -54,7 +60,8 @@ Result<std::unique_ptr<Replica>> Replica::Open(store::Store& store, Clock& clock
   return std::unique_ptr<Replica>(std::move(r));
 }
 
-ReplicaImpl::ReplicaImpl(store::Store& store, Clock& clock) : store_(store), db_(store.db()), hlc_(clock) {}
+ReplicaImpl::ReplicaImpl(store::Store& store, Clock& clock)
+    : store_(store), db_(store.db()), hlc_(clock) {}
 
 Status ReplicaImpl::Init() {
   PARLEY_RETURN_IF_ERROR(CreateSchema(db_));
@@ -65,7 +72,8 @@ Status ReplicaImpl::Init() {
       {&st.find_record, "SELECT rid, type FROM log_records WHERE id = ?1"},
       {&st.insert_record, "INSERT INTO log_records(id) VALUES (?1)"},
       {&st.update_record_type,
-       "UPDATE log_records SET type = ?2, created_hlc = ?3 WHERE rid = ?1 AND (type = '' OR created_hlc > ?3 OR "
+       "UPDATE log_records SET type = ?2, created_hlc = ?3 WHERE rid = ?1 AND (type = '' OR "
+       "created_hlc > ?3 OR "
        "(created_hlc = ?3 AND type > ?2))"},
       {&st.live_field, "SELECT op FROM log_live WHERE rid = ?1 AND field = ?2"},
       {&st.live_record, "SELECT op, field FROM log_live WHERE rid = ?1"},
@@ -78,18 +86,23 @@ Status ReplicaImpl::Init() {
       {&st.insert_superseded, "INSERT OR IGNORE INTO log_superseded(op, rid) VALUES (?1, ?2)"},
       {&st.check_superseded, "SELECT 1 FROM log_superseded WHERE op = ?1 AND rid = ?2"},
       {&st.delete_superseded, "DELETE FROM log_superseded WHERE op = ?1 AND rid = ?2"},
-      {&st.insert_op, "INSERT INTO log_ops(op, rid, kind, field, value, hlc, prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&st.insert_op,
+       "INSERT INTO log_ops(op, rid, kind, field, value, hlc, prev) VALUES (?1, ?2, ?3, ?4, ?5, "
+       "?6, ?7)"},
       {&st.insert_change,
-       "INSERT INTO log_changes(author, seq, id, prev, hlc, epoch, pending, membership, header, body, signature) "
+       "INSERT INTO log_changes(author, seq, id, prev, hlc, epoch, pending, membership, header, "
+       "body, signature) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
       {&st.held_id, "SELECT id, prev, signature FROM log_changes WHERE author = ?1 AND seq = ?2"},
       {&st.chain_state, "SELECT contig FROM log_authors WHERE id = ?1"},
       {&st.max_seq, "SELECT max_seq FROM log_authors WHERE id = ?1"},
       {&st.update_chain,
-       "UPDATE log_authors SET max_seq = max(max_seq, ?2), held = held + 1, contig = ?3 WHERE id = ?1"},
+       "UPDATE log_authors SET max_seq = max(max_seq, ?2), held = held + 1, contig = ?3 WHERE id = "
+       "?1"},
       {&st.insert_author, "INSERT INTO log_authors(key) VALUES (?1)"},
       {&st.set_meta, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"},
-      {&st.pending_changes, "SELECT cid, author, seq, membership, epoch FROM log_changes WHERE pending ORDER BY cid"},
+      {&st.pending_changes,
+       "SELECT cid, author, seq, membership, epoch FROM log_changes WHERE pending ORDER BY cid"},
       {&st.mark_membership, "UPDATE log_changes SET membership = ?2, hlc = ?3 WHERE cid = ?1"},
       {&st.pending_change, "SELECT header, body, signature FROM log_changes WHERE cid = ?1"},
       {&st.mark_applied, "UPDATE log_changes SET pending = 0 WHERE cid = ?1"},
@@ -97,13 +110,16 @@ Status ReplicaImpl::Init() {
       {&st.data_version, "PRAGMA data_version"},
       {&st.record_key, "SELECT key FROM log_record_keys WHERE record = ?1"},
       {&st.insert_record_key,
-       "INSERT OR IGNORE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, ?3, ?4)"},
+       "INSERT OR IGNORE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, ?3, "
+       "?4)"},
       {&st.store_slots, "INSERT OR REPLACE INTO log_slots(cid, slots) VALUES (?1, ?2)"},
       {&st.slots_of, "SELECT slots FROM log_slots WHERE cid = ?1"},
       {&st.text_record, "SELECT id, type, created_hlc FROM log_records WHERE rid = ?1"},
       {&st.text_get, "SELECT text, scope FROM log_text WHERE rowid = ?1"},
       {&st.text_del, "DELETE FROM log_text WHERE rowid = ?1"},
-      {&st.text_put, "INSERT INTO log_text(rowid, text, record, type, field, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&st.text_put,
+       "INSERT INTO log_text(rowid, text, record, type, field, scope) VALUES (?1, ?2, ?3, ?4, ?5, "
+       "?6)"},
   };
   for (const auto& s : kStatements) PARLEY_RETURN_IF_ERROR(s.stmt->Prepare(db_, s.sql));
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());  // records the data version the caches start from
@@ -115,9 +131,11 @@ Status ReplicaImpl::Init() {
     if (!row) break;
     if (meta.Text(0) == "founder") founder_ = std::string(AsText(meta.Blob(1)));
     if (meta.Text(0) == "change_size_limit") {
-      change_size_limit_ = static_cast<std::size_t>(std::max<std::int64_t>(0, sqlite3_column_int64(meta.raw(), 1)));
+      change_size_limit_ =
+          static_cast<std::size_t>(std::max<std::int64_t>(0, sqlite3_column_int64(meta.raw(), 1)));
     }
-    if (meta.Text(0) == "hlc") hlc_.Resume(static_cast<std::uint64_t>(sqlite3_column_int64(meta.raw(), 1)));
+    if (meta.Text(0) == "hlc")
+      hlc_.Resume(static_cast<std::uint64_t>(sqlite3_column_int64(meta.raw(), 1)));
   }
   if (store_.vault().has_value()) {
     const auto& v = store_.vault()->vault_id;
@@ -165,14 +183,16 @@ std::int64_t ReplicaImpl::FindAuthor(std::string_view key) const {
 
 Result<std::int64_t> ReplicaImpl::InternAuthor(std::string_view key) {
   if (std::int64_t id = FindAuthor(key); id != 0) return id;
-  if (key.size() != crypto::kSignPublicKeySize) return Error(Domain::kLog, Code::kCorrupt, "malformed device key");
+  if (key.size() != crypto::kSignPublicKeySize)
+    return Error(Domain::kLog, Code::kCorrupt, "malformed device key");
   Scoped g(st.insert_author);
   PARLEY_RETURN_IF_ERROR(st.insert_author.BindBlob(1, Bv(key)).Run());
   const std::int64_t id = sqlite3_last_insert_rowid(db_);
   if (id <= 0 || static_cast<std::uint64_t>(id) > kMaxAuthors) {
     return Error(Domain::kLog, Code::kUnsupported, "too many devices in one vault");
   }
-  if (authors_.size() <= static_cast<std::size_t>(id)) authors_.resize(static_cast<std::size_t>(id) + 1);
+  if (authors_.size() <= static_cast<std::size_t>(id))
+    authors_.resize(static_cast<std::size_t>(id) + 1);
   AuthorInfo& a = authors_[static_cast<std::size_t>(id)];
   a.key = std::string(key);
   a.hex = crypto::ToHex(Bv(key));
@@ -217,15 +237,17 @@ Status ReplicaImpl::RevalidateCaches() {
   if (data_version_ >= 0) {
     PARLEY_RETURN_IF_ERROR(ReloadAfterRollback());
     Stmt meta;
-    PARLEY_RETURN_IF_ERROR(
-        meta.Prepare(db_, "SELECT k, v FROM log_meta WHERE k IN ('founder', 'hlc', 'change_size_limit')"));
+    PARLEY_RETURN_IF_ERROR(meta.Prepare(
+        db_, "SELECT k, v FROM log_meta WHERE k IN ('founder', 'hlc', 'change_size_limit')"));
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool row, meta.Step());
       if (!row) break;
       if (meta.Text(0) == "founder") founder_ = std::string(AsText(meta.Blob(1)));
-      if (meta.Text(0) == "hlc") hlc_.Resume(static_cast<std::uint64_t>(sqlite3_column_int64(meta.raw(), 1)));
+      if (meta.Text(0) == "hlc")
+        hlc_.Resume(static_cast<std::uint64_t>(sqlite3_column_int64(meta.raw(), 1)));
       if (meta.Text(0) == "change_size_limit") {
-        change_size_limit_ = static_cast<std::size_t>(std::max<std::int64_t>(0, sqlite3_column_int64(meta.raw(), 1)));
+        change_size_limit_ = static_cast<std::size_t>(
+            std::max<std::int64_t>(0, sqlite3_column_int64(meta.raw(), 1)));
       }
     }
   }
@@ -233,8 +255,9 @@ Status ReplicaImpl::RevalidateCaches() {
   return Status::Ok();
 }
 
-Result<ApplyReport> ReplicaImpl::ApplyRacing(std::span<const pb::Change> changes,
-                                             const std::function<Status(std::span<const ChangeId>)>* within) {
+Result<ApplyReport> ReplicaImpl::ApplyRacing(
+    std::span<const pb::Change> changes,
+    const std::function<Status(std::span<const ChangeId>)>* within) {
   for (int attempt = 0;; ++attempt) {
     insert_raced_ = false;
     auto report = ApplyWithin(changes, within);
@@ -307,7 +330,8 @@ Result<std::int64_t> ReplicaImpl::InternRecord(std::string_view id) {
   return rid;
 }
 
-Result<std::optional<ReplicaImpl::HeldEntry>> ReplicaImpl::Held(std::int64_t author_id, std::uint64_t seq) {
+Result<std::optional<ReplicaImpl::HeldEntry>> ReplicaImpl::Held(std::int64_t author_id,
+                                                                std::uint64_t seq) {
   if (author_id == 0 || seq == 0) return std::optional<HeldEntry>();
   Scoped g(st.held_id);
   st.held_id.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq));
@@ -320,17 +344,20 @@ Result<std::optional<ReplicaImpl::HeldEntry>> ReplicaImpl::Held(std::int64_t aut
   copy(st.held_id.Blob(0), e.id);
   copy(st.held_id.Blob(1), e.prev);
   auto sig = st.held_id.Blob(2);
-  e.link = ChangeLinkOf(e.id, std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
+  e.link =
+      ChangeLinkOf(e.id, std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
   return std::optional<HeldEntry>(e);
 }
 
 Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id,
-                                 const pb::ChangeHeader& header, const pb::Change& change, std::uint64_t hlc,
-                                 bool pending, std::int64_t membership) {
+                                 const pb::ChangeHeader& header, const pb::Change& change,
+                                 std::uint64_t hlc, bool pending, std::int64_t membership) {
   {
     Scoped g(st.insert_change);
     Stmt& s = st.insert_change;
-    s.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq)).BindBlob(3, crypto::ByteView(id.data(), id.size()));
+    s.Bind(1, author_id)
+        .Bind(2, static_cast<std::int64_t>(seq))
+        .BindBlob(3, crypto::ByteView(id.data(), id.size()));
     if (header.prev().empty()) {
       s.BindNull(4);
     } else {
@@ -345,8 +372,9 @@ Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, cons
     if (!stored.ok() && sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) {
       // Another process stored this change after the batch was verified (ApplyRacing).
       insert_raced_ = true;
-      return Error(Domain::kLog, Code::kBusy, "another process stored change " + std::to_string(seq) +
-                                                  " of the same device at the same time; try again");
+      return Error(Domain::kLog, Code::kBusy,
+                   "another process stored change " + std::to_string(seq) +
+                       " of the same device at the same time; try again");
     }
     PARLEY_RETURN_IF_ERROR(stored);
   }
@@ -366,26 +394,32 @@ Status ReplicaImpl::InsertChange(std::int64_t author_id, std::uint64_t seq, cons
     }
   }
   Scoped g(st.update_chain);
-  return st.update_chain.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq)).Bind(3, contig).Run();
+  return st.update_chain.Bind(1, author_id)
+      .Bind(2, static_cast<std::int64_t>(seq))
+      .Bind(3, contig)
+      .Run();
 }
 
 Result<std::vector<std::string>> ReplicaImpl::Gaps(std::int64_t author_id) {
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT max_seq, held, contig FROM log_authors WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT max_seq, held, contig FROM log_authors WHERE id = ?1"));
   s.Bind(1, author_id);
   PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
   std::vector<std::string> out;
   if (!row || s.Int(0) == s.Int(1)) return out;
   std::uint64_t expect = static_cast<std::uint64_t>(s.Int(2)) + 1;
   Stmt q;
-  PARLEY_RETURN_IF_ERROR(q.Prepare(db_, "SELECT seq FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
+  PARLEY_RETURN_IF_ERROR(
+      q.Prepare(db_, "SELECT seq FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
   q.Bind(1, author_id).Bind(2, s.Int(2));
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool r, q.Step());
     if (!r) break;
     auto seq = static_cast<std::uint64_t>(q.Int(0));
     if (seq > expect) {
-      out.push_back(author(author_id).hex + ": seq " + std::to_string(expect) + "-" + std::to_string(seq - 1));
+      out.push_back(author(author_id).hex + ": seq " + std::to_string(expect) + "-" +
+                    std::to_string(seq - 1));
     }
     expect = seq + 1;
   }
@@ -403,7 +437,8 @@ std::string ReplicaImpl::DevicePairingCode() const {
   info.seal_cert = MakeSealCertificate(d.identity, d.seal.public_key);
   info.secret.assign(store::kEnrolSecretSize, 0);
   if (d.enrol_secret.size() == store::kEnrolSecretSize) {
-    std::copy(d.enrol_secret.data(), d.enrol_secret.data() + store::kEnrolSecretSize, info.secret.begin());
+    std::copy(d.enrol_secret.data(), d.enrol_secret.data() + store::kEnrolSecretSize,
+              info.secret.begin());
   }
   info.name = d.name;
   std::string code = EncodePairingCode(info);
@@ -412,7 +447,8 @@ std::string ReplicaImpl::DevicePairingCode() const {
 }
 
 Status ReplicaImpl::CreateVault(std::string_view name) {
-  if (store_.vault().has_value()) return Error(Domain::kLog, Code::kAlreadyExists, "this store already has a vault");
+  if (store_.vault().has_value())
+    return Error(Domain::kLog, Code::kAlreadyExists, "this store already has a vault");
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is open");
   store::VaultKeys keys;
   // The id is derived so that a relay can check who created the vault (replica_sync.h).
@@ -436,8 +472,9 @@ Status ReplicaImpl::CreateVault(std::string_view name) {
   vault_id_ = vault;
   PARLEY_ASSIGN_OR_RETURN(auto tx, BeginLocal(/*require_member=*/false));
   const store::DeviceKeys& d = store_.device();
-  PARLEY_RETURN_IF_ERROR(tx->AddMember(Bv(author(self_id_).key), d.kx.public_key, kRoleAdmin, d.name,
-                                       d.seal.public_key, MakeSealCertificate(d.identity, d.seal.public_key)));
+  PARLEY_RETURN_IF_ERROR(tx->AddMember(Bv(author(self_id_).key), d.kx.public_key, kRoleAdmin,
+                                       d.name, d.seal.public_key,
+                                       MakeSealCertificate(d.identity, d.seal.public_key)));
   PARLEY_ASSIGN_OR_RETURN(ChangeId id, tx->Commit());
   (void)id;
   return Status::Ok();
@@ -446,7 +483,8 @@ Status ReplicaImpl::CreateVault(std::string_view name) {
 Result<VersionVector> ReplicaImpl::Known() {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT id, contig FROM log_authors WHERE contig > 0 ORDER BY key"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT id, contig FROM log_authors WHERE contig > 0 ORDER BY key"));
   VersionVector vv;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -461,10 +499,12 @@ Result<std::vector<pb::Change>> ReplicaImpl::ChangesSince(const VersionVector& k
   std::unordered_map<std::string, std::uint64_t> have;
   for (const auto& [hex, seq] : known.entries) have[hex] = seq;
   Stmt authors_q, changes_q;
-  PARLEY_RETURN_IF_ERROR(authors_q.Prepare(db_, "SELECT id FROM log_authors WHERE held > 0 ORDER BY key"));
-  PARLEY_RETURN_IF_ERROR(changes_q.Prepare(
-      db_, "SELECT c.header, c.body, c.signature, s.slots FROM log_changes c LEFT JOIN log_slots s ON s.cid = c.cid "
-           "WHERE c.author = ?1 AND c.seq > ?2 ORDER BY c.seq"));
+  PARLEY_RETURN_IF_ERROR(
+      authors_q.Prepare(db_, "SELECT id FROM log_authors WHERE held > 0 ORDER BY key"));
+  PARLEY_RETURN_IF_ERROR(changes_q.Prepare(db_,
+                                           "SELECT c.header, c.body, c.signature, s.slots FROM "
+                                           "log_changes c LEFT JOIN log_slots s ON s.cid = c.cid "
+                                           "WHERE c.author = ?1 AND c.seq > ?2 ORDER BY c.seq"));
   std::vector<pb::Change> out;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, authors_q.Step());

@@ -42,11 +42,13 @@ class LocalTransaction;
 // Binds without copying (SQLITE_STATIC): the bytes must stay valid until the statement is
 // reset. An empty view binds an empty value, never NULL.
 inline void BindTextView(Stmt& s, int i, std::string_view text) {
-  sqlite3_bind_text(s.raw(), i, text.empty() ? "" : text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  sqlite3_bind_text(s.raw(), i, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
+                    SQLITE_STATIC);
 }
 inline void BindBlobView(Stmt& s, int i, std::string_view blob) {
   static const char kEmpty = 0;
-  sqlite3_bind_blob(s.raw(), i, blob.empty() ? &kEmpty : blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(s.raw(), i, blob.empty() ? &kEmpty : blob.data(), static_cast<int>(blob.size()),
+                    SQLITE_STATIC);
 }
 
 // Resets a cached statement when the scope ends, whatever the path out.
@@ -100,15 +102,18 @@ class ReplicaImpl final : public Replica {
   Result<std::unique_ptr<Transaction>> Begin() override;
   Result<std::optional<Record>> Get(const RecordId& id) override;
   Result<std::vector<Record>> List(std::string_view type, bool include_deleted) override;
-  Result<std::vector<Record>> Find(std::string_view type, std::string_view field, std::string_view value) override;
+  Result<std::vector<Record>> Find(std::string_view type, std::string_view field,
+                                   std::string_view value) override;
   Result<std::vector<Conflict>> Conflicts() override;
   Result<std::vector<HistoryEntry>> History(const RecordId& id) override;
   Result<RecordId> ResolvePrefix(std::string_view prefix) override;
   Result<std::vector<RecordId>> MatchPrefix(std::string_view prefix, std::size_t limit) override;
   Result<PurgeOutcome> Purge(const RecordId& id) override;  // record_keys.cc
-  Result<std::vector<TextHit>> SearchText(std::string_view query,
-                                          const TextSearchOptions& options) override;  // text_index.cc
-  Result<bool> HappenedBefore(const ChangeStamp& a, const ChangeStamp& b) override;  // causal_order.cc
+  Result<std::vector<TextHit>> SearchText(
+      std::string_view query,
+      const TextSearchOptions& options) override;  // text_index.cc
+  Result<bool> HappenedBefore(const ChangeStamp& a,
+                              const ChangeStamp& b) override;  // causal_order.cc
   Result<std::vector<std::size_t>> CausalOrder(std::span<const ChangeStamp> changes) override;
   Result<ApplyReport> Apply(std::span<const pb::Change> changes) override;
   // Apply, with `within` (when not null) run inside its transaction just before the commit
@@ -122,7 +127,8 @@ class ReplicaImpl final : public Replica {
                                   const std::function<Status(std::span<const ChangeId>)>* within);
   // Checks a received batch (verify_batch.cc): form, ids, chain links, the signatures no
   // link vouches for, and the bodies (opened onto `arena`). Nothing is written.
-  Result<VerifiedBatch> VerifyBatch(std::span<const pb::Change> changes, google::protobuf::Arena* arena);
+  Result<VerifiedBatch> VerifyBatch(std::span<const pb::Change> changes,
+                                    google::protobuf::Arena* arena);
   Result<std::vector<pb::Change>> ChangesSince(const VersionVector& known) override;
   Result<VersionVector> Known() override;
   Result<std::uint64_t> ChangeCount() override;
@@ -138,7 +144,9 @@ class ReplicaImpl final : public Replica {
   // added after the last RevalidateCaches).
   const AuthorInfo& author(std::int64_t id) const {
     static const AuthorInfo kUnknown;
-    return id > 0 && static_cast<std::size_t>(id) < authors_.size() ? authors_[static_cast<std::size_t>(id)] : kUnknown;
+    return id > 0 && static_cast<std::size_t>(id) < authors_.size()
+               ? authors_[static_cast<std::size_t>(id)]
+               : kUnknown;
   }
   void set_tx_open(bool open) { tx_open_ = open; }
 
@@ -169,12 +177,14 @@ class ReplicaImpl final : public Replica {
   // merge.cc: writes one op and its supersessions into the register tables. For kOpCreate
   // `value` is the type of an originating create, or empty for a restore (which never sets
   // the record's type).
-  Status WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field, std::string_view value,
-                 std::uint64_t hlc, std::span<const std::int64_t> supersedes);
+  Status WriteOp(std::int64_t op, std::int64_t rid, int kind, std::string_view field,
+                 std::string_view value, std::uint64_t hlc,
+                 std::span<const std::int64_t> supersedes);
   // A local op is about to supersede every live op of a field ("" = the existence register),
   // or of the whole record when `field` is null: removes them from log_live and returns
   // their keys in `out` (cleared first). The op's WriteOp is then given no `supersedes`.
-  Status TakeLiveOps(std::int64_t rid, const std::string_view* field, std::vector<std::int64_t>* out);
+  Status TakeLiveOps(std::int64_t rid, const std::string_view* field,
+                     std::vector<std::int64_t>* out);
   // Applies a verified body's ops (author_id wrote change `seq`). `slots` (null for a local
   // change, whose keys its transaction keeps) gives the record keys of its creates.
   Status ApplyBody(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body,
@@ -200,10 +210,12 @@ class ReplicaImpl final : public Replica {
   Result<std::uint32_t> EpochOf(std::int64_t cid);
   // Keeps the record key an originating create's slot holds (or, without it, which change and
   // slot held it).
-  Status TakeRecordKey(const RecordId& record, const pb::CreateRecord& create, const SlotSource* source);
+  Status TakeRecordKey(const RecordId& record, const pb::CreateRecord& create,
+                       const SlotSource* source);
   // An originating create of a purged record arrived: its change and slot are remembered
   // for relays.
-  Status NoteLatePurgedCreate(const RecordId& record, const pb::CreateRecord& create, const SlotSource* source);
+  Status NoteLatePurgedCreate(const RecordId& record, const pb::CreateRecord& create,
+                              const SlotSource* source);
   Status DropSlot(std::int64_t cid, std::string_view slot_hash);
   // A held change `id` arrived again with key slots: the slots its stored copy lacks are
   // taken when they are still wanted (a pending change keeps them until it is applied; an
@@ -221,8 +233,9 @@ class ReplicaImpl final : public Replica {
   // After a committed purge: checkpoints and truncates the write-ahead log.
   void CheckpointAfterPurge();
   // Records a held change and updates its author's chain state.
-  Status InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id, const pb::ChangeHeader& header,
-                      const pb::Change& change, std::uint64_t hlc, bool pending, std::int64_t membership);
+  Status InsertChange(std::int64_t author_id, std::uint64_t seq, const ChangeId& id,
+                      const pb::ChangeHeader& header, const pb::Change& change, std::uint64_t hlc,
+                      bool pending, std::int64_t membership);
   // membership.cc. Reads every held membership change (log_changes.membership = 1) whose
   // key is held and evaluates the rules (membership_rules.h) into membership_.
   Status LoadMembership();
@@ -250,8 +263,8 @@ class ReplicaImpl final : public Replica {
   // this batch are passed by change row id to avoid decrypting twice. Sets
   // `*opened_membership` when a change whose body was unreadable until now holds
   // membership operations.
-  Status ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened, std::size_t* applied,
-                      bool* opened_membership);
+  Status ApplyPending(const std::map<std::int64_t, const pb::ChangeBody*>& opened,
+                      std::size_t* applied, bool* opened_membership);
   const Membership& membership() const { return membership_; }
   // kPermissionDenied unless this device is a current admin.
   Status CheckAdmin() const;
@@ -324,7 +337,8 @@ class ReplicaImpl final : public Replica {
 
  private:
   friend class LocalTransaction;
-  Result<Record> BuildRecord(std::int64_t rid, std::string_view id, std::string_view type, std::uint64_t created);
+  Result<Record> BuildRecord(std::int64_t rid, std::string_view id, std::string_view type,
+                             std::uint64_t created);
   Result<std::vector<Value>> ValuesOf(std::int64_t rid, const std::string& field);
   // merge.cc: marks `s` superseded by an op of record `rid`.
   Status Supersede(std::int64_t s, std::int64_t rid);
@@ -359,10 +373,11 @@ class ReplicaImpl final : public Replica {
     }
   };
   std::unordered_map<RecordId, std::int64_t, RecordIdHash> record_rids_;
-  std::unordered_map<RecordId, std::int64_t, RecordIdHash> created_rids_;  // the subset with a creation held
+  std::unordered_map<RecordId, std::int64_t, RecordIdHash>
+      created_rids_;                                   // the subset with a creation held
   std::unordered_set<RecordId, RecordIdHash> purged_;  // every record purged here (log_purged)
-  PurgeOutcome last_purge_;  // what the last DestroyRecord did
-  std::unordered_set<std::int64_t> text_dirty_;  // records whose text index rows are stale
+  PurgeOutcome last_purge_;                            // what the last DestroyRecord did
+  std::unordered_set<std::int64_t> text_dirty_;        // records whose text index rows are stale
   bool text_purged_ = false;  // a record was destroyed: merge the index before committing
   Status ReindexText(std::int64_t rid);
   bool purged_since_checkpoint_ = false;
@@ -380,8 +395,8 @@ class ReplicaImpl final : public Replica {
   // Cached prepared statements (prepared once in Init()).
   struct Statements {
     Stmt find_record, insert_record, update_record_type;
-    Stmt live_field, live_record, op_held, kill_live, kill_live_exact, insert_live, insert_superseded, check_superseded,
-        delete_superseded, insert_op, last_op, set_last_op;
+    Stmt live_field, live_record, op_held, kill_live, kill_live_exact, insert_live,
+        insert_superseded, check_superseded, delete_superseded, insert_op, last_op, set_last_op;
     Stmt insert_change, held_id, chain_state, max_seq, update_chain, insert_author, set_meta;
     Stmt pending_changes, pending_change, mark_applied, mark_membership, mark_quarantined;
     Stmt data_version;

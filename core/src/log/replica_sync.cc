@@ -11,7 +11,9 @@
 namespace parley::log {
 namespace {
 
-std::string AsString(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string AsString(std::span<const std::uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 ChangeId ToChangeId(std::span<const std::uint8_t> b) {
   ChangeId id{};
@@ -37,7 +39,8 @@ crypto::Bytes DeriveVaultId(crypto::ByteView founder, crypto::ByteView nonce) {
 
 Result<VaultIdentity> GetVaultIdentity(Replica& replica) {
   ReplicaImpl& r = Impl(replica);
-  if (!r.HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or join one first");
+  if (!r.HasVault())
+    return Error(Domain::kLog, Code::kNotFound, "no vault: create one or join one first");
   VaultIdentity out;
   out.vault.assign(r.vault_id().begin(), r.vault_id().end());
   out.founder.assign(r.founder().begin(), r.founder().end());
@@ -51,21 +54,23 @@ Result<VaultIdentity> GetVaultIdentity(Replica& replica) {
   return out;
 }
 
-Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t after, std::size_t max_bytes,
-                                                 std::size_t max_count) {
+Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t after,
+                                                 std::size_t max_bytes, std::size_t max_count) {
   ReplicaImpl& r = Impl(replica);
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(),
-                                   "SELECT c.cid, c.id, a.key, c.seq, c.header, c.body, c.signature, k.slots FROM "
-                                   "log_changes c JOIN log_authors a ON a.id = c.author LEFT JOIN log_slots k ON "
-                                   "k.cid = c.cid WHERE c.cid > ?1 ORDER BY c.cid LIMIT ?2"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(r.db(),
+                "SELECT c.cid, c.id, a.key, c.seq, c.header, c.body, c.signature, k.slots FROM "
+                "log_changes c JOIN log_authors a ON a.id = c.author LEFT JOIN log_slots k ON "
+                "k.cid = c.cid WHERE c.cid > ?1 ORDER BY c.cid LIMIT ?2"));
   s.Bind(1, after).Bind(2, static_cast<std::int64_t>(max_count));
   std::vector<HeldChange> out;
   std::size_t bytes = 0;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    const std::size_t size = s.Blob(4).size() + s.Blob(5).size() + s.Blob(6).size() + s.Blob(7).size();
+    const std::size_t size =
+        s.Blob(4).size() + s.Blob(5).size() + s.Blob(6).size() + s.Blob(7).size();
     if (!out.empty() && bytes + size > max_bytes) break;
     bytes += size;
     HeldChange& h = out.emplace_back();
@@ -84,9 +89,10 @@ Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t 
 Result<std::vector<SlotRedactionRef>> ListSlotRedactions(Replica& replica) {
   ReplicaImpl& r = Impl(replica);
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(),
-                                   "SELECT change_id, slot_hash FROM log_purged WHERE change_id IS NOT NULL AND "
-                                   "slot_hash IS NOT NULL ORDER BY record"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(r.db(),
+                "SELECT change_id, slot_hash FROM log_purged WHERE change_id IS NOT NULL AND "
+                "slot_hash IS NOT NULL ORDER BY record"));
   std::vector<SlotRedactionRef> out;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -101,9 +107,10 @@ Result<std::vector<SlotRedactionRef>> ListSlotRedactions(Replica& replica) {
 Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view author) {
   ReplicaImpl& r = Impl(replica);
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(),
-                                   "SELECT c.cid, c.id, a.key, c.seq FROM log_changes c JOIN log_authors a "
-                                   "ON a.id = c.author WHERE ?1 IS NULL OR a.key = ?1 ORDER BY c.cid"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(r.db(),
+                "SELECT c.cid, c.id, a.key, c.seq FROM log_changes c JOIN log_authors a "
+                "ON a.id = c.author WHERE ?1 IS NULL OR a.key = ?1 ORDER BY c.cid"));
   if (author.empty()) {
     s.BindNull(1);
   } else {
@@ -125,9 +132,10 @@ Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view
 Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revoked) {
   ReplicaImpl& r = Impl(replica);
   Stmt last;
-  PARLEY_RETURN_IF_ERROR(last.Prepare(r.db(),
-                                      "SELECT a.max_seq, (SELECT c.hlc FROM log_changes c WHERE c.author = a.id AND "
-                                      "c.seq = a.max_seq) FROM log_authors a WHERE a.key = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      last.Prepare(r.db(),
+                   "SELECT a.max_seq, (SELECT c.hlc FROM log_changes c WHERE c.author = a.id AND "
+                   "c.seq = a.max_seq) FROM log_authors a WHERE a.key = ?1"));
   std::vector<MemberInfo> out;
   for (const auto& [identity, d] : r.membership().devices) {
     if (d.revoked && !include_revoked) continue;
@@ -164,9 +172,11 @@ Result<std::vector<ChainGap>> ListGaps(Replica& replica) {
   Stmt authors, seqs;
   PARLEY_RETURN_IF_ERROR(authors.Prepare(
       r.db(),
-      "SELECT a.id, a.key, a.name, a.contig, max(a.max_seq, COALESCE((SELECT max(s.upto) FROM log_seen s WHERE "
+      "SELECT a.id, a.key, a.name, a.contig, max(a.max_seq, COALESCE((SELECT max(s.upto) FROM "
+      "log_seen s WHERE "
       "s.of = a.id), 0)) AS known FROM log_authors a WHERE known > a.contig ORDER BY a.key"));
-  PARLEY_RETURN_IF_ERROR(seqs.Prepare(r.db(), "SELECT seq FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
+  PARLEY_RETURN_IF_ERROR(seqs.Prepare(
+      r.db(), "SELECT seq FROM log_changes WHERE author = ?1 AND seq > ?2 ORDER BY seq"));
   std::vector<ChainGap> out;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, authors.Step());
@@ -194,7 +204,8 @@ Result<std::vector<DeviceHead>> ListDeviceHeads(Replica& replica) {
   Stmt q;
   PARLEY_RETURN_IF_ERROR(q.Prepare(
       r.db(),
-      "SELECT a.id, a.key, a.name, a.contig, a.held, a.max_seq, max(a.max_seq, COALESCE((SELECT max(s.upto) FROM log_seen s "
+      "SELECT a.id, a.key, a.name, a.contig, a.held, a.max_seq, max(a.max_seq, COALESCE((SELECT "
+      "max(s.upto) FROM log_seen s "
       "WHERE s.of = a.id), 0)) AS known FROM log_authors a WHERE known > 0 ORDER BY a.key"));
   std::vector<DeviceHead> out;
   for (;;) {
@@ -216,11 +227,12 @@ Result<std::vector<DeviceHead>> ListDeviceHeads(Replica& replica) {
 Result<LogHealth> GetLogHealth(Replica& replica) {
   ReplicaImpl& r = Impl(replica);
   Stmt q;
-  PARLEY_RETURN_IF_ERROR(q.Prepare(
-      r.db(),
-      "SELECT (SELECT count(*) FROM log_changes WHERE membership = 3), (SELECT count(*) FROM log_set_aside), "
-      "COALESCE((SELECT v FROM log_meta WHERE k = 'set_aside_total'), 0), "
-      "COALESCE((SELECT v FROM log_meta WHERE k = 'reissued_total'), 0)"));
+  PARLEY_RETURN_IF_ERROR(
+      q.Prepare(r.db(),
+                "SELECT (SELECT count(*) FROM log_changes WHERE membership = 3), (SELECT count(*) "
+                "FROM log_set_aside), "
+                "COALESCE((SELECT v FROM log_meta WHERE k = 'set_aside_total'), 0), "
+                "COALESCE((SELECT v FROM log_meta WHERE k = 'reissued_total'), 0)"));
   PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
   LogHealth h;
   if (row) {
@@ -236,7 +248,8 @@ Status SetChangeSizeLimit(Replica& replica, std::size_t bytes) {
   ReplicaImpl& r = Impl(replica);
   if (r.change_size_limit() == bytes) return Status::Ok();
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(r.db(), "INSERT OR REPLACE INTO log_meta(k, v) VALUES ('change_size_limit', ?1)"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(r.db(), "INSERT OR REPLACE INTO log_meta(k, v) VALUES ('change_size_limit', ?1)"));
   PARLEY_RETURN_IF_ERROR(s.Bind(1, static_cast<std::int64_t>(bytes)).Run());
   r.set_change_size_limit(bytes);
   return Status::Ok();
@@ -247,8 +260,8 @@ Result<std::size_t> ReissueSetAside(Replica& replica) { return Impl(replica).Rei
 Result<DeviceCode> DecodeDeviceCode(std::string_view code) {
   PARLEY_ASSIGN_OR_RETURN(PairingInfo info, DecodePairingCode(code));
   std::fill(info.secret.begin(), info.secret.end(), std::uint8_t{0});
-  return DeviceCode{std::move(info.identity), std::move(info.kx), std::move(info.name), std::move(info.seal),
-                    info.version};
+  return DeviceCode{std::move(info.identity), std::move(info.kx), std::move(info.name),
+                    std::move(info.seal), info.version};
 }
 
 }  // namespace parley::log

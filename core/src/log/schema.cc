@@ -9,11 +9,13 @@ Status CreateSchema(sqlite3* db) {
   // rather than misread.
   {
     Stmt old;
-    PARLEY_RETURN_IF_ERROR(old.Prepare(db, "SELECT 1 FROM pragma_table_info('log_ops') WHERE name = 'live'"));
+    PARLEY_RETURN_IF_ERROR(
+        old.Prepare(db, "SELECT 1 FROM pragma_table_info('log_ops') WHERE name = 'live'"));
     PARLEY_ASSIGN_OR_RETURN(bool row, old.Step());
     if (row) {
-      return Error(Domain::kLog, Code::kUnsupported,
-                   "this store's change log uses an older table layout that this version cannot read");
+      return Error(
+          Domain::kLog, Code::kUnsupported,
+          "this store's change log uses an older table layout that this version cannot read");
     }
   }
   static constexpr char kSchema[] = R"sql(
@@ -110,21 +112,24 @@ CREATE TABLE IF NOT EXISTS log_set_aside(
     const char* refusal;
   };
   static constexpr Mark kMarks[] = {
-      {"chain_format", 2, "this store's change log uses an earlier chain format that this version cannot sync"},
+      {"chain_format", 2,
+       "this store's change log uses an earlier chain format that this version cannot sync"},
       {"record_format", 3,
-       "this store's change log was written before record values were sealed under per-record keys; this version "
+       "this store's change log was written before record values were sealed under per-record "
+       "keys; this version "
        "cannot read it"},
   };
   for (const Mark& m : kMarks) {
     Stmt format;
-    PARLEY_RETURN_IF_ERROR(
-        format.Prepare(db, "SELECT (SELECT v FROM log_meta WHERE k = ?1), EXISTS(SELECT 1 FROM log_changes)"));
+    PARLEY_RETURN_IF_ERROR(format.Prepare(
+        db, "SELECT (SELECT v FROM log_meta WHERE k = ?1), EXISTS(SELECT 1 FROM log_changes)"));
     format.Bind(1, std::string_view(m.key));
     PARLEY_ASSIGN_OR_RETURN(bool row, format.Step());
     if (!row || (!format.IsNull(0) && format.Int(0) >= m.value)) continue;
     if (format.Int(1) != 0) return Error(Domain::kLog, Code::kUnsupported, m.refusal);
     Stmt mark;
-    PARLEY_RETURN_IF_ERROR(mark.Prepare(db, "INSERT OR REPLACE INTO log_meta(k, v) VALUES(?1, ?2)"));
+    PARLEY_RETURN_IF_ERROR(
+        mark.Prepare(db, "INSERT OR REPLACE INTO log_meta(k, v) VALUES(?1, ?2)"));
     PARLEY_RETURN_IF_ERROR(mark.Bind(1, std::string_view(m.key)).Bind(2, m.value).Run());
   }
   return Status::Ok();

@@ -28,7 +28,8 @@
 //   log_superseded  (op, rid) named as superseded before the op arrived: dead on arrival.
 //                   Only ops not held yet get a row; the row goes when the op arrives.
 // Invariant: an op is live (has a log_live row) iff it is held and no held op of the same
-// record names it (whichever arrived first). Everything is a pure function of the set of changes held.
+// record names it (whichever arrived first). Everything is a pure function of the set of changes
+// held.
 #pragma once
 
 #include <sqlite3.h>

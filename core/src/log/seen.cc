@@ -14,10 +14,11 @@ namespace parley::log {
 
 Status ReplicaImpl::AddSeen(pb::ChangeBody* body) {
   Stmt q;
-  PARLEY_RETURN_IF_ERROR(q.Prepare(db_,
-                                   "SELECT a.id, a.contig FROM log_authors a WHERE a.id != ?1 AND a.contig > "
-                                   "COALESCE((SELECT max(s.upto) FROM log_seen s WHERE s.author = ?1 AND s.of = a.id), 0) "
-                                   "ORDER BY a.id"));
+  PARLEY_RETURN_IF_ERROR(q.Prepare(
+      db_,
+      "SELECT a.id, a.contig FROM log_authors a WHERE a.id != ?1 AND a.contig > "
+      "COALESCE((SELECT max(s.upto) FROM log_seen s WHERE s.author = ?1 AND s.of = a.id), 0) "
+      "ORDER BY a.id"));
   q.Bind(1, self_id_);
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -39,11 +40,12 @@ Status ReplicaImpl::AddSeen(pb::ChangeBody* body) {
   return Status::Ok();
 }
 
-Status ReplicaImpl::RecordSeen(std::int64_t author_id, std::uint64_t seq, const pb::ChangeBody& body) {
+Status ReplicaImpl::RecordSeen(std::int64_t author_id, std::uint64_t seq,
+                               const pb::ChangeBody& body) {
   if (body.seen_size() == 0) return Status::Ok();
   Stmt ins;
-  PARLEY_RETURN_IF_ERROR(
-      ins.Prepare(db_, "INSERT OR IGNORE INTO log_seen(author, seq, of, upto) VALUES (?1, ?2, ?3, ?4)"));
+  PARLEY_RETURN_IF_ERROR(ins.Prepare(
+      db_, "INSERT OR IGNORE INTO log_seen(author, seq, of, upto) VALUES (?1, ?2, ?3, ?4)"));
   for (const pb::SeenHead& h : body.seen()) {
     // Entries that name no author of the body, or a device never enrolled, say nothing.
     if (h.author() == 0 || h.author() > static_cast<std::uint32_t>(body.authors_size())) continue;
@@ -52,8 +54,11 @@ Status ReplicaImpl::RecordSeen(std::int64_t author_id, std::uint64_t seq, const 
     if (membership_.Find(key) == nullptr) continue;
     PARLEY_ASSIGN_OR_RETURN(std::int64_t of, InternAuthor(key));
     ins.Reset();
-    PARLEY_RETURN_IF_ERROR(ins.Bind(1, author_id).Bind(2, static_cast<std::int64_t>(seq)).Bind(3, of)
-                               .Bind(4, static_cast<std::int64_t>(h.seq())).Run());
+    PARLEY_RETURN_IF_ERROR(ins.Bind(1, author_id)
+                               .Bind(2, static_cast<std::int64_t>(seq))
+                               .Bind(3, of)
+                               .Bind(4, static_cast<std::int64_t>(h.seq()))
+                               .Run());
   }
   return Status::Ok();
 }

@@ -23,10 +23,18 @@ struct IndexedField {
 // The fields a person types (docs/model.md). A change to this list (or to how rows are
 // built) must raise kTextIndexVersion: every store then rebuilds its index when opened.
 constexpr IndexedField kIndexed[] = {
-    {"negotiation", "buyer"},  {"negotiation", "title"},      {"party", "name"},
-    {"session", "place"},      {"session", "attendees"},      {"note", "text"},
-    {"commitment", "kind"},    {"commitment", "text"},        {"need", "text"},
-    {"bottomline_element", "element"}, {"campaign_action", "kind"}, {"campaign_action", "text"},
+    {"negotiation", "buyer"},
+    {"negotiation", "title"},
+    {"party", "name"},
+    {"session", "place"},
+    {"session", "attendees"},
+    {"note", "text"},
+    {"commitment", "kind"},
+    {"commitment", "text"},
+    {"need", "text"},
+    {"bottomline_element", "element"},
+    {"campaign_action", "kind"},
+    {"campaign_action", "text"},
 };
 constexpr std::int64_t kSlots = 16;
 static_assert(std::size(kIndexed) <= kSlots);
@@ -41,10 +49,13 @@ constexpr const char* kTokenizerArgs[] = {"remove_diacritics", "2"};
 constexpr int kSnippetTokens = 12;
 
 bool IndexedType(std::string_view type) {
-  return std::any_of(std::begin(kIndexed), std::end(kIndexed), [&](const IndexedField& f) { return f.type == type; });
+  return std::any_of(std::begin(kIndexed), std::end(kIndexed),
+                     [&](const IndexedField& f) { return f.type == type; });
 }
 
-Status TextError(Code code, std::string message) { return Error(Domain::kLog, code, std::move(message)); }
+Status TextError(Code code, std::string message) {
+  return Error(Domain::kLog, code, std::move(message));
+}
 
 bool ValidUtf8(std::string_view s) {
   std::size_t i = 0;
@@ -74,8 +85,8 @@ bool ValidUtf8(std::string_view s) {
       cp = (cp << 6) | (d & 0x3F);
     }
     // Overlong forms, surrogates and values past U+10FFFF.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return false;
     }
     i += n + 1;
@@ -93,15 +104,16 @@ Result<std::vector<std::string>> Words(sqlite3* db, std::string_view query) {
     sqlite3_bind_pointer(s.raw(), 1, static_cast<void*>(&api), "fts5_api_ptr", nullptr);
     PARLEY_RETURN_IF_ERROR(s.Step().status());
   }
-  if (api == nullptr || api->iVersion < 2) return TextError(Code::kUnsupported, "this SQLite has no FTS5");
+  if (api == nullptr || api->iVersion < 2)
+    return TextError(Code::kUnsupported, "this SQLite has no FTS5");
   void* user = nullptr;
   fts5_tokenizer tokenizer{};
   if (api->xFindTokenizer(api, kTokenizer, &user, &tokenizer) != SQLITE_OK) {
     return TextError(Code::kUnsupported, "this SQLite's FTS5 has no unicode61 tokenizer");
   }
   Fts5Tokenizer* t = nullptr;
-  if (tokenizer.xCreate(user, const_cast<const char**>(kTokenizerArgs), static_cast<int>(std::size(kTokenizerArgs)),
-                        &t) != SQLITE_OK) {
+  if (tokenizer.xCreate(user, const_cast<const char**>(kTokenizerArgs),
+                        static_cast<int>(std::size(kTokenizerArgs)), &t) != SQLITE_OK) {
     return TextError(Code::kInternal, "the FTS5 tokenizer could not be created");
   }
   std::vector<std::string> words;
@@ -109,9 +121,11 @@ Result<std::vector<std::string>> Words(sqlite3* db, std::string_view query) {
     static_cast<std::vector<std::string>*>(ctx)->emplace_back(token, static_cast<std::size_t>(n));
     return SQLITE_OK;
   };
-  const int rc = tokenizer.xTokenize(t, &words, FTS5_TOKENIZE_QUERY, query.data(), static_cast<int>(query.size()), add);
+  const int rc = tokenizer.xTokenize(t, &words, FTS5_TOKENIZE_QUERY, query.data(),
+                                     static_cast<int>(query.size()), add);
   tokenizer.xDelete(t);
-  if (rc != SQLITE_OK) return TextError(Code::kInternal, "the search could not be split into words");
+  if (rc != SQLITE_OK)
+    return TextError(Code::kInternal, "the search could not be split into words");
   return words;
 }
 
@@ -148,9 +162,11 @@ Status ReplicaImpl::ReindexText(std::int64_t rid) {
     if (row && !type.empty()) {
       const auto id = s.Blob(0);
       PARLEY_ASSIGN_OR_RETURN(
-          Record r, BuildRecord(rid, std::string_view(reinterpret_cast<const char*>(id.data()), id.size()), s.Text(1),
-                                static_cast<std::uint64_t>(s.Int(2))));
-      if (r.existence == Existence::kAlive || r.existence == Existence::kConflict) rec = std::move(r);
+          Record r,
+          BuildRecord(rid, std::string_view(reinterpret_cast<const char*>(id.data()), id.size()),
+                      s.Text(1), static_cast<std::uint64_t>(s.Int(2))));
+      if (r.existence == Existence::kAlive || r.existence == Existence::kConflict)
+        rec = std::move(r);
     }
   }
   std::string scope, record;
@@ -177,7 +193,8 @@ Status ReplicaImpl::ReindexText(std::int64_t rid) {
       Scoped g(st.text_get);
       st.text_get.Bind(1, rowid);
       PARLEY_ASSIGN_OR_RETURN(held, st.text_get.Step());
-      if (held && st.text_get.Text(0) == text && st.text_get.Text(1) == scope) continue;  // unchanged
+      if (held && st.text_get.Text(0) == text && st.text_get.Text(1) == scope)
+        continue;  // unchanged
     }
     if (held) {
       Scoped g(st.text_del);
@@ -200,7 +217,8 @@ Status ReplicaImpl::FlushTextIndex() {
     // Without FTS5's secure-delete (SQLite < 3.42), a deleted row's words stay in the
     // index's older segments until they are merged: merging every segment into one drops
     // them, and the freed pages are overwritten (secure_delete=ON).
-    PARLEY_RETURN_IF_ERROR(Exec(db_, "INSERT INTO log_text(log_text) VALUES ('optimize')", Domain::kLog));
+    PARLEY_RETURN_IF_ERROR(
+        Exec(db_, "INSERT INTO log_text(log_text) VALUES ('optimize')", Domain::kLog));
     text_purged_ = false;
   }
   return Status::Ok();
@@ -229,38 +247,46 @@ Status ReplicaImpl::CheckTextIndex() {
       MarkText(s.Int(0));
     }
     Stmt mark;
-    PARLEY_RETURN_IF_ERROR(mark.Prepare(db_, "INSERT OR REPLACE INTO log_meta(k, v) VALUES ('text_index', ?1)"));
+    PARLEY_RETURN_IF_ERROR(
+        mark.Prepare(db_, "INSERT OR REPLACE INTO log_meta(k, v) VALUES ('text_index', ?1)"));
     return mark.Bind(1, kTextIndexVersion).Run();
   });
 }
 
-Result<std::vector<TextHit>> ReplicaImpl::SearchText(std::string_view query, const TextSearchOptions& options) {
+Result<std::vector<TextHit>> ReplicaImpl::SearchText(std::string_view query,
+                                                     const TextSearchOptions& options) {
   if (query.size() > kMaxSearchBytes) {
     return TextError(Code::kInvalidArgument,
                      "the search is longer than " + std::to_string(kMaxSearchBytes) + " bytes");
   }
-  if (!ValidUtf8(query)) return TextError(Code::kInvalidArgument, "the search is not valid UTF-8 text");
+  if (!ValidUtf8(query))
+    return TextError(Code::kInvalidArgument, "the search is not valid UTF-8 text");
   if (options.limit < 1 || options.limit > kMaxTextHits) {
     return TextError(Code::kInvalidArgument, "the limit is 1 to " + std::to_string(kMaxTextHits));
   }
   if (options.offset > kMaxTextOffset) {
-    return TextError(Code::kInvalidArgument, "the offset is at most " + std::to_string(kMaxTextOffset));
+    return TextError(Code::kInvalidArgument,
+                     "the offset is at most " + std::to_string(kMaxTextOffset));
   }
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
   PARLEY_ASSIGN_OR_RETURN(std::vector<std::string> words, Words(db_, query));
-  if (words.empty()) return TextError(Code::kInvalidArgument, "the search has no words (letters or digits)");
+  if (words.empty())
+    return TextError(Code::kInvalidArgument, "the search has no words (letters or digits)");
   if (words.size() > kMaxSearchWords) {
-    return TextError(Code::kInvalidArgument, "the search has more than " + std::to_string(kMaxSearchWords) + " words");
+    return TextError(Code::kInvalidArgument,
+                     "the search has more than " + std::to_string(kMaxSearchWords) + " words");
   }
   Stmt s;
   PARLEY_RETURN_IF_ERROR(s.Prepare(
-      db_, std::string("SELECT record, type, field, scope, snippet(log_text, 0, ?2, ?3, '…', ") +
-               std::to_string(kSnippetTokens) +
-               "), bm25(log_text) FROM log_text WHERE log_text MATCH ?1 AND (?4 = '' OR scope = ?4) "
-               "ORDER BY bm25(log_text), rowid LIMIT ?5 OFFSET ?6"));
+      db_,
+      std::string("SELECT record, type, field, scope, snippet(log_text, 0, ?2, ?3, '…', ") +
+          std::to_string(kSnippetTokens) +
+          "), bm25(log_text) FROM log_text WHERE log_text MATCH ?1 AND (?4 = '' OR scope = ?4) "
+          "ORDER BY bm25(log_text), rowid LIMIT ?5 OFFSET ?6"));
   s.Bind(1, MatchExpression(words)).Bind(2, options.mark_open).Bind(3, options.mark_close);
   s.Bind(4, options.scope.has_value() ? ToString(*options.scope) : std::string());
-  s.Bind(5, static_cast<std::int64_t>(options.limit)).Bind(6, static_cast<std::int64_t>(options.offset));
+  s.Bind(5, static_cast<std::int64_t>(options.limit))
+      .Bind(6, static_cast<std::int64_t>(options.offset));
   std::vector<TextHit> out;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());

@@ -12,7 +12,9 @@
 namespace parley::log {
 namespace {
 crypto::ByteView Bv(std::string_view s) { return crypto::AsBytes(s); }
-std::string_view RecordBytes(const RecordId& id) { return {reinterpret_cast<const char*>(id.data()), id.size()}; }
+std::string_view RecordBytes(const RecordId& id) {
+  return {reinterpret_cast<const char*>(id.data()), id.size()};
+}
 }  // namespace
 
 Result<std::unique_ptr<Transaction>> ReplicaImpl::Begin() {
@@ -22,11 +24,14 @@ Result<std::unique_ptr<Transaction>> ReplicaImpl::Begin() {
 
 Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_member) {
   PARLEY_RETURN_IF_ERROR(RevalidateCaches());
-  if (!HasVault()) return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
+  if (!HasVault())
+    return Error(Domain::kLog, Code::kNotFound, "no vault: create one or accept an invite first");
   if (tx_open_) return Error(Domain::kLog, Code::kBusy, "a transaction is already open");
   if (require_member && author(self_id_).role == kRoleNone) {
-    if (Revoked()) return Error(Domain::kLog, Code::kPermissionDenied, "this device was revoked from the vault");
-    return Error(Domain::kLog, Code::kPermissionDenied, "this device is not (yet) a member of the vault");
+    if (Revoked())
+      return Error(Domain::kLog, Code::kPermissionDenied, "this device was revoked from the vault");
+    return Error(Domain::kLog, Code::kPermissionDenied,
+                 "this device is not (yet) a member of the vault");
   }
   PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kLog));
   Status st_ok = RevalidateCaches();
@@ -43,10 +48,12 @@ Result<std::unique_ptr<LocalTransaction>> ReplicaImpl::BeginLocal(bool require_m
   if (st_ok.ok() && seq > 0) {
     auto held = Held(self_id_, seq);
     if (!held.ok()) st_ok = held.status();
-    if (held.ok() && held->has_value()) prev.assign(reinterpret_cast<const char*>((*held)->link.data()), 32);
+    if (held.ok() && held->has_value())
+      prev.assign(reinterpret_cast<const char*>((*held)->link.data()), 32);
   }
   if (st_ok.ok() && seq + 1 > kMaxSeq) {
-    st_ok = Error(Domain::kLog, Code::kUnsupported, "this device has written the most changes a device can");
+    st_ok = Error(Domain::kLog, Code::kUnsupported,
+                  "this device has written the most changes a device can");
   }
   std::uint64_t hlc = 0;
   if (st_ok.ok()) {
@@ -105,7 +112,8 @@ Status LocalTransaction::Poison(Status s) {
 }
 
 std::int64_t LocalTransaction::NextOpKey() const {
-  return PackOpKey(static_cast<std::uint64_t>(r_.self_id()), seq_, static_cast<std::uint64_t>(body_.ops_size()));
+  return PackOpKey(static_cast<std::uint64_t>(r_.self_id()), seq_,
+                   static_cast<std::uint64_t>(body_.ops_size()));
 }
 
 void LocalTransaction::AddOpIds(std::span<const std::int64_t> keys,
@@ -150,17 +158,19 @@ Result<RecordId> LocalTransaction::Create(std::string_view type) {
   crypto::RandomBytes(origin);
   const std::string_view origin_bytes(reinterpret_cast<const char*>(origin.data()), origin.size());
   const auto& self = r_.store().device().identity.public_key;
-  const RecordId id =
-      DeriveRecordId(std::string_view(reinterpret_cast<const char*>(self.data()), self.size()), origin_bytes);
+  const RecordId id = DeriveRecordId(
+      std::string_view(reinterpret_cast<const char*>(self.data()), self.size()), origin_bytes);
   auto rid = r_.InternRecord(RecordBytes(id));
   if (!rid.ok()) return Poison(rid.status());
   // The record's key: its slot is sealed at Commit (docs/change-format.md, "Record keys").
   {
     const RecordKeyBytes key = RecordKeyBytes::Random();
     Stmt k;
-    PARLEY_RETURN_IF_ERROR(Poison(k.Prepare(
-        r_.db(), "INSERT OR REPLACE INTO log_record_keys(record, key, cid, slot_hash) VALUES (?1, ?2, 0, x'')")));
-    PARLEY_RETURN_IF_ERROR(Poison(k.BindBlob(1, crypto::ByteView(id.data(), id.size())).BindBlob(2, key.view()).Run()));
+    PARLEY_RETURN_IF_ERROR(Poison(k.Prepare(r_.db(),
+                                            "INSERT OR REPLACE INTO log_record_keys(record, key, "
+                                            "cid, slot_hash) VALUES (?1, ?2, 0, x'')")));
+    PARLEY_RETURN_IF_ERROR(Poison(
+        k.BindBlob(1, crypto::ByteView(id.data(), id.size())).BindBlob(2, key.view()).Run()));
   }
   pending_slots_.push_back({body_.ops_size(), id});
   PARLEY_RETURN_IF_ERROR(Poison(r_.WriteOp(NextOpKey(), *rid, kOpCreate, "", type, hlc_, {})));
@@ -171,7 +181,8 @@ Result<RecordId> LocalTransaction::Create(std::string_view type) {
   return id;
 }
 
-Status LocalTransaction::Set(const RecordId& record, std::string_view field, std::string_view value) {
+Status LocalTransaction::Set(const RecordId& record, std::string_view field,
+                             std::string_view value) {
   PARLEY_RETURN_IF_ERROR(Usable());
   if (field.empty() || field.size() > kMaxNameSize) {
     return Error(Domain::kLog, Code::kInvalidArgument, "a field name is 1 to 256 bytes");
@@ -181,7 +192,8 @@ Status LocalTransaction::Set(const RecordId& record, std::string_view field, std
   PARLEY_ASSIGN_OR_RETURN(std::optional<RecordKeyBytes> key, r_.RecordKey(record));
   if (!key.has_value()) {
     return Error(Domain::kLog, Code::kUnsupported,
-                 "the key of record " + ToString(record) + " is not held here (its key slot did not arrive)");
+                 "the key of record " + ToString(record) +
+                     " is not held here (its key slot did not arrive)");
   }
   const std::string sealed = SealValue(key->view(), record, field, value);
   PARLEY_RETURN_IF_ERROR(Poison(TakeLive(rid, &field)));
@@ -211,7 +223,8 @@ Status LocalTransaction::Restore(const RecordId& record) {
   PARLEY_RETURN_IF_ERROR(Usable());
   std::string type;
   PARLEY_ASSIGN_OR_RETURN(std::int64_t rid, r_.FindRecord(record, &type));
-  if (rid == 0 || type.empty()) return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(record));
+  if (rid == 0 || type.empty())
+    return Error(Domain::kLog, Code::kNotFound, "no record " + ToString(record));
   const std::string_view existence;  // the existence register only
   PARLEY_RETURN_IF_ERROR(Poison(TakeLive(rid, &existence)));
   // A restore carries no origin and never sets the type (an empty value to WriteOp).
@@ -232,8 +245,9 @@ Status LocalTransaction::Purge(const RecordId& record) {
   return Status::Ok();
 }
 
-Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView kx, int role, std::string_view name,
-                                   crypto::ByteView seal, crypto::ByteView seal_certificate,
+Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView kx, int role,
+                                   std::string_view name, crypto::ByteView seal,
+                                   crypto::ByteView seal_certificate,
                                    const std::vector<std::uint32_t>& epochs, bool recovery) {
   PARLEY_RETURN_IF_ERROR(Usable());
   pb::Op* op = body_.add_ops();
@@ -242,7 +256,8 @@ Status LocalTransaction::AddMember(crypto::ByteView identity, crypto::ByteView k
   m->set_kx_public(kx.data(), kx.size());
   m->set_role(role == kRoleAdmin ? "admin" : "member");
   if (!seal.empty()) m->set_seal_public(seal.data(), seal.size());
-  if (!seal_certificate.empty()) m->set_seal_certificate(seal_certificate.data(), seal_certificate.size());
+  if (!seal_certificate.empty())
+    m->set_seal_certificate(seal_certificate.data(), seal_certificate.size());
   m->set_name(std::string(name.substr(0, std::min<std::size_t>(name.size(), kMaxNameSize))));
   for (std::uint32_t e : epochs) m->add_epochs(e);
   if (recovery) m->set_recovery(true);
@@ -270,7 +285,8 @@ Status LocalTransaction::RevokeMember(std::string_view identity, std::uint64_t a
 
 Status LocalTransaction::NewEpoch(std::uint32_t epoch, const std::vector<std::string>& recipients,
                                   const std::vector<crypto::Bytes>& sealed,
-                                  const std::vector<std::uint32_t>& shared, crypto::ByteView key_check) {
+                                  const std::vector<std::uint32_t>& shared,
+                                  crypto::ByteView key_check) {
   PARLEY_RETURN_IF_ERROR(Usable());
   pb::NewEpoch* op = body_.add_ops()->mutable_new_epoch();
   op->set_epoch(epoch);
@@ -288,7 +304,8 @@ Status LocalTransaction::NewEpoch(std::uint32_t epoch, const std::vector<std::st
 Result<ChangeId> LocalTransaction::Commit() {
   if (done_) return Error(Domain::kLog, Code::kInvalidArgument, "the transaction is finished");
   Status s = failed_;
-  if (s.ok() && body_.ops_size() == 0) s = Error(Domain::kLog, Code::kInvalidArgument, "nothing to commit");
+  if (s.ok() && body_.ops_size() == 0)
+    s = Error(Domain::kLog, Code::kInvalidArgument, "nothing to commit");
   const store::VaultKey* key = r_.WriteKey();
   if (s.ok() && key == nullptr) s = Error(Domain::kLog, Code::kNotFound, "no vault key");
   pb::Change change;
@@ -332,10 +349,12 @@ Result<ChangeId> LocalTransaction::Commit() {
     // Said before committing: a change no relay of this device would take would block
     // every later change of this device there (docs/sync-client.md, "Change size").
     s = Error(Domain::kLog, Code::kInvalidArgument,
-              "this change is " + std::to_string(change.ByteSizeLong()) + " bytes, more than a relay of this device accepts (" +
+              "this change is " + std::to_string(change.ByteSizeLong()) +
+                  " bytes, more than a relay of this device accepts (" +
                   std::to_string(r_.change_size_limit()) + "): split it into smaller changes");
   }
-  if (s.ok() && !header.ParseFromString(change.header())) s = Error(Domain::kLog, Code::kInternal, "header");
+  if (s.ok() && !header.ParseFromString(change.header()))
+    s = Error(Domain::kLog, Code::kInternal, "header");
   if (s.ok()) {
     s = r_.InsertChange(r_.self_id(), seq_, id, header, change, hlc_, false,
                         membership_ ? kMembershipOps : kMembershipNone);
@@ -344,13 +363,17 @@ Result<ChangeId> LocalTransaction::Commit() {
     const std::int64_t cid = sqlite3_last_insert_rowid(r_.db());
     s = r_.StoreSlots(cid, ReplicaImpl::JoinSlots(change));
     Stmt k;
-    if (s.ok()) s = k.Prepare(r_.db(), "UPDATE log_record_keys SET cid = ?1, slot_hash = ?2 WHERE record = ?3");
+    if (s.ok())
+      s = k.Prepare(r_.db(),
+                    "UPDATE log_record_keys SET cid = ?1, slot_hash = ?2 WHERE record = ?3");
     for (const PendingSlot& ps : pending_slots_) {
       if (!s.ok()) break;
       const pb::CreateRecord& c = body_.ops(ps.op).create();
       if (c.key_slot().empty()) continue;
       k.Reset();
-      k.Bind(1, cid).BindBlob(2, crypto::AsBytes(c.key_slot())).BindBlob(3, crypto::ByteView(ps.record.data(), 16));
+      k.Bind(1, cid)
+          .BindBlob(2, crypto::AsBytes(c.key_slot()))
+          .BindBlob(3, crypto::ByteView(ps.record.data(), 16));
       s = k.Run();
     }
   }

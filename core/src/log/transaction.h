@@ -1,10 +1,10 @@
 // LocalTransaction: one local change in the making (see Transaction in replica.h).
 //
 // Operations are written into the replica's tables as they are made, inside one SQLite
-// transaction opened by Begin() and held here, so each operation sees the ones before it. Commit() seals
-// the change (encrypt, hash, sign), stores it and commits; destruction without Commit()
-// rolls everything back. If any write fails midway the transaction is poisoned: Commit()
-// then rolls back and returns that error.
+// transaction opened by Begin() and held here, so each operation sees the ones before it. Commit()
+// seals the change (encrypt, hash, sign), stores it and commits; destruction without Commit() rolls
+// everything back. If any write fails midway the transaction is poisoned: Commit() then rolls back
+// and returns that error.
 #pragma once
 
 #include <map>
@@ -21,8 +21,8 @@ namespace parley::log {
 class LocalTransaction final : public Transaction {
  public:
   // Takes over `tx`, the write transaction BeginLocal opened.
-  LocalTransaction(ReplicaImpl& replica, ImmediateTransaction tx, std::uint64_t hlc, std::uint64_t seq,
-                   std::string prev);
+  LocalTransaction(ReplicaImpl& replica, ImmediateTransaction tx, std::uint64_t hlc,
+                   std::uint64_t seq, std::string prev);
   ~LocalTransaction() override;
 
   Result<RecordId> Create(std::string_view type) override;
@@ -46,18 +46,20 @@ class LocalTransaction final : public Transaction {
   // Writes the operations of `old`, a change of this device's set aside after a restore,
   // into this (empty) change, with references to this device's own set-aside changes
   // renumbered by `renumbered` (old seq -> new seq, this change's included).
-  Status Reissue(const pb::ChangeBody& old, const std::map<std::uint64_t, std::uint64_t>& renumbered);
+  Status Reissue(const pb::ChangeBody& old,
+                 const std::map<std::uint64_t, std::uint64_t>& renumbered);
   // The seq this change will have.
   std::uint64_t seq() const { return seq_; }
   Status NewEpoch(std::uint32_t epoch, const std::vector<std::string>& recipients,
-                  const std::vector<crypto::Bytes>& sealed, const std::vector<std::uint32_t>& shared,
-                  crypto::ByteView key_check);
+                  const std::vector<crypto::Bytes>& sealed,
+                  const std::vector<std::uint32_t>& shared, crypto::ByteView key_check);
 
  private:
   Status Usable() const;
   // The record's row id; Code::kNotFound unless its creation is held.
   Result<std::int64_t> KnownRecord(const RecordId& record);
-  void AddOpIds(std::span<const std::int64_t> keys, google::protobuf::RepeatedPtrField<pb::OpId>* out);
+  void AddOpIds(std::span<const std::int64_t> keys,
+                google::protobuf::RepeatedPtrField<pb::OpId>* out);
   std::int64_t NextOpKey() const;
   // Supersedes the live ops of a field (or of the whole record when `field` is null): they
   // leave log_live now and are listed in live_ for the op being written.

@@ -40,7 +40,8 @@ inline constexpr std::size_t kKeySlotSize = kKeySlotBytes;
 inline constexpr std::size_t kRecordKeySize = 32;
 
 inline std::int64_t PackOpKey(std::uint64_t author, std::uint64_t seq, std::uint64_t index) {
-  return static_cast<std::int64_t>((author << (kOpSeqBits + kOpIndexBits)) | (seq << kOpIndexBits) | index);
+  return static_cast<std::int64_t>((author << (kOpSeqBits + kOpIndexBits)) | (seq << kOpIndexBits) |
+                                   index);
 }
 inline std::uint64_t OpKeyAuthor(std::int64_t key) {
   return static_cast<std::uint64_t>(key) >> (kOpSeqBits + kOpIndexBits);
@@ -48,6 +49,8 @@ inline std::uint64_t OpKeyAuthor(std::int64_t key) {
 inline std::uint64_t OpKeySeq(std::int64_t key) {
   return (static_cast<std::uint64_t>(key) >> kOpIndexBits) & kMaxSeq;
 }
-inline std::uint64_t OpKeyIndex(std::int64_t key) { return static_cast<std::uint64_t>(key) & kMaxOpsPerChange; }
+inline std::uint64_t OpKeyIndex(std::int64_t key) {
+  return static_cast<std::uint64_t>(key) & kMaxOpsPerChange;
+}
 
 }  // namespace parley::log

@@ -30,8 +30,8 @@ bool SameBytes(const ChangeLink& a, std::string_view b) {
 Status Fork(std::string_view author_key, std::uint64_t seq, std::string_view what) {
   const std::string author_hex = crypto::ToHex(Bv(author_key));
   return Error(Domain::kLog, Code::kConflict,
-               "change rejected: device " + author_hex.substr(0, 16) + " seq " + std::to_string(seq) + " " +
-                   std::string(what) + " (a forked or forged chain)");
+               "change rejected: device " + author_hex.substr(0, 16) + " seq " +
+                   std::to_string(seq) + " " + std::string(what) + " (a forked or forged chain)");
 }
 
 // What the batch holds of one (author, seq) that is not a duplicate.
@@ -52,7 +52,9 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
   const auto where = [&](std::size_t i) {
     return "change " + std::to_string(i + 1) + " of " + std::to_string(changes.size());
   };
-  const auto index_of = [&](const VerifiedChange& v) { return static_cast<std::size_t>(v.change - changes.data()); };
+  const auto index_of = [&](const VerifiedChange& v) {
+    return static_cast<std::size_t>(v.change - changes.data());
+  };
   // A fork is reported only for a change whose own signature holds; a change that does not
   // verify is a forgery (kCorrupt), whatever it claims.
   const auto refuse = [&](const pb::Change& c, const CheckedChange& checked, std::size_t i,
@@ -67,11 +69,13 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
     if (!form.ok()) return form.status().Annotate(where(i));
     CheckedChange checked = std::move(form).value();
     const pb::ChangeHeader& h = checked.header;
-    const std::uint64_t bauthor = batch_authors.try_emplace(h.author(), batch_authors.size()).first->second;
+    const std::uint64_t bauthor =
+        batch_authors.try_emplace(h.author(), batch_authors.size()).first->second;
     out.ids.push_back(checked.id);
     PARLEY_ASSIGN_OR_RETURN(auto held, Held(FindAuthor(h.author()), h.seq()));
     if (held.has_value()) {
-      if (held->id != checked.id) return refuse(c, checked, i, "differs from the change held with that number");
+      if (held->id != checked.id)
+        return refuse(c, checked, i, "differs from the change held with that number");
       ++out.duplicates;
       if (c.key_slots_size() > 0) out.held_with_slots.emplace_back(&c, checked.id);
       continue;
@@ -111,7 +115,8 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
         if (b != batch.end()) {
           // The predecessor in the batch may be the tampered one.
           const VerifiedChange& p = out.changes[b->second.fresh_index];
-          if (Status s = VerifyChangeSignature(*p.change, p.checked); !s.ok()) return s.Annotate(where(index_of(p)));
+          if (Status s = VerifyChangeSignature(*p.change, p.checked); !s.ok())
+            return s.Annotate(where(index_of(p)));
         }
         return refuse(*v.change, v.checked, i, "does not link to the change before it");
       }
@@ -119,7 +124,8 @@ Result<VerifiedBatch> ReplicaImpl::VerifyBatch(std::span<const pb::Change> chang
     if (batch.count({bauthor, h.seq() + 1}) > 0) continue;
     PARLEY_ASSIGN_OR_RETURN(auto after, Held(aid, h.seq() + 1));
     if (!after.has_value()) continue;
-    if (after->prev != link) return refuse(*v.change, v.checked, i, "is not the change the next one links to");
+    if (after->prev != link)
+      return refuse(*v.change, v.checked, i, "is not the change the next one links to");
   }
 
   // Signatures: every change's own, the batch split between this thread and one more (the

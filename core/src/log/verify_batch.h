@@ -13,7 +13,7 @@ namespace parley::log {
 struct VerifiedChange {
   const pb::Change* change;  // points into the caller's batch
   CheckedChange checked;
-  pb::ChangeBody* body;  // on the caller's arena; null while this device lacks its epoch key
+  pb::ChangeBody* body;      // on the caller's arena; null while this device lacks its epoch key
   bool quarantined = false;  // its body does not open with the key held (body is null)
 };
 

@@ -11,7 +11,8 @@ namespace parley::model {
 Result<std::optional<log::ChangeStamp>> Model::CreationOf(const RecordId& id) {
   PARLEY_ASSIGN_OR_RETURN(auto history, replica_.History(id));
   for (const auto& h : history) {
-    if (h.op == "create") return std::optional<log::ChangeStamp>(log::ChangeStamp{h.author, h.seq, h.hlc});
+    if (h.op == "create")
+      return std::optional<log::ChangeStamp>(log::ChangeStamp{h.author, h.seq, h.hlc});
   }
   return std::optional<log::ChangeStamp>();
 }

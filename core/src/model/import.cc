@@ -32,7 +32,8 @@ Status At(const Status& status, std::size_t line, std::string_view column, Impor
   if (problem != nullptr) *problem = {line, std::string(column)};
   return Status(status.domain(), status.code(), Where(line, column) + status.message());
 }
-Status InvalidAt(std::string message, std::size_t line, std::string_view column, ImportProblem* problem) {
+Status InvalidAt(std::string message, std::size_t line, std::string_view column,
+                 ImportProblem* problem) {
   return At(Invalid(std::move(message)), line, column, problem);
 }
 
@@ -143,14 +144,16 @@ Result<std::vector<CsvRow>> SplitCsv(std::string_view data, ImportProblem* probl
         }
         if (i < data.size() && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
           return InvalidAt("field " + std::to_string(row.fields.size() + 1) +
-                               ": a closing quote must end its field (write a quote inside a quoted field as \"\")",
+                               ": a closing quote must end its field (write a quote inside a "
+                               "quoted field as \"\")",
                            line, "", problem);
         }
       } else {
         while (i < data.size() && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
           if (data[i] == '"') {
             return InvalidAt("field " + std::to_string(row.fields.size() + 1) +
-                                 ": a quote inside an unquoted field (quote the whole field and double the quote: "
+                                 ": a quote inside an unquoted field (quote the whole field and "
+                                 "double the quote: "
                                  "\"5\"\" pipe\")",
                              line, "", problem);
           }
@@ -180,16 +183,20 @@ Result<std::vector<ImportRow>> ParseCsv(std::string_view data, ImportProblem* pr
   PARLEY_ASSIGN_OR_RETURN(auto rows, SplitCsv(data, problem));
   auto first = std::find_if(rows.begin(), rows.end(), [](const CsvRow& r) { return !BlankRow(r); });
   if (first == rows.end()) {
-    return InvalidAt("no header row: the first line names the columns (type,negotiation,...)", 1, "", problem);
+    return InvalidAt("no header row: the first line names the columns (type,negotiation,...)", 1,
+                     "", problem);
   }
   std::vector<std::string> header;
   for (const std::string& name : first->fields) {
     const std::string column(Trim(name));
-    if (!IsUtf8(column)) return InvalidAt("a column name is not valid UTF-8", first->line, "", problem);
+    if (!IsUtf8(column))
+      return InvalidAt("a column name is not valid UTF-8", first->line, "", problem);
     if (Status s = CheckColumnName(column); !s.ok()) {
       if (std::find(first->fields.begin(), first->fields.end(), "type") == first->fields.end()) {
-        return InvalidAt("no header row: the first line must name the columns (type,negotiation,...); " + s.message(),
-                         first->line, "", problem);
+        return InvalidAt(
+            "no header row: the first line must name the columns (type,negotiation,...); " +
+                s.message(),
+            first->line, "", problem);
       }
       return At(s, first->line, "", problem);
     }
@@ -200,7 +207,8 @@ Result<std::vector<ImportRow>> ParseCsv(std::string_view data, ImportProblem* pr
   }
   for (std::string_view required : {"type", "negotiation"}) {
     if (std::find(header.begin(), header.end(), required) == header.end()) {
-      return InvalidAt("the header names no '" + std::string(required) + "' column", first->line, "", problem);
+      return InvalidAt("the header names no '" + std::string(required) + "' column", first->line,
+                       "", problem);
     }
   }
   std::vector<ImportRow> out;
@@ -215,7 +223,8 @@ Result<std::vector<ImportRow>> ParseCsv(std::string_view data, ImportProblem* pr
     row.line = it->line;
     for (std::size_t k = 0; k < header.size(); ++k) {
       if (it->fields[k].empty()) continue;
-      if (!IsUtf8(it->fields[k])) return InvalidAt("the value is not valid UTF-8", it->line, header[k], problem);
+      if (!IsUtf8(it->fields[k]))
+        return InvalidAt("the value is not valid UTF-8", it->line, header[k], problem);
       row.values.emplace_back(header[k], std::move(it->fields[k]));
     }
     out.push_back(std::move(row));
@@ -245,9 +254,11 @@ Result<std::vector<ImportRow>> ParseJsonLines(std::string_view data, ImportProbl
       std::string reason = e.what();
       if (auto cut = reason.find("; last read"); cut != std::string::npos) reason.resize(cut);
       if (auto column = reason.find(", column "); column != std::string::npos) {
-        if (auto colon = reason.find(": ", column); colon != std::string::npos) reason.erase(0, colon + 2);
+        if (auto colon = reason.find(": ", column); colon != std::string::npos)
+          reason.erase(0, colon + 2);
       }
-      return InvalidAt("invalid JSON at character " + std::to_string(e.byte) + ": " + reason, line, "", problem);
+      return InvalidAt("invalid JSON at character " + std::to_string(e.byte) + ": " + reason, line,
+                       "", problem);
     } catch (const nlohmann::json::exception&) {
       return InvalidAt("invalid JSON", line, "", problem);
     }
@@ -283,14 +294,16 @@ struct Column {
 
 const std::vector<Column>& Columns(std::string_view type) {
   static const std::vector<Column> note = {{"text", true, ""}, {"session", false, ""}};
-  static const std::vector<Column> commitment = {{"kind", true, ""},      {"text", true, ""},
-                                                 {"by", false, ""},       {"amount", false, ""},
-                                                 {"deadline", false, ""}, {"principle", false, "flexible"},
-                                                 {"status", false, "proposed"}};
+  static const std::vector<Column> commitment = {
+      {"kind", true, ""},           {"text", true, ""},      {"by", false, ""},
+      {"amount", false, ""},        {"deadline", false, ""}, {"principle", false, "flexible"},
+      {"status", false, "proposed"}};
   static const std::vector<Column> need = {{"text", true, ""}, {"kind", false, "need"}};
-  static const std::vector<Column> session = {{"date", true, ""}, {"place", false, ""}, {"attendees", false, ""}};
+  static const std::vector<Column> session = {
+      {"date", true, ""}, {"place", false, ""}, {"attendees", false, ""}};
   static const std::vector<Column> party = {{"role", true, ""}, {"name", true, ""}};
-  static const std::vector<Column> action = {{"date", true, ""}, {"kind", true, ""}, {"text", false, ""}};
+  static const std::vector<Column> action = {
+      {"date", true, ""}, {"kind", true, ""}, {"text", false, ""}};
   static const std::vector<Column> none;
   if (type == kNote) return note;
   if (type == kCommitment) return commitment;
@@ -310,23 +323,29 @@ class Planner {
     const std::size_t line = row.line;
     const std::string type(ValueOf(row, "type"));
     if (type.empty()) {
-      return InvalidAt("a type is required (" + ColumnList(ImportTypes()) + ")", line, "type", problem_);
+      return InvalidAt("a type is required (" + ColumnList(ImportTypes()) + ")", line, "type",
+                       problem_);
     }
     const auto& types = ImportTypes();
     if (std::find(types.begin(), types.end(), type) == types.end()) {
-      return InvalidAt("unknown type '" + type + "' (types: " + ColumnList(types) + ")", line, "type", problem_);
+      return InvalidAt("unknown type '" + type + "' (types: " + ColumnList(types) + ")", line,
+                       "type", problem_);
     }
     const auto& columns = Columns(type);
     for (const auto& entry : row.values) {
-      const std::string& column = entry.first;  // clang before 16 cannot capture a structured binding
+      const std::string& column =
+          entry.first;  // clang before 16 cannot capture a structured binding
       if (column == "type" || column == "negotiation") continue;
-      if (std::none_of(columns.begin(), columns.end(), [&](const Column& c) { return c.name == column; })) {
-        return InvalidAt("a " + type + " has no " + column + " (its columns: " + ColumnList(ImportColumns(type)) + ")",
+      if (std::none_of(columns.begin(), columns.end(),
+                       [&](const Column& c) { return c.name == column; })) {
+        return InvalidAt("a " + type + " has no " + column +
+                             " (its columns: " + ColumnList(ImportColumns(type)) + ")",
                          line, column, problem_);
       }
     }
     const std::string_view prefix = ValueOf(row, "negotiation");
-    if (prefix.empty()) return InvalidAt("the negotiation is required", line, "negotiation", problem_);
+    if (prefix.empty())
+      return InvalidAt("the negotiation is required", line, "negotiation", problem_);
     auto negotiation = Negotiation(prefix);
     if (!negotiation.ok()) return At(negotiation.status(), line, "negotiation", problem_);
     const std::string neg = log::ToString(*negotiation);
@@ -336,7 +355,8 @@ class Planner {
     for (const Column& c : columns) {
       std::string value(ValueOf(row, c.name));
       if (value.empty()) {
-        if (c.required) return InvalidAt("a " + type + " needs a " + std::string(c.name), line, c.name, problem_);
+        if (c.required)
+          return InvalidAt("a " + type + " needs a " + std::string(c.name), line, c.name, problem_);
         value = c.fallback;
       }
       Status status;
@@ -361,7 +381,8 @@ class Planner {
       record.fields.emplace_back(std::string(c.name), std::move(value));
     }
     if (bytes > kMaxImportChangeBytes) {
-      return InvalidAt("the record holds more than " + std::to_string(kMaxImportChangeBytes >> 20) + " MiB of text",
+      return InvalidAt("the record holds more than " + std::to_string(kMaxImportChangeBytes >> 20) +
+                           " MiB of text",
                        line, "", problem_);
     }
     return record;
@@ -383,7 +404,8 @@ class Planner {
   Result<RecordId> Party(const RecordId& negotiation, std::string_view key) {
     const std::string cache_key = log::ToString(negotiation) + "/" + Lower(key);
     auto it = parties_.find(cache_key);
-    if (it == parties_.end()) it = parties_.emplace(cache_key, model_.FindParty(negotiation, key)).first;
+    if (it == parties_.end())
+      it = parties_.emplace(cache_key, model_.FindParty(negotiation, key)).first;
     return it->second;
   }
 
@@ -423,16 +445,20 @@ Result<ImportFormat> ImportFormatNamed(std::string_view name) {
 std::optional<ImportFormat> ImportFormatOfPath(std::string_view path) {
   const std::size_t dot = path.rfind('.');
   const std::size_t slash = path.rfind('/');
-  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return std::nullopt;
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
+    return std::nullopt;
   auto format = ImportFormatNamed(path.substr(dot + 1));
   if (!format.ok()) return std::nullopt;
   return *format;
 }
 
-std::string_view ImportFormatName(ImportFormat format) { return format == ImportFormat::kCsv ? "csv" : "jsonl"; }
+std::string_view ImportFormatName(ImportFormat format) {
+  return format == ImportFormat::kCsv ? "csv" : "jsonl";
+}
 
 const std::vector<std::string_view>& ImportTypes() {
-  static const std::vector<std::string_view> types = {kNote, kCommitment, kNeed, kSession, kParty, kCampaignAction};
+  static const std::vector<std::string_view> types = {kNote,    kCommitment, kNeed,
+                                                      kSession, kParty,      kCampaignAction};
   return types;
 }
 
@@ -449,15 +475,18 @@ const std::vector<std::string_view>& ImportColumns(std::string_view type) {
   return it == names.end() ? none : it->second;
 }
 
-Result<std::vector<ImportRow>> ParseImport(std::string_view data, ImportFormat format, ImportProblem* problem) {
+Result<std::vector<ImportRow>> ParseImport(std::string_view data, ImportFormat format,
+                                           ImportProblem* problem) {
   if (data.size() > kMaxImportBytes) {
-    return InvalidAt("the file is larger than " + std::to_string(kMaxImportBytes >> 20) + " MiB", 0, "", problem);
+    return InvalidAt("the file is larger than " + std::to_string(kMaxImportBytes >> 20) + " MiB", 0,
+                     "", problem);
   }
   if (data.substr(0, kBom.size()) == kBom) data.remove_prefix(kBom.size());
   return format == ImportFormat::kCsv ? ParseCsv(data, problem) : ParseJsonLines(data, problem);
 }
 
-Result<ImportPlan> PlanImport(Model& model, std::string_view data, ImportFormat format, ImportProblem* problem) {
+Result<ImportPlan> PlanImport(Model& model, std::string_view data, ImportFormat format,
+                              ImportProblem* problem) {
   PARLEY_ASSIGN_OR_RETURN(auto rows, ParseImport(data, format, problem));
   Planner planner(model, problem);
   ImportPlan plan;
@@ -471,7 +500,8 @@ Result<ImportPlan> PlanImport(Model& model, std::string_view data, ImportFormat 
   return plan;
 }
 
-Result<ImportSummary> RunImport(Model& model, const ImportPlan& plan, const ImportOptions& options) {
+Result<ImportSummary> RunImport(Model& model, const ImportPlan& plan,
+                                const ImportOptions& options) {
   if (options.batch < 1 || options.batch > kMaxImportBatch) {
     return Invalid("the batch size must be from 1 to " + std::to_string(kMaxImportBatch));
   }
@@ -514,8 +544,8 @@ Result<ImportSummary> RunImport(Model& model, const ImportPlan& plan, const Impo
   return summary;
 }
 
-Result<ImportSummary> Import(Model& model, std::string_view data, ImportFormat format, const ImportOptions& options,
-                             ImportProblem* problem) {
+Result<ImportSummary> Import(Model& model, std::string_view data, ImportFormat format,
+                             const ImportOptions& options, ImportProblem* problem) {
   if (options.batch < 1 || options.batch > kMaxImportBatch) {
     return Invalid("the batch size must be from 1 to " + std::to_string(kMaxImportBatch));
   }

@@ -3,8 +3,8 @@
 #include <cctype>
 #include <utility>
 
-#include "parley/core/model.h"
 #include "model/text_util.h"
+#include "parley/core/model.h"
 
 namespace parley::model {
 namespace {
@@ -15,7 +15,9 @@ using internal::SplitList;
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-Status NotFound(std::string message) { return Error(Domain::kModel, Code::kNotFound, std::move(message)); }
+Status NotFound(std::string message) {
+  return Error(Domain::kModel, Code::kNotFound, std::move(message));
+}
 Status ValidateAll(std::string_view type, const Fields& fields) {
   for (const auto& [name, value] : fields) PARLEY_RETURN_IF_ERROR(ValidateField(type, name, value));
   return Status::Ok();
@@ -32,7 +34,8 @@ std::string JoinList(const std::vector<std::string>& items) {
 
 // The stored spelling of a value given in any accepted spelling: a commitment kind in the
 // brief's words, financial support forms with their minimums. Other values are unchanged.
-Result<std::string> StoredSpelling(std::string_view type, std::string_view field, std::string_view value) {
+Result<std::string> StoredSpelling(std::string_view type, std::string_view field,
+                                   std::string_view value) {
   if (type == kCommitment && field == "kind") return CanonicalCommitmentKind(value);
   if (type == kElement && field == "forms") {
     std::vector<std::string> items;
@@ -120,7 +123,8 @@ Result<log::Record> Model::GetOfType(const RecordId& id, std::string_view type) 
 
 Result<std::vector<log::Record>> Model::Negotiations() { return replica_.List(kNegotiation); }
 
-Result<std::vector<log::Record>> Model::Children(const RecordId& negotiation, std::string_view type) {
+Result<std::vector<log::Record>> Model::Children(const RecordId& negotiation,
+                                                 std::string_view type) {
   return replica_.Find(type, "negotiation", log::ToString(negotiation));
 }
 
@@ -133,7 +137,8 @@ Result<RecordId> Model::AddNegotiation(const NegotiationInput& in) {
 
 Result<RecordId> Model::AddParty(const RecordId& negotiation, const PartyInput& in) {
   PARLEY_RETURN_IF_ERROR(GetOfType(negotiation, kNegotiation).status());
-  return CreateRecord(kParty, {{"negotiation", log::ToString(negotiation)}, {"role", in.role}, {"name", in.name}});
+  return CreateRecord(
+      kParty, {{"negotiation", log::ToString(negotiation)}, {"role", in.role}, {"name", in.name}});
 }
 
 Result<RecordId> Model::AddSession(const RecordId& negotiation, const SessionInput& in) {
@@ -154,7 +159,9 @@ Result<RecordId> Model::AddNote(const RecordId& negotiation, const NoteInput& in
     }
     session = log::ToString(*in.session);
   }
-  return CreateRecord(kNote, {{"negotiation", log::ToString(negotiation)}, {"session", session}, {"text", in.text}});
+  return CreateRecord(
+      kNote,
+      {{"negotiation", log::ToString(negotiation)}, {"session", session}, {"text", in.text}});
 }
 
 Result<RecordId> Model::AddCommitment(const RecordId& negotiation, const CommitmentInput& in) {
@@ -185,7 +192,8 @@ Status Model::SetCommitmentStatus(const RecordId& commitment, std::string_view s
 
 Result<RecordId> Model::AddNeed(const RecordId& negotiation, const NeedInput& in) {
   PARLEY_RETURN_IF_ERROR(GetOfType(negotiation, kNegotiation).status());
-  return CreateRecord(kNeed, {{"negotiation", log::ToString(negotiation)}, {"kind", in.kind}, {"text", in.text}});
+  return CreateRecord(
+      kNeed, {{"negotiation", log::ToString(negotiation)}, {"kind", in.kind}, {"text", in.text}});
 }
 
 Result<RecordId> Model::RequireElement(const RecordId& negotiation, const ElementInput& in) {
@@ -243,20 +251,23 @@ Result<RecordId> Model::RequireElement(const RecordId& negotiation, const Elemen
       links_changed = true;
     }
   }
-  for (const auto& requirement : requirements) forms_changed = AddRequirement(forms, requirement) || forms_changed;
+  for (const auto& requirement : requirements)
+    forms_changed = AddRequirement(forms, requirement) || forms_changed;
   const auto* cf = existing->field("covered_by");
   const auto* ff = existing->field("forms");
   links_changed = links_changed || (cf && cf->conflicted());
   forms_changed = forms_changed || (ff && ff->conflicted());
   if (!links_changed && !forms_changed) return existing->id;
   PARLEY_ASSIGN_OR_RETURN(auto txn, replica_.Begin());
-  if (links_changed) PARLEY_RETURN_IF_ERROR(txn->Set(existing->id, "covered_by", JoinIdList(links)));
+  if (links_changed)
+    PARLEY_RETURN_IF_ERROR(txn->Set(existing->id, "covered_by", JoinIdList(links)));
   if (forms_changed) PARLEY_RETURN_IF_ERROR(txn->Set(existing->id, "forms", JoinList(forms)));
   PARLEY_RETURN_IF_ERROR(txn->Commit().status());
   return existing->id;
 }
 
-Result<RecordId> Model::AddCampaignAction(const RecordId& negotiation, const CampaignActionInput& in) {
+Result<RecordId> Model::AddCampaignAction(const RecordId& negotiation,
+                                          const CampaignActionInput& in) {
   PARLEY_RETURN_IF_ERROR(GetOfType(negotiation, kNegotiation).status());
   return CreateRecord(kCampaignAction, {{"negotiation", log::ToString(negotiation)},
                                         {"date", in.date},
@@ -264,7 +275,8 @@ Result<RecordId> Model::AddCampaignAction(const RecordId& negotiation, const Cam
                                         {"text", in.text}});
 }
 
-Result<CampaignWarningCode> Model::SetCampaignStatus(const RecordId& negotiation, std::string_view status) {
+Result<CampaignWarningCode> Model::SetCampaignStatus(const RecordId& negotiation,
+                                                     std::string_view status) {
   PARLEY_RETURN_IF_ERROR(GetOfType(negotiation, kNegotiation).status());
   PARLEY_RETURN_IF_ERROR(Resolve(negotiation, "campaign_status", status));
   return CampaignWarning(negotiation);
@@ -293,7 +305,8 @@ Status Model::ResolvePick(const RecordId& record, std::string_view field, std::s
     return Invalid("the " + std::string(field) + " of this " + r.type + " has no value to pick");
   }
   if (version < 1 || version > f->values.size()) {
-    return Invalid("the " + std::string(field) + " of this " + r.type + " has " + std::to_string(f->values.size()) +
+    return Invalid("the " + std::string(field) + " of this " + r.type + " has " +
+                   std::to_string(f->values.size()) +
                    (f->values.size() == 1 ? " version" : " versions") + ": pick 1 to " +
                    std::to_string(f->values.size()));
   }
@@ -325,17 +338,21 @@ Result<NegotiationOverview> Model::OverviewOf(log::Record negotiation) {
   PARLEY_ASSIGN_OR_RETURN(o.needs, Children(id, kNeed));
   PARLEY_ASSIGN_OR_RETURN(o.elements, Children(id, kElement));
   PARLEY_ASSIGN_OR_RETURN(o.actions, Children(id, kCampaignAction));
-  auto by_clock = [](const log::Record& a, const log::Record& b) { return a.created_hlc < b.created_hlc; };
+  auto by_clock = [](const log::Record& a, const log::Record& b) {
+    return a.created_hlc < b.created_hlc;
+  };
   for (auto* list : {&o.parties, &o.notes, &o.commitments, &o.needs, &o.elements, &o.actions}) {
     std::stable_sort(list->begin(), list->end(), by_clock);
   }
-  std::stable_sort(o.sessions.begin(), o.sessions.end(), [](const log::Record& a, const log::Record& b) {
-    std::string da = a.get("date"), db = b.get("date");
-    return da != db ? da < db : a.created_hlc < b.created_hlc;
-  });
+  std::stable_sort(o.sessions.begin(), o.sessions.end(),
+                   [](const log::Record& a, const log::Record& b) {
+                     std::string da = a.get("date"), db = b.get("date");
+                     return da != db ? da < db : a.created_hlc < b.created_hlc;
+                   });
   PARLEY_RETURN_IF_ERROR(OrderSameDateSessions(o.sessions));
-  std::stable_sort(o.actions.begin(), o.actions.end(),
-                   [](const log::Record& a, const log::Record& b) { return a.get("date") < b.get("date"); });
+  std::stable_sort(
+      o.actions.begin(), o.actions.end(),
+      [](const log::Record& a, const log::Record& b) { return a.get("date") < b.get("date"); });
   return o;
 }
 
@@ -346,7 +363,8 @@ Result<RecordId> Model::FindParty(const RecordId& negotiation, std::string_view 
   std::vector<RecordId> by_prefix, by_name;
   for (const auto& p : parties) {
     if (p.existence == log::Existence::kDeleted) continue;
-    if (lower_key.size() >= 4 && log::ToString(p.id).rfind(lower_key, 0) == 0) by_prefix.push_back(p.id);
+    if (lower_key.size() >= 4 && log::ToString(p.id).rfind(lower_key, 0) == 0)
+      by_prefix.push_back(p.id);
     if (Lower(p.get("name")) == lower_key) by_name.push_back(p.id);
   }
   if (by_prefix.size() == 1) return by_prefix[0];

@@ -30,18 +30,29 @@ struct Counted {
 Counted InBase(const MoneyValue& v) {
   Counted c{v.number, 0};
   switch (v.duration_unit) {
-    case DurationUnit::kYear: c.number.mantissa *= 12; break;  // < 10^18 × 12 fits 64 bits
-    case DurationUnit::kMonth: break;
-    case DurationUnit::kWeek: c.number.mantissa *= 7; c.base = 1; break;
-    case DurationUnit::kDay: c.base = 1; break;
+    case DurationUnit::kYear:
+      c.number.mantissa *= 12;
+      break;  // < 10^18 × 12 fits 64 bits
+    case DurationUnit::kMonth:
+      break;
+    case DurationUnit::kWeek:
+      c.number.mantissa *= 7;
+      c.base = 1;
+      break;
+    case DurationUnit::kDay:
+      c.base = 1;
+      break;
   }
   return c;
 }
 
-Comparison FromInt(int c) { return c < 0 ? Comparison::kLess : c > 0 ? Comparison::kGreater : Comparison::kEqual; }
+Comparison FromInt(int c) {
+  return c < 0 ? Comparison::kLess : c > 0 ? Comparison::kGreater : Comparison::kEqual;
+}
 
 const char* ValueFormsHelp() {
-  return "expected an amount such as '250000 USD' or '0.05 USD/lb', a percentage such as '5 %', or a duration "
+  return "expected an amount such as '250000 USD' or '0.05 USD/lb', a percentage such as '5 %', or "
+         "a duration "
          "such as '3 years'";
 }
 
@@ -49,7 +60,8 @@ const char* ValueFormsHelp() {
 
 Result<Decimal> ParseDecimal(std::string_view text) {
   auto bad = [&] {
-    return Invalid("invalid number '" + std::string(text) + "' (expected digits, optionally a point and digits)");
+    return Invalid("invalid number '" + std::string(text) +
+                   "' (expected digits, optionally a point and digits)");
   };
   std::string_view whole = text, fraction;
   if (auto dot = text.find('.'); dot != std::string_view::npos) {
@@ -85,7 +97,8 @@ std::string FormatDecimal(const Decimal& d) {
   std::string digits = std::to_string(d.mantissa);
   if (d.scale == 0) return digits;
   if (digits.size() <= d.scale) digits.insert(0, d.scale + 1 - digits.size(), '0');
-  std::string out = digits.substr(0, digits.size() - d.scale) + "." + digits.substr(digits.size() - d.scale);
+  std::string out =
+      digits.substr(0, digits.size() - d.scale) + "." + digits.substr(digits.size() - d.scale);
   while (out.back() == '0') out.pop_back();
   if (out.back() == '.') out.pop_back();
   return out;
@@ -93,15 +106,20 @@ std::string FormatDecimal(const Decimal& d) {
 
 std::string_view ValueKindName(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kAmount: return "amount";
-    case ValueKind::kPercent: return "percent";
-    case ValueKind::kDuration: return "duration";
+    case ValueKind::kAmount:
+      return "amount";
+    case ValueKind::kPercent:
+      return "percent";
+    case ValueKind::kDuration:
+      return "duration";
   }
   return "unknown";
 }
 
 Result<MoneyValue> ParseValue(std::string_view text) {
-  auto bad = [&] { return Invalid("invalid value '" + std::string(text) + "' (" + ValueFormsHelp() + ")"); };
+  auto bad = [&] {
+    return Invalid("invalid value '" + std::string(text) + "' (" + ValueFormsHelp() + ")");
+  };
   MoneyValue v;
   std::string_view number, rest;
   if (!text.empty() && text.back() == '%' && text.find(' ') == std::string_view::npos) {
@@ -121,8 +139,9 @@ Result<MoneyValue> ParseValue(std::string_view text) {
     return v;
   }
   static constexpr std::pair<std::string_view, DurationUnit> kDurations[] = {
-      {"day", DurationUnit::kDay},     {"days", DurationUnit::kDay},     {"week", DurationUnit::kWeek},
-      {"weeks", DurationUnit::kWeek},  {"month", DurationUnit::kMonth},  {"months", DurationUnit::kMonth},
+      {"day", DurationUnit::kDay},     {"days", DurationUnit::kDay},
+      {"week", DurationUnit::kWeek},   {"weeks", DurationUnit::kWeek},
+      {"month", DurationUnit::kMonth}, {"months", DurationUnit::kMonth},
       {"year", DurationUnit::kYear},   {"years", DurationUnit::kYear}};
   for (const auto& [name, unit] : kDurations) {
     if (rest == name) {
@@ -138,8 +157,9 @@ Result<MoneyValue> ParseValue(std::string_view text) {
   }
   if (currency.size() < rest.size()) {
     const std::string_view per = rest.substr(4);
-    if (per.empty() || per.size() > 16 ||
-        !std::all_of(per.begin(), per.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
+    if (per.empty() || per.size() > 16 || !std::all_of(per.begin(), per.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c));
+        })) {
       return bad();
     }
     v.unit = std::string(per);
@@ -152,15 +172,21 @@ Result<MoneyValue> ParseValue(std::string_view text) {
 std::string FormatValue(const MoneyValue& v) {
   std::string n = FormatDecimal(v.number);
   switch (v.kind) {
-    case ValueKind::kAmount: return n + " " + v.currency + (v.unit.empty() ? "" : "/" + v.unit);
-    case ValueKind::kPercent: return n + " %";
+    case ValueKind::kAmount:
+      return n + " " + v.currency + (v.unit.empty() ? "" : "/" + v.unit);
+    case ValueKind::kPercent:
+      return n + " %";
     case ValueKind::kDuration: {
       const bool one = v.number.mantissa == Pow10(v.number.scale);
       switch (v.duration_unit) {
-        case DurationUnit::kDay: return n + (one ? " day" : " days");
-        case DurationUnit::kWeek: return n + (one ? " week" : " weeks");
-        case DurationUnit::kMonth: return n + (one ? " month" : " months");
-        case DurationUnit::kYear: return n + (one ? " year" : " years");
+        case DurationUnit::kDay:
+          return n + (one ? " day" : " days");
+        case DurationUnit::kWeek:
+          return n + (one ? " week" : " weeks");
+        case DurationUnit::kMonth:
+          return n + (one ? " month" : " months");
+        case DurationUnit::kYear:
+          return n + (one ? " year" : " years");
       }
     }
   }
@@ -169,10 +195,14 @@ std::string FormatValue(const MoneyValue& v) {
 
 std::string_view ComparisonName(Comparison comparison) {
   switch (comparison) {
-    case Comparison::kLess: return "less";
-    case Comparison::kEqual: return "equal";
-    case Comparison::kGreater: return "greater";
-    case Comparison::kNotComparable: return "not_comparable";
+    case Comparison::kLess:
+      return "less";
+    case Comparison::kEqual:
+      return "equal";
+    case Comparison::kGreater:
+      return "greater";
+    case Comparison::kNotComparable:
+      return "not_comparable";
   }
   return "unknown";
 }

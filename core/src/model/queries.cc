@@ -27,15 +27,17 @@ bool Binding(const log::Record& commitment) {
 bool Pending(const log::Record& commitment) {
   const log::Field* f = commitment.field("status");
   if (f == nullptr || Binding(commitment)) return false;
-  return std::any_of(f->values.begin(), f->values.end(),
-                     [](const log::Value& v) { return v.data == "proposed" || v.data == "countered"; });
+  return std::any_of(f->values.begin(), f->values.end(), [](const log::Value& v) {
+    return v.data == "proposed" || v.data == "countered";
+  });
 }
 
 // Of kind `form` in every surviving version.
 bool OfKind(const log::Record& commitment, std::string_view form) {
   const log::Field* f = commitment.field("kind");
   if (f == nullptr || f->values.empty()) return false;
-  return std::all_of(f->values.begin(), f->values.end(), [&](const log::Value& v) { return v.data == form; });
+  return std::all_of(f->values.begin(), f->values.end(),
+                     [&](const log::Value& v) { return v.data == form; });
 }
 
 // How a binding commitment's amount stands against `minimum`: every surviving version at or
@@ -100,36 +102,48 @@ RequirementStatus Check(std::string_view item, const std::vector<log::Record>& c
 bool Signed(const log::Record& commitment) {
   const log::Field* f = commitment.field("status");
   if (f == nullptr) return false;
-  return std::all_of(f->values.begin(), f->values.end(), [](const log::Value& v) { return v.data == "signed"; });
+  return std::all_of(f->values.begin(), f->values.end(),
+                     [](const log::Value& v) { return v.data == "signed"; });
 }
 
 }  // namespace
 
 std::string_view VerdictName(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kNoBottomLine: return "no_bottom_line";
-    case Verdict::kMeets: return "meets";
-    case Verdict::kWalkAway: return "walk_away";
+    case Verdict::kNoBottomLine:
+      return "no_bottom_line";
+    case Verdict::kMeets:
+      return "meets";
+    case Verdict::kWalkAway:
+      return "walk_away";
   }
   return "unknown";
 }
 
 std::string_view RequirementVerdictName(RequirementVerdict verdict) {
   switch (verdict) {
-    case RequirementVerdict::kMet: return "met";
-    case RequirementVerdict::kBelowMinimum: return "below_minimum";
-    case RequirementVerdict::kNotComparable: return "not_comparable";
-    case RequirementVerdict::kPending: return "pending";
-    case RequirementVerdict::kMissing: return "missing";
+    case RequirementVerdict::kMet:
+      return "met";
+    case RequirementVerdict::kBelowMinimum:
+      return "below_minimum";
+    case RequirementVerdict::kNotComparable:
+      return "not_comparable";
+    case RequirementVerdict::kPending:
+      return "pending";
+    case RequirementVerdict::kMissing:
+      return "missing";
   }
   return "unknown";
 }
 
 std::string_view CampaignWarningName(CampaignWarningCode warning) {
   switch (warning) {
-    case CampaignWarningCode::kNone: return "none";
-    case CampaignWarningCode::kEndedWithoutAgreement: return "ended_without_agreement";
-    case CampaignWarningCode::kPausedWithoutAgreement: return "paused_without_agreement";
+    case CampaignWarningCode::kNone:
+      return "none";
+    case CampaignWarningCode::kEndedWithoutAgreement:
+      return "ended_without_agreement";
+    case CampaignWarningCode::kPausedWithoutAgreement:
+      return "paused_without_agreement";
   }
   return "unknown";
 }
@@ -187,8 +201,9 @@ Result<std::vector<ElementStatus>> Model::Elements(const NegotiationOverview& o)
     s.covered = every_version_covered;
     if (!s.requirements.empty()) {
       // The forms decide: each must be met on its own; the links only show what was meant.
-      s.covered = std::all_of(s.requirements.begin(), s.requirements.end(),
-                              [](const RequirementStatus& r) { return r.verdict == RequirementVerdict::kMet; });
+      s.covered = std::all_of(
+          s.requirements.begin(), s.requirements.end(),
+          [](const RequirementStatus& r) { return r.verdict == RequirementVerdict::kMet; });
       s.covering.clear();
       for (const auto& r : s.requirements) {
         for (const auto& id : r.meeting) {
@@ -201,7 +216,8 @@ Result<std::vector<ElementStatus>> Model::Elements(const NegotiationOverview& o)
   return out;
 }
 
-Result<StallSignal> Model::StallOf(const NegotiationOverview& o, const std::vector<ElementStatus>& elements) {
+Result<StallSignal> Model::StallOf(const NegotiationOverview& o,
+                                   const std::vector<ElementStatus>& elements) {
   StallSignal signal;
   signal.sessions = o.sessions.size();
   if (o.sessions.size() < kStallSessions) return signal;
@@ -221,7 +237,8 @@ Result<StallSignal> Model::StallOf(const NegotiationOverview& o, const std::vect
     bool moved = false;
     for (auto h = history.rbegin(); h != history.rend(); ++h) {  // the newest are likeliest
       if (h->op != "create" && !(h->op == "set" && h->field == "status")) continue;
-      PARLEY_ASSIGN_OR_RETURN(bool before, replica_.HappenedBefore({h->author, h->seq, h->hlc}, *recorded));
+      PARLEY_ASSIGN_OR_RETURN(bool before,
+                              replica_.HappenedBefore({h->author, h->seq, h->hlc}, *recorded));
       if (!before) {
         moved = true;
         break;
@@ -272,7 +289,8 @@ Result<BottomLineReport> Model::BottomLine(const RecordId& negotiation) {
   if (r.elements.empty()) {
     r.verdict = Verdict::kNoBottomLine;
   } else {
-    r.meets = std::all_of(r.elements.begin(), r.elements.end(), [](const ElementStatus& e) { return e.covered; });
+    r.meets = std::all_of(r.elements.begin(), r.elements.end(),
+                          [](const ElementStatus& e) { return e.covered; });
     r.verdict = r.meets ? Verdict::kMeets : Verdict::kWalkAway;
   }
   PARLEY_ASSIGN_OR_RETURN(r.stall, StallOf(o, r.elements));

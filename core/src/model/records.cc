@@ -6,8 +6,8 @@
 #include <set>
 #include <utility>
 
-#include "parley/core/model.h"
 #include "model/text_util.h"
+#include "parley/core/model.h"
 
 namespace parley::model {
 namespace {
@@ -32,7 +32,8 @@ bool IsRecordType(std::string_view type) {
 
 // "a note", "a bottomline_element", for messages.
 std::string Article(std::string_view type) {
-  const bool vowel = !type.empty() && std::string_view("aeiou").find(type[0]) != std::string_view::npos;
+  const bool vowel =
+      !type.empty() && std::string_view("aeiou").find(type[0]) != std::string_view::npos;
   return std::string(vowel ? "an " : "a ") + std::string(type);
 }
 
@@ -41,7 +42,8 @@ template <typename Pred>
 bool AnyVersion(const log::Record& r, std::string_view field, Pred pred) {
   const log::Field* f = r.field(field);
   if (f == nullptr) return false;
-  return std::any_of(f->values.begin(), f->values.end(), [&](const log::Value& v) { return pred(v.data); });
+  return std::any_of(f->values.begin(), f->values.end(),
+                     [&](const log::Value& v) { return pred(v.data); });
 }
 
 // The field a kind filter reads for `type`, or "" when the type has none.
@@ -79,14 +81,16 @@ std::vector<std::string> DatesOf(const log::Record& r) {
 // The stored spelling of a value given in any accepted spelling (as Resolve stores it): a
 // commitment kind in the brief's words, financial support forms with their minimums (a form
 // given twice keeps its last minimum, in the place it was first given).
-Result<std::string> Canonical(std::string_view type, std::string_view field, std::string_view value) {
+Result<std::string> Canonical(std::string_view type, std::string_view field,
+                              std::string_view value) {
   if (type == kCommitment && field == "kind") return CanonicalCommitmentKind(value);
   if (type == kElement && field == "forms") {
     std::vector<FormRequirement> items;
     for (const auto& item : SplitList(value)) {
       PARLEY_ASSIGN_OR_RETURN(auto requirement, ParseFormRequirement(item));
-      auto same = std::find_if(items.begin(), items.end(),
-                               [&](const FormRequirement& r) { return r.form == requirement.form; });
+      auto same = std::find_if(items.begin(), items.end(), [&](const FormRequirement& r) {
+        return r.form == requirement.form;
+      });
       if (same == items.end()) {
         items.push_back(std::move(requirement));
       } else {
@@ -160,7 +164,8 @@ Result<ListedRecord> Model::Listed(log::Record record) {
 
 Result<ListPage> Model::List(const ListQuery& q) {
   if (!IsRecordType(q.type)) {
-    return Invalid("unknown record type '" + q.type + "' (expected one of: " + Joined(RecordTypes()) + ")");
+    return Invalid("unknown record type '" + q.type +
+                   "' (expected one of: " + Joined(RecordTypes()) + ")");
   }
   // The filters, checked before anything is read.
   const std::string_view kind_field = KindField(q.type);
@@ -199,24 +204,27 @@ Result<ListPage> Model::List(const ListQuery& q) {
     }
   } else {
     PARLEY_ASSIGN_OR_RETURN(records, replica_.List(q.type, /*include_deleted=*/true));
-    records.erase(std::remove_if(records.begin(), records.end(),
-                                 [](const log::Record& r) { return r.existence == log::Existence::kDeleted; }),
+    records.erase(std::remove_if(
+                      records.begin(), records.end(),
+                      [](const log::Record& r) { return r.existence == log::Existence::kDeleted; }),
                   records.end());
     if (q.type != kNegotiation) {  // leave out the records of a deleted negotiation
-      PARLEY_ASSIGN_OR_RETURN(auto negotiations, replica_.List(kNegotiation, /*include_deleted=*/true));
+      PARLEY_ASSIGN_OR_RETURN(auto negotiations,
+                              replica_.List(kNegotiation, /*include_deleted=*/true));
       std::set<std::string> live;
       for (const auto& n : negotiations) {
         if (n.existence != log::Existence::kDeleted) live.insert(log::ToString(n.id));
       }
-      records.erase(std::remove_if(records.begin(), records.end(),
-                                   [&](const log::Record& r) { return !live.count(r.get("negotiation")); }),
-                    records.end());
+      records.erase(
+          std::remove_if(records.begin(), records.end(),
+                         [&](const log::Record& r) { return !live.count(r.get("negotiation")); }),
+          records.end());
     }
   }
   if (HasOwnDate(q.type)) {
-    std::stable_sort(records.begin(), records.end(), [](const log::Record& a, const log::Record& b) {
-      return a.get("date") < b.get("date");
-    });
+    std::stable_sort(
+        records.begin(), records.end(),
+        [](const log::Record& a, const log::Record& b) { return a.get("date") < b.get("date"); });
     if (q.type == kSession) PARLEY_RETURN_IF_ERROR(OrderSameDateSessions(records));
   }
 
@@ -228,7 +236,8 @@ Result<ListPage> Model::List(const ListQuery& q) {
       });
       if (!match) continue;
     }
-    if (!q.status.empty() && !AnyVersion(r, status_field, [&](const std::string& v) { return v == q.status; })) {
+    if (!q.status.empty() &&
+        !AnyVersion(r, status_field, [&](const std::string& v) { return v == q.status; })) {
       continue;
     }
     if (!q.since.empty() || !q.until.empty()) {
@@ -238,7 +247,8 @@ Result<ListPage> Model::List(const ListQuery& q) {
       });
       if (!in_range) continue;
     }
-    const bool in_page = page.total >= q.offset && (q.limit == 0 || page.total - q.offset < q.limit);
+    const bool in_page =
+        page.total >= q.offset && (q.limit == 0 || page.total - q.offset < q.limit);
     if (author.empty() && !in_page) {  // counted only: its author is not needed
       ++page.total;
       continue;
@@ -283,8 +293,8 @@ Result<RecordDetail> Model::Show(const RecordId& id, std::string_view type) {
   return detail;
 }
 
-Result<std::string> Model::CheckReference(std::string_view type, std::string_view field, std::string_view value,
-                                          const std::string& negotiation) {
+Result<std::string> Model::CheckReference(std::string_view type, std::string_view field,
+                                          std::string_view value, const std::string& negotiation) {
   std::string_view target;
   if (type == kNote && field == "session") target = kSession;
   if (type == kCommitment && field == "by") target = kParty;
@@ -294,13 +304,15 @@ Result<std::string> Model::CheckReference(std::string_view type, std::string_vie
   for (const auto& ref : ids) {
     PARLEY_ASSIGN_OR_RETURN(auto r, GetOfType(ref, target));
     if (r.get("negotiation") != negotiation) {
-      return Invalid(std::string(target) + " " + log::ToString(ref) + " belongs to another negotiation");
+      return Invalid(std::string(target) + " " + log::ToString(ref) +
+                     " belongs to another negotiation");
     }
   }
   return std::string(value);
 }
 
-Result<std::vector<std::string>> Model::Edit(const RecordId& id, std::string_view type, const Fields& fields) {
+Result<std::vector<std::string>> Model::Edit(const RecordId& id, std::string_view type,
+                                             const Fields& fields) {
   PARLEY_ASSIGN_OR_RETURN(auto r, GetOfType(id, type));
   if (fields.empty()) return Invalid("nothing to edit: give at least one field");
   const auto& editable = EditableFields(type);
@@ -309,8 +321,8 @@ Result<std::vector<std::string>> Model::Edit(const RecordId& id, std::string_vie
     const std::string& name = field.first;  // clang before 16 cannot capture a structured binding
     const std::string& value = field.second;
     if (std::find(editable.begin(), editable.end(), name) == editable.end()) {
-      return Invalid("field '" + name + "' of " + Article(type) + " cannot be edited (editable: " +
-                     Joined(editable) + ")");
+      return Invalid("field '" + name + "' of " + Article(type) +
+                     " cannot be edited (editable: " + Joined(editable) + ")");
     }
     if (std::any_of(stored.begin(), stored.end(), [&](const auto& s) { return s.first == name; })) {
       return Invalid("field '" + name + "' is given twice");
@@ -330,16 +342,17 @@ Result<std::vector<std::string>> Model::Edit(const RecordId& id, std::string_vie
     const std::string* element = given("element");
     const std::string* forms = given("forms");
     const std::string final_element = element ? *element : r.get("element");
-    const bool has_forms = forms ? !forms->empty() : AnyVersion(r, "forms", [](const std::string& v) {
-      return !v.empty();
-    });
+    const bool has_forms =
+        forms ? !forms->empty()
+              : AnyVersion(r, "forms", [](const std::string& v) { return !v.empty(); });
     if (element && *element != r.get("element")) {
       PARLEY_ASSIGN_OR_RETURN(auto negotiation, log::ParseRecordId(r.get("negotiation")));
       PARLEY_ASSIGN_OR_RETURN(auto others, Children(negotiation, kElement));
       for (const auto& other : others) {
         if (other.id != id && other.get("element") == *element) {
           return Error(Domain::kModel, Code::kAlreadyExists,
-                       "the negotiation already requires " + *element + " (element " + log::ToString(other.id) + ")");
+                       "the negotiation already requires " + *element + " (element " +
+                           log::ToString(other.id) + ")");
         }
       }
     }

@@ -11,7 +11,9 @@
 namespace parley::model::internal {
 
 // A Code::kInvalidArgument error of the model's domain.
-inline Status Invalid(std::string message) { return Error(Domain::kModel, Code::kInvalidArgument, std::move(message)); }
+inline Status Invalid(std::string message) {
+  return Error(Domain::kModel, Code::kInvalidArgument, std::move(message));
+}
 
 // ASCII lower case (user text other than ASCII letters is kept as it is).
 inline std::string Lower(std::string_view s) {

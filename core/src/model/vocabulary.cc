@@ -5,9 +5,9 @@
 #include <ctime>
 #include <string>
 
+#include "model/text_util.h"
 #include "parley/core/model.h"
 #include "parley/platform/edit_distance.h"
-#include "model/text_util.h"
 
 namespace parley::model {
 namespace {
@@ -19,10 +19,11 @@ bool Contains(const std::vector<std::string_view>& words, std::string_view w) {
   return std::find(words.begin(), words.end(), w) != words.end();
 }
 
-Status OneOf(std::string_view what, const std::vector<std::string_view>& words, std::string_view v) {
+Status OneOf(std::string_view what, const std::vector<std::string_view>& words,
+             std::string_view v) {
   if (Contains(words, v)) return Status::Ok();
-  return Invalid("unknown " + std::string(what) + " '" + std::string(v) + "' (expected one of: " +
-                 Joined(words) + ")");
+  return Invalid("unknown " + std::string(what) + " '" + std::string(v) +
+                 "' (expected one of: " + Joined(words) + ")");
 }
 
 Status NonEmpty(std::string_view field, std::string_view v) {
@@ -37,7 +38,8 @@ bool IsDigits(std::string_view s) {
 }
 
 Status ValidateReference(std::string_view field, std::string_view v) {
-  if (!log::ParseRecordId(v).ok()) return Invalid(std::string(field) + " must be a record id (32 hex characters)");
+  if (!log::ParseRecordId(v).ok())
+    return Invalid(std::string(field) + " must be a record id (32 hex characters)");
   return Status::Ok();
 }
 
@@ -51,8 +53,9 @@ Status ValidateForms(std::string_view list) {
     if (!item.empty()) {
       PARLEY_ASSIGN_OR_RETURN(auto requirement, ParseFormRequirement(item));
       if (FormatFormRequirement(requirement) != item) {
-        return Invalid("financial support form '" + std::string(item) + "' is not in its stored spelling '" +
-                       FormatFormRequirement(requirement) + "'");
+        return Invalid("financial support form '" + std::string(item) +
+                       "' is not in its stored spelling '" + FormatFormRequirement(requirement) +
+                       "'");
       }
     }
     start = comma + 1;
@@ -61,7 +64,8 @@ Status ValidateForms(std::string_view list) {
 }
 
 // Lower case, every run of characters other than letters and digits as one '_', none at
-// either end: "Direct payments for work-facility improvements" -> "direct_payments_for_work_facility_improvements".
+// either end: "Direct payments for work-facility improvements" ->
+// "direct_payments_for_work_facility_improvements".
 std::string Normalized(std::string_view text) {
   std::string out;
   bool gap = false;
@@ -112,7 +116,6 @@ constexpr Alias kAliases[] = {
     {"meaningful_gains_for_workers", "worker_gains"},
     {"outcomes_with_meaningful_gains_for_workers", "worker_gains"},
 };
-
 
 // The kind `text` names among `kinds` (by name or alias), or an error listing them and
 // suggesting the nearest for a likely typo.
@@ -184,10 +187,11 @@ const std::vector<std::string_view>& FinancialSupportForms() {
 }
 
 const std::vector<std::string_view>& CommitmentKinds() {
-  static const std::vector<std::string_view> v{
-      "price_premium",           "higher_prices",       "long_term_orders",       "licensing_fees",
-      "monitoring_support",      "facility_improvements", "enforceable_obligations", "market_consequences",
-      "independent_monitoring",  "worker_gains"};
+  static const std::vector<std::string_view> v{"price_premium",           "higher_prices",
+                                               "long_term_orders",        "licensing_fees",
+                                               "monitoring_support",      "facility_improvements",
+                                               "enforceable_obligations", "market_consequences",
+                                               "independent_monitoring",  "worker_gains"};
   return v;
 }
 
@@ -218,13 +222,15 @@ Result<FormRequirement> ParseFormRequirement(std::string_view text) {
 }
 
 std::string FormatFormRequirement(const FormRequirement& requirement) {
-  return requirement.minimum.empty() ? requirement.form : requirement.form + ">=" + requirement.minimum;
+  return requirement.minimum.empty() ? requirement.form
+                                     : requirement.form + ">=" + requirement.minimum;
 }
 
 Status ValidateDate(std::string_view d) {
   auto bad = [&] { return Invalid("invalid date '" + std::string(d) + "' (expected YYYY-MM-DD)"); };
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return bad();
-  if (!IsDigits(d.substr(0, 4)) || !IsDigits(d.substr(5, 2)) || !IsDigits(d.substr(8, 2))) return bad();
+  if (!IsDigits(d.substr(0, 4)) || !IsDigits(d.substr(5, 2)) || !IsDigits(d.substr(8, 2)))
+    return bad();
   int year = std::stoi(std::string(d.substr(0, 4)));
   int month = std::stoi(std::string(d.substr(5, 2)));
   int day = std::stoi(std::string(d.substr(8, 2)));
@@ -249,30 +255,34 @@ Status ValidateElement(std::string_view e) {
   if (Contains(StandardElements(), e)) return Status::Ok();
   if (e.substr(0, kCustomElementPrefix.size()) == kCustomElementPrefix) {
     std::string_view name = e.substr(kCustomElementPrefix.size());
-    bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    });
+    bool ok =
+        !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        });
     if (ok) return Status::Ok();
   }
-  return Invalid("unknown element '" + std::string(e) + "' (expected one of: " + Joined(StandardElements()) +
-                 ", or custom:<name> with a-z, 0-9, _ or -)");
+  return Invalid("unknown element '" + std::string(e) + "' (expected one of: " +
+                 Joined(StandardElements()) + ", or custom:<name> with a-z, 0-9, _ or -)");
 }
 
 const std::vector<std::string_view>& RecordTypes() {
-  static const std::vector<std::string_view> types = {kNegotiation, kParty,   kSession,  kNote,
-                                                      kCommitment,  kNeed,    kElement,  kCampaignAction};
+  static const std::vector<std::string_view> types = {
+      kNegotiation, kParty, kSession, kNote, kCommitment, kNeed, kElement, kCampaignAction};
   return types;
 }
 
 const std::vector<std::string_view>& FieldsOf(std::string_view type) {
-  static const std::vector<std::string_view> negotiation = {"buyer", "title", "campaign_status", "created"};
+  static const std::vector<std::string_view> negotiation = {"buyer", "title", "campaign_status",
+                                                            "created"};
   static const std::vector<std::string_view> party = {"negotiation", "role", "name"};
-  static const std::vector<std::string_view> session = {"negotiation", "date", "place", "attendees"};
+  static const std::vector<std::string_view> session = {"negotiation", "date", "place",
+                                                        "attendees"};
   static const std::vector<std::string_view> note = {"negotiation", "session", "text"};
-  static const std::vector<std::string_view> commitment = {"negotiation", "kind",   "text",     "by",
-                                                           "amount",      "deadline", "status", "principle"};
+  static const std::vector<std::string_view> commitment = {
+      "negotiation", "kind", "text", "by", "amount", "deadline", "status", "principle"};
   static const std::vector<std::string_view> need = {"negotiation", "kind", "text"};
-  static const std::vector<std::string_view> element = {"negotiation", "element", "covered_by", "forms"};
+  static const std::vector<std::string_view> element = {"negotiation", "element", "covered_by",
+                                                        "forms"};
   static const std::vector<std::string_view> action = {"negotiation", "date", "kind", "text"};
   static const std::vector<std::string_view> none;
   if (type == kNegotiation) return negotiation;
@@ -331,9 +341,10 @@ Status ValidateField(std::string_view type, std::string_view field, std::string_
   if (type == kCommitment) {
     if (field == "kind") {
       if (IsCommitmentKind(v)) return Status::Ok();
-      return CanonicalCommitmentKind(v).ok() ? Invalid("commitment kind '" + std::string(v) + "' must be written '" +
-                                                       *CanonicalCommitmentKind(v) + "'")
-                                             : CanonicalCommitmentKind(v).status();
+      return CanonicalCommitmentKind(v).ok()
+                 ? Invalid("commitment kind '" + std::string(v) + "' must be written '" +
+                           *CanonicalCommitmentKind(v) + "'")
+                 : CanonicalCommitmentKind(v).status();
     }
     if (field == "text") return NonEmpty("text", v);
     if (field == "by") return v.empty() ? Status::Ok() : ValidateReference(field, v);

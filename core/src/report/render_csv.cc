@@ -11,7 +11,8 @@ namespace {
 // with an apostrophe, so opening the file runs nothing.
 std::string Cell(std::string_view value) {
   std::string v(value);
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) {
+  if (!v.empty() &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) {
     v.insert(0, 1, '\'');
   }
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
@@ -44,8 +45,9 @@ std::string Joined(const std::vector<std::string>& parts, std::string_view sep) 
 }
 
 void Write(std::string& out, const NegotiationReport& r, const Row& row) {
-  const std::string cells[] = {log::ToString(r.id), r.buyer,  row.section, row.record, row.item,    row.status,
-                               row.value,           row.date, row.party,   row.text,   row.related, row.flags};
+  const std::string cells[] = {log::ToString(r.id), r.buyer,   row.section, row.record, row.item,
+                               row.status,          row.value, row.date,    row.party,  row.text,
+                               row.related,         row.flags};
   bool first = true;
   for (const auto& c : cells) {
     if (!first) out += ',';
@@ -58,52 +60,69 @@ void Write(std::string& out, const NegotiationReport& r, const Row& row) {
 }  // namespace
 
 const std::vector<std::string_view>& CsvColumns() {
-  static const std::vector<std::string_view> v{"negotiation", "buyer", "section", "record", "item",    "status",
-                                               "value",       "date",  "party",   "text",   "related", "flags"};
+  static const std::vector<std::string_view> v{"negotiation", "buyer",  "section", "record",
+                                               "item",        "status", "value",   "date",
+                                               "party",       "text",   "related", "flags"};
   return v;
 }
 
 std::string RenderCsv(const std::vector<NegotiationReport>& reports) {
   std::string out;
-  for (std::size_t i = 0; i < CsvColumns().size(); ++i) out += (i ? "," : "") + std::string(CsvColumns()[i]);
+  for (std::size_t i = 0; i < CsvColumns().size(); ++i)
+    out += (i ? "," : "") + std::string(CsvColumns()[i]);
   out += "\r\n";
   for (const auto& r : reports) {
     const auto& b = r.bottom_line;
-    Write(out, r, {"negotiation", log::ToString(r.id), r.title, r.campaign_status, "", r.created, "", "", "", ""});
-    Write(out, r, {"verdict", "", "bottom_line", std::string(model::VerdictName(b.verdict)), "", "", "",
-                   std::string(VerdictSentence(b.verdict)), "", ""});
+    Write(out, r,
+          {"negotiation", log::ToString(r.id), r.title, r.campaign_status, "", r.created, "", "",
+           "", ""});
+    Write(out, r,
+          {"verdict", "", "bottom_line", std::string(model::VerdictName(b.verdict)), "", "", "",
+           std::string(VerdictSentence(b.verdict)), "", ""});
     for (const auto& e : b.elements) {
-      Write(out, r, {"element", log::ToString(e.id), e.element, e.covered ? "covered" : "not_covered", "", "", "", "",
-                     Joined({Ids("covered_by", e.covering), Ids("linked", e.linked)}, " "),
-                     e.conflicted ? "conflicted" : ""});
+      Write(out, r,
+            {"element", log::ToString(e.id), e.element, e.covered ? "covered" : "not_covered", "",
+             "", "", "", Joined({Ids("covered_by", e.covering), Ids("linked", e.linked)}, " "),
+             e.conflicted ? "conflicted" : ""});
       for (const auto& q : e.requirements) {
-        Write(out, r, {"requirement", log::ToString(e.id), q.form, std::string(model::RequirementVerdictName(q.verdict)),
-                       q.minimum, "", "", std::string(RequirementSentence(q.verdict)),
-                       Joined({Ids("met_by", q.meeting), Ids("short_of", q.short_of), Ids("pending", q.pending)}, " "),
-                       ""});
+        Write(out, r,
+              {"requirement", log::ToString(e.id), q.form,
+               std::string(model::RequirementVerdictName(q.verdict)), q.minimum, "", "",
+               std::string(RequirementSentence(q.verdict)),
+               Joined({Ids("met_by", q.meeting), Ids("short_of", q.short_of),
+                       Ids("pending", q.pending)},
+                      " "),
+               ""});
       }
     }
     for (const auto& c : r.commitments) {
       std::vector<std::string> flags{c.principle};
       if (!c.kind_known) flags.push_back("kind_not_in_vocabulary");
       if (c.conflicted) flags.push_back("conflicted");
-      Write(out, r, {"commitment", log::ToString(c.id), c.kind, c.status, c.amount, c.deadline, c.by, c.text, "",
-                     Joined(flags, ";")});
+      Write(out, r,
+            {"commitment", log::ToString(c.id), c.kind, c.status, c.amount, c.deadline, c.by,
+             c.text, "", Joined(flags, ";")});
       for (const auto& h : c.history) {
-        Write(out, r, {"status_change", log::ToString(c.id), c.kind, h.status, "",
-                       model::FormatTimestamp(model::HlcUnixMs(h.hlc)), h.author_name, "", "",
-                       h.live ? "live" : "superseded"});
+        Write(out, r,
+              {"status_change", log::ToString(c.id), c.kind, h.status, "",
+               model::FormatTimestamp(model::HlcUnixMs(h.hlc)), h.author_name, "", "",
+               h.live ? "live" : "superseded"});
       }
     }
-    Write(out, r, {"stall", "", "stall", b.stall.stalled ? "stalled" : "not_stalled", std::to_string(b.stall.sessions),
-                   b.stall.since, "", b.stall.stalled ? std::string(StallSentence()) : "",
-                   Joined(b.stall.elements, " "), ""});
-    Write(out, r, {"campaign", "", r.campaign_status, std::string(model::CampaignWarningName(b.campaign_warning)), "",
-                   "", "", std::string(CampaignWarningSentence(b.campaign_warning)), "", ""});
+    Write(out, r,
+          {"stall", "", "stall", b.stall.stalled ? "stalled" : "not_stalled",
+           std::to_string(b.stall.sessions), b.stall.since, "",
+           b.stall.stalled ? std::string(StallSentence()) : "", Joined(b.stall.elements, " "), ""});
+    Write(out, r,
+          {"campaign", "", r.campaign_status,
+           std::string(model::CampaignWarningName(b.campaign_warning)), "", "", "",
+           std::string(CampaignWarningSentence(b.campaign_warning)), "", ""});
     for (const auto& a : r.actions) {
-      Write(out, r, {"campaign_action", log::ToString(a.id), a.kind, "", "", a.date, "", a.text, "", ""});
+      Write(out, r,
+            {"campaign_action", log::ToString(a.id), a.kind, "", "", a.date, "", a.text, "", ""});
     }
-    for (const auto& n : r.needs) Write(out, r, {"need", log::ToString(n.id), n.kind, "", "", "", "", n.text, "", ""});
+    for (const auto& n : r.needs)
+      Write(out, r, {"need", log::ToString(n.id), n.kind, "", "", "", "", n.text, "", ""});
   }
   return out;
 }

@@ -12,12 +12,23 @@ std::string H(std::string_view value) {
   std::string out;
   for (char c : value) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -49,7 +60,9 @@ section.negotiation:last-of-type { break-after: auto; page-break-after: auto; }
 }
 )";
 
-std::string Short(const RecordId& id) { return "<code>" + log::ToString(id).substr(0, 8) + "</code>"; }
+std::string Short(const RecordId& id) {
+  return "<code>" + log::ToString(id).substr(0, 8) + "</code>";
+}
 
 std::string Ids(const std::vector<RecordId>& ids) {
   std::string out;
@@ -58,7 +71,8 @@ std::string Ids(const std::vector<RecordId>& ids) {
 }
 
 std::string Td(const std::string& html, std::string_view cls = {}) {
-  return cls.empty() ? "<td>" + html + "</td>" : "<td class=\"" + std::string(cls) + "\">" + html + "</td>";
+  return cls.empty() ? "<td>" + html + "</td>"
+                     : "<td class=\"" + std::string(cls) + "\">" + html + "</td>";
 }
 
 std::string Th(std::initializer_list<std::string_view> names) {
@@ -69,26 +83,29 @@ std::string Th(std::initializer_list<std::string_view> names) {
 
 void One(std::string& out, const NegotiationReport& r) {
   const auto& b = r.bottom_line;
-  out += "<section class=\"negotiation\">\n<h1>Bottom line — " + H(r.buyer) + (r.title.empty() ? "" : ": " + H(r.title)) +
-         "</h1>\n";
-  out += "<p class=\"meta\">Negotiation " + Short(r.id) + " · campaign " + H(r.campaign_status) + " · started " +
-         H(r.created) + " · report of " + H(r.generated) + "</p>\n";
-  out += "<p class=\"verdict " + std::string(model::VerdictName(b.verdict)) + "\">" + (b.meets ? "✔ " : "✘ ") +
-         H(VerdictSentence(b.verdict)) + "</p>\n";
+  out += "<section class=\"negotiation\">\n<h1>Bottom line — " + H(r.buyer) +
+         (r.title.empty() ? "" : ": " + H(r.title)) + "</h1>\n";
+  out += "<p class=\"meta\">Negotiation " + Short(r.id) + " · campaign " + H(r.campaign_status) +
+         " · started " + H(r.created) + " · report of " + H(r.generated) + "</p>\n";
+  out += "<p class=\"verdict " + std::string(model::VerdictName(b.verdict)) + "\">" +
+         (b.meets ? "✔ " : "✘ ") + H(VerdictSentence(b.verdict)) + "</p>\n";
   if (!b.elements.empty()) {
     out += "<h2>Bottom line</h2>\n<table>\n" +
            Th({"Element / requirement", "Minimum", "Verdict", "Commitments"});
     for (const auto& e : b.elements) {
-      out += "<tr class=\"element\">" + Td("<strong>" + H(e.element) + "</strong>" + (e.conflicted ? " ⚠ conflict" : "")) +
+      out += "<tr class=\"element\">" +
+             Td("<strong>" + H(e.element) + "</strong>" + (e.conflicted ? " ⚠ conflict" : "")) +
              Td("") + Td(e.covered ? "✔ covered" : "✘ not covered", e.covered ? "ok" : "no") +
              Td(Ids(e.covering.empty() ? e.linked : e.covering)) + "</tr>\n";
       for (const auto& q : e.requirements) {
         const bool met = q.verdict == model::RequirementVerdict::kMet;
         std::string who = Ids(met ? q.meeting : q.short_of);
-        if (!q.pending.empty()) who += (who.empty() ? "" : "; ") + std::string("pending: ") + Ids(q.pending);
+        if (!q.pending.empty())
+          who += (who.empty() ? "" : "; ") + std::string("pending: ") + Ids(q.pending);
         out += "<tr class=\"requirement\">" + Td(H(q.form)) + Td(H(q.minimum)) +
-               Td(std::string(met ? "✔ " : "✘ ") + H(RequirementSentence(q.verdict)), met ? "ok" : "no") + Td(who) +
-               "</tr>\n";
+               Td(std::string(met ? "✔ " : "✘ ") + H(RequirementSentence(q.verdict)),
+                  met ? "ok" : "no") +
+               Td(who) + "</tr>\n";
       }
     }
     out += "</table>\n";
@@ -97,8 +114,9 @@ void One(std::string& out, const NegotiationReport& r) {
   if (b.stall.stalled) {
     std::string elements;
     for (const auto& e : b.stall.elements) elements += (elements.empty() ? "" : ", ") + e;
-    out += "<li class=\"warn\">⚠ " + H(StallSentence()) + " No movement on " + H(elements) + " since " +
-           H(b.stall.since) + " (" + std::to_string(b.stall.sessions) + " sessions).</li>\n";
+    out += "<li class=\"warn\">⚠ " + H(StallSentence()) + " No movement on " + H(elements) +
+           " since " + H(b.stall.since) + " (" + std::to_string(b.stall.sessions) +
+           " sessions).</li>\n";
   } else {
     out += "<li>No stall: " + std::to_string(b.stall.sessions) + " sessions recorded.</li>\n";
   }
@@ -108,18 +126,21 @@ void One(std::string& out, const NegotiationReport& r) {
   }
   out += "</ul>\n";
   if (!r.commitments.empty()) {
-    out += "<h2>Commitments</h2>\n<table>\n" +
-           Th({"Id", "Kind", "Status", "Principle", "Amount", "Deadline", "By", "Terms", "Status history"});
+    out += "<h2>Commitments</h2>\n<table>\n" + Th({"Id", "Kind", "Status", "Principle", "Amount",
+                                                   "Deadline", "By", "Terms", "Status history"});
     for (const auto& c : r.commitments) {
       std::string history = "<ol class=\"history\">";
       for (const auto& h : c.history) {
-        history += "<li>" + H(h.status) + " · " + H(model::FormatTimestamp(model::HlcUnixMs(h.hlc))) + " · " +
-                   H(h.author_name) + (h.live ? "" : " · superseded") + "</li>";
+        history += "<li>" + H(h.status) + " · " +
+                   H(model::FormatTimestamp(model::HlcUnixMs(h.hlc))) + " · " + H(h.author_name) +
+                   (h.live ? "" : " · superseded") + "</li>";
       }
       history += "</ol>";
-      out += "<tr>" + Td(Short(c.id)) + Td(H(c.kind) + (c.kind_known ? "" : " <em>(not in the vocabulary)</em>")) +
-             Td(H(c.status) + (c.conflicted ? " ⚠ conflict" : "")) + Td(H(c.principle)) + Td(H(c.amount)) +
-             Td(H(c.deadline)) + Td(H(c.by)) + Td(H(c.text)) + Td(history) + "</tr>\n";
+      out += "<tr>" + Td(Short(c.id)) +
+             Td(H(c.kind) + (c.kind_known ? "" : " <em>(not in the vocabulary)</em>")) +
+             Td(H(c.status) + (c.conflicted ? " ⚠ conflict" : "")) + Td(H(c.principle)) +
+             Td(H(c.amount)) + Td(H(c.deadline)) + Td(H(c.by)) + Td(H(c.text)) + Td(history) +
+             "</tr>\n";
     }
     out += "</table>\n";
   }
@@ -130,7 +151,8 @@ void One(std::string& out, const NegotiationReport& r) {
   }
   if (!r.actions.empty()) {
     out += "<h2>Campaign actions</h2>\n<table>\n" + Th({"Date", "Kind", "Text"});
-    for (const auto& a : r.actions) out += "<tr>" + Td(H(a.date)) + Td(H(a.kind)) + Td(H(a.text)) + "</tr>\n";
+    for (const auto& a : r.actions)
+      out += "<tr>" + Td(H(a.date)) + Td(H(a.kind)) + Td(H(a.text)) + "</tr>\n";
     out += "</table>\n";
   }
   out += "</section>\n";
@@ -141,7 +163,8 @@ void One(std::string& out, const NegotiationReport& r) {
 std::string RenderHtml(const std::vector<NegotiationReport>& reports) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+      "'unsafe-inline'\">\n"
       "<meta name=\"referrer\" content=\"no-referrer\">\n<title>";
   std::string title = "Parley report";
   if (reports.size() == 1) title += " — " + reports[0].buyer;

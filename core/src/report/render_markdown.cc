@@ -11,16 +11,35 @@ std::string Md(std::string_view value) {
   std::string out;
   for (char c : value) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\r': break;
-      case '\n': out += "<br>"; break;
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '#': case '!': case '~':
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\r':
+        break;
+      case '\n':
+        out += "<br>";
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '#':
+      case '!':
+      case '~':
         out += '\\';
         out += c;
         break;
-      default: out += c;
+      default:
+        out += c;
     }
   }
   return out;
@@ -49,17 +68,21 @@ std::string Header(const std::vector<std::string>& names) {
 void One(std::string& out, const NegotiationReport& r) {
   const auto& b = r.bottom_line;
   out += "# Bottom line — " + Md(r.buyer) + (r.title.empty() ? "" : ": " + Md(r.title)) + "\n\n";
-  out += "Negotiation " + Short(r.id) + " · campaign " + Md(r.campaign_status) + " · started " + Md(r.created) +
-         " · report of " + Md(r.generated) + "\n\n";
-  out += std::string("**") + (b.meets ? "✔ " : "✘ ") + std::string(VerdictSentence(b.verdict)) + "**\n\n";
+  out += "Negotiation " + Short(r.id) + " · campaign " + Md(r.campaign_status) + " · started " +
+         Md(r.created) + " · report of " + Md(r.generated) + "\n\n";
+  out += std::string("**") + (b.meets ? "✔ " : "✘ ") + std::string(VerdictSentence(b.verdict)) +
+         "**\n\n";
   if (!b.elements.empty()) {
-    out += "## Bottom line\n\n" + Header({"Element", "Covered", "Requirement", "Minimum", "Verdict", "Commitments"});
+    out += "## Bottom line\n\n" +
+           Header({"Element", "Covered", "Requirement", "Minimum", "Verdict", "Commitments"});
     for (const auto& e : b.elements) {
       const std::string name = Md(e.element) + (e.conflicted ? " ⚠ conflict" : "");
-      out += Row({name, e.covered ? "✔" : "✘", "", "", "", Ids(e.covering.empty() ? e.linked : e.covering)});
+      out += Row({name, e.covered ? "✔" : "✘", "", "", "",
+                  Ids(e.covering.empty() ? e.linked : e.covering)});
       for (const auto& q : e.requirements) {
         std::string who = Ids(q.meeting.empty() ? q.short_of : q.meeting);
-        if (!q.pending.empty()) who += (who.empty() ? "" : "; ") + std::string("pending: ") + Ids(q.pending);
+        if (!q.pending.empty())
+          who += (who.empty() ? "" : "; ") + std::string("pending: ") + Ids(q.pending);
         out += Row({"", "", Md(q.form), Md(q.minimum),
                     std::string(q.verdict == model::RequirementVerdict::kMet ? "✔ " : "✘ ") +
                         std::string(RequirementSentence(q.verdict)),
@@ -71,10 +94,12 @@ void One(std::string& out, const NegotiationReport& r) {
   out += "## Power\n\n";
   if (b.stall.stalled) {
     out += "- ⚠ " + std::string(StallSentence()) + " No movement on " + Md([&] {
-      std::string s;
-      for (const auto& e : b.stall.elements) s += (s.empty() ? "" : ", ") + e;
-      return s;
-    }()) + " since " + Md(b.stall.since) + " (" + std::to_string(b.stall.sessions) + " sessions).\n";
+             std::string s;
+             for (const auto& e : b.stall.elements) s += (s.empty() ? "" : ", ") + e;
+             return s;
+           }()) +
+           " since " + Md(b.stall.since) + " (" + std::to_string(b.stall.sessions) +
+           " sessions).\n";
   } else {
     out += "- No stall: " + std::to_string(b.stall.sessions) + " sessions recorded.\n";
   }
@@ -84,11 +109,12 @@ void One(std::string& out, const NegotiationReport& r) {
   }
   out += "\n\n";
   if (!r.commitments.empty()) {
-    out += "## Commitments\n\n" + Header({"Id", "Kind", "Status", "Principle", "Amount", "Deadline", "By", "Terms"});
+    out += "## Commitments\n\n" +
+           Header({"Id", "Kind", "Status", "Principle", "Amount", "Deadline", "By", "Terms"});
     for (const auto& c : r.commitments) {
       out += Row({Short(c.id), Md(c.kind) + (c.kind_known ? "" : " (not in the vocabulary)"),
-                  Md(c.status) + (c.conflicted ? " ⚠ conflict" : ""), Md(c.principle), Md(c.amount), Md(c.deadline),
-                  Md(c.by), Md(c.text)});
+                  Md(c.status) + (c.conflicted ? " ⚠ conflict" : ""), Md(c.principle), Md(c.amount),
+                  Md(c.deadline), Md(c.by), Md(c.text)});
     }
     out += "\n### Status history\n\n";
     for (const auto& c : r.commitments) {

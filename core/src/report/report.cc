@@ -41,7 +41,8 @@ Result<NegotiationReport> Build(model::Model& model, Clock& clock, const RecordI
     r.commitments.push_back(std::move(e));
   }
   for (const auto& n : o.needs) r.needs.push_back({n.id, n.get("kind"), n.get("text")});
-  for (const auto& a : o.actions) r.actions.push_back({a.id, a.get("date"), a.get("kind"), a.get("text")});
+  for (const auto& a : o.actions)
+    r.actions.push_back({a.id, a.get("date"), a.get("kind"), a.get("text")});
   return r;
 }
 
@@ -49,48 +50,62 @@ Result<Format> ParseFormat(std::string_view name) {
   if (name == "csv") return Format::kCsv;
   if (name == "html") return Format::kHtml;
   if (name == "md" || name == "markdown") return Format::kMarkdown;
-  return Error(Domain::kModel, Code::kInvalidArgument,
-               "unknown report format '" + std::string(name) + "' (expected one of: csv, html, md)");
+  return Error(
+      Domain::kModel, Code::kInvalidArgument,
+      "unknown report format '" + std::string(name) + "' (expected one of: csv, html, md)");
 }
 
 std::string Render(Format format, const std::vector<NegotiationReport>& reports) {
   switch (format) {
-    case Format::kCsv: return RenderCsv(reports);
-    case Format::kHtml: return RenderHtml(reports);
-    case Format::kMarkdown: return RenderMarkdown(reports);
+    case Format::kCsv:
+      return RenderCsv(reports);
+    case Format::kHtml:
+      return RenderHtml(reports);
+    case Format::kMarkdown:
+      return RenderMarkdown(reports);
   }
   return {};
 }
 
 std::string_view VerdictSentence(model::Verdict verdict) {
   switch (verdict) {
-    case model::Verdict::kNoBottomLine: return "No bottom line fixed yet: require its elements before negotiating.";
-    case model::Verdict::kMeets: return "Current terms meet the bottom line.";
-    case model::Verdict::kWalkAway: return "Current terms do not meet the bottom line: be ready to walk away.";
+    case model::Verdict::kNoBottomLine:
+      return "No bottom line fixed yet: require its elements before negotiating.";
+    case model::Verdict::kMeets:
+      return "Current terms meet the bottom line.";
+    case model::Verdict::kWalkAway:
+      return "Current terms do not meet the bottom line: be ready to walk away.";
   }
   return "";
 }
 
 std::string_view RequirementSentence(model::RequirementVerdict verdict) {
   switch (verdict) {
-    case model::RequirementVerdict::kMet: return "met by an agreed or signed commitment";
-    case model::RequirementVerdict::kBelowMinimum: return "agreed or signed, but below the minimum";
+    case model::RequirementVerdict::kMet:
+      return "met by an agreed or signed commitment";
+    case model::RequirementVerdict::kBelowMinimum:
+      return "agreed or signed, but below the minimum";
     case model::RequirementVerdict::kNotComparable:
       return "agreed or signed, but its amount cannot be compared with the minimum";
-    case model::RequirementVerdict::kPending: return "only proposed or countered: not agreed yet";
-    case model::RequirementVerdict::kMissing: return "no commitment of this form";
+    case model::RequirementVerdict::kPending:
+      return "only proposed or countered: not agreed yet";
+    case model::RequirementVerdict::kMissing:
+      return "no commitment of this form";
   }
   return "";
 }
 
 std::string_view CampaignWarningSentence(model::CampaignWarningCode warning) {
   switch (warning) {
-    case model::CampaignWarningCode::kNone: return "";
+    case model::CampaignWarningCode::kNone:
+      return "";
     case model::CampaignWarningCode::kEndedWithoutAgreement:
-      return "The campaign is ended but no agreement is signed: the campaign must not end before an agreement is "
+      return "The campaign is ended but no agreement is signed: the campaign must not end before "
+             "an agreement is "
              "signed.";
     case model::CampaignWarningCode::kPausedWithoutAgreement:
-      return "The campaign is paused but no agreement is signed: the campaign must not end before an agreement is "
+      return "The campaign is paused but no agreement is signed: the campaign must not end before "
+             "an agreement is "
              "signed.";
   }
   return "";

@@ -6,7 +6,7 @@
 namespace parley::store::internal {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(sqlite3* db, const std::string& path,
-                                                           const char* vfs_name) {
+                                                          const char* vfs_name) {
   sqlite3* own = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   int rc = sqlite3_open_v2(path.c_str(), &own, flags, vfs_name);
@@ -63,7 +63,8 @@ void Checkpointer::Run() {
     if (stop_) return;
     requested_ = false;
     lock.unlock();
-    const int rc = sqlite3_wal_checkpoint_v2(own_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(own_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     runs_.fetch_add(1);
     // SQLITE_BUSY: another checkpoint is running (the writer's); nothing is lost either way.
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) failures_.fetch_add(1);

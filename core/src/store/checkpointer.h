@@ -38,7 +38,8 @@ class Checkpointer {
   // Opens the second connection to `path` through `vfs_name`, starts the thread and installs
   // the WAL hook on `db` (replacing SQLite's automatic checkpoint). On failure `db` keeps
   // its automatic checkpoint and nothing is left running.
-  static Result<std::unique_ptr<Checkpointer>> Start(sqlite3* db, const std::string& path, const char* vfs_name);
+  static Result<std::unique_ptr<Checkpointer>> Start(sqlite3* db, const std::string& path,
+                                                     const char* vfs_name);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -60,8 +61,8 @@ class Checkpointer {
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable ran_;  // notified after each background checkpoint
-  bool requested_ = false;  // guarded by mu_
-  bool stop_ = false;       // guarded by mu_
+  bool requested_ = false;       // guarded by mu_
+  bool stop_ = false;            // guarded by mu_
   std::atomic<std::uint64_t> runs_{0};
   std::atomic<std::uint64_t> failures_{0};
   std::thread thread_;

@@ -11,7 +11,8 @@ namespace {
 constexpr char kMetaTable[] = "parley_store_meta";
 
 Status Corrupt(std::string what) {
-  return Status(Domain::kStore, Code::kCorrupt, std::move(what) + " (the store is tampered or corrupt)");
+  return Status(Domain::kStore, Code::kCorrupt,
+                std::move(what) + " (the store is tampered or corrupt)");
 }
 
 Result<std::int64_t> QueryInt(sqlite3* db, const char* sql) {
@@ -48,10 +49,12 @@ Status CreateSchema(sqlite3* db, crypto::ByteView store_id) {
   int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
   PARLEY_RETURN_IF_ERROR(SqliteStatus(rc, db, "reserving page bytes"));
   PARLEY_RETURN_IF_ERROR(ApplySettings(db));
-  PARLEY_RETURN_IF_ERROR(Exec(db, std::string("CREATE TABLE ") + kMetaTable +
-                                      "(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"));
+  PARLEY_RETURN_IF_ERROR(
+      Exec(db, std::string("CREATE TABLE ") + kMetaTable +
+                   "(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"));
   Stmt ins;
-  PARLEY_RETURN_IF_ERROR(ins.Prepare(db, std::string("INSERT INTO ") + kMetaTable + " VALUES('store_id', ?)"));
+  PARLEY_RETURN_IF_ERROR(
+      ins.Prepare(db, std::string("INSERT INTO ") + kMetaTable + " VALUES('store_id', ?)"));
   ins.BindBlob(1, store_id);
   return ins.Run();
 }
@@ -61,9 +64,11 @@ Status CheckLayout(sqlite3* db, crypto::ByteView store_id) {
   int reserve = -1;
   int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
   PARLEY_RETURN_IF_ERROR(SqliteStatus(rc, db, "reading reserved page bytes"));
-  if (page_size != kPageSize || reserve != kReservedBytes) return Corrupt("unexpected database page layout");
+  if (page_size != kPageSize || reserve != kReservedBytes)
+    return Corrupt("unexpected database page layout");
   Stmt st;
-  Status s = st.Prepare(db, std::string("SELECT value FROM ") + kMetaTable + " WHERE name='store_id'");
+  Status s =
+      st.Prepare(db, std::string("SELECT value FROM ") + kMetaTable + " WHERE name='store_id'");
   if (!s.ok()) {
     if (s.code() == Code::kCorrupt) return s;
     return Corrupt("the database has no store metadata");

@@ -15,7 +15,7 @@ constexpr std::size_t kChecksumSize = crypto::kHashSize;
 constexpr std::size_t kMacSize = crypto::kHashSize;
 // The AD's label names its layout, which both formats share (the format number follows it).
 constexpr std::string_view kAdLabel = "parley key file v1";
-constexpr std::string_view kMacLabel = "parley key file mac";        // format 1 header_mac
+constexpr std::string_view kMacLabel = "parley key file mac";         // format 1 header_mac
 constexpr std::string_view kFileMacLabel = "parley key file mac v2";  // format 2 file MAC
 
 Status Corrupt(std::string_view why) {
@@ -127,7 +127,8 @@ Result<KeyFileData> ParseKeyFile(crypto::ByteView file) {
   }
   KeyFileData d;
   d.header.format = pbf.format();
-  if (d.header.format != (v1 ? kKeyFileFormatV1 : kKeyFileFormat)) return Corrupt("unknown format version");
+  if (d.header.format != (v1 ? kKeyFileFormatV1 : kKeyFileFormat))
+    return Corrupt("unknown format version");
   auto bytes = [](const std::string& s) { return crypto::Bytes(s.begin(), s.end()); };
   d.header.store_id = bytes(pbf.store_id());
   d.header.argon2 = {pbf.argon2_ops(), pbf.argon2_mem()};
@@ -141,7 +142,8 @@ Result<KeyFileData> ParseKeyFile(crypto::ByteView file) {
   const std::size_t header_mac_size = v1 ? crypto::kHashSize : 0;
   if (d.header.store_id.size() != kStoreIdSize || d.header.salt.size() != crypto::kArgon2SaltSize ||
       d.header_mac.size() != header_mac_size || d.master_nonce.size() != crypto::kXNonceSize ||
-      d.wrapped_master.size() != 32 + crypto::kAeadTagSize || d.bundle_nonce.size() != crypto::kXNonceSize ||
+      d.wrapped_master.size() != 32 + crypto::kAeadTagSize ||
+      d.bundle_nonce.size() != crypto::kXNonceSize ||
       d.wrapped_bundle.size() < crypto::kAeadTagSize || (v1 && d.wipe_after != 0)) {
     return Corrupt("bad field size");
   }
@@ -173,7 +175,8 @@ Status VerifyKeyFile(const KeyFileData& d, const crypto::SecretBytes& secret) {
   if (d.header.format == kKeyFileFormatV1) {
     crypto::Hash mac = HeaderMac(d.header, secret);
     if (!crypto::ConstantTimeEqual(mac, d.header_mac)) {
-      return Corrupt("header authentication failed; or the key-store secret belongs to another store");
+      return Corrupt(
+          "header authentication failed; or the key-store secret belongs to another store");
     }
   } else {
     crypto::Hash mac = FileMac(d.authenticated, secret);
@@ -205,10 +208,12 @@ Result<crypto::SecretBytes> DeriveKek(std::string_view passphrase, const KeyFile
 Result<crypto::SecretBytes> UnwrapMaster(const KeyFileData& d, const crypto::SecretBytes& kek) {
   crypto::SecretBytes master(32);
   std::memcpy(master.data(), d.wrapped_master.data(), 32);
-  Status s = crypto::XChaChaOpenInPlace(kek.view(), d.master_nonce, master.span(), HeaderAd(d.header),
-                                        crypto::ByteView(d.wrapped_master).subspan(32));
+  Status s =
+      crypto::XChaChaOpenInPlace(kek.view(), d.master_nonce, master.span(), HeaderAd(d.header),
+                                 crypto::ByteView(d.wrapped_master).subspan(32));
   if (!s.ok()) {
-    return Status(Domain::kStore, Code::kWrongPassphrase, "wrong passphrase: the store's keys do not open");
+    return Status(Domain::kStore, Code::kWrongPassphrase,
+                  "wrong passphrase: the store's keys do not open");
   }
   return master;
 }
@@ -217,9 +222,9 @@ Result<KeyMaterial> UnwrapBundle(const KeyFileData& d, const crypto::SecretBytes
   const std::size_t n = d.wrapped_bundle.size() - crypto::kAeadTagSize;
   crypto::SecretBytes plain(n == 0 ? 1 : n);
   std::memcpy(plain.data(), d.wrapped_bundle.data(), n);
-  Status s = crypto::XChaChaOpenInPlace(master.view(), d.bundle_nonce, plain.span().first(n),
-                                        HeaderAd(d.header),
-                                        crypto::ByteView(d.wrapped_bundle).subspan(n));
+  Status s =
+      crypto::XChaChaOpenInPlace(master.view(), d.bundle_nonce, plain.span().first(n),
+                                 HeaderAd(d.header), crypto::ByteView(d.wrapped_bundle).subspan(n));
   if (!s.ok()) return Corrupt("key bundle failed authentication");
   pb::KeyBundle b;
   bool parsed = b.ParseFromArray(plain.data(), static_cast<int>(n));
@@ -234,7 +239,8 @@ Result<KeyMaterial> UnwrapBundle(const KeyFileData& d, const crypto::SecretBytes
     return fail("bad key size in bundle");
   }
   const std::uint32_t format = b.format() == 0 ? 1 : b.format();
-  if (format > kKeyBundleFormat) return fail("key bundle of an unknown format (made by a newer version?)");
+  if (format > kKeyBundleFormat)
+    return fail("key bundle of an unknown format (made by a newer version?)");
   if (format >= 2 && (b.seal_secret().size() != crypto::kDhSize ||
                       (!b.enrol_secret().empty() && b.enrol_secret().size() != kEnrolSecretSize))) {
     return fail("bad key size in bundle");
@@ -243,7 +249,8 @@ Result<KeyMaterial> UnwrapBundle(const KeyFileData& d, const crypto::SecretBytes
   m.bundle_format = format;
   if (format >= 2) {
     m.device.seal = crypto::DhKeyPairFromSecret(View(b.seal_secret()));
-    if (!b.enrol_secret().empty()) m.device.enrol_secret = crypto::SecretBytes::Copy(View(b.enrol_secret()));
+    if (!b.enrol_secret().empty())
+      m.device.enrol_secret = crypto::SecretBytes::Copy(View(b.enrol_secret()));
   }
   m.database_key = crypto::SecretBytes::Copy(View(b.database_key()));
   m.device.identity = crypto::SignKeyPairFromSeed(View(b.identity_seed()));
@@ -276,8 +283,8 @@ void WrapMaster(KeyFileData& d, const crypto::SecretBytes& secret, const crypto:
   d.wrapped_master.resize(master.size() + crypto::kAeadTagSize);
   std::span<std::uint8_t> all(d.wrapped_master);
   // Sizes are fixed above, so sealing cannot fail.
-  (void)crypto::XChaChaSealInPlace(kek.view(), d.master_nonce, all.first(master.size()), HeaderAd(d.header),
-                                   all.subspan(master.size()));
+  (void)crypto::XChaChaSealInPlace(kek.view(), d.master_nonce, all.first(master.size()),
+                                   HeaderAd(d.header), all.subspan(master.size()));
 }
 
 void WrapBundle(KeyFileData& d, const crypto::SecretBytes& master, const KeyMaterial& m) {
@@ -288,7 +295,8 @@ void WrapBundle(KeyFileData& d, const crypto::SecretBytes& master, const KeyMate
   b.set_device_name(m.device.name);
   b.set_format(kKeyBundleFormat);
   b.set_seal_secret(m.device.seal.secret_key.data(), m.device.seal.secret_key.size());
-  if (m.device.enrol_secret.size() > 0) b.set_enrol_secret(m.device.enrol_secret.data(), m.device.enrol_secret.size());
+  if (m.device.enrol_secret.size() > 0)
+    b.set_enrol_secret(m.device.enrol_secret.data(), m.device.enrol_secret.size());
   if (m.vault) {
     auto* v = b.mutable_vault();
     v->set_vault_id(m.vault->vault_id.data(), m.vault->vault_id.size());

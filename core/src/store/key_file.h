@@ -46,13 +46,13 @@ struct KeyFileHeader {
   std::uint32_t format = kKeyFileFormat;
   crypto::Bytes store_id;  // kStoreIdSize bytes
   crypto::Argon2Params argon2;
-  crypto::Bytes salt;      // crypto::kArgon2SaltSize bytes
+  crypto::Bytes salt;  // crypto::kArgon2SaltSize bytes
 };
 
 // A parsed key file (nothing in it is secret).
 struct KeyFileData {
   KeyFileHeader header;
-  crypto::Bytes header_mac;  // format 1 only
+  crypto::Bytes header_mac;      // format 1 only
   std::uint32_t wipe_after = 0;  // format 2: failed unlocks before the store wipes itself; 0: never
   crypto::Bytes master_nonce;
   crypto::Bytes wrapped_master;

@@ -34,7 +34,8 @@ PassphraseEstimate EstimatePassphrase(std::string_view passphrase, const Passphr
   // zxcvbn reads a NUL-terminated string: a copy in locked memory, zeroed on free. A NUL
   // inside the passphrase ends the part that is estimated (the rest counts for nothing).
   crypto::SecretBytes copy(passphrase.size() + 1);
-  for (std::size_t i = 0; i < passphrase.size(); ++i) copy.data()[i] = static_cast<std::uint8_t>(passphrase[i]);
+  for (std::size_t i = 0; i < passphrase.size(); ++i)
+    copy.data()[i] = static_cast<std::uint8_t>(passphrase[i]);
   copy.data()[passphrase.size()] = 0;
   e.entropy_bits = ZxcvbnMatch(reinterpret_cast<const char*>(copy.data()), nullptr, nullptr);
   if (!(e.entropy_bits >= 0)) e.entropy_bits = 0;
@@ -47,9 +48,10 @@ Status CheckPassphraseStrength(std::string_view passphrase, const PassphrasePoli
   if (e.acceptable) return Status::Ok();
   const std::string name(policy.name);
   return Status(Domain::kStore, Code::kInvalidArgument,
-                name + " too weak: " + std::to_string(e.characters) + " characters, about " + Bits(e.entropy_bits) +
-                    " bits of estimated entropy; a " + name + " needs at least " + std::to_string(policy.min_chars) +
-                    " characters and " + Bits(policy.min_bits) +
+                name + " too weak: " + std::to_string(e.characters) + " characters, about " +
+                    Bits(e.entropy_bits) + " bits of estimated entropy; a " + name +
+                    " needs at least " + std::to_string(policy.min_chars) + " characters and " +
+                    Bits(policy.min_bits) +
                     " bits (several unrelated words work well, e.g. four random dictionary words)");
 }
 

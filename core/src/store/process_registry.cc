@@ -21,11 +21,13 @@ namespace parley::store::internal {
 namespace {
 
 Status RegistryError(Code code, const std::string& what) {
-  return Status(Domain::kStore, code, what + (errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
+  return Status(Domain::kStore, code,
+                what + (errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
 }
 
 std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -74,7 +76,8 @@ std::vector<std::string> Registrations(const std::string& procs) {
 
 }  // namespace
 
-Result<std::unique_ptr<RegistryGate>> RegistryGate::Enter(const std::string& data_dir, bool exclusive) {
+Result<std::unique_ptr<RegistryGate>> RegistryGate::Enter(const std::string& data_dir,
+                                                          bool exclusive) {
   const std::string procs = JoinPath(data_dir, kProcsDirName);
   const std::int64_t deadline = NowMs() + tuning::kGateWaitMs;
   for (;;) {
@@ -108,23 +111,27 @@ Result<std::unique_ptr<RegistryGate>> RegistryGate::Enter(const std::string& dat
     }
     // The directory locked must still be the one at the path: the last process to leave
     // removes it (under the exclusive lock), and a lock on a removed directory guards nothing.
-    struct stat held {}, named {};
-    if (::fstat(fd, &held) == 0 && ::stat(procs.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
-        held.st_dev == named.st_dev) {
+    struct stat held {
+    }, named{};
+    if (::fstat(fd, &held) == 0 && ::stat(procs.c_str(), &named) == 0 &&
+        held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
       return std::unique_ptr<RegistryGate>(new RegistryGate(fd));
     }
     ::close(fd);
-    if (NowMs() >= deadline) return Status(Domain::kStore, Code::kBusy, "the registry of " + data_dir + " keeps changing");
+    if (NowMs() >= deadline)
+      return Status(Domain::kStore, Code::kBusy, "the registry of " + data_dir + " keeps changing");
   }
 }
 
 RegistryGate::~RegistryGate() { ::close(fd_); }
 
-Result<std::unique_ptr<ProcessRegistration>> ProcessRegistration::Register(const std::string& data_dir) {
+Result<std::unique_ptr<ProcessRegistration>> ProcessRegistration::Register(
+    const std::string& data_dir) {
   std::uint8_t random[8];
   crypto::RandomBytes(std::span<std::uint8_t>(random, sizeof random));
   const std::string path =
-      JoinPath(JoinPath(data_dir, kProcsDirName), OwnPrefix() + crypto::ToHex(crypto::ByteView(random, sizeof random)));
+      JoinPath(JoinPath(data_dir, kProcsDirName),
+               OwnPrefix() + crypto::ToHex(crypto::ByteView(random, sizeof random)));
   errno = 0;
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return RegistryError(Code::kIoError, "registering this process in " + path);
@@ -132,7 +139,8 @@ Result<std::unique_ptr<ProcessRegistration>> ProcessRegistration::Register(const
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::fcntl(fd, F_SETLK, &fl) != 0 || ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+  if (::fcntl(fd, F_SETLK, &fl) != 0 ||
+      ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
     Status s = RegistryError(Code::kIoError, "registering this process in " + path);
     ::unlink(path.c_str());
     ::close(fd);
@@ -189,7 +197,8 @@ Status StopRegisteredProcesses(const std::string& data_dir) {
   if (running.empty()) return Status::Ok();
   std::string pids;
   for (const Running& r : running) pids += (pids.empty() ? "" : ", ") + std::to_string(r.pid);
-  return Status(Domain::kStore, Code::kBusy, "process " + pids + " using " + data_dir + " did not stop");
+  return Status(Domain::kStore, Code::kBusy,
+                "process " + pids + " using " + data_dir + " did not stop");
 }
 
 void RemoveRegistry(const std::string& data_dir) {

@@ -9,13 +9,13 @@
 
 #include <cstring>
 
+#include "parley/core/passphrase_policy.h"
 #include "parley/core/sqlite_util.h"
 #include "parley/core/store.h"
 #include "store/checkpointer.h"
 #include "store/database.h"
 #include "store/key_file.h"
 #include "store/process_registry.h"
-#include "parley/core/passphrase_policy.h"
 #include "store/store_files.h"
 #include "store/unlock_guard.h"
 #include "store/vfs.h"
@@ -63,7 +63,9 @@ struct Store::Impl {
 
 namespace {
 
-Status StoreError(Code code, std::string msg) { return Status(Domain::kStore, code, std::move(msg)); }
+Status StoreError(Code code, std::string msg) {
+  return Status(Domain::kStore, code, std::move(msg));
+}
 
 crypto::SecretBytes TakeSecret(std::vector<std::uint8_t>& v) {
   crypto::SecretBytes s = crypto::SecretBytes::Copy(v);
@@ -78,15 +80,17 @@ Result<crypto::SecretBytes> LoadKeyStoreSecret(KeyStore& key_store, const std::s
   if (!got.ok()) {
     const Status& s = got.status();
     if (s.code() == Code::kMissingSecret || s.code() == Code::kNotFound) {
-      return StoreError(Code::kMissingSecret, "the key-store secret \"" + name + "\" of the store in " + data_dir +
-                                                  " is missing from the platform key store (" + s.message() +
-                                                  "); without it the store cannot be unlocked");
+      return StoreError(Code::kMissingSecret,
+                        "the key-store secret \"" + name + "\" of the store in " + data_dir +
+                            " is missing from the platform key store (" + s.message() +
+                            "); without it the store cannot be unlocked");
     }
     return s;
   }
   if (got->size() != 32) {
     TakeSecret(*got);
-    return StoreError(Code::kCorrupt, "the key-store secret \"" + name + "\" is tampered or corrupt (bad size)");
+    return StoreError(Code::kCorrupt,
+                      "the key-store secret \"" + name + "\" is tampered or corrupt (bad size)");
   }
   return TakeSecret(*got);
 }
@@ -95,8 +99,8 @@ Result<crypto::SecretBytes> LoadKeyStoreSecret(KeyStore& key_store, const std::s
 Status OpenEncrypted(Store::Impl& impl, const std::string& base_vfs, bool create) {
   const char* base = base_vfs.empty() ? nullptr : base_vfs.c_str();
   PARLEY_ASSIGN_OR_RETURN(impl.vfs, internal::PageVfs::Register(impl.keys.database_key, base));
-  auto db = internal::OpenDatabase(JoinPath(impl.data_dir, internal::kDatabaseFileName), impl.vfs->name(), create,
-                                   impl.key_file.header.store_id);
+  auto db = internal::OpenDatabase(JoinPath(impl.data_dir, internal::kDatabaseFileName),
+                                   impl.vfs->name(), create, impl.key_file.header.store_id);
   if (!db.ok()) return db.status();  // the caller drops impl.vfs
   impl.db = *db;
   if (create) return Status::Ok();  // closed again at once
@@ -111,10 +115,12 @@ Status CheckDatabaseFile(Env& env, const std::string& data_dir) {
   const std::string path = JoinPath(data_dir, internal::kDatabaseFileName);
   auto size = env.FileSize(path);
   if (!size.ok()) {
-    return StoreError(Code::kCorrupt, "the database file " + path + " is missing (the store is tampered or corrupt)");
+    return StoreError(Code::kCorrupt, "the database file " + path +
+                                          " is missing (the store is tampered or corrupt)");
   }
   if (*size < static_cast<std::uint64_t>(internal::kPageSize) || *size % internal::kPageSize != 0) {
-    return StoreError(Code::kCorrupt, "the database file " + path + " is truncated (the store is tampered or corrupt)");
+    return StoreError(Code::kCorrupt, "the database file " + path +
+                                          " is truncated (the store is tampered or corrupt)");
   }
   return Status::Ok();
 }
@@ -129,7 +135,8 @@ Status UpgradeKeyFile(Store::Impl& impl, const crypto::SecretBytes& kek) {
   const bool old_file = impl.key_file.header.format != internal::kKeyFileFormat;
   const bool needs_seal = d.seal.public_key.empty();
   const bool needs_secret = !impl.keys.vault.has_value() && d.enrol_secret.empty();
-  if (!old_file && !needs_seal && !needs_secret && impl.keys.bundle_format == internal::kKeyBundleFormat) {
+  if (!old_file && !needs_seal && !needs_secret &&
+      impl.keys.bundle_format == internal::kKeyBundleFormat) {
     return Status::Ok();
   }
   if (needs_seal) d.seal = crypto::NewDhKeyPair();
@@ -141,7 +148,7 @@ Status UpgradeKeyFile(Store::Impl& impl, const crypto::SecretBytes& kek) {
   }
   internal::WrapBundle(updated, impl.master, impl.keys);
   Status s = impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
-                                      internal::EncodeKeyFile(updated, impl.key_store_secret));
+                                       internal::EncodeKeyFile(updated, impl.key_store_secret));
   if (!s.ok()) {
     if (impl.checkpointer) impl.checkpointer.reset();
     if (impl.db != nullptr) (void)internal::CloseDatabase(impl.db);
@@ -161,9 +168,11 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Store::~Store() { (void)Lock(); }
 
-Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options, std::string_view passphrase) {
+Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
+                     std::string_view passphrase) {
   PARLEY_RETURN_IF_ERROR(crypto::InitCrypto());
-  if (options.data_dir.empty()) return StoreError(Code::kInvalidArgument, "no data directory given");
+  if (options.data_dir.empty())
+    return StoreError(Code::kInvalidArgument, "no data directory given");
   const crypto::Argon2Params floor = crypto::MinimumArgon2Params();
   if (options.argon2.ops_limit < floor.ops_limit || options.argon2.mem_limit < floor.mem_limit) {
     return StoreError(Code::kInvalidArgument, "Argon2id parameters below the floor");
@@ -201,7 +210,8 @@ Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
 
   const std::string secret_name = internal::KeyStoreName(kf.header.store_id);
   crypto::SecretBytes secret = crypto::SecretBytes::Random(32);
-  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek, internal::DeriveKek(passphrase, kf.header, secret));
+  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek,
+                          internal::DeriveKek(passphrase, kf.header, secret));
   internal::WrapMaster(kf, secret, kek, impl->master);
   internal::WrapBundle(kf, impl->master, impl->keys);
   kek.Wipe();
@@ -233,19 +243,24 @@ Status Store::Create(Env& env, KeyStore& key_store, const StoreOptions& options,
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const std::string& data_dir,
+Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store,
+                                           const std::string& data_dir,
                                            std::string_view passphrase) {
   StoreOptions options;
   options.data_dir = data_dir;
   return Open(env, key_store, options, passphrase);
 }
 
-Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const StoreOptions& options,
+Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store,
+                                           const StoreOptions& options,
                                            std::string_view passphrase) {
   PARLEY_RETURN_IF_ERROR(crypto::InitCrypto());
   const std::string& data_dir = options.data_dir;
   const std::string key_path = JoinPath(data_dir, internal::kKeyFileName);
-  auto no_store = [&] { return StoreError(Code::kNotFound, "no store in " + data_dir + " (no key file " + key_path + ")"); };
+  auto no_store = [&] {
+    return StoreError(Code::kNotFound,
+                      "no store in " + data_dir + " (no key file " + key_path + ")");
+  };
   if (!env.FileExists(key_path)) return no_store();
   auto impl = std::make_unique<Impl>();
   // Registered before the key file is read, under the gate: a wipe either sees this process
@@ -264,8 +279,9 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
   impl->data_dir = data_dir;
   PARLEY_ASSIGN_OR_RETURN(impl->key_file, internal::ParseKeyFile(*file));
   const KeyFileData& kf = impl->key_file;
-  PARLEY_ASSIGN_OR_RETURN(impl->key_store_secret,
-                          LoadKeyStoreSecret(key_store, internal::KeyStoreName(kf.header.store_id), data_dir));
+  PARLEY_ASSIGN_OR_RETURN(
+      impl->key_store_secret,
+      LoadKeyStoreSecret(key_store, internal::KeyStoreName(kf.header.store_id), data_dir));
   const crypto::SecretBytes& secret = impl->key_store_secret;
   // Everything in the key file is authentic from here on (format 2: every byte).
   PARLEY_RETURN_IF_ERROR(internal::VerifyKeyFile(kf, secret));
@@ -278,11 +294,13 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
                           internal::ReadFailures(env, data_dir, kf.header.store_id, secret));
   const std::int64_t now = env.clock().NowUnixMs();
   if (const std::int64_t wait = internal::RemainingDelayMs(failures, now); wait > 0) {
-    return StoreError(Code::kThrottled, std::to_string(failures.failures) +
-                                            " failed unlocks in a row: wait " + std::to_string((wait + 999) / 1000) +
-                                            " s before the next attempt (the passphrase was not tried)");
+    return StoreError(Code::kThrottled,
+                      std::to_string(failures.failures) + " failed unlocks in a row: wait " +
+                          std::to_string((wait + 999) / 1000) +
+                          " s before the next attempt (the passphrase was not tried)");
   }
-  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek, internal::DeriveKek(passphrase, kf.header, secret));
+  PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes kek,
+                          internal::DeriveKek(passphrase, kf.header, secret));
   auto master = internal::UnwrapMaster(kf, kek);
   if (!master.ok()) {
     if (master.status().code() != Code::kWrongPassphrase) return master.status();
@@ -295,15 +313,17 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
       impl.reset();
       attempt.reset();
       Status wiped = Wipe(env, key_store, data_dir);
-      std::string msg = "wrong passphrase; the store in " + data_dir + " was wiped after " + std::to_string(limit) +
+      std::string msg = "wrong passphrase; the store in " + data_dir + " was wiped after " +
+                        std::to_string(limit) +
                         " failed unlocks: its keys and every record on this device are destroyed";
       if (!wiped.ok()) msg += " (" + wiped.message() + ")";
       return StoreError(Code::kWiped, std::move(msg));
     }
-    PARLEY_RETURN_IF_ERROR(internal::WriteFailures(env, data_dir, kf.header.store_id, secret, failures)
-                               .Annotate("counting a failed unlock"));
-    std::string msg = master.status().message() + " (" + std::to_string(failures.failures) + " failed unlock" +
-                      (failures.failures == 1 ? "" : "s") + " in a row";
+    PARLEY_RETURN_IF_ERROR(
+        internal::WriteFailures(env, data_dir, kf.header.store_id, secret, failures)
+            .Annotate("counting a failed unlock"));
+    std::string msg = master.status().message() + " (" + std::to_string(failures.failures) +
+                      " failed unlock" + (failures.failures == 1 ? "" : "s") + " in a row";
     if (limit > 0) msg += "; the store wipes itself after " + std::to_string(limit);
     if (const std::int64_t next = internal::UnlockDelayMs(failures.failures); next > 0) {
       msg += "; the next attempt must wait " + std::to_string(next / 1000) + " s";
@@ -313,7 +333,8 @@ Result<std::unique_ptr<Store>> Store::Open(Env& env, KeyStore& key_store, const 
   impl->master = std::move(master).value();
   // The passphrase is right: the count starts again, and the next attempt may go ahead.
   if (failures.failures > 0) {
-    PARLEY_RETURN_IF_ERROR(internal::ClearFailures(env, data_dir).Annotate("resetting the failed-unlock counter"));
+    PARLEY_RETURN_IF_ERROR(
+        internal::ClearFailures(env, data_dir).Annotate("resetting the failed-unlock counter"));
   }
   attempt.reset();
   PARLEY_ASSIGN_OR_RETURN(impl->keys, internal::UnwrapBundle(kf, impl->master));
@@ -334,8 +355,9 @@ Result<std::unique_ptr<Store>> Store::CreateInMemoryForTesting(std::string_view 
   impl->keys.device.enrol_secret = crypto::SecretBytes::Random(kEnrolSecretSize);
   impl->keys.device.name = std::string(device_name);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(":memory:", &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
   if (rc != SQLITE_OK) {
     Status s = SqliteStatus(rc, db, "opening an in-memory database");
     sqlite3_close(db);
@@ -358,9 +380,11 @@ const std::string& Store::data_dir() const { return impl_->data_dir; }
 Status Store::SetVault(VaultKeys vault, bool keep_enrol_secret) {
   Impl& impl = *impl_;
   if (impl.locked) return StoreError(Code::kLocked, "the store is locked");
-  if (vault.vault_id.size() != 32) return StoreError(Code::kInvalidArgument, "a vault id is 32 bytes");
+  if (vault.vault_id.size() != 32)
+    return StoreError(Code::kInvalidArgument, "a vault id is 32 bytes");
   for (const auto& e : vault.epochs) {
-    if (e.key.size() != 32) return StoreError(Code::kInvalidArgument, "a vault epoch key is 32 bytes");
+    if (e.key.size() != 32)
+      return StoreError(Code::kInvalidArgument, "a vault epoch key is 32 bytes");
   }
   std::optional<VaultKeys> previous = std::move(impl.keys.vault);
   crypto::SecretBytes previous_secret;
@@ -389,7 +413,8 @@ Status Store::SetVault(VaultKeys vault, bool keep_enrol_secret) {
 Status Store::ChangePassphrase(std::string_view current, std::string_view next) {
   Impl& impl = *impl_;
   if (impl.locked) return StoreError(Code::kLocked, "the store is locked");
-  if (impl.env == nullptr) return StoreError(Code::kUnsupported, "an in-memory store has no passphrase");
+  if (impl.env == nullptr)
+    return StoreError(Code::kUnsupported, "an in-memory store has no passphrase");
   PARLEY_RETURN_IF_ERROR(CheckPassphraseStrength(next));
   // The current passphrase must open the key file as it is on disk now (another process
   // may have rewritten it since this store was opened: its bundle is the one kept).
@@ -406,7 +431,8 @@ Status Store::ChangePassphrase(std::string_view current, std::string_view next) 
                             internal::DeriveKek(current, updated.header, impl.key_store_secret));
     PARLEY_ASSIGN_OR_RETURN(crypto::SecretBytes master, internal::UnwrapMaster(updated, kek));
     if (!crypto::ConstantTimeEqual(master.view(), impl.master.view())) {
-      return StoreError(Code::kCorrupt, "the key file " + key_path + " does not hold this store's master key");
+      return StoreError(Code::kCorrupt,
+                        "the key file " + key_path + " does not hold this store's master key");
     }
     PARLEY_ASSIGN_OR_RETURN(material, internal::UnwrapBundle(updated, impl.master));
   }
@@ -418,9 +444,11 @@ Status Store::ChangePassphrase(std::string_view current, std::string_view next) 
   kek.Wipe();
   // The bundle's associated data holds the salt: sealed again, same master key, same keys.
   internal::WrapBundle(updated, impl.master, material);
-  PARLEY_RETURN_IF_ERROR(impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
-                                                   internal::EncodeKeyFile(updated, impl.key_store_secret))
-                             .Annotate("changing the passphrase"));
+  PARLEY_RETURN_IF_ERROR(
+      impl.env
+          ->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
+                            internal::EncodeKeyFile(updated, impl.key_store_secret))
+          .Annotate("changing the passphrase"));
   impl.key_file = std::move(updated);
   return Status::Ok();
 }
@@ -430,12 +458,15 @@ std::uint32_t Store::wipe_after() const { return impl_->key_file.wipe_after; }
 Status Store::SetWipeAfter(std::uint32_t failed_unlocks) {
   Impl& impl = *impl_;
   if (impl.locked) return StoreError(Code::kLocked, "the store is locked");
-  if (impl.env == nullptr) return StoreError(Code::kUnsupported, "an in-memory store cannot be unlocked");
+  if (impl.env == nullptr)
+    return StoreError(Code::kUnsupported, "an in-memory store cannot be unlocked");
   KeyFileData updated = impl.key_file;
   updated.wipe_after = failed_unlocks;
-  PARLEY_RETURN_IF_ERROR(impl.env->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
-                                                   internal::EncodeKeyFile(updated, impl.key_store_secret))
-                             .Annotate("saving the failed-unlock wipe setting"));
+  PARLEY_RETURN_IF_ERROR(
+      impl.env
+          ->WriteFileAtomic(JoinPath(impl.data_dir, internal::kKeyFileName),
+                            internal::EncodeKeyFile(updated, impl.key_store_secret))
+          .Annotate("saving the failed-unlock wipe setting"));
   impl.key_file = std::move(updated);
   return Status::Ok();
 }

@@ -31,7 +31,8 @@ crypto::Hash Mac(crypto::ByteView body, const crypto::SecretBytes& secret) {
 
 std::uint64_t GetLe(crypto::ByteView b, std::size_t at, int n) {
   std::uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(b[at + static_cast<std::size_t>(i)]) << (8 * i);
+  for (int i = 0; i < n; ++i)
+    v |= static_cast<std::uint64_t>(b[at + static_cast<std::size_t>(i)]) << (8 * i);
   return v;
 }
 void PutLe(crypto::Bytes& out, std::uint64_t v, int n) {
@@ -39,12 +40,14 @@ void PutLe(crypto::Bytes& out, std::uint64_t v, int n) {
 }
 
 Status Tampered(const std::string& path, std::string_view why) {
-  return Status(Domain::kStore, Code::kCorrupt,
-                "the failed-unlock counter " + path + " is tampered or corrupt (" + std::string(why) + ")");
+  return Status(
+      Domain::kStore, Code::kCorrupt,
+      "the failed-unlock counter " + path + " is tampered or corrupt (" + std::string(why) + ")");
 }
 
 std::int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -76,11 +79,13 @@ Result<FailureCount> ReadFailures(Env& env, const std::string& data_dir, crypto:
   if (file->size() != kFileSize) return Tampered(path, "bad size");
   crypto::ByteView all(*file);
   crypto::Hash mac = Mac(all.first(kBodySize), secret);
-  if (!crypto::ConstantTimeEqual(mac, all.subspan(kBodySize))) return Tampered(path, "authentication failed");
+  if (!crypto::ConstantTimeEqual(mac, all.subspan(kBodySize)))
+    return Tampered(path, "authentication failed");
   if (std::memcmp(all.data(), kMagic, sizeof kMagic) != 0 || GetLe(all, 8, 4) != kFormat) {
     return Tampered(path, "unknown format");
   }
-  if (store_id.size() != kStoreId || !crypto::ConstantTimeEqual(all.subspan(12, kStoreId), store_id)) {
+  if (store_id.size() != kStoreId ||
+      !crypto::ConstantTimeEqual(all.subspan(12, kStoreId), store_id)) {
     return Tampered(path, "of another store");
   }
   FailureCount c;
@@ -123,9 +128,11 @@ Result<std::unique_ptr<UnlockLock>> UnlockLock::Acquire(const std::string& data_
     if ((e != EWOULDBLOCK && e != EINTR) || SteadyMs() >= deadline) {
       ::close(fd);
       if (e == EWOULDBLOCK || e == EINTR) {
-        return Status(Domain::kStore, Code::kBusy, "another process keeps trying to unlock the store in " + data_dir);
+        return Status(Domain::kStore, Code::kBusy,
+                      "another process keeps trying to unlock the store in " + data_dir);
       }
-      return Status(Domain::kStore, Code::kIoError, "locking " + data_dir + " (" + std::strerror(e) + ")");
+      return Status(Domain::kStore, Code::kIoError,
+                    "locking " + data_dir + " (" + std::strerror(e) + ")");
     }
     // An attempt in another process holds it for one Argon2id run: poll, flock has no timeout.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -69,8 +69,12 @@ int XFileSize(sqlite3_file* file, sqlite3_int64* size) {
   return rc;
 }
 
-int XLock(sqlite3_file* file, int level) { return Cf(file)->real->pMethods->xLock(Cf(file)->real, level); }
-int XUnlock(sqlite3_file* file, int level) { return Cf(file)->real->pMethods->xUnlock(Cf(file)->real, level); }
+int XLock(sqlite3_file* file, int level) {
+  return Cf(file)->real->pMethods->xLock(Cf(file)->real, level);
+}
+int XUnlock(sqlite3_file* file, int level) {
+  return Cf(file)->real->pMethods->xUnlock(Cf(file)->real, level);
+}
 int XCheckReservedLock(sqlite3_file* file, int* out) {
   return Cf(file)->real->pMethods->xCheckReservedLock(Cf(file)->real, out);
 }
@@ -94,7 +98,9 @@ int XFileControl(sqlite3_file* file, int op, void* arg) {
   return f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
-int XSectorSize(sqlite3_file* file) { return Cf(file)->real->pMethods->xSectorSize(Cf(file)->real); }
+int XSectorSize(sqlite3_file* file) {
+  return Cf(file)->real->pMethods->xSectorSize(Cf(file)->real);
+}
 
 int XDeviceCharacteristics(sqlite3_file* file) {
   int c = Cf(file)->real->pMethods->xDeviceCharacteristics(Cf(file)->real);
@@ -114,10 +120,25 @@ int XShmUnmap(sqlite3_file* file, int delete_flag) {
 
 // Version 2: no xFetch/xUnfetch, so SQLite never reads pages through a memory map.
 const sqlite3_io_methods kIoMethods = {
-    2,          XClose,      XRead,        XWrite,      XTruncate,   XSync,   XFileSize,
-    XLock,      XUnlock,     XCheckReservedLock,        XFileControl, XSectorSize,
-    XDeviceCharacteristics,  XShmMap,      XShmLock,    XShmBarrier, XShmUnmap,
-    nullptr,    nullptr,
+    2,
+    XClose,
+    XRead,
+    XWrite,
+    XTruncate,
+    XSync,
+    XFileSize,
+    XLock,
+    XUnlock,
+    XCheckReservedLock,
+    XFileControl,
+    XSectorSize,
+    XDeviceCharacteristics,
+    XShmMap,
+    XShmLock,
+    XShmBarrier,
+    XShmUnmap,
+    nullptr,
+    nullptr,
 };
 
 // ---- sqlite3_vfs ----
@@ -164,17 +185,26 @@ int VAccess(sqlite3_vfs* v, const char* name, int flags, int* out) {
 int VFullPathname(sqlite3_vfs* v, const char* name, int n, char* out) {
   return Shared(v)->base->xFullPathname(Shared(v)->base, name, n, out);
 }
-void* VDlOpen(sqlite3_vfs* v, const char* name) { return Shared(v)->base->xDlOpen(Shared(v)->base, name); }
-void VDlError(sqlite3_vfs* v, int n, char* out) { Shared(v)->base->xDlError(Shared(v)->base, n, out); }
+void* VDlOpen(sqlite3_vfs* v, const char* name) {
+  return Shared(v)->base->xDlOpen(Shared(v)->base, name);
+}
+void VDlError(sqlite3_vfs* v, int n, char* out) {
+  Shared(v)->base->xDlError(Shared(v)->base, n, out);
+}
 void (*VDlSym(sqlite3_vfs* v, void* h, const char* sym))(void) {
   return Shared(v)->base->xDlSym(Shared(v)->base, h, sym);
 }
 void VDlClose(sqlite3_vfs* v, void* h) { Shared(v)->base->xDlClose(Shared(v)->base, h); }
-int VRandomness(sqlite3_vfs* v, int n, char* out) { return Shared(v)->base->xRandomness(Shared(v)->base, n, out); }
+int VRandomness(sqlite3_vfs* v, int n, char* out) {
+  return Shared(v)->base->xRandomness(Shared(v)->base, n, out);
+}
 int VSleep(sqlite3_vfs* v, int us) { return Shared(v)->base->xSleep(Shared(v)->base, us); }
-int VCurrentTime(sqlite3_vfs* v, double* out) { return Shared(v)->base->xCurrentTime(Shared(v)->base, out); }
+int VCurrentTime(sqlite3_vfs* v, double* out) {
+  return Shared(v)->base->xCurrentTime(Shared(v)->base, out);
+}
 int VGetLastError(sqlite3_vfs* v, int n, char* out) {
-  return Shared(v)->base->xGetLastError ? Shared(v)->base->xGetLastError(Shared(v)->base, n, out) : 0;
+  return Shared(v)->base->xGetLastError ? Shared(v)->base->xGetLastError(Shared(v)->base, n, out)
+                                        : 0;
 }
 int VCurrentTimeInt64(sqlite3_vfs* v, sqlite3_int64* out) {
   sqlite3_vfs* b = Shared(v)->base;
@@ -189,7 +219,8 @@ std::atomic<std::uint64_t> g_next_id{1};
 
 }  // namespace
 
-Result<std::unique_ptr<PageVfs>> PageVfs::Register(const crypto::SecretBytes& key, const char* base_vfs) {
+Result<std::unique_ptr<PageVfs>> PageVfs::Register(const crypto::SecretBytes& key,
+                                                   const char* base_vfs) {
   if (key.size() != crypto::kAeadKeySize) {
     return Status(Domain::kStore, Code::kInvalidArgument, "the database key must be 32 bytes");
   }

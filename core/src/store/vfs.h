@@ -30,7 +30,8 @@ class PageVfs {
  public:
   // Registers a new shim over `base_vfs` (nullptr: SQLite's default VFS) holding a copy of
   // `key` (32 bytes). Code::kNotFound if the base VFS does not exist.
-  static Result<std::unique_ptr<PageVfs>> Register(const crypto::SecretBytes& key, const char* base_vfs);
+  static Result<std::unique_ptr<PageVfs>> Register(const crypto::SecretBytes& key,
+                                                   const char* base_vfs);
   ~PageVfs();
   PageVfs(const PageVfs&) = delete;
   PageVfs& operator=(const PageVfs&) = delete;

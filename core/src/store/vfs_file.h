@@ -27,13 +27,13 @@ namespace parley::store::internal {
 inline constexpr int kPage = 4096;
 inline constexpr int kNonce = 24;
 inline constexpr int kTag = 16;
-inline constexpr int kReserve = kNonce + kTag;            // 40 reserved bytes per page
-inline constexpr int kPageSealed = kPage - kReserve;      // 4056
-inline constexpr int kWalHdr = 32;                        // SQLite's WAL header
-inline constexpr int kWalHdrUnit = kWalHdr + kReserve;    // 72 physical bytes
+inline constexpr int kReserve = kNonce + kTag;          // 40 reserved bytes per page
+inline constexpr int kPageSealed = kPage - kReserve;    // 4056
+inline constexpr int kWalHdr = 32;                      // SQLite's WAL header
+inline constexpr int kWalHdrUnit = kWalHdr + kReserve;  // 72 physical bytes
 inline constexpr int kFrameHdr = 24;
-inline constexpr int kFrame = kFrameHdr + kPage;          // 4120 logical bytes
-inline constexpr int kFrameUnit = kFrame + kReserve;      // 4160 physical bytes
+inline constexpr int kFrame = kFrameHdr + kPage;      // 4120 logical bytes
+inline constexpr int kFrameUnit = kFrame + kReserve;  // 4160 physical bytes
 
 // Associated data: an 8-byte label naming the kind of unit, then its index (u64 LE).
 inline constexpr char kLabelPage[8] = {'P', 'R', 'L', 'Y', 'p', 'a', 'g', 'e'};
@@ -58,8 +58,8 @@ struct VfsShared {
 };
 
 struct CryptFile {
-  sqlite3_file base;      // must be first: SQLite sees this
-  sqlite3_file* real;     // the base VFS's file, allocated right after this struct
+  sqlite3_file base;   // must be first: SQLite sees this
+  sqlite3_file* real;  // the base VFS's file, allocated right after this struct
   VfsShared* shared;
   Kind kind;
   std::uint64_t nonce_counter;

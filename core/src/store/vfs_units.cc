@@ -24,7 +24,8 @@ void Seal(CryptFile* f, std::uint8_t* unit, int n, const char label[8], std::uin
   NextNonce(f, unit + n);
   (void)crypto::XChaChaSealInPlace(f->shared->key.view(), crypto::ByteView(unit + n, kNonce),
                                    std::span<std::uint8_t>(unit, static_cast<std::size_t>(n)),
-                                   crypto::ByteView(ad, 16), std::span<std::uint8_t>(unit + n + kNonce, kTag));
+                                   crypto::ByteView(ad, 16),
+                                   std::span<std::uint8_t>(unit + n + kNonce, kTag));
 }
 
 bool Open(CryptFile* f, std::uint8_t* unit, int n, const char label[8], std::uint64_t index) {
@@ -32,7 +33,8 @@ bool Open(CryptFile* f, std::uint8_t* unit, int n, const char label[8], std::uin
   MakeAd(ad, label, index);
   return crypto::XChaChaOpenInPlace(f->shared->key.view(), crypto::ByteView(unit + n, kNonce),
                                     std::span<std::uint8_t>(unit, static_cast<std::size_t>(n)),
-                                    crypto::ByteView(ad, 16), crypto::ByteView(unit + n + kNonce, kTag))
+                                    crypto::ByteView(ad, 16),
+                                    crypto::ByteView(unit + n + kNonce, kTag))
       .ok();
 }
 
@@ -63,7 +65,8 @@ int WriteReal(CryptFile* f, const std::uint8_t* data, int n, sqlite3_int64 phys)
   if (rc != SQLITE_OK) {
     if ((rc & 0xff) == SQLITE_FULL) f->shared->saw_disk_full = true;
     sqlite3_int64 size = 0;
-    if (f->real->pMethods->xFileSize(f->real, &size) == SQLITE_OK && size > phys && size < phys + n) {
+    if (f->real->pMethods->xFileSize(f->real, &size) == SQLITE_OK && size > phys &&
+        size < phys + n) {
       (void)f->real->pMethods->xTruncate(f->real, phys);
     }
   }
@@ -82,7 +85,8 @@ int DbRead(CryptFile* f, std::uint8_t* out, int amt, sqlite3_int64 off) {
     const int n = amt < kPage - in_page ? amt : kPage - in_page;
     const bool whole = in_page == 0 && n == kPage;
     std::uint8_t* dest = whole ? out : f->buf;
-    int rc = ReadUnit(f, dest, kPage, pgno * kPage, kLabelPage, static_cast<std::uint64_t>(pgno) + 1);
+    int rc =
+        ReadUnit(f, dest, kPage, pgno * kPage, kLabelPage, static_cast<std::uint64_t>(pgno) + 1);
     if (rc == SQLITE_IOERR_SHORT_READ) {
       result = rc;
     } else if (rc != SQLITE_OK) {
@@ -102,7 +106,8 @@ int DbWrite(CryptFile* f, const std::uint8_t* data, int amt, sqlite3_int64 off) 
     const int in_page = static_cast<int>(off % kPage);
     const int n = amt < kPage - in_page ? amt : kPage - in_page;
     if (n != kPage) {
-      int rc = ReadUnit(f, f->buf, kPage, pgno * kPage, kLabelPage, static_cast<std::uint64_t>(pgno) + 1);
+      int rc = ReadUnit(f, f->buf, kPage, pgno * kPage, kLabelPage,
+                        static_cast<std::uint64_t>(pgno) + 1);
       if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return rc;
     }
     std::memcpy(f->buf + in_page, data, static_cast<std::size_t>(n));
@@ -146,7 +151,8 @@ namespace {
 int ReadWalHeader(CryptFile* f) { return ReadUnit(f, f->buf, kWalHdrUnit, 0, kLabelWalHeader, 0); }
 
 int ReadFrame(CryptFile* f, sqlite3_int64 frame) {
-  return ReadUnit(f, f->buf, kFrameUnit, FramePhys(frame), kLabelWalFrame, static_cast<std::uint64_t>(frame) + 1);
+  return ReadUnit(f, f->buf, kFrameUnit, FramePhys(frame), kLabelWalFrame,
+                  static_cast<std::uint64_t>(frame) + 1);
 }
 
 // A frame unit that fails authentication is a torn write, not tampering, when no frame of the
@@ -199,7 +205,8 @@ int WalRead(CryptFile* f, std::uint8_t* out, int amt, sqlite3_int64 off) {
     if (off < kWalHdr) {
       n = amt < kWalHdr - static_cast<int>(off) ? amt : kWalHdr - static_cast<int>(off);
       rc = ReadWalHeader(f);
-      if (rc == SQLITE_OK || rc == SQLITE_IOERR_SHORT_READ) std::memcpy(out, f->buf + off, static_cast<std::size_t>(n));
+      if (rc == SQLITE_OK || rc == SQLITE_IOERR_SHORT_READ)
+        std::memcpy(out, f->buf + off, static_cast<std::size_t>(n));
     } else {
       const sqlite3_int64 frame = (off - kWalHdr) / kFrame;
       const int in_frame = static_cast<int>((off - kWalHdr) % kFrame);
@@ -237,7 +244,8 @@ int WalWriteHeader(CryptFile* f, const std::uint8_t* data, int n, sqlite3_int64 
   return WriteReal(f, f->buf, kWalHdrUnit, 0);
 }
 
-int WalWriteFrame(CryptFile* f, const std::uint8_t* data, int n, sqlite3_int64 frame, int in_frame) {
+int WalWriteFrame(CryptFile* f, const std::uint8_t* data, int n, sqlite3_int64 frame,
+                  int in_frame) {
   if (f->pending_frame == frame && f->pending_len == in_frame) {
     std::memcpy(f->pending + in_frame, data, static_cast<std::size_t>(n));
     f->pending_len += n;

@@ -29,7 +29,8 @@ crypto::Bytes StoreIdForWipe(Env& env, const std::string& key_path) {
   const std::size_t trailer = (*file)[kMagic - 1] == '1' ? 32 : 64;
   if (file->size() < kMagic + trailer) return {};
   pb::KeyFile kf;
-  if (!kf.ParseFromArray(file->data() + kMagic, static_cast<int>(file->size() - kMagic - trailer)) ||
+  if (!kf.ParseFromArray(file->data() + kMagic,
+                         static_cast<int>(file->size() - kMagic - trailer)) ||
       kf.store_id().size() != kStoreIdSize) {
     return {};
   }

@@ -27,8 +27,8 @@
 // Calls that need the keys return Code::kLocked while the device is locked. The codes of the
 // store (kWrongPassphrase, kThrottled, kWiped, kMissingSecret, kCorrupt, kBusy, kDiskFull),
 // of the replica and model (kInvalidArgument, kNotFound, kPermissionDenied, kCorrupt) and of
-// sync (kUnavailable, kCancelled, kPermissionDenied) pass through unchanged. Results are data: verdicts,
-// refusals and warnings come back as codes and fields for the caller to put in words.
+// sync (kUnavailable, kCancelled, kPermissionDenied) pass through unchanged. Results are data:
+// verdicts, refusals and warnings come back as codes and fields for the caller to put in words.
 //
 // Lost-device wipe: after any call that applies changes from elsewhere (Sync, Watch,
 // ImportBundle, JoinThroughRelays, and Unlock, which finds what a crash left behind), a
@@ -69,7 +69,7 @@ struct DeviceOptions {
   std::string data_dir;           // required
   // The SQLite VFS under the page-encrypting one; empty: SQLite's default. Tests only.
   std::string base_vfs;
-  sync::SyncOptions sync;         // timeouts and backoff of the sync client
+  sync::SyncOptions sync;  // timeouts and backoff of the sync client
 };
 
 struct CreateOptions {
@@ -98,22 +98,22 @@ struct WatchOptions {
 
 // The vault this device belongs to.
 struct VaultSummary {
-  std::string id;    // 64 hex characters
+  std::string id;  // 64 hex characters
   std::string name;
 };
 
 // A pinned relay.
 struct RelayInfo {
   std::int64_t id = 0;
-  std::string label;         // its address (or the key's first hex digits)
-  std::string address;       // "host:port"
-  std::string public_key;    // 64 hex characters
+  std::string label;       // its address (or the key's first hex digits)
+  std::string address;     // "host:port"
+  std::string public_key;  // 64 hex characters
   std::string pairing_code;
-  std::uint64_t cursor = 0;          // the last relay sequence number applied here
-  std::uint64_t head_seq = 0;        // the relay's newest sequence number, as last seen
-  bool registered = false;           // the vault is known to the relay
+  std::uint64_t cursor = 0;    // the last relay sequence number applied here
+  std::uint64_t head_seq = 0;  // the relay's newest sequence number, as last seen
+  bool registered = false;     // the vault is known to the relay
   std::uint64_t members_version = 0;
-  std::int64_t last_sync_ms = 0;     // Unix ms of the last complete sync; 0: never
+  std::int64_t last_sync_ms = 0;  // Unix ms of the last complete sync; 0: never
 };
 
 // Why a relay refused one of this device's changes (wire Refusal codes, docs/wire-protocol.md).
@@ -133,8 +133,8 @@ std::string_view RefusalCodeName(RefusalCode code);  // "bad_signature", "too_la
 struct Refusal {
   log::ChangeId change{};
   RefusalCode code = RefusalCode::kUnknown;
-  std::uint64_t limit = 0;  // kTooLarge: the relay's size limit in bytes
-  std::string relay_reason; // the relay's own words, untranslated (may be empty)
+  std::uint64_t limit = 0;   // kTooLarge: the relay's size limit in bytes
+  std::string relay_reason;  // the relay's own words, untranslated (may be empty)
 };
 
 // Changes known to exist but not held here: seq first..last of a device of the vault.
@@ -147,8 +147,8 @@ struct Gap {
 
 // What one exchange with one relay moved.
 struct RelaySyncResult {
-  std::string relay;        // its label
-  Status status;            // OK, or why this relay was not synced (the others still were)
+  std::string relay;  // its label
+  Status status;      // OK, or why this relay was not synced (the others still were)
   std::uint64_t pushed = 0, refused = 0, pulled = 0, duplicates = 0, pending = 0;
   std::uint64_t conflicts = 0;  // conflicted fields after the exchange
   std::uint64_t cursor = 0, head_seq = 0;
@@ -162,10 +162,12 @@ struct RelaySyncResult {
     std::string detail;  // what was seen, in English
   };
   std::vector<RelayFault> relay_faults;
-  std::uint64_t resent = 0;       // changes pushed again because the relay had lost them
-  std::uint64_t quarantined = 0;  // authenticated changes whose bodies do not open: kept, never applied
-  std::uint64_t set_aside = 0;    // own changes set aside: this device was restored from an older copy
-  std::uint64_t reissued = 0;     // those written again as new changes
+  std::uint64_t resent = 0;  // changes pushed again because the relay had lost them
+  std::uint64_t quarantined =
+      0;  // authenticated changes whose bodies do not open: kept, never applied
+  std::uint64_t set_aside =
+      0;                       // own changes set aside: this device was restored from an older copy
+  std::uint64_t reissued = 0;  // those written again as new changes
   std::uint64_t slots_redacted = 0;  // purged records' key slots the relay confirmed dropping
 };
 
@@ -200,7 +202,7 @@ struct DeviceStatus {
   std::uint64_t own_changes = 0;
   std::uint64_t own_acknowledged = 0;  // safely on at least one relay
   std::uint64_t own_unacknowledged() const { return own_changes - own_acknowledged; }
-  std::vector<OwnChange> own;          // oldest first
+  std::vector<OwnChange> own;  // oldest first
   std::vector<Gap> gaps;
   // Per device of the vault that wrote changes: the newest change known to exist (held here,
   // or named by a change that had seen it) and how much of it this device holds.
@@ -213,9 +215,10 @@ struct DeviceStatus {
     bool complete() const { return contig >= known; }
   };
   std::vector<DeviceStanding> devices;
-  std::uint64_t quarantined = 0;        // changes kept but never applied: their bodies do not open
-  std::uint64_t set_aside_waiting = 0;  // own changes set aside after a restore, not yet written again
-  std::uint64_t reissued_total = 0;     // own changes written again after a restore, ever
+  std::uint64_t quarantined = 0;  // changes kept but never applied: their bodies do not open
+  std::uint64_t set_aside_waiting =
+      0;                             // own changes set aside after a restore, not yet written again
+  std::uint64_t reissued_total = 0;  // own changes written again after a restore, ever
 };
 
 // Enrolment.
@@ -224,17 +227,17 @@ struct InvitePublication {
   Status status;      // OK: members and the sealed invite are on that relay
 };
 struct InviteResult {
-  std::vector<std::uint8_t> invite;  // the invite file's bytes (sealed keys inside)
-  std::string vault_id;              // hex
+  std::vector<std::uint8_t> invite;       // the invite file's bytes (sealed keys inside)
+  std::string vault_id;                   // hex
   std::vector<InvitePublication> relays;  // one per pinned relay (none when none pinned)
   std::string safety_code;  // "123-456": show it; the new device shows the same when it joins
 };
 struct JoinResult {
   VaultSummary vault;                   // its name is the one the invite carried
   std::vector<RelaySyncResult> synced;  // the first sync after joining through relays
-  std::string inviter;       // the inviting admin device's name
-  std::string inviter_id;    // hex of its identity key
-  std::string safety_code;   // "123-456": the admin device showed the same
+  std::string inviter;                  // the inviting admin device's name
+  std::string inviter_id;               // hex of its identity key
+  std::string safety_code;              // "123-456": the admin device showed the same
 };
 
 // Bundles.
@@ -247,21 +250,21 @@ struct ImportResult {
 // 0 means unknown or none.
 struct MemberSummary {
   std::string name;
-  std::string id;           // 64 hex characters (identity key)
-  bool admin = false;       // a current admin (false once revoked)
-  bool founder = false;     // created the vault
+  std::string id;                // 64 hex characters (identity key)
+  bool admin = false;            // a current admin (false once revoked)
+  bool founder = false;          // created the vault
   std::string enrolled_by;       // hex of the admin whose invite enrolled it; empty for the founder
   std::string enrolled_by_name;  // that admin's device name (empty when unknown)
   std::int64_t enrolled_ms = 0;  // when that enrolment was committed
-  std::uint64_t last_seq = 0;         // its newest change held here (0: none)
-  std::int64_t last_change_ms = 0;    // when that change was made
+  std::uint64_t last_seq = 0;    // its newest change held here (0: none)
+  std::int64_t last_change_ms = 0;  // when that change was made
   bool revoked = false;
-  std::string revoked_by;        // hex of the admin who revoked it; empty unless revoked
+  std::string revoked_by;  // hex of the admin who revoked it; empty unless revoked
   std::string revoked_by_name;
   std::int64_t revoked_ms = 0;
   std::uint64_t revoked_after_seq = 0;  // its changes numbered above this are refused everywhere
-  bool can_receive_keys = false;  // enrolled with a sealing key: new epoch keys reach it
-  bool is_self = false;           // this device
+  bool can_receive_keys = false;        // enrolled with a sealing key: new epoch keys reach it
+  bool is_self = false;                 // this device
   // The vault's recovery member: an admin whose keys a recovery key derives; it exists only
   // on paper (docs/recovery.md). Not counted as "the last admin" by Demote and Revoke.
   bool recovery = false;
@@ -278,20 +281,21 @@ struct MembershipChange {
 // What Recover() did.
 struct RecoveryResult {
   VaultSummary vault;
-  std::string recovery_member;     // hex of the recovery member's identity key that enrolled this device
-  std::string safety_code;         // of the invite the recovery member made for this device
-  std::uint64_t changes = 0;       // changes held here after the recovery: the vault's history
-  std::uint64_t records = 0;       // records (not deleted)
-  std::uint64_t conflicts = 0;     // conflicted fields, kept as they were
-  std::uint64_t members = 0;       // current members, this device included
+  std::string
+      recovery_member;        // hex of the recovery member's identity key that enrolled this device
+  std::string safety_code;    // of the invite the recovery member made for this device
+  std::uint64_t changes = 0;  // changes held here after the recovery: the vault's history
+  std::uint64_t records = 0;  // records (not deleted)
+  std::uint64_t conflicts = 0;          // conflicted fields, kept as they were
+  std::uint64_t members = 0;            // current members, this device included
   std::vector<RelaySyncResult> synced;  // this device's first sync, one per pinned relay
 };
 // What RotateRecoveryKey() did.
 struct RecoveryKeyRotation {
   std::string recovery_key;  // the new key's text: show it once, never store it
   std::string revoked;       // hex of the old recovery member (empty when the vault had none)
-  std::vector<RelaySyncResult> synced;          // the publishing Sync(); empty without relays
-  std::vector<InvitePublication> published;     // the new recovery invite, per pinned relay
+  std::vector<RelaySyncResult> synced;       // the publishing Sync(); empty without relays
+  std::vector<InvitePublication> published;  // the new recovery invite, per pinned relay
 };
 
 // What Purge did here, and its publication to every pinned relay (one Sync(); empty when
@@ -305,8 +309,8 @@ struct PurgeResult {
 
 // Who revoked this device, as far as the changes it received say (kRevokedAndWiped).
 struct Revocation {
-  std::string by;       // hex of the revoking admin's identity key; empty when unknown
-  std::string by_name;  // its device name; empty when unknown
+  std::string by;          // hex of the revoking admin's identity key; empty when unknown
+  std::string by_name;     // its device name; empty when unknown
   std::int64_t at_ms = 0;  // when; 0 when unknown
 };
 
@@ -340,9 +344,9 @@ struct BackupResult {
 struct BackupInfo {
   backup::Summary summary;
   VaultSummary vault;
-  std::string device_name;       // the device it was taken from
+  std::string device_name;  // the device it was taken from
   std::int64_t created_unix_ms = 0;
-  std::size_t epochs = 0;        // vault keys it holds
+  std::size_t epochs = 0;  // vault keys it holds
 };
 struct RestoreOptions {
   // The new device: its name (empty: the backup's device name + " (restored)") and the
@@ -355,13 +359,13 @@ struct RestoreOptions {
 };
 struct RestoreResult {
   VaultSummary vault;
-  std::string from_device;     // the name of the device the backup was taken from
-  std::uint64_t changes = 0;   // changes restored
-  bool enrolled = false;       // a member of the vault (through the recovery member)
+  std::string from_device;    // the name of the device the backup was taken from
+  std::uint64_t changes = 0;  // changes restored
+  bool enrolled = false;      // a member of the vault (through the recovery member)
   // Why not, when not enrolled ("no recovery key was given", "the vault has no recovery
   // member"...): an admin enrols it with `device invite` and `join` (its pairing code).
   std::string not_enrolled_reason;
-  std::string pairing_code;    // when not enrolled
+  std::string pairing_code;  // when not enrolled
 };
 
 // Initializes the cryptographic library. Call once before anything else (Device::Open also
@@ -497,7 +501,8 @@ class Device {
   // What this device holds, as a "parley-state:" code (docs/bundle-format.md).
   Result<std::string> BundleState();
   // Writes the changes a holder of `since_state` lacks (every change when empty) to `path`.
-  Result<bundle::ExportSummary> ExportBundle(const std::string& path, std::string_view since_state = {});
+  Result<bundle::ExportSummary> ExportBundle(const std::string& path,
+                                             std::string_view since_state = {});
   // Verifies and applies a bundle; emits kChangesArrived / kConflictsChanged.
   Result<ImportResult> ImportBundle(const std::string& path);
 
@@ -516,17 +521,18 @@ class Device {
   // end present. kWrongPassphrase when `secret` is not the one it was made with,
   // kInvalidArgument when it needs the other kind of secret, kCorrupt when it is damaged,
   // tampered with or truncated.
-  static Result<BackupInfo> VerifyBackup(Env& env, const std::string& path, const backup::BackupSecret& secret);
+  static Result<BackupInfo> VerifyBackup(Env& env, const std::string& path,
+                                         const backup::BackupSecret& secret);
   // On a Device whose data directory holds no store (and is empty or absent): verifies the
   // whole backup first (VerifyBackup's codes; nothing is created when it fails), then
   // creates a store with fresh device keys and `passphrase`, gives it the backup's vault
   // keys and applies every change of the backup; then, with `options.enrol_with`, enrols it
   // as an admin through the recovery member, offline, and keeps the recovery member's
   // admission of it, so that its first sync works with no other admin online (relays take
-  // its member list on that admission; docs/backup-format.md). Leaves the device unlocked. A failure after the store was
-  // created wipes it: no store is left behind. kAlreadyExists when a store (or any file) is
-  // in the data directory. The restored device never writes as the device the backup came
-  // from: it has its own identity and its own chain.
+  // its member list on that admission; docs/backup-format.md). Leaves the device unlocked. A
+  // failure after the store was created wipes it: no store is left behind. kAlreadyExists when a
+  // store (or any file) is in the data directory. The restored device never writes as the device
+  // the backup came from: it has its own identity and its own chain.
   Result<RestoreResult> RestoreBackup(const std::string& path, const backup::BackupSecret& secret,
                                       const RestoreOptions& options, std::string_view passphrase);
   // The store's integrity check (parley/core/integrity.h). REQUIRES unlocked().

@@ -27,11 +27,13 @@ std::string Reason(const Status& s) {
 // The form and id of `change` (no signature check); `form` receives the parsed header.
 CheckResult CheckForm(const pb::Change& change, crypto::ByteView vault, std::size_t max_size,
                       log::CheckedChange* form_out) {
-  if (change.ByteSizeLong() > max_size) return Refuse(pb::REFUSAL_TOO_LARGE, "the change is too large");
+  if (change.ByteSizeLong() > max_size)
+    return Refuse(pb::REFUSAL_TOO_LARGE, "the change is too large");
   auto form = log::CheckChangeForm(change, vault);
   if (!form.ok()) {
     const bool other_vault = form.status().code() == Code::kInvalidArgument;
-    return Refuse(other_vault ? pb::REFUSAL_WRONG_VAULT : pb::REFUSAL_MALFORMED, Reason(form.status()));
+    return Refuse(other_vault ? pb::REFUSAL_WRONG_VAULT : pb::REFUSAL_MALFORMED,
+                  Reason(form.status()));
   }
   *form_out = std::move(form).value();
   CheckResult out;
@@ -48,8 +50,8 @@ CheckResult CheckForm(const pb::Change& change, crypto::ByteView vault, std::siz
 
 }  // namespace
 
-std::vector<CheckResult> CheckPushedChanges(const google::protobuf::RepeatedPtrField<pb::Change>& changes,
-                                            crypto::ByteView vault) {
+std::vector<CheckResult> CheckPushedChanges(
+    const google::protobuf::RepeatedPtrField<pb::Change>& changes, crypto::ByteView vault) {
   const auto n = static_cast<std::size_t>(changes.size());
   std::vector<CheckResult> out(n);
   // The chain fields of each well-formed change, kept when its signature is refused.
@@ -62,7 +64,8 @@ std::vector<CheckResult> CheckPushedChanges(const google::protobuf::RepeatedPtrF
     if (out[i].refusal != pb::REFUSAL_NONE) continue;
     well_formed[i] = true;
     formed[i] = out[i].change;
-    if (Status s = log::VerifyChangeSignature(change, form); !s.ok()) out[i] = Refuse(pb::REFUSAL_BAD_SIGNATURE, Reason(s));
+    if (Status s = log::VerifyChangeSignature(change, form); !s.ok())
+      out[i] = Refuse(pb::REFUSAL_BAD_SIGNATURE, Reason(s));
   }
   // A change whose prev is the link of a refused change of its author (refused for its
   // signature, or itself for this reason) extends no chain the relay will hold: it is refused
@@ -72,22 +75,26 @@ std::vector<CheckResult> CheckPushedChanges(const google::protobuf::RepeatedPtrF
     if (well_formed[i]) order.push_back(i);
   }
   std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    return std::tie(formed[x].author, formed[x].author_seq, x) < std::tie(formed[y].author, formed[y].author_seq, y);
+    return std::tie(formed[x].author, formed[x].author_seq, x) <
+           std::tie(formed[y].author, formed[y].author_seq, y);
   });
   std::set<std::pair<Bytes, Bytes>> refused;  // (author, link) of refused changes
   for (std::size_t i : order) {
-    if (out[i].refusal == pb::REFUSAL_NONE && refused.count({formed[i].author, formed[i].prev}) > 0) {
+    if (out[i].refusal == pb::REFUSAL_NONE &&
+        refused.count({formed[i].author, formed[i].prev}) > 0) {
       out[i] = Refuse(pb::REFUSAL_BROKEN_CHAIN, "its predecessor in this push was refused");
     }
     if (out[i].refusal != pb::REFUSAL_NONE) refused.emplace(formed[i].author, formed[i].link);
   }
   for (std::size_t i = 0; i < n; ++i) {
-    if (out[i].refusal == pb::REFUSAL_NONE) changes[static_cast<int>(i)].SerializeToString(&out[i].change.data);
+    if (out[i].refusal == pb::REFUSAL_NONE)
+      changes[static_cast<int>(i)].SerializeToString(&out[i].change.data);
   }
   return out;
 }
 
-CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault, std::size_t max_size) {
+CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault,
+                              std::size_t max_size) {
   log::CheckedChange form;
   CheckResult out = CheckForm(change, vault, max_size, &form);
   if (out.refusal != pb::REFUSAL_NONE) return out;

@@ -19,8 +19,8 @@ namespace parley::relay {
 
 struct CheckResult {
   pb::Refusal refusal = pb::REFUSAL_NONE;
-  std::string reason;   // for a refusal: what is wrong (no payload data)
-  NewChange change;     // for REFUSAL_NONE: ready to store
+  std::string reason;  // for a refusal: what is wrong (no payload data)
+  NewChange change;    // for REFUSAL_NONE: ready to store
 };
 
 // One change: its form, id, link and signature. `max_size` bounds the serialized change:
@@ -34,7 +34,7 @@ CheckResult CheckPushedChange(const pb::Change& change, crypto::ByteView vault,
 // the same author refused in this push (for its signature, or itself for this reason) is
 // refused REFUSAL_BROKEN_CHAIN: it extends no chain the relay will hold. Result i is for
 // changes[i]; a refused result carries no change data.
-std::vector<CheckResult> CheckPushedChanges(const google::protobuf::RepeatedPtrField<pb::Change>& changes,
-                                            crypto::ByteView vault);
+std::vector<CheckResult> CheckPushedChanges(
+    const google::protobuf::RepeatedPtrField<pb::Change>& changes, crypto::ByteView vault);
 
 }  // namespace parley::relay

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "parley/sync/auth.h"
 #include "log.h"
+#include "parley/sync/auth.h"
 
 namespace parley::relay {
 namespace {
@@ -46,7 +46,8 @@ Connection::Connection(Socket socket, ServerContext& ctx, std::uint64_t id)
   peer_ = PeerName(socket_);
   std::error_code ec;
   const auto local = socket_.local_endpoint(ec);
-  if (!ec && IsInet(local.protocol().family())) socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (!ec && IsInet(local.protocol().family()))
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 Connection::~Connection() {
@@ -61,8 +62,10 @@ void Connection::Start() {
   LogInfo("connected", {{"conn", id_}, {"peer", peer_}});
   auto self = shared_from_this();
   auto ex = socket_.get_executor();
-  asio::co_spawn(ex, [self] { return self->Watchdog(); }, asio::detached);
-  asio::co_spawn(ex, [self] { return self->ReadLoop(); }, asio::detached);
+  asio::co_spawn(
+      ex, [self] { return self->Watchdog(); }, asio::detached);
+  asio::co_spawn(
+      ex, [self] { return self->ReadLoop(); }, asio::detached);
 }
 
 void Connection::Stop() {
@@ -83,7 +86,8 @@ void Connection::Stop() {
 }
 
 void Connection::Abort() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close("shutdown grace period over"); });
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this()] { self->Close("shutdown grace period over"); });
 }
 
 void Connection::Notify(const std::string& vault, std::uint64_t head_seq) {
@@ -91,7 +95,9 @@ void Connection::Notify(const std::string& vault, std::uint64_t head_seq) {
     if (self->closed_ || !self->authenticated_ || self->flush_then_close_) return;
     // A subscriber the vault's current list no longer admits (revoked, or removed) hears
     // nothing more of it.
-    if (auto view = self->ctx_.vaults.Find(vault); view && view->members.Find(self->device_) == nullptr) return;
+    if (auto view = self->ctx_.vaults.Find(vault);
+        view && view->members.Find(self->device_) == nullptr)
+      return;
     pb::Frame f;
     f.mutable_notify()->set_vault(vault);
     f.mutable_notify()->set_head_seq(head_seq);
@@ -101,7 +107,8 @@ void Connection::Notify(const std::string& vault, std::uint64_t head_seq) {
 
 void Connection::SetReadDeadline(std::optional<Clock::duration> in) {
   read_deadline_ = in ? Clock::now() + *in : Clock::time_point::max();
-  if (read_deadline_ < watchdog_.expiry()) watchdog_.expires_at(read_deadline_);  // wakes the watchdog
+  if (read_deadline_ < watchdog_.expiry())
+    watchdog_.expires_at(read_deadline_);  // wakes the watchdog
 }
 
 asio::awaitable<void> Connection::Watchdog() {
@@ -118,7 +125,8 @@ asio::awaitable<void> Connection::Watchdog() {
   }
 }
 
-asio::awaitable<std::optional<wire::Bytes>> Connection::ReadMessage(std::size_t cap, bool idle_wait) {
+asio::awaitable<std::optional<wire::Bytes>> Connection::ReadMessage(std::size_t cap,
+                                                                    bool idle_wait) {
   std::uint8_t prefix[wire::kLengthPrefixSize];
   std::error_code ec;
   idle_wait_ = idle_wait;
@@ -219,7 +227,8 @@ asio::awaitable<bool> Connection::Authenticate() {
     CloseAfterFlush();
     co_return false;
   }
-  auto device = wire::VerifyAuthenticate(auth, session_->handshake_hash(), session_->remote_static());
+  auto device =
+      wire::VerifyAuthenticate(auth, session_->handshake_hash(), session_->remote_static());
   if (!device.ok()) {
     ctx_.metrics.auth_failed.fetch_add(1, std::memory_order_relaxed);
     LogWarn("auth_failed", {{"conn", id_}, {"reason", device.status().message()}});
@@ -237,18 +246,22 @@ asio::awaitable<bool> Connection::Authenticate() {
     if (member) r.reset();
     return r;
   };
-  auto revoked = co_await Call<Result<std::optional<Revocation>>>(ctx_.storage, false, std::move(lookup));
+  auto revoked =
+      co_await Call<Result<std::optional<Revocation>>>(ctx_.storage, false, std::move(lookup));
   if (!revoked.ok()) {
     ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
     LogWarn("storage_error", {{"conn", id_}, {"reason", revoked.status().message()}});
-    SendError(frame->id(), pb::ERROR_UNAVAILABLE, "storage unavailable", tuning::kRetryAfterStorageErrorMs);
+    SendError(frame->id(), pb::ERROR_UNAVAILABLE, "storage unavailable",
+              tuning::kRetryAfterStorageErrorMs);
     CloseAfterFlush();
     co_return false;
   }
   if (revoked->has_value()) {
     const Revocation& r = **revoked;
-    const std::string vault_hex = crypto::ToHex(crypto::ByteView(r.vault.data(), std::min<std::size_t>(8, r.vault.size())));
-    LogInfo("revoked_refused", {{"conn", id_}, {"device", device_hex_}, {"vault", vault_hex}, {"at", "authenticate"}});
+    const std::string vault_hex =
+        crypto::ToHex(crypto::ByteView(r.vault.data(), std::min<std::size_t>(8, r.vault.size())));
+    LogInfo("revoked_refused",
+            {{"conn", id_}, {"device", device_hex_}, {"vault", vault_hex}, {"at", "authenticate"}});
     SendRevoked(frame->id(), r.membership);
     CloseAfterFlush();
     co_return false;
@@ -261,7 +274,8 @@ asio::awaitable<bool> Connection::Authenticate() {
   w->set_protocol_version(wire::kProtocolVersion);
   w->set_max_frame_bytes(ctx_.options.max_frame_bytes);
   w->set_max_push_changes(ctx_.options.max_push_changes);
-  w->set_max_change_bytes(std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes));
+  w->set_max_change_bytes(
+      std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes));
   SendFrame(welcome);
   co_return true;
 }
@@ -270,7 +284,8 @@ asio::awaitable<void> Connection::ReadLoop() {
   auto self = shared_from_this();
   SetReadDeadline(milliseconds(ctx_.options.handshake_timeout_ms));
   if (!co_await Handshake()) co_return;
-  asio::co_spawn(socket_.get_executor(), [self] { return self->WriteLoop(); }, asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self] { return self->WriteLoop(); }, asio::detached);
   if (!co_await Authenticate()) co_return;
   for (;;) {
     std::error_code ec;
@@ -295,8 +310,10 @@ asio::awaitable<void> Connection::ReadLoop() {
       LogWarn("push_part", {{"conn", id_}, {"reason", "parts interrupted by another frame"}});
       DropUpload();
     }
-    const double cost = 1.0 + (frame->body_case() == pb::Frame::kPush ? frame->push().changes_size() : 0);
-    if (std::uint32_t wait = ctx_.limiter.Take(std::string(device_.begin(), device_.end()), cost); wait > 0) {
+    const double cost =
+        1.0 + (frame->body_case() == pb::Frame::kPush ? frame->push().changes_size() : 0);
+    if (std::uint32_t wait = ctx_.limiter.Take(std::string(device_.begin(), device_.end()), cost);
+        wait > 0) {
       ctx_.metrics.rate_limited.fetch_add(1, std::memory_order_relaxed);
       SendError(frame->id(), pb::ERROR_RATE_LIMITED, "slow down", wait);
       continue;
@@ -367,7 +384,8 @@ void Connection::SendFrame(const pb::Frame& frame) {
   wake_writer_.cancel();
 }
 
-void Connection::SendError(std::uint64_t id, pb::ErrorCode code, std::string message, std::uint32_t retry_after_ms) {
+void Connection::SendError(std::uint64_t id, pb::ErrorCode code, std::string message,
+                           std::uint32_t retry_after_ms) {
   ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
   pb::Frame f;
   f.set_id(id);

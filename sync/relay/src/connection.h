@@ -21,10 +21,10 @@
 
 #include "asio_includes.h"
 
+#include "change_check.h"
 #include "parley/relay/tuning.h"
 #include "parley/sync/change_parts.h"
 #include "parley/sync/session.h"
-#include "change_check.h"
 #include "server_context.h"
 
 namespace parley::relay {
@@ -67,15 +67,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // the PushAck after the whole change is durable.
   asio::awaitable<void> HandlePushPart(std::uint64_t id, const pb::Push& push);
   // Checks, stores and acknowledges changes (one Push, or one reassembled change).
-  asio::awaitable<void> StoreAndAck(std::uint64_t id, const std::string& vault, const VaultView& view,
-                                    std::vector<CheckResult> checked);
+  asio::awaitable<void> StoreAndAck(std::uint64_t id, const std::string& vault,
+                                    const VaultView& view, std::vector<CheckResult> checked);
   // Pull, its cursor check and the author heads (relay/handlers_pull.cc).
   asio::awaitable<void> HandlePull(std::uint64_t id, const pb::Pull& pull);
   // Serves one stored change too large for a frame as consecutive PullBatch parts. When
   // `more` is false the last part carries `heads` (pull_heads.h); if they do not fit it,
   // every part says `more` instead, and the next Pull's empty answer carries them.
-  asio::awaitable<void> ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head, bool more,
-                                     const std::vector<AuthorHead>& heads);
+  asio::awaitable<void> ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head,
+                                     bool more, const std::vector<AuthorHead>& heads);
   // Drops a half-received large change and its reservation of the reassembly budget.
   void DropUpload();
   // Waits until the outbound queue is at most half full (or the connection closed).
@@ -88,14 +88,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void HandleSubscribe(std::uint64_t id, const pb::Subscribe& sub, const VaultView& view);
 
   // The vault's view (loading it on a miss); null when unknown (an Error was queued).
-  asio::awaitable<std::shared_ptr<const VaultView>> LoadVault(std::uint64_t id, const std::string& vault);
+  asio::awaitable<std::shared_ptr<const VaultView>> LoadVault(std::uint64_t id,
+                                                              const std::string& vault);
   // The vault's view when this device is a member (admin if `need_admin`); otherwise
   // queues the Error and returns null.
-  asio::awaitable<std::shared_ptr<const VaultView>> RequireMember(std::uint64_t id, const std::string& vault,
+  asio::awaitable<std::shared_ptr<const VaultView>> RequireMember(std::uint64_t id,
+                                                                  const std::string& vault,
                                                                   bool need_admin);
 
   void SendFrame(const pb::Frame& frame);
-  void SendError(std::uint64_t id, pb::ErrorCode code, std::string message, std::uint32_t retry_after_ms = 0);
+  void SendError(std::uint64_t id, pb::ErrorCode code, std::string message,
+                 std::uint32_t retry_after_ms = 0);
   void SendDone(std::uint64_t id);
   // ERROR_REVOKED answering `id`, with `proof` (the stored list revoking this device).
   void SendRevoked(std::uint64_t id, const StoredMembership& proof);
@@ -115,8 +118,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::deque<wire::Bytes> queue_;  // prefixed, sealed messages
   asio::steady_timer wake_writer_;
-  asio::steady_timer room_;        // cancelled when the writer takes frames off the queue
-  wire::PartAssembler upload_;     // the large change being received, if any
+  asio::steady_timer room_;     // cancelled when the writer takes frames off the queue
+  wire::PartAssembler upload_;  // the large change being received, if any
   std::string upload_vault_;
   std::uint64_t upload_reserved_ = 0;  // bytes of ctx_.reassembly_bytes held by upload_
   asio::steady_timer watchdog_;

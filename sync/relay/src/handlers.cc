@@ -1,16 +1,17 @@
 // The relay's answer to each frame after authentication (docs/wire-protocol.md, "Frames").
 // Every vault operation starts with the membership check (an all-vaults GetEnvelopes
-// checks it per vault; a device the vault's list revokes gets ERROR_REVOKED with that list); nothing is stored for a device that is not a member, and a PushAck
-// is queued only after the storage commit returned.
+// checks it per vault; a device the vault's list revokes gets ERROR_REVOKED with that list);
+// nothing is stored for a device that is not a member, and a PushAck is queued only after the
+// storage commit returned.
 #include <algorithm>
 #include <map>
 
-#include "parley/relay/tuning.h"
-#include "parley/sync/auth.h"
-#include "parley/sync/wire_limits.h"
 #include "change_check.h"
 #include "connection.h"
 #include "log.h"
+#include "parley/relay/tuning.h"
+#include "parley/sync/auth.h"
+#include "parley/sync/wire_limits.h"
 
 namespace parley::relay {
 namespace {
@@ -65,7 +66,8 @@ pb::Frame EnvelopesAnswer(std::uint64_t id, const std::vector<AddressedEnvelope>
 
 }  // namespace
 
-asio::awaitable<std::shared_ptr<const VaultView>> Connection::LoadVault(std::uint64_t id, const std::string& vault) {
+asio::awaitable<std::shared_ptr<const VaultView>> Connection::LoadVault(std::uint64_t id,
+                                                                        const std::string& vault) {
   if (vault.size() != 32) {
     SendError(id, pb::ERROR_MALFORMED, "a vault id is 32 bytes");
     co_return nullptr;
@@ -91,7 +93,8 @@ asio::awaitable<std::shared_ptr<const VaultView>> Connection::LoadVault(std::uin
   } else {
     auto parsed = wire::ParseMembership(info->membership.list);
     if (!parsed.ok()) {
-      SendError(id, pb::ERROR_UNAVAILABLE, "stored membership unreadable", kRetryAfterStorageErrorMs);
+      SendError(id, pb::ERROR_UNAVAILABLE, "stored membership unreadable",
+                kRetryAfterStorageErrorMs);
       co_return nullptr;
     }
     view->members = std::move(*parsed);
@@ -100,8 +103,8 @@ asio::awaitable<std::shared_ptr<const VaultView>> Connection::LoadVault(std::uin
   co_return ctx_.vaults.Find(vault);
 }
 
-asio::awaitable<std::shared_ptr<const VaultView>> Connection::RequireMember(std::uint64_t id, const std::string& vault,
-                                                                            bool need_admin) {
+asio::awaitable<std::shared_ptr<const VaultView>> Connection::RequireMember(
+    std::uint64_t id, const std::string& vault, bool need_admin) {
   auto view = co_await LoadVault(id, vault);
   if (!view) co_return nullptr;
   if (view->members.IsRevoked(device_)) {
@@ -124,18 +127,32 @@ asio::awaitable<std::shared_ptr<const VaultView>> Connection::RequireMember(std:
 asio::awaitable<void> Connection::Handle(pb::Frame frame) {
   const std::uint64_t id = frame.id();
   switch (frame.body_case()) {
-    case pb::Frame::kPush: co_await HandlePush(id, frame.push()); break;
-    case pb::Frame::kPull: co_await HandlePull(id, frame.pull()); break;
+    case pb::Frame::kPush:
+      co_await HandlePush(id, frame.push());
+      break;
+    case pb::Frame::kPull:
+      co_await HandlePull(id, frame.pull());
+      break;
     case pb::Frame::kSubscribe: {
       auto view = co_await RequireMember(id, frame.subscribe().vault(), false);
       if (view) HandleSubscribe(id, frame.subscribe(), *view);
       break;
     }
-    case pb::Frame::kRegisterVault: co_await HandleRegister(id, frame.register_vault()); break;
-    case pb::Frame::kSetMembership: co_await HandleSetMembership(id, frame.set_membership()); break;
-    case pb::Frame::kPutEnvelope: co_await HandlePutEnvelope(id, frame.put_envelope()); break;
-    case pb::Frame::kGetEnvelopes: co_await HandleGetEnvelopes(id, frame.get_envelopes()); break;
-    case pb::Frame::kPurge: co_await HandlePurge(id, frame.purge()); break;
+    case pb::Frame::kRegisterVault:
+      co_await HandleRegister(id, frame.register_vault());
+      break;
+    case pb::Frame::kSetMembership:
+      co_await HandleSetMembership(id, frame.set_membership());
+      break;
+    case pb::Frame::kPutEnvelope:
+      co_await HandlePutEnvelope(id, frame.put_envelope());
+      break;
+    case pb::Frame::kGetEnvelopes:
+      co_await HandleGetEnvelopes(id, frame.get_envelopes());
+      break;
+    case pb::Frame::kPurge:
+      co_await HandlePurge(id, frame.purge());
+      break;
     case pb::Frame::kPing: {
       pb::Frame pong;
       pong.set_id(id);
@@ -143,9 +160,12 @@ asio::awaitable<void> Connection::Handle(pb::Frame frame) {
       SendFrame(pong);
       break;
     }
-    case pb::Frame::kAuthenticate: SendError(id, pb::ERROR_UNSUPPORTED, "already authenticated"); break;
+    case pb::Frame::kAuthenticate:
+      SendError(id, pb::ERROR_UNSUPPORTED, "already authenticated");
+      break;
     default:
-      SendError(id, pb::ERROR_UNSUPPORTED, std::string("unsupported frame type: ") + wire::FrameTypeName(frame));
+      SendError(id, pb::ERROR_UNSUPPORTED,
+                std::string("unsupported frame type: ") + wire::FrameTypeName(frame));
       break;
   }
 }
@@ -163,11 +183,13 @@ asio::awaitable<void> Connection::HandlePush(std::uint64_t id, const pb::Push& p
   if (!view) co_return;
   // `push` lives in Handle's frame, untouched until the checks are done.
   auto check = [p = &push] { return CheckPushedChanges(p->changes(), View(p->vault())); };
-  std::vector<CheckResult> checked = co_await OnCheckPool<std::vector<CheckResult>>(ctx_.checks, std::move(check));
+  std::vector<CheckResult> checked =
+      co_await OnCheckPool<std::vector<CheckResult>>(ctx_.checks, std::move(check));
   co_await StoreAndAck(id, push.vault(), *view, std::move(checked));
 }
 
-asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::string& vault, const VaultView& view,
+asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::string& vault,
+                                              const VaultView& view,
                                               std::vector<CheckResult> checked) {
   pb::Frame answer;
   answer.set_id(id);
@@ -176,7 +198,8 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
   std::vector<int> slot;  // ack index of each change in to_store
   for (CheckResult& r : checked) {
     pb::ChangeAck* ack = acks->add_acks();
-    if (r.refusal == pb::REFUSAL_NONE && view.members.RefusesAsRevoked(r.change.author, r.change.author_seq)) {
+    if (r.refusal == pb::REFUSAL_NONE &&
+        view.members.RefusesAsRevoked(r.change.author, r.change.author_seq)) {
       r.refusal = pb::REFUSAL_REVOKED;
       r.reason = "the author was revoked from the vault before this change";
     }
@@ -263,7 +286,8 @@ asio::awaitable<void> Connection::HandleRegister(std::uint64_t id, const pb::Reg
     SendError(id, pb::ERROR_MALFORMED, "the creator must be the authenticated device");
     co_return;
   }
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
+  // copy
   const std::string vault = reg.vault(), creator = reg.creator();
   auto fn = [vault, creator](RelayStorage& st) {
     return st.RegisterVault(View(vault), View(creator));
@@ -288,7 +312,8 @@ asio::awaitable<void> Connection::HandleRegister(std::uint64_t id, const pb::Reg
   SendDone(id);
 }
 
-asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb::SetMembership& set) {
+asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id,
+                                                      const pb::SetMembership& set) {
   auto parsed = wire::ParseMembership(set.list());
   if (!parsed.ok()) {
     SendError(id, pb::ERROR_MALFORMED, parsed.status().message());
@@ -319,12 +344,15 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
       }
       const wire::MemberEntry* by = view->members.Find(View(a.signer()));
       if (by == nullptr || !by->admin) {
-        SendError(id, pb::ERROR_NOT_ADMIN, "the admission must be signed by an admin of the current list");
+        SendError(id, pb::ERROR_NOT_ADMIN,
+                  "the admission must be signed by an admin of the current list");
         co_return;
       }
       const wire::MemberEntry* listed = parsed->Find(device_);
-      if (!crypto::ConstantTimeEqual(View(set.signer()), device_) || listed == nullptr || !listed->admin) {
-        SendError(id, pb::ERROR_MALFORMED, "an admitted device's list must be signed by it and list it as an admin");
+      if (!crypto::ConstantTimeEqual(View(set.signer()), device_) || listed == nullptr ||
+          !listed->admin) {
+        SendError(id, pb::ERROR_MALFORMED,
+                  "an admitted device's list must be signed by it and list it as an admin");
         co_return;
       }
       admitted = true;
@@ -348,7 +376,8 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
   // re-admits none of them, a key being never both member and revoked).
   if (const crypto::Bytes* dropped = wire::FirstDroppedRevocation(view->members, *parsed)) {
     SendError(id, pb::ERROR_REVOCATION_DROPPED,
-              "the list drops the revoked device " + crypto::ToHex(crypto::ByteView(dropped->data(), 8)) +
+              "the list drops the revoked device " +
+                  crypto::ToHex(crypto::ByteView(dropped->data(), 8)) +
                   "; a revocation is permanent");
     co_return;
   }
@@ -357,9 +386,7 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id, const pb
   m.list = set.list();
   m.signer.assign(set.signer().begin(), set.signer().end());
   m.signature.assign(set.signature().begin(), set.signature().end());
-  auto fn = [vault, m](RelayStorage& st) {
-    return st.SetMembership(View(vault), m);
-  };
+  auto fn = [vault, m](RelayStorage& st) { return st.SetMembership(View(vault), m); };
   Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
   if (s.code() == Code::kConflict) {
     // Another connection committed a list first: answer with the version storage holds.
@@ -401,14 +428,17 @@ asio::awaitable<void> Connection::HandlePutEnvelope(std::uint64_t id, const pb::
     co_return;
   }
   if (put.sealed().size() > wire::kMaxEnvelopeBytes) {
-    SendError(id, pb::ERROR_TOO_LARGE, "an envelope holds at most " + std::to_string(wire::kMaxEnvelopeBytes) + " bytes");
+    SendError(id, pb::ERROR_TOO_LARGE,
+              "an envelope holds at most " + std::to_string(wire::kMaxEnvelopeBytes) + " bytes");
     co_return;
   }
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
+  // copy
   const std::string vault = put.vault(), recipient = put.recipient(), sealed = put.sealed();
   auto fn = [vault, recipient, sealed](RelayStorage& st) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::size_t n, st.CountEnvelopes(View(vault), View(recipient)));
-    if (n >= kMaxEnvelopesPerDevice) return Error(Domain::kSync, Code::kInvalidArgument, "too many envelopes");
+    if (n >= kMaxEnvelopesPerDevice)
+      return Error(Domain::kSync, Code::kInvalidArgument, "too many envelopes");
     return st.PutEnvelope(View(vault), View(recipient), View(sealed));
   };
   Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
@@ -422,7 +452,8 @@ asio::awaitable<void> Connection::HandlePutEnvelope(std::uint64_t id, const pb::
   }
 }
 
-asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id, const pb::GetEnvelopes& get) {
+asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id,
+                                                     const pb::GetEnvelopes& get) {
   const crypto::Bytes me = device_;
   Result<std::vector<AddressedEnvelope>> got = std::vector<AddressedEnvelope>{};
   if (get.vault().empty()) {
@@ -447,13 +478,15 @@ asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id, const pb:
   } else {
     auto view = co_await RequireMember(id, get.vault(), false);
     if (!view) co_return;
-    // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
+    // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
+    // copy
     const std::string vault = get.vault();
     auto fn = [vault, me](RelayStorage& st) -> Result<std::vector<AddressedEnvelope>> {
       PARLEY_ASSIGN_OR_RETURN(std::vector<crypto::Bytes> sealed, st.GetEnvelopes(View(vault), me));
       std::vector<AddressedEnvelope> out;
       out.reserve(sealed.size());
-      for (crypto::Bytes& e : sealed) out.push_back(AddressedEnvelope{Bytes(vault.begin(), vault.end()), std::move(e)});
+      for (crypto::Bytes& e : sealed)
+        out.push_back(AddressedEnvelope{Bytes(vault.begin(), vault.end()), std::move(e)});
       return out;
     };
     got = co_await Call<Result<std::vector<AddressedEnvelope>>>(ctx_.storage, false, std::move(fn));
@@ -476,7 +509,8 @@ asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge&
   std::vector<SlotRedaction> redactions;
   for (const auto& r : purge.redactions()) {
     if (r.change_id().size() != 32 || r.slot_hash().size() != 32) {
-      SendError(id, pb::ERROR_MALFORMED, "a slot redaction names a 32-byte change id and slot hash");
+      SendError(id, pb::ERROR_MALFORMED,
+                "a slot redaction names a 32-byte change id and slot hash");
       co_return;
     }
     redactions.push_back(SlotRedaction{crypto::Bytes(r.change_id().begin(), r.change_id().end()),
@@ -490,7 +524,8 @@ asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge&
     }
     ids.emplace_back(cid.begin(), cid.end());
   }
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
+  // copy
   const std::string vault = purge.vault();
   auto fn = [vault, ids, redactions](RelayStorage& st) -> Status {
     if (!ids.empty()) PARLEY_RETURN_IF_ERROR(st.Purge(View(vault), ids));
@@ -502,7 +537,9 @@ asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge&
     SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
     co_return;
   }
-  LogInfo("purge", {{"conn", id_}, {"vault", Short(vault)}, {"changes", static_cast<std::uint64_t>(ids.size())},
+  LogInfo("purge", {{"conn", id_},
+                    {"vault", Short(vault)},
+                    {"changes", static_cast<std::uint64_t>(ids.size())},
                     {"slots", static_cast<std::uint64_t>(redactions.size())}});
   SendDone(id);
 }

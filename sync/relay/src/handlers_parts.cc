@@ -13,10 +13,10 @@
 // outbound queue between parts, so a slow reader is paced, not disconnected.
 #include <algorithm>
 
-#include "parley/core/replica_sync.h"
 #include "change_check.h"
 #include "connection.h"
 #include "log.h"
+#include "parley/core/replica_sync.h"
 #include "pull_heads.h"
 
 namespace parley::relay {
@@ -46,7 +46,8 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
     // A new change: membership, then the size, then the budget, all before allocating.
     auto view = co_await RequireMember(id, push.vault(), false);
     if (!view) co_return;
-    const std::uint64_t cap = std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes);
+    const std::uint64_t cap =
+        std::min<std::uint64_t>(ctx_.options.max_change_bytes, wire::kMaxChangeBytes);
     if (part.total_bytes() > cap) {
       // The refusal of this one change, as its PushAck: nothing is opened, so parts of it
       // already on their way are answered "not started".
@@ -54,18 +55,23 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
       answer.set_id(id);
       pb::ChangeAck* ack = answer.mutable_push_ack()->add_acks();
       ack->set_refusal(pb::REFUSAL_TOO_LARGE);
-      ack->set_reason("a change of " + std::to_string(part.total_bytes()) + " bytes is over the relay's limit of " +
-                      std::to_string(cap));
+      ack->set_reason("a change of " + std::to_string(part.total_bytes()) +
+                      " bytes is over the relay's limit of " + std::to_string(cap));
       ctx_.metrics.changes_refused.fetch_add(1, std::memory_order_relaxed);
-      LogInfo("push", {{"conn", id_}, {"device", device_hex_}, {"stored", 0}, {"duplicate", 0}, {"refused", 1}});
+      LogInfo("push", {{"conn", id_},
+                       {"device", device_hex_},
+                       {"stored", 0},
+                       {"duplicate", 0},
+                       {"refused", 1}});
       SendFrame(answer);
       co_return;
     }
-    const std::uint64_t before = ctx_.reassembly_bytes.fetch_add(part.total_bytes(), std::memory_order_relaxed);
+    const std::uint64_t before =
+        ctx_.reassembly_bytes.fetch_add(part.total_bytes(), std::memory_order_relaxed);
     if (before + part.total_bytes() > ctx_.options.max_reassembly_bytes) {
       ctx_.reassembly_bytes.fetch_sub(part.total_bytes(), std::memory_order_relaxed);
-      SendError(id, pb::ERROR_UNAVAILABLE, "the relay is receiving too many large changes; retry later",
-                kRetryAfterBusyMs);
+      SendError(id, pb::ERROR_UNAVAILABLE,
+                "the relay is receiving too many large changes; retry later", kRetryAfterBusyMs);
       co_return;
     }
     upload_reserved_ = part.total_bytes();
@@ -78,7 +84,8 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
   if (Status s = upload_.Add(part); !s.ok()) {
     DropUpload();
     LogWarn("push_part", {{"conn", id_}, {"device", device_hex_}, {"reason", s.message()}});
-    SendError(id, s.code() == Code::kUnsupported ? pb::ERROR_TOO_LARGE : pb::ERROR_MALFORMED, s.message());
+    SendError(id, s.code() == Code::kUnsupported ? pb::ERROR_TOO_LARGE : pb::ERROR_MALFORMED,
+              s.message());
     co_return;
   }
   if (!upload_.complete()) {
@@ -110,8 +117,10 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
   std::vector<CheckResult> checked;
   checked.push_back(co_await OnCheckPool<CheckResult>(ctx_.checks, std::move(check)));
   const CheckResult& r = checked.back();
-  if (r.refusal == pb::REFUSAL_NONE && !crypto::ConstantTimeEqual(r.change.id, crypto::AsBytes(claimed_id))) {
-    SendError(id, pb::ERROR_MALFORMED, "change parts: the reassembled change's id is not the announced change_id");
+  if (r.refusal == pb::REFUSAL_NONE &&
+      !crypto::ConstantTimeEqual(r.change.id, crypto::AsBytes(claimed_id))) {
+    SendError(id, pb::ERROR_MALFORMED,
+              "change parts: the reassembled change's id is not the announced change_id");
     co_return;
   }
   // The membership may have changed while the parts arrived.
@@ -129,8 +138,9 @@ asio::awaitable<void> Connection::WaitForRoom() {
   }
 }
 
-asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow& row, std::uint64_t head,
-                                               bool more, const std::vector<AuthorHead>& heads) {
+asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow& row,
+                                               std::uint64_t head, bool more,
+                                               const std::vector<AuthorHead>& heads) {
   pb::Change change;
   if (!change.ParseFromString(row.data)) {
     ctx_.metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);

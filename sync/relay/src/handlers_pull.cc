@@ -13,9 +13,9 @@
 // and the heads, which always fit an otherwise empty batch (tuning::kMaxPullHeads).
 #include <algorithm>
 
-#include "parley/relay/tuning.h"
 #include "connection.h"
 #include "log.h"
+#include "parley/relay/tuning.h"
 #include "pull_heads.h"
 
 namespace parley::relay {
@@ -30,7 +30,9 @@ crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
 // Whether a stored change fits alone in one PullBatch frame. Every change pushed whole
 // (at most wire::kMaxWholeChangeBytes) does (tuning.h checks it).
-bool FitsOneBatch(const ChangeRow& row) { return row.data.size() + kBatchOverhead <= wire::kMaxFramePlaintext; }
+bool FitsOneBatch(const ChangeRow& row) {
+  return row.data.size() + kBatchOverhead <= wire::kMaxFramePlaintext;
+}
 
 struct Answer {
   std::uint64_t head = 0;
@@ -50,9 +52,11 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
     SendError(id, pb::ERROR_MALFORMED, "after_change_id is a 32-byte change id");
     co_return;
   }
-  const std::size_t budget =
-      pull.max_bytes() == 0 ? kMaxPullBytes : std::min<std::size_t>(pull.max_bytes(), kMaxPullBytes);
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own copy
+  const std::size_t budget = pull.max_bytes() == 0
+                                 ? kMaxPullBytes
+                                 : std::min<std::size_t>(pull.max_bytes(), kMaxPullBytes);
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
+  // copy
   const std::string vault = pull.vault();
   const std::uint64_t after = pull.after_seq();
   const std::string after_id = check_cursor ? pull.after_change_id() : std::string();
@@ -68,7 +72,8 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
         return a;
       }
     }
-    PARLEY_ASSIGN_OR_RETURN(a.rows, s.ReadChanges(View(vault), after, budget, kMaxPullChanges, &a.more));
+    PARLEY_ASSIGN_OR_RETURN(a.rows,
+                            s.ReadChanges(View(vault), after, budget, kMaxPullChanges, &a.more));
     if (!a.more) {
       PARLEY_ASSIGN_OR_RETURN(a.heads, s.AuthorHeads(View(vault)));
     }
@@ -87,7 +92,9 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
     batch->set_rewound(true);
     batch->set_head_seq(got->head);
     SetPullHeads(batch, got->heads, device_);
-    LogInfo("pull_rewound", {{"conn", id_}, {"device", device_hex_}, {"after_seq", after}, {"head_seq", got->head}});
+    LogInfo(
+        "pull_rewound",
+        {{"conn", id_}, {"device", device_hex_}, {"after_seq", after}, {"head_seq", got->head}});
     SendFrame(answer);
     co_return;
   }
@@ -96,7 +103,8 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
     // A change only the parts path can carry is served alone (the budget may be exceeded
     // by this one change); rows after it are left for the next Pull.
     const bool more = got->more || got->rows.size() > 1;
-    co_await ServeInParts(id, got->rows.front(), std::max(got->head, got->rows.front().relay_seq), more, got->heads);
+    co_await ServeInParts(id, got->rows.front(), std::max(got->head, got->rows.front().relay_seq),
+                          more, got->heads);
     co_return;
   }
   for (const ChangeRow& row : got->rows) {
@@ -117,7 +125,8 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
       batch->set_more(true);
     }
   }
-  ctx_.metrics.changes_served.fetch_add(static_cast<std::uint64_t>(batch->changes_size()), std::memory_order_relaxed);
+  ctx_.metrics.changes_served.fetch_add(static_cast<std::uint64_t>(batch->changes_size()),
+                                        std::memory_order_relaxed);
   SendFrame(answer);
 }
 

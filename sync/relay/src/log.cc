@@ -16,7 +16,8 @@ std::mutex& LogMutex() {
 void AppendValue(std::string& line, const std::string& v) {
   bool plain = !v.empty();
   for (char c : v) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) plain = false;
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
+      plain = false;
   }
   if (plain) {
     line += v;
@@ -37,15 +38,18 @@ std::string Timestamp() {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
   return buf;
 }
 
 }  // namespace
 
-void LogEvent(std::string_view level, std::string_view event, std::initializer_list<LogField> fields) {
-  std::string line = "ts=" + Timestamp() + " level=" + std::string(level) + " event=" + std::string(event);
+void LogEvent(std::string_view level, std::string_view event,
+              std::initializer_list<LogField> fields) {
+  std::string line =
+      "ts=" + Timestamp() + " level=" + std::string(level) + " event=" + std::string(event);
   for (const LogField& f : fields) {
     line += ' ';
     line += f.key;

@@ -24,7 +24,8 @@ struct LogField {
   std::string value;
 };
 
-void LogEvent(std::string_view level, std::string_view event, std::initializer_list<LogField> fields = {});
+void LogEvent(std::string_view level, std::string_view event,
+              std::initializer_list<LogField> fields = {});
 inline void LogInfo(std::string_view event, std::initializer_list<LogField> fields = {}) {
   LogEvent("info", event, fields);
 }

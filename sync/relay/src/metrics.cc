@@ -43,7 +43,8 @@ Status Metrics::WriteFile(const std::string& path) const {
   const std::string text = Render();
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Error(Domain::kSync, Code::kIoError, "metrics: " + std::string(std::strerror(errno)));
+  if (fd < 0)
+    return Error(Domain::kSync, Code::kIoError, "metrics: " + std::string(std::strerror(errno)));
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {

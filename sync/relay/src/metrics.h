@@ -18,17 +18,17 @@ struct Metrics {
   std::atomic<std::uint64_t> connections_refused{0};  // over the connection limit
   std::atomic<std::uint64_t> handshakes_failed{0};
   std::atomic<std::uint64_t> auth_failed{0};
-  std::atomic<std::uint64_t> changes_accepted{0};     // newly stored
-  std::atomic<std::uint64_t> changes_duplicate{0};    // pushed again, already held
+  std::atomic<std::uint64_t> changes_accepted{0};   // newly stored
+  std::atomic<std::uint64_t> changes_duplicate{0};  // pushed again, already held
   std::atomic<std::uint64_t> changes_refused{0};
-  std::atomic<std::uint64_t> changes_served{0};       // sent in pull answers
+  std::atomic<std::uint64_t> changes_served{0};  // sent in pull answers
   std::atomic<std::uint64_t> frames_in{0};
   std::atomic<std::uint64_t> frames_out{0};
   std::atomic<std::uint64_t> bytes_in{0};
   std::atomic<std::uint64_t> bytes_out{0};
-  std::atomic<std::uint64_t> errors_sent{0};          // Error frames
+  std::atomic<std::uint64_t> errors_sent{0};  // Error frames
   std::atomic<std::uint64_t> rate_limited{0};
-  std::atomic<std::uint64_t> slow_clients_dropped{0}; // outbound queue full
+  std::atomic<std::uint64_t> slow_clients_dropped{0};  // outbound queue full
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> decrypt_failures{0};
   std::atomic<std::uint64_t> storage_errors{0};

@@ -10,14 +10,15 @@
 #include <thread>
 
 #include "connection.h"
-#include "parley/relay/tuning.h"
 #include "log.h"
+#include "parley/relay/tuning.h"
 #include "server_context.h"
 
 namespace parley::relay {
 
 struct RelayServer::Impl {
-  Impl(RelayOptions o, crypto::DhKeyPair key, std::unique_ptr<RelayStorage> w, std::unique_ptr<RelayStorage> r)
+  Impl(RelayOptions o, crypto::DhKeyPair key, std::unique_ptr<RelayStorage> w,
+       std::unique_ptr<RelayStorage> r)
       : options(std::move(o)),
         ctx(std::make_unique<ServerContext>(options, std::move(key), std::move(w), std::move(r))),
         strand(asio::make_strand(io)),
@@ -32,8 +33,8 @@ struct RelayServer::Impl {
   // On the strand: serves `socket` (accepted or adopted) within the connection limit.
   void Admit(Connection::Socket socket);
   asio::awaitable<void> MetricsLoop();
-  void BeginStop();      // on the strand
-  void MaybeFinish();    // on the strand
+  void BeginStop();    // on the strand
+  void MaybeFinish();  // on the strand
   void Finish();
 
   // Connections still queued in `io` when it is destroyed refer to `ctx`: it goes last.
@@ -59,13 +60,15 @@ struct RelayServer::Impl {
 asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
   for (;;) {
     std::error_code ec;
-    asio::ip::tcp::socket socket =
-        co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+    asio::ip::tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
     if (ctx->stopping.load()) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
       LogWarn("accept_failed", {{"reason", ec.message()}});
-      asio::steady_timer pause(strand, std::chrono::milliseconds(tuning::kAcceptRetryPauseMs));  // e.g. out of descriptors
+      asio::steady_timer pause(
+          strand,
+          std::chrono::milliseconds(tuning::kAcceptRetryPauseMs));  // e.g. out of descriptors
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
@@ -136,9 +139,10 @@ void RelayServer::Impl::Finish() {
   io.stop();
 }
 
-RelayServer::RelayServer(RelayOptions options, crypto::DhKeyPair static_key, std::unique_ptr<RelayStorage> writer,
-                         std::unique_ptr<RelayStorage> reader)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(static_key), std::move(writer), std::move(reader))) {}
+RelayServer::RelayServer(RelayOptions options, crypto::DhKeyPair static_key,
+                         std::unique_ptr<RelayStorage> writer, std::unique_ptr<RelayStorage> reader)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(static_key), std::move(writer),
+                                   std::move(reader))) {}
 
 RelayServer::~RelayServer() {
   RequestStop();
@@ -152,14 +156,17 @@ Status RelayServer::Start() {
   auto results = resolver.resolve(m.options.listen_host, std::to_string(m.options.listen_port),
                                   asio::ip::tcp::resolver::passive, ec);
   if (ec || results.empty()) {
-    return Error(Domain::kSync, Code::kIoError, "cannot resolve " + m.options.listen_host + ": " + ec.message());
+    return Error(Domain::kSync, Code::kIoError,
+                 "cannot resolve " + m.options.listen_host + ": " + ec.message());
   }
   const asio::ip::tcp::endpoint ep = *results.begin();
   m.acceptor.open(ep.protocol(), ec);
   if (!ec) m.acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
   if (!ec) m.acceptor.bind(ep, ec);
   if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Error(Domain::kSync, Code::kIoError, "cannot listen on " + m.options.listen_host + ": " + ec.message());
+  if (ec)
+    return Error(Domain::kSync, Code::kIoError,
+                 "cannot listen on " + m.options.listen_host + ": " + ec.message());
   m.port = m.acceptor.local_endpoint().port();
   m.ctx->on_connection_gone = [&m] { asio::post(m.strand, [&m] { m.MaybeFinish(); }); };
   if (m.options.handle_signals) {
@@ -173,8 +180,10 @@ Status RelayServer::Start() {
   asio::co_spawn(m.strand, m.AcceptLoop(), asio::detached);
   asio::co_spawn(m.strand, m.MetricsLoop(), asio::detached);
   if (!m.options.metrics_path.empty()) (void)m.ctx->metrics.WriteFile(m.options.metrics_path);
-  LogInfo("listening", {{"addr", ep.address().to_string()}, {"port", static_cast<unsigned>(m.port)}});
-  for (int i = 0; i < std::max(1, m.options.io_threads); ++i) m.threads.emplace_back([&m] { m.io.run(); });
+  LogInfo("listening",
+          {{"addr", ep.address().to_string()}, {"port", static_cast<unsigned>(m.port)}});
+  for (int i = 0; i < std::max(1, m.options.io_threads); ++i)
+    m.threads.emplace_back([&m] { m.io.run(); });
   m.started = true;
   return Status::Ok();
 }
@@ -186,7 +195,8 @@ Status RelayServer::Adopt(int fd) {
     return Error(Domain::kSync, code, why);
   };
   if (fd < 0) return Error(Domain::kSync, Code::kInvalidArgument, "no socket to adopt");
-  if (!m.started.load()) return refuse(Code::kUnavailable, "the relay is not serving (Adopt before Start)");
+  if (!m.started.load())
+    return refuse(Code::kUnavailable, "the relay is not serving (Adopt before Start)");
   int type = 0;
   socklen_t type_len = sizeof type;
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) {

@@ -10,9 +10,9 @@
 #include <set>
 #include <string>
 
-#include "parley/relay/relay_server.h"
 #include "check_pool.h"
 #include "metrics.h"
+#include "parley/relay/relay_server.h"
 #include "rate_limiter.h"
 #include "storage_worker.h"
 #include "vault_directory.h"

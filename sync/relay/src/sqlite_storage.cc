@@ -56,7 +56,9 @@ CREATE INDEX IF NOT EXISTS revoked_devices_by_vault ON revoked_devices(vid);
 // indexes (filled from the stored lists when such storage is opened).
 constexpr std::int64_t kSchemaVersion = 1;
 
-Status Io(int rc, sqlite3* db, std::string_view what) { return SqliteStatus(rc, db, what, Domain::kSync); }
+Status Io(int rc, sqlite3* db, std::string_view what) {
+  return SqliteStatus(rc, db, what, Domain::kSync);
+}
 Bytes ToBytes(std::span<const std::uint8_t> b) { return Bytes(b.begin(), b.end()); }
 ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
@@ -85,19 +87,23 @@ class SqliteRelayStorage final : public RelayStorage {
     // secure_delete: the bytes of a dropped key slot or purged change are overwritten, not
     // left in free pages.
     PARLEY_RETURN_IF_ERROR(
-        Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;", Domain::kSync));
+        Exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;",
+             Domain::kSync));
     PARLEY_RETURN_IF_ERROR(Exec(db_, kSchema, Domain::kSync));
     // Storage written when chain heads held ids (chain format 1) is refused, not misread.
     Stmt layout;
-    PARLEY_RETURN_IF_ERROR(layout.Prepare(db_, "SELECT 1 FROM pragma_table_info('chains') WHERE name = 'link'"));
+    PARLEY_RETURN_IF_ERROR(
+        layout.Prepare(db_, "SELECT 1 FROM pragma_table_info('chains') WHERE name = 'link'"));
     PARLEY_ASSIGN_OR_RETURN(bool has_link, layout.Step());
     if (!has_link) {
-      return Error(Domain::kSync, Code::kUnsupported,
-                   "this relay's storage uses an earlier chain format that this version cannot serve");
+      return Error(
+          Domain::kSync, Code::kUnsupported,
+          "this relay's storage uses an earlier chain format that this version cannot serve");
     }
     PARLEY_ASSIGN_OR_RETURN(std::int64_t version, UserVersion());
     if (version > kSchemaVersion) {
-      return Error(Domain::kSync, Code::kUnsupported, "this relay's storage was written by a newer version");
+      return Error(Domain::kSync, Code::kUnsupported,
+                   "this relay's storage was written by a newer version");
     }
     if (version < kSchemaVersion) PARLEY_RETURN_IF_ERROR(Migrate());
     return Status::Ok();
@@ -123,9 +129,10 @@ class SqliteRelayStorage final : public RelayStorage {
   }
 
   Result<VaultInfo> GetVault(ByteView vault) override {
-    Stmt& s = Get(
-        "SELECT creator, head_seq, members_version, members_list, members_signer, members_signature "
-        "FROM vaults WHERE vault = ?");
+    Stmt& s =
+        Get("SELECT creator, head_seq, members_version, members_list, members_signer, "
+            "members_signature "
+            "FROM vaults WHERE vault = ?");
     s.BindBlob(1, vault);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) {
@@ -145,11 +152,16 @@ class SqliteRelayStorage final : public RelayStorage {
     const Status done = WithImmediateTransaction(
         db_,
         [&]() -> Status {
-          Stmt& s = Get(
-              "UPDATE vaults SET members_version = ?, members_list = ?, members_signer = ?, members_signature = ? "
-              "WHERE vault = ? AND members_version = ?");
-          s.Bind(1, static_cast<std::int64_t>(m.version)).BindBlob(2, View(m.list)).BindBlob(3, m.signer);
-          s.BindBlob(4, m.signature).BindBlob(5, vault).Bind(6, static_cast<std::int64_t>(m.version) - 1);
+          Stmt& s =
+              Get("UPDATE vaults SET members_version = ?, members_list = ?, members_signer = ?, "
+                  "members_signature = ? "
+                  "WHERE vault = ? AND members_version = ?");
+          s.Bind(1, static_cast<std::int64_t>(m.version))
+              .BindBlob(2, View(m.list))
+              .BindBlob(3, m.signer);
+          s.BindBlob(4, m.signature)
+              .BindBlob(5, vault)
+              .Bind(6, static_cast<std::int64_t>(m.version) - 1);
           PARLEY_RETURN_IF_ERROR(s.Run());
           if (sqlite3_changes(db_) != 1) return Status::Ok();
           replaced = true;
@@ -167,7 +179,8 @@ class SqliteRelayStorage final : public RelayStorage {
   Result<std::optional<Revocation>> FindRevocation(ByteView identity) override {
     Stmt& s = Get(
         "SELECT v.vault, v.members_version, v.members_list, v.members_signer, v.members_signature "
-        "FROM revoked_devices r JOIN vaults v ON v.vid = r.vid WHERE r.identity = ? ORDER BY r.vid LIMIT 1");
+        "FROM revoked_devices r JOIN vaults v ON v.vid = r.vid WHERE r.identity = ? ORDER BY r.vid "
+        "LIMIT 1");
     s.BindBlob(1, identity);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     std::optional<Revocation> out;
@@ -189,20 +202,24 @@ class SqliteRelayStorage final : public RelayStorage {
   }
 
   Result<std::vector<InsertOutcome>> InsertChanges(std::span<const NewChange> changes) override {
-    PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db_, Domain::kSync));
+    PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx,
+                            ImmediateTransaction::Begin(db_, Domain::kSync));
     auto out = InsertAll(changes);
     if (!out.ok()) return out.status();  // rolled back by tx
     PARLEY_RETURN_IF_ERROR(tx.Commit());
     return out;
   }
 
-  Result<std::vector<ChangeRow>> ReadChanges(ByteView vault, std::uint64_t after_seq, std::size_t max_bytes,
-                                             std::size_t max_count, bool* more) override {
+  Result<std::vector<ChangeRow>> ReadChanges(ByteView vault, std::uint64_t after_seq,
+                                             std::size_t max_bytes, std::size_t max_count,
+                                             bool* more) override {
     *more = false;
     std::vector<ChangeRow> rows;
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
-    Stmt& s = Get("SELECT seq, data FROM changes WHERE vid = ? AND seq > ? AND data IS NOT NULL ORDER BY seq");
+    Stmt& s =
+        Get("SELECT seq, data FROM changes WHERE vid = ? AND seq > ? AND data IS NOT NULL ORDER BY "
+            "seq");
     s.Bind(1, vid).Bind(2, static_cast<std::int64_t>(after_seq));
     std::size_t bytes = 0;
     PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
@@ -212,8 +229,9 @@ class SqliteRelayStorage final : public RelayStorage {
         return false;
       }
       bytes += data.size();
-      rows.push_back(ChangeRow{static_cast<std::uint64_t>(row.Int(0)),
-                               std::string(reinterpret_cast<const char*>(data.data()), data.size())});
+      rows.push_back(
+          ChangeRow{static_cast<std::uint64_t>(row.Int(0)),
+                    std::string(reinterpret_cast<const char*>(data.data()), data.size())});
       return true;
     }));
     return rows;
@@ -223,7 +241,8 @@ class SqliteRelayStorage final : public RelayStorage {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
     std::optional<Bytes> out;
-    if (relay_seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return out;
+    if (relay_seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return out;
     Stmt& s = Get("SELECT id FROM changes WHERE vid = ? AND seq = ?");
     s.Bind(1, vid).Bind(2, static_cast<std::int64_t>(relay_seq));
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -245,7 +264,8 @@ class SqliteRelayStorage final : public RelayStorage {
     return out;
   }
 
-  Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault, ByteView author) override {
+  Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault,
+                                                                   ByteView author) override {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     return Head(vid, author);
   }
@@ -254,7 +274,8 @@ class SqliteRelayStorage final : public RelayStorage {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
     crypto::Hash digest = crypto::Blake2b256(sealed);
-    Stmt& s = Get("INSERT OR IGNORE INTO envelopes(vid, recipient, digest, sealed) VALUES(?, ?, ?, ?)");
+    Stmt& s =
+        Get("INSERT OR IGNORE INTO envelopes(vid, recipient, digest, sealed) VALUES(?, ?, ?, ?)");
     return s.Bind(1, vid).BindBlob(2, recipient).BindBlob(3, digest).BindBlob(4, sealed).Run();
   }
 
@@ -284,9 +305,9 @@ class SqliteRelayStorage final : public RelayStorage {
                                                           bool* more) override {
     *more = false;
     std::vector<AddressedEnvelope> out;
-    Stmt& s = Get(
-        "SELECT v.vault, e.sealed FROM envelopes e JOIN vaults v ON v.vid = e.vid "
-        "WHERE e.recipient = ? ORDER BY e.vid, e.digest");
+    Stmt& s =
+        Get("SELECT v.vault, e.sealed FROM envelopes e JOIN vaults v ON v.vid = e.vid "
+            "WHERE e.recipient = ? ORDER BY e.vid, e.digest");
     s.BindBlob(1, recipient);
     PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
       if (out.size() >= max_count) {
@@ -314,7 +335,8 @@ class SqliteRelayStorage final : public RelayStorage {
         Domain::kSync);
   }
 
-  Result<std::size_t> DropKeySlots(ByteView vault, std::span<const SlotRedaction> redactions) override {
+  Result<std::size_t> DropKeySlots(ByteView vault,
+                                   std::span<const SlotRedaction> redactions) override {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
     std::size_t dropped = 0;
@@ -337,13 +359,15 @@ class SqliteRelayStorage final : public RelayStorage {
             const int before = slots->size();
             for (int i = slots->size() - 1; i >= 0; --i) {
               const crypto::Hash h = crypto::Blake2b256(crypto::AsBytes(slots->Get(i)));
-              if (r.slot_hash.size() == h.size() && std::equal(h.begin(), h.end(), r.slot_hash.begin())) {
+              if (r.slot_hash.size() == h.size() &&
+                  std::equal(h.begin(), h.end(), r.slot_hash.begin())) {
                 slots->DeleteSubrange(i, 1);
               }
             }
             if (slots->size() == before) continue;
             std::string bytes;
-            if (!change.SerializeToString(&bytes)) return Error(Domain::kSync, Code::kInternal, "encoding a change");
+            if (!change.SerializeToString(&bytes))
+              return Error(Domain::kSync, Code::kInternal, "encoding a change");
             Stmt& u = Get("UPDATE changes SET data = ? WHERE vid = ? AND id = ?");
             u.BindBlob(1, View(bytes)).Bind(2, vid).BindBlob(3, r.change_id);
             PARLEY_RETURN_IF_ERROR(u.Run());
@@ -417,11 +441,13 @@ class SqliteRelayStorage final : public RelayStorage {
           };
           std::vector<Row> rows;
           Stmt s;
-          PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "SELECT vid, creator, members_version, members_list FROM vaults"));
+          PARLEY_RETURN_IF_ERROR(
+              s.Prepare(db_, "SELECT vid, creator, members_version, members_list FROM vaults"));
           PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& r) {
             auto list = r.Blob(3);
-            rows.push_back(Row{r.Int(0), ToBytes(r.Blob(1)), r.Int(2),
-                               std::string(reinterpret_cast<const char*>(list.data()), list.size())});
+            rows.push_back(
+                Row{r.Int(0), ToBytes(r.Blob(1)), r.Int(2),
+                    std::string(reinterpret_cast<const char*>(list.data()), list.size())});
             return true;
           }));
           for (const Row& r : rows) {
@@ -432,7 +458,8 @@ class SqliteRelayStorage final : public RelayStorage {
               PARLEY_RETURN_IF_ERROR(IndexList(r.vid, r.list));
             }
           }
-          return Exec(db_, "PRAGMA user_version = " + std::to_string(kSchemaVersion), Domain::kSync);
+          return Exec(db_, "PRAGMA user_version = " + std::to_string(kSchemaVersion),
+                      Domain::kSync);
         },
         Domain::kSync);
   }
@@ -487,12 +514,16 @@ class SqliteRelayStorage final : public RelayStorage {
     const std::int64_t seq = bump.Int(0);
     bump.Reset();
 
-    Stmt& ins = Get("INSERT INTO changes(vid, seq, id, author, author_seq, data) VALUES(?, ?, ?, ?, ?, ?)");
+    Stmt& ins =
+        Get("INSERT INTO changes(vid, seq, id, author, author_seq, data) VALUES(?, ?, ?, ?, ?, ?)");
     ins.Bind(1, vid).Bind(2, seq).BindBlob(3, c.id).BindBlob(4, c.author);
     ins.Bind(5, static_cast<std::int64_t>(c.author_seq)).BindBlob(6, View(c.data));
     PARLEY_RETURN_IF_ERROR(ins.Run());
     Stmt& chain = Get("INSERT OR REPLACE INTO chains(vid, author, seq, link) VALUES(?, ?, ?, ?)");
-    chain.Bind(1, vid).BindBlob(2, c.author).Bind(3, static_cast<std::int64_t>(c.author_seq)).BindBlob(4, c.link);
+    chain.Bind(1, vid)
+        .BindBlob(2, c.author)
+        .Bind(3, static_cast<std::int64_t>(c.author_seq))
+        .BindBlob(4, c.link);
     PARLEY_RETURN_IF_ERROR(chain.Run());
     return InsertOutcome{InsertResult::kStored, static_cast<std::uint64_t>(seq)};
   }
@@ -516,8 +547,8 @@ class SqliteRelayStorage final : public RelayStorage {
 
 Result<std::unique_ptr<RelayStorage>> OpenSqliteRelayStorage(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = Io(rc, db, "opening relay storage");
     sqlite3_close_v2(db);

@@ -2,7 +2,8 @@
 
 namespace parley::relay {
 
-StorageWorker::StorageWorker(std::unique_ptr<RelayStorage> writer, std::unique_ptr<RelayStorage> reader)
+StorageWorker::StorageWorker(std::unique_ptr<RelayStorage> writer,
+                             std::unique_ptr<RelayStorage> reader)
     : writer_storage_(std::move(writer)), reader_storage_(std::move(reader)) {
   writer_ = std::thread([this] { WriterLoop(); });
   reader_ = std::thread([this] { ReaderLoop(); });
@@ -67,8 +68,9 @@ void StorageWorker::WriterLoop() {
         if (!result.ok()) {
           p.second(result.status());
         } else {
-          p.second(std::vector<InsertOutcome>(result->begin() + static_cast<std::ptrdiff_t>(at),
-                                              result->begin() + static_cast<std::ptrdiff_t>(at + n)));
+          p.second(
+              std::vector<InsertOutcome>(result->begin() + static_cast<std::ptrdiff_t>(at),
+                                         result->begin() + static_cast<std::ptrdiff_t>(at + n)));
         }
         at += n;
       }
@@ -91,7 +93,8 @@ void StorageWorker::ReaderLoop() {
   }
 }
 
-asio::awaitable<Result<std::vector<InsertOutcome>>> CallPush(StorageWorker& w, std::vector<NewChange> changes) {
+asio::awaitable<Result<std::vector<InsertOutcome>>> CallPush(StorageWorker& w,
+                                                             std::vector<NewChange> changes) {
   using T = Result<std::vector<InsertOutcome>>;
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
       [&w, changes = std::move(changes)](auto handler) mutable {

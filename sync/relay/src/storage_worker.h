@@ -82,6 +82,7 @@ asio::awaitable<T> Call(StorageWorker& w, bool write, Fn fn) {
 }
 
 // A push through the group commit, resuming on the caller's executor.
-asio::awaitable<Result<std::vector<InsertOutcome>>> CallPush(StorageWorker& w, std::vector<NewChange> changes);
+asio::awaitable<Result<std::vector<InsertOutcome>>> CallPush(StorageWorker& w,
+                                                             std::vector<NewChange> changes);
 
 }  // namespace parley::relay

@@ -22,7 +22,9 @@ SyncClient::~SyncClient() = default;
 
 void SyncClient::Wake() { impl_->waker->Wake(); }
 
-const std::optional<RevocationNotice>& SyncClient::last_revocation() const { return impl_->revocation; }
+const std::optional<RevocationNotice>& SyncClient::last_revocation() const {
+  return impl_->revocation;
+}
 
 Result<SyncReport> SyncClient::SyncOnce(std::int64_t relay_id, Canceller* cancel) {
   impl_->revocation.reset();
@@ -31,8 +33,8 @@ Result<SyncReport> SyncClient::SyncOnce(std::int64_t relay_id, Canceller* cancel
   return impl_->Exchange(*conn, relay);
 }
 
-Status SyncClient::PutEnvelope(std::int64_t relay_id, crypto::ByteView recipient, crypto::ByteView sealed,
-                               Canceller* cancel) {
+Status SyncClient::PutEnvelope(std::int64_t relay_id, crypto::ByteView recipient,
+                               crypto::ByteView sealed, Canceller* cancel) {
   impl_->revocation.reset();
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
   PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
@@ -63,7 +65,8 @@ Result<std::vector<KeyEnvelope>> FetchEnvelopes(RelayConnection& conn, crypto::B
     return answer.status();
   }
   if (answer->body_case() != pb::Frame::kEnvelopes) {
-    return Error(Domain::kSync, Code::kUnavailable, "the relay answered GetEnvelopes with something else");
+    return Error(Domain::kSync, Code::kUnavailable,
+                 "the relay answered GetEnvelopes with something else");
   }
   std::vector<KeyEnvelope> out;
   const pb::Envelopes& got = answer->envelopes();
@@ -74,7 +77,8 @@ Result<std::vector<KeyEnvelope>> FetchEnvelopes(RelayConnection& conn, crypto::B
     }
   } else if (!vault.empty()) {
     for (const auto& s : got.sealed()) {
-      out.push_back(KeyEnvelope{crypto::Bytes(vault.begin(), vault.end()), crypto::Bytes(s.begin(), s.end())});
+      out.push_back(KeyEnvelope{crypto::Bytes(vault.begin(), vault.end()),
+                                crypto::Bytes(s.begin(), s.end())});
     }
   }
   return out;
@@ -82,8 +86,9 @@ Result<std::vector<KeyEnvelope>> FetchEnvelopes(RelayConnection& conn, crypto::B
 
 }  // namespace
 
-Result<std::vector<crypto::Bytes>> SyncClient::GetEnvelopes(std::int64_t relay_id, crypto::ByteView vault,
-                                                           Canceller* cancel) {
+Result<std::vector<crypto::Bytes>> SyncClient::GetEnvelopes(std::int64_t relay_id,
+                                                            crypto::ByteView vault,
+                                                            Canceller* cancel) {
   if (vault.empty()) return Error(Domain::kSync, Code::kInvalidArgument, "a vault id is required");
   impl_->revocation.reset();
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
@@ -97,14 +102,16 @@ Result<std::vector<crypto::Bytes>> SyncClient::GetEnvelopes(std::int64_t relay_i
   return out;
 }
 
-Result<std::vector<KeyEnvelope>> SyncClient::ListEnvelopes(std::int64_t relay_id, Canceller* cancel) {
+Result<std::vector<KeyEnvelope>> SyncClient::ListEnvelopes(std::int64_t relay_id,
+                                                           Canceller* cancel) {
   impl_->revocation.reset();
   PARLEY_ASSIGN_OR_RETURN(RelayRecord relay, impl_->state.Relay(relay_id));
   PARLEY_ASSIGN_OR_RETURN(auto conn, impl_->Connect(relay, cancel));
   return FetchEnvelopes(*conn, {});
 }
 
-Status SyncClient::Watch(const std::vector<std::int64_t>& relays, Canceller& cancel, const WatchObserver& observer) {
+Status SyncClient::Watch(const std::vector<std::int64_t>& relays, Canceller& cancel,
+                         const WatchObserver& observer) {
   impl_->revocation.reset();
   return impl_->Watch(relays, cancel, observer);
 }

@@ -30,7 +30,8 @@ struct SyncClient::Impl {
   std::int64_t NowMs() { return poller.clock().MonotonicNs() / 1'000'000; }
 
   Result<std::unique_ptr<RelayConnection>> Connect(const RelayRecord& relay, Canceller* cancel) {
-    return RelayConnection::Open(relay, store.device(), options, poller, transport, cancel, &revocation);
+    return RelayConnection::Open(relay, store.device(), options, poller, transport, cancel,
+                                 &revocation);
   }
 
   // Steps 1-3 over an open connection.
@@ -54,15 +55,18 @@ struct SyncClient::Impl {
     PARLEY_ASSIGN_OR_RETURN(auto gaps, log::ListGaps(replica));
     report.gaps.clear();
     for (const auto& g : gaps) {
-      report.gaps.push_back("device " + (g.name.empty() ? crypto::ToHex(crypto::AsBytes(g.author)).substr(0, 16) : g.name) +
-                            ": changes " + std::to_string(g.first) + "-" + std::to_string(g.last) + " missing");
+      report.gaps.push_back(
+          "device " +
+          (g.name.empty() ? crypto::ToHex(crypto::AsBytes(g.author)).substr(0, 16) : g.name) +
+          ": changes " + std::to_string(g.first) + "-" + std::to_string(g.last) + " missing");
     }
     return state.SetLastSync(relay.id, poller.clock().NowUnixMs(), report.head_seq);
   }
 
   void DrainWake() { waker->Drain(); }
 
-  Status Watch(const std::vector<std::int64_t>& ids, Canceller& cancel, const WatchObserver& observer);
+  Status Watch(const std::vector<std::int64_t>& ids, Canceller& cancel,
+               const WatchObserver& observer);
 };
 
 }  // namespace parley::sync

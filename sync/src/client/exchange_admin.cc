@@ -8,7 +8,9 @@
 namespace parley::sync {
 namespace {
 
-void Set(std::string* out, crypto::ByteView b) { out->assign(reinterpret_cast<const char*>(b.data()), b.size()); }
+void Set(std::string* out, crypto::ByteView b) {
+  out->assign(reinterpret_cast<const char*>(b.data()), b.size());
+}
 
 // The version the relay holds, from its stale-membership answer (Error.membership_version).
 std::optional<std::uint64_t> HeldVersion(const pb::Error& e) {
@@ -18,10 +20,12 @@ std::optional<std::uint64_t> HeldVersion(const pb::Error& e) {
 
 }  // namespace
 
-Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay,
+                   SyncReport& report) {
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
   const store::DeviceKeys& me = ctx.store.device();
-  if (!relay.registered && !vault.nonce.empty() && crypto::ConstantTimeEqual(vault.founder, me.identity.public_key)) {
+  if (!relay.registered && !vault.nonce.empty() &&
+      crypto::ConstantTimeEqual(vault.founder, me.identity.public_key)) {
     pb::Frame f;
     pb::RegisterVault* r = f.mutable_register_vault();
     Set(r->mutable_vault(), vault.vault);
@@ -38,20 +42,25 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
 
   // Current members and revoked devices alike (a replica that does not list revoked devices
   // yet returns current members only: the list then revokes nobody new).
-  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> everyone, log::ListMembers(ctx.replica, /*include_revoked=*/true));
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> everyone,
+                          log::ListMembers(ctx.replica, /*include_revoked=*/true));
   std::vector<log::MemberInfo> members, revoked;
   for (log::MemberInfo& m : everyone) (m.revoked ? revoked : members).push_back(std::move(m));
   const std::string self(me.identity.public_key.begin(), me.identity.public_key.end());
-  auto mine = std::find_if(members.begin(), members.end(), [&](const log::MemberInfo& m) { return m.identity == self; });
-  if (mine == members.end() || !mine->admin) return Status::Ok();  // revoked, or not an admin: nothing to publish
+  auto mine = std::find_if(members.begin(), members.end(),
+                           [&](const log::MemberInfo& m) { return m.identity == self; });
+  if (mine == members.end() || !mine->admin)
+    return Status::Ok();  // revoked, or not an admin: nothing to publish
   // The digest of a set without revoked devices is the one earlier versions recorded, so
   // an unchanged set is not published again.
   crypto::Hasher h;
   h.Update(std::string_view("parley/member-set/v1"));
   for (const auto& m : members) h.Update(m.identity).Update(std::string_view(m.admin ? "A" : "M"));
-  for (const auto& m : revoked) h.Update(m.identity).Update(std::string_view("R")).UpdateU64(m.revoked_after_seq);
+  for (const auto& m : revoked)
+    h.Update(m.identity).Update(std::string_view("R")).UpdateU64(m.revoked_after_seq);
   const crypto::Hash digest = h.Final256();
-  if (relay.members_digest.size() == digest.size() && crypto::ConstantTimeEqual(relay.members_digest, digest)) {
+  if (relay.members_digest.size() == digest.size() &&
+      crypto::ConstantTimeEqual(relay.members_digest, digest)) {
     return Status::Ok();
   }
   // An admission of this device (a restore enrolled it offline): a relay whose list does not
@@ -59,7 +68,8 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
   PARLEY_ASSIGN_OR_RETURN(std::string admission_bytes, ctx.state.Admission());
   pb::Admission admission;
   const bool admitted = !admission_bytes.empty() && admission.ParseFromString(admission_bytes) &&
-                        admission.device() == self && admission.vault().size() == vault.vault.size() &&
+                        admission.device() == self &&
+                        admission.vault().size() == vault.vault.size() &&
                         crypto::ConstantTimeEqual(crypto::AsBytes(admission.vault()), vault.vault);
   std::uint64_t version = relay.members_version + 1;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -86,7 +96,8 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
       report.published_members = true;
       return Status::Ok();
     }
-    if (answer.status().code() == Code::kConflict && conn.last_error().code() == pb::ERROR_REVOCATION_DROPPED) {
+    if (answer.status().code() == Code::kConflict &&
+        conn.last_error().code() == pb::ERROR_REVOCATION_DROPPED) {
       // The relay holds a revocation this device has not learned yet (another admin's):
       // publish nothing now; the pull below brings it, and the next session publishes.
       return Status::Ok();
@@ -95,18 +106,23 @@ Status EnsureVault(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
     if (answer.status().code() != Code::kConflict || !held.has_value()) return answer.status();
     version = *held + 1;  // another admin (or a lost ack) moved the relay's list on
   }
-  return Error(Domain::kSync, Code::kConflict, "the relay's membership list keeps changing; try again");
+  return Error(Domain::kSync, Code::kConflict,
+               "the relay's membership list keeps changing; try again");
 }
 
-Status PublishRedactions(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
-  PARLEY_ASSIGN_OR_RETURN(std::vector<log::SlotRedactionRef> unsent, ctx.state.UnsentRedactions(relay.id, ctx.replica));
+Status PublishRedactions(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay,
+                         SyncReport& report) {
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::SlotRedactionRef> unsent,
+                          ctx.state.UnsentRedactions(relay.id, ctx.replica));
   if (unsent.empty()) return Status::Ok();
   // Only an admin may ask a relay to drop slots (a member's request would be refused).
-  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> members, log::ListMembers(ctx.replica, false));
+  PARLEY_ASSIGN_OR_RETURN(std::vector<log::MemberInfo> members,
+                          log::ListMembers(ctx.replica, false));
   const store::DeviceKeys& me = ctx.store.device();
   const std::string self(me.identity.public_key.begin(), me.identity.public_key.end());
-  const bool admin = std::any_of(members.begin(), members.end(),
-                                 [&](const log::MemberInfo& m) { return m.identity == self && m.admin; });
+  const bool admin = std::any_of(members.begin(), members.end(), [&](const log::MemberInfo& m) {
+    return m.identity == self && m.admin;
+  });
   if (!admin) return Status::Ok();
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
   constexpr std::size_t kPerFrame = 1000;  // the relay's limit per Purge frame
@@ -121,8 +137,8 @@ Status PublishRedactions(ExchangeContext& ctx, RelayConnection& conn, RelayRecor
       r->set_slot_hash(unsent[i].slot_hash);
     }
     PARLEY_RETURN_IF_ERROR(conn.Call(std::move(f)).status());
-    PARLEY_RETURN_IF_ERROR(
-        ctx.state.MarkRedactionsSent(relay.id, std::span<const log::SlotRedactionRef>(unsent).subspan(at, n)));
+    PARLEY_RETURN_IF_ERROR(ctx.state.MarkRedactionsSent(
+        relay.id, std::span<const log::SlotRedactionRef>(unsent).subspan(at, n)));
     report.slots_redacted += n;
   }
   return Status::Ok();

@@ -18,7 +18,8 @@
 
 namespace parley::sync {
 
-Result<PullOutcome> PullOnce(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+Result<PullOutcome> PullOnce(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay,
+                             SyncReport& report) {
   PullOutcome outcome;
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
   std::vector<pb::Change> changes;
@@ -28,18 +29,19 @@ Result<PullOutcome> PullOnce(ExchangeContext& ctx, RelayConnection& conn, RelayR
   std::uint64_t last = relay.cursor, head = 0;
   auto apply = [&]() -> Status {
     if (changes.empty()) return Status::Ok();
-    PARLEY_ASSIGN_OR_RETURN(log::ApplyReport applied,
-                            log::ApplyAndRecord(ctx.replica, changes, [&](std::span<const log::ChangeId> ids) {
-                              for (const auto& [i, claimed] : announced) {
-                                if (!crypto::ConstantTimeEqual(crypto::ByteView(ids[i].data(), ids[i].size()),
-                                                               crypto::AsBytes(claimed))) {
-                                  return Error(Domain::kSync, Code::kCorrupt,
-                                               "the relay served a change whose id is not the announced one");
-                                }
-                              }
-                              for (std::size_t i = 0; i < acks.size(); ++i) acks[i].id = ids[i];
-                              return ctx.state.RecordPulledInTransaction(relay.id, acks, last, head);
-                            }));
+    PARLEY_ASSIGN_OR_RETURN(
+        log::ApplyReport applied,
+        log::ApplyAndRecord(ctx.replica, changes, [&](std::span<const log::ChangeId> ids) {
+          for (const auto& [i, claimed] : announced) {
+            if (!crypto::ConstantTimeEqual(crypto::ByteView(ids[i].data(), ids[i].size()),
+                                           crypto::AsBytes(claimed))) {
+              return Error(Domain::kSync, Code::kCorrupt,
+                           "the relay served a change whose id is not the announced one");
+            }
+          }
+          for (std::size_t i = 0; i < acks.size(); ++i) acks[i].id = ids[i];
+          return ctx.state.RecordPulledInTransaction(relay.id, acks, last, head);
+        }));
     if (!acks.empty() && acks.back().relay_seq == last && last > relay.cursor) {
       relay.cursor_id.assign(acks.back().id.begin(), acks.back().id.end());
     }
@@ -58,8 +60,8 @@ Result<PullOutcome> PullOnce(ExchangeContext& ctx, RelayConnection& conn, RelayR
   };
 
   PullReceiver receiver(conn, std::string(vault.vault.begin(), vault.vault.end()), relay.cursor,
-                        std::string(relay.cursor_id.begin(), relay.cursor_id.end()), ctx.options.pull_budget_bytes,
-                        kApplyBatchBytes);
+                        std::string(relay.cursor_id.begin(), relay.cursor_id.end()),
+                        ctx.options.pull_budget_bytes, kApplyBatchBytes);
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(std::optional<ReceivedBatch> batch, receiver.Next());
     if (!batch.has_value()) break;
@@ -74,7 +76,8 @@ Result<PullOutcome> PullOnce(ExchangeContext& ctx, RelayConnection& conn, RelayR
     }
     report.head_seq = std::max(report.head_seq, batch->head);
     head = std::max(head, batch->head);
-    for (auto& [i, claimed] : batch->announced) announced.emplace_back(changes.size() + i, std::move(claimed));
+    for (auto& [i, claimed] : batch->announced)
+      announced.emplace_back(changes.size() + i, std::move(claimed));
     for (std::size_t i = 0; i < batch->changes.size(); ++i) {
       changes.push_back(std::move(batch->changes[i]));
       acks.push_back(batch->acks[i]);

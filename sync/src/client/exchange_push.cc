@@ -18,11 +18,11 @@ namespace parley::sync {
 namespace {
 
 // Pushes one large change as parts of at most `part_data` bytes; returns the relay's ack.
-Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentity& vault, const log::HeldChange& held,
-                                  std::size_t part_data) {
-  std::vector<pb::ChangePart> parts =
-      wire::SplitChange(held.change.SerializeAsString(), crypto::ByteView(held.id.data(), held.id.size()),
-                        std::min(part_data, wire::kChangePartData));
+Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentity& vault,
+                                  const log::HeldChange& held, std::size_t part_data) {
+  std::vector<pb::ChangePart> parts = wire::SplitChange(
+      held.change.SerializeAsString(), crypto::ByteView(held.id.data(), held.id.size()),
+      std::min(part_data, wire::kChangePartData));
   std::deque<std::uint64_t> waiting;
   std::size_t sent = 0;
   for (std::size_t answered = 0; answered < parts.size(); ++answered) {
@@ -51,7 +51,8 @@ Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentit
     }
     if (last) {
       if (answer.body_case() != pb::Frame::kPushAck || answer.push_ack().acks_size() != 1) {
-        return Error(Domain::kSync, Code::kUnavailable, "the relay's PushAck does not match the push");
+        return Error(Domain::kSync, Code::kUnavailable,
+                     "the relay's PushAck does not match the push");
       }
       return answer.push_ack().acks(0);
     }
@@ -64,33 +65,41 @@ Result<pb::ChangeAck> PushInParts(RelayConnection& conn, const log::VaultIdentit
 std::string RefusedChange::Describe() const {
   std::string why = reason;
   if (why.empty()) {
-    why = refusal == pb::REFUSAL_TOO_LARGE ? "larger than the relay accepts (" + std::to_string(limit) + " bytes)"
-                                           : std::string("refused");
+    why = refusal == pb::REFUSAL_TOO_LARGE
+              ? "larger than the relay accepts (" + std::to_string(limit) + " bytes)"
+              : std::string("refused");
   }
   return "change " + crypto::ToHex(crypto::ByteView(id.data(), 4)) + ": " + why;
 }
 
-Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay,
+                   SyncReport& report) {
   PARLEY_ASSIGN_OR_RETURN(log::VaultIdentity vault, log::GetVaultIdentity(ctx.replica));
-  const std::size_t cap_bytes =
-      std::min<std::size_t>(conn.welcome().max_frame_bytes() == 0 ? wire::kMaxWireMessage
-                                                                  : conn.welcome().max_frame_bytes(),
-                            wire::kMaxWireMessage) -
-      wire::kNoiseTagSize - kPushFrameSlack;
-  const std::size_t cap_count = conn.welcome().max_push_changes() == 0 ? 1000 : conn.welcome().max_push_changes();
+  const std::size_t cap_bytes = std::min<std::size_t>(conn.welcome().max_frame_bytes() == 0
+                                                          ? wire::kMaxWireMessage
+                                                          : conn.welcome().max_frame_bytes(),
+                                                      wire::kMaxWireMessage) -
+                                wire::kNoiseTagSize - kPushFrameSlack;
+  const std::size_t cap_count =
+      conn.welcome().max_push_changes() == 0 ? 1000 : conn.welcome().max_push_changes();
   // 0: the relay takes no change in parts.
-  const std::uint64_t cap_change = std::min<std::uint64_t>(conn.welcome().max_change_bytes(), wire::kMaxChangeBytes);
-  auto fits = [&](const log::HeldChange& h) { return h.change.ByteSizeLong() + kPushPerChangeOverhead <= cap_bytes; };
+  const std::uint64_t cap_change =
+      std::min<std::uint64_t>(conn.welcome().max_change_bytes(), wire::kMaxChangeBytes);
+  auto fits = [&](const log::HeldChange& h) {
+    return h.change.ByteSizeLong() + kPushPerChangeOverhead <= cap_bytes;
+  };
   // What this relay takes at most, so that a larger local change is refused before it is
   // committed rather than blocking this device's later changes here.
-  const std::uint64_t accepts = std::max<std::uint64_t>(cap_change, cap_bytes - kPushPerChangeOverhead);
+  const std::uint64_t accepts =
+      std::max<std::uint64_t>(cap_change, cap_bytes - kPushPerChangeOverhead);
   PARLEY_ASSIGN_OR_RETURN(std::uint64_t smallest, ctx.state.SetChangeLimit(relay.id, accepts));
   PARLEY_RETURN_IF_ERROR(log::SetChangeSizeLimit(ctx.replica, static_cast<std::size_t>(smallest)));
 
   std::int64_t scan = relay.push_mark;
   bool prefix_acked = true;  // every change up to `scan` is acknowledged
   for (;;) {
-    PARLEY_ASSIGN_OR_RETURN(auto held, log::HeldChangesAfter(ctx.replica, scan, kPushScanBytes, kPushScanCount));
+    PARLEY_ASSIGN_OR_RETURN(
+        auto held, log::HeldChangesAfter(ctx.replica, scan, kPushScanBytes, kPushScanCount));
     if (held.empty()) break;
     std::vector<bool> acked(held.size(), false);
     std::vector<std::size_t> todo;
@@ -117,7 +126,8 @@ Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
     };
     for (std::size_t at = 0; at < todo.size();) {
       if (!fits(held[todo[at]])) {
-        PARLEY_ASSIGN_OR_RETURN(pb::ChangeAck a, PushInParts(conn, vault, held[todo[at]], cap_bytes));
+        PARLEY_ASSIGN_OR_RETURN(pb::ChangeAck a,
+                                PushInParts(conn, vault, held[todo[at]], cap_bytes));
         std::vector<Ack> acks;
         record(at, a, acks);
         PARLEY_RETURN_IF_ERROR(ctx.state.RecordPushAcks(relay.id, acks, std::nullopt));
@@ -137,11 +147,14 @@ Status PushPending(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& rel
         ++end;
       }
       PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn.Call(std::move(f)));
-      if (answer.body_case() != pb::Frame::kPushAck || answer.push_ack().acks_size() != static_cast<int>(end - at)) {
-        return Error(Domain::kSync, Code::kUnavailable, "the relay's PushAck does not match the push");
+      if (answer.body_case() != pb::Frame::kPushAck ||
+          answer.push_ack().acks_size() != static_cast<int>(end - at)) {
+        return Error(Domain::kSync, Code::kUnavailable,
+                     "the relay's PushAck does not match the push");
       }
       std::vector<Ack> acks;
-      for (std::size_t k = at; k < end; ++k) record(k, answer.push_ack().acks(static_cast<int>(k - at)), acks);
+      for (std::size_t k = at; k < end; ++k)
+        record(k, answer.push_ack().acks(static_cast<int>(k - at)), acks);
       PARLEY_RETURN_IF_ERROR(ctx.state.RecordPushAcks(relay.id, acks, std::nullopt));
       report.pushed += acks.size();
       at = end;

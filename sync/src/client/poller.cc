@@ -15,7 +15,8 @@ class SystemPoller final : public Poller {
  public:
   explicit SystemPoller(Clock& clock) : clock_(clock) {}
   int Poll(pollfd* fds, nfds_t n, std::int64_t timeout_ms) override {
-    const int t = timeout_ms < 0 ? -1 : static_cast<int>(std::min<std::int64_t>(timeout_ms, 1 << 30));
+    const int t =
+        timeout_ms < 0 ? -1 : static_cast<int>(std::min<std::int64_t>(timeout_ms, 1 << 30));
     return ::poll(fds, n, t);
   }
   Clock& clock() override { return clock_; }
@@ -82,6 +83,8 @@ void Waker::Drain() {
   }
 }
 
-std::unique_ptr<Poller> NewSystemPoller(Clock& clock) { return std::make_unique<SystemPoller>(clock); }
+std::unique_ptr<Poller> NewSystemPoller(Clock& clock) {
+  return std::make_unique<SystemPoller>(clock);
+}
 
 }  // namespace parley::sync

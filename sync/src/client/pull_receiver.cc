@@ -8,7 +8,8 @@ namespace {
 // Gathers the remaining parts of the large change whose first part `first` carries into a
 // one-change batch (head_seq and more from the last part's frame); the announced id goes
 // to `claimed`.
-Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first, std::string* claimed) {
+Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first,
+                  std::string* claimed) {
   wire::PartAssembler parts(wire::kMaxChangeBytes);
   pb::PullBatch batch;
   batch.Swap(first);
@@ -19,10 +20,12 @@ Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first,
       return Error(Domain::kSync, Code::kCorrupt, "the relay mixed changes into a change in parts");
     }
     if (batch.part().relay_seq() != relay_seq) {
-      return Error(Domain::kSync, Code::kCorrupt, "the relay changed relay_seq within a change in parts");
+      return Error(Domain::kSync, Code::kCorrupt,
+                   "the relay changed relay_seq within a change in parts");
     }
     if (Status s = parts.Add(batch.part()); !s.ok()) {
-      return Error(Domain::kSync, Code::kCorrupt, "the relay served broken change parts: " + s.message());
+      return Error(Domain::kSync, Code::kCorrupt,
+                   "the relay served broken change parts: " + s.message());
     }
     if (parts.complete()) break;
     PARLEY_ASSIGN_OR_RETURN(pb::Frame next, conn.AwaitAnswer(id));
@@ -37,15 +40,17 @@ Status Reassemble(RelayConnection& conn, std::uint64_t id, pb::PullBatch* first,
   first->set_more(batch.more());
   sc->set_relay_seq(relay_seq);
   if (!sc->mutable_change()->ParseFromString(parts.Take())) {
-    return Error(Domain::kSync, Code::kCorrupt, "the relay served a change in parts that does not parse");
+    return Error(Domain::kSync, Code::kCorrupt,
+                 "the relay served a change in parts that does not parse");
   }
   return Status::Ok();
 }
 
 }  // namespace
 
-PullReceiver::PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor, std::string cursor_id,
-                           std::uint32_t budget_bytes, std::size_t max_queued_bytes)
+PullReceiver::PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor,
+                           std::string cursor_id, std::uint32_t budget_bytes,
+                           std::size_t max_queued_bytes)
     : conn_(conn),
       vault_(std::move(vault)),
       cursor_(cursor),
@@ -135,13 +140,15 @@ Status PullReceiver::Receive() {
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn_.AwaitAnswer(id));
     if (answer.body_case() != pb::Frame::kPullBatch) {
-      return Error(Domain::kSync, Code::kUnavailable, "the relay answered a pull with something else");
+      return Error(Domain::kSync, Code::kUnavailable,
+                   "the relay answered a pull with something else");
     }
     pb::PullBatch* batch = answer.mutable_pull_batch();
     ReceivedBatch out;
     if (batch->has_part()) {
       if (batch->changes_size() > 0) {
-        return Error(Domain::kSync, Code::kCorrupt, "the relay mixed changes into a change in parts");
+        return Error(Domain::kSync, Code::kCorrupt,
+                     "the relay mixed changes into a change in parts");
       }
       std::string claimed;
       PARLEY_RETURN_IF_ERROR(Reassemble(conn_, id, batch, &claimed));
@@ -156,7 +163,8 @@ Status PullReceiver::Receive() {
     }
     if (batch->rewound()) {
       if (batch->changes_size() > 0 || batch->has_part()) {
-        return Error(Domain::kSync, Code::kCorrupt, "the relay served changes with a rewound answer");
+        return Error(Domain::kSync, Code::kCorrupt,
+                     "the relay served changes with a rewound answer");
       }
       out.rewound = true;
       out.more = false;
@@ -165,7 +173,8 @@ Status PullReceiver::Receive() {
       return Status::Ok();
     }
     if (batch->changes_size() == 0) {
-      if (out.more) return Error(Domain::kSync, Code::kUnavailable, "the relay sent an empty batch with more");
+      if (out.more)
+        return Error(Domain::kSync, Code::kUnavailable, "the relay sent an empty batch with more");
       out.last = last;
       (void)Enqueue(std::move(out));  // carries the head; the caller skips it when empty
       return Status::Ok();
@@ -174,7 +183,8 @@ Status PullReceiver::Receive() {
     out.acks.reserve(out.changes.capacity());
     for (pb::StoredChange& sc : *batch->mutable_changes()) {
       if (sc.relay_seq() <= last) {
-        return Error(Domain::kSync, Code::kCorrupt, "the relay served sequence numbers out of order");
+        return Error(Domain::kSync, Code::kCorrupt,
+                     "the relay served sequence numbers out of order");
       }
       last = sc.relay_seq();
       out.acks.push_back(Ack{{}, sc.relay_seq()});  // the id is filled in from the apply

@@ -33,20 +33,21 @@ struct ReceivedBatch {
   std::vector<pb::Change> changes;
   std::vector<Ack> acks;
   std::vector<std::pair<std::size_t, std::string>> announced;
-  std::size_t bytes = 0;       // serialized size of the changes
-  std::uint64_t last = 0;      // relay_seq of the last change
-  std::uint64_t head = 0;      // the relay's head_seq when it answered
-  bool more = false;           // the relay has more after this batch
-  bool rewound = false;        // the relay does not hold the cursor's change: nothing more follows
-  std::vector<std::pair<std::string, std::uint64_t>> heads;  // on the last batch: (author, highest seq held)
+  std::size_t bytes = 0;   // serialized size of the changes
+  std::uint64_t last = 0;  // relay_seq of the last change
+  std::uint64_t head = 0;  // the relay's head_seq when it answered
+  bool more = false;       // the relay has more after this batch
+  bool rewound = false;    // the relay does not hold the cursor's change: nothing more follows
+  std::vector<std::pair<std::string, std::uint64_t>>
+      heads;  // on the last batch: (author, highest seq held)
 };
 
 class PullReceiver {
  public:
   // Starts pulling after relay sequence number `cursor`, whose change has id `cursor_id`
   // (empty: not checked), with Pull budget `budget_bytes`.
-  PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor, std::string cursor_id,
-               std::uint32_t budget_bytes, std::size_t max_queued_bytes);
+  PullReceiver(RelayConnection& conn, std::string vault, std::uint64_t cursor,
+               std::string cursor_id, std::uint32_t budget_bytes, std::size_t max_queued_bytes);
   ~PullReceiver();  // Finish()
   PullReceiver(const PullReceiver&) = delete;
   PullReceiver& operator=(const PullReceiver&) = delete;

@@ -22,9 +22,13 @@
 namespace parley::sync {
 namespace {
 
-std::string Short(const std::string& key) { return crypto::ToHex(crypto::AsBytes(key)).substr(0, 16); }
+std::string Short(const std::string& key) {
+  return crypto::ToHex(crypto::AsBytes(key)).substr(0, 16);
+}
 
-std::string DeviceLabel(const log::DeviceHead& d) { return d.name.empty() ? Short(d.identity) : d.name; }
+std::string DeviceLabel(const log::DeviceHead& d) {
+  return d.name.empty() ? Short(d.identity) : d.name;
+}
 
 // Offers the relay again every held change above its head; returns how many, and whether
 // the relay had acknowledged any of them (then it lost them).
@@ -36,7 +40,8 @@ struct Lost {
   std::string detail;
 };
 
-Result<Lost> FindLost(ExchangeContext& ctx, RelayRecord& relay, const std::map<std::string, std::uint64_t>& heads,
+Result<Lost> FindLost(ExchangeContext& ctx, RelayRecord& relay,
+                      const std::map<std::string, std::uint64_t>& heads,
                       const std::vector<log::DeviceHead>& devices) {
   Lost lost;
   for (const log::DeviceHead& d : devices) {
@@ -57,8 +62,9 @@ Result<Lost> FindLost(ExchangeContext& ctx, RelayRecord& relay, const std::map<s
     if (acknowledged > 0) {
       lost.acknowledged += acknowledged;
       if (!lost.detail.empty()) lost.detail += "; ";
-      lost.detail += "device " + DeviceLabel(d) + ": it holds up to change " + std::to_string(relay_has) +
-                     ", yet acknowledged or served " + std::to_string(acknowledged) + " after it";
+      lost.detail += "device " + DeviceLabel(d) + ": it holds up to change " +
+                     std::to_string(relay_has) + ", yet acknowledged or served " +
+                     std::to_string(acknowledged) + " after it";
     }
   }
   return lost;
@@ -66,20 +72,23 @@ Result<Lost> FindLost(ExchangeContext& ctx, RelayRecord& relay, const std::map<s
 
 }  // namespace
 
-Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay, SyncReport& report) {
+Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& relay,
+                     SyncReport& report) {
   bool rewound_once = false;
   bool pulled_again = false;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(PullOutcome outcome, PullOnce(ctx, conn, relay, report));
     if (outcome.rewound) {
       if (rewound_once) {
-        return Error(Domain::kSync, Code::kCorrupt, "the relay answered rewound to a pull from the start");
+        return Error(Domain::kSync, Code::kCorrupt,
+                     "the relay answered rewound to a pull from the start");
       }
       rewound_once = true;
       report.relay_faults.push_back(RelayWarning{
-          RelayFault::kRolledBack, "the relay no longer holds the change at this device's place in its history (" +
-                                       std::to_string(relay.cursor) +
-                                       "): its history went backwards; reading it again from the start"});
+          RelayFault::kRolledBack,
+          "the relay no longer holds the change at this device's place in its history (" +
+              std::to_string(relay.cursor) +
+              "): its history went backwards; reading it again from the start"});
       PARLEY_RETURN_IF_ERROR(ctx.state.ResetRelayHistory(relay.id));
       relay.cursor = 0;
       relay.cursor_id.clear();
@@ -96,7 +105,8 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
     bool push = reissued > 0;
     if (outcome.have_heads) {
       std::map<std::string, std::uint64_t> heads(outcome.heads.begin(), outcome.heads.end());
-      PARLEY_ASSIGN_OR_RETURN(std::vector<log::DeviceHead> devices, log::ListDeviceHeads(ctx.replica));
+      PARLEY_ASSIGN_OR_RETURN(std::vector<log::DeviceHead> devices,
+                              log::ListDeviceHeads(ctx.replica));
       // Changes the relay lists but did not serve: pull once more (a push may have landed
       // between the last batch and the list), then call it withholding.
       std::string withheld;
@@ -104,27 +114,31 @@ Status PullAvailable(ExchangeContext& ctx, RelayConnection& conn, RelayRecord& r
         auto it = heads.find(d.identity);
         if (it != heads.end() && it->second > d.contig) {
           if (!withheld.empty()) withheld += "; ";
-          withheld += "device " + DeviceLabel(d) + ": it lists changes up to " + std::to_string(it->second) +
-                      ", this device holds every change only up to " + std::to_string(d.contig);
+          withheld += "device " + DeviceLabel(d) + ": it lists changes up to " +
+                      std::to_string(it->second) + ", this device holds every change only up to " +
+                      std::to_string(d.contig);
         }
       }
       for (const auto& head : heads) {
-        const bool known = std::any_of(devices.begin(), devices.end(),
-                                       [&](const log::DeviceHead& d) { return d.identity == head.first; });
+        const bool known =
+            std::any_of(devices.begin(), devices.end(),
+                        [&](const log::DeviceHead& d) { return d.identity == head.first; });
         if (!known && head.second > 0) {
           if (!withheld.empty()) withheld += "; ";
-          withheld += "device " + Short(head.first) + ": it lists changes up to " + std::to_string(head.second) +
-                      " and served none";
+          withheld += "device " + Short(head.first) + ": it lists changes up to " +
+                      std::to_string(head.second) + " and served none";
         }
       }
       if (!withheld.empty() && !pulled_again) {
         pulled_again = true;
         continue;
       }
-      if (!withheld.empty()) report.relay_faults.push_back(RelayWarning{RelayFault::kWithheld, withheld});
+      if (!withheld.empty())
+        report.relay_faults.push_back(RelayWarning{RelayFault::kWithheld, withheld});
       PARLEY_ASSIGN_OR_RETURN(Lost lost, FindLost(ctx, relay, heads, devices));
       if (lost.acknowledged > 0) {
-        report.relay_faults.push_back(RelayWarning{RelayFault::kRolledBack, "the relay lost changes: " + lost.detail});
+        report.relay_faults.push_back(
+            RelayWarning{RelayFault::kRolledBack, "the relay lost changes: " + lost.detail});
         // What else this device published there may be lost too: the member list goes
         // again now, the rest (the recovery invite) at the end of the sync.
         PARLEY_RETURN_IF_ERROR(ctx.state.ForgetPublished(relay.id));

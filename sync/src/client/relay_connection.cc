@@ -10,7 +10,9 @@
 namespace parley::sync {
 namespace {
 
-Status Unavailable(std::string what) { return Error(Domain::kSync, Code::kUnavailable, std::move(what)); }
+Status Unavailable(std::string what) {
+  return Error(Domain::kSync, Code::kUnavailable, std::move(what));
+}
 
 }  // namespace
 
@@ -19,27 +21,40 @@ constexpr std::string_view kRevokedMessage =
     "check SyncClient::last_revocation() with CheckRevocationNotice)";
 
 Status ErrorStatus(const pb::Error& e) {
-  if (e.code() == pb::ERROR_REVOKED) return Error(Domain::kSync, Code::kPermissionDenied, std::string(kRevokedMessage));
+  if (e.code() == pb::ERROR_REVOKED)
+    return Error(Domain::kSync, Code::kPermissionDenied, std::string(kRevokedMessage));
   Code code = Code::kInternal;
   switch (e.code()) {
     case pb::ERROR_RATE_LIMITED:
     case pb::ERROR_UNAVAILABLE:
-    case pb::ERROR_SHUTTING_DOWN: code = Code::kUnavailable; break;
+    case pb::ERROR_SHUTTING_DOWN:
+      code = Code::kUnavailable;
+      break;
     case pb::ERROR_UNAUTHENTICATED:
     case pb::ERROR_AUTH_FAILED:
     case pb::ERROR_NOT_MEMBER:
-    case pb::ERROR_NOT_ADMIN: code = Code::kPermissionDenied; break;
-    case pb::ERROR_UNKNOWN_VAULT: code = Code::kNotFound; break;
+    case pb::ERROR_NOT_ADMIN:
+      code = Code::kPermissionDenied;
+      break;
+    case pb::ERROR_UNKNOWN_VAULT:
+      code = Code::kNotFound;
+      break;
     case pb::ERROR_CONFLICT:
-    case pb::ERROR_REVOCATION_DROPPED: code = Code::kConflict; break;
-    case pb::ERROR_UNSUPPORTED: code = Code::kUnsupported; break;
-    default: break;
+    case pb::ERROR_REVOCATION_DROPPED:
+      code = Code::kConflict;
+      break;
+    case pb::ERROR_UNSUPPORTED:
+      code = Code::kUnsupported;
+      break;
+    default:
+      break;
   }
-  return Error(Domain::kSync, code, "relay: " + (e.message().empty() ? std::string("error") : e.message()));
+  return Error(Domain::kSync, code,
+               "relay: " + (e.message().empty() ? std::string("error") : e.message()));
 }
 
-RelayConnection::RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller,
-                                 Canceller* cancel, std::string relay_label,
+RelayConnection::RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options,
+                                 Poller& poller, Canceller* cancel, std::string relay_label,
                                  std::optional<RevocationNotice>* revocation)
     : conn_(std::move(conn)),
       options_(options),
@@ -66,9 +81,11 @@ std::int64_t RelayConnection::NowMs() { return poller_.clock().MonotonicNs() / 1
 
 Status RelayConnection::WaitFor(short events, std::int64_t deadline_ms) {
   for (;;) {
-    if (cancel_ != nullptr && cancel_->cancelled()) return Error(Domain::kSync, Code::kCancelled, "cancelled");
+    if (cancel_ != nullptr && cancel_->cancelled())
+      return Error(Domain::kSync, Code::kCancelled, "cancelled");
     const std::int64_t left = std::max<std::int64_t>(0, deadline_ms - NowMs());
-    pollfd fds[2] = {{conn_->poll_fd(), events, 0}, {cancel_ != nullptr ? cancel_->fd() : -1, POLLIN, 0}};
+    pollfd fds[2] = {{conn_->poll_fd(), events, 0},
+                     {cancel_ != nullptr ? cancel_->fd() : -1, POLLIN, 0}};
     const int n = poller_.Poll(fds, 2, left);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -80,23 +97,24 @@ Status RelayConnection::WaitFor(short events, std::int64_t deadline_ms) {
   }
 }
 
-Result<std::unique_ptr<RelayConnection>> RelayConnection::Open(const RelayRecord& relay,
-                                                               const store::DeviceKeys& device,
-                                                               const SyncOptions& options, Poller& poller,
-                                                               Transport& transport, Canceller* cancel,
-                                                               std::optional<RevocationNotice>* revocation) {
+Result<std::unique_ptr<RelayConnection>> RelayConnection::Open(
+    const RelayRecord& relay, const store::DeviceKeys& device, const SyncOptions& options,
+    Poller& poller, Transport& transport, Canceller* cancel,
+    std::optional<RevocationNotice>* revocation) {
   PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
                           transport.Connect(relay.address, options.connect_timeout_ms,
                                             cancel != nullptr ? cancel->fd() : -1));
   std::unique_ptr<RelayConnection> conn(
       new RelayConnection(std::move(c), options, poller, cancel, relay.label(), revocation));
-  PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session, wire::NoiseSession::Initiator(device.kx, relay.public_key));
+  PARLEY_ASSIGN_OR_RETURN(wire::NoiseSession session,
+                          wire::NoiseSession::Initiator(device.kx, relay.public_key));
   conn->session_.emplace(std::move(session));
   Status hs = wire::RunHandshake(*conn->session_, *conn);
   if (!hs.ok()) {
     if (hs.code() == Code::kCorrupt) {
-      return Error(Domain::kSync, Code::kPermissionDenied,
-                   "the relay at " + relay.address + " does not hold the pinned key (handshake failed)");
+      return Error(
+          Domain::kSync, Code::kPermissionDenied,
+          "the relay at " + relay.address + " does not hold the pinned key (handshake failed)");
     }
     return hs;
   }
@@ -105,7 +123,8 @@ Result<std::unique_ptr<RelayConnection>> RelayConnection::Open(const RelayRecord
   *auth.mutable_authenticate() =
       wire::MakeAuthenticate(device.identity, cert, conn->session_->handshake_hash());
   PARLEY_ASSIGN_OR_RETURN(pb::Frame answer, conn->Call(std::move(auth)));
-  if (answer.body_case() != pb::Frame::kWelcome) return Unavailable("the relay answered Authenticate oddly");
+  if (answer.body_case() != pb::Frame::kWelcome)
+    return Unavailable("the relay answered Authenticate oddly");
   conn->welcome_ = answer.welcome();
   return conn;
 }
@@ -140,7 +159,9 @@ Status RelayConnection::WriteAll(crypto::ByteView data) {
   return Status::Ok();
 }
 
-Status RelayConnection::Send(const pb::Frame& frame) { return wire::SendFrame(*session_, *this, frame); }
+Status RelayConnection::Send(const pb::Frame& frame) {
+  return wire::SendFrame(*session_, *this, frame);
+}
 
 Result<pb::Frame> RelayConnection::ReadFrame() {
   auto frame = wire::ReceiveFrame(*session_, *this);
@@ -166,7 +187,8 @@ Result<pb::Frame> RelayConnection::AwaitAnswer(std::uint64_t id) {
       continue;
     }
     if (f.id() != id) {
-      if (f.body_case() == pb::Frame::kError && f.id() == 0) {  // unsolicited: the relay is closing us
+      if (f.body_case() == pb::Frame::kError &&
+          f.id() == 0) {  // unsolicited: the relay is closing us
         return NoteError(f.error());
       }
       continue;  // a late answer to an abandoned request

@@ -3,10 +3,11 @@
 // client's Poller on its poll_fd() (every wait has a timeout and wakes on cancel), the Noise XK
 // handshake, Authenticate, and request/answer calls matched by frame id. Notify frames
 // that arrive while an answer is awaited are remembered (TakeNotify()).
-// Thread safety: one thread, except Shutdown() (any thread). Failures: Code::kUnavailable (unreachable, closed, timed out),
-// kCancelled, kCorrupt (a message failed to decrypt: the connection is dead), or the
-// relay's Error frame mapped by ErrorStatus(). An ERROR_REVOKED answer (at Authenticate or
-// to any request) is also kept as a RevocationNotice where Open() was told to keep it.
+// Thread safety: one thread, except Shutdown() (any thread). Failures: Code::kUnavailable
+// (unreachable, closed, timed out), kCancelled, kCorrupt (a message failed to decrypt: the
+// connection is dead), or the relay's Error frame mapped by ErrorStatus(). An ERROR_REVOKED answer
+// (at Authenticate or to any request) is also kept as a RevocationNotice where Open() was told to
+// keep it.
 #pragma once
 
 #include <cstdint>
@@ -34,10 +35,10 @@ class RelayConnection final : public wire::ByteStream {
   // `options`, `poller`, `transport` and `cancel` must outlive the RelayConnection, and so
   // must `revocation` (may be null), where an ERROR_REVOKED answer's proof is stored as a
   // RevocationNotice from `relay` (also when Open itself fails with it).
-  static Result<std::unique_ptr<RelayConnection>> Open(const RelayRecord& relay, const store::DeviceKeys& device,
-                                                       const SyncOptions& options, Poller& poller,
-                                                       Transport& transport, Canceller* cancel,
-                                                       std::optional<RevocationNotice>* revocation = nullptr);
+  static Result<std::unique_ptr<RelayConnection>> Open(
+      const RelayRecord& relay, const store::DeviceKeys& device, const SyncOptions& options,
+      Poller& poller, Transport& transport, Canceller* cancel,
+      std::optional<RevocationNotice>* revocation = nullptr);
   ~RelayConnection() override;
 
   // Sends `request` with a fresh id and returns the frame answering it. An Error answer
@@ -70,8 +71,9 @@ class RelayConnection final : public wire::ByteStream {
   Status WriteAll(crypto::ByteView data) override;
 
  private:
-  RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller, Canceller* cancel,
-                  std::string relay_label, std::optional<RevocationNotice>* revocation);
+  RelayConnection(std::unique_ptr<Connection> conn, const SyncOptions& options, Poller& poller,
+                  Canceller* cancel, std::string relay_label,
+                  std::optional<RevocationNotice>* revocation);
   // Waits until the connection is ready for `events` or the deadline (monotonic ms) passes.
   Status WaitFor(short events, std::int64_t deadline_ms);
   std::int64_t NowMs();

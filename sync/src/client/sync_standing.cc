@@ -10,7 +10,8 @@ Status SyncState::RemoveRelay(std::int64_t relay) {
     Stmt del;
     PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_relays WHERE id = ?1"));
     PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).Run());
-    if (sqlite3_changes(db_) == 0) return Error(Domain::kSync, Code::kNotFound, "no such relay pinned");
+    if (sqlite3_changes(db_) == 0)
+      return Error(Domain::kSync, Code::kNotFound, "no such relay pinned");
     Stmt acks;
     PARLEY_RETURN_IF_ERROR(acks.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1"));
     PARLEY_RETURN_IF_ERROR(acks.Bind(1, relay).Run());
@@ -22,10 +23,11 @@ Status SyncState::RemoveRelay(std::int64_t relay) {
 
 Result<std::vector<std::pair<std::int64_t, std::uint64_t>>> SyncState::WaitingPerRelay() {
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_,
-                                   "SELECT r.id, (SELECT count(*) FROM log_changes) - "
-                                   "(SELECT count(*) FROM sync_acks a JOIN log_changes c ON c.id = a.change_id "
-                                   "WHERE a.relay = r.id) FROM sync_relays r ORDER BY r.id"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_,
+                "SELECT r.id, (SELECT count(*) FROM log_changes) - "
+                "(SELECT count(*) FROM sync_acks a JOIN log_changes c ON c.id = a.change_id "
+                "WHERE a.relay = r.id) FROM sync_relays r ORDER BY r.id"));
   std::vector<std::pair<std::int64_t, std::uint64_t>> out;
   PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
     out.emplace_back(row.Int(0), static_cast<std::uint64_t>(std::max<std::int64_t>(0, row.Int(1))));

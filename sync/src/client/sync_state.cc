@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS sync_admission(
 )sql";
 
 constexpr char kColumns[] =
-    "SELECT id, public_key, address, pairing_code, cursor, head_seq, push_mark, registered, members_version, "
+    "SELECT id, public_key, address, pairing_code, cursor, head_seq, push_mark, registered, "
+    "members_version, "
     "members_digest, last_sync_ms, cursor_id FROM sync_relays";
 
 RelayRecord ReadRow(const Stmt& s) {
@@ -66,7 +67,8 @@ crypto::ByteView IdView(const log::ChangeId& id) { return {id.data(), id.size()}
 
 std::string RelayRecord::label() const {
   if (!address.empty()) return address;
-  return crypto::ToHex(crypto::ByteView(public_key.data(), std::min<std::size_t>(public_key.size(), 8)));
+  return crypto::ToHex(
+      crypto::ByteView(public_key.data(), std::min<std::size_t>(public_key.size(), 8)));
 }
 
 Result<std::unique_ptr<SyncState>> SyncState::Open(sqlite3* db) {
@@ -76,20 +78,25 @@ Result<std::unique_ptr<SyncState>> SyncState::Open(sqlite3* db) {
     // cursor_id came later: a store from before gets the column (its cursor is then not
     // checked until the next pull moves it).
     Stmt has;
-    PARLEY_RETURN_IF_ERROR(has.Prepare(db, "SELECT 1 FROM pragma_table_info('sync_relays') WHERE name = 'cursor_id'"));
-    PARLEY_ASSIGN_OR_RETURN(bool row, has.Step());
-    if (!row) PARLEY_RETURN_IF_ERROR(Exec(db, "ALTER TABLE sync_relays ADD COLUMN cursor_id BLOB", Domain::kSync));
-    Stmt limit;
     PARLEY_RETURN_IF_ERROR(
-        limit.Prepare(db, "SELECT 1 FROM pragma_table_info('sync_relays') WHERE name = 'change_limit'"));
+        has.Prepare(db, "SELECT 1 FROM pragma_table_info('sync_relays') WHERE name = 'cursor_id'"));
+    PARLEY_ASSIGN_OR_RETURN(bool row, has.Step());
+    if (!row)
+      PARLEY_RETURN_IF_ERROR(
+          Exec(db, "ALTER TABLE sync_relays ADD COLUMN cursor_id BLOB", Domain::kSync));
+    Stmt limit;
+    PARLEY_RETURN_IF_ERROR(limit.Prepare(
+        db, "SELECT 1 FROM pragma_table_info('sync_relays') WHERE name = 'change_limit'"));
     PARLEY_ASSIGN_OR_RETURN(row, limit.Step());
     if (!row) {
       PARLEY_RETURN_IF_ERROR(
-          Exec(db, "ALTER TABLE sync_relays ADD COLUMN change_limit INTEGER NOT NULL DEFAULT 0", Domain::kSync));
+          Exec(db, "ALTER TABLE sync_relays ADD COLUMN change_limit INTEGER NOT NULL DEFAULT 0",
+               Domain::kSync));
     }
   }
   std::unique_ptr<SyncState> s(new SyncState(db));
-  PARLEY_RETURN_IF_ERROR(s->ack_of_.Prepare(db, "SELECT relay_seq FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
+  PARLEY_RETURN_IF_ERROR(s->ack_of_.Prepare(
+      db, "SELECT relay_seq FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
   PARLEY_RETURN_IF_ERROR(s->insert_ack_.Prepare(
       db, "INSERT OR REPLACE INTO sync_acks(relay, change_id, relay_seq) VALUES (?1, ?2, ?3)"));
   return s;
@@ -98,7 +105,8 @@ Result<std::unique_ptr<SyncState>> SyncState::Open(sqlite3* db) {
 Result<RelayRecord> SyncState::AddRelay(std::string_view pairing_code) {
   PARLEY_ASSIGN_OR_RETURN(wire::RelayPairing pairing, wire::DecodeRelayPairingCode(pairing_code));
   if (pairing.address.empty()) {
-    return Error(Domain::kSync, Code::kInvalidArgument, "the pairing code carries no relay address");
+    return Error(Domain::kSync, Code::kInvalidArgument,
+                 "the pairing code carries no relay address");
   }
   const std::string canonical = wire::EncodeRelayPairingCode(pairing);
   Stmt find;
@@ -109,15 +117,17 @@ Result<RelayRecord> SyncState::AddRelay(std::string_view pairing_code) {
     RelayRecord r = ReadRow(find);
     find.Reset();
     Stmt upd;
-    PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET address = ?2, pairing_code = ?3 WHERE id = ?1"));
+    PARLEY_RETURN_IF_ERROR(
+        upd.Prepare(db_, "UPDATE sync_relays SET address = ?2, pairing_code = ?3 WHERE id = ?1"));
     PARLEY_RETURN_IF_ERROR(upd.Bind(1, r.id).Bind(2, pairing.address).Bind(3, canonical).Run());
-    return Error(Domain::kSync, Code::kAlreadyExists, "this relay is already pinned (address updated to " +
-                                                          pairing.address + ")");
+    return Error(Domain::kSync, Code::kAlreadyExists,
+                 "this relay is already pinned (address updated to " + pairing.address + ")");
   }
   Stmt ins;
+  PARLEY_RETURN_IF_ERROR(ins.Prepare(
+      db_, "INSERT INTO sync_relays(public_key, address, pairing_code) VALUES (?1, ?2, ?3)"));
   PARLEY_RETURN_IF_ERROR(
-      ins.Prepare(db_, "INSERT INTO sync_relays(public_key, address, pairing_code) VALUES (?1, ?2, ?3)"));
-  PARLEY_RETURN_IF_ERROR(ins.BindBlob(1, pairing.public_key).Bind(2, pairing.address).Bind(3, canonical).Run());
+      ins.BindBlob(1, pairing.public_key).Bind(2, pairing.address).Bind(3, canonical).Run());
   return Relay(sqlite3_last_insert_rowid(db_));
 }
 
@@ -142,20 +152,28 @@ Result<RelayRecord> SyncState::Relay(std::int64_t id) {
   return ReadRow(s);
 }
 
-Status SyncState::RecordPushAcks(std::int64_t relay, std::span<const Ack> acks, std::optional<std::int64_t> push_mark) {
-  return WithImmediateTransaction(db_, [&]() -> Status {
-    for (const Ack& a : acks) {
-      Status s = insert_ack_.Bind(1, relay).BindBlob(2, IdView(a.id)).Bind(3, static_cast<std::int64_t>(a.relay_seq)).Run();
-      insert_ack_.Reset();
-      PARLEY_RETURN_IF_ERROR(s);
-    }
-    if (push_mark.has_value()) {
-      Stmt upd;
-      PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET push_mark = max(push_mark, ?2) WHERE id = ?1"));
-      PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Bind(2, *push_mark).Run());
-    }
-    return Status::Ok();
-  }, Domain::kSync);
+Status SyncState::RecordPushAcks(std::int64_t relay, std::span<const Ack> acks,
+                                 std::optional<std::int64_t> push_mark) {
+  return WithImmediateTransaction(
+      db_,
+      [&]() -> Status {
+        for (const Ack& a : acks) {
+          Status s = insert_ack_.Bind(1, relay)
+                         .BindBlob(2, IdView(a.id))
+                         .Bind(3, static_cast<std::int64_t>(a.relay_seq))
+                         .Run();
+          insert_ack_.Reset();
+          PARLEY_RETURN_IF_ERROR(s);
+        }
+        if (push_mark.has_value()) {
+          Stmt upd;
+          PARLEY_RETURN_IF_ERROR(upd.Prepare(
+              db_, "UPDATE sync_relays SET push_mark = max(push_mark, ?2) WHERE id = ?1"));
+          PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Bind(2, *push_mark).Run());
+        }
+        return Status::Ok();
+      },
+      Domain::kSync);
 }
 
 Status SyncState::RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
@@ -164,22 +182,33 @@ Status SyncState::RecordPulled(std::int64_t relay, std::span<const Ack> acks, st
       db_, [&] { return RecordPulledInTransaction(relay, acks, cursor, head); }, Domain::kSync);
 }
 
-Status SyncState::RecordPulledInTransaction(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
-                                            std::uint64_t head) {
+Status SyncState::RecordPulledInTransaction(std::int64_t relay, std::span<const Ack> acks,
+                                            std::uint64_t cursor, std::uint64_t head) {
   for (const Ack& a : acks) {
-    Status s = insert_ack_.Bind(1, relay).BindBlob(2, IdView(a.id)).Bind(3, static_cast<std::int64_t>(a.relay_seq)).Run();
+    Status s = insert_ack_.Bind(1, relay)
+                   .BindBlob(2, IdView(a.id))
+                   .Bind(3, static_cast<std::int64_t>(a.relay_seq))
+                   .Run();
     insert_ack_.Reset();
     PARLEY_RETURN_IF_ERROR(s);
   }
   if (!acks.empty() && acks.back().relay_seq == cursor) {
     Stmt id;
-    PARLEY_RETURN_IF_ERROR(id.Prepare(db_, "UPDATE sync_relays SET cursor_id = ?2 WHERE id = ?1 AND cursor < ?3"));
-    PARLEY_RETURN_IF_ERROR(id.Bind(1, relay).BindBlob(2, IdView(acks.back().id)).Bind(3, static_cast<std::int64_t>(cursor)).Run());
+    PARLEY_RETURN_IF_ERROR(
+        id.Prepare(db_, "UPDATE sync_relays SET cursor_id = ?2 WHERE id = ?1 AND cursor < ?3"));
+    PARLEY_RETURN_IF_ERROR(id.Bind(1, relay)
+                               .BindBlob(2, IdView(acks.back().id))
+                               .Bind(3, static_cast<std::int64_t>(cursor))
+                               .Run());
   }
   Stmt upd;
-  PARLEY_RETURN_IF_ERROR(upd.Prepare(
-      db_, "UPDATE sync_relays SET cursor = max(cursor, ?2), head_seq = max(head_seq, ?3) WHERE id = ?1"));
-  return upd.Bind(1, relay).Bind(2, static_cast<std::int64_t>(cursor)).Bind(3, static_cast<std::int64_t>(head)).Run();
+  PARLEY_RETURN_IF_ERROR(upd.Prepare(db_,
+                                     "UPDATE sync_relays SET cursor = max(cursor, ?2), head_seq = "
+                                     "max(head_seq, ?3) WHERE id = ?1"));
+  return upd.Bind(1, relay)
+      .Bind(2, static_cast<std::int64_t>(cursor))
+      .Bind(3, static_cast<std::int64_t>(head))
+      .Run();
 }
 
 Result<std::optional<std::uint64_t>> SyncState::AckOf(std::int64_t relay, const log::ChangeId& id) {
@@ -193,25 +222,30 @@ Result<std::optional<std::uint64_t>> SyncState::AckOf(std::int64_t relay, const 
 }
 
 Status SyncState::ResetRelayHistory(std::int64_t relay) {
-  return WithImmediateTransaction(db_, [&]() -> Status {
-    Stmt upd, del;
-    PARLEY_RETURN_IF_ERROR(upd.Prepare(
-        db_, "UPDATE sync_relays SET cursor = 0, cursor_id = NULL, head_seq = 0, push_mark = 0 WHERE id = ?1"));
-    PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Run());
-    PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1"));
-    PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).Run());
-    return ForgetPublishedInTransaction(relay);
-  }, Domain::kSync);
+  return WithImmediateTransaction(
+      db_,
+      [&]() -> Status {
+        Stmt upd, del;
+        PARLEY_RETURN_IF_ERROR(upd.Prepare(db_,
+                                           "UPDATE sync_relays SET cursor = 0, cursor_id = NULL, "
+                                           "head_seq = 0, push_mark = 0 WHERE id = ?1"));
+        PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Run());
+        PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1"));
+        PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).Run());
+        return ForgetPublishedInTransaction(relay);
+      },
+      Domain::kSync);
 }
 
 Status SyncState::ForgetPublished(std::int64_t relay) {
-  return WithImmediateTransaction(db_, [&]() -> Status { return ForgetPublishedInTransaction(relay); }, Domain::kSync);
+  return WithImmediateTransaction(
+      db_, [&]() -> Status { return ForgetPublishedInTransaction(relay); }, Domain::kSync);
 }
 
 Status SyncState::ForgetPublishedInTransaction(std::int64_t relay) {
   Stmt upd, key;
-  PARLEY_RETURN_IF_ERROR(
-      upd.Prepare(db_, "UPDATE sync_relays SET registered = 0, members_digest = NULL WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(upd.Prepare(
+      db_, "UPDATE sync_relays SET registered = 0, members_digest = NULL WHERE id = ?1"));
   PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Run());
   PARLEY_RETURN_IF_ERROR(key.Prepare(db_, "SELECT public_key FROM sync_relays WHERE id = ?1"));
   key.Bind(1, relay);
@@ -224,7 +258,8 @@ Status SyncState::ForgetPublishedInTransaction(std::int64_t relay) {
 
 Status SyncState::SetAdmission(const std::string& admission) {
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db_, "INSERT OR REPLACE INTO sync_admission(one, admission) VALUES(1, ?1)"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db_, "INSERT OR REPLACE INTO sync_admission(one, admission) VALUES(1, ?1)"));
   return s.BindBlob(1, crypto::AsBytes(admission)).Run();
 }
 
@@ -236,24 +271,32 @@ Result<std::string> SyncState::Admission() {
   return std::string(reinterpret_cast<const char*>(s.Blob(0).data()), s.Blob(0).size());
 }
 
-Status SyncState::ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> ids, std::int64_t push_mark) {
-  return WithImmediateTransaction(db_, [&]() -> Status {
-    Stmt del, upd;
-    PARLEY_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
-    for (const log::ChangeId& id : ids) {
-      del.Reset();
-      PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).BindBlob(2, IdView(id)).Run());
-    }
-    PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET push_mark = min(push_mark, ?2) WHERE id = ?1"));
-    return upd.Bind(1, relay).Bind(2, push_mark).Run();
-  }, Domain::kSync);
+Status SyncState::ForgetAcks(std::int64_t relay, std::span<const log::ChangeId> ids,
+                             std::int64_t push_mark) {
+  return WithImmediateTransaction(
+      db_,
+      [&]() -> Status {
+        Stmt del, upd;
+        PARLEY_RETURN_IF_ERROR(
+            del.Prepare(db_, "DELETE FROM sync_acks WHERE relay = ?1 AND change_id = ?2"));
+        for (const log::ChangeId& id : ids) {
+          del.Reset();
+          PARLEY_RETURN_IF_ERROR(del.Bind(1, relay).BindBlob(2, IdView(id)).Run());
+        }
+        PARLEY_RETURN_IF_ERROR(upd.Prepare(
+            db_, "UPDATE sync_relays SET push_mark = min(push_mark, ?2) WHERE id = ?1"));
+        return upd.Bind(1, relay).Bind(2, push_mark).Run();
+      },
+      Domain::kSync);
 }
 
 Result<std::uint64_t> SyncState::SetChangeLimit(std::int64_t relay, std::uint64_t bytes) {
   Stmt upd, min;
-  PARLEY_RETURN_IF_ERROR(upd.Prepare(db_, "UPDATE sync_relays SET change_limit = ?2 WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      upd.Prepare(db_, "UPDATE sync_relays SET change_limit = ?2 WHERE id = ?1"));
   PARLEY_RETURN_IF_ERROR(upd.Bind(1, relay).Bind(2, static_cast<std::int64_t>(bytes)).Run());
-  PARLEY_RETURN_IF_ERROR(min.Prepare(db_, "SELECT COALESCE(min(change_limit), 0) FROM sync_relays WHERE change_limit > 0"));
+  PARLEY_RETURN_IF_ERROR(min.Prepare(
+      db_, "SELECT COALESCE(min(change_limit), 0) FROM sync_relays WHERE change_limit > 0"));
   PARLEY_ASSIGN_OR_RETURN(bool row, min.Step());
   return row ? static_cast<std::uint64_t>(min.Int(0)) : 0;
 }
@@ -266,18 +309,18 @@ Status SyncState::SetRegistered(std::int64_t relay) {
 
 Status SyncState::SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest) {
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(
-      s.Prepare(db_, "UPDATE sync_relays SET members_version = ?2, members_digest = ?3 WHERE id = ?1"));
+  PARLEY_RETURN_IF_ERROR(s.Prepare(
+      db_, "UPDATE sync_relays SET members_version = ?2, members_digest = ?3 WHERE id = ?1"));
   return s.Bind(1, relay).Bind(2, static_cast<std::int64_t>(version)).BindBlob(3, digest).Run();
 }
 
 Result<std::vector<log::SlotRedactionRef>> SyncState::UnsentRedactions(std::int64_t relay,
-                                                                          log::Replica& replica) {
+                                                                       log::Replica& replica) {
   PARLEY_ASSIGN_OR_RETURN(std::vector<log::SlotRedactionRef> all, log::ListSlotRedactions(replica));
   if (all.empty()) return all;
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(
-      s.Prepare(db_, "SELECT 1 FROM sync_redactions WHERE relay = ?1 AND change_id = ?2 AND slot_hash = ?3"));
+  PARLEY_RETURN_IF_ERROR(s.Prepare(
+      db_, "SELECT 1 FROM sync_redactions WHERE relay = ?1 AND change_id = ?2 AND slot_hash = ?3"));
   std::vector<log::SlotRedactionRef> out;
   for (log::SlotRedactionRef& r : all) {
     s.Reset();
@@ -288,15 +331,19 @@ Result<std::vector<log::SlotRedactionRef>> SyncState::UnsentRedactions(std::int6
   return out;
 }
 
-Status SyncState::MarkRedactionsSent(std::int64_t relay, std::span<const log::SlotRedactionRef> sent) {
+Status SyncState::MarkRedactionsSent(std::int64_t relay,
+                                     std::span<const log::SlotRedactionRef> sent) {
   return WithImmediateTransaction(db_, [&]() -> Status {
     Stmt s;
     PARLEY_RETURN_IF_ERROR(s.Prepare(
-        db_, "INSERT OR IGNORE INTO sync_redactions(relay, change_id, slot_hash) VALUES (?1, ?2, ?3)"));
+        db_,
+        "INSERT OR IGNORE INTO sync_redactions(relay, change_id, slot_hash) VALUES (?1, ?2, ?3)"));
     for (const log::SlotRedactionRef& r : sent) {
       s.Reset();
-      PARLEY_RETURN_IF_ERROR(
-          s.Bind(1, relay).BindBlob(2, IdView(r.change_id)).BindBlob(3, crypto::AsBytes(r.slot_hash)).Run());
+      PARLEY_RETURN_IF_ERROR(s.Bind(1, relay)
+                                 .BindBlob(2, IdView(r.change_id))
+                                 .BindBlob(3, crypto::AsBytes(r.slot_hash))
+                                 .Run());
     }
     return Status::Ok();
   });

@@ -45,7 +45,9 @@ Result<std::int64_t> DataVersion(sqlite3* db) {
   return row ? s.Int(0) : std::int64_t{0};
 }
 
-bool Moved(const SyncReport& r) { return r.pushed + r.pulled + r.refused > 0 || r.registered_vault || r.published_members; }
+bool Moved(const SyncReport& r) {
+  return r.pushed + r.pulled + r.refused > 0 || r.registered_vault || r.published_members;
+}
 
 }  // namespace
 
@@ -108,7 +110,8 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
   if (auto version = DataVersion(store.db()); version.ok()) seen_version = *version;
   std::int64_t next_foreign_check = 0;
   auto look_for_foreign_commits = [&] {
-    const bool connected = std::any_of(links.begin(), links.end(), [](const Link& l) { return l.conn != nullptr; });
+    const bool connected =
+        std::any_of(links.begin(), links.end(), [](const Link& l) { return l.conn != nullptr; });
     if (!connected || NowMs() < next_foreign_check) return;
     next_foreign_check = NowMs() + kForeignCommitCheckMs;
     auto version = DataVersion(store.db());
@@ -178,7 +181,8 @@ Status SyncClient::Impl::Watch(const std::vector<std::int64_t>& ids, Canceller& 
       until(next_foreign_check);
       fds.push_back({l.conn->poll_fd(), POLLIN, 0});
       polled.push_back(&l);
-      until(l.ping_sent != 0 ? l.ping_sent + options.io_timeout_ms : l.last_rx + options.ping_interval_ms);
+      until(l.ping_sent != 0 ? l.ping_sent + options.io_timeout_ms
+                             : l.last_rx + options.ping_interval_ms);
     }
     const int n = poller.Poll(fds.data(), static_cast<nfds_t>(fds.size()), timeout);
     if (n < 0 && errno != EINTR) return Error(Domain::kSync, Code::kInternal, "poll failed");

@@ -10,13 +10,16 @@ namespace parley {
 
 Status Initialize() { return crypto::InitCrypto(); }
 
-bool Device::Exists(Env& env, const std::string& data_dir) { return store::Store::Exists(env, data_dir); }
+bool Device::Exists(Env& env, const std::string& data_dir) {
+  return store::Store::Exists(env, data_dir);
+}
 
 Result<std::unique_ptr<Device>> Device::Open(DeviceOptions options) {
   if (options.env == nullptr || options.key_store == nullptr) {
     return DeviceError(Code::kInvalidArgument, "a device needs an Env and a KeyStore");
   }
-  if (options.data_dir.empty()) return DeviceError(Code::kInvalidArgument, "a device needs a data directory");
+  if (options.data_dir.empty())
+    return DeviceError(Code::kInvalidArgument, "a device needs a data directory");
   PARLEY_RETURN_IF_ERROR(Initialize());
   return std::unique_ptr<Device>(new Device(std::make_unique<Impl>(std::move(options))));
 }
@@ -57,7 +60,8 @@ void Device::Impl::NoteConflicts(std::uint64_t now) {
 Status Device::Create(const CreateOptions& create, std::string_view passphrase) {
   Impl& d = *impl_;
   if (store::Store::Exists(d.env, d.options.data_dir)) {
-    return DeviceError(Code::kAlreadyExists, "a Parley store already exists in " + d.options.data_dir);
+    return DeviceError(Code::kAlreadyExists,
+                       "a Parley store already exists in " + d.options.data_dir);
   }
   PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(passphrase));
   PARLEY_RETURN_IF_ERROR(d.env.CreateDirs(d.options.data_dir));
@@ -79,7 +83,8 @@ Status Device::Unlock(std::string_view passphrase) {
   Impl& d = *impl_;
   if (d.store != nullptr) return Status::Ok();
   if (!store::Store::Exists(d.env, d.options.data_dir)) {
-    return DeviceError(Code::kNotFound, "no Parley store in " + d.options.data_dir + " (run parley init)");
+    return DeviceError(Code::kNotFound,
+                       "no Parley store in " + d.options.data_dir + " (run parley init)");
   }
   store::StoreOptions options;
   options.data_dir = d.options.data_dir;
@@ -177,14 +182,15 @@ Result<log::RecordId> Device::ResolveId(std::string_view prefix) {
   if (!candidates.ok() || candidates->size() < 2) return id;
   std::string names;
   for (const auto& c : *candidates) {
-    names += (names.empty() ? "" : ", ") + (c.type.empty() ? std::string("purged record") : c.type) + " " +
+    names += (names.empty() ? "" : ", ") +
+             (c.type.empty() ? std::string("purged record") : c.type) + " " +
              log::ToString(c.id).substr(0, 8);
   }
   const bool more = candidates->size() >= kMaxIdCandidates;
   return Error(id.status().domain(), Code::kInvalidArgument,
-               "record id prefix " + lower + " is ambiguous: it starts " + (more ? "at least " : "") +
-                   std::to_string(candidates->size()) + " records (" + names + (more ? ", ..." : "") +
-                   "); give more characters");
+               "record id prefix " + lower + " is ambiguous: it starts " +
+                   (more ? "at least " : "") + std::to_string(candidates->size()) + " records (" +
+                   names + (more ? ", ..." : "") + "); give more characters");
 }
 
 Result<std::vector<IdCandidate>> Device::IdCandidates(std::string_view prefix) {
@@ -215,7 +221,8 @@ Result<std::string> Device::BundleState() {
   return bundle::EncodeStateCode(known);
 }
 
-Result<bundle::ExportSummary> Device::ExportBundle(const std::string& path, std::string_view since_state) {
+Result<bundle::ExportSummary> Device::ExportBundle(const std::string& path,
+                                                   std::string_view since_state) {
   PARLEY_RETURN_IF_ERROR(impl_->RequireUnlocked());
   log::VersionVector known;
   if (!since_state.empty()) {

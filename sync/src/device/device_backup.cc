@@ -29,8 +29,9 @@ bool Carried(std::string_view k) {
 // (keeping the enrolment secret when `keep_enrol_secret`: the device is not a member yet),
 // then applies every change of the backup, chunk by chunk, through a Replica reopened over
 // it. `replica` is closed first and left open over the result.
-Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>& replica, const backup::Manifest& manifest,
-                   const std::string& path, const backup::BackupSecret& secret, bool keep_enrol_secret,
+Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>& replica,
+                   const backup::Manifest& manifest, const std::string& path,
+                   const backup::BackupSecret& secret, bool keep_enrol_secret,
                    std::uint64_t* restored) {
   // Opening a replica creates the change log's tables.
   if (replica == nullptr) {
@@ -39,13 +40,16 @@ Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>&
   replica.reset();
   sqlite3* db = store.db();
   {
-    PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx, ImmediateTransaction::Begin(db, Domain::kSync));
+    PARLEY_ASSIGN_OR_RETURN(ImmediateTransaction tx,
+                            ImmediateTransaction::Begin(db, Domain::kSync));
     Stmt put;
-    PARLEY_RETURN_IF_ERROR(put.Prepare(db, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"));
+    PARLEY_RETURN_IF_ERROR(
+        put.Prepare(db, "INSERT OR REPLACE INTO log_meta(k, v) VALUES (?1, ?2)"));
     for (const auto& [k, v] : manifest.meta) {
       if (!Carried(k)) continue;
       put.Reset();
-      PARLEY_RETURN_IF_ERROR(put.Bind(1, std::string_view(k)).BindBlob(2, crypto::AsBytes(v)).Run());
+      PARLEY_RETURN_IF_ERROR(
+          put.Bind(1, std::string_view(k)).BindBlob(2, crypto::AsBytes(v)).Run());
     }
     PARLEY_RETURN_IF_ERROR(tx.Commit());
   }
@@ -57,11 +61,13 @@ Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>&
   }
   PARLEY_RETURN_IF_ERROR(store.SetVault(std::move(keys), keep_enrol_secret));
   PARLEY_ASSIGN_OR_RETURN(replica, log::Replica::Open(store, env.clock()));
-  if (!replica->HasVault()) return DeviceError(Code::kCorrupt, "backup refused: it does not name the vault's founder");
+  if (!replica->HasVault())
+    return DeviceError(Code::kCorrupt, "backup refused: it does not name the vault's founder");
   std::uint64_t count = 0;
   auto applied = backup::Read(env, path, secret, {}, [&](std::vector<pb::Change>& batch) -> Status {
     PARLEY_ASSIGN_OR_RETURN(log::ApplyReport report, replica->Apply(batch));
-    count += report.applied + report.duplicates + report.pending + report.quarantined + report.refused_revoked;
+    count += report.applied + report.duplicates + report.pending + report.quarantined +
+             report.refused_revoked;
     return Status::Ok();
   });
   if (!applied.ok()) return applied.status();
@@ -75,21 +81,23 @@ Status AdoptBackup(Env& env, store::Store& store, std::unique_ptr<log::Replica>&
 // (`device`, identity key) lets the restored device's first sync publish the member list.
 class BackupHistory final : public internal::RecoveryHistory {
  public:
-  BackupHistory(const backup::Manifest& manifest, const std::string& path, const backup::BackupSecret& secret,
-                crypto::ByteView device)
+  BackupHistory(const backup::Manifest& manifest, const std::string& path,
+                const backup::BackupSecret& secret, crypto::ByteView device)
       : manifest_(manifest), path_(path), secret_(secret), device_(device.begin(), device.end()) {}
 
   Status Fill(Device& temp) override {
     Device::Impl& t = internal::DeviceAccess::Of(temp);
     t.Close();
-    PARLEY_RETURN_IF_ERROR(AdoptBackup(t.env, *t.store, t.replica, manifest_, path_, secret_, false, nullptr));
+    PARLEY_RETURN_IF_ERROR(
+        AdoptBackup(t.env, *t.store, t.replica, manifest_, path_, secret_, false, nullptr));
     t.model = std::make_unique<model::Model>(*t.replica, t.env.clock());
     return Status::Ok();
   }
 
   Status Publish(Device& temp, internal::RecoveryEnrolment& out) override {
     Device::Impl& t = internal::DeviceAccess::Of(temp);
-    const pb::Admission admission = wire::MakeAdmission(manifest_.vault_id, device_, t.store->device().identity);
+    const pb::Admission admission =
+        wire::MakeAdmission(manifest_.vault_id, device_, t.store->device().identity);
     out.admission = admission.SerializeAsString();
     return Status::Ok();
   }
@@ -108,9 +116,12 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
   Impl& d = *impl_;
   PARLEY_RETURN_IF_ERROR(d.RequireUnlocked());
   const auto& vault = d.store->vault();
-  if (!vault.has_value()) return DeviceError(Code::kNotFound, "this device belongs to no vault: there is nothing to back up");
+  if (!vault.has_value())
+    return DeviceError(Code::kNotFound,
+                       "this device belongs to no vault: there is nothing to back up");
   if (secret.recovery_key == nullptr) {
-    PARLEY_RETURN_IF_ERROR(store::CheckPassphraseStrength(secret.passphrase, store::kBackupPassphrase));
+    PARLEY_RETURN_IF_ERROR(
+        store::CheckPassphraseStrength(secret.passphrase, store::kBackupPassphrase));
   }
   const std::string data_dir[] = {d.options.data_dir};
   PARLEY_RETURN_IF_ERROR(bundle::CheckBundleTarget(d.env, path, data_dir));
@@ -141,11 +152,14 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
   manifest.device = d.store->device().identity.public_key;
   manifest.created_unix_ms = d.env.clock().NowUnixMs();
 
-  PARLEY_ASSIGN_OR_RETURN(auto writer, backup::Writer::Create(d.env, path, secret, argon2, manifest));
+  PARLEY_ASSIGN_OR_RETURN(auto writer,
+                          backup::Writer::Create(d.env, path, secret, argon2, manifest));
   {
     Stmt changes;
-    PARLEY_RETURN_IF_ERROR(changes.Prepare(db, "SELECT c.header, c.body, c.signature, k.slots FROM log_changes c "
-                                               "LEFT JOIN log_slots k ON k.cid = c.cid ORDER BY c.cid"));
+    PARLEY_RETURN_IF_ERROR(
+        changes.Prepare(db,
+                        "SELECT c.header, c.body, c.signature, k.slots FROM log_changes c "
+                        "LEFT JOIN log_slots k ON k.cid = c.cid ORDER BY c.cid"));
     for (;;) {
       PARLEY_ASSIGN_OR_RETURN(bool row, changes.Step());
       if (!row) break;
@@ -155,7 +169,8 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
       for (std::size_t at = 0; at + log::kKeySlotBytes <= joined.size(); at += log::kKeySlotBytes) {
         slots.push_back(joined.substr(at, log::kKeySlotBytes));
       }
-      PARLEY_RETURN_IF_ERROR(writer->Add(View(changes.Blob(0)), View(changes.Blob(1)), View(changes.Blob(2)), slots));
+      PARLEY_RETURN_IF_ERROR(
+          writer->Add(View(changes.Blob(0)), View(changes.Blob(1)), View(changes.Blob(2)), slots));
     }
   }
   PARLEY_RETURN_IF_ERROR(snapshot.End());
@@ -165,41 +180,51 @@ Result<BackupResult> Device::Backup(const std::string& path, const backup::Backu
   return out;
 }
 
-Result<BackupInfo> Device::VerifyBackup(Env& env, const std::string& path, const backup::BackupSecret& secret) {
+Result<BackupInfo> Device::VerifyBackup(Env& env, const std::string& path,
+                                        const backup::BackupSecret& secret) {
   PARLEY_RETURN_IF_ERROR(Initialize());
   if (!env.FileExists(path)) return DeviceError(Code::kNotFound, "no backup file " + path);
   BackupInfo info;
-  PARLEY_ASSIGN_OR_RETURN(info.summary, backup::Read(env, path, secret, [&](backup::Manifest& m) -> Status {
-                            info.vault = VaultSummary{crypto::ToHex(m.vault_id), m.vault_name};
-                            info.device_name = m.device_name;
-                            info.created_unix_ms = m.created_unix_ms;
-                            info.epochs = m.epochs.size();
-                            return Status::Ok();
-                          }, {}));
+  PARLEY_ASSIGN_OR_RETURN(
+      info.summary,
+      backup::Read(env, path, secret,
+                   [&](backup::Manifest& m) -> Status {
+                     info.vault = VaultSummary{crypto::ToHex(m.vault_id), m.vault_name};
+                     info.device_name = m.device_name;
+                     info.created_unix_ms = m.created_unix_ms;
+                     info.epochs = m.epochs.size();
+                     return Status::Ok();
+                   },
+                   {}));
   return info;
 }
 
-Result<RestoreResult> Device::RestoreBackup(const std::string& path, const backup::BackupSecret& secret,
-                                            const RestoreOptions& options, std::string_view passphrase) {
+Result<RestoreResult> Device::RestoreBackup(const std::string& path,
+                                            const backup::BackupSecret& secret,
+                                            const RestoreOptions& options,
+                                            std::string_view passphrase) {
   Impl& d = *impl_;
   const std::string& dir = d.options.data_dir;
   if (d.store != nullptr || store::Store::Exists(d.env, dir)) {
-    return DeviceError(Code::kAlreadyExists, "a Parley store already exists in " + dir + "; restore into an empty data directory");
+    return DeviceError(Code::kAlreadyExists, "a Parley store already exists in " + dir +
+                                                 "; restore into an empty data directory");
   }
   if (d.env.FileExists(dir)) {
     auto entries = d.env.ListDir(dir);
     if (entries.ok() && !entries->empty()) {
-      return DeviceError(Code::kAlreadyExists, dir + " is not empty; restore into an empty data directory");
+      return DeviceError(Code::kAlreadyExists,
+                         dir + " is not empty; restore into an empty data directory");
     }
   }
   if (!d.env.FileExists(path)) return DeviceError(Code::kNotFound, "no backup file " + path);
   // Everything is checked before anything is created.
   backup::Manifest manifest;
-  PARLEY_ASSIGN_OR_RETURN(backup::Summary summary,
-                          backup::Read(d.env, path, secret, [&](backup::Manifest& m) -> Status {
-                            manifest = std::move(m);
-                            return Status::Ok();
-                          }, {}));
+  PARLEY_ASSIGN_OR_RETURN(backup::Summary summary, backup::Read(d.env, path, secret,
+                                                                [&](backup::Manifest& m) -> Status {
+                                                                  manifest = std::move(m);
+                                                                  return Status::Ok();
+                                                                },
+                                                                {}));
   (void)summary;
   CreateOptions create = options.create;
   create.vault_name.clear();
@@ -211,7 +236,8 @@ Result<RestoreResult> Device::RestoreBackup(const std::string& path, const backu
   out.from_device = manifest.device_name;
   auto built = [&]() -> Status {
     d.Close();
-    PARLEY_RETURN_IF_ERROR(AdoptBackup(d.env, *d.store, d.replica, manifest, path, secret, true, &out.changes));
+    PARLEY_RETURN_IF_ERROR(
+        AdoptBackup(d.env, *d.store, d.replica, manifest, path, secret, true, &out.changes));
     d.model = std::make_unique<model::Model>(*d.replica, d.env.clock());
     if (options.enrol_with == nullptr) {
       out.not_enrolled_reason = "no recovery key was given";
@@ -234,8 +260,9 @@ Result<RestoreResult> Device::RestoreBackup(const std::string& path, const backu
     }
     BackupHistory history(manifest, path, secret, d.store->device().identity.public_key);
     const std::string pairing = d.replica->DevicePairingCode();
-    PARLEY_ASSIGN_OR_RETURN(internal::RecoveryEnrolment enrolment,
-                            internal::EnrolThroughRecoveryMember(d.options, dir, key, history, pairing));
+    PARLEY_ASSIGN_OR_RETURN(
+        internal::RecoveryEnrolment enrolment,
+        internal::EnrolThroughRecoveryMember(d.options, dir, key, history, pairing));
     PARLEY_RETURN_IF_ERROR(d.replica->JoinVault(enrolment.invite).status());
     PARLEY_RETURN_IF_ERROR(d.OpenSync());
     PARLEY_RETURN_IF_ERROR(d.state->SetAdmission(enrolment.admission));

@@ -25,7 +25,8 @@ struct Offers {
 Result<JoinResult> Joined(Device& device, const log::Joined& joined) {
   JoinResult out;
   PARLEY_ASSIGN_OR_RETURN(auto summary, device.Vault());
-  if (!summary.has_value()) return DeviceError(Code::kInternal, "the accepted invite left no vault");
+  if (!summary.has_value())
+    return DeviceError(Code::kInternal, "the accepted invite left no vault");
   out.vault = *summary;
   out.inviter = joined.inviter_name;
   out.inviter_id = crypto::ToHex(crypto::AsBytes(joined.inviter));
@@ -83,18 +84,21 @@ Result<JoinResult> Device::JoinThroughRelays(std::string_view vault_id_hex) {
   Impl& d = *impl_;
   PARLEY_RETURN_IF_ERROR(d.OpenSync());
   if (d.store->vault().has_value()) {
-    return DeviceError(Code::kAlreadyExists, "this device already belongs to vault \"" + d.store->vault()->name +
+    return DeviceError(Code::kAlreadyExists, "this device already belongs to vault \"" +
+                                                 d.store->vault()->name +
                                                  "\"; a device belongs to one vault");
   }
   crypto::Bytes vault;
   if (!vault_id_hex.empty()) {
     PARLEY_ASSIGN_OR_RETURN(vault, crypto::FromHex(vault_id_hex));
-    if (vault.size() != 32) return DeviceError(Code::kInvalidArgument, "a vault id is 64 hex characters");
+    if (vault.size() != 32)
+      return DeviceError(Code::kInvalidArgument, "a vault id is 64 hex characters");
   }
   PARLEY_ASSIGN_OR_RETURN(auto relays, d.state->Relays());
   if (relays.empty()) {
-    return DeviceError(Code::kInvalidArgument,
-                       "give INVITE_FILE, or pin the admin's relay first with `parley relay add PAIRING_CODE`");
+    return DeviceError(
+        Code::kInvalidArgument,
+        "give INVITE_FILE, or pin the admin's relay first with `parley relay add PAIRING_CODE`");
   }
   sync::Canceller& cancel = d.FreshCanceller();
   // Every invite sealed to this device on any pinned relay; the same vault's invite is
@@ -145,23 +149,26 @@ Result<JoinResult> Device::JoinThroughRelays(std::string_view vault_id_hex) {
     if (!refused.ok()) return refused;
     if (!relay_error.ok()) return relay_error;
     if (elsewhere > 0) {
-      return DeviceError(Code::kNotFound,
-                         "no pinned relay holds an invite for this device in that vault (an invite for another "
-                         "vault waits: run `parley join` without --vault to see it)");
+      return DeviceError(
+          Code::kNotFound,
+          "no pinned relay holds an invite for this device in that vault (an invite for another "
+          "vault waits: run `parley join` without --vault to see it)");
     }
-    return DeviceError(Code::kNotFound,
-                       vault.empty() ? "no pinned relay holds an invite for this device; on an admin device run "
-                                       "`parley vault invite` with this device's pairing code, then try again"
-                                     : "no pinned relay holds an invite for this device in that vault");
+    return DeviceError(
+        Code::kNotFound,
+        vault.empty() ? "no pinned relay holds an invite for this device; on an admin device run "
+                        "`parley vault invite` with this device's pairing code, then try again"
+                      : "no pinned relay holds an invite for this device in that vault");
   }
   if (offers.by_vault.size() > 1) {
     std::string ids;
     for (const auto& [id, blobs] : offers.by_vault) {
       ids += (ids.empty() ? "" : ", ") + crypto::ToHex(crypto::AsBytes(id));
     }
-    return DeviceError(Code::kInvalidArgument, "invites from " + std::to_string(offers.by_vault.size()) +
-                                                   " vaults wait for this device: " + ids +
-                                                   "; choose one with `parley join --vault VAULT_ID`");
+    return DeviceError(Code::kInvalidArgument,
+                       "invites from " + std::to_string(offers.by_vault.size()) +
+                           " vaults wait for this device: " + ids +
+                           "; choose one with `parley join --vault VAULT_ID`");
   }
   Status last = Status::Ok();
   std::optional<log::Joined> joined;

@@ -19,7 +19,8 @@
 namespace parley {
 
 struct Device::Impl {
-  explicit Impl(DeviceOptions o) : options(std::move(o)), env(*options.env), key_store(*options.key_store) {}
+  explicit Impl(DeviceOptions o)
+      : options(std::move(o)), env(*options.env), key_store(*options.key_store) {}
 
   DeviceOptions options;
   Env& env;
@@ -96,8 +97,8 @@ struct Device::Impl {
   // Puts the kept recovery invite on each of `relays` that has not confirmed it yet;
   // records each confirmation. One entry per relay tried (none when nothing is pending).
   // Cancellation is returned; relay failures are entries (tried again at the next sync).
-  Result<std::vector<InvitePublication>> PublishRecoveryInvite(const std::vector<sync::RelayRecord>& relays,
-                                                               sync::Canceller& canceller);
+  Result<std::vector<InvitePublication>> PublishRecoveryInvite(
+      const std::vector<sync::RelayRecord>& relays, sync::Canceller& canceller);
   // Forgets that the relay with static key `relay_key` confirmed the recovery invite, so
   // that the next sync puts it there again (its history went backwards: SyncState's
   // rollback hook, run inside its transaction).
@@ -118,7 +119,7 @@ struct RecoveryEnrolment {
   std::vector<std::uint8_t> invite;  // for JoinWithInvite on the enrolled device; holds vault keys
   std::string recovery_member;       // hex of the recovery member's identity key
   std::string safety_code;
-  std::string vault_id;              // hex
+  std::string vault_id;  // hex
   // From a history source that reached no relay: the recovery member's admission of the
   // device (a serialized wire Admission, docs/wire-protocol.md), for the device to keep
   // (sync::SyncState::SetAdmission) so that relays take its member lists. Empty otherwise.
@@ -158,8 +159,10 @@ std::unique_ptr<RecoveryHistory> RelayHistory(std::vector<std::string> relay_cod
 // recovery key"; kPermissionDenied "this recovery key was replaced by a newer one" (the
 // relays refuse it as revoked); kConflict when a relay refused the recovery member's change
 // (another recovery with the same key got in first); relay errors pass through).
-Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, const std::string& parent_dir,
-                                                     const recovery::RecoveryKey& key, RecoveryHistory& history,
+Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base,
+                                                     const std::string& parent_dir,
+                                                     const recovery::RecoveryKey& key,
+                                                     RecoveryHistory& history,
                                                      std::string_view pairing_code);
 
 // The prefix of the temporary directories EnrolThroughRecoveryMember makes under its parent.
@@ -168,6 +171,8 @@ inline constexpr std::string_view kRecoveryTempPrefix = ".recovery-";
 }  // namespace internal
 
 // Domain::kSync errors of the device.
-inline Status DeviceError(Code code, std::string message) { return Error(Domain::kSync, code, std::move(message)); }
+inline Status DeviceError(Code code, std::string message) {
+  return Error(Domain::kSync, code, std::move(message));
+}
 
 }  // namespace parley

@@ -11,7 +11,9 @@
 namespace parley {
 namespace {
 
-std::string Hex(const std::string& raw) { return raw.empty() ? std::string() : crypto::ToHex(crypto::AsBytes(raw)); }
+std::string Hex(const std::string& raw) {
+  return raw.empty() ? std::string() : crypto::ToHex(crypto::AsBytes(raw));
+}
 
 std::int64_t Ms(std::uint64_t hlc) { return hlc == 0 ? 0 : model::HlcUnixMs(hlc); }
 
@@ -60,7 +62,8 @@ std::string Lower(std::string_view s) {
 }
 
 bool IsHex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 // "name (id 1a2b3c4d)" for messages.
@@ -79,12 +82,13 @@ Status Device::Impl::WipeRevoked(const Revocation& why) {
   e.revocation = why;
   if (!wiped.ok()) e.status = wiped;
   Emit(e);
-  const std::string by = why.by_name.empty() ? (why.by.empty() ? std::string("an admin") : why.by.substr(0, 16))
-                                             : why.by_name;
+  const std::string by = why.by_name.empty()
+                             ? (why.by.empty() ? std::string("an admin") : why.by.substr(0, 16))
+                             : why.by_name;
   std::string message = "this device was revoked from the vault by " + by;
   message += wiped.ok() ? "; its keys and data have been destroyed"
-                        : "; its keys are locked but destroying its files failed (" + wiped.message() +
-                              "): run `parley wipe`";
+                        : "; its keys are locked but destroying its files failed (" +
+                              wiped.message() + "): run `parley wipe`";
   return DeviceError(Code::kPermissionDenied, message);
 }
 
@@ -106,24 +110,27 @@ Status Device::Impl::CheckRevoked() {
 }
 
 Status Device::Impl::CheckRelayNotice(Status* unproven) {
-  if (client == nullptr || replica == nullptr || !client->last_revocation().has_value()) return Status::Ok();
+  if (client == nullptr || replica == nullptr || !client->last_revocation().has_value())
+    return Status::Ok();
   auto check = sync::CheckRevocationNotice(*replica, *store, *client->last_revocation());
   if (!check.ok() || !check->proven) {
     // A relay's word alone wipes nothing.
     if (unproven != nullptr) {
-      *unproven = DeviceError(Code::kPermissionDenied,
-                              "the relay refuses this device as revoked from the vault, with a member list this "
-                              "device cannot verify (" +
-                                  (check.ok() ? check->reason : check.status().message()) +
-                                  "); nothing was wiped. If the list is genuine, this device missed changes: "
-                                  "import a bundle from a team member");
+      *unproven = DeviceError(
+          Code::kPermissionDenied,
+          "the relay refuses this device as revoked from the vault, with a member list this "
+          "device cannot verify (" +
+              (check.ok() ? check->reason : check.status().message()) +
+              "); nothing was wiped. If the list is genuine, this device missed changes: "
+              "import a bundle from a team member");
     }
     return Status::Ok();
   }
   Revocation why;
   why.by = crypto::ToHex(crypto::AsBytes(check->revoked_by));
   const auto& me = store->device().identity.public_key;
-  auto members = Summaries(*replica, std::string(reinterpret_cast<const char*>(me.data()), me.size()));
+  auto members =
+      Summaries(*replica, std::string(reinterpret_cast<const char*>(me.data()), me.size()));
   if (members.ok()) {
     for (const auto& m : *members) {
       if (m.id == why.by) why.by_name = m.name;
@@ -144,7 +151,8 @@ Result<std::vector<MemberSummary>> Device::Members() {
 
 Result<MemberSummary> Device::ResolveMember(std::string_view device) {
   PARLEY_ASSIGN_OR_RETURN(auto members, Members());
-  if (device.empty()) return DeviceError(Code::kInvalidArgument, "name a device by its name or id prefix");
+  if (device.empty())
+    return DeviceError(Code::kInvalidArgument, "name a device by its name or id prefix");
   std::vector<const MemberSummary*> hits;
   for (const auto& m : members) {
     if (m.name == device) hits.push_back(&m);
@@ -152,16 +160,18 @@ Result<MemberSummary> Device::ResolveMember(std::string_view device) {
   const std::string lower = Lower(device);
   if (hits.empty() && IsHex(lower)) {
     if (lower.size() < 4) {
-      return DeviceError(Code::kInvalidArgument,
-                         "id prefix '" + lower + "' too short: give at least 4 characters, or the device's name");
+      return DeviceError(
+          Code::kInvalidArgument,
+          "id prefix '" + lower + "' too short: give at least 4 characters, or the device's name");
     }
     for (const auto& m : members) {
       if (m.id.compare(0, lower.size(), lower) == 0) hits.push_back(&m);
     }
   }
   if (hits.empty()) {
-    return DeviceError(Code::kNotFound, "no device of the vault is named '" + std::string(device) +
-                                            "' or has an id starting with it (see `parley vault members`)");
+    return DeviceError(Code::kNotFound,
+                       "no device of the vault is named '" + std::string(device) +
+                           "' or has an id starting with it (see `parley vault members`)");
   }
   if (hits.size() > 1) {
     // A revoked device and its replacement may share a name: the current member is meant.
@@ -171,31 +181,41 @@ Result<MemberSummary> Device::ResolveMember(std::string_view device) {
     }
     if (current.size() == 1) return *current.front();
     std::string names;
-    for (const auto* m : hits) names += (names.empty() ? "" : ", ") + Named(*m) + (m->revoked ? " revoked" : "");
-    return DeviceError(Code::kInvalidArgument,
-                       "'" + std::string(device) + "' is ambiguous: " + names + "; give a longer id prefix");
+    for (const auto* m : hits)
+      names += (names.empty() ? "" : ", ") + Named(*m) + (m->revoked ? " revoked" : "");
+    return DeviceError(Code::kInvalidArgument, "'" + std::string(device) + "' is ambiguous: " +
+                                                   names + "; give a longer id prefix");
   }
   return *hits.front();
 }
 
 namespace {
 
-Result<MembershipChange> ChangeMember(Device& device, log::Replica& replica, std::string_view which, Action action) {
+Result<MembershipChange> ChangeMember(Device& device, log::Replica& replica, std::string_view which,
+                                      Action action) {
   PARLEY_ASSIGN_OR_RETURN(MemberSummary target, device.ResolveMember(which));
   if (action == Action::kRevoke && target.is_self) {
-    return DeviceError(Code::kInvalidArgument,
-                       "this device cannot revoke itself; revoke it from another admin device, or wipe it "
-                       "with `parley wipe`");
+    return DeviceError(
+        Code::kInvalidArgument,
+        "this device cannot revoke itself; revoke it from another admin device, or wipe it "
+        "with `parley wipe`");
   }
   if (target.revoked) {
-    return DeviceError(Code::kNotFound, Named(target) + " was revoked already; it is no longer a member");
+    return DeviceError(Code::kNotFound,
+                       Named(target) + " was revoked already; it is no longer a member");
   }
   PARLEY_ASSIGN_OR_RETURN(crypto::Bytes raw, crypto::FromHex(target.id));
   const std::string identity(reinterpret_cast<const char*>(raw.data()), raw.size());
   switch (action) {
-    case Action::kPromote: PARLEY_RETURN_IF_ERROR(replica.SetRole(identity, true)); break;
-    case Action::kDemote: PARLEY_RETURN_IF_ERROR(replica.SetRole(identity, false)); break;
-    case Action::kRevoke: PARLEY_RETURN_IF_ERROR(replica.Revoke(identity)); break;
+    case Action::kPromote:
+      PARLEY_RETURN_IF_ERROR(replica.SetRole(identity, true));
+      break;
+    case Action::kDemote:
+      PARLEY_RETURN_IF_ERROR(replica.SetRole(identity, false));
+      break;
+    case Action::kRevoke:
+      PARLEY_RETURN_IF_ERROR(replica.Revoke(identity));
+      break;
   }
   MembershipChange out;
   // Publication: one exchange with every pinned relay. None pinned: the change travels by
@@ -205,8 +225,9 @@ Result<MembershipChange> ChangeMember(Device& device, log::Replica& replica, std
     auto synced = device.Sync();
     if (!synced.ok()) {
       if (device.revoked_and_wiped().has_value()) return synced.status();
-      return DeviceError(synced.status().code(),
-                         "the change is committed here but was not published: " + synced.status().message());
+      return DeviceError(
+          synced.status().code(),
+          "the change is committed here but was not published: " + synced.status().message());
     }
     out.synced = std::move(synced->relays);
   }
@@ -246,7 +267,8 @@ Result<PurgeResult> Device::Purge(const log::RecordId& id) {
     if (!synced.ok()) {
       if (revoked_and_wiped().has_value()) return synced.status();
       return DeviceError(synced.status().code(),
-                         "the record is purged here but the purge was not published: " + synced.status().message());
+                         "the record is purged here but the purge was not published: " +
+                             synced.status().message());
     }
     out.synced = std::move(synced->relays);
   }

@@ -42,7 +42,9 @@ constexpr std::size_t kMaxParts = 14;
 // The name the recovery member has in the vault's member list.
 constexpr std::string_view kRecoveryMemberName = "recovery key";
 
-std::string Raw(crypto::ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+std::string Raw(crypto::ByteView b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
 
 std::string RandomHex(Env& env, std::size_t bytes) {
   std::vector<std::uint8_t> b(bytes);
@@ -61,7 +63,8 @@ struct KeptInvite {
 Result<std::optional<KeptInvite>> LoadKept(sqlite3* db) {
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema));
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(s.Prepare(db, "SELECT member, sealed FROM device_recovery_parts ORDER BY member, part"));
+  PARLEY_RETURN_IF_ERROR(
+      s.Prepare(db, "SELECT member, sealed FROM device_recovery_parts ORDER BY member, part"));
   KeptInvite k;
   for (;;) {
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -77,7 +80,9 @@ Result<std::optional<KeptInvite>> LoadKept(sqlite3* db) {
 Result<std::vector<crypto::Bytes>> SealParts(crypto::ByteView seal, crypto::ByteView invite) {
   const std::size_t count = std::max<std::size_t>(1, (invite.size() + kPartBytes - 1) / kPartBytes);
   if (count > kMaxParts) {
-    return DeviceError(Code::kUnsupported, "the vault's membership history is too long for a recovery invite on a relay");
+    return DeviceError(
+        Code::kUnsupported,
+        "the vault's membership history is too long for a recovery invite on a relay");
   }
   crypto::Hasher h;
   const crypto::Hash digest = h.Update(invite).Final256();
@@ -125,7 +130,8 @@ struct Assembly {
       if (!set.parts.empty()) return false;  // parts that disagree on the count
       set.parts.resize(count);
     }
-    set.parts[index] = crypto::Bytes(opened.begin() + static_cast<std::ptrdiff_t>(kPartHeader), opened.end());
+    set.parts[index] =
+        crypto::Bytes(opened.begin() + static_cast<std::ptrdiff_t>(kPartHeader), opened.end());
     return true;
   }
   // The complete invites whose bytes match their digest.
@@ -143,7 +149,8 @@ struct Assembly {
       }
       crypto::Hasher h;
       const crypto::Hash got = h.Update(whole).Final256();
-      if (complete && std::string(reinterpret_cast<const char*>(got.data()), got.size()) == digest) {
+      if (complete &&
+          std::string(reinterpret_cast<const char*>(got.data()), got.size()) == digest) {
         out.push_back(std::move(whole));
       } else {
         std::fill(whole.begin(), whole.end(), std::uint8_t{0});
@@ -155,8 +162,8 @@ struct Assembly {
 
 Result<bool> Confirmed(sqlite3* db, crypto::ByteView relay_key, crypto::ByteView member) {
   Stmt s;
-  PARLEY_RETURN_IF_ERROR(
-      s.Prepare(db, "SELECT 1 FROM device_recovery_published WHERE relay_key = ?1 AND member = ?2"));
+  PARLEY_RETURN_IF_ERROR(s.Prepare(
+      db, "SELECT 1 FROM device_recovery_published WHERE relay_key = ?1 AND member = ?2"));
   s.BindBlob(1, relay_key).BindBlob(2, member);
   return s.Step();
 }
@@ -192,9 +199,11 @@ Result<std::string> Device::Impl::IssueRecoveryKey() {
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema));
   {
     PARLEY_ASSIGN_OR_RETURN(auto tx, ImmediateTransaction::Begin(db));
-    PARLEY_RETURN_IF_ERROR(Exec(db, "DELETE FROM device_recovery_parts; DELETE FROM device_recovery_published;"));
+    PARLEY_RETURN_IF_ERROR(
+        Exec(db, "DELETE FROM device_recovery_parts; DELETE FROM device_recovery_published;"));
     Stmt ins;
-    PARLEY_RETURN_IF_ERROR(ins.Prepare(db, "INSERT INTO device_recovery_parts(member, part, sealed) VALUES(?1, ?2, ?3)"));
+    PARLEY_RETURN_IF_ERROR(ins.Prepare(
+        db, "INSERT INTO device_recovery_parts(member, part, sealed) VALUES(?1, ?2, ?3)"));
     for (std::size_t i = 0; i < parts->size(); ++i) {
       PARLEY_RETURN_IF_ERROR(ins.BindBlob(1, identity.public_key)
                                  .Bind(2, static_cast<std::int64_t>(i))
@@ -227,8 +236,8 @@ Result<std::vector<InvitePublication>> Device::Impl::PublishRecoveryInvite(
     if (st.code() == Code::kCancelled) return st;
     if (st.ok()) {
       Stmt ins;
-      PARLEY_RETURN_IF_ERROR(
-          ins.Prepare(db, "INSERT OR IGNORE INTO device_recovery_published(relay_key, member) VALUES(?1, ?2)"));
+      PARLEY_RETURN_IF_ERROR(ins.Prepare(
+          db, "INSERT OR IGNORE INTO device_recovery_published(relay_key, member) VALUES(?1, ?2)"));
       PARLEY_RETURN_IF_ERROR(ins.BindBlob(1, r.public_key).BindBlob(2, kept->member).Run());
     }
     out.push_back(InvitePublication{r.label(), st});
@@ -240,15 +249,17 @@ Status Device::Impl::ForgetRecoveryInviteAt(crypto::ByteView relay_key) {
   sqlite3* db = store->db();
   PARLEY_RETURN_IF_ERROR(Exec(db, kSchema));
   Stmt del;
-  PARLEY_RETURN_IF_ERROR(del.Prepare(db, "DELETE FROM device_recovery_published WHERE relay_key = ?1"));
+  PARLEY_RETURN_IF_ERROR(
+      del.Prepare(db, "DELETE FROM device_recovery_published WHERE relay_key = ?1"));
   return del.BindBlob(1, relay_key).Run();
 }
 
 Result<std::string> Device::TakeRecoveryKey() {
   Impl& d = *impl_;
   if (d.issued_recovery_key.empty()) {
-    return DeviceError(Code::kNotFound, "no recovery key is waiting to be shown: a key is shown once, when it is "
-                                        "issued; issue a new one with `parley vault recovery-key --rotate`");
+    return DeviceError(Code::kNotFound,
+                       "no recovery key is waiting to be shown: a key is shown once, when it is "
+                       "issued; issue a new one with `parley vault recovery-key --rotate`");
   }
   std::string out = std::move(d.issued_recovery_key);
   std::fill(d.issued_recovery_key.begin(), d.issued_recovery_key.end(), '\0');
@@ -265,7 +276,9 @@ Result<RecoveryKeyRotation> Device::RotateRecoveryKey() {
   PARLEY_ASSIGN_OR_RETURN(auto members, Members());
   bool admin = false;
   for (const auto& m : members) admin = admin || (m.is_self && m.admin);
-  if (!admin) return DeviceError(Code::kPermissionDenied, "only an admin device can issue a new recovery key");
+  if (!admin)
+    return DeviceError(Code::kPermissionDenied,
+                       "only an admin device can issue a new recovery key");
   RecoveryKeyRotation out;
   PARLEY_ASSIGN_OR_RETURN(std::string fresh, d.IssueRecoveryKey());
   out.recovery_key = std::move(d.issued_recovery_key);
@@ -283,8 +296,9 @@ Result<RecoveryKeyRotation> Device::RotateRecoveryKey() {
   auto synced = Sync();
   if (!synced.ok()) {
     if (revoked_and_wiped().has_value()) return synced.status();
-    return DeviceError(synced.status().code(), "the new recovery key is committed here but was not published: " +
-                                                   synced.status().message());
+    return DeviceError(synced.status().code(),
+                       "the new recovery key is committed here but was not published: " +
+                           synced.status().message());
   }
   out.synced = std::move(synced->relays);
   PARLEY_ASSIGN_OR_RETURN(auto kept, LoadKept(d.store->db()));
@@ -293,8 +307,9 @@ Result<RecoveryKeyRotation> Device::RotateRecoveryKey() {
     if (kept.has_value()) {
       PARLEY_ASSIGN_OR_RETURN(bool done, Confirmed(d.store->db(), r.public_key, kept->member));
       if (!done) {
-        st = DeviceError(Code::kUnavailable,
-                         "the relay did not take the recovery invite yet; the next sync puts it there");
+        st = DeviceError(
+            Code::kUnavailable,
+            "the relay did not take the recovery invite yet; the next sync puts it there");
       }
     }
     out.published.push_back(InvitePublication{r.label(), st});
@@ -340,9 +355,10 @@ class Relays final : public RecoveryHistory {
       }
     }
     if (revoked) {
-      return DeviceError(Code::kPermissionDenied,
-                         "this recovery key was replaced by a newer one (`parley vault recovery-key --rotate`); "
-                         "use the newest recovery key of the vault");
+      return DeviceError(
+          Code::kPermissionDenied,
+          "this recovery key was replaced by a newer one (`parley vault recovery-key --rotate`); "
+          "use the newest recovery key of the vault");
     }
     bool joined = false;
     Status refused = Status::Ok();
@@ -358,9 +374,10 @@ class Relays final : public RecoveryHistory {
     if (!joined) {
       if (!refused.ok()) return refused;
       if (!relay_error.ok()) return relay_error;
-      return DeviceError(Code::kNotFound,
-                         "no relay holds a vault for this recovery key; check the key, and that the vault's relay "
-                         "is pinned (`parley relay list`)");
+      return DeviceError(
+          Code::kNotFound,
+          "no relay holds a vault for this recovery key; check the key, and that the vault's relay "
+          "is pinned (`parley relay list`)");
     }
     // The vault's whole history, and the epoch keys sealed to the recovery member since.
     PARLEY_ASSIGN_OR_RETURN(SyncResult history, temp.Sync());
@@ -376,8 +393,9 @@ class Relays final : public RecoveryHistory {
   Status Publish(Device& temp, RecoveryEnrolment&) override {
     PARLEY_ASSIGN_OR_RETURN(SyncResult synced, temp.Sync());
     if (!synced.any_ok()) {
-      return synced.relays.empty() ? DeviceError(Code::kUnavailable, "no relay took the recovery member's change")
-                                   : synced.relays.front().status;
+      return synced.relays.empty()
+                 ? DeviceError(Code::kUnavailable, "no relay took the recovery member's change")
+                 : synced.relays.front().status;
     }
     for (const auto& r : synced.relays) {
       if (!r.refusals.empty()) {
@@ -389,7 +407,8 @@ class Relays final : public RecoveryHistory {
     }
     PARLEY_ASSIGN_OR_RETURN(DeviceStatus status, temp.SyncStatus());
     if (status.own_unacknowledged() > 0) {
-      return DeviceError(Code::kUnavailable, "no relay acknowledged the recovery member's change; try again");
+      return DeviceError(Code::kUnavailable,
+                         "no relay acknowledged the recovery member's change; try again");
     }
     return Status::Ok();
   }
@@ -404,8 +423,10 @@ std::unique_ptr<RecoveryHistory> RelayHistory(std::vector<std::string> relay_cod
   return std::make_unique<Relays>(std::move(relay_codes));
 }
 
-Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base, const std::string& parent_dir,
-                                                     const recovery::RecoveryKey& key, RecoveryHistory& history,
+Result<RecoveryEnrolment> EnrolThroughRecoveryMember(const DeviceOptions& base,
+                                                     const std::string& parent_dir,
+                                                     const recovery::RecoveryKey& key,
+                                                     RecoveryHistory& history,
                                                      std::string_view pairing_code) {
   Env& env = *base.env;
   KeyStore& key_store = *base.key_store;
@@ -459,13 +480,15 @@ Result<RecoveryResult> Device::Recover(std::string_view recovery_key) {
   PARLEY_RETURN_IF_ERROR(d.OpenSync());
   PARLEY_ASSIGN_OR_RETURN(recovery::RecoveryKey key, recovery::RecoveryKey::Parse(recovery_key));
   if (d.store->vault().has_value()) {
-    return DeviceError(Code::kAlreadyExists, "this device already belongs to vault \"" + d.store->vault()->name +
-                                                 "\"; recover on a device that belongs to no vault");
+    return DeviceError(Code::kAlreadyExists,
+                       "this device already belongs to vault \"" + d.store->vault()->name +
+                           "\"; recover on a device that belongs to no vault");
   }
   PARLEY_ASSIGN_OR_RETURN(auto relays, d.state->Relays());
   if (relays.empty()) {
-    return DeviceError(Code::kNotFound,
-                       "no relay pinned: pin the vault's relay first with `parley relay add PAIRING_CODE`");
+    return DeviceError(
+        Code::kNotFound,
+        "no relay pinned: pin the vault's relay first with `parley relay add PAIRING_CODE`");
   }
   // Temporary stores a crash left behind (their keys are in them: they go first).
   if (auto names = d.env.ListDir(d.options.data_dir); names.ok()) {
@@ -481,8 +504,8 @@ Result<RecoveryResult> Device::Recover(std::string_view recovery_key) {
   PARLEY_ASSIGN_OR_RETURN(std::string pairing, PairingCode());
   auto relay_history = internal::RelayHistory(std::move(codes));
   PARLEY_ASSIGN_OR_RETURN(internal::RecoveryEnrolment enrolment,
-                          internal::EnrolThroughRecoveryMember(d.options, d.options.data_dir, key, *relay_history,
-                                                               pairing));
+                          internal::EnrolThroughRecoveryMember(d.options, d.options.data_dir, key,
+                                                               *relay_history, pairing));
   PARLEY_ASSIGN_OR_RETURN(JoinResult joined, JoinWithInvite(enrolment.invite));
   RecoveryResult out;
   out.vault = joined.vault;

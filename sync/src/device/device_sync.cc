@@ -9,20 +9,30 @@
 namespace parley {
 
 bool SyncResult::any_ok() const {
-  return std::any_of(relays.begin(), relays.end(), [](const RelaySyncResult& r) { return r.status.ok(); });
+  return std::any_of(relays.begin(), relays.end(),
+                     [](const RelaySyncResult& r) { return r.status.ok(); });
 }
 
 std::string_view RefusalCodeName(RefusalCode code) {
   switch (code) {
-    case RefusalCode::kUnknown: return "unknown";
-    case RefusalCode::kBadSignature: return "bad_signature";
-    case RefusalCode::kBrokenChain: return "broken_chain";
-    case RefusalCode::kNotMember: return "not_member";
-    case RefusalCode::kMalformed: return "malformed";
-    case RefusalCode::kWrongVault: return "wrong_vault";
-    case RefusalCode::kPurged: return "purged";
-    case RefusalCode::kTooLarge: return "too_large";
-    case RefusalCode::kRevoked: return "revoked";
+    case RefusalCode::kUnknown:
+      return "unknown";
+    case RefusalCode::kBadSignature:
+      return "bad_signature";
+    case RefusalCode::kBrokenChain:
+      return "broken_chain";
+    case RefusalCode::kNotMember:
+      return "not_member";
+    case RefusalCode::kMalformed:
+      return "malformed";
+    case RefusalCode::kWrongVault:
+      return "wrong_vault";
+    case RefusalCode::kPurged:
+      return "purged";
+    case RefusalCode::kTooLarge:
+      return "too_large";
+    case RefusalCode::kRevoked:
+      return "revoked";
   }
   return "unknown";
 }
@@ -31,15 +41,24 @@ namespace {
 
 RefusalCode ToRefusalCode(std::int32_t wire) {
   switch (wire) {
-    case pb::REFUSAL_BAD_SIGNATURE: return RefusalCode::kBadSignature;
-    case pb::REFUSAL_BROKEN_CHAIN: return RefusalCode::kBrokenChain;
-    case pb::REFUSAL_NOT_MEMBER: return RefusalCode::kNotMember;
-    case pb::REFUSAL_MALFORMED: return RefusalCode::kMalformed;
-    case pb::REFUSAL_WRONG_VAULT: return RefusalCode::kWrongVault;
-    case pb::REFUSAL_PURGED: return RefusalCode::kPurged;
-    case pb::REFUSAL_TOO_LARGE: return RefusalCode::kTooLarge;
-    case pb::REFUSAL_REVOKED: return RefusalCode::kRevoked;
-    default: return RefusalCode::kUnknown;
+    case pb::REFUSAL_BAD_SIGNATURE:
+      return RefusalCode::kBadSignature;
+    case pb::REFUSAL_BROKEN_CHAIN:
+      return RefusalCode::kBrokenChain;
+    case pb::REFUSAL_NOT_MEMBER:
+      return RefusalCode::kNotMember;
+    case pb::REFUSAL_MALFORMED:
+      return RefusalCode::kMalformed;
+    case pb::REFUSAL_WRONG_VAULT:
+      return RefusalCode::kWrongVault;
+    case pb::REFUSAL_PURGED:
+      return RefusalCode::kPurged;
+    case pb::REFUSAL_TOO_LARGE:
+      return RefusalCode::kTooLarge;
+    case pb::REFUSAL_REVOKED:
+      return RefusalCode::kRevoked;
+    default:
+      return RefusalCode::kUnknown;
   }
 }
 
@@ -65,9 +84,11 @@ Status Device::Impl::OpenSync() {
   if (client != nullptr) return Status::Ok();
   PARLEY_ASSIGN_OR_RETURN(state, sync::SyncState::Open(store->db()));
   // A relay whose history went backwards may have lost the recovery invite too.
-  state->AddRollbackHook([this](crypto::ByteView relay_key) { return ForgetRecoveryInviteAt(relay_key); });
+  state->AddRollbackHook(
+      [this](crypto::ByteView relay_key) { return ForgetRecoveryInviteAt(relay_key); });
   poller = sync::NewSystemPoller(env.clock());
-  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, env.transport(), options.sync, &waker);
+  client = std::make_unique<sync::SyncClient>(*store, *replica, *state, *poller, env.transport(),
+                                              options.sync, &waker);
   return Status::Ok();
 }
 
@@ -85,7 +106,8 @@ Result<std::vector<Gap>> Device::Impl::Gaps() {
   PARLEY_ASSIGN_OR_RETURN(auto gaps, log::ListGaps(*replica));
   std::vector<Gap> out;
   out.reserve(gaps.size());
-  for (const auto& g : gaps) out.push_back(Gap{crypto::ToHex(crypto::AsBytes(g.author)), g.name, g.first, g.last});
+  for (const auto& g : gaps)
+    out.push_back(Gap{crypto::ToHex(crypto::AsBytes(g.author)), g.name, g.first, g.last});
   return out;
 }
 
@@ -100,9 +122,11 @@ Result<RelaySyncResult> Device::Impl::ToResult(const sync::SyncReport& r) {
   out.conflicts = r.conflicts;
   out.cursor = r.cursor;
   out.head_seq = r.head_seq;
-  for (const auto& x : r.refusals) out.refusals.push_back(Refusal{x.id, ToRefusalCode(x.refusal), x.limit, x.reason});
+  for (const auto& x : r.refusals)
+    out.refusals.push_back(Refusal{x.id, ToRefusalCode(x.refusal), x.limit, x.reason});
   for (const auto& f : r.relay_faults) {
-    out.relay_faults.push_back(RelaySyncResult::RelayFault{std::string(sync::RelayFaultName(f.fault)), f.detail});
+    out.relay_faults.push_back(
+        RelaySyncResult::RelayFault{std::string(sync::RelayFaultName(f.fault)), f.detail});
   }
   out.resent = r.resent;
   out.quarantined = r.quarantined;
@@ -119,7 +143,8 @@ Result<std::vector<sync::RelayRecord>> Device::Impl::PinnedRelays() {
   PARLEY_RETURN_IF_ERROR(OpenSync());
   PARLEY_ASSIGN_OR_RETURN(auto relays, state->Relays());
   if (relays.empty()) {
-    return DeviceError(Code::kNotFound, "no relay pinned: add one with `parley relay add PAIRING_CODE`");
+    return DeviceError(Code::kNotFound,
+                       "no relay pinned: add one with `parley relay add PAIRING_CODE`");
   }
   return relays;
 }
@@ -162,11 +187,15 @@ Result<RelayInfo> Device::RemoveRelay(std::string_view which) {
                        (lower.size() >= 4 && key.compare(0, lower.size(), lower) == 0);
     if (match) hits.push_back(&r);
   }
-  if (hits.empty()) return DeviceError(Code::kNotFound, "no pinned relay matches '" + std::string(which) + "'");
+  if (hits.empty())
+    return DeviceError(Code::kNotFound, "no pinned relay matches '" + std::string(which) + "'");
   if (hits.size() > 1) {
     std::string names;
-    for (const auto* r : hits) names += (names.empty() ? "" : ", ") + r->address + " (key " + crypto::ToHex(r->public_key).substr(0, 16) + ")";
-    return DeviceError(Code::kInvalidArgument, "'" + std::string(which) + "' matches several relays: " + names);
+    for (const auto* r : hits)
+      names += (names.empty() ? "" : ", ") + r->address + " (key " +
+               crypto::ToHex(r->public_key).substr(0, 16) + ")";
+    return DeviceError(Code::kInvalidArgument,
+                       "'" + std::string(which) + "' matches several relays: " + names);
   }
   RelayInfo removed = Impl::ToInfo(*hits.front());
   PARLEY_RETURN_IF_ERROR(impl_->state->RemoveRelay(removed.id));
@@ -263,7 +292,8 @@ namespace {
 
 // "5 minutes", "90 s", "250 ms": how long a lock timeout was, for its message.
 std::string IdleText(std::int64_t ms) {
-  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + (ms == 60'000 ? " minute" : " minutes");
+  if (ms % 60'000 == 0)
+    return std::to_string(ms / 60'000) + (ms == 60'000 ? " minute" : " minutes");
   if (ms % 1'000 == 0) return std::to_string(ms / 1'000) + " s";
   return std::to_string(ms) + " ms";
 }
@@ -405,8 +435,8 @@ Result<DeviceStatus> Device::SyncStatus() {
   PARLEY_ASSIGN_OR_RETURN(out.gaps, d.Gaps());
   PARLEY_ASSIGN_OR_RETURN(auto heads, log::ListDeviceHeads(*d.replica));
   for (const auto& h : heads) {
-    out.devices.push_back(DeviceStatus::DeviceStanding{crypto::ToHex(crypto::AsBytes(h.identity)), h.name, h.self,
-                                                       h.known, h.contig});
+    out.devices.push_back(DeviceStatus::DeviceStanding{crypto::ToHex(crypto::AsBytes(h.identity)),
+                                                       h.name, h.self, h.known, h.contig});
   }
   PARLEY_ASSIGN_OR_RETURN(log::LogHealth health, log::GetLogHealth(*d.replica));
   out.quarantined = health.quarantined;

@@ -19,23 +19,33 @@ struct PatternSpec {
 const PatternSpec& Spec(Pattern p) {
   using T = Token;
   static const PatternSpec kNN{"NN", false, false, {{T::kE}, {T::kE, T::kEE}}};
-  static const PatternSpec kKK{"KK", true, true, {{T::kE, T::kES, T::kSS}, {T::kE, T::kEE, T::kSE}}};
-  static const PatternSpec kIK{"IK", false, true, {{T::kE, T::kES, T::kS, T::kSS}, {T::kE, T::kEE, T::kSE}}};
-  static const PatternSpec kXX{"XX", false, false, {{T::kE}, {T::kE, T::kEE, T::kS, T::kES}, {T::kS, T::kSE}}};
-  static const PatternSpec kXK{"XK", false, true, {{T::kE, T::kES}, {T::kE, T::kEE}, {T::kS, T::kSE}}};
+  static const PatternSpec kKK{
+      "KK", true, true, {{T::kE, T::kES, T::kSS}, {T::kE, T::kEE, T::kSE}}};
+  static const PatternSpec kIK{
+      "IK", false, true, {{T::kE, T::kES, T::kS, T::kSS}, {T::kE, T::kEE, T::kSE}}};
+  static const PatternSpec kXX{
+      "XX", false, false, {{T::kE}, {T::kE, T::kEE, T::kS, T::kES}, {T::kS, T::kSE}}};
+  static const PatternSpec kXK{
+      "XK", false, true, {{T::kE, T::kES}, {T::kE, T::kEE}, {T::kS, T::kSE}}};
   switch (p) {
-    case Pattern::kNN: return kNN;
-    case Pattern::kKK: return kKK;
-    case Pattern::kIK: return kIK;
-    case Pattern::kXX: return kXX;
-    case Pattern::kXK: return kXK;
+    case Pattern::kNN:
+      return kNN;
+    case Pattern::kKK:
+      return kKK;
+    case Pattern::kIK:
+      return kIK;
+    case Pattern::kXX:
+      return kXX;
+    case Pattern::kXK:
+      return kXK;
   }
   return kXK;
 }
 
 Status Err(Code c, std::string msg) { return Status(Domain::kSync, c, std::move(msg)); }
 
-constexpr Pattern kAllPatterns[] = {Pattern::kNN, Pattern::kKK, Pattern::kIK, Pattern::kXX, Pattern::kXK};
+constexpr Pattern kAllPatterns[] = {Pattern::kNN, Pattern::kKK, Pattern::kIK, Pattern::kXX,
+                                    Pattern::kXK};
 
 }  // namespace
 
@@ -74,11 +84,16 @@ struct HandshakeState::Impl {
 
   Status Dh(Token t) {
     switch (t) {
-      case Token::kEE: return DhMix(e, re);
-      case Token::kSS: return DhMix(s, rs);
-      case Token::kES: return initiator ? DhMix(e, rs) : DhMix(s, re);
-      case Token::kSE: return initiator ? DhMix(s, re) : DhMix(e, rs);
-      default: return Err(Code::kInternal, "not a DH token");
+      case Token::kEE:
+        return DhMix(e, re);
+      case Token::kSS:
+        return DhMix(s, rs);
+      case Token::kES:
+        return initiator ? DhMix(e, rs) : DhMix(s, re);
+      case Token::kSE:
+        return initiator ? DhMix(s, re) : DhMix(e, rs);
+      default:
+        return Err(Code::kInternal, "not a DH token");
     }
   }
 };
@@ -96,16 +111,20 @@ Result<HandshakeState> HandshakeState::Create(HandshakeConfig config) {
   impl->s = std::move(config.s);
   impl->e = std::move(config.e);
   impl->rs = std::move(config.rs);
-  if (impl->rs && impl->rs->size() != crypto::kDhSize) return Err(Code::kInvalidArgument, "remote static key must be 32 bytes");
+  if (impl->rs && impl->rs->size() != crypto::kDhSize)
+    return Err(Code::kInvalidArgument, "remote static key must be 32 bytes");
 
   impl->ss.MixHash(config.prologue);
   // Pre-messages: the initiator's first, then the responder's.
   const bool local_pre = config.initiator ? spec.initiator_pre_s : spec.responder_pre_s;
   const bool remote_pre = config.initiator ? spec.responder_pre_s : spec.initiator_pre_s;
   if (local_pre && !impl->s) return Err(Code::kInvalidArgument, "pattern needs a local static key");
-  if (remote_pre && !impl->rs) return Err(Code::kInvalidArgument, "pattern needs the remote static key");
-  if (spec.initiator_pre_s) impl->ss.MixHash(config.initiator ? ByteView(impl->s->public_key) : ByteView(*impl->rs));
-  if (spec.responder_pre_s) impl->ss.MixHash(config.initiator ? ByteView(*impl->rs) : ByteView(impl->s->public_key));
+  if (remote_pre && !impl->rs)
+    return Err(Code::kInvalidArgument, "pattern needs the remote static key");
+  if (spec.initiator_pre_s)
+    impl->ss.MixHash(config.initiator ? ByteView(impl->s->public_key) : ByteView(*impl->rs));
+  if (spec.responder_pre_s)
+    impl->ss.MixHash(config.initiator ? ByteView(*impl->rs) : ByteView(impl->s->public_key));
   return HandshakeState(std::move(impl));
 }
 
@@ -114,7 +133,8 @@ bool HandshakeState::finished() const { return impl_->next >= impl_->spec->messa
 
 Result<Bytes> HandshakeState::WriteMessage(ByteView payload) {
   Impl& st = *impl_;
-  if (finished() || !st.MyTurn()) return Err(Code::kInvalidArgument, "not this side's turn to write");
+  if (finished() || !st.MyTurn())
+    return Err(Code::kInvalidArgument, "not this side's turn to write");
   Bytes out;
   for (Token t : st.spec->messages[st.next]) {
     switch (t) {
@@ -130,12 +150,14 @@ Result<Bytes> HandshakeState::WriteMessage(ByteView payload) {
         out.insert(out.end(), ct.begin(), ct.end());
         break;
       }
-      default: PARLEY_RETURN_IF_ERROR(st.Dh(t));
+      default:
+        PARLEY_RETURN_IF_ERROR(st.Dh(t));
     }
   }
   PARLEY_ASSIGN_OR_RETURN(Bytes ct, st.ss.EncryptAndHash(payload));
   out.insert(out.end(), ct.begin(), ct.end());
-  if (out.size() > kMaxMessageLen) return Err(Code::kInvalidArgument, "Noise message over 65535 bytes");
+  if (out.size() > kMaxMessageLen)
+    return Err(Code::kInvalidArgument, "Noise message over 65535 bytes");
   ++st.next;
   return out;
 }
@@ -148,7 +170,8 @@ Result<Bytes> HandshakeState::ReadMessage(ByteView message) {
   for (Token t : st.spec->messages[st.next]) {
     switch (t) {
       case Token::kE: {
-        if (rest.size() < crypto::kDhSize) return Err(Code::kCorrupt, "Noise handshake message too short");
+        if (rest.size() < crypto::kDhSize)
+          return Err(Code::kCorrupt, "Noise handshake message too short");
         st.re = Bytes(rest.begin(), rest.begin() + crypto::kDhSize);
         rest = rest.subspan(crypto::kDhSize);
         st.ss.MixHash(*st.re);
@@ -162,7 +185,8 @@ Result<Bytes> HandshakeState::ReadMessage(ByteView message) {
         rest = rest.subspan(len);
         break;
       }
-      default: PARLEY_RETURN_IF_ERROR(st.Dh(t));
+      default:
+        PARLEY_RETURN_IF_ERROR(st.Dh(t));
     }
   }
   PARLEY_ASSIGN_OR_RETURN(Bytes payload, st.ss.DecryptAndHash(rest));
@@ -170,7 +194,9 @@ Result<Bytes> HandshakeState::ReadMessage(ByteView message) {
   return payload;
 }
 
-Bytes HandshakeState::handshake_hash() const { return Bytes(impl_->ss.h().begin(), impl_->ss.h().end()); }
+Bytes HandshakeState::handshake_hash() const {
+  return Bytes(impl_->ss.h().begin(), impl_->ss.h().end());
+}
 
 const std::optional<Bytes>& HandshakeState::remote_static() const { return impl_->rs; }
 

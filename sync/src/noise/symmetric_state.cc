@@ -110,7 +110,8 @@ std::array<std::uint8_t, crypto::kChaChaNonceSize> NonceBytes(std::uint64_t n) {
 
 Result<Bytes> CipherState::Encrypt(ByteView ad, ByteView plaintext) {
   if (!has_key()) return Bytes(plaintext.begin(), plaintext.end());
-  if (n_ == UINT64_MAX) return Status(Domain::kSync, Code::kInvalidArgument, "Noise nonce exhausted");
+  if (n_ == UINT64_MAX)
+    return Status(Domain::kSync, Code::kInvalidArgument, "Noise nonce exhausted");
   Bytes ct = crypto::ChaChaSeal(key_.view(), NonceBytes(n_), plaintext, ad);
   ++n_;
   return ct;
@@ -118,7 +119,8 @@ Result<Bytes> CipherState::Encrypt(ByteView ad, ByteView plaintext) {
 
 Result<Bytes> CipherState::Decrypt(ByteView ad, ByteView ciphertext) {
   if (!has_key()) return Bytes(ciphertext.begin(), ciphertext.end());
-  if (n_ == UINT64_MAX) return Status(Domain::kSync, Code::kInvalidArgument, "Noise nonce exhausted");
+  if (n_ == UINT64_MAX)
+    return Status(Domain::kSync, Code::kInvalidArgument, "Noise nonce exhausted");
   auto pt = crypto::ChaChaOpen(key_.view(), NonceBytes(n_), ciphertext, ad);
   if (!pt.ok()) return Status(Domain::kSync, Code::kCorrupt, "Noise message failed to decrypt");
   ++n_;

@@ -7,8 +7,8 @@
 namespace parley::wire {
 namespace {
 
-using crypto::ByteView;
 using crypto::Bytes;
+using crypto::ByteView;
 
 ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
@@ -18,10 +18,16 @@ Bytes Labelled(std::string_view label, ByteView data) {
   return msg;
 }
 
-Status Denied(std::string msg) { return Error(Domain::kSync, Code::kPermissionDenied, std::move(msg)); }
-Status Malformed(std::string msg) { return Error(Domain::kSync, Code::kInvalidArgument, std::move(msg)); }
+Status Denied(std::string msg) {
+  return Error(Domain::kSync, Code::kPermissionDenied, std::move(msg));
+}
+Status Malformed(std::string msg) {
+  return Error(Domain::kSync, Code::kInvalidArgument, std::move(msg));
+}
 
-void Set(std::string* field, ByteView bytes) { field->assign(reinterpret_cast<const char*>(bytes.data()), bytes.size()); }
+void Set(std::string* field, ByteView bytes) {
+  field->assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
 
 }  // namespace
 
@@ -40,16 +46,22 @@ pb::Authenticate MakeAuthenticate(const crypto::SignKeyPair& identity, ByteView 
   return a;
 }
 
-Result<Bytes> VerifyAuthenticate(const pb::Authenticate& auth, ByteView handshake_hash, ByteView remote_static) {
-  if (auth.identity().size() != crypto::kSignPublicKeySize) return Malformed("the identity key must be 32 bytes");
-  if (auth.kx_certificate().size() != crypto::kSignatureSize || auth.signature().size() != crypto::kSignatureSize) {
+Result<Bytes> VerifyAuthenticate(const pb::Authenticate& auth, ByteView handshake_hash,
+                                 ByteView remote_static) {
+  if (auth.identity().size() != crypto::kSignPublicKeySize)
+    return Malformed("the identity key must be 32 bytes");
+  if (auth.kx_certificate().size() != crypto::kSignatureSize ||
+      auth.signature().size() != crypto::kSignatureSize) {
     return Malformed("signatures must be 64 bytes");
   }
-  if (!crypto::Verify(View(auth.identity()), Labelled(kKxCertLabel, remote_static), View(auth.kx_certificate()))
+  if (!crypto::Verify(View(auth.identity()), Labelled(kKxCertLabel, remote_static),
+                      View(auth.kx_certificate()))
            .ok()) {
     return Denied("the key certificate does not match the handshake key");
   }
-  if (!crypto::Verify(View(auth.identity()), Labelled(kAuthLabel, handshake_hash), View(auth.signature())).ok()) {
+  if (!crypto::Verify(View(auth.identity()), Labelled(kAuthLabel, handshake_hash),
+                      View(auth.signature()))
+           .ok()) {
     return Denied("the authentication signature does not verify");
   }
   return Bytes(auth.identity().begin(), auth.identity().end());
@@ -70,10 +82,14 @@ Status VerifyRegisterVault(const pb::RegisterVault& r) {
   if (r.vault().size() != 32 || r.creator().size() != crypto::kSignPublicKeySize) {
     return Malformed("vault and creator must be 32 bytes");
   }
-  if (r.nonce().size() < 16 || r.nonce().size() > 32) return Malformed("the nonce must be 16 to 32 bytes");
+  if (r.nonce().size() < 16 || r.nonce().size() > 32)
+    return Malformed("the nonce must be 16 to 32 bytes");
   const Bytes id = log::DeriveVaultId(View(r.creator()), View(r.nonce()));
-  if (!crypto::ConstantTimeEqual(id, View(r.vault()))) return Malformed("the vault id does not match creator and nonce");
-  if (!crypto::Verify(View(r.creator()), Labelled(kRegisterLabel, View(r.vault())), View(r.signature())).ok()) {
+  if (!crypto::ConstantTimeEqual(id, View(r.vault())))
+    return Malformed("the vault id does not match creator and nonce");
+  if (!crypto::Verify(View(r.creator()), Labelled(kRegisterLabel, View(r.vault())),
+                      View(r.signature()))
+           .ok()) {
     return Denied("the registration signature does not verify");
   }
   return Status::Ok();
@@ -81,7 +97,8 @@ Status VerifyRegisterVault(const pb::RegisterVault& r) {
 
 const MemberEntry* ParsedMembership::Find(ByteView identity) const {
   for (const auto& m : members) {
-    if (m.identity.size() == identity.size() && std::equal(m.identity.begin(), m.identity.end(), identity.begin())) {
+    if (m.identity.size() == identity.size() &&
+        std::equal(m.identity.begin(), m.identity.end(), identity.begin())) {
       return &m;
     }
   }
@@ -111,11 +128,13 @@ const Bytes* FirstDroppedRevocation(const ParsedMembership& held, const ParsedMe
   return nullptr;
 }
 
-pb::SetMembership MakeSetMembership(const pb::MembershipList& list, const crypto::SignKeyPair& signer) {
+pb::SetMembership MakeSetMembership(const pb::MembershipList& list,
+                                    const crypto::SignKeyPair& signer) {
   pb::SetMembership s;
   list.SerializeToString(s.mutable_list());
   Set(s.mutable_signer(), signer.public_key);
-  Set(s.mutable_signature(), crypto::Sign(signer.secret_key, Labelled(kMembersLabel, View(s.list()))));
+  Set(s.mutable_signature(),
+      crypto::Sign(signer.secret_key, Labelled(kMembersLabel, View(s.list()))));
   return s;
 }
 
@@ -128,8 +147,10 @@ Result<ParsedMembership> ParseMembership(const std::string& list_bytes) {
   out.version = list.version();
   bool any_admin = false;
   for (const auto& m : list.members()) {
-    if (m.identity().size() != crypto::kSignPublicKeySize) return Malformed("a member key must be 32 bytes");
-    if (m.role() != "admin" && m.role() != "member") return Malformed("a member role must be admin or member");
+    if (m.identity().size() != crypto::kSignPublicKeySize)
+      return Malformed("a member key must be 32 bytes");
+    if (m.role() != "admin" && m.role() != "member")
+      return Malformed("a member role must be admin or member");
     if (out.Find(View(m.identity())) != nullptr) return Malformed("a member is listed twice");
     MemberEntry e;
     e.identity.assign(m.identity().begin(), m.identity().end());
@@ -144,21 +165,26 @@ Result<ParsedMembership> ParseMembership(const std::string& list_bytes) {
     if (out.IsRevoked(View(r))) return Malformed("a revoked key is listed twice");
     out.revoked.emplace_back(r.begin(), r.end());
   }
-  if (list.revoked_after_size() > list.revoked_size()) return Malformed("more revocation cutoffs than revoked keys");
+  if (list.revoked_after_size() > list.revoked_size())
+    return Malformed("more revocation cutoffs than revoked keys");
   out.revoked_after.assign(list.revoked_after().begin(), list.revoked_after().end());
   out.revoked_after.resize(out.revoked.size(), 0);
   return out;
 }
 
 Status VerifyMembershipSignature(const pb::SetMembership& s) {
-  if (s.signer().size() != crypto::kSignPublicKeySize) return Malformed("the signer key must be 32 bytes");
-  if (!crypto::Verify(View(s.signer()), Labelled(kMembersLabel, View(s.list())), View(s.signature())).ok()) {
+  if (s.signer().size() != crypto::kSignPublicKeySize)
+    return Malformed("the signer key must be 32 bytes");
+  if (!crypto::Verify(View(s.signer()), Labelled(kMembersLabel, View(s.list())),
+                      View(s.signature()))
+           .ok()) {
     return Denied("the membership signature does not verify");
   }
   return Status::Ok();
 }
 
-pb::Admission MakeAdmission(crypto::ByteView vault, crypto::ByteView device, const crypto::SignKeyPair& signer) {
+pb::Admission MakeAdmission(crypto::ByteView vault, crypto::ByteView device,
+                            const crypto::SignKeyPair& signer) {
   pb::Admission a;
   Set(a.mutable_vault(), vault);
   Set(a.mutable_device(), device);
@@ -172,8 +198,10 @@ pb::Admission MakeAdmission(crypto::ByteView vault, crypto::ByteView device, con
 
 Status VerifyAdmission(const pb::Admission& a) {
   if (a.vault().size() != 32) return Malformed("an admission's vault must be 32 bytes");
-  if (a.device().size() != crypto::kSignPublicKeySize) return Malformed("an admission's device key must be 32 bytes");
-  if (a.signer().size() != crypto::kSignPublicKeySize) return Malformed("an admission's signer key must be 32 bytes");
+  if (a.device().size() != crypto::kSignPublicKeySize)
+    return Malformed("an admission's device key must be 32 bytes");
+  if (a.signer().size() != crypto::kSignPublicKeySize)
+    return Malformed("an admission's signer key must be 32 bytes");
   crypto::Bytes msg(kAdmitLabel.begin(), kAdmitLabel.end());
   msg.insert(msg.end(), a.vault().begin(), a.vault().end());
   msg.insert(msg.end(), a.device().begin(), a.device().end());

@@ -9,13 +9,17 @@ namespace parley::wire {
 
 // Every change core may write must be carriable: its body, its header, the signature and
 // the Change message's own tags and lengths.
-static_assert(kMaxChangeBytes >= log::kMaxChangeBodySize + log::kMaxChangeHeaderSize + crypto::kSignatureSize + 64,
+static_assert(kMaxChangeBytes >=
+                  log::kMaxChangeBodySize + log::kMaxChangeHeaderSize + crypto::kSignatureSize + 64,
               "kMaxChangeBytes must hold the largest change core writes");
-static_assert(kChangePartData + 1024 <= kMaxFramePlaintext, "a part must fit one frame with its fields");
+static_assert(kChangePartData + 1024 <= kMaxFramePlaintext,
+              "a part must fit one frame with its fields");
 
 namespace {
 
-Status Bad(const std::string& what) { return Error(Domain::kSync, Code::kInvalidArgument, "change parts: " + what); }
+Status Bad(const std::string& what) {
+  return Error(Domain::kSync, Code::kInvalidArgument, "change parts: " + what);
+}
 
 }  // namespace
 
@@ -55,9 +59,11 @@ Status PartAssembler::Add(const pb::ChangePart& part) {
       count_ = part.count();
       data_.reserve(static_cast<std::size_t>(total_));
     } else {
-      if (!open()) return Bad("part " + std::to_string(part.index()) + " of a change that was not started");
+      if (!open())
+        return Bad("part " + std::to_string(part.index()) + " of a change that was not started");
       if (part.index() != next_) {
-        return Bad("part " + std::to_string(part.index()) + " where part " + std::to_string(next_) + " was due");
+        return Bad("part " + std::to_string(part.index()) + " where part " + std::to_string(next_) +
+                   " was due");
       }
       if (part.change_id() != id_) return Bad("the change id differs from the first part's");
       if (part.count() != count_ || part.total_bytes() != total_) {

@@ -14,7 +14,8 @@ Result<std::size_t> DecodeLength(const std::uint8_t prefix[kLengthPrefixSize], s
   if (n == 0) return Error(Domain::kSync, Code::kCorrupt, "framing: empty message");
   if (n > cap) {
     return Error(Domain::kSync, Code::kCorrupt,
-                 "framing: message of " + std::to_string(n) + " bytes is over the cap of " + std::to_string(cap));
+                 "framing: message of " + std::to_string(n) + " bytes is over the cap of " +
+                     std::to_string(cap));
   }
   return n;
 }
@@ -80,25 +81,44 @@ Result<pb::Frame> ParseFrame(ByteView plaintext) {
 
 const char* FrameTypeName(const pb::Frame& frame) {
   switch (frame.body_case()) {
-    case pb::Frame::kAuthenticate: return "authenticate";
-    case pb::Frame::kWelcome: return "welcome";
-    case pb::Frame::kPush: return "push";
-    case pb::Frame::kPushAck: return "push_ack";
-    case pb::Frame::kPull: return "pull";
-    case pb::Frame::kPullBatch: return "pull_batch";
-    case pb::Frame::kSubscribe: return "subscribe";
-    case pb::Frame::kNotify: return "notify";
-    case pb::Frame::kRegisterVault: return "register_vault";
-    case pb::Frame::kSetMembership: return "set_membership";
-    case pb::Frame::kPutEnvelope: return "put_envelope";
-    case pb::Frame::kGetEnvelopes: return "get_envelopes";
-    case pb::Frame::kEnvelopes: return "envelopes";
-    case pb::Frame::kPurge: return "purge";
-    case pb::Frame::kError: return "error";
-    case pb::Frame::kPing: return "ping";
-    case pb::Frame::kPong: return "pong";
-    case pb::Frame::kDone: return "done";
-    case pb::Frame::BODY_NOT_SET: break;
+    case pb::Frame::kAuthenticate:
+      return "authenticate";
+    case pb::Frame::kWelcome:
+      return "welcome";
+    case pb::Frame::kPush:
+      return "push";
+    case pb::Frame::kPushAck:
+      return "push_ack";
+    case pb::Frame::kPull:
+      return "pull";
+    case pb::Frame::kPullBatch:
+      return "pull_batch";
+    case pb::Frame::kSubscribe:
+      return "subscribe";
+    case pb::Frame::kNotify:
+      return "notify";
+    case pb::Frame::kRegisterVault:
+      return "register_vault";
+    case pb::Frame::kSetMembership:
+      return "set_membership";
+    case pb::Frame::kPutEnvelope:
+      return "put_envelope";
+    case pb::Frame::kGetEnvelopes:
+      return "get_envelopes";
+    case pb::Frame::kEnvelopes:
+      return "envelopes";
+    case pb::Frame::kPurge:
+      return "purge";
+    case pb::Frame::kError:
+      return "error";
+    case pb::Frame::kPing:
+      return "ping";
+    case pb::Frame::kPong:
+      return "pong";
+    case pb::Frame::kDone:
+      return "done";
+    case pb::Frame::BODY_NOT_SET:
+      break;
   }
   return "unknown";
 }

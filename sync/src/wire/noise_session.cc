@@ -17,7 +17,9 @@ struct NoiseSession::State {
 
 namespace {
 
-Status Dead() { return Error(Domain::kSync, Code::kCorrupt, "the session was closed after a bad message"); }
+Status Dead() {
+  return Error(Domain::kSync, Code::kCorrupt, "the session was closed after a bad message");
+}
 
 Result<NoiseSession::State*> Finish(NoiseSession::State* s) {
   s->hash = s->hs->handshake_hash();
@@ -42,7 +44,8 @@ NoiseSession::NoiseSession(NoiseSession&&) noexcept = default;
 NoiseSession& NoiseSession::operator=(NoiseSession&&) noexcept = default;
 NoiseSession::~NoiseSession() = default;
 
-Result<NoiseSession> NoiseSession::Initiator(const crypto::DhKeyPair& local, ByteView relay_public) {
+Result<NoiseSession> NoiseSession::Initiator(const crypto::DhKeyPair& local,
+                                             ByteView relay_public) {
   if (relay_public.size() != crypto::kDhSize) {
     return Error(Domain::kSync, Code::kInvalidArgument, "the relay key must be 32 bytes");
   }
@@ -111,7 +114,8 @@ Status NoiseSession::ReadHandshake(ByteView message) {
 Result<Bytes> NoiseSession::Seal(const pb::Frame& frame) {
   State* s = state_.get();
   if (!s->dead.ok()) return s->dead;
-  if (!s->done) return Error(Domain::kSync, Code::kInvalidArgument, "frame before the handshake finished");
+  if (!s->done)
+    return Error(Domain::kSync, Code::kInvalidArgument, "frame before the handshake finished");
   PARLEY_ASSIGN_OR_RETURN(Bytes plain, SerializeFrame(frame));
   return s->send.Encrypt({}, plain);
 }
@@ -119,14 +123,16 @@ Result<Bytes> NoiseSession::Seal(const pb::Frame& frame) {
 Result<pb::Frame> NoiseSession::Open(ByteView message) {
   State* s = state_.get();
   if (!s->dead.ok()) return s->dead;
-  if (!s->done) return Error(Domain::kSync, Code::kInvalidArgument, "frame before the handshake finished");
+  if (!s->done)
+    return Error(Domain::kSync, Code::kInvalidArgument, "frame before the handshake finished");
   auto plain = s->recv.Decrypt({}, message);
   if (!plain.ok()) {
     s->dead = Dead();
     return Error(Domain::kSync, Code::kCorrupt, "a frame failed to decrypt");
   }
   auto frame = ParseFrame(*plain);
-  if (!frame.ok()) return Error(Domain::kSync, Code::kInvalidArgument, "a frame decrypted but is not a frame");
+  if (!frame.ok())
+    return Error(Domain::kSync, Code::kInvalidArgument, "a frame decrypted but is not a frame");
   return frame;
 }
 

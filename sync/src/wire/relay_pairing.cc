@@ -10,7 +10,9 @@ namespace {
 constexpr std::string_view kChecksumLabel = "parley/relay-pairing/v1";
 constexpr std::uint8_t kVersion = 1;
 
-Status Bad(const std::string& msg) { return Error(Domain::kSync, Code::kInvalidArgument, "relay pairing code: " + msg); }
+Status Bad(const std::string& msg) {
+  return Error(Domain::kSync, Code::kInvalidArgument, "relay pairing code: " + msg);
+}
 
 }  // namespace
 
@@ -18,14 +20,15 @@ std::string EncodeRelayPairingCode(const RelayPairing& p) {
   crypto::Bytes payload{kVersion};
   payload.insert(payload.end(), p.public_key.begin(), p.public_key.end());
   const std::size_t n = std::min(p.address.size(), kMaxRelayAddressSize);
-  payload.insert(payload.end(), p.address.begin(), p.address.begin() + static_cast<std::ptrdiff_t>(n));
+  payload.insert(payload.end(), p.address.begin(),
+                 p.address.begin() + static_cast<std::ptrdiff_t>(n));
   return EncodeCheckedCode(kRelayPairingPrefix, kChecksumLabel, payload);
 }
 
 Result<RelayPairing> DecodeRelayPairingCode(std::string_view code) {
-  PARLEY_ASSIGN_OR_RETURN(
-      crypto::Bytes payload,
-      DecodeCheckedCode(code, kRelayPairingPrefix, kChecksumLabel, "relay pairing code", Domain::kSync));
+  PARLEY_ASSIGN_OR_RETURN(crypto::Bytes payload,
+                          DecodeCheckedCode(code, kRelayPairingPrefix, kChecksumLabel,
+                                            "relay pairing code", Domain::kSync));
   if (payload.size() < 1 + crypto::kDhSize) return Bad("too short (cut off?)");
   if (payload.size() > 1 + crypto::kDhSize + kMaxRelayAddressSize) return Bad("too long");
   if (payload[0] != kVersion) return Bad("unknown version");

@@ -50,7 +50,9 @@ struct BackupSecret {
   std::string_view passphrase;                          // otherwise: a backup passphrase
   static BackupSecret Recovery(const recovery::RecoveryKey& key) { return BackupSecret{&key, {}}; }
   static BackupSecret Passphrase(std::string_view p) { return BackupSecret{nullptr, p}; }
-  SecretKind kind() const { return recovery_key != nullptr ? SecretKind::kRecoveryKey : SecretKind::kPassphrase; }
+  SecretKind kind() const {
+    return recovery_key != nullptr ? SecretKind::kRecoveryKey : SecretKind::kPassphrase;
+  }
 };
 
 // A backup passphrase meets store::kBackupPassphrase (passphrase_policy.h): Writer::Create
@@ -68,10 +70,10 @@ inline constexpr std::uint64_t kMaxArgon2Mem = 4ull << 30;
 struct Manifest {
   std::vector<std::uint8_t> vault_id;  // 32 bytes
   std::string vault_name;
-  std::vector<store::VaultKey> epochs;  // oldest first
+  std::vector<store::VaultKey> epochs;                    // oldest first
   std::vector<std::pair<std::string, std::string>> meta;  // change log metadata rows
-  std::string device_name;              // the device the backup was taken from
-  std::vector<std::uint8_t> device;     // its identity key
+  std::string device_name;                                // the device the backup was taken from
+  std::vector<std::uint8_t> device;                       // its identity key
   std::int64_t created_unix_ms = 0;
 };
 
@@ -88,8 +90,10 @@ class Writer {
   // `argon2`, at least crypto::MinimumArgon2Params, and a fresh salt for a passphrase) and
   // writes the header and the manifest. The caller has checked what `path` is
   // (bundle::CheckBundleTarget).
-  static Result<std::unique_ptr<Writer>> Create(Env& env, const std::string& path, const BackupSecret& secret,
-                                                const crypto::Argon2Params& argon2, const Manifest& manifest);
+  static Result<std::unique_ptr<Writer>> Create(Env& env, const std::string& path,
+                                                const BackupSecret& secret,
+                                                const crypto::Argon2Params& argon2,
+                                                const Manifest& manifest);
   ~Writer();
   // Adds one change (its three parts exactly as held) with the record key slots this device
   // keeps for it (Change.key_slots; outside the change id, so a purge may have dropped them).

@@ -39,15 +39,16 @@ inline constexpr std::uint64_t kMaxBundleFileSize = 1ULL << 30;
 // exists and is not a regular file (a device node, a FIFO, a directory), or it is, or its
 // directory is, inside one of `protected_dirs` (a store's data or key-store directory).
 // Files are compared by device and inode, so symlinks, hard links and ".." do not hide them.
-Status CheckBundleTarget(Env& env, const std::string& path, std::span<const std::string> protected_dirs);
+Status CheckBundleTarget(Env& env, const std::string& path,
+                         std::span<const std::string> protected_dirs);
 
 // Writes the changes held by `replica` that a device knowing `known` may lack (every
 // change when `known` is empty) to `path`, atomically (Env::WriteFileAtomic), after
 // CheckBundleTarget with the store's data directory: the store's own files, device nodes
 // and other non-regular files are refused (Code::kInvalidArgument) and nothing changes.
 // REQUIRES: the store has a vault; `replica` was opened over `store`.
-Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path,
-                                   const log::VersionVector& known = {});
+Result<ExportSummary> ExportBundle(log::Replica& replica, store::Store& store, Env& env,
+                                   const std::string& path, const log::VersionVector& known = {});
 
 // What a device holds, as a code another device's ExportBundle can use to write only what is
 // missing: "parley-state:" + checked base32 (checked_code.h, label "parley/state/v1") of
@@ -60,6 +61,7 @@ Result<log::VersionVector> DecodeStateCode(std::string_view code);
 // pending changes and names gaps, as Replica::Apply does. `path` must be a regular file
 // (Code::kInvalidArgument otherwise: a FIFO or a device such as /dev/zero is not read) of at
 // most kMaxBundleFileSize bytes (Code::kCorrupt otherwise, read no further than that).
-Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store, Env& env, const std::string& path);
+Result<log::ApplyReport> ImportBundle(log::Replica& replica, store::Store& store, Env& env,
+                                      const std::string& path);
 
 }  // namespace parley::bundle

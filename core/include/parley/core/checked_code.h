@@ -19,10 +19,12 @@ std::string Base32Encode(crypto::ByteView data);
 Result<crypto::Bytes> Base32Decode(std::string_view text, Domain domain);
 
 // prefix + base32(payload || checksum(label, payload)[0..5)).
-std::string EncodeCheckedCode(std::string_view prefix, std::string_view label, crypto::ByteView payload);
+std::string EncodeCheckedCode(std::string_view prefix, std::string_view label,
+                              crypto::ByteView payload);
 // The payload of a code made by EncodeCheckedCode with the same prefix and label.
 // `what` names the code in error messages ("pairing code", "relay pairing code").
-Result<crypto::Bytes> DecodeCheckedCode(std::string_view code, std::string_view prefix, std::string_view label,
-                                        std::string_view what, Domain domain);
+Result<crypto::Bytes> DecodeCheckedCode(std::string_view code, std::string_view prefix,
+                                        std::string_view label, std::string_view what,
+                                        Domain domain);
 
 }  // namespace parley

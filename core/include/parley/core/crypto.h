@@ -150,8 +150,8 @@ Result<Bytes> OpenSealed(const DhKeyPair& recipient, ByteView sealed);
 
 // ---- Passphrase key derivation: Argon2id ----
 struct Argon2Params {
-  std::uint64_t ops_limit = 0;   // iterations
-  std::uint64_t mem_limit = 0;   // bytes
+  std::uint64_t ops_limit = 0;  // iterations
+  std::uint64_t mem_limit = 0;  // bytes
 };
 // The default parameters (tuned for ~0.5 s on a 2020s laptop core) and the floor below
 // which stored parameters are refused as a downgrade.

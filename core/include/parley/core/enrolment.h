@@ -48,9 +48,11 @@ inline constexpr std::size_t kMaxInviteSize = 1u << 20;
 Result<crypto::Bytes> ReadInviteFile(Env& env, const std::string& path);
 
 // The identity key's certificate of a sealing key.
-crypto::Bytes MakeSealCertificate(const crypto::SignKeyPair& identity, crypto::ByteView seal_public);
+crypto::Bytes MakeSealCertificate(const crypto::SignKeyPair& identity,
+                                  crypto::ByteView seal_public);
 // Code::kCorrupt when `certificate` is not `identity`'s signature of `seal_public`.
-Status VerifySealCertificate(crypto::ByteView identity, crypto::ByteView seal_public, crypto::ByteView certificate);
+Status VerifySealCertificate(crypto::ByteView identity, crypto::ByteView seal_public,
+                             crypto::ByteView certificate);
 
 // "parley/invite/v2" || body: what the inviter signs.
 crypto::Bytes InviteSignedMessage(std::string_view body);
@@ -71,11 +73,11 @@ struct CheckedInvite {
   std::string vault;        // 32 raw bytes, re-derived from founder and nonce
   std::string vault_nonce;  // 32 raw bytes
   std::string vault_name;
-  std::string founder;      // 32 raw bytes
-  std::string inviter;      // 32 raw bytes
-  std::string inviter_name; // the inviter's device name, from the membership history
+  std::string founder;       // 32 raw bytes
+  std::string inviter;       // 32 raw bytes
+  std::string inviter_name;  // the inviter's device name, from the membership history
   std::string safety_code;
-  store::VaultKeys keys;    // every epoch key of the invite
+  store::VaultKeys keys;               // every epoch key of the invite
   std::vector<pb::Change> membership;  // verified, in the invite's order
 };
 
@@ -96,6 +98,7 @@ struct CheckedInvite {
 //      key)                                                   else Code::kPermissionDenied
 //                                                             (kCorrupt for a bad change)
 // Writes nothing. The result holds vault keys: let it go out of scope promptly.
-Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> invite, const store::DeviceKeys& me);
+Result<CheckedInvite> CheckInvite(std::span<const std::uint8_t> invite,
+                                  const store::DeviceKeys& me);
 
 }  // namespace parley::log

@@ -110,16 +110,17 @@ struct ImportOptions {
 };
 
 struct ImportSummary {
-  std::size_t imported = 0;                   // records written (would be, for a dry run)
-  std::size_t changes = 0;                    // changes committed (would be, for a dry run)
-  std::map<std::string, std::size_t> by_type; // records per type
+  std::size_t imported = 0;                    // records written (would be, for a dry run)
+  std::size_t changes = 0;                     // changes committed (would be, for a dry run)
+  std::map<std::string, std::size_t> by_type;  // records per type
 };
 
 // Writes `plan`, at most options.batch records per change (an empty plan writes nothing and
 // makes no change). Code::kInvalidArgument (nothing written) for a batch size out of range;
 // a write failure keeps its code,
 // with "after N of M records" in the message (the N records stay written).
-Result<ImportSummary> RunImport(Model& model, const ImportPlan& plan, const ImportOptions& options = {});
+Result<ImportSummary> RunImport(Model& model, const ImportPlan& plan,
+                                const ImportOptions& options = {});
 
 // PlanImport, then RunImport.
 Result<ImportSummary> Import(Model& model, std::string_view data, ImportFormat format,

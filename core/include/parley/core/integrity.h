@@ -17,9 +17,9 @@
 namespace parley::log {
 
 struct IntegrityReport {
-  std::uint64_t pages_checked = 0;  // SQLite page count
-  std::uint64_t changes = 0;        // changes re-verified
-  std::uint64_t authors = 0;        // authors with changes held
+  std::uint64_t pages_checked = 0;    // SQLite page count
+  std::uint64_t changes = 0;          // changes re-verified
+  std::uint64_t authors = 0;          // authors with changes held
   std::vector<std::string> problems;  // empty when the store is sound (at most 100 listed)
   bool ok() const { return problems.empty(); }
 };

@@ -62,13 +62,15 @@ std::string RecordLabel(const log::Record& record);
 
 // ---- Vocabularies ----
 // Each list is in a fixed, documented order (docs/model.md).
-const std::vector<std::string_view>& CampaignStatuses();     // active paused ended won
-const std::vector<std::string_view>& CommitmentStatuses();   // proposed countered agreed signed withdrawn rejected
-const std::vector<std::string_view>& PartyRoles();           // worker_org buyer supplier ally
-const std::vector<std::string_view>& NeedKinds();            // need constraint
-const std::vector<std::string_view>& Principles();           // firm flexible
-const std::vector<std::string_view>& StandardElements();     // the five required elements of the brief
-const std::vector<std::string_view>& FinancialSupportForms();  // price_premium ... facility_improvements
+const std::vector<std::string_view>& CampaignStatuses();  // active paused ended won
+const std::vector<std::string_view>&
+CommitmentStatuses();  // proposed countered agreed signed withdrawn rejected
+const std::vector<std::string_view>& PartyRoles();        // worker_org buyer supplier ally
+const std::vector<std::string_view>& NeedKinds();         // need constraint
+const std::vector<std::string_view>& Principles();        // firm flexible
+const std::vector<std::string_view>& StandardElements();  // the five required elements of the brief
+const std::vector<std::string_view>&
+FinancialSupportForms();  // price_premium ... facility_improvements
 // The commitment kinds: the six financial support forms, then enforceable_obligations,
 // market_consequences, independent_monitoring, worker_gains (docs/model.md).
 const std::vector<std::string_view>& CommitmentKinds();
@@ -84,8 +86,9 @@ Result<std::string> CanonicalFinancialForm(std::string_view text);
 inline constexpr std::string_view kCustomElementPrefix = "custom:";
 
 // ---- Formats ----
-Status ValidateDate(std::string_view date);      // YYYY-MM-DD, a real calendar day
-Status ValidateAmount(std::string_view amount);  // ParseValue (money.h): amount, percentage or duration
+Status ValidateDate(std::string_view date);  // YYYY-MM-DD, a real calendar day
+Status ValidateAmount(
+    std::string_view amount);  // ParseValue (money.h): amount, percentage or duration
 // One required form of financial support, with an optional minimum (docs/model.md
 // "bottomline_element"): "price_premium" or "price_premium>=0.05 USD/lb".
 struct FormRequirement {
@@ -127,9 +130,9 @@ struct NoteInput {
 struct CommitmentInput {
   std::string kind;  // required, CanonicalCommitmentKind: "price_premium", "worker_gains", ...
   std::string text;  // required: the terms
-  std::optional<RecordId> by;  // the party that proposed it (same negotiation)
-  std::string amount;          // optional, ValidateAmount: "0.05 USD/lb", "5 %", "3 years"
-  std::string deadline;        // optional, ValidateDate
+  std::optional<RecordId> by;          // the party that proposed it (same negotiation)
+  std::string amount;                  // optional, ValidateAmount: "0.05 USD/lb", "5 %", "3 years"
+  std::string deadline;                // optional, ValidateDate
   std::string principle = "flexible";  // Principles()
   std::string status = "proposed";     // CommitmentStatuses()
 };
@@ -138,8 +141,8 @@ struct NeedInput {
   std::string text;           // required
 };
 struct ElementInput {
-  std::string element;                // ValidateElement
-  std::vector<RecordId> covered_by;   // commitments of the same negotiation
+  std::string element;               // ValidateElement
+  std::vector<RecordId> covered_by;  // commitments of the same negotiation
   // Required forms, ParseFormRequirement: "licensing_fees", "price_premium>=0.05 USD/lb";
   // only for financial_support.
   std::vector<std::string> forms;
@@ -182,7 +185,7 @@ struct RequirementStatus {
   std::string form;     // "price_premium"; the stored text when it names no form
   std::string minimum;  // canonical value text, empty for none
   RequirementVerdict verdict = RequirementVerdict::kMissing;
-  std::vector<RecordId> meeting;  // agreed or signed commitments of the form meeting the minimum
+  std::vector<RecordId> meeting;   // agreed or signed commitments of the form meeting the minimum
   std::vector<RecordId> short_of;  // agreed or signed ones that do not (below it or not comparable)
   std::vector<RecordId> pending;   // proposed or countered commitments of the form
 };
@@ -199,7 +202,7 @@ struct ElementStatus {
   std::vector<RecordId> covering;  // linked commitments that are agreed or signed (with
                                    // requirements: the commitments meeting them)
   bool covered = false;
-  bool conflicted = false;         // its links or forms, or a linked commitment's status, are in conflict
+  bool conflicted = false;  // its links or forms, or a linked commitment's status, are in conflict
 };
 
 inline constexpr std::size_t kStallSessions = 3;
@@ -210,9 +213,9 @@ inline constexpr std::size_t kStallSessions = 3;
 // the kStallSessions-th most recent session.
 struct StallSignal {
   bool stalled = false;
-  std::size_t sessions = 0;            // sessions recorded
-  std::string since;                   // date of the kStallSessions-th most recent session
-  std::vector<std::string> elements;   // uncovered elements without movement since its recording
+  std::size_t sessions = 0;           // sessions recorded
+  std::string since;                  // date of the kStallSessions-th most recent session
+  std::vector<std::string> elements;  // uncovered elements without movement since its recording
 };
 
 // What the bottom-line report concludes.
@@ -237,7 +240,7 @@ std::string_view CampaignWarningName(CampaignWarningCode warning);
 struct BottomLineReport {
   RecordId negotiation{};
   std::vector<ElementStatus> elements;  // in the order they were required
-  bool meets = false;  // at least one element required, and every one covered
+  bool meets = false;                   // at least one element required, and every one covered
   Verdict verdict = Verdict::kNoBottomLine;
   StallSignal stall;
   CampaignWarningCode campaign_warning = CampaignWarningCode::kNone;
@@ -265,8 +268,8 @@ struct SearchHit {
   std::string type;                     // kNote, kCommitment, ...
   std::string field;                    // "text", "buyer", "name", ...
   std::optional<RecordId> negotiation;  // its negotiation (its own id for a negotiation)
-  std::string snippet;                  // the text around the words found, each marked [so]; "…" where cut
-  double score = 0;                     // bm25 relevance: lower is better; hits come best first
+  std::string snippet;  // the text around the words found, each marked [so]; "…" where cut
+  double score = 0;     // bm25 relevance: lower is better; hits come best first
 };
 
 // ---- Listing, showing, editing and deleting records (docs/model.md, "Records") ----
@@ -355,7 +358,8 @@ class Model {
   // Sets the campaign status. Returns the campaign warning (see CampaignWarning): not kNone
   // when the new status is "ended" or "paused" and no agreement is signed; the status is set
   // anyway.
-  Result<CampaignWarningCode> SetCampaignStatus(const RecordId& negotiation, std::string_view status);
+  Result<CampaignWarningCode> SetCampaignStatus(const RecordId& negotiation,
+                                                std::string_view status);
   // ---- Batches (docs/model.md, "Batches") ----
   // Creates every record of `records` in one change (one Replica transaction) and returns
   // their ids in order. Each field is validated (ValidateField); references are checked for
@@ -388,7 +392,9 @@ class Model {
   // The warning when the campaign status is "ended" or "paused" and no commitment of the
   // negotiation is signed; kNone otherwise.
   Result<CampaignWarningCode> CampaignWarning(const RecordId& negotiation);
-  Result<std::vector<log::HistoryEntry>> History(const RecordId& id) { return replica_.History(id); }
+  Result<std::vector<log::HistoryEntry>> History(const RecordId& id) {
+    return replica_.History(id);
+  }
   Result<std::vector<StatusChange>> StatusHistory(const RecordId& commitment);
   Result<std::vector<log::Conflict>> Conflicts() { return replica_.Conflicts(); }
   // Live records per type, for every type of RecordTypes() (zero counts included), in order.
@@ -428,8 +434,9 @@ class Model {
   // not in EditableFields(type) (the message lists them) or a bad value; Code::kNotFound
   // as GetOfType or for a reference to no live record of the right type. Nothing is
   // written on failure.
-  Result<std::vector<std::string>> Edit(const RecordId& id, std::string_view type,
-                                        const std::vector<std::pair<std::string, std::string>>& fields);
+  Result<std::vector<std::string>> Edit(
+      const RecordId& id, std::string_view type,
+      const std::vector<std::pair<std::string, std::string>>& fields);
   // Deletes (tombstones, Transaction::Delete) record `id` of `type`; a negotiation goes with
   // every live record of it, in the same change. The record leaves lists, overviews,
   // reports and search; History still shows it, and a concurrent edit on another device
@@ -453,8 +460,8 @@ class Model {
   Result<ListedRecord> Listed(log::Record record);
   // records.cc: checks that `value` of reference field `field` names a live record of the
   // right type in `negotiation`; returns the full id text.
-  Result<std::string> CheckReference(std::string_view type, std::string_view field, std::string_view value,
-                                     const std::string& negotiation);
+  Result<std::string> CheckReference(std::string_view type, std::string_view field,
+                                     std::string_view value, const std::string& negotiation);
   // Creates a record of `type` with `fields` (pairs, already validated) in one change.
   Result<RecordId> CreateRecord(std::string_view type,
                                 const std::vector<std::pair<std::string, std::string>>& fields);

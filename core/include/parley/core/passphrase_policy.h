@@ -28,7 +28,8 @@ struct PassphrasePolicy {
   double min_bits = kMinPassphraseBits;
 };
 // The device passphrase (the store's): 10 characters, 40 bits.
-inline constexpr PassphrasePolicy kDevicePassphrase{"passphrase", kMinPassphraseChars, kMinPassphraseBits};
+inline constexpr PassphrasePolicy kDevicePassphrase{"passphrase", kMinPassphraseChars,
+                                                    kMinPassphraseBits};
 // A backup passphrase: 12 characters, 40 bits. A backup file leaves the device and has no
 // key-store secret beside it: its passphrase is all that protects it.
 inline constexpr PassphrasePolicy kBackupPassphrase{"backup passphrase", 12, kMinPassphraseBits};
@@ -40,13 +41,15 @@ struct PassphraseEstimate {
 };
 
 // For a strength meter: the estimate of `passphrase`, whatever it is, against `policy`.
-PassphraseEstimate EstimatePassphrase(std::string_view passphrase, const PassphrasePolicy& policy = kDevicePassphrase);
+PassphraseEstimate EstimatePassphrase(std::string_view passphrase,
+                                      const PassphrasePolicy& policy = kDevicePassphrase);
 
 // OK when `passphrase` meets the floors of `policy`; otherwise Code::kInvalidArgument with
 // a message that names the policy and gives the length, the estimate and the floors, e.g.
 // "passphrase too weak: 11 characters, about 3 bits of estimated entropy; a passphrase needs
 // at least 10 characters and 40 bits (several unrelated words work well, ...)".
 // Domain::kStore.
-Status CheckPassphraseStrength(std::string_view passphrase, const PassphrasePolicy& policy = kDevicePassphrase);
+Status CheckPassphraseStrength(std::string_view passphrase,
+                               const PassphrasePolicy& policy = kDevicePassphrase);
 
 }  // namespace parley::store

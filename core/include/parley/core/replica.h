@@ -43,7 +43,7 @@ class Change;
 namespace parley::log {
 
 using RecordId = std::array<std::uint8_t, 16>;
-std::string ToString(const RecordId& id);             // 32 lowercase hex characters
+std::string ToString(const RecordId& id);              // 32 lowercase hex characters
 Result<RecordId> ParseRecordId(std::string_view hex);  // exactly 32 hex characters
 
 using ChangeId = std::array<std::uint8_t, 32>;
@@ -51,11 +51,11 @@ using ChangeId = std::array<std::uint8_t, 32>;
 // One surviving (or historical) value of a field.
 struct Value {
   std::string data;
-  std::uint64_t hlc = 0;       // ms << 16 | counter
-  std::string author;          // hex of the author's identity key
-  std::string author_name;     // the authoring device's label, if known
-  std::uint64_t seq = 0;       // author's change number
-  std::uint32_t index = 0;     // op index in that change
+  std::uint64_t hlc = 0;    // ms << 16 | counter
+  std::string author;       // hex of the author's identity key
+  std::string author_name;  // the authoring device's label, if known
+  std::uint64_t seq = 0;    // author's change number
+  std::uint32_t index = 0;  // op index in that change
   // The record's key is not held here (its key slot did not arrive): `data` is empty
   // (docs/change-format.md, "Record keys").
   bool unreadable = false;
@@ -116,10 +116,10 @@ struct HistoryEntry {
   std::string author;       // hex identity key
   std::string author_name;  // device label, if known
   std::uint64_t seq = 0;
-  std::string op;           // "create", "restore", "set", "delete", "purge"
-  std::string field;        // for "set"
-  std::string value;        // for "set"
-  bool live = false;        // the value still survives
+  std::string op;     // "create", "restore", "set", "delete", "purge"
+  std::string field;  // for "set"
+  std::string value;  // for "set"
+  bool live = false;  // the value still survives
 };
 
 // What Replica::Purge destroyed on this device.
@@ -162,8 +162,8 @@ struct TextSearchOptions {
   // Only records of this scope: a negotiation's id (the record itself and every record whose
   // `negotiation` field names it). Empty: every record.
   std::optional<RecordId> scope;
-  std::size_t limit = 20;   // 1 to kMaxTextHits
-  std::size_t offset = 0;   // hits skipped first, at most kMaxTextOffset
+  std::size_t limit = 20;  // 1 to kMaxTextHits
+  std::size_t offset = 0;  // hits skipped first, at most kMaxTextOffset
   // Put around each matched word in TextHit::snippet.
   std::string mark_open = "[";
   std::string mark_close = "]";
@@ -176,11 +176,11 @@ inline constexpr std::size_t kMaxSearchWords = 32;
 // One field of one record that matches every word searched.
 struct TextHit {
   RecordId record{};
-  std::string type;                // the record's type
-  std::string field;               // the matching field
-  std::optional<RecordId> scope;   // its negotiation (the record's own id for a negotiation)
-  std::string snippet;             // the text around the matches, marked; "…" where cut
-  double score = 0;                // bm25: lower is better; hits come best first
+  std::string type;               // the record's type
+  std::string field;              // the matching field
+  std::optional<RecordId> scope;  // its negotiation (the record's own id for a negotiation)
+  std::string snippet;            // the text around the matches, marked; "…" where cut
+  double score = 0;               // bm25: lower is better; hits come best first
 };
 
 class Replica;
@@ -201,7 +201,7 @@ struct InviteRole {
 
 // What a device joined, from Replica::JoinVault.
 struct Joined {
-  std::string vault;         // 32 raw bytes
+  std::string vault;  // 32 raw bytes
   std::string vault_name;
   std::string inviter;       // 32 raw bytes: the admin device that made the invite
   std::string inviter_name;  // its device name
@@ -333,7 +333,8 @@ class Replica {
   // longer than kMaxSearchBytes, has no word or more than kMaxSearchWords, or when the
   // limit or offset is out of range. Changes of an open transaction are not seen until it
   // commits.
-  virtual Result<std::vector<TextHit>> SearchText(std::string_view query, const TextSearchOptions& options) = 0;
+  virtual Result<std::vector<TextHit>> SearchText(std::string_view query,
+                                                  const TextSearchOptions& options) = 0;
 
   // --- Causality (docs/change-format.md, "History order") ---
   // Whether change `a` happened before change `b`: the same author wrote `a` first, or

@@ -55,8 +55,8 @@ struct HeldChange {
 // Held changes with local_seq > `after`, in local order, until `max_bytes` of change data
 // would be exceeded (the first is always returned) or `max_count` are read. Pending ones
 // (author not yet known to be a member) are included.
-Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t after, std::size_t max_bytes,
-                                                 std::size_t max_count);
+Result<std::vector<HeldChange>> HeldChangesAfter(Replica& replica, std::int64_t after,
+                                                 std::size_t max_bytes, std::size_t max_count);
 
 // A key slot that a purge applied here dropped (docs/change-format.md, "Purge"): what an
 // admin device asks each relay to drop too (wire SlotRedaction).
@@ -85,7 +85,8 @@ Result<std::vector<ChangeRef>> ListChangeRefs(Replica& replica, std::string_view
 // is given the id of every change of the batch, in batch order (ids[i] of changes[i]).
 // REQUIRES: `within` neither begins nor ends a transaction.
 using WithinApply = std::function<Status(std::span<const ChangeId> ids)>;
-Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes, const WithinApply& within);
+Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change> changes,
+                                   const WithinApply& within);
 
 // ChangeIdOf and the other change rules: parley/core/change_rules.h.
 
@@ -94,10 +95,11 @@ Result<ApplyReport> ApplyAndRecord(Replica& replica, std::span<const pb::Change>
 struct MemberInfo {
   std::string identity;  // 32 raw bytes
   std::string name;
-  bool admin = false;    // a current admin (always false once revoked)
+  bool admin = false;  // a current admin (always false once revoked)
   bool revoked = false;
   bool founder = false;  // the vault's founder (enrolled by nobody)
-  std::string enrolled_by;         // 32 raw bytes: the admin whose AddMember took effect; empty for the founder
+  std::string
+      enrolled_by;  // 32 raw bytes: the admin whose AddMember took effect; empty for the founder
   std::uint64_t enrolled_hlc = 0;  // clock of that change (ms << 16 | counter)
   std::string revoked_by;          // 32 raw bytes: the admin who revoked it; empty unless revoked
   std::uint64_t revoked_hlc = 0;
@@ -105,7 +107,8 @@ struct MemberInfo {
   std::uint64_t last_seq = 0;           // its newest change held here (0: none)
   std::uint64_t last_change_hlc = 0;    // that change's clock (0: none, or not readable yet)
   bool has_seal_key = false;            // enrolled with a sealing key (can receive new epochs)
-  bool recovery = false;  // the vault's recovery member: an admin whose keys are on paper (docs/recovery.md)
+  bool recovery =
+      false;  // the vault's recovery member: an admin whose keys are on paper (docs/recovery.md)
 };
 // Current members only (revoked == false) unless `include_revoked`.
 Result<std::vector<MemberInfo>> ListMembers(Replica& replica, bool include_revoked = false);
@@ -162,7 +165,7 @@ Result<LogHealth> GetLogHealth(Replica& replica);
 // The enrolment secret of a v2 code is not returned (docs/enrolment.md).
 struct DeviceCode {
   crypto::Bytes identity;
-  crypto::Bytes kx;    // Noise handshake key
+  crypto::Bytes kx;  // Noise handshake key
   std::string name;
   crypto::Bytes seal;  // sealing key: what invites are sealed to; empty in a v1 code
   std::uint8_t version = 2;

@@ -23,15 +23,15 @@ using log::RecordId;
 
 struct CommitmentEntry {
   RecordId id{};
-  std::string kind;          // as stored (newest surviving version)
-  bool kind_known = true;    // kind is in model::CommitmentKinds(); older records may hold free text
-  std::string status;        // newest surviving version
-  std::string principle;     // firm | flexible
-  std::string amount;        // as stored, empty when none
-  std::string deadline;      // YYYY-MM-DD, empty when none
-  std::string text;          // the terms
-  std::string by;            // the proposing party's name, empty when none
-  bool conflicted = false;   // some field has several surviving versions
+  std::string kind;         // as stored (newest surviving version)
+  bool kind_known = true;   // kind is in model::CommitmentKinds(); older records may hold free text
+  std::string status;       // newest surviving version
+  std::string principle;    // firm | flexible
+  std::string amount;       // as stored, empty when none
+  std::string deadline;     // YYYY-MM-DD, empty when none
+  std::string text;         // the terms
+  std::string by;           // the proposing party's name, empty when none
+  bool conflicted = false;  // some field has several surviving versions
   std::vector<model::StatusChange> history;  // every status written, in the order written
 };
 

@@ -130,6 +130,7 @@ class ReadTransaction {
 
 // Runs `body` inside an ImmediateTransaction: commits when it returns Ok, rolls back and
 // returns its error otherwise. REQUIRES: `body` neither begins nor ends a transaction.
-Status WithImmediateTransaction(sqlite3* db, const std::function<Status()>& body, Domain domain = Domain::kStore);
+Status WithImmediateTransaction(sqlite3* db, const std::function<Status()>& body,
+                                Domain domain = Domain::kStore);
 
 }  // namespace parley

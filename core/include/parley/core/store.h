@@ -43,7 +43,7 @@ namespace parley::store {
 struct StoreOptions {
   std::string data_dir;
   crypto::Argon2Params argon2 = crypto::DefaultArgon2Params();  // used by Create only
-  std::string device_name;                                       // used by Create only
+  std::string device_name;                                      // used by Create only
   // Create only: wipe the store after this many consecutive failed unlocks; 0 = never.
   // Kept, authenticated, in the key file (SetWipeAfter changes it).
   std::uint32_t wipe_after = 0;
@@ -111,11 +111,13 @@ class Store {
   // is refused with kThrottled saying how long to wait, without trying the passphrase.
   // When the count reaches the key file's wipe_after (if set), the store is wiped (Wipe)
   // and Open returns kWiped. The right passphrase removes the counter.
-  static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const std::string& data_dir,
-                                            std::string_view passphrase);
+  static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store,
+                                             const std::string& data_dir,
+                                             std::string_view passphrase);
   // The same, with options: `data_dir` and `base_vfs` are used; the rest is ignored.
-  static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store, const StoreOptions& options,
-                                            std::string_view passphrase);
+  static Result<std::unique_ptr<Store>> Open(Env& env, KeyStore& key_store,
+                                             const StoreOptions& options,
+                                             std::string_view passphrase);
 
   // Panic wipe: first stops every other process that has the store open (each open store
   // registers its process under procs/ until Lock(); docs/storage-format.md): SIGTERM, then

@@ -61,7 +61,7 @@ struct FileInfo {
   Kind kind = Kind::kOther;
   std::uint64_t device = 0;  // with `inode`, names the file whatever path reaches it
   std::uint64_t inode = 0;
-  std::uint64_t size = 0;    // bytes, for a regular file
+  std::uint64_t size = 0;  // bytes, for a regular file
 };
 
 // A file written piece by piece and published atomically (Env::NewAtomicFile): the pieces go
@@ -101,7 +101,8 @@ class Env {
   // after max_bytes + 1 bytes: a result longer than max_bytes means the file is longer than
   // max_bytes (the rest is not read), so memory stays bounded on an endless stream.
   // Code::kNotFound when the file does not exist, kInvalidArgument for a directory.
-  virtual Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path, std::uint64_t max_bytes) = 0;
+  virtual Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path,
+                                                         std::uint64_t max_bytes) = 0;
   // stat(2) of `path`, following symlinks. Code::kNotFound when nothing is there.
   virtual Result<FileInfo> StatFile(const std::string& path) = 0;
   // Writes `data` to `path` atomically and durably: a temporary file in the same directory,

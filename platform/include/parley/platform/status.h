@@ -34,24 +34,24 @@ enum class Domain : std::uint8_t {
 // What went wrong. Stable numbers: they cross the C ABI.
 enum class Code : std::uint16_t {
   kOk = 0,
-  kInvalidArgument = 1,   // the caller's input is malformed
+  kInvalidArgument = 1,  // the caller's input is malformed
   kNotFound = 2,
   kAlreadyExists = 3,
-  kCorrupt = 4,           // tampered or corrupt data (authentication failed, bad format)
-  kWrongPassphrase = 5,   // the passphrase (or key-store secret) does not open the keys
-  kMissingSecret = 6,     // the platform key store has no secret for this store
+  kCorrupt = 4,          // tampered or corrupt data (authentication failed, bad format)
+  kWrongPassphrase = 5,  // the passphrase (or key-store secret) does not open the keys
+  kMissingSecret = 6,    // the platform key store has no secret for this store
   kIoError = 7,
   kDiskFull = 8,
-  kBusy = 9,              // another process holds the store
-  kLocked = 10,           // the store is locked; unlock first
+  kBusy = 9,     // another process holds the store
+  kLocked = 10,  // the store is locked; unlock first
   kUnsupported = 11,
-  kPermissionDenied = 12, // e.g. not a member, not an admin, revoked
-  kConflict = 13,         // e.g. a chain fork
+  kPermissionDenied = 12,  // e.g. not a member, not an admin, revoked
+  kConflict = 13,          // e.g. a chain fork
   kInternal = 14,
-  kUnavailable = 15,      // network or peer unavailable; retry later
+  kUnavailable = 15,  // network or peer unavailable; retry later
   kCancelled = 16,
-  kThrottled = 17,        // too many failed unlocks: wait (the message says how long), then retry
-  kWiped = 18,            // the store destroyed itself (too many failed unlocks); nothing is left
+  kThrottled = 17,  // too many failed unlocks: wait (the message says how long), then retry
+  kWiped = 18,      // the store destroyed itself (too many failed unlocks); nothing is left
 };
 
 std::string_view CodeName(Code code);
@@ -61,8 +61,9 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(Domain domain, Code code, std::string message)
-      : rep_(code == Code::kOk ? nullptr
-                               : std::make_shared<const Rep>(Rep{domain, code, std::move(message)})) {}
+      : rep_(code == Code::kOk
+                 ? nullptr
+                 : std::make_shared<const Rep>(Rep{domain, code, std::move(message)})) {}
 
   static Status Ok() { return Status(); }
 
@@ -93,7 +94,7 @@ inline Status Error(Domain d, Code c, std::string msg) { return Status(d, c, std
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
   }
@@ -129,9 +130,9 @@ class [[nodiscard]] Result {
 }  // namespace parley
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define PARLEY_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::parley::Status parley_status_ = (expr);   \
+#define PARLEY_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::parley::Status parley_status_ = (expr);        \
     if (!parley_status_.ok()) return parley_status_; \
   } while (0)
 

@@ -78,8 +78,8 @@ class Transport {
   // connect to HOST:PORT: Connection refused") or the attempt timed out ("cannot connect to
   // HOST:PORT: timed out").
   // Thread safety: any thread; concurrent calls are independent.
-  virtual Result<std::unique_ptr<Connection>> Connect(const std::string& address, std::int64_t timeout_ms,
-                                                      int cancel_fd) = 0;
+  virtual Result<std::unique_ptr<Connection>> Connect(const std::string& address,
+                                                      std::int64_t timeout_ms, int cancel_fd) = 0;
 };
 
 }  // namespace parley

@@ -33,11 +33,12 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 // ---- Device authentication ----
 crypto::Bytes MakeKxCertificate(const crypto::SignKeyPair& identity, crypto::ByteView kx_public);
 // The Authenticate frame body a device sends first after the handshake.
-pb::Authenticate MakeAuthenticate(const crypto::SignKeyPair& identity, crypto::ByteView kx_certificate,
-                                  crypto::ByteView handshake_hash);
+pb::Authenticate MakeAuthenticate(const crypto::SignKeyPair& identity,
+                                  crypto::ByteView kx_certificate, crypto::ByteView handshake_hash);
 // Checks an Authenticate against the session's handshake hash and the peer's Noise static
 // key. On success returns the device's identity key (32 bytes).
-Result<crypto::Bytes> VerifyAuthenticate(const pb::Authenticate& auth, crypto::ByteView handshake_hash,
+Result<crypto::Bytes> VerifyAuthenticate(const pb::Authenticate& auth,
+                                         crypto::ByteView handshake_hash,
                                          crypto::ByteView remote_static);
 
 // ---- Vault registration ----
@@ -65,7 +66,8 @@ struct ParsedMembership {
   bool RefusesAsRevoked(crypto::ByteView author, std::uint64_t seq) const;
 };
 // Serializes `list`, signs it with `signer`.
-pb::SetMembership MakeSetMembership(const pb::MembershipList& list, const crypto::SignKeyPair& signer);
+pb::SetMembership MakeSetMembership(const pb::MembershipList& list,
+                                    const crypto::SignKeyPair& signer);
 // Parses a serialized MembershipList and checks its form: 32-byte vault and identities,
 // roles "admin" or "member", no identity twice, at least one admin; revoked keys 32 bytes,
 // none twice and none also a member; at most one cutoff per revoked key.
@@ -74,12 +76,14 @@ Result<ParsedMembership> ParseMembership(const std::string& list_bytes);
 Status VerifyMembershipSignature(const pb::SetMembership& set);
 // An admission (docs/wire-protocol.md, "Admission"): `signer`'s word that `device` (an
 // identity key, 32 bytes) is an admin of `vault` (32 bytes).
-pb::Admission MakeAdmission(crypto::ByteView vault, crypto::ByteView device, const crypto::SignKeyPair& signer);
+pb::Admission MakeAdmission(crypto::ByteView vault, crypto::ByteView device,
+                            const crypto::SignKeyPair& signer);
 // Checks an admission's form (32-byte vault, device and signer) and signature; not whether
 // its signer is an admin (that is the relay's rule).
 Status VerifyAdmission(const pb::Admission& admission);
 // The first key `held` revokes that `next` does not (a list must keep every revocation);
 // null when `next` keeps them all.
-const crypto::Bytes* FirstDroppedRevocation(const ParsedMembership& held, const ParsedMembership& next);
+const crypto::Bytes* FirstDroppedRevocation(const ParsedMembership& held,
+                                            const ParsedMembership& next);
 
 }  // namespace parley::wire

@@ -20,6 +20,7 @@ struct BackoffPolicy {
 
 // REQUIRES: 0 < base_ms <= cap_ms.
 std::int64_t BackoffCeilingMs(const BackoffPolicy& policy, std::uint32_t attempt);
-std::int64_t BackoffDelayMs(const BackoffPolicy& policy, std::uint32_t attempt, std::uint64_t random);
+std::int64_t BackoffDelayMs(const BackoffPolicy& policy, std::uint32_t attempt,
+                            std::uint64_t random);
 
 }  // namespace parley::sync

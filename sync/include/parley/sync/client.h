@@ -16,12 +16,12 @@
 //      exponential backoff and jitter (backoff.h), resuming from the durable cursor.
 // The client makes no network system call of its own: it reads and writes only through
 // Connection::ReadSome/WriteSome, and waits in Poller::Poll on the connection's poll_fd()
-// with its cancel and wake fds. Everything runs on the calling thread, except the receiving side of a
-// pull: while a pull runs, a thread of the client's own sends the Pulls and receives the
-// batches (the Poller is then called from that thread, never from two at once); the Store
-// and Replica are only ever used from the calling thread. Cancel() (from any thread or a
-// signal handler) stops it at the next wait; whatever was durable stays, and the next sync
-// resumes from there (sync_state.h).
+// with its cancel and wake fds. Everything runs on the calling thread, except the receiving side of
+// a pull: while a pull runs, a thread of the client's own sends the Pulls and receives the batches
+// (the Poller is then called from that thread, never from two at once); the Store and Replica are
+// only ever used from the calling thread. Cancel() (from any thread or a signal handler) stops it
+// at the next wait; whatever was durable stays, and the next sync resumes from there
+// (sync_state.h).
 //
 // Ownership: borrows the Store, Replica, SyncState, Poller and Transport (which must
 // outlive it).
@@ -98,18 +98,19 @@ std::unique_ptr<Poller> NewSystemPoller(Clock& clock);
 // One of this device's changes a relay did not take.
 struct RefusedChange {
   log::ChangeId id{};
-  std::int32_t refusal = 0;  // a pb::Refusal value (wire.proto); REFUSAL_TOO_LARGE for one
-                             // over the relay's advertised size limit (never sent)
-  std::uint64_t limit = 0;   // REFUSAL_TOO_LARGE: the relay's limit in bytes, when known
-  std::string reason;        // the relay's own words (empty when it gave none)
+  std::int32_t refusal = 0;      // a pb::Refusal value (wire.proto); REFUSAL_TOO_LARGE for one
+                                 // over the relay's advertised size limit (never sent)
+  std::uint64_t limit = 0;       // REFUSAL_TOO_LARGE: the relay's limit in bytes, when known
+  std::string reason;            // the relay's own words (empty when it gave none)
   std::string Describe() const;  // "change <id prefix>: <reason>", for logs and tests
 };
 
 // What one sync with one relay moved.
 // What a relay did that an honest relay never does, seen during one session.
 enum class RelayFault {
-  kRolledBack,    // its history went backwards: our cursor, or changes it acknowledged or served, are gone
-  kWithheld,      // a change known to exist (named by another change) was not served
+  kRolledBack,  // its history went backwards: our cursor, or changes it acknowledged or served, are
+                // gone
+  kWithheld,    // a change known to exist (named by another change) was not served
   kForeignVault,  // it served a change of another vault
   kForged,        // it served a change whose signature, chain or body does not check
 };
@@ -122,25 +123,27 @@ struct RelayWarning {
 };
 
 struct SyncReport {
-  std::string relay;              // its label
-  std::uint64_t pushed = 0;       // changes the relay acknowledged (stored, or already held)
-  std::uint64_t refused = 0;      // refused (the reasons are in `refusals`)
-  std::uint64_t pulled = 0;       // new changes applied here
-  std::uint64_t duplicates = 0;   // served but already held here
-  std::uint64_t pending = 0;      // held back until their author is known to be a member
-  std::uint64_t conflicts = 0;    // conflicted fields after the sync
+  std::string relay;             // its label
+  std::uint64_t pushed = 0;      // changes the relay acknowledged (stored, or already held)
+  std::uint64_t refused = 0;     // refused (the reasons are in `refusals`)
+  std::uint64_t pulled = 0;      // new changes applied here
+  std::uint64_t duplicates = 0;  // served but already held here
+  std::uint64_t pending = 0;     // held back until their author is known to be a member
+  std::uint64_t conflicts = 0;   // conflicted fields after the sync
   std::uint64_t head_seq = 0;
   std::uint64_t cursor = 0;
   bool registered_vault = false;
   bool published_members = false;
   std::vector<RefusedChange> refusals;
-  std::vector<std::string> gaps;      // "device <hex>: changes a-b missing"
+  std::vector<std::string> gaps;           // "device <hex>: changes a-b missing"
   std::vector<RelayWarning> relay_faults;  // misbehaviour of the relay seen in this session
-  std::uint64_t resent = 0;           // changes pushed again because the relay had lost them
-  std::uint64_t quarantined = 0;      // authenticated changes whose bodies do not open: kept, never applied
-  std::uint64_t set_aside = 0;        // own changes set aside: this device was restored from an older copy
-  std::uint64_t reissued = 0;         // own set-aside changes written again as new changes and pushed
-  std::uint64_t slots_redacted = 0;   // purged records' key slots the relay confirmed dropping
+  std::uint64_t resent = 0;                // changes pushed again because the relay had lost them
+  std::uint64_t quarantined =
+      0;  // authenticated changes whose bodies do not open: kept, never applied
+  std::uint64_t set_aside =
+      0;                       // own changes set aside: this device was restored from an older copy
+  std::uint64_t reissued = 0;  // own set-aside changes written again as new changes and pushed
+  std::uint64_t slots_redacted = 0;  // purged records' key slots the relay confirmed dropping
 };
 
 // A key envelope a relay holds for this device, and the vault it was stored under.
@@ -151,7 +154,7 @@ struct KeyEnvelope {
 
 // Events of a watching client, for progress output (called on the client's thread).
 struct WatchObserver {
-  std::function<void(const SyncReport&)> synced;                  // after each exchange that moved something
+  std::function<void(const SyncReport&)> synced;  // after each exchange that moved something
   std::function<void(const std::string& relay, const Status&, std::int64_t retry_ms)> disconnected;
   std::function<void(const std::string& relay)> connected;
   // Optional: asked at the start of every pass of the loop with the poller's time (ms). A
@@ -166,8 +169,8 @@ class SyncClient {
   // itself waits in the Transport (at most options.connect_timeout_ms, on its own clock),
   // every later wait in `poller`. Wake() goes to `waker` when given (it must outlive the
   // client), else to a Waker of the client's own.
-  SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller, Transport& transport,
-             SyncOptions options = {}, Waker* waker = nullptr);
+  SyncClient(store::Store& store, log::Replica& replica, SyncState& state, Poller& poller,
+             Transport& transport, SyncOptions options = {}, Waker* waker = nullptr);
   ~SyncClient();
 
   // One session with `relay`: connect, authenticate, register/publish, push, pull, close.
@@ -186,7 +189,8 @@ class SyncClient {
   // retry_ms -1, and Watch returns that status at once (for every relay: the caller
   // checks last_revocation() with CheckRevocationNotice and decides; it may watch again
   // without that relay when the notice is not proven).
-  Status Watch(const std::vector<std::int64_t>& relays, Canceller& cancel, const WatchObserver& observer = {});
+  Status Watch(const std::vector<std::int64_t>& relays, Canceller& cancel,
+               const WatchObserver& observer = {});
 
   // What the relay said when it last answered ERROR_REVOKED in the current (or last)
   // session: the signed list it gave as proof, verbatim, and its label. Cleared when

@@ -20,8 +20,8 @@
 
 namespace parley::wire {
 
-using crypto::ByteView;
 using crypto::Bytes;
+using crypto::ByteView;
 
 inline constexpr std::size_t kLengthPrefixSize = 2;
 // The largest message the framing can express, and Noise's own limit (ciphertext incl. tag).

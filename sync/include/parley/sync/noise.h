@@ -20,10 +20,10 @@
 
 namespace parley::noise {
 
-using crypto::ByteView;
 using crypto::Bytes;
+using crypto::ByteView;
 
-inline constexpr std::size_t kHashLen = 64;          // BLAKE2b
+inline constexpr std::size_t kHashLen = 64;           // BLAKE2b
 inline constexpr std::size_t kMaxMessageLen = 65535;  // Noise's limit, and the wire's frame cap
 
 enum class Pattern { kNN, kKK, kIK, kXX, kXK };
@@ -54,9 +54,9 @@ struct HandshakeConfig {
   Pattern pattern = Pattern::kXK;
   bool initiator = true;
   Bytes prologue;
-  std::optional<crypto::DhKeyPair> s;    // local static, when the pattern needs one
-  std::optional<Bytes> rs;               // remote static known in advance (K and XK responder)
-  std::optional<crypto::DhKeyPair> e;    // fixed ephemeral: test vectors only
+  std::optional<crypto::DhKeyPair> s;  // local static, when the pattern needs one
+  std::optional<Bytes> rs;             // remote static known in advance (K and XK responder)
+  std::optional<crypto::DhKeyPair> e;  // fixed ephemeral: test vectors only
 };
 
 class HandshakeState {

@@ -74,14 +74,16 @@ class SyncState {
   Result<RelayRecord> Relay(std::int64_t id);
 
   // Acks from a PushAck, and the new push mark if it moved (one transaction).
-  Status RecordPushAcks(std::int64_t relay, std::span<const Ack> acks, std::optional<std::int64_t> push_mark);
+  Status RecordPushAcks(std::int64_t relay, std::span<const Ack> acks,
+                        std::optional<std::int64_t> push_mark);
   // Acks for served changes just applied, the new cursor and head (one transaction).
   // The cursor never moves back.
-  Status RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor, std::uint64_t head);
+  Status RecordPulled(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
+                      std::uint64_t head);
   // The same writes inside the transaction the caller has open on the store's connection
   // (log::ApplyAndRecord: the cursor moves in the commit that applies the batch).
-  Status RecordPulledInTransaction(std::int64_t relay, std::span<const Ack> acks, std::uint64_t cursor,
-                                   std::uint64_t head);
+  Status RecordPulledInTransaction(std::int64_t relay, std::span<const Ack> acks,
+                                   std::uint64_t cursor, std::uint64_t head);
   // The relay sequence number of `id` at `relay`, if acknowledged.
   Result<std::optional<std::uint64_t>> AckOf(std::int64_t relay, const log::ChangeId& id);
   // The relay's history went backwards (docs/wire-protocol.md, "Rollback"): cursor, head
@@ -113,7 +115,8 @@ class SyncState {
   Status SetMembers(std::int64_t relay, std::uint64_t version, crypto::ByteView digest);
   // Key slots dropped by purges here (log::ListSlotRedactions) that `relay` has not
   // confirmed dropping yet; and recording its confirmation (docs/sync-client.md, "Purges").
-  Result<std::vector<log::SlotRedactionRef>> UnsentRedactions(std::int64_t relay, log::Replica& replica);
+  Result<std::vector<log::SlotRedactionRef>> UnsentRedactions(std::int64_t relay,
+                                                              log::Replica& replica);
   Status MarkRedactionsSent(std::int64_t relay, std::span<const log::SlotRedactionRef> sent);
   Status SetLastSync(std::int64_t relay, std::int64_t unix_ms, std::uint64_t head);
   // Unpins a relay and forgets its acknowledgements (one transaction). kNotFound if absent.

@@ -47,8 +47,11 @@ class FaultEnv final : public Env {
   // POSIX one). Call before handing out transport(); `transport` must outlive this Env.
   void SetTransport(Transport* transport) { transport_ = transport; }
 
-  Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
-  Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path, std::uint64_t max_bytes) override {
+  Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) override {
+    return base_.ReadFile(path);
+  }
+  Result<std::vector<std::uint8_t>> ReadFileUpTo(const std::string& path,
+                                                 std::uint64_t max_bytes) override {
     return base_.ReadFileUpTo(path, max_bytes);
   }
   Result<FileInfo> StatFile(const std::string& path) override { return base_.StatFile(path); }
@@ -58,7 +61,9 @@ class FaultEnv final : public Env {
   bool FileExists(const std::string& path) override { return base_.FileExists(path); }
   Result<std::uint64_t> FileSize(const std::string& path) override { return base_.FileSize(path); }
   Status CreateDirs(const std::string& path) override { return base_.CreateDirs(path); }
-  Result<std::vector<std::string>> ListDir(const std::string& dir) override { return base_.ListDir(dir); }
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
+    return base_.ListDir(dir);
+  }
   Status RemoveDir(const std::string& path) override { return base_.RemoveDir(path); }
   Status SyncDir(const std::string& dir) override { return base_.SyncDir(dir); }
   void RandomBytes(std::span<std::uint8_t> out) override { base_.RandomBytes(out); }

@@ -25,13 +25,15 @@ namespace parley::relay {
 // Defaults come from parley/relay/tuning.h, which explains each.
 struct RelayOptions {
   std::string listen_host = tuning::kDefaultListenHost;
-  std::uint16_t listen_port = 0;         // 0: any free port (see RelayServer::port())
-  std::string metrics_path;              // empty: no metrics file
+  std::uint16_t listen_port = 0;  // 0: any free port (see RelayServer::port())
+  std::string metrics_path;       // empty: no metrics file
   int io_threads = tuning::kDefaultIoThreads;
-  bool handle_signals = false;           // stop on SIGTERM / SIGINT
+  bool handle_signals = false;  // stop on SIGTERM / SIGINT
 
-  std::uint32_t max_connections = tuning::kDefaultMaxConnections;  // further connections are closed at once
-  std::uint32_t max_frame_bytes = tuning::kDefaultMaxFrameBytes;   // largest transport message accepted (<= 65535)
+  std::uint32_t max_connections =
+      tuning::kDefaultMaxConnections;  // further connections are closed at once
+  std::uint32_t max_frame_bytes =
+      tuning::kDefaultMaxFrameBytes;  // largest transport message accepted (<= 65535)
   std::uint32_t max_push_changes = tuning::kDefaultMaxPushChanges;
   // Largest serialized Change accepted in parts (advertised in Welcome; at most
   // wire::kMaxChangeBytes, which it is clamped to).
@@ -39,10 +41,13 @@ struct RelayOptions {
   // All connections together reassemble at most this many bytes of large changes at once;
   // a change that would exceed it is answered ERROR_UNAVAILABLE (retry later).
   std::uint64_t max_reassembly_bytes = tuning::kDefaultMaxReassemblyBytes;
-  std::uint32_t max_queue_frames = tuning::kDefaultMaxQueueFrames;  // outbound frames waiting; a client over it is cut
-  std::uint32_t handshake_timeout_ms = tuning::kDefaultHandshakeTimeoutMs;  // handshake and Authenticate
-  std::uint32_t idle_timeout_ms = tuning::kDefaultIdleTimeoutMs;            // between frames once authenticated
-  std::uint32_t write_timeout_ms = tuning::kDefaultWriteTimeoutMs;          // for one write to complete
+  std::uint32_t max_queue_frames =
+      tuning::kDefaultMaxQueueFrames;  // outbound frames waiting; a client over it is cut
+  std::uint32_t handshake_timeout_ms =
+      tuning::kDefaultHandshakeTimeoutMs;  // handshake and Authenticate
+  std::uint32_t idle_timeout_ms =
+      tuning::kDefaultIdleTimeoutMs;  // between frames once authenticated
+  std::uint32_t write_timeout_ms = tuning::kDefaultWriteTimeoutMs;  // for one write to complete
   std::uint32_t shutdown_grace_ms = tuning::kDefaultShutdownGraceMs;
   std::uint32_t metrics_interval_ms = tuning::kDefaultMetricsIntervalMs;
   double rate_per_s = tuning::kDefaultRatePerS;  // tokens per second per device
@@ -53,8 +58,8 @@ class RelayServer {
  public:
   // `static_key` is the relay's X25519 static key pair; `writer` and `reader` are two
   // storage objects over the same data.
-  RelayServer(RelayOptions options, crypto::DhKeyPair static_key, std::unique_ptr<RelayStorage> writer,
-              std::unique_ptr<RelayStorage> reader);
+  RelayServer(RelayOptions options, crypto::DhKeyPair static_key,
+              std::unique_ptr<RelayStorage> writer, std::unique_ptr<RelayStorage> reader);
   ~RelayServer();  // RequestStop() + Wait()
   RelayServer(const RelayServer&) = delete;
   RelayServer& operator=(const RelayServer&) = delete;

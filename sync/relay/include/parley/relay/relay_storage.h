@@ -53,12 +53,12 @@ struct VaultInfo {
 // One verified change ready to be stored.
 struct NewChange {
   Bytes vault;
-  Bytes id;         // 32 bytes, recomputed by the relay
-  Bytes author;     // 32 bytes
+  Bytes id;      // 32 bytes, recomputed by the relay
+  Bytes author;  // 32 bytes
   std::uint64_t author_seq = 0;
-  Bytes prev;       // header.prev: the predecessor's link; empty when author_seq == 1
-  Bytes link;       // this change's link (what its successor's prev must be)
-  std::string data; // the serialized pb::Change
+  Bytes prev;        // header.prev: the predecessor's link; empty when author_seq == 1
+  Bytes link;        // this change's link (what its successor's prev must be)
+  std::string data;  // the serialized pb::Change
 };
 
 // A key slot to drop from a stored change (wire SlotRedaction).
@@ -119,8 +119,9 @@ class RelayStorage {
   // The vault's changes with relay_seq > after_seq, in order, skipping purged ones, until
   // `max_bytes` of data would be exceeded (the first change is returned even if larger) or
   // `max_count` rows are read. `*more` says whether stored changes remain after the last one.
-  virtual Result<std::vector<ChangeRow>> ReadChanges(ByteView vault, std::uint64_t after_seq, std::size_t max_bytes,
-                                                     std::size_t max_count, bool* more) = 0;
+  virtual Result<std::vector<ChangeRow>> ReadChanges(ByteView vault, std::uint64_t after_seq,
+                                                     std::size_t max_bytes, std::size_t max_count,
+                                                     bool* more) = 0;
   // The id of the change numbered `relay_seq` in `vault` (a purged change keeps its id);
   // nullopt when no change has that number. Code::kNotFound for an unknown vault.
   virtual Result<std::optional<Bytes>> ChangeIdAt(ByteView vault, std::uint64_t relay_seq) = 0;
@@ -129,7 +130,8 @@ class RelayStorage {
   // changes. Code::kNotFound for an unknown vault.
   virtual Result<std::vector<AuthorHead>> AuthorHeads(ByteView vault) = 0;
   // The chain head of `author` in `vault`, if any: its author_seq and its link.
-  virtual Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault, ByteView author) = 0;
+  virtual Result<std::optional<std::pair<std::uint64_t, Bytes>>> ChainHead(ByteView vault,
+                                                                           ByteView author) = 0;
 
   // Key envelopes for `recipient` (idempotent: the same bytes are kept once).
   virtual Status PutEnvelope(ByteView vault, ByteView recipient, ByteView sealed) = 0;
@@ -138,7 +140,8 @@ class RelayStorage {
   // The envelopes for `recipient` in every vault, ordered by vault (in the order vaults were
   // registered), then by BLAKE2b-256 of their bytes; at most `max_count` of them.
   // `*more` says whether further envelopes for `recipient` remain after the last one.
-  virtual Result<std::vector<AddressedEnvelope>> ListEnvelopesFor(ByteView recipient, std::size_t max_count,
+  virtual Result<std::vector<AddressedEnvelope>> ListEnvelopesFor(ByteView recipient,
+                                                                  std::size_t max_count,
                                                                   bool* more) = 0;
 
   // Drops the bytes of the named changes for good; they keep their relay sequence numbers
@@ -148,7 +151,8 @@ class RelayStorage {
   // (docs/wire-protocol.md, "Purge"): the change is rewritten without it, for good (a re-push
   // of the same change is a duplicate and stores nothing). Unknown changes and slots are
   // ignored. Returns how many slots were dropped. Code::kNotFound for an unknown vault.
-  virtual Result<std::size_t> DropKeySlots(ByteView vault, std::span<const SlotRedaction> redactions) = 0;
+  virtual Result<std::size_t> DropKeySlots(ByteView vault,
+                                           std::span<const SlotRedaction> redactions) = 0;
 };
 
 // Opens (creating if needed) the SQLite storage at `path`: WAL, synchronous=FULL, a busy

@@ -30,15 +30,17 @@ inline constexpr int kDefaultIoThreads = 2;
 // Further connections are closed at once.
 inline constexpr std::uint32_t kDefaultMaxConnections = 1024;
 // Largest transport message accepted: the wire's own cap.
-inline constexpr std::uint32_t kDefaultMaxFrameBytes = static_cast<std::uint32_t>(wire::kMaxWireMessage);
+inline constexpr std::uint32_t kDefaultMaxFrameBytes =
+    static_cast<std::uint32_t>(wire::kMaxWireMessage);
 inline constexpr std::uint32_t kDefaultMaxPushChanges = 1000;
 // All connections together reassemble at most this many bytes of large changes at once.
 inline constexpr std::uint64_t kDefaultMaxReassemblyBytes = 256ULL << 20;
 // Outbound frames waiting for one connection; a client over it is cut.
 inline constexpr std::uint32_t kDefaultMaxQueueFrames = 256;
 inline constexpr std::uint32_t kDefaultHandshakeTimeoutMs = 10'000;  // handshake and Authenticate
-inline constexpr std::uint32_t kDefaultIdleTimeoutMs = 300'000;      // between frames once authenticated
-inline constexpr std::uint32_t kDefaultWriteTimeoutMs = 30'000;      // for one write to complete
+inline constexpr std::uint32_t kDefaultIdleTimeoutMs =
+    300'000;  // between frames once authenticated
+inline constexpr std::uint32_t kDefaultWriteTimeoutMs = 30'000;  // for one write to complete
 inline constexpr std::uint32_t kDefaultShutdownGraceMs = 10'000;
 inline constexpr std::uint32_t kDefaultMetricsIntervalMs = 1'000;
 // Per-device token bucket: tokens per second and bucket size.
