@@ -1,7 +1,7 @@
 # Installation (when PARLEY_INSTALL is on): `cmake --install build [--prefix DIR] [--component runtime|development]`.
 #
 #   bin/parley, bin/parley-relay                        runtime
-#   lib/libparley.so.MAJOR.MINOR.PATCH, libparley.so.MAJOR (the C ABI)   runtime
+#   lib/libparley.so.MAJOR.MINOR.PATCH, libparley.so.0.MINOR (the C ABI) runtime
 #   lib/libparley.so (link name), lib/libparley.a       development
 #   lib/libparley_{sync,core,proto,platform,platform_posix}.a
 #                                                       development (what libparley.a and a

@@ -65,7 +65,7 @@ foreach(file bin/parley bin/parley-relay ${LIBDIR}/libparley.so ${LIBDIR}/libpar
   endif()
 endforeach()
 step("readelf libparley.so" COMMAND readelf -d ${libdir}/libparley.so OUTPUT_VARIABLE dynamic)
-if(NOT dynamic MATCHES "SONAME\\)[^\n]*\\[libparley\\.so\\.[0-9]+\\]")
+if(NOT dynamic MATCHES "SONAME\\)[^\n]*\\[libparley\\.so\\.[0-9]+(\\.[0-9]+)?\\]")
   message(FATAL_ERROR "consumer: libparley.so has no SONAME libparley.so.N:\n${dynamic}")
 endif()
 if(dynamic MATCHES "RUNPATH|RPATH")
