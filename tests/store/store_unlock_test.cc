@@ -61,9 +61,8 @@ class StoreUnlockTest : public testutil::StoreFixture {
     ASSERT_TRUE(kf.ParseFromArray(pristine.data() + 8, static_cast<int>(pristine.size() - 8 - 64)));
     mutate(kf);
     const std::string body = kf.SerializeAsString() + extra;
-    std::vector<std::uint8_t> out(8 + body.size());
-    std::memcpy(out.data(), pristine.data(), 8);
-    std::memcpy(out.data() + 8, body.data(), body.size());
+    std::vector<std::uint8_t> out(pristine.begin(), pristine.begin() + 8);
+    out.insert(out.end(), body.begin(), body.end());
     if (mac_from_checksum) {
       crypto::Hash fake = crypto::Blake2b256(out);
       out.insert(out.end(), fake.begin(), fake.end());
