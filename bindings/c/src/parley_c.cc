@@ -274,6 +274,17 @@ parley_event BlankEvent(int kind) {
 
 void DeliverDeviceEvent(parley_device* h, const parley::DeviceEvent& d) {
   using Kind = parley::DeviceEvent::Kind;
+  // On the background sync, inside Watch: a stop or a lost network that came while Watch was
+  // starting cancelled the canceller of the previous run, not Watch's own; ask again now that
+  // Watch runs (every connection attempt reports an event).
+  if (tl_held == h && h->watching.load()) {
+    bool cancel = false;
+    {
+      std::lock_guard<std::mutex> lock(h->state_mu);
+      cancel = h->stop_requested || !h->network;
+    }
+    if (cancel) h->device->CancelSync();
+  }
   int kind = 0;
   switch (d.kind) {
     case Kind::kChangesArrived:
