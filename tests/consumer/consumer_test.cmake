@@ -92,7 +92,7 @@ separate_arguments(flags UNIX_COMMAND "${flags}")
 step("cc with pkg-config" COMMAND ${C_COMPILER} -std=c99 -Wall -Wextra -Wpedantic -Werror
      ${CONSUMER_DIR}/consumer.c ${flags} -o ${WORK_DIR}/pkg-config-consumer)
 step("readelf pkg-config consumer" COMMAND readelf -d ${WORK_DIR}/pkg-config-consumer OUTPUT_VARIABLE dynamic)
-if(NOT dynamic MATCHES "NEEDED\\)[^\n]*\\[libparley\\.so\\.[0-9]+\\]")
+if(NOT dynamic MATCHES "NEEDED\\)[^\n]*\\[libparley\\.so\\.[0-9]+(\\.[0-9]+)?\\]")
   message(FATAL_ERROR "consumer: the pkg-config consumer does not load libparley.so.N:\n${dynamic}")
 endif()
 run_consumer(pkg-config-c ${WORK_DIR}/pkg-config-consumer)

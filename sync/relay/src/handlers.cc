@@ -286,8 +286,8 @@ asio::awaitable<void> Connection::HandleRegister(std::uint64_t id, const pb::Reg
     SendError(id, pb::ERROR_MALFORMED, "the creator must be the authenticated device");
     co_return;
   }
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
-  // copy
+  // The storage task keeps its own copy.
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
   const std::string vault = reg.vault(), creator = reg.creator();
   auto fn = [vault, creator](RelayStorage& st) {
     return st.RegisterVault(View(vault), View(creator));
@@ -432,8 +432,8 @@ asio::awaitable<void> Connection::HandlePutEnvelope(std::uint64_t id, const pb::
               "an envelope holds at most " + std::to_string(wire::kMaxEnvelopeBytes) + " bytes");
     co_return;
   }
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
-  // copy
+  // The storage task keeps its own copy.
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
   const std::string vault = put.vault(), recipient = put.recipient(), sealed = put.sealed();
   auto fn = [vault, recipient, sealed](RelayStorage& st) -> Status {
     PARLEY_ASSIGN_OR_RETURN(std::size_t n, st.CountEnvelopes(View(vault), View(recipient)));
@@ -478,8 +478,8 @@ asio::awaitable<void> Connection::HandleGetEnvelopes(std::uint64_t id,
   } else {
     auto view = co_await RequireMember(id, get.vault(), false);
     if (!view) co_return;
-    // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
-    // copy
+    // The storage task keeps its own copy.
+    // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
     const std::string vault = get.vault();
     auto fn = [vault, me](RelayStorage& st) -> Result<std::vector<AddressedEnvelope>> {
       PARLEY_ASSIGN_OR_RETURN(std::vector<crypto::Bytes> sealed, st.GetEnvelopes(View(vault), me));
@@ -524,8 +524,8 @@ asio::awaitable<void> Connection::HandlePurge(std::uint64_t id, const pb::Purge&
     }
     ids.emplace_back(cid.begin(), cid.end());
   }
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
-  // copy
+  // The storage task keeps its own copy.
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
   const std::string vault = purge.vault();
   auto fn = [vault, ids, redactions](RelayStorage& st) -> Status {
     if (!ids.empty()) PARLEY_RETURN_IF_ERROR(st.Purge(View(vault), ids));

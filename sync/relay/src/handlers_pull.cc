@@ -55,8 +55,8 @@ asio::awaitable<void> Connection::HandlePull(std::uint64_t id, const pb::Pull& p
   const std::size_t budget = pull.max_bytes() == 0
                                  ? kMaxPullBytes
                                  : std::min<std::size_t>(pull.max_bytes(), kMaxPullBytes);
-  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the storage task keeps its own
-  // copy
+  // The storage task keeps its own copy.
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
   const std::string vault = pull.vault();
   const std::uint64_t after = pull.after_seq();
   const std::string after_id = check_cursor ? pull.after_change_id() : std::string();
