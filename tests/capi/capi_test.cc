@@ -448,6 +448,16 @@ TEST_F(CapiSyncTest, BackgroundSyncFollowsConnectivity) {
   ev.device = reader_;
   parley_error err;
   ASSERT_EQ(parley_set_event_handler(reader_, &Events::Handler, &ev, &err), PARLEY_OK);
+  // However the test ends, the background sync stops and lets go of `ev` before it goes.
+  struct StopFirst {
+    parley_device* device;
+    ~StopFirst() {
+      int stopped = 0;
+      parley_error e;
+      parley_sync_stop(device, 10000, &stopped, &e);
+      parley_set_event_handler(device, nullptr, nullptr, &e);
+    }
+  } stop_first{reader_};
   // Offline before it starts: it waits for the network and makes no connection.
   parley_network_changed(reader_, 0);
   ASSERT_EQ(parley_sync_start(reader_, &err), PARLEY_OK);
@@ -480,7 +490,10 @@ TEST_F(CapiSyncTest, BackgroundSyncFollowsConnectivity) {
   }
   Create(writer_, {{"type", "note"}, {"negotiation", neg_}, {"fields", {{"text", "third"}}}});
   Sync(writer_);
-  ASSERT_TRUE(ev.WaitFor([&] { return ev.arrived >= 4 && ev.busy_from_callback > 0; }));
+  ASSERT_TRUE(ev.WaitFor([&] { return ev.arrived >= 4 && ev.busy_from_callback > 0; }))
+      << "arrived " << ev.arrived << ", busy " << ev.busy_from_callback << ", connected "
+      << ev.connected << ", disconnected " << ev.disconnected << ", state "
+      << parley_sync_state(reader_);
   int stopped = 0;
   ASSERT_EQ(parley_sync_stop(reader_, 5000, &stopped, &err), PARLEY_OK);
   EXPECT_EQ(stopped, 1);
