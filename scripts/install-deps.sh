@@ -16,6 +16,10 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer targets and their sanitizers
   openjdk-17-jdk-headless    # the Java (JNI) binding and its host test (bindings/jni)
   clang-format clang-tidy    # layout and lint, checked by scripts/lint.sh
+  libpq-dev postgresql-15    # the relay's PostgreSQL storage and its tests (docs/relay-operations.md)
+  libtomlplusplus-dev        # the relay's config file
+  libcpp-httplib-dev         # the relay's metrics and health endpoint
+  libsystemd-dev systemd     # Type=notify readiness; systemd-analyze checks the unit
 )
 
 missing=()
