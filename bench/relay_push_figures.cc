@@ -1,4 +1,6 @@
-// relay_push_changes_per_s and relay_push_ack_ms_p99: 100 enrolled devices push at once.
+// relay_push_changes_per_s and relay_push_ack_ms_p99: 100 enrolled devices push at once, to
+// one relay over SQLite, and (suffixes _pg1, _pg2, _pg4) to 1, 2 or 4 relay instances over one
+// PostgreSQL server that the bench starts (tests/support/postgres_server.h).
 //
 // Every device is a real replica (over an in-memory store: the relay is what is measured,
 // not the devices' disks) holding its own signed, encrypted single-note changes. Each
@@ -19,6 +21,7 @@
 #include "parley/platform/posix_env.h"
 #include "parley/sync/auth.h"
 #include "parley/sync/session.h"
+#include "support/postgres_server.h"
 #include "support/relay_process.h"
 #include "support/socket_stream.h"
 #include "sync_device.h"
@@ -32,6 +35,7 @@ constexpr std::size_t kChangesPerPush = 20;
 constexpr std::size_t kValueSize = 300;
 
 using testing::FindRelayBinary;
+using testing::PostgresServer;
 using testing::RelayProcess;
 using testing::SocketStream;
 
@@ -129,25 +133,48 @@ void PushAll(Pusher& p) {
   }
 }
 
-}  // namespace
+// One configuration: `instances` relay processes over one storage (SQLite: one process over
+// its own file; PostgreSQL: every instance over the same database, sharing the relay key as
+// a deployment does), the 100 devices spread over them round robin.
+struct Setup {
+  std::string suffix;   // of the figure names: "" for SQLite, "_pg1", "_pg2", "_pg4"
+  std::string storage;  // "" (SQLite) or a PostgreSQL URI
+  std::size_t instances = 1;
+};
 
-void RunRelayPush(const Options& options) {
-  const bool rate = Wanted(options, "relay_push_changes_per_s");
-  const bool p99 = Wanted(options, "relay_push_ack_ms_p99");
+void RunRelayPushOn(const Options& options, const Setup& setup) {
+  const std::string rate_name = "relay_push_changes_per_s" + setup.suffix;
+  const std::string p99_name = "relay_push_ack_ms_p99" + setup.suffix;
+  const bool rate = Wanted(options, rate_name);
+  const bool p99 = Wanted(options, p99_name);
   if (!rate && !p99) return;
   const std::size_t per_device = options.quick ? 20 : 200;
 
-  std::string binary = Take(FindRelayBinary(options.relay), "find parley-relay");
-  ScratchDir relay_dir(options);
-  RelayProcess relay(relay_dir.path(), {}, std::move(binary));
-  Check(relay.Start(), "start the relay");
+  const std::string binary = Take(FindRelayBinary(options.relay), "find parley-relay");
+  std::vector<std::string> args = {"--admission", "open"};
+  if (!setup.storage.empty()) args.insert(args.end(), {"--storage", setup.storage});
+  std::vector<std::unique_ptr<ScratchDir>> dirs;
+  std::vector<std::unique_ptr<RelayProcess>> relays;
+  for (std::size_t i = 0; i < setup.instances; ++i) {
+    dirs.push_back(std::make_unique<ScratchDir>(options));
+    // Every instance serves with the first one's key: devices pin one relay.
+    if (i > 0) {
+      Env& env = PosixEnv();
+      auto key = Take(env.ReadFile(JoinPath(dirs[0]->path(), "relay.key")), "read the relay key");
+      Check(env.WriteFileAtomic(JoinPath(dirs[i]->path(), "relay.key"), key),
+            "copy the relay key");
+    }
+    relays.push_back(std::make_unique<RelayProcess>(dirs[i]->path(), args, binary));
+    Check(relays[i]->Start(), "start a relay instance");
+  }
+  RelayProcess& first = *relays[0];
 
   // The admin enrolls every device, then tells the relay the vault's members.
   auto admin = NewSyncDevice(options, /*create_vault=*/true);
-  PinRelay(*admin, relay.PairingCode(relay.port()));
+  PinRelay(*admin, first.PairingCode(first.port()));
   sqlite3_exec(admin->base.store->db(), "PRAGMA synchronous=OFF", nullptr, nullptr, nullptr);
   std::vector<Pusher> pushers(kDevices);
-  Stopwatch setup;
+  Stopwatch ready;
   for (std::size_t i = 0; i < kDevices; ++i) {
     Pusher& p = pushers[i];
     p.store = Take(store::Store::CreateInMemoryForTesting("device-" + std::to_string(i)),
@@ -159,16 +186,23 @@ void RunRelayPush(const Options& options) {
   sqlite3_exec(admin->base.store->db(), "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
   (void)SyncOrDie(*admin, "publish the members");
   for (std::size_t i = 0; i < kDevices; ++i) WriteNotes(pushers[i], per_device, i + 1);
-  for (Pusher& p : pushers) Check(Connect(p, relay.port(), relay.public_key()), "connect a device");
+  for (std::size_t i = 0; i < kDevices; ++i) {
+    RelayProcess& relay = *relays[i % relays.size()];
+    Check(Connect(pushers[i], relay.port(), relay.public_key()), "connect a device");
+  }
   std::size_t bytes = 0, count = 0;
   for (const Pusher& p : pushers) {
     for (const pb::Change& c : p.chain) bytes += c.ByteSizeLong();
     count += p.chain.size();
   }
-  Note("relay push: " + std::to_string(kDevices) + " devices enrolled, " + std::to_string(count) +
-       " changes of " + std::to_string(bytes / std::max<std::size_t>(count, 1)) +
-       " bytes on average, ready in " + std::to_string(static_cast<long long>(setup.ElapsedMs())) +
-       " ms");
+  const std::string what = setup.storage.empty()
+                               ? std::string("SQLite, 1 instance")
+                               : "PostgreSQL, " + std::to_string(setup.instances) + " instance" +
+                                     (setup.instances > 1 ? "s" : "");
+  Note("relay push (" + what + "): " + std::to_string(kDevices) + " devices enrolled, " +
+       std::to_string(count) + " changes of " +
+       std::to_string(bytes / std::max<std::size_t>(count, 1)) + " bytes on average, ready in " +
+       std::to_string(static_cast<long long>(ready.ElapsedMs())) + " ms");
 
   std::latch start(static_cast<std::ptrdiff_t>(kDevices) + 1);
   std::vector<std::thread> threads;
@@ -191,14 +225,31 @@ void RunRelayPush(const Options& options) {
     ack_ms.insert(ack_ms.end(), p.ack_ms.begin(), p.ack_ms.end());
     p.stream.reset();
   }
-  Check(relay.Stop(), "stop the relay");
-  Note("relay push: " + std::to_string(accepted) + " changes accepted in " +
+  for (auto& relay : relays) Check(relay->Stop(), "stop a relay instance");
+  Note("relay push (" + what + "): " + std::to_string(accepted) + " changes accepted in " +
        std::to_string(ack_ms.size()) + " pushes of " + std::to_string(kChangesPerPush) + " in " +
        std::to_string(seconds) + " s; ack p50 " + std::to_string(Quantile(ack_ms, 0.5)) +
        " ms, max " + std::to_string(Quantile(ack_ms, 1.0)) + " ms");
-  if (rate)
-    Report("relay_push_changes_per_s", static_cast<double>(accepted) / seconds, "changes/s");
-  if (p99) Report("relay_push_ack_ms_p99", Quantile(ack_ms, 0.99), "ms");
+  if (rate) Report(rate_name, static_cast<double>(accepted) / seconds, "changes/s");
+  if (p99) Report(p99_name, Quantile(ack_ms, 0.99), "ms");
+}
+
+}  // namespace
+
+void RunRelayPush(const Options& options) {
+  RunRelayPushOn(options, Setup{"", "", 1});
+  bool postgres = false;
+  for (const char* s : {"_pg1", "_pg2", "_pg4"}) {
+    postgres = postgres || Wanted(options, std::string("relay_push_changes_per_s") + s) ||
+               Wanted(options, std::string("relay_push_ack_ms_p99") + s);
+  }
+  if (!postgres) return;
+  for (const std::size_t instances : {1, 2, 4}) {
+    // A fresh server each time: every configuration starts from an empty database.
+    PostgresServer server;
+    Check(server.Start(), "start PostgreSQL");
+    RunRelayPushOn(options, Setup{"_pg" + std::to_string(instances), server.uri(), instances});
+  }
 }
 
 }  // namespace parley::bench

@@ -1,5 +1,9 @@
 #include "support/relay_process.h"
 
+#include <algorithm>
+
+#include "support/relay_test_storage.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -140,6 +144,16 @@ Status RelayProcess::Start() {
   std::vector<std::string> args = {binary_,   "serve",    "--data",
                                    data_dir_, "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  // The storage the test run asks for (support/relay_test_storage.h), unless the caller chose.
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--storage") == extra_args_.end()) {
+    auto storage = RelayStorageArgs(data_dir_);
+    if (!storage.ok()) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return Unavailable(storage.status().message());
+    }
+    args.insert(args.end(), storage->begin(), storage->end());
+  }
   pid_ = Spawn(std::move(args), {.stderr_fd = fds[1], .file_size_limit = file_size_limit_});
   ::close(fds[1]);
   if (pid_ < 0) {

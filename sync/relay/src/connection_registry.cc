@@ -45,6 +45,14 @@ std::vector<std::shared_ptr<Connection>> ConnectionRegistry::All() {
   return out;
 }
 
+std::vector<std::string> ConnectionRegistry::SubscribedVaults() {
+  std::vector<std::string> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  out.reserve(subs_.size());
+  for (const auto& entry : subs_) out.push_back(entry.first);
+  return out;
+}
+
 std::size_t ConnectionRegistry::size() {
   std::lock_guard<std::mutex> lock(mu_);
   return live_.size();

@@ -11,6 +11,7 @@
 
 #include "connection.h"
 #include "log.h"
+#include "parley/relay/change_feed.h"
 #include "parley/relay/tuning.h"
 #include "server_context.h"
 
@@ -36,6 +37,8 @@ struct RelayServer::Impl {
   void BeginStop();    // on the strand
   void MaybeFinish();  // on the strand
   void Finish();
+  // From the change feed's thread: another instance committed (see FollowStorage).
+  void OnStorageEvent(const FeedEvent& event);
 
   // Connections still queued in `io` when it is destroyed refer to `ctx`: it goes last.
   RelayOptions options;
@@ -55,6 +58,9 @@ struct RelayServer::Impl {
   bool finished = false;
   std::atomic<bool> started{false};  // read by Adopt() on any thread
   std::mutex join_mu;
+  std::mutex feed_mu;                // guards feed
+  std::unique_ptr<ChangeFeed> feed;  // FollowStorage; stopped before storage in Finish()
+  bool feed_closed = false;          // Finish() ran: no feed may start (guarded by feed_mu)
 };
 
 asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
@@ -132,6 +138,11 @@ void RelayServer::Impl::Finish() {
   finished = true;
   grace_timer.cancel();
   metrics_timer.cancel();
+  {
+    std::lock_guard<std::mutex> lock(feed_mu);
+    feed_closed = true;
+    feed.reset();  // joins the feed's thread: no event arrives after this
+  }
   ctx->storage.Stop();  // every queued commit completes first
   ctx->checks.join();   // idle: every connection awaited its checks
   if (!options.metrics_path.empty()) (void)ctx->metrics.WriteFile(options.metrics_path);
@@ -233,6 +244,46 @@ void RelayServer::Wait() {
     impl_->threads.clear();
     LogInfo("stopped");
   }
+}
+
+void RelayServer::Impl::OnStorageEvent(const FeedEvent& event) {
+  if (ctx->stopping.load()) return;
+  const std::string vault(event.vault.begin(), event.vault.end());
+  switch (event.kind) {
+    case FeedEvent::kMembership:
+      ctx->vaults.Erase(vault);  // reloaded from storage at its next use
+      return;
+    case FeedEvent::kChanges:
+      for (auto& sub : ctx->connections.Subscribers(vault)) sub->Notify(vault, event.seq);
+      return;
+    case FeedEvent::kResync:
+      break;
+  }
+  // Notifications may have been lost: trust no cached list, and announce every subscribed
+  // vault's head as storage holds it now (a device pulls only what it lacks).
+  ctx->vaults.Clear();
+  for (const std::string& v : ctx->connections.SubscribedVaults()) {
+    ServerContext* c = ctx.get();
+    ctx->storage.SubmitRead([c, v](RelayStorage& storage) {
+      auto info = storage.GetVault(crypto::AsBytes(v));
+      if (!info.ok() || info->head_seq == 0) return;
+      for (auto& sub : c->connections.Subscribers(v)) sub->Notify(v, info->head_seq);
+    });
+  }
+}
+
+Status RelayServer::FollowStorage(const std::string& spec) {
+  Impl& m = *impl_;
+  if (!IsPostgresStorageSpec(spec)) return Status::Ok();  // one process serves a SQLite file
+  if (!m.started.load())
+    return Error(Domain::kSync, Code::kUnavailable, "FollowStorage before Start");
+  auto feed = OpenPostgresChangeFeed(spec, [&m](const FeedEvent& e) { m.OnStorageEvent(e); });
+  if (!feed.ok()) return feed.status();
+  std::lock_guard<std::mutex> lock(m.feed_mu);
+  if (m.feed_closed) return Status::Ok();  // stopped meanwhile: the feed goes with this scope
+  m.feed = std::move(*feed);
+  LogInfo("following_storage");
+  return Status::Ok();
 }
 
 }  // namespace parley::relay

@@ -31,6 +31,8 @@ class ConnectionRegistry {
   // Connections subscribed to `vault` (still alive).
   std::vector<std::shared_ptr<Connection>> Subscribers(const std::string& vault);
   std::vector<std::shared_ptr<Connection>> All();
+  // Every vault some live connection subscribed to.
+  std::vector<std::string> SubscribedVaults();
   std::size_t size();
 
  private:

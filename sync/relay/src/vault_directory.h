@@ -34,6 +34,16 @@ class VaultDirectory {
     // Never replace a newer list by an older one loaded concurrently.
     if (!slot || slot->members.version <= view->members.version) slot = std::move(view);
   }
+  // Forgets `vault` (another relay instance replaced its list): the next use reloads it.
+  void Erase(const std::string& vault) {
+    std::lock_guard<std::mutex> lock(mu_);
+    vaults_.erase(vault);
+  }
+  // Forgets every vault (lost notifications: nothing cached can be trusted to be current).
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    vaults_.clear();
+  }
 
  private:
   std::mutex mu_;

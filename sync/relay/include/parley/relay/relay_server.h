@@ -76,6 +76,16 @@ class RelayServer {
   // Code::kInvalidArgument when `fd` is not a stream socket; Code::kIoError when Asio
   // refuses it. Any thread, after Start() returned OK.
   Status Adopt(int fd);
+  // Follows what other relay instances commit to the same storage (`spec` as for
+  // OpenRelayStorage). With PostgreSQL, a LISTEN/NOTIFY feed on its own connection and thread
+  // wakes this instance's subscribers when another instance stores changes and drops cached
+  // memberships another instance replaced; after the feed reconnects (notifications may have
+  // been lost) every cached membership is dropped and every subscribed vault's head is
+  // announced again, so devices converge whatever was missed. A no-op for SQLite storage (one
+  // process serves a file). Call once, after Start() returned OK; any thread.
+  // Code::kUnavailable when the feed cannot connect (the relay still serves: devices then learn
+  // of other instances' changes at their next pull).
+  Status FollowStorage(const std::string& spec);
   // The bound port, valid after Start().
   std::uint16_t port() const;
   void RequestStop();
