@@ -384,6 +384,67 @@ class SqliteRelayStorage final : public RelayStorage {
     return dropped;
   }
 
+  // Stand-in for the quota and allowance calls (the SQLite quota work replaces this block):
+  // no quota is enforced here.
+  void SetDefaultVaultQuota(std::uint64_t bytes) override { default_quota_ = bytes; }
+
+  Status AllowVault(ByteView vault, std::uint64_t quota_bytes) override {
+    PARLEY_RETURN_IF_ERROR(AllowancesTable());
+    Stmt& s = Get("INSERT OR REPLACE INTO allowances(vault, quota_bytes) VALUES(?, ?)");
+    return s.BindBlob(1, vault).Bind(2, static_cast<std::int64_t>(quota_bytes)).Run();
+  }
+
+  Result<bool> IsVaultAllowed(ByteView vault) override {
+    PARLEY_RETURN_IF_ERROR(AllowancesTable());
+    Stmt& s = Get("SELECT 1 FROM allowances WHERE vault = ?");
+    s.BindBlob(1, vault);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    s.Reset();
+    return row;
+  }
+
+  Result<std::vector<VaultUsage>> ListVaults() override {
+    PARLEY_RETURN_IF_ERROR(AllowancesTable());
+    std::map<Bytes, VaultUsage> all;
+    Stmt& v =
+        Get("SELECT vault, head_seq, (SELECT coalesce(sum(length(data)), 0) FROM changes c "
+            "WHERE c.vid = vaults.vid) FROM vaults");
+    PARLEY_RETURN_IF_ERROR(v.ForEach([&](const Stmt& r) {
+      VaultUsage& u = all[ToBytes(r.Blob(0))];
+      u.vault = ToBytes(r.Blob(0));
+      u.registered = true;
+      u.changes = static_cast<std::uint64_t>(r.Int(1));
+      u.stored_bytes = static_cast<std::uint64_t>(r.Int(2));
+      return true;
+    }));
+    Stmt& a = Get("SELECT vault, quota_bytes FROM allowances");
+    PARLEY_RETURN_IF_ERROR(a.ForEach([&](const Stmt& r) {
+      VaultUsage& u = all[ToBytes(r.Blob(0))];
+      u.vault = ToBytes(r.Blob(0));
+      u.allowed = true;
+      u.quota_bytes = static_cast<std::uint64_t>(r.Int(1));
+      return true;
+    }));
+    std::vector<VaultUsage> out;
+    for (auto& entry : all) out.push_back(std::move(entry.second));
+    return out;
+  }
+
+  Result<StorageStats> Stats() override {
+    StorageStats st;
+    Stmt& s =
+        Get("SELECT count(*), coalesce(sum(head_seq), 0), (SELECT coalesce(sum(length(data)), 0) "
+            "FROM changes) FROM vaults");
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) {
+      st.vaults = static_cast<std::uint64_t>(s.Int(0));
+      st.changes = static_cast<std::uint64_t>(s.Int(1));
+      st.stored_bytes = static_cast<std::uint64_t>(s.Int(2));
+    }
+    s.Reset();
+    return st;
+  }
+
  private:
   // Statements are prepared once and cached by their text.
   Stmt& Get(const char* sql) {
@@ -538,6 +599,14 @@ class SqliteRelayStorage final : public RelayStorage {
     return out;
   }
 
+  Status AllowancesTable() {
+    return Exec(db_,
+                "CREATE TABLE IF NOT EXISTS allowances(vault BLOB PRIMARY KEY, "
+                "quota_bytes INTEGER NOT NULL) WITHOUT ROWID",
+                Domain::kSync);
+  }
+
+  std::uint64_t default_quota_ = 0;
   sqlite3* db_;
   std::deque<std::pair<const char*, Stmt>> stmts_;  // deque: references stay valid
   std::map<std::string, std::int64_t> vids_;
