@@ -148,7 +148,7 @@ class Migrate : public ::testing::Test {
 };
 
 TEST_F(Migrate, SqliteToPostgres) {
-  Fill(*sqlite_, f_);
+  ASSERT_NO_FATAL_FAILURE(Fill(*sqlite_, f_));
   MigrateReport report;
   Status done = MigrateRelayStorage(*sqlite_, *pg_, &report);
   ASSERT_TRUE(done.ok()) << done.ToString();
@@ -158,7 +158,7 @@ TEST_F(Migrate, SqliteToPostgres) {
 }
 
 TEST_F(Migrate, PostgresToSqlite) {
-  Fill(*pg_, f_);
+  ASSERT_NO_FATAL_FAILURE(Fill(*pg_, f_));
   MigrateReport report;
   Status done = MigrateRelayStorage(*pg_, *sqlite_, &report);
   ASSERT_TRUE(done.ok()) << done.ToString();
@@ -166,7 +166,7 @@ TEST_F(Migrate, PostgresToSqlite) {
 }
 
 TEST_F(Migrate, BothWaysGiveTheSameDigest) {
-  Fill(*sqlite_, f_);
+  ASSERT_NO_FATAL_FAILURE(Fill(*sqlite_, f_));
   MigrateReport there;
   ASSERT_TRUE(MigrateRelayStorage(*sqlite_, *pg_, &there).ok());
   auto back = OpenSqliteRelayStorage(dir_.Sub("back.db"));
@@ -179,7 +179,7 @@ TEST_F(Migrate, BothWaysGiveTheSameDigest) {
 }
 
 TEST_F(Migrate, RefusesANonEmptyTarget) {
-  Fill(*sqlite_, f_);
+  ASSERT_NO_FATAL_FAILURE(Fill(*sqlite_, f_));
   ASSERT_TRUE(pg_->AllowVault(crypto::RandomBytes(32), 0).ok());  // an allowance is enough
   EXPECT_EQ(MigrateRelayStorage(*sqlite_, *pg_, nullptr).code(), Code::kAlreadyExists);
   EXPECT_TRUE(pg_->ExportVaultIds()->empty());  // nothing written

@@ -182,7 +182,8 @@ Result<std::string> TemplateCluster(const std::string& bin_dir, const RunAs& use
   }
   ::close(fds[1]);
   Status created =
-      Run({bin_dir + "/postgres", "--single", "-D", data, "postgres"}, user, log, fds[0]);
+      Run({bin_dir + "/postgres", "--single", "-D", data, "-c", "fsync=off", "postgres"}, user, log,
+          fds[0]);
   ::close(fds[0]);
   PARLEY_RETURN_IF_ERROR(created);
   fs::rename(work, path, ec);
@@ -216,9 +217,9 @@ bool GroupAlive(pid_t pgid) {
   while (dirent* e = ::readdir(proc)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     const std::string stat = ReadFile(std::string("/proc/") + e->d_name + "/stat");
-    const std::size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 2));
+    const std::size_t paren = stat.rfind(')');  // the name may hold spaces
+    if (paren == std::string::npos || paren + 2 > stat.size()) continue;
+    std::istringstream fields(stat.substr(paren + 2));
     char state = 0;
     long ppid = 0;
     long group = 0;

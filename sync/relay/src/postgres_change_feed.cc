@@ -19,6 +19,8 @@ namespace {
 
 constexpr int kFirstDelayMs = 1000;
 constexpr int kMaxDelayMs = 30000;
+// How long connecting (and LISTEN) may take before the attempt counts as failed.
+constexpr int kConnectTimeoutMs = 10000;
 
 // Parses "<c|m>:<vault hex>:<number>"; false for anything else.
 bool ParsePayload(const std::string& payload, FeedEvent* out) {
@@ -94,7 +96,7 @@ class PostgresChangeFeed final : public ChangeFeed {
     while (st != PGRES_POLLING_OK) {
       if (st == PGRES_POLLING_FAILED) return nullptr;
       const short events = st == PGRES_POLLING_WRITING ? POLLOUT : POLLIN;
-      if (Wait(PQsocket(c.get()), events, -1) != 1) return nullptr;
+      if (Wait(PQsocket(c.get()), events, kConnectTimeoutMs) != 1) return nullptr;
       st = PQconnectPoll(c.get());
     }
     if (!Listen(c.get())) return nullptr;
@@ -112,7 +114,7 @@ class PostgresChangeFeed final : public ChangeFeed {
         ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
       }
-      if (Wait(PQsocket(c), POLLIN, -1) != 1) return false;
+      if (Wait(PQsocket(c), POLLIN, kConnectTimeoutMs) != 1) return false;
       if (PQconsumeInput(c) != 1) return false;
     }
   }

@@ -263,9 +263,7 @@ class PostgresRelayStorage final : public RelayStorage {
         "SELECT max(version)::text FROM relay_schema;";
     Res r(PQexec(c, create.c_str()));
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-      Status s = Failed(r.get(), "creating the schema");
-      Res(PQexec(c, "ROLLBACK"));
-      return s;
+      return Abort(Failed(r.get(), "creating the schema"));
     }
     const std::int64_t version = std::stoll(pg::GetString(r.get(), 0, 0));
     Res done(PQexec(c, "COMMIT"));
@@ -705,7 +703,7 @@ class PostgresRelayStorage final : public RelayStorage {
   Status Ensure() {
     if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) {
       if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return Status::Ok();
-      Res(PQexec(conn_.get(), "ROLLBACK"));
+      Rollback();
       if (PQstatus(conn_.get()) == CONNECTION_OK &&
           PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) {
         return Status::Ok();
@@ -786,7 +784,7 @@ class PostgresRelayStorage final : public RelayStorage {
       in_transaction_ = false;
       if (s.ok()) return s;
       if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) {
-        Res(PQexec(conn_.get(), "ROLLBACK"));
+        Rollback();
       }
       if (s.code() != Code::kBusy || attempt >= kAttempts) return s;
     }
@@ -992,12 +990,19 @@ class PostgresRelayStorage final : public RelayStorage {
     return Status::Ok();
   }
 
+  // Ends the open transaction, if any, discarding it (errors are not reported: a lost
+  // connection is found by the next call).
+  void Rollback() {
+    Res r(PQexec(conn_.get(), "ROLLBACK"));
+    (void)r;
+  }
+
   // Rolls back after a failed pipeline (when the connection is still there) and returns
   // `s`.
   Status Abort(Status s) {
     if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK &&
         PQtransactionStatus(conn_.get()) != PQTRANS_IDLE) {
-      Res(PQexec(conn_.get(), "ROLLBACK"));
+      Rollback();
     }
     if (conn_ != nullptr && PQstatus(conn_.get()) != CONNECTION_OK) {
       conn_.reset();
