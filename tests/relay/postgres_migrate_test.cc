@@ -124,7 +124,9 @@ void Check(RelayStorage& db, Fixture& f, const MigrateReport& report) {
   ASSERT_TRUE(usage.ok());
   ASSERT_EQ(usage->size(), 3u);
   for (const VaultUsage& u : *usage) {
-    if (u.vault == f.admitted) EXPECT_EQ(u.quota_bytes, 12345u);
+    if (u.vault == f.admitted) {
+      EXPECT_EQ(u.quota_bytes, 12345u);
+    }
   }
 }
 

@@ -10,10 +10,13 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 #include "new_change.h"
 #include "parley/relay/change_feed.h"
 #include "parley/relay/relay_storage.h"
 #include "support/postgres_server.h"
+#include "support/temp_dir.h"
 
 namespace parley::relay {
 namespace {
@@ -359,7 +362,30 @@ TEST(PostgresSchema, UnreachableServerIsUnavailable) {
   auto s = OpenPostgresRelayStorage(uri);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Code::kUnavailable) << s.status().ToString();
-  EXPECT_EQ(OpenRelayStorage("mysql://x", "/nonexistent").status().code(), Code::kInvalidArgument);
+}
+
+TEST(StorageSpec, NamesTheBackend) {
+  testing::TempDir dir;
+  for (const std::string spec : {"", "sqlite"}) {
+    auto s = OpenRelayStorage(spec, dir.path());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(::access(dir.Sub("relay.db").c_str(), F_OK), 0);
+  }
+  auto file = OpenRelayStorage("sqlite:" + dir.Sub("other.db"), "/nonexistent");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(::access(dir.Sub("other.db").c_str(), F_OK), 0);
+  testing::PostgresServer server;
+  Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  for (const std::string scheme : {"postgresql://", "postgres://"}) {
+    const std::string uri = scheme + server.uri().substr(server.uri().find("://") + 3);
+    EXPECT_TRUE(IsPostgresStorageSpec(uri));
+    auto pg = OpenRelayStorage(uri, "/nonexistent");
+    ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+    EXPECT_TRUE((*pg)->ListVaults().ok());
+  }
+  EXPECT_EQ(OpenRelayStorage("mysql://x", dir.path()).status().code(), Code::kInvalidArgument);
+  EXPECT_FALSE(IsPostgresStorageSpec("sqlite:postgresql://x"));
 }
 
 }  // namespace

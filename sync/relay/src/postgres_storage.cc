@@ -298,7 +298,7 @@ class PostgresRelayStorage final : public RelayStorage {
 
   Status SetMembership(ByteView vault, const StoredMembership& m) override {
     bool replaced = false;
-    PARLEY_RETURN_IF_ERROR(Transact([&]() -> Status {
+    const Status done = Transact([&]() -> Status {
       replaced = false;
       PARLEY_ASSIGN_OR_RETURN(Res r,
                               Exec(kSetList, Params()
@@ -312,7 +312,8 @@ class PostgresRelayStorage final : public RelayStorage {
       replaced = true;
       PARLEY_RETURN_IF_ERROR(IndexList(pg::GetInt8(r.get(), 0, 0), m.list));
       return Exec(kNotify, Params().Text(Payload('m', vault, m.version))).status();
-    }));
+    });
+    if (!done.ok()) return done;
     if (replaced) return Status::Ok();
     PARLEY_ASSIGN_OR_RETURN(Res r, Exec(kVersionOf, Params().Bytea(vault)));
     if (PQntuples(r.get()) == 0) return NotFound();
@@ -466,7 +467,7 @@ class PostgresRelayStorage final : public RelayStorage {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return NotFound();
     std::size_t dropped = 0;
-    PARLEY_RETURN_IF_ERROR(Transact([&]() -> Status {
+    const Status done = Transact([&]() -> Status {
       dropped = 0;
       PARLEY_RETURN_IF_ERROR(Exec(kLockVid, Params().Int(vid)).status());
       std::vector<ByteView> ids;
@@ -517,7 +518,8 @@ class PostgresRelayStorage final : public RelayStorage {
       }
       return Exec(kRewrite, Params().Int(vid).ByteaArray(out_ids).ByteaArray(out_data).Int(shrunk))
           .status();
-    }));
+    });
+    if (!done.ok()) return done;
     return dropped;
   }
 
@@ -567,7 +569,7 @@ class PostgresRelayStorage final : public RelayStorage {
   Result<ExportedVault> ExportVault(ByteView vault) override {
     ExportedVault v;
     // One snapshot for the row, its heads and its envelopes.
-    PARLEY_RETURN_IF_ERROR(Transact(
+    const Status done = Transact(
         [&]() -> Status {
           v = ExportedVault();
           PARLEY_ASSIGN_OR_RETURN(Res r, Exec(kExportVault, Params().Bytea(vault)));
@@ -591,7 +593,8 @@ class PostgresRelayStorage final : public RelayStorage {
           }
           return Status::Ok();
         },
-        "REPEATABLE READ"));
+        "REPEATABLE READ");
+    if (!done.ok()) return done;
     return v;
   }
 
@@ -615,7 +618,7 @@ class PostgresRelayStorage final : public RelayStorage {
 
   Status ImportVault(const ExportedVault& v) override {
     bool exists = false;
-    PARLEY_RETURN_IF_ERROR(Transact([&]() -> Status {
+    const Status done = Transact([&]() -> Status {
       exists = false;
       Params p;
       p.Bytea(v.vault).Bytea(v.creator).Int(I64(v.head_seq)).Int(I64(v.membership.version));
@@ -661,7 +664,8 @@ class PostgresRelayStorage final : public RelayStorage {
                                    .ByteaArray(digests)
                                    .ByteaArray(sealed))
           .status();
-    }));
+    });
+    if (!done.ok()) return done;
     if (exists) return Error(Domain::kSync, Code::kAlreadyExists, "the vault is registered");
     vids_.erase(Key(v.vault));
     return Status::Ok();
@@ -864,9 +868,10 @@ class PostgresRelayStorage final : public RelayStorage {
     // Round trip 1: lock the vault rows (in vault order), then read what the batch names.
     std::vector<Query> first;
     first.push_back(Query{kBegin, Params()});
-    first.push_back(Query{kLockVaults, Params().ByteaArray(vaults)});
-    first.push_back(Query{kHeldIds, Params().ByteaArray(id_vaults).ByteaArray(ids)});
-    first.push_back(Query{kHeads, Params().ByteaArray(head_vaults).ByteaArray(head_authors)});
+    first.push_back(Query{kLockVaults, std::move(Params().ByteaArray(vaults))});
+    first.push_back(Query{kHeldIds, std::move(Params().ByteaArray(id_vaults).ByteaArray(ids))});
+    first.push_back(
+        Query{kHeads, std::move(Params().ByteaArray(head_vaults).ByteaArray(head_authors))});
     auto read = Pipeline(first);
     if (!read.ok()) return Abort(read.status());
     const PGresult* locked = (*read)[1].get();
@@ -965,21 +970,12 @@ class PostgresRelayStorage final : public RelayStorage {
         v_bytes.push_back(s.stored_bytes);
         notes.push_back(Payload('c', View(vault), static_cast<std::uint64_t>(s.head_seq)));
       }
-      second.push_back(Query{kWriteBatch, Params()
-                                              .Int8Array(c_vid)
-                                              .Int8Array(c_seq)
-                                              .ByteaArray(c_id)
-                                              .ByteaArray(c_author)
-                                              .Int8Array(c_author_seq)
-                                              .ByteaArray(c_data)
-                                              .Int8Array(h_vid)
-                                              .ByteaArray(h_author)
-                                              .Int8Array(h_seq)
-                                              .ByteaArray(h_link)
-                                              .Int8Array(v_vid)
-                                              .Int8Array(v_head)
-                                              .Int8Array(v_bytes)
-                                              .TextArray(notes)});
+      Params w;
+      w.Int8Array(c_vid).Int8Array(c_seq).ByteaArray(c_id).ByteaArray(c_author);
+      w.Int8Array(c_author_seq).ByteaArray(c_data);
+      w.Int8Array(h_vid).ByteaArray(h_author).Int8Array(h_seq).ByteaArray(h_link);
+      w.Int8Array(v_vid).Int8Array(v_head).Int8Array(v_bytes).TextArray(notes);
+      second.push_back(Query{kWriteBatch, std::move(w)});
     }
     second.push_back(Query{kCommit, Params()});
     auto written = Pipeline(second);

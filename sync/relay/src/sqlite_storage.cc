@@ -688,7 +688,7 @@ class SqliteRelayStorage final : public RelayStorage {
 
   Status ImportVault(const ExportedVault& v) override {
     bool exists = false;
-    PARLEY_RETURN_IF_ERROR(WithImmediateTransaction(
+    const Status done = WithImmediateTransaction(
         db_,
         [&]() -> Status {
           Stmt& s =
@@ -731,7 +731,8 @@ class SqliteRelayStorage final : public RelayStorage {
           }
           return Status::Ok();
         },
-        Domain::kSync));
+        Domain::kSync);
+    if (!done.ok()) return done;
     if (exists) return Error(Domain::kSync, Code::kAlreadyExists, "the vault is registered");
     return Status::Ok();
   }
