@@ -99,6 +99,7 @@ class PostgresChangeFeed final : public ChangeFeed {
       if (Wait(PQsocket(c.get()), events, kConnectTimeoutMs) != 1) return nullptr;
       st = PQconnectPoll(c.get());
     }
+    pg::Quiet(c.get());
     if (!Listen(c.get())) return nullptr;
     return c;
   }

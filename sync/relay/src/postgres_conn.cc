@@ -135,6 +135,11 @@ Status ErrorOf(PGconn* conn, const PGresult* res, std::string_view what) {
   return Error(Domain::kSync, Code::kInternal, prefix + message);
 }
 
+void Quiet(PGconn* conn) {
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+}
+
 Result<Conn> Connect(const std::string& uri) {
   Conn conn(PQconnectdb(uri.c_str()));
   if (conn == nullptr) {
@@ -148,6 +153,7 @@ Result<Conn> Connect(const std::string& uri) {
     }
     return Error(Domain::kSync, Code::kUnavailable, "PostgreSQL: cannot connect: " + message);
   }
+  Quiet(conn.get());
   return conn;
 }
 

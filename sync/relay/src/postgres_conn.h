@@ -63,8 +63,12 @@ Status ErrorOf(PGconn* conn, const PGresult* res, std::string_view what);
 // retried).
 bool IsRetryable(const PGresult* res);
 
-// Connects (blocking) and checks the connection. Code::kUnavailable when it fails; the
-// message holds libpq's reason (never the password: libpq does not print it).
+// Drops the server's notices and asynchronous messages (libpq prints them on standard error
+// by default, which is the relay's log); errors reach callers as statuses.
+void Quiet(PGconn* conn);
+
+// Connects (blocking), checks the connection and makes it Quiet. Code::kUnavailable when it fails;
+// the message holds libpq's reason (never the password: libpq does not print it).
 Result<Conn> Connect(const std::string& uri);
 
 // Column access: binary results (resultFormat 1) only.
