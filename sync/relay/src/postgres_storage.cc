@@ -298,7 +298,7 @@ class PostgresRelayStorage final : public RelayStorage {
 
   Status SetMembership(ByteView vault, const StoredMembership& m) override {
     bool replaced = false;
-    const Status done = Transact([&]() -> Status {
+    Status done = Transact([&]() -> Status {
       replaced = false;
       PARLEY_ASSIGN_OR_RETURN(Res r,
                               Exec(kSetList, Params()
@@ -392,6 +392,7 @@ class PostgresRelayStorage final : public RelayStorage {
     if (vid == 0) return NotFound();
     PARLEY_ASSIGN_OR_RETURN(Res r, Exec(kAuthorHeads, Params().Int(vid)));
     std::vector<AuthorHead> out;
+    out.reserve(static_cast<std::size_t>(PQntuples(r.get())));
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       out.push_back(AuthorHead{pg::GetBytes(r.get(), i, 0),
                                static_cast<std::uint64_t>(pg::GetInt8(r.get(), i, 1))});
@@ -467,7 +468,7 @@ class PostgresRelayStorage final : public RelayStorage {
     PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
     if (vid == 0) return NotFound();
     std::size_t dropped = 0;
-    const Status done = Transact([&]() -> Status {
+    Status done = Transact([&]() -> Status {
       dropped = 0;
       PARLEY_RETURN_IF_ERROR(Exec(kLockVid, Params().Int(vid)).status());
       std::vector<ByteView> ids;
@@ -562,6 +563,7 @@ class PostgresRelayStorage final : public RelayStorage {
   Result<std::vector<Bytes>> ExportVaultIds() override {
     PARLEY_ASSIGN_OR_RETURN(Res r, Exec(kVaultIds, Params()));
     std::vector<Bytes> out;
+    out.reserve(static_cast<std::size_t>(PQntuples(r.get())));
     for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(pg::GetBytes(r.get(), i, 0));
     return out;
   }
@@ -569,7 +571,7 @@ class PostgresRelayStorage final : public RelayStorage {
   Result<ExportedVault> ExportVault(ByteView vault) override {
     ExportedVault v;
     // One snapshot for the row, its heads and its envelopes.
-    const Status done = Transact(
+    Status done = Transact(
         [&]() -> Status {
           v = ExportedVault();
           PARLEY_ASSIGN_OR_RETURN(Res r, Exec(kExportVault, Params().Bytea(vault)));
@@ -618,7 +620,7 @@ class PostgresRelayStorage final : public RelayStorage {
 
   Status ImportVault(const ExportedVault& v) override {
     bool exists = false;
-    const Status done = Transact([&]() -> Status {
+    Status done = Transact([&]() -> Status {
       exists = false;
       Params p;
       p.Bytea(v.vault).Bytea(v.creator).Int(I64(v.head_seq)).Int(I64(v.membership.version));
@@ -863,6 +865,7 @@ class PostgresRelayStorage final : public RelayStorage {
       }
     }
     std::vector<ByteView> vaults;
+    vaults.reserve(vault_set.size());
     for (const std::string& v : vault_set) vaults.push_back(View(v));
 
     // Round trip 1: lock the vault rows (in vault order), then read what the batch names.

@@ -112,7 +112,7 @@ class SqliteRelayStorage final : public RelayStorage {
 
   Status RegisterVault(ByteView vault, ByteView creator) override {
     bool registered = false;
-    const Status done = WithImmediateTransaction(
+    Status done = WithImmediateTransaction(
         db_,
         [&]() -> Status {
           Stmt& s = Get("INSERT OR IGNORE INTO vaults(vault, creator) VALUES(?, ?)");
@@ -150,7 +150,7 @@ class SqliteRelayStorage final : public RelayStorage {
 
   Status SetMembership(ByteView vault, const StoredMembership& m) override {
     bool replaced = false;
-    const Status done = WithImmediateTransaction(
+    Status done = WithImmediateTransaction(
         db_,
         [&]() -> Status {
           Stmt& s =
@@ -427,6 +427,7 @@ class SqliteRelayStorage final : public RelayStorage {
       return true;
     }));
     std::vector<VaultUsage> out;
+    out.reserve(all.size());
     for (auto& entry : all) out.push_back(std::move(entry.second));
     return out;
   }
@@ -688,7 +689,7 @@ class SqliteRelayStorage final : public RelayStorage {
 
   Status ImportVault(const ExportedVault& v) override {
     bool exists = false;
-    const Status done = WithImmediateTransaction(
+    Status done = WithImmediateTransaction(
         db_,
         [&]() -> Status {
           Stmt& s =
