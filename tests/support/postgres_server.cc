@@ -73,6 +73,7 @@ struct ChildSetup {
 // async-signal-safe functions). The child gets SIGQUIT if the starting thread dies first.
 pid_t Spawn(std::vector<std::string> args, const ChildSetup& setup) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const pid_t parent = ::getpid();
