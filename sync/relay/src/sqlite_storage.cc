@@ -14,6 +14,7 @@
 // sqlite3_step of COMMIT returns.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <deque>
 #include <limits>
 #include <map>
@@ -111,7 +112,7 @@ class SqliteRelayStorage final : public RelayStorage {
 
   Status RegisterVault(ByteView vault, ByteView creator) override {
     bool registered = false;
-    const Status done = WithImmediateTransaction(
+    Status done = WithImmediateTransaction(
         db_,
         [&]() -> Status {
           Stmt& s = Get("INSERT OR IGNORE INTO vaults(vault, creator) VALUES(?, ?)");
@@ -149,7 +150,7 @@ class SqliteRelayStorage final : public RelayStorage {
 
   Status SetMembership(ByteView vault, const StoredMembership& m) override {
     bool replaced = false;
-    const Status done = WithImmediateTransaction(
+    Status done = WithImmediateTransaction(
         db_,
         [&]() -> Status {
           Stmt& s =
@@ -384,6 +385,68 @@ class SqliteRelayStorage final : public RelayStorage {
     return dropped;
   }
 
+  // Stand-in for the quota and allowance calls (the SQLite quota work replaces this block):
+  // no quota is enforced here.
+  void SetDefaultVaultQuota(std::uint64_t bytes) override { default_quota_ = bytes; }
+
+  Status AllowVault(ByteView vault, std::uint64_t quota_bytes) override {
+    PARLEY_RETURN_IF_ERROR(AllowancesTable());
+    Stmt& s = Get("INSERT OR REPLACE INTO allowances(vault, quota_bytes) VALUES(?, ?)");
+    return s.BindBlob(1, vault).Bind(2, static_cast<std::int64_t>(quota_bytes)).Run();
+  }
+
+  Result<bool> IsVaultAllowed(ByteView vault) override {
+    PARLEY_RETURN_IF_ERROR(AllowancesTable());
+    Stmt& s = Get("SELECT 1 FROM allowances WHERE vault = ?");
+    s.BindBlob(1, vault);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    s.Reset();
+    return row;
+  }
+
+  Result<std::vector<VaultUsage>> ListVaults() override {
+    PARLEY_RETURN_IF_ERROR(AllowancesTable());
+    std::map<Bytes, VaultUsage> all;
+    Stmt& v =
+        Get("SELECT vault, head_seq, (SELECT coalesce(sum(length(data)), 0) FROM changes c "
+            "WHERE c.vid = vaults.vid) FROM vaults");
+    PARLEY_RETURN_IF_ERROR(v.ForEach([&](const Stmt& r) {
+      VaultUsage& u = all[ToBytes(r.Blob(0))];
+      u.vault = ToBytes(r.Blob(0));
+      u.registered = true;
+      u.changes = static_cast<std::uint64_t>(r.Int(1));
+      u.stored_bytes = static_cast<std::uint64_t>(r.Int(2));
+      return true;
+    }));
+    Stmt& a = Get("SELECT vault, quota_bytes FROM allowances");
+    PARLEY_RETURN_IF_ERROR(a.ForEach([&](const Stmt& r) {
+      VaultUsage& u = all[ToBytes(r.Blob(0))];
+      u.vault = ToBytes(r.Blob(0));
+      u.allowed = true;
+      u.quota_bytes = static_cast<std::uint64_t>(r.Int(1));
+      return true;
+    }));
+    std::vector<VaultUsage> out;
+    out.reserve(all.size());
+    for (auto& entry : all) out.push_back(std::move(entry.second));
+    return out;
+  }
+
+  Result<StorageStats> Stats() override {
+    StorageStats st;
+    Stmt& s =
+        Get("SELECT count(*), coalesce(sum(head_seq), 0), (SELECT coalesce(sum(length(data)), 0) "
+            "FROM changes) FROM vaults");
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) {
+      st.vaults = static_cast<std::uint64_t>(s.Int(0));
+      st.changes = static_cast<std::uint64_t>(s.Int(1));
+      st.stored_bytes = static_cast<std::uint64_t>(s.Int(2));
+    }
+    s.Reset();
+    return st;
+  }
+
  private:
   // Statements are prepared once and cached by their text.
   Stmt& Get(const char* sql) {
@@ -538,9 +601,173 @@ class SqliteRelayStorage final : public RelayStorage {
     return out;
   }
 
+  Status AllowancesTable() {
+    return Exec(db_,
+                "CREATE TABLE IF NOT EXISTS allowances(vault BLOB PRIMARY KEY, "
+                "quota_bytes INTEGER NOT NULL) WITHOUT ROWID",
+                Domain::kSync);
+  }
+
+  std::uint64_t default_quota_ = 0;
   sqlite3* db_;
   std::deque<std::pair<const char*, Stmt>> stmts_;  // deque: references stay valid
   std::map<std::string, std::int64_t> vids_;
+
+  // Export and import (relay_migrate.h).
+ public:
+  Result<std::vector<Bytes>> ExportVaultIds() override {
+    std::vector<Bytes> out;
+    Stmt& s = Get("SELECT vault FROM vaults ORDER BY vid");
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
+      out.push_back(ToBytes(row.Blob(0)));
+      return true;
+    }));
+    return out;
+  }
+
+  Result<ExportedVault> ExportVault(ByteView vault) override {
+    PARLEY_ASSIGN_OR_RETURN(ReadTransaction tx, ReadTransaction::Begin(db_, Domain::kSync));
+    Stmt& s =
+        Get("SELECT vid, creator, head_seq, members_version, members_list, members_signer, "
+            "members_signature FROM vaults WHERE vault = ?");
+    s.BindBlob(1, vault);
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) {
+      s.Reset();
+      return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    }
+    ExportedVault v;
+    const std::int64_t vid = s.Int(0);
+    v.vault = Bytes(vault.begin(), vault.end());
+    v.creator = ToBytes(s.Blob(1));
+    v.head_seq = static_cast<std::uint64_t>(s.Int(2));
+    v.membership = StoredMembershipAt(s, 3);
+    s.Reset();
+    Stmt& c = Get("SELECT author, seq, link FROM chains WHERE vid = ? ORDER BY author");
+    c.Bind(1, vid);
+    PARLEY_RETURN_IF_ERROR(c.ForEach([&](const Stmt& r) {
+      v.chains.push_back(ExportedVault::Chain{
+          ToBytes(r.Blob(0)), static_cast<std::uint64_t>(r.Int(1)), ToBytes(r.Blob(2))});
+      return true;
+    }));
+    Stmt& e =
+        Get("SELECT recipient, sealed FROM envelopes WHERE vid = ? ORDER BY recipient, digest");
+    e.Bind(1, vid);
+    PARLEY_RETURN_IF_ERROR(e.ForEach([&](const Stmt& r) {
+      v.envelopes.push_back(ExportedVault::Envelope{ToBytes(r.Blob(0)), ToBytes(r.Blob(1))});
+      return true;
+    }));
+    PARLEY_RETURN_IF_ERROR(tx.End());
+    return v;
+  }
+
+  Result<std::vector<ExportedChange>> ExportChanges(ByteView vault, std::uint64_t after_seq,
+                                                    std::size_t max_count) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    std::vector<ExportedChange> out;
+    constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    Stmt& s =
+        Get("SELECT seq, id, author, author_seq, data FROM changes WHERE vid = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?");
+    s.Bind(1, vid).Bind(2, static_cast<std::int64_t>(std::min(after_seq, kMax)));
+    s.Bind(3, static_cast<std::int64_t>(std::min<std::uint64_t>(max_count, kMax)));
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& r) {
+      ExportedChange& c = out.emplace_back();
+      c.relay_seq = static_cast<std::uint64_t>(r.Int(0));
+      c.id = ToBytes(r.Blob(1));
+      c.author = ToBytes(r.Blob(2));
+      c.author_seq = static_cast<std::uint64_t>(r.Int(3));
+      if (!r.IsNull(4)) {
+        auto data = r.Blob(4);
+        c.data.emplace(reinterpret_cast<const char*>(data.data()), data.size());
+      }
+      return true;
+    }));
+    return out;
+  }
+
+  Status ImportVault(const ExportedVault& v) override {
+    bool exists = false;
+    Status done = WithImmediateTransaction(
+        db_,
+        [&]() -> Status {
+          Stmt& s =
+              Get("INSERT OR IGNORE INTO vaults(vault, creator, head_seq, members_version, "
+                  "members_list, members_signer, members_signature) VALUES(?, ?, ?, ?, ?, ?, ?)");
+          s.BindBlob(1, v.vault).BindBlob(2, v.creator);
+          s.Bind(3, static_cast<std::int64_t>(v.head_seq))
+              .Bind(4, static_cast<std::int64_t>(v.membership.version));
+          if (v.membership.version == 0 && v.membership.list.empty()) {
+            s.BindNull(5).BindNull(6).BindNull(7);
+          } else {
+            s.BindBlob(5, View(v.membership.list))
+                .BindBlob(6, v.membership.signer)
+                .BindBlob(7, v.membership.signature);
+          }
+          PARLEY_RETURN_IF_ERROR(s.Run());
+          if (sqlite3_changes(db_) == 0) {
+            exists = true;
+            return Status::Ok();
+          }
+          const std::int64_t vid = sqlite3_last_insert_rowid(db_);
+          if (v.membership.version == 0) {
+            Stmt& m = Get("INSERT OR IGNORE INTO vault_members(identity, vid) VALUES(?, ?)");
+            PARLEY_RETURN_IF_ERROR(m.BindBlob(1, v.creator).Bind(2, vid).Run());
+          } else {
+            PARLEY_RETURN_IF_ERROR(IndexList(vid, v.membership.list));
+          }
+          for (const ExportedVault::Chain& c : v.chains) {
+            Stmt& ch = Get("INSERT INTO chains(vid, author, seq, link) VALUES(?, ?, ?, ?)");
+            ch.Bind(1, vid).BindBlob(2, c.author).Bind(3, static_cast<std::int64_t>(c.seq));
+            PARLEY_RETURN_IF_ERROR(ch.BindBlob(4, c.link).Run());
+          }
+          for (const ExportedVault::Envelope& e : v.envelopes) {
+            const crypto::Hash digest = crypto::Blake2b256(e.sealed);
+            Stmt& en =
+                Get("INSERT OR IGNORE INTO envelopes(vid, recipient, digest, sealed) "
+                    "VALUES(?, ?, ?, ?)");
+            en.Bind(1, vid).BindBlob(2, e.recipient).BindBlob(3, digest);
+            PARLEY_RETURN_IF_ERROR(en.BindBlob(4, e.sealed).Run());
+          }
+          return Status::Ok();
+        },
+        Domain::kSync);
+    if (!done.ok()) return done;
+    if (exists) return Error(Domain::kSync, Code::kAlreadyExists, "the vault is registered");
+    return Status::Ok();
+  }
+
+  Status ImportChanges(ByteView vault, std::span<const ExportedChange> changes) override {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t vid, Vid(vault));
+    if (vid == 0) return Error(Domain::kSync, Code::kNotFound, "unknown vault");
+    return WithImmediateTransaction(
+        db_,
+        [&]() -> Status {
+          for (const ExportedChange& c : changes) {
+            Stmt& s =
+                Get("INSERT INTO changes(vid, seq, id, author, author_seq, data) "
+                    "VALUES(?, ?, ?, ?, ?, ?)");
+            s.Bind(1, vid).Bind(2, static_cast<std::int64_t>(c.relay_seq)).BindBlob(3, c.id);
+            s.BindBlob(4, c.author).Bind(5, static_cast<std::int64_t>(c.author_seq));
+            if (c.data) {
+              s.BindBlob(6, View(*c.data));
+            } else {
+              s.BindNull(6);
+            }
+            Status done = s.Run();
+            if (!done.ok() && sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+              return Error(Domain::kSync, Code::kAlreadyExists, "the change number is taken");
+            }
+            if (!done.ok() && sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) {
+              return Error(Domain::kSync, Code::kAlreadyExists, "the change is held");
+            }
+            PARLEY_RETURN_IF_ERROR(done);
+          }
+          return Status::Ok();
+        },
+        Domain::kSync);
+  }
 };
 
 }  // namespace

@@ -48,6 +48,7 @@ struct VaultInfo {
   Bytes creator;
   StoredMembership membership;
   std::uint64_t head_seq = 0;
+  std::uint64_t stored_bytes = 0;  // bytes of change data held (purged ones count 0)
 };
 
 // One verified change ready to be stored.
@@ -67,7 +68,14 @@ struct SlotRedaction {
   Bytes slot_hash;  // 32 bytes
 };
 
-enum class InsertResult { kStored, kAlreadyHeld, kBrokenChain, kPurged, kUnknownVault };
+enum class InsertResult {
+  kStored,
+  kAlreadyHeld,
+  kBrokenChain,
+  kPurged,
+  kUnknownVault,
+  kOverQuota,  // its data would take the vault's stored_bytes over the vault's quota
+};
 struct InsertOutcome {
   InsertResult result = InsertResult::kStored;
   std::uint64_t relay_seq = 0;  // for kStored and kAlreadyHeld
@@ -88,6 +96,52 @@ struct AuthorHead {
 struct ChangeRow {
   std::uint64_t relay_seq = 0;
   std::string data;  // serialized pb::Change
+};
+
+// The stored size and quota of a vault.
+struct VaultUsage {
+  Bytes vault;
+  bool registered = false;         // a device registered it
+  bool allowed = false;            // the operator admitted it (AllowVault)
+  std::uint64_t changes = 0;       // changes stored (purged ones included)
+  std::uint64_t stored_bytes = 0;  // bytes of change data held (purged ones count 0)
+  std::uint64_t quota_bytes = 0;   // this vault's quota; 0: the relay's default
+};
+// Storage-wide figures (metrics, `parley-relay info`).
+struct StorageStats {
+  std::uint64_t vaults = 0;
+  std::uint64_t changes = 0;
+  std::uint64_t stored_bytes = 0;  // change data held
+  // The database's own size on disk (file + WAL, or pg_database_size).
+  std::uint64_t storage_bytes = 0;
+};
+
+// What moves between backends (relay_migrate.h): a vault as stored, its chain heads and
+// envelopes. Changes move separately (ExportedChange), in pages.
+struct ExportedVault {
+  Bytes vault;
+  Bytes creator;
+  std::uint64_t head_seq = 0;  // the last number assigned (purged changes included)
+  StoredMembership membership;
+  struct Chain {
+    Bytes author;
+    std::uint64_t seq = 0;
+    Bytes link;
+  };
+  std::vector<Chain> chains;  // ordered by author
+  struct Envelope {
+    Bytes recipient;
+    Bytes sealed;
+  };
+  std::vector<Envelope> envelopes;  // ordered by recipient, then BLAKE2b-256 of the bytes
+};
+// One stored change, purged or not.
+struct ExportedChange {
+  std::uint64_t relay_seq = 0;
+  Bytes id;
+  Bytes author;
+  std::uint64_t author_seq = 0;
+  std::optional<std::string> data;  // nullopt once purged
 };
 
 class RelayStorage {
@@ -153,11 +207,60 @@ class RelayStorage {
   // ignored. Returns how many slots were dropped. Code::kNotFound for an unknown vault.
   virtual Result<std::size_t> DropKeySlots(ByteView vault,
                                            std::span<const SlotRedaction> redactions) = 0;
+
+  // The default quota for vaults without their own (0: none); set once after opening.
+  virtual void SetDefaultVaultQuota(std::uint64_t bytes) = 0;
+  // Admits `vault` (before or after it is registered) with its own quota (0: the default).
+  // Replaces an earlier allowance of the same vault.
+  virtual Status AllowVault(ByteView vault, std::uint64_t quota_bytes) = 0;
+  // Whether AllowVault admitted `vault`.
+  virtual Result<bool> IsVaultAllowed(ByteView vault) = 0;
+  // Every vault registered or allowed, ordered by vault bytes.
+  virtual Result<std::vector<VaultUsage>> ListVaults() = 0;
+  virtual Result<StorageStats> Stats() = 0;
+
+  // Export and import, for moving a relay's storage to another backend (relay_migrate.h).
+  // Import calls write rows as they are, checking nothing but their form: they are meant
+  // for empty storage, filled by one caller while no relay serves it.
+  //
+  // Every registered vault, in the order they were registered.
+  virtual Result<std::vector<Bytes>> ExportVaultIds() = 0;
+  // The vault's row, chain heads and envelopes. Code::kNotFound for an unknown vault.
+  virtual Result<ExportedVault> ExportVault(ByteView vault) = 0;
+  // The vault's changes with relay_seq > after_seq (purged ones included), in order, at
+  // most `max_count`. Code::kNotFound for an unknown vault.
+  virtual Result<std::vector<ExportedChange>> ExportChanges(ByteView vault, std::uint64_t after_seq,
+                                                            std::size_t max_count) = 0;
+  // Registers `v` as given (head_seq, membership, chain heads, envelopes); the member and
+  // revocation indexes are rebuilt from its list. Vaults imported in the order
+  // ExportVaultIds gave keep their registration order. Code::kAlreadyExists when the vault
+  // is known.
+  virtual Status ImportVault(const ExportedVault& v) = 0;
+  // Stores `changes` of `vault` with their numbers, in one transaction. Code::kNotFound for
+  // an unknown vault; Code::kAlreadyExists when a number or id is taken.
+  virtual Status ImportChanges(ByteView vault, std::span<const ExportedChange> changes) = 0;
 };
 
 // Opens (creating if needed) the SQLite storage at `path`: WAL, synchronous=FULL, a busy
 // timeout so that several objects over one file wait for each other. Code::kIoError or
 // kCorrupt when the file cannot be opened or is not relay storage.
 Result<std::unique_ptr<RelayStorage>> OpenSqliteRelayStorage(const std::string& path);
+
+// Opens (creating its schema if missing) the PostgreSQL storage at `uri`, a libpq connection
+// URI or key=value string (e.g. "postgresql://relay@db.example/relay"). Two instances
+// starting together are safe (the schema is created under an advisory lock). Each object
+// holds one connection; a call that finds the connection lost fails with
+// Code::kUnavailable (nothing of it stored) and the next call reconnects. A call returns OK
+// only after PostgreSQL committed it (synchronous_commit on). Code::kUnavailable when the
+// server cannot be reached; Code::kUnsupported when the database holds a newer schema.
+Result<std::unique_ptr<RelayStorage>> OpenPostgresRelayStorage(const std::string& uri);
+
+// Opens the storage named by `spec`: "" or "sqlite" -> SQLite at `data_dir`/relay.db;
+// "sqlite:PATH" -> SQLite at PATH; "postgresql://..." or "postgres://..." ->
+// OpenPostgresRelayStorage(spec). Code::kInvalidArgument for any other spec.
+Result<std::unique_ptr<RelayStorage>> OpenRelayStorage(const std::string& spec,
+                                                       const std::string& data_dir);
+// Whether `spec` names PostgreSQL storage.
+bool IsPostgresStorageSpec(const std::string& spec);
 
 }  // namespace parley::relay
