@@ -48,6 +48,7 @@ struct VaultInfo {
   Bytes creator;
   StoredMembership membership;
   std::uint64_t head_seq = 0;
+  std::uint64_t stored_bytes = 0;  // bytes of change data held (purged ones count 0)
 };
 
 // One verified change ready to be stored.
@@ -67,7 +68,14 @@ struct SlotRedaction {
   Bytes slot_hash;  // 32 bytes
 };
 
-enum class InsertResult { kStored, kAlreadyHeld, kBrokenChain, kPurged, kUnknownVault };
+enum class InsertResult {
+  kStored,
+  kAlreadyHeld,
+  kBrokenChain,
+  kPurged,
+  kUnknownVault,
+  kOverQuota,  // its data would take the vault's stored_bytes over the vault's quota
+};
 struct InsertOutcome {
   InsertResult result = InsertResult::kStored;
   std::uint64_t relay_seq = 0;  // for kStored and kAlreadyHeld
@@ -88,6 +96,24 @@ struct AuthorHead {
 struct ChangeRow {
   std::uint64_t relay_seq = 0;
   std::string data;  // serialized pb::Change
+};
+
+// The stored size and quota of a vault.
+struct VaultUsage {
+  Bytes vault;
+  bool registered = false;         // a device registered it
+  bool allowed = false;            // the operator admitted it (AllowVault)
+  std::uint64_t changes = 0;       // changes stored (purged ones included)
+  std::uint64_t stored_bytes = 0;  // bytes of change data held (purged ones count 0)
+  std::uint64_t quota_bytes = 0;   // this vault's quota; 0: the relay's default
+};
+// Storage-wide figures (metrics, `parley-relay info`).
+struct StorageStats {
+  std::uint64_t vaults = 0;
+  std::uint64_t changes = 0;
+  std::uint64_t stored_bytes = 0;  // change data held
+  // The database's own size on disk (file + WAL, or pg_database_size).
+  std::uint64_t storage_bytes = 0;
 };
 
 class RelayStorage {
@@ -153,6 +179,17 @@ class RelayStorage {
   // ignored. Returns how many slots were dropped. Code::kNotFound for an unknown vault.
   virtual Result<std::size_t> DropKeySlots(ByteView vault,
                                            std::span<const SlotRedaction> redactions) = 0;
+
+  // The default quota for vaults without their own (0: none); set once after opening.
+  virtual void SetDefaultVaultQuota(std::uint64_t bytes) = 0;
+  // Admits `vault` (before or after it is registered) with its own quota (0: the default).
+  // Replaces an earlier allowance of the same vault.
+  virtual Status AllowVault(ByteView vault, std::uint64_t quota_bytes) = 0;
+  // Whether AllowVault admitted `vault`.
+  virtual Result<bool> IsVaultAllowed(ByteView vault) = 0;
+  // Every vault registered or allowed, ordered by vault bytes.
+  virtual Result<std::vector<VaultUsage>> ListVaults() = 0;
+  virtual Result<StorageStats> Stats() = 0;
 };
 
 // Opens (creating if needed) the SQLite storage at `path`: WAL, synchronous=FULL, a busy
