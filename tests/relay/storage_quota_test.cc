@@ -139,7 +139,7 @@ TEST_F(StorageQuota, PurgeAndSlotRedactionLowerStoredBytes) {
 }
 
 TEST_F(StorageQuota, ListVaultsAndStats) {
-  const Bytes only_allowed = Bytes(32, 0x01);  // sorts first
+  const Bytes only_allowed = Bytes(32, 0x00);  // sorts first
   ASSERT_TRUE(db_->AllowVault(only_allowed, 5000).ok());
   ASSERT_TRUE(db_->AllowVault(vault_, 7000).ok());
   NewChange a = ToNew(chain_.Next(100), vault_), b = ToNew(chain_.Next(100), vault_);

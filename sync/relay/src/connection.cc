@@ -303,7 +303,7 @@ asio::awaitable<void> Connection::ReadLoop() {
     std::error_code ec;
     if (stopping_ && socket_.available(ec) == 0) break;
     co_await WaitForOutboundRoom();
-    if (closed_) break;
+    if (closed_ || (stopping_ && socket_.available(ec) == 0)) break;
     SetReadDeadline(milliseconds(ctx_.options.idle_timeout_ms));
     auto msg = co_await ReadMessage(ctx_.options.max_frame_bytes, true);
     if (!msg) break;

@@ -69,8 +69,8 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
     }
     // A change the vault has no room for is refused before megabytes of it arrive (the
     // storing transaction checks the quota again at the last part).
-    if (auto figures = co_await QuotaFigures(push.vault());
-        figures.ok() && figures->second != 0 &&
+    auto figures = co_await QuotaFigures(push.vault());
+    if (figures.ok() && figures->second != 0 &&
         (part.total_bytes() > figures->second ||
          figures->first > figures->second - part.total_bytes())) {
       ctx_.metrics.changes_over_quota.fetch_add(1, std::memory_order_relaxed);

@@ -52,8 +52,8 @@ inline constexpr std::uint32_t kDefaultRateMaxBuckets = 65'536;
 // New connections per source address (IPv4 address, IPv6 /64): tokens per second and
 // bucket size. Each accepted connection costs one; with none left it is closed at once.
 // Bounds how fast one address can try handshakes and Authenticate with new identities.
-inline constexpr double kDefaultAddressRatePerS = 10;
-inline constexpr double kDefaultAddressRateBurst = 64;
+inline constexpr double kDefaultAddressRatePerS = 20;
+inline constexpr double kDefaultAddressRateBurst = 200;
 // Connections not yet through the handshake and Authenticate: in total (past it the oldest
 // is closed to make room) and per source address (past it a new one is closed at once).
 inline constexpr std::uint32_t kDefaultMaxUnauthenticated = 256;
