@@ -22,6 +22,8 @@ std::string Why(const Refusal& r) {
       return "its record was purged";
     case RefusalCode::kRevoked:
       return "its author was revoked from the vault";
+    case RefusalCode::kOverQuota:
+      return "the vault is over its quota on the relay";
     case RefusalCode::kUnknown:
       break;
   }
@@ -34,6 +36,8 @@ std::string RefusalText(const Refusal& refusal) {
   std::string why = refusal.relay_reason.empty() || refusal.code == RefusalCode::kTooLarge
                         ? Why(refusal)
                         : refusal.relay_reason;
+  if (refusal.code == RefusalCode::kOverQuota)
+    why += " (kept on this device; pushed again once the relay has room)";
   return "change " + crypto::ToHex(crypto::ByteView(refusal.change.data(), 4)) + ": " + why;
 }
 

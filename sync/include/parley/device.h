@@ -127,6 +127,9 @@ enum class RefusalCode {
   kPurged,
   kTooLarge,  // larger than the relay accepts (`limit` holds its limit)
   kRevoked,   // its author was revoked from the vault (docs/membership.md)
+  // the vault is over its quota on that relay (`relay_reason` gives the figures); the change
+  // stays on this device and is pushed again by later syncs, once the relay has room
+  kOverQuota,
 };
 std::string_view RefusalCodeName(RefusalCode code);  // "bad_signature", "too_large", ...
 

@@ -52,6 +52,9 @@ Connection::Connection(Socket socket, ServerContext& ctx, std::uint64_t id)
 
 Connection::~Connection() {
   DropUpload();
+  ctx_.unauthenticated.Remove(id_);
+  if (authenticated_) ctx_.authenticated.fetch_sub(1, std::memory_order_relaxed);
+  ctx_.outbound_bytes.fetch_sub(queued_bytes_, std::memory_order_relaxed);
   ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
   ctx_.connections.Remove(id_);
   LogInfo("disconnected", {{"conn", id_}});
@@ -82,6 +85,13 @@ void Connection::Stop() {
     if (self->idle_wait_ && self->socket_.available(ec) == 0) {
       self->socket_.shutdown(asio::socket_base::shutdown_receive, ec);
     }
+  });
+}
+
+void Connection::Evict() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    // It may have authenticated since it was chosen: a device stays.
+    if (!self->authenticated_) self->Close("evicted: too many unauthenticated connections");
   });
 }
 
@@ -267,6 +277,8 @@ asio::awaitable<bool> Connection::Authenticate() {
     co_return false;
   }
   authenticated_ = true;
+  ctx_.unauthenticated.Remove(id_);
+  ctx_.authenticated.fetch_add(1, std::memory_order_relaxed);
   LogInfo("authenticated", {{"conn", id_}, {"device", device_hex_}});
   pb::Frame welcome;
   welcome.set_id(frame->id());
@@ -290,6 +302,8 @@ asio::awaitable<void> Connection::ReadLoop() {
   for (;;) {
     std::error_code ec;
     if (stopping_ && socket_.available(ec) == 0) break;
+    co_await WaitForOutboundRoom();
+    if (closed_ || (stopping_ && socket_.available(ec) == 0)) break;
     SetReadDeadline(milliseconds(ctx_.options.idle_timeout_ms));
     auto msg = co_await ReadMessage(ctx_.options.max_frame_bytes, true);
     if (!msg) break;
@@ -323,6 +337,21 @@ asio::awaitable<void> Connection::ReadLoop() {
   }
   SetReadDeadline(std::nullopt);
   CloseAfterFlush();
+}
+
+asio::awaitable<void> Connection::WaitForOutboundRoom() {
+  if (ctx_.outbound_bytes.load(std::memory_order_relaxed) < ctx_.options.max_outbound_bytes)
+    co_return;
+  ctx_.metrics.outbound_waits.fetch_add(1, std::memory_order_relaxed);
+  // The bytes drain from every connection's writer (or go with a connection that closes);
+  // no single event says when: look again shortly, without a deadline (writes have theirs).
+  asio::steady_timer again(socket_.get_executor());
+  while (!closed_ &&
+         ctx_.outbound_bytes.load(std::memory_order_relaxed) >= ctx_.options.max_outbound_bytes) {
+    again.expires_after(milliseconds(tuning::kOutboundRoomCheckMs));
+    std::error_code ec;
+    co_await again.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
 }
 
 asio::awaitable<void> Connection::WriteLoop() {
@@ -361,6 +390,8 @@ asio::awaitable<void> Connection::WriteLoop() {
       if (!closed_) Close("write failed");
       break;
     }
+    queued_bytes_ -= bytes;
+    ctx_.outbound_bytes.fetch_sub(bytes, std::memory_order_relaxed);
     ctx_.metrics.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
     ctx_.metrics.frames_out.fetch_add(batch.size(), std::memory_order_relaxed);
   }
@@ -380,6 +411,8 @@ void Connection::SendFrame(const pb::Frame& frame) {
   }
   auto prefixed = wire::Prefixed(*sealed);
   if (!prefixed.ok()) return;
+  queued_bytes_ += prefixed->size();
+  ctx_.outbound_bytes.fetch_add(prefixed->size(), std::memory_order_relaxed);
   queue_.push_back(std::move(*prefixed));
   wake_writer_.cancel();
 }

@@ -9,6 +9,9 @@
 // Invariants: every member is touched only on the strand, except Notify() and Stop(),
 // which post to it. The outbound queue holds at most max_queue_frames messages; a client
 // that lets it fill is disconnected (its own queue only: other connections are untouched).
+// All queues together hold about max_outbound_bytes at most: past it, every reader waits
+// before taking its next frame (an answer being built may still be queued, so the bound
+// is exceeded by at most one answer per connection, plus Notify frames).
 // A message that fails to decrypt closes the connection at once.
 #pragma once
 
@@ -29,6 +32,9 @@
 
 namespace parley::relay {
 
+// "the vault holds X of its Y bytes on this relay": the message of a quota refusal.
+std::string QuotaMessage(std::uint64_t held, std::uint64_t quota);
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Clock = std::chrono::steady_clock;
@@ -44,6 +50,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Stop();
   // Closes now (any thread): the shutdown grace period is over.
   void Abort();
+  // Closes now (any thread) unless it authenticated meanwhile: the oldest unauthenticated
+  // connection makes room for a new one (max_unauthenticated, max_connections).
+  void Evict();
   // Queues a Notify frame (any thread) if the connection is authenticated.
   void Notify(const std::string& vault, std::uint64_t head_seq);
 
@@ -78,14 +87,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                      bool more, const std::vector<AuthorHead>& heads);
   // Drops a half-received large change and its reservation of the reassembly budget.
   void DropUpload();
-  // Waits until the outbound queue is at most half full (or the connection closed).
+  // Waits until the outbound queue is at most half full and the relay's outbound bytes are
+  // under max_outbound_bytes (or the connection closed).
   asio::awaitable<void> WaitForRoom();
+  // Waits until the outbound bytes of all connections are under max_outbound_bytes (or the
+  // connection closed): the reader takes no frame meanwhile (backpressure).
+  asio::awaitable<void> WaitForOutboundRoom();
   asio::awaitable<void> HandleRegister(std::uint64_t id, const pb::RegisterVault& reg);
   asio::awaitable<void> HandleSetMembership(std::uint64_t id, const pb::SetMembership& set);
   asio::awaitable<void> HandlePutEnvelope(std::uint64_t id, const pb::PutEnvelope& put);
   asio::awaitable<void> HandleGetEnvelopes(std::uint64_t id, const pb::GetEnvelopes& get);
   asio::awaitable<void> HandlePurge(std::uint64_t id, const pb::Purge& purge);
   void HandleSubscribe(std::uint64_t id, const pb::Subscribe& sub, const VaultView& view);
+  // The vault's stored bytes and its quota (its own, else the default; 0: none).
+  asio::awaitable<Result<std::pair<std::uint64_t, std::uint64_t>>> QuotaFigures(
+      const std::string& vault);
+  // QuotaMessage of the vault's figures now.
+  asio::awaitable<std::string> QuotaUsage(const std::string& vault);
 
   // The vault's view (loading it on a miss); null when unknown (an Error was queued).
   asio::awaitable<std::shared_ptr<const VaultView>> LoadVault(std::uint64_t id,
@@ -117,6 +135,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool authenticated_ = false;
 
   std::deque<wire::Bytes> queue_;  // prefixed, sealed messages
+  // Bytes of queue_ plus the batch being written (counted in ctx_.outbound_bytes).
+  std::uint64_t queued_bytes_ = 0;
   asio::steady_timer wake_writer_;
   asio::steady_timer room_;     // cancelled when the writer takes frames off the queue
   wire::PartAssembler upload_;  // the large change being received, if any

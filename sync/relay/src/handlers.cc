@@ -219,7 +219,7 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
     to_store.push_back(std::move(r.change));
   }
   std::uint64_t newest = 0;
-  std::uint64_t stored = 0, duplicate = 0;
+  std::uint64_t stored = 0, duplicate = 0, over_quota = 0;
   if (!to_store.empty()) {
     auto outcomes = co_await CallPush(ctx_.storage, std::move(to_store));
     if (!outcomes.ok()) {
@@ -253,8 +253,20 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
           ack->set_refusal(pb::REFUSAL_WRONG_VAULT);
           ack->set_reason("unknown vault");
           break;
+        case InsertResult::kOverQuota:
+          ++over_quota;
+          ack->set_refusal(pb::REFUSAL_QUOTA_EXCEEDED);
+          break;
       }
     }
+  }
+  if (over_quota > 0) {
+    // The figures for people, read after the commit: what the vault holds and its quota.
+    const std::string usage = co_await QuotaUsage(vault);
+    for (pb::ChangeAck& ack : *acks->mutable_acks()) {
+      if (ack.refusal() == pb::REFUSAL_QUOTA_EXCEEDED) ack.set_reason(usage);
+    }
+    ctx_.metrics.changes_over_quota.fetch_add(over_quota, std::memory_order_relaxed);
   }
   const std::uint64_t refused = static_cast<std::uint64_t>(checked.size()) - stored - duplicate;
   ctx_.metrics.changes_accepted.fetch_add(stored, std::memory_order_relaxed);
@@ -265,11 +277,45 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
                    {"vault", Short(vault)},
                    {"stored", stored},
                    {"duplicate", duplicate},
-                   {"refused", refused}});
+                   {"refused", refused},
+                   {"over_quota", over_quota}});
   SendFrame(answer);
   if (newest > 0) {
     for (auto& sub : ctx_.connections.Subscribers(vault)) sub->Notify(vault, newest);
   }
+}
+
+asio::awaitable<Result<std::pair<std::uint64_t, std::uint64_t>>> Connection::QuotaFigures(
+    const std::string& vault) {
+  const std::uint64_t default_quota = ctx_.options.vault_quota_bytes;
+  auto fn = [vault,
+             default_quota](RelayStorage& st) -> Result<std::pair<std::uint64_t, std::uint64_t>> {
+    PARLEY_ASSIGN_OR_RETURN(VaultInfo info, st.GetVault(View(vault)));
+    std::uint64_t quota = default_quota;
+    // Only an admitted vault can have a quota of its own; the list is read only then.
+    PARLEY_ASSIGN_OR_RETURN(bool allowed, st.IsVaultAllowed(View(vault)));
+    if (allowed) {
+      PARLEY_ASSIGN_OR_RETURN(std::vector<VaultUsage> all, st.ListVaults());
+      for (const VaultUsage& u : all) {
+        if (u.quota_bytes != 0 && std::string(u.vault.begin(), u.vault.end()) == vault)
+          quota = u.quota_bytes;
+      }
+    }
+    return std::make_pair(info.stored_bytes, quota);
+  };
+  co_return co_await Call<Result<std::pair<std::uint64_t, std::uint64_t>>>(ctx_.storage, false,
+                                                                           std::move(fn));
+}
+
+asio::awaitable<std::string> Connection::QuotaUsage(const std::string& vault) {
+  auto figures = co_await QuotaFigures(vault);
+  if (!figures.ok()) co_return "the vault is over its quota on this relay";
+  co_return QuotaMessage(figures->first, figures->second);
+}
+
+std::string QuotaMessage(std::uint64_t held, std::uint64_t quota) {
+  return "the vault holds " + std::to_string(held) + " of its " + std::to_string(quota) +
+         " bytes on this relay";
 }
 
 void Connection::HandleSubscribe(std::uint64_t id, const pb::Subscribe& sub, const VaultView&) {
@@ -289,10 +335,31 @@ asio::awaitable<void> Connection::HandleRegister(std::uint64_t id, const pb::Reg
   // The storage task keeps its own copy.
   // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
   const std::string vault = reg.vault(), creator = reg.creator();
-  auto fn = [vault, creator](RelayStorage& st) {
+  const bool allowlist = ctx_.options.admission == Admission::kAllowlist;
+  auto fn = [vault, creator, allowlist](RelayStorage& st) -> Status {
+    if (allowlist) {
+      PARLEY_ASSIGN_OR_RETURN(bool allowed, st.IsVaultAllowed(View(vault)));
+      if (!allowed) {
+        // A vault registered before the allowlist keeps working: registering it again is
+        // answered as always.
+        Result<VaultInfo> known = st.GetVault(View(vault));
+        if (known.ok()) return Error(Domain::kSync, Code::kAlreadyExists, "registered");
+        if (known.status().code() != Code::kNotFound) return known.status();
+        return Error(Domain::kSync, Code::kPermissionDenied, "not admitted");
+      }
+    }
     return st.RegisterVault(View(vault), View(creator));
   };
   Status s = co_await Call<Status>(ctx_.storage, true, std::move(fn));
+  if (s.code() == Code::kPermissionDenied) {
+    ctx_.metrics.vaults_not_admitted.fetch_add(1, std::memory_order_relaxed);
+    LogInfo("vault_not_admitted", {{"conn", id_}, {"vault", Short(vault)}});
+    const std::string hex = crypto::ToHex(View(vault));
+    SendError(id, pb::ERROR_NOT_ADMITTED,
+              "this relay admits only vaults its operator allowed, and not vault " + hex +
+                  "; the operator admits it with `parley-relay vault allow " + hex + "`");
+    co_return;
+  }
   if (s.code() == Code::kAlreadyExists) {
     auto view = co_await LoadVault(id, vault);
     if (!view) co_return;

@@ -2,7 +2,8 @@
 //
 // Push: the parts of one change arrive as consecutive Push frames. Part 0 is checked
 // (membership, size against max_change_bytes: over it, the change is refused
-// REFUSAL_TOO_LARGE in a PushAck; the relay-wide reassembly budget) before any buffer is
+// REFUSAL_TOO_LARGE in a PushAck; room in the vault's quota: without it the push is
+// answered ERROR_QUOTA_EXCEEDED; the relay-wide reassembly budget) before any buffer is
 // reserved; every part is checked against the ones before it; each part but the
 // last is answered Done. The last part's answer is the PushAck, sent once the reassembled
 // change is verified and durable, exactly as for a change pushed whole. Any inconsistency
@@ -64,6 +65,16 @@ asio::awaitable<void> Connection::HandlePushPart(std::uint64_t id, const pb::Pus
                        {"duplicate", 0},
                        {"refused", 1}});
       SendFrame(answer);
+      co_return;
+    }
+    // A change the vault has no room for is refused before megabytes of it arrive (the
+    // storing transaction checks the quota again at the last part).
+    auto figures = co_await QuotaFigures(push.vault());
+    if (figures.ok() && figures->second != 0 &&
+        (part.total_bytes() > figures->second ||
+         figures->first > figures->second - part.total_bytes())) {
+      ctx_.metrics.changes_over_quota.fetch_add(1, std::memory_order_relaxed);
+      SendError(id, pb::ERROR_QUOTA_EXCEEDED, QuotaMessage(figures->first, figures->second));
       co_return;
     }
     const std::uint64_t before =
@@ -136,6 +147,7 @@ asio::awaitable<void> Connection::WaitForRoom() {
     std::error_code ec;
     co_await room_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+  co_await WaitForOutboundRoom();
 }
 
 asio::awaitable<void> Connection::ServeInParts(std::uint64_t id, const ChangeRow& row,

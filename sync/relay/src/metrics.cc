@@ -20,6 +20,10 @@ std::string Metrics::Render() const {
   add("connections_open", connections_open);
   add("connections_total", connections_total);
   add("connections_refused", connections_refused);
+  add("connections_refused_connection_limit", refused_connection_limit);
+  add("connections_refused_per_address", refused_per_address);
+  add("connections_refused_address_rate", refused_address_rate);
+  add("connections_evicted_unauthenticated", evicted_unauthenticated);
   add("handshakes_failed", handshakes_failed);
   add("auth_failed", auth_failed);
   add("changes_accepted", changes_accepted);
@@ -36,6 +40,9 @@ std::string Metrics::Render() const {
   add("timeouts", timeouts);
   add("decrypt_failures", decrypt_failures);
   add("storage_errors", storage_errors);
+  add("vaults_not_admitted", vaults_not_admitted);
+  add("changes_over_quota", changes_over_quota);
+  add("outbound_waits", outbound_waits);
   return out;
 }
 

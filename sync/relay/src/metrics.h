@@ -15,7 +15,12 @@ namespace parley::relay {
 struct Metrics {
   std::atomic<std::uint64_t> connections_open{0};
   std::atomic<std::uint64_t> connections_total{0};
-  std::atomic<std::uint64_t> connections_refused{0};  // over the connection limit
+  std::atomic<std::uint64_t> connections_refused{0};       // closed at once, every reason below
+  std::atomic<std::uint64_t> refused_connection_limit{0};  // max_connections, nothing to evict
+  std::atomic<std::uint64_t> refused_per_address{0};       // max_unauthenticated_per_address
+  std::atomic<std::uint64_t> refused_address_rate{0};      // the address's connection rate
+  // Unauthenticated connections closed to make room (max_unauthenticated, max_connections).
+  std::atomic<std::uint64_t> evicted_unauthenticated{0};
   std::atomic<std::uint64_t> handshakes_failed{0};
   std::atomic<std::uint64_t> auth_failed{0};
   std::atomic<std::uint64_t> changes_accepted{0};   // newly stored
@@ -32,6 +37,10 @@ struct Metrics {
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> decrypt_failures{0};
   std::atomic<std::uint64_t> storage_errors{0};
+  std::atomic<std::uint64_t> vaults_not_admitted{0};  // RegisterVault under an allowlist
+  std::atomic<std::uint64_t> changes_over_quota{0};   // refused REFUSAL_QUOTA_EXCEEDED
+  // Frames whose reading waited for the outbound bound (max_outbound_bytes).
+  std::atomic<std::uint64_t> outbound_waits{0};
 
   // "name value\n" lines, stable names (documented in docs/wire-protocol.md).
   std::string Render() const;

@@ -2,6 +2,7 @@
 // metrics file and the two-phase shutdown (stop accepting and let connections finish; then
 // cut stragglers after the grace period, stop storage and the network threads).
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,23 @@
 #include "server_context.h"
 
 namespace parley::relay {
+namespace {
+
+// Raises the soft limit on open descriptors to the hard limit: every connection holds one,
+// and a flood of connections must meet the relay's own limits (max_connections,
+// max_unauthenticated) before the kernel's. Best effort: the result is logged.
+void RaiseDescriptorLimit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  LogInfo("descriptor_limit", {{"open_files", static_cast<std::uint64_t>(lim.rlim_cur)}});
+}
+
+}  // namespace
 
 struct RelayServer::Impl {
   Impl(RelayOptions o, crypto::DhKeyPair key, std::unique_ptr<RelayStorage> w,
@@ -33,6 +51,10 @@ struct RelayServer::Impl {
   asio::awaitable<void> AcceptLoop();
   // On the strand: serves `socket` (accepted or adopted) within the connection limit.
   void Admit(Connection::Socket socket);
+  // On the strand: closes `socket` at once, counting it under `reason` (and in total).
+  void Refuse(Connection::Socket& socket, std::atomic<std::uint64_t>& reason, const char* why);
+  // On the strand: closes the oldest unauthenticated connection; false when there is none.
+  bool EvictOldestUnauthenticated();
   asio::awaitable<void> MetricsLoop();
   void BeginStop();    // on the strand
   void MaybeFinish();  // on the strand
@@ -54,6 +76,7 @@ struct RelayServer::Impl {
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   std::uint64_t next_id = 1;
+  std::chrono::steady_clock::time_point last_refusal_log{};
   bool stop_begun = false;
   bool finished = false;
   std::atomic<bool> started{false};  // read by Adopt() on any thread
@@ -82,23 +105,62 @@ asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
   }
 }
 
+void RelayServer::Impl::Refuse(Connection::Socket& socket, std::atomic<std::uint64_t>& reason,
+                               const char* why) {
+  ctx->metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
+  reason.fetch_add(1, std::memory_order_relaxed);
+  // A flood would flood the log too: the first refusal of each burst is logged, the
+  // metrics count them all.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_refusal_log >= std::chrono::seconds(1)) {
+    last_refusal_log = now;
+    LogWarn("connection_refused", {{"reason", why}});
+  }
+  std::error_code ec;
+  socket.close(ec);
+}
+
+bool RelayServer::Impl::EvictOldestUnauthenticated() {
+  std::shared_ptr<Connection> oldest = ctx->unauthenticated.TakeOldest();
+  if (!oldest) return false;
+  ctx->metrics.evicted_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+  oldest->Evict();
+  return true;
+}
+
 void RelayServer::Impl::Admit(Connection::Socket socket) {
   std::error_code ec;
   if (ctx->stopping.load()) {
     socket.close(ec);
     return;
   }
-  if (ctx->metrics.connections_open.load() >= options.max_connections) {
-    ctx->metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
-    LogWarn("connection_refused", {{"reason", "connection limit"}});
-    socket.close(ec);
+  // Sockets without a network address (AF_UNIX, adopted) have an empty key: no
+  // per-address limits, only the totals.
+  const std::string key = AddressKey(socket);
+  if (ctx->unauthenticated.AddressFull(key)) {
+    Refuse(socket, ctx->metrics.refused_per_address, "unauthenticated connections per address");
     return;
   }
+  if (!key.empty() && ctx->address_limiter.Take(key, 1.0) > 0) {
+    Refuse(socket, ctx->metrics.refused_address_rate, "connection rate per address");
+    return;
+  }
+  // The connection table: authenticated connections plus those still in the handshake
+  // (evicted ones no longer count, even before their socket is closed). When it is full,
+  // the oldest unauthenticated connection makes room: a device always gets in while
+  // anything unauthenticated holds a place.
+  if (ctx->authenticated.load() + ctx->unauthenticated.size() >= options.max_connections &&
+      !EvictOldestUnauthenticated()) {
+    Refuse(socket, ctx->metrics.refused_connection_limit, "connection limit");
+    return;
+  }
+  if (ctx->unauthenticated.full()) (void)EvictOldestUnauthenticated();
   ctx->metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
   ctx->metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t id = next_id++;
   auto conn = std::make_shared<Connection>(std::move(socket), *ctx, id);
   ctx->connections.Add(id, conn);
+  ctx->unauthenticated.Add(id, key, conn);
   conn->Start();
 }
 
@@ -162,6 +224,7 @@ RelayServer::~RelayServer() {
 
 Status RelayServer::Start() {
   Impl& m = *impl_;
+  RaiseDescriptorLimit();
   std::error_code ec;
   asio::ip::tcp::resolver resolver(m.io);
   auto results = resolver.resolve(m.options.listen_host, std::to_string(m.options.listen_port),

@@ -15,6 +15,7 @@
 #include "parley/relay/relay_server.h"
 #include "rate_limiter.h"
 #include "storage_worker.h"
+#include "unauthenticated.h"
 #include "vault_directory.h"
 
 namespace parley::relay {
@@ -41,21 +42,38 @@ class ConnectionRegistry {
   std::map<std::string, std::set<std::uint64_t>> subs_;
 };
 
+// `storage` after SetDefaultVaultQuota(bytes): the quota is the storage's to enforce, inside
+// the transaction that stores a change.
+inline std::unique_ptr<RelayStorage> WithDefaultQuota(std::unique_ptr<RelayStorage> storage,
+                                                      std::uint64_t bytes) {
+  if (storage) storage->SetDefaultVaultQuota(bytes);
+  return storage;
+}
+
 struct ServerContext {
   ServerContext(const RelayOptions& o, crypto::DhKeyPair key, std::unique_ptr<RelayStorage> w,
                 std::unique_ptr<RelayStorage> r)
       : options(o),
         static_key(std::move(key)),
-        storage(std::move(w), std::move(r)),
+        storage(WithDefaultQuota(std::move(w), o.vault_quota_bytes),
+                WithDefaultQuota(std::move(r), o.vault_quota_bytes)),
         checks(CheckThreads()),
-        limiter(o.rate_per_s, o.rate_burst) {}
+        limiter(o.rate_per_s, o.rate_burst, o.rate_max_buckets),
+        address_limiter(o.address_rate_per_s, o.address_rate_burst, o.rate_max_buckets),
+        unauthenticated(o.max_unauthenticated, o.max_unauthenticated_per_address) {}
 
   const RelayOptions options;
   const crypto::DhKeyPair static_key;
   StorageWorker storage;
   asio::thread_pool checks;  // check_pool.h
   VaultDirectory vaults;
-  RateLimiter limiter;
+  RateLimiter limiter;          // per device, for frames
+  RateLimiter address_limiter;  // per source address (AddressKey), for new connections
+  UnauthenticatedConnections unauthenticated;
+  // Connections through Authenticate and not yet destroyed.
+  std::atomic<std::uint64_t> authenticated{0};
+  // Bytes of answers queued and not yet written, all connections together.
+  std::atomic<std::uint64_t> outbound_bytes{0};
   Metrics metrics;
   ConnectionRegistry connections;
   std::atomic<bool> stopping{false};

@@ -1,6 +1,7 @@
 // SQLite relay storage. Schema (docs/wire-protocol.md, "Relay storage"):
 //   vaults(vid, vault, creator, head_seq, members_version, members_list, members_signer,
-//          members_signature)
+//          members_signature, stored_bytes)           stored_bytes: length of data held
+//   vault_allowances(vault, quota_bytes)               vaults the operator admitted
 //   changes(vid, seq, id, author, author_seq, data)   data NULL once purged
 //   chains(vid, author, seq, link)                     per-author chain head and its link
 //   envelopes(vid, recipient, digest, sealed)          also indexed by recipient
@@ -8,11 +9,13 @@
 //   revoked_devices(identity, vid)                     whom each vault's current list revokes
 // The last two index the stored lists (rewritten with each list, in its transaction); they
 // came with schema version 1 (PRAGMA user_version), whose migration fills them from the
-// lists already stored.
+// lists already stored. Version 2 added vaults.stored_bytes (computed from the changes
+// held when older storage is opened) and vault_allowances.
 // head_seq is the vault's last assigned sequence number; it only grows, so numbers are
 // never reused even after a purge. WAL with synchronous=FULL: a commit is on disk when
 // sqlite3_step of COMMIT returns.
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <deque>
@@ -33,7 +36,8 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS vaults(
   vid INTEGER PRIMARY KEY, vault BLOB NOT NULL UNIQUE, creator BLOB NOT NULL,
   head_seq INTEGER NOT NULL DEFAULT 0, members_version INTEGER NOT NULL DEFAULT 0,
-  members_list BLOB, members_signer BLOB, members_signature BLOB);
+  members_list BLOB, members_signer BLOB, members_signature BLOB,
+  stored_bytes INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS changes(
   vid INTEGER NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, author BLOB NOT NULL,
   author_seq INTEGER NOT NULL, data BLOB, PRIMARY KEY(vid, seq));
@@ -51,11 +55,19 @@ CREATE INDEX IF NOT EXISTS vault_members_by_vault ON vault_members(vid);
 CREATE TABLE IF NOT EXISTS revoked_devices(
   identity BLOB NOT NULL, vid INTEGER NOT NULL, PRIMARY KEY(identity, vid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS revoked_devices_by_vault ON revoked_devices(vid);
+CREATE TABLE IF NOT EXISTS vault_allowances(
+  vault BLOB PRIMARY KEY, quota_bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 )sql";
 
 // PRAGMA user_version of storage this code writes. 0: before the member and revocation
-// indexes (filled from the stored lists when such storage is opened).
-constexpr std::int64_t kSchemaVersion = 1;
+// indexes (filled from the stored lists when such storage is opened); 1: before
+// vaults.stored_bytes and vault_allowances.
+constexpr std::int64_t kSchemaVersion = 2;
+
+std::int64_t ToInt(std::uint64_t v) {
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(
+      v, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
+}
 
 Status Io(int rc, sqlite3* db, std::string_view what) {
   return SqliteStatus(rc, db, what, Domain::kSync);
@@ -132,7 +144,7 @@ class SqliteRelayStorage final : public RelayStorage {
   Result<VaultInfo> GetVault(ByteView vault) override {
     Stmt& s =
         Get("SELECT creator, head_seq, members_version, members_list, members_signer, "
-            "members_signature "
+            "members_signature, stored_bytes "
             "FROM vaults WHERE vault = ?");
     s.BindBlob(1, vault);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -144,6 +156,7 @@ class SqliteRelayStorage final : public RelayStorage {
     v.creator = ToBytes(s.Blob(0));
     v.head_seq = static_cast<std::uint64_t>(s.Int(1));
     v.membership = StoredMembershipAt(s, 2);
+    v.stored_bytes = static_cast<std::uint64_t>(s.Int(6));
     s.Reset();
     return v;
   }
@@ -328,8 +341,17 @@ class SqliteRelayStorage final : public RelayStorage {
         db_,
         [&]() -> Status {
           for (const Bytes& id : ids) {
+            Stmt& q =
+                Get("SELECT length(data) FROM changes WHERE vid = ? AND id = ? AND data IS NOT "
+                    "NULL");
+            q.Bind(1, vid).BindBlob(2, id);
+            PARLEY_ASSIGN_OR_RETURN(bool held, q.Step());
+            const std::int64_t size = held ? q.Int(0) : 0;
+            q.Reset();
+            if (!held) continue;
             Stmt& s = Get("UPDATE changes SET data = NULL WHERE vid = ? AND id = ?");
             PARLEY_RETURN_IF_ERROR(s.Bind(1, vid).BindBlob(2, id).Run());
+            PARLEY_RETURN_IF_ERROR(AddStoredBytes(vid, -size));
           }
           return Status::Ok();
         },
@@ -351,6 +373,7 @@ class SqliteRelayStorage final : public RelayStorage {
             if (!row) continue;
             pb::Change change;
             auto data = q.Blob(0);
+            const auto old_size = static_cast<std::int64_t>(data.size());
             const bool parsed = change.ParseFromArray(data.data(), static_cast<int>(data.size()));
             q.Reset();
             if (!parsed) continue;
@@ -372,6 +395,8 @@ class SqliteRelayStorage final : public RelayStorage {
             Stmt& u = Get("UPDATE changes SET data = ? WHERE vid = ? AND id = ?");
             u.BindBlob(1, View(bytes)).Bind(2, vid).BindBlob(3, r.change_id);
             PARLEY_RETURN_IF_ERROR(u.Run());
+            PARLEY_RETURN_IF_ERROR(
+                AddStoredBytes(vid, static_cast<std::int64_t>(bytes.size()) - old_size));
             dropped += static_cast<std::size_t>(before - slots->size());
           }
           return Status::Ok();
@@ -385,19 +410,17 @@ class SqliteRelayStorage final : public RelayStorage {
     return dropped;
   }
 
-  // Stand-in for the quota and allowance calls (the SQLite quota work replaces this block):
-  // no quota is enforced here.
   void SetDefaultVaultQuota(std::uint64_t bytes) override { default_quota_ = bytes; }
 
   Status AllowVault(ByteView vault, std::uint64_t quota_bytes) override {
-    PARLEY_RETURN_IF_ERROR(AllowancesTable());
-    Stmt& s = Get("INSERT OR REPLACE INTO allowances(vault, quota_bytes) VALUES(?, ?)");
-    return s.BindBlob(1, vault).Bind(2, static_cast<std::int64_t>(quota_bytes)).Run();
+    if (vault.size() != 32)
+      return Error(Domain::kSync, Code::kInvalidArgument, "a vault id is 32 bytes");
+    Stmt& s = Get("INSERT OR REPLACE INTO vault_allowances(vault, quota_bytes) VALUES(?, ?)");
+    return s.BindBlob(1, vault).Bind(2, ToInt(quota_bytes)).Run();
   }
 
   Result<bool> IsVaultAllowed(ByteView vault) override {
-    PARLEY_RETURN_IF_ERROR(AllowancesTable());
-    Stmt& s = Get("SELECT 1 FROM allowances WHERE vault = ?");
+    Stmt& s = Get("SELECT 1 FROM vault_allowances WHERE vault = ?");
     s.BindBlob(1, vault);
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     s.Reset();
@@ -405,38 +428,32 @@ class SqliteRelayStorage final : public RelayStorage {
   }
 
   Result<std::vector<VaultUsage>> ListVaults() override {
-    PARLEY_RETURN_IF_ERROR(AllowancesTable());
-    std::map<Bytes, VaultUsage> all;
-    Stmt& v =
-        Get("SELECT vault, head_seq, (SELECT coalesce(sum(length(data)), 0) FROM changes c "
-            "WHERE c.vid = vaults.vid) FROM vaults");
-    PARLEY_RETURN_IF_ERROR(v.ForEach([&](const Stmt& r) {
-      VaultUsage& u = all[ToBytes(r.Blob(0))];
-      u.vault = ToBytes(r.Blob(0));
-      u.registered = true;
-      u.changes = static_cast<std::uint64_t>(r.Int(1));
-      u.stored_bytes = static_cast<std::uint64_t>(r.Int(2));
-      return true;
-    }));
-    Stmt& a = Get("SELECT vault, quota_bytes FROM allowances");
-    PARLEY_RETURN_IF_ERROR(a.ForEach([&](const Stmt& r) {
-      VaultUsage& u = all[ToBytes(r.Blob(0))];
-      u.vault = ToBytes(r.Blob(0));
-      u.allowed = true;
-      u.quota_bytes = static_cast<std::uint64_t>(r.Int(1));
-      return true;
-    }));
     std::vector<VaultUsage> out;
-    out.reserve(all.size());
-    for (auto& entry : all) out.push_back(std::move(entry.second));
+    Stmt& s =
+        Get("SELECT x.vault, v.vid IS NOT NULL, a.vault IS NOT NULL, coalesce(v.head_seq, 0), "
+            "coalesce(v.stored_bytes, 0), coalesce(a.quota_bytes, 0) "
+            "FROM (SELECT vault FROM vaults UNION SELECT vault FROM vault_allowances) x "
+            "LEFT JOIN vaults v ON v.vault = x.vault "
+            "LEFT JOIN vault_allowances a ON a.vault = x.vault ORDER BY x.vault");
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& row) {
+      VaultUsage u;
+      u.vault = ToBytes(row.Blob(0));
+      u.registered = row.Int(1) != 0;
+      u.allowed = row.Int(2) != 0;
+      u.changes = static_cast<std::uint64_t>(row.Int(3));
+      u.stored_bytes = static_cast<std::uint64_t>(row.Int(4));
+      u.quota_bytes = static_cast<std::uint64_t>(row.Int(5));
+      out.push_back(std::move(u));
+      return true;
+    }));
     return out;
   }
 
   Result<StorageStats> Stats() override {
     StorageStats st;
     Stmt& s =
-        Get("SELECT count(*), coalesce(sum(head_seq), 0), (SELECT coalesce(sum(length(data)), 0) "
-            "FROM changes) FROM vaults");
+        Get("SELECT count(*), coalesce(sum(head_seq), 0), coalesce(sum(stored_bytes), 0) "
+            "FROM vaults");
     PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
     if (row) {
       st.vaults = static_cast<std::uint64_t>(s.Int(0));
@@ -444,10 +461,26 @@ class SqliteRelayStorage final : public RelayStorage {
       st.stored_bytes = static_cast<std::uint64_t>(s.Int(2));
     }
     s.Reset();
+    Stmt& pages = Get("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size");
+    PARLEY_ASSIGN_OR_RETURN(bool prow, pages.Step());
+    if (prow) st.storage_bytes = static_cast<std::uint64_t>(pages.Int(0));
+    pages.Reset();
+    if (const char* file = sqlite3_db_filename(db_, "main"); file != nullptr && *file != 0) {
+      struct stat wal {};
+      if (::stat((std::string(file) + "-wal").c_str(), &wal) == 0)
+        st.storage_bytes += static_cast<std::uint64_t>(wal.st_size);
+    }
     return st;
   }
 
  private:
+  // Adds `delta` (negative: lowers) to the vault's stored_bytes, never below 0.
+  Status AddStoredBytes(std::int64_t vid, std::int64_t delta) {
+    if (delta == 0) return Status::Ok();
+    Stmt& s = Get("UPDATE vaults SET stored_bytes = max(0, stored_bytes + ?) WHERE vid = ?");
+    return s.Bind(1, delta).Bind(2, vid).Run();
+  }
+
   // Statements are prepared once and cached by their text.
   Stmt& Get(const char* sql) {
     for (auto& [text, stmt] : stmts_) {
@@ -487,44 +520,70 @@ class SqliteRelayStorage final : public RelayStorage {
     return Status::Ok();
   }
 
-  // Schema 0 -> 1: fills the member and revocation indexes from the stored lists. Another
-  // object over the same file may have migrated meanwhile: the version is read again under
-  // the write lock.
+  // Schema 0 -> 1: fills the member and revocation indexes from the stored lists.
+  // Schema 1 -> 2: adds vaults.stored_bytes, computed from the changes held
+  // (vault_allowances is created by kSchema). Another object over the same file may have
+  // migrated meanwhile: the version is read again under the write lock, in one transaction
+  // with the whole migration.
   Status Migrate() {
     return WithImmediateTransaction(
         db_,
         [&]() -> Status {
           PARLEY_ASSIGN_OR_RETURN(std::int64_t version, UserVersion());
           if (version >= kSchemaVersion) return Status::Ok();
-          struct Row {
-            std::int64_t vid;
-            Bytes creator;
-            std::int64_t members_version;
-            std::string list;
-          };
-          std::vector<Row> rows;
-          Stmt s;
-          PARLEY_RETURN_IF_ERROR(
-              s.Prepare(db_, "SELECT vid, creator, members_version, members_list FROM vaults"));
-          PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& r) {
-            auto list = r.Blob(3);
-            rows.push_back(
-                Row{r.Int(0), ToBytes(r.Blob(1)), r.Int(2),
-                    std::string(reinterpret_cast<const char*>(list.data()), list.size())});
-            return true;
-          }));
-          for (const Row& r : rows) {
-            if (r.members_version == 0) {
-              Stmt& m = Get("INSERT OR IGNORE INTO vault_members(identity, vid) VALUES(?, ?)");
-              PARLEY_RETURN_IF_ERROR(m.BindBlob(1, r.creator).Bind(2, r.vid).Run());
-            } else {
-              PARLEY_RETURN_IF_ERROR(IndexList(r.vid, r.list));
-            }
-          }
+          if (version < 1) PARLEY_RETURN_IF_ERROR(FillListIndexes());
+          PARLEY_RETURN_IF_ERROR(AddStoredBytesColumn());
           return Exec(db_, "PRAGMA user_version = " + std::to_string(kSchemaVersion),
                       Domain::kSync);
         },
         Domain::kSync);
+  }
+
+  // Schema 1 -> 2 (inside Migrate's transaction): storage created before version 2 has no
+  // stored_bytes column (storage created now has it from kSchema, with nothing stored yet).
+  Status AddStoredBytesColumn() {
+    Stmt has;
+    PARLEY_RETURN_IF_ERROR(
+        has.Prepare(db_, "SELECT 1 FROM pragma_table_info('vaults') WHERE name = 'stored_bytes'"));
+    PARLEY_ASSIGN_OR_RETURN(bool present, has.Step());
+    if (!present) {
+      PARLEY_RETURN_IF_ERROR(
+          Exec(db_, "ALTER TABLE vaults ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0",
+               Domain::kSync));
+    }
+    return Exec(db_,
+                "UPDATE vaults SET stored_bytes = (SELECT coalesce(sum(length(data)), 0) "
+                "FROM changes WHERE changes.vid = vaults.vid)",
+                Domain::kSync);
+  }
+
+  // Schema 0 -> 1 (inside Migrate's transaction).
+  Status FillListIndexes() {
+    struct Row {
+      std::int64_t vid;
+      Bytes creator;
+      std::int64_t members_version;
+      std::string list;
+    };
+    std::vector<Row> rows;
+    Stmt s;
+    PARLEY_RETURN_IF_ERROR(
+        s.Prepare(db_, "SELECT vid, creator, members_version, members_list FROM vaults"));
+    PARLEY_RETURN_IF_ERROR(s.ForEach([&](const Stmt& r) {
+      auto list = r.Blob(3);
+      rows.push_back(Row{r.Int(0), ToBytes(r.Blob(1)), r.Int(2),
+                         std::string(reinterpret_cast<const char*>(list.data()), list.size())});
+      return true;
+    }));
+    for (const Row& r : rows) {
+      if (r.members_version == 0) {
+        Stmt& m = Get("INSERT OR IGNORE INTO vault_members(identity, vid) VALUES(?, ?)");
+        PARLEY_RETURN_IF_ERROR(m.BindBlob(1, r.creator).Bind(2, r.vid).Run());
+      } else {
+        PARLEY_RETURN_IF_ERROR(IndexList(r.vid, r.list));
+      }
+    }
+    return Status::Ok();
   }
 
   // 0 when the vault is unknown. A vault's vid never changes, so known ones are cached.
@@ -570,8 +629,24 @@ class SqliteRelayStorage final : public RelayStorage {
                             : (c.author_seq == 1 && c.prev.empty());
     if (!links) return InsertOutcome{InsertResult::kBrokenChain, 0};
 
-    Stmt& bump = Get("UPDATE vaults SET head_seq = head_seq + 1 WHERE vid = ? RETURNING head_seq");
-    bump.Bind(1, vid);
+    // The quota, read in this transaction: the vault's own (AllowVault), else the default.
+    Stmt& q =
+        Get("SELECT v.stored_bytes, coalesce(a.quota_bytes, 0) FROM vaults v "
+            "LEFT JOIN vault_allowances a ON a.vault = v.vault WHERE v.vid = ?");
+    q.Bind(1, vid);
+    PARLEY_ASSIGN_OR_RETURN(bool found, q.Step());
+    if (!found) return Error(Domain::kSync, Code::kInternal, "the vault row vanished");
+    const auto stored = static_cast<std::uint64_t>(q.Int(0));
+    const auto own_quota = static_cast<std::uint64_t>(q.Int(1));
+    q.Reset();
+    const std::uint64_t quota = own_quota != 0 ? own_quota : default_quota_;
+    if (quota != 0 && (c.data.size() > quota || stored > quota - c.data.size()))
+      return InsertOutcome{InsertResult::kOverQuota, 0};
+
+    Stmt& bump = Get(
+        "UPDATE vaults SET head_seq = head_seq + 1, stored_bytes = stored_bytes + ? WHERE vid = ? "
+        "RETURNING head_seq");
+    bump.Bind(1, static_cast<std::int64_t>(c.data.size())).Bind(2, vid);
     PARLEY_ASSIGN_OR_RETURN(bool bumped, bump.Step());
     if (!bumped) return Error(Domain::kSync, Code::kInternal, "sequence update returned nothing");
     const std::int64_t seq = bump.Int(0);
@@ -599,13 +674,6 @@ class SqliteRelayStorage final : public RelayStorage {
       out.push_back(o);
     }
     return out;
-  }
-
-  Status AllowancesTable() {
-    return Exec(db_,
-                "CREATE TABLE IF NOT EXISTS allowances(vault BLOB PRIMARY KEY, "
-                "quota_bytes INTEGER NOT NULL) WITHOUT ROWID",
-                Domain::kSync);
   }
 
   std::uint64_t default_quota_ = 0;
@@ -744,7 +812,9 @@ class SqliteRelayStorage final : public RelayStorage {
     return WithImmediateTransaction(
         db_,
         [&]() -> Status {
+          std::int64_t bytes = 0;  // the vault's stored_bytes grow by what is held
           for (const ExportedChange& c : changes) {
+            if (c.data) bytes += static_cast<std::int64_t>(c.data->size());
             Stmt& s =
                 Get("INSERT INTO changes(vid, seq, id, author, author_seq, data) "
                     "VALUES(?, ?, ?, ?, ?, ?)");
@@ -764,7 +834,7 @@ class SqliteRelayStorage final : public RelayStorage {
             }
             PARLEY_RETURN_IF_ERROR(done);
           }
-          return Status::Ok();
+          return AddStoredBytes(vid, bytes);
         },
         Domain::kSync);
   }

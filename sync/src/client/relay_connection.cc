@@ -46,6 +46,16 @@ Status ErrorStatus(const pb::Error& e) {
     case pb::ERROR_UNSUPPORTED:
       code = Code::kUnsupported;
       break;
+    case pb::ERROR_NOT_ADMITTED:
+      // The relay's operator has not admitted the vault (the message names it and says
+      // how); retrying changes nothing until they do.
+      code = Code::kPermissionDenied;
+      break;
+    case pb::ERROR_QUOTA_EXCEEDED:
+      // No room for the vault on the relay ("the vault holds X of its Y bytes on this
+      // relay"): the changes stay on this device and are pushed once there is room.
+      code = Code::kDiskFull;
+      break;
     default:
       break;
   }

@@ -33,6 +33,8 @@ std::string_view RefusalCodeName(RefusalCode code) {
       return "too_large";
     case RefusalCode::kRevoked:
       return "revoked";
+    case RefusalCode::kOverQuota:
+      return "over_quota";
   }
   return "unknown";
 }
@@ -57,6 +59,8 @@ RefusalCode ToRefusalCode(std::int32_t wire) {
       return RefusalCode::kTooLarge;
     case pb::REFUSAL_REVOKED:
       return RefusalCode::kRevoked;
+    case pb::REFUSAL_QUOTA_EXCEEDED:
+      return RefusalCode::kOverQuota;
     default:
       return RefusalCode::kUnknown;
   }

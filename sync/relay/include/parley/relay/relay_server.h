@@ -22,6 +22,10 @@
 
 namespace parley::relay {
 
+// Which vaults devices may register: any (kOpen), or only those the operator admitted with
+// RelayStorage::AllowVault (`parley-relay vault allow`); others get ERROR_NOT_ADMITTED.
+enum class Admission { kOpen, kAllowlist };
+
 // Defaults come from parley/relay/tuning.h, which explains each.
 struct RelayOptions {
   std::string listen_host = tuning::kDefaultListenHost;
@@ -52,6 +56,16 @@ struct RelayOptions {
   std::uint32_t metrics_interval_ms = tuning::kDefaultMetricsIntervalMs;
   double rate_per_s = tuning::kDefaultRatePerS;  // tokens per second per device
   double rate_burst = tuning::kDefaultRateBurst;
+  // Abuse limits and admission (docs/relay-ops/abuse.md).
+  // kAllowlist: RegisterVault only for vaults admitted by RelayStorage::AllowVault.
+  Admission admission = Admission::kOpen;
+  std::uint64_t vault_quota_bytes = tuning::kDefaultVaultQuotaBytes;  // 0: no default quota
+  std::uint32_t max_unauthenticated = tuning::kDefaultMaxUnauthenticated;
+  std::uint32_t max_unauthenticated_per_address = tuning::kDefaultMaxUnauthenticatedPerAddress;
+  std::uint64_t max_outbound_bytes = tuning::kDefaultMaxOutboundBytes;  // all connections
+  std::uint32_t rate_max_buckets = tuning::kDefaultRateMaxBuckets;      // per-device buckets kept
+  double address_rate_per_s = tuning::kDefaultAddressRatePerS;  // new connections per address
+  double address_rate_burst = tuning::kDefaultAddressRateBurst;
 };
 
 class RelayServer {
