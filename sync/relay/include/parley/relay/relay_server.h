@@ -22,6 +22,10 @@
 
 namespace parley::relay {
 
+// Which vaults a device may register: any (kOpen), or only those the operator admitted
+// (RelayStorage::AllowVault, `parley-relay vault allow`).
+enum class Admission { kOpen, kAllowlist };
+
 // Defaults come from parley/relay/tuning.h, which explains each.
 struct RelayOptions {
   std::string listen_host = tuning::kDefaultListenHost;
@@ -52,6 +56,17 @@ struct RelayOptions {
   std::uint32_t metrics_interval_ms = tuning::kDefaultMetricsIntervalMs;
   double rate_per_s = tuning::kDefaultRatePerS;  // tokens per second per device
   double rate_burst = tuning::kDefaultRateBurst;
+  Admission admission = Admission::kOpen;
+  std::uint64_t vault_quota_bytes = 1ULL << 30;  // per vault without its own quota; 0: none
+  std::uint32_t max_unauthenticated = 256;       // connections not yet authenticated
+  std::uint32_t max_unauthenticated_per_address = 16;
+  std::uint64_t max_outbound_bytes = 256ULL << 20;  // queued to send, all connections together
+  std::string metrics_listen;                       // "" none; "HOST:PORT": metrics over HTTP
+  // Logs name clients by address and port only when set (otherwise not at all).
+  bool log_client_addresses = false;
+  // The key of the short keyed hashes that stand for vault and device ids in the log (32
+  // bytes); empty: a random key of this process. parley-relay derives it from its secret key.
+  crypto::Bytes log_id_key;
 };
 
 class RelayServer {
