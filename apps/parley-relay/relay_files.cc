@@ -79,11 +79,12 @@ crypto::Bytes LogIdKey(const crypto::DhKeyPair& key) {
 }
 
 Status SecureDataDir(const std::string& dir, bool create, std::string* tightened) {
+  // The directory may be a symbolic link to it (systemd's DynamicUser= makes one).
   struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) {
+  if (::stat(dir.c_str(), &st) != 0) {
     if (errno != ENOENT || !create) return IoError("cannot read the data directory " + dir);
     if (Status s = PosixEnv().CreateDirs(dir); !s.ok()) return s;
-    if (::lstat(dir.c_str(), &st) != 0) return IoError("cannot read the data directory " + dir);
+    if (::stat(dir.c_str(), &st) != 0) return IoError("cannot read the data directory " + dir);
   }
   if (!S_ISDIR(st.st_mode)) {
     return Error(Domain::kApp, Code::kInvalidArgument, dir + " is not a directory");
