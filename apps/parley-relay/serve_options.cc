@@ -231,6 +231,19 @@ const std::vector<Setting>& Settings() {
           [](const O& o) { return static_cast<double>(o.max_outbound_bytes); },
           [](O& o, double v) { o.max_outbound_bytes = static_cast<std::uint64_t>(v); }),
       Number(
+          "--rate-max-buckets", 1024, 16'777'216, true,
+          "per-device rate buckets kept at most (the least recently used go first)",
+          [](const O& o) { return o.rate_max_buckets; },
+          [](O& o, double v) { o.rate_max_buckets = static_cast<std::uint32_t>(v); }),
+      Number(
+          "--address-rate", 0.001, kMaxRate, false, "new connections per second per address",
+          [](const O& o) { return o.address_rate_per_s; },
+          [](O& o, double v) { o.address_rate_per_s = v; }),
+      Number(
+          "--address-burst", 1, kMaxRate, false, "new connections an address may open at once",
+          [](const O& o) { return o.address_rate_burst; },
+          [](O& o, double v) { o.address_rate_burst = v; }),
+      Number(
           "--vault-quota-bytes", 0, static_cast<double>(kMaxBytes), true,
           "bytes of changes a vault may hold unless `vault allow` gave it its own (0: no "
           "limit)",

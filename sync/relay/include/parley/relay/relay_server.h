@@ -22,8 +22,8 @@
 
 namespace parley::relay {
 
-// Which vaults a device may register: any (kOpen), or only those the operator admitted
-// (RelayStorage::AllowVault, `parley-relay vault allow`).
+// Which vaults devices may register: any (kOpen), or only those the operator admitted with
+// RelayStorage::AllowVault (`parley-relay vault allow`); others get ERROR_NOT_ADMITTED.
 enum class Admission { kOpen, kAllowlist };
 
 // Defaults come from parley/relay/tuning.h, which explains each.
@@ -33,6 +33,12 @@ struct RelayOptions {
   std::string metrics_path;       // empty: no metrics file
   int io_threads = tuning::kDefaultIoThreads;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT
+  std::string metrics_listen;   // "" none; "HOST:PORT": metrics over HTTP
+  // Logs name clients by address and port only when set (otherwise not at all).
+  bool log_client_addresses = false;
+  // The key of the short keyed hashes that stand for vault and device ids in the log (32
+  // bytes); empty: a random key of this process. parley-relay derives it from its secret key.
+  crypto::Bytes log_id_key;
 
   std::uint32_t max_connections =
       tuning::kDefaultMaxConnections;  // further connections are closed at once
@@ -56,17 +62,16 @@ struct RelayOptions {
   std::uint32_t metrics_interval_ms = tuning::kDefaultMetricsIntervalMs;
   double rate_per_s = tuning::kDefaultRatePerS;  // tokens per second per device
   double rate_burst = tuning::kDefaultRateBurst;
+  // Abuse limits and admission (docs/relay-ops/abuse.md).
+  // kAllowlist: RegisterVault only for vaults admitted by RelayStorage::AllowVault.
   Admission admission = Admission::kOpen;
-  std::uint64_t vault_quota_bytes = 1ULL << 30;  // per vault without its own quota; 0: none
-  std::uint32_t max_unauthenticated = 256;       // connections not yet authenticated
-  std::uint32_t max_unauthenticated_per_address = 16;
-  std::uint64_t max_outbound_bytes = 256ULL << 20;  // queued to send, all connections together
-  std::string metrics_listen;                       // "" none; "HOST:PORT": metrics over HTTP
-  // Logs name clients by address and port only when set (otherwise not at all).
-  bool log_client_addresses = false;
-  // The key of the short keyed hashes that stand for vault and device ids in the log (32
-  // bytes); empty: a random key of this process. parley-relay derives it from its secret key.
-  crypto::Bytes log_id_key;
+  std::uint64_t vault_quota_bytes = tuning::kDefaultVaultQuotaBytes;  // 0: no default quota
+  std::uint32_t max_unauthenticated = tuning::kDefaultMaxUnauthenticated;
+  std::uint32_t max_unauthenticated_per_address = tuning::kDefaultMaxUnauthenticatedPerAddress;
+  std::uint64_t max_outbound_bytes = tuning::kDefaultMaxOutboundBytes;  // all connections
+  std::uint32_t rate_max_buckets = tuning::kDefaultRateMaxBuckets;      // per-device buckets kept
+  double address_rate_per_s = tuning::kDefaultAddressRatePerS;  // new connections per address
+  double address_rate_burst = tuning::kDefaultAddressRateBurst;
 };
 
 class RelayServer {

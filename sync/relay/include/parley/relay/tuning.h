@@ -46,6 +46,23 @@ inline constexpr std::uint32_t kDefaultMetricsIntervalMs = 1'000;
 // Per-device token bucket: tokens per second and bucket size.
 inline constexpr double kDefaultRatePerS = 20'000;
 inline constexpr double kDefaultRateBurst = 40'000;
+// The per-device buckets kept at most (about 100 bytes each): past it, buckets that have
+// refilled go first (forgetting them changes nothing), then the least recently used.
+inline constexpr std::uint32_t kDefaultRateMaxBuckets = 65'536;
+// New connections per source address (IPv4 address, IPv6 /64): tokens per second and
+// bucket size. Each accepted connection costs one; with none left it is closed at once.
+// Bounds how fast one address can try handshakes and Authenticate with new identities.
+inline constexpr double kDefaultAddressRatePerS = 20;
+inline constexpr double kDefaultAddressRateBurst = 200;
+// Connections not yet through the handshake and Authenticate: in total (past it the oldest
+// is closed to make room) and per source address (past it a new one is closed at once).
+inline constexpr std::uint32_t kDefaultMaxUnauthenticated = 256;
+inline constexpr std::uint32_t kDefaultMaxUnauthenticatedPerAddress = 16;
+// Answers queued for sending, all connections together; past it, connections stop reading
+// frames until the writers catch up.
+inline constexpr std::uint64_t kDefaultMaxOutboundBytes = 256ULL << 20;
+// Change data each vault may hold unless the operator gave it its own quota (0: none).
+inline constexpr std::uint64_t kDefaultVaultQuotaBytes = 1ULL << 30;
 
 // ---- Connections ----
 
@@ -56,6 +73,8 @@ inline constexpr std::size_t kMaxHandshakeMessage = 1024;
 inline constexpr std::size_t kMaxWriteBatch = 64;
 // Pause after a failed accept (e.g. out of descriptors) before the next one.
 inline constexpr std::uint32_t kAcceptRetryPauseMs = 100;
+// How often a connection held back by max_outbound_bytes checks for room again.
+inline constexpr std::uint32_t kOutboundRoomCheckMs = 5;
 
 // ---- Frame handlers ----
 
