@@ -494,29 +494,39 @@ std::string ResolveServeConfig(const std::map<std::string, std::string>& flags,
       out->config_file = file;
     }
   }
+  // Every value given is checked, also one that a higher place overrides (a broken file is
+  // reported even when the command line wins); the first place that has it wins.
   for (const Setting& s : Settings()) {
     const std::string key = Key(s);
-    std::string value;
-    Origin origin;
+    struct Given {
+      std::string value;
+      Origin origin;
+    };
+    std::vector<Given> given;  // highest precedence first
     if (const std::string* f = flag(s.option)) {
-      value = s.kind == Kind::kSwitch && f->empty() ? "true" : *f;
-      origin = {Origin::kCommandLine, s.option};
-    } else if (const std::string* e = env(EnvName(s))) {
-      value = *e;
-      origin = {Origin::kEnvironment, EnvName(s)};
-    } else if (auto it = from_file.find(key); it != from_file.end()) {
-      value = it->second.value;
-      origin = {Origin::kFile, it->second.where};
-    } else {
+      given.push_back(
+          {s.kind == Kind::kSwitch && f->empty() ? "true" : *f, {Origin::kCommandLine, s.option}});
+    }
+    if (const std::string* e = env(EnvName(s))) {
+      given.push_back({*e, {Origin::kEnvironment, EnvName(s)}});
+    }
+    if (auto it = from_file.find(key); it != from_file.end()) {
+      given.push_back({it->second.value, {Origin::kFile, it->second.where}});
+    }
+    for (auto g = given.rbegin(); g != given.rend(); ++g) {
+      ServeConfig scratch = *out;
+      if (std::string must = s.set(scratch, g->value); !must.empty()) {
+        const std::string name =
+            g->origin.kind == Origin::kFile ? g->origin.where + ": " + key : g->origin.where;
+        return name + " " + must + ", not \"" + g->value + "\"";
+      }
+    }
+    if (given.empty()) {
       out->origins[key] = {Origin::kDefault, "default"};
       continue;
     }
-    if (std::string must = s.set(*out, value); !must.empty()) {
-      const std::string name =
-          origin.kind == Origin::kFile ? origin.where + ": " + key : origin.where;
-      return name + " " + must + ", not \"" + value + "\"";
-    }
-    out->origins[key] = origin;
+    (void)s.set(*out, given.front().value);
+    out->origins[key] = given.front().origin;
   }
   const relay::RelayOptions& o = out->relay;
   if (o.max_change_bytes > 0 && o.max_reassembly_bytes < o.max_change_bytes) {
