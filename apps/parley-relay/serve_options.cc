@@ -112,8 +112,8 @@ std::string EnvName(const Setting& s) {
 
 // A numeric setting stored through `store` (the value already checked against the range).
 Setting Number(const char* option, double min, double max, bool integer, const char* what,
-               std::function<double(const relay::RelayOptions&)> get,
-               std::function<void(relay::RelayOptions&, double)> store) {
+               const std::function<double(const relay::RelayOptions&)>& get,
+               const std::function<void(relay::RelayOptions&, double)>& store) {
   Setting s{option, integer ? Kind::kInteger : Kind::kDecimal, min, max, "", what, {}, {}};
   s.get = [get, integer](const ServeConfig& c) { return Format(get(c.relay), integer); };
   s.set = [min, max, integer, store](ServeConfig& c, const std::string& v) -> std::string {
