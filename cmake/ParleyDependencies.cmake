@@ -31,6 +31,11 @@ pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 # utf8proc (libutf8proc-dev): display widths and grapheme clusters, so `parley` aligns its
 # tables and cuts text where a terminal would (apps/parley/table.cc).
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+# parley-relay: its configuration file is TOML (toml++, libtomlplusplus-dev); libsystemd
+# (libsystemd-dev) is optional: with it the relay tells systemd when it is ready and stopping.
+pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(SYSTEMD QUIET IMPORTED_TARGET libsystemd)
+find_program(SYSTEMD_ANALYZE systemd-analyze)
 if(PARLEY_BUILD_TESTS)
   find_package(GTest REQUIRED)
   # ZXing-C++ (libzxing-dev): the tests read back the QR codes `parley` draws.

@@ -1,15 +1,17 @@
-// parley-relay: the sync relay. See docs/wire-protocol.md and `parley-relay help`.
+// parley-relay: the sync relay. See docs/relay-ops/ops.md and `parley-relay help`.
 //
 //   parley-relay init    --data DIR [--address HOST:PORT]
 //   parley-relay info    --data DIR [--address HOST:PORT] [--json]
 //   parley-relay serve   --data DIR [--listen HOST:PORT] [options: serve_options.h]
 //   parley-relay metrics --data DIR
-// GCC 12 at -O2 reports a false -Wnull-dereference inside CLI11's inlined string splitting
-// (a system header); this file turns that one warning off from here on.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
-#include <CLI/CLI.hpp>
+//   parley-relay backup  --data DIR DEST          parley-relay backup verify DEST
+//
+// Exit codes: 0 success; 1 usage errors and every failure (the message says which), as
+// `parley` does for usage errors. Everything the program creates is private: umask 077, the
+// data directory 0700 and its files 0600 (a looser existing one is tightened).
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -20,34 +22,128 @@
 #include <string>
 #include <vector>
 
+#include "log.h"
 #include "parley/platform/edit_distance.h"
 #include "parley/platform/posix_env.h"
 #include "parley/platform/process_hardening.h"
+#include "parley/relay/relay_backup.h"
 #include "parley/relay/relay_server.h"
 #include "parley/relay/tuning.h"
 #include "parley/sync/relay_pairing.h"
 #include "relay_files.h"
 #include "serve_options.h"
 
+#ifdef PARLEY_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 namespace parley::relay_app {
 namespace {
 
+// One command: its name ("backup verify"), what it does, its options and arguments.
+struct Command {
+  std::string name;
+  std::string arguments;  // the usage after the name
+  std::string summary;
+  std::vector<std::string> options;   // take a value
+  std::vector<std::string> switches;  // take none
+  std::vector<std::string> positionals;
+  std::string details;  // more help
+};
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = [] {
+    std::vector<Command> c;
+    c.push_back({"init",
+                 "--data DIR [--address HOST:PORT]",
+                 "create the data directory and the relay key, print the pairing code",
+                 {"--data", "--address"},
+                 {},
+                 {},
+                 "  --data DIR            the data directory (created 0700)\n"
+                 "  --address HOST:PORT   the address devices reach the relay at, kept in\n"
+                 "                        DIR/address and put in the pairing code\n"});
+    c.push_back({"info",
+                 "--data DIR [--address HOST:PORT] [--json]",
+                 "the relay's public key, pairing code and address",
+                 {"--data", "--address"},
+                 {"--json"},
+                 {},
+                 "  --data DIR            the data directory\n"
+                 "  --address HOST:PORT   the address to put in the pairing code (default: the\n"
+                 "                        one init kept)\n"
+                 "  --json                one JSON object: schema, public_key, pairing_code, "
+                 "address\n"});
+    Command serve{"serve",
+                  "--data DIR [--listen HOST:PORT] [--config FILE] [options]",
+                  "serve devices until SIGINT or SIGTERM",
+                  {},
+                  ServeSwitchNames(),
+                  {},
+                  "Each setting is taken from the command line, else the environment variable\n"
+                  "named, else the configuration file (--config FILE or PARLEY_RELAY_CONFIG,\n"
+                  "else DIR/relay.toml when it exists; keys are the options without \"--\" and\n"
+                  "with '_' for '-'), else its default.\n"
+                  "  --config FILE                       the TOML configuration file\n"
+                  "  --print-config                      print the effective configuration "
+                  "and\n"
+                  "                                      where each value came from; do not "
+                  "serve\n" +
+                      ServeOptionsHelp()};
+    for (const auto& name : ServeOptionNames()) {
+      if (std::find(serve.switches.begin(), serve.switches.end(), name) == serve.switches.end())
+        serve.options.push_back(name);
+    }
+    c.push_back(std::move(serve));
+    c.push_back(
+        {"metrics", "--data DIR", "the counters of the relay serving DIR", {"--data"}, {}, {}, ""});
+    c.push_back({"backup",
+                 "--data DIR [--config FILE] [--storage SPEC] DEST",
+                 "copy the relay's SQLite storage, key and address into the directory DEST, "
+                 "while it serves",
+                 {"--data", "--config", "--storage"},
+                 {},
+                 {"DEST"},
+                 "DEST becomes a whole data directory: serving from it restores the relay.\n"
+                 "The storage is copied as one consistent snapshot (SQLite's online backup);\n"
+                 "the relay keeps serving meanwhile. PostgreSQL storage is backed up with\n"
+                 "pg_dump instead (docs/relay-ops/ops.md).\n"});
+    c.push_back({"backup verify",
+                 "DEST [--json]",
+                 "check a backup: integrity, schema, gap-free sequences, chain heads; print "
+                 "counts",
+                 {},
+                 {"--json"},
+                 {"DEST"},
+                 "Exit 0 when the backup is sound, 1 otherwise (each problem found is listed).\n"});
+    c.push_back({"help", "[COMMAND]", "this text, or the help of COMMAND", {}, {}, {}, ""});
+    return c;
+  }();
+  return commands;
+}
+
 std::string Usage() {
-  return "usage:\n"
-         "  parley-relay init    --data DIR [--address HOST:PORT]   create the relay key, print "
-         "the pairing code\n"
-         "  parley-relay info    --data DIR [--address HOST:PORT] [--json]\n"
-         "  parley-relay serve   --data DIR [--listen HOST:PORT] [options]\n"
-         "  parley-relay metrics --data DIR\n"
-         "  parley-relay help | --help | --version\n"
-         "serve options (allowed values, default):\n" +
-         ServeOptionsHelp();
+  std::string out = "usage:\n";
+  for (const Command& c : Commands()) {
+    std::string line = "  parley-relay " + c.name + " " + c.arguments;
+    out += line + "\n      " + c.summary + "\n";
+  }
+  out +=
+      "  parley-relay --version\n`parley-relay help COMMAND` (or COMMAND --help) lists its "
+      "options.\n";
+  return out;
+}
+
+std::string CommandHelp(const Command& c) {
+  return "usage: parley-relay " + c.name + " " + c.arguments + "\n" + c.summary + "\n" +
+         (c.details.empty() ? "" : "\n" + c.details);
 }
 
 // A parsed command line: the command and its options ("--name" -> value, "" for switches).
 struct Args {
-  std::string command;
+  const Command* command = nullptr;
   std::map<std::string, std::string> flags;
+  std::vector<std::string> positionals;
 };
 
 std::string Flag(const Args& a, const std::string& name, const std::string& fallback = "") {
@@ -72,101 +168,136 @@ std::string DidYouMean(const std::string& word, const std::vector<std::string>& 
   return closest.empty() ? "" : " (did you mean '" + closest + "'?)";
 }
 
+const Command* FindCommand(const std::string& name) {
+  for (const Command& c : Commands()) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
 // How parsing ended: run `Args::command` (exit_code -1), or print `message` and exit.
 struct Outcome {
   int exit_code = -1;
-  std::string message;  // exit 0: for standard output; otherwise the one-line reason
+  std::string message;  // exit 0: for standard output; otherwise the reason
 };
 
-// The command line, parsed by CLI11: one subcommand per command, each with the options it
-// takes. An unknown command or a malformed line exits 2 with the usage; an option the
-// command does not take exits 1, naming it and the closest one it takes.
-Outcome Parse(int argc, char** argv, Args* out) {
-  CLI::App app{"parley-relay"};
-  app.set_help_flag("-h,--help");
-  app.allow_extras();
-  app.require_subcommand(0, 1);
-  bool version = false;
-  app.add_flag("--version", version);
-  struct Sub {
-    CLI::App* app;
-    std::vector<std::pair<std::string, CLI::Option*>> options;
-  };
-  std::vector<Sub> subs;
-  auto add = [&](const char* name, const char* what, const std::vector<std::string>& values,
-                 bool json) {
-    Sub sub{app.add_subcommand(name, what), {}};
-    for (const auto& v : values) sub.options.emplace_back(v, sub.app->add_option(v)->take_last());
-    if (json) sub.options.emplace_back("--json", sub.app->add_flag("--json"));
-    subs.push_back(std::move(sub));
-  };
-  add("init", "create the relay key, print the pairing code", {"--data", "--address"}, false);
-  add("info", "the relay's key, pairing code and address", {"--data", "--address"}, true);
-  std::vector<std::string> serve = {"--data", "--listen"};
-  for (const auto& name : ServeOptionNames()) serve.push_back(name);
-  add("serve", "serve until SIGINT or SIGTERM", serve, false);
-  add("metrics", "the counters of the serving relay", {"--data"}, false);
-  CLI::App* help = app.add_subcommand("help", "this text");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    return {0, Usage()};
-  } catch (const CLI::ParseError& e) {
-    return {2, std::string(e.what()) + "\n" + Usage()};
-  }
-  if (version) return {0, std::string("parley-relay ") + PARLEY_VERSION + "\n"};
-  if (help->parsed()) return {0, Usage()};
+Outcome UnknownCommand(const std::string& name) {
   std::vector<std::string> names;
-  for (auto& sub : subs) {
-    names.push_back(sub.app->get_name());
-    if (!sub.app->parsed()) continue;
-    out->command = sub.app->get_name();
-    for (const auto& extra : sub.app->remaining()) {
-      if (extra.rfind("-", 0) != 0) return {2, "unexpected argument " + extra + "\n" + Usage()};
-      std::vector<std::string> known;
-      for (const auto& [name, option] : sub.options) known.push_back(name);
-      const std::string name = extra.substr(0, extra.find('='));
-      return {1, out->command + " does not take " + name + DidYouMean(name, known)};
-    }
-    for (const auto& [name, option] : sub.options) {
-      if (option->count() > 0)
-        out->flags[name] = option->results().empty() ? "" : option->results().back();
-    }
-    return {};
+  for (const Command& c : Commands()) {
+    if (c.name.find(' ') == std::string::npos) names.push_back(c.name);
   }
-  const std::vector<std::string> extras = app.remaining();
-  if (extras.empty()) return {2, "missing command\n" + Usage()};
-  names.push_back("help");
-  return {2,
-          "unknown command " + extras.front() + DidYouMean(extras.front(), names) + "\n" + Usage()};
+  return {1, "unknown command " + name + DidYouMean(name, names) +
+                 "; `parley-relay help` lists the commands"};
 }
 
-// "host:port" or "[v6]:port".
-bool SplitHostPort(const std::string& s, std::string* host, std::uint16_t* port) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon + 1 == s.size()) return false;
-  *host = s.substr(0, colon);
-  if (host->size() >= 2 && host->front() == '[' && host->back() == ']')
-    *host = host->substr(1, host->size() - 2);
-  const std::string digits = s.substr(colon + 1);
-  if (digits.size() > 5 || host->empty()) return false;
-  unsigned long p = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    p = p * 10 + static_cast<unsigned long>(c - '0');
+Outcome Parse(int argc, char** argv, Args* out) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty()) return {1, "missing command; `parley-relay help` lists the commands"};
+  const std::string first = words[0];
+  if (first == "--version") return {0, std::string("parley-relay ") + PARLEY_VERSION + "\n"};
+  if (first == "--help" || first == "-h") return {0, Usage()};
+  if (first == "help") {
+    if (words.size() == 1) return {0, Usage()};
+    std::string name = words[1];
+    if (words.size() > 2) name += " " + words[2];
+    if (const Command* c = FindCommand(name)) return {0, CommandHelp(*c)};
+    if (const Command* c = FindCommand(words[1])) return {0, CommandHelp(*c)};
+    return UnknownCommand(words[1]);
   }
-  if (p > 65535) return false;
-  *port = static_cast<std::uint16_t>(p);
-  return true;
+  std::size_t next = 1;
+  const Command* command = nullptr;
+  if (words.size() > 1) {
+    command = FindCommand(first + " " + words[1]);
+    if (command != nullptr) next = 2;
+  }
+  if (command == nullptr) command = FindCommand(first);
+  if (command == nullptr || command->name == "help") return UnknownCommand(first);
+  out->command = command;
+  const std::vector<std::string> rest(words.begin() + static_cast<std::ptrdiff_t>(next),
+                                      words.end());
+  for (const std::string& w : rest) {
+    if (w == "--help" || w == "-h") return {0, CommandHelp(*command)};
+  }
+  std::vector<std::string> known = command->options;
+  known.insert(known.end(), command->switches.begin(), command->switches.end());
+  known.emplace_back("--help");
+  bool only_positionals = false;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    const std::string& w = rest[i];
+    if (only_positionals || w.empty() || w[0] != '-' || w == "-") {
+      out->positionals.push_back(w);
+      continue;
+    }
+    if (w == "--") {
+      only_positionals = true;
+      continue;
+    }
+    const auto eq = w.find('=');
+    const std::string name = w.substr(0, eq);
+    const bool is_switch = std::find(command->switches.begin(), command->switches.end(), name) !=
+                           command->switches.end();
+    const bool takes_value =
+        std::find(command->options.begin(), command->options.end(), name) != command->options.end();
+    if (!is_switch && !takes_value) {
+      return {1, command->name + " does not take " + name + DidYouMean(name, known) +
+                     "; `parley-relay help " + command->name + "` lists its options"};
+    }
+    if (is_switch) {
+      out->flags[name] = eq == std::string::npos ? "" : w.substr(eq + 1);
+      if (eq != std::string::npos && name == "--json") return {1, "--json takes no value"};
+      continue;
+    }
+    if (eq != std::string::npos) {
+      out->flags[name] = w.substr(eq + 1);
+    } else if (i + 1 < rest.size()) {
+      out->flags[name] = rest[++i];
+    } else {
+      return {1,
+              name + " needs a value; `parley-relay help " + command->name + "` lists the options"};
+    }
+  }
+  if (out->positionals.size() > command->positionals.size()) {
+    return {1, "unexpected argument " + out->positionals[command->positionals.size()] + " for " +
+                   command->name + "; usage: parley-relay " + command->name + " " +
+                   command->arguments};
+  }
+  if (out->positionals.size() < command->positionals.size()) {
+    return {1, command->name + " needs " + command->positionals[out->positionals.size()] +
+                   "; usage: parley-relay " + command->name + " " + command->arguments};
+  }
+  return {};
 }
 
 std::string PairingCode(const crypto::DhKeyPair& key, const std::string& address) {
   return wire::EncodeRelayPairingCode(wire::RelayPairing{key.public_key, address});
 }
 
+bool DirExists(const std::string& dir) {
+  struct stat st {};
+  return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The data directory of a command that needs an existing one, made private.
+Status OpenDataDir(const std::string& dir, std::string* tightened) {
+  if (!DirExists(dir)) {
+    return Error(
+        Domain::kApp, Code::kNotFound,
+        "no relay data directory " + dir + " (run parley-relay init --data " + dir + " first)");
+  }
+  return SecureDataDir(dir, false, tightened);
+}
+
+void ReportTightened(const std::string& tightened) {
+  if (!tightened.empty())
+    std::fprintf(stderr, "parley-relay: made private: %s\n", tightened.c_str());
+}
+
 int Init(const Args& a) {
   const std::string dir = Flag(a, "--data");
   if (dir.empty()) return Fail("init needs --data DIR");
+  std::string tightened;
+  if (Status s = SecureDataDir(dir, true, &tightened); !s.ok()) return Fail(s.message());
+  ReportTightened(tightened);
   Env& env = PosixEnv();
   if (Status s = CreateKey(env, dir); !s.ok()) return Fail(s.ToString());
   const std::string address = Flag(a, "--address");
@@ -183,6 +314,9 @@ int Init(const Args& a) {
 int Info(const Args& a) {
   const std::string dir = Flag(a, "--data");
   if (dir.empty()) return Fail("info needs --data DIR");
+  std::string tightened;
+  if (Status s = OpenDataDir(dir, &tightened); !s.ok()) return Fail(s.message());
+  ReportTightened(tightened);
   Env& env = PosixEnv();
   auto key = LoadKey(env, dir);
   if (!key.ok()) return Fail(key.status().ToString());
@@ -214,29 +348,189 @@ int Metrics(const Args& a) {
   return 0;
 }
 
-int Serve(const Args& a) {
-  const std::string dir = Flag(a, "--data");
-  if (dir.empty()) return Fail("serve needs --data DIR");
-  relay::RelayOptions o;
-  if (!SplitHostPort(Flag(a, "--listen", relay::tuning::kDefaultServeAddress), &o.listen_host,
-                     &o.listen_port)) {
-    return Fail("--listen must be HOST:PORT with PORT 0..65535, not \"" + Flag(a, "--listen") +
-                "\"");
+bool IsPostgres(const std::string& spec) {
+  return spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0;
+}
+
+// The SQLite file of a storage spec ("" or "sqlite": DATA/relay.db; "sqlite:PATH").
+std::string SqlitePath(const std::string& spec, const std::string& data) {
+  if (spec.rfind("sqlite:", 0) == 0) return spec.substr(7);
+  return DbPath(data);
+}
+
+// Opens the storage `spec` names. OpenRelayStorage (relay_storage.h) is the one place that
+// knows every backend; this program opens SQLite itself until it is there.
+Result<std::unique_ptr<relay::RelayStorage>> OpenStorage(const std::string& spec,
+                                                         const std::string& data) {
+  if (IsPostgres(spec)) {
+    return Error(Domain::kApp, Code::kUnsupported,
+                 "this parley-relay was built without PostgreSQL storage");
   }
-  if (std::string error = ParseServeOptions(a.flags, &o); !error.empty()) return Fail(error);
+  return relay::OpenSqliteRelayStorage(SqlitePath(spec, data));
+}
+
+void Notify([[maybe_unused]] const char* state) {
+#ifdef PARLEY_HAVE_SYSTEMD
+  (void)sd_notify(0, state);
+#endif
+}
+
+int Serve(const Args& a) {
+  ServeConfig config;
+  if (std::string error = ResolveServeConfig(a.flags, RelayEnvironment(), true, &config);
+      !error.empty()) {
+    return Fail(error);
+  }
+  if (a.flags.count("--print-config")) {
+    std::fputs(PrintServeConfig(config).c_str(), stdout);
+    return 0;
+  }
+  const std::string& dir = config.data;
+  std::string tightened;
+  if (Status s = OpenDataDir(dir, &tightened); !s.ok()) return Fail(s.message());
+  auto lock = DirLock::Take(dir);
+  if (!lock.ok()) return Fail(lock.status().message());
+  if (!tightened.empty()) relay::LogWarn("made_private", {{"files", tightened}});
+
+  relay::RelayOptions o = config.relay;
   o.metrics_path = MetricsPath(dir);
-  o.handle_signals = true;
+  // Signals are taken here (sigwait below), so that systemd hears STOPPING=1 when a stop
+  // begins; every thread the server starts inherits the blocked set.
+  o.handle_signals = false;
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Env& env = PosixEnv();
   auto key = LoadKey(env, dir);
   if (!key.ok()) return Fail(key.status().ToString());
-  auto writer = relay::OpenSqliteRelayStorage(DbPath(dir));
+  o.log_id_key = LogIdKey(*key);
+  auto writer = OpenStorage(config.storage, dir);
   if (!writer.ok()) return Fail(writer.status().ToString());
-  auto reader = relay::OpenSqliteRelayStorage(DbPath(dir));
+  auto reader = OpenStorage(config.storage, dir);
   if (!reader.ok()) return Fail(reader.status().ToString());
   relay::RelayServer server(o, std::move(*key), std::move(*writer), std::move(*reader));
   if (Status s = server.Start(); !s.ok()) return Fail(s.ToString());
+  // With PostgreSQL storage the server also follows the commits of other relay processes:
+  // RelayServer::FollowStorage(config.storage) belongs here, after Start().
+  Notify("READY=1");
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0) {
+  }
+  relay::LogInfo("signal", {{"signal", sig}});
+  Notify("STOPPING=1");
+  server.RequestStop();
   server.Wait();
+  return 0;
+}
+
+// The storage spec of a command that reads the serve configuration (`--data`, `--config`,
+// `--storage`, the environment, the file).
+Result<ServeConfig> StorageConfig(const Args& a) {
+  std::map<std::string, std::string> flags;
+  for (const char* name : {"--data", "--config", "--storage"}) {
+    if (a.flags.count(name)) flags[name] = a.flags.at(name);
+  }
+  ServeConfig config;
+  if (std::string error = ResolveServeConfig(flags, RelayEnvironment(), true, &config);
+      !error.empty()) {
+    return Error(Domain::kApp, Code::kInvalidArgument, error);
+  }
+  return config;
+}
+
+int Backup(const Args& a) {
+  auto config = StorageConfig(a);
+  if (!config.ok()) return Fail(config.status().message());
+  const std::string& dir = config->data;
+  const std::string dest = a.positionals[0];
+  if (IsPostgres(config->storage)) {
+    return Fail(
+        "backup copies SQLite storage only; back PostgreSQL storage up with pg_dump "
+        "(pg_dump --format=custom --file=relay.dump DBNAME, then pg_restore into an empty "
+        "database) and keep a copy of " +
+        KeyPath(dir) + " with it: docs/relay-ops/ops.md, \"Backup and restore\"");
+  }
+  std::string tightened;
+  if (Status s = OpenDataDir(dir, &tightened); !s.ok()) return Fail(s.message());
+  ReportTightened(tightened);
+  struct stat a_st {};
+  struct stat b_st {};
+  if (::stat(dest.c_str(), &b_st) == 0 && ::stat(dir.c_str(), &a_st) == 0 &&
+      a_st.st_dev == b_st.st_dev && a_st.st_ino == b_st.st_ino) {
+    return Fail("DEST is the data directory itself: back up into another directory");
+  }
+  std::string dest_tightened;
+  if (Status s = SecureDataDir(dest, true, &dest_tightened); !s.ok()) return Fail(s.message());
+  ReportTightened(dest_tightened);
+  // No relay may serve from DEST while its files are replaced.
+  auto lock = DirLock::Take(dest);
+  if (!lock.ok()) return Fail(lock.status().message());
+  Env& env = PosixEnv();
+  auto raw_key = env.ReadFile(KeyPath(dir));
+  if (!raw_key.ok()) return Fail("no relay key in " + dir + ": " + raw_key.status().message());
+  if (Status s = relay::BackupSqliteRelayStorage(SqlitePath(config->storage, dir), DbPath(dest));
+      !s.ok()) {
+    return Fail(s.ToString());
+  }
+  Status s = env.WriteFileAtomic(KeyPath(dest), *raw_key);
+  std::fill(raw_key->begin(), raw_key->end(), 0);
+  if (!s.ok()) return Fail(s.ToString());
+  if (env.FileExists(AddressPath(dir))) {
+    auto address = env.ReadFile(AddressPath(dir));
+    if (!address.ok()) return Fail(address.status().ToString());
+    if (Status w = env.WriteFileAtomic(AddressPath(dest), *address); !w.ok())
+      return Fail(w.ToString());
+  }
+  auto size = env.FileSize(DbPath(dest));
+  std::printf("backup of %s written to %s: relay.db (%llu bytes), relay.key%s\n", dir.c_str(),
+              dest.c_str(), static_cast<unsigned long long>(size.ok() ? *size : 0),
+              env.FileExists(AddressPath(dest)) ? ", address" : "");
+  return 0;
+}
+
+int BackupVerify(const Args& a) {
+  const std::string dest = a.positionals[0];
+  const std::string db = DirExists(dest) ? DbPath(dest) : dest;
+  auto check = relay::VerifySqliteRelayStorage(db);
+  if (!check.ok()) return Fail(check.status().ToString());
+  std::vector<std::string> problems = check->problems;
+  bool key_ok = false;
+  if (DirExists(dest)) {
+    auto size = PosixEnv().FileSize(KeyPath(dest));
+    key_ok = size.ok() && *size == crypto::kDhSize;
+    if (!key_ok) problems.push_back("no relay key (relay.key of 32 bytes) in " + dest);
+  }
+  if (a.flags.count("--json")) {
+    const nlohmann::json out = {{"schema", 1},
+                                {"ok", problems.empty()},
+                                {"schema_version", check->schema_version},
+                                {"vaults", check->vaults},
+                                {"changes", check->changes},
+                                {"purged", check->purged},
+                                {"chains", check->chains},
+                                {"envelopes", check->envelopes},
+                                {"problems", problems}};
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf(
+        "schema version %lld: %llu vaults, %llu changes (%llu purged), %llu chain heads, "
+        "%llu key envelopes\n",
+        static_cast<long long>(check->schema_version),
+        static_cast<unsigned long long>(check->vaults),
+        static_cast<unsigned long long>(check->changes),
+        static_cast<unsigned long long>(check->purged),
+        static_cast<unsigned long long>(check->chains),
+        static_cast<unsigned long long>(check->envelopes));
+    for (const std::string& p : problems) std::printf("problem: %s\n", p.c_str());
+  }
+  if (!problems.empty()) {
+    return Fail("the backup in " + dest + " has " + std::to_string(problems.size()) +
+                " problem(s)");
+  }
+  if (!a.flags.count("--json")) std::printf("ok\n");
   return 0;
 }
 
@@ -245,6 +539,8 @@ int Serve(const Args& a) {
 
 int main(int argc, char** argv) {
   using namespace parley::relay_app;
+  // Whatever it creates is the user's alone (the data directory 0700, its files 0600).
+  ::umask(077);
   // Before the relay key is read: no core file, no reading of its memory by other processes.
   if (parley::Status s = parley::DisableCoreDumps(); !s.ok()) return Fail(s.message());
   if (!parley::crypto::InitCrypto().ok()) return Fail("libsodium failed to initialize");
@@ -257,8 +553,11 @@ int main(int argc, char** argv) {
     }
     return o.exit_code;
   }
-  if (args.command == "init") return Init(args);
-  if (args.command == "info") return Info(args);
-  if (args.command == "serve") return Serve(args);
+  const std::string& command = args.command->name;
+  if (command == "init") return Init(args);
+  if (command == "info") return Info(args);
+  if (command == "serve") return Serve(args);
+  if (command == "backup") return Backup(args);
+  if (command == "backup verify") return BackupVerify(args);
   return Metrics(args);
 }

@@ -15,3 +15,19 @@ add_dependencies(${target} parley-relay)
 gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60 TEST_SUFFIX "@postgresql"
   TEST_FILTER "RelayAbuse.*:RelayCrash.*:RelayLargeChange.*:RelayProtocol.*:RelayRevocation.*:RelaySignature.*"
   PROPERTIES LABELS "relay;postgresql" ENVIRONMENT PARLEY_TEST_RELAY_STORAGE=postgresql)
+# The systemd unit, verified by systemd (when systemd-analyze is installed) with ExecStart=
+# pointing at this build's parley-relay.
+if(SYSTEMD_ANALYZE)
+  add_test(NAME relay_systemd_unit_verify
+           COMMAND ${CMAKE_COMMAND} -DUNIT=${PROJECT_SOURCE_DIR}/packaging/parley-relay.service
+                   -DBINARY=$<TARGET_FILE:parley-relay> -DANALYZE=${SYSTEMD_ANALYZE}
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/systemd-unit
+                   -P ${PROJECT_SOURCE_DIR}/packaging/verify-unit.cmake)
+  set_tests_properties(relay_systemd_unit_verify PROPERTIES LABELS relay)
+endif()
+# relay_cli_test reads `backup verify --json` and edits a backup's SQLite file; it runs the
+# systemd notification test when the relay was built with libsystemd.
+target_link_libraries(${target} PRIVATE nlohmann_json::nlohmann_json SQLite::SQLite3)
+if(SYSTEMD_FOUND)
+  target_compile_definitions(${target} PRIVATE PARLEY_RELAY_HAS_SYSTEMD=1)
+endif()

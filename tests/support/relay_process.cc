@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -143,6 +144,12 @@ Status RelayProcess::Start() {
   }
   std::vector<std::string> args = {binary_,   "serve",    "--data",
                                    data_dir_, "--listen", "127.0.0.1:0"};
+  // The program admits only allowed vaults by default; tests register vaults freely unless
+  // they choose an admission themselves.
+  const bool admission = std::any_of(extra_args_.begin(), extra_args_.end(), [](const auto& a) {
+    return a == "--admission" || a.rfind("--admission=", 0) == 0;
+  });
+  if (!admission) args.insert(args.end(), {"--admission", "open"});
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   // The storage the test run asks for (support/relay_test_storage.h), unless the caller chose.
   if (std::find(extra_args_.begin(), extra_args_.end(), "--storage") == extra_args_.end()) {

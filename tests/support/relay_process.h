@@ -39,7 +39,8 @@ Result<std::string> FindRelayBinary(const std::string& flag);
 class RelayProcess {
  public:
   // Runs `binary init --data data_dir` if the directory holds no relay key yet, and reads
-  // the key. `extra_args` are added to `serve`.
+  // the key. `extra_args` are added to `serve`, after `--admission open` unless they name
+  // --admission themselves (the program's default admits only allowed vaults).
   explicit RelayProcess(std::string data_dir, std::vector<std::string> extra_args = {},
                         std::string binary = RelayBinary());
   ~RelayProcess();  // Kill()

@@ -85,7 +85,9 @@ int relay_child_start(const char* relay_binary, const char* data_dir, int* port,
   }
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
   {
-    char* argv[] = {bin, "serve", "--data", dir, "--listen", "127.0.0.1:0", NULL};
+    /* Any vault may register (the program's default admits only those it was told to). */
+    char* argv[] = {bin,           "serve",       "--data", dir, "--listen",
+                    "127.0.0.1:0", "--admission", "open",   NULL};
     g_pid = spawn(argv, -1, fds[1]);
   }
   close(fds[1]);

@@ -62,7 +62,11 @@ Connection::~Connection() {
 }
 
 void Connection::Start() {
-  LogInfo("connected", {{"conn", id_}, {"peer", peer_}});
+  if (ctx_.options.log_client_addresses) {
+    LogInfo("connected", {{"conn", id_}, {"peer", peer_}});
+  } else {
+    LogInfo("connected", {{"conn", id_}});
+  }
   auto self = shared_from_this();
   auto ex = socket_.get_executor();
   asio::co_spawn(
@@ -247,7 +251,7 @@ asio::awaitable<bool> Connection::Authenticate() {
     co_return false;
   }
   device_ = std::move(*device);
-  device_hex_ = crypto::ToHex(crypto::ByteView(device_.data(), 8));
+  device_hex_ = LogId(device_);
   // A device revoked from a vault here, and a member of none, is refused with the proof.
   auto lookup = [me = device_](RelayStorage& st) -> Result<std::optional<Revocation>> {
     PARLEY_ASSIGN_OR_RETURN(std::optional<Revocation> r, st.FindRevocation(me));
@@ -268,8 +272,7 @@ asio::awaitable<bool> Connection::Authenticate() {
   }
   if (revoked->has_value()) {
     const Revocation& r = **revoked;
-    const std::string vault_hex =
-        crypto::ToHex(crypto::ByteView(r.vault.data(), std::min<std::size_t>(8, r.vault.size())));
+    const std::string vault_hex = LogId(r.vault);
     LogInfo("revoked_refused",
             {{"conn", id_}, {"device", device_hex_}, {"vault", vault_hex}, {"at", "authenticate"}});
     SendRevoked(frame->id(), r.membership);

@@ -23,7 +23,7 @@ using tuning::kRetryAfterStorageErrorMs;
 
 crypto::ByteView View(const std::string& s) { return crypto::AsBytes(s); }
 
-std::string Short(const std::string& vault) { return crypto::ToHex(View(vault.substr(0, 8))); }
+std::string Short(const std::string& vault) { return LogId(View(vault)); }
 
 // ERROR_CONFLICT for a SetMembership whose version is not the next one; `held` is the
 // version the relay holds, in the message for people and in membership_version for clients.

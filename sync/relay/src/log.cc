@@ -31,6 +31,15 @@ void AppendValue(std::string& line, const std::string& v) {
   line += '"';
 }
 
+struct LogIdKey {
+  std::mutex mu;
+  crypto::Bytes key = crypto::RandomBytes(crypto::kHashSize);
+};
+LogIdKey& IdKey() {
+  static LogIdKey k;
+  return k;
+}
+
 std::string Timestamp() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -45,6 +54,19 @@ std::string Timestamp() {
 }
 
 }  // namespace
+
+void SetLogIdKey(crypto::ByteView key) {
+  LogIdKey& k = IdKey();
+  std::lock_guard<std::mutex> lock(k.mu);
+  if (!key.empty()) k.key.assign(key.begin(), key.end());
+}
+
+std::string LogId(crypto::ByteView id) {
+  LogIdKey& k = IdKey();
+  std::lock_guard<std::mutex> lock(k.mu);
+  const crypto::Hash h = crypto::Blake2b256(id, k.key);
+  return crypto::ToHex(crypto::ByteView(h.data(), 4));
+}
 
 void LogEvent(std::string_view level, std::string_view event,
               std::initializer_list<LogField> fields) {

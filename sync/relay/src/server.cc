@@ -44,7 +44,9 @@ struct RelayServer::Impl {
         acceptor(strand),
         metrics_timer(strand),
         grace_timer(strand),
-        work(asio::make_work_guard(io)) {}
+        work(asio::make_work_guard(io)) {
+    SetLogIdKey(options.log_id_key);
+  }
 
   ~Impl() { ctx->on_connection_gone = nullptr; }
 

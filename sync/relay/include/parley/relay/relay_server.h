@@ -31,8 +31,16 @@ struct RelayOptions {
   std::string listen_host = tuning::kDefaultListenHost;
   std::uint16_t listen_port = 0;  // 0: any free port (see RelayServer::port())
   std::string metrics_path;       // empty: no metrics file
+  // "HOST:PORT" ("[V6]:PORT"): serve GET /metrics and /healthz over HTTP there (port 0: any
+  // free port, see metrics_port()); empty: no HTTP (docs/relay-ops/metrics.md).
+  std::string metrics_listen;
   int io_threads = tuning::kDefaultIoThreads;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT
+  // Logs name clients by address and port only when set (otherwise not at all).
+  bool log_client_addresses = false;
+  // The key of the short keyed hashes that stand for vault and device ids in the log (32
+  // bytes); empty: a random key of this process. parley-relay derives it from its secret key.
+  crypto::Bytes log_id_key;
 
   std::uint32_t max_connections =
       tuning::kDefaultMaxConnections;  // further connections are closed at once

@@ -48,7 +48,9 @@ final class RelayProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     Path setpriv = onPath("setpriv");
     if (setpriv != null) command.addAll(List.of(setpriv.toString(), "--pdeathsig", "TERM", "--"));
-    command.addAll(List.of(binary, "serve", "--data", dataDir.toString(), "--listen", "127.0.0.1:0"));
+    // Any vault may register (the program's default admits only those it was told to).
+    command.addAll(List.of(binary, "serve", "--data", dataDir.toString(), "--listen", "127.0.0.1:0",
+        "--admission", "open"));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
