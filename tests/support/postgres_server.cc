@@ -10,10 +10,12 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -67,6 +69,7 @@ struct ChildSetup {
   int in_fd = -1;   // standard input (-1: /dev/null)
   bool own_group = false;
   bool death_signal = true;
+  std::int64_t file_size_limit = -1;  // RLIMIT_FSIZE in bytes (-1: none)
 };
 
 // fork + exec of `args` (argument vector built before the fork; the child calls only
@@ -80,6 +83,12 @@ pid_t Spawn(std::vector<std::string> args, const ChildSetup& setup) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   if (setup.own_group) ::setpgid(0, 0);
+  if (setup.file_size_limit >= 0) {
+    const rlimit limit{static_cast<rlim_t>(setup.file_size_limit),
+                       static_cast<rlim_t>(setup.file_size_limit)};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    ::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead
+  }
   if (setup.user.switch_user) {
     if (::setgroups(0, nullptr) != 0 || ::setgid(setup.user.gid) != 0 ||
         ::setuid(setup.user.uid) != 0) {
@@ -304,7 +313,10 @@ Status PostgresServer::Start() {
   pid_ = Spawn({bin_dir_ + "/postgres", "-D", dir_ + "/data", "-k", dir_ + "/sock", "-p",
                 std::to_string(port_), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c",
                 "synchronous_commit=on", "-c", "max_connections=40", "-c", "shared_buffers=32MB"},
-               {.user = user, .out_fd = fd, .own_group = true});
+               {.user = user,
+                .out_fd = fd,
+                .own_group = true,
+                .file_size_limit = file_size_limit_});
   ::close(fd);
   if (pid_ < 0) return Unavailable("fork failed");
   return WaitReady();
@@ -326,6 +338,27 @@ Status PostgresServer::WaitReady() {
   }
   Kill();
   return Unavailable("the server did not accept connections within 60 s: " + Log());
+}
+
+Status PostgresServer::CreateDatabase(const std::string& name) {
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return Unavailable("not a plain database name: " + name);
+  }
+  const std::string conninfo =
+      "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=postgres";
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PGresult* r = PQexec(conn, ("CREATE DATABASE " + name).c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) error = PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  PQfinish(conn);
+  if (!error.empty()) return Unavailable("cannot create database " + name + ": " + error);
+  return Status::Ok();
 }
 
 Status PostgresServer::Stop() {

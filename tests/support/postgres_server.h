@@ -48,6 +48,14 @@ class PostgresServer {
   // SIGKILL to the server and all its processes; returns once they are gone.
   void Kill();
 
+  // From the next Start() on, the server may not make any file larger than `bytes`
+  // (RLIMIT_FSIZE, with SIGXFSZ ignored: a write past it fails with EFBIG, as when a
+  // tablespace's disk is full). -1 (the default): no limit.
+  void set_file_size_limit(std::int64_t bytes) { file_size_limit_ = bytes; }
+  // Creates the database `name` (letters, digits and '_'). Code::kUnavailable when the
+  // server refuses.
+  Status CreateDatabase(const std::string& name);
+
   bool running() const { return pid_ > 0; }
   std::uint16_t port() const { return port_; }
   // libpq URI of the "parley" database, e.g. postgresql://postgres@127.0.0.1:5433/parley
@@ -63,6 +71,7 @@ class PostgresServer {
   std::string bin_dir_;
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
+  std::int64_t file_size_limit_ = -1;
 };
 
 }  // namespace parley::testing
