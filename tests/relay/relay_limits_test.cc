@@ -185,7 +185,7 @@ TEST_F(RelayLimits, TwoThousandSilentConnectionsFromOneAddressDoNotStopADevice) 
   Flood({"127.0.0.1"}, 2000);
   // Every one was taken or refused: 16 wait in the handshake, the rest were closed.
   auto m = WaitForMetrics(
-      [](auto& m) { return m["connections_total"] + m["connections_refused"] >= 2000; });
+      [](auto& fig) { return fig["connections_total"] + fig["connections_refused"] >= 2000; });
   EXPECT_EQ(m["connections_total"] + m["connections_refused"], 2000u);
   EXPECT_GE(m["connections_refused_per_address"], 1900u);
   EXPECT_EQ(m["connections_refused"], m["connections_refused_per_address"] +
@@ -203,7 +203,7 @@ TEST_F(RelayLimits, ASilentFloodFromManyAddressesGivesUpTheOldestConnections) {
   std::vector<std::string> sources;
   for (int i = 1; i <= 200; ++i) sources.push_back("127.0.1." + std::to_string(i));
   Flood(sources, 10);  // 2000, under every per-address limit
-  auto m = WaitForMetrics([](auto& m) { return m["connections_total"] >= 2000; });
+  auto m = WaitForMetrics([](auto& fig) { return fig["connections_total"] >= 2000; });
   EXPECT_EQ(m["connections_total"], 2000u);
   // At most 256 wait in the handshake; the others were given up, oldest first.
   EXPECT_GE(m["connections_evicted_unauthenticated"], 2000u - 256u);
@@ -226,7 +226,7 @@ TEST_F(RelayLimits, ADeviceGetsInWhenUnauthenticatedConnectionsFillTheTable) {
   std::vector<std::string> sources;
   for (int i = 1; i <= 100; ++i) sources.push_back("127.0.2." + std::to_string(i));
   Flood(sources, 1);
-  auto m = WaitForMetrics([](auto& m) { return m["connections_total"] >= 101; });
+  auto m = WaitForMetrics([](auto& fig) { return fig["connections_total"] >= 101; });
   EXPECT_EQ(m["connections_refused_connection_limit"], 0u);
   EXPECT_GE(m["connections_evicted_unauthenticated"], 100u - 31u);
   SyncAsADevice("127.0.0.3");
@@ -249,7 +249,7 @@ TEST_F(RelayLimits, NewConnectionsPerAddressAreRateLimited) {
   }
   SocketStream fourth(ConnectFrom("127.0.0.4", server_->port()), std::chrono::seconds(10));
   EXPECT_TRUE(fourth.WaitClosed());
-  auto m = WaitForMetrics([](auto& m) { return m["connections_refused_address_rate"] >= 1; });
+  auto m = WaitForMetrics([](auto& fig) { return fig["connections_refused_address_rate"] >= 1; });
   EXPECT_EQ(m["connections_refused_address_rate"], 1u);
   SyncAsADevice("127.0.0.5");  // another address is not affected
 }
@@ -281,7 +281,7 @@ TEST_F(RelayLimits, UnderAnAllowlistOnlyAdmittedVaultsAreRegistered) {
   pb::Frame ack = Push(*c, vault, {first});
   ASSERT_EQ(ack.body_case(), pb::Frame::kPushAck);
   EXPECT_EQ(ack.push_ack().acks(0).refusal(), pb::REFUSAL_NONE);
-  auto m = WaitForMetrics([](auto& m) { return m["vaults_not_admitted"] >= 1; });
+  auto m = WaitForMetrics([](auto& fig) { return fig["vaults_not_admitted"] >= 1; });
   EXPECT_EQ(m["vaults_not_admitted"], 1u);
 }
 
@@ -333,7 +333,7 @@ TEST_F(RelayLimits, AVaultOverItsQuotaIsRefusedPerChangeAndPurgingMakesRoom) {
   ASSERT_EQ(retry.body_case(), pb::Frame::kPushAck);
   EXPECT_EQ(retry.push_ack().acks(0).refusal(), pb::REFUSAL_NONE)
       << retry.push_ack().acks(0).reason();
-  auto m = WaitForMetrics([](auto& m) { return m["changes_over_quota"] >= 1; });
+  auto m = WaitForMetrics([](auto& fig) { return fig["changes_over_quota"] >= 1; });
   EXPECT_EQ(m["changes_over_quota"], 1u);
 }
 
@@ -387,7 +387,7 @@ TEST_F(RelayLimits, ASlowReaderIsHeldBackByTheOutboundBoundNotCut) {
     ASSERT_TRUE(c->Send(pull).ok());
     if (sent % 20 == 19 && Metrics()["outbound_waits"] > 0) break;
   }
-  auto m = WaitForMetrics([](auto& m) { return m["outbound_waits"] > 0; });
+  auto m = WaitForMetrics([](auto& fig) { return fig["outbound_waits"] > 0; });
   ASSERT_GT(m["outbound_waits"], 0u);
   // Reading again, every request is answered in full and the connection is not cut.
   for (int i = 0; i <= std::min(sent, 4999); ++i) {

@@ -128,7 +128,9 @@ class RelayPostgres : public RelayFixture {
       EXPECT_TRUE(env.CreateDirs(data).ok());
       auto key = env.ReadFile(JoinPath(dir_.Sub("relay0"), "relay.key"));
       EXPECT_TRUE(key.ok());
-      if (key.ok()) EXPECT_TRUE(env.WriteFileAtomic(JoinPath(data, "relay.key"), *key).ok());
+      if (key.ok()) {
+        EXPECT_TRUE(env.WriteFileAtomic(JoinPath(data, "relay.key"), *key).ok());
+      }
     }
     auto r = std::make_unique<RelayProcess>(
         data, std::vector<std::string>{"--storage", pg_->uri(), "--admission", "open"});
@@ -163,7 +165,9 @@ class RelayPostgres : public RelayFixture {
       for (const auto& [id, seq] : p->acked()) {
         auto it = held.find(id);
         EXPECT_NE(it, held.end()) << "an acknowledged change is missing";
-        if (it != held.end()) EXPECT_EQ(it->second, seq);
+        if (it != held.end()) {
+          EXPECT_EQ(it->second, seq);
+        }
       }
     }
     return served;
@@ -295,7 +299,9 @@ TEST_F(RelayPostgres, FullTablespaceRefusesWithoutLoss) {
   for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].relay_seq(), i + 1);
   for (const auto& sc : all) {
     auto it = acked.find(ChangeIdOf(sc.change()));
-    if (it != acked.end()) EXPECT_EQ(it->second, sc.relay_seq());
+    if (it != acked.end()) {
+      EXPECT_EQ(it->second, sc.relay_seq());
+    }
   }
 }
 

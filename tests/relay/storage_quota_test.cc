@@ -103,9 +103,11 @@ TEST_F(StorageQuota, AVaultsOwnQuotaReplacesTheDefault) {
   EXPECT_EQ(Insert({a})[0].result, InsertResult::kStored);
   // Allowed again with quota 0: the default applies again.
   ASSERT_TRUE(db_->AllowVault(vault_, 0).ok());
-  EXPECT_EQ(Insert({ToNew(chain_.Next(200), vault_)})[0].result, InsertResult::kOverQuota);
-  // No default (0): no quota at all.
+  NewChange b = ToNew(chain_.Next(200), vault_);
+  EXPECT_EQ(Insert({b})[0].result, InsertResult::kOverQuota);
+  // No default (0): no quota at all. The refused change was not stored: it goes in now.
   db_->SetDefaultVaultQuota(0);
+  EXPECT_EQ(Insert({b})[0].result, InsertResult::kStored);
   EXPECT_EQ(Insert({ToNew(chain_.Next(5000), vault_)})[0].result, InsertResult::kStored);
   EXPECT_EQ(db_->AllowVault(Bytes(5, 1), 0).code(), Code::kInvalidArgument);
 }
