@@ -13,6 +13,7 @@
 // never reused even after a purge. WAL with synchronous=FULL: a commit is on disk when
 // sqlite3_step of COMMIT returns.
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <deque>
 #include <limits>
@@ -541,6 +542,33 @@ class SqliteRelayStorage final : public RelayStorage {
   sqlite3* db_;
   std::deque<std::pair<const char*, Stmt>> stmts_;  // deque: references stay valid
   std::map<std::string, std::int64_t> vids_;
+
+  // ---- Storage-wide figures (the metrics) ----
+ public:
+  // Counts vaults and changes and sums the change data (one pass over `changes`: LENGTH of
+  // a blob reads no overflow page); the size on disk is page_count * page_size plus the WAL
+  // file. Read-only; meant for the reader object, every few seconds at most.
+  Result<StorageStats> Stats() override {
+    StorageStats out;
+    Stmt& s =
+        Get("SELECT (SELECT COUNT(*) FROM vaults), COUNT(*), COALESCE(SUM(LENGTH(data)), 0), "
+            "(SELECT page_count FROM pragma_page_count()) * "
+            "(SELECT page_size FROM pragma_page_size()) FROM changes");
+    PARLEY_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) {
+      out.vaults = static_cast<std::uint64_t>(s.Int(0));
+      out.changes = static_cast<std::uint64_t>(s.Int(1));
+      out.stored_bytes = static_cast<std::uint64_t>(s.Int(2));
+      out.storage_bytes = static_cast<std::uint64_t>(s.Int(3));
+    }
+    s.Reset();
+    if (const char* file = sqlite3_db_filename(db_, "main"); file != nullptr && *file != 0) {
+      struct stat st {};
+      if (::stat((std::string(file) + "-wal").c_str(), &st) == 0)
+        out.storage_bytes += static_cast<std::uint64_t>(st.st_size);
+    }
+    return out;
+  }
 };
 
 }  // namespace

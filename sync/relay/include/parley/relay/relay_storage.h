@@ -90,6 +90,15 @@ struct ChangeRow {
   std::string data;  // serialized pb::Change
 };
 
+// Storage-wide figures (metrics, `parley-relay info`).
+struct StorageStats {
+  std::uint64_t vaults = 0;
+  std::uint64_t changes = 0;
+  std::uint64_t stored_bytes = 0;  // change data held
+  // The database's own size on disk (file + WAL, or pg_database_size).
+  std::uint64_t storage_bytes = 0;
+};
+
 class RelayStorage {
  public:
   virtual ~RelayStorage() = default;
@@ -153,6 +162,8 @@ class RelayStorage {
   // ignored. Returns how many slots were dropped. Code::kNotFound for an unknown vault.
   virtual Result<std::size_t> DropKeySlots(ByteView vault,
                                            std::span<const SlotRedaction> redactions) = 0;
+
+  virtual Result<StorageStats> Stats() = 0;
 };
 
 // Opens (creating if needed) the SQLite storage at `path`: WAL, synchronous=FULL, a busy
