@@ -130,6 +130,10 @@ std::string ParseServeOptions(const std::map<std::string, std::string>& flags,
                               relay::RelayOptions* out) {
   for (const auto& [name, value] : flags) {
     if (name == "--data" || name == "--listen") continue;
+    if (name == "--metrics-listen") {  // HOST:PORT, checked when the relay starts
+      out->metrics_listen = value;
+      continue;
+    }
     const NumericOption* option = nullptr;
     for (const NumericOption& o : Options()) {
       if (name == o.name) option = &o;
@@ -153,6 +157,7 @@ std::string ParseServeOptions(const std::map<std::string, std::string>& flags,
 std::vector<std::string> ServeOptionNames() {
   std::vector<std::string> names;
   for (const NumericOption& o : Options()) names.emplace_back(o.name);
+  names.emplace_back("--metrics-listen");
   return names;
 }
 
