@@ -128,8 +128,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   bool flush_then_close_ = false;
   bool stopping_ = false;
-  bool idle_wait_ = false;             // the reader waits for the first byte of a frame
-  Clock::time_point frame_read_at_{};  // when the frame being handled arrived (push ack latency)
+  bool idle_wait_ = false;  // the reader waits for the first byte of a frame
+  // When the frame being handled arrived (the push ack latency).
+  Clock::time_point frame_read_at_{};
 };
 
 }  // namespace parley::relay
