@@ -11,8 +11,8 @@ if(NOT TARGET Asio::asio)
   set_target_properties(Asio::asio PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${ASIO_INCLUDE_DIR}"
                                               INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
-# cpp-httplib (libcpp-httplib-dev): the HTTP client of the relay's metrics tests
-# (tests/relay). Debian ships it compiled (libcpp-httplib.so, with OpenSSL, zlib and Brotli
+# cpp-httplib (libcpp-httplib-dev): the HTTP server of the relay's metrics endpoint
+# (sync/relay/src/metrics_http.cc) and the HTTP client of its tests (tests/relay). Debian ships it compiled (libcpp-httplib.so, with OpenSSL, zlib and Brotli
 # support): its pkg-config file gives the definitions its header must be read with (they
 # change the classes' layout). Without one, httplib.h is taken as the header-only library.
 pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)

@@ -1,25 +1,20 @@
 // The relay's HTTP endpoint for monitoring (docs/relay-ops/metrics.md):
 //   GET /metrics   the Prometheus text (Content-Type "text/plain; version=0.0.4")
 //   GET /healthz   200 "ok", or 503 with the reason (stopping, storage failing or too slow)
-// Anything else is 404; a method other than GET or HEAD is 405; a request with a body is 413;
-// a request head over kMetricsHttpMaxHeadBytes or with more than kMetricsHttpMaxHeaders
-// headers is 431; something that is not HTTP/1.x is 400. One request per connection (the
-// answer closes it).
+// Anything else is 404 with a plain body; requests the HTTP library refuses get its status
+// (400 malformed, 413 with a body, 414 a request line over 8 KiB). HEAD is answered like GET
+// without the body. One request per connection.
 //
-// Bounded by design, so the endpoint cannot be used to exhaust the relay: it binds only the
-// address given; one thread serves it; at most kMetricsHttpMaxConnections connections are
-// served at once (further ones are closed on arrival); a connection gets
-// kMetricsHttpDeadlineMs in all to send its request and take the answer, and at most
-// kMetricsHttpMaxHeadBytes of it are read; no request body is read.
+// Served by cpp-httplib's server (libcpp-httplib-dev), configured for a private operator
+// endpoint: it binds only the address given; kMetricsHttpThreads worker threads serve it and
+// further connections wait in the library's queue (it has no bound of its own); the server
+// waits kMetricsHttpTimeoutS for a request's bytes and for the client to take the answer, each
+// time; no request body is accepted. It has no authentication: bind it to loopback or a
+// private address (docs/relay-ops/metrics.md).
 //
-// A small HTTP/1.x server of its own on Asio rather than a library's: the server of
-// cpp-httplib 0.11 (Debian 12) reads a request's header lines without a bound on their
-// number or length and keeps a connection as long as bytes trickle in, which would let one
-// client take the relay's memory or hold the endpoint forever.
-//
-// Threads: Start() starts the endpoint's one thread; the callbacks run on it (health's
-// `done` may be called from any thread). After Stop() returns, no callback is called again.
-// Start/Stop from one thread.
+// Threads: Start() starts the listening thread and the workers; the callbacks run on a worker
+// (health's `done` may be called from any thread). After Stop() returns, no callback is called
+// again. Start/Stop from one thread.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +32,7 @@ struct HealthAnswer {
 };
 
 struct MetricsHttpHandlers {
-  // The text of GET /metrics; quick (it runs on the endpoint's thread).
+  // The text of GET /metrics; quick (it runs on a worker of the endpoint).
   std::function<std::string()> metrics;
   // Starts a health check and returns at once; `done` is called once, from any thread, with
   // the answer. When `done` has not come within kHealthDeadlineMs, the endpoint answers
@@ -56,9 +51,11 @@ class MetricsHttp {
   MetricsHttp& operator=(const MetricsHttp&) = delete;
 
   // Binds `host`:`port` and starts serving; returns the bound port. Code::kIoError naming
-  // the address when it cannot be bound (or `host` does not resolve).
+  // the address when it cannot be bound (or `host` does not resolve); Code::kUnavailable when
+  // started before or stopped.
   Result<std::uint16_t> Start(const std::string& host, std::uint16_t port);
-  // Closes the listener and every connection, and stops the thread. Idempotent.
+  // Closes the listener, lets the workers finish the requests they serve (closing the
+  // connections still queued) and stops the threads. Idempotent.
   void Stop();
 
   struct State;

@@ -91,14 +91,11 @@ inline constexpr int kSqliteBusyTimeoutMs = 30'000;
 inline constexpr std::uint32_t kStorageStatsIntervalMs = 5'000;
 // GET /healthz answers 503 when storage does not answer its probe within this time.
 inline constexpr std::uint32_t kHealthDeadlineMs = 2'000;
-// HTTP connections served at once (further ones are closed on arrival), and the time one
-// gets to send its request and take the answer (more than the health deadline).
-inline constexpr std::size_t kMetricsHttpMaxConnections = 16;
-inline constexpr std::uint32_t kMetricsHttpDeadlineMs = 5'000;
-static_assert(kMetricsHttpDeadlineMs > kHealthDeadlineMs, "a health answer must have time");
-// A request head (request line and headers) of more bytes, or with more headers, is
-// refused (431); nothing more of it is read.
-inline constexpr std::size_t kMetricsHttpMaxHeadBytes = 8192;
-inline constexpr std::size_t kMetricsHttpMaxHeaders = 32;
+// The metrics endpoint's worker threads (connections beyond them wait in the HTTP library's
+// queue), and the time it waits for a request's bytes and for the client to take the answer,
+// each time (more than the health deadline).
+inline constexpr std::size_t kMetricsHttpThreads = 2;
+inline constexpr std::uint32_t kMetricsHttpTimeoutS = 5;
+static_assert(kMetricsHttpTimeoutS * 1000 > kHealthDeadlineMs, "a health answer must have time");
 
 }  // namespace parley::relay::tuning
