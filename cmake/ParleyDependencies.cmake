@@ -11,6 +11,22 @@ if(NOT TARGET Asio::asio)
   set_target_properties(Asio::asio PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${ASIO_INCLUDE_DIR}"
                                               INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
+# cpp-httplib (libcpp-httplib-dev): the HTTP server of the relay's metrics endpoint
+# (sync/relay/src/metrics_http.cc) and the HTTP client of its tests (tests/relay). Debian ships it compiled (libcpp-httplib.so, with OpenSSL, zlib and Brotli
+# support): its pkg-config file gives the definitions its header must be read with (they
+# change the classes' layout). Without one, httplib.h is taken as the header-only library.
+pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+find_path(HTTPLIB_INCLUDE_DIR httplib.h HINTS ${HTTPLIB_INCLUDE_DIRS} REQUIRED)
+if(NOT TARGET Httplib::httplib)
+  add_library(Httplib::httplib INTERFACE IMPORTED)
+  set_target_properties(Httplib::httplib PROPERTIES
+                        INTERFACE_INCLUDE_DIRECTORIES "${HTTPLIB_INCLUDE_DIR}"
+                        INTERFACE_LINK_LIBRARIES Threads::Threads)
+  if(HTTPLIB_FOUND)
+    set_property(TARGET Httplib::httplib APPEND PROPERTY INTERFACE_LINK_LIBRARIES
+                 PkgConfig::HTTPLIB)
+  endif()
+endif()
 # zxcvbn-c (libzxcvbn-dev): the passphrase strength estimate of the store (core/src/store/
 # passphrase_policy.cc). Plain find_path/find_library, so a cross build finds the target
 # architecture's copy through CMAKE_FIND_ROOT_PATH like any other library.

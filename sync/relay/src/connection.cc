@@ -56,6 +56,7 @@ Connection::~Connection() {
   if (authenticated_) ctx_.authenticated.fetch_sub(1, std::memory_order_relaxed);
   ctx_.outbound_bytes.fetch_sub(queued_bytes_, std::memory_order_relaxed);
   ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  if (authenticated_) ctx_.metrics.devices.Remove(std::string(device_.begin(), device_.end()));
   ctx_.connections.Remove(id_);
   LogInfo("disconnected", {{"conn", id_}});
   if (ctx_.on_connection_gone) ctx_.on_connection_gone();
@@ -282,6 +283,7 @@ asio::awaitable<bool> Connection::Authenticate() {
   authenticated_ = true;
   ctx_.unauthenticated.Remove(id_);
   ctx_.authenticated.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.devices.Add(std::string(device_.begin(), device_.end()));
   LogInfo("authenticated", {{"conn", id_}, {"device", device_hex_}});
   pb::Frame welcome;
   welcome.set_id(frame->id());
@@ -310,6 +312,7 @@ asio::awaitable<void> Connection::ReadLoop() {
     SetReadDeadline(milliseconds(ctx_.options.idle_timeout_ms));
     auto msg = co_await ReadMessage(ctx_.options.max_frame_bytes, true);
     if (!msg) break;
+    frame_read_at_ = Clock::now();
     SetReadDeadline(std::nullopt);  // handling a frame may wait for storage
     auto frame = session_->Open(*msg);
     if (!frame.ok()) {
@@ -422,7 +425,7 @@ void Connection::SendFrame(const pb::Frame& frame) {
 
 void Connection::SendError(std::uint64_t id, pb::ErrorCode code, std::string message,
                            std::uint32_t retry_after_ms) {
-  ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.ErrorSent(code);
   pb::Frame f;
   f.set_id(id);
   auto* e = f.mutable_error();
@@ -433,7 +436,7 @@ void Connection::SendError(std::uint64_t id, pb::ErrorCode code, std::string mes
 }
 
 void Connection::SendRevoked(std::uint64_t id, const StoredMembership& proof) {
-  ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.ErrorSent(pb::ERROR_REVOKED);
   pb::Frame f;
   f.set_id(id);
   pb::Error* e = f.mutable_error();

@@ -149,6 +149,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool flush_then_close_ = false;
   bool stopping_ = false;
   bool idle_wait_ = false;  // the reader waits for the first byte of a frame
+  // When the frame being handled arrived (the push ack latency).
+  Clock::time_point frame_read_at_{};
 };
 
 }  // namespace parley::relay

@@ -280,6 +280,7 @@ asio::awaitable<void> Connection::StoreAndAck(std::uint64_t id, const std::strin
                    {"refused", refused},
                    {"over_quota", over_quota}});
   SendFrame(answer);
+  ctx_.metrics.push_ack.Observe(Clock::now() - frame_read_at_);
   if (newest > 0) {
     for (auto& sub : ctx_.connections.Subscribers(vault)) sub->Notify(vault, newest);
   }
@@ -435,7 +436,7 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id,
     }
   }
   if (parsed->version != view->members.version + 1) {
-    ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+    ctx_.metrics.ErrorSent(pb::ERROR_CONFLICT);
     SendFrame(StaleMembership(id, view->members.version));
     co_return;
   }
@@ -464,7 +465,7 @@ asio::awaitable<void> Connection::HandleSetMembership(std::uint64_t id,
       SendError(id, pb::ERROR_UNAVAILABLE, "storage unavailable", kRetryAfterStorageErrorMs);
       co_return;
     }
-    ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
+    ctx_.metrics.ErrorSent(pb::ERROR_CONFLICT);
     SendFrame(StaleMembership(id, info->membership.version));
     co_return;
   }

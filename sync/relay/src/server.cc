@@ -1,6 +1,7 @@
 // The relay server: the listener, adopted sockets, the connection limit, signals, the
-// metrics file and the two-phase shutdown (stop accepting and let connections finish; then
-// cut stragglers after the grace period, stop storage and the network threads).
+// metrics (file, HTTP endpoint, storage figures, health probe) and the two-phase shutdown
+// (stop accepting and let connections finish; then cut stragglers after the grace period,
+// stop the metrics endpoint, storage and the network threads).
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include "connection.h"
 #include "log.h"
 #include "parley/relay/change_feed.h"
+#include "metrics_http.h"
 #include "parley/relay/tuning.h"
 #include "server_context.h"
 
@@ -50,14 +52,28 @@ struct RelayServer::Impl {
 
   ~Impl() { ctx->on_connection_gone = nullptr; }
 
+  // A probe of storage on its reader thread, shared by the health checks waiting for it.
+  struct HealthProbe {
+    std::chrono::steady_clock::time_point started;
+    std::vector<std::function<void(HealthAnswer)>> waiting;
+  };
+
   asio::awaitable<void> AcceptLoop();
   // On the strand: serves `socket` (accepted or adopted) within the connection limit.
   void Admit(Connection::Socket socket);
   // On the strand: closes `socket` at once, counting it under `reason` (and in total).
-  void Refuse(Connection::Socket& socket, std::atomic<std::uint64_t>& reason, const char* why);
+  void Refuse(Connection::Socket& socket, RefusalReason reason, const char* why);
   // On the strand: closes the oldest unauthenticated connection; false when there is none.
   bool EvictOldestUnauthenticated();
   asio::awaitable<void> MetricsLoop();
+  // Starts serving metrics_listen.
+  Status StartMetricsHttp();
+  // Reads the storage figures on the storage reader unless a read is already pending (any
+  // thread).
+  void RefreshStorageStats();
+  // GET /healthz (the metrics endpoint's thread): serving, and storage answers a cheap read
+  // in time; `done` gets the answer (here, or on the storage reader thread).
+  void Health(std::function<void(HealthAnswer)> done);
   void BeginStop();    // on the strand
   void MaybeFinish();  // on the strand
   void Finish();
@@ -86,6 +102,13 @@ struct RelayServer::Impl {
   std::mutex feed_mu;                // guards feed
   std::unique_ptr<ChangeFeed> feed;  // FollowStorage; stopped before storage in Finish()
   bool feed_closed = false;          // Finish() ran: no feed may start (guarded by feed_mu)
+  std::uint16_t metrics_port = 0;
+  std::chrono::steady_clock::time_point stats_read_at;  // on the strand
+  std::atomic<bool> stats_pending{false};
+  std::mutex probe_mu;
+  std::shared_ptr<HealthProbe> probe;  // the probe in progress, if any
+  // Its callbacks use `ctx`: it is stopped, and destroyed, first.
+  std::unique_ptr<MetricsHttp> http;
 };
 
 asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
@@ -107,10 +130,9 @@ asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
   }
 }
 
-void RelayServer::Impl::Refuse(Connection::Socket& socket, std::atomic<std::uint64_t>& reason,
+void RelayServer::Impl::Refuse(Connection::Socket& socket, RefusalReason reason,
                                const char* why) {
-  ctx->metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
-  reason.fetch_add(1, std::memory_order_relaxed);
+  ctx->metrics.Refused(reason);
   // A flood would flood the log too: the first refusal of each burst is logged, the
   // metrics count them all.
   const auto now = std::chrono::steady_clock::now();
@@ -140,11 +162,11 @@ void RelayServer::Impl::Admit(Connection::Socket socket) {
   // per-address limits, only the totals.
   const std::string key = AddressKey(socket);
   if (ctx->unauthenticated.AddressFull(key)) {
-    Refuse(socket, ctx->metrics.refused_per_address, "unauthenticated connections per address");
+    Refuse(socket, RefusalReason::kAddressLimit, "unauthenticated connections per address");
     return;
   }
   if (!key.empty() && ctx->address_limiter.Take(key, 1.0) > 0) {
-    Refuse(socket, ctx->metrics.refused_address_rate, "connection rate per address");
+    Refuse(socket, RefusalReason::kAddressRate, "connection rate per address");
     return;
   }
   // The connection table: authenticated connections plus those still in the handshake
@@ -153,7 +175,7 @@ void RelayServer::Impl::Admit(Connection::Socket socket) {
   // anything unauthenticated holds a place.
   if (ctx->authenticated.load() + ctx->unauthenticated.size() >= options.max_connections &&
       !EvictOldestUnauthenticated()) {
-    Refuse(socket, ctx->metrics.refused_connection_limit, "connection limit");
+    Refuse(socket, RefusalReason::kConnectionLimit, "connection limit");
     return;
   }
   if (ctx->unauthenticated.full()) (void)EvictOldestUnauthenticated();
@@ -172,8 +194,85 @@ asio::awaitable<void> RelayServer::Impl::MetricsLoop() {
     std::error_code ec;
     co_await metrics_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (finished) break;
-    if (!options.metrics_path.empty()) (void)ctx->metrics.WriteFile(options.metrics_path);
+    if (std::chrono::steady_clock::now() - stats_read_at >=
+        std::chrono::milliseconds(tuning::kStorageStatsIntervalMs)) {
+      stats_read_at = std::chrono::steady_clock::now();
+      RefreshStorageStats();
+    }
+    if (!options.metrics_path.empty())
+      (void)ctx->metrics.WriteFile(options.metrics_path, !ctx->stopping.load());
   }
+}
+
+void RelayServer::Impl::RefreshStorageStats() {
+  if (stats_pending.exchange(true)) return;
+  ServerContext* c = ctx.get();
+  std::atomic<bool>* pending = &stats_pending;
+  c->storage.SubmitRead([c, pending](RelayStorage& s) {
+    auto stats = s.Stats();
+    if (stats.ok()) {
+      c->metrics.SetStorageStats(*stats);
+    } else {
+      c->metrics.storage_errors.fetch_add(1, std::memory_order_relaxed);
+      LogWarn("storage_error", {{"reason", "storage figures: " + stats.status().message()}});
+    }
+    pending->store(false);
+  });
+}
+
+void RelayServer::Impl::Health(std::function<void(HealthAnswer)> done) {
+  if (ctx->stopping.load()) return done({false, "stopping"});
+  const auto now = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(probe_mu);
+  if (probe) {
+    // A probe older than the deadline is stuck: answer now rather than wait with it.
+    if (now - probe->started > std::chrono::milliseconds(tuning::kHealthDeadlineMs)) {
+      lock.unlock();
+      return done({false, "storage did not answer within " +
+                              std::to_string(tuning::kHealthDeadlineMs) + " ms"});
+    }
+    probe->waiting.push_back(std::move(done));
+    return;
+  }
+  probe = std::make_shared<HealthProbe>();
+  probe->started = now;
+  probe->waiting.push_back(std::move(done));
+  ctx->storage.SubmitRead([this, mine = probe](RelayStorage& s) {
+    // A vault nobody can register (32 zero bytes): one index lookup, answered "not found".
+    auto read = s.GetVault(crypto::Bytes(32, 0));
+    HealthAnswer answer{true, "ok"};
+    if (!read.ok() && read.status().code() != Code::kNotFound)
+      answer = {false, "storage failed: " + read.status().message()};
+    std::vector<std::function<void(HealthAnswer)>> waiting;
+    {
+      std::lock_guard<std::mutex> guard(probe_mu);
+      if (probe == mine) probe.reset();
+      waiting.swap(mine->waiting);
+    }
+    for (auto& w : waiting) w(answer);
+  });
+}
+
+Status RelayServer::Impl::StartMetricsHttp() {
+  std::string host;
+  std::uint16_t want = 0;
+  if (!ParseHostPort(options.metrics_listen, &host, &want)) {
+    return Error(Domain::kSync, Code::kInvalidArgument,
+                 "the metrics address must be HOST:PORT with PORT 0..65535, not \"" +
+                     options.metrics_listen + "\"");
+  }
+  MetricsHttpHandlers handlers;
+  handlers.metrics = [c = ctx.get()] { return c->metrics.RenderPrometheus(!c->stopping.load()); };
+  handlers.health = [this](std::function<void(HealthAnswer)> done) { Health(std::move(done)); };
+  http = std::make_unique<MetricsHttp>(std::move(handlers));
+  auto bound = http->Start(host, want);
+  if (!bound.ok()) {
+    http.reset();
+    return bound.status();
+  }
+  metrics_port = *bound;
+  LogInfo("metrics_listening", {{"addr", host}, {"port", static_cast<unsigned>(metrics_port)}});
+  return Status::Ok();
 }
 
 void RelayServer::Impl::BeginStop() {
@@ -202,6 +301,7 @@ void RelayServer::Impl::Finish() {
   finished = true;
   grace_timer.cancel();
   metrics_timer.cancel();
+  if (http) http->Stop();  // before storage: a health probe may be waiting for it
   {
     std::lock_guard<std::mutex> lock(feed_mu);
     feed_closed = true;
@@ -209,7 +309,7 @@ void RelayServer::Impl::Finish() {
   }
   ctx->storage.Stop();  // every queued commit completes first
   ctx->checks.join();   // idle: every connection awaited its checks
-  if (!options.metrics_path.empty()) (void)ctx->metrics.WriteFile(options.metrics_path);
+  if (!options.metrics_path.empty()) (void)ctx->metrics.WriteFile(options.metrics_path, false);
   work.reset();
   io.stop();
 }
@@ -244,6 +344,12 @@ Status RelayServer::Start() {
     return Error(Domain::kSync, Code::kIoError,
                  "cannot listen on " + m.options.listen_host + ": " + ec.message());
   m.port = m.acceptor.local_endpoint().port();
+  if (!m.options.metrics_listen.empty()) {
+    if (Status s = m.StartMetricsHttp(); !s.ok()) {
+      m.acceptor.close(ec);
+      return s;
+    }
+  }
   m.ctx->on_connection_gone = [&m] { asio::post(m.strand, [&m] { m.MaybeFinish(); }); };
   if (m.options.handle_signals) {
     m.signals.emplace(m.strand, SIGTERM, SIGINT);
@@ -255,7 +361,9 @@ Status RelayServer::Start() {
   }
   asio::co_spawn(m.strand, m.AcceptLoop(), asio::detached);
   asio::co_spawn(m.strand, m.MetricsLoop(), asio::detached);
-  if (!m.options.metrics_path.empty()) (void)m.ctx->metrics.WriteFile(m.options.metrics_path);
+  m.stats_read_at = std::chrono::steady_clock::now();
+  m.RefreshStorageStats();
+  if (!m.options.metrics_path.empty()) (void)m.ctx->metrics.WriteFile(m.options.metrics_path, true);
   LogInfo("listening",
           {{"addr", ep.address().to_string()}, {"port", static_cast<unsigned>(m.port)}});
   for (int i = 0; i < std::max(1, m.options.io_threads); ++i)
@@ -294,6 +402,8 @@ Status RelayServer::Adopt(int fd) {
 }
 
 std::uint16_t RelayServer::port() const { return impl_->port; }
+
+std::uint16_t RelayServer::metrics_port() const { return impl_->metrics_port; }
 
 void RelayServer::RequestStop() {
   Impl* m = impl_.get();

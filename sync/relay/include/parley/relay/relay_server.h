@@ -2,12 +2,14 @@
 // authenticates devices, and serves the frames of docs/wire-protocol.md over its storage.
 //
 // Threads: Start() launches `io_threads` network threads (each connection is a coroutine
-// on its own strand), two storage threads (see the storage worker) and one thread per core
-// that checks pushed changes (form, id, signature). The object's public
+// on its own strand), two storage threads (see the storage worker), one thread per core
+// that checks pushed changes (form, id, signature) and, with metrics_listen, the few threads
+// of the metrics endpoint (a fixed number). The object's public
 // methods may be called from any thread.
 // Shutdown: RequestStop() (or SIGTERM/SIGINT when handle_signals) closes the listener, lets
 // every connection finish the frames it has already received (a push is acknowledged once
-// durable), closes the connections, writes the metrics file and stops the threads; Wait()
+// durable; meanwhile GET /healthz answers 503), closes the connections, stops the metrics
+// endpoint, writes the metrics file (saying the relay stopped) and stops the threads; Wait()
 // returns then. A connection that does not finish within `shutdown_grace_ms` is cut.
 #pragma once
 
@@ -87,7 +89,9 @@ class RelayServer {
   RelayServer& operator=(const RelayServer&) = delete;
 
   // Binds and starts serving. Code::kIoError (message says why) when the address cannot be
-  // bound. Logs "event=listening addr=... port=...".
+  // bound, also metrics_listen's (the message names it); Code::kInvalidArgument when
+  // metrics_listen is not HOST:PORT. Logs "event=listening addr=... port=..." and, with
+  // metrics_listen, "event=metrics_listening addr=... port=...".
   Status Start();
   // Serves an already-connected stream socket exactly like an accepted connection (the
   // same handshake, limits, timeouts and connection count): `fd` is a SOCK_STREAM socket,
@@ -110,6 +114,8 @@ class RelayServer {
   Status FollowStorage(const std::string& spec);
   // The bound port, valid after Start().
   std::uint16_t port() const;
+  // The bound port of metrics_listen, valid after Start(); 0 when not serving metrics.
+  std::uint16_t metrics_port() const;
   void RequestStop();
   // Blocks until the server has stopped.
   void Wait();

@@ -104,4 +104,17 @@ inline constexpr std::uint32_t kRetryAfterBusyMs = 1000;
 // How long a SQLite storage object waits for another one over the same file.
 inline constexpr int kSqliteBusyTimeoutMs = 30'000;
 
+// ---- Metrics and health (RelayOptions::metrics_listen) ----
+
+// The storage figures (vaults, sizes) are read at most this often, on the storage reader.
+inline constexpr std::uint32_t kStorageStatsIntervalMs = 5'000;
+// GET /healthz answers 503 when storage does not answer its probe within this time.
+inline constexpr std::uint32_t kHealthDeadlineMs = 2'000;
+// The metrics endpoint's worker threads (connections beyond them wait in the HTTP library's
+// queue), and the time it waits for a request's bytes and for the client to take the answer,
+// each time (more than the health deadline).
+inline constexpr std::size_t kMetricsHttpThreads = 2;
+inline constexpr std::uint32_t kMetricsHttpTimeoutS = 5;
+static_assert(kMetricsHttpTimeoutS * 1000 > kHealthDeadlineMs, "a health answer must have time");
+
 }  // namespace parley::relay::tuning
