@@ -348,9 +348,7 @@ int Metrics(const Args& a) {
   return 0;
 }
 
-bool IsPostgres(const std::string& spec) {
-  return spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0;
-}
+bool IsPostgres(const std::string& spec) { return relay::IsPostgresStorageSpec(spec); }
 
 // The SQLite file of a storage spec ("" or "sqlite": DATA/relay.db; "sqlite:PATH").
 std::string SqlitePath(const std::string& spec, const std::string& data) {
@@ -358,15 +356,11 @@ std::string SqlitePath(const std::string& spec, const std::string& data) {
   return DbPath(data);
 }
 
-// Opens the storage `spec` names. OpenRelayStorage (relay_storage.h) is the one place that
-// knows every backend; this program opens SQLite itself until it is there.
+// Opens the storage `spec` names (relay_storage.h: "", "sqlite", "sqlite:PATH" or a
+// PostgreSQL URI).
 Result<std::unique_ptr<relay::RelayStorage>> OpenStorage(const std::string& spec,
                                                          const std::string& data) {
-  if (IsPostgres(spec)) {
-    return Error(Domain::kApp, Code::kUnsupported,
-                 "this parley-relay was built without PostgreSQL storage");
-  }
-  return relay::OpenSqliteRelayStorage(SqlitePath(spec, data));
+  return relay::OpenRelayStorage(spec, data);
 }
 
 void Notify([[maybe_unused]] const char* state) {
@@ -413,8 +407,10 @@ int Serve(const Args& a) {
   if (!reader.ok()) return Fail(reader.status().ToString());
   relay::RelayServer server(o, std::move(*key), std::move(*writer), std::move(*reader));
   if (Status s = server.Start(); !s.ok()) return Fail(s.ToString());
-  // With PostgreSQL storage the server also follows the commits of other relay processes:
-  // RelayServer::FollowStorage(config.storage) belongs here, after Start().
+  // With PostgreSQL storage the server also follows the commits of other relay instances.
+  if (Status s = server.FollowStorage(config.storage); !s.ok()) {
+    relay::LogWarn("storage_feed_unavailable", {{"reason", s.message()}});
+  }
   Notify("READY=1");
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {
