@@ -719,9 +719,13 @@ class PostgresRelayStorage final : public RelayStorage {
     prepared_.clear();
     PARLEY_ASSIGN_OR_RETURN(pg::Conn c, pg::Connect(uri_));
     // Commits wait for the WAL flush whatever the server's default; notices stay quiet.
+    // Prepared statements are planned for each execution's values: a generic plan made
+    // while the tables were small (seq scans) would stay in use as they grow, and a batch's
+    // lookup of held ids would scan every change of the vault.
     Res set(PQexec(c.get(),
                    "SET synchronous_commit = on; SET client_min_messages = warning; "
-                   "SET default_transaction_isolation = 'read committed'"));
+                   "SET default_transaction_isolation = 'read committed'; "
+                   "SET plan_cache_mode = force_custom_plan"));
     if (PQresultStatus(set.get()) != PGRES_COMMAND_OK) {
       return pg::ErrorOf(c.get(), set.get(), "configuring the connection");
     }
