@@ -5,6 +5,8 @@
 //   parley-relay serve   --data DIR [--listen HOST:PORT] [options: serve_options.h]
 //   parley-relay metrics --data DIR
 //   parley-relay backup  --data DIR DEST          parley-relay backup verify DEST
+//   parley-relay vault allow --data DIR VAULT [--quota-bytes N]     parley-relay vault list
+//   parley-relay migrate --data DIR --from SPEC --to SPEC
 //
 // Exit codes: 0 success; 1 usage errors and every failure (the message says which), as
 // `parley` does for usage errors. Everything the program creates is private: umask 077, the
@@ -32,6 +34,7 @@
 #include "parley/sync/relay_pairing.h"
 #include "relay_files.h"
 #include "serve_options.h"
+#include "storage_commands.h"
 
 #ifdef PARLEY_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -116,6 +119,32 @@ const std::vector<Command>& Commands() {
                  {"--json"},
                  {"DEST"},
                  "Exit 0 when the backup is sound, 1 otherwise (each problem found is listed).\n"});
+    c.push_back({"vault allow",
+                 "--data DIR [--config FILE] [--storage SPEC] VAULT [--quota-bytes N]",
+                 "admit the vault VAULT (its id, 64 hex digits) to this relay, with its own quota",
+                 {"--data", "--config", "--storage", "--quota-bytes"},
+                 {},
+                 {"VAULT"},
+                 "With admission = allowlist (the default) a device may register only a vault\n"
+                 "admitted here first. --quota-bytes N: the bytes of changes the vault may hold\n"
+                 "(0 or none: the relay's --vault-quota-bytes). Allowing a vault again replaces\n"
+                 "its quota. Works while the relay serves.\n"});
+    c.push_back({"vault list",
+                 "--data DIR [--config FILE] [--storage SPEC] [--json]",
+                 "every vault registered or allowed, its changes, stored bytes and quota",
+                 {"--data", "--config", "--storage"},
+                 {"--json"},
+                 {},
+                 ""});
+    c.push_back({"migrate",
+                 "--data DIR --from SPEC --to SPEC",
+                 "copy the relay's storage into other, empty storage and verify the copy",
+                 {"--data", "--from", "--to"},
+                 {},
+                 {},
+                 "SPEC: sqlite, sqlite:PATH or a postgresql:// URI (as --storage). The relay\n"
+                 "must not serve DIR meanwhile (migrate takes its lock). Then serve with\n"
+                 "--storage set to the target.\n"});
     c.push_back({"help", "[COMMAND]", "this text, or the help of COMMAND", {}, {}, {}, ""});
     return c;
   }();
@@ -211,6 +240,8 @@ Outcome Parse(int argc, char** argv, Args* out) {
     if (command != nullptr) next = 2;
   }
   if (command == nullptr) command = FindCommand(first);
+  if (command == nullptr && first == "vault")
+    return {1, "vault needs allow or list; `parley-relay help` lists the commands"};
   if (command == nullptr || command->name == "help") return UnknownCommand(first);
   out->command = command;
   const std::vector<std::string> rest(words.begin() + static_cast<std::ptrdiff_t>(next),
@@ -356,8 +387,8 @@ std::string SqlitePath(const std::string& spec, const std::string& data) {
   return DbPath(data);
 }
 
-// Opens the storage `spec` names (relay_storage.h: "", "sqlite", "sqlite:PATH" or a
-// PostgreSQL URI).
+// Opens the storage `spec` names (relay_storage.h: SQLite in DATA/relay.db, sqlite:PATH, or
+// PostgreSQL).
 Result<std::unique_ptr<relay::RelayStorage>> OpenStorage(const std::string& spec,
                                                          const std::string& data) {
   return relay::OpenRelayStorage(spec, data);
@@ -407,10 +438,11 @@ int Serve(const Args& a) {
   if (!reader.ok()) return Fail(reader.status().ToString());
   relay::RelayServer server(o, std::move(*key), std::move(*writer), std::move(*reader));
   if (Status s = server.Start(); !s.ok()) return Fail(s.ToString());
-  // With PostgreSQL storage the server also follows the commits of other relay instances.
-  if (Status s = server.FollowStorage(config.storage); !s.ok()) {
-    relay::LogWarn("storage_feed_unavailable", {{"reason", s.message()}});
-  }
+  // With PostgreSQL storage, the commits of other relay processes over the same database
+  // (a no-op for SQLite). Without the feed the relay still serves; devices then learn of
+  // other instances' changes at their next pull.
+  if (Status s = server.FollowStorage(config.storage); !s.ok())
+    relay::LogWarn("follow_storage_failed", {{"reason", s.message()}});
   Notify("READY=1");
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {
@@ -555,5 +587,28 @@ int main(int argc, char** argv) {
   if (command == "serve") return Serve(args);
   if (command == "backup") return Backup(args);
   if (command == "backup verify") return BackupVerify(args);
+  if (command == "vault allow" || command == "vault list") {
+    auto config = StorageConfig(args);
+    if (!config.ok()) return Fail(config.status().message());
+    std::string tightened;
+    if (config->storage.empty() || config->storage.rfind("sqlite", 0) == 0) {
+      if (parley::Status s = OpenDataDir(config->data, &tightened); !s.ok())
+        return Fail(s.message());
+    }
+    if (command == "vault list")
+      return VaultList(config->storage, config->data, args.flags.count("--json") > 0);
+    return VaultAllow(config->storage, config->data, args.positionals[0],
+                      Flag(args, "--quota-bytes"));
+  }
+  if (command == "migrate") {
+    const std::string dir = Flag(args, "--data");
+    if (dir.empty() || Flag(args, "--from").empty() || Flag(args, "--to").empty())
+      return Fail("migrate needs --data DIR --from SPEC --to SPEC");
+    std::string tightened;
+    if (parley::Status s = OpenDataDir(dir, &tightened); !s.ok()) return Fail(s.message());
+    auto lock = DirLock::Take(dir);
+    if (!lock.ok()) return Fail(lock.status().message());
+    return Migrate(dir, Flag(args, "--from"), Flag(args, "--to"));
+  }
   return Metrics(args);
 }
