@@ -68,6 +68,13 @@ dev phone1 init --name "phone 1" --vault "Fresh Foods campaign" > /dev/null
 dev phone2 init --name "phone 2" --no-vault > /dev/null
 dev office init --name "office" --no-vault > /dev/null
 for d in phone1 phone2 office; do dev "$d" relay add "$CODE" > /dev/null; done
+
+step "The relay admits only vaults its operator allowed: phone 1 is refused, the operator allows its vault"
+if OUT="$(dev phone1 sync 2>&1)"; then fail "the relay took a vault its operator had not admitted"; fi
+echo "$OUT"
+VAULT="$(grep -o 'vault allow [0-9a-f]\{64\}' <<< "$OUT" | head -n 1 | cut -d' ' -f3)"
+[[ -n "$VAULT" ]] || fail "the refusal does not name the vault: $OUT"
+"$RELAY" vault allow --data "$WORK/relay" "$VAULT"
 dev phone1 sync
 
 step "Phone 1 (admin) enrolls phone 2 and the office through the relay"

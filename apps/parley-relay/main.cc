@@ -1,4 +1,4 @@
-// parley-relay: the sync relay. See docs/relay-ops/ops.md and `parley-relay help`.
+// parley-relay: the sync relay. See docs/relay-operations.md and `parley-relay help`.
 //
 //   parley-relay init    --data DIR [--address HOST:PORT]
 //   parley-relay info    --data DIR [--address HOST:PORT] [--json]
@@ -110,7 +110,7 @@ const std::vector<Command>& Commands() {
                  "DEST becomes a whole data directory: serving from it restores the relay.\n"
                  "The storage is copied as one consistent snapshot (SQLite's online backup);\n"
                  "the relay keeps serving meanwhile. PostgreSQL storage is backed up with\n"
-                 "pg_dump instead (docs/relay-ops/ops.md).\n"});
+                 "pg_dump instead (docs/relay-operations.md).\n"});
     c.push_back({"backup verify",
                  "DEST [--json]",
                  "check a backup: integrity, schema, gap-free sequences, chain heads; print "
@@ -479,7 +479,7 @@ int Backup(const Args& a) {
         "backup copies SQLite storage only; back PostgreSQL storage up with pg_dump "
         "(pg_dump --format=custom --file=relay.dump DBNAME, then pg_restore into an empty "
         "database) and keep a copy of " +
-        KeyPath(dir) + " with it: docs/relay-ops/ops.md, \"Backup and restore\"");
+        KeyPath(dir) + " with it: docs/relay-operations.md, \"Backup and restore\"");
   }
   std::string tightened;
   if (Status s = OpenDataDir(dir, &tightened); !s.ok()) return Fail(s.message());

@@ -4,7 +4,7 @@
 //   relay.db      SQLite storage (+ -wal, -shm)
 //   metrics       counters, rewritten every second while serving
 //   lock          held (flock) by the process serving the directory; holds its pid
-//   relay.toml    optional configuration file (docs/relay-ops/ops.md)
+//   relay.toml    optional configuration file (docs/relay-operations.md)
 #pragma once
 
 #include <string>

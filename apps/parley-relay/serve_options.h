@@ -8,7 +8,7 @@
 // file, a whole-number setting must be a TOML integer, a string setting a TOML string and a
 // switch a TOML boolean. A value outside its range, an unknown key or option, is refused with
 // a message naming where it came from (the option, the variable, or FILE:LINE and the key)
-// and, for a number, its range. The reference is docs/relay-ops/ops.md.
+// and, for a number, its range. The reference is docs/relay-operations.md.
 // Thread safety: pure functions, except that the environment and the file are read.
 #pragma once
 

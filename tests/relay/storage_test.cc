@@ -225,7 +225,7 @@ TEST_P(StorageTest, DroppedKeySlotsNeverComeBack) {
   EXPECT_EQ(read().key_slots_size(), 1);
   EXPECT_EQ(*db_->DropKeySlots(vault_, redactions), 0u);  // idempotent
   // SQLite: the slot's bytes are gone from the file (secure_delete). PostgreSQL keeps the
-  // old row version until VACUUM (docs/relay-ops/pg.md).
+  // old row version until VACUUM (docs/relay-operations.md).
   if (GetParam() != Backend::kSqlite) return;
   db_.reset();
   std::string bytes;

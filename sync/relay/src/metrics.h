@@ -1,6 +1,6 @@
 // The relay's metrics: counters and gauges that connections update from any thread, the
 // storage figures (refreshed every few seconds off the network threads), and two renderings
-// of them (docs/relay-ops/metrics.md names every figure):
+// of them (docs/relay-operations.md names every figure):
 //   - RenderPrometheus: the Prometheus text exposition format 0.0.4, served at GET /metrics
 //     (metrics_http.h);
 //   - RenderFile: "name value" lines, written to DATA/metrics (atomically replaced) every

@@ -1,4 +1,4 @@
-// The relay's HTTP endpoint for monitoring (docs/relay-ops/metrics.md):
+// The relay's HTTP endpoint for monitoring (docs/relay-operations.md):
 //   GET /metrics   the Prometheus text (Content-Type "text/plain; version=0.0.4")
 //   GET /healthz   200 "ok", or 503 with the reason (stopping, storage failing or too slow)
 // Anything else is 404 with a plain body; requests the HTTP library refuses get its status
@@ -10,7 +10,7 @@
 // further connections wait in the library's queue (it has no bound of its own); the server
 // waits kMetricsHttpTimeoutS for a request's bytes and for the client to take the answer, each
 // time; no request body is accepted. It has no authentication: bind it to loopback or a
-// private address (docs/relay-ops/metrics.md).
+// private address (docs/relay-operations.md).
 //
 // Threads: Start() starts the listening thread and the workers; the callbacks run on a worker
 // (health's `done` may be called from any thread). After Stop() returns, no callback is called

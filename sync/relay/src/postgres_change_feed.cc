@@ -1,6 +1,6 @@
 // The PostgreSQL change feed: LISTEN parley_relay on its own connection, in its own thread,
 // which waits with poll() on the connection's socket and on a pipe the destructor writes to
-// (so it returns promptly whatever the server does). Payloads: docs/relay-ops/pg.md.
+// (so it returns promptly whatever the server does). Payloads: docs/relay-operations.md.
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // PostgreSQL relay storage: the contract of relay_storage.h over one database shared by any
-// number of relay instances. Schema and locking: docs/relay-ops/pg.md.
+// number of relay instances. Schema and locking: docs/relay-operations.md.
 //
 // Every write runs in a transaction that first locks the rows of the vaults it touches
 // (SELECT ... FOR UPDATE on vaults, in vault byte order, so instances never deadlock); the
@@ -236,7 +236,7 @@ StoredMembership MembershipAt(const PGresult* r, int row, int first) {
   return m;
 }
 
-// "<kind>:<vault hex>:<number>", the payload of a notification (docs/relay-ops/pg.md).
+// "<kind>:<vault hex>:<number>", the payload of a notification (docs/relay-operations.md).
 std::string Payload(char kind, ByteView vault, std::uint64_t n) {
   return std::string(1, kind) + ":" + crypto::ToHex(vault) + ":" + std::to_string(n);
 }

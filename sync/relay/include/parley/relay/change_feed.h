@@ -1,5 +1,5 @@
 // Wake-ups between relay instances that share one PostgreSQL database: each instance's
-// storage announces its commits (NOTIFY parley_relay, docs/relay-ops/pg.md) and a feed
+// storage announces its commits (NOTIFY parley_relay, docs/relay-operations.md) and a feed
 // delivers the others' announcements, so an instance can tell its own connected devices.
 //
 // Threads: on_event runs on the feed's own thread, one event at a time; it must not block

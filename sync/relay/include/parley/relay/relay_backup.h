@@ -4,7 +4,7 @@
 // online backup API: the copy is one consistent snapshot, every transaction committed before
 // the snapshot and none after; the relay is not stopped or slowed beyond reading its pages).
 // VerifySqliteRelayStorage opens a copy read-only and checks it as a relay would need it.
-// PostgreSQL storage is backed up with pg_dump (docs/relay-ops/ops.md).
+// PostgreSQL storage is backed up with pg_dump (docs/relay-operations.md).
 //
 // Thread safety: each call opens its own connections; any thread.
 #pragma once

@@ -24,7 +24,7 @@ struct MigrateReport {
   std::uint64_t stored_bytes = 0;  // change data copied
   std::uint64_t chains = 0;        // chain heads
   std::uint64_t envelopes = 0;     // key envelopes
-  // BLAKE2b-256 over every vault's digest (docs/relay-ops/pg.md, "Migrate"), hex: equal on
+  // BLAKE2b-256 over every vault's digest (docs/relay-operations.md, "Migrate"), hex: equal on
   // both sides when verified.
   std::string digest;
 };

@@ -34,7 +34,7 @@ struct RelayOptions {
   std::uint16_t listen_port = 0;  // 0: any free port (see RelayServer::port())
   std::string metrics_path;       // empty: no metrics file
   // "HOST:PORT" ("[V6]:PORT"): serve GET /metrics and /healthz over HTTP there (port 0: any
-  // free port, see metrics_port()); empty: no HTTP (docs/relay-ops/metrics.md).
+  // free port, see metrics_port()); empty: no HTTP (docs/relay-operations.md).
   std::string metrics_listen;
   int io_threads = tuning::kDefaultIoThreads;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT
@@ -66,7 +66,7 @@ struct RelayOptions {
   std::uint32_t metrics_interval_ms = tuning::kDefaultMetricsIntervalMs;
   double rate_per_s = tuning::kDefaultRatePerS;  // tokens per second per device
   double rate_burst = tuning::kDefaultRateBurst;
-  // Abuse limits and admission (docs/relay-ops/abuse.md).
+  // Abuse limits and admission (docs/relay-operations.md).
   // kAllowlist: RegisterVault only for vaults admitted by RelayStorage::AllowVault.
   Admission admission = Admission::kOpen;
   std::uint64_t vault_quota_bytes = tuning::kDefaultVaultQuotaBytes;  // 0: no default quota
