@@ -375,6 +375,17 @@ int Metrics(const Args& a) {
   if (dir.empty()) return Fail("metrics needs --data DIR");
   auto raw = PosixEnv().ReadFile(MetricsPath(dir));
   if (!raw.ok()) return Fail("no metrics in " + dir + " (is the relay serving?)");
+  // A relay serving DIR holds its lock: when this process can take it, nobody serves, and
+  // the file holds the last figures of a relay that stopped (relay_up 0) or was killed.
+  if (auto probe = DirLock::Take(dir); probe.ok()) {
+    const std::string text(raw->begin(), raw->end());
+    const bool clean = text.find("relay_up 0\n") != std::string::npos;
+    std::fprintf(stderr, "parley-relay: no relay serves %s: the last figures of one that %s\n",
+                 dir.c_str(),
+                 clean ? "stopped" : "did not stop cleanly (killed?); counters restart at 0");
+  } else if (probe.status().code() != Code::kBusy) {
+    return Fail(probe.status().message());
+  }
   std::fwrite(raw->data(), 1, raw->size(), stdout);
   return 0;
 }

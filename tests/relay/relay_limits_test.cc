@@ -93,9 +93,14 @@ class RelayLimits : public ::testing::Test {
   std::map<std::string, std::uint64_t> Metrics() {
     std::map<std::string, std::uint64_t> out;
     std::ifstream in(dir_.Sub("metrics"));
-    std::string name;
-    std::uint64_t value = 0;
-    while (in >> name >> value) out[name] = value;
+    // "name value" lines; a few values are not whole numbers (written_at, started_at).
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string name;
+      double value = 0;
+      if (fields >> name >> value) out[name] = static_cast<std::uint64_t>(value);
+    }
     return out;
   }
   // Waits (up to 30 s) until the metrics file satisfies `done`; the last figures read.

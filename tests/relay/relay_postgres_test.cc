@@ -145,15 +145,26 @@ class RelayPostgres : public RelayFixture {
     Register(**admin);
     ASSERT_EQ(SetMembers(**admin, {&member_}, 1).body_case(), pb::Frame::kDone);
   }
+  // Connects `device` to `relay`. After the PostgreSQL server came back, the relay's storage
+  // connections find it again at their next call: the first connections may be turned away
+  // meanwhile ("storage unavailable"), so this connects again with backoff, as devices do.
+  std::unique_ptr<TestClient> ConnectAgain(RelayProcess& relay, const Device& device) {
+    auto c = TestClient::Connect(relay.port(), relay.public_key(), device);
+    for (int i = 0; i < 20 && !c.ok(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 << std::min(i, 4)));  // backoff
+      c = TestClient::Connect(relay.port(), relay.public_key(), device);
+    }
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
   // Every acknowledged change is served by `relay` with its number; no gap; returns the
   // (relay seq -> change id) the relay serves.
   std::map<std::uint64_t, crypto::Bytes> CheckServed(RelayProcess& relay,
                                                      std::vector<Pusher*> pushers) {
     std::map<std::uint64_t, crypto::Bytes> served;
-    auto c = TestClient::Connect(relay.port(), relay.public_key(), admin_);
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    if (!c.ok()) return served;
-    auto all = PullAll(**c);
+    auto c = ConnectAgain(relay, admin_);
+    if (c == nullptr) return served;
+    auto all = PullAll(*c);
     std::map<crypto::Bytes, std::uint64_t> held;
     for (std::size_t i = 0; i < all.size(); ++i) {
       EXPECT_EQ(all[i].relay_seq(), i + 1) << "a gap in the vault's sequence";
@@ -284,23 +295,17 @@ TEST_F(RelayPostgres, FullTablespaceRefusesWithoutLoss) {
   pg_->Kill();
   pg_->set_file_size_limit(-1);
   ASSERT_TRUE(pg_->Start().ok());
-  // The relay's storage connections find the new server at their next call: the first
-  // device to connect may be turned away meanwhile, and connects again, as devices do.
-  auto again = TestClient::Connect(a->port(), a->public_key(), admin_);
-  for (int i = 0; i < 20 && !again.ok(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 << std::min(i, 4)));  // backoff
-    again = TestClient::Connect(a->port(), a->public_key(), admin_);
-  }
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  auto again = ConnectAgain(*a, admin_);
+  ASSERT_NE(again, nullptr);
   pb::Frame r;
   for (int i = 0; i < 100; ++i) {  // the relay's connections find the server back
-    r = Push(**again, {pending.back()});
+    r = Push(*again, {pending.back()});
     if (r.body_case() != pb::Frame::kError || r.error().code() != pb::ERROR_UNAVAILABLE) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(r.error().retry_after_ms()));
   }
   ASSERT_EQ(r.body_case(), pb::Frame::kPushAck) << r.error().message();
   EXPECT_EQ(r.push_ack().acks(0).relay_seq(), acked.size() + 1);
-  auto all = PullAll(**again);
+  auto all = PullAll(*again);
   ASSERT_EQ(all.size(), acked.size() + 1);
   for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].relay_seq(), i + 1);
   for (const auto& sc : all) {
