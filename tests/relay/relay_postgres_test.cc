@@ -76,7 +76,7 @@ class Pusher {
       const std::size_t n = std::min<std::size_t>(1 + next_ % 4, made_.size() - next_);
       for (std::size_t i = 0; i < n; ++i) *f.mutable_push()->add_changes() = made_[next_ + i];
       auto r = c.Call(f);
-      if (!r.ok()) return;                                   // cut: reconnect
+      if (!r.ok()) return;  // cut: reconnect
       if (r->body_case() == pb::Frame::kError) {
         if (r->error().code() == pb::ERROR_UNAVAILABLE) {
           std::this_thread::sleep_for(std::chrono::milliseconds(r->error().retry_after_ms()));
@@ -85,7 +85,8 @@ class Pusher {
         refusals.fetch_add(1);
         return;
       }
-      if (r->body_case() != pb::Frame::kPushAck || r->push_ack().acks_size() != static_cast<int>(n)) {
+      if (r->body_case() != pb::Frame::kPushAck ||
+          r->push_ack().acks_size() != static_cast<int>(n)) {
         refusals.fetch_add(1);
         return;
       }

@@ -8,9 +8,9 @@
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -310,13 +310,11 @@ Status PostgresServer::Start() {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Unavailable("cannot write " + log);
   if (user.switch_user) (void)::fchown(fd, user.uid, user.gid);
-  pid_ = Spawn({bin_dir_ + "/postgres", "-D", dir_ + "/data", "-k", dir_ + "/sock", "-p",
-                std::to_string(port_), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c",
-                "synchronous_commit=on", "-c", "max_connections=40", "-c", "shared_buffers=32MB"},
-               {.user = user,
-                .out_fd = fd,
-                .own_group = true,
-                .file_size_limit = file_size_limit_});
+  pid_ =
+      Spawn({bin_dir_ + "/postgres", "-D", dir_ + "/data", "-k", dir_ + "/sock", "-p",
+             std::to_string(port_), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c",
+             "synchronous_commit=on", "-c", "max_connections=40", "-c", "shared_buffers=32MB"},
+            {.user = user, .out_fd = fd, .own_group = true, .file_size_limit = file_size_limit_});
   ::close(fd);
   if (pid_ < 0) return Unavailable("fork failed");
   return WaitReady();

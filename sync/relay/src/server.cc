@@ -13,8 +13,8 @@
 
 #include "connection.h"
 #include "log.h"
-#include "parley/relay/change_feed.h"
 #include "metrics_http.h"
+#include "parley/relay/change_feed.h"
 #include "parley/relay/tuning.h"
 #include "server_context.h"
 
@@ -130,8 +130,7 @@ asio::awaitable<void> RelayServer::Impl::AcceptLoop() {
   }
 }
 
-void RelayServer::Impl::Refuse(Connection::Socket& socket, RefusalReason reason,
-                               const char* why) {
+void RelayServer::Impl::Refuse(Connection::Socket& socket, RefusalReason reason, const char* why) {
   ctx->metrics.Refused(reason);
   // A flood would flood the log too: the first refusal of each burst is logged, the
   // metrics count them all.
