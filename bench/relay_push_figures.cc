@@ -161,8 +161,7 @@ void RunRelayPushOn(const Options& options, const Setup& setup) {
     if (i > 0) {
       Env& env = PosixEnv();
       auto key = Take(env.ReadFile(JoinPath(dirs[0]->path(), "relay.key")), "read the relay key");
-      Check(env.WriteFileAtomic(JoinPath(dirs[i]->path(), "relay.key"), key),
-            "copy the relay key");
+      Check(env.WriteFileAtomic(JoinPath(dirs[i]->path(), "relay.key"), key), "copy the relay key");
     }
     relays.push_back(std::make_unique<RelayProcess>(dirs[i]->path(), args, binary));
     Check(relays[i]->Start(), "start a relay instance");
